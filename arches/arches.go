@@ -1,0 +1,26 @@
+// Package arches is the registry of patchcheck's architecture ports.
+package arches
+
+import (
+	"fmt"
+	"sort"
+
+	"patchcheck/arches/x86"
+	"patchcheck/kernel"
+)
+
+// Lookup returns the port of the named architecture.
+func Lookup(name string) (kernel.Port, error) {
+	switch name {
+	case "x86-64", "x86_64", "x86":
+		return x86.Port{}, nil
+	}
+	return nil, fmt.Errorf("unknown arch %q (have %v)", name, Names())
+}
+
+// Names lists the architectures, sorted.
+func Names() []string {
+	n := []string{"x86-64"}
+	sort.Strings(n)
+	return n
+}

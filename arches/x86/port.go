@@ -1,0 +1,281 @@
+package x86
+
+import (
+	"encoding/binary"
+	"fmt"
+
+	"patchcheck/kernel"
+	"patchcheck/model"
+	"patchcheck/scenario"
+)
+
+// Port is the x86-64 static call port (arch/x86/kernel/static_call.c with
+// HAVE_STATIC_CALL_INLINE, text_poke_bp from arch/x86/kernel/alternative.c).
+type Port struct{}
+
+// Addresses of the model's kernel image.
+const (
+	textBase    uint64 = 0xffffffff81000000
+	harnessRet         = textBase           // calls made by the harness return here
+	ret0Addr           = textBase + 0x80    // __static_call_return0
+	retAddr            = textBase + 0x90    // __static_call_return
+	targetsBase        = textBase + 0x100   // target functions, 16 bytes apart
+	trampBase          = textBase + 0x1000  // .static_call.text, 16 bytes apart
+	callerBase         = textBase + 0x2000  // a caller function per site, 64 bytes apart
+	viaBase            = textBase + 0x3000  // a caller through each trampoline
+	sentinel           = uint64(0xdeadbeef) // %eax before each call
+	valueBase          = 0x1000             // target i returns valueBase+i
+)
+
+// Arch implements kernel.Port.
+func (Port) Arch(fetch, variant string) (model.Arch, error) {
+	noEmulate := variant == VariantNoEmulate
+	switch fetch {
+	case "", FetchByte:
+		return &Arch{granule: 1, noEmulate: noEmulate}, nil
+	case FetchAligned4:
+		return &Arch{granule: 4, noEmulate: noEmulate}, nil
+	}
+	return nil, fmt.Errorf("unknown x86-64 fetch assumption %q (want byte or aligned4)", fetch)
+}
+
+// Fetches implements kernel.Port.
+func (Port) Fetches() []string { return []string{FetchByte, FetchAligned4} }
+
+// Variants implements kernel.Port.
+func (Port) Variants() []kernel.Variant {
+	return []kernel.Variant{
+		{VariantKernel, "the kernel: text_poke_bp (INT3, sync, tail bytes, sync, first byte, sync) with an emulating INT3 handler"},
+		{VariantPlainWrite, "the new instruction is written with one plain multi-byte store (memcpy), then every CPU is synced"},
+		{VariantNoSync1, "text_poke_bp without the sync after writing INT3"},
+		{VariantNoSync2, "text_poke_bp without the sync after writing the tail bytes"},
+		{VariantNoSync3, "text_poke_bp without the sync after writing the first byte"},
+		{VariantNoEmulate, "the INT3 handler skips the patched instruction instead of emulating the new one"},
+		{VariantNoRefsWait, "text_poke_bp returns without waiting for bp_desc.refs to drop to zero"},
+	}
+}
+
+// Layout implements kernel.Port.
+func (Port) Layout(sc *scenario.Scenario, arch model.Arch) (*kernel.Layout, error) {
+	p := &model.Program{Arch: arch, Return: harnessRet, Sentinel: sentinel}
+	text := make([]byte, 0x3000+0x40*len(sc.Keys))
+	for i := range text {
+		text[i] = Int3Opcode // padding between functions
+	}
+	at := func(addr uint64) []byte { return text[addr-textBase:] }
+	sym := func(name string, addr, size uint64) {
+		p.Symbols = append(p.Symbols, model.Symbol{Name: name, Addr: addr, Size: size})
+	}
+	sym("harness_return", harnessRet, 1)
+
+	// Targets: 0 NULL, 1 __static_call_return0, then the scenario's.
+	p.Targets = []model.TargetDef{{Name: scenario.Null}, {Name: scenario.Return0, Value: 0, Addr: ret0Addr}}
+	copy(at(ret0Addr), []byte{0x31, 0xc0, RetOpcode})
+	sym("__static_call_return0", ret0Addr, 3)
+	at(retAddr)[0] = RetOpcode
+	sym("__static_call_return", retAddr, 2)
+	tgtIdx := map[string]int{scenario.Null: 0, scenario.Return0: 1}
+	for i, name := range sc.Targets {
+		addr := targetsBase + 16*uint64(i)
+		v := uint64(valueBase + len(p.Targets))
+		b := at(addr)
+		b[0] = MovEAX
+		binary.LittleEndian.PutUint32(b[1:], uint32(v))
+		b[5] = RetOpcode
+		tgtIdx[name] = len(p.Targets)
+		p.Targets = append(p.Targets, model.TargetDef{Name: name, Value: v, Addr: addr})
+		sym(name, addr, 6)
+	}
+	if targetsBase+16*uint64(len(sc.Targets)) > trampBase {
+		return nil, fmt.Errorf("too many targets")
+	}
+	lay := &kernel.Layout{Prog: p}
+	window := func(name string, addr uint64, n int) {
+		var w model.WindowDef
+		w.Name, w.Base, w.Size = name, addr, n
+		copy(w.Init[:], at(addr)[:n])
+		p.Windows = append(p.Windows, w)
+	}
+
+	// Trampolines: __SCT__key in .static_call.text, then a caller that
+	// calls through it (an out-of-line static_call()).
+	for k, key := range sc.Keys {
+		init := tgtIdx[key.Init]
+		p.Keys = append(p.Keys, model.KeyDef{Name: key.Name, Init: init})
+		addr := trampBase + 16*uint64(k)
+		loc := kernel.Loc{Name: "__SCT__" + key.Name, Addr: addr, Tramp: true, Key: k}
+		code, _ := insnFor(p, loc, init)
+		copy(at(addr), code)
+		copy(at(addr)[5:], TrampUD)
+		sym(loc.Name, addr, 8)
+		window(loc.Name, addr, 8)
+		lay.Tramps = append(lay.Tramps, loc)
+
+		via := viaBase + 0x40*uint64(k)
+		copy(at(via), GenInsn([]byte{CallOpcode}, via, addr))
+		at(via)[5] = RetOpcode
+		sym("call_"+loc.Name, via, 6)
+	}
+
+	// Sites: each in a caller function of its own, so that no two share a
+	// fetch granule.
+	siteEntry := map[string]uint64{}
+	for i, st := range sc.Sites {
+		fn := callerBase + 0x40*uint64(i)
+		addr := fn
+		if st.Kind == scenario.KindJcc {
+			copy(at(fn), []byte{0x31, 0xc9}) // xor %ecx,%ecx: ZF=1, so je is taken
+			addr = fn + 2
+		}
+		k := 0
+		for j, key := range sc.Keys {
+			if key.Name == st.Key {
+				k = j
+			}
+		}
+		loc := kernel.Loc{Name: st.Name, Addr: addr, Kind: st.Kind, Key: k}
+		code, _ := insnFor(p, loc, p.Keys[k].Init)
+		copy(at(addr), code)
+		if st.Kind != scenario.KindTail {
+			at(addr)[len(code)] = RetOpcode
+		}
+		sym("caller_"+st.Name, fn, uint64(addr-fn)+uint64(len(code))+1)
+		sym(st.Name, addr, uint64(len(code)))
+		window(st.Name, addr, len(code))
+		lay.Sites = append(lay.Sites, loc)
+		siteEntry[st.Name] = fn
+	}
+
+	for _, c := range sc.CPUs {
+		var prog model.CPUProg
+		for _, call := range c.Calls {
+			if key, ok := scenario.TrampCallKey(call); ok {
+				for k, kd := range p.Keys {
+					if kd.Name == key {
+						prog.Calls = append(prog.Calls, model.CallDef{Name: call, Entry: viaBase + 0x40*uint64(k), Key: k})
+					}
+				}
+				continue
+			}
+			for i, st := range sc.Sites {
+				if st.Name == call {
+					prog.Calls = append(prog.Calls, model.CallDef{Name: call, Entry: siteEntry[call], Key: lay.Sites[i].Key})
+				}
+			}
+		}
+		p.CPUs = append(p.CPUs, prog)
+	}
+	p.Regions = []model.Region{{Name: ".text", Base: textBase, Bytes: text}}
+	return lay, nil
+}
+
+// insnFor is __static_call_transform's choice of instruction for loc and
+// target, with the instruction the INT3 handler emulates. A Jcc tail site
+// stays a Jcc: the kernel checks the current text for 0f 8x; the model
+// knows the site's kind.
+func insnFor(p *model.Program, loc kernel.Loc, target int) (code, emulate []byte) {
+	dest := p.Targets[target].Addr
+	null := target == model.TargetNull
+	switch {
+	case loc.Kind == scenario.KindJcc && !loc.Tramp:
+		// A tail site that is a Jcc.d32 stays one; NULL goes to
+		// __static_call_return.
+		if null {
+			dest = retAddr
+		}
+		code = GenInsn([]byte{0x0f, 0x84}, loc.Addr, dest)
+	case loc.Tail():
+		if null {
+			code = RetInsn
+		} else {
+			code = GenInsn([]byte{Jmp32Opcode}, loc.Addr, dest)
+		}
+	default:
+		switch {
+		case null:
+			code = Nop5
+		case target == model.TargetReturn0:
+			// xor5rax; the INT3 handler emulates the CALL.
+			return Xor5rax, GenInsn([]byte{CallOpcode}, loc.Addr, dest)
+		default:
+			code = GenInsn([]byte{CallOpcode}, loc.Addr, dest)
+		}
+	}
+	return code, code
+}
+
+// Transform implements kernel.Port: arch_static_call_transform for one
+// location: text_mutex, __static_call_validate, then
+// __static_call_transform (skipped when the text is already right),
+// which patches with text_poke_bp on a running system.
+func (Port) Transform(e *kernel.Emitter, lay *kernel.Layout, loc kernel.Loc, target int, variant string) {
+	e.Fn = "arch_static_call_transform"
+	e.Emit(model.Op{Code: model.OpLock, A: kernel.TextMutex})
+	check, n := CheckCall, 5
+	switch {
+	case loc.Tramp:
+		check, n = CheckTramp, 8
+	case loc.Kind == scenario.KindJcc:
+		check, n = CheckTail, 6
+	case loc.Kind == scenario.KindTail:
+		check = CheckTail
+	}
+	e.Fn = "__static_call_validate"
+	e.Emit(model.Op{Code: model.OpCheck, Addr: loc.Addr, Len: uint8(n), B: check})
+	e.Fn = "__static_call_transform"
+	code, emulate := insnFor(lay.Prog, loc, target)
+	b, l := kernel.Bytes(code)
+	skip := e.Emit(model.Op{Code: model.OpJumpIfText, Addr: loc.Addr, Bytes: b, Len: l})
+	if variant == VariantPlainWrite {
+		e.Fn = "memcpy"
+		e.Emit(model.Op{Code: model.OpPoke, Addr: loc.Addr, Bytes: b, Len: l})
+		textPokeSync(e)
+	} else {
+		TextPokeBP(e, loc.Addr, code, emulate, variant)
+	}
+	e.Land(skip)
+	e.Fn = "arch_static_call_transform"
+	e.Emit(model.Op{Code: model.OpUnlock, A: kernel.TextMutex})
+}
+
+// textPokeSync emits text_poke_sync(): on_each_cpu(do_sync_core, NULL, 1).
+func textPokeSync(e *kernel.Emitter) {
+	fn := e.Fn
+	e.Fn = "text_poke_sync"
+	e.Emit(model.Op{Code: model.OpSync})
+	e.Emit(model.Op{Code: model.OpSyncWait})
+	e.Fn = fn
+}
+
+// TextPokeBP emits text_poke_bp(addr, code, len, emulate) as
+// text_poke_bp_batch does it for one entry: publish bp_desc, write INT3,
+// sync; write the tail bytes, sync; write the first byte, sync; drop the
+// reference and wait for in-flight INT3 handlers. Variants drop one step.
+func TextPokeBP(e *kernel.Emitter, addr uint64, code, emulate []byte, variant string) {
+	e.Fn = "text_poke_bp"
+	eb, el := kernel.Bytes(emulate)
+	e.Emit(model.Op{Code: model.OpBPSet, Addr: addr, Bytes: eb, Len: el})
+	int3, _ := kernel.Bytes([]byte{Int3Opcode})
+	e.Emit(model.Op{Code: model.OpPoke, Addr: addr, Bytes: int3, Len: 1})
+	if variant != VariantNoSync1 {
+		textPokeSync(e)
+	}
+	if len(code) > 1 {
+		tail, tl := kernel.Bytes(code[1:])
+		e.Emit(model.Op{Code: model.OpPoke, Addr: addr + 1, Bytes: tail, Len: tl})
+		if variant != VariantNoSync2 {
+			textPokeSync(e)
+		}
+	}
+	if code[0] != Int3Opcode {
+		first, _ := kernel.Bytes(code[:1])
+		e.Emit(model.Op{Code: model.OpPoke, Addr: addr, Bytes: first, Len: 1})
+		if variant != VariantNoSync3 {
+			textPokeSync(e)
+		}
+	}
+	e.Emit(model.Op{Code: model.OpBPPut})
+	if variant != VariantNoRefsWait {
+		e.Emit(model.Op{Code: model.OpBPWait})
+	}
+}

@@ -1,0 +1,185 @@
+package x86
+
+import (
+	"encoding/binary"
+	"fmt"
+
+	"patchcheck/model"
+)
+
+// Fetch assumptions.
+const (
+	// FetchByte: every byte of an instruction may come from a different
+	// write since the CPU last serialised. The SDM grants no wider
+	// atomicity for instruction fetch (docs/semantics.md, x86).
+	FetchByte = "byte"
+	// FetchAligned4: an aligned 4-byte word is fetched as a whole (the
+	// HotSpot/HHVM folklore assumption; not in the SDM).
+	FetchAligned4 = "aligned4"
+)
+
+// Protocol variants. The first is the kernel's own code.
+const (
+	VariantKernel     = "text_poke_bp"
+	VariantPlainWrite = "plain-write"
+	VariantNoSync1    = "no-sync1"
+	VariantNoSync2    = "no-sync2"
+	VariantNoSync3    = "no-sync3"
+	VariantNoEmulate  = "int3-no-emulate"
+	VariantNoRefsWait = "no-refs-wait"
+)
+
+// Registers of the model's x86 CPU.
+const (
+	RAX = 0 // result register (model.Regs[0] on every architecture)
+)
+
+// Arch is the x86-64 machine architecture.
+type Arch struct {
+	granule   int
+	noEmulate bool
+}
+
+// Name implements model.Arch.
+func (a *Arch) Name() string { return "x86-64" }
+
+// Granule implements model.Arch.
+func (a *Arch) Granule() int { return a.granule }
+
+// InsnLen implements model.Arch.
+func (a *Arch) InsnLen(b []byte) int { return InsnLen(b) }
+
+// Disasm implements model.Arch.
+func (a *Arch) Disasm(b []byte, addr uint64, p *model.Program) string {
+	return Disasm(b, addr, p.Sym)
+}
+
+// Exec implements model.Arch: one instruction of the subset.
+func (a *Arch) Exec(x *model.Exec) {
+	cs := x.CPU()
+	b, addr := x.Insn, x.Addr
+	next := addr + uint64(len(b))
+	switch b[0] {
+	case CallOpcode:
+		x.Push(next)
+		x.Jump(Target(b, addr))
+	case Jmp32Opcode, Jmp8Opcode:
+		x.Jump(Target(b, addr))
+	case RetOpcode:
+		x.Return()
+	case Int3Opcode:
+		// #BP: regs->ip points after the INT3; poke_int3_handler runs
+		// with interrupts off.
+		cs.Mode = model.ModeHandler
+		cs.Sub = 0
+		cs.PC = next
+		x.Note("#BP: int3 trap, enters poke_int3_handler")
+	case MovEAX:
+		cs.Regs[RAX] = uint64(binary.LittleEndian.Uint32(b[1:5]))
+		cs.PC = next
+	case 0x31, 0x2e: // xor %eax,%eax / xor %ecx,%ecx / xor5rax
+		if b[len(b)-1] == 0xc0 {
+			cs.Regs[RAX] = 0
+		}
+		cs.Flags = flagZF | flagPF
+		cs.PC = next
+	case Nop1:
+		cs.PC = next
+	case 0x0f:
+		switch {
+		case b[1] >= 0x80 && b[1] <= 0x8f:
+			if cond(b[1]&15, cs.Flags) {
+				x.Jump(Target(b, addr))
+			} else {
+				cs.PC = next
+			}
+		case b[1] == 0x1f:
+			cs.PC = next
+		default: // ud1, ud2
+			x.Undefined("#UD: " + Disasm(b, addr, x.P.Sym))
+		}
+	default:
+		panic(fmt.Sprintf("patchcheck: x86 Exec of %x, which InsnLen accepted", b))
+	}
+}
+
+// Handler implements model.Arch: poke_int3_handler
+// (smp_text_poke_int3_handler), in two steps: try_get_desc, then the
+// emulation of the new instruction, put_desc and IRET.
+func (a *Arch) Handler(x *model.Exec) {
+	cs := x.CPU()
+	bp := &x.S.K.BP
+	if cs.Sub == 0 {
+		// smp_rmb(); if (!raw_atomic_inc_not_zero(&bp_desc.refs)) return 0;
+		if bp.Refs == 0 {
+			x.Bug(fmt.Sprintf("int3 at %s not handled: no text_poke_bp in flight (die)", x.P.Sym(cs.PC-1)))
+			return
+		}
+		bp.Refs++
+		cs.Sub = 1
+		x.Note("poke_int3_handler: try_get_desc: refs = %d", bp.Refs)
+		return
+	}
+	ip := cs.PC - 1
+	if bp.Addr != ip || bp.Len == 0 {
+		x.Bug(fmt.Sprintf("int3 at %s not handled: bp_desc is for %s (die)", x.P.Sym(ip), x.P.Sym(bp.Addr)))
+		return
+	}
+	code := bp.Code[:bp.Len]
+	next := ip + uint64(bp.Len)
+	cs.Mode = model.ModeRun
+	cs.Sub = 0
+	if a.noEmulate {
+		cs.PC = next
+		x.Note("poke_int3_handler: skips %s without emulating it", x.P.Sym(ip))
+	} else {
+		x.Note("poke_int3_handler: emulates %s", Disasm(code, ip, x.P.Sym))
+		switch code[0] {
+		case CallOpcode:
+			x.Push(next)
+			x.Jump(Target(code, ip))
+		case Jmp32Opcode, Jmp8Opcode:
+			x.Jump(Target(code, ip))
+		case RetOpcode:
+			x.Return()
+		case 0x0f:
+			if code[1] == 0x1f { // NOP5 is emulated as JMP +0
+				cs.PC = next
+			} else if cond(code[1]&15, cs.Flags) {
+				x.Jump(Target(code, ip))
+			} else {
+				cs.PC = next
+			}
+		default:
+			x.Bug("poke_int3_handler: cannot emulate " + Disasm(code, ip, x.P.Sym))
+		}
+	}
+	bp.Refs--
+	// IRET is a serialising instruction (SDM Vol. 3A, 9.3).
+	x.Sync()
+}
+
+// Checks run by OpCheck: __static_call_validate(insn, tail, tramp).
+const (
+	CheckTramp = iota
+	CheckTail
+	CheckCall
+)
+
+// Check implements model.Arch: __static_call_validate.
+func (a *Arch) Check(check int, t []byte) string {
+	if check == CheckTramp {
+		if len(t) < 8 || string(t[5:8]) != string(TrampUD) {
+			return "__static_call_validate: trampoline signature (ud1) missing: BUG"
+		}
+		t = t[:5]
+	}
+	if check == CheckTramp || check == CheckTail {
+		if t[0] == Jmp32Opcode || t[0] == RetOpcode || t[0] == 0x0f && t[1]&0xf0 == 0x80 {
+			return ""
+		}
+	} else if t[0] == CallOpcode || string(t[:5]) == string(Nop5) || string(t[:5]) == string(Xor5rax) {
+		return ""
+	}
+	return fmt.Sprintf("__static_call_validate: unexpected instruction % x: BUG", t)
+}

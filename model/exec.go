@@ -1,0 +1,133 @@
+package model
+
+import "fmt"
+
+// Exec is what an architecture's Exec and Handler see of the machine: one
+// CPU of the next state, and the fetched instruction.
+type Exec struct {
+	P    *Program
+	S    *State // the next state, to be changed in place
+	C    int    // the CPU
+	Addr uint64 // where Insn was fetched
+	Insn []byte // the instruction's bytes
+	m    *Machine
+}
+
+// CPU returns the executing CPU's state.
+func (x *Exec) CPU() *CPUState { return &x.S.CPU[x.C] }
+
+// Push pushes a return address; a full stack is a bound of the model.
+func (x *Exec) Push(v uint64) {
+	cs := x.CPU()
+	if int(cs.SP) == MaxStack {
+		x.m.fail(fmt.Errorf("cpu%d: call depth over %d (model bound MaxStack)", x.C, MaxStack))
+		return
+	}
+	cs.Stack[cs.SP] = v
+	cs.SP++
+}
+
+// Pop pops a return address.
+func (x *Exec) Pop() (uint64, bool) {
+	cs := x.CPU()
+	if cs.SP == 0 {
+		return 0, false
+	}
+	cs.SP--
+	v := cs.Stack[cs.SP]
+	cs.Stack[cs.SP] = 0
+	return v, true
+}
+
+// Jump continues at addr; reaching the harness's return address ends the
+// current call.
+func (x *Exec) Jump(addr uint64) {
+	if addr == x.P.Return {
+		x.m.callDone(x.C)
+		return
+	}
+	x.CPU().PC = addr
+}
+
+// Return pops a return address and jumps to it.
+func (x *Exec) Return() {
+	a, ok := x.Pop()
+	if !ok {
+		x.Bug("return with an empty stack")
+		return
+	}
+	x.Jump(a)
+}
+
+// Sync is a context-synchronising event on the CPU (x86 IRET or
+// serialising instruction, arm64 ISB or exception return, Power isync).
+func (x *Exec) Sync() { x.m.sync(x.S, x.C) }
+
+// Bug reports a kernel BUG or oops on the CPU.
+func (x *Exec) Bug(msg string) {
+	x.m.events = append(x.m.events, Event{Kind: EvBug, CPU: x.C, Addr: x.Addr, Msg: msg})
+}
+
+// Undefined reports that the CPU executed an undefined instruction (or one
+// whose execution is architecturally undefined, such as x86's UD1).
+func (x *Exec) Undefined(msg string) {
+	ev := Event{Kind: EvExec, CPU: x.C, Addr: x.Addr, Undef: true, Msg: msg, Len: len(x.Insn)}
+	copy(ev.Insn[:], x.Insn)
+	x.m.events = append(x.m.events, ev)
+}
+
+// Note describes the step in a trace.
+func (x *Exec) Note(format string, args ...any) {
+	if x.m.Trace {
+		x.m.notef(format, args...)
+	}
+}
+
+// Tracing reports whether the step is being described.
+func (x *Exec) Tracing() bool { return x.m.Trace }
+
+// EventKind says what an Event reports.
+type EventKind uint8
+
+// Event kinds.
+const (
+	EvExec     EventKind = iota // a CPU executed (or failed to execute) an instruction
+	EvCallDone                  // a call returned to the harness
+	EvBug                       // the kernel hit BUG() or died
+	EvDeadlock                  // no actor can move, yet not all are done
+)
+
+// Event is an observable fact of one step, which properties judge.
+type Event struct {
+	Kind     EventKind
+	CPU      int // -1 when a kernel thread caused it
+	Thread   int
+	Addr     uint64
+	Insn     [maxInsn]byte
+	Len      int
+	Torn     bool // the bytes were never together at Addr
+	Win      int  // with Torn: the window torn
+	Undef    bool // not an instruction of the model, or one that traps as undefined
+	Unmapped bool // fetched from unmapped memory
+	Key      int
+	Result   int    // EvCallDone: the target reached, or -1
+	Value    uint64 // EvCallDone: the result register
+	Allow    uint16 // EvCallDone: targets the call could rightly reach
+	Ever     uint16 // EvCallDone: targets the key ever had
+	Msg      string
+}
+
+// Property judges events.
+type Property interface {
+	// Name is a short stable identifier, such as "no-torn-insn".
+	Name() string
+	// Check returns why ev violates the property, or "".
+	Check(p *Program, ev *Event) string
+}
+
+// Violation is a property that a step violated.
+type Violation struct {
+	Property string
+	Msg      string
+	Event    Event
+}

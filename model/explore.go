@@ -1,0 +1,368 @@
+package model
+
+import (
+	"errors"
+	"math/rand/v2"
+	"runtime"
+	"time"
+
+	"github.com/cespare/xxhash/v2"
+)
+
+// Search strategies.
+const (
+	BFS    = "bfs"    // breadth-first: the first violation found has a shortest schedule
+	DFS    = "dfs"    // depth-first: less memory for deep state spaces
+	Random = "random" // seeded random walks: for state spaces too big to exhaust
+)
+
+// Options control an exploration.
+type Options struct {
+	Search    string // BFS (default), DFS or Random
+	MaxDepth  int    // longest schedule explored; 0: no bound
+	MaxStates int    // most distinct states stored; 0: no bound
+	Seed      uint64 // Random: the seed
+	Walks     int    // Random: number of walks (default 1000)
+	// Exact keeps whole states in the visited set instead of 64-bit
+	// fingerprints, which rules out hash collisions at a cost in memory.
+	Exact bool
+	// Progress, when set, is called about every Every with the figures so far.
+	Progress func(Stats)
+	Every    time.Duration
+}
+
+// Stats are the figures of an exploration.
+type Stats struct {
+	States      int64         // distinct states
+	Transitions int64         // transitions generated
+	MaxDepth    int           // longest schedule reached
+	Queue       int           // states waiting to be expanded
+	Elapsed     time.Duration // wall time
+	PeakHeap    uint64        // highest heap in use sampled, bytes
+	// Bounded is set when MaxDepth or MaxStates cut the search short: the
+	// result then covers only the explored part of the state space.
+	Bounded bool
+	// Omission is the probability that a fingerprint collision made the
+	// search skip a state (0 in Exact mode): d(n-d)/2^64 for d distinct
+	// states and n generated transitions.
+	Omission float64
+}
+
+// StatesPerSecond returns distinct states explored per second.
+func (s Stats) StatesPerSecond() float64 {
+	if s.Elapsed <= 0 {
+		return 0
+	}
+	return float64(s.States) / s.Elapsed.Seconds()
+}
+
+// Result is the outcome of an exploration.
+type Result struct {
+	Stats
+	// Violation is the first property violation found, nil if none.
+	Violation *Violation
+	// Schedule leads from the initial state to the violation.
+	Schedule []Step
+	// Err is set when the model's own bounds were exceeded.
+	Err error
+}
+
+// Fingerprint returns the 64-bit fingerprint of s used by the visited set.
+func Fingerprint(s *State) uint64 { return xxhash.Sum64(s.bytes()) }
+
+// visited is the set of states seen, mapping each to its node.
+type visited interface {
+	add(s *State, fp uint64, node int32) (int32, bool)
+	size() int
+}
+
+// fpSet is an open-addressing table of fingerprints: 12 bytes a slot.
+type fpSet struct {
+	keys  []uint64
+	nodes []int32
+	n     int
+}
+
+func newFPSet() *fpSet {
+	return &fpSet{keys: make([]uint64, 1<<16), nodes: make([]int32, 1<<16)}
+}
+
+func (t *fpSet) size() int { return t.n }
+
+func (t *fpSet) add(_ *State, fp uint64, node int32) (int32, bool) {
+	if fp == 0 {
+		fp = 1
+	}
+	if 4*(t.n+1) > 3*len(t.keys) {
+		t.grow()
+	}
+	mask := uint64(len(t.keys) - 1)
+	for i := fp & mask; ; i = (i + 1) & mask {
+		switch t.keys[i] {
+		case fp:
+			return t.nodes[i], false
+		case 0:
+			t.keys[i], t.nodes[i] = fp, node
+			t.n++
+			return node, true
+		}
+	}
+}
+
+func (t *fpSet) grow() {
+	old, oldNodes := t.keys, t.nodes
+	t.keys = make([]uint64, 2*len(old))
+	t.nodes = make([]int32, 2*len(old))
+	mask := uint64(len(t.keys) - 1)
+	for j, k := range old {
+		if k == 0 {
+			continue
+		}
+		i := k & mask
+		for t.keys[i] != 0 {
+			i = (i + 1) & mask
+		}
+		t.keys[i], t.nodes[i] = k, oldNodes[j]
+	}
+}
+
+// exactSet keeps whole states.
+type exactSet map[State]int32
+
+func (e exactSet) size() int { return len(e) }
+
+func (e exactSet) add(s *State, _ uint64, node int32) (int32, bool) {
+	if n, ok := e[*s]; ok {
+		return n, false
+	}
+	e[*s] = node
+	return node, true
+}
+
+// tree records how each state was first reached.
+type tree struct {
+	parent []int32
+	step   []Step
+	depth  []uint16
+}
+
+func (t *tree) add(parent int32, st Step, depth int) int32 {
+	t.parent = append(t.parent, parent)
+	t.step = append(t.step, st)
+	t.depth = append(t.depth, uint16(min(depth, 65535)))
+	return int32(len(t.parent) - 1)
+}
+
+func (t *tree) path(n int32) []Step {
+	var p []Step
+	for ; n > 0; n = t.parent[n] {
+		p = append(p, t.step[n])
+	}
+	for i, j := 0, len(p)-1; i < j; i, j = i+1, j-1 {
+		p[i], p[j] = p[j], p[i]
+	}
+	return p
+}
+
+type frame struct {
+	s    State
+	node int32
+}
+
+// Explore searches the states of m's program from the initial state and
+// stops at the first property violation, a deadlock, or when every
+// reachable state within the bounds has been expanded.
+func Explore(m *Machine, opt Options) Result {
+	switch opt.Search {
+	case "", BFS, DFS:
+		return exhaustive(m, opt)
+	case Random:
+		return randomWalks(m, opt)
+	}
+	return Result{Err: errors.New("unknown search " + opt.Search + " (want bfs, dfs or random)")}
+}
+
+type run struct {
+	m       *Machine
+	opt     Options
+	start   time.Time
+	lastOut time.Time
+	res     Result
+}
+
+func newRun(m *Machine, opt Options) *run {
+	if opt.Every == 0 {
+		opt.Every = 2 * time.Second
+	}
+	now := time.Now()
+	return &run{m: m, opt: opt, start: now, lastOut: now}
+}
+
+func (r *run) tick(states, queue int) {
+	r.res.States, r.res.Queue = int64(states), queue
+	if r.opt.Progress == nil || r.res.Transitions&1023 != 0 {
+		return
+	}
+	if now := time.Now(); now.Sub(r.lastOut) >= r.opt.Every {
+		r.lastOut = now
+		r.sample()
+		r.opt.Progress(r.res.Stats)
+	}
+}
+
+func (r *run) sample() {
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	r.res.PeakHeap = max(r.res.PeakHeap, ms.HeapInuse)
+	r.res.Elapsed = time.Since(r.start)
+}
+
+func (r *run) done(states int) Result {
+	r.res.States = int64(states)
+	r.sample()
+	if !r.opt.Exact {
+		d, n := float64(r.res.States), float64(r.res.Transitions)
+		r.res.Omission = d * max(n-d, 0) / 18446744073709551616.0
+	}
+	if r.res.Err == nil {
+		r.res.Err = r.m.Err()
+	}
+	return r.res
+}
+
+func exhaustive(m *Machine, opt Options) Result {
+	r := newRun(m, opt)
+	var seen visited = newFPSet()
+	if opt.Exact {
+		seen = exactSet{}
+	}
+	var t tree
+	init := m.P.Initial()
+	root := t.add(-1, Step{}, 0)
+	seen.add(&init, Fingerprint(&init), root)
+	work := []frame{{init, root}}
+	dfs := opt.Search == DFS
+	for len(work) > 0 {
+		var f frame
+		if dfs {
+			f = work[len(work)-1]
+			work = work[:len(work)-1]
+		} else {
+			f = work[0]
+			work = work[1:]
+		}
+		d := int(t.depth[f.node])
+		r.res.MaxDepth = max(r.res.MaxDepth, d)
+		if opt.MaxDepth > 0 && d >= opt.MaxDepth {
+			if m.Successors(&f.s, func(Step, *State, *Violation) bool { return false }) > 0 {
+				r.res.Bounded = true
+			}
+			continue
+		}
+		var found *Violation
+		var foundAt Step
+		n := m.Successors(&f.s, func(st Step, next *State, v *Violation) bool {
+			r.res.Transitions++
+			if v != nil {
+				found, foundAt = v, st
+				return false
+			}
+			if opt.MaxStates > 0 && seen.size() >= opt.MaxStates {
+				r.res.Bounded = true
+				return true
+			}
+			if id, ok := seen.add(next, Fingerprint(next), int32(len(t.parent))); ok {
+				t.add(f.node, st, d+1)
+				work = append(work, frame{*next, id})
+			}
+			return true
+		})
+		if m.Err() != nil {
+			break
+		}
+		if found != nil {
+			r.res.Violation = found
+			r.res.Schedule = append(t.path(f.node), foundAt)
+			r.res.MaxDepth = max(r.res.MaxDepth, d+1)
+			break
+		}
+		if n == 0 && !m.Quiet(&f.s) {
+			r.res.Violation = deadlock(m, &f.s)
+			r.res.Schedule = t.path(f.node)
+			break
+		}
+		r.tick(seen.size(), len(work))
+		if !dfs && len(work) > 0 && cap(work) > 4096 && len(work) < cap(work)/4 {
+			// Let the queue's dead head be collected.
+			work = append([]frame(nil), work...)
+		}
+	}
+	return r.done(seen.size())
+}
+
+// deadlock describes a state in which nobody can move.
+func deadlock(m *Machine, s *State) *Violation {
+	ev := Event{Kind: EvDeadlock, CPU: -1, Thread: -1, Msg: "no CPU or thread can move, yet not all have finished"}
+	if v := m.check(&ev); v != nil {
+		return v
+	}
+	return &Violation{Property: "deadlock", Msg: ev.Msg, Event: ev}
+}
+
+func randomWalks(m *Machine, opt Options) Result {
+	r := newRun(m, opt)
+	walks := opt.Walks
+	if walks <= 0 {
+		walks = 1000
+	}
+	depth := opt.MaxDepth
+	if depth <= 0 {
+		depth = 10000
+	}
+	rng := rand.New(rand.NewPCG(opt.Seed, 0x9e3779b97f4a7c15))
+	seen := newFPSet()
+	type succ struct {
+		st Step
+		s  State
+		v  *Violation
+	}
+	var succs []succ
+	for w := 0; w < walks && r.res.Violation == nil; w++ {
+		s := m.P.Initial()
+		seen.add(&s, Fingerprint(&s), 0)
+		var path []Step
+		for d := 0; ; d++ {
+			if d >= depth {
+				r.res.Bounded = true
+				break
+			}
+			succs = succs[:0]
+			m.Successors(&s, func(st Step, next *State, v *Violation) bool {
+				succs = append(succs, succ{st, *next, v})
+				return true
+			})
+			r.res.Transitions += int64(len(succs))
+			if m.Err() != nil {
+				return r.done(seen.size())
+			}
+			if len(succs) == 0 {
+				if !m.Quiet(&s) {
+					r.res.Violation = deadlock(m, &s)
+					r.res.Schedule = path
+				}
+				break
+			}
+			c := succs[rng.IntN(len(succs))]
+			path = append(path, c.st)
+			r.res.MaxDepth = max(r.res.MaxDepth, d+1)
+			if c.v != nil {
+				r.res.Violation, r.res.Schedule = c.v, path
+				break
+			}
+			s = c.s
+			seen.add(&s, Fingerprint(&s), 0)
+			r.tick(seen.size(), 0)
+		}
+	}
+	return r.done(seen.size())
+}

@@ -1,0 +1,182 @@
+package model
+
+import (
+	"fmt"
+	"strings"
+)
+
+// maxInsn bounds the bytes one fetch may read.
+const maxInsn = 16
+
+// fetch enumerates every instruction CPU c may fetch at its PC and executes
+// each. A fetch reads every granule from any snapshot of its window that
+// the CPU may still see (View..N-1): the CPU has not context-synchronised
+// since the newer ones were written, so it may hold the older ones. Bytes
+// outside windows never change.
+func (m *Machine) fetch(s *State, c int, fn func(*State, *Violation) bool) bool {
+	var buf [maxInsn]byte
+	var from [maxInsn]int8 // snapshot each byte came from, -1 if static
+	pc := s.CPU[c].PC
+	g := uint64(m.P.Arch.Granule())
+	var rec func(have int) bool
+	rec = func(have int) bool {
+		n := 0
+		if have > 0 {
+			n = m.P.Arch.InsnLen(buf[:have])
+		}
+		switch {
+		case n < 0:
+			return m.execute(s, c, buf[:have], from[:have], true, false, fn)
+		case n > 0 && have >= n:
+			return m.execute(s, c, buf[:n], from[:n], false, false, fn)
+		case have >= maxInsn:
+			return m.execute(s, c, buf[:have], from[:have], true, false, fn)
+		}
+		// Read the next granule, from every snapshot the CPU may see.
+		a := pc + uint64(have)
+		base := a / g * g
+		take := int(base + g - a)
+		if have+take > maxInsn {
+			take = maxInsn - have
+		}
+		w, _ := m.P.window(a)
+		if w < 0 {
+			for i := 0; i < int(g); i++ {
+				if ww, _ := m.P.window(base + uint64(i)); ww >= 0 {
+					w = ww
+				}
+			}
+		}
+		if w < 0 {
+			for i := 0; i < take; i++ {
+				b, ok := m.textByte(s, a+uint64(i))
+				if !ok {
+					return m.execute(s, c, buf[:have+i], from[:have+i], false, true, fn)
+				}
+				buf[have+i], from[have+i] = b, -1
+			}
+			return rec(have + take)
+		}
+		win := &s.Win[w]
+		for sn := int(s.CPU[c].View[w]); sn < int(win.N); sn++ {
+			dup := false
+			for i := 0; i < take; i++ {
+				b, ok := m.snapByte(s, w, sn, a+uint64(i))
+				if !ok {
+					return m.execute(s, c, buf[:have+i], from[:have+i], false, true, fn)
+				}
+				buf[have+i], from[have+i] = b, int8(sn)
+			}
+			// Skip a snapshot whose granule equals an earlier one's.
+			for prev := int(s.CPU[c].View[w]); prev < sn && !dup; prev++ {
+				same := true
+				for i := 0; i < take; i++ {
+					pb, _ := m.snapByte(s, w, prev, a+uint64(i))
+					if pb != buf[have+i] {
+						same = false
+						break
+					}
+				}
+				dup = same
+			}
+			if dup {
+				continue
+			}
+			if !rec(have + take) {
+				return false
+			}
+		}
+		return true
+	}
+	return rec(0)
+}
+
+// snapByte returns the byte at addr in snapshot sn of window w, or the
+// static byte when addr is outside the window.
+func (m *Machine) snapByte(s *State, w, sn int, addr uint64) (byte, bool) {
+	def := &m.P.Windows[w]
+	if addr >= def.Base && addr-def.Base < uint64(def.Size) {
+		return s.Win[w].Snap[sn][addr-def.Base], true
+	}
+	r, ok := m.P.region(addr)
+	if !ok {
+		return 0, false
+	}
+	return r.Bytes[addr-r.Base], true
+}
+
+// torn returns the window whose part of insn at addr matches none of the
+// window's snapshots, or -1: the bytes were never an instruction there.
+func (m *Machine) torn(s *State, addr uint64, insn []byte) int {
+	for w := range m.P.Windows {
+		def := &m.P.Windows[w]
+		lo, hi := max(addr, def.Base), min(addr+uint64(len(insn)), def.Base+uint64(def.Size))
+		if lo >= hi {
+			continue
+		}
+		part := insn[lo-addr : hi-addr]
+		win := &s.Win[w]
+		ok := false
+		for sn := 0; sn < int(win.N) && !ok; sn++ {
+			ok = string(win.Snap[sn][lo-def.Base:hi-def.Base]) == string(part)
+		}
+		if !ok {
+			return w
+		}
+	}
+	return -1
+}
+
+// execute runs one fetched instruction (or reports why it cannot run).
+func (m *Machine) execute(s *State, c int, insn []byte, from []int8, undef, unmapped bool, fn func(*State, *Violation) bool) bool {
+	m.begin(s)
+	pc := s.CPU[c].PC
+	ev := Event{Kind: EvExec, CPU: c, Addr: pc, Len: len(insn), Undef: undef || unmapped, Unmapped: unmapped}
+	copy(ev.Insn[:], insn)
+	if tw := m.torn(s, pc, insn); tw >= 0 {
+		ev.Torn = true
+		ev.Win = tw
+	}
+	if m.Trace {
+		m.notef("fetch %s: %s%s", m.P.Sym(pc), hexBytes(insn), fromNote(from, s, c, m))
+		if !ev.Torn && !ev.Undef {
+			m.notef("  %s", m.P.Arch.Disasm(insn, pc, m.P))
+		}
+	}
+	m.events = append(m.events, ev)
+	if !ev.Torn && !ev.Undef {
+		x := Exec{P: m.P, S: &m.next, C: c, Addr: pc, Insn: insn, m: m}
+		m.P.Arch.Exec(&x)
+	}
+	return m.finish(fn)
+}
+
+// fromNote says which bytes of a fetch were stale.
+func fromNote(from []int8, s *State, c int, m *Machine) string {
+	var parts []string
+	pc := s.CPU[c].PC
+	for i, f := range from {
+		if f < 0 {
+			continue
+		}
+		w, _ := m.P.window(pc + uint64(i))
+		if w >= 0 && int(f) < int(s.Win[w].N)-1 {
+			parts = append(parts, fmt.Sprintf("%d", i))
+		}
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return " (stale byte " + strings.Join(parts, ",") + ")"
+}
+
+func hexBytes(b []byte) string {
+	var sb strings.Builder
+	for i, x := range b {
+		if i > 0 {
+			sb.WriteByte(' ')
+		}
+		fmt.Fprintf(&sb, "%02x", x)
+	}
+	return sb.String()
+}

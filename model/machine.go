@@ -1,0 +1,333 @@
+package model
+
+import (
+	"bytes"
+	"fmt"
+)
+
+// Arch is what an architecture plugs into the machine: its fetch granule,
+// its instruction lengths, what its instructions and exception handlers do,
+// and its text checks.
+type Arch interface {
+	// Name is the architecture's name, e.g. "x86-64".
+	Name() string
+	// Granule is the instruction fetch granule in bytes: a fetch reads each
+	// aligned granule as a whole from one snapshot of memory.
+	Granule() int
+	// InsnLen returns the length of the instruction that b starts with:
+	// the length when known, 0 when more bytes are needed to tell, or -1
+	// when b starts with no instruction of the modelled subset.
+	InsnLen(b []byte) int
+	// Exec executes the instruction x.Insn that CPU x.C fetched at x.Addr.
+	Exec(x *Exec)
+	// Handler runs one step of the exception handler that CPU x.C is in.
+	Handler(x *Exec)
+	// Check runs the text check numbered check (such as
+	// __static_call_validate) on text and returns the BUG message, or "".
+	Check(check int, text []byte) string
+	// Disasm renders the instruction b at addr.
+	Disasm(b []byte, addr uint64, p *Program) string
+}
+
+// Step identifies one transition: the actor (CPU c is actor c, kernel
+// thread t is actor len(CPUs)+t) and which of its successors was taken.
+type Step struct {
+	Actor  uint8
+	Choice uint16
+}
+
+// Machine generates the successors of states of one Program and checks
+// the properties on every transition.
+type Machine struct {
+	P     *Program
+	Props []Property
+	// Trace makes the machine describe each step it takes (slow; for
+	// replay and counterexamples).
+	Trace bool
+
+	next   State
+	events []Event
+	note   []string
+	err    error
+}
+
+// NewMachine returns a machine for p that checks props.
+func NewMachine(p *Program, props []Property) *Machine {
+	return &Machine{P: p, Props: props, events: make([]Event, 0, 4)}
+}
+
+// Err returns the first error the machine met: a bound of the model that a
+// scenario exceeded. The exploration cannot be trusted after it.
+func (m *Machine) Err() error { return m.err }
+
+// Notes returns the description of the last step taken with Trace set.
+func (m *Machine) Notes() []string { return m.note }
+
+// Actors returns the number of actors: CPUs, then kernel threads.
+func (m *Machine) Actors() int { return len(m.P.CPUs) + len(m.P.Threads) }
+
+// ActorName names an actor for traces.
+func (m *Machine) ActorName(a int) string {
+	if a < len(m.P.CPUs) {
+		return fmt.Sprintf("cpu%d", a)
+	}
+	return m.P.Threads[a-len(m.P.CPUs)].Name
+}
+
+// Quiet reports whether every CPU and thread of s has finished.
+func (m *Machine) Quiet(s *State) bool {
+	for c := range m.P.CPUs {
+		if s.CPU[c].Mode != ModeDone {
+			return false
+		}
+	}
+	for t := range m.P.Threads {
+		if s.T[t].Done == 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// Successors calls fn for each successor of s, in a fixed order, with the
+// step taken, the next state (valid only during the call) and the violation
+// the step caused, if any. It stops when fn returns false and returns how
+// many successors it produced.
+func (m *Machine) Successors(s *State, fn func(Step, *State, *Violation) bool) int {
+	n := 0
+	for a := 0; a < m.Actors(); a++ {
+		choice := 0
+		cont := m.actorSteps(s, a, func(next *State, v *Violation) bool {
+			st := Step{Actor: uint8(a), Choice: uint16(choice)}
+			choice++
+			n++
+			return fn(st, next, v)
+		})
+		if !cont {
+			break
+		}
+	}
+	return n
+}
+
+// Take replays one step of s: it returns the successor chosen by st, the
+// violation it caused and false if s has no such step.
+func (m *Machine) Take(s *State, st Step) (State, *Violation, bool) {
+	var out State
+	var viol *Violation
+	found := false
+	if int(st.Actor) >= m.Actors() {
+		return out, nil, false
+	}
+	choice := 0
+	m.actorSteps(s, int(st.Actor), func(next *State, v *Violation) bool {
+		if choice == int(st.Choice) {
+			out, viol, found = *next, v, true
+			return false
+		}
+		choice++
+		return true
+	})
+	return out, viol, found
+}
+
+// actorSteps enumerates the steps of actor a.
+func (m *Machine) actorSteps(s *State, a int, fn func(*State, *Violation) bool) bool {
+	if a >= len(m.P.CPUs) {
+		t := a - len(m.P.CPUs)
+		if s.T[t].Done != 0 || !m.threadEnabled(s, t) {
+			return true
+		}
+		m.begin(s)
+		m.threadStep(t)
+		return m.finish(fn)
+	}
+	cs := &s.CPU[a]
+	switch cs.Mode {
+	case ModeDone:
+		return true
+	case ModeHandler:
+		m.begin(s)
+		x := Exec{P: m.P, S: &m.next, C: a, m: m}
+		m.P.Arch.Handler(&x)
+		return m.finish(fn)
+	}
+	if cs.IPI != 0 {
+		// The sync IPI is taken at an instruction boundary: the
+		// interrupt and its return are context synchronising.
+		m.begin(s)
+		c := &m.next.CPU[a]
+		c.IPI = 0
+		m.sync(&m.next, a)
+		if m.Trace {
+			m.notef("takes the IPI: sync_core (all stale fetches dropped)")
+		}
+		if !m.finish(fn) {
+			return false
+		}
+	}
+	if cs.Mode == ModeIdle {
+		m.begin(s)
+		m.startCall(a)
+		return m.finish(fn)
+	}
+	return m.fetch(s, a, fn)
+}
+
+func (m *Machine) begin(s *State) {
+	m.next = *s
+	m.events = m.events[:0]
+	if m.Trace {
+		m.note = m.note[:0]
+	}
+}
+
+// finish canonicalises the next state, checks the step's events and hands
+// the successor to fn.
+func (m *Machine) finish(fn func(*State, *Violation) bool) bool {
+	m.canon(&m.next)
+	var v *Violation
+	for i := range m.events {
+		if v = m.check(&m.events[i]); v != nil {
+			break
+		}
+	}
+	return fn(&m.next, v)
+}
+
+func (m *Machine) check(ev *Event) *Violation {
+	for _, p := range m.Props {
+		if msg := p.Check(m.P, ev); msg != "" {
+			return &Violation{Property: p.Name(), Msg: msg, Event: *ev}
+		}
+	}
+	return nil
+}
+
+func (m *Machine) notef(format string, args ...any) {
+	m.note = append(m.note, fmt.Sprintf(format, args...))
+}
+
+func (m *Machine) fail(err error) {
+	if m.err == nil {
+		m.err = err
+	}
+}
+
+// sync is a context-synchronising event on CPU c: from now on it fetches
+// only the current contents of every window.
+func (m *Machine) sync(s *State, c int) {
+	for w := range m.P.Windows {
+		s.CPU[c].View[w] = s.Win[w].N - 1
+	}
+}
+
+// canon drops window contents that no CPU can fetch any more and clears
+// what finished CPUs no longer need, so equal futures share one state.
+func (m *Machine) canon(s *State) {
+	for w := range m.P.Windows {
+		win := &s.Win[w]
+		low := win.N - 1
+		for c := range m.P.CPUs {
+			if s.CPU[c].Mode != ModeDone && s.CPU[c].View[w] < low {
+				low = s.CPU[c].View[w]
+			}
+		}
+		if low > 0 {
+			copy(win.Snap[:], win.Snap[low:win.N])
+			for i := win.N - low; i < win.N; i++ {
+				win.Snap[i] = [WinSize]byte{}
+			}
+			win.N -= low
+		}
+		for c := range m.P.CPUs {
+			if s.CPU[c].Mode == ModeDone {
+				s.CPU[c].View[w] = 0
+			} else {
+				s.CPU[c].View[w] -= low
+			}
+		}
+	}
+}
+
+// startCall starts CPU c's next call.
+func (m *Machine) startCall(c int) {
+	s := &m.next
+	cs := &s.CPU[c]
+	call := &m.P.CPUs[c].Calls[cs.Call]
+	cs.Mode = ModeRun
+	cs.PC = call.Entry
+	cs.Stack[0] = m.P.Return
+	cs.SP = 1
+	cs.Regs[0] = m.P.Sentinel
+	cs.Allow = 1<<s.K.Stable[call.Key] | 1<<s.K.Func[call.Key]
+	if m.Trace {
+		m.notef("calls %s (key %s is %s)", call.Name, m.P.Keys[call.Key].Name,
+			m.P.Targets[s.K.Func[call.Key]].Name)
+	}
+}
+
+// callDone ends CPU c's current call and reports what it reached.
+func (m *Machine) callDone(c int) {
+	s := &m.next
+	cs := &s.CPU[c]
+	call := &m.P.CPUs[c].Calls[cs.Call]
+	ev := Event{Kind: EvCallDone, CPU: c, Key: call.Key, Value: cs.Regs[0],
+		Result: m.P.TargetOf(cs.Regs[0]), Allow: cs.Allow, Ever: s.K.Ever[call.Key], Addr: call.Entry}
+	m.events = append(m.events, ev)
+	if m.Trace {
+		r := "nothing called (NULL)"
+		if ev.Result > 0 {
+			r = m.P.Targets[ev.Result].Name
+		} else if ev.Result < 0 {
+			r = fmt.Sprintf("result %#x", ev.Value)
+		}
+		m.notef("call %s returns: reached %s", call.Name, r)
+	}
+	*cs = CPUState{View: cs.View, Call: cs.Call + 1, IPI: cs.IPI}
+	if int(cs.Call) >= len(m.P.CPUs[c].Calls) {
+		cs.Mode = ModeDone
+		cs.IPI = 0
+	}
+}
+
+// textByte returns the current byte at addr (the data view).
+func (m *Machine) textByte(s *State, addr uint64) (byte, bool) {
+	if w, off := m.P.window(addr); w >= 0 {
+		return s.Win[w].Snap[s.Win[w].N-1][off], true
+	}
+	r, ok := m.P.region(addr)
+	if !ok {
+		return 0, false
+	}
+	return r.Bytes[addr-r.Base], true
+}
+
+// text returns the current bytes [addr, addr+n) of one window.
+func (m *Machine) text(s *State, addr uint64, n int) []byte {
+	w, off, _ := m.P.windowRange(addr, n)
+	win := &s.Win[w]
+	return win.Snap[win.N-1][off : off+n]
+}
+
+// poke stores b at addr, inside one window: a new snapshot of the window,
+// unless the store changes nothing.
+func (m *Machine) poke(s *State, addr uint64, b []byte) {
+	w, off, _ := m.P.windowRange(addr, len(b))
+	win := &s.Win[w]
+	cur := win.Snap[win.N-1]
+	if bytes.Equal(cur[off:off+len(b)], b) {
+		return
+	}
+	if int(win.N) == MaxSnaps {
+		m.canon(s)
+		if int(win.N) == MaxSnaps {
+			m.fail(fmt.Errorf("window %s: more than %d contents may still be fetched (model bound MaxSnaps)",
+				m.P.Windows[w].Name, MaxSnaps))
+			return
+		}
+	}
+	copy(cur[off:], b)
+	win.Snap[win.N] = cur
+	win.N++
+}

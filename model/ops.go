@@ -1,0 +1,63 @@
+package model
+
+// OpCode is a kernel thread's operation. Each op other than OpReturn and
+// OpJump is one atomic step of the thread; OpReturn and OpJump are folded
+// into the step before them.
+type OpCode uint8
+
+// Kernel thread operations.
+const (
+	OpReturn     OpCode = iota // harness: static_call_update(key A) returns
+	OpJump                     // goto Label
+	OpLock                     // mutex_lock(A); blocks while another thread holds it
+	OpUnlock                   // mutex_unlock(A)
+	OpJumpIfFunc               // if (key[A]->func == target B) goto Label
+	OpSetFunc                  // key[A]->func = target B
+	OpCheck                    // arch check B of the text at Addr (e.g. __static_call_validate); BUG on failure
+	OpJumpIfText               // if (!memcmp(Addr, Bytes, Len)) goto Label
+	OpPoke                     // store Bytes[:Len] at Addr (text_poke, text_poke_early, memcpy)
+	OpBPSet                    // bp_desc = {Addr, Bytes, Len}; atomic_set_release(&refs, 1); smp_wmb()
+	OpBPPut                    // atomic_dec_and_test(&bp_desc.refs)
+	OpBPWait                   // atomic_cond_read_acquire(&bp_desc.refs, !VAL)
+	OpSync                     // send the sync IPI to every other CPU (on_each_cpu, first half)
+	OpSyncWait                 // wait until every CPU ran the IPI (on_each_cpu, wait=1)
+)
+
+// Op is one operation of a kernel thread.
+type Op struct {
+	Code  OpCode
+	A, B  int
+	Addr  uint64
+	Bytes [WinSize]byte
+	Len   uint8
+	Label int    // jump destination: an op index
+	Fn    string // the kernel function this op belongs to, for traces
+}
+
+// local reports whether op folds into the step before it.
+func (op *Op) local() bool { return op.Code == OpReturn || op.Code == OpJump }
+
+// advance runs thread t's local ops until its next visible op. It returns
+// the key of the last static_call_update that returned, or -1.
+func advance(p *Program, s *State, t int) int {
+	ret := -1
+	ts := &s.T[t]
+	ops := p.Threads[t].Ops
+	for int(ts.PC) < len(ops) {
+		op := &ops[ts.PC]
+		switch op.Code {
+		case OpJump:
+			ts.PC = uint16(op.Label)
+		case OpReturn:
+			// static_call_update returned: calls that start from now
+			// on must reach this key's current target.
+			s.K.Stable[op.A] = s.K.Func[op.A]
+			ret = op.A
+			ts.PC++
+		default:
+			return ret
+		}
+	}
+	ts.Done = 1
+	return ret
+}

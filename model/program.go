@@ -1,0 +1,240 @@
+package model
+
+import (
+	"fmt"
+	"sort"
+)
+
+// Program is a scenario compiled for one architecture: the memory image,
+// the patchable windows, the caller programs of the CPUs and the
+// operations of the kernel threads. It never changes during exploration;
+// everything that changes lives in State.
+type Program struct {
+	Name     string
+	Arch     Arch
+	Regions  []Region    // mapped memory, sorted by address
+	Windows  []WindowDef // patchable text; their bytes live in State
+	Symbols  []Symbol    // names for addresses in traces
+	Targets  []TargetDef // index = target index; 0 is NULL, 1 is return0
+	Keys     []KeyDef
+	CPUs     []CPUProg
+	Threads  []ThreadProg
+	Mutexes  []string
+	Return   uint64 // harness return address: a call is done when it returns here
+	Sentinel uint64 // result register before each call; still there = no function ran
+}
+
+// Region is mapped memory.
+type Region struct {
+	Name  string
+	Base  uint64
+	Bytes []byte
+}
+
+// WindowDef is a patchable run of text: a trampoline or a call site.
+type WindowDef struct {
+	Name string
+	Base uint64
+	Size int
+	Init [WinSize]byte
+}
+
+// Symbol names an address.
+type Symbol struct {
+	Name string
+	Addr uint64
+	Size uint64
+}
+
+// TargetDef is a call target and the value a call that reached it returns.
+type TargetDef struct {
+	Name  string
+	Value uint64
+	Addr  uint64
+}
+
+// KeyDef is a static call key.
+type KeyDef struct {
+	Name string
+	Init int // initial target index
+}
+
+// CPUProg is the list of calls one CPU makes.
+type CPUProg struct {
+	Calls []CallDef
+}
+
+// CallDef is one call made by the harness: it calls Entry and expects the
+// result to be a target of Key.
+type CallDef struct {
+	Name  string
+	Entry uint64
+	Key   int
+}
+
+// ThreadProg is a kernel thread: a straight list of operations with jumps.
+type ThreadProg struct {
+	Name string
+	Ops  []Op
+}
+
+// Target indices with a fixed meaning.
+const (
+	TargetNull    = 0
+	TargetReturn0 = 1
+)
+
+// Validate checks that p fits the fixed capacities of State and that its
+// windows and operations are well formed.
+func (p *Program) Validate() error {
+	switch {
+	case len(p.CPUs) > MaxCPUs:
+		return fmt.Errorf("%d CPUs: at most %d", len(p.CPUs), MaxCPUs)
+	case len(p.Threads) > MaxThreads:
+		return fmt.Errorf("%d threads: at most %d", len(p.Threads), MaxThreads)
+	case len(p.Windows) > MaxWindows:
+		return fmt.Errorf("%d patchable windows (sites and trampolines): at most %d", len(p.Windows), MaxWindows)
+	case len(p.Keys) > MaxKeys:
+		return fmt.Errorf("%d keys: at most %d", len(p.Keys), MaxKeys)
+	case len(p.Mutexes) > MaxMutexes:
+		return fmt.Errorf("%d mutexes: at most %d", len(p.Mutexes), MaxMutexes)
+	case len(p.Targets) > MaxTargets:
+		return fmt.Errorf("%d targets: at most %d", len(p.Targets), MaxTargets)
+	}
+	for _, c := range p.CPUs {
+		if len(c.Calls) > 255 {
+			return fmt.Errorf("%d calls on one CPU: at most 255", len(c.Calls))
+		}
+	}
+	for i, w := range p.Windows {
+		if w.Size < 1 || w.Size > WinSize {
+			return fmt.Errorf("window %s: size %d", w.Name, w.Size)
+		}
+		g := uint64(p.Arch.Granule())
+		for j, v := range p.Windows {
+			if j == i {
+				continue
+			}
+			// A fetch granule overlaps at most one window.
+			if w.Base/g <= (v.Base+uint64(v.Size)-1)/g && v.Base/g <= (w.Base+uint64(w.Size)-1)/g {
+				return fmt.Errorf("windows %s and %s share a fetch granule", w.Name, v.Name)
+			}
+		}
+		if _, ok := p.region(w.Base); !ok {
+			return fmt.Errorf("window %s is not in mapped memory", w.Name)
+		}
+	}
+	for _, t := range p.Threads {
+		for i, op := range t.Ops {
+			if op.Code == OpJump || op.Code == OpJumpIfFunc || op.Code == OpJumpIfText {
+				if op.Label <= i || op.Label > len(t.Ops) {
+					return fmt.Errorf("thread %s op %d: jump to %d (only forward jumps)", t.Name, i, op.Label)
+				}
+			}
+			if op.Code == OpPoke || op.Code == OpJumpIfText || op.Code == OpCheck {
+				if _, _, ok := p.windowRange(op.Addr, int(op.Len)); !ok {
+					return fmt.Errorf("thread %s op %d (%s): %#x+%d is not patchable text", t.Name, i, op.Fn, op.Addr, op.Len)
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// region returns the region holding addr.
+func (p *Program) region(addr uint64) (*Region, bool) {
+	for i := range p.Regions {
+		r := &p.Regions[i]
+		if addr >= r.Base && addr-r.Base < uint64(len(r.Bytes)) {
+			return r, true
+		}
+	}
+	return nil, false
+}
+
+// window returns the window holding addr and the offset in it, or -1.
+func (p *Program) window(addr uint64) (int, int) {
+	for i := range p.Windows {
+		w := &p.Windows[i]
+		if addr >= w.Base && addr-w.Base < uint64(w.Size) {
+			return i, int(addr - w.Base)
+		}
+	}
+	return -1, 0
+}
+
+// windowRange returns the window that holds all of [addr, addr+n).
+func (p *Program) windowRange(addr uint64, n int) (int, int, bool) {
+	w, off := p.window(addr)
+	if w < 0 || n < 1 || off+n > p.Windows[w].Size {
+		return -1, 0, false
+	}
+	return w, off, true
+}
+
+// Sym names addr as symbol+offset, or hex when no symbol holds it.
+func (p *Program) Sym(addr uint64) string {
+	best := -1
+	for i, s := range p.Symbols {
+		if addr >= s.Addr && (addr-s.Addr < s.Size || s.Size == 0 && addr == s.Addr) {
+			if best < 0 || s.Addr > p.Symbols[best].Addr {
+				best = i
+			}
+		}
+	}
+	if best < 0 {
+		return fmt.Sprintf("%#x", addr)
+	}
+	s := p.Symbols[best]
+	if addr == s.Addr {
+		return s.Name
+	}
+	return fmt.Sprintf("%s+%d", s.Name, addr-s.Addr)
+}
+
+// SortSymbols orders the symbols by address, then name.
+func (p *Program) SortSymbols() {
+	sort.SliceStable(p.Symbols, func(i, j int) bool {
+		if p.Symbols[i].Addr != p.Symbols[j].Addr {
+			return p.Symbols[i].Addr < p.Symbols[j].Addr
+		}
+		return p.Symbols[i].Name < p.Symbols[j].Name
+	})
+}
+
+// TargetOf returns the target whose call returns value v, or -1.
+func (p *Program) TargetOf(v uint64) int {
+	if v == p.Sentinel {
+		return TargetNull
+	}
+	for i, t := range p.Targets {
+		if i != TargetNull && t.Value == v {
+			return i
+		}
+	}
+	return -1
+}
+
+// Initial returns the state in which every CPU is idle before its first
+// call and every window holds its initial bytes.
+func (p *Program) Initial() State {
+	var s State
+	for i, w := range p.Windows {
+		s.Win[i].Snap[0] = w.Init
+		s.Win[i].N = 1
+	}
+	for k, key := range p.Keys {
+		s.K.Func[k] = uint8(key.Init)
+		s.K.Stable[k] = uint8(key.Init)
+		s.K.Ever[k] = 1 << key.Init
+	}
+	for c := range p.CPUs {
+		if len(p.CPUs[c].Calls) == 0 {
+			s.CPU[c].Mode = ModeDone
+		}
+	}
+	for t := range p.Threads {
+		advance(p, &s, t)
+	}
+	return s
+}

@@ -1,0 +1,91 @@
+package model
+
+import "unsafe"
+
+// Fixed capacities of a State. A scenario that needs more is rejected when
+// it is compiled (see Program.Validate), never truncated.
+const (
+	MaxCPUs    = 4  // caller CPUs
+	MaxThreads = 4  // kernel threads
+	MaxWindows = 8  // patchable text windows (trampolines and sites)
+	MaxSnaps   = 8  // retained contents of one window
+	WinSize    = 8  // bytes in one window
+	MaxStack   = 6  // return addresses on one CPU's stack
+	MaxKeys    = 4  // static call keys
+	MaxMutexes = 4  // kernel mutexes
+	MaxTargets = 16 // distinct call targets, NULL and return0 included
+	NumRegs    = 4  // architecture registers kept per CPU
+)
+
+// CPU modes.
+const (
+	ModeIdle    uint8 = iota // between calls: at a harness boundary
+	ModeRun                  // executing instructions
+	ModeHandler              // in an exception handler, IRQs off
+	ModeDone                 // all calls made
+)
+
+// State is the whole machine state: plain data, no pointers, no padding,
+// so that it is copied by assignment and fingerprinted as raw bytes.
+// TestStateHasNoPadding keeps it so.
+type State struct {
+	CPU [MaxCPUs]CPUState
+	Win [MaxWindows]Window
+	K   Kernel
+	T   [MaxThreads]ThreadState
+}
+
+// CPUState is one caller CPU.
+type CPUState struct {
+	PC    uint64            // instruction pointer
+	Regs  [NumRegs]uint64   // architecture registers (see the arch package)
+	Stack [MaxStack]uint64  // return addresses, Stack[0] pushed first
+	View  [MaxWindows]uint8 // oldest snapshot of each window this CPU may still fetch
+	SP    uint8             // number of return addresses on Stack
+	Mode  uint8             // ModeIdle, ModeRun, ModeHandler or ModeDone
+	Sub   uint8             // handler phase
+	Call  uint8             // index of the current (or next) call
+	IPI   uint8             // 1 while a sync IPI is pending
+	Flags uint8             // architecture flags
+	Allow uint16            // targets the current call may reach (bit per target)
+}
+
+// Window is a patchable run of text, such as one call site or one
+// trampoline, with the contents it has had since the oldest context
+// synchronisation any CPU may still fetch from.
+type Window struct {
+	Snap [MaxSnaps][WinSize]byte // Snap[N-1] is the current contents
+	N    uint8
+}
+
+// Kernel is the kernel's data that the model tracks.
+type Kernel struct {
+	BP     BPDesc            // text_poke_bp's descriptor
+	Ever   [MaxKeys]uint16   // every target key->func has held
+	Func   [MaxKeys]uint8    // key->func, as a target index
+	Stable [MaxKeys]uint8    // key->func as of the last update that returned
+	Mutex  [MaxMutexes]uint8 // owner thread + 1, or 0
+	_      [4]uint8          // explicit padding
+}
+
+// BPDesc is the text_poke_bp descriptor (bp_desc / text_poke_array) with its
+// reference count, which the INT3 handler reads.
+type BPDesc struct {
+	Addr uint64        // patched address
+	Code [WinSize]byte // the instruction to emulate
+	Len  uint8         // its length
+	Refs uint8         // bp_desc.refs
+	_    [6]uint8
+}
+
+// ThreadState is one kernel thread.
+type ThreadState struct {
+	PC   uint16 // index of the next op
+	Done uint8
+	_    uint8
+}
+
+// bytes returns the raw bytes of s, for fingerprinting.
+func (s *State) bytes() []byte {
+	return unsafe.Slice((*byte)(unsafe.Pointer(s)), unsafe.Sizeof(*s))
+}

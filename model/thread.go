@@ -1,0 +1,115 @@
+package model
+
+import "fmt"
+
+// threadEnabled reports whether thread t's next op can run in s.
+func (m *Machine) threadEnabled(s *State, t int) bool {
+	op := &m.P.Threads[t].Ops[s.T[t].PC]
+	switch op.Code {
+	case OpLock:
+		return s.K.Mutex[op.A] == 0
+	case OpBPWait:
+		return s.K.BP.Refs == 0
+	case OpSyncWait:
+		for c := range m.P.CPUs {
+			if s.CPU[c].IPI != 0 {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// threadStep runs thread t's next op on m.next.
+func (m *Machine) threadStep(t int) {
+	s := &m.next
+	ts := &s.T[t]
+	op := &m.P.Threads[t].Ops[ts.PC]
+	next := int(ts.PC) + 1
+	bug := func(msg string) {
+		m.events = append(m.events, Event{Kind: EvBug, CPU: -1, Thread: t, Addr: op.Addr, Msg: msg})
+	}
+	switch op.Code {
+	case OpLock:
+		s.K.Mutex[op.A] = uint8(t + 1)
+		m.tnote(op, "mutex_lock(&%s)", m.P.Mutexes[op.A])
+	case OpUnlock:
+		if s.K.Mutex[op.A] != uint8(t+1) {
+			bug("mutex_unlock of a mutex this thread does not hold")
+		}
+		s.K.Mutex[op.A] = 0
+		m.tnote(op, "mutex_unlock(&%s)", m.P.Mutexes[op.A])
+	case OpJumpIfFunc:
+		same := int(s.K.Func[op.A]) == op.B
+		if same {
+			next = op.Label
+		}
+		m.tnote(op, "key->func == %s? %v", m.P.Targets[op.B].Name, same)
+	case OpSetFunc:
+		s.K.Func[op.A] = uint8(op.B)
+		s.K.Ever[op.A] |= 1 << op.B
+		for c := range m.P.CPUs {
+			cs := &s.CPU[c]
+			if cs.Mode == ModeRun || cs.Mode == ModeHandler {
+				if m.P.CPUs[c].Calls[cs.Call].Key == op.A {
+					cs.Allow |= 1 << op.B
+				}
+			}
+		}
+		m.tnote(op, "%s.func = %s", m.P.Keys[op.A].Name, m.P.Targets[op.B].Name)
+	case OpCheck:
+		txt := m.text(s, op.Addr, int(op.Len))
+		if msg := m.P.Arch.Check(op.B, txt); msg != "" {
+			bug(msg)
+		}
+		m.tnote(op, "check %s: %s", m.P.Sym(op.Addr), hexBytes(txt))
+	case OpJumpIfText:
+		same := string(m.text(s, op.Addr, int(op.Len))) == string(op.Bytes[:op.Len])
+		if same {
+			next = op.Label
+		}
+		m.tnote(op, "memcmp(%s, %s) == 0? %v", m.P.Sym(op.Addr), hexBytes(op.Bytes[:op.Len]), same)
+	case OpPoke:
+		m.poke(s, op.Addr, op.Bytes[:op.Len])
+		m.tnote(op, "write %s: %s", m.P.Sym(op.Addr), hexBytes(op.Bytes[:op.Len]))
+	case OpBPSet:
+		s.K.BP = BPDesc{Addr: op.Addr, Code: op.Bytes, Len: op.Len, Refs: 1}
+		m.tnote(op, "bp_desc = {%s, %s}; refs = 1", m.P.Sym(op.Addr), hexBytes(op.Bytes[:op.Len]))
+	case OpBPPut:
+		if s.K.BP.Refs == 0 {
+			bug("bp_desc.refs underflow")
+		} else {
+			s.K.BP.Refs--
+		}
+		m.tnote(op, "atomic_dec_and_test(&refs): refs = %d", s.K.BP.Refs)
+	case OpBPWait:
+		s.K.BP = BPDesc{}
+		m.tnote(op, "refs == 0: descriptor released")
+	case OpSync:
+		for c := range m.P.CPUs {
+			if s.CPU[c].Mode != ModeDone {
+				s.CPU[c].IPI = 1
+			}
+		}
+		m.tnote(op, "on_each_cpu(do_sync_core): IPI sent")
+	case OpSyncWait:
+		m.tnote(op, "every CPU ran do_sync_core")
+	default:
+		panic(fmt.Sprintf("patchcheck: thread op %d is not a step", op.Code))
+	}
+	ts.PC = uint16(next)
+	if k := advance(m.P, s, t); k >= 0 && m.Trace {
+		m.notef("static_call_update(%s) returns", m.P.Keys[k].Name)
+	}
+}
+
+func (m *Machine) tnote(op *Op, format string, args ...any) {
+	if !m.Trace {
+		return
+	}
+	msg := fmt.Sprintf(format, args...)
+	if op.Fn != "" {
+		msg = op.Fn + ": " + msg
+	}
+	m.note = append(m.note, msg)
+}

@@ -1,0 +1,171 @@
+// Package props holds patchcheck's properties: what must hold at every step
+// of every interleaving while the kernel patches code.
+package props
+
+import (
+	"fmt"
+	"strings"
+
+	"patchcheck/model"
+)
+
+// Property names, stable across versions: counterexample IDs and scenario
+// files refer to them.
+const (
+	NoTorn      = "no-torn-insn"
+	NoUndefined = "no-undefined-insn"
+	OldOrNew    = "old-or-new-target"
+	Completion  = "completion"
+	NoKernelBug = "no-kernel-bug"
+	NoDeadlock  = "no-deadlock"
+)
+
+type prop struct {
+	name, doc string
+	check     func(p *model.Program, ev *model.Event) string
+}
+
+func (q prop) Name() string                                   { return q.name }
+func (q prop) Check(p *model.Program, ev *model.Event) string { return q.check(p, ev) }
+
+// Doc returns the one-line statement of the named property.
+func Doc(name string) string {
+	for _, q := range all() {
+		if q.name == name {
+			return q.doc
+		}
+	}
+	return ""
+}
+
+// All returns every property, in the order they are checked.
+func All() []model.Property {
+	var out []model.Property
+	for _, q := range all() {
+		out = append(out, q)
+	}
+	return out
+}
+
+// Names returns every property's name.
+func Names() []string {
+	var out []string
+	for _, q := range all() {
+		out = append(out, q.name)
+	}
+	return out
+}
+
+// Select returns the named properties; an empty list selects all.
+func Select(names []string) ([]model.Property, error) {
+	if len(names) == 0 {
+		return All(), nil
+	}
+	var out []model.Property
+	for _, n := range names {
+		found := false
+		for _, q := range all() {
+			if q.name == n {
+				out, found = append(out, q), true
+			}
+		}
+		if !found {
+			return nil, fmt.Errorf("unknown property %q (have %s)", n, strings.Join(Names(), ", "))
+		}
+	}
+	return out, nil
+}
+
+func all() []prop {
+	return []prop{
+		{NoTorn, "no CPU executes bytes that were never, all together, the instruction at that address", checkTorn},
+		{NoUndefined, "no CPU executes an undefined instruction or fetches from unmapped memory", checkUndefined},
+		{OldOrNew, "every call reaches a target its key had while the call ran (the old or the new one; NULL calls nothing, return0 returns 0)", checkOldOrNew},
+		{Completion, "a call that starts after static_call_update returned reaches the new target", checkCompletion},
+		{NoKernelBug, "the kernel never hits BUG() or dies (failed __static_call_validate, unhandled INT3)", checkBug},
+		{NoDeadlock, "the patching threads always finish: no state in which nobody can move", checkDeadlock},
+	}
+}
+
+func hexBytes(b []byte) string {
+	return fmt.Sprintf("% x", b)
+}
+
+func checkTorn(p *model.Program, ev *model.Event) string {
+	if ev.Kind != model.EvExec || !ev.Torn {
+		return ""
+	}
+	return fmt.Sprintf("cpu%d executes %s at %s: never the instruction there (torn)",
+		ev.CPU, hexBytes(ev.Insn[:ev.Len]), p.Sym(ev.Addr))
+}
+
+func checkUndefined(p *model.Program, ev *model.Event) string {
+	switch {
+	case ev.Kind != model.EvExec || !ev.Undef || ev.Torn:
+		return ""
+	case ev.Unmapped:
+		return fmt.Sprintf("cpu%d fetches from unmapped memory at %s", ev.CPU, p.Sym(ev.Addr+uint64(ev.Len)))
+	case ev.Msg != "":
+		return fmt.Sprintf("cpu%d at %s: %s", ev.CPU, p.Sym(ev.Addr), ev.Msg)
+	}
+	return fmt.Sprintf("cpu%d executes undefined %s at %s", ev.CPU, hexBytes(ev.Insn[:ev.Len]), p.Sym(ev.Addr))
+}
+
+// reached names what a call reached.
+func reached(p *model.Program, ev *model.Event) string {
+	if ev.Result < 0 {
+		return fmt.Sprintf("no target (result %#x)", ev.Value)
+	}
+	return p.Targets[ev.Result].Name
+}
+
+func allowed(p *model.Program, mask uint16) string {
+	var names []string
+	for i := range p.Targets {
+		if mask&(1<<i) != 0 {
+			names = append(names, p.Targets[i].Name)
+		}
+	}
+	return strings.Join(names, " or ")
+}
+
+func checkOldOrNew(p *model.Program, ev *model.Event) string {
+	if ev.Kind != model.EvCallDone {
+		return ""
+	}
+	if ev.Result >= 0 && (ev.Allow|ev.Ever)&(1<<ev.Result) != 0 {
+		return ""
+	}
+	return fmt.Sprintf("cpu%d: %s reached %s; key %s had only %s",
+		ev.CPU, callName(p, ev), reached(p, ev), p.Keys[ev.Key].Name, allowed(p, ev.Ever))
+}
+
+func checkCompletion(p *model.Program, ev *model.Event) string {
+	if ev.Kind != model.EvCallDone || ev.Result < 0 || ev.Allow&(1<<ev.Result) != 0 || ev.Ever&(1<<ev.Result) == 0 {
+		return ""
+	}
+	return fmt.Sprintf("cpu%d: %s reached %s after the update to %s had returned",
+		ev.CPU, callName(p, ev), reached(p, ev), allowed(p, ev.Allow))
+}
+
+func callName(p *model.Program, ev *model.Event) string {
+	return "call via " + p.Sym(ev.Addr)
+}
+
+func checkBug(p *model.Program, ev *model.Event) string {
+	if ev.Kind != model.EvBug {
+		return ""
+	}
+	who := fmt.Sprintf("cpu%d", ev.CPU)
+	if ev.CPU < 0 {
+		who = p.Threads[ev.Thread].Name
+	}
+	return who + ": " + ev.Msg
+}
+
+func checkDeadlock(_ *model.Program, ev *model.Event) string {
+	if ev.Kind != model.EvDeadlock {
+		return ""
+	}
+	return ev.Msg
+}

@@ -1,0 +1,142 @@
+package scenario
+
+// opUpdate is the Op.Kind of static_call_update.
+const opUpdate = "update"
+
+// Builder builds a Scenario step by step:
+//
+//	s, err := scenario.New("race").
+//		Arch("x86-64").
+//		Target("f1", "f2").
+//		Key("k", "f1").
+//		Site("s", "k", scenario.KindCall).
+//		CPU("s").
+//		Thread("t", scenario.Update("k", "f2")).
+//		ExpectSafe().
+//		Build()
+//
+// Methods that add something (Target, Key, Site, CPU, Thread) append in call
+// order; the others set a field, the last call winning. Nothing is checked
+// before Build.
+type Builder struct {
+	s Scenario
+}
+
+// New starts a Builder for the scenario named name.
+func New(name string) *Builder {
+	return &Builder{s: Scenario{Name: name}}
+}
+
+// Arch sets the architecture, e.g. "x86-64".
+func (b *Builder) Arch(name string) *Builder { b.s.Arch = name; return b }
+
+// Variant sets the patching protocol variant ("" is the kernel's own).
+func (b *Builder) Variant(name string) *Builder { b.s.Variant = name; return b }
+
+// Fetch sets the instruction fetch assumption ("" is the arch's default).
+func (b *Builder) Fetch(name string) *Builder { b.s.Fetch = name; return b }
+
+// Doc sets the one-line description.
+func (b *Builder) Doc(text string) *Builder { b.s.Doc = text; return b }
+
+// Target declares ordinary target functions, in address order.
+func (b *Builder) Target(names ...string) *Builder {
+	b.s.Targets = append(b.s.Targets, names...)
+	return b
+}
+
+// Key declares a static call key defined with target init (a declared
+// target, Null or Return0).
+func (b *Builder) Key(name, init string) *Builder {
+	b.s.Keys = append(b.s.Keys, Key{Name: name, Init: init})
+	return b
+}
+
+// Site declares an inline call site of key; kind is KindCall, KindTail or
+// KindJcc.
+func (b *Builder) Site(name, key, kind string) *Builder {
+	b.s.Sites = append(b.s.Sites, Site{Name: name, Key: key, Kind: kind})
+	return b
+}
+
+// CPU adds a CPU that makes calls in order: each a site name or
+// TrampCall(key). With no calls the CPU only idles.
+func (b *Builder) CPU(calls ...string) *Builder {
+	b.s.CPUs = append(b.s.CPUs, CPU{Calls: clone(calls)})
+	return b
+}
+
+// Thread adds a kernel thread that runs ops in order.
+func (b *Builder) Thread(name string, ops ...Op) *Builder {
+	b.s.Threads = append(b.s.Threads, Thread{Name: name, Ops: clone(ops)})
+	return b
+}
+
+// Update is the operation static_call_update(key, target).
+func Update(key, target string) Op {
+	return Op{Kind: opUpdate, Key: key, Target: target}
+}
+
+// Bounds sets the exploration bounds; 0 means unbounded.
+func (b *Builder) Bounds(depth, states int) *Builder {
+	b.s.Bounds = Bounds{Depth: depth, States: states}
+	return b
+}
+
+// ExpectSafe records that no property should fail.
+func (b *Builder) ExpectSafe() *Builder {
+	b.s.Expect = Expect{Verdict: "safe"}
+	return b
+}
+
+// ExpectViolation records that property should fail.
+func (b *Builder) ExpectViolation(property string) *Builder {
+	b.s.Expect = Expect{Verdict: "violation", Property: property}
+	return b
+}
+
+// Build returns a new Scenario, or the first problem found: what Validate
+// reports, or what would keep the scenario from being written by Format and
+// read back by Parse (a malformed name, a repeated thread name, a bound
+// outside 0..1e9, a doc with '#', control characters or surrounding
+// blanks). Empty lists are nil in the result. Later calls on b do not
+// change the result.
+func (b *Builder) Build() (*Scenario, error) {
+	s := b.s
+	s.Targets = clone(s.Targets)
+	s.Keys = clone(s.Keys)
+	s.Sites = clone(s.Sites)
+	s.CPUs = clone(s.CPUs)
+	for i := range s.CPUs {
+		s.CPUs[i].Calls = clone(s.CPUs[i].Calls)
+	}
+	s.Threads = clone(s.Threads)
+	for i := range s.Threads {
+		s.Threads[i].Ops = clone(s.Threads[i].Ops)
+	}
+	if err := s.Validate(); err != nil {
+		return nil, err
+	}
+	if err := checkWritable(&s); err != nil {
+		return nil, err
+	}
+	return &s, nil
+}
+
+// MustBuild is Build for tests and built-in catalogues: it panics if Build
+// fails.
+func (b *Builder) MustBuild() *Scenario {
+	s, err := b.Build()
+	if err != nil {
+		panic("scenario " + b.s.Name + ": " + err.Error())
+	}
+	return s
+}
+
+// clone returns a copy of xs, nil if xs is empty.
+func clone[T any](xs []T) []T {
+	if len(xs) == 0 {
+		return nil
+	}
+	return append([]T(nil), xs...)
+}

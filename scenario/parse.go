@@ -1,0 +1,661 @@
+package scenario
+
+import (
+	"bytes"
+	"fmt"
+	"strings"
+	"unicode/utf8"
+)
+
+// Error is a parse error: a message and the position of the offending word.
+// Parse returns only errors of this type.
+type Error struct {
+	File string // the file name given to Parse
+	Line int    // 1-based line
+	Col  int    // 1-based column, counted in runes (a tab is one column)
+	Msg  string
+	// Err is the error that ParseOptions.Check or Validate returned, or nil.
+	Err error
+}
+
+// Error renders e as "file:line:col: msg" (as "line:col: msg" when File is
+// empty).
+func (e *Error) Error() string {
+	if e.File == "" {
+		return fmt.Sprintf("%d:%d: %s", e.Line, e.Col, e.Msg)
+	}
+	return fmt.Sprintf("%s:%d:%d: %s", e.File, e.Line, e.Col, e.Msg)
+}
+
+// Unwrap returns e.Err.
+func (e *Error) Unwrap() error { return e.Err }
+
+// ParseOptions adjust Parse. The zero value and nil are the defaults.
+type ParseOptions struct {
+	// Check, if non-nil, vets a value when Parse reads it. field is "arch",
+	// "variant", "fetch" or "property" (the PROPERTY of "expect violation").
+	// A non-nil result becomes an *Error at the value's position whose Msg
+	// is the result's text and whose Err is the result.
+	Check func(field, value string) error
+}
+
+// maxBound is the largest value "bound" accepts.
+const maxBound = 1_000_000_000
+
+// Parse reads a scenario file in the format of docs/scenario-format.md.
+// filename is used only in error positions. Every error is an *Error.
+// Parse produces nil, never empty, slices. Parse does not panic on any input.
+func Parse(filename string, src []byte, opt *ParseOptions) (*Scenario, error) {
+	p := &parser{
+		file:    filename,
+		s:       &Scenario{},
+		seen:    map[string]pos{},
+		targets: map[string]pos{},
+		keys:    map[string]pos{},
+		sites:   map[string]pos{},
+		threads: map[string]pos{},
+	}
+	if opt != nil {
+		p.check = opt.Check
+	}
+	if err := p.parse(src); err != nil {
+		return nil, err
+	}
+	if err := p.s.Validate(); err != nil {
+		return nil, &Error{File: filename, Line: 1, Col: 1, Msg: err.Error(), Err: err}
+	}
+	return p.s, nil
+}
+
+// pos is a 1-based line and column.
+type pos struct{ line, col int }
+
+func (p pos) String() string { return fmt.Sprintf("%d:%d", p.line, p.col) }
+
+// word is a word of a line and where it is.
+type word struct {
+	text     string
+	off, end int // byte offsets in the line's content
+	pos      pos
+}
+
+type parser struct {
+	file  string
+	check func(field, value string) error
+	s     *Scenario
+
+	// line state
+	lineNo  int
+	content string // the current line up to a comment, without CR LF
+	colOff  int    // column cursor: byte offset ...
+	colCol  int    // ... and its column
+
+	seen    map[string]pos // directives given once -> where
+	targets map[string]pos
+	keys    map[string]pos
+	sites   map[string]pos
+	threads map[string]pos
+	eof     pos // the end of the file
+}
+
+func (p *parser) errAt(at pos, format string, args ...any) *Error {
+	return &Error{File: p.file, Line: at.line, Col: at.col, Msg: fmt.Sprintf(format, args...)}
+}
+
+// col returns the column of byte offset off of the current line's content.
+func (p *parser) col(off int) int {
+	if off < p.colOff {
+		p.colOff, p.colCol = 0, 1
+	}
+	for p.colOff < off && p.colOff < len(p.content) {
+		_, n := utf8.DecodeRuneInString(p.content[p.colOff:])
+		p.colOff += n
+		p.colCol++
+	}
+	return p.colCol
+}
+
+func (p *parser) at(off int) pos { return pos{p.lineNo, p.col(off)} }
+
+func (p *parser) parse(src []byte) error {
+	src = bytes.TrimPrefix(src, []byte("\ufeff"))
+	for p.lineNo = 1; ; p.lineNo++ {
+		var line []byte
+		i := bytes.IndexByte(src, '\n')
+		last := i < 0
+		if last {
+			line, src = src, nil
+		} else {
+			line, src = src[:i], src[i+1:]
+		}
+		line = bytes.TrimSuffix(line, []byte("\r"))
+		// The end of the file is just after the last line.
+		p.eof = pos{p.lineNo, 1 + utf8.RuneCount(line)}
+		if h := bytes.IndexByte(line, '#'); h >= 0 {
+			line = line[:h]
+		}
+		p.content = string(line)
+		p.colOff, p.colCol = 0, 1
+		if err := p.line(); err != nil {
+			return err
+		}
+		if last {
+			break
+		}
+	}
+	switch {
+	case !p.given("scenario"):
+		return p.errAt(p.eof, "missing scenario directive")
+	case !p.given("arch"):
+		return p.errAt(p.eof, "missing arch directive")
+	case len(p.s.CPUs) == 0:
+		return p.errAt(p.eof, "missing cpu directive (a scenario needs at least one cpu)")
+	}
+	return nil
+}
+
+func (p *parser) given(directive string) bool {
+	_, ok := p.seen[directive]
+	return ok
+}
+
+// checkChars rejects invalid UTF-8 and control characters other than tab.
+func (p *parser) checkChars() error {
+	s := p.content
+	for i := 0; i < len(s); {
+		r, n := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == utf8.RuneError && n == 1:
+			return p.errAt(p.at(i), "invalid UTF-8 encoding")
+		case r < 0x20 && r != '\t', r == 0x7f:
+			return p.errAt(p.at(i), "invalid control character %U", r)
+		}
+		i += n
+	}
+	return nil
+}
+
+func isSpace(c byte) bool { return c == ' ' || c == '\t' }
+
+// fields splits content[from:to] into words separated by spaces and tabs.
+func (p *parser) fields(from, to int) []word {
+	var ws []word
+	s := p.content
+	for i := from; i < to; {
+		if isSpace(s[i]) {
+			i++
+			continue
+		}
+		j := i
+		for j < to && !isSpace(s[j]) {
+			j++
+		}
+		ws = append(ws, word{text: s[i:j], off: i, end: j, pos: p.at(i)})
+		i = j
+	}
+	return ws
+}
+
+// quote quotes s for a message, shortening a long s.
+func quote(s string) string {
+	const max = 40
+	if len(s) > max {
+		n := max
+		for n > 0 && !utf8.RuneStart(s[n]) {
+			n--
+		}
+		return fmt.Sprintf("%q...", s[:n])
+	}
+	return fmt.Sprintf("%q", s)
+}
+
+// isName reports whether s is a name: [A-Za-z_][A-Za-z0-9_.-]*.
+func isName(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c == '_', 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z':
+		case i > 0 && ('0' <= c && c <= '9' || c == '.' || c == '-'):
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+func (p *parser) name(w word, what string) error {
+	if !isName(w.text) {
+		return p.errAt(w.pos, "invalid %s name %s", what, quote(w.text))
+	}
+	return nil
+}
+
+// once records that directive d is given, rejecting a second time.
+func (p *parser) once(d word) error {
+	if first, ok := p.seen[d.text]; ok {
+		return p.errAt(d.pos, "%s given twice (first at line %d)", d.text, first.line)
+	}
+	p.seen[d.text] = d.pos
+	return nil
+}
+
+// end returns the position just after the last word of ws.
+func (p *parser) end(ws []word) pos { return p.at(ws[len(ws)-1].end) }
+
+// args checks that ws (a directive and its arguments) has exactly n
+// arguments.
+func (p *parser) args(ws []word, n int, want string) error {
+	if len(ws)-1 < n {
+		return p.errAt(p.end(ws), "%s: missing %s", ws[0].text, want)
+	}
+	if len(ws)-1 > n {
+		return p.errAt(ws[n+1].pos, "%s: unexpected %s", ws[0].text, quote(ws[n+1].text))
+	}
+	return nil
+}
+
+func (p *parser) vet(field string, w word) error {
+	if p.check == nil {
+		return nil
+	}
+	if err := p.check(field, w.text); err != nil {
+		e := p.errAt(w.pos, "%s", err.Error())
+		e.Err = err
+		return e
+	}
+	return nil
+}
+
+func (p *parser) line() error {
+	if err := p.checkChars(); err != nil {
+		return err
+	}
+	ws := p.fields(0, len(p.content))
+	if len(ws) == 0 {
+		return nil
+	}
+	d := ws[0]
+	switch d.text {
+	case "scenario":
+		if err := p.once(d); err != nil {
+			return err
+		}
+		if err := p.args(ws, 1, "NAME"); err != nil {
+			return err
+		}
+		if err := p.name(ws[1], "scenario"); err != nil {
+			return err
+		}
+		p.s.Name = ws[1].text
+	case "doc":
+		if err := p.once(d); err != nil {
+			return err
+		}
+		if len(ws) == 1 {
+			return p.errAt(p.end(ws), "doc: missing text")
+		}
+		p.s.Doc = strings.TrimRight(p.content[ws[1].off:], " \t")
+	case "arch", "variant", "fetch":
+		if err := p.once(d); err != nil {
+			return err
+		}
+		if err := p.args(ws, 1, "NAME"); err != nil {
+			return err
+		}
+		w := ws[1]
+		if err := p.name(w, d.text); err != nil {
+			return err
+		}
+		if err := p.vet(d.text, w); err != nil {
+			return err
+		}
+		switch d.text {
+		case "arch":
+			p.s.Arch = w.text
+		case "variant":
+			p.s.Variant = w.text
+		case "fetch":
+			p.s.Fetch = w.text
+		}
+	case "target":
+		if len(ws) == 1 {
+			return p.errAt(p.end(ws), "target: missing NAME")
+		}
+		for _, w := range ws[1:] {
+			if err := p.name(w, "target"); err != nil {
+				return err
+			}
+			if w.text == Null || w.text == Return0 {
+				return p.errAt(w.pos, "target %s is built in and cannot be declared", w.text)
+			}
+			if first, ok := p.targets[w.text]; ok {
+				return p.errAt(w.pos, "target %q declared twice (first at %v)", w.text, first)
+			}
+			p.targets[w.text] = w.pos
+			p.s.Targets = append(p.s.Targets, w.text)
+		}
+	case "key":
+		return p.key(ws)
+	case "site":
+		return p.site(ws)
+	case "cpu":
+		return p.cpu(ws)
+	case "thread":
+		return p.thread(ws)
+	case "bound":
+		return p.bound(ws)
+	case "expect":
+		return p.expect(ws)
+	default:
+		return p.errAt(d.pos, "unknown directive %s", quote(d.text))
+	}
+	return nil
+}
+
+// attr is the value of a NAME=VALUE word.
+type attr struct {
+	word      // the whole word
+	val  word // the value
+}
+
+// attrs parses ws as NAME=VALUE words, each of names given exactly once.
+func (p *parser) attrs(dir word, ws []word, names ...string) (map[string]attr, error) {
+	m := map[string]attr{}
+	want := strings.Join(names, "=, ") + "="
+	for _, w := range ws {
+		k, v, ok := strings.Cut(w.text, "=")
+		if !ok {
+			return nil, p.errAt(w.pos, "%s: unexpected %s (want %s)", dir.text, quote(w.text), want)
+		}
+		known := false
+		for _, n := range names {
+			known = known || k == n
+		}
+		if !known {
+			return nil, p.errAt(w.pos, "%s: unknown attribute %s (want %s)", dir.text, quote(k+"="), want)
+		}
+		if _, dup := m[k]; dup {
+			return nil, p.errAt(w.pos, "%s: %s= given twice", dir.text, k)
+		}
+		voff := w.off + len(k) + 1
+		val := word{text: v, off: voff, end: w.end, pos: p.at(voff)}
+		if v == "" {
+			return nil, p.errAt(val.pos, "%s: missing value after %s=", dir.text, k)
+		}
+		m[k] = attr{w, val}
+	}
+	return m, nil
+}
+
+// required returns the attribute named n, or an error at the end of ws.
+func (p *parser) required(ws []word, m map[string]attr, n, what string) (word, error) {
+	a, ok := m[n]
+	if !ok {
+		return word{}, p.errAt(p.end(ws), "%s %s: missing %s=%s", ws[0].text, ws[1].text, n, what)
+	}
+	return a.val, nil
+}
+
+// known reports whether t is a target (built in or declared).
+func (p *parser) known(t string) bool {
+	_, ok := p.targets[t]
+	return ok || t == Null || t == Return0
+}
+
+func (p *parser) key(ws []word) error {
+	if len(ws) == 1 {
+		return p.errAt(p.end(ws), "key: missing NAME")
+	}
+	n := ws[1]
+	if err := p.name(n, "key"); err != nil {
+		return err
+	}
+	if first, ok := p.keys[n.text]; ok {
+		return p.errAt(n.pos, "key %q declared twice (first at %v)", n.text, first)
+	}
+	if first, ok := p.sites[n.text]; ok {
+		return p.errAt(n.pos, "key %q: name taken by the site at %v", n.text, first)
+	}
+	m, err := p.attrs(ws[0], ws[2:], "init")
+	if err != nil {
+		return err
+	}
+	init, err := p.required(ws, m, "init", "TARGET")
+	if err != nil {
+		return err
+	}
+	if !p.known(init.text) {
+		if err := p.name(init, "target"); err != nil {
+			return err
+		}
+		return p.errAt(init.pos, "key %q: unknown target %q (declare it first with target)", n.text, init.text)
+	}
+	p.keys[n.text] = n.pos
+	p.s.Keys = append(p.s.Keys, Key{Name: n.text, Init: init.text})
+	return nil
+}
+
+func (p *parser) site(ws []word) error {
+	if len(ws) == 1 {
+		return p.errAt(p.end(ws), "site: missing NAME")
+	}
+	n := ws[1]
+	if err := p.name(n, "site"); err != nil {
+		return err
+	}
+	if first, ok := p.sites[n.text]; ok {
+		return p.errAt(n.pos, "site %q declared twice (first at %v)", n.text, first)
+	}
+	if first, ok := p.keys[n.text]; ok {
+		return p.errAt(n.pos, "site %q: name taken by the key at %v", n.text, first)
+	}
+	m, err := p.attrs(ws[0], ws[2:], "key", "kind")
+	if err != nil {
+		return err
+	}
+	k, err := p.required(ws, m, "key", "KEY")
+	if err != nil {
+		return err
+	}
+	kind, err := p.required(ws, m, "kind", "call|tail|jcc")
+	if err != nil {
+		return err
+	}
+	if _, ok := p.keys[k.text]; !ok {
+		if err := p.name(k, "key"); err != nil {
+			return err
+		}
+		return p.errAt(k.pos, "site %q: unknown key %q (declare it first with key)", n.text, k.text)
+	}
+	switch kind.text {
+	case KindCall, KindTail, KindJcc:
+	default:
+		return p.errAt(kind.pos, "site %q: unknown kind %s (want call, tail or jcc)", n.text, quote(kind.text))
+	}
+	p.sites[n.text] = n.pos
+	p.s.Sites = append(p.s.Sites, Site{Name: n.text, Key: k.text, Kind: kind.text})
+	return nil
+}
+
+func (p *parser) cpu(ws []word) error {
+	var c CPU
+	for _, w := range ws[1:] {
+		if k, ok := TrampCallKey(w.text); ok {
+			kw := word{text: k, off: w.off + len("tramp("), pos: p.at(w.off + len("tramp("))}
+			if err := p.name(kw, "key"); err != nil {
+				return err
+			}
+			if _, ok := p.keys[k]; !ok {
+				return p.errAt(kw.pos, "cpu: unknown key %q in %s (declare it first with key)", k, w.text)
+			}
+		} else {
+			if strings.HasPrefix(w.text, "tramp(") {
+				return p.errAt(w.pos, "cpu: invalid call %s (want SITE or tramp(KEY))", quote(w.text))
+			}
+			if err := p.name(w, "site"); err != nil {
+				return err
+			}
+			if _, ok := p.sites[w.text]; !ok {
+				return p.errAt(w.pos, "cpu: unknown site %q (declare it first with site)", w.text)
+			}
+		}
+		c.Calls = append(c.Calls, w.text)
+	}
+	p.s.CPUs = append(p.s.CPUs, c)
+	return nil
+}
+
+func (p *parser) thread(ws []word) error {
+	s := p.content
+	d := ws[0]
+	colon := strings.IndexByte(s, ':')
+	if colon < 0 {
+		if len(ws) == 1 {
+			return p.errAt(p.end(ws), "thread: missing NAME")
+		}
+		if err := p.name(ws[1], "thread"); err != nil {
+			return err
+		}
+		return p.errAt(p.at(ws[1].end), "thread %q: missing ':' after the name", ws[1].text)
+	}
+	head := p.fields(d.end, colon)
+	if len(head) == 0 {
+		return p.errAt(p.at(colon), "thread: missing NAME before ':'")
+	}
+	n := head[0]
+	if err := p.name(n, "thread"); err != nil {
+		return err
+	}
+	if len(head) > 1 {
+		return p.errAt(head[1].pos, "thread %q: unexpected %s before ':'", n.text, quote(head[1].text))
+	}
+	if first, ok := p.threads[n.text]; ok {
+		return p.errAt(n.pos, "thread %q declared twice (first at %v)", n.text, first)
+	}
+	t := Thread{Name: n.text}
+	from := colon + 1
+	if strings.Trim(s[from:], " \t") != "" {
+		for {
+			semi := strings.IndexByte(s[from:], ';')
+			to := len(s)
+			if semi >= 0 {
+				to = from + semi
+			}
+			op := p.fields(from, to)
+			if len(op) == 0 {
+				at := to // the ';' after the empty operation
+				if semi < 0 {
+					at = from - 1 // the ';' before it
+				}
+				return p.errAt(p.at(at), "thread %q: empty operation", n.text)
+			}
+			o, err := p.op(n.text, op)
+			if err != nil {
+				return err
+			}
+			t.Ops = append(t.Ops, o)
+			if semi < 0 {
+				break
+			}
+			from = to + 1
+		}
+	}
+	p.threads[n.text] = n.pos
+	p.s.Threads = append(p.s.Threads, t)
+	return nil
+}
+
+func (p *parser) op(thread string, ws []word) (Op, error) {
+	if ws[0].text != opUpdate {
+		return Op{}, p.errAt(ws[0].pos, "thread %q: unknown operation %s (want update KEY TARGET)", thread, quote(ws[0].text))
+	}
+	if len(ws) < 3 {
+		return Op{}, p.errAt(p.end(ws), "thread %q: update: missing %s (want update KEY TARGET)", thread, []string{"", "KEY", "TARGET"}[len(ws)])
+	}
+	if len(ws) > 3 {
+		return Op{}, p.errAt(ws[3].pos, "thread %q: update: unexpected %s (separate operations with ';')", thread, quote(ws[3].text))
+	}
+	k, t := ws[1], ws[2]
+	if _, ok := p.keys[k.text]; !ok {
+		if err := p.name(k, "key"); err != nil {
+			return Op{}, err
+		}
+		return Op{}, p.errAt(k.pos, "thread %q: unknown key %q (declare it first with key)", thread, k.text)
+	}
+	if !p.known(t.text) {
+		if err := p.name(t, "target"); err != nil {
+			return Op{}, err
+		}
+		return Op{}, p.errAt(t.pos, "thread %q: unknown target %q (declare it first with target)", thread, t.text)
+	}
+	return Op{Kind: opUpdate, Key: k.text, Target: t.text}, nil
+}
+
+func (p *parser) bound(ws []word) error {
+	if err := p.once(ws[0]); err != nil {
+		return err
+	}
+	if len(ws) == 1 {
+		return p.errAt(p.end(ws), "bound: missing depth=N or states=N")
+	}
+	m, err := p.attrs(ws[0], ws[1:], "depth", "states")
+	if err != nil {
+		return err
+	}
+	for _, w := range ws[1:] {
+		name, _, _ := strings.Cut(w.text, "=")
+		v := m[name].val
+		for i := 0; i < len(v.text); i++ {
+			if c := v.text[i]; c < '0' || c > '9' {
+				return p.errAt(v.pos, "bound: %s=%s is not a non-negative decimal integer", name, quote(v.text))
+			}
+		}
+		n := 0
+		for i := 0; i < len(v.text); i++ {
+			n = n*10 + int(v.text[i]-'0')
+			if n > maxBound {
+				return p.errAt(v.pos, "bound: %s=%s is too large (at most %d)", name, quote(v.text), maxBound)
+			}
+		}
+		if name == "depth" {
+			p.s.Bounds.Depth = n
+		} else {
+			p.s.Bounds.States = n
+		}
+	}
+	return nil
+}
+
+func (p *parser) expect(ws []word) error {
+	if err := p.once(ws[0]); err != nil {
+		return err
+	}
+	if len(ws) == 1 {
+		return p.errAt(p.end(ws), "expect: missing verdict (want safe or violation PROPERTY)")
+	}
+	switch v := ws[1]; v.text {
+	case "safe":
+		if err := p.args(ws, 1, ""); err != nil {
+			return err
+		}
+		p.s.Expect = Expect{Verdict: "safe"}
+	case "violation":
+		if err := p.args(ws, 2, "PROPERTY"); err != nil {
+			return err
+		}
+		w := ws[2]
+		if err := p.name(w, "property"); err != nil {
+			return err
+		}
+		if err := p.vet("property", w); err != nil {
+			return err
+		}
+		p.s.Expect = Expect{Verdict: "violation", Property: w.text}
+	default:
+		return p.errAt(v.pos, "expect: unknown verdict %s (want safe or violation PROPERTY)", quote(v.text))
+	}
+	return nil
+}

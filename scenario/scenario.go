@@ -1,0 +1,183 @@
+// Package scenario describes what patchcheck checks: the architecture, the
+// patching protocol variant, the static call keys, their sites and targets,
+// the caller programs of each CPU, the kernel threads that update keys, the
+// exploration bounds and the verdict the author expects.
+//
+// A Scenario is plain data. It is written either in the line-oriented file
+// format documented in docs/scenario-format.md (see Parse) or with the
+// Builder (see New).
+package scenario
+
+import (
+	"fmt"
+	"strings"
+)
+
+// Target names with a fixed meaning. Any other target name is an ordinary
+// kernel function that returns a value of its own.
+const (
+	// Null is the NULL target: static_call_cond() does nothing.
+	Null = "NULL"
+	// Return0 is __static_call_return0: the call returns 0.
+	Return0 = "return0"
+)
+
+// Site kinds.
+const (
+	// KindCall is an inline call site: CALL, 5-byte NOP or xor5rax.
+	KindCall = "call"
+	// KindTail is an inline tail-call site: JMP rel32 or RET.
+	KindTail = "tail"
+	// KindJcc is an inline conditional tail-call site: Jcc rel32.
+	KindJcc = "jcc"
+)
+
+// Scenario is one model-checking problem.
+type Scenario struct {
+	Name    string   // a name for humans; not part of the scenario's identity
+	Arch    string   // "x86-64"
+	Variant string   // protocol variant; "" or "kernel" is the kernel's own code
+	Fetch   string   // instruction fetch assumption; "" is the architecture's default
+	Targets []string // ordinary target functions, in address order
+	Keys    []Key    // static call keys
+	Sites   []Site   // inline static_call_site entries, in table order
+	CPUs    []CPU    // caller CPUs
+	Threads []Thread // kernel threads that patch
+	Bounds  Bounds   // exploration bounds
+	Expect  Expect   // the expected verdict, for check --all
+	Doc     string   // one line saying what the scenario shows
+}
+
+// Key is a static call key (DEFINE_STATIC_CALL) and its trampoline.
+type Key struct {
+	Name string
+	Init string // the target the key is defined with
+}
+
+// Site is an inline call site of a key, as objtool records it.
+type Site struct {
+	Name string
+	Key  string
+	Kind string // KindCall, KindTail or KindJcc
+}
+
+// CPU runs its calls one after another, then idles.
+type CPU struct {
+	// Calls name a site (the site's caller function is called) or
+	// "tramp(KEY)" (an out-of-line call through the key's trampoline).
+	Calls []string
+}
+
+// TrampCall is the call entry that calls through key's trampoline.
+func TrampCall(key string) string { return "tramp(" + key + ")" }
+
+// TrampCallKey returns the key of a "tramp(KEY)" call entry.
+func TrampCallKey(call string) (string, bool) {
+	if strings.HasPrefix(call, "tramp(") && strings.HasSuffix(call, ")") {
+		return call[len("tramp(") : len(call)-1], true
+	}
+	return "", false
+}
+
+// Thread is a kernel thread: its operations run in order.
+type Thread struct {
+	Name string
+	Ops  []Op
+}
+
+// Op is one operation of a kernel thread.
+type Op struct {
+	Kind   string // "update": static_call_update(Key, Target)
+	Key    string
+	Target string
+}
+
+// Bounds limit the exploration. Zero means no bound.
+type Bounds struct {
+	Depth  int // longest schedule explored
+	States int // most distinct states stored
+}
+
+// Expect is the verdict the scenario's author expects.
+type Expect struct {
+	Verdict  string // "safe" or "violation"
+	Property string // with "violation": the property that fails
+}
+
+// Validate reports the first inconsistency in s, or nil.
+func (s *Scenario) Validate() error {
+	if s.Arch == "" {
+		return fmt.Errorf("scenario %q: no arch", s.Name)
+	}
+	known := map[string]bool{Null: true, Return0: true}
+	for _, t := range s.Targets {
+		if known[t] {
+			return fmt.Errorf("target %q defined twice (NULL and return0 are built in)", t)
+		}
+		known[t] = true
+	}
+	keys := map[string]bool{}
+	for _, k := range s.Keys {
+		if keys[k.Name] {
+			return fmt.Errorf("key %q defined twice", k.Name)
+		}
+		keys[k.Name] = true
+		if !known[k.Init] {
+			return fmt.Errorf("key %q: unknown initial target %q", k.Name, k.Init)
+		}
+	}
+	sites := map[string]bool{}
+	for _, st := range s.Sites {
+		if sites[st.Name] || keys[st.Name] {
+			return fmt.Errorf("site %q defined twice", st.Name)
+		}
+		sites[st.Name] = true
+		if !keys[st.Key] {
+			return fmt.Errorf("site %q: unknown key %q", st.Name, st.Key)
+		}
+		switch st.Kind {
+		case KindCall, KindTail, KindJcc:
+		default:
+			return fmt.Errorf("site %q: unknown kind %q (want call, tail or jcc)", st.Name, st.Kind)
+		}
+	}
+	if len(s.CPUs) == 0 {
+		return fmt.Errorf("scenario %q: no cpu", s.Name)
+	}
+	for i, c := range s.CPUs {
+		for _, call := range c.Calls {
+			if k, ok := TrampCallKey(call); ok {
+				if !keys[k] {
+					return fmt.Errorf("cpu %d: unknown key %q in %s", i, k, call)
+				}
+			} else if !sites[call] {
+				return fmt.Errorf("cpu %d: unknown site %q", i, call)
+			}
+		}
+	}
+	for _, t := range s.Threads {
+		for _, op := range t.Ops {
+			switch op.Kind {
+			case "update":
+				if !keys[op.Key] {
+					return fmt.Errorf("thread %q: unknown key %q", t.Name, op.Key)
+				}
+				if !known[op.Target] {
+					return fmt.Errorf("thread %q: unknown target %q", t.Name, op.Target)
+				}
+			default:
+				return fmt.Errorf("thread %q: unknown operation %q", t.Name, op.Kind)
+			}
+		}
+	}
+	switch s.Expect.Verdict {
+	case "", "safe":
+	case "violation":
+		if s.Expect.Property == "" {
+			return fmt.Errorf("expect violation: name the property")
+		}
+	default:
+		return fmt.Errorf("unknown expected verdict %q (want safe or violation)", s.Expect.Verdict)
+	}
+	return nil
+}
