@@ -69,7 +69,7 @@ const VariantTrampOnly = "tramp-only"
 // CoreVariants returns the variants of the generic static_call core.
 func CoreVariants() []Variant {
 	return []Variant{
-		{VariantTrampOnly, "__static_call_update patches the trampoline but no site, as before static_call_init (sites keep calling the old target after the update returns)"},
+		{Name: VariantTrampOnly, Doc: "__static_call_update patches the trampoline but no site, as before static_call_init (sites keep calling the old target after the update returns)"},
 	}
 }
 

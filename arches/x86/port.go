@@ -45,13 +45,13 @@ func (Port) Fetches() []string { return []string{FetchByte, FetchAligned4} }
 // Variants implements kernel.Port.
 func (Port) Variants() []kernel.Variant {
 	return []kernel.Variant{
-		{VariantKernel, "the kernel: text_poke_bp (INT3, sync, tail bytes, sync, first byte, sync) with an emulating INT3 handler"},
-		{VariantPlainWrite, "the new instruction is written with one plain multi-byte store (memcpy), then every CPU is synced"},
-		{VariantNoSync1, "text_poke_bp without the sync after writing INT3"},
-		{VariantNoSync2, "text_poke_bp without the sync after writing the tail bytes"},
-		{VariantNoSync3, "text_poke_bp without the sync after writing the first byte"},
-		{VariantNoEmulate, "the INT3 handler skips the patched instruction instead of emulating the new one"},
-		{VariantNoRefsWait, "text_poke_bp returns without waiting for bp_desc.refs to drop to zero"},
+		{Name: VariantKernel, Doc: "the kernel: text_poke_bp (INT3, sync, tail bytes, sync, first byte, sync) with an emulating INT3 handler"},
+		{Name: VariantPlainWrite, Doc: "the new instruction is written with one plain multi-byte store (memcpy), then every CPU is synced"},
+		{Name: VariantNoSync1, Doc: "text_poke_bp without the sync after writing INT3"},
+		{Name: VariantNoSync2, Doc: "text_poke_bp without the sync after writing the tail bytes"},
+		{Name: VariantNoSync3, Doc: "text_poke_bp without the sync after writing the first byte"},
+		{Name: VariantNoEmulate, Doc: "the INT3 handler skips the patched instruction instead of emulating the new one"},
+		{Name: VariantNoRefsWait, Doc: "text_poke_bp returns without waiting for bp_desc.refs to drop to zero"},
 	}
 }
 

@@ -1,0 +1,248 @@
+// Package cex turns a violation found by the explorer into a counterexample
+// that a reviewer can cite: a stable ID, a replayable JSON file and a plain
+// text trace that fits a review mail.
+package cex
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/mitchellh/hashstructure/v2"
+
+	"patchcheck/model"
+	"patchcheck/props"
+	"patchcheck/scenario"
+)
+
+// ModelVersion names the semantics of the machine. It is part of every
+// ID: a change to the model that can change a trace changes it.
+const ModelVersion = "patchcheck-model/1"
+
+// Counterexample is a violation with the schedule that reaches it.
+type Counterexample struct {
+	ID       string             `json:"id"`
+	Model    string             `json:"model"`
+	Scenario *scenario.Scenario `json:"scenario"`
+	Property string             `json:"property"`
+	Message  string             `json:"message"`
+	Schedule []Step             `json:"schedule"`
+	Trace    []model.TraceStep  `json:"trace,omitempty"`
+}
+
+// Step is one scheduling choice, by actor name.
+type Step struct {
+	Actor  string `json:"actor"`
+	Choice int    `json:"choice"`
+}
+
+// idRecord is what the ID hashes: only these exported fields, each with
+// its own meaning, so hashstructure cannot confuse them.
+type idRecord struct {
+	Model    string
+	Scenario []string // the canonical scenario, line by line, without name, doc, bounds, expectation
+	Property string
+	Schedule []string // "actor:choice"
+}
+
+// New builds the counterexample of a violation found on sc: it replays
+// sched on m to describe each step and computes the ID.
+func New(sc *scenario.Scenario, m *model.Machine, v *model.Violation, sched []model.Step) (*Counterexample, error) {
+	trace, rv, err := model.Replay(m, sched)
+	if err != nil {
+		return nil, fmt.Errorf("replaying the counterexample: %w", err)
+	}
+	if rv == nil || rv.Property != v.Property || rv.Msg != v.Msg {
+		return nil, fmt.Errorf("patchcheck: the schedule does not reproduce its violation (nondeterministic model)")
+	}
+	c := &Counterexample{Model: ModelVersion, Scenario: sc, Property: v.Property, Message: v.Msg, Trace: trace}
+	for _, st := range sched {
+		c.Schedule = append(c.Schedule, Step{Actor: m.ActorName(int(st.Actor)), Choice: int(st.Choice)})
+	}
+	c.ID, err = ID(sc, c.Property, c.Schedule)
+	return c, err
+}
+
+// ID computes the stable ID of a violation of property reached by sched on
+// sc: the same on any machine, for any spelling of the same scenario.
+func ID(sc *scenario.Scenario, property string, sched []Step) (string, error) {
+	norm := *sc
+	norm.Name, norm.Doc, norm.Bounds, norm.Expect = "", "", scenario.Bounds{}, scenario.Expect{}
+	if norm.Variant == "kernel" {
+		norm.Variant = ""
+	}
+	rec := idRecord{Model: ModelVersion, Property: property}
+	for _, l := range strings.Split(string(scenario.Format(&norm)), "\n") {
+		if l = strings.TrimSpace(l); l != "" && !strings.HasPrefix(l, "#") {
+			rec.Scenario = append(rec.Scenario, l)
+		}
+	}
+	for _, st := range sched {
+		rec.Schedule = append(rec.Schedule, fmt.Sprintf("%s:%d", st.Actor, st.Choice))
+	}
+	h, err := hashstructure.Hash(rec, hashstructure.FormatV2, nil)
+	if err != nil {
+		return "", err
+	}
+	return fmt.Sprintf("PC-%016X", h), nil
+}
+
+// Machine steps returns the counterexample's schedule as machine steps.
+func (c *Counterexample) machineSteps(m *model.Machine) ([]model.Step, error) {
+	var out []model.Step
+	for i, st := range c.Schedule {
+		a := -1
+		for j := 0; j < m.Actors(); j++ {
+			if m.ActorName(j) == st.Actor {
+				a = j
+			}
+		}
+		if a < 0 || st.Choice < 0 || st.Choice > 65535 {
+			return nil, fmt.Errorf("schedule step %d: no actor %q or bad choice %d", i+1, st.Actor, st.Choice)
+		}
+		out = append(out, model.Step{Actor: uint8(a), Choice: uint16(st.Choice)})
+	}
+	return out, nil
+}
+
+// Replay re-runs c on m (built from c.Scenario) and returns the
+// counterexample it reproduces; its ID and violation must equal c's.
+func (c *Counterexample) Replay(m *model.Machine) (*Counterexample, error) {
+	sched, err := c.machineSteps(m)
+	if err != nil {
+		return nil, err
+	}
+	trace, v, err := model.Replay(m, sched)
+	if err != nil {
+		return nil, err
+	}
+	if v == nil {
+		return nil, fmt.Errorf("the schedule reaches no violation")
+	}
+	r := &Counterexample{Model: ModelVersion, Scenario: c.Scenario, Property: v.Property, Message: v.Msg, Schedule: c.Schedule, Trace: trace}
+	r.ID, err = ID(c.Scenario, r.Property, r.Schedule)
+	return r, err
+}
+
+// WriteFile writes c as JSON.
+func (c *Counterexample) WriteFile(path string) error {
+	b, err := json.MarshalIndent(c, "", "  ")
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(path, append(b, '\n'), 0o644)
+}
+
+// ReadFile reads a counterexample written by WriteFile.
+func ReadFile(path string) (*Counterexample, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var c Counterexample
+	dec := json.NewDecoder(strings.NewReader(string(b)))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&c); err != nil {
+		if se, ok := err.(*json.SyntaxError); ok {
+			line, col := lineCol(b, se.Offset)
+			return nil, fmt.Errorf("%s:%d:%d: %v", path, line, col, err)
+		}
+		if te, ok := err.(*json.UnmarshalTypeError); ok {
+			line, col := lineCol(b, te.Offset)
+			return nil, fmt.Errorf("%s:%d:%d: %v", path, line, col, err)
+		}
+		return nil, fmt.Errorf("%s:1:1: %v", path, err)
+	}
+	if c.Scenario == nil {
+		return nil, fmt.Errorf("%s:1:1: no scenario in counterexample", path)
+	}
+	if c.Model != ModelVersion {
+		return nil, fmt.Errorf("%s:1:1: counterexample of model %q; this is %s", path, c.Model, ModelVersion)
+	}
+	return &c, nil
+}
+
+func lineCol(b []byte, off int64) (int, int) {
+	line, col := 1, 1
+	for i := 0; i < len(b) && int64(i) < off-1; i++ {
+		if b[i] == '\n' {
+			line, col = line+1, 1
+		} else {
+			col++
+		}
+	}
+	return line, col
+}
+
+// Text renders c for a review mail: at most 80 columns.
+func (c *Counterexample) Text(replay string) string {
+	var b strings.Builder
+	sc := c.Scenario
+	variant := sc.Variant
+	if variant == "" {
+		variant = "kernel"
+	}
+	fetch := sc.Fetch
+	if fetch == "" {
+		fetch = "default"
+	}
+	title := fmt.Sprintf("patchcheck: %s violated on %s", c.Property, sc.Arch)
+	fmt.Fprintln(&b, clip(title, 80))
+	fmt.Fprintf(&b, "ID:       %s (%s)\n", c.ID, c.Model)
+	wrap(&b, "scenario: ", fmt.Sprintf("%s (variant %s, fetch %s)", sc.Name, variant, fetch))
+	wrap(&b, "property: ", c.Property+": "+props.Doc(c.Property))
+	b.WriteString("\n")
+	for i, st := range c.Trace {
+		for j, n := range st.Notes {
+			lead := fmt.Sprintf("%3d %-8s ", i+1, st.Actor)
+			if j > 0 {
+				lead = strings.Repeat(" ", len(lead))
+			}
+			wrap(&b, lead, n)
+		}
+		if len(st.Notes) == 0 {
+			fmt.Fprintf(&b, "%3d %-8s (step)\n", i+1, st.Actor)
+		}
+	}
+	wrap(&b, " !! ", c.Message)
+	fmt.Fprintf(&b, "\n%d steps. ", len(c.Trace))
+	if replay != "" {
+		wrap(&b, "", "replay: "+replay)
+	} else {
+		b.WriteString("\n")
+	}
+	return b.String()
+}
+
+// wrap writes lead+text, folded at 80 columns with continuation lines
+// indented under the text.
+func wrap(b *strings.Builder, lead, text string) {
+	width := 80 - len(lead)
+	indent := strings.Repeat(" ", len(lead))
+	line := lead
+	col := 0
+	for _, w := range strings.Fields(text) {
+		if col > 0 && col+1+len(w) > width {
+			b.WriteString(strings.TrimRight(line, " ") + "\n")
+			line, col = indent, 0
+		}
+		if col > 0 {
+			line += " "
+			col++
+		}
+		if len(w) > width {
+			w = clip(w, width)
+		}
+		line += w
+		col += len(w)
+	}
+	b.WriteString(line + "\n")
+}
+
+func clip(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n-3] + "..."
+}

@@ -1,0 +1,170 @@
+// Package check runs patchcheck end to end: it compiles a scenario for its
+// architecture, explores it, and turns a violation into a counterexample.
+// It is what the CLI, the tests and the fuzz targets call.
+package check
+
+import (
+	"fmt"
+	"slices"
+
+	"patchcheck/arches"
+	"patchcheck/cex"
+	"patchcheck/kernel"
+	"patchcheck/model"
+	"patchcheck/props"
+	"patchcheck/scenario"
+)
+
+// Options control a check.
+type Options struct {
+	model.Options
+	// Props names the properties checked; empty checks all.
+	Props []string
+}
+
+// Result is a check's outcome.
+type Result struct {
+	model.Result
+	Scenario *scenario.Scenario
+	Program  *model.Program
+	Machine  *model.Machine
+	// Cex is the counterexample of Violation, nil when none was found.
+	Cex *cex.Counterexample
+}
+
+// Verdict is "safe", "violation PROPERTY", or "safe (bounded)" when a bound
+// cut the search short without finding a violation.
+func (r *Result) Verdict() string {
+	switch {
+	case r.Violation != nil:
+		return "violation " + r.Violation.Property
+	case r.Bounded:
+		return "safe (bounded)"
+	}
+	return "safe"
+}
+
+// AsExpected reports whether the verdict is the one the scenario expects.
+// A bounded search never meets an expectation of safe.
+func (r *Result) AsExpected() bool {
+	want := r.Scenario.Expect
+	switch want.Verdict {
+	case "safe":
+		return r.Violation == nil && !r.Bounded && r.Err == nil
+	case "violation":
+		return r.Violation != nil && r.Violation.Property == want.Property
+	}
+	return true
+}
+
+// Expected renders the scenario's expected verdict.
+func Expected(sc *scenario.Scenario) string {
+	if sc.Expect.Verdict == "violation" {
+		return "violation " + sc.Expect.Property
+	}
+	if sc.Expect.Verdict == "" {
+		return "-"
+	}
+	return sc.Expect.Verdict
+}
+
+// ParseOptions checks the names a scenario file uses against what this
+// build of patchcheck offers.
+func ParseOptions() *scenario.ParseOptions {
+	return &scenario.ParseOptions{Check: checkName}
+}
+
+// checkName checks one name of a scenario file. Variants and fetch
+// assumptions are checked here against every port, and against the
+// scenario's own port by kernel.Build.
+func checkName(field, value string) error {
+	switch field {
+	case "arch":
+		_, err := arches.Lookup(value)
+		return err
+	case "variant":
+		if value == "kernel" {
+			return nil
+		}
+		var all []string
+		for _, a := range arches.Names() {
+			p, _ := arches.Lookup(a)
+			all = append(all, kernel.VariantNames(p)...)
+		}
+		if !slices.Contains(all, value) {
+			return fmt.Errorf("unknown variant %q (have %v)", value, all)
+		}
+	case "fetch":
+		var all []string
+		for _, a := range arches.Names() {
+			p, _ := arches.Lookup(a)
+			all = append(all, p.Fetches()...)
+		}
+		if !slices.Contains(all, value) {
+			return fmt.Errorf("unknown fetch assumption %q (have %v)", value, all)
+		}
+	case "property":
+		if props.Doc(value) == "" {
+			return fmt.Errorf("unknown property %q (have %v)", value, props.Names())
+		}
+	}
+	return nil
+}
+
+// Compile builds the machine for sc.
+func Compile(sc *scenario.Scenario, propNames []string) (*model.Machine, error) {
+	port, err := arches.Lookup(sc.Arch)
+	if err != nil {
+		return nil, err
+	}
+	p, err := kernel.Build(sc, port)
+	if err != nil {
+		return nil, err
+	}
+	ps, err := props.Select(propNames)
+	if err != nil {
+		return nil, err
+	}
+	return model.NewMachine(p, ps), nil
+}
+
+// Run checks sc. The scenario's bounds apply where opt sets none.
+func Run(sc *scenario.Scenario, opt Options) (*Result, error) {
+	m, err := Compile(sc, opt.Props)
+	if err != nil {
+		return nil, err
+	}
+	if opt.MaxDepth == 0 {
+		opt.MaxDepth = sc.Bounds.Depth
+	}
+	if opt.MaxStates == 0 {
+		opt.MaxStates = sc.Bounds.States
+	}
+	res := model.Explore(m, opt.Options)
+	r := &Result{Result: res, Scenario: sc, Program: m.P, Machine: m}
+	if res.Err != nil {
+		return r, res.Err
+	}
+	if res.Violation != nil {
+		r.Cex, err = cex.New(sc, m, res.Violation, res.Schedule)
+		if err != nil {
+			return r, err
+		}
+	}
+	return r, nil
+}
+
+// Replay re-runs a counterexample and reports whether it reproduced the
+// same violation with the same ID.
+func Replay(c *cex.Counterexample) (*cex.Counterexample, bool, error) {
+	m, err := Compile(c.Scenario, nil)
+	if err != nil {
+		return nil, false, err
+	}
+	r, err := c.Replay(m)
+	if err != nil {
+		return nil, false, err
+	}
+	same := r.ID == c.ID && r.Property == c.Property && r.Message == c.Message
+	return r, same, nil
+}
