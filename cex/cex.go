@@ -65,13 +65,12 @@ func New(sc *scenario.Scenario, m *model.Machine, v *model.Violation, sched []mo
 }
 
 // ID computes the stable ID of a violation of property reached by sched on
-// sc: the same on any machine, for any spelling of the same scenario.
+// sc: the same on any machine. Give it a normalised scenario (defaults
+// spelled out, see check.Normalize) so that every spelling of one scenario
+// gets one ID; name, doc, bounds and expectation never count.
 func ID(sc *scenario.Scenario, property string, sched []Step) (string, error) {
 	norm := *sc
 	norm.Name, norm.Doc, norm.Bounds, norm.Expect = "", "", scenario.Bounds{}, scenario.Expect{}
-	if norm.Variant == "kernel" {
-		norm.Variant = ""
-	}
 	rec := idRecord{Model: ModelVersion, Property: property}
 	for _, l := range strings.Split(string(scenario.Format(&norm)), "\n") {
 		if l = strings.TrimSpace(l); l != "" && !strings.HasPrefix(l, "#") {
@@ -179,11 +178,10 @@ func lineCol(b []byte, off int64) (int, int) {
 func (c *Counterexample) Text(replay string) string {
 	var b strings.Builder
 	sc := c.Scenario
-	variant := sc.Variant
+	variant, fetch := sc.Variant, sc.Fetch
 	if variant == "" {
 		variant = "kernel"
 	}
-	fetch := sc.Fetch
 	if fetch == "" {
 		fetch = "default"
 	}

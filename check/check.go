@@ -111,6 +111,24 @@ func checkName(field, value string) error {
 	return nil
 }
 
+// Normalize returns sc with the defaults spelled out (the architecture's
+// default fetch assumption, variant "kernel" for the kernel's code), so
+// that every spelling of one scenario prints, and hashes, the same.
+func Normalize(sc *scenario.Scenario) (*scenario.Scenario, error) {
+	port, err := arches.Lookup(sc.Arch)
+	if err != nil {
+		return nil, err
+	}
+	n := *sc
+	if n.Fetch == "" {
+		n.Fetch = port.Fetches()[0]
+	}
+	if n.Variant == "" || n.Variant == port.Variants()[0].Name {
+		n.Variant = "kernel"
+	}
+	return &n, nil
+}
+
 // Compile builds the machine for sc.
 func Compile(sc *scenario.Scenario, propNames []string) (*model.Machine, error) {
 	port, err := arches.Lookup(sc.Arch)
@@ -130,6 +148,10 @@ func Compile(sc *scenario.Scenario, propNames []string) (*model.Machine, error) 
 
 // Run checks sc. The scenario's bounds apply where opt sets none.
 func Run(sc *scenario.Scenario, opt Options) (*Result, error) {
+	sc, err := Normalize(sc)
+	if err != nil {
+		return nil, err
+	}
 	m, err := Compile(sc, opt.Props)
 	if err != nil {
 		return nil, err
@@ -157,6 +179,13 @@ func Run(sc *scenario.Scenario, opt Options) (*Result, error) {
 // Replay re-runs a counterexample and reports whether it reproduced the
 // same violation with the same ID.
 func Replay(c *cex.Counterexample) (*cex.Counterexample, bool, error) {
+	sc, err := Normalize(c.Scenario)
+	if err != nil {
+		return nil, false, err
+	}
+	c2 := *c
+	c2.Scenario = sc
+	c = &c2
 	m, err := Compile(c.Scenario, nil)
 	if err != nil {
 		return nil, false, err

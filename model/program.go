@@ -177,7 +177,8 @@ func (p *Program) Sym(addr uint64) string {
 	best := -1
 	for i, s := range p.Symbols {
 		if addr >= s.Addr && (addr-s.Addr < s.Size || s.Size == 0 && addr == s.Addr) {
-			if best < 0 || s.Addr > p.Symbols[best].Addr {
+			// The innermost symbol wins: the latest start, then the smallest.
+			if b := best; b < 0 || s.Addr > p.Symbols[b].Addr || s.Addr == p.Symbols[b].Addr && s.Size < p.Symbols[b].Size {
 				best = i
 			}
 		}

@@ -277,7 +277,7 @@ func report(r *check.Result, f checkFlags, wall time.Duration, w io.Writer) (int
 		fp = "exact visited set"
 	}
 	fmt.Fprintf(w, "patchcheck: %s (%s, variant %s, fetch %s)\n", sc.Name, sc.Arch, variant, fetchName(sc, p))
-	fmt.Fprintf(w, "  %d CPUs, %d kernel threads; search %s", len(p.CPUs), len(p.Threads), f.opt.Search)
+	fmt.Fprintf(w, "  CPUs %d, kernel threads %d; search %s", len(p.CPUs), len(p.Threads), f.opt.Search)
 	if f.opt.Search == model.Random {
 		fmt.Fprintf(w, " (seed %d, %d walks)", f.opt.Seed, f.opt.Walks)
 	}
