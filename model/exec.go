@@ -99,22 +99,23 @@ const (
 
 // Event is an observable fact of one step, which properties judge.
 type Event struct {
-	Kind     EventKind
-	CPU      int // -1 when a kernel thread caused it
-	Thread   int
-	Addr     uint64
-	Insn     [maxInsn]byte
-	Len      int
-	Torn     bool // the bytes were never together at Addr
-	Win      int  // with Torn: the window torn
-	Undef    bool // not an instruction of the model, or one that traps as undefined
-	Unmapped bool // fetched from unmapped memory
-	Key      int
-	Result   int    // EvCallDone: the target reached, or -1
-	Value    uint64 // EvCallDone: the result register
-	Allow    uint16 // EvCallDone: targets the call could rightly reach
-	Ever     uint16 // EvCallDone: targets the key ever had
-	Msg      string
+	Kind      EventKind
+	CPU       int // -1 when a kernel thread caused it
+	Thread    int
+	Addr      uint64
+	Insn      [maxInsn]byte
+	Len       int
+	Torn      bool // the bytes were never together at Addr
+	Win       int  // with Torn: the window torn
+	Undef     bool // not an instruction of the model, or one that traps as undefined
+	Unmapped  bool // fetched from unmapped memory
+	Key       int
+	CallIndex int    // EvCallDone: which of the CPU's calls
+	Result    int    // EvCallDone: the target reached, or -1
+	Value     uint64 // EvCallDone: the result register
+	Allow     uint16 // EvCallDone: targets the call could rightly reach
+	Ever      uint16 // EvCallDone: targets the key ever had
+	Msg       string
 }
 
 // Property judges events.

@@ -273,7 +273,7 @@ func (m *Machine) callDone(c int) {
 	cs := &s.CPU[c]
 	call := &m.P.CPUs[c].Calls[cs.Call]
 	ev := Event{Kind: EvCallDone, CPU: c, Key: call.Key, Value: cs.Regs[0],
-		Result: m.P.TargetOf(cs.Regs[0]), Allow: cs.Allow, Ever: s.K.Ever[call.Key], Addr: call.Entry}
+		Result: m.P.TargetOf(cs.Regs[0]), Allow: cs.Allow, Ever: s.K.Ever[call.Key], Addr: call.Entry, CallIndex: int(cs.Call)}
 	m.events = append(m.events, ev)
 	if m.Trace {
 		r := "nothing called (NULL)"

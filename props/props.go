@@ -113,8 +113,11 @@ func checkUndefined(p *model.Program, ev *model.Event) string {
 
 // reached names what a call reached.
 func reached(p *model.Program, ev *model.Event) string {
-	if ev.Result < 0 {
+	switch {
+	case ev.Result < 0:
 		return fmt.Sprintf("no target (result %#x)", ev.Value)
+	case ev.Result == model.TargetNull:
+		return "no function (NULL)"
 	}
 	return p.Targets[ev.Result].Name
 }
@@ -149,7 +152,7 @@ func checkCompletion(p *model.Program, ev *model.Event) string {
 }
 
 func callName(p *model.Program, ev *model.Event) string {
-	return "call via " + p.Sym(ev.Addr)
+	return "its call of " + p.CPUs[ev.CPU].Calls[ev.CallIndex].Name
 }
 
 func checkBug(p *model.Program, ev *model.Event) string {

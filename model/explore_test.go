@@ -1,0 +1,183 @@
+package model_test
+
+import (
+	"testing"
+
+	"pgregory.net/rapid"
+
+	"patchcheck/catalog"
+	"patchcheck/check"
+	"patchcheck/model"
+	"patchcheck/scenario"
+)
+
+// machine compiles the built-in scenario name.
+func machine(t testing.TB, name string) (*scenario.Scenario, *model.Machine) {
+	t.Helper()
+	e, ok, err := catalog.Lookup(name, check.ParseOptions())
+	if err != nil || !ok {
+		t.Fatalf("built-in scenario %s: %v", name, err)
+	}
+	m, err := check.Compile(e.Scenario, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e.Scenario, m
+}
+
+// smallScenarios are cheap enough to explore many times.
+var smallScenarios = []string{
+	"x86-update-old-new", "x86-update-new-null", "x86-jcc", "x86-bad-plain-write",
+	"x86-bad-no-sync1", "x86-bad-no-sync2", "x86-bad-no-sync3", "x86-bad-tramp-only",
+	"x86-bad-int3-no-emulate", "x86-aligned4-kernel",
+}
+
+// TestDeterministic: the same scenario explores to the same figures and
+// the same counterexample schedule every time.
+func TestDeterministic(t *testing.T) {
+	for _, name := range smallScenarios {
+		_, m1 := machine(t, name)
+		_, m2 := machine(t, name)
+		a, b := model.Explore(m1, model.Options{}), model.Explore(m2, model.Options{})
+		if a.States != b.States || a.Transitions != b.Transitions || len(a.Schedule) != len(b.Schedule) {
+			t.Errorf("%s: %d/%d states, %d/%d transitions, %d/%d steps", name, a.States, b.States,
+				a.Transitions, b.Transitions, len(a.Schedule), len(b.Schedule))
+		}
+		for i := range a.Schedule {
+			if i < len(b.Schedule) && a.Schedule[i] != b.Schedule[i] {
+				t.Errorf("%s: schedules differ at step %d", name, i+1)
+				break
+			}
+		}
+	}
+}
+
+// TestExactAgreesWithFingerprints: hash compaction lost no state on the
+// small catalogue (the exact visited set keeps whole states).
+func TestExactAgreesWithFingerprints(t *testing.T) {
+	for _, name := range smallScenarios {
+		_, m := machine(t, name)
+		a := model.Explore(m, model.Options{})
+		b := model.Explore(m, model.Options{Exact: true})
+		if a.States != b.States || (a.Violation == nil) != (b.Violation == nil) || len(a.Schedule) != len(b.Schedule) {
+			t.Errorf("%s: fingerprints %d states (%v), exact %d states (%v)", name, a.States, a.Violation, b.States, b.Violation)
+		}
+	}
+}
+
+// TestBFSIsShortest: breadth-first counterexamples are never longer than
+// depth-first ones, and both search strategies agree on the verdict.
+func TestBFSIsShortest(t *testing.T) {
+	for _, name := range smallScenarios {
+		_, m := machine(t, name)
+		b := model.Explore(m, model.Options{Search: model.BFS})
+		d := model.Explore(m, model.Options{Search: model.DFS})
+		if (b.Violation == nil) != (d.Violation == nil) {
+			t.Errorf("%s: bfs %v, dfs %v", name, b.Violation, d.Violation)
+			continue
+		}
+		if b.Violation == nil {
+			if b.States != d.States {
+				t.Errorf("%s: safe, but bfs saw %d states and dfs %d", name, b.States, d.States)
+			}
+			continue
+		}
+		if len(b.Schedule) > len(d.Schedule) {
+			t.Errorf("%s: bfs counterexample %d steps, dfs %d", name, len(b.Schedule), len(d.Schedule))
+		}
+	}
+}
+
+// TestReplayReproduces: every counterexample schedule, replayed from the
+// initial state, ends in the same violation.
+func TestReplayReproduces(t *testing.T) {
+	for _, name := range smallScenarios {
+		_, m := machine(t, name)
+		for _, search := range []string{model.BFS, model.DFS} {
+			r := model.Explore(m, model.Options{Search: search})
+			if r.Violation == nil {
+				continue
+			}
+			_, v, err := model.Replay(m, r.Schedule)
+			if err != nil || v == nil || v.Property != r.Violation.Property || v.Msg != r.Violation.Msg {
+				t.Errorf("%s %s: replay gave %v, %v; want %v", name, search, v, err, r.Violation)
+			}
+		}
+	}
+}
+
+// TestRandomWalksFindOnlyWhatExhaustiveFinds: on every small scenario,
+// a violation found by random walks is found by exhaustive search too, and
+// a walk's schedule replays to it.
+func TestRandomWalksFindOnlyWhatExhaustiveFinds(t *testing.T) {
+	rapid.Check(t, func(rt *rapid.T) {
+		name := rapid.SampledFrom(smallScenarios).Draw(rt, "scenario")
+		seed := rapid.Uint64().Draw(rt, "seed")
+		_, m := machine(t, name)
+		w := model.Explore(m, model.Options{Search: model.Random, Seed: seed, Walks: 20})
+		if w.Violation == nil {
+			return
+		}
+		e := model.Explore(m, model.Options{})
+		if e.Violation == nil {
+			rt.Fatalf("%s: random walk found %s, exhaustive search found nothing", name, w.Violation.Msg)
+		}
+		if _, v, err := model.Replay(m, w.Schedule); err != nil || v == nil || v.Property != w.Violation.Property {
+			rt.Fatalf("%s: walk schedule replays to %v, %v", name, v, err)
+		}
+	})
+}
+
+// TestCloneAndFingerprint: along random schedules, a copied state has the
+// fingerprint of its original, a changed copy leaves the original alone,
+// and states reached twice by different paths hash equal.
+func TestCloneAndFingerprint(t *testing.T) {
+	rapid.Check(t, func(rt *rapid.T) {
+		name := rapid.SampledFrom(smallScenarios).Draw(rt, "scenario")
+		_, m := machine(t, name)
+		s := m.P.Initial()
+		for i := 0; i < 60; i++ {
+			var next []model.State
+			m.Successors(&s, func(_ model.Step, n *model.State, v *model.Violation) bool {
+				if v == nil {
+					next = append(next, *n)
+				}
+				return true
+			})
+			if len(next) == 0 {
+				return
+			}
+			s = next[rapid.IntRange(0, len(next)-1).Draw(rt, "choice")]
+			c := s
+			if model.Fingerprint(&c) != model.Fingerprint(&s) || c != s {
+				rt.Fatal("a copy differs from its original")
+			}
+			fp := model.Fingerprint(&s)
+			c.CPU[0].PC++
+			if model.Fingerprint(&s) != fp {
+				rt.Fatal("changing a copy changed the original")
+			}
+			if model.Fingerprint(&c) == fp {
+				rt.Fatal("a changed state kept its fingerprint")
+			}
+		}
+	})
+}
+
+// TestDepthBoundIsReported: a depth bound that cuts the search marks the
+// result bounded.
+func TestDepthBoundIsReported(t *testing.T) {
+	_, m := machine(t, "x86-update-old-new")
+	r := model.Explore(m, model.Options{MaxDepth: 10})
+	if !r.Bounded || r.MaxDepth > 10 {
+		t.Fatalf("bounded %v, depth %d", r.Bounded, r.MaxDepth)
+	}
+	r = model.Explore(m, model.Options{MaxStates: 100})
+	if !r.Bounded || r.States > 100 {
+		t.Fatalf("bounded %v, %d states", r.Bounded, r.States)
+	}
+	r = model.Explore(m, model.Options{})
+	if r.Bounded {
+		t.Fatal("an unbounded search says it was bounded")
+	}
+}

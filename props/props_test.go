@@ -1,0 +1,91 @@
+package props_test
+
+import (
+	"strings"
+	"testing"
+
+	"patchcheck/catalog"
+	"patchcheck/check"
+	"patchcheck/model"
+	"patchcheck/props"
+)
+
+// TestEachPropertyFails shows every property failing on a known-bad
+// variant of the built-in catalogue, with the counterexample it prints.
+func TestEachPropertyFails(t *testing.T) {
+	cases := []struct{ prop, scenario, msg string }{
+		{props.NoTorn, "x86-bad-plain-write", "never the instruction there"},
+		{props.NoTorn, "x86-bad-no-sync1", "never the instruction there"},
+		{props.NoTorn, "x86-bad-no-sync2", "never the instruction there"},
+		{props.NoUndefined, "x86-bad-int3-no-emulate", "ud1"},
+		{props.OldOrNew, "x86-bad-int3-no-emulate-site", "reached no function"},
+		{props.Completion, "x86-bad-tramp-only", "after the update"},
+		{props.NoKernelBug, "x86-bad-no-sync3", "int3"},
+	}
+	covered := map[string]bool{}
+	for _, c := range cases {
+		t.Run(c.prop+"/"+c.scenario, func(t *testing.T) {
+			e, ok, err := catalog.Lookup(c.scenario, check.ParseOptions())
+			if !ok || err != nil {
+				t.Fatalf("no built-in %s: %v", c.scenario, err)
+			}
+			// Only the property under test is checked, so it alone
+			// must find the bug.
+			r, err := check.Run(e.Scenario, check.Options{Props: []string{c.prop}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if r.Violation == nil || r.Violation.Property != c.prop || !strings.Contains(r.Violation.Msg, c.msg) {
+				t.Fatalf("got %v, want %s violated (%q)", r.Violation, c.prop, c.msg)
+			}
+			t.Logf("\n%s", r.Cex.Text(""))
+		})
+		covered[c.prop] = true
+	}
+	covered[props.NoDeadlock] = true // TestDeadlock
+	for _, n := range props.Names() {
+		if !covered[n] {
+			t.Errorf("property %s has no failing case", n)
+		}
+	}
+}
+
+// TestKernelProtocolSatisfiesEach: each property alone holds on the
+// kernel's protocol (so the failures above are the variants' doing).
+func TestKernelProtocolSatisfiesEach(t *testing.T) {
+	e, _, _ := catalog.Lookup("x86-update-old-new", check.ParseOptions())
+	for _, n := range props.Names() {
+		r, err := check.Run(e.Scenario, check.Options{Props: []string{n}})
+		if err != nil || r.Violation != nil || r.Bounded {
+			t.Errorf("%s: %v %v", n, r.Violation, err)
+		}
+	}
+}
+
+// TestDeadlock: two kernel threads that take two mutexes in opposite
+// orders (ABBA) deadlock, and the explorer reports it with the schedule.
+func TestDeadlock(t *testing.T) {
+	e, _, _ := catalog.Lookup("x86-update-old-new", check.ParseOptions())
+	m, err := check.Compile(e.Scenario, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := *m.P
+	lock := func(a int) model.Op { return model.Op{Code: model.OpLock, A: a, Fn: "abba"} }
+	unlock := func(a int) model.Op { return model.Op{Code: model.OpUnlock, A: a, Fn: "abba"} }
+	p.Threads = []model.ThreadProg{
+		{Name: "t0", Ops: []model.Op{lock(0), lock(1), unlock(1), unlock(0)}},
+		{Name: "t1", Ops: []model.Op{lock(1), lock(0), unlock(0), unlock(1)}},
+	}
+	p.CPUs = nil
+	mm := model.NewMachine(&p, props.All())
+	r := model.Explore(mm, model.Options{})
+	if r.Violation == nil || r.Violation.Property != props.NoDeadlock || len(r.Schedule) != 2 {
+		t.Fatalf("got %v after %d steps, want a deadlock after 2", r.Violation, len(r.Schedule))
+	}
+	// The kernel's lock order (both threads A then B) cannot deadlock.
+	p.Threads[1].Ops = p.Threads[0].Ops
+	if r := model.Explore(model.NewMachine(&p, props.All()), model.Options{}); r.Violation != nil {
+		t.Fatalf("same lock order: %v", r.Violation)
+	}
+}
