@@ -151,7 +151,8 @@ func (m *Machine) execute(s *State, c int, insn []byte, from []int8, undef, unma
 	return m.finish(fn)
 }
 
-// fromNote says which bytes of a fetch were stale.
+// fromNote says which bytes of a fetch differ from the current text: the
+// CPU fetched them from a snapshot it had not yet synchronised away.
 func fromNote(from []int8, s *State, c int, m *Machine) string {
 	var parts []string
 	pc := s.CPU[c].PC
@@ -159,8 +160,14 @@ func fromNote(from []int8, s *State, c int, m *Machine) string {
 		if f < 0 {
 			continue
 		}
-		w, _ := m.P.window(pc + uint64(i))
-		if w >= 0 && int(f) < int(s.Win[w].N)-1 {
+		a := pc + uint64(i)
+		w, _ := m.P.window(a)
+		if w < 0 {
+			continue
+		}
+		old, _ := m.snapByte(s, w, int(f), a)
+		cur, _ := m.textByte(s, a)
+		if old != cur {
 			parts = append(parts, fmt.Sprintf("%d", i))
 		}
 	}
