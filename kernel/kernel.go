@@ -28,6 +28,7 @@ type Loc struct {
 	Tramp bool   // the key's trampoline (__SCT__key)
 	Kind  string // for sites: scenario.KindCall, KindTail or KindJcc
 	Key   int
+	Init  bool // the site is in init text (STATIC_CALL_SITE_INIT)
 }
 
 // Tail reports whether Loc is patched with tail-call semantics.
@@ -38,6 +39,9 @@ type Layout struct {
 	Prog   *model.Program // regions, windows, symbols, targets, calls filled in
 	Tramps []Loc          // per key
 	Sites  []Loc          // per scenario site, in table order
+	// InitText is the index of the init text region in Prog.Regions,
+	// or -1 when the scenario has no init site.
+	InitText int
 }
 
 // Variant is a named protocol variant.
@@ -62,14 +66,22 @@ type Port interface {
 	Transform(e *Emitter, lay *Layout, loc Loc, target int, variant string)
 }
 
-// VariantTrampOnly is the core variant whose update patches only the
-// trampoline.
-const VariantTrampOnly = "tramp-only"
+// Variants of the generic core.
+const (
+	// VariantTrampOnly: the update patches only the trampoline.
+	VariantTrampOnly = "tramp-only"
+	// VariantInitUntilRunning: the kernel before SYSTEM_FREEING_INITMEM
+	// (2021): kernel_init freed init text while system_state was still
+	// SYSTEM_SCHEDULING, and kernel_text_address() accepted init text
+	// until SYSTEM_RUNNING.
+	VariantInitUntilRunning = "init-until-running"
+)
 
 // CoreVariants returns the variants of the generic static_call core.
 func CoreVariants() []Variant {
 	return []Variant{
 		{Name: VariantTrampOnly, Doc: "__static_call_update patches the trampoline but no site, as before static_call_init (sites keep calling the old target after the update returns)"},
+		{Name: VariantInitUntilRunning, Doc: "before SYSTEM_FREEING_INITMEM: kernel_text_address() accepts init text until SYSTEM_RUNNING, which kernel_init sets only after free_initmem()"},
 	}
 }
 
@@ -132,9 +144,15 @@ func Build(sc *scenario.Scenario, port Port) (*model.Program, error) {
 	for i, t := range p.Targets {
 		tgtIdx[t.Name] = i
 	}
+	p.System = model.SystemRunning
 	for _, th := range sc.Threads {
 		e := &Emitter{}
 		for _, op := range th.Ops {
+			if op.Kind == scenario.OpFreeInitmem {
+				p.System = model.SystemScheduling
+				FreeInitmem(e, lay, variant)
+				continue
+			}
 			k, t := keyIdx[op.Key], tgtIdx[op.Target]
 			StaticCallUpdate(e, port, lay, k, t, variant)
 		}
@@ -158,8 +176,21 @@ func StaticCallUpdate(e *Emitter, port Port, lay *Layout, key, target int, varia
 	port.Transform(e, lay, lay.Tramps[key], target, variant)
 	if variant != VariantTrampOnly {
 		for _, s := range lay.Sites {
-			if s.Key == key {
-				port.Transform(e, lay, s, target, variant)
+			if s.Key != key {
+				continue
+			}
+			skip := -1
+			if s.Init {
+				filter := model.InitTextUntilFreeing
+				if variant == VariantInitUntilRunning {
+					filter = model.InitTextUntilRunning
+				}
+				e.Fn = "__static_call_update"
+				skip = e.Emit(model.Op{Code: model.OpSkipInitSite, Addr: s.Addr, B: filter})
+			}
+			port.Transform(e, lay, s, target, variant)
+			if skip >= 0 {
+				e.Land(skip)
 			}
 		}
 	}
@@ -167,6 +198,22 @@ func StaticCallUpdate(e *Emitter, port Port, lay *Layout, key, target int, varia
 	e.Fn = "static_call_update"
 	e.Emit(model.Op{Code: model.OpUnlock, A: StaticCallMutex})
 	e.Emit(model.Op{Code: model.OpReturn, A: key})
+}
+
+// FreeInitmem emits the end of kernel_init(): system_state =
+// SYSTEM_FREEING_INITMEM; free_initmem(); system_state = SYSTEM_RUNNING
+// (init/main.c). Before 2021 there was no SYSTEM_FREEING_INITMEM.
+func FreeInitmem(e *Emitter, lay *Layout, variant string) {
+	e.Fn = "kernel_init"
+	if variant != VariantInitUntilRunning {
+		e.Emit(model.Op{Code: model.OpSetSystem, B: int(model.SystemFreeingInitmem)})
+	}
+	if lay.InitText >= 0 {
+		e.Fn = "free_initmem"
+		e.Emit(model.Op{Code: model.OpFree, A: lay.InitText})
+		e.Fn = "kernel_init"
+	}
+	e.Emit(model.Op{Code: model.OpSetSystem, B: int(model.SystemRunning)})
 }
 
 // HasVariant reports whether port or the core offers variant.

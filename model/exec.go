@@ -91,10 +91,11 @@ type EventKind uint8
 
 // Event kinds.
 const (
-	EvExec     EventKind = iota // a CPU executed (or failed to execute) an instruction
-	EvCallDone                  // a call returned to the harness
-	EvBug                       // the kernel hit BUG() or died
-	EvDeadlock                  // no actor can move, yet not all are done
+	EvExec       EventKind = iota // a CPU executed (or failed to execute) an instruction
+	EvCallDone                    // a call returned to the harness
+	EvBug                         // the kernel hit BUG() or died
+	EvDeadlock                    // no actor can move, yet not all are done
+	EvFreedWrite                  // a kernel thread wrote into freed memory
 )
 
 // Event is an observable fact of one step, which properties judge.
@@ -109,6 +110,7 @@ type Event struct {
 	Win       int  // with Torn: the window torn
 	Undef     bool // not an instruction of the model, or one that traps as undefined
 	Unmapped  bool // fetched from unmapped memory
+	Freed     bool // fetched from freed memory
 	Key       int
 	CallIndex int    // EvCallDone: which of the CPU's calls
 	Result    int    // EvCallDone: the target reached, or -1

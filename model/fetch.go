@@ -133,6 +133,11 @@ func (m *Machine) execute(s *State, c int, insn []byte, from []int8, undef, unma
 	pc := s.CPU[c].PC
 	ev := Event{Kind: EvExec, CPU: c, Addr: pc, Len: len(insn), Undef: undef || unmapped, Unmapped: unmapped}
 	copy(ev.Insn[:], insn)
+	for i := range insn {
+		if m.P.freed(s, pc+uint64(i)) {
+			ev.Freed = true
+		}
+	}
 	if tw := m.torn(s, pc, insn); tw >= 0 {
 		ev.Torn = true
 		ev.Win = tw
@@ -144,7 +149,7 @@ func (m *Machine) execute(s *State, c int, insn []byte, from []int8, undef, unma
 		}
 	}
 	m.events = append(m.events, ev)
-	if !ev.Torn && !ev.Undef {
+	if !ev.Torn && !ev.Undef && !ev.Freed {
 		x := Exec{P: m.P, S: &m.next, C: c, Addr: pc, Insn: insn, m: m}
 		m.P.Arch.Exec(&x)
 	}

@@ -168,7 +168,11 @@ func (m *Machine) actorSteps(s *State, a int, fn func(*State, *Violation) bool) 
 	}
 	if cs.Mode == ModeIdle {
 		m.begin(s)
-		m.startCall(a)
+		if entry := m.P.CPUs[a].Calls[cs.Call].Entry; m.P.initDone(s, entry) {
+			m.skipCall(a)
+		} else {
+			m.startCall(a)
+		}
 		return m.finish(fn)
 	}
 	return m.fetch(s, a, fn)
@@ -267,6 +271,27 @@ func (m *Machine) startCall(c int) {
 	}
 }
 
+// skipCall passes over a call into init text once kernel_init is done
+// with init code: it is not called any more.
+func (m *Machine) skipCall(c int) {
+	cs := &m.next.CPU[c]
+	if m.Trace {
+		call := &m.P.CPUs[c].Calls[cs.Call]
+		m.notef("skips its call of %s: init code is over (%s)", call.Name, SystemStateName(m.next.K.System))
+	}
+	m.endCall(c)
+}
+
+// endCall moves CPU c on to its next call, or to done.
+func (m *Machine) endCall(c int) {
+	cs := &m.next.CPU[c]
+	*cs = CPUState{View: cs.View, Call: cs.Call + 1, IPI: cs.IPI}
+	if int(cs.Call) >= len(m.P.CPUs[c].Calls) {
+		cs.Mode = ModeDone
+		cs.IPI = 0
+	}
+}
+
 // callDone ends CPU c's current call and reports what it reached.
 func (m *Machine) callDone(c int) {
 	s := &m.next
@@ -284,11 +309,7 @@ func (m *Machine) callDone(c int) {
 		}
 		m.notef("call %s returns: reached %s", call.Name, r)
 	}
-	*cs = CPUState{View: cs.View, Call: cs.Call + 1, IPI: cs.IPI}
-	if int(cs.Call) >= len(m.P.CPUs[c].Calls) {
-		cs.Mode = ModeDone
-		cs.IPI = 0
-	}
+	m.endCall(c)
 }
 
 // textByte returns the current byte at addr (the data view).

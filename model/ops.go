@@ -7,20 +7,23 @@ type OpCode uint8
 
 // Kernel thread operations.
 const (
-	OpReturn     OpCode = iota // harness: static_call_update(key A) returns
-	OpJump                     // goto Label
-	OpLock                     // mutex_lock(A); blocks while another thread holds it
-	OpUnlock                   // mutex_unlock(A)
-	OpJumpIfFunc               // if (key[A]->func == target B) goto Label
-	OpSetFunc                  // key[A]->func = target B
-	OpCheck                    // arch check B of the text at Addr (e.g. __static_call_validate); BUG on failure
-	OpJumpIfText               // if (!memcmp(Addr, Bytes, Len)) goto Label
-	OpPoke                     // store Bytes[:Len] at Addr (text_poke, text_poke_early, memcpy)
-	OpBPSet                    // bp_desc = {Addr, Bytes, Len}; atomic_set_release(&refs, 1); smp_wmb()
-	OpBPPut                    // atomic_dec_and_test(&bp_desc.refs)
-	OpBPWait                   // atomic_cond_read_acquire(&bp_desc.refs, !VAL)
-	OpSync                     // send the sync IPI to every other CPU (on_each_cpu, first half)
-	OpSyncWait                 // wait until every CPU ran the IPI (on_each_cpu, wait=1)
+	OpReturn       OpCode = iota // harness: static_call_update(key A) returns
+	OpJump                       // goto Label
+	OpLock                       // mutex_lock(A); blocks while another thread holds it
+	OpUnlock                     // mutex_unlock(A)
+	OpJumpIfFunc                 // if (key[A]->func == target B) goto Label
+	OpSetFunc                    // key[A]->func = target B
+	OpCheck                      // arch check B of the text at Addr (e.g. __static_call_validate); BUG on failure
+	OpJumpIfText                 // if (!memcmp(Addr, Bytes, Len)) goto Label
+	OpPoke                       // store Bytes[:Len] at Addr (text_poke, text_poke_early, memcpy)
+	OpBPSet                      // bp_desc = {Addr, Bytes, Len}; atomic_set_release(&refs, 1); smp_wmb()
+	OpBPPut                      // atomic_dec_and_test(&bp_desc.refs)
+	OpBPWait                     // atomic_cond_read_acquire(&bp_desc.refs, !VAL)
+	OpSync                       // send the sync IPI to every other CPU (on_each_cpu, first half)
+	OpSyncWait                   // wait until every CPU ran the IPI (on_each_cpu, wait=1)
+	OpSetSystem                  // system_state = B
+	OpFree                       // free region A (free_initmem); waits until no CPU runs a call into it
+	OpSkipInitSite               // the site filters of __static_call_update for an init site: goto Label when skipped
 )
 
 // Op is one operation of a kernel thread.
@@ -61,3 +64,13 @@ func advance(p *Program, s *State, t int) int {
 	ts.Done = 1
 	return ret
 }
+
+// Skip filters of OpSkipInitSite (its B).
+const (
+	// InitTextUntilFreeing: kernel_text_address() accepts init text while
+	// system_state < SYSTEM_FREEING_INITMEM (core_kernel_text, since 2021).
+	InitTextUntilFreeing = iota
+	// InitTextUntilRunning: kernel_text_address() accepts init text while
+	// system_state < SYSTEM_RUNNING (before SYSTEM_FREEING_INITMEM existed).
+	InitTextUntilRunning
+)

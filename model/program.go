@@ -22,13 +22,15 @@ type Program struct {
 	Mutexes  []string
 	Return   uint64 // harness return address: a call is done when it returns here
 	Sentinel uint64 // result register before each call; still there = no function ran
+	System   uint8  // system_state in the initial state
 }
 
-// Region is mapped memory.
+// Region is mapped memory. An Init region (init text) can be freed.
 type Region struct {
 	Name  string
 	Base  uint64
 	Bytes []byte
+	Init  bool
 }
 
 // WindowDef is a patchable run of text: a trampoline or a call site.
@@ -100,6 +102,8 @@ func (p *Program) Validate() error {
 		return fmt.Errorf("%d mutexes: at most %d", len(p.Mutexes), MaxMutexes)
 	case len(p.Targets) > MaxTargets:
 		return fmt.Errorf("%d targets: at most %d", len(p.Targets), MaxTargets)
+	case len(p.Regions) > MaxRegions:
+		return fmt.Errorf("%d memory regions: at most %d", len(p.Regions), MaxRegions)
 	}
 	for _, c := range p.CPUs {
 		if len(c.Calls) > 255 {
@@ -126,7 +130,7 @@ func (p *Program) Validate() error {
 	}
 	for _, t := range p.Threads {
 		for i, op := range t.Ops {
-			if op.Code == OpJump || op.Code == OpJumpIfFunc || op.Code == OpJumpIfText {
+			if op.Code == OpJump || op.Code == OpJumpIfFunc || op.Code == OpJumpIfText || op.Code == OpSkipInitSite {
 				if op.Label <= i || op.Label > len(t.Ops) {
 					return fmt.Errorf("thread %s op %d: jump to %d (only forward jumps)", t.Name, i, op.Label)
 				}
@@ -143,13 +147,48 @@ func (p *Program) Validate() error {
 
 // region returns the region holding addr.
 func (p *Program) region(addr uint64) (*Region, bool) {
+	if i := p.RegionOf(addr); i >= 0 {
+		return &p.Regions[i], true
+	}
+	return nil, false
+}
+
+// RegionOf returns the index of the region holding addr, or -1.
+func (p *Program) RegionOf(addr uint64) int {
 	for i := range p.Regions {
 		r := &p.Regions[i]
 		if addr >= r.Base && addr-r.Base < uint64(len(r.Bytes)) {
-			return r, true
+			return i
 		}
 	}
-	return nil, false
+	return -1
+}
+
+// freed reports whether addr lies in a region that s has freed.
+func (p *Program) freed(s *State, addr uint64) bool {
+	r := p.RegionOf(addr)
+	return r >= 0 && s.K.Freed&(1<<r) != 0
+}
+
+// initDone reports whether init code at addr is no longer called in s:
+// kernel_init has finished running init code once it sets
+// SYSTEM_FREEING_INITMEM or frees init text.
+func (p *Program) initDone(s *State, addr uint64) bool {
+	r := p.RegionOf(addr)
+	return r >= 0 && p.Regions[r].Init && (s.K.System >= SystemFreeingInitmem || s.K.Freed&(1<<r) != 0)
+}
+
+// inInitCall reports whether a CPU of s is in a call into an init region.
+func (p *Program) inInitCall(s *State) bool {
+	for c := range p.CPUs {
+		cs := &s.CPU[c]
+		if cs.Mode == ModeRun || cs.Mode == ModeHandler {
+			if r := p.RegionOf(p.CPUs[c].Calls[cs.Call].Entry); r >= 0 && p.Regions[r].Init {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // window returns the window holding addr and the offset in it, or -1.
@@ -220,6 +259,7 @@ func (p *Program) TargetOf(v uint64) int {
 // call and every window holds its initial bytes.
 func (p *Program) Initial() State {
 	var s State
+	s.K.System = p.System
 	for i, w := range p.Windows {
 		s.Win[i].Snap[0] = w.Init
 		s.Win[i].N = 1

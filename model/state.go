@@ -15,7 +15,31 @@ const (
 	MaxMutexes = 4  // kernel mutexes
 	MaxTargets = 16 // distinct call targets, NULL and return0 included
 	NumRegs    = 4  // architecture registers kept per CPU
+	MaxRegions = 8  // memory regions
 )
+
+// system_state values (include/linux/kernel.h, in order).
+const (
+	SystemBooting        uint8 = iota // SYSTEM_BOOTING
+	SystemScheduling                  // SYSTEM_SCHEDULING
+	SystemFreeingInitmem              // SYSTEM_FREEING_INITMEM
+	SystemRunning                     // SYSTEM_RUNNING
+)
+
+// SystemStateName names a system_state value.
+func SystemStateName(v uint8) string {
+	switch v {
+	case SystemBooting:
+		return "SYSTEM_BOOTING"
+	case SystemScheduling:
+		return "SYSTEM_SCHEDULING"
+	case SystemFreeingInitmem:
+		return "SYSTEM_FREEING_INITMEM"
+	case SystemRunning:
+		return "SYSTEM_RUNNING"
+	}
+	return "?"
+}
 
 // CPU modes.
 const (
@@ -65,7 +89,9 @@ type Kernel struct {
 	Func   [MaxKeys]uint8    // key->func, as a target index
 	Stable [MaxKeys]uint8    // key->func as of the last update that returned
 	Mutex  [MaxMutexes]uint8 // owner thread + 1, or 0
-	_      [4]uint8          // explicit padding
+	System uint8             // system_state (SystemBooting..SystemRunning)
+	Freed  uint8             // bit r set: region r has been freed
+	_      [2]uint8          // explicit padding
 }
 
 // BPDesc is the text_poke_bp descriptor (bp_desc / text_poke_array) with its

@@ -16,6 +16,11 @@ func (m *Machine) threadEnabled(s *State, t int) bool {
 				return false
 			}
 		}
+	case OpFree, OpSetSystem:
+		// kernel_init has finished all init code (initcalls,
+		// async_synchronize_full()) before it sets
+		// SYSTEM_FREEING_INITMEM and frees init text.
+		return op.Code == OpSetSystem && op.B != int(SystemFreeingInitmem) || !m.P.inInitCall(s)
 	}
 	return true
 }
@@ -70,6 +75,9 @@ func (m *Machine) threadStep(t int) {
 		}
 		m.tnote(op, "memcmp(%s, %s) == 0? %v", m.P.Sym(op.Addr), hexBytes(op.Bytes[:op.Len]), same)
 	case OpPoke:
+		if m.P.freed(s, op.Addr) {
+			m.events = append(m.events, Event{Kind: EvFreedWrite, CPU: -1, Thread: t, Addr: op.Addr})
+		}
 		m.poke(s, op.Addr, op.Bytes[:op.Len])
 		m.tnote(op, "write %s: %s", m.P.Sym(op.Addr), hexBytes(op.Bytes[:op.Len]))
 	case OpBPSet:
@@ -94,6 +102,26 @@ func (m *Machine) threadStep(t int) {
 		m.tnote(op, "on_each_cpu(do_sync_core): IPI sent")
 	case OpSyncWait:
 		m.tnote(op, "every CPU ran do_sync_core")
+	case OpSetSystem:
+		s.K.System = uint8(op.B)
+		m.tnote(op, "system_state = %s", SystemStateName(s.K.System))
+	case OpFree:
+		s.K.Freed |= 1 << op.A
+		m.tnote(op, "%s freed", m.P.Regions[op.A].Name)
+	case OpSkipInitSite:
+		// bool init = system_state < SYSTEM_RUNNING;
+		// if (!init && static_call_is_init(site)) continue;
+		// if (!kernel_text_address(site_addr)) continue;
+		limit := SystemFreeingInitmem
+		if op.B == InitTextUntilRunning {
+			limit = SystemRunning
+		}
+		skip := s.K.System >= SystemRunning || s.K.System >= limit
+		if skip {
+			next = op.Label
+		}
+		m.tnote(op, "init site %s, system_state %s: %s", m.P.Sym(op.Addr), SystemStateName(s.K.System),
+			map[bool]string{true: "skipped", false: "patched"}[skip])
 	default:
 		panic(fmt.Sprintf("patchcheck: thread op %d is not a step", op.Code))
 	}

@@ -18,6 +18,7 @@ const (
 	Completion  = "completion"
 	NoKernelBug = "no-kernel-bug"
 	NoDeadlock  = "no-deadlock"
+	NoFreed     = "no-freed-access"
 )
 
 type prop struct {
@@ -83,6 +84,7 @@ func all() []prop {
 		{OldOrNew, "every call reaches a target its key had while the call ran (the old or the new one; NULL calls nothing, return0 returns 0)", checkOldOrNew},
 		{Completion, "a call that starts after static_call_update returned reaches the new target", checkCompletion},
 		{NoKernelBug, "the kernel never hits BUG() or dies (failed __static_call_validate, unhandled INT3)", checkBug},
+		{NoFreed, "no CPU fetches from freed text and no kernel thread writes into it", checkFreed},
 		{NoDeadlock, "the patching threads always finish: no state in which nobody can move", checkDeadlock},
 	}
 }
@@ -171,4 +173,14 @@ func checkDeadlock(_ *model.Program, ev *model.Event) string {
 		return ""
 	}
 	return ev.Msg
+}
+
+func checkFreed(p *model.Program, ev *model.Event) string {
+	switch {
+	case ev.Kind == model.EvExec && ev.Freed:
+		return fmt.Sprintf("cpu%d fetches from freed text at %s", ev.CPU, p.Sym(ev.Addr))
+	case ev.Kind == model.EvFreedWrite:
+		return fmt.Sprintf("%s writes into freed text at %s", p.Threads[ev.Thread].Name, p.Sym(ev.Addr))
+	}
+	return ""
 }

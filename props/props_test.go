@@ -21,6 +21,7 @@ func TestEachPropertyFails(t *testing.T) {
 		{props.OldOrNew, "x86-bad-int3-no-emulate-site", "reached no function"},
 		{props.Completion, "x86-bad-tramp-only", "after the update"},
 		{props.NoKernelBug, "x86-bad-no-sync3", "int3"},
+		{props.NoFreed, "x86-bad-init-until-running", "writes into freed text"},
 	}
 	covered := map[string]bool{}
 	for _, c := range cases {

@@ -1,7 +1,7 @@
 package scenario
 
 // opUpdate is the Op.Kind of static_call_update.
-const opUpdate = "update"
+const opUpdate = OpUpdate
 
 // Builder builds a Scenario step by step:
 //
@@ -75,6 +75,16 @@ func (b *Builder) Thread(name string, ops ...Op) *Builder {
 // Update is the operation static_call_update(key, target).
 func Update(key, target string) Op {
 	return Op{Kind: opUpdate, Key: key, Target: target}
+}
+
+// FreeInitmem is kernel_init's free_initmem() with its system_state
+// transitions (see OpFreeInitmem).
+func FreeInitmem() Op { return Op{Kind: OpFreeInitmem} }
+
+// InitSite declares an inline call site of key in init text.
+func (b *Builder) InitSite(name, key, kind string) *Builder {
+	b.s.Sites = append(b.s.Sites, Site{Name: name, Key: key, Kind: kind, Section: SectionInit})
+	return b
 }
 
 // Bounds sets the exploration bounds; 0 means unbounded.

@@ -38,7 +38,11 @@ func Format(s *Scenario) []byte {
 		fmt.Fprintf(&b, "key %s init=%s\n", k.Name, k.Init)
 	}
 	for _, st := range s.Sites {
-		fmt.Fprintf(&b, "site %s key=%s kind=%s\n", st.Name, st.Key, st.Kind)
+		fmt.Fprintf(&b, "site %s key=%s kind=%s", st.Name, st.Key, st.Kind)
+		if st.Section != SectionCore {
+			fmt.Fprintf(&b, " section=%s", st.Section)
+		}
+		b.WriteString("\n")
 	}
 	if len(s.CPUs)+len(s.Threads) > 0 {
 		b.WriteString("\n")
@@ -57,7 +61,11 @@ func Format(s *Scenario) []byte {
 			if i > 0 {
 				b.WriteString(";")
 			}
-			fmt.Fprintf(&b, " %s %s %s", op.Kind, op.Key, op.Target)
+			if op.Kind == OpUpdate {
+				fmt.Fprintf(&b, " %s %s %s", op.Kind, op.Key, op.Target)
+			} else {
+				fmt.Fprintf(&b, " %s", op.Kind)
+			}
 		}
 		b.WriteString("\n")
 	}

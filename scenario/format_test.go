@@ -132,7 +132,11 @@ func genScenario(t *rapid.T) *Scenario {
 				continue
 			}
 			sites = append(sites, s)
-			b.Site(s, rapid.SampledFrom(keys).Draw(t, "siteKey"),
+			site := b.Site
+			if rapid.Bool().Draw(t, "init") {
+				site = b.InitSite
+			}
+			site(s, rapid.SampledFrom(keys).Draw(t, "siteKey"),
 				rapid.SampledFrom([]string{KindCall, KindTail, KindJcc}).Draw(t, "kind"))
 		}
 	}
@@ -151,6 +155,10 @@ func genScenario(t *rapid.T) *Scenario {
 		var ops []Op
 		if len(keys) > 0 {
 			for range rapid.IntRange(0, 4).Draw(t, "ops") {
+				if rapid.IntRange(0, 5).Draw(t, "free") == 0 {
+					ops = append(ops, FreeInitmem())
+					continue
+				}
 				ops = append(ops, Update(rapid.SampledFrom(keys).Draw(t, "opKey"), rapid.SampledFrom(known).Draw(t, "opTarget")))
 			}
 		}

@@ -452,7 +452,7 @@ func (p *parser) site(ws []word) error {
 	if first, ok := p.keys[n.text]; ok {
 		return p.errAt(n.pos, "site %q: name taken by the key at %v", n.text, first)
 	}
-	m, err := p.attrs(ws[0], ws[2:], "key", "kind")
+	m, err := p.attrs(ws[0], ws[2:], "key", "kind", "section")
 	if err != nil {
 		return err
 	}
@@ -475,8 +475,15 @@ func (p *parser) site(ws []word) error {
 	default:
 		return p.errAt(kind.pos, "site %q: unknown kind %s (want call, tail or jcc)", n.text, quote(kind.text))
 	}
+	section := SectionCore
+	if a, ok := m["section"]; ok {
+		if a.val.text != SectionInit {
+			return p.errAt(a.val.pos, "site %q: unknown section %s (want init, or none for core text)", n.text, quote(a.val.text))
+		}
+		section = SectionInit
+	}
 	p.sites[n.text] = n.pos
-	p.s.Sites = append(p.s.Sites, Site{Name: n.text, Key: k.text, Kind: kind.text})
+	p.s.Sites = append(p.s.Sites, Site{Name: n.text, Key: k.text, Kind: kind.text, Section: section})
 	return nil
 }
 
@@ -569,8 +576,14 @@ func (p *parser) thread(ws []word) error {
 }
 
 func (p *parser) op(thread string, ws []word) (Op, error) {
+	if ws[0].text == OpFreeInitmem {
+		if len(ws) > 1 {
+			return Op{}, p.errAt(ws[1].pos, "thread %q: free_initmem takes no arguments", thread)
+		}
+		return Op{Kind: OpFreeInitmem}, nil
+	}
 	if ws[0].text != opUpdate {
-		return Op{}, p.errAt(ws[0].pos, "thread %q: unknown operation %s (want update KEY TARGET)", thread, quote(ws[0].text))
+		return Op{}, p.errAt(ws[0].pos, "thread %q: unknown operation %s (want update KEY TARGET or free_initmem)", thread, quote(ws[0].text))
 	}
 	if len(ws) < 3 {
 		return Op{}, p.errAt(p.end(ws), "thread %q: update: missing %s (want update KEY TARGET)", thread, []string{"", "KEY", "TARGET"}[len(ws)])

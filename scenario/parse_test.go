@@ -46,9 +46,9 @@ var fullWant = &Scenario{
 	Targets: []string{"f1", "f2", "f_3.x"},
 	Keys:    []Key{{"k", "f1"}, {"h", Null}, {"z", Return0}},
 	Sites: []Site{
-		{"s1", "k", KindCall},
-		{"s2", "k", KindJcc},
-		{"s3", "h", KindTail},
+		{"s1", "k", KindCall, ""},
+		{"s2", "k", KindJcc, ""},
+		{"s3", "h", KindTail, ""},
 	},
 	CPUs: []CPU{{Calls: []string{"s1", "s2", "tramp(k)"}}, {Calls: []string{"s3"}}, {}},
 	Threads: []Thread{
@@ -167,7 +167,7 @@ func TestParseErrors(t *testing.T) {
 		{head + "site t key=q kind=tail\n", "8:12: site \"t\": unknown key \"q\" (declare it first with key)"},
 		{head + "site s key=k kind=tail\n", "8:6: site \"s\" declared twice (first at 6:6)"},
 		{head + "site h key=k kind=tail\n", "8:6: site \"h\": name taken by the key at 5:5"},
-		{head + "site t key=k kind=jcc x\n", "8:23: site: unexpected \"x\" (want key=, kind=)"},
+		{head + "site t key=k kind=jcc x\n", "8:23: site: unexpected \"x\" (want key=, kind=, section=)"},
 
 		// cpu.
 		{head + "cpu s t\n", "8:7: cpu: unknown site \"t\" (declare it first with site)"},

@@ -54,11 +54,20 @@ type Key struct {
 	Init string // the target the key is defined with
 }
 
+// Sections a site's caller can live in.
+const (
+	// SectionCore is core kernel text (the default).
+	SectionCore = ""
+	// SectionInit is init text (__init), freed by free_initmem().
+	SectionInit = "init"
+)
+
 // Site is an inline call site of a key, as objtool records it.
 type Site struct {
-	Name string
-	Key  string
-	Kind string // KindCall, KindTail or KindJcc
+	Name    string
+	Key     string
+	Kind    string // KindCall, KindTail or KindJcc
+	Section string // SectionCore or SectionInit
 }
 
 // CPU runs its calls one after another, then idles.
@@ -85,11 +94,21 @@ type Thread struct {
 	Ops  []Op
 }
 
+// Operation kinds.
+const (
+	// OpUpdate is static_call_update(Key, Target).
+	OpUpdate = "update"
+	// OpFreeInitmem is kernel_init's end of boot: system_state =
+	// SYSTEM_FREEING_INITMEM; free_initmem(); system_state =
+	// SYSTEM_RUNNING. Until it runs, system_state is SYSTEM_SCHEDULING.
+	OpFreeInitmem = "free_initmem"
+)
+
 // Op is one operation of a kernel thread.
 type Op struct {
-	Kind   string // "update": static_call_update(Key, Target)
-	Key    string
-	Target string
+	Kind   string // OpUpdate or OpFreeInitmem
+	Key    string // OpUpdate only
+	Target string // OpUpdate only
 }
 
 // Bounds limit the exploration. Zero means no bound.
@@ -140,6 +159,9 @@ func (s *Scenario) Validate() error {
 		default:
 			return fmt.Errorf("site %q: unknown kind %q (want call, tail or jcc)", st.Name, st.Kind)
 		}
+		if st.Section != SectionCore && st.Section != SectionInit {
+			return fmt.Errorf("site %q: unknown section %q (want init, or none for core text)", st.Name, st.Section)
+		}
 	}
 	if len(s.CPUs) == 0 {
 		return fmt.Errorf("scenario %q: no cpu", s.Name)
@@ -158,7 +180,11 @@ func (s *Scenario) Validate() error {
 	for _, t := range s.Threads {
 		for _, op := range t.Ops {
 			switch op.Kind {
-			case "update":
+			case OpFreeInitmem:
+				if op.Key != "" || op.Target != "" {
+					return fmt.Errorf("thread %q: free_initmem takes no arguments", t.Name)
+				}
+			case OpUpdate:
 				if !keys[op.Key] {
 					return fmt.Errorf("thread %q: unknown key %q", t.Name, op.Key)
 				}

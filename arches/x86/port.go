@@ -16,15 +16,16 @@ type Port struct{}
 // Addresses of the model's kernel image.
 const (
 	textBase    uint64 = 0xffffffff81000000
-	harnessRet         = textBase           // calls made by the harness return here
-	ret0Addr           = textBase + 0x80    // __static_call_return0
-	retAddr            = textBase + 0x90    // __static_call_return
-	targetsBase        = textBase + 0x100   // target functions, 16 bytes apart
-	trampBase          = textBase + 0x1000  // .static_call.text, 16 bytes apart
-	callerBase         = textBase + 0x2000  // a caller function per site, 64 bytes apart
-	viaBase            = textBase + 0x3000  // a caller through each trampoline
-	sentinel           = uint64(0xdeadbeef) // %eax before each call
-	valueBase          = 0x1000             // target i returns valueBase+i
+	harnessRet         = textBase            // calls made by the harness return here
+	ret0Addr           = textBase + 0x80     // __static_call_return0
+	retAddr            = textBase + 0x90     // __static_call_return
+	targetsBase        = textBase + 0x100    // target functions, 16 bytes apart
+	trampBase          = textBase + 0x1000   // .static_call.text, 16 bytes apart
+	callerBase         = textBase + 0x2000   // a caller function per site, 64 bytes apart
+	viaBase            = textBase + 0x3000   // a caller through each trampoline
+	initBase           = textBase + 0x100000 // .init.text: callers of init sites
+	sentinel           = uint64(0xdeadbeef)  // %eax before each call
+	valueBase          = 0x1000              // target i returns valueBase+i
 )
 
 // Arch implements kernel.Port.
@@ -59,10 +60,19 @@ func (Port) Variants() []kernel.Variant {
 func (Port) Layout(sc *scenario.Scenario, arch model.Arch) (*kernel.Layout, error) {
 	p := &model.Program{Arch: arch, Return: harnessRet, Sentinel: sentinel}
 	text := make([]byte, 0x3000+0x40*len(sc.Keys))
+	inittext := make([]byte, 0x40*len(sc.Sites))
 	for i := range text {
 		text[i] = Int3Opcode // padding between functions
 	}
-	at := func(addr uint64) []byte { return text[addr-textBase:] }
+	for i := range inittext {
+		inittext[i] = Int3Opcode
+	}
+	at := func(addr uint64) []byte {
+		if addr >= initBase {
+			return inittext[addr-initBase:]
+		}
+		return text[addr-textBase:]
+	}
 	sym := func(name string, addr, size uint64) {
 		p.Symbols = append(p.Symbols, model.Symbol{Name: name, Addr: addr, Size: size})
 	}
@@ -89,7 +99,7 @@ func (Port) Layout(sc *scenario.Scenario, arch model.Arch) (*kernel.Layout, erro
 	if targetsBase+16*uint64(len(sc.Targets)) > trampBase {
 		return nil, fmt.Errorf("too many targets")
 	}
-	lay := &kernel.Layout{Prog: p}
+	lay := &kernel.Layout{Prog: p, InitText: -1}
 	window := func(name string, addr uint64, n int) {
 		var w model.WindowDef
 		w.Name, w.Base, w.Size = name, addr, n
@@ -122,6 +132,9 @@ func (Port) Layout(sc *scenario.Scenario, arch model.Arch) (*kernel.Layout, erro
 	siteEntry := map[string]uint64{}
 	for i, st := range sc.Sites {
 		fn := callerBase + 0x40*uint64(i)
+		if st.Section == scenario.SectionInit {
+			fn = initBase + 0x40*uint64(i)
+		}
 		addr := fn
 		if st.Kind == scenario.KindJcc {
 			copy(at(fn), []byte{0x31, 0xc9}) // xor %ecx,%ecx: ZF=1, so je is taken
@@ -133,7 +146,7 @@ func (Port) Layout(sc *scenario.Scenario, arch model.Arch) (*kernel.Layout, erro
 				k = j
 			}
 		}
-		loc := kernel.Loc{Name: st.Name, Addr: addr, Kind: st.Kind, Key: k}
+		loc := kernel.Loc{Name: st.Name, Addr: addr, Kind: st.Kind, Key: k, Init: st.Section == scenario.SectionInit}
 		code, _ := insnFor(p, loc, p.Keys[k].Init)
 		copy(at(addr), code)
 		if st.Kind != scenario.KindTail {
@@ -166,6 +179,13 @@ func (Port) Layout(sc *scenario.Scenario, arch model.Arch) (*kernel.Layout, erro
 		p.CPUs = append(p.CPUs, prog)
 	}
 	p.Regions = []model.Region{{Name: ".text", Base: textBase, Bytes: text}}
+	for _, st := range sc.Sites {
+		if st.Section == scenario.SectionInit {
+			lay.InitText = len(p.Regions)
+			p.Regions = append(p.Regions, model.Region{Name: ".init.text", Base: initBase, Bytes: inittext, Init: true})
+			break
+		}
+	}
 	return lay, nil
 }
 
