@@ -17,12 +17,21 @@ func BenchmarkExplore2CPU(b *testing.B) {
 	benchExplore(b, "x86-update-old-new")
 }
 
-func benchExplore(b *testing.B, name string) {
+// BenchmarkExplore3CPUWorkers2 is BenchmarkExplore3CPU on two workers.
+func BenchmarkExplore3CPUWorkers2(b *testing.B) {
+	benchExplore(b, "x86-3cpu-two-updates", 2)
+}
+
+func benchExplore(b *testing.B, name string, workers ...int) {
 	_, m := machine(b, name)
+	opt := model.Options{}
+	if len(workers) > 0 {
+		opt.Workers = workers[0]
+	}
 	var states int64
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		r := model.Explore(m, model.Options{})
+		r := model.Explore(m, opt)
 		if r.Violation != nil || r.Err != nil {
 			b.Fatal(r.Violation, r.Err)
 		}

@@ -181,3 +181,26 @@ func TestDepthBoundIsReported(t *testing.T) {
 		t.Fatal("an unbounded search says it was bounded")
 	}
 }
+
+// TestWorkersAgree: the parallel breadth-first search finds the same
+// states, verdicts and counterexamples as the sequential one.
+func TestWorkersAgree(t *testing.T) {
+	for _, name := range smallScenarios {
+		_, m := machine(t, name)
+		a := model.Explore(m, model.Options{})
+		b := model.Explore(m, model.Options{Workers: 3})
+		if (a.Violation == nil) != (b.Violation == nil) || len(a.Schedule) != len(b.Schedule) {
+			t.Errorf("%s: sequential %v (%d steps), parallel %v (%d steps)", name, a.Violation, len(a.Schedule), b.Violation, len(b.Schedule))
+			continue
+		}
+		for i := range a.Schedule {
+			if a.Schedule[i] != b.Schedule[i] {
+				t.Errorf("%s: schedules differ at step %d", name, i+1)
+				break
+			}
+		}
+		if a.Violation == nil && a.States != b.States {
+			t.Errorf("%s: sequential %d states, parallel %d", name, a.States, b.States)
+		}
+	}
+}

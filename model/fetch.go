@@ -14,81 +14,80 @@ const maxInsn = 16
 // since the newer ones were written, so it may hold the older ones. Bytes
 // outside windows never change.
 func (m *Machine) fetch(s *State, c int, fn func(*State, *Violation) bool) bool {
-	var buf [maxInsn]byte
-	var from [maxInsn]int8 // snapshot each byte came from, -1 if static
-	pc := s.CPU[c].PC
-	g := uint64(m.P.Arch.Granule())
-	var rec func(have int) bool
-	rec = func(have int) bool {
-		n := 0
-		if have > 0 {
-			n = m.P.Arch.InsnLen(buf[:have])
-		}
-		switch {
-		case n < 0:
-			return m.execute(s, c, buf[:have], from[:have], true, false, fn)
-		case n > 0 && have >= n:
-			return m.execute(s, c, buf[:n], from[:n], false, false, fn)
-		case have >= maxInsn:
-			return m.execute(s, c, buf[:have], from[:have], true, false, fn)
-		}
-		// Read the next granule, from every snapshot the CPU may see.
-		a := pc + uint64(have)
-		base := a / g * g
-		take := int(base + g - a)
-		if have+take > maxInsn {
-			take = maxInsn - have
-		}
-		w, _ := m.P.window(a)
-		if w < 0 {
-			for i := 0; i < int(g); i++ {
-				if ww, _ := m.P.window(base + uint64(i)); ww >= 0 {
-					w = ww
-				}
-			}
-		}
-		if w < 0 {
-			for i := 0; i < take; i++ {
-				b, ok := m.textByte(s, a+uint64(i))
-				if !ok {
-					return m.execute(s, c, buf[:have+i], from[:have+i], false, true, fn)
-				}
-				buf[have+i], from[have+i] = b, -1
-			}
-			return rec(have + take)
-		}
-		win := &s.Win[w]
-		for sn := int(s.CPU[c].View[w]); sn < int(win.N); sn++ {
-			dup := false
-			for i := 0; i < take; i++ {
-				b, ok := m.snapByte(s, w, sn, a+uint64(i))
-				if !ok {
-					return m.execute(s, c, buf[:have+i], from[:have+i], false, true, fn)
-				}
-				buf[have+i], from[have+i] = b, int8(sn)
-			}
-			// Skip a snapshot whose granule equals an earlier one's.
-			for prev := int(s.CPU[c].View[w]); prev < sn && !dup; prev++ {
-				same := true
-				for i := 0; i < take; i++ {
-					pb, _ := m.snapByte(s, w, prev, a+uint64(i))
-					if pb != buf[have+i] {
-						same = false
-						break
-					}
-				}
-				dup = same
-			}
-			if dup {
-				continue
-			}
-			if !rec(have + take) {
-				return false
-			}
-		}
-		return true
+	return m.fetchFrom(s, c, 0, fn)
+}
+
+// fetchFrom extends a fetch of which m.fbuf[:have] is read so far.
+func (m *Machine) fetchFrom(s *State, c, have int, fn func(*State, *Violation) bool) bool {
+	buf, from := &m.fbuf, &m.ffrom
+	n := 0
+	if have > 0 {
+		n = m.P.Arch.InsnLen(buf[:have])
 	}
-	return rec(0)
+	switch {
+	case n < 0:
+		return m.execute(s, c, buf[:have], from[:have], true, false, fn)
+	case n > 0 && have >= n:
+		return m.execute(s, c, buf[:n], from[:n], false, false, fn)
+	case have >= maxInsn:
+		return m.execute(s, c, buf[:have], from[:have], true, false, fn)
+	}
+	// Read the next granule, from every snapshot the CPU may see.
+	g := uint64(m.P.Arch.Granule())
+	a := s.CPU[c].PC + uint64(have)
+	base := a / g * g
+	take := int(base + g - a)
+	if have+take > maxInsn {
+		take = maxInsn - have
+	}
+	w, _ := m.P.window(a)
+	if w < 0 {
+		for i := 0; i < int(g); i++ {
+			if ww, _ := m.P.window(base + uint64(i)); ww >= 0 {
+				w = ww
+			}
+		}
+	}
+	if w < 0 {
+		for i := 0; i < take; i++ {
+			b, ok := m.textByte(s, a+uint64(i))
+			if !ok {
+				return m.execute(s, c, buf[:have+i], from[:have+i], false, true, fn)
+			}
+			buf[have+i], from[have+i] = b, -1
+		}
+		return m.fetchFrom(s, c, have+take, fn)
+	}
+	win := &s.Win[w]
+	view := int(s.CPU[c].View[w])
+	for sn := view; sn < int(win.N); sn++ {
+		for i := 0; i < take; i++ {
+			b, ok := m.snapByte(s, w, sn, a+uint64(i))
+			if !ok {
+				return m.execute(s, c, buf[:have+i], from[:have+i], false, true, fn)
+			}
+			buf[have+i], from[have+i] = b, int8(sn)
+		}
+		// Skip a snapshot whose granule equals an earlier one's.
+		dup := false
+		for prev := view; prev < sn && !dup; prev++ {
+			same := true
+			for i := 0; i < take; i++ {
+				if pb, _ := m.snapByte(s, w, prev, a+uint64(i)); pb != buf[have+i] {
+					same = false
+					break
+				}
+			}
+			dup = same
+		}
+		if dup {
+			continue
+		}
+		if !m.fetchFrom(s, c, have+take, fn) {
+			return false
+		}
+	}
+	return true
 }
 
 // snapByte returns the byte at addr in snapshot sn of window w, or the
@@ -150,8 +149,8 @@ func (m *Machine) execute(s *State, c int, insn []byte, from []int8, undef, unma
 	}
 	m.events = append(m.events, ev)
 	if !ev.Torn && !ev.Undef && !ev.Freed {
-		x := Exec{P: m.P, S: &m.next, C: c, Addr: pc, Insn: insn, m: m}
-		m.P.Arch.Exec(&x)
+		m.x = Exec{P: m.P, S: &m.next, C: c, Addr: pc, Insn: insn, m: m}
+		m.P.Arch.Exec(&m.x)
 	}
 	return m.finish(fn)
 }

@@ -46,6 +46,9 @@ type Machine struct {
 	Trace bool
 
 	next   State
+	x      Exec          // handed to the Arch, reused
+	fbuf   [maxInsn]byte // the bytes of the fetch in progress
+	ffrom  [maxInsn]int8 // the snapshot each came from, -1 if static
 	events []Event
 	note   []string
 	err    error
@@ -148,8 +151,8 @@ func (m *Machine) actorSteps(s *State, a int, fn func(*State, *Violation) bool) 
 		return true
 	case ModeHandler:
 		m.begin(s)
-		x := Exec{P: m.P, S: &m.next, C: a, m: m}
-		m.P.Arch.Handler(&x)
+		m.x = Exec{P: m.P, S: &m.next, C: a, m: m}
+		m.P.Arch.Handler(&m.x)
 		return m.finish(fn)
 	}
 	if cs.IPI != 0 {

@@ -52,3 +52,31 @@ func TestFpSetGrows(t *testing.T) {
 		t.Fatalf("size %d, want %d", s.size(), n)
 	}
 }
+
+// TestWorkList checks the block queue and stack against a slice.
+func TestWorkList(t *testing.T) {
+	for _, lifo := range []bool{false, true} {
+		w := &workList{lifo: lifo}
+		var ref []int32
+		next := int32(0)
+		for step := 0; step < 20000; step++ {
+			if step%7 < 4 || len(ref) == 0 {
+				w.push(frame{node: next})
+				ref = append(ref, next)
+				next++
+				continue
+			}
+			var f frame
+			w.pop(&f)
+			var want int32
+			if lifo {
+				want, ref = ref[len(ref)-1], ref[:len(ref)-1]
+			} else {
+				want, ref = ref[0], ref[1:]
+			}
+			if f.node != want || w.len() != len(ref) {
+				t.Fatalf("lifo %v step %d: popped %d (len %d), want %d (len %d)", lifo, step, f.node, w.len(), want, len(ref))
+			}
+		}
+	}
+}

@@ -37,19 +37,25 @@ func (m *Machine) threadStep(t int) {
 	switch op.Code {
 	case OpLock:
 		s.K.Mutex[op.A] = uint8(t + 1)
-		m.tnote(op, "mutex_lock(&%s)", m.P.Mutexes[op.A])
+		if m.Trace {
+			m.tnote(op, "mutex_lock(&%s)", m.P.Mutexes[op.A])
+		}
 	case OpUnlock:
 		if s.K.Mutex[op.A] != uint8(t+1) {
 			bug("mutex_unlock of a mutex this thread does not hold")
 		}
 		s.K.Mutex[op.A] = 0
-		m.tnote(op, "mutex_unlock(&%s)", m.P.Mutexes[op.A])
+		if m.Trace {
+			m.tnote(op, "mutex_unlock(&%s)", m.P.Mutexes[op.A])
+		}
 	case OpJumpIfFunc:
 		same := int(s.K.Func[op.A]) == op.B
 		if same {
 			next = op.Label
 		}
-		m.tnote(op, "key->func == %s? %v", m.P.Targets[op.B].Name, same)
+		if m.Trace {
+			m.tnote(op, "key->func == %s? %v", m.P.Targets[op.B].Name, same)
+		}
 	case OpSetFunc:
 		s.K.Func[op.A] = uint8(op.B)
 		s.K.Ever[op.A] |= 1 << op.B
@@ -61,53 +67,75 @@ func (m *Machine) threadStep(t int) {
 				}
 			}
 		}
-		m.tnote(op, "%s.func = %s", m.P.Keys[op.A].Name, m.P.Targets[op.B].Name)
+		if m.Trace {
+			m.tnote(op, "%s.func = %s", m.P.Keys[op.A].Name, m.P.Targets[op.B].Name)
+		}
 	case OpCheck:
 		txt := m.text(s, op.Addr, int(op.Len))
 		if msg := m.P.Arch.Check(op.B, txt); msg != "" {
 			bug(msg)
 		}
-		m.tnote(op, "check %s: %s", m.P.Sym(op.Addr), hexBytes(txt))
+		if m.Trace {
+			m.tnote(op, "check %s: %s", m.P.Sym(op.Addr), hexBytes(txt))
+		}
 	case OpJumpIfText:
 		same := string(m.text(s, op.Addr, int(op.Len))) == string(op.Bytes[:op.Len])
 		if same {
 			next = op.Label
 		}
-		m.tnote(op, "memcmp(%s, %s) == 0? %v", m.P.Sym(op.Addr), hexBytes(op.Bytes[:op.Len]), same)
+		if m.Trace {
+			m.tnote(op, "memcmp(%s, %s) == 0? %v", m.P.Sym(op.Addr), hexBytes(op.Bytes[:op.Len]), same)
+		}
 	case OpPoke:
 		if m.P.freed(s, op.Addr) {
 			m.events = append(m.events, Event{Kind: EvFreedWrite, CPU: -1, Thread: t, Addr: op.Addr})
 		}
 		m.poke(s, op.Addr, op.Bytes[:op.Len])
-		m.tnote(op, "write %s: %s", m.P.Sym(op.Addr), hexBytes(op.Bytes[:op.Len]))
+		if m.Trace {
+			m.tnote(op, "write %s: %s", m.P.Sym(op.Addr), hexBytes(op.Bytes[:op.Len]))
+		}
 	case OpBPSet:
 		s.K.BP = BPDesc{Addr: op.Addr, Code: op.Bytes, Len: op.Len, Refs: 1}
-		m.tnote(op, "bp_desc = {%s, %s}; refs = 1", m.P.Sym(op.Addr), hexBytes(op.Bytes[:op.Len]))
+		if m.Trace {
+			m.tnote(op, "bp_desc = {%s, %s}; refs = 1", m.P.Sym(op.Addr), hexBytes(op.Bytes[:op.Len]))
+		}
 	case OpBPPut:
 		if s.K.BP.Refs == 0 {
 			bug("bp_desc.refs underflow")
 		} else {
 			s.K.BP.Refs--
 		}
-		m.tnote(op, "atomic_dec_and_test(&refs): refs = %d", s.K.BP.Refs)
+		if m.Trace {
+			m.tnote(op, "atomic_dec_and_test(&refs): refs = %d", s.K.BP.Refs)
+		}
 	case OpBPWait:
 		s.K.BP = BPDesc{}
-		m.tnote(op, "refs == 0: descriptor released")
+		if m.Trace {
+			m.tnote(op, "refs == 0: descriptor released")
+		}
 	case OpSync:
 		for c := range m.P.CPUs {
 			if s.CPU[c].Mode != ModeDone {
 				s.CPU[c].IPI = 1
 			}
 		}
-		m.tnote(op, "on_each_cpu(do_sync_core): IPI sent")
+		if m.Trace {
+			m.tnote(op, "on_each_cpu(do_sync_core): IPI sent")
+		}
 	case OpSyncWait:
-		m.tnote(op, "every CPU ran do_sync_core")
+		if m.Trace {
+			m.tnote(op, "every CPU ran do_sync_core")
+		}
 	case OpSetSystem:
 		s.K.System = uint8(op.B)
-		m.tnote(op, "system_state = %s", SystemStateName(s.K.System))
+		if m.Trace {
+			m.tnote(op, "system_state = %s", SystemStateName(s.K.System))
+		}
 	case OpFree:
 		s.K.Freed |= 1 << op.A
-		m.tnote(op, "%s freed", m.P.Regions[op.A].Name)
+		if m.Trace {
+			m.tnote(op, "%s freed", m.P.Regions[op.A].Name)
+		}
 	case OpSkipInitSite:
 		// bool init = system_state < SYSTEM_RUNNING;
 		// if (!init && static_call_is_init(site)) continue;
@@ -120,8 +148,10 @@ func (m *Machine) threadStep(t int) {
 		if skip {
 			next = op.Label
 		}
-		m.tnote(op, "init site %s, system_state %s: %s", m.P.Sym(op.Addr), SystemStateName(s.K.System),
-			map[bool]string{true: "skipped", false: "patched"}[skip])
+		if m.Trace {
+			m.tnote(op, "init site %s, system_state %s: %s", m.P.Sym(op.Addr), SystemStateName(s.K.System),
+				map[bool]string{true: "skipped", false: "patched"}[skip])
+		}
 	default:
 		panic(fmt.Sprintf("patchcheck: thread op %d is not a step", op.Code))
 	}

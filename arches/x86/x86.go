@@ -131,9 +131,13 @@ func (a *Arch) Handler(x *model.Exec) {
 	cs.Sub = 0
 	if a.noEmulate {
 		cs.PC = next
-		x.Note("poke_int3_handler: skips %s without emulating it", x.P.Sym(ip))
+		if x.Tracing() {
+			x.Note("poke_int3_handler: skips %s without emulating it", x.P.Sym(ip))
+		}
 	} else {
-		x.Note("poke_int3_handler: emulates %s", Disasm(code, ip, x.P.Sym))
+		if x.Tracing() {
+			x.Note("poke_int3_handler: emulates %s", Disasm(code, ip, x.P.Sym))
+		}
 		switch code[0] {
 		case CallOpcode:
 			x.Push(next)

@@ -143,6 +143,7 @@ func checkCmd(args []string, stdout, stderr io.Writer) (int, error) {
 	fs.IntVar(&f.opt.MaxStates, "states", 0, "most distinct states stored (0: the scenario's bound, else none)")
 	fs.Uint64Var(&f.opt.Seed, "seed", 1, "seed of the random walks")
 	fs.IntVar(&f.opt.Walks, "walks", 1000, "number of random walks")
+	fs.IntVar(&f.opt.Workers, "workers", 1, "goroutines expanding each breadth-first level (same results as 1)")
 	fs.BoolVar(&f.opt.Exact, "exact", false, "keep whole states in the visited set: no fingerprint collisions")
 	fs.StringVar(&f.props, "props", "", "comma-separated properties to check (default: all)")
 	fs.BoolVar(&f.json, "json", false, "print the result as JSON")
@@ -158,8 +159,8 @@ func checkCmd(args []string, stdout, stderr io.Writer) (int, error) {
 			return 2, errInput{err}
 		}
 	}
-	if f.opt.MaxDepth < 0 || f.opt.MaxStates < 0 || f.opt.Walks < 0 {
-		return 2, errInput{errors.New("-depth, -states and -walks must not be negative")}
+	if f.opt.MaxDepth < 0 || f.opt.MaxStates < 0 || f.opt.Walks < 0 || f.opt.Workers < 1 || f.opt.Workers > 256 {
+		return 2, errInput{errors.New("-depth, -states and -walks must not be negative, -workers from 1 to 256")}
 	}
 	switch f.opt.Search {
 	case model.BFS, model.DFS, model.Random:
@@ -278,6 +279,9 @@ func report(r *check.Result, f checkFlags, wall time.Duration, w io.Writer) (int
 	}
 	fmt.Fprintf(w, "patchcheck: %s (%s, variant %s, fetch %s)\n", sc.Name, sc.Arch, variant, fetchName(sc, p))
 	fmt.Fprintf(w, "  CPUs %d, kernel threads %d; search %s", len(p.CPUs), len(p.Threads), f.opt.Search)
+	if f.opt.Workers > 1 && f.opt.Search == model.BFS {
+		fmt.Fprintf(w, " on %d workers", f.opt.Workers)
+	}
 	if f.opt.Search == model.Random {
 		fmt.Fprintf(w, " (seed %d, %d walks)", f.opt.Seed, f.opt.Walks)
 	}
