@@ -28,20 +28,26 @@ type Result struct {
 	Scenario *scenario.Scenario
 	Program  *model.Program
 	Machine  *model.Machine
-	// Cex is the counterexample of Violation, nil when none was found.
+	// Cex is the counterexample of Violation, or else of Warning; nil when
+	// neither was found.
 	Cex *cex.Counterexample
 }
 
-// Verdict is "safe", "violation PROPERTY", or "safe (bounded)" when a bound
-// cut the search short without finding a violation.
+// Verdict is "violation PROPERTY", "warning PROPERTY" (no violation but a
+// kernel WARN), "safe", or either of the last two with " (bounded)" when a
+// bound cut the search short.
 func (r *Result) Verdict() string {
+	v := "safe"
 	switch {
 	case r.Violation != nil:
 		return "violation " + r.Violation.Property
-	case r.Bounded:
-		return "safe (bounded)"
+	case r.Warning != nil:
+		v = "warning " + r.Warning.Property
 	}
-	return "safe"
+	if r.Bounded {
+		v += " (bounded)"
+	}
+	return v
 }
 
 // AsExpected reports whether the verdict is the one the scenario expects.
@@ -50,7 +56,9 @@ func (r *Result) AsExpected() bool {
 	want := r.Scenario.Expect
 	switch want.Verdict {
 	case "safe":
-		return r.Violation == nil && !r.Bounded && r.Err == nil
+		return r.Violation == nil && r.Warning == nil && !r.Bounded && r.Err == nil
+	case "warning":
+		return r.Violation == nil && r.Warning != nil && r.Warning.Property == want.Property && !r.Bounded && r.Err == nil
 	case "violation":
 		return r.Violation != nil && r.Violation.Property == want.Property
 	}
@@ -59,8 +67,8 @@ func (r *Result) AsExpected() bool {
 
 // Expected renders the scenario's expected verdict.
 func Expected(sc *scenario.Scenario) string {
-	if sc.Expect.Verdict == "violation" {
-		return "violation " + sc.Expect.Property
+	if sc.Expect.Property != "" {
+		return sc.Expect.Verdict + " " + sc.Expect.Property
 	}
 	if sc.Expect.Verdict == "" {
 		return "-"
@@ -167,11 +175,14 @@ func Run(sc *scenario.Scenario, opt Options) (*Result, error) {
 	if res.Err != nil {
 		return r, res.Err
 	}
-	if res.Violation != nil {
+	switch {
+	case res.Violation != nil:
 		r.Cex, err = cex.New(sc, m, res.Violation, res.Schedule)
-		if err != nil {
-			return r, err
-		}
+	case res.Warning != nil:
+		r.Cex, err = cex.New(sc, m, res.Warning, res.WarningSchedule)
+	}
+	if err != nil {
+		return r, err
 	}
 	return r, nil
 }

@@ -8,6 +8,7 @@ package kernel
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"patchcheck/model"
@@ -29,6 +30,11 @@ type Loc struct {
 	Kind  string // for sites: scenario.KindCall, KindTail or KindJcc
 	Key   int
 	Init  bool // the site is in init text (STATIC_CALL_SITE_INIT)
+	// Window is the index of the loc's window in the program.
+	Window int
+	// Unpatched is what the compiler emitted at a site: a call, jump or
+	// Jcc to the key's trampoline, before static_call_init patches it.
+	Unpatched []byte
 }
 
 // Tail reports whether Loc is patched with tail-call semantics.
@@ -42,6 +48,11 @@ type Layout struct {
 	// InitText is the index of the init text region in Prog.Regions,
 	// or -1 when the scenario has no init site.
 	InitText int
+	// MayBoot is set when the scenario starts in SYSTEM_BOOTING, Uninit
+	// when it starts before static_call_init (filled in by Build).
+	MayBoot, Uninit bool
+	// KeyTargets lists the targets each key can hold (filled in by Build).
+	KeyTargets [][]int
 }
 
 // Variant is a named protocol variant.
@@ -64,12 +75,18 @@ type Port interface {
 	Layout(sc *scenario.Scenario, arch model.Arch) (*Layout, error)
 	// Transform emits arch_static_call_transform of loc to target.
 	Transform(e *Emitter, lay *Layout, loc Loc, target int, variant string)
+	// EarlyTramp emits the early-boot write of a trampoline to target
+	// (x86: __static_call_update_early's __text_gen_insn and sync_core).
+	EarlyTramp(e *Emitter, lay *Layout, tramp Loc, target int)
 }
 
 // Variants of the generic core.
 const (
 	// VariantTrampOnly: the update patches only the trampoline.
 	VariantTrampOnly = "tramp-only"
+	// VariantEarlyNoTramp: an update before static_call_init that does not
+	// patch the trampoline.
+	VariantEarlyNoTramp = "early-update-no-tramp"
 	// VariantInitUntilRunning: the kernel before SYSTEM_FREEING_INITMEM
 	// (2021): kernel_init freed init text while system_state was still
 	// SYSTEM_SCHEDULING, and kernel_text_address() accepted init text
@@ -81,6 +98,7 @@ const (
 func CoreVariants() []Variant {
 	return []Variant{
 		{Name: VariantTrampOnly, Doc: "__static_call_update patches the trampoline but no site, as before static_call_init (sites keep calling the old target after the update returns)"},
+		{Name: VariantEarlyNoTramp, Doc: "an update before static_call_init patches neither the sites nor the trampoline: calls through the trampoline keep reaching the old target"},
 		{Name: VariantInitUntilRunning, Doc: "before SYSTEM_FREEING_INITMEM: kernel_text_address() accepts init text until SYSTEM_RUNNING, which kernel_init sets only after free_initmem()"},
 	}
 }
@@ -114,6 +132,13 @@ func Bytes(b []byte) ([model.WinSize]byte, uint8) {
 }
 
 // Build compiles sc for port into a Program.
+//
+// The scenario's operations decide where it starts: with static_call_init
+// it starts uninitialised (static_call_initialized = 0, every site calling
+// its trampoline); with static_call_init, update_early or smp_init it
+// starts in SYSTEM_BOOTING, where only its first thread runs (the boot
+// CPU) until smp_init; otherwise in SYSTEM_SCHEDULING when it frees init
+// memory, else SYSTEM_RUNNING.
 func Build(sc *scenario.Scenario, port Port) (*model.Program, error) {
 	if err := sc.Validate(); err != nil {
 		return nil, err
@@ -125,6 +150,9 @@ func Build(sc *scenario.Scenario, port Port) (*model.Program, error) {
 	if !HasVariant(port, variant) {
 		return nil, fmt.Errorf("unknown variant %q for %s (have %s)", variant, sc.Arch, strings.Join(VariantNames(port), ", "))
 	}
+	if err := checkBoot(sc); err != nil {
+		return nil, err
+	}
 	arch, err := port.Arch(sc.Fetch, variant)
 	if err != nil {
 		return nil, err
@@ -133,28 +161,56 @@ func Build(sc *scenario.Scenario, port Port) (*model.Program, error) {
 	if err != nil {
 		return nil, err
 	}
+	lay.MayBoot = sc.Boots()
+	lay.Uninit = sc.HasOp(scenario.OpStaticCallInit)
 	p := lay.Prog
 	p.Name = sc.Name
 	p.Mutexes = []string{"static_call_mutex", "text_mutex"}
-	keyIdx := map[string]int{}
+	c := &compiler{port: port, lay: lay, variant: variant, key: map[string]int{}, tgt: map[string]int{}}
 	for i, k := range sc.Keys {
-		keyIdx[k.Name] = i
+		c.key[k.Name] = i
 	}
-	tgtIdx := map[string]int{}
 	for i, t := range p.Targets {
-		tgtIdx[t.Name] = i
+		c.tgt[t.Name] = i
 	}
-	p.System = model.SystemRunning
+	// The targets each key can hold, for static_call_init's key->func.
+	lay.KeyTargets = make([][]int, len(sc.Keys))
+	for i, k := range sc.Keys {
+		lay.KeyTargets[i] = []int{c.tgt[k.Init]}
+	}
 	for _, th := range sc.Threads {
-		e := &Emitter{}
 		for _, op := range th.Ops {
-			if op.Kind == scenario.OpFreeInitmem {
-				p.System = model.SystemScheduling
-				FreeInitmem(e, lay, variant)
-				continue
+			if scenario.TakesKey(op.Kind) {
+				k, t := c.key[op.Key], c.tgt[op.Target]
+				if !slices.Contains(lay.KeyTargets[k], t) {
+					lay.KeyTargets[k] = append(lay.KeyTargets[k], t)
+				}
 			}
-			k, t := keyIdx[op.Key], tgtIdx[op.Target]
-			StaticCallUpdate(e, port, lay, k, t, variant)
+		}
+	}
+	p.System, p.InitDone = model.SystemRunning, 1
+	switch {
+	case lay.MayBoot:
+		p.System = model.SystemBooting
+	case sc.HasOp(scenario.OpFreeInitmem):
+		p.System = model.SystemScheduling
+	}
+	if lay.Uninit {
+		p.InitDone = 0
+		for _, s := range lay.Sites {
+			copy(p.Windows[s.Window].Init[:], s.Unpatched)
+		}
+	}
+	for i, th := range sc.Threads {
+		e := &Emitter{}
+		if i > 0 && lay.MayBoot {
+			// Kernel threads other than the boot CPU's exist once
+			// rest_init has started kthreadd.
+			e.Fn = "kthread"
+			e.Emit(model.Op{Code: model.OpWaitSystem, B: int(model.SystemScheduling)})
+		}
+		for _, op := range th.Ops {
+			c.op(e, op)
 		}
 		p.Threads = append(p.Threads, model.ThreadProg{Name: th.Name, Ops: e.Ops})
 	}
@@ -165,15 +221,89 @@ func Build(sc *scenario.Scenario, port Port) (*model.Program, error) {
 	return p, nil
 }
 
-// StaticCallUpdate emits __static_call_update(key, tramp, func) for an
-// initialised system (static_call_initialized == 1, system_state ==
-// SYSTEM_RUNNING), following kernel/static_call_inline.c.
+// checkBoot checks that a booting scenario brings the other CPUs up: its
+// first thread, and only it, runs smp_init.
+func checkBoot(sc *scenario.Scenario) error {
+	if !sc.Boots() {
+		return nil
+	}
+	for i, th := range sc.Threads {
+		smp := false
+		for _, op := range th.Ops {
+			switch op.Kind {
+			case scenario.OpSMPInit:
+				if i > 0 {
+					return fmt.Errorf("thread %s: smp_init belongs to the first (boot) thread", th.Name)
+				}
+				smp = true
+			}
+		}
+		if i == 0 && !smp {
+			return fmt.Errorf("thread %s: a booting scenario's first thread must run smp_init (the other CPUs and threads start then)", th.Name)
+		}
+	}
+	return nil
+}
+
+// compiler compiles one scenario's operations.
+type compiler struct {
+	port    Port
+	lay     *Layout
+	variant string
+	key     map[string]int
+	tgt     map[string]int
+}
+
+func (c *compiler) op(e *Emitter, op scenario.Op) {
+	switch op.Kind {
+	case scenario.OpUpdate:
+		StaticCallUpdate(e, c.port, c.lay, c.key[op.Key], c.tgt[op.Target], c.variant)
+	case scenario.OpUpdateEarly:
+		StaticCallUpdateEarly(e, c.port, c.lay, c.key[op.Key], c.tgt[op.Target], c.variant)
+	case scenario.OpStaticCallInit:
+		StaticCallInit(e, c.port, c.lay, c.variant)
+	case scenario.OpForceReinit:
+		e.Fn = "static_call_force_reinit"
+		warn := e.Emit(model.Op{Code: model.OpJumpIfInit, B: 0})
+		e.Emit(model.Op{Code: model.OpSetInit, B: 2})
+		end := e.Emit(model.Op{Code: model.OpJump})
+		e.Land(warn)
+		e.Emit(model.Op{Code: model.OpWarn, Msg: "WARN_ON_ONCE(!static_call_initialized)"})
+		e.Land(end)
+	case scenario.OpSMPInit:
+		e.Fn = "rest_init"
+		e.Emit(model.Op{Code: model.OpSetSystem, B: int(model.SystemScheduling)})
+	case scenario.OpFreeInitmem:
+		FreeInitmem(e, c.lay, c.variant)
+	default:
+		panic("patchcheck: operation " + op.Kind + " passed Validate but has no compiler")
+	}
+}
+
+// StaticCallUpdate emits __static_call_update(key, tramp, func),
+// following kernel/static_call_inline.c: key->func, the trampoline, then
+// (once static_call_initialized) every site of the key in table order,
+// with the init-site filters.
 func StaticCallUpdate(e *Emitter, port Port, lay *Layout, key, target int, variant string) {
 	e.Fn = "static_call_update"
 	e.Emit(model.Op{Code: model.OpLock, A: StaticCallMutex})
 	same := e.Emit(model.Op{Code: model.OpJumpIfFunc, A: key, B: target})
 	e.Emit(model.Op{Code: model.OpSetFunc, A: key, B: target})
+	skipTramp := -1
+	if lay.Uninit && variant == VariantEarlyNoTramp {
+		e.Fn = "static_call_update"
+		skipTramp = e.Emit(model.Op{Code: model.OpJumpIfInit, B: 0})
+	}
 	port.Transform(e, lay, lay.Tramps[key], target, variant)
+	if skipTramp >= 0 {
+		e.Land(skipTramp)
+	}
+	uninit := -1
+	if lay.Uninit {
+		// if (WARN_ON_ONCE(!static_call_initialized)) goto done;
+		e.Fn = "static_call_update"
+		uninit = e.Emit(model.Op{Code: model.OpJumpIfInit, B: 0})
+	}
 	if variant != VariantTrampOnly {
 		for _, s := range lay.Sites {
 			if s.Key != key {
@@ -194,10 +324,68 @@ func StaticCallUpdate(e *Emitter, port Port, lay *Layout, key, target int, varia
 			}
 		}
 	}
+	if uninit >= 0 {
+		done := e.Emit(model.Op{Code: model.OpJump})
+		e.Land(uninit)
+		e.Fn = "static_call_update"
+		e.Emit(model.Op{Code: model.OpWarn, Msg: "WARN_ON_ONCE(!static_call_initialized): sites not patched"})
+		e.Land(done)
+	}
 	e.Land(same)
 	e.Fn = "static_call_update"
 	e.Emit(model.Op{Code: model.OpUnlock, A: StaticCallMutex})
 	e.Emit(model.Op{Code: model.OpReturn, A: key})
+}
+
+// StaticCallInit emits static_call_init(): unless static_call_initialized
+// is 1, patch every built-in site (in table order, sorted by key) to its
+// key's current target with arch_static_call_transform, then
+// static_call_initialized = 1.
+func StaticCallInit(e *Emitter, port Port, lay *Layout, variant string) {
+	e.Fn = "static_call_init"
+	done := e.Emit(model.Op{Code: model.OpJumpIfInit, B: 1})
+	e.Emit(model.Op{Code: model.OpLock, A: StaticCallMutex})
+	sites := slices.Clone(lay.Sites)
+	slices.SortStableFunc(sites, func(a, b Loc) int { return a.Key - b.Key })
+	for _, s := range sites {
+		// __static_call_init: arch_static_call_transform(site, NULL, key->func, tail)
+		e.Fn = "__static_call_init"
+		sw := e.Emit(model.Op{Code: model.OpSwitchFunc, A: s.Key, Table: make([]int, model.MaxTargets)})
+		var ends []int
+		for _, t := range lay.KeyTargets[s.Key] {
+			e.Ops[sw].Table[t] = e.Here()
+			port.Transform(e, lay, s, t, variant)
+			ends = append(ends, e.Emit(model.Op{Code: model.OpJump, Fn: "__static_call_init"}))
+		}
+		for _, j := range ends {
+			e.Land(j)
+		}
+	}
+	e.Fn = "static_call_init"
+	e.Emit(model.Op{Code: model.OpUnlock, A: StaticCallMutex})
+	e.Emit(model.Op{Code: model.OpSetInit, B: 1})
+	e.Land(done)
+}
+
+// StaticCallUpdateEarly emits x86's static_call_update_early(): the
+// ordinary update once static_call_initialized, else key->func = func and
+// __static_call_update_early(tramp, func): BUG_ON(system_state !=
+// SYSTEM_BOOTING); BUG_ON(static_call_initialized); a plain JMP32 store to
+// the trampoline; sync_core() on the boot CPU.
+func StaticCallUpdateEarly(e *Emitter, port Port, lay *Layout, key, target int, variant string) {
+	e.Fn = "static_call_update_early"
+	early := e.Emit(model.Op{Code: model.OpJumpIfInit, B: 0})
+	StaticCallUpdate(e, port, lay, key, target, variant)
+	done := e.Emit(model.Op{Code: model.OpJump})
+	e.Land(early)
+	e.Fn = "static_call_update_early"
+	e.Emit(model.Op{Code: model.OpSetFunc, A: key, B: target})
+	e.Fn = "__static_call_update_early"
+	e.Emit(model.Op{Code: model.OpBug, A: 0})
+	e.Emit(model.Op{Code: model.OpBug, A: 1})
+	port.EarlyTramp(e, lay, lay.Tramps[key], target)
+	e.Emit(model.Op{Code: model.OpReturn, A: key})
+	e.Land(done)
 }
 
 // FreeInitmem emits the end of kernel_init(): system_state =

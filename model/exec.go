@@ -96,6 +96,8 @@ const (
 	EvBug                         // the kernel hit BUG() or died
 	EvDeadlock                    // no actor can move, yet not all are done
 	EvFreedWrite                  // a kernel thread wrote into freed memory
+	EvWarn                        // the kernel hit WARN()
+	EvQuiet                       // every CPU and thread finished: the state at rest
 )
 
 // Event is an observable fact of one step, which properties judge.
@@ -118,6 +120,7 @@ type Event struct {
 	Allow     uint16 // EvCallDone: targets the call could rightly reach
 	Ever      uint16 // EvCallDone: targets the key ever had
 	Msg       string
+	Rest      *State // EvQuiet: the state at rest
 }
 
 // Property judges events.
@@ -128,9 +131,16 @@ type Property interface {
 	Check(p *Program, ev *Event) string
 }
 
+// Warning is implemented by properties whose failures are warnings (a
+// kernel WARN): the search records the first and goes on.
+type Warning interface {
+	Warning() bool
+}
+
 // Violation is a property that a step violated.
 type Violation struct {
 	Property string
 	Msg      string
 	Event    Event
+	Warning  bool // a warning, not a violation: the search went on
 }

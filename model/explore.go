@@ -67,6 +67,10 @@ type Result struct {
 	Violation *Violation
 	// Schedule leads from the initial state to the violation.
 	Schedule []Step
+	// Warning is the first warning (a kernel WARN) met on the way, with
+	// its schedule; the search went on past it.
+	Warning         *Violation
+	WarningSchedule []Step
 	// Err is set when the model's own bounds were exceeded.
 	Err error
 }
@@ -287,7 +291,9 @@ func exhaustive(m *Machine, opt Options) Result {
 		var foundAt Step
 		n := m.Successors(&f.s, func(st Step, next *State, v *Violation) bool {
 			r.res.Transitions++
-			if v != nil {
+			if v != nil && v.Warning {
+				r.warn(v, t.path(f.node), st)
+			} else if v != nil {
 				found, foundAt = v, st
 				return false
 			}
@@ -310,14 +316,34 @@ func exhaustive(m *Machine, opt Options) Result {
 			r.res.MaxDepth = max(r.res.MaxDepth, d+1)
 			break
 		}
-		if n == 0 && !m.Quiet(&f.s) {
-			r.res.Violation = deadlock(m, &f.s)
-			r.res.Schedule = t.path(f.node)
-			break
+		if n == 0 {
+			if v := endState(m, &f.s); v != nil && v.Warning {
+				r.warn(v, t.path(f.node))
+			} else if v != nil {
+				r.res.Violation = v
+				r.res.Schedule = t.path(f.node)
+				break
+			}
 		}
 		r.tick(seen.size(), work.len())
 	}
 	return r.done(seen.size())
+}
+
+// warn records the first warning and its schedule.
+func (r *run) warn(v *Violation, path []Step, last ...Step) {
+	if r.res.Warning == nil {
+		r.res.Warning, r.res.WarningSchedule = v, append(path, last...)
+	}
+}
+
+// endState checks a state without successors: a deadlock unless every
+// actor finished, and then the properties of the state at rest.
+func endState(m *Machine, s *State) *Violation {
+	if !m.Quiet(s) {
+		return deadlock(m, s)
+	}
+	return m.AtRest(s)
 }
 
 // deadlock describes a state in which nobody can move.
@@ -366,8 +392,10 @@ func randomWalks(m *Machine, opt Options) Result {
 				return r.done(seen.size())
 			}
 			if len(succs) == 0 {
-				if !m.Quiet(&s) {
-					r.res.Violation = deadlock(m, &s)
+				if v := endState(m, &s); v != nil && v.Warning {
+					r.warn(v, append([]Step(nil), path...))
+				} else if v != nil {
+					r.res.Violation = v
 					r.res.Schedule = path
 				}
 				break
@@ -375,7 +403,9 @@ func randomWalks(m *Machine, opt Options) Result {
 			c := succs[rng.IntN(len(succs))]
 			path = append(path, c.st)
 			r.res.MaxDepth = max(r.res.MaxDepth, d+1)
-			if c.v != nil {
+			if c.v != nil && c.v.Warning {
+				r.warn(c.v, append([]Step(nil), path...))
+			} else if c.v != nil {
 				r.res.Violation, r.res.Schedule = c.v, path
 				break
 			}
@@ -399,6 +429,10 @@ type candidate struct {
 type chunkOut struct {
 	cands       []candidate
 	transitions int64
+	warn        *Violation // the chunk's first warning
+	warnAt      frame
+	warnStep    Step
+	warnEnd     bool // the warning is of warnAt at rest, not of a step
 	// stop is set at the first violation or deadlock of the chunk, in
 	// frontier order; the chunk's work ends there.
 	stop     bool
@@ -471,10 +505,17 @@ func parallelBFS(m *Machine, opt Options) Result {
 					next = append(next, frame{c.s, id})
 				}
 			}
+			if o.warn != nil {
+				if o.warnEnd {
+					r.warn(o.warn, t.path(o.warnAt.node))
+				} else {
+					r.warn(o.warn, t.path(o.warnAt.node), o.warnStep)
+				}
+			}
 			if o.stop {
 				r.res.Schedule = t.path(o.at.node)
 				if o.deadlock {
-					r.res.Violation = deadlock(m, &o.at.s)
+					r.res.Violation = o.viol
 				} else {
 					r.res.Violation = o.viol
 					r.res.Schedule = append(r.res.Schedule, o.step)
@@ -499,7 +540,11 @@ func expand(m *Machine, seen visited, part []frame, d int, o *chunkOut) {
 	for _, f := range part {
 		n := m.Successors(&f.s, func(st Step, next *State, v *Violation) bool {
 			o.transitions++
-			if v != nil {
+			if v != nil && v.Warning {
+				if o.warn == nil {
+					o.warn, o.warnAt, o.warnStep = v, f, st
+				}
+			} else if v != nil {
 				o.stop, o.viol, o.at, o.step = true, v, f, st
 				return false
 			}
@@ -512,9 +557,15 @@ func expand(m *Machine, seen visited, part []frame, d int, o *chunkOut) {
 		if o.err = m.Err(); o.err != nil || o.stop {
 			return
 		}
-		if n == 0 && !m.Quiet(&f.s) {
-			o.stop, o.deadlock, o.at = true, true, f
-			return
+		if n == 0 {
+			if v := endState(m, &f.s); v != nil && v.Warning {
+				if o.warn == nil {
+					o.warn, o.warnAt, o.warnEnd = v, f, true
+				}
+			} else if v != nil {
+				o.stop, o.viol, o.at, o.deadlock = true, v, f, true
+				return
+			}
 		}
 	}
 }

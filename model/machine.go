@@ -170,6 +170,11 @@ func (m *Machine) actorSteps(s *State, a int, fn func(*State, *Violation) bool) 
 		}
 	}
 	if cs.Mode == ModeIdle {
+		if s.K.System == SystemBooting {
+			// Only the boot CPU runs before SMP bring-up; the caller
+			// CPUs come online at SYSTEM_SCHEDULING.
+			return true
+		}
 		m.begin(s)
 		if entry := m.P.CPUs[a].Calls[cs.Call].Entry; m.P.initDone(s, entry) {
 			m.skipCall(a)
@@ -195,20 +200,38 @@ func (m *Machine) finish(fn func(*State, *Violation) bool) bool {
 	m.canon(&m.next)
 	var v *Violation
 	for i := range m.events {
-		if v = m.check(&m.events[i]); v != nil {
-			break
+		if w := m.check(&m.events[i]); w != nil && (v == nil || v.Warning) {
+			v = w
 		}
 	}
 	return fn(&m.next, v)
 }
 
+// check returns the first property that ev violates; a violation
+// outranks a warning.
 func (m *Machine) check(ev *Event) *Violation {
+	var warn *Violation
 	for _, p := range m.Props {
 		if msg := p.Check(m.P, ev); msg != "" {
-			return &Violation{Property: p.Name(), Msg: msg, Event: *ev}
+			v := &Violation{Property: p.Name(), Msg: msg, Event: *ev}
+			if w, ok := p.(Warning); ok && w.Warning() {
+				v.Warning = true
+				if warn == nil {
+					warn = v
+				}
+				continue
+			}
+			return v
 		}
 	}
-	return nil
+	return warn
+}
+
+// AtRest checks the properties of a state in which every CPU and thread
+// has finished, such as every site calling its key's current target.
+func (m *Machine) AtRest(s *State) *Violation {
+	ev := Event{Kind: EvQuiet, CPU: -1, Thread: -1, Rest: s}
+	return m.check(&ev)
 }
 
 func (m *Machine) notef(format string, args ...any) {

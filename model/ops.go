@@ -7,23 +7,30 @@ type OpCode uint8
 
 // Kernel thread operations.
 const (
-	OpReturn       OpCode = iota // harness: static_call_update(key A) returns
-	OpJump                       // goto Label
-	OpLock                       // mutex_lock(A); blocks while another thread holds it
-	OpUnlock                     // mutex_unlock(A)
-	OpJumpIfFunc                 // if (key[A]->func == target B) goto Label
-	OpSetFunc                    // key[A]->func = target B
-	OpCheck                      // arch check B of the text at Addr (e.g. __static_call_validate); BUG on failure
-	OpJumpIfText                 // if (!memcmp(Addr, Bytes, Len)) goto Label
-	OpPoke                       // store Bytes[:Len] at Addr (text_poke, text_poke_early, memcpy)
-	OpBPSet                      // bp_desc = {Addr, Bytes, Len}; atomic_set_release(&refs, 1); smp_wmb()
-	OpBPPut                      // atomic_dec_and_test(&bp_desc.refs)
-	OpBPWait                     // atomic_cond_read_acquire(&bp_desc.refs, !VAL)
-	OpSync                       // send the sync IPI to every other CPU (on_each_cpu, first half)
-	OpSyncWait                   // wait until every CPU ran the IPI (on_each_cpu, wait=1)
-	OpSetSystem                  // system_state = B
-	OpFree                       // free region A (free_initmem); waits until no CPU runs a call into it
-	OpSkipInitSite               // the site filters of __static_call_update for an init site: goto Label when skipped
+	OpReturn        OpCode = iota // harness: static_call_update(key A) returns
+	OpJump                        // goto Label
+	OpLock                        // mutex_lock(A); blocks while another thread holds it
+	OpUnlock                      // mutex_unlock(A)
+	OpJumpIfFunc                  // if (key[A]->func == target B) goto Label
+	OpSetFunc                     // key[A]->func = target B
+	OpCheck                       // arch check B of the text at Addr (e.g. __static_call_validate); BUG on failure
+	OpJumpIfText                  // if (!memcmp(Addr, Bytes, Len)) goto Label
+	OpPoke                        // store Bytes[:Len] at Addr (text_poke, text_poke_early, memcpy)
+	OpBPSet                       // bp_desc = {Addr, Bytes, Len}; atomic_set_release(&refs, 1); smp_wmb()
+	OpBPPut                       // atomic_dec_and_test(&bp_desc.refs)
+	OpBPWait                      // atomic_cond_read_acquire(&bp_desc.refs, !VAL)
+	OpSync                        // send the sync IPI to every other CPU (on_each_cpu, first half)
+	OpSyncWait                    // wait until every CPU ran the IPI (on_each_cpu, wait=1)
+	OpSetSystem                   // system_state = B
+	OpFree                        // free region A (free_initmem); waits until no CPU runs a call into it
+	OpSkipInitSite                // the site filters of __static_call_update for an init site: goto Label when skipped
+	OpJumpIfInit                  // if (static_call_initialized == B) goto Label
+	OpSetInit                     // static_call_initialized = B
+	OpJumpIfBooting               // if (system_state == SYSTEM_BOOTING) goto Label
+	OpWarn                        // WARN(): report Msg as a warning
+	OpBug                         // BUG_ON(cond) where cond is A (0: system_state != SYSTEM_BOOTING, 1: static_call_initialized)
+	OpSwitchFunc                  // goto Table[key[A]->func]
+	OpWaitSystem                  // wait until system_state >= B (a kthread starts)
 )
 
 // Op is one operation of a kernel thread.
@@ -35,6 +42,8 @@ type Op struct {
 	Len   uint8
 	Label int    // jump destination: an op index
 	Fn    string // the kernel function this op belongs to, for traces
+	Msg   string // OpWarn: the warning
+	Table []int  // OpSwitchFunc: the op to go to for each target
 }
 
 // local reports whether op folds into the step before it.

@@ -23,6 +23,7 @@ type Program struct {
 	Return   uint64 // harness return address: a call is done when it returns here
 	Sentinel uint64 // result register before each call; still there = no function ran
 	System   uint8  // system_state in the initial state
+	InitDone uint8  // static_call_initialized in the initial state
 }
 
 // Region is mapped memory. An Init region (init text) can be freed.
@@ -39,7 +40,21 @@ type WindowDef struct {
 	Base uint64
 	Size int
 	Init [WinSize]byte
+	// Key is the static call key the window calls, or -1.
+	Key int
+	// AtRest lists, per target index, the contents that reach that
+	// target: what the window may hold once every update has returned.
+	AtRest [MaxTargets][][]byte
 }
+
+// Current returns the current contents of window w in s.
+func (p *Program) Current(s *State, w int) []byte {
+	win := &s.Win[w]
+	return win.Snap[win.N-1][:p.Windows[w].Size]
+}
+
+// Freed reports whether addr lies in a region that s has freed.
+func (p *Program) Freed(s *State, addr uint64) bool { return p.freed(s, addr) }
 
 // Symbol names an address.
 type Symbol struct {
@@ -130,7 +145,8 @@ func (p *Program) Validate() error {
 	}
 	for _, t := range p.Threads {
 		for i, op := range t.Ops {
-			if op.Code == OpJump || op.Code == OpJumpIfFunc || op.Code == OpJumpIfText || op.Code == OpSkipInitSite {
+			if op.Code == OpJump || op.Code == OpJumpIfFunc || op.Code == OpJumpIfText || op.Code == OpSkipInitSite ||
+				op.Code == OpJumpIfInit || op.Code == OpJumpIfBooting {
 				if op.Label <= i || op.Label > len(t.Ops) {
 					return fmt.Errorf("thread %s op %d: jump to %d (only forward jumps)", t.Name, i, op.Label)
 				}
@@ -260,6 +276,7 @@ func (p *Program) TargetOf(v uint64) int {
 func (p *Program) Initial() State {
 	var s State
 	s.K.System = p.System
+	s.K.Init = p.InitDone
 	for i, w := range p.Windows {
 		s.Win[i].Snap[0] = w.Init
 		s.Win[i].N = 1

@@ -91,7 +91,8 @@ type Kernel struct {
 	Mutex  [MaxMutexes]uint8 // owner thread + 1, or 0
 	System uint8             // system_state (SystemBooting..SystemRunning)
 	Freed  uint8             // bit r set: region r has been freed
-	_      [2]uint8          // explicit padding
+	Init   uint8             // static_call_initialized
+	_      [1]uint8          // explicit padding
 }
 
 // BPDesc is the text_poke_bp descriptor (bp_desc / text_poke_array) with its

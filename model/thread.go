@@ -10,6 +10,8 @@ func (m *Machine) threadEnabled(s *State, t int) bool {
 		return s.K.Mutex[op.A] == 0
 	case OpBPWait:
 		return s.K.BP.Refs == 0
+	case OpWaitSystem:
+		return s.K.System >= uint8(op.B)
 	case OpSyncWait:
 		for c := range m.P.CPUs {
 			if s.CPU[c].IPI != 0 {
@@ -127,6 +129,15 @@ func (m *Machine) threadStep(t int) {
 			m.tnote(op, "every CPU ran do_sync_core")
 		}
 	case OpSetSystem:
+		if s.K.System == SystemBooting && op.B > int(SystemBooting) {
+			// SMP bring-up: the other CPUs start now. A CPU that has
+			// never run holds no stale instructions, and its start-up
+			// path serialises (INIT/SIPI, then MOV to CR0/CR3 and a
+			// far jump before any kernel code).
+			for c := range m.P.CPUs {
+				m.sync(s, c)
+			}
+		}
 		s.K.System = uint8(op.B)
 		if m.Trace {
 			m.tnote(op, "system_state = %s", SystemStateName(s.K.System))
@@ -135,6 +146,53 @@ func (m *Machine) threadStep(t int) {
 		s.K.Freed |= 1 << op.A
 		if m.Trace {
 			m.tnote(op, "%s freed", m.P.Regions[op.A].Name)
+		}
+	case OpSwitchFunc:
+		f := int(s.K.Func[op.A])
+		if f >= len(op.Table) || op.Table[f] <= int(ts.PC) {
+			m.fail(fmt.Errorf("thread %s: no case for %s in %s", m.P.Threads[t].Name, m.P.Targets[f].Name, op.Fn))
+		} else {
+			next = op.Table[f]
+		}
+		if m.Trace {
+			m.tnote(op, "%s.func is %s", m.P.Keys[op.A].Name, m.P.Targets[f].Name)
+		}
+	case OpWaitSystem:
+		if m.Trace {
+			m.tnote(op, "starts (system_state %s)", SystemStateName(s.K.System))
+		}
+	case OpJumpIfInit:
+		if s.K.Init == uint8(op.B) {
+			next = op.Label
+		}
+		if m.Trace {
+			m.tnote(op, "static_call_initialized == %d? %v", op.B, s.K.Init == uint8(op.B))
+		}
+	case OpSetInit:
+		s.K.Init = uint8(op.B)
+		if m.Trace {
+			m.tnote(op, "static_call_initialized = %d", op.B)
+		}
+	case OpJumpIfBooting:
+		if s.K.System == SystemBooting {
+			next = op.Label
+		}
+		if m.Trace {
+			m.tnote(op, "system_state == SYSTEM_BOOTING? %v", s.K.System == SystemBooting)
+		}
+	case OpWarn:
+		m.events = append(m.events, Event{Kind: EvWarn, CPU: -1, Thread: t, Msg: op.Fn + ": " + op.Msg})
+		if m.Trace {
+			m.tnote(op, "WARNING: %s", op.Msg)
+		}
+	case OpBug:
+		if op.A == 0 && s.K.System != SystemBooting {
+			bug("BUG_ON(system_state != SYSTEM_BOOTING)")
+		} else if op.A == 1 && s.K.Init != 0 {
+			bug("BUG_ON(static_call_initialized)")
+		}
+		if m.Trace {
+			m.tnote(op, "BUG_ON checks pass")
 		}
 	case OpSkipInitSite:
 		// bool init = system_state < SYSTEM_RUNNING;

@@ -19,15 +19,30 @@ const (
 	NoKernelBug = "no-kernel-bug"
 	NoDeadlock  = "no-deadlock"
 	NoFreed     = "no-freed-access"
+	AtRest      = "consistent-at-rest"
+	NoWarn      = "no-warn"
 )
 
 type prop struct {
 	name, doc string
 	check     func(p *model.Program, ev *model.Event) string
+	warning   bool
 }
 
 func (q prop) Name() string                                   { return q.name }
 func (q prop) Check(p *model.Program, ev *model.Event) string { return q.check(p, ev) }
+func (q prop) Warning() bool                                  { return q.warning }
+
+// IsWarning reports whether the named property reports warnings (a kernel
+// WARN) rather than violations.
+func IsWarning(name string) bool {
+	for _, q := range all() {
+		if q.name == name {
+			return q.warning
+		}
+	}
+	return false
+}
 
 // Doc returns the one-line statement of the named property.
 func Doc(name string) string {
@@ -79,13 +94,15 @@ func Select(names []string) ([]model.Property, error) {
 
 func all() []prop {
 	return []prop{
-		{NoTorn, "no CPU executes bytes that were never, all together, the instruction at that address", checkTorn},
-		{NoUndefined, "no CPU executes an undefined instruction or fetches from unmapped memory", checkUndefined},
-		{OldOrNew, "every call reaches a target its key had while the call ran (the old or the new one; NULL calls nothing, return0 returns 0)", checkOldOrNew},
-		{Completion, "a call that starts after static_call_update returned reaches the new target", checkCompletion},
-		{NoKernelBug, "the kernel never hits BUG() or dies (failed __static_call_validate, unhandled INT3)", checkBug},
-		{NoFreed, "no CPU fetches from freed text and no kernel thread writes into it", checkFreed},
-		{NoDeadlock, "the patching threads always finish: no state in which nobody can move", checkDeadlock},
+		{NoTorn, "no CPU executes bytes that were never, all together, the instruction at that address", checkTorn, false},
+		{NoUndefined, "no CPU executes an undefined instruction or fetches from unmapped memory", checkUndefined, false},
+		{OldOrNew, "every call reaches a target its key had while the call ran (the old or the new one; NULL calls nothing, return0 returns 0)", checkOldOrNew, false},
+		{Completion, "a call that starts after static_call_update returned reaches the new target", checkCompletion, false},
+		{NoKernelBug, "the kernel never hits BUG() or dies (failed __static_call_validate, unhandled INT3)", checkBug, false},
+		{NoFreed, "no CPU fetches from freed text and no kernel thread writes into it", checkFreed, false},
+		{AtRest, "once every update has returned and the machine is quiet, every live site and trampoline reaches its key's current target", checkAtRest, false},
+		{NoWarn, "the kernel hits no WARN() (a warning, not a violation: the search goes on)", checkWarn, true},
+		{NoDeadlock, "the patching threads always finish: no state in which nobody can move", checkDeadlock, false},
 	}
 }
 
@@ -181,6 +198,39 @@ func checkFreed(p *model.Program, ev *model.Event) string {
 		return fmt.Sprintf("cpu%d fetches from freed text at %s", ev.CPU, p.Sym(ev.Addr))
 	case ev.Kind == model.EvFreedWrite:
 		return fmt.Sprintf("%s writes into freed text at %s", p.Threads[ev.Thread].Name, p.Sym(ev.Addr))
+	}
+	return ""
+}
+
+func checkWarn(_ *model.Program, ev *model.Event) string {
+	if ev.Kind != model.EvWarn {
+		return ""
+	}
+	return ev.Msg
+}
+
+// checkAtRest compares every live window with the contents that reach its
+// key's current target.
+func checkAtRest(p *model.Program, ev *model.Event) string {
+	if ev.Kind != model.EvQuiet {
+		return ""
+	}
+	s := ev.Rest
+	for w := range p.Windows {
+		def := &p.Windows[w]
+		if def.Key < 0 || p.Freed(s, def.Base) {
+			continue
+		}
+		f := s.K.Func[def.Key]
+		cur := p.Current(s, w)
+		ok := false
+		for _, form := range def.AtRest[f] {
+			ok = ok || string(cur[:len(form)]) == string(form)
+		}
+		if !ok {
+			return fmt.Sprintf("at rest, %s holds %s but key %s is %s",
+				def.Name, hexBytes(cur), p.Keys[def.Key].Name, p.Targets[f].Name)
+		}
 	}
 	return ""
 }

@@ -22,6 +22,8 @@ func TestEachPropertyFails(t *testing.T) {
 		{props.Completion, "x86-bad-tramp-only", "after the update"},
 		{props.NoKernelBug, "x86-bad-no-sync3", "int3"},
 		{props.NoFreed, "x86-bad-init-until-running", "writes into freed text"},
+		{props.AtRest, "x86-bad-early-update-no-tramp", "__SCT__foo holds e9"},
+		{props.NoWarn, "x86-boot-update-before-init", "WARN_ON_ONCE(!static_call_initialized)"},
 	}
 	covered := map[string]bool{}
 	for _, c := range cases {
@@ -36,8 +38,12 @@ func TestEachPropertyFails(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if r.Violation == nil || r.Violation.Property != c.prop || !strings.Contains(r.Violation.Msg, c.msg) {
-				t.Fatalf("got %v, want %s violated (%q)", r.Violation, c.prop, c.msg)
+			v := r.Violation
+			if props.IsWarning(c.prop) {
+				v = r.Warning
+			}
+			if v == nil || v.Property != c.prop || !strings.Contains(v.Msg, c.msg) {
+				t.Fatalf("got %v, want %s violated (%q)", v, c.prop, c.msg)
 			}
 			t.Logf("\n%s", r.Cex.Text(""))
 		})

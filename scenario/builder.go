@@ -81,6 +81,18 @@ func Update(key, target string) Op {
 // transitions (see OpFreeInitmem).
 func FreeInitmem() Op { return Op{Kind: OpFreeInitmem} }
 
+// StaticCallInit is static_call_init().
+func StaticCallInit() Op { return Op{Kind: OpStaticCallInit} }
+
+// UpdateEarly is x86's static_call_update_early(key, target).
+func UpdateEarly(key, target string) Op { return Op{Kind: OpUpdateEarly, Key: key, Target: target} }
+
+// ForceReinit is static_call_force_reinit().
+func ForceReinit() Op { return Op{Kind: OpForceReinit} }
+
+// SMPInit ends early boot: system_state = SYSTEM_SCHEDULING.
+func SMPInit() Op { return Op{Kind: OpSMPInit} }
+
 // InitSite declares an inline call site of key in init text.
 func (b *Builder) InitSite(name, key, kind string) *Builder {
 	b.s.Sites = append(b.s.Sites, Site{Name: name, Key: key, Kind: kind, Section: SectionInit})
@@ -102,6 +114,12 @@ func (b *Builder) ExpectSafe() *Builder {
 // ExpectViolation records that property should fail.
 func (b *Builder) ExpectViolation(property string) *Builder {
 	b.s.Expect = Expect{Verdict: "violation", Property: property}
+	return b
+}
+
+// ExpectWarning expects no violation but a warning of property (a WARN).
+func (b *Builder) ExpectWarning(property string) *Builder {
+	b.s.Expect = Expect{Verdict: "warning", Property: property}
 	return b
 }
 

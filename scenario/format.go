@@ -61,7 +61,7 @@ func Format(s *Scenario) []byte {
 			if i > 0 {
 				b.WriteString(";")
 			}
-			if op.Kind == OpUpdate {
+			if TakesKey(op.Kind) {
 				fmt.Fprintf(&b, " %s %s %s", op.Kind, op.Key, op.Target)
 			} else {
 				fmt.Fprintf(&b, " %s", op.Kind)
@@ -84,8 +84,8 @@ func Format(s *Scenario) []byte {
 	}
 	switch s.Expect.Verdict {
 	case "":
-	case "violation":
-		fmt.Fprintf(&b, "expect violation %s\n", s.Expect.Property)
+	case "violation", "warning":
+		fmt.Fprintf(&b, "expect %s %s\n", s.Expect.Verdict, s.Expect.Property)
 	default:
 		fmt.Fprintf(&b, "expect %s\n", s.Expect.Verdict)
 	}
@@ -158,7 +158,7 @@ func checkWritable(s *Scenario) error {
 		if s.Expect.Property != "" {
 			return fmt.Errorf("expected verdict %q with a property %q", s.Expect.Verdict, s.Expect.Property)
 		}
-	case "violation":
+	case "violation", "warning":
 		if err := name("property", s.Expect.Property); err != nil {
 			return err
 		}

@@ -155,8 +155,18 @@ func genScenario(t *rapid.T) *Scenario {
 		var ops []Op
 		if len(keys) > 0 {
 			for range rapid.IntRange(0, 4).Draw(t, "ops") {
-				if rapid.IntRange(0, 5).Draw(t, "free") == 0 {
+				switch rapid.IntRange(0, 9).Draw(t, "opKind") {
+				case 0:
 					ops = append(ops, FreeInitmem())
+					continue
+				case 1:
+					ops = append(ops, StaticCallInit())
+					continue
+				case 2:
+					ops = append(ops, ForceReinit(), SMPInit())
+					continue
+				case 3:
+					ops = append(ops, UpdateEarly(rapid.SampledFrom(keys).Draw(t, "earlyKey"), rapid.SampledFrom(known).Draw(t, "earlyTarget")))
 					continue
 				}
 				ops = append(ops, Update(rapid.SampledFrom(keys).Draw(t, "opKey"), rapid.SampledFrom(known).Draw(t, "opTarget")))

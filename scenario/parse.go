@@ -576,20 +576,23 @@ func (p *parser) thread(ws []word) error {
 }
 
 func (p *parser) op(thread string, ws []word) (Op, error) {
-	if ws[0].text == OpFreeInitmem {
-		if len(ws) > 1 {
-			return Op{}, p.errAt(ws[1].pos, "thread %q: free_initmem takes no arguments", thread)
+	kind := ws[0].text
+	if !TakesKey(kind) {
+		for _, k := range opKinds() {
+			if k == kind {
+				if len(ws) > 1 {
+					return Op{}, p.errAt(ws[1].pos, "thread %q: %s takes no arguments", thread, kind)
+				}
+				return Op{Kind: kind}, nil
+			}
 		}
-		return Op{Kind: OpFreeInitmem}, nil
-	}
-	if ws[0].text != opUpdate {
-		return Op{}, p.errAt(ws[0].pos, "thread %q: unknown operation %s (want update KEY TARGET or free_initmem)", thread, quote(ws[0].text))
+		return Op{}, p.errAt(ws[0].pos, "thread %q: unknown operation %s (want %s)", thread, quote(ws[0].text), strings.Join(opKinds(), ", "))
 	}
 	if len(ws) < 3 {
-		return Op{}, p.errAt(p.end(ws), "thread %q: update: missing %s (want update KEY TARGET)", thread, []string{"", "KEY", "TARGET"}[len(ws)])
+		return Op{}, p.errAt(p.end(ws), "thread %q: %s: missing %s (want %s KEY TARGET)", thread, kind, []string{"", "KEY", "TARGET"}[len(ws)], kind)
 	}
 	if len(ws) > 3 {
-		return Op{}, p.errAt(ws[3].pos, "thread %q: update: unexpected %s (separate operations with ';')", thread, quote(ws[3].text))
+		return Op{}, p.errAt(ws[3].pos, "thread %q: %s: unexpected %s (separate operations with ';')", thread, kind, quote(ws[3].text))
 	}
 	k, t := ws[1], ws[2]
 	if _, ok := p.keys[k.text]; !ok {
@@ -604,7 +607,7 @@ func (p *parser) op(thread string, ws []word) (Op, error) {
 		}
 		return Op{}, p.errAt(t.pos, "thread %q: unknown target %q (declare it first with target)", thread, t.text)
 	}
-	return Op{Kind: opUpdate, Key: k.text, Target: t.text}, nil
+	return Op{Kind: kind, Key: k.text, Target: t.text}, nil
 }
 
 func (p *parser) bound(ws []word) error {
@@ -647,7 +650,7 @@ func (p *parser) expect(ws []word) error {
 		return err
 	}
 	if len(ws) == 1 {
-		return p.errAt(p.end(ws), "expect: missing verdict (want safe or violation PROPERTY)")
+		return p.errAt(p.end(ws), "expect: missing verdict (want safe, violation PROPERTY or warning PROPERTY)")
 	}
 	switch v := ws[1]; v.text {
 	case "safe":
@@ -655,7 +658,7 @@ func (p *parser) expect(ws []word) error {
 			return err
 		}
 		p.s.Expect = Expect{Verdict: "safe"}
-	case "violation":
+	case "violation", "warning":
 		if err := p.args(ws, 2, "PROPERTY"); err != nil {
 			return err
 		}
@@ -666,9 +669,9 @@ func (p *parser) expect(ws []word) error {
 		if err := p.vet("property", w); err != nil {
 			return err
 		}
-		p.s.Expect = Expect{Verdict: "violation", Property: w.text}
+		p.s.Expect = Expect{Verdict: v.text, Property: w.text}
 	default:
-		return p.errAt(v.pos, "expect: unknown verdict %s (want safe or violation PROPERTY)", quote(v.text))
+		return p.errAt(v.pos, "expect: unknown verdict %s (want safe, violation PROPERTY or warning PROPERTY)", quote(v.text))
 	}
 	return nil
 }

@@ -210,7 +210,7 @@ func TestParseErrors(t *testing.T) {
 		{"bound steps=1\n", "1:7: bound: unknown attribute \"steps=\" (want depth=, states=)"},
 
 		// expect.
-		{"expect\n", "1:7: expect: missing verdict (want safe or violation PROPERTY)"},
+		{"expect\n", "1:7: expect: missing verdict (want safe, violation PROPERTY or warning PROPERTY)"},
 		{"expect unsafe\n", "1:8: expect: unknown verdict \"unsafe\""},
 		{"expect safe now\n", "1:13: expect: unexpected \"now\""},
 		{"expect violation\n", "1:17: expect: missing PROPERTY"},

@@ -102,13 +102,51 @@ const (
 	// SYSTEM_FREEING_INITMEM; free_initmem(); system_state =
 	// SYSTEM_RUNNING. Until it runs, system_state is SYSTEM_SCHEDULING.
 	OpFreeInitmem = "free_initmem"
+	// OpStaticCallInit is static_call_init(): patch every built-in site
+	// to its key's target, then static_call_initialized = 1. A scenario
+	// with it starts uninitialised, its sites calling the trampolines.
+	OpStaticCallInit = "static_call_init"
+	// OpUpdateEarly is x86's static_call_update_early(Key, Target).
+	OpUpdateEarly = "update_early"
+	// OpForceReinit is static_call_force_reinit(): the next
+	// static_call_init patches every site again.
+	OpForceReinit = "force_reinit"
+	// OpSMPInit is the end of early boot (rest_init: system_state =
+	// SYSTEM_SCHEDULING): the other CPUs and kernel threads start.
+	OpSMPInit = "smp_init"
 )
+
+// TakesKey reports whether operations of kind take KEY TARGET arguments.
+func TakesKey(kind string) bool { return kind == OpUpdate || kind == OpUpdateEarly }
+
+// opKinds lists every operation kind.
+func opKinds() []string {
+	return []string{OpUpdate, OpUpdateEarly, OpStaticCallInit, OpForceReinit, OpSMPInit, OpFreeInitmem}
+}
+
+// Boots reports whether s starts in early boot (SYSTEM_BOOTING): it has a
+// static_call_init, update_early or smp_init operation.
+func (s *Scenario) Boots() bool {
+	return s.HasOp(OpStaticCallInit) || s.HasOp(OpUpdateEarly) || s.HasOp(OpSMPInit)
+}
+
+// HasOp reports whether any thread of s has an operation of kind.
+func (s *Scenario) HasOp(kind string) bool {
+	for _, t := range s.Threads {
+		for _, op := range t.Ops {
+			if op.Kind == kind {
+				return true
+			}
+		}
+	}
+	return false
+}
 
 // Op is one operation of a kernel thread.
 type Op struct {
-	Kind   string // OpUpdate or OpFreeInitmem
-	Key    string // OpUpdate only
-	Target string // OpUpdate only
+	Kind   string // one of the Op* kinds
+	Key    string // update and update_early only
+	Target string // update and update_early only
 }
 
 // Bounds limit the exploration. Zero means no bound.
@@ -119,8 +157,8 @@ type Bounds struct {
 
 // Expect is the verdict the scenario's author expects.
 type Expect struct {
-	Verdict  string // "safe" or "violation"
-	Property string // with "violation": the property that fails
+	Verdict  string // "safe", "violation" or "warning" (safe but for a kernel WARN)
+	Property string // with "violation" or "warning": the property that fails
 }
 
 // Validate reports the first inconsistency in s, or nil.
@@ -180,11 +218,11 @@ func (s *Scenario) Validate() error {
 	for _, t := range s.Threads {
 		for _, op := range t.Ops {
 			switch op.Kind {
-			case OpFreeInitmem:
+			case OpFreeInitmem, OpStaticCallInit, OpForceReinit, OpSMPInit:
 				if op.Key != "" || op.Target != "" {
-					return fmt.Errorf("thread %q: free_initmem takes no arguments", t.Name)
+					return fmt.Errorf("thread %q: %s takes no arguments", t.Name, op.Kind)
 				}
-			case OpUpdate:
+			case OpUpdate, OpUpdateEarly:
 				if !keys[op.Key] {
 					return fmt.Errorf("thread %q: unknown key %q", t.Name, op.Key)
 				}
@@ -198,12 +236,12 @@ func (s *Scenario) Validate() error {
 	}
 	switch s.Expect.Verdict {
 	case "", "safe":
-	case "violation":
+	case "violation", "warning":
 		if s.Expect.Property == "" {
-			return fmt.Errorf("expect violation: name the property")
+			return fmt.Errorf("expect %s: name the property", s.Expect.Verdict)
 		}
 	default:
-		return fmt.Errorf("unknown expected verdict %q (want safe or violation)", s.Expect.Verdict)
+		return fmt.Errorf("unknown expected verdict %q (want safe, violation or warning)", s.Expect.Verdict)
 	}
 	return nil
 }

@@ -112,17 +112,20 @@ func TestDisasmIgnoresTrailingBytes(t *testing.T) {
 
 // completable reports whether appending at most depth more bytes to b can
 // make InsnLen positive. It prunes extensions that InsnLen already
-// rejects, so it stays cheap for the few prefixes that are still open.
-func completable(b []byte, depth int) bool {
+// rejects, so it stays cheap for the few prefixes that are still open;
+// *budget bounds the InsnLen calls, so that an InsnLen that keeps too many
+// prefixes open fails the test instead of hanging it.
+func completable(b []byte, depth int, budget *int) bool {
 	if depth == 0 {
 		return false
 	}
-	for c := 0; c < 256; c++ {
+	for c := 0; c < 256 && *budget > 0; c++ {
+		*budget--
 		e := append(b[:len(b):len(b)], byte(c))
 		switch n := InsnLen(e); {
 		case n > 0:
 			return true
-		case n == 0 && completable(e, depth-1):
+		case n == 0 && completable(e, depth-1, budget):
 			return true
 		}
 	}
@@ -145,8 +148,9 @@ func checkInsnLen(b, tail []byte) string {
 		if len(b) >= maxInsn {
 			return fmt.Sprintf("InsnLen(% x) = 0 with %d bytes", b, len(b))
 		}
-		if !completable(b, maxInsn-len(b)) {
-			return fmt.Sprintf("InsnLen(% x) = 0 but no continuation is an instruction", b)
+		budget := 1 << 16
+		if !completable(b, maxInsn-len(b), &budget) {
+			return fmt.Sprintf("InsnLen(% x) = 0 but no continuation of up to %d bytes is an instruction", b, maxInsn-len(b))
 		}
 	case n > 0:
 		k := min(n, len(b))

@@ -100,10 +100,21 @@ func (Port) Layout(sc *scenario.Scenario, arch model.Arch) (*kernel.Layout, erro
 		return nil, fmt.Errorf("too many targets")
 	}
 	lay := &kernel.Layout{Prog: p, InitText: -1}
-	window := func(name string, addr uint64, n int) {
-		var w model.WindowDef
-		w.Name, w.Base, w.Size = name, addr, n
-		copy(w.Init[:], at(addr)[:n])
+	window := func(loc *kernel.Loc, n int) {
+		w := model.WindowDef{Name: loc.Name, Base: loc.Addr, Size: n, Key: loc.Key}
+		copy(w.Init[:], at(loc.Addr)[:n])
+		for t := range p.Targets {
+			code, _ := insnFor(p, *loc, t)
+			form := append([]byte(nil), code...)
+			if loc.Tramp {
+				form = append(form, TrampUD...)
+			}
+			w.AtRest[t] = [][]byte{form}
+			if loc.Unpatched != nil {
+				w.AtRest[t] = append(w.AtRest[t], loc.Unpatched)
+			}
+		}
+		loc.Window = len(p.Windows)
 		p.Windows = append(p.Windows, w)
 	}
 
@@ -118,7 +129,7 @@ func (Port) Layout(sc *scenario.Scenario, arch model.Arch) (*kernel.Layout, erro
 		copy(at(addr), code)
 		copy(at(addr)[5:], TrampUD)
 		sym(loc.Name, addr, 8)
-		window(loc.Name, addr, 8)
+		window(&loc, 8)
 		lay.Tramps = append(lay.Tramps, loc)
 
 		via := viaBase + 0x40*uint64(k)
@@ -147,6 +158,15 @@ func (Port) Layout(sc *scenario.Scenario, arch model.Arch) (*kernel.Layout, erro
 			}
 		}
 		loc := kernel.Loc{Name: st.Name, Addr: addr, Kind: st.Kind, Key: k, Init: st.Section == scenario.SectionInit}
+		tramp := trampBase + 16*uint64(k)
+		switch st.Kind {
+		case scenario.KindCall:
+			loc.Unpatched = GenInsn([]byte{CallOpcode}, addr, tramp)
+		case scenario.KindTail:
+			loc.Unpatched = GenInsn([]byte{Jmp32Opcode}, addr, tramp)
+		default:
+			loc.Unpatched = GenInsn([]byte{0x0f, 0x84}, addr, tramp)
+		}
 		code, _ := insnFor(p, loc, p.Keys[k].Init)
 		copy(at(addr), code)
 		if st.Kind != scenario.KindTail {
@@ -154,7 +174,7 @@ func (Port) Layout(sc *scenario.Scenario, arch model.Arch) (*kernel.Layout, erro
 		}
 		sym("caller_"+st.Name, fn, uint64(addr-fn)+uint64(len(code))+1)
 		sym(st.Name, addr, uint64(len(code)))
-		window(st.Name, addr, len(code))
+		window(&loc, len(code))
 		lay.Sites = append(lay.Sites, loc)
 		siteEntry[st.Name] = fn
 	}
@@ -226,8 +246,9 @@ func insnFor(p *model.Program, loc kernel.Loc, target int) (code, emulate []byte
 
 // Transform implements kernel.Port: arch_static_call_transform for one
 // location: text_mutex, __static_call_validate, then
-// __static_call_transform (skipped when the text is already right),
-// which patches with text_poke_bp on a running system.
+// __static_call_transform (skipped when the text is already right), which
+// patches with text_poke_early while SYSTEM_BOOTING and with text_poke_bp
+// on a running system.
 func (Port) Transform(e *kernel.Emitter, lay *kernel.Layout, loc kernel.Loc, target int, variant string) {
 	e.Fn = "arch_static_call_transform"
 	e.Emit(model.Op{Code: model.OpLock, A: kernel.TextMutex})
@@ -246,6 +267,17 @@ func (Port) Transform(e *kernel.Emitter, lay *kernel.Layout, loc kernel.Loc, tar
 	code, emulate := insnFor(lay.Prog, loc, target)
 	b, l := kernel.Bytes(code)
 	skip := e.Emit(model.Op{Code: model.OpJumpIfText, Addr: loc.Addr, Bytes: b, Len: l})
+	done := -1
+	if lay.MayBoot {
+		// if (system_state == SYSTEM_BOOTING || modinit)
+		//	return text_poke_early(insn, code, size);
+		booting := e.Emit(model.Op{Code: model.OpJumpIfBooting})
+		toLive := e.Emit(model.Op{Code: model.OpJump})
+		e.Land(booting)
+		textPokeEarly(e, loc.Addr, code)
+		done = e.Emit(model.Op{Code: model.OpJump})
+		e.Land(toLive)
+	}
 	if variant == VariantPlainWrite {
 		e.Fn = "memcpy"
 		e.Emit(model.Op{Code: model.OpPoke, Addr: loc.Addr, Bytes: b, Len: l})
@@ -253,9 +285,32 @@ func (Port) Transform(e *kernel.Emitter, lay *kernel.Layout, loc kernel.Loc, tar
 	} else {
 		TextPokeBP(e, loc.Addr, code, emulate, variant)
 	}
+	if done >= 0 {
+		e.Land(done)
+	}
 	e.Land(skip)
 	e.Fn = "arch_static_call_transform"
 	e.Emit(model.Op{Code: model.OpUnlock, A: kernel.TextMutex})
+}
+
+// textPokeEarly emits text_poke_early(): a plain memcpy and a sync_core()
+// on the patching CPU only. Its precondition is that no other CPU can run
+// the code (SYSTEM_BOOTING: the other CPUs are not up yet).
+func textPokeEarly(e *kernel.Emitter, addr uint64, code []byte) {
+	e.Fn = "text_poke_early"
+	b, l := kernel.Bytes(code)
+	e.Emit(model.Op{Code: model.OpPoke, Addr: addr, Bytes: b, Len: l})
+}
+
+// EarlyTramp implements kernel.Port: __static_call_update_early's
+// __text_gen_insn(tramp, JMP32_INSN_OPCODE, tramp, func, JMP32_INSN_SIZE)
+// and sync_core() on the boot CPU. It writes a JMP even for NULL: the
+// kernel's callers never pass NULL here.
+func (Port) EarlyTramp(e *kernel.Emitter, lay *kernel.Layout, tramp kernel.Loc, target int) {
+	e.Fn = "__static_call_update_early"
+	code := GenInsn([]byte{Jmp32Opcode}, tramp.Addr, lay.Prog.Targets[target].Addr)
+	b, l := kernel.Bytes(code)
+	e.Emit(model.Op{Code: model.OpPoke, Addr: tramp.Addr, Bytes: b, Len: l})
 }
 
 // textPokeSync emits text_poke_sync(): on_each_cpu(do_sync_core, NULL, 1).
