@@ -439,6 +439,13 @@ func (p *plan) draw(s source) (*scenario.Scenario, error) {
 	if len(later) == 0 {
 		maxThreads = 1
 	}
+	// An update's target is drawn as an offset from the key's latest
+	// value in drawing order, so that it always changes key->func there:
+	// an update to the value a key already has only skips.
+	cur := make([]int, len(keys))
+	for k, key := range keys {
+		cur[k] = slices.Index(choices, key.Init)
+	}
 	first := true
 	threads := list(s, "threads", MinThreads, maxThreads, func(s source) []scenario.Op {
 		allowed := later
@@ -451,7 +458,8 @@ func (p *plan) draw(s source) (*scenario.Scenario, error) {
 		}
 		return list(s, "updates", MinOps, MaxOps, func(s source) scenario.Op {
 			k := allowed[s.intn("key", 0, len(allowed)-1)]
-			return scenario.Update(keys[k].Name, target(s, "target"))
+			cur[k] = (cur[k] + 1 + s.intn("target", 0, len(choices)-2)) % len(choices)
+			return scenario.Update(keys[k].Name, choices[cur[k]])
 		})
 	})
 	if ordered {

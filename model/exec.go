@@ -98,6 +98,7 @@ const (
 	EvFreedWrite                  // a kernel thread wrote into freed memory
 	EvWarn                        // the kernel hit WARN()
 	EvQuiet                       // every CPU and thread finished: the state at rest
+	EvBadDeref                    // the kernel dereferenced a field that is not there
 )
 
 // Event is an observable fact of one step, which properties judge.

@@ -175,8 +175,19 @@ func (m *Machine) actorSteps(s *State, a int, fn func(*State, *Violation) bool) 
 			// CPUs come online at SYSTEM_SCHEDULING.
 			return true
 		}
+		call := &m.P.CPUs[a].Calls[cs.Call]
+		skip := m.P.initDone(s, call.Entry)
+		if call.Module > 0 {
+			// Module code runs from its init (init text) or from then
+			// until it goes away (core text).
+			st := s.K.ModState[call.Module-1]
+			if st < ModComingInit {
+				return true
+			}
+			skip = st >= ModGoing || call.ModInit && st >= ModLive
+		}
 		m.begin(s)
-		if entry := m.P.CPUs[a].Calls[cs.Call].Entry; m.P.initDone(s, entry) {
+		if skip {
 			m.skipCall(a)
 		} else {
 			m.startCall(a)
@@ -303,7 +314,11 @@ func (m *Machine) skipCall(c int) {
 	cs := &m.next.CPU[c]
 	if m.Trace {
 		call := &m.P.CPUs[c].Calls[cs.Call]
-		m.notef("skips its call of %s: init code is over (%s)", call.Name, SystemStateName(m.next.K.System))
+		if call.Module > 0 {
+			m.notef("skips its call of %s: module is %s", call.Name, ModStateName(m.next.K.ModState[call.Module-1]))
+		} else {
+			m.notef("skips its call of %s: init code is over (%s)", call.Name, SystemStateName(m.next.K.System))
+		}
 	}
 	m.endCall(c)
 }

@@ -31,6 +31,9 @@ const (
 	OpBug                         // BUG_ON(cond) where cond is A (0: system_state != SYSTEM_BOOTING, 1: static_call_initialized)
 	OpSwitchFunc                  // goto Table[key[A]->func]
 	OpWaitSystem                  // wait until system_state >= B (a kthread starts)
+	OpRoutine                     // run Program.Routines[A] as one step
+	OpSetModState                 // module A's state = B; waits for CPUs as the module core does
+	OpFreeModule                  // free module A's text regions (B: 1 init only, 0 all)
 )
 
 // Op is one operation of a kernel thread.

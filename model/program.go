@@ -24,6 +24,55 @@ type Program struct {
 	Sentinel uint64 // result register before each call; still there = no function ran
 	System   uint8  // system_state in the initial state
 	InitDone uint8  // static_call_initialized in the initial state
+	// Routines are kernel functions that run as one atomic step (OpRoutine),
+	// such as the static_call_mod list handling under static_call_mutex.
+	Routines []Routine
+	// Modules lists the text regions of each module: core, init.
+	Modules [][2]int
+	// SiteFlags is the initial key-field flags of each window.
+	SiteFlags [MaxWindows]uint8
+}
+
+// Routine is a kernel function that runs as one atomic step of a thread.
+type Routine interface {
+	// Run executes the routine on x.S and returns the index of the op to
+	// run next, or -1 for the op after it.
+	Run(x *KernelExec) int
+}
+
+// KernelExec is what a Routine sees: the next state and its thread.
+type KernelExec struct {
+	P  *Program
+	S  *State
+	T  int
+	PC int // the routine's op
+	m  *Machine
+}
+
+// Bug reports a kernel BUG or oops.
+func (x *KernelExec) Bug(msg string) {
+	x.m.events = append(x.m.events, Event{Kind: EvBug, CPU: -1, Thread: x.T, Msg: msg})
+}
+
+// Warn reports a kernel WARN.
+func (x *KernelExec) Warn(msg string) {
+	x.m.events = append(x.m.events, Event{Kind: EvWarn, CPU: -1, Thread: x.T, Msg: msg})
+}
+
+// BadDeref reports a dereference of a field that is not there (such as
+// key->mods while the key holds a sites pointer).
+func (x *KernelExec) BadDeref(msg string) {
+	x.m.events = append(x.m.events, Event{Kind: EvBadDeref, CPU: -1, Thread: x.T, Msg: msg})
+}
+
+// Tracing reports whether the step is being described.
+func (x *KernelExec) Tracing() bool { return x.m.Trace }
+
+// Note describes the step in a trace.
+func (x *KernelExec) Note(format string, args ...any) {
+	if x.m.Trace {
+		x.m.notef(format, args...)
+	}
 }
 
 // Region is mapped memory. An Init region (init text) can be freed.
@@ -87,6 +136,10 @@ type CallDef struct {
 	Name  string
 	Entry uint64
 	Key   int
+	// Module is 1 + the module whose text the call enters, 0 for none;
+	// ModInit is set when it enters the module's init text.
+	Module  int
+	ModInit bool
 }
 
 // ThreadProg is a kernel thread: a straight list of operations with jumps.
@@ -194,6 +247,21 @@ func (p *Program) initDone(s *State, addr uint64) bool {
 	return r >= 0 && p.Regions[r].Init && (s.K.System >= SystemFreeingInitmem || s.K.Freed&(1<<r) != 0)
 }
 
+// inModCall reports whether a CPU of s is in a call into module mod's
+// text (only its init text when init is set).
+func (p *Program) inModCall(s *State, mod int, init bool) bool {
+	for c := range p.CPUs {
+		cs := &s.CPU[c]
+		if cs.Mode == ModeRun || cs.Mode == ModeHandler {
+			call := &p.CPUs[c].Calls[cs.Call]
+			if call.Module == mod+1 && (call.ModInit || !init) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // inInitCall reports whether a CPU of s is in a call into an init region.
 func (p *Program) inInitCall(s *State) bool {
 	for c := range p.CPUs {
@@ -277,6 +345,7 @@ func (p *Program) Initial() State {
 	var s State
 	s.K.System = p.System
 	s.K.Init = p.InitDone
+	s.K.SiteFlags = p.SiteFlags
 	for i, w := range p.Windows {
 		s.Win[i].Snap[0] = w.Init
 		s.Win[i].N = 1

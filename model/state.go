@@ -16,7 +16,26 @@ const (
 	MaxTargets = 16 // distinct call targets, NULL and return0 included
 	NumRegs    = 4  // architecture registers kept per CPU
 	MaxRegions = 8  // memory regions
+	MaxModules = 2  // loadable modules
+	MaxNodes   = 6  // struct static_call_mod entries
 )
+
+// Module states (enum module_state, with MODULE_STATE_COMING split in
+// two: before and after the COMING notifiers returned).
+const (
+	ModUnformed   uint8 = iota // not loaded (MODULE_STATE_UNFORMED)
+	ModComing                  // MODULE_STATE_COMING, notifiers running
+	ModComingInit              // MODULE_STATE_COMING, mod->init running
+	ModLive                    // MODULE_STATE_LIVE
+	ModGoing                   // MODULE_STATE_GOING
+	ModGone                    // freed, or its load failed
+)
+
+// ModStateName names a module state.
+func ModStateName(v uint8) string {
+	return [...]string{"MODULE_STATE_UNFORMED", "MODULE_STATE_COMING", "MODULE_STATE_COMING (init running)",
+		"MODULE_STATE_LIVE", "MODULE_STATE_GOING", "freed"}[min(int(v), 5)]
+}
 
 // system_state values (include/linux/kernel.h, in order).
 const (
@@ -93,6 +112,15 @@ type Kernel struct {
 	Freed  uint8             // bit r set: region r has been freed
 	Init   uint8             // static_call_initialized
 	_      [1]uint8          // explicit padding
+	// key->mods: node+1 of the list head, or 0 while the key holds its
+	// built-in sites pointer (type bit 0 set)
+	Mods     [MaxKeys]uint8
+	Node     [MaxNodes]ModNode
+	ModState [MaxModules]uint8
+	// static_call_site key-field flags of each site window:
+	// STATIC_CALL_SITE_TAIL, STATIC_CALL_SITE_INIT, and SiteTrampKey
+	// while the key field still holds a trampoline address.
+	SiteFlags [MaxWindows]uint8
 }
 
 // BPDesc is the text_poke_bp descriptor (bp_desc / text_poke_array) with its
@@ -105,11 +133,28 @@ type BPDesc struct {
 	_    [6]uint8
 }
 
+// ModNode is a struct static_call_mod.
+type ModNode struct {
+	Used uint8
+	Next uint8 // node+1, or 0 at the end of the list
+	Mod  uint8 // 0 for vmlinux (mod == NULL), m+1 for module m
+}
+
+// Site key-field flags (include/linux/static_call_types.h), and the
+// model's mark for a key field that holds a trampoline address.
+const (
+	SiteTail     = 1 // STATIC_CALL_SITE_TAIL
+	SiteInit     = 2 // STATIC_CALL_SITE_INIT
+	SiteTrampKey = 4 // the key field points at the trampoline (objtool, static_call_mod())
+)
+
 // ThreadState is one kernel thread.
 type ThreadState struct {
-	PC   uint16 // index of the next op
-	Done uint8
-	_    uint8
+	PC    uint16 // index of the next op
+	Done  uint8
+	Reg   uint8 // a cursor, e.g. the static_call_mod being walked (node+1)
+	Alloc uint8 // kzalloc calls made in the current operation
+	Err   uint8 // the current operation failed
 }
 
 // bytes returns the raw bytes of s, for fingerprinting.

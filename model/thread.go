@@ -12,6 +12,16 @@ func (m *Machine) threadEnabled(s *State, t int) bool {
 		return s.K.BP.Refs == 0
 	case OpWaitSystem:
 		return s.K.System >= uint8(op.B)
+	case OpSetModState:
+		// LIVE once mod->init returned: no CPU in its init text;
+		// GOING once the module is unused (try_stop_module): no CPU
+		// in its text.
+		switch uint8(op.B) {
+		case ModLive:
+			return !m.P.inModCall(s, op.A, true)
+		case ModGoing:
+			return !m.P.inModCall(s, op.A, false)
+		}
 	case OpSyncWait:
 		for c := range m.P.CPUs {
 			if s.CPU[c].IPI != 0 {
@@ -156,6 +166,29 @@ func (m *Machine) threadStep(t int) {
 		}
 		if m.Trace {
 			m.tnote(op, "%s.func is %s", m.P.Keys[op.A].Name, m.P.Targets[f].Name)
+		}
+	case OpRoutine:
+		x := KernelExec{P: m.P, S: s, T: t, PC: int(ts.PC), m: m}
+		if j := m.P.Routines[op.A].Run(&x); j >= 0 {
+			next = j
+		}
+	case OpSetModState:
+		s.K.ModState[op.A] = uint8(op.B)
+		if m.Trace {
+			m.tnote(op, "module %d: %s", op.A, ModStateName(uint8(op.B)))
+		}
+	case OpFreeModule:
+		regs := m.P.Modules[op.A]
+		s.K.Freed |= 1 << regs[1]
+		if op.B == 0 {
+			s.K.Freed |= 1 << regs[0]
+		}
+		if m.Trace {
+			what := "init text"
+			if op.B == 0 {
+				what = "text"
+			}
+			m.tnote(op, "module %d: %s freed", op.A, what)
 		}
 	case OpWaitSystem:
 		if m.Trace {

@@ -28,7 +28,7 @@ expect safe
 	_, err = scenario.Parse("broken.scn", []byte("scenario b\narch x86-64\ncpu s\n"), nil)
 	fmt.Println(err)
 	// Output:
-	// simple-update x86-64 [{k f1}] [{s k call }] [{[s tramp(k)]}] [{t [{update k f2} {update k NULL}]}] safe
+	// simple-update x86-64 [{k f1 }] [{s k call   }] [{[s tramp(k)]}] [{t [{update k f2  0} {update k NULL  0}]}] safe
 	// broken.scn:3:5: cpu: unknown site "s" (declare it first with site)
 }
 

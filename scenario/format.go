@@ -34,13 +34,26 @@ func Format(s *Scenario) []byte {
 	if len(s.Targets) > 0 {
 		fmt.Fprintf(&b, "target %s\n", strings.Join(s.Targets, " "))
 	}
+	for _, m := range s.Modules {
+		fmt.Fprintf(&b, "module %s\n", m)
+	}
 	for _, k := range s.Keys {
-		fmt.Fprintf(&b, "key %s init=%s\n", k.Name, k.Init)
+		fmt.Fprintf(&b, "key %s init=%s", k.Name, k.Init)
+		if k.Export != "" {
+			fmt.Fprintf(&b, " export=%s", k.Export)
+		}
+		b.WriteString("\n")
 	}
 	for _, st := range s.Sites {
 		fmt.Fprintf(&b, "site %s key=%s kind=%s", st.Name, st.Key, st.Kind)
 		if st.Section != SectionCore {
 			fmt.Fprintf(&b, " section=%s", st.Section)
+		}
+		if st.Module != "" {
+			fmt.Fprintf(&b, " module=%s", st.Module)
+		}
+		if st.KeyRef != "" {
+			fmt.Fprintf(&b, " keyref=%s", st.KeyRef)
 		}
 		b.WriteString("\n")
 	}
@@ -63,6 +76,11 @@ func Format(s *Scenario) []byte {
 			}
 			if TakesKey(op.Kind) {
 				fmt.Fprintf(&b, " %s %s %s", op.Kind, op.Key, op.Target)
+			} else if op.Module != "" {
+				fmt.Fprintf(&b, " %s %s", op.Kind, op.Module)
+				if op.FailAlloc > 0 {
+					fmt.Fprintf(&b, " fail_alloc=%d", op.FailAlloc)
+				}
 			} else {
 				fmt.Fprintf(&b, " %s", op.Kind)
 			}

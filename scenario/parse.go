@@ -3,6 +3,7 @@ package scenario
 import (
 	"bytes"
 	"fmt"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 )
@@ -52,6 +53,7 @@ func Parse(filename string, src []byte, opt *ParseOptions) (*Scenario, error) {
 		seen:    map[string]pos{},
 		targets: map[string]pos{},
 		keys:    map[string]pos{},
+		modules: map[string]pos{},
 		sites:   map[string]pos{},
 		threads: map[string]pos{},
 	}
@@ -93,6 +95,7 @@ type parser struct {
 	seen    map[string]pos // directives given once -> where
 	targets map[string]pos
 	keys    map[string]pos
+	modules map[string]pos
 	sites   map[string]pos
 	threads map[string]pos
 	eof     pos // the end of the file
@@ -337,6 +340,19 @@ func (p *parser) line() error {
 			p.targets[w.text] = w.pos
 			p.s.Targets = append(p.s.Targets, w.text)
 		}
+	case "module":
+		if err := p.args(ws, 1, "NAME"); err != nil {
+			return err
+		}
+		w := ws[1]
+		if err := p.name(w, "module"); err != nil {
+			return err
+		}
+		if first, ok := p.modules[w.text]; ok {
+			return p.errAt(w.pos, "module %q declared twice (first at %v)", w.text, first)
+		}
+		p.modules[w.text] = w.pos
+		p.s.Modules = append(p.s.Modules, w.text)
 	case "key":
 		return p.key(ws)
 	case "site":
@@ -419,9 +435,16 @@ func (p *parser) key(ws []word) error {
 	if first, ok := p.sites[n.text]; ok {
 		return p.errAt(n.pos, "key %q: name taken by the site at %v", n.text, first)
 	}
-	m, err := p.attrs(ws[0], ws[2:], "init")
+	m, err := p.attrs(ws[0], ws[2:], "init", "export")
 	if err != nil {
 		return err
+	}
+	export := ""
+	if a, ok := m["export"]; ok {
+		if a.val.text != ExportTramp {
+			return p.errAt(a.val.pos, "key %q: unknown export %s (want tramp)", n.text, quote(a.val.text))
+		}
+		export = ExportTramp
 	}
 	init, err := p.required(ws, m, "init", "TARGET")
 	if err != nil {
@@ -434,7 +457,7 @@ func (p *parser) key(ws []word) error {
 		return p.errAt(init.pos, "key %q: unknown target %q (declare it first with target)", n.text, init.text)
 	}
 	p.keys[n.text] = n.pos
-	p.s.Keys = append(p.s.Keys, Key{Name: n.text, Init: init.text})
+	p.s.Keys = append(p.s.Keys, Key{Name: n.text, Init: init.text, Export: export})
 	return nil
 }
 
@@ -452,7 +475,7 @@ func (p *parser) site(ws []word) error {
 	if first, ok := p.keys[n.text]; ok {
 		return p.errAt(n.pos, "site %q: name taken by the key at %v", n.text, first)
 	}
-	m, err := p.attrs(ws[0], ws[2:], "key", "kind", "section")
+	m, err := p.attrs(ws[0], ws[2:], "key", "kind", "section", "module", "keyref")
 	if err != nil {
 		return err
 	}
@@ -482,8 +505,27 @@ func (p *parser) site(ws []word) error {
 		}
 		section = SectionInit
 	}
+	module, keyref := "", ""
+	if a, ok := m["module"]; ok {
+		if _, known := p.modules[a.val.text]; !known {
+			if err := p.name(a.val, "module"); err != nil {
+				return err
+			}
+			return p.errAt(a.val.pos, "site %q: unknown module %q (declare it first with module)", n.text, a.val.text)
+		}
+		module = a.val.text
+	}
+	if a, ok := m["keyref"]; ok {
+		if a.val.text != KeyRefTramp {
+			return p.errAt(a.val.pos, "site %q: unknown keyref %s (want tramp)", n.text, quote(a.val.text))
+		}
+		if module == "" {
+			return p.errAt(a.val.pos, "site %q: keyref=tramp is for module sites (add module=NAME)", n.text)
+		}
+		keyref = KeyRefTramp
+	}
 	p.sites[n.text] = n.pos
-	p.s.Sites = append(p.s.Sites, Site{Name: n.text, Key: k.text, Kind: kind.text, Section: section})
+	p.s.Sites = append(p.s.Sites, Site{Name: n.text, Key: k.text, Kind: kind.text, Section: section, Module: module, KeyRef: keyref})
 	return nil
 }
 
@@ -577,6 +619,30 @@ func (p *parser) thread(ws []word) error {
 
 func (p *parser) op(thread string, ws []word) (Op, error) {
 	kind := ws[0].text
+	if kind == OpLoad || kind == OpUnload {
+		if len(ws) < 2 {
+			return Op{}, p.errAt(p.end(ws), "thread %q: %s: missing MODULE", thread, kind)
+		}
+		if _, ok := p.modules[ws[1].text]; !ok {
+			if err := p.name(ws[1], "module"); err != nil {
+				return Op{}, err
+			}
+			return Op{}, p.errAt(ws[1].pos, "thread %q: unknown module %q (declare it first with module)", thread, ws[1].text)
+		}
+		op := Op{Kind: kind, Module: ws[1].text}
+		if len(ws) > 2 {
+			k, v, ok := strings.Cut(ws[2].text, "=")
+			n, err := strconv.Atoi(v)
+			if kind != OpLoad || !ok || k != "fail_alloc" || err != nil || n < 1 || n > 1000 {
+				return Op{}, p.errAt(ws[2].pos, "thread %q: %s: unexpected %s (want fail_alloc=N, N from 1, after load MODULE)", thread, kind, quote(ws[2].text))
+			}
+			op.FailAlloc = n
+		}
+		if len(ws) > 3 {
+			return Op{}, p.errAt(ws[3].pos, "thread %q: %s: unexpected %s (separate operations with ';')", thread, kind, quote(ws[3].text))
+		}
+		return op, nil
+	}
 	if !TakesKey(kind) {
 		for _, k := range opKinds() {
 			if k == kind {

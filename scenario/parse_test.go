@@ -44,16 +44,16 @@ var fullWant = &Scenario{
 	Variant: "kernel",
 	Fetch:   "granule16",
 	Targets: []string{"f1", "f2", "f_3.x"},
-	Keys:    []Key{{"k", "f1"}, {"h", Null}, {"z", Return0}},
+	Keys:    []Key{{Name: "k", Init: "f1"}, {Name: "h", Init: Null}, {Name: "z", Init: Return0}},
 	Sites: []Site{
-		{"s1", "k", KindCall, ""},
-		{"s2", "k", KindJcc, ""},
-		{"s3", "h", KindTail, ""},
+		{Name: "s1", Key: "k", Kind: KindCall},
+		{Name: "s2", Key: "k", Kind: KindJcc},
+		{Name: "s3", Key: "h", Kind: KindTail},
 	},
 	CPUs: []CPU{{Calls: []string{"s1", "s2", "tramp(k)"}}, {Calls: []string{"s3"}}, {}},
 	Threads: []Thread{
-		{"t0", []Op{{"update", "k", "f2"}, {"update", "k", Return0}}},
-		{"t1", []Op{{"update", "h", "f1"}, {"update", "z", Null}}},
+		{"t0", []Op{Update("k", "f2"), Update("k", Return0)}},
+		{"t1", []Op{Update("h", "f1"), Update("z", Null)}},
 		{"idle", nil},
 	},
 	Bounds: Bounds{Depth: 40, States: 100000},
@@ -149,9 +149,9 @@ func TestParseErrors(t *testing.T) {
 		// key.
 		{"key\n", "1:4: key: missing NAME"},
 		{"key k\n", "1:6: key k: missing init=TARGET"},
-		{"key k init\n", "1:7: key: unexpected \"init\" (want init=)"},
+		{"key k init\n", "1:7: key: unexpected \"init\" (want init=, export=)"},
 		{"key k init=\n", "1:12: key: missing value after init="},
-		{"key k kind=call\n", "1:7: key: unknown attribute \"kind=\" (want init=)"},
+		{"key k kind=call\n", "1:7: key: unknown attribute \"kind=\" (want init=, export=)"},
 		{"key k init=NULL init=NULL\n", "1:17: key: init= given twice"},
 		{"key k init=f\n", "1:12: key \"k\": unknown target \"f\" (declare it first with target)"},
 		{"key k init=f\ntarget f\n", "1:12: key \"k\": unknown target \"f\""},
@@ -167,7 +167,7 @@ func TestParseErrors(t *testing.T) {
 		{head + "site t key=q kind=tail\n", "8:12: site \"t\": unknown key \"q\" (declare it first with key)"},
 		{head + "site s key=k kind=tail\n", "8:6: site \"s\" declared twice (first at 6:6)"},
 		{head + "site h key=k kind=tail\n", "8:6: site \"h\": name taken by the key at 5:5"},
-		{head + "site t key=k kind=jcc x\n", "8:23: site: unexpected \"x\" (want key=, kind=, section=)"},
+		{head + "site t key=k kind=jcc x\n", "8:23: site: unexpected \"x\" (want key=, kind=, section=, module=, keyref=)"},
 
 		// cpu.
 		{head + "cpu s t\n", "8:7: cpu: unknown site \"t\" (declare it first with site)"},

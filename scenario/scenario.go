@@ -39,6 +39,7 @@ type Scenario struct {
 	Variant string   // protocol variant; "" or "kernel" is the kernel's own code
 	Fetch   string   // instruction fetch assumption; "" is the architecture's default
 	Targets []string // ordinary target functions, in address order
+	Modules []string // loadable modules
 	Keys    []Key    // static call keys
 	Sites   []Site   // inline static_call_site entries, in table order
 	CPUs    []CPU    // caller CPUs
@@ -52,7 +53,19 @@ type Scenario struct {
 type Key struct {
 	Name string
 	Init string // the target the key is defined with
+	// Export is "" for EXPORT_STATIC_CALL, or ExportTramp for
+	// EXPORT_STATIC_CALL_TRAMP: vmlinux has a static_call_tramp_key entry
+	// that maps the trampoline to the key.
+	Export string
 }
+
+// ExportTramp marks a key exported by its trampoline only.
+const ExportTramp = "tramp"
+
+// KeyRefTramp marks a module site whose key field holds the trampoline's
+// address (static_call_mod() of a key modules cannot see), fixed up by
+// static_call_add_module.
+const KeyRefTramp = "tramp"
 
 // Sections a site's caller can live in.
 const (
@@ -68,6 +81,8 @@ type Site struct {
 	Key     string
 	Kind    string // KindCall, KindTail or KindJcc
 	Section string // SectionCore or SectionInit
+	Module  string // the module whose text holds the site; "" for vmlinux
+	KeyRef  string // "" or KeyRefTramp (module sites only)
 }
 
 // CPU runs its calls one after another, then idles.
@@ -114,6 +129,13 @@ const (
 	// OpSMPInit is the end of early boot (rest_init: system_state =
 	// SYSTEM_SCHEDULING): the other CPUs and kernel threads start.
 	OpSMPInit = "smp_init"
+	// OpLoad loads Module: the COMING notifier (static_call_add_module),
+	// its init, LIVE, then its init text is freed. With FailAlloc n > 0,
+	// the n-th kzalloc of static_call_add_module fails.
+	OpLoad = "load"
+	// OpUnload unloads Module: GOING notifier (static_call_del_module),
+	// then its text is freed.
+	OpUnload = "unload"
 )
 
 // TakesKey reports whether operations of kind take KEY TARGET arguments.
@@ -121,7 +143,7 @@ func TakesKey(kind string) bool { return kind == OpUpdate || kind == OpUpdateEar
 
 // opKinds lists every operation kind.
 func opKinds() []string {
-	return []string{OpUpdate, OpUpdateEarly, OpStaticCallInit, OpForceReinit, OpSMPInit, OpFreeInitmem}
+	return []string{OpUpdate, OpUpdateEarly, OpStaticCallInit, OpForceReinit, OpSMPInit, OpFreeInitmem, OpLoad, OpUnload}
 }
 
 // Boots reports whether s starts in early boot (SYSTEM_BOOTING): it has a
@@ -144,9 +166,11 @@ func (s *Scenario) HasOp(kind string) bool {
 
 // Op is one operation of a kernel thread.
 type Op struct {
-	Kind   string // one of the Op* kinds
-	Key    string // update and update_early only
-	Target string // update and update_early only
+	Kind      string // one of the Op* kinds
+	Key       string // update and update_early only
+	Target    string // update and update_early only
+	Module    string // load and unload only
+	FailAlloc int    // load only: the kzalloc that fails, 1-based; 0 none
 }
 
 // Bounds limit the exploration. Zero means no bound.
@@ -173,6 +197,13 @@ func (s *Scenario) Validate() error {
 		}
 		known[t] = true
 	}
+	mods := map[string]bool{}
+	for _, m := range s.Modules {
+		if mods[m] {
+			return fmt.Errorf("module %q defined twice", m)
+		}
+		mods[m] = true
+	}
 	keys := map[string]bool{}
 	for _, k := range s.Keys {
 		if keys[k.Name] {
@@ -181,6 +212,9 @@ func (s *Scenario) Validate() error {
 		keys[k.Name] = true
 		if !known[k.Init] {
 			return fmt.Errorf("key %q: unknown initial target %q", k.Name, k.Init)
+		}
+		if k.Export != "" && k.Export != ExportTramp {
+			return fmt.Errorf("key %q: unknown export %q (want tramp, or none)", k.Name, k.Export)
 		}
 	}
 	sites := map[string]bool{}
@@ -199,6 +233,12 @@ func (s *Scenario) Validate() error {
 		}
 		if st.Section != SectionCore && st.Section != SectionInit {
 			return fmt.Errorf("site %q: unknown section %q (want init, or none for core text)", st.Name, st.Section)
+		}
+		if st.Module != "" && !mods[st.Module] {
+			return fmt.Errorf("site %q: unknown module %q", st.Name, st.Module)
+		}
+		if st.KeyRef != "" && (st.KeyRef != KeyRefTramp || st.Module == "") {
+			return fmt.Errorf("site %q: keyref=tramp is for module sites only", st.Name)
 		}
 	}
 	if len(s.CPUs) == 0 {
@@ -219,8 +259,15 @@ func (s *Scenario) Validate() error {
 		for _, op := range t.Ops {
 			switch op.Kind {
 			case OpFreeInitmem, OpStaticCallInit, OpForceReinit, OpSMPInit:
-				if op.Key != "" || op.Target != "" {
+				if op.Key != "" || op.Target != "" || op.Module != "" || op.FailAlloc != 0 {
 					return fmt.Errorf("thread %q: %s takes no arguments", t.Name, op.Kind)
+				}
+			case OpLoad, OpUnload:
+				if !mods[op.Module] || op.Key != "" || op.Target != "" {
+					return fmt.Errorf("thread %q: %s: unknown module %q", t.Name, op.Kind, op.Module)
+				}
+				if op.FailAlloc < 0 || op.FailAlloc > 0 && op.Kind != OpLoad {
+					return fmt.Errorf("thread %q: fail_alloc is for load, from 1", t.Name)
 				}
 			case OpUpdate, OpUpdateEarly:
 				if !keys[op.Key] {

@@ -85,10 +85,11 @@ func TestKernelSafe(t *testing.T) {
 // and both counterexamples replay to the IDs they report.
 func TestWalkImpliesBFS(t *testing.T) {
 	g := gen.Scenario(arch, gen.Variants(badVariants(t)...), gen.AnyFetch(), gen.Lifecycle(gen.LifecycleConcurrent), gen.MaxStates(propStates))
-	var found atomic.Int64
+	var drawn, found, bounded atomic.Int64
 	rapid.Check(t, func(t *rapid.T) {
 		sc := g.Draw(t, "scenario")
 		seed := rapid.Uint64().Draw(t, "seed")
+		drawn.Add(1)
 		walk := run(t, sc, check.Options{Options: model.Options{Search: model.Random, Seed: seed, Walks: 30}})
 		if walk.Violation == nil {
 			return
@@ -98,6 +99,9 @@ func TestWalkImpliesBFS(t *testing.T) {
 		bfs := run(t, sc, check.Options{})
 		switch {
 		case bfs.Violation != nil:
+			if bfs.Bounded {
+				bounded.Add(1)
+			}
 			replays(t, "bfs", bfs)
 			if steps(bfs) > steps(walk) {
 				t.Fatalf("bfs counterexample %d steps, random walk %d\n%s", steps(bfs), steps(walk), scenario.Format(sc))
@@ -108,6 +112,7 @@ func TestWalkImpliesBFS(t *testing.T) {
 			t.Fatalf("bounded bfs reached depth %d without the walk's %d-step violation\n%s", bfs.MaxDepth, steps(walk), scenario.Format(sc))
 		}
 	})
+	t.Logf("random walks found a violation on %d of %d scenarios (bfs bounded on %d of them)", found.Load(), drawn.Load(), bounded.Load())
 	if found.Load() == 0 {
 		t.Errorf("no random walk found a violation on any bad variant: the property was never exercised")
 	}
