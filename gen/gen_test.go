@@ -257,9 +257,6 @@ func (r *recordTB) Failed() bool              { return r.failed }
 // such scenario: 2 targets, 1 key, 1 site, 1 CPU making 1 call, 1 thread
 // with 1 update, no free_initmem.
 func TestShrinks(t *testing.T) {
-	if testing.Short() {
-		t.Skip("shrinking takes a few seconds")
-	}
 	old := flag.Lookup("rapid.nofailfile").Value.String()
 	flag.Set("rapid.nofailfile", "true")
 	defer flag.Set("rapid.nofailfile", old)

@@ -35,6 +35,11 @@ type Loc struct {
 	// Unpatched is what the compiler emitted at a site: a call, jump or
 	// Jcc to the key's trampoline, before static_call_init patches it.
 	Unpatched []byte
+	// Module is 1 + the module whose text holds the site, 0 for vmlinux.
+	Module int
+	// TrampRef is set for a module site whose key field holds the
+	// trampoline (fixed up by static_call_add_module).
+	TrampRef bool
 }
 
 // Tail reports whether Loc is patched with tail-call semantics.
@@ -53,6 +58,10 @@ type Layout struct {
 	MayBoot, Uninit bool
 	// KeyTargets lists the targets each key can hold (filled in by Build).
 	KeyTargets [][]int
+	// Builtin is set for keys with built-in sites, TrampKey for keys with
+	// a static_call_tramp_key entry (EXPORT_STATIC_CALL_TRAMP), ModSites
+	// for keys with module sites (filled in by Build).
+	Builtin, TrampKey, ModSites []bool
 }
 
 // Variant is a named protocol variant.
@@ -99,6 +108,8 @@ func CoreVariants() []Variant {
 	return []Variant{
 		{Name: VariantTrampOnly, Doc: "__static_call_update patches the trampoline but no site, as before static_call_init (sites keep calling the old target after the update returns)"},
 		{Name: VariantEarlyNoTramp, Doc: "an update before static_call_init patches neither the sites nor the trampoline: calls through the trampoline keep reaching the old target"},
+		{Name: VariantDelModuleNoBreak, Doc: "static_call_del_module before the 2024 fix (CVE-2024-50002): after a failed allocation it walks a key's built-in sites pointer as key->mods"},
+		{Name: VariantFixupLosesFlags, Doc: "static_call_add_module before 2021: the trampoline-to-key fixup drops the site's TAIL and INIT flags"},
 		{Name: VariantInitUntilRunning, Doc: "before SYSTEM_FREEING_INITMEM: kernel_text_address() accepts init text until SYSTEM_RUNNING, which kernel_init sets only after free_initmem()"},
 	}
 }
@@ -166,7 +177,10 @@ func Build(sc *scenario.Scenario, port Port) (*model.Program, error) {
 	p := lay.Prog
 	p.Name = sc.Name
 	p.Mutexes = []string{"static_call_mutex", "text_mutex"}
-	c := &compiler{port: port, lay: lay, variant: variant, key: map[string]int{}, tgt: map[string]int{}}
+	c := &compiler{port: port, lay: lay, variant: variant, key: map[string]int{}, tgt: map[string]int{}, mod: map[string]int{}}
+	for i, m := range sc.Modules {
+		c.mod[m] = i
+	}
 	for i, k := range sc.Keys {
 		c.key[k.Name] = i
 	}
@@ -198,8 +212,38 @@ func Build(sc *scenario.Scenario, port Port) (*model.Program, error) {
 	if lay.Uninit {
 		p.InitDone = 0
 		for _, s := range lay.Sites {
-			copy(p.Windows[s.Window].Init[:], s.Unpatched)
+			if s.Module == 0 {
+				copy(p.Windows[s.Window].Init[:], s.Unpatched)
+			}
 		}
+	}
+	lay.Builtin = make([]bool, len(sc.Keys))
+	lay.TrampKey = make([]bool, len(sc.Keys))
+	lay.ModSites = make([]bool, len(sc.Keys))
+	for i, k := range sc.Keys {
+		lay.TrampKey[i] = k.Export == scenario.ExportTramp
+	}
+	for _, s := range lay.Sites {
+		// The key field's flags as objtool and the kernel leave them.
+		var f uint8
+		if s.Tail() {
+			f |= model.SiteTail
+		}
+		if s.Module == 0 {
+			lay.Builtin[s.Key] = true
+			if s.Init && !lay.Uninit {
+				f |= model.SiteInit // __static_call_init already ran
+			}
+		} else {
+			lay.ModSites[s.Key] = true
+			// Module text holds the compiler's calls to the trampolines
+			// until static_call_add_module patches them.
+			copy(p.Windows[s.Window].Init[:], s.Unpatched)
+			if s.TrampRef {
+				f |= model.SiteTrampKey
+			}
+		}
+		p.SiteFlags[s.Window] = f
 	}
 	for i, th := range sc.Threads {
 		e := &Emitter{}
@@ -252,6 +296,7 @@ type compiler struct {
 	variant string
 	key     map[string]int
 	tgt     map[string]int
+	mod     map[string]int
 }
 
 func (c *compiler) op(e *Emitter, op scenario.Op) {
@@ -275,6 +320,10 @@ func (c *compiler) op(e *Emitter, op scenario.Op) {
 		e.Emit(model.Op{Code: model.OpSetSystem, B: int(model.SystemScheduling)})
 	case scenario.OpFreeInitmem:
 		FreeInitmem(e, c.lay, c.variant)
+	case scenario.OpLoad:
+		LoadModule(e, c.port, c.lay, c.mod[op.Module], op.FailAlloc, c.variant)
+	case scenario.OpUnload:
+		UnloadModule(e, c.lay, c.mod[op.Module], c.variant)
 	default:
 		panic("patchcheck: operation " + op.Kind + " passed Validate but has no compiler")
 	}
@@ -305,23 +354,10 @@ func StaticCallUpdate(e *Emitter, port Port, lay *Layout, key, target int, varia
 		uninit = e.Emit(model.Op{Code: model.OpJumpIfInit, B: 0})
 	}
 	if variant != VariantTrampOnly {
-		for _, s := range lay.Sites {
-			if s.Key != key {
-				continue
-			}
-			skip := -1
-			if s.Init {
-				filter := model.InitTextUntilFreeing
-				if variant == VariantInitUntilRunning {
-					filter = model.InitTextUntilRunning
-				}
-				e.Fn = "__static_call_update"
-				skip = e.Emit(model.Op{Code: model.OpSkipInitSite, Addr: s.Addr, B: filter})
-			}
-			port.Transform(e, lay, s, target, variant)
-			if skip >= 0 {
-				e.Land(skip)
-			}
+		if lay.ModSites[key] {
+			updateModSites(e, port, lay, key, target, variant)
+		} else {
+			updateBuiltinSites(e, port, lay, key, target, variant)
 		}
 	}
 	if uninit >= 0 {
@@ -337,6 +373,62 @@ func StaticCallUpdate(e *Emitter, port Port, lay *Layout, key, target int, varia
 	e.Emit(model.Op{Code: model.OpReturn, A: key})
 }
 
+// updateBuiltinSites emits the site loop of __static_call_update over the
+// key's built-in sites (the @first entry, or the static_call_mod with
+// mod == NULL).
+func updateBuiltinSites(e *Emitter, port Port, lay *Layout, key, target int, variant string) {
+	for _, s := range lay.Sites {
+		if s.Key != key || s.Module != 0 {
+			continue
+		}
+		skip := -1
+		if s.Init {
+			filter := model.InitTextUntilFreeing
+			if variant == VariantInitUntilRunning {
+				filter = model.InitTextUntilRunning
+			}
+			e.Fn = "__static_call_update"
+			skip = e.Emit(model.Op{Code: model.OpSkipInitSite, Addr: s.Addr, B: filter})
+		}
+		port.Transform(e, lay, s, target, variant)
+		if skip >= 0 {
+			e.Land(skip)
+		}
+	}
+}
+
+// updateModSites emits the site loop of __static_call_update for a key
+// that modules use: it walks @first and key->mods in list order, each
+// entry's sites in table order, with the module filters.
+func updateModSites(e *Emitter, port Port, lay *Layout, key, target int, variant string) {
+	mods := len(lay.Prog.Modules)
+	e.Fn = "__static_call_update"
+	start := &modWalk{lay: lay, key: key, Blocks: make([]int, mods+1)}
+	next := &modWalk{lay: lay, key: key, Next: true, Blocks: make([]int, mods+1)}
+	routine(e, lay, start)
+	start.Blocks[0] = e.Here()
+	updateBuiltinSites(e, port, lay, key, target, variant)
+	e.Fn = "__static_call_update"
+	routine(e, lay, next)
+	for m := 0; m < mods; m++ {
+		start.Blocks[m+1] = e.Here()
+		for _, s := range lay.Sites {
+			if s.Key != key || s.Module != m+1 {
+				continue
+			}
+			e.Fn = "__static_call_update"
+			f := &modSiteFilter{lay: lay, site: s}
+			routine(e, lay, f)
+			transformSite(e, port, lay, s, target, variant)
+			f.Skip = e.Here()
+		}
+		e.Fn = "__static_call_update"
+		routine(e, lay, next)
+	}
+	copy(next.Blocks, start.Blocks)
+	start.Done, next.Done = e.Here(), e.Here()
+}
+
 // StaticCallInit emits static_call_init(): unless static_call_initialized
 // is 1, patch every built-in site (in table order, sorted by key) to its
 // key's current target with arch_static_call_transform, then
@@ -348,6 +440,9 @@ func StaticCallInit(e *Emitter, port Port, lay *Layout, variant string) {
 	sites := slices.Clone(lay.Sites)
 	slices.SortStableFunc(sites, func(a, b Loc) int { return a.Key - b.Key })
 	for _, s := range sites {
+		if s.Module != 0 {
+			continue
+		}
 		// __static_call_init: arch_static_call_transform(site, NULL, key->func, tail)
 		e.Fn = "__static_call_init"
 		sw := e.Emit(model.Op{Code: model.OpSwitchFunc, A: s.Key, Table: make([]int, model.MaxTargets)})

@@ -3,6 +3,7 @@ package model
 import (
 	"fmt"
 	"sort"
+	"strings"
 )
 
 // Program is a scenario compiled for one architecture: the memory image,
@@ -245,6 +246,11 @@ func (p *Program) freed(s *State, addr uint64) bool {
 func (p *Program) initDone(s *State, addr uint64) bool {
 	r := p.RegionOf(addr)
 	return r >= 0 && p.Regions[r].Init && (s.K.System >= SystemFreeingInitmem || s.K.Freed&(1<<r) != 0)
+}
+
+// ModuleName names module m.
+func (p *Program) ModuleName(m int) string {
+	return strings.TrimSuffix(p.Regions[p.Modules[m][0]].Name, ".text")
 }
 
 // inModCall reports whether a CPU of s is in a call into module mod's

@@ -175,7 +175,7 @@ func (m *Machine) threadStep(t int) {
 	case OpSetModState:
 		s.K.ModState[op.A] = uint8(op.B)
 		if m.Trace {
-			m.tnote(op, "module %d: %s", op.A, ModStateName(uint8(op.B)))
+			m.tnote(op, "%s: %s", m.P.ModuleName(op.A), ModStateName(uint8(op.B)))
 		}
 	case OpFreeModule:
 		regs := m.P.Modules[op.A]
@@ -188,7 +188,7 @@ func (m *Machine) threadStep(t int) {
 			if op.B == 0 {
 				what = "text"
 			}
-			m.tnote(op, "module %d: %s freed", op.A, what)
+			m.tnote(op, "%s: %s freed", m.P.ModuleName(op.A), what)
 		}
 	case OpWaitSystem:
 		if m.Trace {

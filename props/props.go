@@ -21,6 +21,7 @@ const (
 	NoFreed     = "no-freed-access"
 	AtRest      = "consistent-at-rest"
 	NoWarn      = "no-warn"
+	NoBadDeref  = "no-bad-deref"
 )
 
 type prop struct {
@@ -102,6 +103,7 @@ func all() []prop {
 		{NoFreed, "no CPU fetches from freed text and no kernel thread writes into it", checkFreed, false},
 		{AtRest, "once every update has returned and the machine is quiet, every live site and trampoline reaches its key's current target", checkAtRest, false},
 		{NoWarn, "the kernel hits no WARN() (a warning, not a violation: the search goes on)", checkWarn, true},
+		{NoBadDeref, "the kernel never dereferences a field that is not there (key->mods while the key's tag says it holds a sites pointer, a trampoline read as a key)", checkBadDeref, false},
 		{NoDeadlock, "the patching threads always finish: no state in which nobody can move", checkDeadlock, false},
 	}
 }
@@ -233,4 +235,11 @@ func checkAtRest(p *model.Program, ev *model.Event) string {
 		}
 	}
 	return ""
+}
+
+func checkBadDeref(_ *model.Program, ev *model.Event) string {
+	if ev.Kind != model.EvBadDeref {
+		return ""
+	}
+	return ev.Msg
 }

@@ -24,6 +24,7 @@ func TestEachPropertyFails(t *testing.T) {
 		{props.NoFreed, "x86-bad-init-until-running", "writes into freed text"},
 		{props.AtRest, "x86-bad-early-update-no-tramp", "__SCT__foo holds e9"},
 		{props.NoWarn, "x86-boot-update-before-init", "WARN_ON_ONCE(!static_call_initialized)"},
+		{props.NoBadDeref, "x86-bad-cve-2024-50002", "walked as key->mods"},
 	}
 	covered := map[string]bool{}
 	for _, c := range cases {

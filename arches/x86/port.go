@@ -24,6 +24,7 @@ const (
 	callerBase         = textBase + 0x2000   // a caller function per site, 64 bytes apart
 	viaBase            = textBase + 0x3000   // a caller through each trampoline
 	initBase           = textBase + 0x100000 // .init.text: callers of init sites
+	moduleBase  uint64 = 0xffffffffc0000000  // module text; each module 64 KiB, init text at +32 KiB
 	sentinel           = uint64(0xdeadbeef)  // %eax before each call
 	valueBase          = 0x1000              // target i returns valueBase+i
 )
@@ -59,19 +60,33 @@ func (Port) Variants() []kernel.Variant {
 // Layout implements kernel.Port.
 func (Port) Layout(sc *scenario.Scenario, arch model.Arch) (*kernel.Layout, error) {
 	p := &model.Program{Arch: arch, Return: harnessRet, Sentinel: sentinel}
-	text := make([]byte, 0x3000+0x40*len(sc.Keys))
-	inittext := make([]byte, 0x40*len(sc.Sites))
-	for i := range text {
-		text[i] = Int3Opcode // padding between functions
+	region := func(name string, base uint64, n int, init bool) model.Region {
+		b := make([]byte, n)
+		for i := range b {
+			b[i] = Int3Opcode // padding between functions
+		}
+		return model.Region{Name: name, Base: base, Bytes: b, Init: init}
 	}
-	for i := range inittext {
-		inittext[i] = Int3Opcode
+	p.Regions = []model.Region{region(".text", textBase, 0x3000+0x40*len(sc.Keys), false)}
+	lay := &kernel.Layout{Prog: p, InitText: -1}
+	for _, st := range sc.Sites {
+		if st.Section == scenario.SectionInit && st.Module == "" {
+			lay.InitText = len(p.Regions)
+			p.Regions = append(p.Regions, region(".init.text", initBase, 0x40*len(sc.Sites), true))
+			break
+		}
+	}
+	modIdx := map[string]int{}
+	for m, name := range sc.Modules {
+		modIdx[name] = m
+		base := moduleBase + 0x10000*uint64(m)
+		p.Modules = append(p.Modules, [2]int{len(p.Regions), len(p.Regions) + 1})
+		p.Regions = append(p.Regions, region(name+".text", base, 0x40*len(sc.Sites), false),
+			region(name+".init.text", base+0x8000, 0x40*len(sc.Sites), false))
 	}
 	at := func(addr uint64) []byte {
-		if addr >= initBase {
-			return inittext[addr-initBase:]
-		}
-		return text[addr-textBase:]
+		r := p.RegionOf(addr)
+		return p.Regions[r].Bytes[addr-p.Regions[r].Base:]
 	}
 	sym := func(name string, addr, size uint64) {
 		p.Symbols = append(p.Symbols, model.Symbol{Name: name, Addr: addr, Size: size})
@@ -99,7 +114,6 @@ func (Port) Layout(sc *scenario.Scenario, arch model.Arch) (*kernel.Layout, erro
 	if targetsBase+16*uint64(len(sc.Targets)) > trampBase {
 		return nil, fmt.Errorf("too many targets")
 	}
-	lay := &kernel.Layout{Prog: p, InitText: -1}
 	window := func(loc *kernel.Loc, n int) {
 		w := model.WindowDef{Name: loc.Name, Base: loc.Addr, Size: n, Key: loc.Key}
 		copy(w.Init[:], at(loc.Addr)[:n])
@@ -143,7 +157,13 @@ func (Port) Layout(sc *scenario.Scenario, arch model.Arch) (*kernel.Layout, erro
 	siteEntry := map[string]uint64{}
 	for i, st := range sc.Sites {
 		fn := callerBase + 0x40*uint64(i)
-		if st.Section == scenario.SectionInit {
+		switch {
+		case st.Module != "":
+			fn = moduleBase + 0x10000*uint64(modIdx[st.Module]) + 0x40*uint64(i)
+			if st.Section == scenario.SectionInit {
+				fn += 0x8000
+			}
+		case st.Section == scenario.SectionInit:
 			fn = initBase + 0x40*uint64(i)
 		}
 		addr := fn
@@ -157,7 +177,11 @@ func (Port) Layout(sc *scenario.Scenario, arch model.Arch) (*kernel.Layout, erro
 				k = j
 			}
 		}
-		loc := kernel.Loc{Name: st.Name, Addr: addr, Kind: st.Kind, Key: k, Init: st.Section == scenario.SectionInit}
+		loc := kernel.Loc{Name: st.Name, Addr: addr, Kind: st.Kind, Key: k, Init: st.Section == scenario.SectionInit,
+			TrampRef: st.KeyRef == scenario.KeyRefTramp}
+		if st.Module != "" {
+			loc.Module = modIdx[st.Module] + 1
+		}
 		tramp := trampBase + 16*uint64(k)
 		switch st.Kind {
 		case scenario.KindCall:
@@ -192,19 +216,13 @@ func (Port) Layout(sc *scenario.Scenario, arch model.Arch) (*kernel.Layout, erro
 			}
 			for i, st := range sc.Sites {
 				if st.Name == call {
-					prog.Calls = append(prog.Calls, model.CallDef{Name: call, Entry: siteEntry[call], Key: lay.Sites[i].Key})
+					s := lay.Sites[i]
+					prog.Calls = append(prog.Calls, model.CallDef{Name: call, Entry: siteEntry[call], Key: s.Key,
+						Module: s.Module, ModInit: s.Module != 0 && s.Init})
 				}
 			}
 		}
 		p.CPUs = append(p.CPUs, prog)
-	}
-	p.Regions = []model.Region{{Name: ".text", Base: textBase, Bytes: text}}
-	for _, st := range sc.Sites {
-		if st.Section == scenario.SectionInit {
-			lay.InitText = len(p.Regions)
-			p.Regions = append(p.Regions, model.Region{Name: ".init.text", Base: initBase, Bytes: inittext, Init: true})
-			break
-		}
 	}
 	return lay, nil
 }
