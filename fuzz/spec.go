@@ -22,7 +22,7 @@ import (
 
 // MaxStates is the states bound of the scenarios a Spec maps to: small, so
 // that the fuzzer runs many inputs a second.
-const MaxStates = 20000
+const MaxStates = 5000
 
 // Spec is what the fuzzer fills: small integers and booleans only. Every
 // value maps to a valid scenario: each count is reduced into its range

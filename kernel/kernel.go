@@ -110,6 +110,7 @@ func CoreVariants() []Variant {
 		{Name: VariantEarlyNoTramp, Doc: "an update before static_call_init patches neither the sites nor the trampoline: calls through the trampoline keep reaching the old target"},
 		{Name: VariantDelModuleNoBreak, Doc: "static_call_del_module before the 2024 fix (CVE-2024-50002): after a failed allocation it walks a key's built-in sites pointer as key->mods"},
 		{Name: VariantFixupLosesFlags, Doc: "static_call_add_module before 2021: the trampoline-to-key fixup drops the site's TAIL and INIT flags"},
+		{Name: VariantKprobeNoReserved, Doc: "register_kprobe before static_call_text_reserved() (2020): a kprobe may be placed on a static call site"},
 		{Name: VariantInitUntilRunning, Doc: "before SYSTEM_FREEING_INITMEM: kernel_text_address() accepts init text until SYSTEM_RUNNING, which kernel_init sets only after free_initmem()"},
 	}
 }
@@ -324,6 +325,12 @@ func (c *compiler) op(e *Emitter, op scenario.Op) {
 		LoadModule(e, c.port, c.lay, c.mod[op.Module], op.FailAlloc, c.variant)
 	case scenario.OpUnload:
 		UnloadModule(e, c.lay, c.mod[op.Module], c.variant)
+	case scenario.OpKprobe:
+		for _, s := range c.lay.Sites {
+			if s.Name == op.Site {
+				RegisterKprobe(e, c.port, c.lay, s, c.variant)
+			}
+		}
 	default:
 		panic("patchcheck: operation " + op.Kind + " passed Validate but has no compiler")
 	}

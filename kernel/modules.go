@@ -381,3 +381,63 @@ func transformSite(e *Emitter, port Port, lay *Layout, s Loc, t int, variant str
 	port.Transform(e, lay, notTail, t, variant)
 	e.Land(end)
 }
+
+// VariantKprobeNoReserved is register_kprobe before 6333e8f73b83
+// ("static_call: Avoid kprobes on inline static_call()s"): it does not
+// ask static_call_text_reserved().
+const VariantKprobeNoReserved = "kprobe-no-reserved-check"
+
+// kprobeCheck is check_kprobe_address_safe() for a probe at a site:
+// kernel_text_address() and static_call_text_reserved(), which treats a
+// built-in INIT site as reserved only while system_state <
+// SYSTEM_RUNNING, and a module's INIT site only while the module is
+// COMING.
+type kprobeCheck struct {
+	site    Loc
+	variant string
+	Refuse  int
+}
+
+func (r *kprobeCheck) Run(x *model.KernelExec) int {
+	k := &x.S.K
+	if x.P.Freed(x.S, r.site.Addr) || r.site.Module != 0 && k.ModState[r.site.Module-1] == model.ModUnformed {
+		x.Note("register_kprobe: %s is not kernel text: -EINVAL", r.site.Name)
+		return r.Refuse
+	}
+	if r.variant == VariantKprobeNoReserved {
+		return -1
+	}
+	init := k.System < model.SystemRunning
+	isInit := r.site.Init
+	if r.site.Module != 0 {
+		st := k.ModState[r.site.Module-1]
+		init = st == model.ModComing || st == model.ModComingInit
+		isInit = k.SiteFlags[r.site.Window]&model.SiteInit != 0
+	}
+	if init || !isInit {
+		x.Note("register_kprobe: static_call_text_reserved(%s): -EBUSY", r.site.Name)
+		return r.Refuse
+	}
+	return -1
+}
+
+// RegisterKprobe emits register_kprobe() at site s: the address checks,
+// then under text_mutex arch_prepare_kprobe (save the instruction) and
+// arch_arm_kprobe (text_poke of INT3, text_poke_sync).
+func RegisterKprobe(e *Emitter, port Port, lay *Layout, s Loc, variant string) {
+	e.Fn = "register_kprobe"
+	chk := &kprobeCheck{site: s, variant: variant}
+	routine(e, lay, chk)
+	e.Emit(model.Op{Code: model.OpLock, A: TextMutex})
+	n := 5
+	if s.Kind == "jcc" {
+		n = 6
+	}
+	e.Fn = "arch_arm_kprobe"
+	e.Emit(model.Op{Code: model.OpArmKprobe, Addr: s.Addr, Len: uint8(n)})
+	e.Emit(model.Op{Code: model.OpUnlock, A: TextMutex})
+	e.Fn = "text_poke_sync"
+	e.Emit(model.Op{Code: model.OpSync})
+	e.Emit(model.Op{Code: model.OpSyncWait})
+	chk.Refuse = e.Here()
+}

@@ -99,6 +99,7 @@ const (
 	EvWarn                        // the kernel hit WARN()
 	EvQuiet                       // every CPU and thread finished: the state at rest
 	EvBadDeref                    // the kernel dereferenced a field that is not there
+	EvKprobe                      // a kprobe was armed at Addr
 )
 
 // Event is an observable fact of one step, which properties judge.

@@ -34,6 +34,7 @@ const (
 	OpRoutine                     // run Program.Routines[A] as one step
 	OpSetModState                 // module A's state = B; waits for CPUs as the module core does
 	OpFreeModule                  // free module A's text regions (B: 1 init only, 0 all)
+	OpArmKprobe                   // arch_prepare_kprobe + arch_arm_kprobe at Addr: save Len bytes, write INT3
 )
 
 // Op is one operation of a kernel thread.

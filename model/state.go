@@ -104,6 +104,7 @@ type Window struct {
 // Kernel is the kernel's data that the model tracks.
 type Kernel struct {
 	BP     BPDesc            // text_poke_bp's descriptor
+	KP     BPDesc            // the armed kprobe: its address and saved instruction (Refs: armed)
 	Ever   [MaxKeys]uint16   // every target key->func has held
 	Func   [MaxKeys]uint8    // key->func, as a target index
 	Stable [MaxKeys]uint8    // key->func as of the last update that returned

@@ -190,6 +190,15 @@ func (m *Machine) threadStep(t int) {
 			}
 			m.tnote(op, "%s: %s freed", m.P.ModuleName(op.A), what)
 		}
+	case OpArmKprobe:
+		saved := m.text(s, op.Addr, int(op.Len))
+		s.K.KP = BPDesc{Addr: op.Addr, Len: op.Len, Refs: 1}
+		copy(s.K.KP.Code[:], saved)
+		m.events = append(m.events, Event{Kind: EvKprobe, CPU: -1, Thread: t, Addr: op.Addr})
+		m.poke(s, op.Addr, []byte{0xcc})
+		if m.Trace {
+			m.tnote(op, "kprobe at %s: saved %s, wrote int3", m.P.Sym(op.Addr), hexBytes(s.K.KP.Code[:op.Len]))
+		}
 	case OpWaitSystem:
 		if m.Trace {
 			m.tnote(op, "starts (system_state %s)", SystemStateName(s.K.System))

@@ -22,6 +22,7 @@ const (
 	AtRest      = "consistent-at-rest"
 	NoWarn      = "no-warn"
 	NoBadDeref  = "no-bad-deref"
+	NoKprobe    = "no-kprobe-on-site"
 )
 
 type prop struct {
@@ -104,6 +105,7 @@ func all() []prop {
 		{AtRest, "once every update has returned and the machine is quiet, every live site and trampoline reaches its key's current target", checkAtRest, false},
 		{NoWarn, "the kernel hits no WARN() (a warning, not a violation: the search goes on)", checkWarn, true},
 		{NoBadDeref, "the kernel never dereferences a field that is not there (key->mods while the key's tag says it holds a sites pointer, a trampoline read as a key)", checkBadDeref, false},
+		{NoKprobe, "a kprobe is never placed on a static call site", checkKprobe, false},
 		{NoDeadlock, "the patching threads always finish: no state in which nobody can move", checkDeadlock, false},
 	}
 }
@@ -242,4 +244,16 @@ func checkBadDeref(_ *model.Program, ev *model.Event) string {
 		return ""
 	}
 	return ev.Msg
+}
+
+func checkKprobe(p *model.Program, ev *model.Event) string {
+	if ev.Kind != model.EvKprobe {
+		return ""
+	}
+	for _, w := range p.Windows {
+		if w.Base == ev.Addr && w.Key >= 0 && !strings.HasPrefix(w.Name, "__SCT__") {
+			return fmt.Sprintf("%s places a kprobe on static call site %s", p.Threads[ev.Thread].Name, w.Name)
+		}
+	}
+	return ""
 }

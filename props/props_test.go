@@ -25,6 +25,7 @@ func TestEachPropertyFails(t *testing.T) {
 		{props.AtRest, "x86-bad-early-update-no-tramp", "__SCT__foo holds e9"},
 		{props.NoWarn, "x86-boot-update-before-init", "WARN_ON_ONCE(!static_call_initialized)"},
 		{props.NoBadDeref, "x86-bad-cve-2024-50002", "walked as key->mods"},
+		{props.NoKprobe, "x86-bad-kprobe-no-reserved", "kprobe on static call site s1"},
 	}
 	covered := map[string]bool{}
 	for _, c := range cases {

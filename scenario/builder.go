@@ -90,6 +90,38 @@ func UpdateEarly(key, target string) Op { return Op{Kind: OpUpdateEarly, Key: ke
 // ForceReinit is static_call_force_reinit().
 func ForceReinit() Op { return Op{Kind: OpForceReinit} }
 
+// Kprobe is register_kprobe() at site.
+func Kprobe(site string) Op { return Op{Kind: OpKprobe, Site: site} }
+
+// Load loads module; failAlloc > 0 makes that kzalloc fail.
+func Load(module string, failAlloc int) Op {
+	return Op{Kind: OpLoad, Module: module, FailAlloc: failAlloc}
+}
+
+// Unload unloads module.
+func Unload(module string) Op { return Op{Kind: OpUnload, Module: module} }
+
+// Module declares a loadable module.
+func (b *Builder) Module(name string) *Builder {
+	b.s.Modules = append(b.s.Modules, name)
+	return b
+}
+
+// ModuleSite declares an inline call site of key in module's text (init
+// text when init is set); keyRefTramp makes its key field hold the
+// trampoline.
+func (b *Builder) ModuleSite(name, key, kind, module string, init, keyRefTramp bool) *Builder {
+	st := Site{Name: name, Key: key, Kind: kind, Module: module}
+	if init {
+		st.Section = SectionInit
+	}
+	if keyRefTramp {
+		st.KeyRef = KeyRefTramp
+	}
+	b.s.Sites = append(b.s.Sites, st)
+	return b
+}
+
 // SMPInit ends early boot: system_state = SYSTEM_SCHEDULING.
 func SMPInit() Op { return Op{Kind: OpSMPInit} }
 

@@ -23,12 +23,19 @@ expect safe
 		fmt.Println(err)
 		return
 	}
-	fmt.Println(s.Name, s.Arch, s.Keys, s.Sites, s.CPUs, s.Threads, s.Expect.Verdict)
+	fmt.Println(s.Name, s.Arch, len(s.Keys), "key,", len(s.Sites), "site,", len(s.CPUs), "CPU:", s.CPUs[0].Calls)
+	for _, op := range s.Threads[0].Ops {
+		fmt.Println(s.Threads[0].Name, op.Kind, op.Key, op.Target)
+	}
+	fmt.Println("expect", s.Expect.Verdict)
 
 	_, err = scenario.Parse("broken.scn", []byte("scenario b\narch x86-64\ncpu s\n"), nil)
 	fmt.Println(err)
 	// Output:
-	// simple-update x86-64 [{k f1 }] [{s k call   }] [{[s tramp(k)]}] [{t [{update k f2  0} {update k NULL  0}]}] safe
+	// simple-update x86-64 1 key, 1 site, 1 CPU: [s tramp(k)]
+	// t update k f2
+	// t update k NULL
+	// expect safe
 	// broken.scn:3:5: cpu: unknown site "s" (declare it first with site)
 }
 

@@ -76,6 +76,8 @@ func Format(s *Scenario) []byte {
 			}
 			if TakesKey(op.Kind) {
 				fmt.Fprintf(&b, " %s %s %s", op.Kind, op.Key, op.Target)
+			} else if op.Site != "" {
+				fmt.Fprintf(&b, " %s %s", op.Kind, op.Site)
 			} else if op.Module != "" {
 				fmt.Fprintf(&b, " %s %s", op.Kind, op.Module)
 				if op.FailAlloc > 0 {

@@ -619,6 +619,21 @@ func (p *parser) thread(ws []word) error {
 
 func (p *parser) op(thread string, ws []word) (Op, error) {
 	kind := ws[0].text
+	if kind == OpKprobe {
+		if len(ws) < 2 {
+			return Op{}, p.errAt(p.end(ws), "thread %q: kprobe: missing SITE", thread)
+		}
+		if _, ok := p.sites[ws[1].text]; !ok {
+			if err := p.name(ws[1], "site"); err != nil {
+				return Op{}, err
+			}
+			return Op{}, p.errAt(ws[1].pos, "thread %q: kprobe: unknown site %q (declare it first with site)", thread, ws[1].text)
+		}
+		if len(ws) > 2 {
+			return Op{}, p.errAt(ws[2].pos, "thread %q: kprobe: unexpected %s (separate operations with ';')", thread, quote(ws[2].text))
+		}
+		return Op{Kind: kind, Site: ws[1].text}, nil
+	}
 	if kind == OpLoad || kind == OpUnload {
 		if len(ws) < 2 {
 			return Op{}, p.errAt(p.end(ws), "thread %q: %s: missing MODULE", thread, kind)

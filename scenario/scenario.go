@@ -136,6 +136,9 @@ const (
 	// OpUnload unloads Module: GOING notifier (static_call_del_module),
 	// then its text is freed.
 	OpUnload = "unload"
+	// OpKprobe is register_kprobe() at the start of Site: it is refused
+	// when static_call_text_reserved() says the address is a site.
+	OpKprobe = "kprobe"
 )
 
 // TakesKey reports whether operations of kind take KEY TARGET arguments.
@@ -143,7 +146,7 @@ func TakesKey(kind string) bool { return kind == OpUpdate || kind == OpUpdateEar
 
 // opKinds lists every operation kind.
 func opKinds() []string {
-	return []string{OpUpdate, OpUpdateEarly, OpStaticCallInit, OpForceReinit, OpSMPInit, OpFreeInitmem, OpLoad, OpUnload}
+	return []string{OpUpdate, OpUpdateEarly, OpStaticCallInit, OpForceReinit, OpSMPInit, OpFreeInitmem, OpLoad, OpUnload, OpKprobe}
 }
 
 // Boots reports whether s starts in early boot (SYSTEM_BOOTING): it has a
@@ -170,6 +173,7 @@ type Op struct {
 	Key       string // update and update_early only
 	Target    string // update and update_early only
 	Module    string // load and unload only
+	Site      string // kprobe only
 	FailAlloc int    // load only: the kzalloc that fails, 1-based; 0 none
 }
 
@@ -258,8 +262,12 @@ func (s *Scenario) Validate() error {
 	for _, t := range s.Threads {
 		for _, op := range t.Ops {
 			switch op.Kind {
+			case OpKprobe:
+				if !sites[op.Site] || op.Key != "" || op.Target != "" || op.Module != "" {
+					return fmt.Errorf("thread %q: kprobe: unknown site %q", t.Name, op.Site)
+				}
 			case OpFreeInitmem, OpStaticCallInit, OpForceReinit, OpSMPInit:
-				if op.Key != "" || op.Target != "" || op.Module != "" || op.FailAlloc != 0 {
+				if op.Key != "" || op.Target != "" || op.Module != "" || op.FailAlloc != 0 || op.Site != "" {
 					return fmt.Errorf("thread %q: %s takes no arguments", t.Name, op.Kind)
 				}
 			case OpLoad, OpUnload:

@@ -109,10 +109,11 @@ func (a *Arch) Exec(x *model.Exec) {
 func (a *Arch) Handler(x *model.Exec) {
 	cs := x.CPU()
 	bp := &x.S.K.BP
+	ip := cs.PC - 1
 	if cs.Sub == 0 {
 		// smp_rmb(); if (!raw_atomic_inc_not_zero(&bp_desc.refs)) return 0;
 		if bp.Refs == 0 {
-			x.Bug(fmt.Sprintf("int3 at %s not handled: no text_poke_bp in flight (die)", x.P.Sym(cs.PC-1)))
+			a.otherInt3(x, ip, "no text_poke_bp in flight")
 			return
 		}
 		bp.Refs++
@@ -120,17 +121,15 @@ func (a *Arch) Handler(x *model.Exec) {
 		x.Note("poke_int3_handler: try_get_desc: refs = %d", bp.Refs)
 		return
 	}
-	ip := cs.PC - 1
 	if bp.Addr != ip || bp.Len == 0 {
-		x.Bug(fmt.Sprintf("int3 at %s not handled: bp_desc is for %s (die)", x.P.Sym(ip), x.P.Sym(bp.Addr)))
+		bp.Refs-- // put_desc
+		a.otherInt3(x, ip, "bp_desc is for "+x.P.Sym(bp.Addr))
 		return
 	}
 	code := bp.Code[:bp.Len]
-	next := ip + uint64(bp.Len)
-	cs.Mode = model.ModeRun
-	cs.Sub = 0
 	if a.noEmulate {
-		cs.PC = next
+		cs.Mode, cs.Sub = model.ModeRun, 0
+		cs.PC = ip + uint64(bp.Len)
 		if x.Tracing() {
 			x.Note("poke_int3_handler: skips %s without emulating it", x.P.Sym(ip))
 		}
@@ -138,29 +137,59 @@ func (a *Arch) Handler(x *model.Exec) {
 		if x.Tracing() {
 			x.Note("poke_int3_handler: emulates %s", Disasm(code, ip, x.P.Sym))
 		}
-		switch code[0] {
-		case CallOpcode:
-			x.Push(next)
-			x.Jump(Target(code, ip))
-		case Jmp32Opcode, Jmp8Opcode:
-			x.Jump(Target(code, ip))
-		case RetOpcode:
-			x.Return()
-		case 0x0f:
-			if code[1] == 0x1f { // NOP5 is emulated as JMP +0
-				cs.PC = next
-			} else if cond(code[1]&15, cs.Flags) {
-				x.Jump(Target(code, ip))
-			} else {
-				cs.PC = next
-			}
-		default:
-			x.Bug("poke_int3_handler: cannot emulate " + Disasm(code, ip, x.P.Sym))
-		}
+		emulate(x, code, ip)
 	}
 	bp.Refs--
 	// IRET is a serialising instruction (SDM Vol. 3A, 9.3).
 	x.Sync()
+}
+
+// otherInt3 is exc_int3 after poke_int3_handler declined: a kprobe at ip
+// single-steps (here: emulates) the instruction it saved when it was
+// armed; any other INT3 in kernel text is fatal.
+func (a *Arch) otherInt3(x *model.Exec, ip uint64, why string) {
+	kp := &x.S.K.KP
+	if kp.Refs == 0 || kp.Addr != ip {
+		x.Bug(fmt.Sprintf("int3 at %s not handled: %s (die)", x.P.Sym(ip), why))
+		return
+	}
+	code := kp.Code[:kp.Len]
+	if x.Tracing() {
+		x.Note("kprobe_int3_handler: runs the saved %s", Disasm(code, ip, x.P.Sym))
+	}
+	emulate(x, code, ip)
+	x.Sync()
+}
+
+// emulate runs instruction code as if it were at ip and returns to
+// running: what the INT3 handlers do with the new (or saved) instruction.
+func emulate(x *model.Exec, code []byte, ip uint64) {
+	cs := x.CPU()
+	cs.Mode, cs.Sub = model.ModeRun, 0
+	next := ip + uint64(len(code))
+	switch code[0] {
+	case CallOpcode:
+		x.Push(next)
+		x.Jump(Target(code, ip))
+	case Jmp32Opcode, Jmp8Opcode:
+		x.Jump(Target(code, ip))
+	case RetOpcode:
+		x.Return()
+	case 0x2e: // xor5rax as saved by a kprobe
+		cs.Regs[RAX] = 0
+		cs.Flags = flagZF | flagPF
+		cs.PC = next
+	case 0x0f:
+		if code[1] == 0x1f { // NOP5 is emulated as JMP +0
+			cs.PC = next
+		} else if cond(code[1]&15, cs.Flags) {
+			x.Jump(Target(code, ip))
+		} else {
+			cs.PC = next
+		}
+	default:
+		x.Bug("int3 handler: cannot emulate " + Disasm(code, ip, x.P.Sym))
+	}
 }
 
 // Checks run by OpCheck: __static_call_validate(insn, tail, tramp).

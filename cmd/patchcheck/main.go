@@ -48,6 +48,9 @@ func main() {
 // errInput marks errors in what the user gave: exit status 2.
 type errInput struct{ error }
 
+// Unwrap returns the wrapped error, so that run sees flag.ErrHelp in it.
+func (e errInput) Unwrap() error { return e.error }
+
 func run(args []string, stdout, stderr io.Writer) int {
 	if len(args) == 0 {
 		fmt.Fprint(stderr, usage)

@@ -86,6 +86,8 @@ func TestRunExitCodes(t *testing.T) {
 		{name: "no args", args: nil, want: 2, stderrHas: "usage:", stdoutNone: true},
 		{name: "unknown command", args: []string{"frobnicate"}, want: 2, stderrHas: `unknown command "frobnicate"`, stdoutNone: true},
 		{name: "help", args: []string{"help"}, want: 0, stdoutHas: "usage:"},
+		{name: "check help", args: []string{"check", "-h"}, want: 0, stderrHas: "-depth", stdoutNone: true},
+		{name: "replay help", args: []string{"replay", "-h"}, want: 0, stderrHas: "Usage of replay", stdoutNone: true},
 		{name: "list", args: []string{"list"}, want: 0, stdoutHas: "x86-bad-no-sync2"},
 		{name: "list properties", args: []string{"list"}, want: 0, stdoutHas: "no-torn-insn"},
 		{name: "check safe", args: []string{"check", "x86-update-old-new", "-q", "-o", "DIR"}, want: 0, stdoutHas: "SAFE"},
