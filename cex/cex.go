@@ -192,26 +192,39 @@ func (c *Counterexample) Text(replay string) string {
 	wrap(&b, "property: ", c.Property+": "+props.Doc(c.Property))
 	b.WriteString("\n")
 	for i, st := range c.Trace {
-		for j, n := range st.Notes {
-			lead := fmt.Sprintf("%3d %-8s ", i+1, st.Actor)
+		lead := fmt.Sprintf("%3d %-8s ", i+1, st.Actor)
+		if len(lead) > maxLead {
+			// A long actor name gets a line of its own.
+			b.WriteString(clip(strings.TrimRight(lead, " "), 80) + "\n")
+			lead = strings.Repeat(" ", 13)
+		}
+		notes := st.Notes
+		if len(notes) == 0 {
+			notes = []string{"(step)"}
+		}
+		for j, n := range notes {
 			if j > 0 {
 				lead = strings.Repeat(" ", len(lead))
 			}
 			wrap(&b, lead, n)
 		}
-		if len(st.Notes) == 0 {
-			fmt.Fprintf(&b, "%3d %-8s (step)\n", i+1, st.Actor)
-		}
 	}
 	wrap(&b, " !! ", c.Message)
-	fmt.Fprintf(&b, "\n%d steps. ", len(c.Trace))
+	fmt.Fprintf(&b, "\n%d steps.\n", len(c.Trace))
 	if replay != "" {
-		wrap(&b, "", "replay: "+replay)
-	} else {
-		b.WriteString("\n")
+		// A command is never folded or cut: a long one gets a line of
+		// its own, even past 80 columns.
+		if len("replay: "+replay) <= 80 {
+			b.WriteString("replay: " + replay + "\n")
+		} else {
+			b.WriteString("replay:\n  " + replay + "\n")
+		}
 	}
 	return b.String()
 }
+
+// maxLead is the widest lead before a trace line's text.
+const maxLead = 24
 
 // wrap writes lead+text, folded at 80 columns with continuation lines
 // indented under the text.
@@ -238,9 +251,13 @@ func wrap(b *strings.Builder, lead, text string) {
 	b.WriteString(line + "\n")
 }
 
+// clip shortens s to n bytes, marking the cut with "...".
 func clip(s string, n int) string {
 	if len(s) <= n {
 		return s
+	}
+	if n < 4 {
+		return s[:max(n, 0)]
 	}
 	return s[:n-3] + "..."
 }

@@ -74,11 +74,13 @@ func run(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		fmt.Fprintln(stderr, "patchcheck:", err)
 		var in errInput
-		if errors.As(err, &in) || errors.Is(err, flag.ErrHelp) {
-			if errors.Is(err, flag.ErrHelp) {
-				return 0
-			}
+		switch {
+		case errors.Is(err, flag.ErrHelp):
+			return 0
+		case errors.As(err, &in):
 			return 2
+		case code != 0:
+			return code
 		}
 		return 1
 	}
