@@ -336,6 +336,8 @@ func LoadModule(e *Emitter, port Port, lay *Layout, m, failAt int, variant strin
 // freeing of its text.
 func UnloadModule(e *Emitter, lay *Layout, m int, variant string) {
 	e.Fn = "delete_module"
+	live := &modLive{mod: m}
+	routine(e, lay, live)
 	e.Emit(model.Op{Code: model.OpSetModState, A: m, B: int(model.ModGoing)})
 	e.Fn = "static_call_module_notify"
 	e.Emit(model.Op{Code: model.OpLock, A: StaticCallMutex})
@@ -344,6 +346,22 @@ func UnloadModule(e *Emitter, lay *Layout, m int, variant string) {
 	e.Fn = "free_module"
 	e.Emit(model.Op{Code: model.OpFreeModule, A: m})
 	e.Emit(model.Op{Code: model.OpSetModState, A: m, B: int(model.ModGone)})
+	live.Busy = e.Here()
+}
+
+// modLive is delete_module()'s check: only a LIVE module can go (-EBUSY
+// while it loads, -ENOENT once it is gone or its load failed).
+type modLive struct {
+	mod  int
+	Busy int
+}
+
+func (r *modLive) Run(x *model.KernelExec) int {
+	if st := x.S.K.ModState[r.mod]; st != model.ModLive {
+		x.Note("delete_module(%s): %s: -EBUSY/-ENOENT", x.P.ModuleName(r.mod), model.ModStateName(st))
+		return r.Busy
+	}
+	return -1
 }
 
 // transformAnyTarget emits arch_static_call_transform(site, NULL,

@@ -36,6 +36,7 @@ const usage = `usage:
   patchcheck check NAME|FILE [flags]   explore one scenario (exhaustive by default)
   patchcheck check --all [flags]       every built-in scenario against its verdict
   patchcheck replay FILE               re-run a counterexample file
+  patchcheck campaign [flags]          check generated scenarios for a while (-h: flags)
 
 Run 'patchcheck check -h' for the flags.
 Exit status: 0 safe or as expected, 1 violation or unexpected verdict, 2 bad input.
@@ -65,6 +66,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		code, err = checkCmd(args[1:], stdout, stderr)
 	case "replay":
 		code, err = replayCmd(args[1:], stdout, stderr)
+	case "campaign":
+		code, err = campaignCmd(args[1:], stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0
