@@ -93,6 +93,9 @@ type Port interface {
 const (
 	// VariantTrampOnly: the update patches only the trampoline.
 	VariantTrampOnly = "tramp-only"
+	// VariantUpdateNoMutex: __static_call_update without
+	// static_call_mutex, racing the module notifier.
+	VariantUpdateNoMutex = "update-no-mutex"
 	// VariantEarlyNoTramp: an update before static_call_init that does not
 	// patch the trampoline.
 	VariantEarlyNoTramp = "early-update-no-tramp"
@@ -110,6 +113,7 @@ func CoreVariants() []Variant {
 		{Name: VariantEarlyNoTramp, Doc: "an update before static_call_init patches neither the sites nor the trampoline: calls through the trampoline keep reaching the old target"},
 		{Name: VariantDelModuleNoBreak, Doc: "static_call_del_module before the 2024 fix (CVE-2024-50002): after a failed allocation it walks a key's built-in sites pointer as key->mods"},
 		{Name: VariantFixupLosesFlags, Doc: "static_call_add_module before 2021: the trampoline-to-key fixup drops the site's TAIL and INIT flags"},
+		{Name: VariantUpdateNoMutex, Doc: "__static_call_update without static_call_mutex: it can walk key->mods while a module's notifier changes it"},
 		{Name: VariantKprobeNoReserved, Doc: "register_kprobe before static_call_text_reserved() (2020): a kprobe may be placed on a static call site"},
 		{Name: VariantInitUntilRunning, Doc: "before SYSTEM_FREEING_INITMEM: kernel_text_address() accepts init text until SYSTEM_RUNNING, which kernel_init sets only after free_initmem()"},
 	}
@@ -342,7 +346,9 @@ func (c *compiler) op(e *Emitter, op scenario.Op) {
 // with the init-site filters.
 func StaticCallUpdate(e *Emitter, port Port, lay *Layout, key, target int, variant string) {
 	e.Fn = "static_call_update"
-	e.Emit(model.Op{Code: model.OpLock, A: StaticCallMutex})
+	if variant != VariantUpdateNoMutex {
+		e.Emit(model.Op{Code: model.OpLock, A: StaticCallMutex})
+	}
 	same := e.Emit(model.Op{Code: model.OpJumpIfFunc, A: key, B: target})
 	e.Emit(model.Op{Code: model.OpSetFunc, A: key, B: target})
 	skipTramp := -1
@@ -376,7 +382,11 @@ func StaticCallUpdate(e *Emitter, port Port, lay *Layout, key, target int, varia
 	}
 	e.Land(same)
 	e.Fn = "static_call_update"
-	e.Emit(model.Op{Code: model.OpUnlock, A: StaticCallMutex})
+	if variant != VariantUpdateNoMutex {
+		e.Emit(model.Op{Code: model.OpUnlock, A: StaticCallMutex})
+	} else {
+		e.Emit(model.Op{Code: model.OpJump, Label: e.Here() + 1}) // a landing place for the jumps above
+	}
 	e.Emit(model.Op{Code: model.OpReturn, A: key})
 }
 
@@ -446,9 +456,18 @@ func StaticCallInit(e *Emitter, port Port, lay *Layout, variant string) {
 	e.Emit(model.Op{Code: model.OpLock, A: StaticCallMutex})
 	sites := slices.Clone(lay.Sites)
 	slices.SortStableFunc(sites, func(a, b Loc) int { return a.Key - b.Key })
+	prevKey := -1
 	for _, s := range sites {
 		if s.Module != 0 {
 			continue
+		}
+		if s.Key != prevKey {
+			// key->sites = site; key->type |= 1; (a module list the key
+			// had is dropped: modules must not load before the
+			// early_initcall run)
+			prevKey = s.Key
+			e.Fn = "__static_call_init"
+			routine(e, lay, &builtinSites{lay: lay, key: s.Key})
 		}
 		// __static_call_init: arch_static_call_transform(site, NULL, key->func, tail)
 		e.Fn = "__static_call_init"

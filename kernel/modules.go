@@ -226,6 +226,7 @@ func (r *modWalk) Run(x *model.KernelExec) int {
 	}
 	ts.Reg = cur
 	if cur == 0 {
+		x.Note("__static_call_update: end of %s's static_call_mod list", r.lay.Prog.Keys[r.key].Name)
 		return r.Done
 	}
 	mod := k.Node[cur-1].Mod
@@ -458,4 +459,20 @@ func RegisterKprobe(e *Emitter, port Port, lay *Layout, s Loc, variant string) {
 	e.Emit(model.Op{Code: model.OpSync})
 	e.Emit(model.Op{Code: model.OpSyncWait})
 	chk.Refuse = e.Here()
+}
+
+// builtinSites is __static_call_init(NULL)'s "key->sites = site;
+// key->type |= 1;" for a key's first built-in site: whatever key->mods
+// held is dropped.
+type builtinSites struct {
+	lay *Layout
+	key int
+}
+
+func (r *builtinSites) Run(x *model.KernelExec) int {
+	if x.S.K.Mods[r.key] != 0 {
+		x.Note("__static_call_init: %s.sites = its first site: the static_call_mod list is dropped", r.lay.Prog.Keys[r.key].Name)
+	}
+	x.S.K.Mods[r.key] = 0
+	return -1
 }

@@ -463,8 +463,12 @@ func (c *campaign) run(ctx context.Context) (int, error) {
 		return 2, firstErr
 	}
 	if len(st.KernelIDs) > 0 {
-		fmt.Fprintf(c.stdout, "\nVIOLATION OF THE KERNEL'S PROTOCOL: %s\n", strings.Join(st.KernelIDs, " "))
-		for _, id := range st.KernelIDs {
+		fmt.Fprintf(c.stdout, "\nVIOLATION OF THE KERNEL'S PROTOCOL: %d counterexamples: %s\n", len(st.KernelIDs), strings.Join(st.KernelIDs, " "))
+		for i, id := range st.KernelIDs {
+			if i == 3 {
+				fmt.Fprintf(c.stdout, "  ... (the others in %s)\n", c.dir)
+				break
+			}
 			fmt.Fprintf(c.stdout, "  patchcheck replay %s\n", filepath.Join(c.dir, id+".json"))
 		}
 		return 1, nil
@@ -599,7 +603,7 @@ func (c *campaign) summary() {
 		v := st.PerVariant[n]
 		first := "-"
 		if v.FirstIndex >= 0 {
-			first = fmt.Sprintf("%.1f s, scenario %d (its %d. of the variant), %s %s", v.FirstSeconds, v.FirstIndex, v.FirstScenarios, v.FirstProperty, v.FirstID)
+			first = fmt.Sprintf("%.1f s, scenario %d (after %d of the variant): %s %s", v.FirstSeconds, v.FirstIndex, v.FirstScenarios, v.FirstProperty, v.FirstID)
 		}
 		fmt.Fprintf(tw, "%s\t%d\t%d\t%s\n", n, v.Scenarios, v.Violations, first)
 	}
