@@ -61,7 +61,13 @@ func (x *Exec) Return() {
 
 // Sync is a context-synchronising event on the CPU (x86 IRET or
 // serialising instruction, arm64 ISB or exception return, Power isync).
-func (x *Exec) Sync() { x.m.sync(x.S, x.C) }
+func (x *Exec) Sync() {
+	x.m.sync(x.S, x.C)
+	x.m.tag("sync")
+}
+
+// Tag classifies the step in a trace (see TraceStep.Tags).
+func (x *Exec) Tag(tags ...string) { x.m.tag(tags...) }
 
 // Bug reports a kernel BUG or oops on the CPU.
 func (x *Exec) Bug(msg string) {

@@ -142,7 +142,12 @@ func (m *Machine) execute(s *State, c int, insn []byte, from []int8, undef, unma
 		ev.Win = tw
 	}
 	if m.Trace {
-		m.notef("fetch %s: %s%s", m.P.Sym(pc), hexBytes(insn), fromNote(from, s, c, m))
+		note := fromNote(from, s, c, m)
+		m.notef("fetch %s: %s%s", m.P.Sym(pc), hexBytes(insn), note)
+		m.tag("fetch")
+		if note != "" {
+			m.tag("stale")
+		}
 		if !ev.Torn && !ev.Undef {
 			m.notef("  %s", m.P.Arch.Disasm(insn, pc, m.P))
 		}

@@ -50,6 +50,7 @@ type Machine struct {
 	fbuf   [maxInsn]byte // the bytes of the fetch in progress
 	ffrom  [maxInsn]int8 // the snapshot each came from, -1 if static
 	events []Event
+	tags   []string // with Trace: the last step's tags
 	note   []string
 	err    error
 }
@@ -164,6 +165,7 @@ func (m *Machine) actorSteps(s *State, a int, fn func(*State, *Violation) bool) 
 		m.sync(&m.next, a)
 		if m.Trace {
 			m.notef("takes the IPI: sync_core (all stale fetches dropped)")
+			m.tag("ipi", "sync")
 		}
 		if !m.finish(fn) {
 			return false
@@ -202,6 +204,7 @@ func (m *Machine) begin(s *State) {
 	m.events = m.events[:0]
 	if m.Trace {
 		m.note = m.note[:0]
+		m.tags = m.tags[:0]
 	}
 }
 
@@ -243,6 +246,13 @@ func (m *Machine) check(ev *Event) *Violation {
 func (m *Machine) AtRest(s *State) *Violation {
 	ev := Event{Kind: EvQuiet, CPU: -1, Thread: -1, Rest: s}
 	return m.check(&ev)
+}
+
+// tag classifies the step being described (see TraceStep.Tags).
+func (m *Machine) tag(tags ...string) {
+	if m.Trace {
+		m.tags = append(m.tags, tags...)
+	}
 }
 
 func (m *Machine) notef(format string, args ...any) {
@@ -303,6 +313,7 @@ func (m *Machine) startCall(c int) {
 	cs.Regs[0] = m.P.Sentinel
 	cs.Allow = 1<<s.K.Stable[call.Key] | 1<<s.K.Func[call.Key]
 	if m.Trace {
+		m.tag("call")
 		m.notef("calls %s (key %s is %s)", call.Name, m.P.Keys[call.Key].Name,
 			m.P.Targets[s.K.Func[call.Key]].Name)
 	}
@@ -349,6 +360,7 @@ func (m *Machine) callDone(c int) {
 			r = fmt.Sprintf("result %#x", ev.Value)
 		}
 		m.notef("call %s returns: reached %s", call.Name, r)
+		m.tag("return")
 	}
 	m.endCall(c)
 }

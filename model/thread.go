@@ -265,6 +265,20 @@ func (m *Machine) tnote(op *Op, format string, args ...any) {
 	if !m.Trace {
 		return
 	}
+	switch op.Code {
+	case OpPoke, OpArmKprobe:
+		m.tag("write")
+	case OpSync:
+		m.tag("ipi-send")
+	case OpSyncWait:
+		m.tag("ipi-wait")
+	case OpLock:
+		m.tag("lock")
+	case OpUnlock:
+		m.tag("unlock")
+	default:
+		m.tag("kernel")
+	}
 	msg := fmt.Sprintf(format, args...)
 	if op.Fn != "" {
 		msg = op.Fn + ": " + msg

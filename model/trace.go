@@ -7,6 +7,38 @@ type TraceStep struct {
 	Step  Step
 	Actor string
 	Notes []string
+	// Tags classify the step for pictures: "call", "return", "fetch",
+	// "stale" (a fetch of bytes that are no longer current), "int3",
+	// "handler", "ipi" (a CPU ran the sync IPI), "sync" (a context
+	// synchronisation), "write", "ipi-send", "ipi-wait", "lock",
+	// "unlock", "kernel".
+	Tags []string
+	// Windows are the patchable windows after the step.
+	Windows []WindowTrace
+}
+
+// WindowTrace is one window after a step.
+type WindowTrace struct {
+	Name  string
+	Addr  uint64
+	Bytes []byte // current contents
+	// Stale lists the CPUs that may still fetch older contents.
+	Stale []int
+}
+
+// windows describes the windows of s.
+func (m *Machine) windows(s *State) []WindowTrace {
+	var out []WindowTrace
+	for w, def := range m.P.Windows {
+		wt := WindowTrace{Name: def.Name, Addr: def.Base, Bytes: append([]byte(nil), m.P.Current(s, w)...)}
+		for c := range m.P.CPUs {
+			if s.CPU[c].Mode != ModeDone && s.CPU[c].View[w] < s.Win[w].N-1 {
+				wt.Stale = append(wt.Stale, c)
+			}
+		}
+		out = append(out, wt)
+	}
+	return out
 }
 
 // Replay runs sched from the initial state with tracing on. It returns the
@@ -23,7 +55,8 @@ func Replay(m *Machine, sched []Step) ([]TraceStep, *Violation, error) {
 		if !ok {
 			return out, nil, fmt.Errorf("step %d: %s has no choice %d here", i+1, m.ActorName(int(st.Actor)), st.Choice)
 		}
-		out = append(out, TraceStep{Step: st, Actor: m.ActorName(int(st.Actor)), Notes: append([]string(nil), m.Notes()...)})
+		out = append(out, TraceStep{Step: st, Actor: m.ActorName(int(st.Actor)), Notes: append([]string(nil), m.Notes()...),
+			Tags: append([]string(nil), m.tags...), Windows: m.windows(&next)})
 		if err := m.Err(); err != nil {
 			return out, nil, err
 		}

@@ -74,6 +74,7 @@ func (a *Arch) Exec(x *model.Exec) {
 		cs.Sub = 0
 		cs.PC = next
 		x.Note("#BP: int3 trap, enters poke_int3_handler")
+		x.Tag("int3")
 	case MovEAX:
 		cs.Regs[RAX] = uint64(binary.LittleEndian.Uint32(b[1:5]))
 		cs.PC = next
@@ -119,6 +120,7 @@ func (a *Arch) Handler(x *model.Exec) {
 		bp.Refs++
 		cs.Sub = 1
 		x.Note("poke_int3_handler: try_get_desc: refs = %d", bp.Refs)
+		x.Tag("handler")
 		return
 	}
 	if bp.Addr != ip || bp.Len == 0 {
@@ -127,6 +129,7 @@ func (a *Arch) Handler(x *model.Exec) {
 		return
 	}
 	code := bp.Code[:bp.Len]
+	x.Tag("handler")
 	if a.noEmulate {
 		cs.Mode, cs.Sub = model.ModeRun, 0
 		cs.PC = ip + uint64(bp.Len)
