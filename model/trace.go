@@ -1,6 +1,9 @@
 package model
 
-import "fmt"
+import (
+	"encoding/hex"
+	"fmt"
+)
 
 // TraceStep is one step of a replayed schedule, described.
 type TraceStep struct {
@@ -21,7 +24,7 @@ type TraceStep struct {
 type WindowTrace struct {
 	Name  string
 	Addr  uint64
-	Bytes []byte // current contents
+	Bytes Hex // current contents
 	// Stale lists the CPUs that may still fetch older contents.
 	Stale []int
 }
@@ -30,7 +33,7 @@ type WindowTrace struct {
 func (m *Machine) windows(s *State) []WindowTrace {
 	var out []WindowTrace
 	for w, def := range m.P.Windows {
-		wt := WindowTrace{Name: def.Name, Addr: def.Base, Bytes: append([]byte(nil), m.P.Current(s, w)...)}
+		wt := WindowTrace{Name: def.Name, Addr: def.Base, Bytes: append(Hex(nil), m.P.Current(s, w)...)}
 		for c := range m.P.CPUs {
 			if s.CPU[c].Mode != ModeDone && s.CPU[c].View[w] < s.Win[w].N-1 {
 				wt.Stale = append(wt.Stale, c)
@@ -72,4 +75,17 @@ func Replay(m *Machine, sched []Step) ([]TraceStep, *Violation, error) {
 		return out, endState(m, &s), nil
 	}
 	return out, nil, nil
+}
+
+// Hex is bytes that read and write as a hex string in JSON.
+type Hex []byte
+
+// MarshalText implements encoding.TextMarshaler.
+func (h Hex) MarshalText() ([]byte, error) { return []byte(hex.EncodeToString(h)), nil }
+
+// UnmarshalText implements encoding.TextUnmarshaler.
+func (h *Hex) UnmarshalText(b []byte) error {
+	d, err := hex.DecodeString(string(b))
+	*h = d
+	return err
 }
