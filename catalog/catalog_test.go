@@ -83,3 +83,59 @@ func TestIDIgnoresSpelling(t *testing.T) {
 		t.Fatalf("a changed scenario kept ID %s (%v)", r1.Cex.ID, err)
 	}
 }
+
+// TestSketchesMatchVariants: each known-bad x86 variant written as a sketch
+// of primitive steps gets the built-in variant's verdict, state count and
+// counterexample length.
+func TestSketchesMatchVariants(t *testing.T) {
+	pairs := map[string]string{
+		"x86-sketch-kernel":          "x86-update-old-new",
+		"x86-sketch-plain-write":     "x86-bad-plain-write",
+		"x86-sketch-no-sync1":        "x86-bad-no-sync1",
+		"x86-sketch-no-sync2":        "x86-bad-no-sync2",
+		"x86-sketch-no-sync3":        "x86-bad-no-sync3",
+		"x86-sketch-int3-no-emulate": "x86-bad-int3-no-emulate",
+		"x86-sketch-no-refs-wait":    "x86-no-refs-wait",
+	}
+	for sk, builtin := range pairs {
+		a, _, _ := catalog.Lookup(sk, check.ParseOptions())
+		b, _, _ := catalog.Lookup(builtin, check.ParseOptions())
+		if a.Scenario == nil || b.Scenario == nil {
+			t.Fatalf("missing %s or %s", sk, builtin)
+		}
+		ra, err1 := check.Run(a.Scenario, check.Options{})
+		rb, err2 := check.Run(b.Scenario, check.Options{})
+		if err1 != nil || err2 != nil {
+			t.Fatal(err1, err2)
+		}
+		if ra.Verdict() != rb.Verdict() || ra.States != rb.States || len(ra.Schedule) != len(rb.Schedule) {
+			t.Errorf("%s: %s, %d states, %d steps; %s: %s, %d states, %d steps", sk, ra.Verdict(), ra.States,
+				len(ra.Schedule), builtin, rb.Verdict(), rb.States, len(rb.Schedule))
+		}
+	}
+}
+
+// TestSketchErrors: a sketch step the architecture cannot compile is
+// reported at its line and column.
+func TestSketchErrors(t *testing.T) {
+	base := "scenario e\narch x86-64\ntarget f1 f2\nkey foo init=f1\nsite s1 key=foo kind=call\ncpu s1\nthread u: update foo f2\n"
+	cases := []struct{ sketch, want string }{
+		{"sketch lock text_mutex; frobnicate\n", "8:25: sketch step 2 (frobnicate): unknown step"},
+		{"sketch write loc+9 new\n", "8:8: sketch step 1 (write loc+9 new): address"},
+		{"sketch write loc new[3:9]\n", "8:8: sketch step 1 (write loc new[3:9]): value"},
+		{"sketch lock foo_mutex\n", "8:8: sketch step 1 (lock foo_mutex): unknown mutex"},
+		{"sketch write loc+2 new\n", "8:8: sketch step 1 (write loc+2 new): writes 5 byte(s) at loc+2"},
+		{"sketch write loc old\n", "8:8: sketch step 1 (write loc old): old: no saved bytes"},
+		{"sketch bp_set maybe\n", "8:8: sketch step 1 (bp_set maybe): bp_set takes new or nop"},
+	}
+	for _, c := range cases {
+		sc, err := scenario.Parse("e.scn", []byte(base+c.sketch), check.ParseOptions())
+		if err != nil {
+			t.Fatalf("%q: %v", c.sketch, err)
+		}
+		_, err = check.Compile(sc, nil)
+		if err == nil || !strings.HasPrefix(err.Error(), c.want) {
+			t.Errorf("%q: got %v, want %q...", c.sketch, err, c.want)
+		}
+	}
+}

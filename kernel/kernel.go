@@ -58,6 +58,8 @@ type Layout struct {
 	MayBoot, Uninit bool
 	// KeyTargets lists the targets each key can hold (filled in by Build).
 	KeyTargets [][]int
+	// Sketch replaces Transform when set (the scenario's sketch).
+	Sketch []scenario.SketchStep
 	// Builtin is set for keys with built-in sites, TrampKey for keys with
 	// a static_call_tramp_key entry (EXPORT_STATIC_CALL_TRAMP), ModSites
 	// for keys with module sites (filled in by Build).
@@ -84,6 +86,12 @@ type Port interface {
 	Layout(sc *scenario.Scenario, arch model.Arch) (*Layout, error)
 	// Transform emits arch_static_call_transform of loc to target.
 	Transform(e *Emitter, lay *Layout, loc Loc, target int, variant string)
+	// CheckSketch reports the first step of a sketch the port cannot
+	// compile, as a *scenario.Error with the step's position.
+	CheckSketch(steps []scenario.SketchStep) error
+	// Sketch emits the scenario's sketch (Layout.Sketch) in place of
+	// Transform for loc.
+	Sketch(e *Emitter, lay *Layout, loc Loc, target int)
 	// EarlyTramp emits the early-boot write of a trampoline to target
 	// (x86: __static_call_update_early's __text_gen_insn and sync_core).
 	EarlyTramp(e *Emitter, lay *Layout, tramp Loc, target int)
@@ -169,6 +177,11 @@ func Build(sc *scenario.Scenario, port Port) (*model.Program, error) {
 	if err := checkBoot(sc); err != nil {
 		return nil, err
 	}
+	if len(sc.Sketch) > 0 {
+		if err := port.CheckSketch(sc.Sketch); err != nil {
+			return nil, err
+		}
+	}
 	arch, err := port.Arch(sc.Fetch, variant)
 	if err != nil {
 		return nil, err
@@ -178,6 +191,7 @@ func Build(sc *scenario.Scenario, port Port) (*model.Program, error) {
 		return nil, err
 	}
 	lay.MayBoot = sc.Boots()
+	lay.Sketch = sc.Sketch
 	lay.Uninit = sc.HasOp(scenario.OpStaticCallInit)
 	p := lay.Prog
 	p.Name = sc.Name
@@ -356,7 +370,7 @@ func StaticCallUpdate(e *Emitter, port Port, lay *Layout, key, target int, varia
 		e.Fn = "static_call_update"
 		skipTramp = e.Emit(model.Op{Code: model.OpJumpIfInit, B: 0})
 	}
-	port.Transform(e, lay, lay.Tramps[key], target, variant)
+	transform(e, port, lay, lay.Tramps[key], target, variant)
 	if skipTramp >= 0 {
 		e.Land(skipTramp)
 	}
@@ -407,7 +421,7 @@ func updateBuiltinSites(e *Emitter, port Port, lay *Layout, key, target int, var
 			e.Fn = "__static_call_update"
 			skip = e.Emit(model.Op{Code: model.OpSkipInitSite, Addr: s.Addr, B: filter})
 		}
-		port.Transform(e, lay, s, target, variant)
+		transform(e, port, lay, s, target, variant)
 		if skip >= 0 {
 			e.Land(skip)
 		}
@@ -475,7 +489,7 @@ func StaticCallInit(e *Emitter, port Port, lay *Layout, variant string) {
 		var ends []int
 		for _, t := range lay.KeyTargets[s.Key] {
 			e.Ops[sw].Table[t] = e.Here()
-			port.Transform(e, lay, s, t, variant)
+			transform(e, port, lay, s, t, variant)
 			ends = append(ends, e.Emit(model.Op{Code: model.OpJump, Fn: "__static_call_init"}))
 		}
 		for _, j := range ends {
@@ -542,4 +556,14 @@ func VariantNames(port Port) []string {
 		out = append(out, v.Name)
 	}
 	return out
+}
+
+// transform emits arch_static_call_transform of loc to target, or the
+// scenario's sketch in its place.
+func transform(e *Emitter, port Port, lay *Layout, loc Loc, target int, variant string) {
+	if len(lay.Sketch) > 0 {
+		port.Sketch(e, lay, loc, target)
+		return
+	}
+	port.Transform(e, lay, loc, target, variant)
 }

@@ -387,17 +387,17 @@ func transformAnyTarget(e *Emitter, port Port, lay *Layout, s Loc, variant strin
 // it.
 func transformSite(e *Emitter, port Port, lay *Layout, s Loc, t int, variant string) {
 	if variant != VariantFixupLosesFlags || s.Module == 0 || !s.Tail() {
-		port.Transform(e, lay, s, t, variant)
+		transform(e, port, lay, s, t, variant)
 		return
 	}
 	st := &siteTail{site: s}
 	routine(e, lay, st)
-	port.Transform(e, lay, s, t, variant)
+	transform(e, port, lay, s, t, variant)
 	end := e.Emit(model.Op{Code: model.OpJump})
 	st.NotTail = e.Here()
 	notTail := s
 	notTail.Kind = "call"
-	port.Transform(e, lay, notTail, t, variant)
+	transform(e, port, lay, notTail, t, variant)
 	e.Land(end)
 }
 

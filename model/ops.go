@@ -35,6 +35,8 @@ const (
 	OpSetModState                 // module A's state = B; waits for CPUs as the module core does
 	OpFreeModule                  // free module A's text regions (B: 1 init only, 0 all)
 	OpArmKprobe                   // arch_prepare_kprobe + arch_arm_kprobe at Addr: save Len bytes, write INT3
+	OpSaveText                    // local: the thread saves the Len bytes at Addr (a sketch's old)
+	OpPokeSaved                   // store saved bytes [A, A+Len) at Addr
 )
 
 // Op is one operation of a kernel thread.
@@ -51,7 +53,7 @@ type Op struct {
 }
 
 // local reports whether op folds into the step before it.
-func (op *Op) local() bool { return op.Code == OpReturn || op.Code == OpJump }
+func (op *Op) local() bool { return op.Code == OpReturn || op.Code == OpJump || op.Code == OpSaveText }
 
 // advance runs thread t's local ops until its next visible op. It returns
 // the key of the last static_call_update that returned, or -1.
@@ -64,6 +66,12 @@ func advance(p *Program, s *State, t int) int {
 		switch op.Code {
 		case OpJump:
 			ts.PC = uint16(op.Label)
+		case OpSaveText:
+			w, off, _ := p.windowRange(op.Addr, int(op.Len))
+			win := &s.Win[w]
+			ts.Saved = [WinSize]byte{}
+			copy(ts.Saved[:], win.Snap[win.N-1][off:off+int(op.Len)])
+			ts.PC++
 		case OpReturn:
 			// static_call_update returned: calls that start from now
 			// on must reach this key's current target.

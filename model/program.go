@@ -205,7 +205,8 @@ func (p *Program) Validate() error {
 					return fmt.Errorf("thread %s op %d: jump to %d (only forward jumps)", t.Name, i, op.Label)
 				}
 			}
-			if op.Code == OpPoke || op.Code == OpJumpIfText || op.Code == OpCheck || op.Code == OpArmKprobe {
+			if op.Code == OpPoke || op.Code == OpJumpIfText || op.Code == OpCheck || op.Code == OpArmKprobe ||
+				op.Code == OpSaveText || op.Code == OpPokeSaved {
 				if _, _, ok := p.windowRange(op.Addr, int(op.Len)); !ok {
 					return fmt.Errorf("thread %s op %d (%s): %#x+%d is not patchable text", t.Name, i, op.Fn, op.Addr, op.Len)
 				}

@@ -153,9 +153,10 @@ const (
 type ThreadState struct {
 	PC    uint16 // index of the next op
 	Done  uint8
-	Reg   uint8 // a cursor, e.g. the static_call_mod being walked (node+1)
-	Alloc uint8 // kzalloc calls made in the current operation
-	Err   uint8 // the current operation failed
+	Reg   uint8         // a cursor, e.g. the static_call_mod being walked (node+1)
+	Alloc uint8         // kzalloc calls made in the current operation
+	Err   uint8         // the current operation failed
+	Saved [WinSize]byte // bytes a sketch saved (OpSaveText)
 }
 
 // bytes returns the raw bytes of s, for fingerprinting.

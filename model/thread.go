@@ -190,6 +190,14 @@ func (m *Machine) threadStep(t int) {
 			}
 			m.tnote(op, "%s: %s freed", m.P.ModuleName(op.A), what)
 		}
+	case OpPokeSaved:
+		if m.P.freed(s, op.Addr) {
+			m.events = append(m.events, Event{Kind: EvFreedWrite, CPU: -1, Thread: t, Addr: op.Addr})
+		}
+		m.poke(s, op.Addr, ts.Saved[op.A:op.A+int(op.Len)])
+		if m.Trace {
+			m.tnote(op, "write %s: %s (saved)", m.P.Sym(op.Addr), hexBytes(ts.Saved[op.A:op.A+int(op.Len)]))
+		}
 	case OpArmKprobe:
 		saved := m.text(s, op.Addr, int(op.Len))
 		s.K.KP = BPDesc{Addr: op.Addr, Len: op.Len, Refs: 1}
@@ -266,7 +274,7 @@ func (m *Machine) tnote(op *Op, format string, args ...any) {
 		return
 	}
 	switch op.Code {
-	case OpPoke, OpArmKprobe:
+	case OpPoke, OpArmKprobe, OpPokeSaved:
 		m.tag("write")
 	case OpSync:
 		m.tag("ipi-send")

@@ -57,6 +57,16 @@ func Format(s *Scenario) []byte {
 		}
 		b.WriteString("\n")
 	}
+	if len(s.Sketch) > 0 {
+		b.WriteString("sketch")
+		for i, st := range s.Sketch {
+			if i > 0 {
+				b.WriteString(";")
+			}
+			b.WriteString(" " + st.String())
+		}
+		b.WriteString("\n")
+	}
 	if len(s.CPUs)+len(s.Threads) > 0 {
 		b.WriteString("\n")
 	}
@@ -126,6 +136,13 @@ func checkWritable(s *Scenario) error {
 	}
 	if err := name("arch", s.Arch); err != nil {
 		return err
+	}
+	for i, st := range s.Sketch {
+		for _, w := range append([]string{st.Op}, st.Args...) {
+			if w == "" || strings.ContainsAny(w, " \t\r\n;#") || !utf8.ValidString(w) {
+				return fmt.Errorf("sketch step %d: word %s cannot be written", i+1, quote(w))
+			}
+		}
 	}
 	if s.Variant != "" {
 		if err := name("variant", s.Variant); err != nil {

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
-	"reflect"
 	"strconv"
 	"strings"
 	"testing"
@@ -48,7 +47,7 @@ func FuzzParse(f *testing.F) {
 			if err != nil {
 				t.Fatalf("Parse(Format(s)): %v\n%s", err, text)
 			}
-			if !reflect.DeepEqual(s, s2) {
+			if !equalPlans(s, s2) {
 				t.Fatalf("Parse(Format(s)) differs:\n got %#v\nwant %#v", s2, s)
 			}
 			if text2 := Format(s2); string(text2) != string(text) {

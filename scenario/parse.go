@@ -361,6 +361,8 @@ func (p *parser) line() error {
 		return p.cpu(ws)
 	case "thread":
 		return p.thread(ws)
+	case "sketch":
+		return p.sketch(ws)
 	case "bound":
 		return p.bound(ws)
 	case "expect":
@@ -555,6 +557,39 @@ func (p *parser) cpu(ws []word) error {
 	}
 	p.s.CPUs = append(p.s.CPUs, c)
 	return nil
+}
+
+// sketch parses "sketch STEP; STEP; ...": the steps' words are checked
+// by the architecture when the scenario is compiled.
+func (p *parser) sketch(ws []word) error {
+	if err := p.once(ws[0]); err != nil {
+		return err
+	}
+	s := p.content
+	from := ws[0].end
+	if strings.Trim(s[from:], " \t") == "" {
+		return p.errAt(p.end(ws), "sketch: missing STEP")
+	}
+	for {
+		semi := strings.IndexByte(s[from:], ';')
+		to := len(s)
+		if semi >= 0 {
+			to = from + semi
+		}
+		step := p.fields(from, to)
+		if len(step) == 0 {
+			return p.errAt(p.at(max(to, from-1)), "sketch: empty step")
+		}
+		st := SketchStep{Op: step[0].text, Line: step[0].pos.line, Col: step[0].pos.col}
+		for _, w := range step[1:] {
+			st.Args = append(st.Args, w.text)
+		}
+		p.s.Sketch = append(p.s.Sketch, st)
+		if semi < 0 {
+			return nil
+		}
+		from = to + 1
+	}
 }
 
 func (p *parser) thread(ws []word) error {

@@ -45,8 +45,12 @@ type Scenario struct {
 	CPUs    []CPU    // caller CPUs
 	Threads []Thread // kernel threads that patch
 	Bounds  Bounds   // exploration bounds
-	Expect  Expect   // the expected verdict, for check --all
-	Doc     string   // one line saying what the scenario shows
+	// Sketch, when set, replaces the architecture's transform (x86:
+	// arch_static_call_transform) of every trampoline and site with
+	// these primitive steps (docs/sketches.md).
+	Sketch []SketchStep
+	Expect Expect // the expected verdict, for check --all
+	Doc    string // one line saying what the scenario shows
 }
 
 // Key is a static call key (DEFINE_STATIC_CALL) and its trampoline.
@@ -176,6 +180,19 @@ type Op struct {
 	Site      string // kprobe only
 	FailAlloc int    // load only: the kzalloc that fails, 1-based; 0 none
 }
+
+// SketchStep is one primitive step of a sketch: an operation and its
+// arguments, as written. Line and Col locate it in its file (0 when built
+// in Go); they are not part of the scenario's identity.
+type SketchStep struct {
+	Op   string
+	Args []string
+	Line int `json:",omitempty" hash:"ignore"`
+	Col  int `json:",omitempty" hash:"ignore"`
+}
+
+// String renders the step as written.
+func (s SketchStep) String() string { return strings.Join(append([]string{s.Op}, s.Args...), " ") }
 
 // Bounds limit the exploration. Zero means no bound.
 type Bounds struct {

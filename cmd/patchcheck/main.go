@@ -222,6 +222,12 @@ func loadScenario(arg string) (*scenario.Scenario, error) {
 		return nil, errInput{err}
 	}
 	if _, err := check.Compile(sc, nil); err != nil {
+		var se *scenario.Error
+		if errors.As(err, &se) && se.Line > 0 {
+			e := *se
+			e.File = arg
+			return nil, errInput{&e}
+		}
 		return nil, errInput{fmt.Errorf("%s:1:1: %v", arg, err)}
 	}
 	return sc, nil

@@ -1,0 +1,263 @@
+package x86
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"patchcheck/kernel"
+	"patchcheck/model"
+	"patchcheck/scenario"
+)
+
+// SketchSteps documents the x86-64 sketch vocabulary: the primitive steps
+// a scenario's sketch can use in place of arch_static_call_transform.
+var sketchSteps = []struct{ Form, Doc string }{
+	{"lock MUTEX", "mutex_lock(&MUTEX): text_mutex or static_call_mutex"},
+	{"unlock MUTEX", "mutex_unlock(&MUTEX)"},
+	{"validate", "__static_call_validate(loc): BUG unless loc holds a CALL/NOP5/xor5rax (call site) or JMP/RET/Jcc (tail site, trampoline)"},
+	{"skip_if_same", "if (!memcmp(loc, new, len)) skip the rest of the sketch"},
+	{"write ADDR VALUE", "text_poke: store VALUE at ADDR (one store, byte-granular for fetch)"},
+	{"sync", "text_poke_sync(): IPI every CPU to run sync_core(), and wait"},
+	{"bp_set new|nop", "publish bp_desc for loc with refs = 1: the INT3 handler emulates new, or skips loc (nop)"},
+	{"bp_put", "atomic_dec_and_test(&bp_desc.refs)"},
+	{"bp_wait", "wait until bp_desc.refs == 0"},
+	{"text_poke_bp", "the kernel's text_poke_bp(loc, new): bp_set new; write loc int3; sync; write loc+1 new[1:]; sync; write loc new[0]; sync; bp_put; bp_wait"},
+	{"text_poke_early", "text_poke_early(loc, new): write loc new and sync_core() on this CPU only"},
+}
+
+// SketchVocabulary returns the x86-64 sketch steps and what they do.
+func SketchVocabulary() [][2]string {
+	var out [][2]string
+	for _, s := range sketchSteps {
+		out = append(out, [2]string{s.Form, s.Doc})
+	}
+	return out
+}
+
+// CheckSketch implements kernel.Port: it compiles steps against a dummy
+// location to find errors before exploring.
+func (p Port) CheckSketch(steps []scenario.SketchStep) error {
+	e := &kernel.Emitter{}
+	loc := kernel.Loc{Name: "site", Addr: 0x1000, Kind: scenario.KindCall}
+	_, err := compileSketch(e, loc, GenInsn([]byte{CallOpcode}, 0x1000, 0x2000), GenInsn([]byte{CallOpcode}, 0x1000, 0x2000), steps)
+	return err
+}
+
+// Sketch implements kernel.Port: the scenario's sketch for one location.
+func (p Port) Sketch(e *kernel.Emitter, lay *kernel.Layout, loc kernel.Loc, target int) {
+	code, emulate := insnFor(lay.Prog, loc, target)
+	if _, err := compileSketch(e, loc, code, emulate, lay.Sketch); err != nil {
+		panic("patchcheck: a sketch that CheckSketch accepted does not compile: " + err.Error())
+	}
+}
+
+// compileSketch emits steps for loc, whose new instruction is code (the
+// INT3 handler emulates emulate).
+func compileSketch(e *kernel.Emitter, loc kernel.Loc, code, emulate []byte, steps []scenario.SketchStep) (int, error) {
+	var skips []int
+	check, n := CheckCall, 5
+	switch {
+	case loc.Tramp:
+		check, n = CheckTramp, 8
+	case loc.Kind == scenario.KindJcc:
+		check, n = CheckTail, 6
+	case loc.Kind == scenario.KindTail:
+		check = CheckTail
+	}
+	saved := false
+	for i, st := range steps {
+		e.Fn = "sketch"
+		bad := func(format string, args ...any) error {
+			return &scenario.Error{Line: st.Line, Col: st.Col,
+				Msg: fmt.Sprintf("sketch step %d (%s): %s", i+1, st, fmt.Sprintf(format, args...))}
+		}
+		want := func(k int) error {
+			if len(st.Args) != k {
+				return bad("takes %d argument(s), not %d", k, len(st.Args))
+			}
+			return nil
+		}
+		switch st.Op {
+		case "lock", "unlock":
+			if err := want(1); err != nil {
+				return 0, err
+			}
+			m := map[string]int{"text_mutex": kernel.TextMutex, "static_call_mutex": kernel.StaticCallMutex}
+			a, ok := m[st.Args[0]]
+			if !ok {
+				return 0, bad("unknown mutex %q (want text_mutex or static_call_mutex)", st.Args[0])
+			}
+			c := model.OpLock
+			if st.Op == "unlock" {
+				c = model.OpUnlock
+			}
+			e.Emit(model.Op{Code: c, A: a})
+		case "validate":
+			if err := want(0); err != nil {
+				return 0, err
+			}
+			e.Emit(model.Op{Code: model.OpCheck, Addr: loc.Addr, Len: uint8(n), B: check})
+		case "skip_if_same":
+			if err := want(0); err != nil {
+				return 0, err
+			}
+			b, l := kernel.Bytes(code)
+			skips = append(skips, e.Emit(model.Op{Code: model.OpJumpIfText, Addr: loc.Addr, Bytes: b, Len: l}))
+		case "write":
+			if err := want(2); err != nil {
+				return 0, err
+			}
+			off, err := sketchAddr(st.Args[0])
+			if err != nil {
+				return 0, bad("%v", err)
+			}
+			val, old, err := sketchValue(st.Args[1], code)
+			if err != nil {
+				return 0, bad("%v", err)
+			}
+			if off+len(val) > n || len(val) == 0 {
+				return 0, bad("writes %d byte(s) at loc+%d, past the %d bytes of the location", len(val), off, n)
+			}
+			if old >= 0 {
+				if !saved {
+					return 0, bad("old: no saved bytes (a sketch with old begins with save)")
+				}
+				e.Emit(model.Op{Code: model.OpPokeSaved, Addr: loc.Addr + uint64(off), A: old, Len: uint8(len(val))})
+				break
+			}
+			b, l := kernel.Bytes(val)
+			e.Emit(model.Op{Code: model.OpPoke, Addr: loc.Addr + uint64(off), Bytes: b, Len: l})
+		case "save":
+			if err := want(0); err != nil {
+				return 0, err
+			}
+			e.Emit(model.Op{Code: model.OpSaveText, Addr: loc.Addr, Len: uint8(n)})
+			saved = true
+		case "sync":
+			if err := want(0); err != nil {
+				return 0, err
+			}
+			textPokeSync(e)
+		case "bp_set":
+			if err := want(1); err != nil {
+				return 0, err
+			}
+			emu := emulate
+			switch st.Args[0] {
+			case "new":
+			case "nop":
+				emu = Nop5[:min(5, len(code))]
+				if len(code) == 6 {
+					emu = append(append([]byte(nil), Nop5...), Nop1)
+				}
+			default:
+				return 0, bad("bp_set takes new or nop, not %q", st.Args[0])
+			}
+			b, l := kernel.Bytes(emu)
+			e.Emit(model.Op{Code: model.OpBPSet, Addr: loc.Addr, Bytes: b, Len: l})
+		case "bp_put", "bp_wait":
+			if err := want(0); err != nil {
+				return 0, err
+			}
+			c := model.OpBPPut
+			if st.Op == "bp_wait" {
+				c = model.OpBPWait
+			}
+			e.Emit(model.Op{Code: c})
+		case "text_poke_bp":
+			if err := want(0); err != nil {
+				return 0, err
+			}
+			TextPokeBP(e, loc.Addr, code, emulate, VariantKernel)
+		case "text_poke_early":
+			if err := want(0); err != nil {
+				return 0, err
+			}
+			textPokeEarly(e, loc.Addr, code)
+		default:
+			return 0, bad("unknown step %q (x86-64 sketch steps: %s)", st.Op, stepNames())
+		}
+	}
+	for _, s := range skips {
+		e.Land(s)
+	}
+	return len(steps), nil
+}
+
+func stepNames() string {
+	var n []string
+	for _, s := range sketchSteps {
+		n = append(n, strings.Fields(s.Form)[0])
+	}
+	return strings.Join(n, ", ") + ", save"
+}
+
+// sketchAddr parses loc or loc+N.
+func sketchAddr(a string) (int, error) {
+	if a == "loc" {
+		return 0, nil
+	}
+	if rest, ok := strings.CutPrefix(a, "loc+"); ok {
+		if n, err := strconv.Atoi(rest); err == nil && n >= 0 && n < model.WinSize {
+			return n, nil
+		}
+	}
+	return 0, fmt.Errorf("address %q: want loc or loc+N", a)
+}
+
+// sketchValue parses new, new[i:j], new[i], old, old[i:j], int3, nop5; for
+// old it returns the byte offset into the saved bytes and the length via
+// the returned slice's length.
+func sketchValue(v string, code []byte) ([]byte, int, error) {
+	switch v {
+	case "int3":
+		return []byte{Int3Opcode}, -1, nil
+	case "nop5":
+		return Nop5, -1, nil
+	}
+	base, sl, hasSlice := strings.Cut(v, "[")
+	var src []byte
+	old := false
+	switch base {
+	case "new":
+		src = code
+	case "old":
+		src = make([]byte, len(code))
+		old = true
+	default:
+		return nil, 0, fmt.Errorf("value %q: want new, new[i:j], old, old[i:j], int3 or nop5", v)
+	}
+	lo, hi := 0, len(src)
+	if hasSlice {
+		body, ok := strings.CutSuffix(sl, "]")
+		if !ok {
+			return nil, 0, fmt.Errorf("value %q: missing ]", v)
+		}
+		a, b, colon := strings.Cut(body, ":")
+		var err error
+		num := func(s string, def int) int {
+			if s == "" {
+				return def
+			}
+			x, e := strconv.Atoi(s)
+			if e != nil && err == nil {
+				err = e
+			}
+			return x
+		}
+		lo = num(a, 0)
+		if colon {
+			hi = num(b, len(src))
+		} else {
+			hi = lo + 1
+		}
+		if err != nil || lo < 0 || hi > len(src) || lo >= hi {
+			return nil, 0, fmt.Errorf("value %q: bad slice of %d bytes", v, len(src))
+		}
+	}
+	if old {
+		return src[lo:hi], lo, nil
+	}
+	return src[lo:hi], -1, nil
+}
