@@ -1,6 +1,7 @@
 package catalog_test
 
 import (
+	"patchcheck/model"
 	"strings"
 	"testing"
 
@@ -10,7 +11,7 @@ import (
 )
 
 // big scenarios are skipped under -short.
-var big = map[string]bool{"x86-3cpu-two-updates": true}
+var big = map[string]bool{"x86-3cpu-two-updates": true, "x86-4cpu-2site-2upd": true}
 
 // TestCatalogue checks every built-in scenario against the verdict its
 // file expects, and replays every counterexample to the same ID.
@@ -136,6 +137,31 @@ func TestSketchErrors(t *testing.T) {
 		_, err = check.Compile(sc, nil)
 		if err == nil || !strings.HasPrefix(err.Error(), c.want) {
 			t.Errorf("%q: got %v, want %q...", c.sketch, err, c.want)
+		}
+	}
+}
+
+// TestReductionsKeepVerdicts runs the catalogue with partial-order
+// reduction: every scenario keeps its expected verdict.
+func TestReductionsKeepVerdicts(t *testing.T) {
+	all, err := catalog.All(check.ParseOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range all {
+		if big[e.Scenario.Name] && (testing.Short() || e.Scenario.Bounds.Reduce) {
+			// The 4-CPU scenario is explored with its reductions by
+			// TestCatalogue; without them it is too big for a test.
+			continue
+		}
+		for _, opt := range []model.Options{{Reduce: true}, {Symmetry: true}, {Reduce: true, Symmetry: true}} {
+			r, err := check.Run(e.Scenario, check.Options{Options: opt})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !r.AsExpected() {
+				t.Errorf("%s with %+v: expected %s, found %s", e.Scenario.Name, opt, check.Expected(e.Scenario), r.Verdict())
+			}
 		}
 	}
 }

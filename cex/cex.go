@@ -71,6 +71,11 @@ func New(sc *scenario.Scenario, m *model.Machine, v *model.Violation, sched []mo
 func ID(sc *scenario.Scenario, property string, sched []Step) (string, error) {
 	norm := *sc
 	norm.Name, norm.Doc, norm.Bounds, norm.Expect = "", "", scenario.Bounds{}, scenario.Expect{}
+	norm.Sketch = nil
+	for _, st := range sc.Sketch {
+		st.Line, st.Col = 0, 0
+		norm.Sketch = append(norm.Sketch, st)
+	}
 	rec := idRecord{Model: ModelVersion, Property: property}
 	for _, l := range strings.Split(string(scenario.Format(&norm)), "\n") {
 		if l = strings.TrimSpace(l); l != "" && !strings.HasPrefix(l, "#") {

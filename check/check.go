@@ -170,6 +170,8 @@ func Run(sc *scenario.Scenario, opt Options) (*Result, error) {
 	if opt.MaxStates == 0 {
 		opt.MaxStates = sc.Bounds.States
 	}
+	opt.Reduce = opt.Reduce || sc.Bounds.Reduce
+	opt.Symmetry = opt.Symmetry || sc.Bounds.Symmetry
 	res := model.Explore(m, opt.Options)
 	r := &Result{Result: res, Scenario: sc, Program: m.P, Machine: m}
 	if res.Err != nil {

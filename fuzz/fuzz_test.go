@@ -1,6 +1,7 @@
 package fuzz
 
 import (
+	"flag"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -58,7 +59,7 @@ func FuzzReplayDeterministic(f *testing.F) {
 	}
 	bad, err := gen.BadVariants("x86-64")
 	if err != nil {
-		f.Fatal(err)
+		panic(err) // not f.Fatal: OSS-Fuzz's testing shim has only F.Fuzz and F.Add
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		s := FromBytes(data)
@@ -145,8 +146,11 @@ func TestSpecScenarios(t *testing.T) {
 	}
 }
 
+var rawCorpus = flag.String("rawcorpus", "", "TestCorpus writes the seed corpora as raw inputs (for libFuzzer, OSS-Fuzz) into DIR/<Target>/")
+
 // TestCorpus: the committed seed corpora are go test fuzz v1 files of one
-// []byte, at least four a target.
+// []byte, at least four a target. With -rawcorpus DIR it also writes them
+// as raw inputs, the form libFuzzer (OSS-Fuzz) takes.
 func TestCorpus(t *testing.T) {
 	for _, target := range []string{"FuzzKernelSafe", "FuzzReplayDeterministic", "FuzzRapidKernelSafe"} {
 		files, err := filepath.Glob(filepath.Join("testdata", "fuzz", target, "*"))
@@ -163,8 +167,19 @@ func TestCorpus(t *testing.T) {
 				t.Errorf("%s: not a go test fuzz v1 file of one []byte", file)
 				continue
 			}
-			if _, err := strconv.Unquote(strings.TrimSuffix(strings.TrimPrefix(lines[1], "[]byte("), ")")); err != nil {
+			raw, err := strconv.Unquote(strings.TrimSuffix(strings.TrimPrefix(lines[1], "[]byte("), ")"))
+			if err != nil {
 				t.Errorf("%s: %v", file, err)
+				continue
+			}
+			if *rawCorpus != "" {
+				dir := filepath.Join(*rawCorpus, target)
+				if err := os.MkdirAll(dir, 0o755); err != nil {
+					t.Fatal(err)
+				}
+				if err := os.WriteFile(filepath.Join(dir, filepath.Base(file)), []byte(raw), 0o644); err != nil {
+					t.Fatal(err)
+				}
 			}
 		}
 	}

@@ -26,6 +26,15 @@ type Options struct {
 	// Exact keeps whole states in the visited set instead of 64-bit
 	// fingerprints, which rules out hash collisions at a cost in memory.
 	Exact bool
+	// Reduce turns on partial-order reduction: steps of a CPU that touch
+	// only its own registers, in text that never changes, are not
+	// interleaved with other actors. Verdicts are the same; a
+	// counterexample is shortest among the reduced schedules.
+	Reduce bool
+	// Symmetry explores one state of each set that differ only by a
+	// permutation of CPUs running the same calls. Verdicts are the same;
+	// counterexamples are given in the machine's own CPU numbering.
+	Symmetry bool
 	// Workers > 1 generates the successors of each breadth-first level on
 	// that many goroutines. States, verdicts and counterexamples are the
 	// same as with one worker.
@@ -202,6 +211,27 @@ type frame struct {
 // stops at the first property violation, a deadlock, or when every
 // reachable state within the bounds has been expanded.
 func Explore(m *Machine, opt Options) Result {
+	m.Reduce = opt.Reduce
+	if opt.Symmetry && opt.Search != Random {
+		m.Symmetry = true
+		defer func() { m.Symmetry = false }()
+		r := explore(m, opt)
+		var err error
+		if r.Violation != nil {
+			r.Schedule, err = m.Concrete(r.Schedule)
+		}
+		if r.Warning != nil && err == nil {
+			r.WarningSchedule, err = m.Concrete(r.WarningSchedule)
+		}
+		if err != nil && r.Err == nil {
+			r.Err = err
+		}
+		return r
+	}
+	return explore(m, opt)
+}
+
+func explore(m *Machine, opt Options) Result {
 	switch opt.Search {
 	case "", BFS:
 		if opt.Workers > 1 {
@@ -455,7 +485,9 @@ func parallelBFS(m *Machine, opt Options) Result {
 	}
 	machines := []*Machine{m}
 	for len(machines) < opt.Workers {
-		machines = append(machines, NewMachine(m.P, m.Props))
+		w := NewMachine(m.P, m.Props)
+		w.Reduce, w.Symmetry = m.Reduce, m.Symmetry
+		machines = append(machines, w)
 	}
 	var t tree
 	init := m.P.Initial()

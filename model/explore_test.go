@@ -204,3 +204,24 @@ func TestWorkersAgree(t *testing.T) {
 		}
 	}
 }
+
+// TestReductionKeepsVerdicts: partial-order reduction finds the same
+// verdict and property on every small scenario, with no more states.
+func TestReductionKeepsVerdicts(t *testing.T) {
+	for _, name := range smallScenarios {
+		_, m := machine(t, name)
+		a := model.Explore(m, model.Options{})
+		b := model.Explore(m, model.Options{Reduce: true})
+		if (a.Violation == nil) != (b.Violation == nil) || a.Violation != nil && a.Violation.Property != b.Violation.Property {
+			t.Errorf("%s: plain %v, reduced %v", name, a.Violation, b.Violation)
+		}
+		if b.States > a.States {
+			t.Errorf("%s: reduced search saw more states (%d > %d)", name, b.States, a.States)
+		}
+		if b.Violation != nil {
+			if _, v, err := model.Replay(m, b.Schedule); err != nil || v == nil || v.Property != b.Violation.Property {
+				t.Errorf("%s: reduced schedule replays to %v, %v", name, v, err)
+			}
+		}
+	}
+}

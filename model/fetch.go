@@ -157,7 +157,30 @@ func (m *Machine) execute(s *State, c int, insn []byte, from []int8, undef, unma
 		m.x = Exec{P: m.P, S: &m.next, C: c, Addr: pc, Insn: insn, m: m}
 		m.P.Arch.Exec(&m.x)
 	}
+	if m.Reduce {
+		m.lastLocal = m.isLocal(s, c, from, &ev)
+	}
 	return m.finish(fn)
+}
+
+// isLocal reports whether the instruction just executed was a local,
+// invisible step (see Successors).
+func (m *Machine) isLocal(s *State, c int, from []int8, ev *Event) bool {
+	if ev.Torn || ev.Undef || ev.Freed || len(m.events) != 1 {
+		return false
+	}
+	for _, f := range from {
+		if f >= 0 {
+			return false // fetched from patchable text
+		}
+	}
+	for i := 0; i < ev.Len; i++ {
+		if r := m.P.RegionOf(ev.Addr + uint64(i)); r < 0 || m.freeable[r] {
+			return false
+		}
+	}
+	n, o := &m.next.CPU[c], &s.CPU[c]
+	return n.Mode == ModeRun && n.Call == o.Call && n.IPI == o.IPI
 }
 
 // fromNote says which bytes of a fetch differ from the current text: the

@@ -3,6 +3,8 @@ package model
 import (
 	"bytes"
 	"fmt"
+	"slices"
+	"unsafe"
 )
 
 // Arch is what an architecture plugs into the machine: its fetch granule,
@@ -44,20 +46,97 @@ type Machine struct {
 	// Trace makes the machine describe each step it takes (slow; for
 	// replay and counterexamples).
 	Trace bool
+	// Reduce turns on partial-order reduction (see Successors).
+	Reduce bool
+	// Symmetry keeps successors in canonical form: the states of CPUs
+	// that run the same calls sorted (see Canonical). Schedules are then
+	// relative to canonical states; Concrete turns them back.
+	Symmetry bool
 
 	next   State
 	x      Exec          // handed to the Arch, reused
 	fbuf   [maxInsn]byte // the bytes of the fetch in progress
 	ffrom  [maxInsn]int8 // the snapshot each came from, -1 if static
 	events []Event
-	tags   []string // with Trace: the last step's tags
-	note   []string
-	err    error
+	// partial-order reduction
+	lastLocal bool  // the last execute was a local, invisible step
+	ample     State // the successor of the ample step
+	freeable  []bool
+	class     []int    // symmetry class of each CPU: the first CPU with the same calls
+	tags      []string // with Trace: the last step's tags
+	note      []string
+	err       error
 }
 
 // NewMachine returns a machine for p that checks props.
 func NewMachine(p *Program, props []Property) *Machine {
-	return &Machine{P: p, Props: props, events: make([]Event, 0, 4)}
+	m := &Machine{P: p, Props: props, events: make([]Event, 0, 4)}
+	m.freeable = make([]bool, len(p.Regions))
+	for r := range p.Regions {
+		m.freeable[r] = p.Regions[r].Init
+	}
+	for _, mod := range p.Modules {
+		m.freeable[mod[0]], m.freeable[mod[1]] = true, true
+	}
+	m.class = make([]int, len(p.CPUs))
+	for c := range p.CPUs {
+		m.class[c] = c
+		for d := 0; d < c; d++ {
+			if slices.Equal(p.CPUs[d].Calls, p.CPUs[c].Calls) {
+				m.class[c] = m.class[d]
+				break
+			}
+		}
+	}
+	return m
+}
+
+// Canonical sorts the states of CPUs that run the same calls (a symmetry:
+// nothing else in a state names a CPU) and returns the permutation: the
+// new CPU i is the old CPU perm[i].
+func (m *Machine) Canonical(s *State) [MaxCPUs]int {
+	var perm [MaxCPUs]int
+	for i := range perm {
+		perm[i] = i
+	}
+	n := len(m.P.CPUs)
+	for i := 1; i < n; i++ {
+		for j := i; j > 0 && m.class[j-1] == m.class[j] && cpuLess(&s.CPU[j], &s.CPU[j-1]); j-- {
+			s.CPU[j], s.CPU[j-1] = s.CPU[j-1], s.CPU[j]
+			perm[j], perm[j-1] = perm[j-1], perm[j]
+		}
+	}
+	return perm
+}
+
+func cpuLess(a, b *CPUState) bool {
+	return string(unsafe.Slice((*byte)(unsafe.Pointer(a)), unsafe.Sizeof(*a))) <
+		string(unsafe.Slice((*byte)(unsafe.Pointer(b)), unsafe.Sizeof(*b)))
+}
+
+// Concrete turns a schedule found with Symmetry, whose steps name CPUs of
+// canonical states, into a schedule of the machine's own states.
+func (m *Machine) Concrete(sched []Step) ([]Step, error) {
+	was, wasT := m.Symmetry, m.Trace
+	m.Symmetry, m.Trace = false, false
+	defer func() { m.Symmetry, m.Trace = was, wasT }()
+	s := m.P.Initial()
+	out := make([]Step, 0, len(sched))
+	for i, st := range sched {
+		c := s
+		perm := m.Canonical(&c)
+		cst := st
+		if int(st.Actor) < len(m.P.CPUs) {
+			cst.Actor = uint8(perm[st.Actor])
+		}
+		next, _, ok := m.Take(&s, cst)
+		if !ok {
+			return nil, fmt.Errorf("patchcheck: symmetric schedule step %d has no concrete step", i+1)
+		}
+		out = append(out, cst)
+		s = next
+	}
+	return out, nil
 }
 
 // Err returns the first error the machine met: a bound of the model that a
@@ -97,7 +176,23 @@ func (m *Machine) Quiet(s *State) bool {
 // step taken, the next state (valid only during the call) and the violation
 // the step caused, if any. It stops when fn returns false and returns how
 // many successors it produced.
+//
+// With Reduce set, a state in which some CPU's only step is local and
+// invisible gets that step alone (an ample set of one): the CPU executes
+// an instruction of text that never changes and is never freed, with one
+// possible fetch, and the instruction touches only the CPU's own
+// registers and stack without ending its call. Such a step commutes with
+// every step of every other actor and no property looks at it; the state
+// graph has no cycles (every program is finite and straight-line), so
+// the cycle proviso holds, and every reachable violation, deadlock and
+// state at rest is still reached (docs/semantics.md §7).
 func (m *Machine) Successors(s *State, fn func(Step, *State, *Violation) bool) int {
+	if m.Reduce && !m.Trace {
+		if st, ok := m.ampleStep(s); ok {
+			fn(st, &m.ample, nil)
+			return 1
+		}
+	}
 	n := 0
 	for a := 0; a < m.Actors(); a++ {
 		choice := 0
@@ -112,6 +207,30 @@ func (m *Machine) Successors(s *State, fn func(Step, *State, *Violation) bool) i
 		}
 	}
 	return n
+}
+
+// ampleStep finds a CPU whose only step is local and invisible.
+func (m *Machine) ampleStep(s *State) (Step, bool) {
+	for a := range m.P.CPUs {
+		cs := &s.CPU[a]
+		if cs.Mode != ModeRun || cs.IPI != 0 {
+			continue
+		}
+		count, ok := 0, true
+		m.fetch(s, a, func(next *State, v *Violation) bool {
+			count++
+			if count > 1 || v != nil || !m.lastLocal {
+				ok = false
+				return false
+			}
+			m.ample = *next
+			return true
+		})
+		if ok && count == 1 {
+			return Step{Actor: uint8(a)}, true
+		}
+	}
+	return Step{}, false
 }
 
 // Take replays one step of s: it returns the successor chosen by st, the
@@ -212,6 +331,9 @@ func (m *Machine) begin(s *State) {
 // the successor to fn.
 func (m *Machine) finish(fn func(*State, *Violation) bool) bool {
 	m.canon(&m.next)
+	if m.Symmetry {
+		m.Canonical(&m.next)
+	}
 	var v *Violation
 	for i := range m.events {
 		if w := m.check(&m.events[i]); w != nil && (v == nil || v.Warning) {

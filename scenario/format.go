@@ -102,7 +102,17 @@ func Format(s *Scenario) []byte {
 	if s.Bounds != (Bounds{}) || s.Expect.Verdict != "" {
 		b.WriteString("\n")
 	}
-	if s.Bounds != (Bounds{}) {
+	if s.Bounds.Reduce || s.Bounds.Symmetry {
+		b.WriteString("explore")
+		if s.Bounds.Reduce {
+			b.WriteString(" reduce")
+		}
+		if s.Bounds.Symmetry {
+			b.WriteString(" symmetry")
+		}
+		b.WriteString("\n")
+	}
+	if s.Bounds.Depth != 0 || s.Bounds.States != 0 {
 		b.WriteString("bound")
 		if s.Bounds.Depth != 0 {
 			fmt.Fprintf(&b, " depth=%d", s.Bounds.Depth)

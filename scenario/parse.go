@@ -363,6 +363,23 @@ func (p *parser) line() error {
 		return p.thread(ws)
 	case "sketch":
 		return p.sketch(ws)
+	case "explore":
+		if err := p.once(ws[0]); err != nil {
+			return err
+		}
+		if len(ws) == 1 {
+			return p.errAt(p.end(ws), "explore: missing reduce or symmetry")
+		}
+		for _, w := range ws[1:] {
+			switch w.text {
+			case "reduce":
+				p.s.Bounds.Reduce = true
+			case "symmetry":
+				p.s.Bounds.Symmetry = true
+			default:
+				return p.errAt(w.pos, "explore: unknown %s (want reduce or symmetry)", quote(w.text))
+			}
+		}
 	case "bound":
 		return p.bound(ws)
 	case "expect":

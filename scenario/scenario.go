@@ -198,6 +198,10 @@ func (s SketchStep) String() string { return strings.Join(append([]string{s.Op},
 type Bounds struct {
 	Depth  int // longest schedule explored
 	States int // most distinct states stored
+	// Reduce and Symmetry turn on partial-order and symmetry reduction
+	// for this scenario (they never change a verdict).
+	Reduce   bool
+	Symmetry bool
 }
 
 // Expect is the verdict the scenario's author expects.

@@ -1,0 +1,469 @@
+package render
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"patchcheck/cex"
+	"patchcheck/props"
+)
+
+// Geometry of the timeline, in pixels.
+const (
+	labelW   = 150 // the lane and window names on the left
+	pitch    = 118 // one step's column
+	boxW     = 110 // a step's box
+	laneH    = 62  // one actor's lane
+	boxH     = 52
+	winH     = 46 // one window's row in the band
+	minWidth = 1200
+	lineH    = 13 // a line of 10 px text
+)
+
+// style is the pictures' stylesheet; every class starts with "pc-" so
+// that several pictures can share an HTML page.
+const style = `
+.pc-t{font-family:"DejaVu Sans",Verdana,Arial,sans-serif;font-size:12px;fill:#111827}
+.pc-m{font-family:"DejaVu Sans Mono",Menlo,Consolas,monospace;font-size:10px;fill:#111827}
+.pc-h{font-family:"DejaVu Sans",Verdana,Arial,sans-serif;font-size:9px;fill:#4b5563}
+.pc-title{font-size:18px;font-weight:bold}
+.pc-sub{fill:#374151}
+.pc-bad{fill:#b91c1c;font-weight:bold}
+.pc-lane{font-size:13px;font-weight:bold}
+.pc-faint{fill:#9ca3af;font-style:italic}
+.pc-num{font-size:10px;fill:#6b7280;text-anchor:middle}
+.pc-new{fill:#c2410c;font-weight:bold}
+.pc-old{fill:#92400e}
+.pc-box{stroke-width:1.2}
+.pc-stale{fill:#fee2e2;stroke:#dc2626;stroke-width:2.5}
+.pc-int3{fill:#f3e8ff;stroke:#7e22ce}
+.pc-write{fill:#ffedd5;stroke:#ea580c}
+.pc-ipi{fill:#dcfce7;stroke:#16a34a}
+.pc-ipisend{fill:#f0fdf4;stroke:#16a34a;stroke-dasharray:4 2}
+.pc-lock{fill:#e2e8f0;stroke:#475569}
+.pc-call{fill:#dbeafe;stroke:#1d4ed8}
+.pc-fetch{fill:#e0f2fe;stroke:#0284c7}
+.pc-kernel{fill:#f9fafb;stroke:#9ca3af}
+.pc-last{stroke:#b91c1c;stroke-width:3.5}
+.pc-run{fill:#ffffff;stroke:#d1d5db}
+.pc-runstale{fill:#fef3c7;stroke:#f59e0b}
+`
+
+// boxClass returns the class of step i's box: its most telling tag.
+func (t *trace) boxClass(i int) string {
+	for _, c := range []struct{ tag, class string }{
+		{"stale", "pc-stale"}, {"int3", "pc-int3"}, {"handler", "pc-int3"}, {"write", "pc-write"},
+		{"ipi", "pc-ipi"}, {"sync", "pc-ipi"}, {"ipi-send", "pc-ipisend"}, {"ipi-wait", "pc-ipisend"},
+		{"lock", "pc-lock"}, {"unlock", "pc-lock"}, {"call", "pc-call"}, {"return", "pc-call"},
+		{"fetch", "pc-fetch"}, {"kernel", "pc-kernel"},
+	} {
+		if t.has(i, c.tag) {
+			return c.class
+		}
+	}
+	return "pc-kernel"
+}
+
+// svgWriter builds an SVG document.
+type svgWriter struct{ strings.Builder }
+
+func (w *svgWriter) f(format string, args ...any) { fmt.Fprintf(&w.Builder, format, args...) }
+
+// text writes one line of escaped text.
+func (w *svgWriter) text(x, y int, class, s string, extra ...string) {
+	w.f(`<text x="%d" y="%d" class="%s"%s>%s</text>`+"\n", x, y, class, strings.Join(extra, ""), esc(s))
+}
+
+// marker draws the small glyph of tag with its top-right corner at x, y.
+func (w *svgWriter) marker(tag string, x, y int) {
+	cx, cy := x-5, y+5
+	switch tag {
+	case "call":
+		w.f(`<path d="M%d %dL%d %dL%d %dZ" fill="#1d4ed8"/>`+"\n", cx-4, cy-4, cx+4, cy, cx-4, cy+4)
+	case "return":
+		w.f(`<path d="M%d %dL%d %dL%d %dZ" fill="#1d4ed8"/>`+"\n", cx+4, cy-4, cx-4, cy, cx+4, cy+4)
+	case "ipi":
+		w.f(`<path d="M%d %dL%d %dL%d %dL%d %dZ" fill="#16a34a"/>`+"\n", cx, cy-5, cx+5, cy, cx, cy+5, cx-5, cy)
+	case "sync":
+		w.f(`<path d="M%d %dL%d %dL%d %dL%d %dZ" fill="none" stroke="#16a34a" stroke-width="1.5"/>`+"\n", cx, cy-5, cx+5, cy, cx, cy+5, cx-5, cy)
+	case "ipi-send":
+		w.f(`<circle cx="%d" cy="%d" r="4" fill="#16a34a"/><circle cx="%d" cy="%d" r="6.5" fill="none" stroke="#16a34a"/>`+"\n", cx, cy, cx, cy)
+	case "ipi-wait":
+		w.f(`<path d="M%d %dH%dL%d %dH%dZ" fill="#16a34a"/>`+"\n", cx-4, cy-5, cx+4, cx-4, cy+5, cx+4)
+	case "lock":
+		w.f(`<rect x="%d" y="%d" width="9" height="9" fill="#475569"/>`+"\n", cx-4, cy-4)
+	case "unlock":
+		w.f(`<rect x="%d" y="%d" width="8" height="8" fill="none" stroke="#475569" stroke-width="1.5"/>`+"\n", cx-4, cy-4)
+	case "int3":
+		w.f(`<circle cx="%d" cy="%d" r="5" fill="#7e22ce"/>`+"\n", cx, cy)
+	case "handler":
+		w.f(`<circle cx="%d" cy="%d" r="4.5" fill="none" stroke="#7e22ce" stroke-width="1.5"/>`+"\n", cx, cy)
+	case "write":
+		w.f(`<path d="M%d %dV%d" stroke="#ea580c" stroke-width="2"/><path d="M%d %dL%d %dL%d %dZ" fill="#ea580c"/>`+"\n", cx, cy-5, cy+1, cx-4, cy+1, cx+4, cy+1, cx, cy+6)
+	case "stale":
+		w.f(`<text x="%d" y="%d" class="pc-t pc-bad" text-anchor="middle" style="font-size:12px">!</text>`+"\n", cx, cy+5)
+	}
+}
+
+// markerTags are the tags drawn as glyphs, in drawing order.
+var markerTags = []string{"stale", "write", "int3", "handler", "ipi", "sync", "ipi-send", "ipi-wait", "lock", "unlock", "call", "return"}
+
+// SVG draws the counterexample as a standalone SVG document: a timeline
+// with one lane per actor and one column per step, the patched windows'
+// bytes below it, and the violation at the last step.
+func SVG(c *cex.Counterexample) []byte {
+	return []byte(`<?xml version="1.0" encoding="UTF-8"?>` + "\n" + svgElement(c))
+}
+
+// svgElement is the <svg> element of c's picture, for embedding.
+func svgElement(c *cex.Counterexample) string {
+	t := analyse(c)
+	n := len(t.steps)
+	variant, fetch := variantOf(c)
+
+	var head svgWriter
+	y := 26
+	head.text(12, y, "pc-t pc-title", fmt.Sprintf("patchcheck: %s violated on %s", c.Property, c.Scenario.Arch))
+	y += 20
+	head.text(12, y, "pc-t pc-sub", fmt.Sprintf("%s (%s)   scenario %s (variant %s, fetch %s)   %d steps",
+		c.ID, c.Model, c.Scenario.Name, variant, fetch, n))
+	if doc := props.Doc(c.Property); doc != "" {
+		for _, l := range wrapWords(c.Property+": "+doc, 160) {
+			y += 17
+			head.text(12, y, "pc-t pc-sub", l)
+		}
+	}
+	for i, l := range wrapWords(c.Message, 150) {
+		y += 17
+		lead := "!! "
+		if i > 0 {
+			lead = "   "
+		}
+		head.text(12, y, "pc-t pc-bad", lead+l, ` xml:space="preserve"`)
+	}
+	y += 14
+	y = legend(&head, y)
+	top := y + 22 // the step numbers
+
+	width := max(minWidth, labelW+n*pitch+16)
+	x0 := func(i int) int { return labelW + i*pitch }
+	lanesTop := top + 8
+	bandTop := lanesTop + len(t.lanes)*laneH + 30
+	bandBottom := bandTop + len(t.wins)*winH
+	calloutTop := bandBottom + 24
+	msgLines := wrapWords("step "+fmt.Sprint(n)+", "+lastActor(t)+": "+c.Message, 88)
+	calloutH := 12 + 16*len(msgLines)
+	height := calloutTop + calloutH + 16
+
+	var w svgWriter
+	w.f(`<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" viewBox="0 0 %d %d" role="img" aria-label="%s">`+"\n",
+		width, height, width, height, esc(fmt.Sprintf("patchcheck counterexample %s: %s", c.ID, c.Message)))
+	w.f("<title>%s</title>\n", esc(fmt.Sprintf("%s: %s violated in %s", c.ID, c.Property, c.Scenario.Name)))
+	w.f("<style>%s</style>\n", style)
+	w.f(`<rect x="0" y="0" width="%d" height="%d" fill="#ffffff"/>`+"\n", width, height)
+	w.WriteString(head.String())
+
+	// The violating step's column.
+	if n > 0 {
+		w.f(`<rect x="%d" y="%d" width="%d" height="%d" fill="#fef2f2"/>`+"\n", x0(n-1)-3, top-12, boxW+6, bandBottom-top+12)
+	}
+	// Lanes.
+	for li, name := range t.lanes {
+		ly := lanesTop + li*laneH
+		fill := "#f8fafc"
+		kind := "CPU"
+		if _, ok := cpuNum(name); !ok {
+			fill, kind = "#fdfaf3", "kernel thread"
+		}
+		w.f(`<rect x="0" y="%d" width="%d" height="%d" fill="%s" fill-opacity="0.9"/>`+"\n", ly, width, laneH-2, fill)
+		w.f(`<g><title>%s</title>`, esc(name+" ("+kind+")"))
+		w.text(10, ly+26, "pc-t pc-lane", clipRunes(name, 17))
+		w.text(10, ly+42, "pc-h", kind)
+		w.f("</g>\n")
+	}
+	// Step numbers and grid.
+	for i := range n {
+		cx := x0(i) + boxW/2
+		w.text(cx, top, "pc-t pc-num", fmt.Sprint(i+1))
+		if (i+1)%10 == 0 {
+			w.f(`<path d="M%d %dV%d" stroke="#e5e7eb" stroke-dasharray="2 3"/>`+"\n", x0(i)+boxW+4, top+4, bandBottom)
+		}
+	}
+	// Stale strips: a CPU that may still fetch old bytes of a window.
+	for li, name := range t.lanes {
+		cpu, ok := cpuNum(name)
+		if !ok {
+			continue
+		}
+		ly := lanesTop + li*laneH
+		for i := range n {
+			var ws []string
+			for k := range t.wins {
+				if s := t.since(i, cpu, k); s >= 0 {
+					ws = append(ws, fmt.Sprintf("%s (since step %d)", t.wins[k], s+1))
+				}
+			}
+			if len(ws) == 0 {
+				continue
+			}
+			w.f(`<rect x="%d" y="%d" width="%d" height="5" fill="#f59e0b"><title>%s</title></rect>`+"\n",
+				x0(i), ly+laneH-8, pitch, esc(fmt.Sprintf("after step %d %s may still fetch old bytes of %s", i+1, name, strings.Join(ws, ", "))))
+		}
+	}
+	// Repeated lane names, in the empty cells of every tenth column.
+	for i := 9; i < n; i += 10 {
+		for li, name := range t.lanes {
+			if li == t.laneOf[t.steps[i].Actor] {
+				continue
+			}
+			w.text(x0(i)+boxW/2, lanesTop+li*laneH+laneH/2+4, "pc-t pc-faint", clipRunes(name, 14), ` text-anchor="middle"`)
+		}
+	}
+	// IPIs sent to the CPUs.
+	for i, st := range t.steps {
+		if !t.has(i, "ipi-send") {
+			continue
+		}
+		li := t.laneOf[st.Actor]
+		for lj, name := range t.lanes {
+			if _, ok := cpuNum(name); ok && lj != li {
+				ly := lanesTop + lj*laneH
+				w.f(`<path d="M%d %dV%d" stroke="#16a34a" stroke-width="1.5" stroke-dasharray="5 3"/>`+"\n", x0(i)+boxW/2, ly+4, ly+laneH-10)
+			}
+		}
+	}
+	// Step boxes.
+	for i, st := range t.steps {
+		li := t.laneOf[st.Actor]
+		bx, by := x0(i), lanesTop+li*laneH+4
+		class := t.boxClass(i)
+		if i == n-1 {
+			class += " pc-last"
+		}
+		w.f(`<g><title>%s</title>`+"\n", esc(tooltip(i, st.Actor, st.Notes, st.Tags)))
+		w.f(`<rect x="%d" y="%d" width="%d" height="%d" rx="4" class="pc-box %s"/>`+"\n", bx, by, boxW, boxH, class)
+		mx := bx + boxW - 2
+		for _, tag := range markerTags {
+			if t.has(i, tag) && !(tag == "sync" && t.has(i, "ipi")) {
+				w.marker(tag, mx, by+3)
+				mx -= 13
+			}
+		}
+		head, body := t.label(i)
+		if head != "" {
+			w.text(bx+4, by+12, "pc-h", clipRunes(head, max(4, (mx+1-bx-4)*10/56)))
+		}
+		for j, l := range body {
+			w.text(bx+4, by+26+j*lineH, "pc-m", l)
+		}
+		if i == n-1 {
+			w.f(`<circle cx="%d" cy="%d" r="9" fill="#b91c1c"/>`, bx+boxW, by+boxH/2)
+			w.text(bx+boxW, by+boxH/2+4, "pc-t", "!!", ` text-anchor="middle" style="font-size:10px;font-weight:bold;fill:#ffffff"`)
+		}
+		w.f("</g>\n")
+	}
+	// The windows' band.
+	w.text(10, bandTop-10, "pc-t pc-sub", "patched text (bytes after each step; amber: some CPU may still fetch older bytes)", ` style="font-size:11px"`)
+	for k, name := range t.wins {
+		ry := bandTop + k*winH
+		w.f(`<rect x="0" y="%d" width="%d" height="%d" fill="#ffffff"/>`+"\n", ry, width, winH-4)
+		w.text(10, ry+18, "pc-m", clipRunes(name, 22), ` style="font-size:11px;font-weight:bold"`)
+		if addr := windowAddr(c, name); addr != "" {
+			w.text(10, ry+32, "pc-h", addr)
+		}
+		t.drawRuns(&w, k, ry, x0)
+	}
+	// Writes and fetches, down to the windows they touch.
+	for i, st := range t.steps {
+		cx := x0(i) + boxW/2
+		by := lanesTop + t.laneOf[st.Actor]*laneH + 4 + boxH
+		for _, k := range t.changed[i] {
+			w.arrow(cx, by, bandTop+k*winH+2, "#ea580c", "3 2")
+		}
+		if f, ok := t.parseFetch(i); ok {
+			if k := t.win(f.base); k >= 0 {
+				color := "#0284c7"
+				if len(f.stale) > 0 {
+					color = "#dc2626"
+				}
+				w.arrow(cx+10, bandTop+k*winH+2, by, color, "1 3")
+			}
+		}
+	}
+	// The violation.
+	if n > 0 {
+		lx := x0(n-1) + boxW/2
+		cw := 0
+		for _, l := range msgLines {
+			cw = max(cw, len([]rune(l)))
+		}
+		cwPx := min(cw*73/10+28, width-labelW)
+		cx := min(max(labelW, x0(n-1)+boxW-cwPx), width-cwPx-4)
+		w.f(`<path d="M%d %dV%d" stroke="#b91c1c" stroke-width="2"/>`+"\n", lx, bandBottom-4, calloutTop)
+		w.f(`<rect x="%d" y="%d" width="%d" height="%d" rx="4" fill="#fef2f2" stroke="#b91c1c" stroke-width="2"/>`+"\n", cx, calloutTop, cwPx, calloutH)
+		for j, l := range msgLines {
+			lead := "!! "
+			if j > 0 {
+				lead = "   "
+			}
+			w.text(cx+10, calloutTop+20+16*j, "pc-m pc-bad", lead+l, ` xml:space="preserve" style="font-size:12px"`)
+		}
+	}
+	w.f("</svg>\n")
+	return w.String()
+}
+
+func lastActor(t *trace) string {
+	if len(t.steps) == 0 {
+		return ""
+	}
+	return t.steps[len(t.steps)-1].Actor
+}
+
+// arrow draws a dashed vertical line from y1 to y2 with a head at y2.
+func (w *svgWriter) arrow(x, y1, y2 int, color, dash string) {
+	d := 5
+	if y2 < y1 {
+		d = -5
+	}
+	w.f(`<path d="M%d %dV%d" stroke="%s" stroke-width="1.5" stroke-dasharray="%s"/>`, x, y1, y2-d, color, dash)
+	w.f(`<path d="M%d %dL%d %dL%d %dZ" fill="%s"/>`+"\n", x-4, y2-d, x+4, y2-d, x, y2, color)
+}
+
+// tooltip is the full description of a step, shown on hover.
+func tooltip(i int, actor string, notes, tags []string) string {
+	s := fmt.Sprintf("step %d, %s", i+1, actor)
+	if len(tags) > 0 {
+		s += " [" + strings.Join(tags, " ") + "]"
+	}
+	for _, n := range notes {
+		s += "\n" + strings.TrimSpace(n)
+	}
+	return s
+}
+
+// windowAddr returns the address of the window called name.
+func windowAddr(c *cex.Counterexample, name string) string {
+	for _, st := range c.Trace {
+		for _, w := range st.Windows {
+			if w.Name == name {
+				return fmt.Sprintf("0x%x", w.Addr)
+			}
+		}
+	}
+	return ""
+}
+
+// drawRuns draws window k's contents as runs of steps with the same bytes
+// and the same stale CPUs, the bytes written where they change.
+func (t *trace) drawRuns(w *svgWriter, k, ry int, x0 func(int) int) {
+	n := len(t.steps)
+	var prev []byte
+	for i := 0; i < n; {
+		b, s := t.bytes[i][k], t.stale[i][k]
+		j := i + 1
+		for j < n && slices.Equal(t.bytes[j][k], b) && slices.Equal(t.stale[j][k], s) {
+			j++
+		}
+		if b == nil {
+			i = j
+			continue
+		}
+		class := "pc-run"
+		if len(s) > 0 {
+			class = "pc-runstale"
+		}
+		x1, x2 := x0(i), x0(j-1)+boxW
+		tip := fmt.Sprintf("%s after steps %d-%d: %s", t.wins[k], i+1, j, hexString(b))
+		if len(s) > 0 {
+			tip += "; may still fetch older bytes: " + cpuList(s)
+		}
+		w.f(`<g><title>%s</title><rect x="%d" y="%d" width="%d" height="%d" rx="3" class="%s"/>`+"\n",
+			esc(tip), x1, ry+2, x2-x1, winH-8, class)
+		bytesChanged := prev == nil || !slices.Equal(prev, b)
+		if bytesChanged {
+			first, rest := splitBytes(b)
+			w.bytesLine(x1+4, ry+16, first, prev, 0)
+			if len(rest) > 0 {
+				w.bytesLine(x1+4, ry+28, rest, prev, len(first))
+			}
+		} else {
+			w.text(x1+4, ry+16, "pc-h", "(same bytes)")
+		}
+		if len(s) > 0 {
+			w.text(x1+4, ry+38, "pc-h pc-old", clipRunes("stale: "+cpuList(s), 20), ` style="font-weight:bold"`)
+		}
+		w.f("</g>\n")
+		prev = b
+		i = j
+	}
+}
+
+// bytesLine writes b as hex, the bytes that differ from prev (at the same
+// offset, off) in bold.
+func (w *svgWriter) bytesLine(x, y int, b, prev []byte, off int) {
+	w.f(`<text x="%d" y="%d" class="pc-m">`, x, y)
+	for i, v := range b {
+		sep := " "
+		if i == 0 {
+			sep = ""
+		}
+		h := hexString([]byte{v})
+		if prev != nil && (off+i >= len(prev) || prev[off+i] != v) {
+			w.f(`%s<tspan class="pc-new">%s</tspan>`, sep, h)
+		} else {
+			w.f("%s%s", sep, h)
+		}
+	}
+	w.f("</text>\n")
+}
+
+// splitBytes splits a window's bytes over two lines: up to six on one, or
+// the first five (the instruction) and the rest.
+func splitBytes(b []byte) (first, rest []byte) {
+	if len(b) <= 6 {
+		return b, nil
+	}
+	return b[:5], b[5:]
+}
+
+// cpuList writes CPUs 0, 1, 3 as "cpu0,1,3".
+func cpuList(cpus []int) string {
+	var parts []string
+	for _, c := range cpus {
+		parts = append(parts, fmt.Sprint(c))
+	}
+	return "cpu" + strings.Join(parts, ",")
+}
+
+// legend draws the key to the colours and glyphs from y; it returns the y
+// below it.
+func legend(w *svgWriter, y int) int {
+	items := []struct{ class, tag, label string }{
+		{"pc-call", "call", "call"},
+		{"pc-fetch", "", "fetch"},
+		{"pc-stale", "stale", "stale fetch"},
+		{"pc-write", "write", "text write"},
+		{"pc-ipisend", "ipi-send", "sync IPI sent"},
+		{"pc-ipi", "ipi", "IPI taken (sync)"},
+		{"pc-int3", "int3", "INT3 trap"},
+		{"pc-int3", "handler", "INT3 handler"},
+		{"pc-lock", "lock", "lock"},
+		{"pc-lock", "unlock", "unlock"},
+		{"pc-kernel", "", "other kernel step"},
+	}
+	x := 12
+	y += 6
+	for _, it := range items {
+		w.f(`<rect x="%d" y="%d" width="26" height="16" rx="3" class="pc-box %s"/>`+"\n", x, y, it.class)
+		if it.tag != "" {
+			w.marker(it.tag, x+26, y+1)
+		}
+		w.text(x+32, y+12, "pc-t", it.label, ` style="font-size:11px"`)
+		x += 30 + len(it.label)*63/10 + 14
+	}
+	w.f(`<rect x="%d" y="%d" width="26" height="5" fill="#f59e0b"/>`+"\n", x, y+6)
+	w.text(x+30, y+12, "pc-t", "CPU may fetch old bytes", ` style="font-size:11px"`)
+	return y + 16
+}
