@@ -31,6 +31,10 @@ type Options struct {
 	// interleaved with other actors. Verdicts are the same; a
 	// counterexample is shortest among the reduced schedules.
 	Reduce bool
+	// MaxPreemptions > 0 bounds the preemptions of a schedule: steps by
+	// another actor while the last one could still move. The result is
+	// then bounded (never "safe"); breadth-first and depth-first only.
+	MaxPreemptions int
 	// Symmetry explores one state of each set that differ only by a
 	// permutation of CPUs running the same calls. Verdicts are the same;
 	// counterexamples are given in the machine's own CPU numbering.
@@ -212,6 +216,9 @@ type frame struct {
 // reachable state within the bounds has been expanded.
 func Explore(m *Machine, opt Options) Result {
 	m.Reduce = opt.Reduce
+	if opt.MaxPreemptions > 0 && (opt.Symmetry || opt.Workers > 1 || opt.Search == Random) {
+		return Result{Err: errors.New("a preemption bound goes with sequential bfs or dfs, without symmetry")}
+	}
 	if opt.Symmetry && opt.Search != Random {
 		m.Symmetry = true
 		defer func() { m.Symmetry = false }()
@@ -319,8 +326,22 @@ func exhaustive(m *Machine, opt Options) Result {
 		}
 		var found *Violation
 		var foundAt Step
+		lastEnabled := false
+		if opt.MaxPreemptions > 0 && f.s.Sched.Last != 0 {
+			lastEnabled = m.actorSteps(&f.s, int(f.s.Sched.Last-1), func(*State, *Violation) bool { return false }) == false
+		}
 		n := m.Successors(&f.s, func(st Step, next *State, v *Violation) bool {
 			r.res.Transitions++
+			if opt.MaxPreemptions > 0 {
+				next.Sched.Last, next.Sched.Pre = st.Actor+1, f.s.Sched.Pre
+				if lastEnabled && st.Actor+1 != f.s.Sched.Last {
+					next.Sched.Pre++
+					if int(next.Sched.Pre) > opt.MaxPreemptions {
+						r.res.Bounded = true
+						return true
+					}
+				}
+			}
 			if v != nil && v.Warning {
 				r.warn(v, t.path(f.node), st)
 			} else if v != nil {

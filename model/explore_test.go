@@ -225,3 +225,26 @@ func TestReductionKeepsVerdicts(t *testing.T) {
 		}
 	}
 }
+
+// TestPreemptionBound: a bounded search finds only violations the full
+// search finds, says when it cut something, and a tight bound does cut.
+func TestPreemptionBound(t *testing.T) {
+	for _, name := range smallScenarios {
+		_, m := machine(t, name)
+		full := model.Explore(m, model.Options{})
+		b := model.Explore(m, model.Options{MaxPreemptions: 3})
+		switch {
+		case b.Violation != nil && (full.Violation == nil || full.Violation.Property != b.Violation.Property):
+			t.Errorf("%s: bounded search found %v, full search %v", name, b.Violation, full.Violation)
+		case b.Violation == nil && full.Violation != nil && !b.Bounded:
+			t.Errorf("%s: bounded search missed %v without saying it was bounded", name, full.Violation)
+		}
+		tight := model.Explore(m, model.Options{MaxPreemptions: 1})
+		if tight.Violation == nil && !tight.Bounded {
+			t.Errorf("%s: a bound of 1 preemption cut nothing", name)
+		}
+		if tight.Err != nil {
+			t.Errorf("%s: %v", name, tight.Err)
+		}
+	}
+}

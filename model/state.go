@@ -72,10 +72,18 @@ const (
 // so that it is copied by assignment and fingerprinted as raw bytes.
 // TestStateHasNoPadding keeps it so.
 type State struct {
-	CPU [MaxCPUs]CPUState
-	Win [MaxWindows]Window
-	K   Kernel
-	T   [MaxThreads]ThreadState
+	CPU   [MaxCPUs]CPUState
+	Win   [MaxWindows]Window
+	K     Kernel
+	T     [MaxThreads]ThreadState
+	Sched Sched
+}
+
+// Sched is what a preemption-bounded search keeps (zero otherwise).
+type Sched struct {
+	Last uint8 // the actor of the last step, + 1
+	Pre  uint8 // preemptions so far
+	_    [6]uint8
 }
 
 // CPUState is one caller CPU.

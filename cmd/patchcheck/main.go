@@ -152,6 +152,7 @@ func checkCmd(args []string, stdout, stderr io.Writer) (int, error) {
 	fs.Uint64Var(&f.opt.Seed, "seed", 1, "seed of the random walks")
 	fs.IntVar(&f.opt.Walks, "walks", 1000, "number of random walks")
 	fs.BoolVar(&f.opt.Reduce, "reduce", false, "partial-order reduction (same verdicts, fewer states)")
+	fs.IntVar(&f.opt.MaxPreemptions, "preemptions", 0, "bound the preemptions of a schedule (0: none; the result is then bounded)")
 	fs.BoolVar(&f.opt.Symmetry, "symmetry", false, "symmetry reduction over CPUs that make the same calls")
 	fs.IntVar(&f.opt.Workers, "workers", 1, "goroutines expanding each breadth-first level (same results as 1)")
 	fs.BoolVar(&f.opt.Exact, "exact", false, "keep whole states in the visited set: no fingerprint collisions")
