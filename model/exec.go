@@ -69,6 +69,74 @@ func (x *Exec) Sync() {
 // Tag classifies the step in a trace (see TraceStep.Tags).
 func (x *Exec) Tag(tags ...string) { x.m.tag(tags...) }
 
+// Load reads n bytes of memory at addr as data, as they are now: the
+// current contents of a patchable window (a data load is coherent; only
+// instruction fetch may be stale), else the image. It reports false if a
+// byte is unmapped. Reading a window is an observation of shared state:
+// the step is recorded as such (EvShared), so that no reduction treats
+// it as a step that commutes with the kernel's writes.
+func (x *Exec) Load(addr uint64, n int) ([]byte, bool) {
+	out := make([]byte, n)
+	shared := false
+	for i := range out {
+		a := addr + uint64(i)
+		b, ok := x.m.textByte(x.S, a)
+		if !ok {
+			return nil, false
+		}
+		if w, _ := x.P.window(a); w >= 0 {
+			shared = true
+		}
+		out[i] = b
+	}
+	if shared {
+		x.Shared()
+	}
+	return out, true
+}
+
+// Shared records that the step observed state other actors change (such
+// as key->func or the patchable text as data): it is then never taken as
+// a local, invisible step by the partial-order reduction.
+func (x *Exec) Shared() {
+	x.m.events = append(x.m.events, Event{Kind: EvShared, CPU: x.C, Addr: x.Addr})
+}
+
+// Fetchable returns the distinct contents of [addr, addr+n), which must lie
+// in one patchable window, that the CPU may still fetch: one per retained
+// snapshot since its last context synchronisation, oldest first. It
+// returns nil when the range is not patchable text.
+func (x *Exec) Fetchable(addr uint64, n int) [][]byte {
+	w, off, ok := x.P.windowRange(addr, n)
+	if !ok {
+		return nil
+	}
+	win := &x.S.Win[w]
+	var out [][]byte
+	for sn := int(x.S.CPU[x.C].View[w]); sn < int(win.N); sn++ {
+		b := win.Snap[sn][off : off+n]
+		dup := false
+		for _, o := range out {
+			dup = dup || string(o) == string(b)
+		}
+		if !dup {
+			out = append(out, append([]byte(nil), b...))
+		}
+	}
+	return out
+}
+
+// Report records a fact that the architecture-specific property named
+// prop judges (EvArch), such as a TOC-relative access with the wrong r2
+// on powerpc64. msg says what happened.
+func (x *Exec) Report(prop, msg string) {
+	x.m.events = append(x.m.events, Event{Kind: EvArch, CPU: x.C, Addr: x.Addr, Prop: prop, Msg: msg})
+}
+
+// Fail stops the exploration with err: the scenario exceeded a bound of
+// the model (such as the memory an architecture keeps per CPU).
+func (x *Exec) Fail(err error) { x.m.fail(err) }
+
 // Bug reports a kernel BUG or oops on the CPU.
 func (x *Exec) Bug(msg string) {
 	x.m.events = append(x.m.events, Event{Kind: EvBug, CPU: x.C, Addr: x.Addr, Msg: msg})
@@ -106,6 +174,8 @@ const (
 	EvQuiet                       // every CPU and thread finished: the state at rest
 	EvBadDeref                    // the kernel dereferenced a field that is not there
 	EvKprobe                      // a kprobe was armed at Addr
+	EvArch                        // an architecture-specific fact, judged by the property named Prop
+	EvShared                      // a CPU observed state other actors change (no property judges it)
 )
 
 // Event is an observable fact of one step, which properties judge.
@@ -129,6 +199,7 @@ type Event struct {
 	Ever      uint16 // EvCallDone: targets the key ever had
 	Msg       string
 	Rest      *State // EvQuiet: the state at rest
+	Prop      string // EvArch: the property that judges it
 }
 
 // Property judges events.

@@ -211,7 +211,7 @@ func TestReductionKeepsVerdicts(t *testing.T) {
 	for _, name := range smallScenarios {
 		_, m := machine(t, name)
 		a := model.Explore(m, model.Options{})
-		b := model.Explore(m, model.Options{Reduce: true})
+		b := model.Explore(m, model.Options{Reduce: true, Symmetry: true})
 		if (a.Violation == nil) != (b.Violation == nil) || a.Violation != nil && a.Violation.Property != b.Violation.Property {
 			t.Errorf("%s: plain %v, reduced %v", name, a.Violation, b.Violation)
 		}
@@ -247,4 +247,36 @@ func TestPreemptionBound(t *testing.T) {
 			t.Errorf("%s: %v", name, tight.Err)
 		}
 	}
+}
+
+// TestCanonicalIsAFunctionOfTheOrbit: swapping two CPUs that make the
+// same calls does not change the canonical state, and canonicalising is
+// idempotent.
+func TestCanonicalIsAFunctionOfTheOrbit(t *testing.T) {
+	_, m := machine(t, "x86-4cpu-2site-2upd") // cpu0 ~ cpu1, cpu2 ~ cpu3
+	rapid.Check(t, func(rt *rapid.T) {
+		s := m.P.Initial()
+		for i := rapid.IntRange(0, 80).Draw(rt, "steps"); i > 0; i-- {
+			var next []model.State
+			m.Successors(&s, func(_ model.Step, n *model.State, _ *model.Violation) bool {
+				next = append(next, *n)
+				return true
+			})
+			if len(next) == 0 {
+				break
+			}
+			s = next[rapid.IntRange(0, len(next)-1).Draw(rt, "choice")]
+		}
+		a := s
+		m.Canonical(&a)
+		b := s
+		b.CPU[0], b.CPU[1] = b.CPU[1], b.CPU[0]
+		b.CPU[2], b.CPU[3] = b.CPU[3], b.CPU[2]
+		m.Canonical(&b)
+		c := a
+		m.Canonical(&c)
+		if a != b || a != c {
+			rt.Fatal("canonical form depends on the order of symmetric CPUs, or is not idempotent")
+		}
+	})
 }

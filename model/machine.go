@@ -99,11 +99,20 @@ func (m *Machine) Canonical(s *State) [MaxCPUs]int {
 	for i := range perm {
 		perm[i] = i
 	}
+	// Insertion sort of each class's states over the class's positions.
 	n := len(m.P.CPUs)
 	for i := 1; i < n; i++ {
-		for j := i; j > 0 && m.class[j-1] == m.class[j] && cpuLess(&s.CPU[j], &s.CPU[j-1]); j-- {
-			s.CPU[j], s.CPU[j-1] = s.CPU[j-1], s.CPU[j]
-			perm[j], perm[j-1] = perm[j-1], perm[j]
+		for j := i; ; {
+			k := j - 1 // the previous position of the same class
+			for k >= 0 && m.class[k] != m.class[j] {
+				k--
+			}
+			if k < 0 || !cpuLess(&s.CPU[j], &s.CPU[k]) {
+				break
+			}
+			s.CPU[j], s.CPU[k] = s.CPU[k], s.CPU[j]
+			perm[j], perm[k] = perm[k], perm[j]
+			j = k
 		}
 	}
 	return perm

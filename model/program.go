@@ -32,6 +32,10 @@ type Program struct {
 	Modules [][2]int
 	// SiteFlags is the initial key-field flags of each window.
 	SiteFlags [MaxWindows]uint8
+	// ArchData is what the architecture's Layout records about the image
+	// for its Exec (powerpc: the TOC domains, global entries, call
+	// return points). The machine never reads it.
+	ArchData any
 }
 
 // Routine is a kernel function that runs as one atomic step of a thread.

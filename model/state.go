@@ -14,7 +14,7 @@ const (
 	MaxKeys    = 4  // static call keys
 	MaxMutexes = 4  // kernel mutexes
 	MaxTargets = 16 // distinct call targets, NULL and return0 included
-	NumRegs    = 4  // architecture registers kept per CPU
+	NumRegs    = 8  // architecture registers kept per CPU (powerpc: r3, r0, r1, r2, r11, r12, LR, CTR)
 	MaxRegions = 8  // memory regions
 	MaxModules = 2  // loadable modules
 	MaxNodes   = 6  // struct static_call_mod entries

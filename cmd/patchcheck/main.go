@@ -36,6 +36,7 @@ const usage = `usage:
   patchcheck check NAME|FILE [flags]   explore one scenario (exhaustive by default)
   patchcheck check --all [flags]       every built-in scenario against its verdict
   patchcheck replay FILE               re-run a counterexample file
+  patchcheck bench [-cpus N]           scaling table: sizes x reductions
   patchcheck campaign [flags]          check generated scenarios for a while (-h: flags)
 
 Run 'patchcheck check -h' for the flags.
@@ -66,6 +67,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		code, err = checkCmd(args[1:], stdout, stderr)
 	case "replay":
 		code, err = replayCmd(args[1:], stdout, stderr)
+	case "bench":
+		code, err = benchCmd(args[1:], stdout, stderr)
 	case "campaign":
 		code, err = campaignCmd(args[1:], stdout, stderr)
 	case "help", "-h", "--help":
