@@ -103,10 +103,10 @@ func all() []prop {
 		{NoKernelBug, "the kernel never hits BUG() or dies (failed __static_call_validate, unhandled INT3)", checkBug, false},
 		{NoFreed, "no CPU fetches from freed text and no kernel thread writes into it", checkFreed, false},
 		{AtRest, "once every update has returned and the machine is quiet, every live site and trampoline reaches its key's current target", checkAtRest, false},
-		{NoWarn, "the kernel hits no WARN() (a warning, not a violation: the search goes on)", checkWarn, true},
-		{NoBadDeref, "the kernel never dereferences a field that is not there (key->mods while the key's tag says it holds a sites pointer, a trampoline read as a key)", checkBadDeref, false},
+		{NoWarn, "the kernel hits no WARN() (a warning, not a violation: the search goes on)", message(model.EvWarn), true},
+		{NoBadDeref, "the kernel never dereferences a field that is not there (key->mods while the key's tag says it holds a sites pointer, a trampoline read as a key)", message(model.EvBadDeref), false},
 		{NoKprobe, "a kprobe is never placed on a static call site", checkKprobe, false},
-		{NoDeadlock, "the patching threads always finish: no state in which nobody can move", checkDeadlock, false},
+		{NoDeadlock, "the patching threads always finish: no state in which nobody can move", message(model.EvDeadlock), false},
 	}
 }
 
@@ -189,13 +189,6 @@ func checkBug(p *model.Program, ev *model.Event) string {
 	return who + ": " + ev.Msg
 }
 
-func checkDeadlock(_ *model.Program, ev *model.Event) string {
-	if ev.Kind != model.EvDeadlock {
-		return ""
-	}
-	return ev.Msg
-}
-
 func checkFreed(p *model.Program, ev *model.Event) string {
 	switch {
 	case ev.Kind == model.EvExec && ev.Freed:
@@ -204,13 +197,6 @@ func checkFreed(p *model.Program, ev *model.Event) string {
 		return fmt.Sprintf("%s writes into freed text at %s", p.Threads[ev.Thread].Name, p.Sym(ev.Addr))
 	}
 	return ""
-}
-
-func checkWarn(_ *model.Program, ev *model.Event) string {
-	if ev.Kind != model.EvWarn {
-		return ""
-	}
-	return ev.Msg
 }
 
 // checkAtRest compares every live window with the contents that reach its
@@ -239,13 +225,6 @@ func checkAtRest(p *model.Program, ev *model.Event) string {
 	return ""
 }
 
-func checkBadDeref(_ *model.Program, ev *model.Event) string {
-	if ev.Kind != model.EvBadDeref {
-		return ""
-	}
-	return ev.Msg
-}
-
 func checkKprobe(p *model.Program, ev *model.Event) string {
 	if ev.Kind != model.EvKprobe {
 		return ""
@@ -256,4 +235,15 @@ func checkKprobe(p *model.Program, ev *model.Event) string {
 		}
 	}
 	return ""
+}
+
+// message is the check of properties whose events carry their own
+// message: every event of kind is a violation.
+func message(kind model.EventKind) func(*model.Program, *model.Event) string {
+	return func(_ *model.Program, ev *model.Event) string {
+		if ev.Kind != kind {
+			return ""
+		}
+		return ev.Msg
+	}
 }

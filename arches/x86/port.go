@@ -270,15 +270,7 @@ func insnFor(p *model.Program, loc kernel.Loc, target int) (code, emulate []byte
 func (Port) Transform(e *kernel.Emitter, lay *kernel.Layout, loc kernel.Loc, target int, variant string) {
 	e.Fn = "arch_static_call_transform"
 	e.Emit(model.Op{Code: model.OpLock, A: kernel.TextMutex})
-	check, n := CheckCall, 5
-	switch {
-	case loc.Tramp:
-		check, n = CheckTramp, 8
-	case loc.Kind == scenario.KindJcc:
-		check, n = CheckTail, 6
-	case loc.Kind == scenario.KindTail:
-		check = CheckTail
-	}
+	check, n := validation(loc)
 	e.Fn = "__static_call_validate"
 	e.Emit(model.Op{Code: model.OpCheck, Addr: loc.Addr, Len: uint8(n), B: check})
 	e.Fn = "__static_call_transform"
@@ -309,6 +301,20 @@ func (Port) Transform(e *kernel.Emitter, lay *kernel.Layout, loc kernel.Loc, tar
 	e.Land(skip)
 	e.Fn = "arch_static_call_transform"
 	e.Emit(model.Op{Code: model.OpUnlock, A: kernel.TextMutex})
+}
+
+// validation returns the __static_call_validate check for loc and how many
+// bytes of text it reads.
+func validation(loc kernel.Loc) (check, n int) {
+	switch {
+	case loc.Tramp:
+		return CheckTramp, 8
+	case loc.Kind == scenario.KindJcc:
+		return CheckTail, 6
+	case loc.Kind == scenario.KindTail:
+		return CheckTail, 5
+	}
+	return CheckCall, 5
 }
 
 // textPokeEarly emits text_poke_early(): a plain memcpy and a sync_core()

@@ -56,15 +56,7 @@ func (p Port) Sketch(e *kernel.Emitter, lay *kernel.Layout, loc kernel.Loc, targ
 // INT3 handler emulates emulate).
 func compileSketch(e *kernel.Emitter, loc kernel.Loc, code, emulate []byte, steps []scenario.SketchStep) (int, error) {
 	var skips []int
-	check, n := CheckCall, 5
-	switch {
-	case loc.Tramp:
-		check, n = CheckTramp, 8
-	case loc.Kind == scenario.KindJcc:
-		check, n = CheckTail, 6
-	case loc.Kind == scenario.KindTail:
-		check = CheckTail
-	}
+	check, n := validation(loc)
 	saved := false
 	for i, st := range steps {
 		e.Fn = "sketch"

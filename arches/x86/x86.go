@@ -59,6 +59,39 @@ func (a *Arch) Exec(x *model.Exec) {
 	cs := x.CPU()
 	b, addr := x.Insn, x.Addr
 	next := addr + uint64(len(b))
+	switch {
+	case b[0] == Int3Opcode:
+		// #BP: regs->ip points after the INT3; poke_int3_handler runs
+		// with interrupts off.
+		cs.Mode = model.ModeHandler
+		cs.Sub = 0
+		cs.PC = next
+		x.Note("#BP: int3 trap, enters poke_int3_handler")
+		x.Tag("int3")
+	case b[0] == MovEAX:
+		cs.Regs[RAX] = uint64(binary.LittleEndian.Uint32(b[1:5]))
+		cs.PC = next
+	case b[0] == 0x31: // xor %eax,%eax / xor %ecx,%ecx
+		if b[1] == 0xc0 {
+			cs.Regs[RAX] = 0
+		}
+		cs.Flags = flagZF | flagPF
+		cs.PC = next
+	case b[0] == Nop1:
+		cs.PC = next
+	case b[0] == 0x0f && (b[1] == 0x0b || b[1] == 0xb9): // ud2, ud1
+		x.Undefined("#UD: " + Disasm(b, addr, x.P.Sym))
+	case !flow(x, b, addr):
+		panic(fmt.Sprintf("patchcheck: x86 Exec of %x, which InsnLen accepted", b))
+	}
+}
+
+// flow executes the instructions that static calls patch in and the INT3
+// handlers emulate: CALL, JMP, RET, Jcc, NOP5 and xor5rax, as if b were
+// at addr. It reports false for any other instruction.
+func flow(x *model.Exec, b []byte, addr uint64) bool {
+	cs := x.CPU()
+	next := addr + uint64(len(b))
 	switch b[0] {
 	case CallOpcode:
 		x.Push(next)
@@ -67,41 +100,27 @@ func (a *Arch) Exec(x *model.Exec) {
 		x.Jump(Target(b, addr))
 	case RetOpcode:
 		x.Return()
-	case Int3Opcode:
-		// #BP: regs->ip points after the INT3; poke_int3_handler runs
-		// with interrupts off.
-		cs.Mode = model.ModeHandler
-		cs.Sub = 0
-		cs.PC = next
-		x.Note("#BP: int3 trap, enters poke_int3_handler")
-		x.Tag("int3")
-	case MovEAX:
-		cs.Regs[RAX] = uint64(binary.LittleEndian.Uint32(b[1:5]))
-		cs.PC = next
-	case 0x31, 0x2e: // xor %eax,%eax / xor %ecx,%ecx / xor5rax
-		if b[len(b)-1] == 0xc0 {
-			cs.Regs[RAX] = 0
-		}
+	case 0x2e: // xor5rax
+		cs.Regs[RAX] = 0
 		cs.Flags = flagZF | flagPF
-		cs.PC = next
-	case Nop1:
 		cs.PC = next
 	case 0x0f:
 		switch {
+		case b[1] == 0x1f: // NOP5 (the INT3 handler's JMP +0)
+			cs.PC = next
 		case b[1] >= 0x80 && b[1] <= 0x8f:
 			if cond(b[1]&15, cs.Flags) {
 				x.Jump(Target(b, addr))
 			} else {
 				cs.PC = next
 			}
-		case b[1] == 0x1f:
-			cs.PC = next
-		default: // ud1, ud2
-			x.Undefined("#UD: " + Disasm(b, addr, x.P.Sym))
+		default:
+			return false
 		}
 	default:
-		panic(fmt.Sprintf("patchcheck: x86 Exec of %x, which InsnLen accepted", b))
+		return false
 	}
+	return true
 }
 
 // Handler implements model.Arch: poke_int3_handler
@@ -169,28 +188,7 @@ func (a *Arch) otherInt3(x *model.Exec, ip uint64, why string) {
 func emulate(x *model.Exec, code []byte, ip uint64) {
 	cs := x.CPU()
 	cs.Mode, cs.Sub = model.ModeRun, 0
-	next := ip + uint64(len(code))
-	switch code[0] {
-	case CallOpcode:
-		x.Push(next)
-		x.Jump(Target(code, ip))
-	case Jmp32Opcode, Jmp8Opcode:
-		x.Jump(Target(code, ip))
-	case RetOpcode:
-		x.Return()
-	case 0x2e: // xor5rax as saved by a kprobe
-		cs.Regs[RAX] = 0
-		cs.Flags = flagZF | flagPF
-		cs.PC = next
-	case 0x0f:
-		if code[1] == 0x1f { // NOP5 is emulated as JMP +0
-			cs.PC = next
-		} else if cond(code[1]&15, cs.Flags) {
-			x.Jump(Target(code, ip))
-		} else {
-			cs.PC = next
-		}
-	default:
+	if !flow(x, code, ip) {
 		x.Bug("int3 handler: cannot emulate " + Disasm(code, ip, x.P.Sym))
 	}
 }
