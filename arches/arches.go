@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"sort"
 
+	"patchcheck/arches/ppc"
 	"patchcheck/arches/x86"
 	"patchcheck/kernel"
 )
@@ -14,13 +15,17 @@ func Lookup(name string) (kernel.Port, error) {
 	switch name {
 	case "x86-64", "x86_64", "x86":
 		return x86.Port{}, nil
+	case "ppc32", "powerpc32":
+		return ppc.Port32{}, nil
+	case "ppc64", "powerpc64":
+		return ppc.Port64{}, nil
 	}
 	return nil, fmt.Errorf("unknown arch %q (have %v)", name, Names())
 }
 
 // Names lists the architectures, sorted.
 func Names() []string {
-	n := []string{"x86-64"}
+	n := []string{"x86-64", "ppc32", "ppc64"}
 	sort.Strings(n)
 	return n
 }

@@ -11,7 +11,7 @@ import (
 )
 
 // big scenarios are skipped under -short.
-var big = map[string]bool{"x86-3cpu-two-updates": true, "x86-4cpu-2site-2upd": true}
+var big = map[string]bool{"x86-3cpu-two-updates": true, "x86-4cpu-2site-2upd": true, "ppc32-3cpu": true, "ppc64-v4-3cpu": true}
 
 // TestCatalogue checks every built-in scenario against the verdict its
 // file expects, and replays every counterexample to the same ID.

@@ -143,6 +143,9 @@ func Compile(sc *scenario.Scenario, propNames []string) (*model.Machine, error) 
 	if err != nil {
 		return nil, err
 	}
+	if err := kernel.CheckFeatures(sc, port); err != nil {
+		return nil, err
+	}
 	p, err := kernel.Build(sc, port)
 	if err != nil {
 		return nil, err

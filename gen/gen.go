@@ -40,6 +40,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"slices"
+	"strings"
 
 	"pgregory.net/rapid"
 
@@ -115,6 +116,7 @@ func ParseLifecycle(s string) (LifecycleMode, error) {
 type Option func(*config)
 
 type config struct {
+	features  map[string]bool
 	variants  []string // nil: the kernel's own
 	fetches   []string // nil: the arch's default
 	anyFetch  bool
@@ -122,6 +124,49 @@ type config struct {
 	maxStates int
 	name      string
 	err       error
+}
+
+// Feature names for Features.
+const (
+	// FeatureBoot: the first thread boots: (maybe an update before init,)
+	// static_call_init, smp_init, then its other operations.
+	FeatureBoot = "boot"
+	// FeatureModules: a module m1 with 1-2 sites (some referring to their
+	// key by its trampoline), loaded by a loader thread (maybe with a
+	// failing allocation) and maybe unloaded. Module init sites only come
+	// with LifecycleConcurrent (docs/semantics.md §8 has the finding).
+	FeatureModules = "modules"
+	// FeatureKprobes: a kprobes thread registers a kprobe on a site.
+	FeatureKprobes = "kprobes"
+)
+
+// ParseFeatures splits a comma-separated list of features and checks it.
+func ParseFeatures(s string) ([]string, error) {
+	if s == "" {
+		return nil, nil
+	}
+	fs := strings.Split(s, ",")
+	var c config
+	Features(fs...)(&c)
+	return fs, c.err
+}
+
+// Features adds lifecycle features to generated scenarios (FeatureBoot,
+// FeatureModules, FeatureKprobes); with them, at most one thread updates.
+func Features(fs ...string) Option {
+	return func(c *config) {
+		for _, f := range fs {
+			switch f {
+			case FeatureBoot, FeatureModules, FeatureKprobes:
+				if c.features == nil {
+					c.features = map[string]bool{}
+				}
+				c.features[f] = true
+			default:
+				c.err = fmt.Errorf("gen: unknown feature %q (want boot, modules or kprobes)", f)
+			}
+		}
+	}
 }
 
 // Variant fixes the protocol variant of generated scenarios ("kernel", the
@@ -181,6 +226,7 @@ func Name(name string) Option { return func(c *config) { c.name = name } }
 
 // plan is a configuration resolved against an architecture.
 type plan struct {
+	features  map[string]bool
 	arch      string
 	variants  []string
 	fetches   []string
@@ -228,7 +274,7 @@ func resolve(arch string, opts []Option) (*plan, error) {
 		return nil, err
 	}
 	all, _ := VariantNames(arch)
-	p := &plan{arch: arch, lifecycle: c.lifecycle, maxStates: c.maxStates, name: c.name}
+	p := &plan{arch: arch, lifecycle: c.lifecycle, maxStates: c.maxStates, name: c.name, features: c.features}
 	switch {
 	case c.variants == nil:
 		p.variants = []string{"kernel"}
@@ -391,9 +437,15 @@ func (p *plan) draw(s source) (*scenario.Scenario, error) {
 
 	inits := list(s, "keys", MinKeys, MaxKeys, func(s source) string { return target(s, "init") })
 	keys := make([]scenario.Key, len(inits))
+	mods := p.features[FeatureModules]
 	for i, init := range inits {
 		keys[i] = scenario.Key{Name: fmt.Sprintf("k%d", i+1), Init: init}
-		b.Key(keys[i].Name, init)
+		if mods && s.intn("export_tramp", 0, 1) == 1 {
+			keys[i].Export = scenario.ExportTramp
+			b.KeyTramp(keys[i].Name, init)
+		} else {
+			b.Key(keys[i].Name, init)
+		}
 	}
 
 	free := false
@@ -422,6 +474,24 @@ func (p *plan) draw(s source) (*scenario.Scenario, error) {
 		}
 	}
 
+	if mods {
+		b.Module("m1")
+		for i := range s.intn("module_sites", 1, 2) {
+			k := s.intn("module_key", 0, len(keys)-1)
+			st := scenario.Site{Name: fmt.Sprintf("m%d", i+1), Key: keys[k].Name, Kind: kinds[s.intn("module_kind", 0, len(kinds)-1)], Module: "m1"}
+			init := p.lifecycle == LifecycleConcurrent && s.intn("module_init", 0, 1) == 1
+			if init {
+				st.Section = scenario.SectionInit
+			}
+			tramp := keys[k].Export == scenario.ExportTramp && s.intn("keyref", 0, 1) == 1
+			if tramp {
+				st.KeyRef = scenario.KeyRefTramp
+			}
+			b.ModuleSite(st.Name, st.Key, st.Kind, "m1", init, tramp)
+			sites = append(sites, st)
+		}
+	}
+
 	for _, c := range list(s, "cpus", MinCPUs, MaxCPUs, func(s source) scenario.CPU { return drawCPU(s, keys, sites) }) {
 		b.CPU(c.Calls...)
 	}
@@ -436,7 +506,7 @@ func (p *plan) draw(s source) (*scenario.Scenario, error) {
 		}
 	}
 	maxThreads := MaxThreads
-	if len(later) == 0 {
+	if len(later) == 0 || len(p.features) > 0 {
 		maxThreads = 1
 	}
 	// An update's target is drawn as an offset from the key's latest
@@ -466,12 +536,31 @@ func (p *plan) draw(s source) (*scenario.Scenario, error) {
 		at := s.intn("free_at", 0, len(threads[0]))
 		threads[0] = slices.Insert(threads[0], at, scenario.FreeInitmem())
 	}
+	if p.features[FeatureBoot] {
+		boot := []scenario.Op{scenario.StaticCallInit(), scenario.SMPInit()}
+		if s.intn("update_before_init", 0, 1) == 1 {
+			k := s.intn("early_key", 0, len(keys)-1)
+			cur[k] = (cur[k] + 1 + s.intn("early_target", 0, len(choices)-2)) % len(choices)
+			boot = append([]scenario.Op{scenario.Update(keys[k].Name, choices[cur[k]])}, boot...)
+		}
+		threads[0] = append(boot, threads[0]...)
+	}
 	for i, ops := range threads {
 		name := fmt.Sprintf("t%d", i)
 		if i == 0 && ordered {
 			name = "kernel_init"
 		}
 		b.Thread(name, ops...)
+	}
+	if mods {
+		ops := []scenario.Op{scenario.Load("m1", s.intn("fail_alloc", 0, 2))}
+		if s.intn("unload", 0, 1) == 1 {
+			ops = append(ops, scenario.Unload("m1"))
+		}
+		b.Thread("loader", ops...)
+	}
+	if p.features[FeatureKprobes] {
+		b.Thread("kprobes", scenario.Kprobe(sites[s.intn("kprobe_site", 0, len(sites)-1)].Name))
 	}
 	if free && !ordered {
 		b.Thread("kernel_init", scenario.FreeInitmem())

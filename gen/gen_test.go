@@ -369,3 +369,19 @@ func TestCPUProgram(t *testing.T) {
 		}
 	})
 }
+
+// TestFeaturesKernelSafe: with boot, modules and kprobes, generated
+// scenarios are valid, and the kernel's protocol (ordered lifecycle) has
+// no violation on them.
+func TestFeaturesKernelSafe(t *testing.T) {
+	rapid.Check(t, func(rt *rapid.T) {
+		sc := gen.Scenario("x86-64", gen.Features(gen.FeatureBoot, gen.FeatureModules, gen.FeatureKprobes), gen.MaxStates(50000)).Draw(rt, "scenario")
+		r, err := check.Run(sc, check.Options{})
+		if err != nil {
+			rt.Fatalf("%v\n%s", err, scenario.Format(sc))
+		}
+		if r.Violation != nil {
+			rt.Fatalf("kernel violates %s: %s\n%s", r.Violation.Property, r.Violation.Msg, scenario.Format(sc))
+		}
+	})
+}

@@ -407,7 +407,8 @@ func transformSite(e *Emitter, port Port, lay *Layout, s Loc, t int, variant str
 const VariantKprobeNoReserved = "kprobe-no-reserved-check"
 
 // kprobeCheck is check_kprobe_address_safe() for a probe at a site:
-// kernel_text_address() and static_call_text_reserved(), which treats a
+// kernel_text_address(), module init text only while the module is
+// COMING, and static_call_text_reserved(), which treats a
 // built-in INIT site as reserved only while system_state <
 // SYSTEM_RUNNING, and a module's INIT site only while the module is
 // COMING.
@@ -422,6 +423,14 @@ func (r *kprobeCheck) Run(x *model.KernelExec) int {
 	if x.P.Freed(x.S, r.site.Addr) || r.site.Module != 0 && k.ModState[r.site.Module-1] == model.ModUnformed {
 		x.Note("register_kprobe: %s is not kernel text: -EINVAL", r.site.Name)
 		return r.Refuse
+	}
+	if r.site.Module != 0 && r.site.Init {
+		// "If the module freed '.init.text', we couldn't insert kprobes
+		// in there": module init text only while the module is COMING.
+		if st := k.ModState[r.site.Module-1]; st != model.ModComing && st != model.ModComingInit {
+			x.Note("register_kprobe: %s is in the init text of a module that is not COMING: -ENOENT", r.site.Name)
+			return r.Refuse
+		}
 	}
 	if r.variant == VariantKprobeNoReserved {
 		return -1

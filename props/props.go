@@ -95,7 +95,7 @@ func Select(names []string) ([]model.Property, error) {
 }
 
 func all() []prop {
-	return []prop{
+	return append([]prop{
 		{NoTorn, "no CPU executes bytes that were never, all together, the instruction at that address", checkTorn, false},
 		{NoUndefined, "no CPU executes an undefined instruction or fetches from unmapped memory", checkUndefined, false},
 		{OldOrNew, "every call reaches a target its key had while the call ran (the old or the new one; NULL calls nothing, return0 returns 0)", checkOldOrNew, false},
@@ -107,7 +107,7 @@ func all() []prop {
 		{NoBadDeref, "the kernel never dereferences a field that is not there (key->mods while the key's tag says it holds a sites pointer, a trampoline read as a key)", message(model.EvBadDeref), false},
 		{NoKprobe, "a kprobe is never placed on a static call site", checkKprobe, false},
 		{NoDeadlock, "the patching threads always finish: no state in which nobody can move", message(model.EvDeadlock), false},
-	}
+	}, tocProps()...)
 }
 
 func hexBytes(b []byte) string {

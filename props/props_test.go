@@ -26,6 +26,9 @@ func TestEachPropertyFails(t *testing.T) {
 		{props.NoWarn, "x86-boot-update-before-init", "WARN_ON_ONCE(!static_call_initialized)"},
 		{props.NoBadDeref, "x86-bad-cve-2024-50002", "walked as key->mods"},
 		{props.NoKprobe, "x86-bad-kprobe-no-reserved", "kprobe on static call site s1"},
+		{props.TOCAccess, "ppc64-bad-no-shares-toc", "TOC-relative access with r2"},
+		{props.TOCAfterCall, "ppc64-rfc", "after the call returns"},
+		{props.GlobalEntryR12, "ppc64-bad-ppc32-transform", "at its global entry with r12"},
 	}
 	covered := map[string]bool{}
 	for _, c := range cases {

@@ -22,7 +22,7 @@ func Explain(c *cex.Counterexample) string {
 	t := analyse(c)
 	var b strings.Builder
 	variant, fetch := variantOf(c)
-	fmt.Fprintf(&b, "%s: %s violated on %s, in prose\n\n", c.ID, c.Property, c.Scenario.Arch)
+	fmt.Fprintf(&b, "%s: %s, in prose\n\n", c.ID, headline(c))
 
 	fold(&b, "", fmt.Sprintf("The property: %s: %s.", c.Property, strings.TrimSuffix(props.Doc(c.Property), ".")), 80)
 	vs := "the kernel's own code"
@@ -429,22 +429,32 @@ func (t *trace) diagnosis() []string {
 			s := fmt.Sprintf("%s had trapped on an INT3 at step %d", a, trap+1)
 			if f, ok := t.parseFetch(trap); ok {
 				if k := t.win(f.base); k >= 0 {
-					for j := trap; j >= 0; j-- {
-						if slices.Contains(t.changed[j], k) {
-							s += fmt.Sprintf(" (written into %s at step %d by %s)", f.base, j+1, t.steps[j].Actor)
+					for j := trap; j >= 1 && len(f.insn) > 0; j-- {
+						cur, prev := t.bytes[j][k], t.bytes[j-1][k]
+						if f.off < len(cur) && f.off < len(prev) && cur[f.off] == f.insn[0] && prev[f.off] != f.insn[0] {
+							s += fmt.Sprintf(" (the INT3 %s wrote into %s at step %d)", t.steps[j].Actor, f.sym, j+1)
 							break
 						}
 					}
 				}
 			}
-			var meanwhile []string
+			var meanwhile, own []string
 			for j := trap + 1; j < last; j++ {
-				if t.steps[j].Actor != a && len(t.steps[j].Notes) > 0 {
+				if len(t.steps[j].Notes) == 0 {
+					continue
+				}
+				l := fmt.Sprintf("(%d) %s", j+1, strings.TrimSpace(t.steps[j].Notes[0]))
+				if t.steps[j].Actor == a {
+					own = append(own, l)
+				} else {
 					meanwhile = append(meanwhile, fmt.Sprintf("(%d) %s: %s", j+1, t.steps[j].Actor, strings.TrimSpace(t.steps[j].Notes[0])))
 				}
 			}
+			if len(own) > 0 {
+				s += "; in the handler it then ran " + strings.Join(tail(own, 6), "; ")
+			}
 			if len(meanwhile) > 0 {
-				s += "; before its handler got this far, the others ran: " + strings.Join(tail(meanwhile, 8), "; ")
+				s += "; meanwhile the others ran " + strings.Join(tail(meanwhile, 8), "; ")
 			}
 			out = append(out, s+".")
 		}
@@ -531,13 +541,31 @@ func (t *trace) related(i int) (words, steps []string) {
 }
 
 // hasWord reports whether w occurs in s as a whole word.
+// English words match in any inflection ("returned", "returns").
 func hasWord(s, w string) bool {
 	for _, m := range wordRe.FindAllString(s, -1) {
-		if m == w || strings.TrimSuffix(m, ".") == w {
+		m = strings.TrimSuffix(m, ".")
+		if m == w || stem(m) == stem(w) {
 			return true
 		}
 	}
 	return false
+}
+
+var plainWordRe = regexp.MustCompile(`^[a-z]{4,}$`)
+
+// stem strips an English word's inflection; other words (symbols,
+// numbers) stay as they are.
+func stem(w string) string {
+	if !plainWordRe.MatchString(w) {
+		return w
+	}
+	for _, suf := range []string{"ing", "ed", "es", "s"} {
+		if strings.HasSuffix(w, suf) && len(w)-len(suf) >= 4 {
+			return strings.TrimSuffix(w, suf)
+		}
+	}
+	return w
 }
 
 func tail[T any](xs []T, n int) []T {

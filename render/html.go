@@ -24,6 +24,7 @@ code{font-family:"DejaVu Sans Mono",Menlo,Consolas,monospace;font-size:13px}
 table{border-collapse:collapse;font-size:13.5px}
 td,th{border:1px solid #e5e7eb;padding:4px 8px;text-align:left;vertical-align:top}
 th{background:#f3f4f6}
+.pc-nw{white-space:nowrap}
 nav{font-size:13px;margin-bottom:6px}
 `
 
@@ -68,7 +69,7 @@ func pictureSection(c *cex.Counterexample) section {
 // cexIntro is the heading of a counterexample's page.
 func cexIntro(c *cex.Counterexample, nav string) string {
 	variant, fetch := variantOf(c)
-	return nav + fmt.Sprintf("<h1>%s</h1>\n", esc(fmt.Sprintf("patchcheck: %s violated on %s", c.Property, c.Scenario.Arch))) +
+	return nav + fmt.Sprintf("<h1>%s</h1>\n", esc("patchcheck: "+headline(c))) +
 		fmt.Sprintf("<p><code>%s</code> (%s), scenario <code>%s</code> (variant %s, fetch %s), %d steps.</p>\n",
 			esc(c.ID), esc(c.Model), esc(c.Scenario.Name), esc(variant), esc(fetch), len(c.Trace)) +
 		fmt.Sprintf("<p class=\"pc-bad\">!! %s</p>\n", esc(c.Message))

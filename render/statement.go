@@ -73,8 +73,10 @@ type Statement struct {
 	Search   string // model.BFS or model.DFS
 	States   int64
 	Trans    int64
-	Depth    int   // the longest schedule explored
-	Exact    bool  // whole states in the visited set
+	Depth    int  // the longest schedule explored
+	Exact    bool // whole states in the visited set
+	Reduce   bool // partial-order reduction
+	Symmetry bool // CPU symmetry reduction
 	Omission float64
 	// Reproduce, when set, is the command that reproduces the result.
 	Reproduce string
@@ -94,6 +96,9 @@ func NewStatement(r *check.Result, opt check.Options) (*Statement, error) {
 	search := opt.Search
 	if search == "" {
 		search = model.BFS
+	}
+	if opt.MaxPreemptions > 0 {
+		return nil, fmt.Errorf("%w: a preemption bound leaves schedules out", ErrNotVerified)
 	}
 	if search != model.BFS && search != model.DFS {
 		return nil, fmt.Errorf("%w: a %s search is not exhaustive", ErrNotVerified, search)
@@ -120,7 +125,7 @@ func NewStatement(r *check.Result, opt check.Options) (*Statement, error) {
 	return &Statement{ID: id, Model: cex.ModelVersion, Scenario: sc.Name, Arch: sc.Arch, Variant: sc.Variant,
 		Fetch: sc.Fetch, CPUs: len(sc.CPUs), Threads: len(sc.Threads), Props: append([]string(nil), ps...),
 		Bounds: b, Search: search, States: r.States, Trans: r.Transitions, Depth: r.MaxDepth, Exact: opt.Exact,
-		Omission: r.Omission}, nil
+		Reduce: opt.Reduce || sc.Bounds.Reduce, Symmetry: opt.Symmetry || sc.Bounds.Symmetry, Omission: r.Omission}, nil
 }
 
 // Paragraph is the statement as one paragraph of plain text (not
@@ -141,7 +146,17 @@ func (s *Statement) Paragraph() string {
 		}
 		bounds = "within the bounds " + strings.Join(bs, " ") + ", which the search never reached"
 	}
-	fp := fmt.Sprintf("The visited set kept 64-bit fingerprints: the probability that a hash collision hid a state is %.1e.", s.Omission)
+	var red []string
+	if s.Reduce {
+		red = append(red, "partial-order reduction")
+	}
+	if s.Symmetry {
+		red = append(red, "CPU symmetry reduction")
+	}
+	if len(red) > 0 {
+		bounds += ", with " + andList(red) + " (which keep every verdict)"
+	}
+	fp := fmt.Sprintf("The visited set kept 64-bit fingerprints: omission probability %.1e (that a hash collision hid a state).", s.Omission)
 	if s.Exact {
 		fp = "The visited set kept whole states: no state can have been hidden by a hash collision."
 	}

@@ -54,7 +54,7 @@ const style = `
 func (t *trace) boxClass(i int) string {
 	for _, c := range []struct{ tag, class string }{
 		{"stale", "pc-stale"}, {"int3", "pc-int3"}, {"handler", "pc-int3"}, {"write", "pc-write"},
-		{"ipi", "pc-ipi"}, {"sync", "pc-ipi"}, {"ipi-send", "pc-ipisend"}, {"ipi-wait", "pc-ipisend"},
+		{"ipi", "pc-ipi"}, {"ipi-send", "pc-ipisend"}, {"ipi-wait", "pc-ipisend"},
 		{"lock", "pc-lock"}, {"unlock", "pc-lock"}, {"call", "pc-call"}, {"return", "pc-call"},
 		{"fetch", "pc-fetch"}, {"kernel", "pc-kernel"},
 	} {
@@ -122,9 +122,10 @@ func svgElement(c *cex.Counterexample) string {
 	n := len(t.steps)
 	variant, fetch := variantOf(c)
 
+	width := max(minWidth, labelW+n*pitch+16)
 	var head svgWriter
 	y := 26
-	head.text(12, y, "pc-t pc-title", fmt.Sprintf("patchcheck: %s violated on %s", c.Property, c.Scenario.Arch))
+	head.text(12, y, "pc-t pc-title", "patchcheck: "+headline(c))
 	y += 20
 	head.text(12, y, "pc-t pc-sub", fmt.Sprintf("%s (%s)   scenario %s (variant %s, fetch %s)   %d steps",
 		c.ID, c.Model, c.Scenario.Name, variant, fetch, n))
@@ -143,16 +144,19 @@ func svgElement(c *cex.Counterexample) string {
 		head.text(12, y, "pc-t pc-bad", lead+l, ` xml:space="preserve"`)
 	}
 	y += 14
-	y = legend(&head, y)
+	y = legend(&head, y, width)
 	top := y + 22 // the step numbers
 
-	width := max(minWidth, labelW+n*pitch+16)
 	x0 := func(i int) int { return labelW + i*pitch }
 	lanesTop := top + 8
 	bandTop := lanesTop + len(t.lanes)*laneH + 30
 	bandBottom := bandTop + len(t.wins)*winH
 	calloutTop := bandBottom + 24
-	msgLines := wrapWords("step "+fmt.Sprint(n)+", "+lastActor(t)+": "+c.Message, 88)
+	at := "step " + fmt.Sprint(n) + ", " + lastActor(t) + ": "
+	if a := lastActor(t); strings.HasPrefix(c.Message, a+" ") || strings.HasPrefix(c.Message, a+":") {
+		at = "step " + fmt.Sprint(n) + ": "
+	}
+	msgLines := wrapWords(at+c.Message, 88)
 	calloutH := 12 + 16*len(msgLines)
 	height := calloutTop + calloutH + 16
 
@@ -296,9 +300,9 @@ func svgElement(c *cex.Counterexample) string {
 		lx := x0(n-1) + boxW/2
 		cw := 0
 		for _, l := range msgLines {
-			cw = max(cw, len([]rune(l)))
+			cw = max(cw, len([]rune(l))+3)
 		}
-		cwPx := min(cw*73/10+28, width-labelW)
+		cwPx := min(cw*15/2+24, width-labelW)
 		cx := min(max(labelW, x0(n-1)+boxW-cwPx), width-cwPx-4)
 		w.f(`<path d="M%d %dV%d" stroke="#b91c1c" stroke-width="2"/>`+"\n", lx, bandBottom-4, calloutTop)
 		w.f(`<rect x="%d" y="%d" width="%d" height="%d" rx="4" fill="#fef2f2" stroke="#b91c1c" stroke-width="2"/>`+"\n", cx, calloutTop, cwPx, calloutH)
@@ -383,7 +387,7 @@ func (t *trace) drawRuns(w *svgWriter, k, ry int, x0 func(int) int) {
 			esc(tip), x1, ry+2, x2-x1, winH-8, class)
 		bytesChanged := prev == nil || !slices.Equal(prev, b)
 		if bytesChanged {
-			first, rest := splitBytes(b)
+			first, rest := splitBytes(b, t.c.Scenario.Arch)
 			w.bytesLine(x1+4, ry+16, first, prev, 0)
 			if len(rest) > 0 {
 				w.bytesLine(x1+4, ry+28, rest, prev, len(first))
@@ -419,13 +423,17 @@ func (w *svgWriter) bytesLine(x, y int, b, prev []byte, off int) {
 	w.f("</text>\n")
 }
 
-// splitBytes splits a window's bytes over two lines: up to six on one, or
-// the first five (the instruction) and the rest.
-func splitBytes(b []byte) (first, rest []byte) {
-	if len(b) <= 6 {
+// splitBytes splits a window's bytes over two lines: up to six on one;
+// else on x86 the first five (the instruction) and the rest, elsewhere
+// the first four (a word) and the rest.
+func splitBytes(b []byte, arch string) (first, rest []byte) {
+	switch {
+	case len(b) <= 6:
 		return b, nil
+	case strings.HasPrefix(arch, "x86"):
+		return b[:5], b[5:]
 	}
-	return b[:5], b[5:]
+	return b[:4], b[4:]
 }
 
 // cpuList writes CPUs 0, 1, 3 as "cpu0,1,3".
@@ -437,9 +445,9 @@ func cpuList(cpus []int) string {
 	return "cpu" + strings.Join(parts, ",")
 }
 
-// legend draws the key to the colours and glyphs from y; it returns the y
-// below it.
-func legend(w *svgWriter, y int) int {
+// legend draws the key to the colours and glyphs from y, in rows no
+// wider than width; it returns the y below it.
+func legend(w *svgWriter, y, width int) int {
 	items := []struct{ class, tag, label string }{
 		{"pc-call", "call", "call"},
 		{"pc-fetch", "", "fetch"},
@@ -456,12 +464,18 @@ func legend(w *svgWriter, y int) int {
 	x := 12
 	y += 6
 	for _, it := range items {
+		if x+30+len(it.label)*63/10 > width-12 {
+			x, y = 12, y+24
+		}
 		w.f(`<rect x="%d" y="%d" width="26" height="16" rx="3" class="pc-box %s"/>`+"\n", x, y, it.class)
 		if it.tag != "" {
 			w.marker(it.tag, x+26, y+1)
 		}
 		w.text(x+32, y+12, "pc-t", it.label, ` style="font-size:11px"`)
 		x += 30 + len(it.label)*63/10 + 14
+	}
+	if x+30+23*63/10 > width-12 {
+		x, y = 12, y+24
 	}
 	w.f(`<rect x="%d" y="%d" width="26" height="5" fill="#f59e0b"/>`+"\n", x, y+6)
 	w.text(x+30, y+12, "pc-t", "CPU may fetch old bytes", ` style="font-size:11px"`)

@@ -11,6 +11,7 @@ package render
 
 import (
 	"bytes"
+	"fmt"
 	"regexp"
 	"slices"
 	"sort"
@@ -19,6 +20,7 @@ import (
 
 	"patchcheck/cex"
 	"patchcheck/model"
+	"patchcheck/props"
 )
 
 // trace is a counterexample's trace, analysed for drawing and explaining.
@@ -233,6 +235,15 @@ func hexString(b []byte) string {
 		sb.WriteByte(digits[x&15])
 	}
 	return sb.String()
+}
+
+// headline says what failed: "PROP violated on ARCH", or for a warning
+// property "warning PROP on ARCH (a kernel WARN, not a violation)".
+func headline(c *cex.Counterexample) string {
+	if props.IsWarning(c.Property) {
+		return fmt.Sprintf("warning %s on %s (a kernel WARN, not a violation)", c.Property, c.Scenario.Arch)
+	}
+	return fmt.Sprintf("%s violated on %s", c.Property, c.Scenario.Arch)
 }
 
 // variantOf returns the scenario's variant and fetch assumption, with the

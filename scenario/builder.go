@@ -101,6 +101,13 @@ func Load(module string, failAlloc int) Op {
 // Unload unloads module.
 func Unload(module string) Op { return Op{Kind: OpUnload, Module: module} }
 
+// KeyTramp declares a key exported by its trampoline only
+// (EXPORT_STATIC_CALL_TRAMP): vmlinux has a static_call_tramp_key entry.
+func (b *Builder) KeyTramp(name, init string) *Builder {
+	b.s.Keys = append(b.s.Keys, Key{Name: name, Init: init, Export: ExportTramp})
+	return b
+}
+
 // Module declares a loadable module.
 func (b *Builder) Module(name string) *Builder {
 	b.s.Modules = append(b.s.Modules, name)
@@ -119,6 +126,31 @@ func (b *Builder) ModuleSite(name, key, kind, module string, init, keyRefTramp b
 		st.KeyRef = KeyRefTramp
 	}
 	b.s.Sites = append(b.s.Sites, st)
+	return b
+}
+
+// Place puts target in module's text ("" for vmlinux), far from the
+// trampolines and sites when far is set.
+func (b *Builder) Place(target, module string, far bool) *Builder {
+	pl := Place{Target: target, Module: module}
+	if far {
+		pl.Range = RangeFar
+	}
+	b.s.Places = append(b.s.Places, pl)
+	return b
+}
+
+// ModuleKey adds a key that module defines (its trampoline is in the
+// module's text).
+func (b *Builder) ModuleKey(name, init, module string) *Builder {
+	b.s.Keys = append(b.s.Keys, Key{Name: name, Init: init, Module: module})
+	return b
+}
+
+// Caller adds an out-of-line static_call() call site of key, in module's
+// text ("" for vmlinux).
+func (b *Builder) Caller(name, key, module string) *Builder {
+	b.s.Callers = append(b.s.Callers, Caller{Name: name, Key: key, Module: module})
 	return b
 }
 
@@ -166,6 +198,8 @@ func (b *Builder) Build() (*Scenario, error) {
 	s.Targets = clone(s.Targets)
 	s.Keys = clone(s.Keys)
 	s.Sites = clone(s.Sites)
+	s.Places = clone(s.Places)
+	s.Callers = clone(s.Callers)
 	s.CPUs = clone(s.CPUs)
 	for i := range s.CPUs {
 		s.CPUs[i].Calls = clone(s.CPUs[i].Calls)

@@ -28,7 +28,7 @@ func Format(s *Scenario) []byte {
 	if s.Fetch != "" {
 		fmt.Fprintf(&b, "fetch %s\n", s.Fetch)
 	}
-	if len(s.Targets)+len(s.Keys)+len(s.Sites) > 0 {
+	if len(s.Targets)+len(s.Keys)+len(s.Sites)+len(s.Callers) > 0 {
 		b.WriteString("\n")
 	}
 	if len(s.Targets) > 0 {
@@ -37,10 +37,23 @@ func Format(s *Scenario) []byte {
 	for _, m := range s.Modules {
 		fmt.Fprintf(&b, "module %s\n", m)
 	}
+	for _, pl := range s.Places {
+		fmt.Fprintf(&b, "place %s", pl.Target)
+		if pl.Module != "" {
+			fmt.Fprintf(&b, " module=%s", pl.Module)
+		}
+		if pl.Range != "" {
+			fmt.Fprintf(&b, " range=%s", pl.Range)
+		}
+		b.WriteString("\n")
+	}
 	for _, k := range s.Keys {
 		fmt.Fprintf(&b, "key %s init=%s", k.Name, k.Init)
 		if k.Export != "" {
 			fmt.Fprintf(&b, " export=%s", k.Export)
+		}
+		if k.Module != "" {
+			fmt.Fprintf(&b, " module=%s", k.Module)
 		}
 		b.WriteString("\n")
 	}
@@ -54,6 +67,13 @@ func Format(s *Scenario) []byte {
 		}
 		if st.KeyRef != "" {
 			fmt.Fprintf(&b, " keyref=%s", st.KeyRef)
+		}
+		b.WriteString("\n")
+	}
+	for _, c := range s.Callers {
+		fmt.Fprintf(&b, "caller %s key=%s", c.Name, c.Key)
+		if c.Module != "" {
+			fmt.Fprintf(&b, " module=%s", c.Module)
 		}
 		b.WriteString("\n")
 	}
@@ -179,6 +199,16 @@ func checkWritable(s *Scenario) error {
 	}
 	for _, st := range s.Sites {
 		if err := name("site", st.Name); err != nil {
+			return err
+		}
+	}
+	for _, c := range s.Callers {
+		if err := name("caller", c.Name); err != nil {
+			return err
+		}
+	}
+	for _, m := range s.Modules {
+		if err := name("module", m); err != nil {
 			return err
 		}
 	}

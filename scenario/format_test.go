@@ -208,3 +208,23 @@ func equalPlans(a, b *Scenario) bool {
 	}
 	return reflect.DeepEqual(strip(a), strip(b))
 }
+
+// TestFormatPlacesCallers: place, key module= and caller lines come back
+// from Format in canonical order and parse to the same scenario.
+func TestFormatPlacesCallers(t *testing.T) {
+	s := New("pl").Arch("ppc64").Target("f", "g").Module("m").Place("g", "m", false).Place("f", "", true).
+		ModuleKey("k", "g", "m").Key("j", "f").Caller("c", "k", "m").Caller("d", "j", "").
+		CPU("c", "d", "tramp(j)").Thread("t", Update("k", "f")).MustBuild()
+	text := string(Format(s))
+	want := "target f g\nmodule m\nplace g module=m\nplace f range=far\nkey k init=g module=m\nkey j init=f\ncaller c key=k module=m\ncaller d key=j\n"
+	if !strings.Contains(text, want) {
+		t.Fatalf("Format:\n%s\nwant it to contain\n%s", text, want)
+	}
+	s2, err := Parse("pl.scn", []byte(text), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !equalPlans(s, s2) {
+		t.Fatalf("round trip differs:\n%#v\n%#v", s, s2)
+	}
+}

@@ -56,6 +56,8 @@ func Parse(filename string, src []byte, opt *ParseOptions) (*Scenario, error) {
 		modules: map[string]pos{},
 		sites:   map[string]pos{},
 		threads: map[string]pos{},
+		callers: map[string]pos{},
+		places:  map[string]pos{},
 	}
 	if opt != nil {
 		p.check = opt.Check
@@ -98,6 +100,8 @@ type parser struct {
 	modules map[string]pos
 	sites   map[string]pos
 	threads map[string]pos
+	callers map[string]pos
+	places  map[string]pos
 	eof     pos // the end of the file
 }
 
@@ -353,10 +357,14 @@ func (p *parser) line() error {
 		}
 		p.modules[w.text] = w.pos
 		p.s.Modules = append(p.s.Modules, w.text)
+	case "place":
+		return p.place(ws)
 	case "key":
 		return p.key(ws)
 	case "site":
 		return p.site(ws)
+	case "caller":
+		return p.caller(ws)
 	case "cpu":
 		return p.cpu(ws)
 	case "thread":
@@ -454,7 +462,10 @@ func (p *parser) key(ws []word) error {
 	if first, ok := p.sites[n.text]; ok {
 		return p.errAt(n.pos, "key %q: name taken by the site at %v", n.text, first)
 	}
-	m, err := p.attrs(ws[0], ws[2:], "init", "export")
+	if first, ok := p.callers[n.text]; ok {
+		return p.errAt(n.pos, "key %q: name taken by the caller at %v", n.text, first)
+	}
+	m, err := p.attrs(ws[0], ws[2:], "init", "export", "module")
 	if err != nil {
 		return err
 	}
@@ -475,8 +486,105 @@ func (p *parser) key(ws []word) error {
 		}
 		return p.errAt(init.pos, "key %q: unknown target %q (declare it first with target)", n.text, init.text)
 	}
+	module, err := p.moduleAttr(m, "key", n.text)
+	if err != nil {
+		return err
+	}
 	p.keys[n.text] = n.pos
-	p.s.Keys = append(p.s.Keys, Key{Name: n.text, Init: init.text, Export: export})
+	p.s.Keys = append(p.s.Keys, Key{Name: n.text, Init: init.text, Export: export, Module: module})
+	return nil
+}
+
+// moduleAttr returns the declared module that attribute module= of m
+// names, or "" without one.
+func (p *parser) moduleAttr(m map[string]attr, what, name string) (string, error) {
+	a, ok := m["module"]
+	if !ok {
+		return "", nil
+	}
+	if _, known := p.modules[a.val.text]; !known {
+		if err := p.name(a.val, "module"); err != nil {
+			return "", err
+		}
+		return "", p.errAt(a.val.pos, "%s %q: unknown module %q (declare it first with module)", what, name, a.val.text)
+	}
+	return a.val.text, nil
+}
+
+// place parses "place TARGET [module=MODULE] [range=far]".
+func (p *parser) place(ws []word) error {
+	if len(ws) == 1 {
+		return p.errAt(p.end(ws), "place: missing TARGET")
+	}
+	n := ws[1]
+	if n.text == Null || n.text == Return0 {
+		return p.errAt(n.pos, "place: target %s is built in and cannot be placed", n.text)
+	}
+	if _, ok := p.targets[n.text]; !ok {
+		if err := p.name(n, "target"); err != nil {
+			return err
+		}
+		return p.errAt(n.pos, "place: unknown target %q (declare it first with target)", n.text)
+	}
+	if first, ok := p.places[n.text]; ok {
+		return p.errAt(n.pos, "place: target %q placed twice (first at %v)", n.text, first)
+	}
+	m, err := p.attrs(ws[0], ws[2:], "module", "range")
+	if err != nil {
+		return err
+	}
+	if len(m) == 0 {
+		return p.errAt(p.end(ws), "place %s: missing module=MODULE or range=far", n.text)
+	}
+	pl := Place{Target: n.text}
+	if pl.Module, err = p.moduleAttr(m, "place", n.text); err != nil {
+		return err
+	}
+	if a, ok := m["range"]; ok {
+		if a.val.text != RangeFar {
+			return p.errAt(a.val.pos, "place %s: unknown range %s (want far)", n.text, quote(a.val.text))
+		}
+		pl.Range = RangeFar
+	}
+	p.places[n.text] = n.pos
+	p.s.Places = append(p.s.Places, pl)
+	return nil
+}
+
+// caller parses "caller NAME key=KEY [module=MODULE]".
+func (p *parser) caller(ws []word) error {
+	if len(ws) == 1 {
+		return p.errAt(p.end(ws), "caller: missing NAME")
+	}
+	n := ws[1]
+	if err := p.name(n, "caller"); err != nil {
+		return err
+	}
+	for what, m := range map[string]map[string]pos{"caller": p.callers, "site": p.sites, "key": p.keys} {
+		if first, ok := m[n.text]; ok {
+			return p.errAt(n.pos, "caller %q: name taken by the %s at %v", n.text, what, first)
+		}
+	}
+	m, err := p.attrs(ws[0], ws[2:], "key", "module")
+	if err != nil {
+		return err
+	}
+	k, err := p.required(ws, m, "key", "KEY")
+	if err != nil {
+		return err
+	}
+	if _, ok := p.keys[k.text]; !ok {
+		if err := p.name(k, "key"); err != nil {
+			return err
+		}
+		return p.errAt(k.pos, "caller %q: unknown key %q (declare it first with key)", n.text, k.text)
+	}
+	module, err := p.moduleAttr(m, "caller", n.text)
+	if err != nil {
+		return err
+	}
+	p.callers[n.text] = n.pos
+	p.s.Callers = append(p.s.Callers, Caller{Name: n.text, Key: k.text, Module: module})
 	return nil
 }
 
@@ -493,6 +601,9 @@ func (p *parser) site(ws []word) error {
 	}
 	if first, ok := p.keys[n.text]; ok {
 		return p.errAt(n.pos, "site %q: name taken by the key at %v", n.text, first)
+	}
+	if first, ok := p.callers[n.text]; ok {
+		return p.errAt(n.pos, "site %q: name taken by the caller at %v", n.text, first)
 	}
 	m, err := p.attrs(ws[0], ws[2:], "key", "kind", "section", "module", "keyref")
 	if err != nil {
@@ -561,12 +672,14 @@ func (p *parser) cpu(ws []word) error {
 			}
 		} else {
 			if strings.HasPrefix(w.text, "tramp(") {
-				return p.errAt(w.pos, "cpu: invalid call %s (want SITE or tramp(KEY))", quote(w.text))
+				return p.errAt(w.pos, "cpu: invalid call %s (want SITE, CALLER or tramp(KEY))", quote(w.text))
 			}
 			if err := p.name(w, "site"); err != nil {
 				return err
 			}
-			if _, ok := p.sites[w.text]; !ok {
+			_, site := p.sites[w.text]
+			_, caller := p.callers[w.text]
+			if !site && !caller {
 				return p.errAt(w.pos, "cpu: unknown site %q (declare it first with site)", w.text)
 			}
 		}

@@ -40,8 +40,12 @@ type Scenario struct {
 	Fetch   string   // instruction fetch assumption; "" is the architecture's default
 	Targets []string // ordinary target functions, in address order
 	Modules []string // loadable modules
+	// Places put ordinary targets in a module's text or far from the
+	// trampolines and sites (powerpc); at most one per target.
+	Places  []Place
 	Keys    []Key    // static call keys
 	Sites   []Site   // inline static_call_site entries, in table order
+	Callers []Caller // out-of-line static_call() call sites (powerpc)
 	CPUs    []CPU    // caller CPUs
 	Threads []Thread // kernel threads that patch
 	Bounds  Bounds   // exploration bounds
@@ -61,6 +65,32 @@ type Key struct {
 	// EXPORT_STATIC_CALL_TRAMP: vmlinux has a static_call_tramp_key entry
 	// that maps the trampoline to the key.
 	Export string
+	// Module is the module that defines the key (DEFINE_STATIC_CALL in
+	// a module): its trampoline is in the module's text. "" for vmlinux.
+	Module string
+}
+
+// RangeFar places a target beyond the reach of a direct branch from the
+// trampolines and sites (±32 MiB on powerpc).
+const RangeFar = "far"
+
+// Place says where an ordinary target function is: in a module's text
+// (on powerpc64, in that module's TOC domain) and/or far from the
+// trampolines and sites. A target without a Place is in vmlinux, near.
+type Place struct {
+	Target string
+	Module string // "" for vmlinux
+	Range  string // "" (near) or RangeFar
+}
+
+// Caller is an out-of-line static_call(KEY)() call site in a function of
+// its own, in vmlinux or a module: a call through the key's trampoline
+// as the compiler and the linker (or module loader) leave it. It is
+// never patched.
+type Caller struct {
+	Name   string
+	Key    string
+	Module string // "" for vmlinux
 }
 
 // ExportTramp marks a key exported by its trampoline only.
@@ -91,8 +121,9 @@ type Site struct {
 
 // CPU runs its calls one after another, then idles.
 type CPU struct {
-	// Calls name a site (the site's caller function is called) or
-	// "tramp(KEY)" (an out-of-line call through the key's trampoline).
+	// Calls name a site (the site's caller function is called), a
+	// caller, or "tramp(KEY)" (an out-of-line call through the key's
+	// trampoline from vmlinux).
 	Calls []string
 }
 
@@ -229,6 +260,25 @@ func (s *Scenario) Validate() error {
 		}
 		mods[m] = true
 	}
+	placed := map[string]bool{}
+	for _, pl := range s.Places {
+		if !known[pl.Target] || pl.Target == Null || pl.Target == Return0 {
+			return fmt.Errorf("place: unknown target %q", pl.Target)
+		}
+		if placed[pl.Target] {
+			return fmt.Errorf("place: target %q placed twice", pl.Target)
+		}
+		placed[pl.Target] = true
+		if pl.Module != "" && !mods[pl.Module] {
+			return fmt.Errorf("place %q: unknown module %q", pl.Target, pl.Module)
+		}
+		if pl.Range != "" && pl.Range != RangeFar {
+			return fmt.Errorf("place %q: unknown range %q (want far, or none)", pl.Target, pl.Range)
+		}
+		if pl.Module == "" && pl.Range == "" {
+			return fmt.Errorf("place %q: says nothing (want module= or range=far)", pl.Target)
+		}
+	}
 	keys := map[string]bool{}
 	for _, k := range s.Keys {
 		if keys[k.Name] {
@@ -240,6 +290,9 @@ func (s *Scenario) Validate() error {
 		}
 		if k.Export != "" && k.Export != ExportTramp {
 			return fmt.Errorf("key %q: unknown export %q (want tramp, or none)", k.Name, k.Export)
+		}
+		if k.Module != "" && !mods[k.Module] {
+			return fmt.Errorf("key %q: unknown module %q", k.Name, k.Module)
 		}
 	}
 	sites := map[string]bool{}
@@ -266,6 +319,19 @@ func (s *Scenario) Validate() error {
 			return fmt.Errorf("site %q: keyref=tramp is for module sites only", st.Name)
 		}
 	}
+	callers := map[string]bool{}
+	for _, c := range s.Callers {
+		if callers[c.Name] || sites[c.Name] || keys[c.Name] {
+			return fmt.Errorf("caller %q defined twice (callers, sites and keys share names)", c.Name)
+		}
+		callers[c.Name] = true
+		if !keys[c.Key] {
+			return fmt.Errorf("caller %q: unknown key %q", c.Name, c.Key)
+		}
+		if c.Module != "" && !mods[c.Module] {
+			return fmt.Errorf("caller %q: unknown module %q", c.Name, c.Module)
+		}
+	}
 	if len(s.CPUs) == 0 {
 		return fmt.Errorf("scenario %q: no cpu", s.Name)
 	}
@@ -275,7 +341,7 @@ func (s *Scenario) Validate() error {
 				if !keys[k] {
 					return fmt.Errorf("cpu %d: unknown key %q in %s", i, k, call)
 				}
-			} else if !sites[call] {
+			} else if !sites[call] && !callers[call] {
 				return fmt.Errorf("cpu %d: unknown site %q", i, call)
 			}
 		}

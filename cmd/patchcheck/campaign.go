@@ -55,7 +55,8 @@ type campaignState struct {
 	Shards    int      `json:"shards"`
 	Variants  []string `json:"variants"` // resolved: the list scenarios draw from
 	Lifecycle string   `json:"lifecycle"`
-	Fetch     string   `json:"fetch"` // byte, aligned4 or any
+	Features  []string `json:"features,omitempty"` // gen features: boot, modules, kprobes
+	Fetch     string   `json:"fetch"`              // byte, aligned4 or any
 	Mode      string   `json:"mode"`
 	States    int      `json:"states"` // states bound of each scenario
 	Walks     int      `json:"walks"`  // random walks a scenario (random and mixed)
@@ -110,6 +111,7 @@ type campaignFlags struct {
 	workers   int
 	variants  string
 	lifecycle string
+	features  string
 	fetch     string
 	mode      string
 	out       string
@@ -131,6 +133,7 @@ func runCampaign(ctx context.Context, args []string, stdout, stderr io.Writer) (
 	fs.Uint64Var(&f.seed, "seed", 0, "campaign seed (default: a fresh one, or the one in DIR/campaign.json)")
 	fs.IntVar(&f.workers, "workers", runtime.GOMAXPROCS(0), "scenarios checked in parallel")
 	fs.StringVar(&f.variants, "variants", "kernel", "kernel, bad, all, or a comma-separated list")
+	fs.StringVar(&f.features, "features", "", "comma-separated lifecycle features of the scenarios: boot, modules, kprobes")
 	fs.StringVar(&f.lifecycle, "lifecycle", "ordered", "free_initmem: never, ordered (with the updates) or concurrent (its own thread; the kernel has a known finding there)")
 	fs.StringVar(&f.fetch, "fetch", "any", "instruction fetch assumption: byte, aligned4 or any")
 	fs.StringVar(&f.mode, "mode", "exhaustive", "exhaustive (bounded breadth-first), random (seeded walks) or mixed (walks where breadth-first hit its bound)")
@@ -192,8 +195,12 @@ func campaignSetup(f campaignFlags, set map[string]bool) (*campaignState, error)
 	if err != nil {
 		return nil, err
 	}
+	features, err := gen.ParseFeatures(f.features)
+	if err != nil {
+		return nil, fmt.Errorf("-features: %v", err)
+	}
 	want := &campaignState{Generator: gen.Version, Model: cex.ModelVersion, Arch: arch, Seed: f.seed,
-		Shard: shard, Shards: shards, Variants: variants, Lifecycle: string(lc), Fetch: f.fetch, Mode: f.mode,
+		Shard: shard, Shards: shards, Variants: variants, Lifecycle: string(lc), Features: features, Fetch: f.fetch, Mode: f.mode,
 		States: f.states, Walks: f.walks, Count: f.count, Next: uint64(shard), PerVariant: map[string]*variantStats{}}
 	old, err := readState(filepath.Join(f.out, "campaign.json"))
 	if err != nil {
@@ -223,6 +230,7 @@ func campaignSetup(f campaignFlags, set map[string]bool) (*campaignState, error)
 	check("shard", old.Shard == want.Shard && old.Shards == want.Shards)
 	check("variants", slices.Equal(old.Variants, want.Variants))
 	check("lifecycle", old.Lifecycle == want.Lifecycle)
+	check("features", slices.Equal(old.Features, want.Features))
 	check("fetch", old.Fetch == want.Fetch)
 	check("mode", old.Mode == want.Mode)
 	check("states", old.States == want.States)
@@ -281,6 +289,9 @@ func parseVariants(arch, s string) ([]string, error) {
 func (st *campaignState) genOptions(index uint64) []gen.Option {
 	opts := []gen.Option{gen.Variants(st.Variants...), gen.Lifecycle(gen.LifecycleMode(st.Lifecycle)),
 		gen.MaxStates(st.States), gen.Name(fmt.Sprintf("campaign-%d-%d", st.Seed, index))}
+	if len(st.Features) > 0 {
+		opts = append(opts, gen.Features(st.Features...))
+	}
 	if st.Fetch == "any" {
 		return append(opts, gen.AnyFetch())
 	}

@@ -4,6 +4,8 @@
 //	patchcheck check NAME|FILE [flags]  explore one scenario
 //	patchcheck check --all              every built-in scenario against its expected verdict
 //	patchcheck replay FILE              re-run a counterexample file
+//	patchcheck explain ID|FILE          a counterexample in prose
+//	patchcheck gallery [-o DIR]         the catalogue's counterexamples as pages
 //
 // Exit status: 0 safe (or every expectation held, or the counterexample
 // reproduced), 1 a violation or an unexpected verdict, 2 bad input.
@@ -36,6 +38,9 @@ const usage = `usage:
   patchcheck check NAME|FILE [flags]   explore one scenario (exhaustive by default)
   patchcheck check --all [flags]       every built-in scenario against its verdict
   patchcheck replay FILE               re-run a counterexample file
+                 [--svg OUT.svg] [--html OUT.html]  and draw it
+  patchcheck explain ID|FILE [-o DIR]  a counterexample in prose, step by step
+  patchcheck gallery [-o DIR]          pages of the catalogue's counterexamples (docs/gallery)
   patchcheck bench [-cpus N]           scaling table: sizes x reductions
   patchcheck campaign [flags]          check generated scenarios for a while (-h: flags)
 
@@ -71,6 +76,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 		code, err = benchCmd(args[1:], stdout, stderr)
 	case "campaign":
 		code, err = campaignCmd(args[1:], stdout, stderr)
+	case "explain":
+		code, err = explainCmd(args[1:], stdout, stderr)
+	case "gallery":
+		code, err = galleryCmd(args[1:], stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0
@@ -163,9 +172,13 @@ func checkCmd(args []string, stdout, stderr io.Writer) (int, error) {
 	fs.BoolVar(&f.json, "json", false, "print the result as JSON")
 	fs.StringVar(&f.outDir, "o", "patchcheck-cex", "directory for counterexample files")
 	fs.BoolVar(&f.quiet, "q", false, "no progress line on stderr")
+	stmt := statementFlag(fs)
 	pos, err := parseInterleaved(fs, args)
 	if err != nil {
 		return 2, errInput{err}
+	}
+	if err := statementConflicts(*stmt, f); err != nil {
+		return 2, err
 	}
 	if f.props != "" {
 		f.opt.Props = strings.Split(f.props, ",")
@@ -206,7 +219,7 @@ func checkCmd(args []string, stdout, stderr io.Writer) (int, error) {
 		}
 		return 2, cerr
 	}
-	return report(r, f, time.Since(start), stdout)
+	return withStatement(*stmt, pos[0], r, f, time.Since(start), stdout)
 }
 
 // loadScenario reads a built-in scenario or a file.
@@ -382,6 +395,8 @@ func checkAll(f checkFlags, stdout, stderr io.Writer) (int, error) {
 func replayCmd(args []string, stdout, stderr io.Writer) (int, error) {
 	fs := flag.NewFlagSet("replay", flag.ContinueOnError)
 	fs.SetOutput(stderr)
+	svgOut := fs.String("svg", "", "also write the counterexample's picture to this SVG file")
+	htmlOut := fs.String("html", "", "also write an HTML page (picture, mail text, prose) to this file")
 	pos, err := parseInterleaved(fs, args)
 	if err != nil {
 		return 2, errInput{err}
@@ -401,6 +416,9 @@ func replayCmd(args []string, stdout, stderr io.Writer) (int, error) {
 		return 2, errInput{fmt.Errorf("%s: %v", pos[0], err)}
 	}
 	fmt.Fprint(stdout, r.Text("patchcheck replay "+pos[0]))
+	if err := writePictures(r, pos[0], *svgOut, *htmlOut); err != nil {
+		return 2, err
+	}
 	if !same {
 		fmt.Fprintf(stdout, "\nNOT REPRODUCED: the file records %s (%s): %s\n", c.ID, c.Property, c.Message)
 		return 1, nil

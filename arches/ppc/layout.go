@@ -1,0 +1,211 @@
+package ppc
+
+import (
+	"encoding/binary"
+	"fmt"
+	"sort"
+
+	"patchcheck/kernel"
+	"patchcheck/model"
+	"patchcheck/scenario"
+)
+
+// Tramp is one key's trampoline as the transform sees it.
+type Tramp struct {
+	Key    int
+	Name   string // __SCT__key
+	Addr   uint64 // the function (its global entry, if it has one)
+	Inst   uint64 // the patched instruction
+	Data   uint64 // the data word (lis-addi: the lis/addi pair)
+	Ret0   uint64 // the return-0 label (li r3,0; blr) inside the trampoline
+	Module string // "" for vmlinux
+	// InstWin and DataWin are the windows of Inst and Data.
+	InstWin, DataWin int
+}
+
+// builder lays out one scenario's image.
+type builder struct {
+	p   *model.Program
+	img *Image
+	lay *kernel.Layout
+	sc  *scenario.Scenario
+	err error
+}
+
+func newBuilder(sc *scenario.Scenario, arch model.Arch, img *Image, ret, sentinel uint64) *builder {
+	p := &model.Program{Arch: arch, Return: ret, Sentinel: sentinel, ArchData: img}
+	img.GlobalEntry = map[uint64]bool{}
+	img.TOCSetup = map[uint64]bool{}
+	img.ReturnPoint = map[uint64]bool{}
+	return &builder{p: p, img: img, lay: &kernel.Layout{Prog: p, InitText: -1}, sc: sc}
+}
+
+func (b *builder) fail(format string, args ...any) {
+	if b.err == nil {
+		b.err = fmt.Errorf(format, args...)
+	}
+}
+
+// region maps n bytes at base, filled with zero words (undefined), in the
+// domain whose TOC is toc.
+func (b *builder) region(name string, base uint64, n int, toc uint64, domain string) int {
+	b.p.Regions = append(b.p.Regions, model.Region{Name: name, Base: base, Bytes: make([]byte, n)})
+	b.img.TOC = append(b.img.TOC, toc)
+	b.img.Domain = append(b.img.Domain, domain)
+	return len(b.p.Regions) - 1
+}
+
+// at returns the image's bytes from addr on.
+func (b *builder) at(addr uint64) []byte {
+	r := b.p.RegionOf(addr)
+	if r < 0 {
+		panic(fmt.Sprintf("patchcheck: ppc layout: %#x is not mapped", addr))
+	}
+	return b.p.Regions[r].Bytes[addr-b.p.Regions[r].Base:]
+}
+
+// put writes words at addr.
+func (b *builder) put(addr uint64, words ...uint32) {
+	for i, w := range words {
+		binary.BigEndian.PutUint32(b.at(addr+4*uint64(i)), w)
+	}
+}
+
+func (b *builder) put64(addr, v uint64) { binary.BigEndian.PutUint64(b.at(addr), v) }
+
+func (b *builder) put32(addr uint64, v uint32) { binary.BigEndian.PutUint32(b.at(addr), v) }
+
+func (b *builder) sym(name string, addr, size uint64) {
+	b.p.Symbols = append(b.p.Symbols, model.Symbol{Name: name, Addr: addr, Size: size})
+}
+
+// window makes [addr, addr+n) patchable text of key, initialised from the
+// image, and returns its index.
+func (b *builder) window(name string, addr uint64, n, key int) int {
+	w := model.WindowDef{Name: name, Base: addr, Size: n, Key: key}
+	copy(w.Init[:], b.at(addr)[:n])
+	b.p.Windows = append(b.p.Windows, w)
+	return len(b.p.Windows) - 1
+}
+
+// atRest sets the contents that reach each target for window w.
+func (b *builder) atRest(w int, forms func(t int) [][]byte) {
+	for t := range b.p.Targets {
+		b.p.Windows[w].AtRest[t] = forms(t)
+	}
+}
+
+// keyIndex returns the index of key name.
+func keyIndex(sc *scenario.Scenario, name string) int {
+	for i, k := range sc.Keys {
+		if k.Name == name {
+			return i
+		}
+	}
+	return -1
+}
+
+// place returns where target name is.
+func place(sc *scenario.Scenario, name string) scenario.Place {
+	for _, pl := range sc.Places {
+		if pl.Target == name {
+			return pl
+		}
+	}
+	return scenario.Place{Target: name}
+}
+
+// calls builds the CPUs' programs: entry is where the harness enters the
+// caller function of a site, a caller, or a tramp(KEY) call.
+func (b *builder) calls(entry func(call string) (uint64, int, bool)) {
+	for _, c := range b.sc.CPUs {
+		var prog model.CPUProg
+		for _, call := range c.Calls {
+			e, key, ok := entry(call)
+			if !ok {
+				b.fail("cpu: no caller for %s", call)
+				continue
+			}
+			prog.Calls = append(prog.Calls, model.CallDef{Name: call, Entry: e, Key: key})
+		}
+		b.p.CPUs = append(b.p.CPUs, prog)
+	}
+}
+
+// unsupported rejects what the powerpc ports do not model, with the
+// reason.
+func unsupported(sc *scenario.Scenario, abi ABI) error {
+	for _, th := range sc.Threads {
+		for _, op := range th.Ops {
+			switch op.Kind {
+			case scenario.OpUpdateEarly:
+				return fmt.Errorf("thread %s: update_early is x86's static_call_update_early (Xen); powerpc has none", th.Name)
+			case scenario.OpLoad, scenario.OpUnload:
+				return fmt.Errorf("thread %s: %s: module loading is not modelled on powerpc (modules are loaded when the scenario starts)", th.Name, op.Kind)
+			case scenario.OpKprobe:
+				return fmt.Errorf("thread %s: kprobes are not modelled on powerpc", th.Name)
+			}
+		}
+	}
+	for _, st := range sc.Sites {
+		switch {
+		case abi == ABI64:
+			return fmt.Errorf("site %s: powerpc64 static calls are out-of-line (the 2022 series has no inline sites); use caller", st.Name)
+		case st.Kind == scenario.KindJcc:
+			return fmt.Errorf("site %s: powerpc has no conditional tail-call sites (kind=jcc)", st.Name)
+		case st.Section == scenario.SectionInit:
+			return fmt.Errorf("site %s: init sites are not modelled on powerpc (patch_instruction's init_mem_is_free check)", st.Name)
+		case st.Module != "":
+			return fmt.Errorf("site %s: module sites are not modelled on PPC32 (module placement and PLT stubs)", st.Name)
+		}
+	}
+	// The out-of-line __static_call_update (include/linux/static_call.h)
+	// takes no static_call_mutex; the core the model shares with the
+	// inline ports does. Two updaters of one key would be serialised
+	// where the kernel does not serialise them.
+	if abi == ABI64 {
+		updaters := map[string]string{}
+		for _, th := range sc.Threads {
+			for _, op := range th.Ops {
+				if op.Kind != scenario.OpUpdate {
+					continue
+				}
+				if t, ok := updaters[op.Key]; ok && t != th.Name {
+					return fmt.Errorf("threads %s and %s both update %s: the out-of-line static_call_update is not serialised by static_call_mutex, which the model's core would take", t, th.Name, op.Key)
+				}
+				updaters[op.Key] = th.Name
+			}
+		}
+	}
+	return nil
+}
+
+// sortedKeys returns the keys of m in order.
+func sortedKeys(m map[uint64]bool) []uint64 {
+	var out []uint64
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i] < out[j] })
+	return out
+}
+
+// pokeOp is one patch_instruction or patch_ulong: one store, which
+// synchronises only the patching CPU (dcbst; sync; icbi; sync; isync):
+// other CPUs are sent nothing and may fetch the old word until their own
+// next context synchronisation.
+func pokeOp(e *kernel.Emitter, fn string, addr uint64, b []byte) {
+	e.Fn = fn
+	bb, l := kernel.Bytes(b)
+	e.Emit(model.Op{Code: model.OpPoke, Addr: addr, Bytes: bb, Len: l})
+}
+
+// panicOp is arch_static_call_transform's panic on a failed patch.
+func panicOp(e *kernel.Emitter, addr uint64) {
+	e.Fn = "arch_static_call_transform"
+	e.Emit(model.Op{Code: model.OpCheck, Addr: addr, Len: 4, B: CheckRange})
+}
+
+func be32(w uint32) []byte { return Word(w) }
+
+func be64(v uint64) []byte { return binary.BigEndian.AppendUint64(nil, v) }

@@ -1,0 +1,405 @@
+package ppc
+
+import (
+	"fmt"
+
+	"patchcheck/kernel"
+	"patchcheck/model"
+	"patchcheck/scenario"
+)
+
+// Port32 is the PPC32 static call port: the out-of-line trampoline of
+// v5.16 ("powerpc/32: Add support for out-of-line static calls") and the
+// inline call sites of 2025 ("powerpc/32: Implement static_call_inline"),
+// arch/powerpc/kernel/static_call.c.
+type Port32 struct{}
+
+// PPC32 protocol variants. The first is the kernel's own code.
+const (
+	Variant32Mainline     = "mainline"
+	Variant32LisAddi      = "lis-addi"
+	Variant32DataAfterNop = "data-after-nop"
+)
+
+// PPC32 trampoline offsets (arch/powerpc/include/asm/static_call.h).
+const (
+	sct32Ret0 = 20 // PPC_SCT_RET0
+	sct32Data = 28 // PPC_SCT_DATA
+)
+
+// Addresses of the PPC32 image.
+const (
+	k32Base    uint64 = 0xc0000000
+	k32Ret0           = k32Base + 0x80   // __static_call_return0
+	k32Targets        = k32Base + 0x100  // near targets, 16 bytes apart
+	k32Tramps         = k32Base + 0x1000 // trampolines, 32 bytes apart (.align 5)
+	k32Sites          = k32Base + 0x2000 // a caller function per site
+	k32Via            = k32Base + 0x3000 // a caller through each trampoline
+	k32Callers        = k32Base + 0x3800 // named callers
+	k32Far            = 0xc4000000       // far targets: one region each (see far32)
+	k32Stack          = 0xc0f00000       // r1 when a call starts
+	sentinel32 uint64 = 0xdeadbeef       // r3 before each call
+	valueBase         = 0x1000           // target i returns valueBase+i
+)
+
+// far32 is the address of the j-th far target: more than 32 MiB from the
+// trampolines and sites, with distinct high and low halves, so that the
+// high half of one and the low half of another is no function.
+func far32(j int) uint64 { return k32Far + 0x01010000*uint64(j) + 0x40*uint64(j+1) }
+
+// Arch implements kernel.Port.
+func (Port32) Arch(fetch, variant string) (model.Arch, error) { return newArch(ABI32, fetch) }
+
+func newArch(abi ABI, fetch string) (model.Arch, error) {
+	switch fetch {
+	case "", FetchWord:
+		return &Arch{abi: abi}, nil
+	case FetchStrict:
+		return &Arch{abi: abi, strict: true}, nil
+	}
+	return nil, fmt.Errorf("unknown powerpc fetch assumption %q (want %s or %s)", fetch, FetchWord, FetchStrict)
+}
+
+// Fetches implements kernel.Port.
+func (Port32) Fetches() []string { return []string{FetchWord, FetchStrict} }
+
+// Features implements kernel.FeaturePort.
+func (Port32) Features() []string { return []string{kernel.FeatureFar, kernel.FeatureCaller} }
+
+// Variants implements kernel.Port.
+func (Port32) Variants() []kernel.Variant {
+	return []kernel.Variant{
+		{Name: Variant32Mainline, Doc: "the kernel (v6.15+): trampoline b func / nop + data word / blr / b ret0, data word patched before the nop that exposes it; inline sites bl func, bl tramp, nop, li r3,0 and the tail forms; each word by patch_instruction/patch_ulong"},
+		{Name: Variant32LisAddi, Doc: "the trampoline materialises a far target with lis r12,hi; addi r12,r12,lo, patched word by word (what the v5.16 commit message says it avoids)"},
+		{Name: Variant32DataAfterNop, Doc: "the transform writes the nop before the data word it exposes"},
+	}
+}
+
+// Layout implements kernel.Port.
+func (Port32) Layout(sc *scenario.Scenario, arch model.Arch) (*kernel.Layout, error) {
+	if err := unsupported(sc, ABI32); err != nil {
+		return nil, err
+	}
+	img := &Image{ABI: ABI32, StackTop: k32Stack, Ret0: k32Ret0}
+	b := newBuilder(sc, arch, img, k32Base, sentinel32)
+	p := b.p
+	b.region(".text", k32Base, 0x4000, 0, "vmlinux")
+	b.sym("harness_return", k32Base, 4)
+
+	// Targets: 0 NULL, 1 __static_call_return0, then the scenario's.
+	p.Targets = []model.TargetDef{{Name: scenario.Null}, {Name: scenario.Return0, Addr: k32Ret0}}
+	b.put(k32Ret0, Li(GPR3, 0), InsnBlr)
+	b.sym("__static_call_return0", k32Ret0, 8)
+	nFar, nNear := 0, 0
+	for _, name := range sc.Targets {
+		v := uint64(valueBase + len(p.Targets))
+		addr := k32Targets + 0x10*uint64(nNear)
+		if place(sc, name).Range == scenario.RangeFar {
+			addr = far32(nFar)
+			b.region(".text.far."+name, addr, 0x10, 0, "vmlinux")
+			nFar++
+		} else {
+			nNear++
+		}
+		b.put(addr, Li(GPR3, int64(v)), InsnBlr)
+		b.sym(name, addr, 8)
+		p.Targets = append(p.Targets, model.TargetDef{Name: name, Value: v, Addr: addr})
+	}
+	if k32Targets+0x10*uint64(nNear) > k32Tramps {
+		return nil, fmt.Errorf("too many targets")
+	}
+
+	variant := sc.Variant
+	if variant == "" || variant == "kernel" {
+		variant = Variant32Mainline
+	}
+	lisAddi := variant == Variant32LisAddi
+	// Trampolines, each with a caller through it (an out-of-line
+	// static_call() in vmlinux).
+	for k, key := range sc.Keys {
+		p.Keys = append(p.Keys, model.KeyDef{Name: key.Name, Init: targetIndex(p, key.Init)})
+		t := k32Tramps + 0x20*uint64(k)
+		tr := Tramp{Key: k, Name: "__SCT__" + key.Name, Addr: t, Inst: t, Data: t + sct32Data, Ret0: t + sct32Ret0}
+		if lisAddi {
+			// lis r12,func@ha; addi r12,r12,func@l in place of the load
+			// of the data word.
+			tr.Data = t + 4
+			b.put(t+4, Lis(GPR12, 0), Addi(GPR12, GPR12, 0), Mtctr(GPR12), InsnBctr, Li(GPR3, 0), InsnBlr)
+		} else {
+			b.put(t+4, Lis(GPR12, Ha(int64(int32(tr.Data)))), Lwz(GPR12, GPR12, Lo(int64(tr.Data))), Mtctr(GPR12), InsnBctr,
+				Li(GPR3, 0), InsnBlr)
+		}
+		b.img.Tramps = append(b.img.Tramps, tr)
+		b.sym(tr.Name, t, 32)
+		via := k32Via + 0x40*uint64(k)
+		caller32(b, via, MustB(via+12, t, true))
+		b.sym("call_"+tr.Name, via, 32)
+	}
+	for k := range sc.Keys {
+		tr := &b.img.Tramps[k]
+		// The trampoline as the transform leaves it for the key's
+		// initial target (DEFINE_STATIC_CALL writes b func; a far
+		// target goes through the data word).
+		pl := plan32(p, *tr, p.Keys[k].Init, variant)
+		b.put(tr.Inst, pl.inst)
+		if pl.writeData {
+			copy(b.at(tr.Data), pl.dataBytes(lisAddi))
+		}
+		tr.InstWin = b.window(tr.Name, tr.Inst, 4, k)
+		tr.DataWin = b.window(tr.Name+".data", tr.Data, len(pl.dataBytes(lisAddi)), k)
+		b.lay.Tramps = append(b.lay.Tramps, kernel.Loc{Name: tr.Name, Addr: tr.Addr, Tramp: true, Key: k, Window: tr.InstWin})
+	}
+	b.tramp32AtRest(lisAddi)
+
+	// Sites, each in a caller function of its own.
+	siteEntry := map[string]uint64{}
+	for i, st := range sc.Sites {
+		k := keyIndex(sc, st.Key)
+		tr := b.img.Tramps[k]
+		fn := k32Sites + 0x40*uint64(i)
+		loc := kernel.Loc{Name: st.Name, Kind: st.Kind, Key: k}
+		if st.Kind == scenario.KindTail {
+			// A function whose last act is the static call: the site is
+			// its tail call, after one instruction of its own (so that
+			// the call's entry is not patchable text).
+			loc.Addr = fn + 4
+			b.put(fn, InsnNop)
+			loc.Unpatched = be32(MustB(loc.Addr, tr.Addr, false))
+			b.sym("caller_"+st.Name, fn, 8)
+		} else {
+			loc.Addr = fn + 12
+			caller32(b, fn, 0)
+			loc.Unpatched = be32(MustB(loc.Addr, tr.Addr, true))
+			b.sym("caller_"+st.Name, fn, 32)
+		}
+		ins, _ := site32(p, tr, loc, p.Keys[k].Init)
+		b.put(loc.Addr, ins)
+		b.sym(st.Name, loc.Addr, 4)
+		loc.Window = b.window(st.Name, loc.Addr, 4, k)
+		b.atRest(loc.Window, func(t int) [][]byte {
+			w, _ := site32(p, tr, loc, t)
+			return [][]byte{be32(w), loc.Unpatched}
+		})
+		b.lay.Sites = append(b.lay.Sites, loc)
+		siteEntry[st.Name] = fn
+	}
+	for i, c := range sc.Callers {
+		k := keyIndex(sc, c.Key)
+		fn := k32Callers + 0x40*uint64(i)
+		caller32(b, fn, MustB(fn+12, b.img.Tramps[k].Addr, true))
+		b.sym(c.Name, fn, 32)
+		siteEntry[c.Name] = fn
+	}
+	b.calls(func(call string) (uint64, int, bool) {
+		if key, ok := scenario.TrampCallKey(call); ok {
+			k := keyIndex(sc, key)
+			return k32Via + 0x40*uint64(k), k, true
+		}
+		for _, st := range sc.Sites {
+			if st.Name == call {
+				return siteEntry[call], keyIndex(sc, st.Key), true
+			}
+		}
+		for _, c := range sc.Callers {
+			if c.Name == call {
+				return siteEntry[call], keyIndex(sc, c.Key), true
+			}
+		}
+		return 0, 0, false
+	})
+	return b.lay, b.err
+}
+
+// caller32 writes a PPC32 function at fn that saves LR in its caller's
+// frame, makes a frame, runs the word at fn+12 (a call), and returns:
+//
+//	mflr r0; stw r0,4(r1); stwu r1,-16(r1); CALL; lwz r0,20(r1);
+//	addi r1,r1,16; mtlr r0; blr
+func caller32(b *builder, fn uint64, call uint32) {
+	b.put(fn, Mflr(GPR0), Stw(GPR0, GPR1, 4), Stwu(GPR1, GPR1, -16), call, Lwz(GPR0, GPR1, 20),
+		Addi(GPR1, GPR1, 16), Mtlr(GPR0), InsnBlr)
+}
+
+func targetIndex(p *model.Program, name string) int {
+	for i, t := range p.Targets {
+		if t.Name == name {
+			return i
+		}
+	}
+	return -1
+}
+
+// off32 is (long)to - (long)from with 32-bit longs.
+func off32(to, from uint64) int64 { return int64(int32(uint32(to) - uint32(from))) }
+
+// plan is what arch_static_call_transform does to a trampoline: the
+// instruction it writes, and the data word it writes first (or, for a
+// variant, after).
+type plan struct {
+	inst      uint32
+	data      uint64
+	writeData bool
+	hi, lo    uint32 // lis-addi: the pair
+}
+
+// dataBytes is the data word the plan writes, or for lis-addi the pair.
+func (pl plan) dataBytes(lisAddi bool) []byte {
+	if lisAddi {
+		return append(be32(pl.hi), be32(pl.lo)...)
+	}
+	return be32(uint32(pl.data))
+}
+
+// plan32 is arch_static_call_transform(NULL, tramp, func, false) on PPC32
+// (arch/powerpc/kernel/static_call.c, 2025):
+//
+//	is_short = is_offset_in_branch_range((long)func - (long)tramp);
+//	if (func && !is_short) patch_ulong(tramp + PPC_SCT_DATA, _func);
+//	if (!func) blr; else if (is_ret0) b _ret0; else if (is_short) b func; else nop;
+func plan32(p *model.Program, tr Tramp, target int, variant string) plan {
+	fn := p.Targets[target].Addr
+	short := BranchInRange(off32(fn, tr.Addr))
+	var pl plan
+	if target != model.TargetNull && !short {
+		pl.writeData, pl.data = true, fn
+		pl.hi, pl.lo = Lis(GPR12, Ha(int64(int32(fn)))), Addi(GPR12, GPR12, Lo(int64(fn)))
+	}
+	switch {
+	case target == model.TargetNull:
+		pl.inst = InsnBlr
+	case target == model.TargetReturn0:
+		pl.inst = MustB(tr.Inst, tr.Ret0, false)
+	case short:
+		pl.inst = MustB(tr.Inst, fn, false)
+	default:
+		pl.inst = InsnNop
+	}
+	return pl
+}
+
+// site32 is arch_static_call_transform(site, tramp, func, tail) on PPC32:
+// the word for the site, and false when patch_branch would fail (the
+// kernel panics).
+func site32(p *model.Program, tr Tramp, loc kernel.Loc, target int) (uint32, bool) {
+	fn := p.Targets[target].Addr
+	short := BranchInRange(off32(fn, loc.Addr))
+	branch := func(to uint64, link bool) (uint32, bool) {
+		if !BranchInRange(off32(to, loc.Addr)) {
+			return InsnNop, false
+		}
+		return MustB(loc.Addr, to, link), true
+	}
+	if loc.Kind == scenario.KindTail {
+		switch {
+		case target == model.TargetNull:
+			return InsnBlr, true
+		case target == model.TargetReturn0:
+			return branch(tr.Ret0, false)
+		case short:
+			return branch(fn, false)
+		}
+		return branch(tr.Addr, false)
+	}
+	switch {
+	case target == model.TargetNull:
+		return InsnNop, true
+	case target == model.TargetReturn0:
+		return Li(GPR3, 0), true
+	case short:
+		return branch(fn, true)
+	}
+	return branch(tr.Addr, true)
+}
+
+// tramp32AtRest: the trampoline's instruction reaches a target alone; its
+// data word matters only behind a nop, and may hold any value it was
+// ever given otherwise.
+func (b *builder) tramp32AtRest(lisAddi bool) {
+	p := b.p
+	for k := range b.img.Tramps {
+		tr := b.img.Tramps[k]
+		b.atRest(tr.InstWin, func(t int) [][]byte {
+			return [][]byte{be32(plan32(p, tr, t, "").inst)}
+		})
+		n := p.Windows[tr.DataWin].Size
+		any := [][]byte{append([]byte(nil), p.Windows[tr.DataWin].Init[:n]...)}
+		for t := range p.Targets {
+			if pl := plan32(p, tr, t, ""); pl.writeData {
+				any = append(any, pl.dataBytes(lisAddi))
+			}
+		}
+		b.atRest(tr.DataWin, func(t int) [][]byte {
+			if pl := plan32(p, tr, t, ""); pl.writeData {
+				return [][]byte{pl.dataBytes(lisAddi)}
+			}
+			return any
+		})
+	}
+}
+
+// Transform implements kernel.Port: arch_static_call_transform for a
+// trampoline or a site, under text_mutex, each word by patch_instruction
+// or patch_ulong.
+func (Port32) Transform(e *kernel.Emitter, lay *kernel.Layout, loc kernel.Loc, target int, variant string) {
+	img := lay.Prog.ArchData.(*Image)
+	tr := img.Tramps[loc.Key]
+	e.Fn = "arch_static_call_transform"
+	e.Emit(model.Op{Code: model.OpLock, A: kernel.TextMutex})
+	if loc.Tramp {
+		pl := plan32(lay.Prog, tr, target, variant)
+		data := func() {
+			if !pl.writeData {
+				return
+			}
+			if variant == Variant32LisAddi {
+				pokeOp(e, "patch_instruction", tr.Data, be32(pl.hi))
+				pokeOp(e, "patch_instruction", tr.Data+4, be32(pl.lo))
+				return
+			}
+			pokeOp(e, "patch_ulong", tr.Data, be32(uint32(pl.data)))
+		}
+		if variant == "" || variant == "kernel" {
+			variant = Variant32Mainline
+		}
+		if variant != Variant32DataAfterNop {
+			data()
+		}
+		pokeOp(e, patchFn(pl.inst), tr.Inst, be32(pl.inst))
+		if variant == Variant32DataAfterNop {
+			data()
+		}
+	} else if w, ok := site32(lay.Prog, tr, loc, target); ok {
+		pokeOp(e, patchFn(w), loc.Addr, be32(w))
+	} else {
+		panicOp(e, loc.Addr)
+	}
+	e.Fn = "arch_static_call_transform"
+	e.Emit(model.Op{Code: model.OpUnlock, A: kernel.TextMutex})
+}
+
+// patchFn names the kernel function that writes w: patch_branch for a
+// branch, else patch_instruction.
+func patchFn(w uint32) string {
+	if w>>26 == 18 {
+		return "patch_branch"
+	}
+	return "patch_instruction"
+}
+
+// CheckSketch implements kernel.Port: powerpc has no sketch vocabulary yet.
+func (Port32) CheckSketch(steps []scenario.SketchStep) error { return noSketch(steps) }
+
+func noSketch(steps []scenario.SketchStep) error {
+	st := steps[0]
+	return &scenario.Error{Line: st.Line, Col: st.Col, Msg: fmt.Sprintf("sketch step 1 (%s): powerpc has no sketch vocabulary (only x86-64 does)", st)}
+}
+
+// Sketch implements kernel.Port; CheckSketch rejects every sketch.
+func (Port32) Sketch(e *kernel.Emitter, lay *kernel.Layout, loc kernel.Loc, target int) {
+	panic("patchcheck: powerpc sketch")
+}
+
+// EarlyTramp implements kernel.Port; the layout rejects update_early.
+func (Port32) EarlyTramp(e *kernel.Emitter, lay *kernel.Layout, tramp kernel.Loc, target int) {
+	panic("patchcheck: powerpc has no static_call_update_early")
+}

@@ -1,0 +1,77 @@
+package kernel
+
+import (
+	"fmt"
+	"slices"
+
+	"patchcheck/scenario"
+)
+
+// Scenario features that not every port models. A port that offers any
+// implements FeaturePort; one that does not (x86-64) offers none.
+const (
+	// FeatureFar: targets placed far from the trampolines and sites
+	// (place TARGET range=far).
+	FeatureFar = "place-far"
+	// FeatureModuleTarget: targets in a module's text (place TARGET
+	// module=M).
+	FeatureModuleTarget = "place-module"
+	// FeatureModuleKey: keys defined by a module (key ... module=M).
+	FeatureModuleKey = "key-module"
+	// FeatureCaller: out-of-line static_call() call sites (caller ...).
+	FeatureCaller = "caller"
+	// FeatureModuleCaller: such call sites in a module's text.
+	FeatureModuleCaller = "caller-module"
+)
+
+// FeaturePort is a Port that models some of the optional features.
+type FeaturePort interface {
+	Port
+	// Features lists the features the port models.
+	Features() []string
+}
+
+// CheckFeatures reports the first feature sc uses that port does not
+// model, so that no port silently ignores part of a scenario.
+func CheckFeatures(sc *scenario.Scenario, port Port) error {
+	var have []string
+	if fp, ok := port.(FeaturePort); ok {
+		have = fp.Features()
+	}
+	need := func(f, what string) error {
+		if !slices.Contains(have, f) {
+			return fmt.Errorf("arch %s does not model %s", sc.Arch, what)
+		}
+		return nil
+	}
+	for _, pl := range sc.Places {
+		if pl.Range != "" {
+			if err := need(FeatureFar, "far targets (place "+pl.Target+" range=far)"); err != nil {
+				return err
+			}
+		}
+		if pl.Module != "" {
+			if err := need(FeatureModuleTarget, "targets in modules (place "+pl.Target+" module="+pl.Module+")"); err != nil {
+				return err
+			}
+		}
+	}
+	for _, k := range sc.Keys {
+		if k.Module != "" {
+			if err := need(FeatureModuleKey, "keys defined by modules (key "+k.Name+" module="+k.Module+")"); err != nil {
+				return err
+			}
+		}
+	}
+	for _, c := range sc.Callers {
+		if err := need(FeatureCaller, "out-of-line call sites (caller "+c.Name+")"); err != nil {
+			return err
+		}
+		if c.Module != "" {
+			if err := need(FeatureModuleCaller, "call sites in modules (caller "+c.Name+" module="+c.Module+")"); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
