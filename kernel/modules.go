@@ -71,6 +71,8 @@ func (r *addModFixup) Run(x *model.KernelExec) int {
 		x.S.K.SiteFlags[s.Window] = nf
 		x.Note("static_call_add_module: %s: key field fixed up to %s (flags %s)", s.Name, r.lay.Prog.Keys[s.Key].Name, flagNames(nf))
 	}
+	// __static_call_init(mod) begins by sorting the table by key.
+	x.S.K.ModSorted |= 1 << r.mod
 	return -1
 }
 
@@ -155,7 +157,11 @@ func (r *delModule) Run(x *model.KernelExec) int {
 	x.Note("static_call_del_module(%s)", x.P.ModuleName(r.mod))
 	k := &x.S.K
 	prev := -1
-	for _, s := range r.sites() {
+	sites := r.sites()
+	if k.ModSorted&(1<<r.mod) != 0 {
+		slices.SortStableFunc(sites, func(a, b Loc) int { return a.Key - b.Key })
+	}
+	for _, s := range sites {
 		if x.S.K.SiteFlags[s.Window]&model.SiteTrampKey != 0 {
 			// static_call_key(site) is the trampoline: its text is
 			// read as a struct static_call_key.

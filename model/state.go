@@ -120,7 +120,9 @@ type Kernel struct {
 	System uint8             // system_state (SystemBooting..SystemRunning)
 	Freed  uint8             // bit r set: region r has been freed
 	Init   uint8             // static_call_initialized
-	_      [1]uint8          // explicit padding
+	// bit m: module m's static_call_sites are sorted by key
+	// (__static_call_init ran on them)
+	ModSorted uint8
 	// key->mods: node+1 of the list head, or 0 while the key holds its
 	// built-in sites pointer (type bit 0 set)
 	Mods     [MaxKeys]uint8

@@ -511,7 +511,11 @@ func (c *campaign) check(k uint64) campaignResult {
 	}
 	r.states += res.States
 	r.bounded = res.Bounded || st.Mode == "random"
-	r.cex = res.Cex
+	if res.Violation != nil {
+		// A warning alone (a kernel WARN, such as an update before
+		// static_call_init) is the kernel's own behaviour, not a find.
+		r.cex = res.Cex
+	}
 	r.at = c.elapsed()
 	return r
 }
