@@ -5,7 +5,9 @@ package cex
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
 	"os"
 	"strings"
 
@@ -152,6 +154,10 @@ func ReadFile(path string) (*Counterexample, error) {
 			line, col := lineCol(b, se.Offset)
 			return nil, fmt.Errorf("%s:%d:%d: %v", path, line, col, err)
 		}
+		if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
+			line, col := lineCol(b, int64(len(b))+1)
+			return nil, fmt.Errorf("%s:%d:%d: unexpected EOF: the JSON is cut short", path, line, col)
+		}
 		if te, ok := err.(*json.UnmarshalTypeError); ok {
 			line, col := lineCol(b, te.Offset)
 			return nil, fmt.Errorf("%s:%d:%d: %v", path, line, col, err)
@@ -191,6 +197,9 @@ func (c *Counterexample) Text(replay string) string {
 		fetch = "default"
 	}
 	title := fmt.Sprintf("patchcheck: %s violated on %s", c.Property, sc.Arch)
+	if props.IsWarning(c.Property) {
+		title = fmt.Sprintf("patchcheck: kernel WARN (%s) on %s; a warning, not a violation", c.Property, sc.Arch)
+	}
 	fmt.Fprintln(&b, clip(title, 80))
 	fmt.Fprintf(&b, "ID:       %s (%s)\n", c.ID, c.Model)
 	wrap(&b, "scenario: ", fmt.Sprintf("%s (variant %s, fetch %s)", sc.Name, variant, fetch))

@@ -279,6 +279,7 @@ func (r *siteTail) Run(x *model.KernelExec) int {
 		x.Note("static_call_is_tail(%s) is false", r.site.Name)
 		return r.NotTail
 	}
+	x.Note("static_call_is_tail(%s) is true", r.site.Name)
 	return -1
 }
 
@@ -368,6 +369,7 @@ func (r *modLive) Run(x *model.KernelExec) int {
 		x.Note("delete_module(%s): %s: -EBUSY/-ENOENT", x.P.ModuleName(r.mod), model.ModStateName(st))
 		return r.Busy
 	}
+	x.Note("delete_module(%s)", x.P.ModuleName(r.mod))
 	return -1
 }
 
@@ -439,6 +441,7 @@ func (r *kprobeCheck) Run(x *model.KernelExec) int {
 		}
 	}
 	if r.variant == VariantKprobeNoReserved {
+		x.Note("register_kprobe: %s: no static_call_text_reserved() check", r.site.Name)
 		return -1
 	}
 	init := k.System < model.SystemRunning
@@ -452,6 +455,7 @@ func (r *kprobeCheck) Run(x *model.KernelExec) int {
 		x.Note("register_kprobe: static_call_text_reserved(%s): -EBUSY", r.site.Name)
 		return r.Refuse
 	}
+	x.Note("register_kprobe: %s passes the address checks", r.site.Name)
 	return -1
 }
 
@@ -487,6 +491,8 @@ type builtinSites struct {
 func (r *builtinSites) Run(x *model.KernelExec) int {
 	if x.S.K.Mods[r.key] != 0 {
 		x.Note("__static_call_init: %s.sites = its first site: the static_call_mod list is dropped", r.lay.Prog.Keys[r.key].Name)
+	} else {
+		x.Note("__static_call_init: %s.sites = its first built-in site", r.lay.Prog.Keys[r.key].Name)
 	}
 	x.S.K.Mods[r.key] = 0
 	return -1

@@ -292,7 +292,7 @@ func (m *Machine) actorSteps(s *State, a int, fn func(*State, *Violation) bool) 
 		c.IPI = 0
 		m.sync(&m.next, a)
 		if m.Trace {
-			m.notef("takes the IPI: sync_core (all stale fetches dropped)")
+			m.notef("%s", m.P.ipiNote())
 			m.tag("ipi", "sync")
 		}
 		if !m.finish(fn) {

@@ -30,6 +30,9 @@ type Program struct {
 	Routines []Routine
 	// Modules lists the text regions of each module: core, init.
 	Modules [][2]int
+	// IPINote describes, in traces, a CPU taking its pending interrupt
+	// ("" for x86's sync IPI).
+	IPINote string
 	// SiteFlags is the initial key-field flags of each window.
 	SiteFlags [MaxWindows]uint8
 	// ArchData is what the architecture's Layout records about the image
@@ -251,6 +254,13 @@ func (p *Program) freed(s *State, addr uint64) bool {
 func (p *Program) initDone(s *State, addr uint64) bool {
 	r := p.RegionOf(addr)
 	return r >= 0 && p.Regions[r].Init && (s.K.System >= SystemFreeingInitmem || s.K.Freed&(1<<r) != 0)
+}
+
+func (p *Program) ipiNote() string {
+	if p.IPINote != "" {
+		return p.IPINote
+	}
+	return "takes the IPI: sync_core (all stale fetches dropped)"
 }
 
 // ModuleName names module m.

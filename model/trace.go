@@ -35,7 +35,8 @@ func (m *Machine) windows(s *State) []WindowTrace {
 	for w, def := range m.P.Windows {
 		wt := WindowTrace{Name: def.Name, Addr: def.Base, Bytes: append(Hex(nil), m.P.Current(s, w)...)}
 		for c := range m.P.CPUs {
-			if s.CPU[c].Mode != ModeDone && s.CPU[c].View[w] < s.Win[w].N-1 {
+			// Before SMP bring-up the other CPUs are not running.
+			if s.K.System != SystemBooting && s.CPU[c].Mode != ModeDone && s.CPU[c].View[w] < s.Win[w].N-1 {
 				wt.Stale = append(wt.Stale, c)
 			}
 		}

@@ -33,7 +33,8 @@ type builder struct {
 }
 
 func newBuilder(sc *scenario.Scenario, arch model.Arch, img *Image, ret, sentinel uint64) *builder {
-	p := &model.Program{Arch: arch, Return: ret, Sentinel: sentinel, ArchData: img}
+	p := &model.Program{Arch: arch, Return: ret, Sentinel: sentinel, ArchData: img,
+		IPINote: "takes an interrupt between calls: a context synchronisation (stale fetches dropped)"}
 	img.GlobalEntry = map[uint64]bool{}
 	img.TOCSetup = map[uint64]bool{}
 	img.ReturnPoint = map[uint64]bool{}

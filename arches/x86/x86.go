@@ -172,6 +172,7 @@ func (a *Arch) Handler(x *model.Exec) {
 func (a *Arch) otherInt3(x *model.Exec, ip uint64, why string) {
 	kp := &x.S.K.KP
 	if kp.Refs == 0 || kp.Addr != ip {
+		x.Note("exc_int3: no handler claims the int3 at %s: die()", x.P.Sym(ip))
 		x.Bug(fmt.Sprintf("int3 at %s not handled: %s (die)", x.P.Sym(ip), why))
 		return
 	}

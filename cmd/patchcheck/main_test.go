@@ -359,7 +359,7 @@ func TestReplayMalformedJSON(t *testing.T) {
 		{"type error id", "{\n\n\n    \"id\": 7\n}\n", 4, 11, 12, "cannot unmarshal number"},
 		{"unknown field", "{\n  \"bogus\": 1\n}\n", 1, 1, 1, `unknown field "bogus"`},
 		{"empty", "", 1, 1, 1, "EOF"},
-		{"truncated", "{\n  \"id\": \"PC-", 1, 1, 1, "unexpected EOF"},
+		{"truncated", "{\n  \"id\": \"PC-", 2, 13, 13, "unexpected EOF"},
 		{"no scenario", "{\"model\": \"patchcheck-model/1\"}", 1, 1, 1, "no scenario"},
 	}
 	for _, tt := range tests {
