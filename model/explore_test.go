@@ -137,17 +137,10 @@ func TestCloneAndFingerprint(t *testing.T) {
 		_, m := machine(t, name)
 		s := m.P.Initial()
 		for i := 0; i < 60; i++ {
-			var next []model.State
-			m.Successors(&s, func(_ model.Step, n *model.State, v *model.Violation) bool {
-				if v == nil {
-					next = append(next, *n)
-				}
-				return true
-			})
-			if len(next) == 0 {
+			var ok bool
+			if s, ok = randomStep(rt, m, s); !ok {
 				return
 			}
-			s = next[rapid.IntRange(0, len(next)-1).Draw(rt, "choice")]
 			c := s
 			if model.Fingerprint(&c) != model.Fingerprint(&s) || c != s {
 				rt.Fatal("a copy differs from its original")
@@ -257,15 +250,10 @@ func TestCanonicalIsAFunctionOfTheOrbit(t *testing.T) {
 	rapid.Check(t, func(rt *rapid.T) {
 		s := m.P.Initial()
 		for i := rapid.IntRange(0, 80).Draw(rt, "steps"); i > 0; i-- {
-			var next []model.State
-			m.Successors(&s, func(_ model.Step, n *model.State, _ *model.Violation) bool {
-				next = append(next, *n)
-				return true
-			})
-			if len(next) == 0 {
+			var ok bool
+			if s, ok = randomStep(rt, m, s); !ok {
 				break
 			}
-			s = next[rapid.IntRange(0, len(next)-1).Draw(rt, "choice")]
 		}
 		a := s
 		m.Canonical(&a)
@@ -279,4 +267,20 @@ func TestCanonicalIsAFunctionOfTheOrbit(t *testing.T) {
 			rt.Fatal("canonical form depends on the order of symmetric CPUs, or is not idempotent")
 		}
 	})
+}
+
+// randomStep takes a successor of s that violates nothing, drawn by rt;
+// false when there is none.
+func randomStep(rt *rapid.T, m *model.Machine, s model.State) (model.State, bool) {
+	var next []model.State
+	m.Successors(&s, func(_ model.Step, n *model.State, v *model.Violation) bool {
+		if v == nil {
+			next = append(next, *n)
+		}
+		return true
+	})
+	if len(next) == 0 {
+		return s, false
+	}
+	return next[rapid.IntRange(0, len(next)-1).Draw(rt, "choice")], true
 }
