@@ -476,28 +476,36 @@ type candidate struct {
 	step   Step
 }
 
+// ref is a state of a breadth-first level: a candidate kept by the merge.
+type ref struct {
+	s    *State
+	node int32
+}
+
 // chunkOut is what one worker produced for its part of a level.
 type chunkOut struct {
 	cands       []candidate
 	transitions int64
 	warn        *Violation // the chunk's first warning
-	warnAt      frame
+	warnNode    int32
 	warnStep    Step
-	warnEnd     bool // the warning is of warnAt at rest, not of a step
+	warnEnd     bool // the warning is of warnNode's state at rest, not of a step
 	// stop is set at the first violation or deadlock of the chunk, in
 	// frontier order; the chunk's work ends there.
-	stop     bool
-	viol     *Violation
-	at       frame
-	step     Step
-	deadlock bool
-	err      error
+	stop   bool
+	viol   *Violation
+	atNode int32
+	step   Step
+	end    bool // the violation is of atNode's state (deadlock, at rest)
+	err    error
 }
 
 // parallelBFS is breadth-first search whose levels are expanded by
 // several workers, each on its own Machine, and merged in frontier order:
 // node numbers, the first violation and its schedule are those of the
-// sequential search.
+// sequential search. A level's states stay in the candidate buffers of
+// the workers that made them (two sets, swapped each level), so a state
+// is copied once.
 func parallelBFS(m *Machine, opt Options) Result {
 	r := newRun(m, opt)
 	var seen visited = newFPSet()
@@ -514,26 +522,27 @@ func parallelBFS(m *Machine, opt Options) Result {
 	init := m.P.Initial()
 	root := t.add(-1, Step{}, 0)
 	seen.add(&init, Fingerprint(&init), root)
-	level := []frame{{init, root}}
-	var next []frame // the next level; its buffer is reused, as is level's
-	outs := make([]chunkOut, len(machines))
+	level := []ref{{&init, root}}
+	var next []ref
+	outs := [2][]chunkOut{make([]chunkOut, len(machines)), make([]chunkOut, len(machines))}
 	for d := 0; len(level) > 0; d++ {
 		r.res.MaxDepth = d
 		if opt.MaxDepth > 0 && d >= opt.MaxDepth {
 			for _, f := range level {
-				if m.Successors(&f.s, func(Step, *State, *Violation) bool { return false }) > 0 {
+				if m.Successors(f.s, func(Step, *State, *Violation) bool { return false }) > 0 {
 					r.res.Bounded = true
 					break
 				}
 			}
 			break
 		}
+		cur := outs[d%2] // level's states live in outs[(d+1)%2]
 		per := (len(level) + len(machines) - 1) / len(machines)
 		done := make(chan struct{}, len(machines))
 		for w := range machines {
 			lo, hi := min(w*per, len(level)), min((w+1)*per, len(level))
-			go func(w int, part []frame) {
-				expand(machines[w], seen, part, d, &outs[w])
+			go func(w int, part []ref) {
+				expand(machines[w], seen, part, &cur[w])
 				done <- struct{}{}
 			}(w, level[lo:hi])
 		}
@@ -541,8 +550,8 @@ func parallelBFS(m *Machine, opt Options) Result {
 			<-done
 		}
 		next = next[:0]
-		for w := range outs {
-			o := &outs[w]
+		for w := range cur {
+			o := &cur[w]
 			r.res.Transitions += o.transitions
 			if o.err != nil && r.res.Err == nil {
 				r.res.Err = o.err
@@ -555,22 +564,20 @@ func parallelBFS(m *Machine, opt Options) Result {
 				}
 				if id, ok := seen.add(&c.s, c.fp, int32(len(t.parent))); ok {
 					t.add(c.parent, c.step, d+1)
-					next = append(next, frame{c.s, id})
+					next = append(next, ref{&c.s, id})
 				}
 			}
 			if o.warn != nil {
 				if o.warnEnd {
-					r.warn(o.warn, t.path(o.warnAt.node))
+					r.warn(o.warn, t.path(o.warnNode))
 				} else {
-					r.warn(o.warn, t.path(o.warnAt.node), o.warnStep)
+					r.warn(o.warn, t.path(o.warnNode), o.warnStep)
 				}
 			}
 			if o.stop {
-				r.res.Schedule = t.path(o.at.node)
-				if o.deadlock {
-					r.res.Violation = o.viol
-				} else {
-					r.res.Violation = o.viol
+				r.res.Schedule = t.path(o.atNode)
+				r.res.Violation = o.viol
+				if !o.end {
 					r.res.Schedule = append(r.res.Schedule, o.step)
 					r.res.MaxDepth = d + 1
 				}
@@ -588,17 +595,18 @@ func parallelBFS(m *Machine, opt Options) Result {
 
 // expand generates the successors of part, skipping states seen in
 // earlier levels (the visited set is only read while workers run).
-func expand(m *Machine, seen visited, part []frame, d int, o *chunkOut) {
+func expand(m *Machine, seen visited, part []ref, o *chunkOut) {
 	*o = chunkOut{cands: o.cands[:0]}
-	for _, f := range part {
-		n := m.Successors(&f.s, func(st Step, next *State, v *Violation) bool {
+	for i := range part {
+		f := &part[i]
+		n := m.Successors(f.s, func(st Step, next *State, v *Violation) bool {
 			o.transitions++
 			if v != nil && v.Warning {
 				if o.warn == nil {
-					o.warn, o.warnAt, o.warnStep = v, f, st
+					o.warn, o.warnNode, o.warnStep = v, f.node, st
 				}
 			} else if v != nil {
-				o.stop, o.viol, o.at, o.step = true, v, f, st
+				o.stop, o.viol, o.atNode, o.step = true, v, f.node, st
 				return false
 			}
 			fp := Fingerprint(next)
@@ -611,12 +619,12 @@ func expand(m *Machine, seen visited, part []frame, d int, o *chunkOut) {
 			return
 		}
 		if n == 0 {
-			if v := endState(m, &f.s); v != nil && v.Warning {
+			if v := endState(m, f.s); v != nil && v.Warning {
 				if o.warn == nil {
-					o.warn, o.warnAt, o.warnEnd = v, f, true
+					o.warn, o.warnNode, o.warnEnd = v, f.node, true
 				}
 			} else if v != nil {
-				o.stop, o.viol, o.at, o.deadlock = true, v, f, true
+				o.stop, o.viol, o.atNode, o.end = true, v, f.node, true
 				return
 			}
 		}
