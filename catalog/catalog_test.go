@@ -85,18 +85,23 @@ func TestIDIgnoresSpelling(t *testing.T) {
 	}
 }
 
-// TestSketchesMatchVariants: each known-bad x86 variant written as a sketch
+// TestSketchesMatchVariants: each known-bad variant of a patching sequence
+// (x86-64, PPC32) and each architecture's own transform written as a sketch
 // of primitive steps gets the built-in variant's verdict, state count and
 // counterexample length.
 func TestSketchesMatchVariants(t *testing.T) {
 	pairs := map[string]string{
-		"x86-sketch-kernel":          "x86-update-old-new",
-		"x86-sketch-plain-write":     "x86-bad-plain-write",
-		"x86-sketch-no-sync1":        "x86-bad-no-sync1",
-		"x86-sketch-no-sync2":        "x86-bad-no-sync2",
-		"x86-sketch-no-sync3":        "x86-bad-no-sync3",
-		"x86-sketch-int3-no-emulate": "x86-bad-int3-no-emulate",
-		"x86-sketch-no-refs-wait":    "x86-no-refs-wait",
+		"x86-sketch-kernel":           "x86-update-old-new",
+		"x86-sketch-plain-write":      "x86-bad-plain-write",
+		"x86-sketch-no-sync1":         "x86-bad-no-sync1",
+		"x86-sketch-no-sync2":         "x86-bad-no-sync2",
+		"x86-sketch-no-sync3":         "x86-bad-no-sync3",
+		"x86-sketch-int3-no-emulate":  "x86-bad-int3-no-emulate",
+		"x86-sketch-no-refs-wait":     "x86-no-refs-wait",
+		"ppc32-sketch-kernel":         "ppc32-inline-near-far",
+		"ppc32-sketch-data-after-nop": "ppc32-bad-data-after-nop",
+		"ppc32-sketch-lis-addi":       "ppc32-bad-lis-addi",
+		"ppc64-sketch-kernel":         "ppc64-v4-kernel",
 	}
 	for sk, builtin := range pairs {
 		a, _, _ := catalog.Lookup(sk, check.ParseOptions())
@@ -120,7 +125,9 @@ func TestSketchesMatchVariants(t *testing.T) {
 // reported at its line and column.
 func TestSketchErrors(t *testing.T) {
 	base := "scenario e\narch x86-64\ntarget f1 f2\nkey foo init=f1\nsite s1 key=foo kind=call\ncpu s1\nthread u: update foo f2\n"
-	cases := []struct{ sketch, want string }{
+	type sketchCase struct{ base, sketch, want string }
+	var cases []sketchCase
+	for _, c := range []struct{ sketch, want string }{
 		{"sketch lock text_mutex; frobnicate\n", "8:25: sketch step 2 (frobnicate): unknown step"},
 		{"sketch write loc+9 new\n", "8:8: sketch step 1 (write loc+9 new): address"},
 		{"sketch write loc new[3:9]\n", "8:8: sketch step 1 (write loc new[3:9]): value"},
@@ -128,9 +135,24 @@ func TestSketchErrors(t *testing.T) {
 		{"sketch write loc+2 new\n", "8:8: sketch step 1 (write loc+2 new): writes 5 byte(s) at loc+2"},
 		{"sketch write loc old\n", "8:8: sketch step 1 (write loc old): old: no saved bytes"},
 		{"sketch bp_set maybe\n", "8:8: sketch step 1 (bp_set maybe): bp_set takes new or nop"},
+	} {
+		cases = append(cases, sketchCase{base, c.sketch, c.want})
 	}
+	ppc32 := "scenario e\narch ppc32\ntarget f1 f2\nplace f2 range=far\nkey k init=f1\nsite s1 key=k kind=call\ncpu s1\nthread u: update k f2\n"
+	ppc64 := "scenario e\narch ppc64\ntarget f1 f2\nplace f2 range=far\nkey k init=f1\ncpu tramp(k)\nthread u: update k f2\n"
+	cases = append(cases, []sketchCase{
+		{ppc32, "sketch lock text_mutex; write loc new\n", "9:25: sketch step 2 (write loc new): unknown step"},
+		{ppc32, "sketch patch_instruction loc+12 nop\n", "9:8: sketch step 1 (patch_instruction loc+12 nop): address loc+12: not a patchable word"},
+		{ppc32, "sketch patch_instruction data+4 nop\n", "9:8: sketch step 1 (patch_instruction data+4 nop): stores 4 byte(s) at data+4, past the data slot of 4 bytes"},
+		{ppc32, "sketch patch_instruction loc int3\n", "9:8: sketch step 1 (patch_instruction loc int3): value"},
+		{ppc32, "sketch patch_instruction loc old\n", "9:8: sketch step 1 (patch_instruction loc old): old: no saved word"},
+		{ppc32, "sketch unlock foo_mutex\n", "9:8: sketch step 1 (unlock foo_mutex): unknown mutex"},
+		{ppc32, "sketch patch_ulong data\n", "9:8: sketch step 1 (patch_ulong data): takes 2 argument(s), not 1"},
+		{ppc64, "sketch patch_instruction data new_data\n", "8:8: sketch step 1 (patch_instruction data new_data): new_data is 8 bytes; patch_instruction stores 4"},
+		{ppc64, "sketch patch_instruction data hi(new_data)\n", "8:8: sketch step 1 (patch_instruction data hi(new_data)): value hi(new_data): the lis/addi trampoline is PPC32's"},
+	}...)
 	for _, c := range cases {
-		sc, err := scenario.Parse("e.scn", []byte(base+c.sketch), check.ParseOptions())
+		sc, err := scenario.Parse("e.scn", []byte(c.base+c.sketch), check.ParseOptions())
 		if err != nil {
 			t.Fatalf("%q: %v", c.sketch, err)
 		}

@@ -113,7 +113,9 @@ func (Port32) Layout(sc *scenario.Scenario, arch model.Arch) (*kernel.Layout, er
 	if variant == "" || variant == "kernel" {
 		variant = Variant32Mainline
 	}
-	lisAddi := variant == Variant32LisAddi
+	// A sketch that writes the lis/addi forms patches the lis/addi
+	// trampoline (docs/sketches.md).
+	lisAddi := variant == Variant32LisAddi || sketchUsesLisAddi(sc.Sketch)
 	// Trampolines, each with a caller through it (an out-of-line
 	// static_call() in vmlinux).
 	for k, key := range sc.Keys {
@@ -384,19 +386,6 @@ func patchFn(w uint32) string {
 		return "patch_branch"
 	}
 	return "patch_instruction"
-}
-
-// CheckSketch implements kernel.Port: powerpc has no sketch vocabulary yet.
-func (Port32) CheckSketch(steps []scenario.SketchStep) error { return noSketch(steps) }
-
-func noSketch(steps []scenario.SketchStep) error {
-	st := steps[0]
-	return &scenario.Error{Line: st.Line, Col: st.Col, Msg: fmt.Sprintf("sketch step 1 (%s): powerpc has no sketch vocabulary (only x86-64 does)", st)}
-}
-
-// Sketch implements kernel.Port; CheckSketch rejects every sketch.
-func (Port32) Sketch(e *kernel.Emitter, lay *kernel.Layout, loc kernel.Loc, target int) {
-	panic("patchcheck: powerpc sketch")
 }
 
 // EarlyTramp implements kernel.Port; the layout rejects update_early.

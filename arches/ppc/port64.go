@@ -569,14 +569,6 @@ func (Port64) Transform(e *kernel.Emitter, lay *kernel.Layout, loc kernel.Loc, t
 	e.Emit(model.Op{Code: model.OpUnlock, A: kernel.TextMutex})
 }
 
-// CheckSketch implements kernel.Port: powerpc has no sketch vocabulary yet.
-func (Port64) CheckSketch(steps []scenario.SketchStep) error { return noSketch(steps) }
-
-// Sketch implements kernel.Port; CheckSketch rejects every sketch.
-func (Port64) Sketch(e *kernel.Emitter, lay *kernel.Layout, loc kernel.Loc, target int) {
-	panic("patchcheck: powerpc sketch")
-}
-
 // EarlyTramp implements kernel.Port; the layout rejects update_early.
 func (Port64) EarlyTramp(e *kernel.Emitter, lay *kernel.Layout, tramp kernel.Loc, target int) {
 	panic("patchcheck: powerpc has no static_call_update_early")
