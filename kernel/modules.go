@@ -117,7 +117,7 @@ func (r *initModKey) Run(x *model.KernelExec) int {
 		}
 		n := slices.IndexFunc(k.Node[:], func(n model.ModNode) bool { return n.Used == 0 })
 		if n < 0 {
-			x.Bug(fmt.Sprintf("model bound: more than %d static_call_mod entries", model.MaxNodes))
+			x.Fail(fmt.Errorf("more than %d static_call_mod entries (model bound MaxNodes)", model.MaxNodes))
 			return 0, false
 		}
 		k.Node[n] = model.ModNode{Used: 1}

@@ -76,6 +76,10 @@ func (x *KernelExec) BadDeref(msg string) {
 // Tracing reports whether the step is being described.
 func (x *KernelExec) Tracing() bool { return x.m.Trace }
 
+// Fail reports that the scenario exceeded a bound of the model; the
+// exploration stops with this error.
+func (x *KernelExec) Fail(err error) { x.m.fail(err) }
+
 // Note describes the step in a trace.
 func (x *KernelExec) Note(format string, args ...any) {
 	if x.m.Trace {
