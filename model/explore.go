@@ -474,6 +474,27 @@ type candidate struct {
 	fp     uint64
 	parent int32
 	step   Step
+	keep   bool // not seen before: set by the shard that owns fp
+}
+
+// shards is a visited set split by fingerprint among the workers, so that
+// each worker deduplicates its share of a level's candidates alone.
+type shards []visited
+
+func (sh shards) of(fp uint64) visited { return sh[fp%uint64(len(sh))] }
+
+func (sh shards) has(s *State, fp uint64) bool { return sh.of(fp).has(s, fp) }
+
+func (sh shards) add(s *State, fp uint64, node int32) (int32, bool) {
+	return sh.of(fp).add(s, fp, node)
+}
+
+func (sh shards) size() int {
+	n := 0
+	for _, v := range sh {
+		n += v.size()
+	}
+	return n
 }
 
 // ref is a state of a breadth-first level: a candidate kept by the merge.
@@ -503,14 +524,21 @@ type chunkOut struct {
 // parallelBFS is breadth-first search whose levels are expanded by
 // several workers, each on its own Machine, and merged in frontier order:
 // node numbers, the first violation and its schedule are those of the
-// sequential search. A level's states stay in the candidate buffers of
-// the workers that made them (two sets, swapped each level), so a state
-// is copied once.
+// sequential search. A level goes in three phases: the workers expand
+// their parts of it; each worker then deduplicates, in frontier order,
+// the candidates whose fingerprints fall in its shard of the visited set;
+// last, one goroutine numbers the new states in frontier order. A level's
+// states stay in the candidate buffers of the workers that made them (two
+// sets, swapped each level), so a state is copied once.
 func parallelBFS(m *Machine, opt Options) Result {
 	r := newRun(m, opt)
-	var seen visited = newFPSet()
-	if opt.Exact {
-		seen = exactSet{}
+	seen := make(shards, opt.Workers)
+	for i := range seen {
+		if opt.Exact {
+			seen[i] = exactSet{}
+		} else {
+			seen[i] = newFPSet()
+		}
 	}
 	machines := []*Machine{m}
 	for len(machines) < opt.Workers {
@@ -549,7 +577,28 @@ func parallelBFS(m *Machine, opt Options) Result {
 		for range machines {
 			<-done
 		}
+		// Deduplicate: each worker inserts the candidates of its shard,
+		// in frontier order, and marks the new ones.
+		for w := range machines {
+			go func(w int) {
+				set := seen[w]
+				for k := range cur {
+					cands := cur[k].cands
+					for i := range cands {
+						c := &cands[i]
+						if c.fp%uint64(len(seen)) == uint64(w) {
+							_, c.keep = set.add(&c.s, c.fp, 0)
+						}
+					}
+				}
+				done <- struct{}{}
+			}(w)
+		}
+		for range machines {
+			<-done
+		}
 		next = next[:0]
+		states := seen.size() - countKept(cur) // distinct states before this level's new ones
 		for w := range cur {
 			o := &cur[w]
 			r.res.Transitions += o.transitions
@@ -558,14 +607,16 @@ func parallelBFS(m *Machine, opt Options) Result {
 			}
 			for i := range o.cands {
 				c := &o.cands[i]
-				if opt.MaxStates > 0 && seen.size() >= opt.MaxStates {
+				if !c.keep {
+					continue
+				}
+				if opt.MaxStates > 0 && states >= opt.MaxStates {
 					r.res.Bounded = true
 					break
 				}
-				if id, ok := seen.add(&c.s, c.fp, int32(len(t.parent))); ok {
-					t.add(c.parent, c.step, d+1)
-					next = append(next, ref{&c.s, id})
-				}
+				states++
+				id := t.add(c.parent, c.step, d+1)
+				next = append(next, ref{&c.s, id})
 			}
 			if o.warn != nil {
 				if o.warnEnd {
@@ -588,9 +639,22 @@ func parallelBFS(m *Machine, opt Options) Result {
 			break
 		}
 		level, next = next, level
-		r.tick(seen.size(), len(level))
+		r.tick(len(t.parent), len(level))
 	}
-	return r.done(seen.size())
+	return r.done(len(t.parent))
+}
+
+// countKept counts the candidates marked new.
+func countKept(outs []chunkOut) int {
+	n := 0
+	for w := range outs {
+		for i := range outs[w].cands {
+			if outs[w].cands[i].keep {
+				n++
+			}
+		}
+	}
+	return n
 }
 
 // expand generates the successors of part, skipping states seen in
