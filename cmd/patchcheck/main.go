@@ -361,8 +361,17 @@ func checkAll(f checkFlags, stdout, stderr io.Writer) (int, error) {
 	if err != nil {
 		return 2, err
 	}
-	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "SCENARIO\tEXPECTED\tFOUND\tSTATES\tSTATES/S\tTIME\tCEX STEPS\tOK\t")
+	// Rows are printed as each scenario finishes, in columns sized for
+	// the catalogue's names and verdicts.
+	nw, vw := len("SCENARIO"), len("violation no-undefined-insn")
+	for _, e := range all {
+		nw = max(nw, len(e.Scenario.Name))
+		vw = max(vw, len(check.Expected(e.Scenario)))
+	}
+	row := func(cols ...any) {
+		fmt.Fprintf(stdout, "%-*s  %-*s  %-*s  %10s  %9s  %8s  %9s  %s\n", append([]any{nw, cols[0], vw, cols[1], vw}, cols[2:]...)...)
+	}
+	row("SCENARIO", "EXPECTED", "FOUND", "STATES", "STATES/S", "TIME", "CEX STEPS", "OK")
 	bad := 0
 	start := time.Now()
 	for _, e := range all {
@@ -381,10 +390,9 @@ func checkAll(f checkFlags, stdout, stderr io.Writer) (int, error) {
 				ok, bad = fmt.Sprintf("REPLAY FAILED (%v, %v)", err, re != nil), bad+1
 			}
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%.0f\t%.2fs\t%s\t%s\t\n", e.Scenario.Name, check.Expected(e.Scenario),
-			r.Verdict(), r.States, r.StatesPerSecond(), r.Elapsed.Seconds(), steps, ok)
+		row(e.Scenario.Name, check.Expected(e.Scenario), r.Verdict(), fmt.Sprint(r.States),
+			fmt.Sprintf("%.0f", r.StatesPerSecond()), fmt.Sprintf("%.2fs", r.Elapsed.Seconds()), steps, ok)
 	}
-	tw.Flush()
 	fmt.Fprintf(stdout, "\n%d scenarios, %d as expected, %d unexpected; %.1f s\n", len(all), len(all)-bad, bad, time.Since(start).Seconds())
 	if bad > 0 {
 		return 1, nil
