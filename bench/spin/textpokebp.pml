@@ -123,6 +123,8 @@ byte tpc;
 
 /* scratch, not part of the state */
 hidden byte i, k, low;
+/* set just before an assert, so that pan's message names the property */
+hidden byte no_torn_insn, old_or_new_target, no_kernel_bug, at_rest;
 
 /* canon (model.Machine.canon) for one window: drop snapshots no running
  * CPU may fetch, rebase the views, clear finished CPUs' views. */
@@ -177,7 +179,8 @@ hidden byte i, k, low;
  * old-or-new-target / completion, then the CPU is done (one call each) */
 #define RESULT(r) ((r) == R_V1 -> T_F1 : ((r) == R_V2 -> T_F2 : 0))
 inline call_done(c) {
-	assert(callow[c] & (1 << RESULT(creg[c])));   /* old-or-new-target, completion */
+	old_or_new_target = !(callow[c] & (1 << RESULT(creg[c])));
+	assert(!old_or_new_target);   /* old-or-new-target, completion */
 	cmode[c] = DONE; cpc[c] = P_NONE; creg[c] = R_ZERO; csp[c] = 0; csub[c] = 0;
 	ccall[c] = 1; cipi[c] = 0; callow[c] = 0
 }
@@ -220,7 +223,7 @@ end:	do
 		csp[_pid] = 2; cpc[_pid] = P_F2; canon() }
 	/* fetch at s1, any other e8 xx xx ff ff: a torn instruction */
 	:: d_step { cmode[_pid] == RUN && cpc[_pid] == P_SITE && SITE_TORN(_pid) ->
-		assert(false) }   /* no-torn-insn */
+		no_torn_insn = 1; assert(!no_torn_insn) }   /* no-torn-insn */
 	/* f1: mov $0x1002,%eax */
 	:: d_step { cmode[_pid] == RUN && cpc[_pid] == P_F1 ->
 		creg[_pid] = R_V1; cpc[_pid] = P_F1RET; canon() }
@@ -235,11 +238,13 @@ end:	do
 		call_done(_pid); canon() }
 	/* poke_int3_handler step 1: smp_rmb(); try_get_desc() */
 	:: d_step { cmode[_pid] == HANDLER && csub[_pid] == 0 ->
-		assert(bp_refs > 0);      /* no-kernel-bug: an INT3 nobody claims: die() */
+		no_kernel_bug = (bp_refs == 0);
+		assert(!no_kernel_bug);   /* an INT3 nobody claims: die() */
 		bp_refs++; csub[_pid] = 1; canon() }
 	/* poke_int3_handler step 2: emulate call f2 (pushes s1+5), put_desc(), IRET */
 	:: d_step { cmode[_pid] == HANDLER && csub[_pid] == 1 ->
-		assert(bp_addr == BP_SITE);   /* no-kernel-bug: bp_desc is for another address */
+		no_kernel_bug = (bp_addr != BP_SITE);
+		assert(!no_kernel_bug);   /* bp_desc is for another address */
 		cmode[_pid] = RUN; csub[_pid] = 0; csp[_pid] = 2; cpc[_pid] = P_F2;
 		bp_refs--; sync(_pid); canon() }
 	od
@@ -309,7 +314,8 @@ active proctype atrest()
 {
 end:	do
 	:: d_step { timeout ->
-		assert(tpc == 37 && ALL_DONE &&
-		       nt == 1 && wt[0] == NEW && ns == 1 && ws[0] == NEW) }
+		at_rest = !(tpc == 37 && ALL_DONE &&
+		            nt == 1 && wt[0] == NEW && ns == 1 && ws[0] == NEW);
+		assert(!at_rest) }   /* no-deadlock, consistent-at-rest */
 	od
 }

@@ -1,0 +1,168 @@
+#!/bin/sh
+# bench/spin/run.sh -- patchcheck side by side with SPIN (issue #8,
+# docs/spin.md).
+#
+# For each number of CPUs in $CPUS (default "1 2 3"), it writes the
+# patchcheck scenario (one key, one call site s1, each CPU calls s1 once,
+# one updater: update foo f2), runs `patchcheck check -exact` on it and
+# SPIN's verifier built from textpokebp.pml with -DNCPU=N, and prints the
+# distinct states, verdict and states/s of each tool and the rate ratio.
+# Then the known-bad variant (no-sync2) on 1 and 2 CPUs: both must report
+# a no-torn-insn violation. Last, for information, both tools with their
+# partial-order reductions (the counts are not expected to agree).
+#
+# AGREE: for the kernel rows, equal states and verdicts; for the no-sync2
+# and reduction rows, equal verdicts (the counts are not comparable there).
+# Rates under 50 ms of pan's search are "n/a" (pan's clock ticks 10 ms).
+#
+# Exit status: 0 when every state count and verdict agrees, 1 otherwise,
+# 2 when a tool could not be installed, built or run.
+#
+# SPIN verifier flags (docs/spin.md):
+#   spin -a -DNCPU=N textpokebp.pml         generate pan.c
+#   gcc -O2 -DSAFETY -DNOREDUCE             safety only (assertions, invalid
+#                                           end states), no partial-order
+#                                           reduction: the whole state space
+#   ./pan -m100000 -w24                     depth limit 100000 (never reached:
+#                                           the graph is acyclic, depth < 100),
+#                                           2^24-slot hash table
+# Both tools store whole states: patchcheck runs with -exact; pan's default
+# is exact storage (no -DBITSTATE, no -DHC).
+set -eu
+
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+CPUS=${CPUS:-"1 2 3"}
+BAD_CPUS=${BAD_CPUS:-"1 2"}
+work=$(mktemp -d "${TMPDIR:-/tmp}/spinbench.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+
+die() { echo "run.sh: $*" >&2; exit 2; }
+
+# --- SPIN from Debian's packages ---
+if ! command -v spin >/dev/null 2>&1; then
+	echo "spin not found; installing it from Debian's packages"
+	apt-cache policy spin || true
+	sudo=""
+	[ "$(id -u)" -eq 0 ] || sudo=sudo
+	$sudo apt-get update && $sudo apt-get install -y spin || die "cannot install spin"
+fi
+command -v gcc >/dev/null 2>&1 || die "gcc is needed to build SPIN's verifier"
+command -v go >/dev/null 2>&1 || die "go is needed to build patchcheck"
+
+# --- patchcheck ---
+(cd "$root" && go build -o "$work/patchcheck" ./cmd/patchcheck) || die "cannot build patchcheck"
+pc="$work/patchcheck"
+
+# scenario N VARIANT: the patchcheck scenario with N CPUs calling s1 once
+scenario() {
+	n=$1 variant=$2 f="$work/x86-${n}cpu-$variant.scn"
+	{
+		echo "# patchcheck scenario"
+		echo "scenario spin-x86-${n}cpu-$variant"
+		echo "doc bench/spin: $n CPU(s) call inline site s1 once while text_poke_bp retargets it from f1 to f2"
+		echo "arch x86-64"
+		[ "$variant" = kernel ] || echo "variant $variant"
+		echo "target f1 f2"
+		echo "key foo init=f1"
+		echo "site s1 key=foo kind=call"
+		i=0
+		while [ $i -lt "$n" ]; do echo "cpu s1"; i=$((i + 1)); done
+		echo "thread updater: update foo f2"
+	} >"$f"
+	echo "$f"
+}
+
+# json FILE KEY: a top-level scalar of patchcheck's -json output
+json() { sed -n "s/^  \"$2\": \"\{0,1\}\([^\",]*\)\"\{0,1\},\{0,1\}\$/\1/p" "$1" | head -n 1; }
+
+# run_pc N VARIANT FLAGS: sets pc_states pc_verdict pc_rate
+run_pc() {
+	f=$(scenario "$1" "$2")
+	"$pc" check "$f" -exact -q -json -o "$work/cex" $3 >"$work/pc.json" 2>"$work/pc.err" || true
+	[ -s "$work/pc.json" ] || { cat "$work/pc.err" >&2; die "patchcheck failed on $f"; }
+	pc_states=$(json "$work/pc.json" states)
+	pc_rate=$(json "$work/pc.json" states_per_second)
+	v=$(json "$work/pc.json" verdict)
+	case "$v" in
+	safe) pc_verdict=safe ;;
+	violation*) pc_verdict="violation ${v#violation }" ;;
+	*) pc_verdict="$v" ;;
+	esac
+}
+
+# run_spin N DEFINES CFLAGS: sets sp_states sp_verdict sp_rate
+run_spin() {
+	d="$work/spin-$1-$(echo "$2 $3" | tr -c 'A-Za-z0-9\n' _)"
+	mkdir -p "$d"
+	cp "$here/textpokebp.pml" "$d/"
+	(cd "$d" && spin -DNCPU="$1" $2 -a textpokebp.pml >spin.out 2>&1) || { cat "$d/spin.out" >&2; die "spin -a failed"; }
+	(cd "$d" && gcc -O2 -DSAFETY $3 -o pan pan.c) || die "gcc pan.c failed"
+	(cd "$d" && ./pan -m100000 -w24 >pan.out 2>&1) || true
+	sp_states=$(sed -n 's/^ *\([0-9][0-9]*\) states, stored.*/\1/p' "$d/pan.out")
+	errors=$(sed -n 's/.*errors: \([0-9][0-9]*\).*/\1/p' "$d/pan.out")
+	secs=$(sed -n 's/^pan: elapsed time \([0-9.e+-]*\) seconds.*/\1/p' "$d/pan.out")
+	[ -n "$sp_states" ] && [ -n "$errors" ] || { cat "$d/pan.out" >&2; die "pan failed"; }
+	if [ "$errors" = 0 ]; then
+		sp_verdict=safe
+	else
+		# the assertion names the property (textpokebp.pml)
+		case "$(grep -m1 'assertion violated' "$d/pan.out")" in
+		*no_torn_insn*) sp_verdict="violation no-torn-insn" ;;
+		*old_or_new_target*) sp_verdict="violation old-or-new-target" ;;
+		*no_kernel_bug* | *bp_refs*) sp_verdict="violation no-kernel-bug" ;;
+		*at_rest*) sp_verdict="violation consistent-at-rest" ;;
+		*) sp_verdict="violation (unnamed assertion)" ;;
+		esac
+	fi
+	# pan's clock has 10 ms resolution: under 50 ms the rate is not measured
+	sp_rate=$(awk -v n="$sp_states" -v s="${secs:-0}" 'BEGIN { if (s >= 0.05) printf "%.0f", n / s; else print "n/a" }')
+}
+
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a + 0 > 0 && b != "n/a") printf "%.2f", b / a; else print "n/a" }'; }
+
+status=0
+row() { # label pc_states sp_states pc_verdict sp_verdict pc_rate sp_rate must_match_states
+	same=yes
+	[ "$8" != states ] || [ "$2" = "$3" ] || same=no
+	[ "$4" = "$5" ] || same=no
+	if [ "$8" = states ] && [ "$same" = no ]; then status=1; fi
+	if [ "$8" = verdict ] && [ "$4" != "$5" ]; then status=1; fi
+	printf '%-22s %10s %10s  %-26s %-26s %12.0f %12s %8s  %s\n' "$1" "$2" "$3" "$4" "$5" "$6" "$7" \
+		"$(ratio "$6" "$7")" "$same"
+}
+
+echo "patchcheck vs SPIN: x86-64 text_poke_bp, one call site, N CPUs call it once, one update"
+echo "$(go version | cut -d' ' -f3), $(spin -V 2>&1 | head -n 1), gcc $(gcc -dumpversion), $(nproc) CPUs"
+echo "patchcheck: check -exact (bfs, one worker); SPIN: pan -DSAFETY [-DNOREDUCE], exact state storage"
+echo "ratio = SPIN states/s / patchcheck states/s"
+echo
+printf '%-22s %10s %10s  %-26s %-26s %12s %12s %8s  %s\n' RUN "PC STATES" "SPIN STATES" "PC VERDICT" \
+	"SPIN VERDICT" "PC STATES/S" "SPIN STATES/S" RATIO "AGREE"
+for n in $CPUS; do
+	run_pc "$n" kernel ""
+	run_spin "$n" "" -DNOREDUCE
+	row "${n}cpu kernel" "$pc_states" "$sp_states" "$pc_verdict" "$sp_verdict" "$pc_rate" "$sp_rate" states
+done
+for n in $BAD_CPUS; do
+	# a search that stops at the first violation counts the states it
+	# stored by then, which depends on its order (BFS vs DFS): only the
+	# verdicts must agree
+	run_pc "$n" no-sync2 ""
+	run_spin "$n" -DNOSYNC2 -DNOREDUCE
+	row "${n}cpu no-sync2" "$pc_states" "$sp_states" "$pc_verdict" "$sp_verdict" "$pc_rate" "$sp_rate" verdict
+done
+echo
+echo "with reductions (for information; each tool's own reduction, counts need not agree):"
+for n in $CPUS; do
+	run_pc "$n" kernel -reduce
+	run_spin "$n" "" ""
+	row "${n}cpu por" "$pc_states" "$sp_states" "$pc_verdict" "$sp_verdict" "$pc_rate" "$sp_rate" verdict
+done
+echo
+if [ $status -eq 0 ]; then
+	echo "OK: equal state counts and verdicts"
+else
+	echo "MISMATCH: state counts or verdicts differ" >&2
+fi
+exit $status
