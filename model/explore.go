@@ -88,7 +88,9 @@ type Result struct {
 	Err error
 }
 
-// Fingerprint returns the 64-bit fingerprint of s used by the visited set.
+// Fingerprint returns the 64-bit fingerprint of the whole of s. The
+// explorer uses Machine.Fingerprint, which skips the parts a program never
+// uses.
 func Fingerprint(s *State) uint64 { return xxhash.Sum64(s.bytes()) }
 
 // visited is the set of states seen, mapping each to its node.
@@ -310,7 +312,7 @@ func exhaustive(m *Machine, opt Options) Result {
 	var t tree
 	init := m.P.Initial()
 	root := t.add(-1, Step{}, 0)
-	seen.add(&init, Fingerprint(&init), root)
+	seen.add(&init, m.Fingerprint(&init), root)
 	work := &workList{lifo: opt.Search == DFS}
 	work.push(frame{init, root})
 	var f frame
@@ -352,7 +354,7 @@ func exhaustive(m *Machine, opt Options) Result {
 				r.res.Bounded = true
 				return true
 			}
-			if id, ok := seen.add(next, Fingerprint(next), int32(len(t.parent))); ok {
+			if id, ok := seen.add(next, m.Fingerprint(next), int32(len(t.parent))); ok {
 				t.add(f.node, st, d+1)
 				work.push(frame{*next, id})
 			}
@@ -426,7 +428,7 @@ func randomWalks(m *Machine, opt Options) Result {
 	var succs []succ
 	for w := 0; w < walks && r.res.Violation == nil; w++ {
 		s := m.P.Initial()
-		seen.add(&s, Fingerprint(&s), 0)
+		seen.add(&s, m.Fingerprint(&s), 0)
 		var path []Step
 		for d := 0; ; d++ {
 			if d >= depth {
@@ -461,7 +463,7 @@ func randomWalks(m *Machine, opt Options) Result {
 				break
 			}
 			s = c.s
-			seen.add(&s, Fingerprint(&s), 0)
+			seen.add(&s, m.Fingerprint(&s), 0)
 			r.tick(seen.size(), 0)
 		}
 	}
@@ -549,7 +551,7 @@ func parallelBFS(m *Machine, opt Options) Result {
 	var t tree
 	init := m.P.Initial()
 	root := t.add(-1, Step{}, 0)
-	seen.add(&init, Fingerprint(&init), root)
+	seen.add(&init, m.Fingerprint(&init), root)
 	level := []ref{{&init, root}}
 	var next []ref
 	outs := [2][]chunkOut{make([]chunkOut, len(machines)), make([]chunkOut, len(machines))}
@@ -673,7 +675,7 @@ func expand(m *Machine, seen visited, part []ref, o *chunkOut) {
 				o.stop, o.viol, o.atNode, o.step = true, v, f.node, st
 				return false
 			}
-			fp := Fingerprint(next)
+			fp := m.Fingerprint(next)
 			if !seen.has(next, fp) {
 				o.cands = append(o.cands, candidate{s: *next, fp: fp, parent: f.node, step: st})
 			}

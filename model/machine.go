@@ -2,7 +2,9 @@ package model
 
 import (
 	"bytes"
+
 	"fmt"
+	"github.com/cespare/xxhash/v2"
 	"slices"
 	"unsafe"
 )
@@ -62,8 +64,9 @@ type Machine struct {
 	lastLocal bool  // the last execute was a local, invisible step
 	ample     State // the successor of the ample step
 	freeable  []bool
-	class     []int    // symmetry class of each CPU: the first CPU with the same calls
-	tags      []string // with Trace: the last step's tags
+	class     []int        // symmetry class of each CPU: the first CPU with the same calls
+	used      [][2]uintptr // the byte ranges of State the program can make non-zero
+	tags      []string     // with Trace: the last step's tags
 	note      []string
 	err       error
 }
@@ -78,6 +81,7 @@ func NewMachine(p *Program, props []Property) *Machine {
 	for _, mod := range p.Modules {
 		m.freeable[mod[0]], m.freeable[mod[1]] = true, true
 	}
+	m.used = usedRanges(p)
 	m.class = make([]int, len(p.CPUs))
 	for c := range p.CPUs {
 		m.class[c] = c
@@ -89,6 +93,47 @@ func NewMachine(p *Program, props []Property) *Machine {
 		}
 	}
 	return m
+}
+
+// usedRanges returns the byte ranges of a State that p's CPUs, windows and
+// threads occupy; the rest is always zero. Adjacent ranges are merged.
+func usedRanges(p *Program) [][2]uintptr {
+	var s State
+	base := uintptr(unsafe.Pointer(&s))
+	span := func(ptr unsafe.Pointer, size uintptr) [2]uintptr {
+		lo := uintptr(ptr) - base
+		return [2]uintptr{lo, lo + size}
+	}
+	rs := [][2]uintptr{
+		span(unsafe.Pointer(&s.CPU), uintptr(len(p.CPUs))*unsafe.Sizeof(s.CPU[0])),
+		span(unsafe.Pointer(&s.Win), uintptr(len(p.Windows))*unsafe.Sizeof(s.Win[0])),
+		span(unsafe.Pointer(&s.K), unsafe.Sizeof(s.K)),
+		span(unsafe.Pointer(&s.T), uintptr(len(p.Threads))*unsafe.Sizeof(s.T[0])),
+		span(unsafe.Pointer(&s.Sched), unsafe.Sizeof(s.Sched)),
+	}
+	var out [][2]uintptr
+	for _, r := range rs {
+		if r[0] == r[1] {
+			continue
+		}
+		if n := len(out); n > 0 && out[n-1][1] == r[0] {
+			out[n-1][1] = r[1]
+			continue
+		}
+		out = append(out, r)
+	}
+	return out
+}
+
+// Fingerprint returns the 64-bit fingerprint of s: xxhash64 of the parts
+// of the state the program uses (the rest is always zero), combined.
+func (m *Machine) Fingerprint(s *State) uint64 {
+	b := s.bytes()
+	var h uint64
+	for _, r := range m.used {
+		h = h*0x9e3779b97f4a7c15 ^ xxhash.Sum64(b[r[0]:r[1]])
+	}
+	return h
 }
 
 // Canonical sorts the states of CPUs that run the same calls (a symmetry:
