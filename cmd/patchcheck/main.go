@@ -80,6 +80,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		code, err = explainCmd(args[1:], stdout, stderr)
 	case "gallery":
 		code, err = galleryCmd(args[1:], stdout, stderr)
+	case "litmus":
+		code, err = litmusCmd(args[1:], stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0

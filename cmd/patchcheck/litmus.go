@@ -1,0 +1,129 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"patchcheck/litmus"
+)
+
+// litmusCmd runs AArch64 ifetch litmus tests through the litmus explorer:
+//
+//	patchcheck litmus [-kinds FILE] [-v] PATH...
+//
+// A PATH is a .litmus file or a directory of them. With -kinds (a herd
+// kinds.txt), each verdict is compared with herd7's and the agreement is
+// summarised; the exit status is then 1 when some verdict disagrees. A file
+// that does not parse gives exit status 2, a test that cannot be explored 1.
+func litmusCmd(args []string, stdout, stderr io.Writer) (int, error) {
+	fs := flag.NewFlagSet("litmus", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	kindsPath := fs.String("kinds", "", "herd7 `kinds.txt` with the expected verdicts")
+	verbose := fs.Bool("v", false, "print every final state")
+	maxStates := fs.Int("max-states", 0, "bound on explored states per test (0: default)")
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "usage: patchcheck litmus [-kinds FILE] [-v] PATH...")
+		fs.PrintDefaults()
+	}
+	pos, err := parseInterleaved(fs, args)
+	if err != nil {
+		return 2, errInput{err}
+	}
+	if len(pos) == 0 {
+		fs.Usage()
+		return 2, errInput{errors.New("litmus: no test files given")}
+	}
+	var kinds map[string]string
+	if *kindsPath != "" {
+		if kinds, err = litmus.ReadKinds(*kindsPath); err != nil {
+			return 2, errInput{err}
+		}
+	}
+	var files []string
+	for _, p := range pos {
+		st, err := os.Stat(p)
+		if err != nil {
+			return 2, errInput{err}
+		}
+		if !st.IsDir() {
+			files = append(files, p)
+			continue
+		}
+		m, err := filepath.Glob(filepath.Join(p, "*.litmus"))
+		if err != nil {
+			return 2, errInput{err}
+		}
+		sort.Strings(m)
+		files = append(files, m...)
+	}
+	start := time.Now()
+	agree, compared, failed, badInput := 0, 0, 0, 0
+	var disagree []string
+	for _, f := range files {
+		t, err := litmus.ParseFile(f)
+		if err != nil {
+			fmt.Fprintf(stdout, "parse error: %v\n", err)
+			badInput++
+			continue
+		}
+		t0 := time.Now()
+		r, err := litmus.Explore(t, litmus.Options{MaxStates: *maxStates})
+		if err != nil {
+			fmt.Fprintf(stdout, "Test %s: not explored: %v\n", t.Name, err)
+			failed++
+			if want, ok := kinds[t.Name]; ok {
+				compared++
+				disagree = append(disagree, fmt.Sprintf("%s: not explored (herd7: %s)", t.Name, want))
+			}
+			continue
+		}
+		flags := ""
+		if len(r.Flags) > 0 {
+			flags = " [flag " + strings.Join(r.Flags, ",") + "]"
+		}
+		mark := ""
+		if want, ok := kinds[t.Name]; ok {
+			compared++
+			if want == r.Verdict {
+				agree++
+				mark = " (agrees with herd7)"
+			} else {
+				mark = " (herd7: " + want + ")"
+				disagree = append(disagree, fmt.Sprintf("%s: %s, herd7 %s", t.Name, r.Verdict, want))
+			}
+		}
+		fmt.Fprintf(stdout, "Test %s %s%s%s\n", t.Name, r.Verdict, flags, mark)
+		fmt.Fprintf(stdout, "  Condition %s %s\n", t.Cond.Quant, t.Cond.Prop)
+		fmt.Fprintf(stdout, "  States %d Positive: %d Negative: %d Explored %d Time %.3fs\n",
+			len(r.States), r.Pos, r.Neg, r.Explored, time.Since(t0).Seconds())
+		if *verbose {
+			for _, s := range r.States {
+				fmt.Fprintf(stdout, "    %s\n", s)
+			}
+		}
+	}
+	if kinds != nil {
+		fmt.Fprintf(stdout, "\nAgreement with herd7: %d of %d verdicts (%d files, %.1fs)\n",
+			agree, compared, len(files), time.Since(start).Seconds())
+		for _, d := range disagree {
+			fmt.Fprintf(stdout, "  DISAGREE %s\n", d)
+		}
+		if len(disagree) > 0 && badInput == 0 {
+			return 1, nil
+		}
+	}
+	switch {
+	case badInput > 0:
+		return 2, nil
+	case failed > 0:
+		return 1, nil
+	}
+	return 0, nil
+}

@@ -1,0 +1,513 @@
+package litmus
+
+import "strings"
+
+// step returns the successors of s when thread ti fetches and executes one
+// instruction: one successor per write the fetch may return.
+func (pg *prog) step(s *state, ti int) ([]*state, error) {
+	t := &s.th[ti]
+	b := &pg.blocks[t.blk]
+	if t.pc < 0 || t.pc >= len(b.code) {
+		n := s.clone()
+		n.th[ti].done = true
+		return []*state{n}, nil
+	}
+	loc := pg.key(codeKey(t.blk, t.pc))
+	ws, wt := s.mem[loc], s.wtime[loc]
+	// The fetch may be taken at any time tau in [t.flow, now]. It may return
+	// write i if i was performed by tau and no IC completed by tau excludes
+	// it. The earliest such tau is best for later fetches.
+	type cand struct{ i, tau int }
+	var cands []cand
+	for i := range ws {
+		tau := max(t.flow, wt[i])
+		if floorAt(s.icdone[loc], tau) > i {
+			continue
+		}
+		cands = append(cands, cand{i, tau})
+	}
+	cmodx := false
+	if len(cands) > 1 {
+		for _, c := range cands {
+			if !pg.cmodxSafe(ws[c.i]) {
+				cmodx = true
+			}
+		}
+	}
+	var out []*state
+	for _, c := range cands {
+		n := s.clone()
+		if cmodx {
+			n.cmodx = true
+		}
+		n.th[ti].flow = c.tau
+		if err := pg.exec(n, ti, ws[c.i]); err != nil {
+			return nil, err
+		}
+		out = append(out, n)
+	}
+	return out, nil
+}
+
+// floorAt returns the lowest write index a fetch taken at time tau may
+// return, given the IC completions h.
+func floorAt(h []icev, tau int) int {
+	f := 0
+	for _, e := range h {
+		if e.t <= tau && e.idx > f {
+			f = e.idx
+		}
+	}
+	return f
+}
+
+func (pg *prog) contextSync(t *thread, s *state) {
+	t.flow = s.now
+}
+
+func (pg *prog) fault(s *state, ti int) {
+	t := &s.th[ti]
+	proc := pg.procs[ti]
+	h, ok := pg.handler[proc]
+	if !ok {
+		t.done, t.faulted = true, true
+		return
+	}
+	t.elr = val{k: vCode, b: t.blk, i: t.pc}
+	t.blk, t.pc = h, 0
+	pg.contextSync(t, s)
+}
+
+func (pg *prog) read(t *thread, reg string) (val, error) {
+	r, ok := regIndex(canonRegOr(reg))
+	if !ok {
+		return val{}, errUnsupported{"register " + reg}
+	}
+	if r == 31 {
+		return val{k: vInt}, nil
+	}
+	return t.regs[r], nil
+}
+
+func canonRegOr(r string) string {
+	c, ok := canonReg(r)
+	if !ok {
+		return r
+	}
+	return c
+}
+
+func (pg *prog) write(t *thread, reg string, v val) error {
+	r, ok := regIndex(canonRegOr(reg))
+	if !ok {
+		return errUnsupported{"register " + reg}
+	}
+	if r != 31 {
+		if v.k == vInt && strings.HasPrefix(strings.ToUpper(reg), "W") {
+			v.n = int64(uint32(v.n))
+		}
+		t.regs[r] = v
+	}
+	return nil
+}
+
+// operand2 reads a register or immediate operand.
+func (pg *prog) operand2(t *thread, o Operand) (val, error) {
+	if o.Kind == OpImm {
+		return val{k: vInt, n: o.Imm}, nil
+	}
+	return pg.read(t, o.Reg)
+}
+
+// addr computes the memory key of a memory operand.
+func (pg *prog) addr(t *thread, in *Instr, o Operand) (string, error) {
+	base, err := pg.read(t, o.Base)
+	if err != nil {
+		return "", err
+	}
+	off := o.Imm
+	if o.Index != "" {
+		ix, err := pg.read(t, o.Index)
+		if err != nil {
+			return "", err
+		}
+		if ix.k != vInt {
+			return "", unsupported(in.Pos, "%s: non-integer index", in)
+		}
+		off += ix.n
+	}
+	if off != 0 {
+		return "", unsupported(in.Pos, "%s: non-zero offset %d", in, off)
+	}
+	return pg.locOf(in, base)
+}
+
+func (pg *prog) locOf(in *Instr, v val) (string, error) {
+	switch v.k {
+	case vInt:
+		if base, _, _ := strings.Cut(in.Op, "."); base == "DC" || base == "IC" {
+			// Maintenance by an address that is no location of the test
+			// (a null pointer): it affects nothing the test observes.
+			return "int:" + v.String(), nil
+		}
+	case vVar:
+		return pg.key(v.s), nil
+	case vCode:
+		return pg.key(codeKey(v.b, v.i)), nil
+	}
+	return "", unsupported(in.Pos, "%s: address %v is not a variable or a label", in, v)
+}
+
+// target resolves a branch target operand of an instruction fetched from
+// block blk at index pc.
+func (pg *prog) target(in *Instr, o Operand, owner, blk, pc int) (int, int, error) {
+	if o.Kind == OpRel {
+		if o.Imm%4 != 0 {
+			return 0, 0, unsupported(in.Pos, "%s: unaligned offset", in)
+		}
+		return blk, pc + int(o.Imm/4), nil
+	}
+	// Labels resolve in the block that wrote the instruction, else the
+	// executing block, else the thread's main block (for handlers).
+	for _, b := range []int{owner, blk, pg.main[pg.blocks[blk].proc]} {
+		if b < 0 {
+			continue
+		}
+		if i, ok := pg.blocks[b].labels[o.Sym]; ok {
+			return b, i, nil
+		}
+	}
+	return 0, 0, unsupported(in.Pos, "%s: no label %s", in, o.Sym)
+}
+
+func condHolds(c string, nzcv uint8) bool {
+	n, z, cf, v := nzcv&8 != 0, nzcv&4 != 0, nzcv&2 != 0, nzcv&1 != 0
+	switch c {
+	case "EQ":
+		return z
+	case "NE":
+		return !z
+	case "CS", "HS":
+		return cf
+	case "CC", "LO":
+		return !cf
+	case "MI":
+		return n
+	case "PL":
+		return !n
+	case "VS":
+		return v
+	case "VC":
+		return !v
+	case "HI":
+		return cf && !z
+	case "LS":
+		return !cf || z
+	case "GE":
+		return n == v
+	case "LT":
+		return n != v
+	case "GT":
+		return !z && n == v
+	case "LE":
+		return z || n != v
+	}
+	return true
+}
+
+func isFullDSB(o string) bool {
+	switch strings.ToUpper(o) {
+	case "SY", "ISH", "NSH", "OSH":
+		return true
+	}
+	return false
+}
+
+// exec executes the fetched value c as thread ti's instruction.
+func (pg *prog) exec(s *state, ti int, c val) error {
+	t := &s.th[ti]
+	if c.k != vIns {
+		pg.fault(s, ti)
+		return nil
+	}
+	in := pg.ins[c.i]
+	if err := pg.supported(in); err != nil {
+		return err
+	}
+	blk, pc := t.blk, t.pc
+	t.pc++
+	a := in.Args
+	base, cond, _ := strings.Cut(in.Op, ".")
+	switch base {
+	case "NOP":
+	case "DMB":
+		// A full DMB orders earlier DC CVAUs before later accesses.
+		if isFullDSB(a[0].Sym) {
+			for k := 0; k < len(t.ops); {
+				if t.ops[k].ic {
+					k++
+					continue
+				}
+				s.perform(ti, k)
+			}
+			t.bar = s.now
+		}
+	case "B", "BL":
+		if cond != "" && !condHolds(cond, t.nzcv) {
+			break
+		}
+		if base == "BL" {
+			t.regs[30] = val{k: vCode, b: blk, i: pc + 1}
+		}
+		nb, np, err := pg.target(in, a[0], c.b, blk, pc)
+		if err != nil {
+			return err
+		}
+		t.blk, t.pc = nb, np
+	case "BR", "BLR", "RET":
+		reg := "X30"
+		if len(a) > 0 {
+			reg = a[0].Reg
+		}
+		v, err := pg.read(t, reg)
+		if err != nil {
+			return err
+		}
+		if base == "BLR" {
+			t.regs[30] = val{k: vCode, b: blk, i: pc + 1}
+		}
+		if v.k != vCode {
+			if base == "RET" && v == (val{}) {
+				t.done = true // return from the test's top level
+				break
+			}
+			return unsupported(in.Pos, "%s: target %v is not a code address", in, v)
+		}
+		t.blk, t.pc = v.b, v.i
+	case "CBZ", "CBNZ":
+		v, err := pg.read(t, a[0].Reg)
+		if err != nil {
+			return err
+		}
+		zero := v.k == vInt && v.n == 0
+		if zero == (base == "CBZ") {
+			nb, np, err := pg.target(in, a[1], c.b, blk, pc)
+			if err != nil {
+				return err
+			}
+			t.blk, t.pc = nb, np
+		}
+	case "MOV":
+		v, err := pg.operand2(t, a[1])
+		if err != nil {
+			return err
+		}
+		return pg.write(t, a[0].Reg, v)
+	case "ADR":
+		nb, np, err := pg.target(in, a[1], c.b, blk, pc)
+		if err != nil {
+			return err
+		}
+		return pg.write(t, a[0].Reg, val{k: vCode, b: nb, i: np})
+	case "EOR", "AND":
+		x, err := pg.read(t, a[1].Reg)
+		if err != nil {
+			return err
+		}
+		y, err := pg.operand2(t, a[2])
+		if err != nil {
+			return err
+		}
+		var r val
+		switch {
+		case x.k == vInt && y.k == vInt && base == "EOR":
+			r = val{k: vInt, n: x.n ^ y.n}
+		case x.k == vInt && y.k == vInt:
+			r = val{k: vInt, n: x.n & y.n}
+		case base == "EOR" && x.eq(y):
+			r = val{k: vInt}
+		default:
+			return unsupported(in.Pos, "%s on non-integer values %v, %v", in, x, y)
+		}
+		return pg.write(t, a[0].Reg, r)
+	case "CMP":
+		x, err := pg.read(t, a[0].Reg)
+		if err != nil {
+			return err
+		}
+		y, err := pg.operand2(t, a[1])
+		if err != nil {
+			return err
+		}
+		if x.k == vInt && y.k == vInt {
+			d := x.n - y.n
+			var f uint8
+			if d < 0 {
+				f |= 8
+			}
+			if d == 0 {
+				f |= 4
+			}
+			if uint64(x.n) >= uint64(y.n) {
+				f |= 2
+			}
+			t.nzcv = f
+		} else if x.eq(y) {
+			t.nzcv = 4 | 2
+		} else {
+			t.nzcv = 0
+		}
+	case "CSET":
+		n := int64(0)
+		if condHolds(strings.ToUpper(a[1].Sym), t.nzcv) {
+			n = 1
+		}
+		return pg.write(t, a[0].Reg, val{k: vInt, n: n})
+	case "CSEL":
+		r := a[2].Reg
+		if condHolds(strings.ToUpper(a[3].Sym), t.nzcv) {
+			r = a[1].Reg
+		}
+		v, err := pg.read(t, r)
+		if err != nil {
+			return err
+		}
+		return pg.write(t, a[0].Reg, v)
+	case "STR":
+		v, err := pg.read(t, a[0].Reg)
+		if err != nil {
+			return err
+		}
+		l, err := pg.addr(t, in, a[1])
+		if err != nil {
+			return err
+		}
+		s.now++
+		t.touch(l, s.now)
+		s.mem[l] = append(s.mem[l], v)
+		s.wtime[l] = append(s.wtime[l], s.now)
+		s.wthr[l] = append(s.wthr[l], ti)
+	case "LDR":
+		l, err := pg.addr(t, in, a[1])
+		if err != nil {
+			return err
+		}
+		t.touch(l, s.now)
+		ws := s.mem[l]
+		v := val{k: vInt}
+		if len(ws) > 0 {
+			v = ws[len(ws)-1]
+		}
+		return pg.write(t, a[0].Reg, v)
+	case "DC":
+		if strings.ToUpper(a[0].Sym) != "CVAU" || len(a) != 2 {
+			return unsupported(in.Pos, "%s is not modelled", in)
+		}
+		v, err := pg.read(t, a[1].Reg)
+		if err != nil {
+			return err
+		}
+		l, err := pg.locOf(in, v)
+		if err != nil {
+			return err
+		}
+		// The DC is ordered after the thread's earlier accesses to the same
+		// location, and after everything before its last DSB, full DMB
+		// or ISB;
+		// it may clean any later write too, but cleaning less only admits
+		// more fetches, so it cleans the least it must.
+		idx := -1
+		// It is also ordered after the thread's earlier instruction
+		// fetches (herd's f-ob), the latest of which was taken at t.flow.
+		lo := max(t.bar, t.acc[l], t.flow)
+		for i, w := range s.wtime[l] {
+			if w <= lo || s.wthr[l][i] == ti {
+				idx = i
+			}
+		}
+		t.ops = append(t.ops, pend{loc: l, idx: idx})
+	case "IC":
+		switch op := strings.ToUpper(a[0].Sym); {
+		case op == "IVAU" && len(a) == 2:
+			v, err := pg.read(t, a[1].Reg)
+			if err != nil {
+				return err
+			}
+			l, err := pg.locOf(in, v)
+			if err != nil {
+				return err
+			}
+			t.ops = append(t.ops, pend{ic: true, loc: l})
+		case (op == "IALLU" || op == "IALLUIS") && len(a) == 1:
+			t.ops = append(t.ops, pend{ic: true, all: true})
+		default:
+			return unsupported(in.Pos, "%s is not modelled", in)
+		}
+	case "DSB":
+		if !isFullDSB(a[0].Sym) {
+			t.bar = s.now // DSB LD and DSB ST still order the DCs after them
+			break
+		}
+		for len(t.ops) > 0 {
+			s.perform(ti, 0)
+		}
+		t.bar = s.now
+	case "ISB":
+		pg.contextSync(t, s)
+		t.bar = s.now
+	case "MSR":
+		if strings.ToUpper(a[0].Sym) != "ELR_EL1" {
+			return unsupported(in.Pos, "%s is not modelled", in)
+		}
+		v, err := pg.read(t, a[1].Reg)
+		if err != nil {
+			return err
+		}
+		t.elr = v
+	case "ERET":
+		if t.elr.k != vCode {
+			return unsupported(in.Pos, "ERET to %v", t.elr)
+		}
+		t.blk, t.pc = t.elr.b, t.elr.i
+		pg.contextSync(t, s)
+	default:
+		return unsupported(in.Pos, "instruction %s is not modelled", in.Op)
+	}
+	return nil
+}
+
+// perform performs thread ti's pending maintenance operation k: a DC
+// marks its location cleaned up to its write; an IC takes effect at this
+// moment, excluding from later fetches the writes before the newest
+// cleaned one.
+func (s *state) perform(ti, k int) {
+	t := &s.th[ti]
+	d := t.ops[k]
+	t.ops = append(t.ops[:k:k], t.ops[k+1:]...)
+	if !d.ic {
+		if c, ok := s.cleaned[d.loc]; !ok || d.idx > c {
+			s.cleaned[d.loc] = d.idx
+		}
+		return
+	}
+	s.now++
+	if d.all {
+		for _, l := range sortedKeys(s.cleaned) {
+			s.icdone[l] = append(s.icdone[l], icev{s.now, s.cleaned[l]})
+		}
+		return
+	}
+	if c, ok := s.cleaned[d.loc]; ok {
+		s.icdone[d.loc] = append(s.icdone[d.loc], icev{s.now, c})
+	}
+}
+
+func (t *thread) touch(l string, now int) {
+	if !strings.HasPrefix(l, "@") && !strings.HasPrefix(l, "phys:") {
+		return // only code locations are cleaned by the catalogue's DCs
+	}
+	if t.acc == nil {
+		t.acc = map[string]int{}
+	}
+	t.acc[l] = now
+}
