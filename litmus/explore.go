@@ -2,6 +2,7 @@ package litmus
 
 import (
 	"fmt"
+	"time"
 
 	"github.com/cespare/xxhash/v2"
 	"sort"
@@ -45,6 +46,8 @@ type Result struct {
 // Options bound the exploration.
 type Options struct {
 	MaxStates int // 0: 2,000,000
+	// Budget, when set, bounds the wall time of the exploration (for fuzzing).
+	Budget time.Duration
 }
 
 type vkind uint8
@@ -454,6 +457,7 @@ func (pg *prog) cmodxSafe(v val) bool {
 
 // Explore runs t exhaustively.
 func Explore(t *Test, opt Options) (*Result, error) {
+	start := time.Now()
 	if opt.MaxStates == 0 {
 		opt.MaxStates = 2000000
 	}
@@ -477,6 +481,9 @@ func Explore(t *Test, opt Options) (*Result, error) {
 		s := stack[len(stack)-1]
 		stack = stack[:len(stack)-1]
 		res.Explored++
+		if opt.Budget > 0 && res.Explored&63 == 0 && time.Since(start) > opt.Budget {
+			return nil, fmt.Errorf("%s: over the time budget of %v", t.Name, opt.Budget)
+		}
 		if res.Explored > opt.MaxStates {
 			return nil, fmt.Errorf("%s: more than %d states", t.Name, opt.MaxStates)
 		}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 )
 
 const sample = `AArch64 SM.sample
@@ -141,6 +142,6 @@ func FuzzParseLitmus(f *testing.F) {
 			}
 			return
 		}
-		_, _ = Explore(tt, Options{MaxStates: 2000})
+		_, _ = Explore(tt, Options{MaxStates: 2000, Budget: 100 * time.Millisecond})
 	})
 }
