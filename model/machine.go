@@ -263,11 +263,28 @@ func (m *Machine) Successors(s *State, fn func(Step, *State, *Violation) bool) i
 	return n
 }
 
+// staticAt reports whether an instruction at pc can only be fetched from
+// text that never changes and is never freed: a cheap test that spares
+// ampleStep a fetch that isLocal would reject.
+func (m *Machine) staticAt(pc uint64) bool {
+	r := m.P.RegionOf(pc)
+	if r < 0 || m.freeable[r] {
+		return false
+	}
+	for w := range m.P.Windows {
+		def := &m.P.Windows[w]
+		if def.Base < pc+maxInsn && pc < def.Base+uint64(def.Size) {
+			return false
+		}
+	}
+	return true
+}
+
 // ampleStep finds a CPU whose only step is local and invisible.
 func (m *Machine) ampleStep(s *State) (Step, bool) {
 	for a := range m.P.CPUs {
 		cs := &s.CPU[a]
-		if cs.Mode != ModeRun || cs.IPI != 0 {
+		if cs.Mode != ModeRun || cs.IPI != 0 || !m.staticAt(cs.PC) {
 			continue
 		}
 		count, ok := 0, true
