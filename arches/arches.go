@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"sort"
 
+	"patchcheck/arches/arm64"
 	"patchcheck/arches/ppc"
 	"patchcheck/arches/x86"
 	"patchcheck/kernel"
@@ -15,6 +16,8 @@ func Lookup(name string) (kernel.Port, error) {
 	switch name {
 	case "x86-64", "x86_64", "x86":
 		return x86.Port{}, nil
+	case "arm64", "aarch64":
+		return arm64.Port{}, nil
 	case "ppc32", "powerpc32":
 		return ppc.Port32{}, nil
 	case "ppc64", "powerpc64":
@@ -25,7 +28,7 @@ func Lookup(name string) (kernel.Port, error) {
 
 // Names lists the architectures, sorted.
 func Names() []string {
-	n := []string{"x86-64", "ppc32", "ppc64"}
+	n := []string{"x86-64", "arm64", "ppc32", "ppc64"}
 	sort.Strings(n)
 	return n
 }

@@ -60,6 +60,9 @@ type Layout struct {
 	KeyTargets [][]int
 	// Sketch replaces Transform when set (the scenario's sketch).
 	Sketch []scenario.SketchStep
+	// Variant is the protocol variant the layout was made for, as the
+	// port names it (a port may lay out its variants differently).
+	Variant string
 	// Builtin is set for keys with built-in sites, TrampKey for keys with
 	// a static_call_tramp_key entry (EXPORT_STATIC_CALL_TRAMP), ModSites
 	// for keys with module sites (filled in by Build).

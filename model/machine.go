@@ -62,6 +62,7 @@ type Machine struct {
 	events []Event
 	// partial-order reduction
 	lastLocal bool  // the last execute was a local, invisible step
+	alt       int   // which way the OpEither being stepped goes
 	ample     State // the successor of the ample step
 	freeable  []bool
 	class     []int        // symmetry class of each CPU: the first CPU with the same calls
@@ -332,9 +333,20 @@ func (m *Machine) actorSteps(s *State, a int, fn func(*State, *Violation) bool) 
 		if s.T[t].Done != 0 || !m.threadEnabled(s, t) {
 			return true
 		}
-		m.begin(s)
-		m.threadStep(t)
-		return m.finish(fn)
+		ways := 1
+		if m.P.Threads[t].Ops[s.T[t].PC].Code == OpEither {
+			ways = 2
+		}
+		for m.alt = 0; m.alt < ways; m.alt++ {
+			m.begin(s)
+			m.threadStep(t)
+			if !m.finish(fn) {
+				m.alt = 0
+				return false
+			}
+		}
+		m.alt = 0
+		return true
 	}
 	cs := &s.CPU[a]
 	switch cs.Mode {
@@ -459,10 +471,12 @@ func (m *Machine) fail(err error) {
 }
 
 // sync is a context-synchronising event on CPU c: from now on it fetches
-// only the current contents of every window.
+// only the current contents of every window, or for a window with writes
+// not yet made coherent with instruction fetch (Window.Stale), the
+// contents since the last coherent one.
 func (m *Machine) sync(s *State, c int) {
 	for w := range m.P.Windows {
-		s.CPU[c].View[w] = s.Win[w].N - 1
+		s.CPU[c].View[w] = s.Win[w].N - 1 - s.Win[w].Stale
 	}
 }
 
@@ -471,8 +485,11 @@ func (m *Machine) sync(s *State, c int) {
 func (m *Machine) canon(s *State) {
 	for w := range m.P.Windows {
 		win := &s.Win[w]
-		low := win.N - 1
+		low := win.N - 1 - win.Stale
 		for c := range m.P.CPUs {
+			if m.P.Windows[w].Data {
+				break
+			}
 			if s.CPU[c].Mode != ModeDone && s.CPU[c].View[w] < low {
 				low = s.CPU[c].View[w]
 			}
@@ -579,7 +596,9 @@ func (m *Machine) text(s *State, addr uint64, n int) []byte {
 
 // poke stores b at addr, inside one window: a new snapshot of the window,
 // unless the store changes nothing.
-func (m *Machine) poke(s *State, addr uint64, b []byte) {
+// poke stores b at addr; coherent says whether the store is made
+// coherent with instruction fetch at once (else Window.Stale counts it).
+func (m *Machine) poke(s *State, addr uint64, b []byte, coherent bool) {
 	w, off, _ := m.P.windowRange(addr, len(b))
 	win := &s.Win[w]
 	cur := win.Snap[win.N-1]
@@ -597,4 +616,9 @@ func (m *Machine) poke(s *State, addr uint64, b []byte) {
 	copy(cur[off:], b)
 	win.Snap[win.N] = cur
 	win.N++
+	if coherent {
+		win.Stale = 0
+	} else {
+		win.Stale++
+	}
 }

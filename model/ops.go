@@ -37,6 +37,20 @@ const (
 	OpArmKprobe                   // arch_prepare_kprobe + arch_arm_kprobe at Addr: save Len bytes, write INT3
 	OpSaveText                    // local: the thread saves the Len bytes at Addr (a sketch's old)
 	OpPokeSaved                   // store saved bytes [A, A+Len) at Addr
+	OpEither                      // nondeterminism: go on, or goto Label (two unordered stores, as the halves of an STP)
+	OpCacheMaint                  // make the text at [Addr, Addr+Len) coherent with instruction fetch (caches_clean_inval_pou)
+)
+
+// Flags of OpPoke (its B).
+const (
+	// PokeNoMaint: the store is not made coherent with instruction fetch
+	// (no cache maintenance yet): until an OpCacheMaint covers it, a
+	// context-synchronised CPU may still fetch the older contents.
+	PokeNoMaint = 1 << iota
+	// PokeStopMachine: the store is made under stop_machine: every other
+	// CPU is held at an instruction boundary, and context-synchronises
+	// (isb) before it runs on.
+	PokeStopMachine
 )
 
 // Op is one operation of a kernel thread.

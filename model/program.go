@@ -20,6 +20,11 @@ type Program struct {
 	Keys     []KeyDef
 	CPUs     []CPUProg
 	Threads  []ThreadProg
+	// NullIsReturn0 is set where the port implements a NULL static
+	// call as a call of __static_call_return0 (arm64's trampolines): a
+	// call that reaches return0 while its key may be NULL is one of its
+	// rightful targets.
+	NullIsReturn0 bool
 	Mutexes  []string
 	Return   uint64 // harness return address: a call is done when it returns here
 	Sentinel uint64 // result register before each call; still there = no function ran
@@ -106,6 +111,10 @@ type WindowDef struct {
 	// AtRest lists, per target index, the contents that reach that
 	// target: what the window may hold once every update has returned.
 	AtRest [MaxTargets][][]byte
+	// Data marks a window that is only ever read as data (such as the
+	// literal an arm64 trampoline loads): loads see its current contents,
+	// so no older contents are kept for instruction fetch.
+	Data bool
 }
 
 // Current returns the current contents of window w in s.

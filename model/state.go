@@ -107,6 +107,13 @@ type CPUState struct {
 type Window struct {
 	Snap [MaxSnaps][WinSize]byte // Snap[N-1] is the current contents
 	N    uint8
+	// Stale counts the newest contents that are not yet coherent with
+	// instruction fetch: written by a store whose cache maintenance
+	// (arm64 DC CVAU; DSB; IC IVAU; DSB, OpCacheMaint) has not run yet. A
+	// context synchronisation leaves a CPU able to fetch Snap[N-1-Stale]
+	// and later. Always 0 where every write is made coherent with its
+	// store (x86, powerpc's patch_instruction, arm64 with CTR_EL0.DIC).
+	Stale uint8
 }
 
 // Kernel is the kernel's data that the model tracks.

@@ -1,6 +1,9 @@
 package model
 
-import "fmt"
+import (
+	"cmp"
+	"fmt"
+)
 
 // threadEnabled reports whether thread t's next op can run in s.
 func (m *Machine) threadEnabled(s *State, t int) bool {
@@ -102,9 +105,43 @@ func (m *Machine) threadStep(t int) {
 		if m.P.freed(s, op.Addr) {
 			m.events = append(m.events, Event{Kind: EvFreedWrite, CPU: -1, Thread: t, Addr: op.Addr})
 		}
-		m.poke(s, op.Addr, op.Bytes[:op.Len])
+		m.poke(s, op.Addr, op.Bytes[:op.Len], op.B&PokeNoMaint == 0)
+		if op.B&PokeStopMachine != 0 {
+			for c := range m.P.CPUs {
+				m.sync(s, c)
+			}
+		}
 		if m.Trace {
-			m.tnote(op, "write %s: %s", m.P.Sym(op.Addr), hexBytes(op.Bytes[:op.Len]))
+			switch {
+			case op.B&PokeStopMachine != 0:
+				m.tnote(op, "write %s: %s with every CPU stopped; each runs isb before going on", m.P.Sym(op.Addr), hexBytes(op.Bytes[:op.Len]))
+			case op.B&PokeNoMaint != 0:
+				m.tnote(op, "write %s: %s (no cache maintenance yet: not coherent with instruction fetch)", m.P.Sym(op.Addr), hexBytes(op.Bytes[:op.Len]))
+			default:
+				m.tnote(op, "write %s: %s", m.P.Sym(op.Addr), hexBytes(op.Bytes[:op.Len]))
+			}
+		}
+	case OpEither:
+		if m.alt != 0 {
+			next = op.Label
+		}
+		if m.Trace {
+			m.tnote(op, "%s", op.Msg)
+			if m.alt == 0 {
+				m.notef("  (this order)")
+			} else {
+				m.notef("  (the other order)")
+			}
+		}
+	case OpCacheMaint:
+		for w := range m.P.Windows {
+			def := &m.P.Windows[w]
+			if def.Base < op.Addr+uint64(op.Len) && op.Addr < def.Base+uint64(def.Size) {
+				s.Win[w].Stale = 0
+			}
+		}
+		if m.Trace {
+			m.tnote(op, "dc cvau; dsb ish; ic ivau; dsb ish; isb over %s (%d bytes): coherent with instruction fetch", m.P.Sym(op.Addr), op.Len)
 		}
 	case OpBPSet:
 		s.K.BP = BPDesc{Addr: op.Addr, Code: op.Bytes, Len: op.Len, Refs: 1}
@@ -132,11 +169,11 @@ func (m *Machine) threadStep(t int) {
 			}
 		}
 		if m.Trace {
-			m.tnote(op, "on_each_cpu(do_sync_core): IPI sent")
+			m.tnote(op, "%s", cmp.Or(op.Msg, "on_each_cpu(do_sync_core): IPI sent"))
 		}
 	case OpSyncWait:
 		if m.Trace {
-			m.tnote(op, "every CPU ran do_sync_core")
+			m.tnote(op, "%s", cmp.Or(op.Msg, "every CPU ran do_sync_core"))
 		}
 	case OpSetSystem:
 		if s.K.System == SystemBooting && op.B > int(SystemBooting) {
@@ -194,7 +231,7 @@ func (m *Machine) threadStep(t int) {
 		if m.P.freed(s, op.Addr) {
 			m.events = append(m.events, Event{Kind: EvFreedWrite, CPU: -1, Thread: t, Addr: op.Addr})
 		}
-		m.poke(s, op.Addr, ts.Saved[op.A:op.A+int(op.Len)])
+		m.poke(s, op.Addr, ts.Saved[op.A:op.A+int(op.Len)], true)
 		if m.Trace {
 			m.tnote(op, "write %s: %s (saved)", m.P.Sym(op.Addr), hexBytes(ts.Saved[op.A:op.A+int(op.Len)]))
 		}
@@ -203,7 +240,7 @@ func (m *Machine) threadStep(t int) {
 		s.K.KP = BPDesc{Addr: op.Addr, Len: op.Len, Refs: 1}
 		copy(s.K.KP.Code[:], saved)
 		m.events = append(m.events, Event{Kind: EvKprobe, CPU: -1, Thread: t, Addr: op.Addr})
-		m.poke(s, op.Addr, []byte{0xcc})
+		m.poke(s, op.Addr, []byte{0xcc}, true)
 		if m.Trace {
 			m.tnote(op, "kprobe at %s: saved %s, wrote int3", m.P.Sym(op.Addr), hexBytes(s.K.KP.Code[:op.Len]))
 		}
@@ -276,6 +313,8 @@ func (m *Machine) tnote(op *Op, format string, args ...any) {
 	switch op.Code {
 	case OpPoke, OpArmKprobe, OpPokeSaved:
 		m.tag("write")
+	case OpCacheMaint:
+		m.tag("cache")
 	case OpSync:
 		m.tag("ipi-send")
 	case OpSyncWait:

@@ -107,7 +107,7 @@ func all() []prop {
 		{NoBadDeref, "the kernel never dereferences a field that is not there (key->mods while the key's tag says it holds a sites pointer, a trampoline read as a key)", message(model.EvBadDeref), false},
 		{NoKprobe, "a kprobe is never placed on a static call site", checkKprobe, false},
 		{NoDeadlock, "the patching threads always finish: no state in which nobody can move", message(model.EvDeadlock), false},
-	}, tocProps()...)
+	}, append(tocProps(), cmodxProps()...)...)
 }
 
 func hexBytes(b []byte) string {
@@ -159,7 +159,7 @@ func checkOldOrNew(p *model.Program, ev *model.Event) string {
 	if ev.Kind != model.EvCallDone {
 		return ""
 	}
-	if ev.Result >= 0 && (ev.Allow|ev.Ever)&(1<<ev.Result) != 0 {
+	if ev.Result >= 0 && nullAsReturn0(p, ev.Allow|ev.Ever)&(1<<ev.Result) != 0 {
 		return ""
 	}
 	return fmt.Sprintf("cpu%d: %s reached %s; key %s had only %s",
@@ -167,11 +167,20 @@ func checkOldOrNew(p *model.Program, ev *model.Event) string {
 }
 
 func checkCompletion(p *model.Program, ev *model.Event) string {
-	if ev.Kind != model.EvCallDone || ev.Result < 0 || ev.Allow&(1<<ev.Result) != 0 || ev.Ever&(1<<ev.Result) == 0 {
+	if ev.Kind != model.EvCallDone || ev.Result < 0 || nullAsReturn0(p, ev.Allow)&(1<<ev.Result) != 0 || nullAsReturn0(p, ev.Ever)&(1<<ev.Result) == 0 {
 		return ""
 	}
 	return fmt.Sprintf("cpu%d: %s reached %s after the update to %s had returned",
 		ev.CPU, callName(p, ev), reached(p, ev), allowed(p, ev.Allow))
+}
+
+// nullAsReturn0 adds return0 to a set of targets that holds NULL, where
+// the port calls __static_call_return0 for NULL.
+func nullAsReturn0(p *model.Program, set uint16) uint16 {
+	if p.NullIsReturn0 && set&(1<<model.TargetNull) != 0 {
+		set |= 1 << model.TargetReturn0
+	}
+	return set
 }
 
 func callName(p *model.Program, ev *model.Event) string {

@@ -1,0 +1,619 @@
+package arm64
+
+import (
+	"encoding/binary"
+	"fmt"
+
+	"patchcheck/kernel"
+	"patchcheck/model"
+	"patchcheck/scenario"
+)
+
+// Port is the arm64 static call port: the trampoline of the 2026 mainline
+// port (arch/arm64/kernel/static_call.c, commit 54ac9ff8f119), the designs
+// proposed between 2020 and 2021, and inline sites patched the way arm64
+// patches jump labels (docs/semantics.md §10).
+type Port struct{}
+
+// arm64 protocol variants. The first is the kernel's own code.
+const (
+	// VariantMainline: the 2026 trampoline (bti c; adrp x16, lit; ldr x16,
+	// [x16, :lo12:lit]; br x16) with its literal in .rodata, updated by
+	// one 64-bit store (aarch64_insn_write_literal_u64). No instruction is
+	// ever patched.
+	VariantMainline = "mainline"
+	// VariantADRPAdd: Ard Biesheuvel's 2020 v2 approach, which
+	// materialised the target with adrp/add in the trampoline, patched
+	// instruction by instruction.
+	VariantADRPAdd = "v2-adrp-add"
+	// VariantV6: the 2021 v6 trampoline (literal before the entry; bti c;
+	// b func | ret | nop; ldr x16, literal; cbz x16, 1f; br x16; 1: ret),
+	// the literal written unconditionally together with the instruction
+	// (two 64-bit stores of one 16-byte write, in no fixed order), then
+	// caches_clean_inval_pou.
+	VariantV6 = "v6-literal"
+	// VariantV5: the same design before v6: the literal is written only
+	// when the instruction becomes the nop that exposes it.
+	VariantV5 = "v5-literal-if-nop"
+	// VariantBranchNosync: inline sites patched like jump labels before
+	// 2024: bl func <-> nop by aarch64_insn_patch_text_nosync, with no
+	// IPI to other CPUs.
+	VariantBranchNosync = "branch-nosync"
+	// VariantBranchKick: as branch-nosync, then kick_all_cpus_sync()
+	// (jump labels since v6.11, commit cfb00a357864).
+	VariantBranchKick = "branch-kick"
+	// VariantBranchStopMachine: as branch-nosync, but through
+	// aarch64_insn_patch_text(): stop_machine, and every CPU runs isb.
+	VariantBranchStopMachine = "branch-stop-machine"
+	// VariantBranchNoMaint: as branch-kick, but the store is plain: no
+	// caches_clean_inval_pou.
+	VariantBranchNoMaint = "branch-kick-no-maintenance"
+)
+
+// Addresses of the image.
+const (
+	kBase    uint64 = 0xffff800080000000
+	kRet0           = kBase + 0x80    // __static_call_return0
+	kTargets        = kBase + 0x1000  // near targets, one page each
+	kTramps         = kBase + 0x10000 // trampolines, 0x40 apart (.static_call.text)
+	kRodata         = kBase + 0x20000 // literals of the mainline trampolines
+	kSites          = kBase + 0x30000 // a caller function per site
+	kVia            = kBase + 0x38000 // a caller through each trampoline
+	kCallers        = kBase + 0x3c000 // named callers
+	kTextEnd        = kBase + 0x40000
+	kFar            = kBase + 0x10000000 // far targets (256 MiB away: out of reach of b/bl)
+	kStack          = 0xffff800082000000 // sp when a call starts
+	sentinel uint64 = 0xdeadbeef         // x0 before each call
+	valueBase       = 0x1000             // target i returns valueBase+i
+)
+
+// Tramp is one key's trampoline as the transform sees it.
+type Tramp struct {
+	Key   int
+	Name  string // __SCT__key
+	Addr  uint64 // the entry point
+	Lit   uint64 // the literal (mainline: in .rodata; v5/v6: at Addr-8)
+	Patch uint64 // the patched instructions (v2: adrp/add; v5/v6: bti, insn)
+	// LitWin and PatchWin are the windows of Lit and Patch (-1: none).
+	LitWin, PatchWin int
+}
+
+// Arch implements kernel.Port.
+func (Port) Arch(fetch, variant string) (model.Arch, error) { return newArch(fetch) }
+
+// Fetches implements kernel.Port.
+func (Port) Fetches() []string { return []string{FetchCMODX, FetchDIC, FetchWord} }
+
+// Features implements kernel.FeaturePort.
+func (Port) Features() []string { return []string{kernel.FeatureFar, kernel.FeatureCaller} }
+
+// Variants implements kernel.Port.
+func (Port) Variants() []kernel.Variant {
+	return []kernel.Variant{
+		{Name: VariantMainline, Doc: "the kernel (2026, 54ac9ff8f119): trampoline bti c; adrp x16; ldr x16 from a .rodata literal; br x16; the update is one 64-bit store to the literal; NULL becomes __static_call_return0"},
+		{Name: VariantADRPAdd, Doc: "Ard Biesheuvel's 2020 v2 approach: the trampoline materialises the target with adrp x16; add x16, x16, :lo12:; br x16, and the update patches adrp then add with aarch64_insn_patch_text_nosync"},
+		{Name: VariantV6, Doc: "the 2021 v6 design: literal before the entry, bti c; b func | ret | nop; ldr x16, literal; cbz x16; br x16; ret; literal (written unconditionally) and instruction written as two 64-bit stores in no fixed order, then caches_clean_inval_pou"},
+		{Name: VariantV5, Doc: "the v3-v5 design: as v6-literal, but the literal is written only with the nop that exposes it"},
+		{Name: VariantBranchNosync, Doc: "inline sites (bl func | nop; b func | ret) patched like jump labels before v6.11: aarch64_insn_patch_text_nosync, no IPI"},
+		{Name: VariantBranchKick, Doc: "inline sites patched like jump labels since v6.11 (cfb00a357864): aarch64_insn_patch_text_nosync, then kick_all_cpus_sync()"},
+		{Name: VariantBranchStopMachine, Doc: "inline sites patched by aarch64_insn_patch_text(): stop_machine, the last CPU writes, every CPU runs isb"},
+		{Name: VariantBranchNoMaint, Doc: "inline sites written by a plain store without caches_clean_inval_pou, then kick_all_cpus_sync()"},
+	}
+}
+
+func normVariant(v string) string {
+	if v == "" || v == "kernel" {
+		return VariantMainline
+	}
+	return v
+}
+
+func branchVariant(v string) bool {
+	switch v {
+	case VariantBranchNosync, VariantBranchKick, VariantBranchStopMachine, VariantBranchNoMaint:
+		return true
+	}
+	return false
+}
+
+func literalVariant(v string) bool { return v == VariantV6 || v == VariantV5 }
+
+// builder lays out one scenario's image.
+type builder struct {
+	p   *model.Program
+	img *Image
+	lay *kernel.Layout
+	sc  *scenario.Scenario
+	err error
+}
+
+func (b *builder) fail(format string, args ...any) {
+	if b.err == nil {
+		b.err = fmt.Errorf(format, args...)
+	}
+}
+
+func (b *builder) region(name string, base uint64, n int) {
+	b.p.Regions = append(b.p.Regions, model.Region{Name: name, Base: base, Bytes: make([]byte, n)})
+}
+
+func (b *builder) at(addr uint64) []byte {
+	r := b.p.RegionOf(addr)
+	if r < 0 {
+		panic(fmt.Sprintf("patchcheck: arm64 layout: %#x is not mapped", addr))
+	}
+	return b.p.Regions[r].Bytes[addr-b.p.Regions[r].Base:]
+}
+
+// put writes instruction words at addr.
+func (b *builder) put(addr uint64, words ...uint32) {
+	for i, w := range words {
+		binary.LittleEndian.PutUint32(b.at(addr+4*uint64(i)), w)
+	}
+}
+
+func (b *builder) sym(name string, addr, size uint64) {
+	b.p.Symbols = append(b.p.Symbols, model.Symbol{Name: name, Addr: addr, Size: size})
+}
+
+// window makes [addr, addr+n) a patchable window of key.
+func (b *builder) window(name string, addr uint64, n, key int, data bool) int {
+	w := model.WindowDef{Name: name, Base: addr, Size: n, Key: key, Data: data}
+	copy(w.Init[:], b.at(addr)[:n])
+	b.p.Windows = append(b.p.Windows, w)
+	return len(b.p.Windows) - 1
+}
+
+func (b *builder) atRest(w int, forms func(t int) [][]byte) {
+	for t := range b.p.Targets {
+		b.p.Windows[w].AtRest[t] = forms(t)
+	}
+}
+
+func keyIndex(sc *scenario.Scenario, name string) int {
+	for i, k := range sc.Keys {
+		if k.Name == name {
+			return i
+		}
+	}
+	return -1
+}
+
+func far(sc *scenario.Scenario, name string) bool {
+	for _, pl := range sc.Places {
+		if pl.Target == name {
+			return pl.Range == scenario.RangeFar
+		}
+	}
+	return false
+}
+
+// unsupported rejects what the arm64 port does not model, with the reason.
+func unsupported(sc *scenario.Scenario, variant string) error {
+	for _, th := range sc.Threads {
+		for _, op := range th.Ops {
+			switch op.Kind {
+			case scenario.OpUpdateEarly:
+				return fmt.Errorf("thread %s: update_early is x86's static_call_update_early (Xen); arm64 has none", th.Name)
+			case scenario.OpLoad, scenario.OpUnload:
+				return fmt.Errorf("thread %s: %s: module loading is not modelled on arm64", th.Name, op.Kind)
+			case scenario.OpKprobe:
+				return fmt.Errorf("thread %s: kprobes are not modelled on arm64", th.Name)
+			}
+		}
+	}
+	for _, st := range sc.Sites {
+		switch {
+		case !branchVariant(variant):
+			return fmt.Errorf("site %s: arm64 static calls are out-of-line (no HAVE_STATIC_CALL_INLINE); use caller, or a branch-* variant for inline sites patched like jump labels", st.Name)
+		case st.Kind == scenario.KindJcc:
+			return fmt.Errorf("site %s: arm64 has no conditional tail-call sites (kind=jcc)", st.Name)
+		case st.Section == scenario.SectionInit:
+			return fmt.Errorf("site %s: init sites are not modelled on arm64", st.Name)
+		case st.Module != "":
+			return fmt.Errorf("site %s: module sites are not modelled on arm64", st.Name)
+		}
+	}
+	if !branchVariant(variant) {
+		// The out-of-line __static_call_update takes no
+		// static_call_mutex; the model's core does.
+		updaters := map[string]string{}
+		for _, th := range sc.Threads {
+			for _, op := range th.Ops {
+				if op.Kind != scenario.OpUpdate {
+					continue
+				}
+				if t, ok := updaters[op.Key]; ok && t != th.Name {
+					return fmt.Errorf("threads %s and %s both update %s: the out-of-line static_call_update is not serialised by static_call_mutex, which the model's core would take", t, th.Name, op.Key)
+				}
+				updaters[op.Key] = th.Name
+			}
+		}
+	}
+	return nil
+}
+
+// Layout implements kernel.Port.
+func (Port) Layout(sc *scenario.Scenario, arch model.Arch) (*kernel.Layout, error) {
+	variant := normVariant(sc.Variant)
+	if err := unsupported(sc, variant); err != nil {
+		return nil, err
+	}
+	if len(sc.Sketch) > 0 {
+		if err := checkSketchLayout(sc.Sketch, variant); err != nil {
+			return nil, err
+		}
+	}
+	img := &Image{StackTop: kStack, Ret0: kRet0}
+	p := &model.Program{Arch: arch, Return: kBase, Sentinel: sentinel, ArchData: img,
+		IPINote: "takes an interrupt between calls: exception entry and return are context synchronising (stale fetches dropped)"}
+	b := &builder{p: p, img: img, lay: &kernel.Layout{Prog: p, InitText: -1, Variant: variant}, sc: sc}
+	// The out-of-line trampolines call __static_call_return0 for NULL
+	// (v5/v6 return at once instead).
+	p.NullIsReturn0 = !literalVariant(variant)
+	b.region(".text", kBase, int(kTextEnd-kBase))
+	b.sym("harness_return", kBase, 4)
+
+	// Targets: 0 NULL, 1 __static_call_return0, then the scenario's; each
+	// returns its value in x0.
+	p.Targets = []model.TargetDef{{Name: scenario.Null}, {Name: scenario.Return0, Addr: kRet0}}
+	b.put(kRet0, Movz(X0, 0), InsnRet)
+	b.sym("__static_call_return0", kRet0, 8)
+	nNear, nFar := 0, 0
+	for _, name := range sc.Targets {
+		v := uint64(valueBase + len(p.Targets))
+		// Each near target on a page of its own, at a different page
+		// offset, so that adrp and add both change between any two.
+		addr := kTargets + 0x1000*uint64(nNear) + 0x40*uint64(nNear+1)
+		if far(sc, name) {
+			addr = kFar + 0x100000*uint64(nFar) + 0x40*uint64(nFar+1)
+			b.region(".text.far."+name, addr, 0x10)
+			nFar++
+		} else {
+			nNear++
+		}
+		if addr >= kTramps && addr < kTextEnd {
+			return nil, fmt.Errorf("too many targets")
+		}
+		b.put(addr, Movz(X0, uint16(v)), InsnRet)
+		b.sym(name, addr, 8)
+		p.Targets = append(p.Targets, model.TargetDef{Name: name, Value: v, Addr: addr})
+	}
+
+	for k, key := range sc.Keys {
+		p.Keys = append(p.Keys, model.KeyDef{Name: key.Name, Init: targetIndex(p, key.Init)})
+		b.tramp(k, key.Name, variant)
+	}
+	b.sites(variant)
+	return b.lay, b.err
+}
+
+func targetIndex(p *model.Program, name string) int {
+	for i, t := range p.Targets {
+		if t.Name == name {
+			return i
+		}
+	}
+	return -1
+}
+
+// funcAddr is what a transform calls for target t: NULL is
+// __static_call_return0 in the out-of-line trampolines.
+func (b *builder) funcAddr(t int) uint64 {
+	if t == model.TargetNull {
+		return kRet0
+	}
+	return b.p.Targets[t].Addr
+}
+
+// tramp lays out key k's trampoline, its windows and a caller through it.
+func (b *builder) tramp(k int, name, variant string) {
+	p := b.p
+	init := p.Keys[k].Init
+	base := kTramps + 0x40*uint64(k)
+	tr := Tramp{Key: k, Name: "__SCT__" + name, LitWin: -1, PatchWin: -1}
+	switch {
+	case literalVariant(variant):
+		tr.Addr, tr.Lit, tr.Patch = base+0x10, base+0x08, base+0x10
+		t := tr.Addr
+		b.put(t, InsnBTIC, 0, LdrLit(X16, t+8, tr.Lit), CBZ(X16, t+12, t+20, false), BR(X16), InsnRet)
+		plan := litPlan(p, tr, init, variant)
+		b.put(t+4, plan.insn)
+		binary.LittleEndian.PutUint64(b.at(tr.Lit), plan.lit)
+		tr.LitWin = b.window(tr.Name+".literal", tr.Lit, 8, k, true)
+		tr.PatchWin = b.window(tr.Name, tr.Patch, 8, k, false)
+		b.sym(tr.Name+".literal", tr.Lit, 8)
+		b.sym(tr.Name, t, 24)
+	case variant == VariantADRPAdd:
+		tr.Addr, tr.Patch = base, base+4
+		fn := b.funcAddr(init)
+		b.put(base, InsnBTIC, ADRP(X16, base+4, fn), AddImm(X16, X16, uint32(fn&0xfff)), BR(X16))
+		tr.PatchWin = b.window(tr.Name, tr.Patch, 8, k, false)
+		b.sym(tr.Name, base, 16)
+	default: // mainline, and the trampolines of the branch variants
+		tr.Addr, tr.Lit = base, kRodata+8*uint64(k)
+		if k == 0 {
+			b.region(".rodata", kRodata, 0x100)
+		}
+		b.put(base, InsnBTIC, ADRP(X16, base+4, tr.Lit), LdrImm(X16, X16, uint32(tr.Lit&0xfff)), BR(X16))
+		binary.LittleEndian.PutUint64(b.at(tr.Lit), b.funcAddr(init))
+		tr.LitWin = b.window(tr.Name+".literal", tr.Lit, 8, k, true)
+		b.sym(tr.Name, base, 16)
+		b.sym(tr.Name+".literal", tr.Lit, 8)
+	}
+	b.img.Tramps = append(b.img.Tramps, tr)
+	loc := kernel.Loc{Name: tr.Name, Addr: tr.Addr, Tramp: true, Key: k, Window: tr.PatchWin}
+	if loc.Window < 0 {
+		loc.Window = tr.LitWin
+	}
+	b.lay.Tramps = append(b.lay.Tramps, loc)
+	b.trampAtRest(tr, variant)
+	via := kVia + 0x40*uint64(k)
+	b.caller(via, MustB(via+8, tr.Addr, true))
+	b.sym("call_"+tr.Name, via, 20)
+}
+
+// trampAtRest records which contents of the trampoline's windows reach
+// each target.
+func (b *builder) trampAtRest(tr Tramp, variant string) {
+	p := b.p
+	u64 := func(v uint64) []byte { return binary.LittleEndian.AppendUint64(nil, v) }
+	switch {
+	case literalVariant(variant):
+		b.atRest(tr.PatchWin, func(t int) [][]byte {
+			pl := litPlan(p, tr, t, variant)
+			return [][]byte{append(Word(InsnBTIC), Word(pl.insn)...)}
+		})
+		// The literal matters only behind the nop; otherwise it may hold
+		// anything it was ever given.
+		any := [][]byte{u64(0)}
+		for t := range p.Targets {
+			any = append(any, u64(b.funcAddr(t)))
+			if t == model.TargetNull {
+				any = append(any, u64(0))
+			}
+		}
+		b.atRest(tr.LitWin, func(t int) [][]byte {
+			if pl := litPlan(p, tr, t, variant); pl.insn == InsnNop {
+				return [][]byte{u64(pl.lit)}
+			}
+			return append(any, p.Windows[tr.LitWin].Init[:8])
+		})
+	case variant == VariantADRPAdd:
+		b.atRest(tr.PatchWin, func(t int) [][]byte {
+			fn := b.funcAddr(t)
+			return [][]byte{append(Word(ADRP(X16, tr.Patch, fn)), Word(AddImm(X16, X16, uint32(fn&0xfff)))...)}
+		})
+	default:
+		b.atRest(tr.LitWin, func(t int) [][]byte { return [][]byte{u64(b.funcAddr(t))} })
+	}
+}
+
+// litPlan is what the v5/v6 transform writes for target t: the
+// instruction after bti c, and the literal.
+type litWrite struct {
+	insn     uint32
+	lit      uint64
+	writeLit bool // v5 writes the literal only with the nop
+}
+
+func litPlan(p *model.Program, tr Tramp, t int, variant string) litWrite {
+	at := tr.Addr + 4
+	switch t {
+	case model.TargetNull:
+		return litWrite{insn: InsnRet, lit: 0, writeLit: variant == VariantV6}
+	case model.TargetReturn0:
+		return litWrite{insn: MustB(at, kRet0, false), lit: kRet0, writeLit: variant == VariantV6}
+	}
+	fn := p.Targets[t].Addr
+	if w, ok := B(at, fn, false); ok {
+		return litWrite{insn: w, lit: fn, writeLit: variant == VariantV6}
+	}
+	return litWrite{insn: InsnNop, lit: fn, writeLit: true}
+}
+
+// caller writes a function at fn with a frame record around the call
+// instruction at fn+8:
+//
+//	stp x29, x30, [sp, #-16]!; mov x29, sp; CALL; ldp x29, x30, [sp], #16; ret
+func (b *builder) caller(fn uint64, call uint32) {
+	b.put(fn, StpPre(X29, X30, SP, -16), MovSP(X29), call, LdpPost(X29, X30, SP, 16), InsnRet)
+}
+
+// siteInsn is what arch_static_call_transform would write at an inline
+// site, patched like a jump label: bl func, nop for NULL, bl
+// __static_call_return0, and bl to the trampoline when func is out of
+// reach; b / ret for tail sites.
+func siteInsn(p *model.Program, tr Tramp, loc kernel.Loc, t int) uint32 {
+	tail := loc.Kind == scenario.KindTail
+	if t == model.TargetNull {
+		if tail {
+			return InsnRet
+		}
+		return InsnNop
+	}
+	to := kRet0
+	if t != model.TargetReturn0 {
+		to = p.Targets[t].Addr
+	}
+	if w, ok := B(loc.Addr, to, !tail); ok {
+		return w
+	}
+	return MustB(loc.Addr, tr.Addr, !tail)
+}
+
+// sites lays out each inline site in a caller function of its own, and
+// the named callers.
+func (b *builder) sites(variant string) {
+	sc, p := b.sc, b.p
+	entry := map[string]uint64{}
+	for i, st := range sc.Sites {
+		k := keyIndex(sc, st.Key)
+		tr := b.img.Tramps[k]
+		fn := kSites + 0x40*uint64(i)
+		loc := kernel.Loc{Name: st.Name, Kind: st.Kind, Key: k}
+		if st.Kind == scenario.KindTail {
+			loc.Addr = fn + 4
+			b.put(fn, InsnNop)
+			loc.Unpatched = Word(MustB(loc.Addr, tr.Addr, false))
+			b.sym("caller_"+st.Name, fn, 8)
+		} else {
+			loc.Addr = fn + 8
+			b.caller(fn, 0)
+			loc.Unpatched = Word(MustB(loc.Addr, tr.Addr, true))
+			b.sym("caller_"+st.Name, fn, 20)
+		}
+		b.put(loc.Addr, siteInsn(p, tr, loc, p.Keys[k].Init))
+		b.sym(st.Name, loc.Addr, 4)
+		loc.Window = b.window(st.Name, loc.Addr, 4, k, false)
+		b.atRest(loc.Window, func(t int) [][]byte {
+			return [][]byte{Word(siteInsn(p, tr, loc, t)), loc.Unpatched}
+		})
+		b.lay.Sites = append(b.lay.Sites, loc)
+		entry[st.Name] = fn
+	}
+	for i, c := range sc.Callers {
+		k := keyIndex(sc, c.Key)
+		fn := kCallers + 0x40*uint64(i)
+		b.caller(fn, MustB(fn+8, b.img.Tramps[k].Addr, true))
+		b.sym(c.Name, fn, 20)
+		entry[c.Name] = fn
+	}
+	for _, c := range sc.CPUs {
+		var prog model.CPUProg
+		for _, call := range c.Calls {
+			var e uint64
+			key := -1
+			if kn, ok := scenario.TrampCallKey(call); ok {
+				key = keyIndex(sc, kn)
+				e = kVia + 0x40*uint64(key)
+			} else if fn, ok := entry[call]; ok {
+				e = fn
+				for _, st := range sc.Sites {
+					if st.Name == call {
+						key = keyIndex(sc, st.Key)
+					}
+				}
+				for _, cl := range sc.Callers {
+					if cl.Name == call {
+						key = keyIndex(sc, cl.Key)
+					}
+				}
+			}
+			if key < 0 {
+				b.fail("cpu: no caller for %s", call)
+				continue
+			}
+			prog.Calls = append(prog.Calls, model.CallDef{Name: call, Entry: e, Key: key})
+		}
+		p.CPUs = append(p.CPUs, prog)
+	}
+}
+
+// Transform implements kernel.Port: arch_static_call_transform of a
+// trampoline or an inline site.
+func (Port) Transform(e *kernel.Emitter, lay *kernel.Layout, loc kernel.Loc, target int, variant string) {
+	variant = normVariant(variant)
+	img := lay.Prog.ArchData.(*Image)
+	arch := lay.Prog.Arch.(*Arch)
+	tr := img.Tramps[loc.Key]
+	b := &builder{p: lay.Prog, img: img}
+	if loc.Tramp {
+		switch {
+		case literalVariant(variant):
+			pl := litPlan(lay.Prog, tr, target, variant)
+			e.Fn = "arch_static_call_transform"
+			e.Emit(model.Op{Code: model.OpLock, A: kernel.TextMutex})
+			insn := append(Word(InsnBTIC), Word(pl.insn)...)
+			lit := binary.LittleEndian.AppendUint64(nil, pl.lit)
+			flags := noMaint(arch)
+			if pl.writeLit {
+				// __aarch64_insn_write(tramp - 8, insns, 16): two 64-bit
+				// stores that other CPUs may observe in either order.
+				e.Fn = "__aarch64_insn_write"
+				either := e.Emit(model.Op{Code: model.OpEither, Msg: "the two 64-bit halves of the 16-byte write become visible in either order"})
+				poke(e, "__aarch64_insn_write", tr.Lit, lit, 0)
+				poke(e, "__aarch64_insn_write", tr.Patch, insn, flags)
+				jump := e.Emit(model.Op{Code: model.OpJump})
+				e.Land(either)
+				poke(e, "__aarch64_insn_write", tr.Patch, insn, flags)
+				poke(e, "__aarch64_insn_write", tr.Lit, lit, 0)
+				e.Land(jump)
+			} else {
+				poke(e, "__aarch64_insn_write", tr.Patch, insn, flags)
+			}
+			e.Fn = "caches_clean_inval_pou"
+			e.Emit(model.Op{Code: model.OpCacheMaint, Addr: tr.Lit, Len: 16})
+			e.Fn = "arch_static_call_transform"
+			e.Emit(model.Op{Code: model.OpUnlock, A: kernel.TextMutex})
+		case variant == VariantADRPAdd:
+			fn := b.funcAddr(target)
+			e.Fn = "arch_static_call_transform"
+			e.Emit(model.Op{Code: model.OpLock, A: kernel.TextMutex})
+			patchNosync(e, arch, tr.Patch, ADRP(X16, tr.Patch, fn))
+			patchNosync(e, arch, tr.Patch+4, AddImm(X16, X16, uint32(fn&0xfff)))
+			e.Fn = "arch_static_call_transform"
+			e.Emit(model.Op{Code: model.OpUnlock, A: kernel.TextMutex})
+		default:
+			// if (!func) func = __static_call_return0;
+			// aarch64_insn_write_literal_u64(literal, func) under patch_lock.
+			poke(e, "aarch64_insn_write_literal_u64", tr.Lit, binary.LittleEndian.AppendUint64(nil, b.funcAddr(target)), 0)
+		}
+		return
+	}
+	w := siteInsn(lay.Prog, tr, loc, target)
+	e.Fn = "arch_static_call_transform"
+	e.Emit(model.Op{Code: model.OpLock, A: kernel.TextMutex})
+	switch variant {
+	case VariantBranchStopMachine:
+		poke(e, "aarch64_insn_patch_text", loc.Addr, Word(w), model.PokeStopMachine)
+	case VariantBranchNoMaint:
+		poke(e, "aarch64_insn_write", loc.Addr, Word(w), noMaint(arch))
+		kick(e)
+	default:
+		patchNosync(e, arch, loc.Addr, w)
+		if variant == VariantBranchKick {
+			kick(e)
+		}
+	}
+	e.Fn = "arch_static_call_transform"
+	e.Emit(model.Op{Code: model.OpUnlock, A: kernel.TextMutex})
+}
+
+// noMaint is the OpPoke flag of a store to text before its cache
+// maintenance: none when instruction fetch is coherent (CTR_EL0.DIC).
+func noMaint(a *Arch) int {
+	if a.CoherentFetch() {
+		return 0
+	}
+	return model.PokeNoMaint
+}
+
+func poke(e *kernel.Emitter, fn string, addr uint64, b []byte, flags int) {
+	e.Fn = fn
+	bb, l := kernel.Bytes(b)
+	e.Emit(model.Op{Code: model.OpPoke, Addr: addr, Bytes: bb, Len: l, B: flags})
+}
+
+// patchNosync is aarch64_insn_patch_text_nosync(addr, insn): the store
+// through the fixmap alias, then caches_clean_inval_pou(addr, addr + 4) on
+// this CPU; other CPUs are sent nothing.
+func patchNosync(e *kernel.Emitter, a *Arch, addr uint64, w uint32) {
+	poke(e, "aarch64_insn_patch_text_nosync", addr, Word(w), noMaint(a))
+	e.Fn = "caches_clean_inval_pou"
+	e.Emit(model.Op{Code: model.OpCacheMaint, Addr: addr, Len: 4})
+}
+
+// kick is kick_all_cpus_sync(): smp_call_function(do_nothing, NULL, 1):
+// every other CPU takes an IPI (exception entry and return: context
+// synchronising) before it returns.
+func kick(e *kernel.Emitter) {
+	e.Fn = "kick_all_cpus_sync"
+	e.Emit(model.Op{Code: model.OpSync, Msg: "smp_call_function(do_nothing): IPI sent"})
+	e.Emit(model.Op{Code: model.OpSyncWait, Msg: "every CPU took the IPI"})
+}
+
+// EarlyTramp implements kernel.Port; the layout rejects update_early.
+func (Port) EarlyTramp(e *kernel.Emitter, lay *kernel.Layout, tramp kernel.Loc, target int) {
+	panic("patchcheck: arm64 has no static_call_update_early")
+}

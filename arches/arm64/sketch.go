@@ -1,0 +1,332 @@
+package arm64
+
+import (
+	"encoding/binary"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"patchcheck/kernel"
+	"patchcheck/model"
+	"patchcheck/scenario"
+)
+
+// sketchSteps documents the arm64 sketch vocabulary: the primitive steps
+// of arch/arm64/kernel/patching.c and the cache maintenance a scenario's
+// sketch can use in place of arch_static_call_transform. The scenario's
+// variant chooses the layout (docs/sketches.md).
+var sketchSteps = []struct{ Form, Doc string }{
+	{"lock MUTEX", "mutex_lock(&MUTEX): text_mutex or static_call_mutex"},
+	{"unlock MUTEX", "mutex_unlock(&MUTEX)"},
+	{"write ADDR VALUE", "a plain store of VALUE at ADDR through the fixmap alias (aarch64_insn_write): not yet coherent with instruction fetch"},
+	{"write_pair LITVALUE VALUE", "__aarch64_insn_write(tramp - 8, insns, 16) of the v5/v6 trampolines: the literal and bti c; VALUE as two 64-bit stores that become visible in either order"},
+	{"cache_maint ADDR", "caches_clean_inval_pou over ADDR's window: dc cvau; dsb ish; ic ivau; dsb ish; isb on this CPU"},
+	{"patch_text_nosync ADDR VALUE", "aarch64_insn_patch_text_nosync: write, then cache_maint; no IPI"},
+	{"patch_text ADDR VALUE", "aarch64_insn_patch_text: under stop_machine, every other CPU held, then each runs isb"},
+	{"write_literal LITVALUE", "aarch64_insn_write_literal_u64: one 64-bit store to the trampoline's literal"},
+	{"kick_all_cpus_sync", "an IPI to every other CPU, waited for (exception entry and return are context synchronising)"},
+	{"save", "remember the instruction at loc now, for old"},
+}
+
+// SketchVocabulary returns the arm64 sketch steps and what they do.
+func SketchVocabulary() [][2]string {
+	var out [][2]string
+	for _, s := range sketchSteps {
+		out = append(out, [2]string{s.Form, s.Doc})
+	}
+	return out
+}
+
+// Sketch addresses: loc (the patched instruction: an inline site, the
+// v5/v6 instruction after bti c, the v2 adrp), loc+4 (the v2 add), lit
+// (the trampoline's literal).
+const (
+	addrLoc = iota
+	addrLit
+)
+
+// Sketch values.
+const (
+	valNew    = iota // the instruction the kernel's transform writes at loc
+	valNewAdd        // v2: the add of the new target
+	valNewLit        // the new target's address (NULL: 0 in v5/v6, __static_call_return0 otherwise)
+	valNop
+	valRet
+	valOld // the instruction at loc when save ran
+)
+
+type sketchStep struct {
+	op   string
+	addr int
+	off  int
+	val  int
+	val2 int
+	arg  int // mutex
+}
+
+func parseAddr(s string) (int, int, bool) {
+	base, off, _ := strings.Cut(s, "+")
+	n := 0
+	if off != "" {
+		var err error
+		if n, err = strconv.Atoi(off); err != nil || n%4 != 0 || n < 0 || n > 4 {
+			return 0, 0, false
+		}
+	}
+	switch base {
+	case "loc":
+		return addrLoc, n, true
+	case "lit":
+		return addrLit, n, n == 0
+	}
+	return 0, 0, false
+}
+
+func parseVal(s string) (int, bool) {
+	v, ok := map[string]int{"new": valNew, "new_add": valNewAdd, "new_lit": valNewLit, "nop": valNop, "ret": valRet, "old": valOld}[s]
+	return v, ok
+}
+
+func parseSketch(steps []scenario.SketchStep) ([]sketchStep, error) {
+	saved := false
+	var out []sketchStep
+	for i, st := range steps {
+		bad := func(format string, args ...any) error {
+			return &scenario.Error{Line: st.Line, Col: st.Col,
+				Msg: fmt.Sprintf("sketch step %d (%s): %s", i+1, st, fmt.Sprintf(format, args...))}
+		}
+		want := func(k int) error {
+			if len(st.Args) != k {
+				return bad("takes %d argument(s), not %d", k, len(st.Args))
+			}
+			return nil
+		}
+		addr := func(s string) (int, int, error) {
+			a, off, ok := parseAddr(s)
+			if !ok {
+				return 0, 0, bad("unknown address %q (want loc, loc+4 or lit)", s)
+			}
+			return a, off, nil
+		}
+		val := func(s string, lit bool) (int, error) {
+			v, ok := parseVal(s)
+			if !ok {
+				return 0, bad("unknown value %q (want new, new_add, new_lit, nop, ret or old)", s)
+			}
+			if v == valOld && !saved {
+				return 0, bad("old before save")
+			}
+			if lit != (v == valNewLit) {
+				if lit {
+					return 0, bad("the literal takes new_lit, not %s", s)
+				}
+				return 0, bad("an instruction takes new, new_add, nop, ret or old, not %s", s)
+			}
+			return v, nil
+		}
+		s := sketchStep{op: st.Op}
+		var err error
+		switch st.Op {
+		case "lock", "unlock":
+			if err := want(1); err != nil {
+				return nil, err
+			}
+			m := map[string]int{"text_mutex": kernel.TextMutex, "static_call_mutex": kernel.StaticCallMutex}
+			a, ok := m[st.Args[0]]
+			if !ok {
+				return nil, bad("unknown mutex %q (want text_mutex or static_call_mutex)", st.Args[0])
+			}
+			s.arg = a
+		case "save", "kick_all_cpus_sync":
+			if err := want(0); err != nil {
+				return nil, err
+			}
+			saved = saved || st.Op == "save"
+		case "write", "patch_text_nosync", "patch_text":
+			if err := want(2); err != nil {
+				return nil, err
+			}
+			if s.addr, s.off, err = addr(st.Args[0]); err != nil {
+				return nil, err
+			}
+			if s.val, err = val(st.Args[1], s.addr == addrLit); err != nil {
+				return nil, err
+			}
+		case "cache_maint":
+			if err := want(1); err != nil {
+				return nil, err
+			}
+			if s.addr, s.off, err = addr(st.Args[0]); err != nil {
+				return nil, err
+			}
+		case "write_pair":
+			if err := want(2); err != nil {
+				return nil, err
+			}
+			if s.val2, err = val(st.Args[0], true); err != nil {
+				return nil, err
+			}
+			if s.val, err = val(st.Args[1], false); err != nil {
+				return nil, err
+			}
+			if s.val == valOld {
+				return nil, bad("old cannot be written by write_pair")
+			}
+		case "write_literal":
+			if err := want(1); err != nil {
+				return nil, err
+			}
+			s.addr = addrLit
+			if s.val, err = val(st.Args[0], true); err != nil {
+				return nil, err
+			}
+		default:
+			var forms []string
+			for _, f := range sketchSteps {
+				forms = append(forms, f.Form)
+			}
+			return nil, bad("unknown arm64 step %q (have: %s)", st.Op, strings.Join(forms, "; "))
+		}
+		out = append(out, s)
+	}
+	return out, nil
+}
+
+// checkSketchLayout reports a step whose address the variant's layout
+// does not have.
+func checkSketchLayout(steps []scenario.SketchStep, variant string) error {
+	parsed, err := parseSketch(steps)
+	if err != nil {
+		return err
+	}
+	for i, s := range parsed {
+		st := steps[i]
+		var why string
+		switch {
+		case s.op == "write_pair" && !literalVariant(variant):
+			why = "write_pair writes the v5/v6 trampoline: use variant " + VariantV6 + " or " + VariantV5
+		case s.addr == addrLoc && s.off == 4 && variant != VariantADRPAdd:
+			why = "loc+4 is patchable only in the " + VariantADRPAdd + " trampoline (its add)"
+		case s.addr == addrLit && variant == VariantADRPAdd && s.op != "kick_all_cpus_sync":
+			why = "the " + VariantADRPAdd + " trampoline has no literal"
+		}
+		if why != "" {
+			return &scenario.Error{Line: st.Line, Col: st.Col, Msg: fmt.Sprintf("sketch step %d (%s): %s", i+1, st, why)}
+		}
+	}
+	return nil
+}
+
+// CheckSketch implements kernel.Port.
+func (Port) CheckSketch(steps []scenario.SketchStep) error {
+	_, err := parseSketch(steps)
+	return err
+}
+
+// Sketch implements kernel.Port: the scenario's sketch in place of the
+// transform of loc.
+func (Port) Sketch(e *kernel.Emitter, lay *kernel.Layout, loc kernel.Loc, target int) {
+	steps, err := parseSketch(lay.Sketch)
+	if err != nil {
+		panic("patchcheck: arm64 sketch was not checked: " + err.Error())
+	}
+	p := lay.Prog
+	img := p.ArchData.(*Image)
+	arch := p.Arch.(*Arch)
+	tr := img.Tramps[loc.Key]
+	b := &builder{p: p, img: img}
+	variant := normVariant(lay.Variant)
+	// The kernel's transform of this loc, for new, new_add and new_lit.
+	var newInsn, newAdd uint32
+	newLit := b.funcAddr(target)
+	at := loc.Addr
+	switch {
+	case !loc.Tramp:
+		newInsn = siteInsn(p, tr, loc, target)
+	case literalVariant(variant):
+		pl := litPlan(p, tr, target, variant)
+		newInsn, newLit, at = pl.insn, pl.lit, tr.Addr+4
+	case variant == VariantADRPAdd:
+		newInsn, newAdd, at = ADRP(X16, tr.Patch, newLit), AddImm(X16, X16, uint32(newLit&0xfff)), tr.Patch
+	default:
+		at = 0 // the mainline trampoline has no patched instruction
+	}
+	word := func(v int) []byte {
+		switch v {
+		case valNew:
+			return Word(newInsn)
+		case valNewAdd:
+			return Word(newAdd)
+		case valNop:
+			return Word(InsnNop)
+		case valRet:
+			return Word(InsnRet)
+		}
+		return binary.LittleEndian.AppendUint64(nil, newLit)
+	}
+	where := func(s sketchStep) (uint64, bool) {
+		if s.addr == addrLit {
+			return tr.Lit, tr.LitWin >= 0 && loc.Tramp
+		}
+		return at + uint64(s.off), at != 0
+	}
+	store := func(fn string, s sketchStep, flags int) {
+		a, ok := where(s)
+		if !ok {
+			return // the sketch's step does not apply to this loc
+		}
+		if s.val == valOld {
+			e.Fn = fn
+			e.Emit(model.Op{Code: model.OpPokeSaved, Addr: a, Len: 4})
+			return
+		}
+		poke(e, fn, a, word(s.val), flags)
+	}
+	for _, s := range steps {
+		e.Fn = "sketch"
+		switch s.op {
+		case "lock":
+			e.Emit(model.Op{Code: model.OpLock, A: s.arg})
+		case "unlock":
+			e.Emit(model.Op{Code: model.OpUnlock, A: s.arg})
+		case "save":
+			if at != 0 {
+				e.Emit(model.Op{Code: model.OpSaveText, Addr: at, Len: 4})
+			}
+		case "kick_all_cpus_sync":
+			kick(e)
+		case "write":
+			store("aarch64_insn_write", s, noMaint(arch))
+		case "write_literal":
+			store("aarch64_insn_write_literal_u64", s, 0)
+		case "patch_text":
+			store("aarch64_insn_patch_text", s, model.PokeStopMachine)
+		case "patch_text_nosync":
+			if a, ok := where(s); ok {
+				store("aarch64_insn_patch_text_nosync", s, noMaint(arch))
+				e.Fn = "caches_clean_inval_pou"
+				e.Emit(model.Op{Code: model.OpCacheMaint, Addr: a, Len: 4})
+			}
+		case "cache_maint":
+			if a, ok := where(s); ok {
+				e.Fn = "caches_clean_inval_pou"
+				e.Emit(model.Op{Code: model.OpCacheMaint, Addr: a, Len: 4})
+			}
+		case "write_pair":
+			if !loc.Tramp || !literalVariant(variant) {
+				continue
+			}
+			insn := append(Word(InsnBTIC), word(s.val)...)
+			lit := word(valNewLit)
+			e.Fn = "__aarch64_insn_write"
+			either := e.Emit(model.Op{Code: model.OpEither, Msg: "the two 64-bit halves of the 16-byte write become visible in either order"})
+			poke(e, "__aarch64_insn_write", tr.Lit, lit, 0)
+			poke(e, "__aarch64_insn_write", tr.Patch, insn, noMaint(arch))
+			jump := e.Emit(model.Op{Code: model.OpJump})
+			e.Land(either)
+			poke(e, "__aarch64_insn_write", tr.Patch, insn, noMaint(arch))
+			poke(e, "__aarch64_insn_write", tr.Lit, lit, 0)
+			e.Land(jump)
+		}
+	}
+}
