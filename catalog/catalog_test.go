@@ -86,7 +86,7 @@ func TestIDIgnoresSpelling(t *testing.T) {
 }
 
 // TestSketchesMatchVariants: each known-bad variant of a patching sequence
-// (x86-64, PPC32) and each architecture's own transform written as a sketch
+// (x86-64, PPC32, arm64) and each architecture's own transform written as a sketch
 // of primitive steps gets the built-in variant's verdict, state count and
 // counterexample length.
 func TestSketchesMatchVariants(t *testing.T) {
@@ -102,6 +102,13 @@ func TestSketchesMatchVariants(t *testing.T) {
 		"ppc32-sketch-data-after-nop": "ppc32-bad-data-after-nop",
 		"ppc32-sketch-lis-addi":       "ppc32-bad-lis-addi",
 		"ppc64-sketch-kernel":         "ppc64-v4-kernel",
+		"arm64-sketch-branch-nosync":  "arm64-bad-branch-nosync",
+		"arm64-sketch-branch-kick":    "arm64-branch-kick",
+		"arm64-sketch-no-maintenance": "arm64-bad-branch-no-maintenance",
+		"arm64-sketch-stop-machine":   "arm64-branch-stop-machine",
+		"arm64-sketch-v2-adrp-add":    "arm64-bad-v2-adrp-add",
+		"arm64-sketch-v5":             "arm64-bad-v5-far-near-far",
+		"arm64-sketch-v6":             "arm64-bad-v6-null-to-far",
 	}
 	for sk, builtin := range pairs {
 		a, _, _ := catalog.Lookup(sk, check.ParseOptions())

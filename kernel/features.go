@@ -75,3 +75,21 @@ func CheckFeatures(sc *scenario.Scenario, port Port) error {
 	}
 	return nil
 }
+
+// KernelVariantPort is a Port whose own protocol depends on the scenario:
+// arm64's inline sites exist only as jump-label-style patching, so the
+// kernel's protocol for a scenario with sites is not its default variant.
+type KernelVariantPort interface {
+	Port
+	// KernelVariant names the variant that is the kernel's own code for
+	// sc.
+	KernelVariant(sc *scenario.Scenario) string
+}
+
+// KernelVariant names the kernel's own protocol for sc on port.
+func KernelVariant(port Port, sc *scenario.Scenario) string {
+	if kp, ok := port.(KernelVariantPort); ok {
+		return kp.KernelVariant(sc)
+	}
+	return port.Variants()[0].Name
+}

@@ -2,6 +2,7 @@ package model
 
 import (
 	"errors"
+	"fmt"
 	"math/rand/v2"
 	"runtime"
 	"time"
@@ -226,11 +227,20 @@ func Explore(m *Machine, opt Options) Result {
 		defer func() { m.Symmetry = false }()
 		r := explore(m, opt)
 		var err error
+		// The concrete schedule's own violation names the concrete
+		// CPUs (a canonical state may have renumbered them).
+		concrete := func(sched []Step, v *Violation) ([]Step, *Violation, error) {
+			out, cv, err := m.Concrete(sched)
+			if err == nil && (cv == nil || cv.Property != v.Property) {
+				err = fmt.Errorf("patchcheck: the concrete schedule does not reproduce %s", v.Property)
+			}
+			return out, cv, err
+		}
 		if r.Violation != nil {
-			r.Schedule, err = m.Concrete(r.Schedule)
+			r.Schedule, r.Violation, err = concrete(r.Schedule, r.Violation)
 		}
 		if r.Warning != nil && err == nil {
-			r.WarningSchedule, err = m.Concrete(r.WarningSchedule)
+			r.WarningSchedule, r.Warning, err = concrete(r.WarningSchedule, r.Warning)
 		}
 		if err != nil && r.Err == nil {
 			r.Err = err

@@ -170,13 +170,15 @@ func cpuLess(a, b *CPUState) bool {
 }
 
 // Concrete turns a schedule found with Symmetry, whose steps name CPUs of
-// canonical states, into a schedule of the machine's own states.
-func (m *Machine) Concrete(sched []Step) ([]Step, error) {
+// canonical states, into a schedule of the machine's own states, and
+// returns the violation its last step causes there.
+func (m *Machine) Concrete(sched []Step) ([]Step, *Violation, error) {
 	was, wasT := m.Symmetry, m.Trace
 	m.Symmetry, m.Trace = false, false
 	defer func() { m.Symmetry, m.Trace = was, wasT }()
 	s := m.P.Initial()
 	out := make([]Step, 0, len(sched))
+	var last *Violation
 	for i, st := range sched {
 		c := s
 		perm := m.Canonical(&c)
@@ -184,14 +186,17 @@ func (m *Machine) Concrete(sched []Step) ([]Step, error) {
 		if int(st.Actor) < len(m.P.CPUs) {
 			cst.Actor = uint8(perm[st.Actor])
 		}
-		next, _, ok := m.Take(&s, cst)
+		next, v, ok := m.Take(&s, cst)
 		if !ok {
-			return nil, fmt.Errorf("patchcheck: symmetric schedule step %d has no concrete step", i+1)
+			return nil, nil, fmt.Errorf("patchcheck: symmetric schedule step %d has no concrete step", i+1)
 		}
 		out = append(out, cst)
-		s = next
+		s, last = next, v
 	}
-	return out, nil
+	if last == nil && m.Successors(&s, func(Step, *State, *Violation) bool { return false }) == 0 {
+		last = endState(m, &s) // a violation of the state at rest
+	}
+	return out, last, nil
 }
 
 // Err returns the first error the machine met: a bound of the model that a

@@ -11,25 +11,25 @@ import (
 // operations of the kernel threads. It never changes during exploration;
 // everything that changes lives in State.
 type Program struct {
-	Name     string
-	Arch     Arch
-	Regions  []Region    // mapped memory, sorted by address
-	Windows  []WindowDef // patchable text; their bytes live in State
-	Symbols  []Symbol    // names for addresses in traces
-	Targets  []TargetDef // index = target index; 0 is NULL, 1 is return0
-	Keys     []KeyDef
-	CPUs     []CPUProg
-	Threads  []ThreadProg
+	Name    string
+	Arch    Arch
+	Regions []Region    // mapped memory, sorted by address
+	Windows []WindowDef // patchable text; their bytes live in State
+	Symbols []Symbol    // names for addresses in traces
+	Targets []TargetDef // index = target index; 0 is NULL, 1 is return0
+	Keys    []KeyDef
+	CPUs    []CPUProg
+	Threads []ThreadProg
 	// NullIsReturn0 is set where the port implements a NULL static
 	// call as a call of __static_call_return0 (arm64's trampolines): a
 	// call that reaches return0 while its key may be NULL is one of its
 	// rightful targets.
 	NullIsReturn0 bool
-	Mutexes  []string
-	Return   uint64 // harness return address: a call is done when it returns here
-	Sentinel uint64 // result register before each call; still there = no function ran
-	System   uint8  // system_state in the initial state
-	InitDone uint8  // static_call_initialized in the initial state
+	Mutexes       []string
+	Return        uint64 // harness return address: a call is done when it returns here
+	Sentinel      uint64 // result register before each call; still there = no function ran
+	System        uint8  // system_state in the initial state
+	InitDone      uint8  // static_call_initialized in the initial state
 	// Routines are kernel functions that run as one atomic step (OpRoutine),
 	// such as the static_call_mod list handling under static_call_mutex.
 	Routines []Routine

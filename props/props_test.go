@@ -29,6 +29,7 @@ func TestEachPropertyFails(t *testing.T) {
 		{props.TOCAccess, "ppc64-bad-no-shares-toc", "TOC-relative access with r2"},
 		{props.TOCAfterCall, "ppc64-rfc", "after the call returns"},
 		{props.GlobalEntryR12, "ppc64-bad-ppc32-transform", "at its global entry with r12"},
+		{props.CMODX, "arm64-bad-v6-null-to-far", "not both in the CMODX set"},
 	}
 	covered := map[string]bool{}
 	for _, c := range cases {

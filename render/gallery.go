@@ -9,8 +9,10 @@ import (
 	"slices"
 	"strings"
 
+	"patchcheck/arches"
 	"patchcheck/catalog"
 	"patchcheck/check"
+	"patchcheck/kernel"
 	"patchcheck/scenario"
 )
 
@@ -192,6 +194,16 @@ func kernelFix(e catalog.Entry, opt GalleryOptions) (*fixResult, error) {
 			l = "doc " + e.Scenario.Name + " with the kernel's own protocol (" + GalleryMarker + ")"
 		}
 		out = append(out, l)
+	}
+	if port, err := arches.Lookup(e.Scenario.Arch); err == nil {
+		if v := kernel.KernelVariant(port, e.Scenario); v != port.Variants()[0].Name {
+			for i, l := range out {
+				if strings.HasPrefix(l, "arch ") {
+					out = slices.Insert(out, i+1, "variant "+v)
+					break
+				}
+			}
+		}
 	}
 	src := strings.TrimRight(strings.Join(out, "\n"), "\n") + "\n"
 	sc, err := scenario.Parse(name+".scn", []byte(src), check.ParseOptions())

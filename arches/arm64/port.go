@@ -52,19 +52,19 @@ const (
 
 // Addresses of the image.
 const (
-	kBase    uint64 = 0xffff800080000000
-	kRet0           = kBase + 0x80    // __static_call_return0
-	kTargets        = kBase + 0x1000  // near targets, one page each
-	kTramps         = kBase + 0x10000 // trampolines, 0x40 apart (.static_call.text)
-	kRodata         = kBase + 0x20000 // literals of the mainline trampolines
-	kSites          = kBase + 0x30000 // a caller function per site
-	kVia            = kBase + 0x38000 // a caller through each trampoline
-	kCallers        = kBase + 0x3c000 // named callers
-	kTextEnd        = kBase + 0x40000
-	kFar            = kBase + 0x10000000 // far targets (256 MiB away: out of reach of b/bl)
-	kStack          = 0xffff800082000000 // sp when a call starts
-	sentinel uint64 = 0xdeadbeef         // x0 before each call
-	valueBase       = 0x1000             // target i returns valueBase+i
+	kBase     uint64 = 0xffff800080000000
+	kRet0            = kBase + 0x80    // __static_call_return0
+	kTargets         = kBase + 0x1000  // near targets, one page each
+	kTramps          = kBase + 0x10000 // trampolines, 0x40 apart (.static_call.text)
+	kRodata          = kBase + 0x20000 // literals of the mainline trampolines
+	kSites           = kBase + 0x30000 // a caller function per site
+	kVia             = kBase + 0x38000 // a caller through each trampoline
+	kCallers         = kBase + 0x3c000 // named callers
+	kTextEnd         = kBase + 0x40000
+	kFar             = kBase + 0x10000000 // far targets (256 MiB away: out of reach of b/bl)
+	kStack           = 0xffff800082000000 // sp when a call starts
+	sentinel  uint64 = 0xdeadbeef         // x0 before each call
+	valueBase        = 0x1000             // target i returns valueBase+i
 )
 
 // Tramp is one key's trampoline as the transform sees it.
@@ -99,6 +99,15 @@ func (Port) Variants() []kernel.Variant {
 		{Name: VariantBranchStopMachine, Doc: "inline sites patched by aarch64_insn_patch_text(): stop_machine, the last CPU writes, every CPU runs isb"},
 		{Name: VariantBranchNoMaint, Doc: "inline sites written by a plain store without caches_clean_inval_pou, then kick_all_cpus_sync()"},
 	}
+}
+
+// KernelVariant implements kernel.KernelVariantPort: with inline sites,
+// the kernel's way to patch them is that of its jump labels since v6.11.
+func (Port) KernelVariant(sc *scenario.Scenario) string {
+	if len(sc.Sites) > 0 {
+		return VariantBranchKick
+	}
+	return VariantMainline
 }
 
 func normVariant(v string) string {
@@ -204,8 +213,8 @@ func unsupported(sc *scenario.Scenario, variant string) error {
 	}
 	for _, st := range sc.Sites {
 		switch {
-		case !branchVariant(variant):
-			return fmt.Errorf("site %s: arm64 static calls are out-of-line (no HAVE_STATIC_CALL_INLINE); use caller, or a branch-* variant for inline sites patched like jump labels", st.Name)
+		case !branchVariant(variant) && (len(sc.Sketch) == 0 || variant != VariantMainline):
+			return fmt.Errorf("site %s: arm64 static calls are out-of-line (no HAVE_STATIC_CALL_INLINE); use caller, or a branch-* variant or a sketch for inline sites patched like jump labels", st.Name)
 		case st.Kind == scenario.KindJcc:
 			return fmt.Errorf("site %s: arm64 has no conditional tail-call sites (kind=jcc)", st.Name)
 		case st.Section == scenario.SectionInit:
@@ -214,7 +223,7 @@ func unsupported(sc *scenario.Scenario, variant string) error {
 			return fmt.Errorf("site %s: module sites are not modelled on arm64", st.Name)
 		}
 	}
-	if !branchVariant(variant) {
+	if !branchVariant(variant) && len(sc.Sites) == 0 {
 		// The out-of-line __static_call_update takes no
 		// static_call_mutex; the model's core does.
 		updaters := map[string]string{}

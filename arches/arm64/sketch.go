@@ -20,6 +20,7 @@ var sketchSteps = []struct{ Form, Doc string }{
 	{"unlock MUTEX", "mutex_unlock(&MUTEX)"},
 	{"write ADDR VALUE", "a plain store of VALUE at ADDR through the fixmap alias (aarch64_insn_write): not yet coherent with instruction fetch"},
 	{"write_pair LITVALUE VALUE", "__aarch64_insn_write(tramp - 8, insns, 16) of the v5/v6 trampolines: the literal and bti c; VALUE as two 64-bit stores that become visible in either order"},
+	{"write_pair_if_nop LITVALUE VALUE", "the v3-v5 write: write_pair when VALUE is the nop that exposes the literal, else a write of bti c; VALUE alone"},
 	{"cache_maint ADDR", "caches_clean_inval_pou over ADDR's window: dc cvau; dsb ish; ic ivau; dsb ish; isb on this CPU"},
 	{"patch_text_nosync ADDR VALUE", "aarch64_insn_patch_text_nosync: write, then cache_maint; no IPI"},
 	{"patch_text ADDR VALUE", "aarch64_insn_patch_text: under stop_machine, every other CPU held, then each runs isb"},
@@ -159,7 +160,7 @@ func parseSketch(steps []scenario.SketchStep) ([]sketchStep, error) {
 			if s.addr, s.off, err = addr(st.Args[0]); err != nil {
 				return nil, err
 			}
-		case "write_pair":
+		case "write_pair", "write_pair_if_nop":
 			if err := want(2); err != nil {
 				return nil, err
 			}
@@ -192,6 +193,16 @@ func parseSketch(steps []scenario.SketchStep) ([]sketchStep, error) {
 	return out, nil
 }
 
+// writesLiteral reports whether a sketch stores to the literal.
+func writesLiteral(steps []sketchStep) bool {
+	for _, s := range steps {
+		if s.addr == addrLit && s.op != "cache_maint" {
+			return true
+		}
+	}
+	return false
+}
+
 // checkSketchLayout reports a step whose address the variant's layout
 // does not have.
 func checkSketchLayout(steps []scenario.SketchStep, variant string) error {
@@ -203,8 +214,8 @@ func checkSketchLayout(steps []scenario.SketchStep, variant string) error {
 		st := steps[i]
 		var why string
 		switch {
-		case s.op == "write_pair" && !literalVariant(variant):
-			why = "write_pair writes the v5/v6 trampoline: use variant " + VariantV6 + " or " + VariantV5
+		case strings.HasPrefix(s.op, "write_pair") && !literalVariant(variant):
+			why = s.op + " writes the v5/v6 trampoline: use variant " + VariantV6 + " or " + VariantV5
 		case s.addr == addrLoc && s.off == 4 && variant != VariantADRPAdd:
 			why = "loc+4 is patchable only in the " + VariantADRPAdd + " trampoline (its add)"
 		case s.addr == addrLit && variant == VariantADRPAdd && s.op != "kick_all_cpus_sync":
@@ -236,6 +247,12 @@ func (Port) Sketch(e *kernel.Emitter, lay *kernel.Layout, loc kernel.Loc, target
 	tr := img.Tramps[loc.Key]
 	b := &builder{p: p, img: img}
 	variant := normVariant(lay.Variant)
+	if loc.Tramp && tr.PatchWin < 0 && !writesLiteral(steps) {
+		// A mainline trampoline the sketch does not write keeps the
+		// kernel's store to its literal: the sketch is the sites'.
+		Port{}.Transform(e, lay, loc, target, variant)
+		return
+	}
 	// The kernel's transform of this loc, for new, new_add and new_lit.
 	var newInsn, newAdd uint32
 	newLit := b.funcAddr(target)
@@ -312,11 +329,15 @@ func (Port) Sketch(e *kernel.Emitter, lay *kernel.Layout, loc kernel.Loc, target
 				e.Fn = "caches_clean_inval_pou"
 				e.Emit(model.Op{Code: model.OpCacheMaint, Addr: a, Len: 4})
 			}
-		case "write_pair":
+		case "write_pair", "write_pair_if_nop":
 			if !loc.Tramp || !literalVariant(variant) {
 				continue
 			}
 			insn := append(Word(InsnBTIC), word(s.val)...)
+			if s.op == "write_pair_if_nop" && string(word(s.val)) != string(Word(InsnNop)) {
+				poke(e, "__aarch64_insn_write", tr.Patch, insn, noMaint(arch))
+				continue
+			}
 			lit := word(valNewLit)
 			e.Fn = "__aarch64_insn_write"
 			either := e.Emit(model.Op{Code: model.OpEither, Msg: "the two 64-bit halves of the 16-byte write become visible in either order"})
