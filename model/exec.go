@@ -64,6 +64,10 @@ func (x *Exec) Return() {
 func (x *Exec) Sync() {
 	x.m.sync(x.S, x.C)
 	x.m.tag("sync")
+	// What the CPU may fetch afterwards depends on the writes before
+	// it: the step does not commute with them, so no reduction takes it
+	// as a local step.
+	x.Shared()
 }
 
 // Tag classifies the step in a trace (see TraceStep.Tags).

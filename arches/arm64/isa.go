@@ -104,7 +104,7 @@ func Decode(w uint32) Insn {
 		return Insn{Op: OpBTI, Cond: uint8(w >> 6 & 3)}
 	case w == InsnISB:
 		return Insn{Op: OpISB}
-	case w&0xfffff0ff == 0xd503309f:
+	case w&0xfffff0ff == 0xd503309f && w>>8&0xb != 0: // CRm 0b0x00 is SSBB, PSSBB
 		return Insn{Op: OpDSB, Cond: uint8(w >> 8 & 15)}
 	case w&0xfffff0ff == 0xd50330bf:
 		return Insn{Op: OpDMB, Cond: uint8(w >> 8 & 15)}
@@ -153,7 +153,7 @@ func Decode(w uint32) Insn {
 			return Insn{} // ADDS: outside the subset
 		}
 		return Insn{Op: op, Rd: rd, Rn: rn, Imm: imm, W: w>>31 == 0}
-	case w&0x7f800000 == 0x52800000: // MOVZ
+	case w&0x7f800000 == 0x52800000 && (w>>31 == 1 || w>>22&1 == 0): // MOVZ (hw 2, 3 unallocated for Wd)
 		return Insn{Op: OpMovz, Rd: rd, Imm: int64(w>>5&0xffff) << (16 * (w >> 21 & 3)), W: w>>31 == 0}
 	case w&0x7f200000 == 0x2a000000 && w>>10&0x3f == 0 && w>>22&3 == 0, // ORR, AND, EOR (shifted register, no shift)
 		w&0x7f200000 == 0x0a000000 && w>>10&0x3f == 0 && w>>22&3 == 0,
@@ -263,7 +263,7 @@ func Ret(rn int) uint32 { return 0xd65f0000 | uint32(rn)<<5 }
 
 // ADRP returns ADRP Xd of the 4 KiB page of to, from pc (±4 GiB).
 func ADRP(rd int, pc, to uint64) uint32 {
-	pages := int64(to>>12) - int64(pc>>12)
+	pages := int64(Page(to)-Page(pc)) >> 12 // modulo 2^64, as the CPU adds
 	if pages < -(1<<20) || pages >= 1<<20 {
 		panic(fmt.Sprintf("patchcheck: arm64 layout: adrp from %#x to %#x out of range", pc, to))
 	}
@@ -273,6 +273,9 @@ func ADRP(rd int, pc, to uint64) uint32 {
 
 // AddImm returns ADD Xd, Xn, #imm12.
 func AddImm(rd, rn int, imm uint32) uint32 {
+	if imm > 0xfff {
+		panic(fmt.Sprintf("patchcheck: arm64 layout: add #%#x does not fit imm12", imm))
+	}
 	return 0x91000000 | (imm&0xfff)<<10 | uint32(rn)<<5 | uint32(rd)
 }
 
@@ -287,6 +290,9 @@ func LdrLit(rt int, pc, to uint64) uint32 {
 
 // LdrImm returns LDR Xt, [Xn, #off] (64-bit, unsigned scaled offset).
 func LdrImm(rt, rn int, off uint32) uint32 {
+	if off%8 != 0 || off/8 > 0xfff {
+		panic(fmt.Sprintf("patchcheck: arm64 layout: ldr offset %#x is no multiple of 8 up to 32760", off))
+	}
 	return 0xf9400000 | (off/8&0xfff)<<10 | uint32(rn)<<5 | uint32(rt)
 }
 
@@ -296,13 +302,22 @@ func Movz(rd int, imm uint16) uint32 { return 0xd2800000 | uint32(imm)<<5 | uint
 // MovSP returns MOV Xd, SP (ADD Xd, SP, #0).
 func MovSP(rd int) uint32 { return AddImm(rd, SP, 0) }
 
+// pairOff checks an STP/LDP offset: a multiple of 8 in [-512, 504].
+func pairOff(off int) {
+	if off%8 != 0 || off < -512 || off > 504 {
+		panic(fmt.Sprintf("patchcheck: arm64 layout: stp/ldp offset %d is no multiple of 8 in [-512, 504]", off))
+	}
+}
+
 // StpPre returns STP Xt1, Xt2, [Xn, #off]!.
 func StpPre(rt, rt2, rn int, off int) uint32 {
+	pairOff(off)
 	return 0xa9800000 | uint32(off/8)&0x7f<<15 | uint32(rt2)<<10 | uint32(rn)<<5 | uint32(rt)
 }
 
 // LdpPost returns LDP Xt1, Xt2, [Xn], #off.
 func LdpPost(rt, rt2, rn int, off int) uint32 {
+	pairOff(off)
 	return 0xa8c00000 | uint32(off/8)&0x7f<<15 | uint32(rt2)<<10 | uint32(rn)<<5 | uint32(rt)
 }
 
@@ -370,20 +385,29 @@ func Disasm(w uint32, pc uint64, sym func(uint64) string) string {
 		return "adr " + r(in.Rd) + ", " + label(to)
 	case OpADRP:
 		return "adrp " + r(in.Rd) + ", " + label(Page(pc)+uint64(in.Imm))
-	case OpAddImm:
-		if in.Imm == 0 && (in.Rd == SP || in.Rn == SP) {
+	case OpAddImm, OpSubImm, OpSubsImm:
+		// The immediate as encoded: imm12, then ", lsl #12" when shifted.
+		imm := fmt.Sprintf("#%#x", w>>10&0xfff)
+		if w>>22&1 == 1 {
+			imm += ", lsl #12"
+		}
+		switch {
+		case in.Op == OpAddImm && w>>10&0x1fff == 0 && (in.Rd == SP || in.Rn == SP):
 			return "mov " + rsp(in.Rd) + ", " + rsp(in.Rn)
+		case in.Op == OpAddImm:
+			return "add " + rsp(in.Rd) + ", " + rsp(in.Rn) + ", " + imm
+		case in.Op == OpSubImm:
+			return "sub " + rsp(in.Rd) + ", " + rsp(in.Rn) + ", " + imm
+		case in.Rd == XZR:
+			return "cmp " + rsp(in.Rn) + ", " + imm
 		}
-		return fmt.Sprintf("add %s, %s, #%#x", rsp(in.Rd), rsp(in.Rn), in.Imm)
-	case OpSubImm:
-		return fmt.Sprintf("sub %s, %s, #%#x", rsp(in.Rd), rsp(in.Rn), in.Imm)
-	case OpSubsImm:
-		if in.Rd == XZR {
-			return fmt.Sprintf("cmp %s, #%#x", rsp(in.Rn), in.Imm)
-		}
-		return fmt.Sprintf("subs %s, %s, #%#x", r(in.Rd), rsp(in.Rn), in.Imm)
+		return "subs " + r(in.Rd) + ", " + rsp(in.Rn) + ", " + imm
 	case OpMovz:
-		return fmt.Sprintf("mov %s, #%#x", r(in.Rd), in.Imm)
+		// MOV (wide immediate) unless a zero imm16 is shifted.
+		if hw := w >> 21 & 3; w>>5&0xffff == 0 && hw != 0 {
+			return fmt.Sprintf("movz %s, #0x0, lsl #%d", r(in.Rd), 16*hw)
+		}
+		return fmt.Sprintf("mov %s, #%#x", r(in.Rd), uint64(in.Imm))
 	case OpOrrReg:
 		if in.Rn == XZR {
 			return "mov " + r(in.Rd) + ", " + r(in.Rm)
@@ -398,6 +422,9 @@ func Disasm(w uint32, pc uint64, sym func(uint64) string) string {
 	case OpCsinc:
 		if in.Rn == XZR && in.Rm == XZR && in.Cond < 14 {
 			return "cset " + r(in.Rd) + ", " + condNames[in.Cond^1]
+		}
+		if in.Rn == in.Rm && in.Rn != XZR && in.Cond < 14 {
+			return "cinc " + r(in.Rd) + ", " + r(in.Rn) + ", " + condNames[in.Cond^1]
 		}
 		return "csinc " + r(in.Rd) + ", " + r(in.Rn) + ", " + r(in.Rm) + ", " + condNames[in.Cond]
 	case OpLdrLit:
@@ -425,7 +452,7 @@ func Disasm(w uint32, pc uint64, sym func(uint64) string) string {
 		if n, ok := barrierNames[in.Cond]; ok {
 			return m + n
 		}
-		return fmt.Sprintf("%s#%#x", m, in.Cond)
+		return fmt.Sprintf("%s#0x%02x", m, in.Cond)
 	case OpDCCVAU:
 		return "dc cvau, " + xreg(in.Rd, false, false)
 	case OpICIVAU:
