@@ -80,8 +80,8 @@ func TestSVG(t *testing.T) {
 				t.Errorf("width %d: want at least 1200", w)
 			}
 			s := string(a)
-			if n := strings.Count(s, `class="pc-box `); n != len(c.Trace)+11 { // the legend has 11 swatches
-				t.Errorf("%d boxes for %d steps", n-11, len(c.Trace))
+			if n := strings.Count(s, `class="pc-box `); n != len(c.Trace)+12 { // the legend has 12 swatches
+				t.Errorf("%d boxes for %d steps", n-12, len(c.Trace))
 			}
 			if strings.Count(s, "pc-last") != 2 { // the class in the style sheet and the last box
 				t.Errorf("the last step is not highlighted exactly once")

@@ -42,6 +42,7 @@ const style = `
 .pc-ipi{fill:#dcfce7;stroke:#16a34a}
 .pc-ipisend{fill:#f0fdf4;stroke:#16a34a;stroke-dasharray:4 2}
 .pc-lock{fill:#e2e8f0;stroke:#475569}
+.pc-cache{fill:#ccfbf1;stroke:#0f766e}
 .pc-call{fill:#dbeafe;stroke:#1d4ed8}
 .pc-fetch{fill:#e0f2fe;stroke:#0284c7}
 .pc-kernel{fill:#f9fafb;stroke:#9ca3af}
@@ -55,7 +56,7 @@ func (t *trace) boxClass(i int) string {
 	for _, c := range []struct{ tag, class string }{
 		{"stale", "pc-stale"}, {"int3", "pc-int3"}, {"handler", "pc-int3"}, {"write", "pc-write"},
 		{"ipi", "pc-ipi"}, {"ipi-send", "pc-ipisend"}, {"ipi-wait", "pc-ipisend"},
-		{"lock", "pc-lock"}, {"unlock", "pc-lock"}, {"call", "pc-call"}, {"return", "pc-call"},
+		{"lock", "pc-lock"}, {"unlock", "pc-lock"}, {"cache", "pc-cache"}, {"call", "pc-call"}, {"return", "pc-call"},
 		{"fetch", "pc-fetch"}, {"kernel", "pc-kernel"},
 	} {
 		if t.has(i, c.tag) {
@@ -101,13 +102,15 @@ func (w *svgWriter) marker(tag string, x, y int) {
 		w.f(`<circle cx="%d" cy="%d" r="4.5" fill="none" stroke="#7e22ce" stroke-width="1.5"/>`+"\n", cx, cy)
 	case "write":
 		w.f(`<path d="M%d %dV%d" stroke="#ea580c" stroke-width="2"/><path d="M%d %dL%d %dL%d %dZ" fill="#ea580c"/>`+"\n", cx, cy-5, cy+1, cx-4, cy+1, cx+4, cy+1, cx, cy+6)
+	case "cache":
+		w.f(`<path d="M%d %dH%dM%d %dH%dM%d %dH%d" stroke="#0f766e" stroke-width="1.5"/>`+"\n", cx-5, cy-3, cx+5, cx-5, cy, cx+5, cx-5, cy+3, cx+5)
 	case "stale":
 		w.f(`<text x="%d" y="%d" class="pc-t pc-bad" text-anchor="middle" style="font-size:12px">!</text>`+"\n", cx, cy+5)
 	}
 }
 
 // markerTags are the tags drawn as glyphs, in drawing order.
-var markerTags = []string{"stale", "write", "int3", "handler", "ipi", "sync", "ipi-send", "ipi-wait", "lock", "unlock", "call", "return"}
+var markerTags = []string{"stale", "write", "int3", "handler", "ipi", "sync", "ipi-send", "ipi-wait", "lock", "unlock", "cache", "call", "return"}
 
 // SVG draws the counterexample as a standalone SVG document: a timeline
 // with one lane per actor and one column per step, the patched windows'
@@ -459,6 +462,7 @@ func legend(w *svgWriter, y, width int) int {
 		{"pc-int3", "handler", "INT3 handler"},
 		{"pc-lock", "lock", "lock"},
 		{"pc-lock", "unlock", "unlock"},
+		{"pc-cache", "cache", "cache maintenance"},
 		{"pc-kernel", "", "other kernel step"},
 	}
 	x := 12
