@@ -18,43 +18,43 @@ type Op uint8
 // The modelled subset (Arm ARM C6, "A64 Base Instruction Descriptions").
 // Anything else decodes as OpUndef.
 const (
-	OpUndef  Op = iota
-	OpNop       // NOP (HINT #0)
-	OpBTI       // BTI {c, j, jc} (HINT #32..#38, even)
-	OpB         // B label
-	OpBL        // BL label
-	OpBCond     // B.cond label
-	OpCBZ       // CBZ Xt/Wt, label
-	OpCBNZ      // CBNZ Xt/Wt, label
-	OpBR        // BR Xn
-	OpBLR       // BLR Xn
-	OpRet       // RET {Xn}
-	OpADR       // ADR Xd, label
-	OpADRP      // ADRP Xd, label
-	OpAddImm    // ADD Xd|SP, Xn|SP, #imm{, LSL #12}
-	OpSubImm    // SUB Xd|SP, Xn|SP, #imm{, LSL #12}
-	OpSubsImm   // SUBS Xd, Xn|SP, #imm (CMP when Rd is XZR)
-	OpMovz      // MOVZ Xd/Wd, #imm16{, LSL #s}
-	OpOrrReg    // ORR Xd, Xn, Xm (MOV Xd, Xm when Rn is XZR)
-	OpAndReg    // AND Xd, Xn, Xm
-	OpEorReg    // EOR Xd, Xn, Xm
-	OpCsel      // CSEL Xd, Xn, Xm, cond
-	OpCsinc     // CSINC Xd, Xn, Xm, cond (CSET when Rn and Rm are XZR)
-	OpLdrLit    // LDR Xt/Wt, label
-	OpLdrImm    // LDR Xt/Wt, [Xn|SP, #imm] (unsigned offset)
-	OpStrImm    // STR Xt/Wt, [Xn|SP, #imm] (unsigned offset)
-	OpStpPre    // STP Xt1, Xt2, [Xn|SP, #imm]!
-	OpLdpPost   // LDP Xt1, Xt2, [Xn|SP], #imm
-	OpISB       // ISB
-	OpDSB       // DSB <option>
-	OpDMB       // DMB <option>
-	OpDCCVAU    // DC CVAU, Xt
-	OpICIVAU    // IC IVAU, Xt
-	OpUDF       // UDF #imm16 (permanently undefined)
-	OpBRK       // BRK #imm16
-	OpSVC       // SVC #imm16
-	OpHVC       // HVC #imm16
-	OpSMC       // SMC #imm16
+	OpUndef   Op = iota
+	OpNop        // NOP (HINT #0)
+	OpBTI        // BTI {c, j, jc} (HINT #32..#38, even)
+	OpB          // B label
+	OpBL         // BL label
+	OpBCond      // B.cond label
+	OpCBZ        // CBZ Xt/Wt, label
+	OpCBNZ       // CBNZ Xt/Wt, label
+	OpBR         // BR Xn
+	OpBLR        // BLR Xn
+	OpRet        // RET {Xn}
+	OpADR        // ADR Xd, label
+	OpADRP       // ADRP Xd, label
+	OpAddImm     // ADD Xd|SP, Xn|SP, #imm{, LSL #12}
+	OpSubImm     // SUB Xd|SP, Xn|SP, #imm{, LSL #12}
+	OpSubsImm    // SUBS Xd, Xn|SP, #imm (CMP when Rd is XZR)
+	OpMovz       // MOVZ Xd/Wd, #imm16{, LSL #s}
+	OpOrrReg     // ORR Xd, Xn, Xm (MOV Xd, Xm when Rn is XZR)
+	OpAndReg     // AND Xd, Xn, Xm
+	OpEorReg     // EOR Xd, Xn, Xm
+	OpCsel       // CSEL Xd, Xn, Xm, cond
+	OpCsinc      // CSINC Xd, Xn, Xm, cond (CSET when Rn and Rm are XZR)
+	OpLdrLit     // LDR Xt/Wt, label
+	OpLdrImm     // LDR Xt/Wt, [Xn|SP, #imm] (unsigned offset)
+	OpStrImm     // STR Xt/Wt, [Xn|SP, #imm] (unsigned offset)
+	OpStpPre     // STP Xt1, Xt2, [Xn|SP, #imm]!
+	OpLdpPost    // LDP Xt1, Xt2, [Xn|SP], #imm
+	OpISB        // ISB
+	OpDSB        // DSB <option>
+	OpDMB        // DMB <option>
+	OpDCCVAU     // DC CVAU, Xt
+	OpICIVAU     // IC IVAU, Xt
+	OpUDF        // UDF #imm16 (permanently undefined)
+	OpBRK        // BRK #imm16
+	OpSVC        // SVC #imm16
+	OpHVC        // HVC #imm16
+	OpSMC        // SMC #imm16
 )
 
 // Insn is a decoded instruction.
