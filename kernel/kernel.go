@@ -181,7 +181,7 @@ func Build(sc *scenario.Scenario, port Port) (*model.Program, error) {
 		return nil, err
 	}
 	if len(sc.Sketch) > 0 {
-		if err := port.CheckSketch(sc.Sketch); err != nil {
+		if err := checkSketch(port, sc.Sketch); err != nil {
 			return nil, err
 		}
 	}
@@ -565,8 +565,51 @@ func VariantNames(port Port) []string {
 // scenario's sketch in its place.
 func transform(e *Emitter, port Port, lay *Layout, loc Loc, target int, variant string) {
 	if len(lay.Sketch) > 0 {
+		all := lay.Sketch
+		lay.Sketch = SketchFor(all, loc.Tramp)
 		port.Sketch(e, lay, loc, target)
+		lay.Sketch = all
 		return
 	}
 	port.Transform(e, lay, loc, target, variant)
+}
+
+// Sketch step prefixes: "tramp: STEP" runs only where a trampoline is
+// patched, "site: STEP" only at inline sites; a step without a prefix
+// runs at both.
+const (
+	SketchTramp = "tramp:"
+	SketchSite  = "site:"
+)
+
+// SketchFor returns the steps of a sketch that run at a trampoline
+// (tramp) or at an inline site, without their prefixes. A location with no
+// step left is not patched at all.
+func SketchFor(steps []scenario.SketchStep, tramp bool) []scenario.SketchStep {
+	var out []scenario.SketchStep
+	for _, st := range steps {
+		switch st.Op {
+		case SketchTramp, SketchSite:
+			if (st.Op == SketchTramp) != tramp || len(st.Args) == 0 {
+				continue
+			}
+			st.Op, st.Args = st.Args[0], st.Args[1:]
+		}
+		out = append(out, st)
+	}
+	return out
+}
+
+// checkSketch checks a sketch as the port will compile it for
+// trampolines and for sites.
+func checkSketch(port Port, steps []scenario.SketchStep) error {
+	for i, st := range steps {
+		if (st.Op == SketchTramp || st.Op == SketchSite) && len(st.Args) == 0 {
+			return &scenario.Error{Line: st.Line, Col: st.Col, Msg: fmt.Sprintf("sketch step %d (%s): a prefix without a step", i+1, st)}
+		}
+	}
+	if err := port.CheckSketch(SketchFor(steps, true)); err != nil {
+		return err
+	}
+	return port.CheckSketch(SketchFor(steps, false))
 }

@@ -248,9 +248,11 @@ func (Port) Layout(sc *scenario.Scenario, arch model.Arch) (*kernel.Layout, erro
 	if err := unsupported(sc, variant); err != nil {
 		return nil, err
 	}
-	if len(sc.Sketch) > 0 {
-		if err := checkSketchLayout(sc.Sketch, variant); err != nil {
-			return nil, err
+	for _, tramp := range []bool{true, false} {
+		if steps := kernel.SketchFor(sc.Sketch, tramp); len(steps) > 0 {
+			if err := checkSketchLayout(steps, variant); err != nil {
+				return nil, err
+			}
 		}
 	}
 	img := &Image{StackTop: kStack, Ret0: kRet0}

@@ -16,7 +16,7 @@ var sketchSteps = []struct{ Form, Doc string }{
 	{"lock MUTEX", "mutex_lock(&MUTEX): text_mutex or static_call_mutex"},
 	{"unlock MUTEX", "mutex_unlock(&MUTEX)"},
 	{"validate", "__static_call_validate(loc): BUG unless loc holds a CALL/NOP5/xor5rax (call site) or JMP/RET/Jcc (tail site, trampoline)"},
-	{"skip_if_same", "if (!memcmp(loc, new, len)) skip the rest of the sketch"},
+	{"skip_if_same", "if (!memcmp(loc, new, len)) skip to the next unlock step (the return to arch_static_call_transform, which unlocks text_mutex), or to the end"},
 	{"write ADDR VALUE", "text_poke: store VALUE at ADDR (one store, byte-granular for fetch)"},
 	{"sync", "text_poke_sync(): IPI every CPU to run sync_core(), and wait"},
 	{"bp_set new|nop", "publish bp_desc for loc with refs = 1: the INT3 handler emulates new, or skips loc (nop)"},
@@ -83,6 +83,12 @@ func compileSketch(e *kernel.Emitter, loc kernel.Loc, code, emulate []byte, step
 			c := model.OpLock
 			if st.Op == "unlock" {
 				c = model.OpUnlock
+				// A skip returns from __static_call_transform to
+				// arch_static_call_transform, which unlocks.
+				for _, s := range skips {
+					e.Land(s)
+				}
+				skips = nil
 			}
 			e.Emit(model.Op{Code: c, A: a})
 		case "validate":
