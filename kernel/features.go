@@ -93,3 +93,42 @@ func KernelVariant(port Port, sc *scenario.Scenario) string {
 	}
 	return port.Variants()[0].Name
 }
+
+// CheckLifecycleOps reports the first thread operation of sc that a port
+// without static_call_update_early, module loading or kprobes (arch names
+// it) cannot model.
+func CheckLifecycleOps(sc *scenario.Scenario, arch string) error {
+	for _, th := range sc.Threads {
+		for _, op := range th.Ops {
+			switch op.Kind {
+			case scenario.OpUpdateEarly:
+				return fmt.Errorf("thread %s: update_early is x86's static_call_update_early (Xen); %s has none", th.Name, arch)
+			case scenario.OpLoad, scenario.OpUnload:
+				return fmt.Errorf("thread %s: %s: module loading is not modelled on %s", th.Name, op.Kind, arch)
+			case scenario.OpKprobe:
+				return fmt.Errorf("thread %s: kprobes are not modelled on %s", th.Name, arch)
+			}
+		}
+	}
+	return nil
+}
+
+// CheckOneUpdater reports two threads updating one key: the out-of-line
+// __static_call_update (include/linux/static_call.h) takes no
+// static_call_mutex, while the core the model shares with the inline
+// ports does, so the model would serialise what the kernel does not.
+func CheckOneUpdater(sc *scenario.Scenario) error {
+	updaters := map[string]string{}
+	for _, th := range sc.Threads {
+		for _, op := range th.Ops {
+			if op.Kind != scenario.OpUpdate {
+				continue
+			}
+			if t, ok := updaters[op.Key]; ok && t != th.Name {
+				return fmt.Errorf("threads %s and %s both update %s: the out-of-line static_call_update is not serialised by static_call_mutex, which the model's core would take", t, th.Name, op.Key)
+			}
+			updaters[op.Key] = th.Name
+		}
+	}
+	return nil
+}

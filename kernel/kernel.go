@@ -22,6 +22,30 @@ const (
 	TextMutex       = 1 // text_mutex
 )
 
+// MutexByName returns the mutex a sketch names: text_mutex or
+// static_call_mutex.
+func MutexByName(name string) (int, bool) {
+	switch name {
+	case "text_mutex":
+		return TextMutex, true
+	case "static_call_mutex":
+		return StaticCallMutex, true
+	}
+	return 0, false
+}
+
+// StepDoc documents one step of an architecture's sketch vocabulary.
+type StepDoc struct{ Form, Doc string }
+
+// Vocabulary returns steps as (form, doc) pairs.
+func Vocabulary(steps []StepDoc) [][2]string {
+	var out [][2]string
+	for _, s := range steps {
+		out = append(out, [2]string{s.Form, s.Doc})
+	}
+	return out
+}
+
 // Loc is a place arch_static_call_transform patches: a trampoline or a site.
 type Loc struct {
 	Name  string

@@ -1,13 +1,13 @@
 package arm64
 
 import (
-	"bufio"
 	"fmt"
-	"os"
 	"regexp"
 	"strconv"
 	"strings"
 	"testing"
+
+	"patchcheck/internal/golden"
 )
 
 // goldenCase is one line of testdata/insns.txt: "HEX | ADDRESS | text",
@@ -27,34 +27,14 @@ func (c goldenCase) String() string {
 // malformed line fails the test.
 func readGolden(t testing.TB) []goldenCase {
 	t.Helper()
-	f, err := os.Open("testdata/insns.txt")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
 	var cases []goldenCase
-	sc := bufio.NewScanner(f)
-	for n := 1; sc.Scan(); n++ {
-		line := strings.TrimSpace(sc.Text())
-		if line == "" || strings.HasPrefix(line, "#") {
-			continue
+	for _, l := range golden.Read(t, "testdata/insns.txt", 3, 300) {
+		w, err1 := strconv.ParseUint(l.Fields[0], 16, 32)
+		a, err2 := strconv.ParseUint(l.Fields[1], 16, 64)
+		if err1 != nil || err2 != nil || len(l.Fields[0]) != 8 {
+			t.Fatalf("insns.txt:%d: bad word or address in %q", l.N, l.Fields)
 		}
-		parts := strings.Split(line, "|")
-		if len(parts) != 3 {
-			t.Fatalf("insns.txt:%d: want \"HEX | ADDRESS | text\", have %q", n, line)
-		}
-		w, err1 := strconv.ParseUint(strings.TrimSpace(parts[0]), 16, 32)
-		a, err2 := strconv.ParseUint(strings.TrimSpace(parts[1]), 16, 64)
-		if err1 != nil || err2 != nil || len(strings.TrimSpace(parts[0])) != 8 {
-			t.Fatalf("insns.txt:%d: bad word or address in %q", n, line)
-		}
-		cases = append(cases, goldenCase{line: n, w: uint32(w), addr: a, text: strings.TrimSpace(parts[2])})
-	}
-	if err := sc.Err(); err != nil {
-		t.Fatal(err)
-	}
-	if len(cases) < 300 {
-		t.Fatalf("insns.txt has only %d cases", len(cases))
+		cases = append(cases, goldenCase{line: l.N, w: uint32(w), addr: a, text: l.Fields[2]})
 	}
 	return cases
 }

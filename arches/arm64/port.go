@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"fmt"
 
+	"patchcheck/arches/image"
 	"patchcheck/kernel"
 	"patchcheck/model"
 	"patchcheck/scenario"
@@ -129,64 +130,27 @@ func literalVariant(v string) bool { return v == VariantV6 || v == VariantV5 }
 
 // builder lays out one scenario's image.
 type builder struct {
+	*image.Builder
 	p   *model.Program
 	img *Image
 	lay *kernel.Layout
 	sc  *scenario.Scenario
-	err error
 }
 
-func (b *builder) fail(format string, args ...any) {
-	if b.err == nil {
-		b.err = fmt.Errorf(format, args...)
-	}
+func newBuilder(p *model.Program, img *Image, sc *scenario.Scenario) *builder {
+	ib := image.New(p, binary.LittleEndian)
+	return &builder{Builder: ib, p: p, img: img, lay: ib.Lay, sc: sc}
 }
 
-func (b *builder) region(name string, base uint64, n int) {
-	b.p.Regions = append(b.p.Regions, model.Region{Name: name, Base: base, Bytes: make([]byte, n)})
-}
-
-func (b *builder) at(addr uint64) []byte {
-	r := b.p.RegionOf(addr)
-	if r < 0 {
-		panic(fmt.Sprintf("patchcheck: arm64 layout: %#x is not mapped", addr))
-	}
-	return b.p.Regions[r].Bytes[addr-b.p.Regions[r].Base:]
-}
-
-// put writes instruction words at addr.
-func (b *builder) put(addr uint64, words ...uint32) {
-	for i, w := range words {
-		binary.LittleEndian.PutUint32(b.at(addr+4*uint64(i)), w)
-	}
-}
-
-func (b *builder) sym(name string, addr, size uint64) {
-	b.p.Symbols = append(b.p.Symbols, model.Symbol{Name: name, Addr: addr, Size: size})
-}
-
-// window makes [addr, addr+n) a patchable window of key.
+// window makes [addr, addr+n) a patchable window of key; data marks one
+// that is only ever loaded as data.
 func (b *builder) window(name string, addr uint64, n, key int, data bool) int {
-	w := model.WindowDef{Name: name, Base: addr, Size: n, Key: key, Data: data}
-	copy(w.Init[:], b.at(addr)[:n])
-	b.p.Windows = append(b.p.Windows, w)
-	return len(b.p.Windows) - 1
+	w := b.Window(name, addr, n, key)
+	b.p.Windows[w].Data = data
+	return w
 }
 
-func (b *builder) atRest(w int, forms func(t int) [][]byte) {
-	for t := range b.p.Targets {
-		b.p.Windows[w].AtRest[t] = forms(t)
-	}
-}
-
-func keyIndex(sc *scenario.Scenario, name string) int {
-	for i, k := range sc.Keys {
-		if k.Name == name {
-			return i
-		}
-	}
-	return -1
-}
+func keyIndex(sc *scenario.Scenario, name string) int { return image.KeyIndex(sc, name) }
 
 func far(sc *scenario.Scenario, name string) bool {
 	for _, pl := range sc.Places {
@@ -199,17 +163,8 @@ func far(sc *scenario.Scenario, name string) bool {
 
 // unsupported rejects what the arm64 port does not model, with the reason.
 func unsupported(sc *scenario.Scenario, variant string) error {
-	for _, th := range sc.Threads {
-		for _, op := range th.Ops {
-			switch op.Kind {
-			case scenario.OpUpdateEarly:
-				return fmt.Errorf("thread %s: update_early is x86's static_call_update_early (Xen); arm64 has none", th.Name)
-			case scenario.OpLoad, scenario.OpUnload:
-				return fmt.Errorf("thread %s: %s: module loading is not modelled on arm64", th.Name, op.Kind)
-			case scenario.OpKprobe:
-				return fmt.Errorf("thread %s: kprobes are not modelled on arm64", th.Name)
-			}
-		}
+	if err := kernel.CheckLifecycleOps(sc, "arm64"); err != nil {
+		return err
 	}
 	for _, st := range sc.Sites {
 		switch {
@@ -224,20 +179,7 @@ func unsupported(sc *scenario.Scenario, variant string) error {
 		}
 	}
 	if !branchVariant(variant) && len(sc.Sites) == 0 {
-		// The out-of-line __static_call_update takes no
-		// static_call_mutex; the model's core does.
-		updaters := map[string]string{}
-		for _, th := range sc.Threads {
-			for _, op := range th.Ops {
-				if op.Kind != scenario.OpUpdate {
-					continue
-				}
-				if t, ok := updaters[op.Key]; ok && t != th.Name {
-					return fmt.Errorf("threads %s and %s both update %s: the out-of-line static_call_update is not serialised by static_call_mutex, which the model's core would take", t, th.Name, op.Key)
-				}
-				updaters[op.Key] = th.Name
-			}
-		}
+		return kernel.CheckOneUpdater(sc)
 	}
 	return nil
 }
@@ -258,18 +200,19 @@ func (Port) Layout(sc *scenario.Scenario, arch model.Arch) (*kernel.Layout, erro
 	img := &Image{StackTop: kStack, Ret0: kRet0}
 	p := &model.Program{Arch: arch, Return: kBase, Sentinel: sentinel, ArchData: img,
 		IPINote: "takes an interrupt between calls: exception entry and return are context synchronising (stale fetches dropped)"}
-	b := &builder{p: p, img: img, lay: &kernel.Layout{Prog: p, InitText: -1, Variant: variant}, sc: sc}
+	b := newBuilder(p, img, sc)
+	b.lay.Variant = variant
 	// The out-of-line trampolines call __static_call_return0 for NULL
 	// (v5/v6 return at once instead).
 	p.NullIsReturn0 = !literalVariant(variant)
-	b.region(".text", kBase, int(kTextEnd-kBase))
-	b.sym("harness_return", kBase, 4)
+	b.Region(".text", kBase, int(kTextEnd-kBase))
+	b.Sym("harness_return", kBase, 4)
 
 	// Targets: 0 NULL, 1 __static_call_return0, then the scenario's; each
 	// returns its value in x0.
 	p.Targets = []model.TargetDef{{Name: scenario.Null}, {Name: scenario.Return0, Addr: kRet0}}
-	b.put(kRet0, Movz(X0, 0), InsnRet)
-	b.sym("__static_call_return0", kRet0, 8)
+	b.Put(kRet0, Movz(X0, 0), InsnRet)
+	b.Sym("__static_call_return0", kRet0, 8)
 	nNear, nFar := 0, 0
 	for _, name := range sc.Targets {
 		v := uint64(valueBase + len(p.Targets))
@@ -278,7 +221,7 @@ func (Port) Layout(sc *scenario.Scenario, arch model.Arch) (*kernel.Layout, erro
 		addr := kTargets + 0x1000*uint64(nNear) + 0x40*uint64(nNear+1)
 		if far(sc, name) {
 			addr = kFar + 0x100000*uint64(nFar) + 0x40*uint64(nFar+1)
-			b.region(".text.far."+name, addr, 0x10)
+			b.Region(".text.far."+name, addr, 0x10)
 			nFar++
 		} else {
 			nNear++
@@ -286,8 +229,8 @@ func (Port) Layout(sc *scenario.Scenario, arch model.Arch) (*kernel.Layout, erro
 		if addr >= kTramps && addr < kTextEnd {
 			return nil, fmt.Errorf("too many targets")
 		}
-		b.put(addr, Movz(X0, uint16(v)), InsnRet)
-		b.sym(name, addr, 8)
+		b.Put(addr, Movz(X0, uint16(v)), InsnRet)
+		b.Sym(name, addr, 8)
 		p.Targets = append(p.Targets, model.TargetDef{Name: name, Value: v, Addr: addr})
 	}
 
@@ -296,17 +239,10 @@ func (Port) Layout(sc *scenario.Scenario, arch model.Arch) (*kernel.Layout, erro
 		b.tramp(k, key.Name, variant)
 	}
 	b.sites(variant)
-	return b.lay, b.err
+	return b.lay, b.Err
 }
 
-func targetIndex(p *model.Program, name string) int {
-	for i, t := range p.Targets {
-		if t.Name == name {
-			return i
-		}
-	}
-	return -1
-}
+func targetIndex(p *model.Program, name string) int { return image.TargetIndex(p, name) }
 
 // funcAddr is what a transform calls for target t: NULL is
 // __static_call_return0 in the out-of-line trampolines.
@@ -327,30 +263,30 @@ func (b *builder) tramp(k int, name, variant string) {
 	case literalVariant(variant):
 		tr.Addr, tr.Lit, tr.Patch = base+0x10, base+0x08, base+0x10
 		t := tr.Addr
-		b.put(t, InsnBTIC, 0, LdrLit(X16, t+8, tr.Lit), CBZ(X16, t+12, t+20, false), BR(X16), InsnRet)
+		b.Put(t, InsnBTIC, 0, LdrLit(X16, t+8, tr.Lit), CBZ(X16, t+12, t+20, false), BR(X16), InsnRet)
 		plan := litPlan(p, tr, init, variant)
-		b.put(t+4, plan.insn)
-		binary.LittleEndian.PutUint64(b.at(tr.Lit), plan.lit)
+		b.Put(t+4, plan.insn)
+		binary.LittleEndian.PutUint64(b.At(tr.Lit), plan.lit)
 		tr.LitWin = b.window(tr.Name+".literal", tr.Lit, 8, k, true)
 		tr.PatchWin = b.window(tr.Name, tr.Patch, 8, k, false)
-		b.sym(tr.Name+".literal", tr.Lit, 8)
-		b.sym(tr.Name, t, 24)
+		b.Sym(tr.Name+".literal", tr.Lit, 8)
+		b.Sym(tr.Name, t, 24)
 	case variant == VariantADRPAdd:
 		tr.Addr, tr.Patch = base, base+4
 		fn := b.funcAddr(init)
-		b.put(base, InsnBTIC, ADRP(X16, base+4, fn), AddImm(X16, X16, uint32(fn&0xfff)), BR(X16))
+		b.Put(base, InsnBTIC, ADRP(X16, base+4, fn), AddImm(X16, X16, uint32(fn&0xfff)), BR(X16))
 		tr.PatchWin = b.window(tr.Name, tr.Patch, 8, k, false)
-		b.sym(tr.Name, base, 16)
+		b.Sym(tr.Name, base, 16)
 	default: // mainline, and the trampolines of the branch variants
 		tr.Addr, tr.Lit = base, kRodata+8*uint64(k)
 		if k == 0 {
-			b.region(".rodata", kRodata, 0x100)
+			b.Region(".rodata", kRodata, 0x100)
 		}
-		b.put(base, InsnBTIC, ADRP(X16, base+4, tr.Lit), LdrImm(X16, X16, uint32(tr.Lit&0xfff)), BR(X16))
-		binary.LittleEndian.PutUint64(b.at(tr.Lit), b.funcAddr(init))
+		b.Put(base, InsnBTIC, ADRP(X16, base+4, tr.Lit), LdrImm(X16, X16, uint32(tr.Lit&0xfff)), BR(X16))
+		binary.LittleEndian.PutUint64(b.At(tr.Lit), b.funcAddr(init))
 		tr.LitWin = b.window(tr.Name+".literal", tr.Lit, 8, k, true)
-		b.sym(tr.Name, base, 16)
-		b.sym(tr.Name+".literal", tr.Lit, 8)
+		b.Sym(tr.Name, base, 16)
+		b.Sym(tr.Name+".literal", tr.Lit, 8)
 	}
 	b.img.Tramps = append(b.img.Tramps, tr)
 	loc := kernel.Loc{Name: tr.Name, Addr: tr.Addr, Tramp: true, Key: k, Window: tr.PatchWin}
@@ -361,7 +297,7 @@ func (b *builder) tramp(k int, name, variant string) {
 	b.trampAtRest(tr, variant)
 	via := kVia + 0x40*uint64(k)
 	b.caller(via, MustB(via+8, tr.Addr, true))
-	b.sym("call_"+tr.Name, via, 20)
+	b.Sym("call_"+tr.Name, via, 20)
 }
 
 // trampAtRest records which contents of the trampoline's windows reach
@@ -371,7 +307,7 @@ func (b *builder) trampAtRest(tr Tramp, variant string) {
 	u64 := func(v uint64) []byte { return binary.LittleEndian.AppendUint64(nil, v) }
 	switch {
 	case literalVariant(variant):
-		b.atRest(tr.PatchWin, func(t int) [][]byte {
+		b.AtRest(tr.PatchWin, func(t int) [][]byte {
 			pl := litPlan(p, tr, t, variant)
 			return [][]byte{append(Word(InsnBTIC), Word(pl.insn)...)}
 		})
@@ -384,19 +320,19 @@ func (b *builder) trampAtRest(tr Tramp, variant string) {
 				any = append(any, u64(0))
 			}
 		}
-		b.atRest(tr.LitWin, func(t int) [][]byte {
+		b.AtRest(tr.LitWin, func(t int) [][]byte {
 			if pl := litPlan(p, tr, t, variant); pl.insn == InsnNop {
 				return [][]byte{u64(pl.lit)}
 			}
 			return append(any, p.Windows[tr.LitWin].Init[:8])
 		})
 	case variant == VariantADRPAdd:
-		b.atRest(tr.PatchWin, func(t int) [][]byte {
+		b.AtRest(tr.PatchWin, func(t int) [][]byte {
 			fn := b.funcAddr(t)
 			return [][]byte{append(Word(ADRP(X16, tr.Patch, fn)), Word(AddImm(X16, X16, uint32(fn&0xfff)))...)}
 		})
 	default:
-		b.atRest(tr.LitWin, func(t int) [][]byte { return [][]byte{u64(b.funcAddr(t))} })
+		b.AtRest(tr.LitWin, func(t int) [][]byte { return [][]byte{u64(b.funcAddr(t))} })
 	}
 }
 
@@ -428,7 +364,7 @@ func litPlan(p *model.Program, tr Tramp, t int, variant string) litWrite {
 //
 //	stp x29, x30, [sp, #-16]!; mov x29, sp; CALL; ldp x29, x30, [sp], #16; ret
 func (b *builder) caller(fn uint64, call uint32) {
-	b.put(fn, StpPre(X29, X30, SP, -16), MovSP(X29), call, LdpPost(X29, X30, SP, 16), InsnRet)
+	b.Put(fn, StpPre(X29, X30, SP, -16), MovSP(X29), call, LdpPost(X29, X30, SP, 16), InsnRet)
 }
 
 // siteInsn is what arch_static_call_transform would write at an inline
@@ -465,19 +401,19 @@ func (b *builder) sites(variant string) {
 		loc := kernel.Loc{Name: st.Name, Kind: st.Kind, Key: k}
 		if st.Kind == scenario.KindTail {
 			loc.Addr = fn + 4
-			b.put(fn, InsnNop)
+			b.Put(fn, InsnNop)
 			loc.Unpatched = Word(MustB(loc.Addr, tr.Addr, false))
-			b.sym("caller_"+st.Name, fn, 8)
+			b.Sym("caller_"+st.Name, fn, 8)
 		} else {
 			loc.Addr = fn + 8
 			b.caller(fn, 0)
 			loc.Unpatched = Word(MustB(loc.Addr, tr.Addr, true))
-			b.sym("caller_"+st.Name, fn, 20)
+			b.Sym("caller_"+st.Name, fn, 20)
 		}
-		b.put(loc.Addr, siteInsn(p, tr, loc, p.Keys[k].Init))
-		b.sym(st.Name, loc.Addr, 4)
+		b.Put(loc.Addr, siteInsn(p, tr, loc, p.Keys[k].Init))
+		b.Sym(st.Name, loc.Addr, 4)
 		loc.Window = b.window(st.Name, loc.Addr, 4, k, false)
-		b.atRest(loc.Window, func(t int) [][]byte {
+		b.AtRest(loc.Window, func(t int) [][]byte {
 			return [][]byte{Word(siteInsn(p, tr, loc, t)), loc.Unpatched}
 		})
 		b.lay.Sites = append(b.lay.Sites, loc)
@@ -487,7 +423,7 @@ func (b *builder) sites(variant string) {
 		k := keyIndex(sc, c.Key)
 		fn := kCallers + 0x40*uint64(i)
 		b.caller(fn, MustB(fn+8, b.img.Tramps[k].Addr, true))
-		b.sym(c.Name, fn, 20)
+		b.Sym(c.Name, fn, 20)
 		entry[c.Name] = fn
 	}
 	for _, c := range sc.CPUs {
@@ -512,7 +448,7 @@ func (b *builder) sites(variant string) {
 				}
 			}
 			if key < 0 {
-				b.fail("cpu: no caller for %s", call)
+				b.Fail("cpu: no caller for %s", call)
 				continue
 			}
 			prog.Calls = append(prog.Calls, model.CallDef{Name: call, Entry: e, Key: key})
@@ -528,7 +464,7 @@ func (Port) Transform(e *kernel.Emitter, lay *kernel.Layout, loc kernel.Loc, tar
 	img := lay.Prog.ArchData.(*Image)
 	arch := lay.Prog.Arch.(*Arch)
 	tr := img.Tramps[loc.Key]
-	b := &builder{p: lay.Prog, img: img}
+	b := newBuilder(lay.Prog, img, nil)
 	if loc.Tramp {
 		switch {
 		case literalVariant(variant):

@@ -15,28 +15,22 @@ import (
 // of arch/arm64/kernel/patching.c and the cache maintenance a scenario's
 // sketch can use in place of arch_static_call_transform. The scenario's
 // variant chooses the layout (docs/sketches.md).
-var sketchSteps = []struct{ Form, Doc string }{
-	{"lock MUTEX", "mutex_lock(&MUTEX): text_mutex or static_call_mutex"},
-	{"unlock MUTEX", "mutex_unlock(&MUTEX)"},
-	{"write ADDR VALUE", "a plain store of VALUE at ADDR through the fixmap alias (aarch64_insn_write): not yet coherent with instruction fetch"},
-	{"write_pair LITVALUE VALUE", "__aarch64_insn_write(tramp - 8, insns, 16) of the v5/v6 trampolines: the literal and bti c; VALUE as two 64-bit stores that become visible in either order"},
-	{"write_pair_if_nop LITVALUE VALUE", "the v3-v5 write: write_pair when VALUE is the nop that exposes the literal, else a write of bti c; VALUE alone"},
-	{"cache_maint ADDR", "caches_clean_inval_pou over ADDR's window: dc cvau; dsb ish; ic ivau; dsb ish; isb on this CPU"},
-	{"patch_text_nosync ADDR VALUE", "aarch64_insn_patch_text_nosync: write, then cache_maint; no IPI"},
-	{"patch_text ADDR VALUE", "aarch64_insn_patch_text: under stop_machine, every other CPU held, then each runs isb"},
-	{"write_literal LITVALUE", "aarch64_insn_write_literal_u64: one 64-bit store to the trampoline's literal"},
-	{"kick_all_cpus_sync", "an IPI to every other CPU, waited for (exception entry and return are context synchronising)"},
-	{"save", "remember the instruction at loc now, for old"},
+var sketchSteps = []kernel.StepDoc{
+	{Form: "lock MUTEX", Doc: "mutex_lock(&MUTEX): text_mutex or static_call_mutex"},
+	{Form: "unlock MUTEX", Doc: "mutex_unlock(&MUTEX)"},
+	{Form: "write ADDR VALUE", Doc: "a plain store of VALUE at ADDR through the fixmap alias (aarch64_insn_write): not yet coherent with instruction fetch"},
+	{Form: "write_pair LITVALUE VALUE", Doc: "__aarch64_insn_write(tramp - 8, insns, 16) of the v5/v6 trampolines: the literal and bti c; VALUE as two 64-bit stores that become visible in either order"},
+	{Form: "write_pair_if_nop LITVALUE VALUE", Doc: "the v3-v5 write: write_pair when VALUE is the nop that exposes the literal, else a write of bti c; VALUE alone"},
+	{Form: "cache_maint ADDR", Doc: "caches_clean_inval_pou over ADDR's window: dc cvau; dsb ish; ic ivau; dsb ish; isb on this CPU"},
+	{Form: "patch_text_nosync ADDR VALUE", Doc: "aarch64_insn_patch_text_nosync: write, then cache_maint; no IPI"},
+	{Form: "patch_text ADDR VALUE", Doc: "aarch64_insn_patch_text: under stop_machine, every other CPU held, then each runs isb"},
+	{Form: "write_literal LITVALUE", Doc: "aarch64_insn_write_literal_u64: one 64-bit store to the trampoline's literal"},
+	{Form: "kick_all_cpus_sync", Doc: "an IPI to every other CPU, waited for (exception entry and return are context synchronising)"},
+	{Form: "save", Doc: "remember the instruction at loc now, for old"},
 }
 
 // SketchVocabulary returns the arm64 sketch steps and what they do.
-func SketchVocabulary() [][2]string {
-	var out [][2]string
-	for _, s := range sketchSteps {
-		out = append(out, [2]string{s.Form, s.Doc})
-	}
-	return out
-}
+func SketchVocabulary() [][2]string { return kernel.Vocabulary(sketchSteps) }
 
 // Sketch addresses: loc (the patched instruction: an inline site, the
 // v5/v6 instruction after bti c, the v2 adrp), loc+4 (the v2 add), lit
@@ -132,8 +126,7 @@ func parseSketch(steps []scenario.SketchStep) ([]sketchStep, error) {
 			if err := want(1); err != nil {
 				return nil, err
 			}
-			m := map[string]int{"text_mutex": kernel.TextMutex, "static_call_mutex": kernel.StaticCallMutex}
-			a, ok := m[st.Args[0]]
+			a, ok := kernel.MutexByName(st.Args[0])
 			if !ok {
 				return nil, bad("unknown mutex %q (want text_mutex or static_call_mutex)", st.Args[0])
 			}
@@ -245,7 +238,7 @@ func (Port) Sketch(e *kernel.Emitter, lay *kernel.Layout, loc kernel.Loc, target
 	img := p.ArchData.(*Image)
 	arch := p.Arch.(*Arch)
 	tr := img.Tramps[loc.Key]
-	b := &builder{p: p, img: img}
+	b := newBuilder(p, img, nil)
 	variant := normVariant(lay.Variant)
 	if loc.Tramp && tr.PatchWin < 0 && !writesLiteral(steps) {
 		// A mainline trampoline the sketch does not write keeps the

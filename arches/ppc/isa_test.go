@@ -1,14 +1,13 @@
 package ppc
 
 import (
-	"bufio"
-	"encoding/binary"
-	"encoding/hex"
 	"fmt"
-	"os"
 	"strings"
 	"testing"
 
+	"encoding/binary"
+	"encoding/hex"
+	"patchcheck/internal/golden"
 	"pgregory.net/rapid"
 )
 
@@ -28,30 +27,13 @@ func (c goldenCase) String() string { return fmt.Sprintf("insns.txt:%d: % x", c.
 // readGolden reads testdata/insns.txt: "hex bytes | disassembly" lines.
 func readGolden(t *testing.T) []goldenCase {
 	t.Helper()
-	f, err := os.Open("testdata/insns.txt")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
 	var cases []goldenCase
-	sc := bufio.NewScanner(f)
-	for n := 1; sc.Scan(); n++ {
-		line := strings.TrimSpace(sc.Text())
-		if line == "" || strings.HasPrefix(line, "#") {
-			continue
-		}
-		hexPart, want, ok := strings.Cut(line, "|")
-		if !ok {
-			t.Fatalf("insns.txt:%d: want \"hex bytes | disassembly\", have %q", n, line)
-		}
-		code, err := hex.DecodeString(strings.Join(strings.Fields(hexPart), ""))
+	for _, l := range golden.Read(t, "testdata/insns.txt", 2, 40) {
+		code, err := hex.DecodeString(strings.Join(strings.Fields(l.Fields[0]), ""))
 		if err != nil || len(code) == 0 {
-			t.Fatalf("insns.txt:%d: bad hex %q: %v", n, hexPart, err)
+			t.Fatalf("insns.txt:%d: bad hex %q: %v", l.N, l.Fields[0], err)
 		}
-		cases = append(cases, goldenCase{line: n, code: code, want: strings.TrimSpace(want)})
-	}
-	if len(cases) < 40 {
-		t.Fatalf("insns.txt has %d cases", len(cases))
+		cases = append(cases, goldenCase{line: l.N, code: code, want: l.Fields[1]})
 	}
 	return cases
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"sort"
 
+	"patchcheck/arches/image"
 	"patchcheck/kernel"
 	"patchcheck/model"
 	"patchcheck/scenario"
@@ -23,13 +24,14 @@ type Tramp struct {
 	InstWin, DataWin int
 }
 
-// builder lays out one scenario's image.
+// builder lays out one scenario's image: the shared image builder, with
+// powerpc's TOC domains.
 type builder struct {
+	*image.Builder
 	p   *model.Program
 	img *Image
 	lay *kernel.Layout
 	sc  *scenario.Scenario
-	err error
 }
 
 func newBuilder(sc *scenario.Scenario, arch model.Arch, img *Image, ret, sentinel uint64) *builder {
@@ -38,73 +40,24 @@ func newBuilder(sc *scenario.Scenario, arch model.Arch, img *Image, ret, sentine
 	img.GlobalEntry = map[uint64]bool{}
 	img.TOCSetup = map[uint64]bool{}
 	img.ReturnPoint = map[uint64]bool{}
-	return &builder{p: p, img: img, lay: &kernel.Layout{Prog: p, InitText: -1}, sc: sc}
-}
-
-func (b *builder) fail(format string, args ...any) {
-	if b.err == nil {
-		b.err = fmt.Errorf(format, args...)
-	}
+	ib := image.New(p, binary.BigEndian)
+	return &builder{Builder: ib, p: p, img: img, lay: ib.Lay, sc: sc}
 }
 
 // region maps n bytes at base, filled with zero words (undefined), in the
 // domain whose TOC is toc.
 func (b *builder) region(name string, base uint64, n int, toc uint64, domain string) int {
-	b.p.Regions = append(b.p.Regions, model.Region{Name: name, Base: base, Bytes: make([]byte, n)})
 	b.img.TOC = append(b.img.TOC, toc)
 	b.img.Domain = append(b.img.Domain, domain)
-	return len(b.p.Regions) - 1
+	return b.Region(name, base, n)
 }
 
-// at returns the image's bytes from addr on.
-func (b *builder) at(addr uint64) []byte {
-	r := b.p.RegionOf(addr)
-	if r < 0 {
-		panic(fmt.Sprintf("patchcheck: ppc layout: %#x is not mapped", addr))
-	}
-	return b.p.Regions[r].Bytes[addr-b.p.Regions[r].Base:]
-}
+func (b *builder) put64(addr, v uint64) { binary.BigEndian.PutUint64(b.At(addr), v) }
 
-// put writes words at addr.
-func (b *builder) put(addr uint64, words ...uint32) {
-	for i, w := range words {
-		binary.BigEndian.PutUint32(b.at(addr+4*uint64(i)), w)
-	}
-}
-
-func (b *builder) put64(addr, v uint64) { binary.BigEndian.PutUint64(b.at(addr), v) }
-
-func (b *builder) put32(addr uint64, v uint32) { binary.BigEndian.PutUint32(b.at(addr), v) }
-
-func (b *builder) sym(name string, addr, size uint64) {
-	b.p.Symbols = append(b.p.Symbols, model.Symbol{Name: name, Addr: addr, Size: size})
-}
-
-// window makes [addr, addr+n) patchable text of key, initialised from the
-// image, and returns its index.
-func (b *builder) window(name string, addr uint64, n, key int) int {
-	w := model.WindowDef{Name: name, Base: addr, Size: n, Key: key}
-	copy(w.Init[:], b.at(addr)[:n])
-	b.p.Windows = append(b.p.Windows, w)
-	return len(b.p.Windows) - 1
-}
-
-// atRest sets the contents that reach each target for window w.
-func (b *builder) atRest(w int, forms func(t int) [][]byte) {
-	for t := range b.p.Targets {
-		b.p.Windows[w].AtRest[t] = forms(t)
-	}
-}
+func (b *builder) put32(addr uint64, v uint32) { binary.BigEndian.PutUint32(b.At(addr), v) }
 
 // keyIndex returns the index of key name.
-func keyIndex(sc *scenario.Scenario, name string) int {
-	for i, k := range sc.Keys {
-		if k.Name == name {
-			return i
-		}
-	}
-	return -1
-}
+func keyIndex(sc *scenario.Scenario, name string) int { return image.KeyIndex(sc, name) }
 
 // place returns where target name is.
 func place(sc *scenario.Scenario, name string) scenario.Place {
@@ -124,7 +77,7 @@ func (b *builder) calls(entry func(call string) (uint64, int, bool)) {
 		for _, call := range c.Calls {
 			e, key, ok := entry(call)
 			if !ok {
-				b.fail("cpu: no caller for %s", call)
+				b.Fail("cpu: no caller for %s", call)
 				continue
 			}
 			prog.Calls = append(prog.Calls, model.CallDef{Name: call, Entry: e, Key: key})
@@ -136,17 +89,8 @@ func (b *builder) calls(entry func(call string) (uint64, int, bool)) {
 // unsupported rejects what the powerpc ports do not model, with the
 // reason.
 func unsupported(sc *scenario.Scenario, abi ABI) error {
-	for _, th := range sc.Threads {
-		for _, op := range th.Ops {
-			switch op.Kind {
-			case scenario.OpUpdateEarly:
-				return fmt.Errorf("thread %s: update_early is x86's static_call_update_early (Xen); powerpc has none", th.Name)
-			case scenario.OpLoad, scenario.OpUnload:
-				return fmt.Errorf("thread %s: %s: module loading is not modelled on powerpc (modules are loaded when the scenario starts)", th.Name, op.Kind)
-			case scenario.OpKprobe:
-				return fmt.Errorf("thread %s: kprobes are not modelled on powerpc", th.Name)
-			}
-		}
+	if err := kernel.CheckLifecycleOps(sc, "powerpc"); err != nil {
+		return err
 	}
 	for _, st := range sc.Sites {
 		switch {
@@ -165,18 +109,7 @@ func unsupported(sc *scenario.Scenario, abi ABI) error {
 	// inline ports does. Two updaters of one key would be serialised
 	// where the kernel does not serialise them.
 	if abi == ABI64 {
-		updaters := map[string]string{}
-		for _, th := range sc.Threads {
-			for _, op := range th.Ops {
-				if op.Kind != scenario.OpUpdate {
-					continue
-				}
-				if t, ok := updaters[op.Key]; ok && t != th.Name {
-					return fmt.Errorf("threads %s and %s both update %s: the out-of-line static_call_update is not serialised by static_call_mutex, which the model's core would take", t, th.Name, op.Key)
-				}
-				updaters[op.Key] = th.Name
-			}
-		}
+		return kernel.CheckOneUpdater(sc)
 	}
 	return nil
 }

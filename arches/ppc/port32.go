@@ -3,6 +3,7 @@ package ppc
 import (
 	"fmt"
 
+	"patchcheck/arches/image"
 	"patchcheck/kernel"
 	"patchcheck/model"
 	"patchcheck/scenario"
@@ -84,12 +85,12 @@ func (Port32) Layout(sc *scenario.Scenario, arch model.Arch) (*kernel.Layout, er
 	b := newBuilder(sc, arch, img, k32Base, sentinel32)
 	p := b.p
 	b.region(".text", k32Base, 0x4000, 0, "vmlinux")
-	b.sym("harness_return", k32Base, 4)
+	b.Sym("harness_return", k32Base, 4)
 
 	// Targets: 0 NULL, 1 __static_call_return0, then the scenario's.
 	p.Targets = []model.TargetDef{{Name: scenario.Null}, {Name: scenario.Return0, Addr: k32Ret0}}
-	b.put(k32Ret0, Li(GPR3, 0), InsnBlr)
-	b.sym("__static_call_return0", k32Ret0, 8)
+	b.Put(k32Ret0, Li(GPR3, 0), InsnBlr)
+	b.Sym("__static_call_return0", k32Ret0, 8)
 	nFar, nNear := 0, 0
 	for _, name := range sc.Targets {
 		v := uint64(valueBase + len(p.Targets))
@@ -101,8 +102,8 @@ func (Port32) Layout(sc *scenario.Scenario, arch model.Arch) (*kernel.Layout, er
 		} else {
 			nNear++
 		}
-		b.put(addr, Li(GPR3, int64(v)), InsnBlr)
-		b.sym(name, addr, 8)
+		b.Put(addr, Li(GPR3, int64(v)), InsnBlr)
+		b.Sym(name, addr, 8)
 		p.Targets = append(p.Targets, model.TargetDef{Name: name, Value: v, Addr: addr})
 	}
 	if k32Targets+0x10*uint64(nNear) > k32Tramps {
@@ -126,16 +127,16 @@ func (Port32) Layout(sc *scenario.Scenario, arch model.Arch) (*kernel.Layout, er
 			// lis r12,func@ha; addi r12,r12,func@l in place of the load
 			// of the data word.
 			tr.Data = t + 4
-			b.put(t+4, Lis(GPR12, 0), Addi(GPR12, GPR12, 0), Mtctr(GPR12), InsnBctr, Li(GPR3, 0), InsnBlr)
+			b.Put(t+4, Lis(GPR12, 0), Addi(GPR12, GPR12, 0), Mtctr(GPR12), InsnBctr, Li(GPR3, 0), InsnBlr)
 		} else {
-			b.put(t+4, Lis(GPR12, Ha(int64(int32(tr.Data)))), Lwz(GPR12, GPR12, Lo(int64(tr.Data))), Mtctr(GPR12), InsnBctr,
+			b.Put(t+4, Lis(GPR12, Ha(int64(int32(tr.Data)))), Lwz(GPR12, GPR12, Lo(int64(tr.Data))), Mtctr(GPR12), InsnBctr,
 				Li(GPR3, 0), InsnBlr)
 		}
 		b.img.Tramps = append(b.img.Tramps, tr)
-		b.sym(tr.Name, t, 32)
+		b.Sym(tr.Name, t, 32)
 		via := k32Via + 0x40*uint64(k)
 		caller32(b, via, MustB(via+12, t, true))
-		b.sym("call_"+tr.Name, via, 32)
+		b.Sym("call_"+tr.Name, via, 32)
 	}
 	for k := range sc.Keys {
 		tr := &b.img.Tramps[k]
@@ -143,12 +144,12 @@ func (Port32) Layout(sc *scenario.Scenario, arch model.Arch) (*kernel.Layout, er
 		// initial target (DEFINE_STATIC_CALL writes b func; a far
 		// target goes through the data word).
 		pl := plan32(p, *tr, p.Keys[k].Init, variant)
-		b.put(tr.Inst, pl.inst)
+		b.Put(tr.Inst, pl.inst)
 		if pl.writeData {
-			copy(b.at(tr.Data), pl.dataBytes(lisAddi))
+			copy(b.At(tr.Data), pl.dataBytes(lisAddi))
 		}
-		tr.InstWin = b.window(tr.Name, tr.Inst, 4, k)
-		tr.DataWin = b.window(tr.Name+".data", tr.Data, len(pl.dataBytes(lisAddi)), k)
+		tr.InstWin = b.Window(tr.Name, tr.Inst, 4, k)
+		tr.DataWin = b.Window(tr.Name+".data", tr.Data, len(pl.dataBytes(lisAddi)), k)
 		b.lay.Tramps = append(b.lay.Tramps, kernel.Loc{Name: tr.Name, Addr: tr.Addr, Tramp: true, Key: k, Window: tr.InstWin})
 	}
 	b.tramp32AtRest(lisAddi)
@@ -165,20 +166,20 @@ func (Port32) Layout(sc *scenario.Scenario, arch model.Arch) (*kernel.Layout, er
 			// its tail call, after one instruction of its own (so that
 			// the call's entry is not patchable text).
 			loc.Addr = fn + 4
-			b.put(fn, InsnNop)
+			b.Put(fn, InsnNop)
 			loc.Unpatched = be32(MustB(loc.Addr, tr.Addr, false))
-			b.sym("caller_"+st.Name, fn, 8)
+			b.Sym("caller_"+st.Name, fn, 8)
 		} else {
 			loc.Addr = fn + 12
 			caller32(b, fn, 0)
 			loc.Unpatched = be32(MustB(loc.Addr, tr.Addr, true))
-			b.sym("caller_"+st.Name, fn, 32)
+			b.Sym("caller_"+st.Name, fn, 32)
 		}
 		ins, _ := site32(p, tr, loc, p.Keys[k].Init)
-		b.put(loc.Addr, ins)
-		b.sym(st.Name, loc.Addr, 4)
-		loc.Window = b.window(st.Name, loc.Addr, 4, k)
-		b.atRest(loc.Window, func(t int) [][]byte {
+		b.Put(loc.Addr, ins)
+		b.Sym(st.Name, loc.Addr, 4)
+		loc.Window = b.Window(st.Name, loc.Addr, 4, k)
+		b.AtRest(loc.Window, func(t int) [][]byte {
 			w, _ := site32(p, tr, loc, t)
 			return [][]byte{be32(w), loc.Unpatched}
 		})
@@ -189,7 +190,7 @@ func (Port32) Layout(sc *scenario.Scenario, arch model.Arch) (*kernel.Layout, er
 		k := keyIndex(sc, c.Key)
 		fn := k32Callers + 0x40*uint64(i)
 		caller32(b, fn, MustB(fn+12, b.img.Tramps[k].Addr, true))
-		b.sym(c.Name, fn, 32)
+		b.Sym(c.Name, fn, 32)
 		siteEntry[c.Name] = fn
 	}
 	b.calls(func(call string) (uint64, int, bool) {
@@ -209,7 +210,7 @@ func (Port32) Layout(sc *scenario.Scenario, arch model.Arch) (*kernel.Layout, er
 		}
 		return 0, 0, false
 	})
-	return b.lay, b.err
+	return b.lay, b.Err
 }
 
 // caller32 writes a PPC32 function at fn that saves LR in its caller's
@@ -218,18 +219,11 @@ func (Port32) Layout(sc *scenario.Scenario, arch model.Arch) (*kernel.Layout, er
 //	mflr r0; stw r0,4(r1); stwu r1,-16(r1); CALL; lwz r0,20(r1);
 //	addi r1,r1,16; mtlr r0; blr
 func caller32(b *builder, fn uint64, call uint32) {
-	b.put(fn, Mflr(GPR0), Stw(GPR0, GPR1, 4), Stwu(GPR1, GPR1, -16), call, Lwz(GPR0, GPR1, 20),
+	b.Put(fn, Mflr(GPR0), Stw(GPR0, GPR1, 4), Stwu(GPR1, GPR1, -16), call, Lwz(GPR0, GPR1, 20),
 		Addi(GPR1, GPR1, 16), Mtlr(GPR0), InsnBlr)
 }
 
-func targetIndex(p *model.Program, name string) int {
-	for i, t := range p.Targets {
-		if t.Name == name {
-			return i
-		}
-	}
-	return -1
-}
+func targetIndex(p *model.Program, name string) int { return image.TargetIndex(p, name) }
 
 // off32 is (long)to - (long)from with 32-bit longs.
 func off32(to, from uint64) int64 { return int64(int32(uint32(to) - uint32(from))) }
@@ -320,7 +314,7 @@ func (b *builder) tramp32AtRest(lisAddi bool) {
 	p := b.p
 	for k := range b.img.Tramps {
 		tr := b.img.Tramps[k]
-		b.atRest(tr.InstWin, func(t int) [][]byte {
+		b.AtRest(tr.InstWin, func(t int) [][]byte {
 			return [][]byte{be32(plan32(p, tr, t, "").inst)}
 		})
 		n := p.Windows[tr.DataWin].Size
@@ -330,7 +324,7 @@ func (b *builder) tramp32AtRest(lisAddi bool) {
 				any = append(any, pl.dataBytes(lisAddi))
 			}
 		}
-		b.atRest(tr.DataWin, func(t int) [][]byte {
+		b.AtRest(tr.DataWin, func(t int) [][]byte {
 			if pl := plan32(p, tr, t, ""); pl.writeData {
 				return [][]byte{pl.dataBytes(lisAddi)}
 			}

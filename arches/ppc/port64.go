@@ -155,8 +155,8 @@ func (Port64) Layout(sc *scenario.Scenario, arch model.Arch) (*kernel.Layout, er
 	l.region(".data", k64Data, 0x1000, k64TOC, "vmlinux")
 	l.region("paca", k64PACA, 0x20, k64TOC, "vmlinux")
 	l.put64(k64PACA+pacaTOC, k64TOC)
-	l.sym("harness_return", k64Base, 4)
-	l.sym("paca", k64PACA, 0x20)
+	l.Sym("harness_return", k64Base, 4)
+	l.Sym("paca", k64PACA, 0x20)
 	for _, m := range sc.Modules {
 		base := l.domainBase(m)
 		l.region(m+".text", base, 0x4000, l.tocOf(m), m)
@@ -167,8 +167,8 @@ func (Port64) Layout(sc *scenario.Scenario, arch model.Arch) (*kernel.Layout, er
 	// then the scenario's: each a TOC-using function that loads its
 	// value from its domain's TOC-addressed data.
 	p.Targets = []model.TargetDef{{Name: scenario.Null}, {Name: scenario.Return0, Addr: k64Ret0}}
-	l.put(k64Ret0, Li(GPR3, 0), InsnBlr)
-	l.sym("__static_call_return0", k64Ret0, 8)
+	l.Put(k64Ret0, Li(GPR3, 0), InsnBlr)
+	l.Sym("__static_call_return0", k64Ret0, 8)
 	count := map[string]int{}
 	farRegion := false
 	for _, name := range sc.Targets {
@@ -196,7 +196,7 @@ func (Port64) Layout(sc *scenario.Scenario, arch model.Arch) (*kernel.Layout, er
 		l.put64(val, v)
 		l.function(addr, l.tocOf(pl.Module), Addis(GPR3, GPR2, Ha(int64(val-l.tocOf(pl.Module)))),
 			Ld(GPR3, GPR3, Lo(int64(val-l.tocOf(pl.Module)))), InsnBlr)
-		l.sym(name, addr, 20)
+		l.Sym(name, addr, 20)
 		p.Targets = append(p.Targets, model.TargetDef{Name: name, Value: v, Addr: addr})
 	}
 
@@ -209,12 +209,12 @@ func (Port64) Layout(sc *scenario.Scenario, arch model.Arch) (*kernel.Layout, er
 		}
 		tr := l.tramp(k, key, t)
 		pl := l.plan(tr, p.Keys[k].Init)
-		l.put(tr.Inst, pl.inst)
+		l.Put(tr.Inst, pl.inst)
 		if pl.writeData {
 			l.put64(tr.Data, pl.data)
 		}
-		tr.InstWin = l.window(tr.Name, tr.Inst, 4, k)
-		tr.DataWin = l.window(tr.Name+".data", tr.Data, 8, k)
+		tr.InstWin = l.Window(tr.Name, tr.Inst, 4, k)
+		tr.DataWin = l.Window(tr.Name+".data", tr.Data, 8, k)
 		l.img.Tramps = append(l.img.Tramps, tr)
 		l.lay.Tramps = append(l.lay.Tramps, kernel.Loc{Name: tr.Name, Addr: tr.Addr, Tramp: true, Key: k, Window: tr.InstWin})
 	}
@@ -230,7 +230,7 @@ func (Port64) Layout(sc *scenario.Scenario, arch model.Arch) (*kernel.Layout, er
 		fn := l.domainBase(module) + mCallers + 0x40*uint64(n[module])
 		n[module]++
 		if sc.Keys[k].Module != "" && module == "" {
-			l.fail("caller %s: vmlinux cannot call %s, whose trampoline is in module %s", name, key, sc.Keys[k].Module)
+			l.Fail("caller %s: vmlinux cannot call %s, whose trampoline is in module %s", name, key, sc.Keys[k].Module)
 			return
 		}
 		entries[name] = l.caller(fn, module, l.img.Tramps[k])
@@ -238,7 +238,7 @@ func (Port64) Layout(sc *scenario.Scenario, arch model.Arch) (*kernel.Layout, er
 		if key, ok := scenario.TrampCallKey(name); ok {
 			name = "call___SCT__" + key
 		}
-		l.sym(name, fn, 48)
+		l.Sym(name, fn, 48)
 	}
 	for _, c := range sc.CPUs {
 		for _, call := range c.Calls {
@@ -252,14 +252,14 @@ func (Port64) Layout(sc *scenario.Scenario, arch model.Arch) (*kernel.Layout, er
 	for _, c := range sc.Callers {
 		addCaller(c.Name, c.Key, c.Module)
 	}
-	if l.err != nil {
-		return nil, l.err
+	if l.Err != nil {
+		return nil, l.Err
 	}
 	l.calls(func(call string) (uint64, int, bool) {
 		e, ok := entries[call]
 		return e, keyOf[call], ok
 	})
-	return l.lay, l.err
+	return l.lay, l.Err
 }
 
 // function writes a TOC-using function at fn: its global entry (addis
@@ -267,8 +267,8 @@ func (Port64) Layout(sc *scenario.Scenario, arch model.Arch) (*kernel.Layout, er
 // local entry at fn+8.
 func (l *layout64) function(fn, toc uint64, body ...uint32) {
 	d := int64(toc - fn)
-	l.put(fn, Addis(GPR2, GPR12, Ha(d)), Addi(GPR2, GPR2, Lo(d)))
-	l.put(fn+8, body...)
+	l.Put(fn, Addis(GPR2, GPR12, Ha(d)), Addi(GPR2, GPR2, Lo(d)))
+	l.Put(fn+8, body...)
 	l.img.GlobalEntry[fn] = true
 	l.img.TOCSetup[fn+4] = true
 }
@@ -287,19 +287,19 @@ func (l *layout64) tramp(k int, key scenario.Key, t uint64) Tramp {
 		// mtctr 12; bctr; 1: li 3,0; blr; .balign 8; 2: .8byte 0
 		tr.Inst, tr.Ret0, tr.Data = t+4, t+24, t+32
 		hi, lo := tocRel(t+8, tr.Data)
-		l.put(t, Ld(GPR2, GPR13, pacaTOC), 0, hi, lo, Mtctr(GPR12), InsnBctr, Li(GPR3, 0), InsnBlr)
-		l.sym(tr.Name, t, 40)
+		l.Put(t, Ld(GPR2, GPR13, pacaTOC), 0, hi, lo, Mtctr(GPR12), InsnBctr, Li(GPR3, 0), InsnBlr)
+		l.Sym(tr.Name, t, 40)
 	case l.design == designV4:
 		// mflr 11; bcl 20,31,$+4; 0: mflr 12; mtlr 11; addi 12,12,(tramp-0b);
 		// addis 2,12,(.TOC.-tramp)@ha; addi 2,2,(.TOC.-tramp)@l; inst;
 		// ld 12,(2f-tramp)(12); mtctr 12; bctr; 1: li 3,0; blr; 2: .8byte 0
 		tr.Inst, tr.Ret0, tr.Data = t+28, t+44, t+56
 		d := int64(toc - t)
-		l.put(t, Mflr(GPR11), InsnBcl, Mflr(GPR12), Mtlr(GPR11), Addi(GPR12, GPR12, -8),
+		l.Put(t, Mflr(GPR11), InsnBcl, Mflr(GPR12), Mtlr(GPR11), Addi(GPR12, GPR12, -8),
 			Addis(GPR2, GPR12, Ha(d)), Addi(GPR2, GPR2, Lo(d)), 0, Ld(GPR12, GPR12, 56), Mtctr(GPR12), InsnBctr,
 			Li(GPR3, 0), InsnBlr)
 		l.img.TOCSetup[t+24] = true
-		l.sym(tr.Name, t, 64)
+		l.Sym(tr.Name, t, 64)
 	case l.design == designRFC:
 		// addis 2,12,(.TOC.-tramp)@ha; addi 2,2,(.TOC.-tramp)@l;
 		// .localentry; inst; addis 12,2,2f@toc@ha; ld 12,2f@toc@l(12);
@@ -307,7 +307,7 @@ func (l *layout64) tramp(k int, key scenario.Key, t uint64) Tramp {
 		tr.Inst, tr.Ret0, tr.Data = t+8, t+28, t+40
 		hi, lo := tocRel(t+12, tr.Data)
 		l.function(t, toc, 0, hi, lo, Mtctr(GPR12), InsnBctr, Li(GPR3, 0), InsnBlr)
-		l.sym(tr.Name, t, 48)
+		l.Sym(tr.Name, t, 48)
 	case l.design == designOpt2:
 		// As the RFC, with a slow path that keeps the caller's r2 and
 		// LR on a stack of its own (the livepatch stack of
@@ -319,14 +319,14 @@ func (l *layout64) tramp(k int, key scenario.Key, t uint64) Tramp {
 			Mtctr(GPR12), InsnBctrl, Ld(GPR0, GPR13, pacaLP+8), Mtlr(GPR0), Ld(GPR2, GPR13, pacaLP), InsnBlr,
 			Li(GPR3, 0), InsnBlr)
 		l.img.ReturnPoint[t+48] = true
-		l.sym(tr.Name, t, 72)
+		l.Sym(tr.Name, t, 72)
 	default: // designOpt3
 		// mflr 11; bcl 20,31,$+4; 0: mflr 12; mtlr 11; inst;
 		// ld 12,(2f-0b)(12); mtctr 12; bctr; 1: li 3,0; blr; 2: .8byte 0
 		tr.Inst, tr.Ret0, tr.Data = t+16, t+32, t+40
-		l.put(t, Mflr(GPR11), InsnBcl, Mflr(GPR12), Mtlr(GPR11), 0, Ld(GPR12, GPR12, 32), Mtctr(GPR12), InsnBctr,
+		l.Put(t, Mflr(GPR11), InsnBcl, Mflr(GPR12), Mtlr(GPR11), 0, Ld(GPR12, GPR12, 32), Mtctr(GPR12), InsnBctr,
 			Li(GPR3, 0), InsnBlr)
-		l.sym(tr.Name, t, 48)
+		l.Sym(tr.Name, t, 48)
 	}
 	return tr
 }
@@ -393,8 +393,8 @@ func (l *layout64) linkerStub(dest uint64) uint64 {
 	}
 	s := k64Stubs + 0x10*uint64(l.nStubs[""])
 	l.nStubs[""]++
-	l.put(s, Std(GPR2, GPR1, r2Save), MustB(s+4, dest, false))
-	l.sym("long_branch_r2off."+l.p.Sym(dest), s, 8)
+	l.Put(s, Std(GPR2, GPR1, r2Save), MustB(s+4, dest, false))
+	l.Sym("long_branch_r2off."+l.p.Sym(dest), s, 8)
 	l.stubs[key] = s
 	return s
 }
@@ -416,11 +416,11 @@ func (l *layout64) moduleStub(module string, dest uint64) uint64 {
 	if w, ok := B(s+16, dest, false); ok && l.design == designV4 {
 		jump = w
 	}
-	l.put(s, Addis(GPR11, GPR2, Ha(d)), Addi(GPR11, GPR11, Lo(d)), Std(GPR2, GPR1, r2Save), Ld(GPR12, GPR11, 32),
+	l.Put(s, Addis(GPR11, GPR2, Ha(d)), Addi(GPR11, GPR11, Lo(d)), Std(GPR2, GPR1, r2Save), Ld(GPR12, GPR11, 32),
 		jump, InsnBctr)
 	l.put32(s+28, stubMagic)
 	l.put64(s+32, dest)
-	l.sym(module+".stub."+l.p.Sym(dest), s, 40)
+	l.Sym(module+".stub."+l.p.Sym(dest), s, 40)
 	l.stubs[key] = s
 	return s
 }
@@ -436,7 +436,7 @@ func (l *layout64) word(addr uint64) uint32 {
 	if r < 0 {
 		return 0
 	}
-	return binary.BigEndian.Uint32(l.at(addr))
+	return binary.BigEndian.Uint32(l.At(addr))
 }
 
 // functionTOC is ppc_function_toc(): the TOC that func's global entry
@@ -536,14 +536,14 @@ func (l *layout64) trampAtRest() {
 	p := l.p
 	for k := range l.img.Tramps {
 		tr := l.img.Tramps[k]
-		l.atRest(tr.InstWin, func(t int) [][]byte { return [][]byte{be32(l.plan(tr, t).inst)} })
+		l.AtRest(tr.InstWin, func(t int) [][]byte { return [][]byte{be32(l.plan(tr, t).inst)} })
 		any := [][]byte{append([]byte(nil), p.Windows[tr.DataWin].Init[:8]...)}
 		for t := range p.Targets {
 			if pl := l.plan(tr, t); pl.writeData {
 				any = append(any, be64(pl.data))
 			}
 		}
-		l.atRest(tr.DataWin, func(t int) [][]byte {
+		l.AtRest(tr.DataWin, func(t int) [][]byte {
 			if pl := l.plan(tr, t); pl.writeData {
 				return [][]byte{be64(pl.data)}
 			}

@@ -13,22 +13,16 @@ import (
 // sketchSteps documents the powerpc sketch vocabulary: the primitive
 // steps of arch_static_call_transform (arch/powerpc/kernel/static_call.c)
 // a scenario's sketch can use in its place.
-var sketchSteps = []struct{ Form, Doc string }{
-	{"lock MUTEX", "mutex_lock(&MUTEX): text_mutex or static_call_mutex"},
-	{"unlock MUTEX", "mutex_unlock(&MUTEX)"},
-	{"patch_instruction ADDR VALUE", "patch_instruction/patch_branch: one aligned 4-byte store of VALUE at ADDR, then dcbst; sync; icbi; sync; isync, which synchronise the patching CPU only"},
-	{"patch_ulong ADDR VALUE", "patch_ulong: one store of an unsigned long (4 bytes on PPC32, 8 on powerpc64), synchronising the patching CPU only"},
-	{"save", "remember the word at loc now, for old"},
+var sketchSteps = []kernel.StepDoc{
+	{Form: "lock MUTEX", Doc: "mutex_lock(&MUTEX): text_mutex or static_call_mutex"},
+	{Form: "unlock MUTEX", Doc: "mutex_unlock(&MUTEX)"},
+	{Form: "patch_instruction ADDR VALUE", Doc: "patch_instruction/patch_branch: one aligned 4-byte store of VALUE at ADDR, then dcbst; sync; icbi; sync; isync, which synchronise the patching CPU only"},
+	{Form: "patch_ulong ADDR VALUE", Doc: "patch_ulong: one store of an unsigned long (4 bytes on PPC32, 8 on powerpc64), synchronising the patching CPU only"},
+	{Form: "save", Doc: "remember the word at loc now, for old"},
 }
 
 // SketchVocabulary returns the powerpc sketch steps and what they do.
-func SketchVocabulary() [][2]string {
-	var out [][2]string
-	for _, s := range sketchSteps {
-		out = append(out, [2]string{s.Form, s.Doc})
-	}
-	return out
-}
+func SketchVocabulary() [][2]string { return kernel.Vocabulary(sketchSteps) }
 
 // Sketch address kinds.
 const (
@@ -103,8 +97,7 @@ func parseSketch(abi ABI, steps []scenario.SketchStep) ([]sketchStep, error) {
 			if err := want(1); err != nil {
 				return nil, err
 			}
-			m := map[string]int{"text_mutex": kernel.TextMutex, "static_call_mutex": kernel.StaticCallMutex}
-			a, ok := m[st.Args[0]]
+			a, ok := kernel.MutexByName(st.Args[0])
 			if !ok {
 				return nil, bad("unknown mutex %q (want text_mutex or static_call_mutex)", st.Args[0])
 			}

@@ -1,13 +1,12 @@
 package x86
 
 import (
-	"bufio"
-	"encoding/hex"
 	"fmt"
-	"os"
 	"strings"
 	"testing"
 
+	"encoding/hex"
+	"patchcheck/internal/golden"
 	"pgregory.net/rapid"
 )
 
@@ -34,33 +33,13 @@ func (c goldenCase) String() string {
 // the test.
 func readGolden(t *testing.T) []goldenCase {
 	t.Helper()
-	f, err := os.Open("testdata/insns.txt")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
 	var cases []goldenCase
-	sc := bufio.NewScanner(f)
-	for n := 1; sc.Scan(); n++ {
-		line := strings.TrimSpace(sc.Text())
-		if line == "" || strings.HasPrefix(line, "#") {
-			continue
-		}
-		hexPart, want, ok := strings.Cut(line, "|")
-		if !ok {
-			t.Fatalf("insns.txt:%d: want \"hex bytes | disassembly\", have %q", n, line)
-		}
-		code, err := hex.DecodeString(strings.Join(strings.Fields(hexPart), ""))
+	for _, l := range golden.Read(t, "testdata/insns.txt", 2, 1) {
+		code, err := hex.DecodeString(strings.Join(strings.Fields(l.Fields[0]), ""))
 		if err != nil || len(code) == 0 {
-			t.Fatalf("insns.txt:%d: bad hex %q: %v", n, hexPart, err)
+			t.Fatalf("insns.txt:%d: bad hex %q: %v", l.N, l.Fields[0], err)
 		}
-		cases = append(cases, goldenCase{line: n, code: code, want: strings.TrimSpace(want)})
-	}
-	if err := sc.Err(); err != nil {
-		t.Fatal(err)
-	}
-	if len(cases) == 0 {
-		t.Fatal("insns.txt has no cases")
+		cases = append(cases, goldenCase{line: l.N, code: code, want: l.Fields[1]})
 	}
 	return cases
 }

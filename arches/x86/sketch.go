@@ -12,28 +12,22 @@ import (
 
 // SketchSteps documents the x86-64 sketch vocabulary: the primitive steps
 // a scenario's sketch can use in place of arch_static_call_transform.
-var sketchSteps = []struct{ Form, Doc string }{
-	{"lock MUTEX", "mutex_lock(&MUTEX): text_mutex or static_call_mutex"},
-	{"unlock MUTEX", "mutex_unlock(&MUTEX)"},
-	{"validate", "__static_call_validate(loc): BUG unless loc holds a CALL/NOP5/xor5rax (call site) or JMP/RET/Jcc (tail site, trampoline)"},
-	{"skip_if_same", "if (!memcmp(loc, new, len)) skip to the next unlock step (the return to arch_static_call_transform, which unlocks text_mutex), or to the end"},
-	{"write ADDR VALUE", "text_poke: store VALUE at ADDR (one store, byte-granular for fetch)"},
-	{"sync", "text_poke_sync(): IPI every CPU to run sync_core(), and wait"},
-	{"bp_set new|nop", "publish bp_desc for loc with refs = 1: the INT3 handler emulates new, or skips loc (nop)"},
-	{"bp_put", "atomic_dec_and_test(&bp_desc.refs)"},
-	{"bp_wait", "wait until bp_desc.refs == 0"},
-	{"text_poke_bp", "the kernel's text_poke_bp(loc, new): bp_set new; write loc int3; sync; write loc+1 new[1:]; sync; write loc new[0]; sync; bp_put; bp_wait"},
-	{"text_poke_early", "text_poke_early(loc, new): write loc new and sync_core() on this CPU only"},
+var sketchSteps = []kernel.StepDoc{
+	{Form: "lock MUTEX", Doc: "mutex_lock(&MUTEX): text_mutex or static_call_mutex"},
+	{Form: "unlock MUTEX", Doc: "mutex_unlock(&MUTEX)"},
+	{Form: "validate", Doc: "__static_call_validate(loc): BUG unless loc holds a CALL/NOP5/xor5rax (call site) or JMP/RET/Jcc (tail site, trampoline)"},
+	{Form: "skip_if_same", Doc: "if (!memcmp(loc, new, len)) skip to the next unlock step (the return to arch_static_call_transform, which unlocks text_mutex), or to the end"},
+	{Form: "write ADDR VALUE", Doc: "text_poke: store VALUE at ADDR (one store, byte-granular for fetch)"},
+	{Form: "sync", Doc: "text_poke_sync(): IPI every CPU to run sync_core(), and wait"},
+	{Form: "bp_set new|nop", Doc: "publish bp_desc for loc with refs = 1: the INT3 handler emulates new, or skips loc (nop)"},
+	{Form: "bp_put", Doc: "atomic_dec_and_test(&bp_desc.refs)"},
+	{Form: "bp_wait", Doc: "wait until bp_desc.refs == 0"},
+	{Form: "text_poke_bp", Doc: "the kernel's text_poke_bp(loc, new): bp_set new; write loc int3; sync; write loc+1 new[1:]; sync; write loc new[0]; sync; bp_put; bp_wait"},
+	{Form: "text_poke_early", Doc: "text_poke_early(loc, new): write loc new and sync_core() on this CPU only"},
 }
 
 // SketchVocabulary returns the x86-64 sketch steps and what they do.
-func SketchVocabulary() [][2]string {
-	var out [][2]string
-	for _, s := range sketchSteps {
-		out = append(out, [2]string{s.Form, s.Doc})
-	}
-	return out
-}
+func SketchVocabulary() [][2]string { return kernel.Vocabulary(sketchSteps) }
 
 // CheckSketch implements kernel.Port: it compiles steps against a dummy
 // location to find errors before exploring.
@@ -75,8 +69,7 @@ func compileSketch(e *kernel.Emitter, loc kernel.Loc, code, emulate []byte, step
 			if err := want(1); err != nil {
 				return 0, err
 			}
-			m := map[string]int{"text_mutex": kernel.TextMutex, "static_call_mutex": kernel.StaticCallMutex}
-			a, ok := m[st.Args[0]]
+			a, ok := kernel.MutexByName(st.Args[0])
 			if !ok {
 				return 0, bad("unknown mutex %q (want text_mutex or static_call_mutex)", st.Args[0])
 			}
