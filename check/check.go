@@ -99,6 +99,8 @@ func checkName(field, value string) error {
 			p, _ := arches.Lookup(a)
 			all = append(all, kernel.VariantNames(p)...)
 		}
+		slices.Sort(all)
+		all = slices.Compact(all)
 		if !slices.Contains(all, value) {
 			return fmt.Errorf("unknown variant %q (have %v)", value, all)
 		}
@@ -108,6 +110,8 @@ func checkName(field, value string) error {
 			p, _ := arches.Lookup(a)
 			all = append(all, p.Fetches()...)
 		}
+		slices.Sort(all)
+		all = slices.Compact(all)
 		if !slices.Contains(all, value) {
 			return fmt.Errorf("unknown fetch assumption %q (have %v)", value, all)
 		}
