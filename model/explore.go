@@ -4,6 +4,7 @@ import (
 	"errors"
 	"math/rand/v2"
 	"runtime"
+	"slices"
 	"time"
 
 	"github.com/cespare/xxhash/v2"
@@ -93,94 +94,12 @@ type Result struct {
 // uses.
 func Fingerprint(s *State) uint64 { return xxhash.Sum64(s.bytes()) }
 
-// visited is the set of states seen, mapping each to its node.
+// visited is the set of states seen, given packed (pack.go) with their
+// fingerprints: add reports whether p is new.
 type visited interface {
-	add(s *State, fp uint64, node int32) (int32, bool)
-	has(s *State, fp uint64) bool
+	add(p []uint64, fp uint64) bool
+	has(p []uint64, fp uint64) bool
 	size() int
-}
-
-// fpSet is an open-addressing table of fingerprints: 12 bytes a slot.
-type fpSet struct {
-	keys  []uint64
-	nodes []int32
-	n     int
-}
-
-func newFPSet() *fpSet {
-	return &fpSet{keys: make([]uint64, 1<<16), nodes: make([]int32, 1<<16)}
-}
-
-func (t *fpSet) size() int { return t.n }
-
-func (t *fpSet) add(_ *State, fp uint64, node int32) (int32, bool) {
-	if fp == 0 {
-		fp = 1
-	}
-	if 4*(t.n+1) > 3*len(t.keys) {
-		t.grow()
-	}
-	mask := uint64(len(t.keys) - 1)
-	for i := fp & mask; ; i = (i + 1) & mask {
-		switch t.keys[i] {
-		case fp:
-			return t.nodes[i], false
-		case 0:
-			t.keys[i], t.nodes[i] = fp, node
-			t.n++
-			return node, true
-		}
-	}
-}
-
-func (t *fpSet) has(_ *State, fp uint64) bool {
-	if fp == 0 {
-		fp = 1
-	}
-	mask := uint64(len(t.keys) - 1)
-	for i := fp & mask; ; i = (i + 1) & mask {
-		switch t.keys[i] {
-		case fp:
-			return true
-		case 0:
-			return false
-		}
-	}
-}
-
-func (t *fpSet) grow() {
-	old, oldNodes := t.keys, t.nodes
-	t.keys = make([]uint64, 2*len(old))
-	t.nodes = make([]int32, 2*len(old))
-	mask := uint64(len(t.keys) - 1)
-	for j, k := range old {
-		if k == 0 {
-			continue
-		}
-		i := k & mask
-		for t.keys[i] != 0 {
-			i = (i + 1) & mask
-		}
-		t.keys[i], t.nodes[i] = k, oldNodes[j]
-	}
-}
-
-// exactSet keeps whole states.
-type exactSet map[State]int32
-
-func (e exactSet) size() int { return len(e) }
-
-func (e exactSet) has(s *State, _ uint64) bool {
-	_, ok := e[*s]
-	return ok
-}
-
-func (e exactSet) add(s *State, _ uint64, node int32) (int32, bool) {
-	if n, ok := e[*s]; ok {
-		return n, false
-	}
-	e[*s] = node
-	return node, true
 }
 
 // tree records how each state was first reached.
@@ -206,11 +125,6 @@ func (t *tree) path(n int32) []Step {
 		p[i], p[j] = p[j], p[i]
 	}
 	return p
-}
-
-type frame struct {
-	s    State
-	node int32
 }
 
 // Explore searches the states of m's program from the initial state and
@@ -305,23 +219,27 @@ func (r *run) done(states int) Result {
 
 func exhaustive(m *Machine, opt Options) Result {
 	r := newRun(m, opt)
+	pk := m.pk
 	var seen visited = newFPSet()
 	if opt.Exact {
-		seen = exactSet{}
+		seen = newExactSet()
 	}
+	buf := make([]uint64, pk.bufLen())
 	var t tree
+	var s State // the state being expanded, unpacked
 	init := m.P.Initial()
 	root := t.add(-1, Step{}, 0)
-	seen.add(&init, m.Fingerprint(&init), root)
+	p := buf[:pk.pack(&init, buf)]
+	seen.add(p, hash(p))
 	work := &workList{lifo: opt.Search == DFS}
-	work.push(frame{init, root})
-	var f frame
+	work.push(root, p)
 	for work.len() > 0 {
-		work.pop(&f)
-		d := int(t.depth[f.node])
+		node, p := work.pop()
+		pk.unpack(p, &s)
+		d := int(t.depth[node])
 		r.res.MaxDepth = max(r.res.MaxDepth, d)
 		if opt.MaxDepth > 0 && d >= opt.MaxDepth {
-			if m.Successors(&f.s, func(Step, *State, *Violation) bool { return false }) > 0 {
+			if m.Successors(&s, func(Step, *State, *Violation) bool { return false }) > 0 {
 				r.res.Bounded = true
 			}
 			continue
@@ -329,14 +247,14 @@ func exhaustive(m *Machine, opt Options) Result {
 		var found *Violation
 		var foundAt Step
 		lastEnabled := false
-		if opt.MaxPreemptions > 0 && f.s.Sched.Last != 0 {
-			lastEnabled = m.actorSteps(&f.s, int(f.s.Sched.Last-1), func(*State, *Violation) bool { return false }) == false
+		if opt.MaxPreemptions > 0 && s.Sched.Last != 0 {
+			lastEnabled = m.actorSteps(&s, int(s.Sched.Last-1), func(*State, *Violation) bool { return false }) == false
 		}
-		n := m.Successors(&f.s, func(st Step, next *State, v *Violation) bool {
+		n := m.Successors(&s, func(st Step, next *State, v *Violation) bool {
 			r.res.Transitions++
 			if opt.MaxPreemptions > 0 {
-				next.Sched.Last, next.Sched.Pre = st.Actor+1, f.s.Sched.Pre
-				if lastEnabled && st.Actor+1 != f.s.Sched.Last {
+				next.Sched.Last, next.Sched.Pre = st.Actor+1, s.Sched.Pre
+				if lastEnabled && st.Actor+1 != s.Sched.Last {
 					next.Sched.Pre++
 					if int(next.Sched.Pre) > opt.MaxPreemptions {
 						r.res.Bounded = true
@@ -345,7 +263,7 @@ func exhaustive(m *Machine, opt Options) Result {
 				}
 			}
 			if v != nil && v.Warning {
-				r.warn(v, t.path(f.node), st)
+				r.warn(v, t.path(node), st)
 			} else if v != nil {
 				found, foundAt = v, st
 				return false
@@ -354,9 +272,9 @@ func exhaustive(m *Machine, opt Options) Result {
 				r.res.Bounded = true
 				return true
 			}
-			if id, ok := seen.add(next, m.Fingerprint(next), int32(len(t.parent))); ok {
-				t.add(f.node, st, d+1)
-				work.push(frame{*next, id})
+			q := buf[:pk.pack(next, buf)]
+			if seen.add(q, hash(q)) {
+				work.push(t.add(node, st, d+1), q)
 			}
 			return true
 		})
@@ -365,16 +283,16 @@ func exhaustive(m *Machine, opt Options) Result {
 		}
 		if found != nil {
 			r.res.Violation = found
-			r.res.Schedule = append(t.path(f.node), foundAt)
+			r.res.Schedule = append(t.path(node), foundAt)
 			r.res.MaxDepth = max(r.res.MaxDepth, d+1)
 			break
 		}
 		if n == 0 {
-			if v := endState(m, &f.s); v != nil && v.Warning {
-				r.warn(v, t.path(f.node))
+			if v := endState(m, &s); v != nil && v.Warning {
+				r.warn(v, t.path(node))
 			} else if v != nil {
 				r.res.Violation = v
-				r.res.Schedule = t.path(f.node)
+				r.res.Schedule = t.path(node)
 				break
 			}
 		}
@@ -428,7 +346,7 @@ func randomWalks(m *Machine, opt Options) Result {
 	var succs []succ
 	for w := 0; w < walks && r.res.Violation == nil; w++ {
 		s := m.P.Initial()
-		seen.add(&s, m.Fingerprint(&s), 0)
+		seen.add(nil, m.Fingerprint(&s))
 		var path []Step
 		for d := 0; ; d++ {
 			if d >= depth {
@@ -463,33 +381,35 @@ func randomWalks(m *Machine, opt Options) Result {
 				break
 			}
 			s = c.s
-			seen.add(&s, m.Fingerprint(&s), 0)
+			seen.add(nil, m.Fingerprint(&s))
 			r.tick(seen.size(), 0)
 		}
 	}
 	return r.done(seen.size())
 }
 
-// candidate is a successor generated by a worker, not yet deduplicated.
+// candidate is a successor generated by a worker, not yet deduplicated;
+// its packed state is arena[off:off+n] of the worker's chunkOut.
 type candidate struct {
-	s      State
 	fp     uint64
+	off    int
+	n      int32
 	parent int32
 	step   Step
 	keep   bool // not seen before: set by the shard that owns fp
 }
 
 // shards is a visited set split by fingerprint among the workers, so that
-// each worker deduplicates its share of a level's candidates alone.
+// each worker deduplicates its share of a level's candidates alone. The
+// shard is chosen by the fingerprint's low bits; the sets use its high
+// bits for their slots.
 type shards []visited
 
-func (sh shards) of(fp uint64) visited { return sh[fp%uint64(len(sh))] }
+func (sh shards) shard(fp uint64) int { return int(fp % uint64(len(sh))) }
 
-func (sh shards) has(s *State, fp uint64) bool { return sh.of(fp).has(s, fp) }
+func (sh shards) has(p []uint64, fp uint64) bool { return sh[sh.shard(fp)].has(p, fp) }
 
-func (sh shards) add(s *State, fp uint64, node int32) (int32, bool) {
-	return sh.of(fp).add(s, fp, node)
-}
+func (sh shards) add(p []uint64, fp uint64) bool { return sh[sh.shard(fp)].add(p, fp) }
 
 func (sh shards) size() int {
 	n := 0
@@ -499,15 +419,19 @@ func (sh shards) size() int {
 	return n
 }
 
-// ref is a state of a breadth-first level: a candidate kept by the merge.
+// ref is a state of a breadth-first level: a candidate kept by the merge,
+// packed in outs[w].arena[off:off+n] of the previous level's outputs.
 type ref struct {
-	s    *State
+	w    int32
+	n    int32
+	off  int
 	node int32
 }
 
 // chunkOut is what one worker produced for its part of a level.
 type chunkOut struct {
 	cands       []candidate
+	arena       []uint64 // the candidates' packed states
 	transitions int64
 	warn        *Violation // the chunk's first warning
 	warnNode    int32
@@ -530,14 +454,14 @@ type chunkOut struct {
 // their parts of it; each worker then deduplicates, in frontier order,
 // the candidates whose fingerprints fall in its shard of the visited set;
 // last, one goroutine numbers the new states in frontier order. A level's
-// states stay in the candidate buffers of the workers that made them (two
+// states stay packed in the arenas of the workers that made them (two
 // sets, swapped each level), so a state is copied once.
 func parallelBFS(m *Machine, opt Options) Result {
 	r := newRun(m, opt)
 	seen := make(shards, opt.Workers)
 	for i := range seen {
 		if opt.Exact {
-			seen[i] = exactSet{}
+			seen[i] = newExactSet()
 		} else {
 			seen[i] = newFPSet()
 		}
@@ -549,30 +473,36 @@ func parallelBFS(m *Machine, opt Options) Result {
 		machines = append(machines, w)
 	}
 	var t tree
+	outs := [2][]chunkOut{make([]chunkOut, len(machines)), make([]chunkOut, len(machines))}
 	init := m.P.Initial()
 	root := t.add(-1, Step{}, 0)
-	seen.add(&init, m.Fingerprint(&init), root)
-	level := []ref{{&init, root}}
+	first := &outs[1][0] // level 0's states live in outs[1]
+	first.arena = make([]uint64, m.pk.bufLen())
+	first.arena = first.arena[:m.pk.pack(&init, first.arena)]
+	seen.add(first.arena, hash(first.arena))
+	level := []ref{{w: 0, n: int32(len(first.arena)), node: root}}
 	var next []ref
-	outs := [2][]chunkOut{make([]chunkOut, len(machines)), make([]chunkOut, len(machines))}
+	var s State
 	for d := 0; len(level) > 0; d++ {
 		r.res.MaxDepth = d
+		prev := outs[(d+1)%2] // the level's states
 		if opt.MaxDepth > 0 && d >= opt.MaxDepth {
 			for _, f := range level {
-				if m.Successors(f.s, func(Step, *State, *Violation) bool { return false }) > 0 {
+				m.pk.unpack(prev[f.w].arena[f.off:], &s)
+				if m.Successors(&s, func(Step, *State, *Violation) bool { return false }) > 0 {
 					r.res.Bounded = true
 					break
 				}
 			}
 			break
 		}
-		cur := outs[d%2] // level's states live in outs[(d+1)%2]
+		cur := outs[d%2]
 		per := (len(level) + len(machines) - 1) / len(machines)
 		done := make(chan struct{}, len(machines))
 		for w := range machines {
 			lo, hi := min(w*per, len(level)), min((w+1)*per, len(level))
 			go func(w int, part []ref) {
-				expand(machines[w], seen, part, &cur[w])
+				expand(machines[w], seen, prev, part, &cur[w])
 				done <- struct{}{}
 			}(w, level[lo:hi])
 		}
@@ -585,11 +515,11 @@ func parallelBFS(m *Machine, opt Options) Result {
 			go func(w int) {
 				set := seen[w]
 				for k := range cur {
-					cands := cur[k].cands
+					cands, ar := cur[k].cands, cur[k].arena
 					for i := range cands {
 						c := &cands[i]
-						if c.fp%uint64(len(seen)) == uint64(w) {
-							_, c.keep = set.add(&c.s, c.fp, 0)
+						if seen.shard(c.fp) == w {
+							c.keep = set.add(ar[c.off:c.off+int(c.n)], c.fp)
 						}
 					}
 				}
@@ -618,7 +548,7 @@ func parallelBFS(m *Machine, opt Options) Result {
 				}
 				states++
 				id := t.add(c.parent, c.step, d+1)
-				next = append(next, ref{&c.s, id})
+				next = append(next, ref{w: int32(w), n: c.n, off: c.off, node: id})
 			}
 			if o.warn != nil {
 				if o.warnEnd {
@@ -659,13 +589,17 @@ func countKept(outs []chunkOut) int {
 	return n
 }
 
-// expand generates the successors of part, skipping states seen in
-// earlier levels (the visited set is only read while workers run).
-func expand(m *Machine, seen visited, part []ref, o *chunkOut) {
-	*o = chunkOut{cands: o.cands[:0]}
+// expand generates the successors of part, whose packed states are in
+// prev's arenas, skipping states seen in earlier levels (the visited set
+// is only read while workers run).
+func expand(m *Machine, seen visited, prev []chunkOut, part []ref, o *chunkOut) {
+	*o = chunkOut{cands: o.cands[:0], arena: o.arena[:0]}
+	pk := m.pk
+	var s State
 	for i := range part {
 		f := &part[i]
-		n := m.Successors(f.s, func(st Step, next *State, v *Violation) bool {
+		pk.unpack(prev[f.w].arena[f.off:f.off+int(f.n)], &s)
+		n := m.Successors(&s, func(st Step, next *State, v *Violation) bool {
 			o.transitions++
 			if v != nil && v.Warning {
 				if o.warn == nil {
@@ -675,9 +609,15 @@ func expand(m *Machine, seen visited, part []ref, o *chunkOut) {
 				o.stop, o.viol, o.atNode, o.step = true, v, f.node, st
 				return false
 			}
-			fp := m.Fingerprint(next)
-			if !seen.has(next, fp) {
-				o.cands = append(o.cands, candidate{s: *next, fp: fp, parent: f.node, step: st})
+			off := len(o.arena)
+			o.arena = slices.Grow(o.arena, pk.bufLen())
+			q := o.arena[off : off+pk.bufLen()]
+			k := pk.pack(next, q)
+			q = q[:k]
+			fp := hash(q)
+			if !seen.has(q, fp) {
+				o.arena = o.arena[:off+k]
+				o.cands = append(o.cands, candidate{fp: fp, off: off, n: int32(k), parent: f.node, step: st})
 			}
 			return true
 		})
@@ -685,7 +625,7 @@ func expand(m *Machine, seen visited, part []ref, o *chunkOut) {
 			return
 		}
 		if n == 0 {
-			if v := endState(m, f.s); v != nil && v.Warning {
+			if v := endState(m, &s); v != nil && v.Warning {
 				if o.warn == nil {
 					o.warn, o.warnNode, o.warnEnd = v, f.node, true
 				}
