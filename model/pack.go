@@ -145,21 +145,40 @@ func hash(in []uint64) uint64 {
 // state is never copied again. An offset is block<<arenaBits | index.
 type arena struct {
 	blocks [][]uint64
+	cur    int // the block being filled
 }
 
 const arenaBits = 20 // 2^20 words (8 MiB) a block
 
 // add stores p and returns its offset.
 func (a *arena) add(p []uint64) uint64 {
-	last := len(a.blocks) - 1
-	if last < 0 || len(a.blocks[last])+len(p) > cap(a.blocks[last]) {
-		a.blocks = append(a.blocks, make([]uint64, 0, 1<<arenaBits))
-		last++
+	if len(a.blocks) == 0 {
+		a.blocks = append(a.blocks, newBlock())
 	}
-	b := a.blocks[last]
-	off := uint64(last)<<arenaBits | uint64(len(b))
-	a.blocks[last] = append(b, p...)
+	if len(a.blocks[a.cur])+len(p) > cap(a.blocks[a.cur]) {
+		a.cur++
+		if a.cur == len(a.blocks) {
+			a.blocks = append(a.blocks, newBlock())
+		}
+	}
+	b := a.blocks[a.cur]
+	off := uint64(a.cur)<<arenaBits | uint64(len(b))
+	a.blocks[a.cur] = append(b, p...)
 	return off
+}
+
+func newBlock() []uint64 {
+	b := make([]uint64, 0, 1<<arenaBits)
+	hugePages(b[:cap(b)])
+	return b
+}
+
+// reset empties the arena and keeps its blocks for reuse.
+func (a *arena) reset() {
+	for i := range a.blocks {
+		a.blocks[i] = a.blocks[i][:0]
+	}
+	a.cur = 0
 }
 
 // at returns the words from offset off to the end of its block.
@@ -202,6 +221,10 @@ func (t *fpSet) add(_ []uint64, fp uint64) bool {
 	}
 }
 
+// prefetch starts loading the slot where fp's search begins, so that a
+// later add or has finds it in the cache.
+func (t *fpSet) prefetch(fp uint64) { prefetch(unsafe.Pointer(&t.keys[fp>>t.shift])) }
+
 func (t *fpSet) has(_ []uint64, fp uint64) bool {
 	if fp == 0 {
 		fp = 1
@@ -220,6 +243,7 @@ func (t *fpSet) has(_ []uint64, fp uint64) bool {
 func (t *fpSet) grow() {
 	old := t.keys
 	t.keys = make([]uint64, 2*len(old))
+	hugePages(t.keys)
 	t.shift--
 	mask := uint64(len(t.keys) - 1)
 	for _, k := range old {
@@ -271,6 +295,8 @@ func (e *exactSet) find(p []uint64, fp uint64) (uint64, bool) {
 	}
 }
 
+func (e *exactSet) prefetch(fp uint64) { prefetch(unsafe.Pointer(&e.slots[fp>>e.shift])) }
+
 func (e *exactSet) has(p []uint64, fp uint64) bool {
 	_, ok := e.find(p, fp)
 	return ok
@@ -292,6 +318,7 @@ func (e *exactSet) add(p []uint64, fp uint64) bool {
 func (e *exactSet) grow() {
 	old := e.slots
 	e.slots = make([]exactSlot, 2*len(old))
+	hugePages(e.slots)
 	e.shift--
 	mask := uint64(len(e.slots) - 1)
 	for _, sl := range old {

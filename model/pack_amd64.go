@@ -34,3 +34,8 @@ var haveAVX512 = func() bool {
 	const avx512f, avx512dq = 1 << 16, 1 << 17
 	return b7&avx512f != 0 && b7&avx512dq != 0
 }()
+
+// prefetch asks the CPU to bring the cache line at p in (PREFETCHT0).
+//
+//go:noescape
+func prefetch(p unsafe.Pointer)

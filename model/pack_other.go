@@ -11,3 +11,5 @@ func packGroups(s unsafe.Pointer, groups []uint16, out, bm unsafe.Pointer) int {
 }
 
 func unpackGroups(in, bm unsafe.Pointer, groups []uint16, s unsafe.Pointer) { panic("unreachable") }
+
+func prefetch(p unsafe.Pointer) {}
