@@ -429,11 +429,12 @@ type candidate struct {
 
 // shards is a visited set split by fingerprint among the workers, so that
 // each worker deduplicates its share of a level's candidates alone. The
-// shard is chosen by the fingerprint's low bits; the sets use its high
+// shard is chosen by the fingerprint's low 32 bits (scaled to the number
+// of shards by a multiplication, not a division); the sets use its high
 // bits for their slots.
 type shards []visited
 
-func (sh shards) shard(fp uint64) int { return int(fp % uint64(len(sh))) }
+func (sh shards) shard(fp uint64) int { return int(uint64(uint32(fp)) * uint64(len(sh)) >> 32) }
 
 func (sh shards) has(p []uint64, fp uint64) bool { return sh[sh.shard(fp)].has(p, fp) }
 
@@ -447,6 +448,67 @@ func (sh shards) size() int {
 		n += v.size()
 	}
 	return n
+}
+
+// worker is what one goroutine of parallelBFS works with.
+type worker struct {
+	m     *Machine
+	s     State    // the state being expanded
+	batch []uint64 // its successors, packed
+	succs []succ
+	local chunkSet // the fingerprints of the chunk's candidates so far
+}
+
+// chunkSet is a small table of one chunk's candidates, by fingerprint:
+// most successors that a level reaches twice are reached twice from
+// nearby states, within one chunk, and the later ones are dropped there,
+// before they are stored (the first, in frontier order, is kept). With
+// exact storage, a candidate is dropped only if its packed state is equal
+// too. Full, the table takes no more.
+type chunkSet struct {
+	keys []uint64
+	cand []int32 // index of the candidate in the chunk
+	n    int
+}
+
+const chunkSetBits = 13
+
+func (c *chunkSet) reset() {
+	if c.keys == nil {
+		c.keys, c.cand = make([]uint64, 1<<chunkSetBits), make([]int32, 1<<chunkSetBits)
+	}
+	clear(c.keys)
+	c.n = 0
+}
+
+// find returns the slot of fp's candidate equal to p (equal(index)
+// compares), or the empty slot where it goes, or -1 if the table is full.
+func (c *chunkSet) find(fp uint64, equal func(int32) bool) (int, bool) {
+	if fp == 0 {
+		fp = 1
+	}
+	const mask = 1<<chunkSetBits - 1
+	for i := fp >> (64 - chunkSetBits); ; i = (i + 1) & mask {
+		switch c.keys[i] {
+		case fp:
+			if equal == nil || equal(c.cand[i]) {
+				return int(i), true
+			}
+		case 0:
+			if 4*c.n >= 3<<chunkSetBits {
+				return -1, false
+			}
+			return int(i), false
+		}
+	}
+}
+
+func (c *chunkSet) put(slot int, fp uint64, cand int32) {
+	if fp == 0 {
+		fp = 1
+	}
+	c.keys[slot], c.cand[slot] = fp, cand
+	c.n++
 }
 
 // ref is a state of a breadth-first level: a candidate kept by the merge,
@@ -466,6 +528,7 @@ const chunkStates = 256
 // chunkOut is what expanding one chunk of a level produced.
 type chunkOut struct {
 	cands       []candidate
+	byShard     [][]int32 // the indices in cands of each shard's candidates
 	transitions int64
 	warn        *Violation // the chunk's first warning
 	warnNode    int32
@@ -502,11 +565,11 @@ func parallelBFS(m *Machine, opt Options) Result {
 			seen[i] = newFPSet()
 		}
 	}
-	machines := []*Machine{m}
+	machines := []*worker{{m: m}}
 	for len(machines) < nw {
 		w := NewMachine(m.P, m.Props)
 		w.Reduce, w.Symmetry = m.Reduce, m.Symmetry
-		machines = append(machines, w)
+		machines = append(machines, &worker{m: w})
 	}
 	var t tree
 	arenas := [2][]arena{make([]arena, nw), make([]arena, nw)}
@@ -549,7 +612,7 @@ func parallelBFS(m *Machine, opt Options) Result {
 						break
 					}
 					part := level[c*chunkStates : min((c+1)*chunkStates, len(level))]
-					expand(machines[w], seen, prev, part, &cur[w], int32(w), &chunks[c])
+					expand(machines[w], seen, opt.Exact, prev, part, &cur[w], int32(w), &chunks[c])
 				}
 				done <- struct{}{}
 			}(w)
@@ -562,13 +625,15 @@ func parallelBFS(m *Machine, opt Options) Result {
 		for w := range machines {
 			go func(w int) {
 				set := seen[w]
+				const ahead = 8 // prefetch distance
 				for k := range chunks[:nc] {
-					cands := chunks[k].cands
-					for i := range cands {
-						c := &cands[i]
-						if seen.shard(c.fp) == w {
-							c.keep = set.add(cur[c.w].at(c.off)[:c.n], c.fp)
+					cands, mine := chunks[k].cands, chunks[k].byShard[w]
+					for j, i := range mine {
+						if j+ahead < len(mine) {
+							set.prefetch(cands[mine[j+ahead]].fp)
 						}
+						c := &cands[i]
+						c.keep = set.add(cur[c.w].at(c.off)[:c.n], c.fp)
 					}
 				}
 				done <- struct{}{}
@@ -638,18 +703,29 @@ func countKept(chunks []chunkOut) int {
 }
 
 // expand generates the successors of part, whose packed states are in
-// the arenas prev, into o, storing the new ones packed in a (the arena
-// of worker w) and skipping states seen in earlier levels (the visited
-// set is only read while workers run).
-func expand(m *Machine, seen visited, prev []arena, part []ref, a *arena, w int32, o *chunkOut) {
-	*o = chunkOut{cands: o.cands[:0]}
+// the arenas prev, into o, storing them packed in a (the arena of worker
+// w). As in exhaustive, a state's successors are packed and their slots
+// prefetched as they are generated, and looked up once they all are: those
+// seen in earlier levels are dropped (the visited set is only read while
+// workers run), the others become candidates.
+func expand(wk *worker, seen shards, exact bool, prev []arena, part []ref, a *arena, w int32, o *chunkOut) {
+	m := wk.m
+	*o = chunkOut{cands: o.cands[:0], byShard: o.byShard}
+	if len(o.byShard) != len(seen) {
+		o.byShard = make([][]int32, len(seen))
+	}
+	for i := range o.byShard {
+		o.byShard[i] = o.byShard[i][:0]
+	}
 	pk := m.pk
-	buf := m.fpbuf
-	var s State
+	wk.local.reset()
+	s, batch, succs := &wk.s, wk.batch, wk.succs
+	defer func() { wk.batch, wk.succs = batch, succs }()
 	for i := range part {
 		f := &part[i]
-		pk.unpack(prev[f.w].at(f.off), &s)
-		n := m.Successors(&s, func(st Step, next *State, v *Violation) bool {
+		pk.unpack(prev[f.w].at(f.off), s)
+		batch, succs = batch[:0], succs[:0]
+		n := m.Successors(s, func(st Step, next *State, v *Violation) bool {
 			o.transitions++
 			if v != nil && v.Warning {
 				if o.warn == nil {
@@ -659,18 +735,41 @@ func expand(m *Machine, seen visited, prev []arena, part []ref, a *arena, w int3
 				o.stop, o.viol, o.atNode, o.step = true, v, f.node, st
 				return false
 			}
-			q := buf[:pk.pack(next, buf)]
-			fp := hash(q)
-			if !seen.has(q, fp) {
-				o.cands = append(o.cands, candidate{fp: fp, off: a.add(q), w: w, n: int32(len(q)), parent: f.node, step: st})
-			}
+			off := len(batch)
+			batch = slices.Grow(batch, pk.bufLen())
+			k := pk.pack(next, batch[off:off+pk.bufLen()])
+			batch = batch[:off+k]
+			fp := hash(batch[off:])
+			seen.prefetch(fp)
+			succs = append(succs, succ{fp: fp, off: off, n: k, st: st})
 			return true
 		})
+		for _, c := range succs {
+			q := batch[c.off : c.off+c.n]
+			var equal func(int32) bool
+			if exact {
+				equal = func(i int32) bool {
+					d := &o.cands[i]
+					return int(d.n) == len(q) && slices.Equal(a.at(d.off)[:d.n], q)
+				}
+			}
+			slot, dup := wk.local.find(c.fp, equal)
+			if dup {
+				continue // a candidate already, earlier in the chunk
+			}
+			if sh := seen.shard(c.fp); !seen[sh].has(q, c.fp) {
+				if slot >= 0 {
+					wk.local.put(slot, c.fp, int32(len(o.cands)))
+				}
+				o.byShard[sh] = append(o.byShard[sh], int32(len(o.cands)))
+				o.cands = append(o.cands, candidate{fp: c.fp, off: a.add(q), w: w, n: int32(c.n), parent: f.node, step: c.st})
+			}
+		}
 		if o.err = m.Err(); o.err != nil || o.stop {
 			return
 		}
 		if n == 0 {
-			if v := endState(m, &s); v != nil && v.Warning {
+			if v := endState(m, s); v != nil && v.Warning {
 				if o.warn == nil {
 					o.warn, o.warnNode, o.warnEnd = v, f.node, true
 				}

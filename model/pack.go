@@ -167,10 +167,31 @@ func (a *arena) add(p []uint64) uint64 {
 	return off
 }
 
-func newBlock() []uint64 {
-	b := make([]uint64, 0, 1<<arenaBits)
-	hugePages(b[:cap(b)])
-	return b
+func newBlock() []uint64 { return make([]uint64, 0, 1<<arenaBits) }
+
+// reserve returns room for n words at the end of the arena; commit(k)
+// then keeps the first k of them.
+func (a *arena) reserve(n int) []uint64 {
+	if len(a.blocks) == 0 {
+		a.blocks = append(a.blocks, newBlock())
+	}
+	if len(a.blocks[a.cur])+n > cap(a.blocks[a.cur]) {
+		a.cur++
+		if a.cur == len(a.blocks) {
+			a.blocks = append(a.blocks, newBlock())
+		}
+	}
+	b := a.blocks[a.cur]
+	return b[len(b) : len(b)+n]
+}
+
+// commit keeps k words of the room reserve returned and returns their
+// offset.
+func (a *arena) commit(k int) uint64 {
+	b := a.blocks[a.cur]
+	off := uint64(a.cur)<<arenaBits | uint64(len(b))
+	a.blocks[a.cur] = b[:len(b)+k]
+	return off
 }
 
 // reset empties the arena and keeps its blocks for reuse.
