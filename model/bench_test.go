@@ -1,9 +1,14 @@
 package model_test
 
 import (
+	"fmt"
+	"syscall"
 	"testing"
+	"time"
 
+	"patchcheck/check"
 	"patchcheck/model"
+	"patchcheck/scenario"
 )
 
 // BenchmarkExplore3CPU explores the 3-CPU, two-update x86 scenario
@@ -65,4 +70,118 @@ func BenchmarkFingerprint(b *testing.B) {
 		x += model.Fingerprint(&s)
 	}
 	_ = x
+}
+
+// spinMachine compiles bench/spin's scenario: cpus CPUs each call the
+// inline site s1 once while one thread updates foo from f1 to f2.
+func spinMachine(b testing.TB, cpus int) *model.Machine {
+	sb := scenario.New(fmt.Sprintf("spin-x86-%dcpu", cpus)).Arch("x86-64").Target("f1", "f2").
+		Key("foo", "f1").Site("s1", "foo", scenario.KindCall)
+	for c := 0; c < cpus; c++ {
+		sb.CPU("s1")
+	}
+	m, err := check.Compile(sb.Thread("updater", scenario.Update("foo", "f2")).MustBuild(), nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return m
+}
+
+// BenchmarkSpin explores bench/spin's scenario (docs/spin.md) on 3 and 4
+// CPUs, with fingerprints and exact storage, on one and two workers.
+func BenchmarkSpin(b *testing.B) {
+	for _, cpus := range []int{3, 4} {
+		for _, exact := range []bool{false, true} {
+			for _, workers := range []int{1, 2} {
+				name := fmt.Sprintf("cpus=%d/exact=%v/workers=%d", cpus, exact, workers)
+				b.Run(name, func(b *testing.B) {
+					m := spinMachine(b, cpus)
+					var states int64
+					cpu0 := cpuTime()
+					for i := 0; i < b.N; i++ {
+						r := model.Explore(m, model.Options{Exact: exact, Workers: workers})
+						if r.Violation != nil || r.Err != nil {
+							b.Fatal(r.Violation, r.Err)
+						}
+						states += r.States
+					}
+					b.ReportMetric(float64(states)/b.Elapsed().Seconds(), "states/s")
+					b.ReportMetric(float64(states)/(cpuTime()-cpu0).Seconds(), "states/cpu-s")
+					b.ReportMetric(float64(states)/float64(b.N), "states/op")
+				})
+			}
+		}
+	}
+}
+
+// BenchmarkPack measures packing a mid-update state of bench/spin's
+// 4-CPU scenario and hashing it (Machine.Fingerprint).
+func BenchmarkPack(b *testing.B) {
+	m := spinMachine(b, 4)
+	s := m.P.Initial()
+	for i := 0; i < 30; i++ { // walk into the update
+		m.Successors(&s, func(_ model.Step, n *model.State, _ *model.Violation) bool { s = *n; return false })
+	}
+	var x uint64
+	for i := 0; i < b.N; i++ {
+		x += m.Fingerprint(&s)
+	}
+	_ = x
+}
+
+// midUpdate is a state of bench/spin's 4-CPU scenario some way into the
+// update.
+func midUpdate(b *testing.B) (*model.Machine, model.State) {
+	m := spinMachine(b, 4)
+	s := m.P.Initial()
+	for i := 0; i < 30; i++ {
+		m.Successors(&s, func(_ model.Step, n *model.State, _ *model.Violation) bool { s = *n; return false })
+	}
+	return m, s
+}
+
+// BenchmarkPackOnly measures packing alone.
+func BenchmarkPackOnly(b *testing.B) {
+	m, s := midUpdate(b)
+	buf := make([]uint64, 1024)
+	var p []uint64
+	for i := 0; i < b.N; i++ {
+		p = m.PackForTest(&s, buf)
+	}
+	b.ReportMetric(float64(len(p)), "words")
+	b.ReportMetric(float64(m.SpanWordsForTest()), "spanwords")
+}
+
+// BenchmarkHashOnly measures the hash of a packed state.
+func BenchmarkHashOnly(b *testing.B) {
+	m, s := midUpdate(b)
+	p := m.PackForTest(&s, nil)
+	var x uint64
+	for i := 0; i < b.N; i++ {
+		x += model.HashForTest(p)
+	}
+	_ = x
+}
+
+// BenchmarkUnpack measures unpacking.
+func BenchmarkUnpack(b *testing.B) {
+	m, s := midUpdate(b)
+	p := m.PackForTest(&s, nil)
+	var t model.State
+	for i := 0; i < b.N; i++ {
+		m.UnpackForTest(p, &t)
+	}
+	if t != s {
+		b.Fatal("unpacked state differs")
+	}
+}
+
+// cpuTime is the CPU time the process has used (user and system), a
+// steadier measure than wall time on a shared machine.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"runtime"
+	"slices"
+	"sync/atomic"
 	"time"
 
 	"github.com/cespare/xxhash/v2"
@@ -94,94 +96,13 @@ type Result struct {
 // uses.
 func Fingerprint(s *State) uint64 { return xxhash.Sum64(s.bytes()) }
 
-// visited is the set of states seen, mapping each to its node.
+// visited is the set of states seen, given packed (pack.go) with their
+// fingerprints: add reports whether p is new.
 type visited interface {
-	add(s *State, fp uint64, node int32) (int32, bool)
-	has(s *State, fp uint64) bool
+	add(p []uint64, fp uint64) bool
+	has(p []uint64, fp uint64) bool
 	size() int
-}
-
-// fpSet is an open-addressing table of fingerprints: 12 bytes a slot.
-type fpSet struct {
-	keys  []uint64
-	nodes []int32
-	n     int
-}
-
-func newFPSet() *fpSet {
-	return &fpSet{keys: make([]uint64, 1<<16), nodes: make([]int32, 1<<16)}
-}
-
-func (t *fpSet) size() int { return t.n }
-
-func (t *fpSet) add(_ *State, fp uint64, node int32) (int32, bool) {
-	if fp == 0 {
-		fp = 1
-	}
-	if 4*(t.n+1) > 3*len(t.keys) {
-		t.grow()
-	}
-	mask := uint64(len(t.keys) - 1)
-	for i := fp & mask; ; i = (i + 1) & mask {
-		switch t.keys[i] {
-		case fp:
-			return t.nodes[i], false
-		case 0:
-			t.keys[i], t.nodes[i] = fp, node
-			t.n++
-			return node, true
-		}
-	}
-}
-
-func (t *fpSet) has(_ *State, fp uint64) bool {
-	if fp == 0 {
-		fp = 1
-	}
-	mask := uint64(len(t.keys) - 1)
-	for i := fp & mask; ; i = (i + 1) & mask {
-		switch t.keys[i] {
-		case fp:
-			return true
-		case 0:
-			return false
-		}
-	}
-}
-
-func (t *fpSet) grow() {
-	old, oldNodes := t.keys, t.nodes
-	t.keys = make([]uint64, 2*len(old))
-	t.nodes = make([]int32, 2*len(old))
-	mask := uint64(len(t.keys) - 1)
-	for j, k := range old {
-		if k == 0 {
-			continue
-		}
-		i := k & mask
-		for t.keys[i] != 0 {
-			i = (i + 1) & mask
-		}
-		t.keys[i], t.nodes[i] = k, oldNodes[j]
-	}
-}
-
-// exactSet keeps whole states.
-type exactSet map[State]int32
-
-func (e exactSet) size() int { return len(e) }
-
-func (e exactSet) has(s *State, _ uint64) bool {
-	_, ok := e[*s]
-	return ok
-}
-
-func (e exactSet) add(s *State, _ uint64, node int32) (int32, bool) {
-	if n, ok := e[*s]; ok {
-		return n, false
-	}
-	e[*s] = node
-	return node, true
+	prefetch(fp uint64) // a hint: add or has of fp comes soon
 }
 
 // tree records how each state was first reached.
@@ -207,11 +128,6 @@ func (t *tree) path(n int32) []Step {
 		p[i], p[j] = p[j], p[i]
 	}
 	return p
-}
-
-type frame struct {
-	s    State
-	node int32
 }
 
 // Explore searches the states of m's program from the initial state and
@@ -313,25 +229,44 @@ func (r *run) done(states int) Result {
 	return r.res
 }
 
+// succ is a successor waiting to be looked up in the visited set: its
+// packed state is n words at off in the batch.
+type succ struct {
+	fp  uint64
+	off int
+	n   int
+	st  Step
+}
+
+// exhaustive is breadth-first or depth-first search on one goroutine.
+// The successors of a state are packed and hashed as they are generated,
+// their slots of the visited set prefetched, and then looked up in order
+// once the state's successors are all generated: the cache misses of the
+// lookups overlap with the generation of the next successors.
 func exhaustive(m *Machine, opt Options) Result {
 	r := newRun(m, opt)
+	pk := m.pk
 	var seen visited = newFPSet()
 	if opt.Exact {
-		seen = exactSet{}
+		seen = newExactSet()
 	}
 	var t tree
+	var s State // the state being expanded, unpacked
 	init := m.P.Initial()
 	root := t.add(-1, Step{}, 0)
-	seen.add(&init, m.Fingerprint(&init), root)
+	batch := make([]uint64, pk.bufLen())
+	p := batch[:pk.pack(&init, batch)]
+	seen.add(p, hash(p))
 	work := &workList{lifo: opt.Search == DFS}
-	work.push(frame{init, root})
-	var f frame
+	work.push(root, p)
+	var succs []succ
 	for work.len() > 0 {
-		work.pop(&f)
-		d := int(t.depth[f.node])
+		node, p := work.pop()
+		pk.unpack(p, &s)
+		d := int(t.depth[node])
 		r.res.MaxDepth = max(r.res.MaxDepth, d)
 		if opt.MaxDepth > 0 && d >= opt.MaxDepth {
-			if m.Successors(&f.s, func(Step, *State, *Violation) bool { return false }) > 0 {
+			if m.Successors(&s, func(Step, *State, *Violation) bool { return false }) > 0 {
 				r.res.Bounded = true
 			}
 			continue
@@ -339,14 +274,15 @@ func exhaustive(m *Machine, opt Options) Result {
 		var found *Violation
 		var foundAt Step
 		lastEnabled := false
-		if opt.MaxPreemptions > 0 && f.s.Sched.Last != 0 {
-			lastEnabled = m.actorSteps(&f.s, int(f.s.Sched.Last-1), func(*State, *Violation) bool { return false }) == false
+		if opt.MaxPreemptions > 0 && s.Sched.Last != 0 {
+			lastEnabled = m.actorSteps(&s, int(s.Sched.Last-1), func(*State, *Violation) bool { return false }) == false
 		}
-		n := m.Successors(&f.s, func(st Step, next *State, v *Violation) bool {
+		batch, succs = batch[:0], succs[:0]
+		n := m.Successors(&s, func(st Step, next *State, v *Violation) bool {
 			r.res.Transitions++
 			if opt.MaxPreemptions > 0 {
-				next.Sched.Last, next.Sched.Pre = st.Actor+1, f.s.Sched.Pre
-				if lastEnabled && st.Actor+1 != f.s.Sched.Last {
+				next.Sched.Last, next.Sched.Pre = st.Actor+1, s.Sched.Pre
+				if lastEnabled && st.Actor+1 != s.Sched.Last {
 					next.Sched.Pre++
 					if int(next.Sched.Pre) > opt.MaxPreemptions {
 						r.res.Bounded = true
@@ -355,36 +291,45 @@ func exhaustive(m *Machine, opt Options) Result {
 				}
 			}
 			if v != nil && v.Warning {
-				r.warn(v, t.path(f.node), st)
+				r.warn(v, t.path(node), st)
 			} else if v != nil {
 				found, foundAt = v, st
 				return false
 			}
-			if opt.MaxStates > 0 && seen.size() >= opt.MaxStates {
-				r.res.Bounded = true
-				return true
-			}
-			if id, ok := seen.add(next, m.Fingerprint(next), int32(len(t.parent))); ok {
-				t.add(f.node, st, d+1)
-				work.push(frame{*next, id})
-			}
+			off := len(batch)
+			batch = slices.Grow(batch, pk.bufLen())
+			k := pk.pack(next, batch[off:off+pk.bufLen()])
+			batch = batch[:off+k]
+			fp := hash(batch[off:])
+			seen.prefetch(fp)
+			succs = append(succs, succ{fp: fp, off: off, n: k, st: st})
 			return true
 		})
+		for _, c := range succs {
+			if opt.MaxStates > 0 && seen.size() >= opt.MaxStates {
+				r.res.Bounded = true
+				break
+			}
+			q := batch[c.off : c.off+c.n]
+			if seen.add(q, c.fp) {
+				work.push(t.add(node, c.st, d+1), q)
+			}
+		}
 		if m.Err() != nil {
 			break
 		}
 		if found != nil {
 			r.res.Violation = found
-			r.res.Schedule = append(t.path(f.node), foundAt)
+			r.res.Schedule = append(t.path(node), foundAt)
 			r.res.MaxDepth = max(r.res.MaxDepth, d+1)
 			break
 		}
 		if n == 0 {
-			if v := endState(m, &f.s); v != nil && v.Warning {
-				r.warn(v, t.path(f.node))
+			if v := endState(m, &s); v != nil && v.Warning {
+				r.warn(v, t.path(node))
 			} else if v != nil {
 				r.res.Violation = v
-				r.res.Schedule = t.path(f.node)
+				r.res.Schedule = t.path(node)
 				break
 			}
 		}
@@ -438,7 +383,7 @@ func randomWalks(m *Machine, opt Options) Result {
 	var succs []succ
 	for w := 0; w < walks && r.res.Violation == nil; w++ {
 		s := m.P.Initial()
-		seen.add(&s, m.Fingerprint(&s), 0)
+		seen.add(nil, m.Fingerprint(&s))
 		var path []Step
 		for d := 0; ; d++ {
 			if d >= depth {
@@ -473,33 +418,39 @@ func randomWalks(m *Machine, opt Options) Result {
 				break
 			}
 			s = c.s
-			seen.add(&s, m.Fingerprint(&s), 0)
+			seen.add(nil, m.Fingerprint(&s))
 			r.tick(seen.size(), 0)
 		}
 	}
 	return r.done(seen.size())
 }
 
-// candidate is a successor generated by a worker, not yet deduplicated.
+// candidate is a successor generated by a worker, not yet deduplicated;
+// its packed state is n words at off in the arena of worker w.
 type candidate struct {
-	s      State
 	fp     uint64
+	off    uint64
+	w      int32
+	n      int32
 	parent int32
 	step   Step
 	keep   bool // not seen before: set by the shard that owns fp
 }
 
 // shards is a visited set split by fingerprint among the workers, so that
-// each worker deduplicates its share of a level's candidates alone.
+// each worker deduplicates its share of a level's candidates alone. The
+// shard is chosen by the fingerprint's low 32 bits (scaled to the number
+// of shards by a multiplication, not a division); the sets use its high
+// bits for their slots.
 type shards []visited
 
-func (sh shards) of(fp uint64) visited { return sh[fp%uint64(len(sh))] }
+func (sh shards) shard(fp uint64) int { return int(uint64(uint32(fp)) * uint64(len(sh)) >> 32) }
 
-func (sh shards) has(s *State, fp uint64) bool { return sh.of(fp).has(s, fp) }
+func (sh shards) has(p []uint64, fp uint64) bool { return sh[sh.shard(fp)].has(p, fp) }
 
-func (sh shards) add(s *State, fp uint64, node int32) (int32, bool) {
-	return sh.of(fp).add(s, fp, node)
-}
+func (sh shards) add(p []uint64, fp uint64) bool { return sh[sh.shard(fp)].add(p, fp) }
+
+func (sh shards) prefetch(fp uint64) { sh[sh.shard(fp)].prefetch(fp) }
 
 func (sh shards) size() int {
 	n := 0
@@ -509,15 +460,85 @@ func (sh shards) size() int {
 	return n
 }
 
-// ref is a state of a breadth-first level: a candidate kept by the merge.
+// worker is what one goroutine of parallelBFS works with.
+type worker struct {
+	m     *Machine
+	s     State    // the state being expanded
+	batch []uint64 // its successors, packed
+	succs []succ
+	local chunkSet // the fingerprints of the chunk's candidates so far
+}
+
+// chunkSet is a small table of one chunk's candidates, by fingerprint:
+// most successors that a level reaches twice are reached twice from
+// nearby states, within one chunk, and the later ones are dropped there,
+// before they are stored (the first, in frontier order, is kept). With
+// exact storage, a candidate is dropped only if its packed state is equal
+// too. Full, the table takes no more.
+type chunkSet struct {
+	keys []uint64
+	cand []int32 // index of the candidate in the chunk
+	n    int
+}
+
+const chunkSetBits = 13
+
+func (c *chunkSet) reset() {
+	if c.keys == nil {
+		c.keys, c.cand = make([]uint64, 1<<chunkSetBits), make([]int32, 1<<chunkSetBits)
+	}
+	clear(c.keys)
+	c.n = 0
+}
+
+// find returns the slot of fp's candidate equal to p (equal(index)
+// compares), or the empty slot where it goes, or -1 if the table is full.
+func (c *chunkSet) find(fp uint64, equal func(int32) bool) (int, bool) {
+	if fp == 0 {
+		fp = 1
+	}
+	const mask = 1<<chunkSetBits - 1
+	for i := fp >> (64 - chunkSetBits); ; i = (i + 1) & mask {
+		switch c.keys[i] {
+		case fp:
+			if equal == nil || equal(c.cand[i]) {
+				return int(i), true
+			}
+		case 0:
+			if 4*c.n >= 3<<chunkSetBits {
+				return -1, false
+			}
+			return int(i), false
+		}
+	}
+}
+
+func (c *chunkSet) put(slot int, fp uint64, cand int32) {
+	if fp == 0 {
+		fp = 1
+	}
+	c.keys[slot], c.cand[slot] = fp, cand
+	c.n++
+}
+
+// ref is a state of a breadth-first level: a candidate kept by the merge,
+// packed (n words at off) in the arena of worker w.
 type ref struct {
-	s    *State
+	off  uint64
+	w    int32
+	n    int32
 	node int32
 }
 
-// chunkOut is what one worker produced for its part of a level.
+// chunkStates is how many states of a level make one chunk: workers take
+// a level's chunks in turn, so that a worker slowed down (by another
+// process, say) does not hold the others up.
+const chunkStates = 256
+
+// chunkOut is what expanding one chunk of a level produced.
 type chunkOut struct {
 	cands       []candidate
+	byShard     [][]int32 // the indices in cands of each shard's candidates
 	transitions int64
 	warn        *Violation // the chunk's first warning
 	warnNode    int32
@@ -537,54 +558,74 @@ type chunkOut struct {
 // several workers, each on its own Machine, and merged in frontier order:
 // node numbers, the first violation and its schedule are those of the
 // sequential search. A level goes in three phases: the workers expand
-// their parts of it; each worker then deduplicates, in frontier order,
-// the candidates whose fingerprints fall in its shard of the visited set;
-// last, one goroutine numbers the new states in frontier order. A level's
-// states stay in the candidate buffers of the workers that made them (two
-// sets, swapped each level), so a state is copied once.
+// its chunks, taking the next chunk as they finish one; each worker then
+// deduplicates, in frontier order, the candidates whose fingerprints fall
+// in its shard of the visited set; last, one goroutine numbers the new
+// states in frontier order. A level's states stay packed in the arenas of
+// the workers that made them (two sets, swapped each level), so a state
+// is copied once.
 func parallelBFS(m *Machine, opt Options) Result {
 	r := newRun(m, opt)
-	seen := make(shards, opt.Workers)
+	nw := opt.Workers
+	seen := make(shards, nw)
 	for i := range seen {
 		if opt.Exact {
-			seen[i] = exactSet{}
+			seen[i] = newExactSet()
 		} else {
 			seen[i] = newFPSet()
 		}
 	}
-	machines := []*Machine{m}
-	for len(machines) < opt.Workers {
+	machines := []*worker{{m: m}}
+	for len(machines) < nw {
 		w := NewMachine(m.P, m.Props)
 		w.Reduce, w.Symmetry = m.Reduce, m.Symmetry
-		machines = append(machines, w)
+		machines = append(machines, &worker{m: w})
 	}
 	var t tree
+	arenas := [2][]arena{make([]arena, nw), make([]arena, nw)}
+	var chunks []chunkOut
 	init := m.P.Initial()
 	root := t.add(-1, Step{}, 0)
-	seen.add(&init, m.Fingerprint(&init), root)
-	level := []ref{{&init, root}}
+	buf := make([]uint64, m.pk.bufLen())
+	p := buf[:m.pk.pack(&init, buf)]
+	seen.add(p, hash(p))
+	level := []ref{{off: arenas[1][0].add(p), n: int32(len(p)), node: root}} // level 0 lives in arenas[1]
 	var next []ref
-	outs := [2][]chunkOut{make([]chunkOut, len(machines)), make([]chunkOut, len(machines))}
+	var s State
 	for d := 0; len(level) > 0; d++ {
 		r.res.MaxDepth = d
+		prev, cur := arenas[(d+1)%2], arenas[d%2]
 		if opt.MaxDepth > 0 && d >= opt.MaxDepth {
 			for _, f := range level {
-				if m.Successors(f.s, func(Step, *State, *Violation) bool { return false }) > 0 {
+				m.pk.unpack(prev[f.w].at(f.off), &s)
+				if m.Successors(&s, func(Step, *State, *Violation) bool { return false }) > 0 {
 					r.res.Bounded = true
 					break
 				}
 			}
 			break
 		}
-		cur := outs[d%2] // level's states live in outs[(d+1)%2]
-		per := (len(level) + len(machines) - 1) / len(machines)
-		done := make(chan struct{}, len(machines))
+		for w := range cur {
+			cur[w].reset()
+		}
+		nc := (len(level) + chunkStates - 1) / chunkStates
+		for len(chunks) < nc {
+			chunks = append(chunks, chunkOut{})
+		}
+		var taken atomic.Int64
+		done := make(chan struct{}, nw)
 		for w := range machines {
-			lo, hi := min(w*per, len(level)), min((w+1)*per, len(level))
-			go func(w int, part []ref) {
-				expand(machines[w], seen, part, &cur[w])
+			go func(w int) {
+				for {
+					c := int(taken.Add(1) - 1)
+					if c >= nc {
+						break
+					}
+					part := level[c*chunkStates : min((c+1)*chunkStates, len(level))]
+					expand(machines[w], seen, opt.Exact, prev, part, &cur[w], int32(w), &chunks[c])
+				}
 				done <- struct{}{}
-			}(w, level[lo:hi])
+			}(w)
 		}
 		for range machines {
 			<-done
@@ -594,13 +635,15 @@ func parallelBFS(m *Machine, opt Options) Result {
 		for w := range machines {
 			go func(w int) {
 				set := seen[w]
-				for k := range cur {
-					cands := cur[k].cands
-					for i := range cands {
-						c := &cands[i]
-						if c.fp%uint64(len(seen)) == uint64(w) {
-							_, c.keep = set.add(&c.s, c.fp, 0)
+				const ahead = 8 // prefetch distance
+				for k := range chunks[:nc] {
+					cands, mine := chunks[k].cands, chunks[k].byShard[w]
+					for j, i := range mine {
+						if j+ahead < len(mine) {
+							set.prefetch(cands[mine[j+ahead]].fp)
 						}
+						c := &cands[i]
+						c.keep = set.add(cur[c.w].at(c.off)[:c.n], c.fp)
 					}
 				}
 				done <- struct{}{}
@@ -610,9 +653,9 @@ func parallelBFS(m *Machine, opt Options) Result {
 			<-done
 		}
 		next = next[:0]
-		states := seen.size() - countKept(cur) // distinct states before this level's new ones
-		for w := range cur {
-			o := &cur[w]
+		states := seen.size() - countKept(chunks[:nc]) // distinct states before this level's new ones
+		for k := range chunks[:nc] {
+			o := &chunks[k]
 			r.res.Transitions += o.transitions
 			if o.err != nil && r.res.Err == nil {
 				r.res.Err = o.err
@@ -628,7 +671,7 @@ func parallelBFS(m *Machine, opt Options) Result {
 				}
 				states++
 				id := t.add(c.parent, c.step, d+1)
-				next = append(next, ref{&c.s, id})
+				next = append(next, ref{off: c.off, w: c.w, n: c.n, node: id})
 			}
 			if o.warn != nil {
 				if o.warnEnd {
@@ -657,11 +700,11 @@ func parallelBFS(m *Machine, opt Options) Result {
 }
 
 // countKept counts the candidates marked new.
-func countKept(outs []chunkOut) int {
+func countKept(chunks []chunkOut) int {
 	n := 0
-	for w := range outs {
-		for i := range outs[w].cands {
-			if outs[w].cands[i].keep {
+	for k := range chunks {
+		for i := range chunks[k].cands {
+			if chunks[k].cands[i].keep {
 				n++
 			}
 		}
@@ -669,13 +712,30 @@ func countKept(outs []chunkOut) int {
 	return n
 }
 
-// expand generates the successors of part, skipping states seen in
-// earlier levels (the visited set is only read while workers run).
-func expand(m *Machine, seen visited, part []ref, o *chunkOut) {
-	*o = chunkOut{cands: o.cands[:0]}
+// expand generates the successors of part, whose packed states are in
+// the arenas prev, into o, storing them packed in a (the arena of worker
+// w). As in exhaustive, a state's successors are packed and their slots
+// prefetched as they are generated, and looked up once they all are: those
+// seen in earlier levels are dropped (the visited set is only read while
+// workers run), the others become candidates.
+func expand(wk *worker, seen shards, exact bool, prev []arena, part []ref, a *arena, w int32, o *chunkOut) {
+	m := wk.m
+	*o = chunkOut{cands: o.cands[:0], byShard: o.byShard}
+	if len(o.byShard) != len(seen) {
+		o.byShard = make([][]int32, len(seen))
+	}
+	for i := range o.byShard {
+		o.byShard[i] = o.byShard[i][:0]
+	}
+	pk := m.pk
+	wk.local.reset()
+	s, batch, succs := &wk.s, wk.batch, wk.succs
+	defer func() { wk.batch, wk.succs = batch, succs }()
 	for i := range part {
 		f := &part[i]
-		n := m.Successors(f.s, func(st Step, next *State, v *Violation) bool {
+		pk.unpack(prev[f.w].at(f.off), s)
+		batch, succs = batch[:0], succs[:0]
+		n := m.Successors(s, func(st Step, next *State, v *Violation) bool {
 			o.transitions++
 			if v != nil && v.Warning {
 				if o.warn == nil {
@@ -685,17 +745,41 @@ func expand(m *Machine, seen visited, part []ref, o *chunkOut) {
 				o.stop, o.viol, o.atNode, o.step = true, v, f.node, st
 				return false
 			}
-			fp := m.Fingerprint(next)
-			if !seen.has(next, fp) {
-				o.cands = append(o.cands, candidate{s: *next, fp: fp, parent: f.node, step: st})
-			}
+			off := len(batch)
+			batch = slices.Grow(batch, pk.bufLen())
+			k := pk.pack(next, batch[off:off+pk.bufLen()])
+			batch = batch[:off+k]
+			fp := hash(batch[off:])
+			seen.prefetch(fp)
+			succs = append(succs, succ{fp: fp, off: off, n: k, st: st})
 			return true
 		})
+		for _, c := range succs {
+			q := batch[c.off : c.off+c.n]
+			var equal func(int32) bool
+			if exact {
+				equal = func(i int32) bool {
+					d := &o.cands[i]
+					return int(d.n) == len(q) && slices.Equal(a.at(d.off)[:d.n], q)
+				}
+			}
+			slot, dup := wk.local.find(c.fp, equal)
+			if dup {
+				continue // a candidate already, earlier in the chunk
+			}
+			if sh := seen.shard(c.fp); !seen[sh].has(q, c.fp) {
+				if slot >= 0 {
+					wk.local.put(slot, c.fp, int32(len(o.cands)))
+				}
+				o.byShard[sh] = append(o.byShard[sh], int32(len(o.cands)))
+				o.cands = append(o.cands, candidate{fp: c.fp, off: a.add(q), w: w, n: int32(c.n), parent: f.node, step: c.st})
+			}
+		}
 		if o.err = m.Err(); o.err != nil || o.stop {
 			return
 		}
 		if n == 0 {
-			if v := endState(m, f.s); v != nil && v.Warning {
+			if v := endState(m, s); v != nil && v.Warning {
 				if o.warn == nil {
 					o.warn, o.warnNode, o.warnEnd = v, f.node, true
 				}

@@ -4,7 +4,6 @@ import (
 	"bytes"
 
 	"fmt"
-	"github.com/cespare/xxhash/v2"
 	"slices"
 	"unsafe"
 )
@@ -67,6 +66,8 @@ type Machine struct {
 	freeable  []bool
 	class     []int        // symmetry class of each CPU: the first CPU with the same calls
 	used      [][2]uintptr // the byte ranges of State the program can make non-zero
+	pk        *packer      // packs states over used (pack.go)
+	fpbuf     []uint64     // Fingerprint's packed state
 	tags      []string     // with Trace: the last step's tags
 	note      []string
 	err       error
@@ -83,6 +84,8 @@ func NewMachine(p *Program, props []Property) *Machine {
 		m.freeable[mod[0]], m.freeable[mod[1]] = true, true
 	}
 	m.used = usedRanges(p)
+	m.pk = newPacker(m.used)
+	m.fpbuf = make([]uint64, m.pk.bufLen())
 	m.class = make([]int, len(p.CPUs))
 	for c := range p.CPUs {
 		m.class[c] = c
@@ -126,15 +129,11 @@ func usedRanges(p *Program) [][2]uintptr {
 	return out
 }
 
-// Fingerprint returns the 64-bit fingerprint of s: xxhash64 of the parts
-// of the state the program uses (the rest is always zero), combined.
+// Fingerprint returns the 64-bit fingerprint of s: xxhash64 of s packed
+// (pack.go), which leaves out what the program never uses and the zero
+// words. It is the fingerprint the explorer stores.
 func (m *Machine) Fingerprint(s *State) uint64 {
-	b := s.bytes()
-	var h uint64
-	for _, r := range m.used {
-		h = h*0x9e3779b97f4a7c15 ^ xxhash.Sum64(b[r[0]:r[1]])
-	}
-	return h
+	return hash(m.fpbuf[:m.pk.pack(s, m.fpbuf)])
 }
 
 // Canonical sorts the states of CPUs that run the same calls (a symmetry:

@@ -1,59 +1,77 @@
 package model
 
-// blockSize is how many frames one block of the work list holds.
-const blockSize = 1024
+// blockWords is the size of one block of the work list, in words.
+const blockWords = 1 << 16
 
-// workList holds the frames waiting to be expanded, in blocks so that it
-// never copies states as it grows: a FIFO queue for breadth-first search,
-// a LIFO stack for depth-first search. Emptied blocks are reused.
+// workList holds the packed states waiting to be expanded, with their
+// nodes: a FIFO queue for breadth-first search, a LIFO stack for
+// depth-first search. Entries are stored in blocks of words, so the list
+// never copies states as it grows; emptied blocks are reused. An entry is
+// a header word (node<<32 | length), the packed state, and the header
+// again (so that a stack can find the start of its last entry).
 type workList struct {
-	blocks [][]frame
-	head   int // FIFO: index of the next frame in blocks[0]
-	free   [][]frame
+	blocks [][]uint64
+	head   int // FIFO: index of the next entry in blocks[0]
+	free   [][]uint64
 	n      int
 	lifo   bool
 }
 
 func (w *workList) len() int { return w.n }
 
-func (w *workList) push(f frame) {
+func header(node int32, n int) uint64 { return uint64(uint32(node))<<32 | uint64(n) }
+
+func (w *workList) push(node int32, p []uint64) {
 	last := len(w.blocks) - 1
-	if last < 0 || len(w.blocks[last]) == blockSize {
-		var b []frame
+	if last < 0 || len(w.blocks[last])+len(p)+2 > cap(w.blocks[last]) {
+		var b []uint64
 		if k := len(w.free); k > 0 {
 			b, w.free = w.free[k-1][:0], w.free[:k-1]
 		} else {
-			b = make([]frame, 0, blockSize)
+			b = make([]uint64, 0, max(blockWords, len(p)+2))
 		}
 		w.blocks = append(w.blocks, b)
 		last++
 	}
-	w.blocks[last] = append(w.blocks[last], f)
+	h := header(node, len(p))
+	b := append(w.blocks[last], h)
+	b = append(b, p...)
+	w.blocks[last] = append(b, h)
 	w.n++
 }
 
-// pop removes the next frame into *f.
-func (w *workList) pop(f *frame) {
+// pop removes the next entry and returns its node and packed state, which
+// stays valid until the next push.
+func (w *workList) pop() (int32, []uint64) {
 	w.n--
 	if w.lifo {
 		last := len(w.blocks) - 1
 		b := w.blocks[last]
-		*f = b[len(b)-1]
-		w.blocks[last] = b[:len(b)-1]
-		if len(w.blocks[last]) == 0 {
+		h := b[len(b)-1]
+		n := int(uint32(h))
+		start := len(b) - n - 2
+		p := b[start+1 : start+1+n]
+		w.blocks[last] = b[:start]
+		if start == 0 {
 			w.free = append(w.free, b)
 			w.blocks = w.blocks[:last]
 		}
-		return
+		return int32(h >> 32), p
 	}
-	*f = w.blocks[0][w.head]
-	w.head++
-	if w.head == len(w.blocks[0]) && (len(w.blocks) > 1 || w.head == blockSize) {
+	if w.head == len(w.blocks[0]) {
 		w.free = append(w.free, w.blocks[0])
 		w.blocks = w.blocks[1:]
 		w.head = 0
-	} else if w.n == 0 {
-		w.blocks[0] = w.blocks[0][:0]
+	}
+	b := w.blocks[0]
+	h := b[w.head]
+	n := int(uint32(h))
+	p := b[w.head+1 : w.head+1+n]
+	w.head += n + 2
+	if w.n == 0 && len(w.blocks) == 1 {
+		// empty: the next push starts the block again
+		w.blocks[0] = b[:0]
 		w.head = 0
 	}
+	return int32(h >> 32), p
 }

@@ -2,6 +2,7 @@ package model
 
 import (
 	"reflect"
+	"slices"
 	"testing"
 )
 
@@ -38,44 +39,53 @@ func TestFpSetGrows(t *testing.T) {
 	const n = 300000
 	for i := uint64(0); i < n; i++ {
 		fp := i * 0x9e3779b97f4a7c15
-		if _, ok := s.add(nil, fp, int32(i)); !ok {
+		if !s.add(nil, fp) {
 			t.Fatalf("fingerprint %d reported seen before it was added", i)
 		}
 	}
 	for i := uint64(0); i < n; i++ {
-		node, ok := s.add(nil, i*0x9e3779b97f4a7c15, -1)
-		if ok || node != int32(i) {
-			t.Fatalf("fingerprint %d: node %d, new %v; want node %d, seen", i, node, ok, i)
+		if fp := i * 0x9e3779b97f4a7c15; s.add(nil, fp) || !s.has(nil, fp) {
+			t.Fatalf("fingerprint %d not seen after it was added", i)
 		}
+	}
+	if m := uint64(n); s.has(nil, m*0x9e3779b97f4a7c15) {
+		t.Fatalf("fingerprint %d seen, never added", n)
 	}
 	if s.size() != n {
 		t.Fatalf("size %d, want %d", s.size(), n)
 	}
 }
 
-// TestWorkList checks the block queue and stack against a slice.
+// TestWorkList checks the block queue and stack against a slice, with
+// entries of varying lengths.
 func TestWorkList(t *testing.T) {
+	payload := func(node int32) []uint64 {
+		p := make([]uint64, int(node)%300)
+		for i := range p {
+			p[i] = uint64(node)<<16 | uint64(i)
+		}
+		return p
+	}
 	for _, lifo := range []bool{false, true} {
 		w := &workList{lifo: lifo}
 		var ref []int32
 		next := int32(0)
 		for step := 0; step < 20000; step++ {
 			if step%7 < 4 || len(ref) == 0 {
-				w.push(frame{node: next})
+				w.push(next, payload(next))
 				ref = append(ref, next)
 				next++
 				continue
 			}
-			var f frame
-			w.pop(&f)
+			node, p := w.pop()
 			var want int32
 			if lifo {
 				want, ref = ref[len(ref)-1], ref[:len(ref)-1]
 			} else {
 				want, ref = ref[0], ref[1:]
 			}
-			if f.node != want || w.len() != len(ref) {
-				t.Fatalf("lifo %v step %d: popped %d (len %d), want %d (len %d)", lifo, step, f.node, w.len(), want, len(ref))
+			if node != want || w.len() != len(ref) || !slices.Equal(p, payload(want)) {
+				t.Fatalf("lifo %v step %d: popped %d (len %d), want %d (len %d)", lifo, step, node, w.len(), want, len(ref))
 			}
 		}
 	}

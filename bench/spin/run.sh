@@ -4,16 +4,24 @@
 #
 # For each number of CPUs in $CPUS (default "1 2 3"), it writes the
 # patchcheck scenario (one key, one call site s1, each CPU calls s1 once,
-# one updater: update foo f2), runs `patchcheck check -exact` on it and
-# SPIN's verifier built from textpokebp.pml with -DNCPU=N, and prints the
-# distinct states, verdict and states/s of each tool and the rate ratio.
-# Then the known-bad variant (no-sync2) on 1 and 2 CPUs: both must report
-# a no-torn-insn violation. Last, for information, both tools with their
-# partial-order reductions (the counts are not expected to agree).
+# one updater: update foo f2), runs `patchcheck check -exact` on it (one
+# worker, then -workers 2) and SPIN's verifier built from textpokebp.pml
+# with -DNCPU=N, and prints the distinct states, verdict and states/s of
+# each tool and the rate ratio, patchcheck's over SPIN's (above 1:
+# patchcheck is faster). Then the known-bad variant (no-sync2) on 1 and 2
+# CPUs: both must report a no-torn-insn violation. Then the fingerprint
+# pair: patchcheck's 64-bit fingerprints (one and two workers) against
+# pan's hash compaction (-DHC4, 32-bit compressed states, which may lose
+# states to collisions: only verdicts must agree there). Last, for
+# information, both tools with their partial-order reductions (the counts
+# are not expected to agree).
 #
-# AGREE: for the kernel rows, equal states and verdicts; for the no-sync2
-# and reduction rows, equal verdicts (the counts are not comparable there).
-# Rates under 50 ms of pan's search are "n/a" (pan's clock ticks 10 ms).
+# AGREE: for the exact rows, equal states and verdicts; for the no-sync2,
+# fingerprint and reduction rows, equal verdicts (the counts are not
+# comparable there). Rates under 50 ms of pan's search are "n/a" (pan's
+# clock ticks 10 ms). All rates come from the one run; the machine's other
+# load affects both tools alike only roughly, so compare ratios across runs
+# with care.
 #
 # Exit status: 0 when every state count and verdict agrees, 1 otherwise,
 # 2 when a tool could not be installed, built or run.
@@ -26,8 +34,10 @@
 #   ./pan -m100000 -w24                     depth limit 100000 (never reached:
 #                                           the graph is acyclic, depth < 100),
 #                                           2^24-slot hash table
-# Both tools store whole states: patchcheck runs with -exact; pan's default
-# is exact storage (no -DBITSTATE, no -DHC).
+# In the exact rows both tools store whole states: patchcheck runs with
+# -exact; pan's default is exact storage (no -DBITSTATE, no -DHC). In the
+# fingerprint rows patchcheck stores 64-bit fingerprints and pan is built
+# with -DHC4.
 set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -79,7 +89,7 @@ json() { sed -n "s/^  \"$2\": \"\{0,1\}\([^\",]*\)\"\{0,1\},\{0,1\}\$/\1/p" "$1"
 # run_pc N VARIANT FLAGS: sets pc_states pc_verdict pc_rate
 run_pc() {
 	f=$(scenario "$1" "$2")
-	"$pc" check "$f" -exact -q -json -o "$work/cex" $3 >"$work/pc.json" 2>"$work/pc.err" || true
+	"$pc" check "$f" -q -json -o "$work/cex" $3 >"$work/pc.json" 2>"$work/pc.err" || true
 	[ -s "$work/pc.json" ] || { cat "$work/pc.err" >&2; die "patchcheck failed on $f"; }
 	pc_states=$(json "$work/pc.json" states)
 	pc_rate=$(json "$work/pc.json" states_per_second)
@@ -119,7 +129,8 @@ run_spin() {
 	sp_rate=$(awk -v n="$sp_states" -v s="${secs:-0}" 'BEGIN { if (s >= 0.05) printf "%.0f", n / s; else print "n/a" }')
 }
 
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a + 0 > 0 && b != "n/a") printf "%.2f", b / a; else print "n/a" }'; }
+# ratio PC_RATE SPIN_RATE: patchcheck's rate over SPIN's
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a + 0 > 0 && b != "n/a" && b + 0 > 0) printf "%.2f", a / b; else print "n/a" }'; }
 
 status=0
 row() { # label pc_states sp_states pc_verdict sp_verdict pc_rate sp_rate must_match_states
@@ -134,28 +145,39 @@ row() { # label pc_states sp_states pc_verdict sp_verdict pc_rate sp_rate must_m
 
 echo "patchcheck vs SPIN: x86-64 text_poke_bp, one call site, N CPUs call it once, one update"
 echo "$(go version | cut -d' ' -f3), $(spin -V 2>&1 | head -n 1), gcc $(gcc -dumpversion), $(nproc) CPUs"
-echo "patchcheck: check -exact (bfs, one worker); SPIN: pan -DSAFETY [-DNOREDUCE], exact state storage"
-echo "ratio = SPIN states/s / patchcheck states/s"
+echo "exact: patchcheck check -exact (bfs; w1 one worker, w2 -workers 2); SPIN: pan -DSAFETY -DNOREDUCE, exact state storage"
+echo "ratio = patchcheck states/s / SPIN states/s (above 1: patchcheck is faster)"
 echo
 printf '%-22s %10s %10s  %-26s %-26s %12s %12s %8s  %s\n' RUN "PC STATES" "SPIN STATES" "PC VERDICT" \
 	"SPIN VERDICT" "PC STATES/S" "SPIN STATES/S" RATIO "AGREE"
 for n in $CPUS; do
-	run_pc "$n" kernel ""
 	run_spin "$n" "" -DNOREDUCE
-	row "${n}cpu kernel" "$pc_states" "$sp_states" "$pc_verdict" "$sp_verdict" "$pc_rate" "$sp_rate" states
+	run_pc "$n" kernel -exact
+	row "${n}cpu exact w1" "$pc_states" "$sp_states" "$pc_verdict" "$sp_verdict" "$pc_rate" "$sp_rate" states
+	run_pc "$n" kernel "-exact -workers 2"
+	row "${n}cpu exact w2" "$pc_states" "$sp_states" "$pc_verdict" "$sp_verdict" "$pc_rate" "$sp_rate" states
 done
 for n in $BAD_CPUS; do
 	# a search that stops at the first violation counts the states it
 	# stored by then, which depends on its order (BFS vs DFS): only the
 	# verdicts must agree
-	run_pc "$n" no-sync2 ""
+	run_pc "$n" no-sync2 -exact
 	run_spin "$n" -DNOSYNC2 -DNOREDUCE
 	row "${n}cpu no-sync2" "$pc_states" "$sp_states" "$pc_verdict" "$sp_verdict" "$pc_rate" "$sp_rate" verdict
 done
 echo
+echo "fingerprints: patchcheck 64-bit fingerprints (w1, w2) vs pan -DHC4 (hash compaction; it may lose states, so only verdicts must agree):"
+for n in $CPUS; do
+	run_spin "$n" "" "-DNOREDUCE -DHC4"
+	run_pc "$n" kernel ""
+	row "${n}cpu fp w1 / hc4" "$pc_states" "$sp_states" "$pc_verdict" "$sp_verdict" "$pc_rate" "$sp_rate" verdict
+	run_pc "$n" kernel "-workers 2"
+	row "${n}cpu fp w2 / hc4" "$pc_states" "$sp_states" "$pc_verdict" "$sp_verdict" "$pc_rate" "$sp_rate" verdict
+done
+echo
 echo "with reductions (for information; each tool's own reduction, counts need not agree):"
 for n in $CPUS; do
-	run_pc "$n" kernel -reduce
+	run_pc "$n" kernel "-exact -reduce"
 	run_spin "$n" "" ""
 	row "${n}cpu por" "$pc_states" "$sp_states" "$pc_verdict" "$sp_verdict" "$pc_rate" "$sp_rate" verdict
 done

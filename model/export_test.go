@@ -1,0 +1,31 @@
+package model
+
+// Exported for the tests of package model_test.
+
+// PackForTest returns s packed (pack.go).
+func (m *Machine) PackForTest(s *State, buf []uint64) []uint64 {
+	if len(buf) < m.pk.bufLen() {
+		buf = make([]uint64, m.pk.bufLen())
+	}
+	return buf[:m.pk.pack(s, buf)]
+}
+
+// UnpackForTest unpacks p into s.
+func (m *Machine) UnpackForTest(p []uint64, s *State) { m.pk.unpack(p, s) }
+
+// PackedLenForTest is the length that p's bitmap gives.
+func (m *Machine) PackedLenForTest(p []uint64) int { return m.pk.length(p) }
+
+// SpanWordsForTest is the number of words of State that m packs.
+func (m *Machine) SpanWordsForTest() int { return groupWords * len(m.pk.groups) }
+
+// HashForTest is the fingerprint of a packed state.
+func HashForTest(p []uint64) uint64 { return hash(p) }
+
+// SetAVX512ForTest turns the assembly packer on or off and returns whether
+// it was on; it reports false when the CPU has no AVX-512.
+func SetAVX512ForTest(on bool) (was, ok bool) {
+	was = useAVX512
+	useAVX512 = on && haveAVX512
+	return was, haveAVX512
+}

@@ -1,0 +1,5 @@
+//go:build !linux
+
+package model
+
+func hugePages[T any](s []T) {}

@@ -1,0 +1,355 @@
+package model
+
+import (
+	"math/bits"
+	"slices"
+	"unsafe"
+
+	"github.com/cespare/xxhash/v2"
+)
+
+// The explorer keeps states packed: the visited set (in exact mode), the
+// breadth-first queue and the depth-first stack hold each state as the
+// 8-byte words of State that its program can make non-zero (Machine.used,
+// rounded out to words), with the zero words left out. A packed state is
+// a bitmap of the words that are non-zero followed by those words, in
+// order: a few hundred bytes where a State is over a kilobyte. Packing
+// is injective (two states are equal exactly when their packed forms
+// are), so packed forms are compared and hashed in place of states.
+//
+// The layout is derived from State's own: the used ranges come from the
+// offsets of State's fields (usedRanges), and everything outside them is
+// zero in every state of the program, so a field added to State later is
+// packed with the rest of its range.
+
+// stateWords is the size of State in 8-byte words.
+const stateWords = unsafe.Sizeof(State{}) / 8
+
+// State holds uint64s, so its size is a whole number of words: this
+// constant does not compile otherwise.
+const _ = -(unsafe.Sizeof(State{}) % 8)
+
+// stateAsWords views s as words.
+func stateAsWords(s *State) *[stateWords]uint64 { return (*[stateWords]uint64)(unsafe.Pointer(s)) }
+
+// packer packs and unpacks the states of one program. It reads State in
+// groups of 8 words: the groups cover every word the program can make
+// non-zero, and a group that would run past the end of State starts
+// earlier (overlapping its neighbour: a word may be packed twice, which
+// keeps packing injective). The bitmap has one byte per group.
+type packer struct {
+	groups   []uint16 // first word of each group
+	mapWords int      // words of the bitmap
+}
+
+const groupWords = 8
+
+// newPacker returns the packer for a program whose states are zero
+// outside the byte ranges used.
+func newPacker(used [][2]uintptr) *packer {
+	p := &packer{}
+	next := 0 // the first word not yet in a group
+	for _, r := range used {
+		lo, hi := int(r[0]/8), int((r[1]+7)/8)
+		for w := max(lo, next); w < hi; w += groupWords {
+			g := min(w, int(stateWords)-groupWords)
+			p.groups = append(p.groups, uint16(g))
+			next = g + groupWords
+		}
+	}
+	p.mapWords = (len(p.groups) + 7) / 8
+	return p
+}
+
+// maxLen is the longest packed state, in words.
+func (p *packer) maxLen() int { return p.mapWords + groupWords*len(p.groups) }
+
+// bufLen is the length of a buffer that pack may write to: pack stores
+// whole groups past the packed state's end.
+func (p *packer) bufLen() int { return p.maxLen() + groupWords }
+
+// useAVX512 selects the assembly packer and unpacker (pack_amd64.s), where
+// the CPU has AVX-512; tests turn it off to check the Go ones against it.
+var useAVX512 = haveAVX512
+
+// pack writes s packed to out (at least bufLen words) and returns its
+// length in words. In Go: a group of zeros costs a test; in the others,
+// every word is stored at out[k], and k moves on only past a non-zero
+// word. With AVX-512, a group is one load, test, compress and store.
+func (p *packer) pack(s *State, out []uint64) int {
+	base := unsafe.Pointer(s)
+	out = out[:p.bufLen()]
+	o := unsafe.Pointer(unsafe.SliceData(out))
+	clear(out[:p.mapWords])
+	if useAVX512 {
+		return p.mapWords + packGroups(base, p.groups, unsafe.Add(o, 8*p.mapWords), o)
+	}
+	bm := unsafe.Slice((*byte)(o), 8*p.mapWords)
+	k := uintptr(p.mapWords) * 8 // byte offset in out: at most 8*maxLen
+	for j, g := range p.groups {
+		src := (*[groupWords]uint64)(unsafe.Add(base, uintptr(g)*8)) // g+8 <= stateWords
+		if src[0]|src[1]|src[2]|src[3]|src[4]|src[5]|src[6]|src[7] == 0 {
+			continue
+		}
+		var b uint64
+		for t, w := range src {
+			*(*uint64)(unsafe.Add(o, k)) = w
+			nz := (w | -w) >> 63 // 1 if w != 0
+			k += uintptr(nz) << 3
+			b |= nz << t
+		}
+		bm[j] = byte(b)
+	}
+	return int(k / 8)
+}
+
+// unpack writes the state packed in in to s. Words of s outside the
+// program's groups are left as they are: zero, if s only ever held
+// states of the program.
+func (p *packer) unpack(in []uint64, s *State) {
+	in = in[:p.length(in)]
+	o := unsafe.Pointer(unsafe.SliceData(in))
+	if useAVX512 {
+		unpackGroups(unsafe.Add(o, 8*p.mapWords), o, p.groups, unsafe.Pointer(s))
+		return
+	}
+	st := stateAsWords(s)
+	bm := unsafe.Slice((*byte)(o), 8*p.mapWords)
+	k := p.mapWords
+	for j, g := range p.groups {
+		dst := (*[groupWords]uint64)(st[g : g+groupWords])
+		*dst = [groupWords]uint64{}
+		for b := bm[j]; b != 0; b &= b - 1 {
+			dst[bits.TrailingZeros8(b)] = in[k]
+			k++
+		}
+	}
+}
+
+// length returns the length in words of the packed state that in starts
+// with.
+func (p *packer) length(in []uint64) int {
+	n := p.mapWords
+	for _, b := range in[:p.mapWords] {
+		n += bits.OnesCount64(b)
+	}
+	return n
+}
+
+// hash is the fingerprint of a packed state: xxhash64 of its bytes.
+func hash(in []uint64) uint64 {
+	return xxhash.Sum64(unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(in))), 8*len(in)))
+}
+
+// arena stores packed states in blocks that never move, so that a stored
+// state is never copied again. An offset is block<<arenaBits | index.
+type arena struct {
+	blocks [][]uint64
+	cur    int // the block being filled
+}
+
+const arenaBits = 20 // 2^20 words (8 MiB) a block
+
+// add stores p and returns its offset.
+func (a *arena) add(p []uint64) uint64 {
+	if len(a.blocks) == 0 {
+		a.blocks = append(a.blocks, newBlock())
+	}
+	if len(a.blocks[a.cur])+len(p) > cap(a.blocks[a.cur]) {
+		a.cur++
+		if a.cur == len(a.blocks) {
+			a.blocks = append(a.blocks, newBlock())
+		}
+	}
+	b := a.blocks[a.cur]
+	off := uint64(a.cur)<<arenaBits | uint64(len(b))
+	a.blocks[a.cur] = append(b, p...)
+	return off
+}
+
+func newBlock() []uint64 { return make([]uint64, 0, 1<<arenaBits) }
+
+// reserve returns room for n words at the end of the arena; commit(k)
+// then keeps the first k of them.
+func (a *arena) reserve(n int) []uint64 {
+	if len(a.blocks) == 0 {
+		a.blocks = append(a.blocks, newBlock())
+	}
+	if len(a.blocks[a.cur])+n > cap(a.blocks[a.cur]) {
+		a.cur++
+		if a.cur == len(a.blocks) {
+			a.blocks = append(a.blocks, newBlock())
+		}
+	}
+	b := a.blocks[a.cur]
+	return b[len(b) : len(b)+n]
+}
+
+// commit keeps k words of the room reserve returned and returns their
+// offset.
+func (a *arena) commit(k int) uint64 {
+	b := a.blocks[a.cur]
+	off := uint64(a.cur)<<arenaBits | uint64(len(b))
+	a.blocks[a.cur] = b[:len(b)+k]
+	return off
+}
+
+// reset empties the arena and keeps its blocks for reuse.
+func (a *arena) reset() {
+	for i := range a.blocks {
+		a.blocks[i] = a.blocks[i][:0]
+	}
+	a.cur = 0
+}
+
+// at returns the words from offset off to the end of its block.
+func (a *arena) at(off uint64) []uint64 {
+	return a.blocks[off>>arenaBits][off&(1<<arenaBits-1):]
+}
+
+// fpSet is an open-addressing table of 64-bit fingerprints: 8 bytes a
+// slot, at most 3/4 full. The slot is taken from the fingerprint's high
+// bits (shards take the low bits).
+type fpSet struct {
+	keys  []uint64
+	shift uint // 64 - log2(len(keys))
+	n     int
+}
+
+func newFPSet() *fpSet {
+	return &fpSet{keys: make([]uint64, 1<<16), shift: 64 - 16}
+}
+
+func (t *fpSet) size() int { return t.n }
+
+func (t *fpSet) add(_ []uint64, fp uint64) bool {
+	if fp == 0 {
+		fp = 1
+	}
+	if 4*(t.n+1) > 3*len(t.keys) {
+		t.grow()
+	}
+	mask := uint64(len(t.keys) - 1)
+	for i := fp >> t.shift; ; i = (i + 1) & mask {
+		switch t.keys[i] {
+		case fp:
+			return false
+		case 0:
+			t.keys[i] = fp
+			t.n++
+			return true
+		}
+	}
+}
+
+// prefetch starts loading the slot where fp's search begins, so that a
+// later add or has finds it in the cache.
+func (t *fpSet) prefetch(fp uint64) { prefetch(unsafe.Pointer(&t.keys[fp>>t.shift])) }
+
+func (t *fpSet) has(_ []uint64, fp uint64) bool {
+	if fp == 0 {
+		fp = 1
+	}
+	mask := uint64(len(t.keys) - 1)
+	for i := fp >> t.shift; ; i = (i + 1) & mask {
+		switch t.keys[i] {
+		case fp:
+			return true
+		case 0:
+			return false
+		}
+	}
+}
+
+func (t *fpSet) grow() {
+	old := t.keys
+	t.keys = make([]uint64, 2*len(old))
+	hugePages(t.keys)
+	t.shift--
+	mask := uint64(len(t.keys) - 1)
+	for _, k := range old {
+		if k == 0 {
+			continue
+		}
+		i := k >> t.shift
+		for t.keys[i] != 0 {
+			i = (i + 1) & mask
+		}
+		t.keys[i] = k
+	}
+}
+
+// exactSet keeps whole packed states in an arena, found through an
+// open-addressing table whose slots hold each state's fingerprint and
+// arena offset: the arena is read only when the fingerprints are equal.
+type exactSet struct {
+	slots []exactSlot
+	shift uint
+	n     int
+	arena arena
+}
+
+type exactSlot struct {
+	fp  uint64
+	off uint64 // arena offset + 1; 0: empty slot
+}
+
+func newExactSet() *exactSet {
+	return &exactSet{slots: make([]exactSlot, 1<<16), shift: 64 - 16}
+}
+
+func (e *exactSet) size() int { return e.n }
+
+// find returns the slot that holds p, or the empty slot where it goes.
+func (e *exactSet) find(p []uint64, fp uint64) (uint64, bool) {
+	mask := uint64(len(e.slots) - 1)
+	for i := fp >> e.shift; ; i = (i + 1) & mask {
+		sl := &e.slots[i]
+		if sl.off == 0 {
+			return i, false
+		}
+		if sl.fp == fp {
+			if q := e.arena.at(sl.off - 1); len(q) >= len(p) && slices.Equal(q[:len(p)], p) {
+				return i, true
+			}
+		}
+	}
+}
+
+func (e *exactSet) prefetch(fp uint64) { prefetch(unsafe.Pointer(&e.slots[fp>>e.shift])) }
+
+func (e *exactSet) has(p []uint64, fp uint64) bool {
+	_, ok := e.find(p, fp)
+	return ok
+}
+
+func (e *exactSet) add(p []uint64, fp uint64) bool {
+	if 4*(e.n+1) > 3*len(e.slots) {
+		e.grow()
+	}
+	i, ok := e.find(p, fp)
+	if ok {
+		return false
+	}
+	e.slots[i] = exactSlot{fp: fp, off: e.arena.add(p) + 1}
+	e.n++
+	return true
+}
+
+func (e *exactSet) grow() {
+	old := e.slots
+	e.slots = make([]exactSlot, 2*len(old))
+	hugePages(e.slots)
+	e.shift--
+	mask := uint64(len(e.slots) - 1)
+	for _, sl := range old {
+		if sl.off == 0 {
+			continue
+		}
+		i := sl.fp >> e.shift
+		for e.slots[i].off != 0 {
+			i = (i + 1) & mask
+		}
+		e.slots[i] = sl
+	}
+}

@@ -1,0 +1,15 @@
+//go:build !amd64 || purego
+
+package model
+
+import "unsafe"
+
+const haveAVX512 = false
+
+func packGroups(s unsafe.Pointer, groups []uint16, out, bm unsafe.Pointer) int {
+	panic("unreachable")
+}
+
+func unpackGroups(in, bm unsafe.Pointer, groups []uint16, s unsafe.Pointer) { panic("unreachable") }
+
+func prefetch(p unsafe.Pointer) {}
