@@ -214,6 +214,14 @@ type Property interface {
 	Check(p *Program, ev *Event) string
 }
 
+// IgnoresRoutine is implemented by properties that never fail on a
+// routine event: an instruction fetched whole, defined and from live
+// text, or a CPU's observation of shared state (EvShared). The machine
+// does not ask them about those events, the most frequent ones.
+type IgnoresRoutine interface {
+	IgnoresRoutine() bool
+}
+
 // Warning is implemented by properties whose failures are warnings (a
 // kernel WARN): the search records the first and goes on.
 type Warning interface {

@@ -22,10 +22,10 @@ func (m *Machine) SpanWordsForTest() int { return groupWords * len(m.pk.groups) 
 // HashForTest is the fingerprint of a packed state.
 func HashForTest(p []uint64) uint64 { return hash(p) }
 
-// SetAVX512ForTest turns the assembly packer on or off and returns whether
+// SetAVX512ForTest turns m's assembly packer on or off and returns whether
 // it was on; it reports false when the CPU has no AVX-512.
-func SetAVX512ForTest(on bool) (was, ok bool) {
-	was = useAVX512
-	useAVX512 = on && haveAVX512
+func (m *Machine) SetAVX512ForTest(on bool) (was, ok bool) {
+	was = m.pk.avx
+	m.pk.avx = on && haveAVX512
 	return was, haveAVX512
 }

@@ -60,8 +60,13 @@ type Machine struct {
 	ffrom  [maxInsn]int8 // the snapshot each came from, -1 if static
 	events []Event
 	// partial-order reduction
-	lastLocal bool  // the last execute was a local, invisible step
-	alt       int   // which way the OpEither being stepped goes
+	lastLocal bool // the last execute was a local, invisible step
+	alt       int  // which way the OpEither being stepped goes
+	// routine: the properties that judge routine events, for m.Props
+	// as it was (routineAt, routineOf)
+	routine   []Property
+	routineAt *Property
+	routineOf int
 	ample     State // the successor of the ample step
 	freeable  []bool
 	class     []int        // symmetry class of each CPU: the first CPU with the same calls
@@ -434,7 +439,11 @@ func (m *Machine) finish(fn func(*State, *Violation) bool) bool {
 // outranks a warning.
 func (m *Machine) check(ev *Event) *Violation {
 	var warn *Violation
-	for _, p := range m.Props {
+	ps := m.Props
+	if ev.Kind == EvShared || ev.Kind == EvExec && !ev.Torn && !ev.Undef && !ev.Unmapped && !ev.Freed {
+		ps = m.routineProps()
+	}
+	for _, p := range ps {
 		if msg := p.Check(m.P, ev); msg != "" {
 			v := &Violation{Property: p.Name(), Msg: msg, Event: *ev}
 			if w, ok := p.(Warning); ok && w.Warning() {
@@ -448,6 +457,24 @@ func (m *Machine) check(ev *Event) *Violation {
 		}
 	}
 	return warn
+}
+
+// routineProps returns the properties that may fail on a routine event
+// (see IgnoresRoutine), recomputed when m.Props changes.
+func (m *Machine) routineProps() []Property {
+	if len(m.Props) != m.routineOf || len(m.Props) > 0 && &m.Props[0] != m.routineAt {
+		m.routine = m.routine[:0]
+		for _, p := range m.Props {
+			if r, ok := p.(IgnoresRoutine); !ok || !r.IgnoresRoutine() {
+				m.routine = append(m.routine, p)
+			}
+		}
+		m.routineOf = len(m.Props)
+		if len(m.Props) > 0 {
+			m.routineAt = &m.Props[0]
+		}
+	}
+	return m.routine
 }
 
 // AtRest checks the properties of a state in which every CPU and thread
@@ -489,11 +516,26 @@ func (m *Machine) sync(s *State, c int) {
 func (m *Machine) canon(s *State) {
 	for w := range m.P.Windows {
 		win := &s.Win[w]
+		if m.P.Windows[w].Data {
+			// Loads read the current contents: nothing older is kept,
+			// and no CPU has a view of it.
+			if win.N > 1 {
+				win.Snap[0] = win.Snap[win.N-1]
+				for i := 1; i < int(win.N); i++ {
+					win.Snap[i] = [WinSize]byte{}
+				}
+				win.N, win.Stale = 1, 0
+			}
+			for c := range m.P.CPUs {
+				s.CPU[c].View[w] = 0
+			}
+			continue
+		}
+		if win.N == 1 {
+			continue // one contents: every view is 0 already
+		}
 		low := win.N - 1 - win.Stale
 		for c := range m.P.CPUs {
-			if m.P.Windows[w].Data {
-				break
-			}
 			if s.CPU[c].Mode != ModeDone && s.CPU[c].View[w] < low {
 				low = s.CPU[c].View[w]
 			}

@@ -40,6 +40,10 @@ func stateAsWords(s *State) *[stateWords]uint64 { return (*[stateWords]uint64)(u
 type packer struct {
 	groups   []uint16 // first word of each group
 	mapWords int      // words of the bitmap
+	// avx selects the assembly packer and unpacker (pack_amd64.s), where
+	// the CPU has AVX-512; tests turn it off to check the Go ones
+	// against it.
+	avx bool
 }
 
 const groupWords = 8
@@ -47,7 +51,7 @@ const groupWords = 8
 // newPacker returns the packer for a program whose states are zero
 // outside the byte ranges used.
 func newPacker(used [][2]uintptr) *packer {
-	p := &packer{}
+	p := &packer{avx: haveAVX512}
 	next := 0 // the first word not yet in a group
 	for _, r := range used {
 		lo, hi := int(r[0]/8), int((r[1]+7)/8)
@@ -68,10 +72,6 @@ func (p *packer) maxLen() int { return p.mapWords + groupWords*len(p.groups) }
 // whole groups past the packed state's end.
 func (p *packer) bufLen() int { return p.maxLen() + groupWords }
 
-// useAVX512 selects the assembly packer and unpacker (pack_amd64.s), where
-// the CPU has AVX-512; tests turn it off to check the Go ones against it.
-var useAVX512 = haveAVX512
-
 // pack writes s packed to out (at least bufLen words) and returns its
 // length in words. In Go: a group of zeros costs a test; in the others,
 // every word is stored at out[k], and k moves on only past a non-zero
@@ -81,7 +81,7 @@ func (p *packer) pack(s *State, out []uint64) int {
 	out = out[:p.bufLen()]
 	o := unsafe.Pointer(unsafe.SliceData(out))
 	clear(out[:p.mapWords])
-	if useAVX512 {
+	if p.avx {
 		return p.mapWords + packGroups(base, p.groups, unsafe.Add(o, 8*p.mapWords), o)
 	}
 	bm := unsafe.Slice((*byte)(o), 8*p.mapWords)
@@ -109,7 +109,7 @@ func (p *packer) pack(s *State, out []uint64) int {
 func (p *packer) unpack(in []uint64, s *State) {
 	in = in[:p.length(in)]
 	o := unsafe.Pointer(unsafe.SliceData(in))
-	if useAVX512 {
+	if p.avx {
 		unpackGroups(unsafe.Add(o, 8*p.mapWords), o, p.groups, unsafe.Pointer(s))
 		return
 	}
@@ -216,6 +216,15 @@ type fpSet struct {
 	n     int
 }
 
+// growFactor is the log2 of how much a table of n slots grows: fourfold
+// while it is small (each growth rehashes every state), then twofold.
+func growFactor(n int) int {
+	if n < 1<<22 {
+		return 2
+	}
+	return 1
+}
+
 func newFPSet() *fpSet {
 	return &fpSet{keys: make([]uint64, 1<<16), shift: 64 - 16}
 }
@@ -263,9 +272,10 @@ func (t *fpSet) has(_ []uint64, fp uint64) bool {
 
 func (t *fpSet) grow() {
 	old := t.keys
-	t.keys = make([]uint64, 2*len(old))
+	f := growFactor(len(old))
+	t.keys = make([]uint64, len(old)<<f)
 	hugePages(t.keys)
-	t.shift--
+	t.shift -= uint(f)
 	mask := uint64(len(t.keys) - 1)
 	for _, k := range old {
 		if k == 0 {
@@ -338,9 +348,10 @@ func (e *exactSet) add(p []uint64, fp uint64) bool {
 
 func (e *exactSet) grow() {
 	old := e.slots
-	e.slots = make([]exactSlot, 2*len(old))
+	f := growFactor(len(old))
+	e.slots = make([]exactSlot, len(old)<<f)
 	hugePages(e.slots)
-	e.shift--
+	e.shift -= uint(f)
 	mask := uint64(len(e.slots) - 1)
 	for _, sl := range old {
 		if sl.off == 0 {

@@ -52,16 +52,16 @@ func TestPackRoundTrip(t *testing.T) {
 				t.Fatalf("%s: two different states pack alike", name)
 			}
 			byPacked[key] = s
-			if was, ok := model.SetAVX512ForTest(!was(t)); ok {
+			if was, ok := m.SetAVX512ForTest(!was(m)); ok {
 				q := m.PackForTest(&s, make([]uint64, 4096))
 				var v model.State
 				m.UnpackForTest(p, &v)
-				model.SetAVX512ForTest(was)
+				m.SetAVX512ForTest(was)
 				if !slices.Equal(p, q) || v != s {
 					t.Fatalf("%s: the Go and assembly packers disagree", name)
 				}
 			} else {
-				model.SetAVX512ForTest(was)
+				m.SetAVX512ForTest(was)
 			}
 			m.Successors(&s, func(_ model.Step, n *model.State, _ *model.Violation) bool {
 				if !seen[*n] {
@@ -79,9 +79,9 @@ func TestPackRoundTrip(t *testing.T) {
 }
 
 // was reports whether the assembly packer is on.
-func was(t *testing.T) bool {
-	on, _ := model.SetAVX512ForTest(false)
-	model.SetAVX512ForTest(on)
+func was(m *model.Machine) bool {
+	on, _ := m.SetAVX512ForTest(false)
+	m.SetAVX512ForTest(on)
 	return on
 }
 

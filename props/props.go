@@ -35,6 +35,10 @@ func (q prop) Name() string                                   { return q.name }
 func (q prop) Check(p *model.Program, ev *model.Event) string { return q.check(p, ev) }
 func (q prop) Warning() bool                                  { return q.warning }
 
+// IgnoresRoutine implements model.IgnoresRoutine: no property here judges
+// an instruction executed normally (TestIgnoresRoutine checks it).
+func (q prop) IgnoresRoutine() bool { return true }
+
 // IsWarning reports whether the named property reports warnings (a kernel
 // WARN) rather than violations.
 func IsWarning(name string) bool {

@@ -102,3 +102,37 @@ func TestDeadlock(t *testing.T) {
 		t.Fatalf("same lock order: %v", r.Violation)
 	}
 }
+
+// opaque hides a property's IgnoresRoutine, so that the machine asks it
+// about every event.
+type opaque struct{ model.Property }
+
+// TestIgnoresRoutine: asking every property about every event, routine
+// ones included, finds the same first violation after as many states as
+// skipping the routine events: no built-in property fails on them.
+func TestIgnoresRoutine(t *testing.T) {
+	all, err := catalog.All(check.ParseOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, e := range all {
+		if e.Scenario.Expect.Verdict != "violation" || n >= 25 {
+			continue
+		}
+		n++
+		m, err := check.Compile(e.Scenario, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		a := model.Explore(m, model.Options{})
+		for i, p := range m.Props {
+			m.Props[i] = opaque{p}
+		}
+		b := model.Explore(m, model.Options{})
+		if a.States != b.States || (a.Violation == nil) != (b.Violation == nil) ||
+			a.Violation != nil && (a.Violation.Property != b.Violation.Property || len(a.Schedule) != len(b.Schedule)) {
+			t.Errorf("%s: %d states, %v; asking every property: %d states, %v", e.Scenario.Name, a.States, a.Violation, b.States, b.Violation)
+		}
+	}
+}

@@ -7,6 +7,7 @@ import (
 
 	"patchcheck/catalog"
 	"patchcheck/check"
+	"patchcheck/model"
 	"patchcheck/scenario"
 )
 
@@ -90,6 +91,43 @@ func TestErrors(t *testing.T) {
 		}
 		if err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%q: got %v, want %q", c.src, err, c.want)
+		}
+	}
+}
+
+// TestViewsInRange: in every reachable state of a few arm64 scenarios,
+// each CPU's view of a window names one of the window's contents, and a
+// data window (a literal) keeps its current contents only.
+func TestViewsInRange(t *testing.T) {
+	for _, name := range []string{"arm64-mainline", "arm64-bad-branch-no-maintenance", "arm64-v6-far-near-far"} {
+		m, err := check.Compile(builtin(t, name), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s0 := m.P.Initial()
+		seen := map[model.State]bool{s0: true}
+		queue := []model.State{s0}
+		for len(queue) > 0 && len(seen) < 20000 {
+			s := queue[0]
+			queue = queue[1:]
+			for w, def := range m.P.Windows {
+				win := &s.Win[w]
+				if def.Data && (win.N != 1 || win.Stale != 0) {
+					t.Fatalf("%s: data window %s keeps %d contents", name, def.Name, win.N)
+				}
+				for c := range m.P.CPUs {
+					if v := s.CPU[c].View[w]; v >= win.N || def.Data && v != 0 {
+						t.Fatalf("%s: cpu%d's view %d of %s, which has %d contents", name, c, v, def.Name, win.N)
+					}
+				}
+			}
+			m.Successors(&s, func(_ model.Step, n *model.State, _ *model.Violation) bool {
+				if !seen[*n] {
+					seen[*n] = true
+					queue = append(queue, *n)
+				}
+				return true
+			})
 		}
 	}
 }
