@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"runtime"
-	"text/tabwriter"
 	"time"
 
 	"patchcheck/check"
@@ -46,8 +45,10 @@ func benchCmd(args []string, stdout, stderr io.Writer) (int, error) {
 	}
 	fmt.Fprintf(stdout, "patchcheck bench: x86-64 text_poke_bp; %s, GOMAXPROCS %d, workers %d, state cap %d\n\n",
 		runtime.Version(), runtime.GOMAXPROCS(0), *workers, *maxStates)
-	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "CPUS\tSITES\tUPDATES\tREDUCTION\tSTATES\tSTATES/S\tPEAK HEAP MiB\tWALL s\tSAVED\tVERDICT\t")
+	// Fixed widths, so that each row can be printed as soon as it is
+	// measured and the columns still line up.
+	const rowFmt = "%4s %5s %7s %12s %11s %9s %13s %7s %8s  %s\n"
+	fmt.Fprintf(stdout, rowFmt, "CPUS", "SITES", "UPDATES", "REDUCTION", "STATES", "STATES/S", "PEAK HEAP MiB", "WALL s", "SAVED", "VERDICT")
 	modes := []struct {
 		name string
 		opt  model.Options
@@ -90,9 +91,8 @@ func benchCmd(args []string, stdout, stderr io.Writer) (int, error) {
 					if r.Violation != nil {
 						bad++
 					}
-					fmt.Fprintf(tw, "%d\t%d\t%d\t%s\t%s\t%.0f\t%d\t%.2f\t%s\t%s\t\n", cpus, sites, updates, md.name,
-						states, r.StatesPerSecond(), r.PeakHeap>>20, wall.Seconds(), saved, r.Verdict())
-					tw.Flush()
+					fmt.Fprintf(stdout, rowFmt, fmt.Sprint(cpus), fmt.Sprint(sites), fmt.Sprint(updates), md.name, states,
+						fmt.Sprintf("%.0f", r.StatesPerSecond()), fmt.Sprint(r.PeakHeap>>20), fmt.Sprintf("%.2f", wall.Seconds()), saved, r.Verdict())
 				}
 			}
 		}
