@@ -37,6 +37,15 @@ func MutexByName(name string) (int, bool) {
 // StepDoc documents one step of an architecture's sketch vocabulary.
 type StepDoc struct{ Form, Doc string }
 
+// MutexSteps documents the lock and unlock steps that every
+// architecture's sketch vocabulary starts with.
+func MutexSteps() []StepDoc {
+	return []StepDoc{
+		{Form: "lock MUTEX", Doc: "mutex_lock(&MUTEX): text_mutex or static_call_mutex"},
+		{Form: "unlock MUTEX", Doc: "mutex_unlock(&MUTEX)"},
+	}
+}
+
 // Vocabulary returns steps as (form, doc) pairs.
 func Vocabulary(steps []StepDoc) [][2]string {
 	var out [][2]string

@@ -238,6 +238,16 @@ type succ struct {
 	st  Step
 }
 
+// packSucc appends next, packed, to batch and returns it with its
+// fingerprint and place.
+func packSucc(pk *packer, batch []uint64, next *State, st Step) ([]uint64, succ) {
+	off := len(batch)
+	batch = slices.Grow(batch, pk.bufLen())
+	k := pk.pack(next, batch[off:off+pk.bufLen()])
+	batch = batch[:off+k]
+	return batch, succ{fp: hash(batch[off:]), off: off, n: k, st: st}
+}
+
 // exhaustive is breadth-first or depth-first search on one goroutine.
 // The successors of a state are packed and hashed as they are generated,
 // their slots of the visited set prefetched, and then looked up in order
@@ -296,13 +306,10 @@ func exhaustive(m *Machine, opt Options) Result {
 				found, foundAt = v, st
 				return false
 			}
-			off := len(batch)
-			batch = slices.Grow(batch, pk.bufLen())
-			k := pk.pack(next, batch[off:off+pk.bufLen()])
-			batch = batch[:off+k]
-			fp := hash(batch[off:])
-			seen.prefetch(fp)
-			succs = append(succs, succ{fp: fp, off: off, n: k, st: st})
+			var c succ
+			batch, c = packSucc(pk, batch, next, st)
+			seen.prefetch(c.fp)
+			succs = append(succs, c)
 			return true
 		})
 		for _, c := range succs {
@@ -745,13 +752,10 @@ func expand(wk *worker, seen shards, exact bool, prev []arena, part []ref, a *ar
 				o.stop, o.viol, o.atNode, o.step = true, v, f.node, st
 				return false
 			}
-			off := len(batch)
-			batch = slices.Grow(batch, pk.bufLen())
-			k := pk.pack(next, batch[off:off+pk.bufLen()])
-			batch = batch[:off+k]
-			fp := hash(batch[off:])
-			seen.prefetch(fp)
-			succs = append(succs, succ{fp: fp, off: off, n: k, st: st})
+			var c succ
+			batch, c = packSucc(pk, batch, next, st)
+			seen.prefetch(c.fp)
+			succs = append(succs, c)
 			return true
 		})
 		for _, c := range succs {

@@ -15,9 +15,7 @@ import (
 // of arch/arm64/kernel/patching.c and the cache maintenance a scenario's
 // sketch can use in place of arch_static_call_transform. The scenario's
 // variant chooses the layout (docs/sketches.md).
-var sketchSteps = []kernel.StepDoc{
-	{Form: "lock MUTEX", Doc: "mutex_lock(&MUTEX): text_mutex or static_call_mutex"},
-	{Form: "unlock MUTEX", Doc: "mutex_unlock(&MUTEX)"},
+var sketchSteps = append(kernel.MutexSteps(), []kernel.StepDoc{
 	{Form: "write ADDR VALUE", Doc: "a plain store of VALUE at ADDR through the fixmap alias (aarch64_insn_write): not yet coherent with instruction fetch"},
 	{Form: "write_pair LITVALUE VALUE", Doc: "__aarch64_insn_write(tramp - 8, insns, 16) of the v5/v6 trampolines: the literal and bti c; VALUE as two 64-bit stores that become visible in either order"},
 	{Form: "write_pair_if_nop LITVALUE VALUE", Doc: "the v3-v5 write: write_pair when VALUE is the nop that exposes the literal, else a write of bti c; VALUE alone"},
@@ -27,7 +25,7 @@ var sketchSteps = []kernel.StepDoc{
 	{Form: "write_literal LITVALUE", Doc: "aarch64_insn_write_literal_u64: one 64-bit store to the trampoline's literal"},
 	{Form: "kick_all_cpus_sync", Doc: "an IPI to every other CPU, waited for (exception entry and return are context synchronising)"},
 	{Form: "save", Doc: "remember the instruction at loc now, for old"},
-}
+}...)
 
 // SketchVocabulary returns the arm64 sketch steps and what they do.
 func SketchVocabulary() [][2]string { return kernel.Vocabulary(sketchSteps) }

@@ -13,13 +13,11 @@ import (
 // sketchSteps documents the powerpc sketch vocabulary: the primitive
 // steps of arch_static_call_transform (arch/powerpc/kernel/static_call.c)
 // a scenario's sketch can use in its place.
-var sketchSteps = []kernel.StepDoc{
-	{Form: "lock MUTEX", Doc: "mutex_lock(&MUTEX): text_mutex or static_call_mutex"},
-	{Form: "unlock MUTEX", Doc: "mutex_unlock(&MUTEX)"},
+var sketchSteps = append(kernel.MutexSteps(), []kernel.StepDoc{
 	{Form: "patch_instruction ADDR VALUE", Doc: "patch_instruction/patch_branch: one aligned 4-byte store of VALUE at ADDR, then dcbst; sync; icbi; sync; isync, which synchronise the patching CPU only"},
 	{Form: "patch_ulong ADDR VALUE", Doc: "patch_ulong: one store of an unsigned long (4 bytes on PPC32, 8 on powerpc64), synchronising the patching CPU only"},
 	{Form: "save", Doc: "remember the word at loc now, for old"},
-}
+}...)
 
 // SketchVocabulary returns the powerpc sketch steps and what they do.
 func SketchVocabulary() [][2]string { return kernel.Vocabulary(sketchSteps) }

@@ -12,9 +12,7 @@ import (
 
 // SketchSteps documents the x86-64 sketch vocabulary: the primitive steps
 // a scenario's sketch can use in place of arch_static_call_transform.
-var sketchSteps = []kernel.StepDoc{
-	{Form: "lock MUTEX", Doc: "mutex_lock(&MUTEX): text_mutex or static_call_mutex"},
-	{Form: "unlock MUTEX", Doc: "mutex_unlock(&MUTEX)"},
+var sketchSteps = append(kernel.MutexSteps(), []kernel.StepDoc{
 	{Form: "validate", Doc: "__static_call_validate(loc): BUG unless loc holds a CALL/NOP5/xor5rax (call site) or JMP/RET/Jcc (tail site, trampoline)"},
 	{Form: "skip_if_same", Doc: "if (!memcmp(loc, new, len)) skip to the next unlock step (the return to arch_static_call_transform, which unlocks text_mutex), or to the end"},
 	{Form: "write ADDR VALUE", Doc: "text_poke: store VALUE at ADDR (one store, byte-granular for fetch)"},
@@ -24,7 +22,7 @@ var sketchSteps = []kernel.StepDoc{
 	{Form: "bp_wait", Doc: "wait until bp_desc.refs == 0"},
 	{Form: "text_poke_bp", Doc: "the kernel's text_poke_bp(loc, new): bp_set new; write loc int3; sync; write loc+1 new[1:]; sync; write loc new[0]; sync; bp_put; bp_wait"},
 	{Form: "text_poke_early", Doc: "text_poke_early(loc, new): write loc new and sync_core() on this CPU only"},
-}
+}...)
 
 // SketchVocabulary returns the x86-64 sketch steps and what they do.
 func SketchVocabulary() [][2]string { return kernel.Vocabulary(sketchSteps) }
