@@ -21,6 +21,7 @@ var sketchSteps = append(kernel.MutexSteps(), []kernel.StepDoc{
 	{Form: "bp_put", Doc: "atomic_dec_and_test(&bp_desc.refs)"},
 	{Form: "bp_wait", Doc: "wait until bp_desc.refs == 0"},
 	{Form: "text_poke_bp", Doc: "the kernel's text_poke_bp(loc, new): bp_set new; write loc int3; sync; write loc+1 new[1:]; sync; write loc new[0]; sync; bp_put; bp_wait"},
+	{Form: "booting: STEP, running: STEP", Doc: "STEP runs only while system_state is SYSTEM_BOOTING, or only after: __static_call_transform's choice of text_poke_early or text_poke_bp"},
 	{Form: "text_poke_early", Doc: "text_poke_early(loc, new): write loc new and sync_core() on this CPU only"},
 }...)
 
@@ -32,25 +33,35 @@ func SketchVocabulary() [][2]string { return kernel.Vocabulary(sketchSteps) }
 func (p Port) CheckSketch(steps []scenario.SketchStep) error {
 	e := &kernel.Emitter{}
 	loc := kernel.Loc{Name: "site", Addr: 0x1000, Kind: scenario.KindCall}
-	_, err := compileSketch(e, loc, GenInsn([]byte{CallOpcode}, 0x1000, 0x2000), GenInsn([]byte{CallOpcode}, 0x1000, 0x2000), steps)
+	_, err := compileSketch(e, loc, GenInsn([]byte{CallOpcode}, 0x1000, 0x2000), GenInsn([]byte{CallOpcode}, 0x1000, 0x2000), steps, true)
 	return err
 }
 
 // Sketch implements kernel.Port: the scenario's sketch for one location.
 func (p Port) Sketch(e *kernel.Emitter, lay *kernel.Layout, loc kernel.Loc, target int) {
 	code, emulate := insnFor(lay.Prog, loc, target)
-	if _, err := compileSketch(e, loc, code, emulate, lay.Sketch); err != nil {
+	if _, err := compileSketch(e, loc, code, emulate, lay.Sketch, lay.MayBoot); err != nil {
 		panic("patchcheck: a sketch that CheckSketch accepted does not compile: " + err.Error())
 	}
 }
 
+// Prefixes of x86 sketch steps: "booting: STEP" runs only while
+// system_state is SYSTEM_BOOTING, "running: STEP" only after. Together
+// they are __static_call_transform's
+// if (system_state == SYSTEM_BOOTING) text_poke_early(...) else text_poke_bp(...).
+const (
+	prefixBooting = "booting:"
+	prefixRunning = "running:"
+)
+
 // compileSketch emits steps for loc, whose new instruction is code (the
-// INT3 handler emulates emulate).
-func compileSketch(e *kernel.Emitter, loc kernel.Loc, code, emulate []byte, steps []scenario.SketchStep) (int, error) {
+// INT3 handler emulates emulate); mayBoot says whether the scenario can
+// patch while SYSTEM_BOOTING (else the booting: steps are left out).
+func compileSketch(e *kernel.Emitter, loc kernel.Loc, code, emulate []byte, steps []scenario.SketchStep, mayBoot bool) (int, error) {
 	var skips []int
 	check, n := validation(loc)
 	saved := false
-	for i, st := range steps {
+	one := func(i int, st scenario.SketchStep) error {
 		e.Fn = "sketch"
 		bad := func(format string, args ...any) error {
 			return &scenario.Error{Line: st.Line, Col: st.Col,
@@ -65,11 +76,11 @@ func compileSketch(e *kernel.Emitter, loc kernel.Loc, code, emulate []byte, step
 		switch st.Op {
 		case "lock", "unlock":
 			if err := want(1); err != nil {
-				return 0, err
+				return err
 			}
 			a, ok := kernel.MutexByName(st.Args[0])
 			if !ok {
-				return 0, bad("unknown mutex %q (want text_mutex or static_call_mutex)", st.Args[0])
+				return bad("unknown mutex %q (want text_mutex or static_call_mutex)", st.Args[0])
 			}
 			c := model.OpLock
 			if st.Op == "unlock" {
@@ -84,33 +95,33 @@ func compileSketch(e *kernel.Emitter, loc kernel.Loc, code, emulate []byte, step
 			e.Emit(model.Op{Code: c, A: a})
 		case "validate":
 			if err := want(0); err != nil {
-				return 0, err
+				return err
 			}
 			e.Emit(model.Op{Code: model.OpCheck, Addr: loc.Addr, Len: uint8(n), B: check})
 		case "skip_if_same":
 			if err := want(0); err != nil {
-				return 0, err
+				return err
 			}
 			b, l := kernel.Bytes(code)
 			skips = append(skips, e.Emit(model.Op{Code: model.OpJumpIfText, Addr: loc.Addr, Bytes: b, Len: l}))
 		case "write":
 			if err := want(2); err != nil {
-				return 0, err
+				return err
 			}
 			off, err := sketchAddr(st.Args[0])
 			if err != nil {
-				return 0, bad("%v", err)
+				return bad("%v", err)
 			}
 			val, old, err := sketchValue(st.Args[1], code)
 			if err != nil {
-				return 0, bad("%v", err)
+				return bad("%v", err)
 			}
 			if off+len(val) > n || len(val) == 0 {
-				return 0, bad("writes %d byte(s) at loc+%d, past the %d bytes of the location", len(val), off, n)
+				return bad("writes %d byte(s) at loc+%d, past the %d bytes of the location", len(val), off, n)
 			}
 			if old >= 0 {
 				if !saved {
-					return 0, bad("old: no saved bytes (a sketch with old begins with save)")
+					return bad("old: no saved bytes (a sketch with old begins with save)")
 				}
 				e.Emit(model.Op{Code: model.OpPokeSaved, Addr: loc.Addr + uint64(off), A: old, Len: uint8(len(val))})
 				break
@@ -119,18 +130,18 @@ func compileSketch(e *kernel.Emitter, loc kernel.Loc, code, emulate []byte, step
 			e.Emit(model.Op{Code: model.OpPoke, Addr: loc.Addr + uint64(off), Bytes: b, Len: l})
 		case "save":
 			if err := want(0); err != nil {
-				return 0, err
+				return err
 			}
 			e.Emit(model.Op{Code: model.OpSaveText, Addr: loc.Addr, Len: uint8(n)})
 			saved = true
 		case "sync":
 			if err := want(0); err != nil {
-				return 0, err
+				return err
 			}
 			textPokeSync(e)
 		case "bp_set":
 			if err := want(1); err != nil {
-				return 0, err
+				return err
 			}
 			emu := emulate
 			switch st.Args[0] {
@@ -141,13 +152,13 @@ func compileSketch(e *kernel.Emitter, loc kernel.Loc, code, emulate []byte, step
 					emu = append(append([]byte(nil), Nop5...), Nop1)
 				}
 			default:
-				return 0, bad("bp_set takes new or nop, not %q", st.Args[0])
+				return bad("bp_set takes new or nop, not %q", st.Args[0])
 			}
 			b, l := kernel.Bytes(emu)
 			e.Emit(model.Op{Code: model.OpBPSet, Addr: loc.Addr, Bytes: b, Len: l})
 		case "bp_put", "bp_wait":
 			if err := want(0); err != nil {
-				return 0, err
+				return err
 			}
 			c := model.OpBPPut
 			if st.Op == "bp_wait" {
@@ -156,22 +167,92 @@ func compileSketch(e *kernel.Emitter, loc kernel.Loc, code, emulate []byte, step
 			e.Emit(model.Op{Code: c})
 		case "text_poke_bp":
 			if err := want(0); err != nil {
-				return 0, err
+				return err
 			}
 			TextPokeBP(e, loc.Addr, code, emulate, VariantKernel)
 		case "text_poke_early":
 			if err := want(0); err != nil {
-				return 0, err
+				return err
 			}
 			textPokeEarly(e, loc.Addr, code)
 		default:
-			return 0, bad("unknown step %q (x86-64 sketch steps: %s)", st.Op, stepNames())
+			return bad("unknown step %q (x86-64 sketch steps: %s)", st.Op, stepNames())
 		}
+		return nil
+	}
+	for i := 0; i < len(steps); i++ {
+		if op := steps[i].Op; op != prefixBooting && op != prefixRunning {
+			if err := one(i, steps[i]); err != nil {
+				return 0, err
+			}
+			continue
+		}
+		boot, run, end, err := prefixedBlock(steps, i)
+		if err != nil {
+			return 0, err
+		}
+		emit := func(ks []int) error {
+			for _, k := range ks {
+				st := steps[k]
+				st.Op, st.Args = st.Args[0], st.Args[1:]
+				if err := one(k, st); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+		if !mayBoot {
+			boot = nil
+		}
+		var toLive, done int
+		if len(boot) > 0 {
+			e.Fn = "__static_call_transform"
+			booting := e.Emit(model.Op{Code: model.OpJumpIfBooting})
+			toLive = e.Emit(model.Op{Code: model.OpJump})
+			e.Land(booting)
+			if err := emit(boot); err != nil {
+				return 0, err
+			}
+			done = e.Emit(model.Op{Code: model.OpJump})
+			e.Land(toLive)
+		}
+		if err := emit(run); err != nil {
+			return 0, err
+		}
+		if len(boot) > 0 {
+			e.Land(done)
+		}
+		i = end - 1
 	}
 	for _, s := range skips {
 		e.Land(s)
 	}
 	return len(steps), nil
+}
+
+// prefixedBlock reads the run of booting:/running: steps from i: the
+// indices of each kind and where the run ends. Each kind must stand
+// together, as the two branches of an if.
+func prefixedBlock(steps []scenario.SketchStep, i int) (boot, run []int, end int, err error) {
+	end = i
+	for ; end < len(steps) && (steps[end].Op == prefixBooting || steps[end].Op == prefixRunning); end++ {
+		st := steps[end]
+		bad := func(msg string) error {
+			return &scenario.Error{Line: st.Line, Col: st.Col, Msg: fmt.Sprintf("sketch step %d (%s): %s", end+1, st, msg)}
+		}
+		if len(st.Args) == 0 {
+			return nil, nil, 0, bad("a prefix without a step")
+		}
+		list := &run
+		if st.Op == prefixBooting {
+			list = &boot
+		}
+		if n := len(*list); n > 0 && (*list)[n-1] != end-1 {
+			return nil, nil, 0, bad("the booting: steps and the running: steps must each stand together")
+		}
+		*list = append(*list, end)
+	}
+	return boot, run, end, nil
 }
 
 func stepNames() string {
