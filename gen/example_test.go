@@ -65,9 +65,9 @@ func ExampleSeeded() {
 	a, _ := gen.Seeded("x86-64", 42, 7)
 	b, _ := gen.Seeded("x86-64", 42, 7)
 	fmt.Println(string(scenario.Format(a)) == string(scenario.Format(b)))
-	_, err := gen.Seeded("arm64", 42, 7)
+	_, err := gen.Seeded("mips", 42, 7)
 	fmt.Println(err)
 	// Output:
 	// true
-	// gen: architecture "arm64" is not supported (have x86-64)
+	// gen: architecture "mips" is not supported (have x86-64, arm64)
 }

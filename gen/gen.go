@@ -116,14 +116,17 @@ func ParseLifecycle(s string) (LifecycleMode, error) {
 type Option func(*config)
 
 type config struct {
-	features  map[string]bool
-	variants  []string // nil: the kernel's own
-	fetches   []string // nil: the arch's default
-	anyFetch  bool
-	lifecycle LifecycleMode
-	maxStates int
-	name      string
-	err       error
+	features     map[string]bool
+	variants     []string // nil: the kernel's own
+	fetches      []string // nil: the arch's default
+	anyFetch     bool
+	lifecycle    LifecycleMode
+	maxStates    int
+	name         string
+	err          error
+	lifecycleSet bool     // Lifecycle was given
+	kinds        []string // Kinds
+
 }
 
 // Feature names for Features.
@@ -205,9 +208,13 @@ func Lifecycle(mode LifecycleMode) Option {
 			c.err = fmt.Errorf("gen.Lifecycle: %v", err)
 			return
 		}
-		c.lifecycle = mode
+		c.lifecycle, c.lifecycleSet = mode, true
 	}
 }
+
+// Kinds restricts the kinds of the sites drawn (scenario.KindCall,
+// KindTail, KindJcc; default every kind the architecture has).
+func Kinds(kinds ...string) Option { return func(c *config) { c.kinds = kinds } }
 
 // MaxStates sets the states bound of generated scenarios (default
 // DefaultMaxStates; 0 means none, which can take minutes).
@@ -228,6 +235,8 @@ func Name(name string) Option { return func(c *config) { c.name = name } }
 type plan struct {
 	features  map[string]bool
 	arch      string
+	kinds     []string // site kinds
+	arm64     bool     // out-of-line static calls unless a branch-* variant
 	variants  []string
 	fetches   []string
 	lifecycle LifecycleMode
@@ -259,8 +268,8 @@ func BadVariants(arch string) ([]string, error) {
 }
 
 func resolve(arch string, opts []Option) (*plan, error) {
-	if arch != "x86-64" {
-		return nil, fmt.Errorf("gen: architecture %q is not supported (have x86-64)", arch)
+	if arch != "x86-64" && arch != "arm64" {
+		return nil, fmt.Errorf("gen: architecture %q is not supported (have x86-64, arm64)", arch)
 	}
 	c := config{lifecycle: LifecycleOrdered, maxStates: DefaultMaxStates, name: "generated"}
 	for _, o := range opts {
@@ -269,12 +278,36 @@ func resolve(arch string, opts []Option) (*plan, error) {
 			return nil, c.err
 		}
 	}
+	kinds := []string{scenario.KindCall, scenario.KindTail, scenario.KindJcc}
+	if arch == "arm64" {
+		// arm64: no init sites, modules, kprobes or boot-time updates are
+		// modelled (docs/semantics.md §10.4), and no Jcc sites.
+		kinds = kinds[:2]
+		switch {
+		case !c.lifecycleSet:
+			c.lifecycle = LifecycleNever
+		case c.lifecycle != LifecycleNever:
+			return nil, fmt.Errorf("gen: arm64 models no init text: lifecycle %s needs x86-64", c.lifecycle)
+		}
+		if len(c.features) > 0 {
+			return nil, fmt.Errorf("gen: arm64 models no boot, module or kprobe features")
+		}
+	}
+	if c.kinds != nil {
+		for _, k := range c.kinds {
+			if !slices.Contains(kinds, k) {
+				return nil, fmt.Errorf("gen: site kind %q not drawn on %s (have %v)", k, arch, kinds)
+			}
+		}
+		kinds = c.kinds
+	}
 	port, err := arches.Lookup(arch)
 	if err != nil {
 		return nil, err
 	}
 	all, _ := VariantNames(arch)
-	p := &plan{arch: arch, lifecycle: c.lifecycle, maxStates: c.maxStates, name: c.name, features: c.features}
+	p := &plan{arch: arch, lifecycle: c.lifecycle, maxStates: c.maxStates, name: c.name, features: c.features,
+		kinds: kinds, arm64: arch == "arm64"}
 	switch {
 	case c.variants == nil:
 		p.variants = []string{"kernel"}
@@ -307,9 +340,11 @@ func resolve(arch string, opts []Option) (*plan, error) {
 	return p, nil
 }
 
-// Scenario returns a generator of valid scenarios for arch ("x86-64", the
-// only architecture today; for any other the generator fails the test
-// that draws from it). A scenario has 2-4 targets, 1-2 keys (each defined
+// Scenario returns a generator of valid scenarios for arch ("x86-64" or
+// "arm64"; for any other the generator fails the test that draws from
+// it). On arm64 the lifecycle is never, there are no Jcc sites, and a
+// variant other than a branch-* one draws no inline site and one
+// updating thread (arm64's static calls are out-of-line). A scenario has 2-4 targets, 1-2 keys (each defined
 // with any target, NULL and return0 included), 1-3 sites (call, tail or
 // jcc, some in init text when the lifecycle allows), 1-3 CPUs of 1-2
 // calls each (a site or tramp(KEY)), 1-2 threads of 1-2 updates each and,
@@ -416,8 +451,6 @@ func drawCPU(s source, keys []scenario.Key, sites []scenario.Site) scenario.CPU 
 	})}
 }
 
-var kinds = []string{scenario.KindCall, scenario.KindTail, scenario.KindJcc}
-
 // draw makes one scenario. The order of the draws is the shrinking order.
 func (p *plan) draw(s source) (*scenario.Scenario, error) {
 	b := scenario.New(p.name).Arch(p.arch)
@@ -452,8 +485,17 @@ func (p *plan) draw(s source) (*scenario.Scenario, error) {
 	if p.lifecycle != LifecycleNever {
 		free = s.intn("free_initmem", 0, 1) == 1
 	}
+	// arm64's static calls are out-of-line: inline sites exist only in
+	// its branch-* variants, and only one thread may update a key (the
+	// out-of-line update takes no static_call_mutex).
+	outOfLine := p.arm64 && !strings.HasPrefix(variant, "branch-")
+	minSites, maxSites := MinSites, MaxSites
+	if outOfLine {
+		minSites, maxSites = 0, 0
+	}
+	kinds := p.kinds
 	type siteDraw struct{ key, kind, init int }
-	sds := list(s, "sites", MinSites, MaxSites, func(s source) siteDraw {
+	sds := list(s, "sites", minSites, maxSites, func(s source) siteDraw {
 		d := siteDraw{key: s.intn("key", 0, len(keys)-1), kind: s.intn("kind", 0, len(kinds)-1)}
 		if free {
 			d.init = s.intn("init", 0, 1)
@@ -506,7 +548,7 @@ func (p *plan) draw(s source) (*scenario.Scenario, error) {
 		}
 	}
 	maxThreads := MaxThreads
-	if len(later) == 0 || len(p.features) > 0 {
+	if len(later) == 0 || len(p.features) > 0 || outOfLine {
 		maxThreads = 1
 	}
 	// An update's target is drawn as an offset from the key's latest

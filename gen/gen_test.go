@@ -333,7 +333,10 @@ func TestUnsupported(t *testing.T) {
 		opts []gen.Option
 		want string
 	}{
-		{"arm64", nil, `architecture "arm64" is not supported`},
+		{"mips", nil, `architecture "mips" is not supported`},
+		{"arm64", []gen.Option{gen.Lifecycle(gen.LifecycleOrdered)}, `arm64 models no init text`},
+		{"arm64", []gen.Option{gen.Features(gen.FeatureBoot)}, `arm64 models no boot`},
+		{"arm64", []gen.Option{gen.Kinds(scenario.KindJcc)}, `site kind "jcc" not drawn on arm64`},
 		{"x86-64", []gen.Option{gen.Variant("no-such")}, `unknown variant "no-such"`},
 		{"x86-64", []gen.Option{gen.Fetch("aligned8")}, `unknown fetch assumption "aligned8"`},
 		{"x86-64", []gen.Option{gen.Lifecycle("sometimes")}, `unknown lifecycle "sometimes"`},

@@ -20,6 +20,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"patchcheck/arches"
 	"patchcheck/cex"
 	"patchcheck/check"
 	"patchcheck/gen"
@@ -105,6 +106,7 @@ func campaignCmd(args []string, stdout, stderr io.Writer) (int, error) {
 }
 
 type campaignFlags struct {
+	arch      string
 	duration  time.Duration
 	count     uint64
 	seed      uint64
@@ -135,7 +137,8 @@ func runCampaign(ctx context.Context, args []string, stdout, stderr io.Writer) (
 	fs.StringVar(&f.variants, "variants", "kernel", "kernel, bad, all, or a comma-separated list")
 	fs.StringVar(&f.features, "features", "", "comma-separated lifecycle features of the scenarios: boot, modules, kprobes")
 	fs.StringVar(&f.lifecycle, "lifecycle", "ordered", "free_initmem: never, ordered (with the updates) or concurrent (its own thread; the kernel has a known finding there)")
-	fs.StringVar(&f.fetch, "fetch", "any", "instruction fetch assumption: byte, aligned4 or any")
+	fs.StringVar(&f.fetch, "fetch", "any", "instruction fetch assumption: one of the architecture's (x86-64: byte, aligned4; arm64: cmodx, dic, word) or any")
+	fs.StringVar(&f.arch, "arch", "x86-64", "architecture of the generated scenarios: x86-64 or arm64 (arm64: no init text, lifecycle never)")
 	fs.StringVar(&f.mode, "mode", "exhaustive", "exhaustive (bounded breadth-first), random (seeded walks) or mixed (walks where breadth-first hit its bound)")
 	fs.StringVar(&f.out, "out", "patchcheck-campaign", "directory for counterexamples and campaign.json")
 	fs.StringVar(&f.shard, "shard", "0/1", "i/n: check the scenario indices k with k mod n == i")
@@ -176,6 +179,14 @@ func campaignSetup(f campaignFlags, set map[string]bool) (*campaignState, error)
 	if err != nil {
 		return nil, err
 	}
+	arch := f.arch
+	port, err := arches.Lookup(arch)
+	if err != nil {
+		return nil, fmt.Errorf("-arch: %v", err)
+	}
+	if arch == "arm64" && !set["lifecycle"] {
+		f.lifecycle = string(gen.LifecycleNever)
+	}
 	lc, err := gen.ParseLifecycle(f.lifecycle)
 	if err != nil {
 		return nil, fmt.Errorf("-lifecycle: %v", err)
@@ -185,12 +196,9 @@ func campaignSetup(f campaignFlags, set map[string]bool) (*campaignState, error)
 	default:
 		return nil, fmt.Errorf("-mode %q: want exhaustive, random or mixed", f.mode)
 	}
-	switch f.fetch {
-	case "byte", "aligned4", "any":
-	default:
-		return nil, fmt.Errorf("-fetch %q: want byte, aligned4 or any", f.fetch)
+	if f.fetch != "any" && !slices.Contains(port.Fetches(), f.fetch) {
+		return nil, fmt.Errorf("-fetch %q: want %s or any", f.fetch, strings.Join(port.Fetches(), ", "))
 	}
-	const arch = "x86-64"
 	variants, err := parseVariants(arch, f.variants)
 	if err != nil {
 		return nil, err
@@ -226,6 +234,7 @@ func campaignSetup(f campaignFlags, set map[string]bool) (*campaignState, error)
 			diff = append(diff, "-"+name)
 		}
 	}
+	check("arch", old.Arch == want.Arch)
 	check("seed", old.Seed == want.Seed)
 	check("shard", old.Shard == want.Shard && old.Shards == want.Shards)
 	check("variants", slices.Equal(old.Variants, want.Variants))

@@ -90,6 +90,21 @@ func TestCampaignFindsBadVariants(t *testing.T) {
 	}
 }
 
+// TestCampaignArm64: a campaign of arm64 scenarios finds the known-bad
+// arm64 variants and nothing in arm64's mainline protocol.
+func TestCampaignArm64(t *testing.T) {
+	dir := t.TempDir()
+	r := campaignRun(t, context.Background(), "-arch", "arm64", "-seed", "1", "-variants", "kernel,branch-nosync,v5-literal-if-nop",
+		"-states", "30000", "-count", "12", "-out", dir)
+	if r.code != 0 {
+		t.Fatalf("want exit 0 (nothing in arm64's mainline protocol), got %v", r)
+	}
+	st := readCampaignState(t, dir)
+	if st.Arch != "arm64" || st.Violations == 0 || st.PerVariant["kernel"] == nil || st.PerVariant["kernel"].Violations != 0 {
+		t.Fatalf("state: arch %s, %d violations, per variant %v", st.Arch, st.Violations, st.PerVariant)
+	}
+}
+
 // TestCampaignResume: a campaign interrupted (its context cancelled) and
 // rerun with the same -out continues at the next index, keeps every
 // counterexample of the first run, and ends with what an uninterrupted
@@ -226,6 +241,9 @@ func TestCampaignBadFlags(t *testing.T) {
 		{[]string{"-lifecycle", "sometimes"}, "unknown lifecycle"},
 		{[]string{"-mode", "quick"}, "-mode"},
 		{[]string{"-fetch", "aligned8"}, "-fetch"},
+		{[]string{"-arch", "mips"}, "-arch"},
+		{[]string{"-arch", "arm64", "-fetch", "byte"}, "-fetch"},
+		{[]string{"-arch", "arm64", "-lifecycle", "ordered"}, "arm64 models no init text"},
 		{[]string{"-workers", "0"}, "-workers"},
 		{[]string{"-duration", "-1s"}, "must not be negative"},
 		{[]string{"-count", "x"}, "invalid value"},
