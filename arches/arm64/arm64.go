@@ -380,8 +380,8 @@ func (a *Arch) execute(x *model.Exec, in Insn) {
 	case OpSVC, OpHVC, OpSMC:
 		x.Undefined(Disasm(binary.LittleEndian.Uint32(x.Insn), x.Addr, x.P.Sym) + ": not modelled in kernel code")
 		return
-	case OpStrImm:
-		x.Fail(fmt.Errorf("cpu%d at %s: stores by caller CPUs are not modelled", x.C, x.P.Sym(x.Addr)))
+	case OpStrImm, OpStlr, OpLdar:
+		x.Fail(fmt.Errorf("cpu%d at %s: memory accesses other than literal and frame loads are not modelled on caller CPUs", x.C, x.P.Sym(x.Addr)))
 		return
 	default:
 		x.Undefined(fmt.Sprintf("%#08x is no instruction of the modelled A64 subset", binary.LittleEndian.Uint32(x.Insn)))

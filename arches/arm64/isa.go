@@ -43,6 +43,8 @@ const (
 	OpLdrLit     // LDR Xt/Wt, label
 	OpLdrImm     // LDR Xt/Wt, [Xn|SP, #imm] (unsigned offset)
 	OpStrImm     // STR Xt/Wt, [Xn|SP, #imm] (unsigned offset)
+	OpStlr       // STLR Xt/Wt, [Xn|SP] (store-release)
+	OpLdar       // LDAR Xt/Wt, [Xn|SP] (load-acquire)
 	OpStpPre     // STP Xt1, Xt2, [Xn|SP, #imm]!
 	OpLdpPost    // LDP Xt1, Xt2, [Xn|SP], #imm
 	OpISB        // ISB
@@ -177,6 +179,12 @@ func Decode(w uint32) Insn {
 			scale = 8
 		}
 		return Insn{Op: op, Rd: rd, Rn: rn, W: scale == 4, Imm: int64(w>>10&0xfff) * scale}
+	case w&0xbffffc00 == 0x889ffc00, w&0xbffffc00 == 0x88dffc00: // STLR, LDAR
+		op := OpStlr
+		if w>>22&1 == 1 {
+			op = OpLdar
+		}
+		return Insn{Op: op, Rd: rd, Rn: rn, W: w>>30&1 == 0}
 	case w&0xffc00000 == 0xa9800000: // STP (64-bit, pre-index)
 		return Insn{Op: OpStpPre, Rd: rd, Rn: rn, Rm: int(w >> 10 & 31), Imm: sext(w>>15&0x7f, 7) * 8}
 	case w&0xffc00000 == 0xa8c00000: // LDP (64-bit, post-index)
@@ -298,6 +306,9 @@ func LdrImm(rt, rn int, off uint32) uint32 {
 
 // Movz returns MOVZ Xd, #imm16 (MOV Xd, #imm16).
 func Movz(rd int, imm uint16) uint32 { return 0xd2800000 | uint32(imm)<<5 | uint32(rd) }
+
+// Stlr returns STLR Xt, [Xn] (64-bit store-release).
+func Stlr(rt, rn int) uint32 { return 0xc89ffc00 | uint32(rn)<<5 | uint32(rt) }
 
 // MovSP returns MOV Xd, SP (ADD Xd, SP, #0).
 func MovSP(rd int) uint32 { return AddImm(rd, SP, 0) }
@@ -438,6 +449,12 @@ func Disasm(w uint32, pc uint64, sym func(uint64) string) string {
 			return m + r(in.Rd) + ", [" + xreg(in.Rn, false, true) + "]"
 		}
 		return fmt.Sprintf("%s%s, [%s, #%d]", m, r(in.Rd), xreg(in.Rn, false, true), in.Imm)
+	case OpStlr, OpLdar:
+		m := "stlr "
+		if in.Op == OpLdar {
+			m = "ldar "
+		}
+		return m + r(in.Rd) + ", [" + xreg(in.Rn, false, true) + "]"
 	case OpStpPre:
 		return fmt.Sprintf("stp %s, %s, [%s, #%d]!", xreg(in.Rd, false, false), xreg(in.Rm, false, false), xreg(in.Rn, false, true), in.Imm)
 	case OpLdpPost:

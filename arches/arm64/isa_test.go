@@ -181,7 +181,6 @@ var undefCases = []struct {
 	{0x5c000040, "ldr d0, 0xffff800080010030"},
 	{0xc85f7c20, "ldxr x0, [x1]"},
 	{0xc8027c20, "stxr w2, x0, [x1]"},
-	{0xc8dffc20, "ldar x0, [x1]"},
 	{0x9b020c20, "madd x0, x1, x2, x3"},
 	{0x9b027c20, "mul x0, x1, x2"},
 	{0x9e670020, "fmov d0, x1"},
@@ -331,6 +330,7 @@ var (
 	reMovz   = regexp.MustCompile(`^mov ` + xr + `, #(0x[0-9a-f]{1,4})$`)
 	reStp    = regexp.MustCompile(`^stp ` + xr + `, ` + xr + `, \[` + xsp + `, #(-?[0-9]+)\]!$`)
 	reLdp    = regexp.MustCompile(`^ldp ` + xr + `, ` + xr + `, \[` + xsp + `\], #(-?[0-9]+)$`)
+	reStlr   = regexp.MustCompile(`^stlr ` + xr + `, \[` + xsp + `\]$`)
 )
 
 // xnum is the number of x0..x30, xzr or sp (31).
@@ -457,6 +457,9 @@ func TestEncodersGolden(t *testing.T) {
 			off := snum(t, m[4])
 			check(c, "LdpPost", LdpPost(xnum(t, m[1]), xnum(t, m[2]), xnum(t, m[3]), off), off)
 		}
+		if m := reStlr.FindStringSubmatch(s); m != nil {
+			check(c, "Stlr", Stlr(xnum(t, m[1]), xnum(t, m[2])), 0)
+		}
 	}
 	for name, min := range map[string]int{
 		"InsnNop": 1, "InsnBTIC": 2, "InsnRet": 1, "InsnISB": 1, "InsnBreakFault": 1, "Ret": 1, "br": 7, "blr": 7, "ret": 5,
@@ -464,7 +467,7 @@ func TestEncodersGolden(t *testing.T) {
 		"cbz forward": 3, "cbz backward": 1, "cbnz forward": 3, "cbnz backward": 1,
 		"ADRP forward": 4, "ADRP backward": 3, "AddImm": 6, "MovSP": 3,
 		"LdrLit forward": 4, "LdrLit backward": 1, "LdrImm": 6, "Movz": 4,
-		"StpPre forward": 2, "StpPre backward": 3, "LdpPost forward": 2, "LdpPost backward": 2,
+		"StpPre forward": 2, "StpPre backward": 3, "LdpPost forward": 2, "LdpPost backward": 2, "Stlr": 2,
 	} {
 		if hits[name] < min {
 			t.Errorf("%s matched %d golden lines, want at least %d", name, hits[name], min)
