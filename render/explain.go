@@ -29,8 +29,8 @@ func Explain(c *cex.Counterexample) string {
 	if d := variantDoc(c.Scenario.Arch, variant); variant != "kernel" && d != "" {
 		vs = d
 	}
-	fold(&b, "", fmt.Sprintf("The scenario: %s (%s), variant %s: %s; fetch assumption %s (docs/semantics.md §3).",
-		c.Scenario.Name, c.Scenario.Arch, variant, vs, fetch), 80)
+	fold(&b, "", fmt.Sprintf("The scenario: %s (%s), variant %s: %s; fetch assumption %s (docs/semantics.md %s).",
+		c.Scenario.Name, c.Scenario.Arch, variant, vs, fetch, wordsFor(c.Scenario.Arch).section), 80)
 	if cast := castOf(c.Scenario); cast != "" {
 		fold(&b, "", "Who runs: "+cast, 80)
 	}
@@ -160,7 +160,7 @@ func (t *trace) sentence(i int) string {
 		}
 		notes = rest
 	} else if t.has(i, "ipi") {
-		s := a + " takes the sync IPI: do_sync_core() and the IRET serialise it, so from now on it fetches only current text"
+		s := a + " " + wordsFor(t.c.Scenario.Arch).taken + ", so from now on it fetches only current text"
 		if prev := t.staleList(i-1, a); prev != "" {
 			s += " (until now it could still fetch old bytes of " + prev + ")"
 		}
@@ -228,7 +228,7 @@ func (t *trace) noteSentence(i int, a, n string) string {
 	case unlockRe.MatchString(rest):
 		return fmt.Sprintf("%s releases %s.", who, unlockRe.FindStringSubmatch(rest)[1])
 	case t.has(i, "ipi-send"):
-		s := who + " sends the sync IPI to every CPU (" + strings.TrimSuffix(rest, ": IPI sent") + ")"
+		s := who + " sends the " + wordsFor(t.c.Scenario.Arch).ipi + " to every CPU (" + strings.TrimSuffix(rest, ": IPI sent") + ")"
 		if cpus := t.staleCPUs(i); len(cpus) > 0 {
 			s += "; " + cpuWords(cpus) + " may still fetch old bytes until " + plural(len(cpus), "it takes", "they take") + " it"
 		}
@@ -347,8 +347,19 @@ func (t *trace) whyStale(i, k int, actor string) string {
 	if since < 0 {
 		return ""
 	}
-	s := fmt.Sprintf("%s still had the old bytes of %s because it had not taken a sync IPI since step %d", actor, t.wins[k], since+1)
-	if w := t.steps[since]; t.has(since, "write") && len(w.Notes) > 0 {
+	words := wordsFor(t.c.Scenario.Arch)
+	w := t.steps[since]
+	uncached := t.has(since, "write") && len(w.Notes) > 0 && strings.Contains(w.Notes[0], "no cache maintenance")
+	for j := since + 1; j < i && uncached; j++ {
+		uncached = !t.has(j, "cache")
+	}
+	var s string
+	if uncached {
+		s = fmt.Sprintf("%s still had the old bytes of %s because the write at step %d was never made coherent with instruction fetch (no cache maintenance): no context synchronisation can drop the old bytes until then", actor, t.wins[k], since+1)
+	} else {
+		s = fmt.Sprintf("%s still had the old bytes of %s because it had not taken %s since step %d", actor, t.wins[k], words.sync, since+1)
+	}
+	if t.has(since, "write") && len(w.Notes) > 0 {
 		s += fmt.Sprintf(" (%s: %s)", w.Actor, strings.TrimSpace(w.Notes[0]))
 	}
 	var sent []string
@@ -357,10 +368,13 @@ func (t *trace) whyStale(i, k int, actor string) string {
 			sent = append(sent, fmt.Sprint(j+1))
 		}
 	}
-	if len(sent) == 0 {
-		s += ", and no sync IPI was sent after that."
-	} else {
-		s += fmt.Sprintf("; the sync IPI sent at step %s had not reached it yet.", andList(sent))
+	switch {
+	case uncached:
+		s += "."
+	case len(sent) == 0:
+		s += fmt.Sprintf(", and no %s was sent after that.", words.ipi)
+	default:
+		s += fmt.Sprintf("; the %s sent at step %s had not reached it yet.", words.ipi, andList(sent))
 	}
 	var writes []string
 	for j := since + 1; j <= i; j++ {
@@ -372,6 +386,28 @@ func (t *trace) whyStale(i, k int, actor string) string {
 		s += fmt.Sprintf(" Since then %s was also written at step %s.", t.wins[k], andList(writes))
 	}
 	return s
+}
+
+// archWords are an architecture's terms for what drops stale
+// instructions.
+type archWords struct {
+	sync    string // what the CPU had not taken
+	ipi     string // the IPI the patcher sends, without an article
+	taken   string // a CPU taking it
+	section string // the fetch rules in docs/semantics.md
+}
+
+func wordsFor(arch string) archWords {
+	switch arch {
+	case "arm64", "aarch64":
+		return archWords{sync: "a context synchronisation (an IPI, an isb, an exception return)", ipi: "IPI",
+			taken: "takes the IPI: exception entry and return are context synchronising", section: "§10.2"}
+	case "ppc32", "ppc64", "powerpc32", "powerpc64":
+		return archWords{sync: "a context synchronisation (an interrupt, an isync)", ipi: "IPI",
+			taken: "takes an interrupt: context synchronising", section: "§9.2"}
+	}
+	return archWords{sync: "a sync IPI", ipi: "sync IPI",
+		taken: "takes the sync IPI: do_sync_core() and the IRET serialise it", section: "§3"}
 }
 
 // commonWords are left out when the violation message is matched against
