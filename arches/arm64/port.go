@@ -246,11 +246,11 @@ func targetIndex(p *model.Program, name string) int { return image.TargetIndex(p
 
 // funcAddr is what a transform calls for target t: NULL is
 // __static_call_return0 in the out-of-line trampolines.
-func (b *builder) funcAddr(t int) uint64 {
+func funcAddr(p *model.Program, t int) uint64 {
 	if t == model.TargetNull {
 		return kRet0
 	}
-	return b.p.Targets[t].Addr
+	return p.Targets[t].Addr
 }
 
 // tramp lays out key k's trampoline, its windows and a caller through it.
@@ -273,7 +273,7 @@ func (b *builder) tramp(k int, name, variant string) {
 		b.Sym(tr.Name, t, 24)
 	case variant == VariantADRPAdd:
 		tr.Addr, tr.Patch = base, base+4
-		fn := b.funcAddr(init)
+		fn := funcAddr(b.p, init)
 		b.Put(base, InsnBTIC, ADRP(X16, base+4, fn), AddImm(X16, X16, uint32(fn&0xfff)), BR(X16))
 		tr.PatchWin = b.window(tr.Name, tr.Patch, 8, k, false)
 		b.Sym(tr.Name, base, 16)
@@ -283,7 +283,7 @@ func (b *builder) tramp(k int, name, variant string) {
 			b.Region(".rodata", kRodata, 0x100)
 		}
 		b.Put(base, InsnBTIC, ADRP(X16, base+4, tr.Lit), LdrImm(X16, X16, uint32(tr.Lit&0xfff)), BR(X16))
-		binary.LittleEndian.PutUint64(b.At(tr.Lit), b.funcAddr(init))
+		binary.LittleEndian.PutUint64(b.At(tr.Lit), funcAddr(b.p, init))
 		tr.LitWin = b.window(tr.Name+".literal", tr.Lit, 8, k, true)
 		b.Sym(tr.Name, base, 16)
 		b.Sym(tr.Name+".literal", tr.Lit, 8)
@@ -315,7 +315,7 @@ func (b *builder) trampAtRest(tr Tramp, variant string) {
 		// anything it was ever given.
 		any := [][]byte{u64(0)}
 		for t := range p.Targets {
-			any = append(any, u64(b.funcAddr(t)))
+			any = append(any, u64(funcAddr(b.p, t)))
 			if t == model.TargetNull {
 				any = append(any, u64(0))
 			}
@@ -328,11 +328,11 @@ func (b *builder) trampAtRest(tr Tramp, variant string) {
 		})
 	case variant == VariantADRPAdd:
 		b.AtRest(tr.PatchWin, func(t int) [][]byte {
-			fn := b.funcAddr(t)
+			fn := funcAddr(b.p, t)
 			return [][]byte{append(Word(ADRP(X16, tr.Patch, fn)), Word(AddImm(X16, X16, uint32(fn&0xfff)))...)}
 		})
 	default:
-		b.AtRest(tr.LitWin, func(t int) [][]byte { return [][]byte{u64(b.funcAddr(t))} })
+		b.AtRest(tr.LitWin, func(t int) [][]byte { return [][]byte{u64(funcAddr(b.p, t))} })
 	}
 }
 
@@ -464,7 +464,6 @@ func (Port) Transform(e *kernel.Emitter, lay *kernel.Layout, loc kernel.Loc, tar
 	img := lay.Prog.ArchData.(*Image)
 	arch := lay.Prog.Arch.(*Arch)
 	tr := img.Tramps[loc.Key]
-	b := newBuilder(lay.Prog, img, nil)
 	if loc.Tramp {
 		switch {
 		case literalVariant(variant):
@@ -494,7 +493,7 @@ func (Port) Transform(e *kernel.Emitter, lay *kernel.Layout, loc kernel.Loc, tar
 			e.Fn = "arch_static_call_transform"
 			e.Emit(model.Op{Code: model.OpUnlock, A: kernel.TextMutex})
 		case variant == VariantADRPAdd:
-			fn := b.funcAddr(target)
+			fn := funcAddr(lay.Prog, target)
 			e.Fn = "arch_static_call_transform"
 			e.Emit(model.Op{Code: model.OpLock, A: kernel.TextMutex})
 			patchNosync(e, arch, tr.Patch, ADRP(X16, tr.Patch, fn))
@@ -504,7 +503,7 @@ func (Port) Transform(e *kernel.Emitter, lay *kernel.Layout, loc kernel.Loc, tar
 		default:
 			// if (!func) func = __static_call_return0;
 			// aarch64_insn_write_literal_u64(literal, func) under patch_lock.
-			poke(e, "aarch64_insn_write_literal_u64", tr.Lit, binary.LittleEndian.AppendUint64(nil, b.funcAddr(target)), 0)
+			poke(e, "aarch64_insn_write_literal_u64", tr.Lit, binary.LittleEndian.AppendUint64(nil, funcAddr(lay.Prog, target)), 0)
 		}
 		return
 	}

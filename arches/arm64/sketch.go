@@ -236,7 +236,6 @@ func (Port) Sketch(e *kernel.Emitter, lay *kernel.Layout, loc kernel.Loc, target
 	img := p.ArchData.(*Image)
 	arch := p.Arch.(*Arch)
 	tr := img.Tramps[loc.Key]
-	b := newBuilder(p, img, nil)
 	variant := normVariant(lay.Variant)
 	if loc.Tramp && tr.PatchWin < 0 && !writesLiteral(steps) {
 		// A mainline trampoline the sketch does not write keeps the
@@ -246,7 +245,7 @@ func (Port) Sketch(e *kernel.Emitter, lay *kernel.Layout, loc kernel.Loc, target
 	}
 	// The kernel's transform of this loc, for new, new_add and new_lit.
 	var newInsn, newAdd uint32
-	newLit := b.funcAddr(target)
+	newLit := funcAddr(p, target)
 	at := loc.Addr
 	switch {
 	case !loc.Tramp:
