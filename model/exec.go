@@ -106,27 +106,44 @@ func (x *Exec) Shared() {
 	x.m.events = append(x.m.events, Event{Kind: EvShared, CPU: x.C, Addr: x.Addr})
 }
 
-// Fetchable returns the distinct contents of [addr, addr+n), which must lie
-// in one patchable window, that the CPU may still fetch: one per retained
-// snapshot since its last context synchronisation, oldest first. It
-// returns nil when the range is not patchable text.
-func (x *Exec) Fetchable(addr uint64, n int) [][]byte {
+// EachFetchable calls fn with each distinct contents of [addr, addr+n),
+// which must lie in one patchable window, that the CPU may still fetch:
+// one per retained snapshot since its last context synchronisation,
+// oldest first, until fn returns false. It allocates nothing: the slices
+// point into the state and are valid during the call only. It returns how
+// many contents it passed to fn (0 when the range is not patchable text).
+func (x *Exec) EachFetchable(addr uint64, n int, fn func(b []byte) bool) int {
 	w, off, ok := x.P.windowRange(addr, n)
 	if !ok {
-		return nil
+		return 0
 	}
 	win := &x.S.Win[w]
-	var out [][]byte
-	for sn := int(x.S.CPU[x.C].View[w]); sn < int(win.N); sn++ {
+	view, count := int(x.S.CPU[x.C].View[w]), 0
+	for sn := view; sn < int(win.N); sn++ {
 		b := win.Snap[sn][off : off+n]
 		dup := false
-		for _, o := range out {
-			dup = dup || string(o) == string(b)
+		for prev := view; prev < sn && !dup; prev++ {
+			dup = string(win.Snap[prev][off:off+n]) == string(b)
 		}
-		if !dup {
-			out = append(out, append([]byte(nil), b...))
+		if dup {
+			continue
+		}
+		count++
+		if !fn(b) {
+			break
 		}
 	}
+	return count
+}
+
+// Fetchable returns copies of the contents EachFetchable passes, or nil
+// when the range is not patchable text.
+func (x *Exec) Fetchable(addr uint64, n int) [][]byte {
+	var out [][]byte
+	x.EachFetchable(addr, n, func(b []byte) bool {
+		out = append(out, append([]byte(nil), b...))
+		return true
+	})
 	return out
 }
 

@@ -111,14 +111,14 @@ func (a *Arch) Exec(x *model.Exec) {
 	}
 	w := binary.LittleEndian.Uint32(x.Insn)
 	if a.fetch != FetchWord {
-		if vals := x.Fetchable(x.Addr, 4); len(vals) > 1 {
-			for _, v := range vals {
-				if !CMODXSafe(binary.LittleEndian.Uint32(v)) {
-					x.Report(props.CMODX, fmt.Sprintf("cpu%d fetches %s while it is being modified (it may fetch %s): not both in the CMODX set, so the architecture allows any behaviour (Arm ARM B2.2.5)",
-						x.C, x.P.Sym(x.Addr), wordsNote(x, vals)))
-					break
-				}
-			}
+		unsafe := false
+		versions := x.EachFetchable(x.Addr, 4, func(v []byte) bool {
+			unsafe = unsafe || !CMODXSafe(binary.LittleEndian.Uint32(v))
+			return true
+		})
+		if versions > 1 && unsafe {
+			x.Report(props.CMODX, fmt.Sprintf("cpu%d fetches %s while it is being modified (it may fetch %s): not both in the CMODX set, so the architecture allows any behaviour (Arm ARM B2.2.5)",
+				x.C, x.P.Sym(x.Addr), wordsNote(x, x.Fetchable(x.Addr, 4))))
 		}
 	}
 	in := Decode(w)

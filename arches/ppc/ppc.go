@@ -135,14 +135,15 @@ func (a *Arch) Exec(x *model.Exec) {
 	w := binary.BigEndian.Uint32(x.Insn)
 	in, _ := Decode(w)
 	if a.strict {
-		if vals := x.Fetchable(x.Addr, 4); len(vals) > 1 {
-			for _, v := range vals {
-				if !PatchClass(binary.BigEndian.Uint32(v)) {
-					x.Undefined(fmt.Sprintf("%s is being modified (may still fetch %s): outside the patch class (b[l][a], nop) the Power ISA leaves the result undefined",
-						x.P.Sym(x.Addr), wordsNote(x, vals)))
-					return
-				}
-			}
+		outside := false
+		versions := x.EachFetchable(x.Addr, 4, func(v []byte) bool {
+			outside = outside || !PatchClass(binary.BigEndian.Uint32(v))
+			return true
+		})
+		if versions > 1 && outside {
+			x.Undefined(fmt.Sprintf("%s is being modified (may still fetch %s): outside the patch class (b[l][a], nop) the Power ISA leaves the result undefined",
+				x.P.Sym(x.Addr), wordsNote(x, x.Fetchable(x.Addr, 4))))
+			return
 		}
 	}
 	if img.GlobalEntry[x.Addr] && cs.Regs[rR12] != x.Addr {
