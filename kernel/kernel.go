@@ -73,6 +73,11 @@ type Loc struct {
 	// TrampRef is set for a module site whose key field holds the
 	// trampoline (fixed up by static_call_add_module).
 	TrampRef bool
+	// NoTramp is set where the core calls arch_static_call_transform
+	// with tramp == NULL: __static_call_init(), which static_call_init()
+	// and the module COMING notifier run. Since d856bc3ac7d9 (v6.15)
+	// only __static_call_update passes the trampoline for a site.
+	NoTramp bool
 }
 
 // Tail reports whether Loc is patched with tail-call semantics.
@@ -158,6 +163,7 @@ func CoreVariants() []Variant {
 		{Name: VariantDelModuleNoBreak, Doc: "static_call_del_module before the 2024 fix (CVE-2024-50002): after a failed allocation it walks a key's built-in sites pointer as key->mods"},
 		{Name: VariantFixupLosesFlags, Doc: "static_call_add_module before 2021: the trampoline-to-key fixup drops the site's TAIL and INIT flags"},
 		{Name: VariantUpdateNoMutex, Doc: "__static_call_update without static_call_mutex: it can walk key->mods while a module's notifier changes it"},
+		{Name: VariantNoLiveNotifier, Doc: "the MODULE_STATE_LIVE notification does not take static_call_mutex (static_call_module_notify always has): an update that saw the module COMING can write its init text after do_free_init"},
 		{Name: VariantKprobeNoReserved, Doc: "register_kprobe before static_call_text_reserved() (2020): a kprobe may be placed on a static call site"},
 		{Name: VariantInitUntilRunning, Doc: "before SYSTEM_FREEING_INITMEM: kernel_text_address() accepts init text until SYSTEM_RUNNING, which kernel_init sets only after free_initmem()"},
 	}
@@ -261,6 +267,7 @@ func Build(sc *scenario.Scenario, port Port) (*model.Program, error) {
 	switch {
 	case lay.MayBoot:
 		p.System = model.SystemBooting
+		p.Offline = true
 	case sc.HasOp(scenario.OpFreeInitmem):
 		p.System = model.SystemScheduling
 	}
@@ -320,25 +327,44 @@ func Build(sc *scenario.Scenario, port Port) (*model.Program, error) {
 	return p, nil
 }
 
-// checkBoot checks that a booting scenario brings the other CPUs up: its
-// first thread, and only it, runs smp_init.
+// checkBoot checks a booting scenario against init/main.c's order: its
+// first thread (the boot CPU, then kernel_init) runs smp_init once, after
+// at most one rest_init; static_call_init runs there too, from
+// start_kernel or as the early_initcall that do_pre_smp_initcalls() runs,
+// so never after smp_init; no other thread runs rest_init, smp_init or
+// static_call_init.
 func checkBoot(sc *scenario.Scenario) error {
 	if !sc.Boots() {
 		return nil
 	}
 	for i, th := range sc.Threads {
-		smp := false
+		rest, smp := false, false
 		for _, op := range th.Ops {
 			switch op.Kind {
-			case scenario.OpSMPInit:
+			case scenario.OpRestInit, scenario.OpSMPInit, scenario.OpStaticCallInit:
 				if i > 0 {
-					return fmt.Errorf("thread %s: smp_init belongs to the first (boot) thread", th.Name)
+					return fmt.Errorf("thread %s: %s belongs to the first (boot) thread", th.Name, op.Kind)
+				}
+			}
+			switch op.Kind {
+			case scenario.OpRestInit:
+				if rest || smp {
+					return fmt.Errorf("thread %s: rest_init runs once, before smp_init", th.Name)
+				}
+				rest = true
+			case scenario.OpSMPInit:
+				if smp {
+					return fmt.Errorf("thread %s: smp_init runs once", th.Name)
 				}
 				smp = true
+			case scenario.OpStaticCallInit:
+				if smp {
+					return fmt.Errorf("thread %s: static_call_init after smp_init: it runs from start_kernel or as an early_initcall, and do_pre_smp_initcalls() comes before smp_init() (init/main.c kernel_init_freeable)", th.Name)
+				}
 			}
 		}
 		if i == 0 && !smp {
-			return fmt.Errorf("thread %s: a booting scenario's first thread must run smp_init (the other CPUs and threads start then)", th.Name)
+			return fmt.Errorf("thread %s: a booting scenario's first thread must run smp_init (the other CPUs start then)", th.Name)
 		}
 	}
 	return nil
@@ -352,6 +378,16 @@ type compiler struct {
 	key     map[string]int
 	tgt     map[string]int
 	mod     map[string]int
+	// restDone is set once the boot thread has run rest_init.
+	restDone bool
+}
+
+// restInit emits rest_init()'s system_state = SYSTEM_SCHEDULING, which
+// lets kthreadd and kernel_init run (init/main.c).
+func (c *compiler) restInit(e *Emitter) {
+	c.restDone = true
+	e.Fn = "rest_init"
+	e.Emit(model.Op{Code: model.OpSetSystem, B: int(model.SystemScheduling)})
 }
 
 func (c *compiler) op(e *Emitter, op scenario.Op) {
@@ -370,9 +406,14 @@ func (c *compiler) op(e *Emitter, op scenario.Op) {
 		e.Land(warn)
 		e.Emit(model.Op{Code: model.OpWarn, Msg: "WARN_ON_ONCE(!static_call_initialized)"})
 		e.Land(end)
+	case scenario.OpRestInit:
+		c.restInit(e)
 	case scenario.OpSMPInit:
-		e.Fn = "rest_init"
-		e.Emit(model.Op{Code: model.OpSetSystem, B: int(model.SystemScheduling)})
+		if !c.restDone {
+			c.restInit(e)
+		}
+		e.Fn = "smp_init"
+		e.Emit(model.Op{Code: model.OpSMPInit})
 	case scenario.OpFreeInitmem:
 		FreeInitmem(e, c.lay, c.variant)
 	case scenario.OpLoad:
@@ -521,6 +562,7 @@ func StaticCallInit(e *Emitter, port Port, lay *Layout, variant string) {
 		}
 		// __static_call_init: arch_static_call_transform(site, NULL, key->func, tail)
 		e.Fn = "__static_call_init"
+		s.NoTramp = true
 		sw := e.Emit(model.Op{Code: model.OpSwitchFunc, A: s.Key, Table: make([]int, model.MaxTargets)})
 		var ends []int
 		for _, t := range lay.KeyTargets[s.Key] {

@@ -17,6 +17,12 @@ const (
 	// trampoline-to-key fixup wrote the key without the site's TAIL and
 	// INIT flags.
 	VariantFixupLosesFlags = "fixup-loses-flags"
+	// VariantNoLiveNotifier is do_init_module without the static_call
+	// notifier's static_call_lock() for MODULE_STATE_LIVE: not a kernel
+	// that existed (the notifier has locked before its switch since
+	// static calls began), but what that lock buys: without it an update
+	// that saw the module COMING writes its init text after do_free_init.
+	VariantNoLiveNotifier = "no-live-notifier"
 )
 
 // ModSite is a module's static_call_site entry as the routines see it.
@@ -334,6 +340,16 @@ func LoadModule(e *Emitter, port Port, lay *Layout, m, failAt int, variant strin
 	e.Fn = "do_init_module"
 	e.Emit(model.Op{Code: model.OpSetModState, A: m, B: int(model.ModComingInit)})
 	e.Emit(model.Op{Code: model.OpSetModState, A: m, B: int(model.ModLive)})
+	// blocking_notifier_call_chain(&module_notify_list,
+	// MODULE_STATE_LIVE, mod): static_call_module_notify takes
+	// static_call_lock() for every event before its switch, which has
+	// no case for LIVE. An update that saw the module COMING has
+	// therefore returned before the init text goes.
+	if variant != VariantNoLiveNotifier {
+		e.Fn = "static_call_module_notify"
+		e.Emit(model.Op{Code: model.OpLock, A: StaticCallMutex})
+		e.Emit(model.Op{Code: model.OpUnlock, A: StaticCallMutex})
+	}
 	e.Fn = "do_free_init"
 	e.Emit(model.Op{Code: model.OpFreeModule, A: m, B: 1})
 	e.Land(end)
@@ -377,6 +393,7 @@ func (r *modLive) Run(x *model.KernelExec) int {
 // key->func, static_call_is_tail(site)) for whatever key->func is then.
 func transformAnyTarget(e *Emitter, port Port, lay *Layout, s Loc, variant string) {
 	fn := e.Fn
+	s.NoTramp = true
 	sw := e.Emit(model.Op{Code: model.OpSwitchFunc, A: s.Key, Table: make([]int, model.MaxTargets)})
 	var ends []int
 	for _, t := range lay.KeyTargets[s.Key] {
@@ -459,24 +476,35 @@ func (r *kprobeCheck) Run(x *model.KernelExec) int {
 	return -1
 }
 
-// RegisterKprobe emits register_kprobe() at site s: the address checks,
-// then under text_mutex arch_prepare_kprobe (save the instruction) and
-// arch_arm_kprobe (text_poke of INT3, text_poke_sync).
+// RegisterKprobe emits register_kprobe() at site s (kernel/kprobes.c):
+// the address checks (check_kprobe_address_safe), then two text_mutex
+// sections: prepare_kprobe() (arch_prepare_kprobe copies the instruction)
+// and arm_kprobe() (__arm_kprobe: arch_arm_kprobe's text_poke of INT3 and
+// smp_text_poke_sync_each_cpu(), inside the mutex). Between the two,
+// text_mutex is free: a static call update may rewrite the site.
 func RegisterKprobe(e *Emitter, port Port, lay *Layout, s Loc, variant string) {
 	e.Fn = "register_kprobe"
 	chk := &kprobeCheck{site: s, variant: variant}
 	routine(e, lay, chk)
-	e.Emit(model.Op{Code: model.OpLock, A: TextMutex})
 	n := 5
 	if s.Kind == "jcc" {
 		n = 6
 	}
+	e.Fn = "register_kprobe"
+	e.Emit(model.Op{Code: model.OpLock, A: TextMutex})
+	e.Fn = "arch_prepare_kprobe"
+	e.Emit(model.Op{Code: model.OpPrepareKprobe, Addr: s.Addr, Len: uint8(n)})
+	e.Fn = "register_kprobe"
+	e.Emit(model.Op{Code: model.OpUnlock, A: TextMutex})
+	e.Fn = "arm_kprobe"
+	e.Emit(model.Op{Code: model.OpLock, A: TextMutex})
 	e.Fn = "arch_arm_kprobe"
 	e.Emit(model.Op{Code: model.OpArmKprobe, Addr: s.Addr, Len: uint8(n)})
-	e.Emit(model.Op{Code: model.OpUnlock, A: TextMutex})
-	e.Fn = "text_poke_sync"
+	e.Fn = "smp_text_poke_sync_each_cpu"
 	e.Emit(model.Op{Code: model.OpSync})
 	e.Emit(model.Op{Code: model.OpSyncWait})
+	e.Fn = "arm_kprobe"
+	e.Emit(model.Op{Code: model.OpUnlock, A: TextMutex})
 	chk.Refuse = e.Here()
 }
 

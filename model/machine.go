@@ -383,9 +383,9 @@ func (m *Machine) actorSteps(s *State, a int, fn func(*State, *Violation) bool) 
 		}
 	}
 	if cs.Mode == ModeIdle {
-		if s.K.System == SystemBooting {
+		if s.K.Online == 0 {
 			// Only the boot CPU runs before SMP bring-up; the caller
-			// CPUs come online at SYSTEM_SCHEDULING.
+			// CPUs come online at smp_init().
 			return true
 		}
 		call := &m.P.CPUs[a].Calls[cs.Call]

@@ -34,11 +34,13 @@ const (
 	OpRoutine                     // run Program.Routines[A] as one step
 	OpSetModState                 // module A's state = B; waits for CPUs as the module core does
 	OpFreeModule                  // free module A's text regions (B: 1 init only, 0 all)
-	OpArmKprobe                   // arch_prepare_kprobe + arch_arm_kprobe at Addr: save Len bytes, write INT3
+	OpArmKprobe                   // arch_arm_kprobe at Addr: text_poke of INT3 over the prepared kprobe
 	OpSaveText                    // local: the thread saves the Len bytes at Addr (a sketch's old)
 	OpPokeSaved                   // store saved bytes [A, A+Len) at Addr
 	OpEither                      // nondeterminism: go on, or goto Label (two unordered stores, as the halves of an STP)
 	OpCacheMaint                  // make the text at [Addr, Addr+Len) coherent with instruction fetch (caches_clean_inval_pou)
+	OpPrepareKprobe               // arch_prepare_kprobe at Addr: save the Len bytes of the instruction there
+	OpSMPInit                     // smp_init(): the caller CPUs come online
 )
 
 // Flags of OpPoke (its B).

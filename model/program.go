@@ -30,6 +30,7 @@ type Program struct {
 	Sentinel      uint64 // result register before each call; still there = no function ran
 	System        uint8  // system_state in the initial state
 	InitDone      uint8  // static_call_initialized in the initial state
+	Offline       bool   // the caller CPUs are offline until OpSMPInit (early boot)
 	// Routines are kernel functions that run as one atomic step (OpRoutine),
 	// such as the static_call_mod list handling under static_call_mutex.
 	Routines []Routine
@@ -225,7 +226,7 @@ func (p *Program) Validate() error {
 					return fmt.Errorf("thread %s op %d: jump to %d (only forward jumps)", t.Name, i, op.Label)
 				}
 			}
-			if op.Code == OpPoke || op.Code == OpJumpIfText || op.Code == OpCheck || op.Code == OpArmKprobe ||
+			if op.Code == OpPoke || op.Code == OpJumpIfText || op.Code == OpCheck || op.Code == OpArmKprobe || op.Code == OpPrepareKprobe ||
 				op.Code == OpSaveText || op.Code == OpPokeSaved {
 				if _, _, ok := p.windowRange(op.Addr, int(op.Len)); !ok {
 					return fmt.Errorf("thread %s op %d (%s): %#x+%d is not patchable text", t.Name, i, op.Fn, op.Addr, op.Len)
@@ -379,6 +380,9 @@ func (p *Program) Initial() State {
 	var s State
 	s.K.System = p.System
 	s.K.Init = p.InitDone
+	if !p.Offline {
+		s.K.Online = 1
+	}
 	s.K.SiteFlags = p.SiteFlags
 	for i, w := range p.Windows {
 		s.Win[i].Snap[0] = w.Init

@@ -139,6 +139,10 @@ type Kernel struct {
 	// STATIC_CALL_SITE_TAIL, STATIC_CALL_SITE_INIT, and SiteTrampKey
 	// while the key field still holds a trampoline address.
 	SiteFlags [MaxWindows]uint8
+	// Online is 1 once the caller CPUs are up (smp_init; from the start
+	// unless the scenario boots).
+	Online uint8
+	_      [7]uint8
 }
 
 // BPDesc is the text_poke_bp descriptor (bp_desc / text_poke_array) with its

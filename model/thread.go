@@ -175,16 +175,19 @@ func (m *Machine) threadStep(t int) {
 		if m.Trace {
 			m.tnote(op, "%s", cmp.Or(op.Msg, "every CPU ran do_sync_core"))
 		}
-	case OpSetSystem:
-		if s.K.System == SystemBooting && op.B > int(SystemBooting) {
-			// SMP bring-up: the other CPUs start now. A CPU that has
-			// never run holds no stale instructions, and its start-up
-			// path serialises (INIT/SIPI, then MOV to CR0/CR3 and a
-			// far jump before any kernel code).
-			for c := range m.P.CPUs {
-				m.sync(s, c)
-			}
+	case OpSMPInit:
+		// SMP bring-up: the other CPUs start now. A CPU that has never
+		// run holds no stale instructions, and its start-up path
+		// serialises (INIT/SIPI, then MOV to CR0/CR3 and a far jump
+		// before any kernel code).
+		for c := range m.P.CPUs {
+			m.sync(s, c)
 		}
+		s.K.Online = 1
+		if m.Trace {
+			m.tnote(op, "the other CPUs are online")
+		}
+	case OpSetSystem:
 		s.K.System = uint8(op.B)
 		if m.Trace {
 			m.tnote(op, "system_state = %s", SystemStateName(s.K.System))
@@ -235,14 +238,23 @@ func (m *Machine) threadStep(t int) {
 		if m.Trace {
 			m.tnote(op, "write %s: %s (saved)", m.P.Sym(op.Addr), hexBytes(ts.Saved[op.A:op.A+int(op.Len)]))
 		}
+	case OpPrepareKprobe:
+		// arch_prepare_kprobe: the instruction is copied now, under
+		// this text_mutex section; it is armed in a later one.
+		s.K.KP = BPDesc{Addr: op.Addr, Len: op.Len}
+		copy(s.K.KP.Code[:], m.text(s, op.Addr, int(op.Len)))
+		if m.Trace {
+			m.tnote(op, "kprobe at %s: saved %s", m.P.Sym(op.Addr), hexBytes(s.K.KP.Code[:op.Len]))
+		}
 	case OpArmKprobe:
-		saved := m.text(s, op.Addr, int(op.Len))
-		s.K.KP = BPDesc{Addr: op.Addr, Len: op.Len, Refs: 1}
-		copy(s.K.KP.Code[:], saved)
+		s.K.KP.Refs = 1
 		m.events = append(m.events, Event{Kind: EvKprobe, CPU: -1, Thread: t, Addr: op.Addr})
+		if m.P.freed(s, op.Addr) {
+			m.events = append(m.events, Event{Kind: EvFreedWrite, CPU: -1, Thread: t, Addr: op.Addr})
+		}
 		m.poke(s, op.Addr, []byte{0xcc}, true)
 		if m.Trace {
-			m.tnote(op, "kprobe at %s: saved %s, wrote int3", m.P.Sym(op.Addr), hexBytes(s.K.KP.Code[:op.Len]))
+			m.tnote(op, "text_poke(%s, int3): kprobe armed with the saved %s", m.P.Sym(op.Addr), hexBytes(s.K.KP.Code[:s.K.KP.Len]))
 		}
 	case OpWaitSystem:
 		if m.Trace {
@@ -313,6 +325,8 @@ func (m *Machine) tnote(op *Op, format string, args ...any) {
 	switch op.Code {
 	case OpPoke, OpArmKprobe, OpPokeSaved:
 		m.tag("write")
+	case OpPrepareKprobe:
+		m.tag("kernel")
 	case OpCacheMaint:
 		m.tag("cache")
 	case OpSync:

@@ -36,7 +36,7 @@ func (m *Machine) windows(s *State) []WindowTrace {
 		wt := WindowTrace{Name: def.Name, Addr: def.Base, Bytes: append(Hex(nil), m.P.Current(s, w)...)}
 		for c := range m.P.CPUs {
 			// Before SMP bring-up the other CPUs are not running.
-			if s.K.System != SystemBooting && s.CPU[c].Mode != ModeDone && s.CPU[c].View[w] < s.Win[w].N-1 {
+			if s.K.Online != 0 && s.CPU[c].Mode != ModeDone && s.CPU[c].View[w] < s.Win[w].N-1 {
 				wt.Stale = append(wt.Stale, c)
 			}
 		}

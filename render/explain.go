@@ -130,8 +130,10 @@ func opString(op scenario.Op) string {
 		return "static_call_init()"
 	case scenario.OpForceReinit:
 		return "static_call_force_reinit()"
+	case scenario.OpRestInit:
+		return "rest_init()"
 	case scenario.OpSMPInit:
-		return "smp_init() (rest_init)"
+		return "smp_init()"
 	case scenario.OpFreeInitmem:
 		return "the end of kernel_init() (free_initmem)"
 	}

@@ -154,7 +154,12 @@ func (b *Builder) Caller(name, key, module string) *Builder {
 	return b
 }
 
-// SMPInit ends early boot: system_state = SYSTEM_SCHEDULING.
+// RestInit is rest_init(): system_state = SYSTEM_SCHEDULING, the other
+// kernel threads start.
+func RestInit() Op { return Op{Kind: OpRestInit} }
+
+// SMPInit is smp_init(): the caller CPUs come online (after rest_init,
+// which it runs first when the thread has none before it).
 func SMPInit() Op { return Op{Kind: OpSMPInit} }
 
 // InitSite declares an inline call site of key in init text.

@@ -161,8 +161,13 @@ const (
 	// OpForceReinit is static_call_force_reinit(): the next
 	// static_call_init patches every site again.
 	OpForceReinit = "force_reinit"
-	// OpSMPInit is the end of early boot (rest_init: system_state =
-	// SYSTEM_SCHEDULING): the other CPUs and kernel threads start.
+	// OpRestInit is rest_init(): system_state = SYSTEM_SCHEDULING; the
+	// other kernel threads start. The caller CPUs are still offline.
+	OpRestInit = "rest_init"
+	// OpSMPInit is kernel_init_freeable()'s smp_init(): the caller CPUs
+	// come online. It follows rest_init and do_pre_smp_initcalls() (the
+	// early_initcalls); without a rest_init before it, it runs rest_init
+	// first.
 	OpSMPInit = "smp_init"
 	// OpLoad loads Module: the COMING notifier (static_call_add_module),
 	// its init, LIVE, then its init text is freed. With FailAlloc n > 0,
@@ -181,13 +186,13 @@ func TakesKey(kind string) bool { return kind == OpUpdate || kind == OpUpdateEar
 
 // opKinds lists every operation kind.
 func opKinds() []string {
-	return []string{OpUpdate, OpUpdateEarly, OpStaticCallInit, OpForceReinit, OpSMPInit, OpFreeInitmem, OpLoad, OpUnload, OpKprobe}
+	return []string{OpUpdate, OpUpdateEarly, OpStaticCallInit, OpForceReinit, OpRestInit, OpSMPInit, OpFreeInitmem, OpLoad, OpUnload, OpKprobe}
 }
 
 // Boots reports whether s starts in early boot (SYSTEM_BOOTING): it has a
-// static_call_init, update_early or smp_init operation.
+// static_call_init, update_early, rest_init or smp_init operation.
 func (s *Scenario) Boots() bool {
-	return s.HasOp(OpStaticCallInit) || s.HasOp(OpUpdateEarly) || s.HasOp(OpSMPInit)
+	return s.HasOp(OpStaticCallInit) || s.HasOp(OpUpdateEarly) || s.HasOp(OpRestInit) || s.HasOp(OpSMPInit)
 }
 
 // HasOp reports whether any thread of s has an operation of kind.
@@ -353,7 +358,7 @@ func (s *Scenario) Validate() error {
 				if !sites[op.Site] || op.Key != "" || op.Target != "" || op.Module != "" {
 					return fmt.Errorf("thread %q: kprobe: unknown site %q", t.Name, op.Site)
 				}
-			case OpFreeInitmem, OpStaticCallInit, OpForceReinit, OpSMPInit:
+			case OpFreeInitmem, OpStaticCallInit, OpForceReinit, OpRestInit, OpSMPInit:
 				if op.Key != "" || op.Target != "" || op.Module != "" || op.FailAlloc != 0 || op.Site != "" {
 					return fmt.Errorf("thread %q: %s takes no arguments", t.Name, op.Kind)
 				}

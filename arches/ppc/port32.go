@@ -273,38 +273,48 @@ func plan32(p *model.Program, tr Tramp, target int, variant string) plan {
 	return pl
 }
 
-// site32 is arch_static_call_transform(site, tramp, func, tail) on PPC32:
-// the word for the site, and false when patch_branch would fail (the
-// kernel panics).
-func site32(p *model.Program, tr Tramp, loc kernel.Loc, target int) (uint32, bool) {
+// What arch_static_call_transform does to a PPC32 site.
+const (
+	siteWrite = iota // patch_instruction or patch_branch of the word
+	siteKeep         // err = 0 with nothing written (no trampoline to go through)
+	sitePanic        // patch_branch returns -ERANGE: panic("patching failed")
+)
+
+// site32 is arch_static_call_transform(site, tramp, func, tail) on PPC32
+// (arch/powerpc/kernel/static_call.c, f50b45626e05): the word for the
+// site and what the transform does with it. With loc.NoTramp (tramp ==
+// NULL, from __static_call_init) _tramp is 0 and _ret0 is
+// PPC_SCT_RET0 (0x14): a far target's "else if (tramp)" leg is not
+// taken and the site keeps the compiler's branch to the trampoline, and a
+// tail site's "b _ret0" is out of range and panics.
+func site32(p *model.Program, tr Tramp, loc kernel.Loc, target int) (uint32, int) {
 	fn := p.Targets[target].Addr
 	short := BranchInRange(off32(fn, loc.Addr))
-	branch := func(to uint64, link bool) (uint32, bool) {
+	if loc.NoTramp {
+		tr.Addr, tr.Ret0 = 0, sct32Ret0
+	}
+	branch := func(to uint64, link bool) (uint32, int) {
 		if !BranchInRange(off32(to, loc.Addr)) {
-			return InsnNop, false
+			return InsnNop, sitePanic
 		}
-		return MustB(loc.Addr, to, link), true
+		return MustB(loc.Addr, to, link), siteWrite
 	}
-	if loc.Kind == scenario.KindTail {
-		switch {
-		case target == model.TargetNull:
-			return InsnBlr, true
-		case target == model.TargetReturn0:
-			return branch(tr.Ret0, false)
-		case short:
-			return branch(fn, false)
-		}
-		return branch(tr.Addr, false)
-	}
+	tail := loc.Kind == scenario.KindTail
 	switch {
+	case target == model.TargetNull && tail:
+		return InsnBlr, siteWrite
 	case target == model.TargetNull:
-		return InsnNop, true
+		return InsnNop, siteWrite
+	case target == model.TargetReturn0 && tail:
+		return branch(tr.Ret0, false)
 	case target == model.TargetReturn0:
-		return Li(GPR3, 0), true
+		return Li(GPR3, 0), siteWrite
 	case short:
-		return branch(fn, true)
+		return branch(fn, !tail)
+	case tr.Addr == 0:
+		return InsnNop, siteKeep
 	}
-	return branch(tr.Addr, true)
+	return branch(tr.Addr, !tail)
 }
 
 // tramp32AtRest: the trampoline's instruction reaches a target alone; its
@@ -364,10 +374,13 @@ func (Port32) Transform(e *kernel.Emitter, lay *kernel.Layout, loc kernel.Loc, t
 		if variant == Variant32DataAfterNop {
 			data()
 		}
-	} else if w, ok := site32(lay.Prog, tr, loc, target); ok {
-		pokeOp(e, patchFn(w), loc.Addr, be32(w))
 	} else {
-		panicOp(e, loc.Addr)
+		switch w, act := site32(lay.Prog, tr, loc, target); act {
+		case siteWrite:
+			pokeOp(e, patchFn(w), loc.Addr, be32(w))
+		case sitePanic:
+			panicOp(e, loc.Addr)
+		}
 	}
 	e.Fn = "arch_static_call_transform"
 	e.Emit(model.Op{Code: model.OpUnlock, A: kernel.TextMutex})

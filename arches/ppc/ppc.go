@@ -80,7 +80,7 @@ func (a *Arch) Disasm(b []byte, addr uint64, p *model.Program) string { return D
 // Check implements model.Arch.
 func (a *Arch) Check(check int, text []byte) string {
 	if check == CheckRange {
-		return "arch_static_call_transform: patching failed (branch out of range): panic"
+		return "arch_static_call_transform: patch_branch returns -ERANGE (branch out of range): panic(\"patching failed\")"
 	}
 	return ""
 }

@@ -311,7 +311,12 @@ func (Port32) Sketch(e *kernel.Emitter, lay *kernel.Layout, loc kernel.Loc, targ
 		l.new, l.newOK = pl.inst, true
 		l.writeData, l.newData, l.hi, l.lo = pl.writeData, be32(uint32(pl.data)), pl.hi, pl.lo
 	} else {
-		l.new, l.newOK = site32(lay.Prog, tr, loc, target)
+		var act int
+		l.new, act = site32(lay.Prog, tr, loc, target)
+		if act == siteKeep {
+			return // the transform writes nothing: neither does its sketch
+		}
+		l.newOK = act == siteWrite
 	}
 	emitSketch(e, steps, l)
 }

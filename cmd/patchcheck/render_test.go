@@ -93,7 +93,7 @@ func TestGalleryCmd(t *testing.T) {
 		t.Fatalf("gallery: %v", r)
 	}
 	for _, f := range []string{"index.md", "index.html", "x86-bad-no-sync1.svg", "x86-bad-no-sync1.html", "x86-bad-no-sync1.md",
-		"x86-bad-no-sync1.json", "x86-bad-no-sync1.kernel.scn", "x86-module-load-update.html"} {
+		"x86-bad-no-sync1.json", "x86-bad-no-sync1.kernel.scn", "x86-bad-no-live-notifier.html"} {
 		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
 			t.Errorf("gallery: %v", err)
 		}
