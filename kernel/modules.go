@@ -1,6 +1,7 @@
 package kernel
 
 import (
+	"encoding/binary"
 	"fmt"
 	"slices"
 
@@ -170,9 +171,11 @@ func (r *delModule) Run(x *model.KernelExec) int {
 	for _, s := range sites {
 		if x.S.K.SiteFlags[s.Window]&model.SiteTrampKey != 0 {
 			// static_call_key(site) is the trampoline: its text is
-			// read as a struct static_call_key.
-			x.BadDeref(fmt.Sprintf("static_call_del_module: site %s still holds the trampoline address; __SCT__%s is read as a struct static_call_key",
-				s.Name, r.lay.Prog.Keys[s.Key].Name))
+			// read as a struct static_call_key, whose key->type (the
+			// union with key->mods) is the 8 bytes at tramp + 8.
+			if r.trampKey(x, s) {
+				break
+			}
 			return -1
 		}
 		if k.Mods[s.Key] == 0 {
@@ -204,6 +207,33 @@ func (r *delModule) Run(x *model.KernelExec) int {
 		x.Note("static_call_del_module: %s's static_call_mod of %s freed", x.P.ModuleName(r.mod), r.lay.Prog.Keys[s.Key].Name)
 	}
 	return -1
+}
+
+// trampKey is static_call_del_module() at a site whose key field still
+// holds its trampoline's address: key->type is read from the text at
+// tramp + 8 (struct static_call_key { void *func; union { unsigned long
+// type; struct static_call_mod *mods; ... }; }). With bit 0 set,
+// static_call_key_has_mods() is false and the loop stops (since 2024);
+// otherwise, or without that check, the bytes are walked as key->mods, a
+// pointer into nowhere. It reports whether the loop stops cleanly.
+func (r *delModule) trampKey(x *model.KernelExec, s Loc) bool {
+	key := r.lay.Prog.Keys[s.Key].Name
+	at := r.lay.Tramps[s.Key].Addr + 8
+	b, ok := x.Read(at, 8)
+	if !ok {
+		x.BadDeref(fmt.Sprintf("static_call_del_module: site %s still holds the address of __SCT__%s; reading it as a struct static_call_key reads key->type at %s, which is not mapped",
+			s.Name, key, x.P.Sym(at)))
+		return false
+	}
+	typ := binary.LittleEndian.Uint64(b)
+	if typ&1 != 0 && r.variant != VariantDelModuleNoBreak {
+		x.Note("static_call_del_module: site %s still holds the address of __SCT__%s: key->type is the text at %s, %#016x; bit 0 is set, so static_call_key_has_mods() is false: stop",
+			s.Name, key, x.P.Sym(at), typ)
+		return true
+	}
+	x.BadDeref(fmt.Sprintf("static_call_del_module: site %s still holds the address of __SCT__%s; key->mods is the text at %s, %#016x, walked as a struct static_call_mod pointer",
+		s.Name, key, x.P.Sym(at), typ))
+	return false
 }
 
 // modWalk walks key->mods in __static_call_update: start (Next false)

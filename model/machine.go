@@ -157,10 +157,13 @@ func (m *Machine) Canonical(s *State) [MaxCPUs]int {
 			for k >= 0 && m.class[k] != m.class[j] {
 				k--
 			}
-			if k < 0 || !cpuLess(&s.CPU[j], &s.CPU[k]) {
+			if k < 0 || !cpuLess(s, j, k) {
 				break
 			}
 			s.CPU[j], s.CPU[k] = s.CPU[k], s.CPU[j]
+			// A CPU's text_poke_array_refs goes with it.
+			r := &s.K.Poke.Refs
+			r[j], r[k] = r[k], r[j]
 			perm[j], perm[k] = perm[k], perm[j]
 			j = k
 		}
@@ -168,9 +171,16 @@ func (m *Machine) Canonical(s *State) [MaxCPUs]int {
 	return perm
 }
 
-func cpuLess(a, b *CPUState) bool {
-	return string(unsafe.Slice((*byte)(unsafe.Pointer(a)), unsafe.Sizeof(*a))) <
-		string(unsafe.Slice((*byte)(unsafe.Pointer(b)), unsafe.Sizeof(*b)))
+// cpuLess orders CPUs j and k of s by their states, then by their
+// text_poke_array_refs (the only per-CPU kernel data).
+func cpuLess(s *State, j, k int) bool {
+	a, b := &s.CPU[j], &s.CPU[k]
+	x := string(unsafe.Slice((*byte)(unsafe.Pointer(a)), unsafe.Sizeof(*a)))
+	y := string(unsafe.Slice((*byte)(unsafe.Pointer(b)), unsafe.Sizeof(*b)))
+	if x != y {
+		return x < y
+	}
+	return s.K.Poke.Refs[j] < s.K.Poke.Refs[k]
 }
 
 // Concrete turns a schedule found with Symmetry, whose steps name CPUs of

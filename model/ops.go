@@ -7,40 +7,61 @@ type OpCode uint8
 
 // Kernel thread operations.
 const (
-	OpReturn        OpCode = iota // harness: static_call_update(key A) returns
-	OpJump                        // goto Label
-	OpLock                        // mutex_lock(A); blocks while another thread holds it
-	OpUnlock                      // mutex_unlock(A)
-	OpJumpIfFunc                  // if (key[A]->func == target B) goto Label
-	OpSetFunc                     // key[A]->func = target B
-	OpCheck                       // arch check B of the text at Addr (e.g. __static_call_validate); BUG on failure
-	OpJumpIfText                  // if (!memcmp(Addr, Bytes, Len)) goto Label
-	OpPoke                        // store Bytes[:Len] at Addr (text_poke, text_poke_early, memcpy)
-	OpBPSet                       // bp_desc = {Addr, Bytes, Len}; atomic_set_release(&refs, 1); smp_wmb()
-	OpBPPut                       // atomic_dec_and_test(&bp_desc.refs)
-	OpBPWait                      // atomic_cond_read_acquire(&bp_desc.refs, !VAL)
-	OpSync                        // send the sync IPI to every other CPU (on_each_cpu, first half)
-	OpSyncWait                    // wait until every CPU ran the IPI (on_each_cpu, wait=1)
-	OpSetSystem                   // system_state = B
-	OpFree                        // free region A (free_initmem); waits until no CPU runs a call into it
-	OpSkipInitSite                // the site filters of __static_call_update for an init site: goto Label when skipped
-	OpJumpIfInit                  // if (static_call_initialized == B) goto Label
-	OpSetInit                     // static_call_initialized = B
-	OpJumpIfBooting               // if (system_state == SYSTEM_BOOTING) goto Label
-	OpWarn                        // WARN(): report Msg as a warning
-	OpBug                         // BUG_ON(cond) where cond is A (0: system_state != SYSTEM_BOOTING, 1: static_call_initialized)
-	OpSwitchFunc                  // goto Table[key[A]->func]
-	OpWaitSystem                  // wait until system_state >= B (a kthread starts)
-	OpRoutine                     // run Program.Routines[A] as one step
-	OpSetModState                 // module A's state = B; waits for CPUs as the module core does
-	OpFreeModule                  // free module A's text regions (B: 1 init only, 0 all)
-	OpArmKprobe                   // arch_arm_kprobe at Addr: text_poke of INT3 over the prepared kprobe
-	OpSaveText                    // local: the thread saves the Len bytes at Addr (a sketch's old)
-	OpPokeSaved                   // store saved bytes [A, A+Len) at Addr
-	OpEither                      // nondeterminism: go on, or goto Label (two unordered stores, as the halves of an STP)
-	OpCacheMaint                  // make the text at [Addr, Addr+Len) coherent with instruction fetch (caches_clean_inval_pou)
-	OpPrepareKprobe               // arch_prepare_kprobe at Addr: save the Len bytes of the instruction there
-	OpSMPInit                     // smp_init(): the caller CPUs come online
+	OpReturn            OpCode = iota // harness: static_call_update(key A) returns
+	OpJump                            // goto Label
+	OpLock                            // mutex_lock(A); blocks while another thread holds it
+	OpUnlock                          // mutex_unlock(A)
+	OpJumpIfFunc                      // if (key[A]->func == target B) goto Label
+	OpSetFunc                         // key[A]->func = target B
+	OpCheck                           // arch check B of the text at Addr (e.g. __static_call_validate); BUG on failure
+	OpJumpIfText                      // if (!memcmp(Addr, Bytes, Len)) goto Label
+	OpPoke                            // store Bytes[:Len] at Addr (text_poke, text_poke_early, memcpy)
+	OpPokeAdd                         // __smp_text_poke_batch_add(Addr, Bytes[:Len], Emul); with B&PokeAddArm, then every CPU's text_poke_array_refs = 1
+	OpPokePut                         // for_each_possible_cpu: atomic_dec_and_test(text_poke_array_refs)
+	OpPokeWait                        // atomic_cond_read_acquire(refs, !VAL) on every CPU (not with B == PokeNoWait), then nr_entries = 0
+	OpSync                            // send the sync IPI to every other CPU (on_each_cpu, first half)
+	OpSyncWait                        // wait until every CPU ran the IPI (on_each_cpu, wait=1)
+	OpSetSystem                       // system_state = B
+	OpFree                            // free region A (free_initmem); waits until no CPU runs a call into it
+	OpSkipInitSite                    // the site filters of __static_call_update for an init site: goto Label when skipped
+	OpJumpIfInit                      // if (static_call_initialized == B) goto Label
+	OpSetInit                         // static_call_initialized = B
+	OpJumpIfBooting                   // if (system_state == SYSTEM_BOOTING) goto Label
+	OpWarn                            // WARN(): report Msg as a warning
+	OpBug                             // BUG_ON(cond) where cond is A (0: system_state != SYSTEM_BOOTING, 1: static_call_initialized)
+	OpSwitchFunc                      // goto Table[key[A]->func]
+	OpWaitSystem                      // wait until system_state >= B (a kthread starts)
+	OpRoutine                         // run Program.Routines[A] as one step
+	OpSetModState                     // module A's state = B; waits for CPUs as the module core does
+	OpFreeModule                      // free module A's text regions (B: 1 init only, 0 all)
+	OpArmKprobe                       // arch_arm_kprobe at Addr: text_poke of INT3 over the prepared kprobe
+	OpSaveText                        // local: the thread saves the Len bytes at Addr (a sketch's old)
+	OpPokeSaved                       // store saved bytes [A, A+Len) at Addr
+	OpEither                          // nondeterminism: go on, or goto Label (two unordered stores, as the halves of an STP)
+	OpCacheMaint                      // make the text at [Addr, Addr+Len) coherent with instruction fetch (caches_clean_inval_pou)
+	OpPrepareKprobe                   // arch_prepare_kprobe at Addr: save the Len bytes of the instruction there
+	OpSMPInit                         // smp_init(): the caller CPUs come online
+	OpPokeArm                         // smp_text_poke_batch_process: every CPU's text_poke_array_refs = 1; smp_wmb()
+	OpPokeRound                       // one text_poke of round A (PokeInt3, PokeTail, PokeFirst) of text_poke_array, at the next entry that has one
+	OpJumpIfNoPoke                    // local: goto Label if no entry of text_poke_array has a text_poke in round A
+	OpJumpIfPokeOrdered               // local: goto Label unless smp_text_poke_batch_flush(Addr) must process first (full, or Addr below the last entry)
+)
+
+// Rounds of smp_text_poke_batch_process (OpPokeRound's A).
+const (
+	PokeInt3  = iota // text_poke(addr, INT3) for every entry
+	PokeTail         // text_poke(addr + 1, text + 1, len - 1) where len > 1
+	PokeFirst        // text_poke(addr, text[0]) unless it is INT3
+)
+
+// PokeNoWait as OpPokeWait's B: nr_entries = 0 without the wait.
+const PokeNoWait = 1
+
+// Flags of OpPokeAdd (its B).
+const (
+	// PokeAddArm: the add is smp_text_poke_single's, and the refs are
+	// set in the same step (nothing reads the entry before they are).
+	PokeAddArm = 1 << iota
 )
 
 // Flags of OpPoke (its B).
@@ -62,14 +83,21 @@ type Op struct {
 	Addr  uint64
 	Bytes [WinSize]byte
 	Len   uint8
-	Label int    // jump destination: an op index
-	Fn    string // the kernel function this op belongs to, for traces
-	Msg   string // OpWarn: the warning
-	Table []int  // OpSwitchFunc: the op to go to for each target
+	Label int           // jump destination: an op index
+	Fn    string        // the kernel function this op belongs to, for traces
+	Msg   string        // OpWarn: the warning
+	Table []int         // OpSwitchFunc: the op to go to for each target
+	Emul  [WinSize]byte // OpPokeAdd: the instruction the INT3 handler emulates
 }
 
 // local reports whether op folds into the step before it.
-func (op *Op) local() bool { return op.Code == OpReturn || op.Code == OpJump || op.Code == OpSaveText }
+func (op *Op) local() bool {
+	switch op.Code {
+	case OpReturn, OpJump, OpSaveText, OpJumpIfNoPoke, OpJumpIfPokeOrdered:
+		return true
+	}
+	return false
+}
 
 // advance runs thread t's local ops until its next visible op. It returns
 // the key of the last static_call_update that returned, or -1.
@@ -94,6 +122,18 @@ func advance(p *Program, s *State, t int) int {
 			s.K.Stable[op.A] = s.K.Func[op.A]
 			ret = op.A
 			ts.PC++
+		case OpJumpIfNoPoke:
+			// text_poke_array is the patching thread's while it holds
+			// text_mutex: reading it is no step of its own.
+			ts.PC++
+			if s.K.Poke.next(op.A, 0) < 0 {
+				ts.PC = uint16(op.Label)
+			}
+		case OpJumpIfPokeOrdered:
+			ts.PC++
+			if !s.K.Poke.mustFlush(op.Addr) {
+				ts.PC = uint16(op.Label)
+			}
 		default:
 			return ret
 		}
@@ -111,3 +151,68 @@ const (
 	// system_state < SYSTEM_RUNNING (before SYSTEM_FREEING_INITMEM existed).
 	InitTextUntilRunning
 )
+
+// next returns the first entry from i on that has a text_poke in round,
+// or -1.
+func (a *PokeArray) next(round, i int) int {
+	for ; i < int(a.Nr); i++ {
+		switch round {
+		case PokeInt3:
+			return i
+		case PokeTail:
+			if a.Len[i] > 1 {
+				return i
+			}
+		case PokeFirst:
+			if a.Vec[i].Text[0] != int3 {
+				return i
+			}
+		}
+	}
+	return -1
+}
+
+// mustFlush is smp_text_poke_batch_flush's test: the array is full, or
+// addr is below its last entry (text_poke_addr_ordered fails).
+func (a *PokeArray) mustFlush(addr uint64) bool {
+	return a.Nr == MaxPokes || a.Nr > 0 && a.Vec[a.Nr-1].Addr > addr
+}
+
+// Lookup is smp_text_poke_int3_handler's search of text_poke_array for
+// ip: __inline_bsearch over the entries when there are several (sorted
+// by address, which the kernel relies on and does not check), else a
+// comparison with the first entry. It returns the entry, or -1.
+func (a *PokeArray) Lookup(ip uint64) int {
+	if a.Nr <= 1 {
+		if a.Vec[0].Addr == ip {
+			return 0
+		}
+		return -1
+	}
+	base, num := 0, int(a.Nr)
+	for num > 0 {
+		pivot := base + num>>1
+		switch addr := a.Vec[pivot].Addr; {
+		case ip == addr:
+			return pivot
+		case ip > addr:
+			base = pivot + 1
+			num--
+		}
+		num >>= 1
+	}
+	return -1
+}
+
+// int3 is x86's INT3 opcode, which the batch's third round leaves in place.
+const int3 = 0xcc
+
+// idle reports whether no CPU holds a reference to text_poke_array.
+func (a *PokeArray) idle() bool {
+	for _, r := range a.Refs {
+		if r != 0 {
+			return false
+		}
+	}
+	return true
+}

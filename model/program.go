@@ -79,6 +79,21 @@ func (x *KernelExec) BadDeref(msg string) {
 	x.m.events = append(x.m.events, Event{Kind: EvBadDeref, CPU: -1, Thread: x.T, Msg: msg})
 }
 
+// Read returns the n bytes of memory at addr as they are now (patchable
+// text as last written, other text from the image), and false when part
+// of the range is unmapped or freed.
+func (x *KernelExec) Read(addr uint64, n int) ([]byte, bool) {
+	out := make([]byte, n)
+	for i := range out {
+		b, ok := x.m.textByte(x.S, addr+uint64(i))
+		if !ok || x.P.freed(x.S, addr+uint64(i)) {
+			return nil, false
+		}
+		out[i] = b
+	}
+	return out, true
+}
+
 // Tracing reports whether the step is being described.
 func (x *KernelExec) Tracing() bool { return x.m.Trace }
 
@@ -221,12 +236,12 @@ func (p *Program) Validate() error {
 	for _, t := range p.Threads {
 		for i, op := range t.Ops {
 			if op.Code == OpJump || op.Code == OpJumpIfFunc || op.Code == OpJumpIfText || op.Code == OpSkipInitSite ||
-				op.Code == OpJumpIfInit || op.Code == OpJumpIfBooting {
+				op.Code == OpJumpIfInit || op.Code == OpJumpIfBooting || op.Code == OpJumpIfNoPoke || op.Code == OpJumpIfPokeOrdered {
 				if op.Label <= i || op.Label > len(t.Ops) {
 					return fmt.Errorf("thread %s op %d: jump to %d (only forward jumps)", t.Name, i, op.Label)
 				}
 			}
-			if op.Code == OpPoke || op.Code == OpJumpIfText || op.Code == OpCheck || op.Code == OpArmKprobe || op.Code == OpPrepareKprobe ||
+			if op.Code == OpPoke || op.Code == OpJumpIfText || op.Code == OpCheck || op.Code == OpArmKprobe || op.Code == OpPrepareKprobe || op.Code == OpPokeAdd ||
 				op.Code == OpSaveText || op.Code == OpPokeSaved {
 				if _, _, ok := p.windowRange(op.Addr, int(op.Len)); !ok {
 					return fmt.Errorf("thread %s op %d (%s): %#x+%d is not patchable text", t.Name, i, op.Fn, op.Addr, op.Len)

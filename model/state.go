@@ -18,6 +18,7 @@ const (
 	MaxRegions = 8  // memory regions
 	MaxModules = 2  // loadable modules
 	MaxNodes   = 6  // struct static_call_mod entries
+	MaxPokes   = 4  // entries of x86's text_poke_array
 )
 
 // Module states (enum module_state, with MODULE_STATE_COMING split in
@@ -118,8 +119,8 @@ type Window struct {
 
 // Kernel is the kernel's data that the model tracks.
 type Kernel struct {
-	BP     BPDesc            // text_poke_bp's descriptor
-	KP     BPDesc            // the armed kprobe: its address and saved instruction (Refs: armed)
+	Poke   PokeArray         // x86's text_poke_array and text_poke_array_refs
+	KP     BPDesc            // the kprobe: its address and saved instruction (Refs: armed)
 	Ever   [MaxKeys]uint16   // every target key->func has held
 	Func   [MaxKeys]uint8    // key->func, as a target index
 	Stable [MaxKeys]uint8    // key->func as of the last update that returned
@@ -145,14 +146,32 @@ type Kernel struct {
 	_      [7]uint8
 }
 
-// BPDesc is the text_poke_bp descriptor (bp_desc / text_poke_array) with its
-// reference count, which the INT3 handler reads.
+// BPDesc is a kprobe: its address, the instruction arch_prepare_kprobe
+// saved, and whether it is armed.
 type BPDesc struct {
-	Addr uint64        // patched address
-	Code [WinSize]byte // the instruction to emulate
+	Addr uint64        // the probed address
+	Code [WinSize]byte // the saved instruction
 	Len  uint8         // its length
-	Refs uint8         // bp_desc.refs
+	Refs uint8         // 1 once armed
 	_    [6]uint8
+}
+
+// PokeLoc is one struct smp_text_poke_loc of text_poke_array.
+type PokeLoc struct {
+	Addr uint64        // text_poke_addr(tp)
+	Text [WinSize]byte // tp->text: the instruction written
+	Emul [WinSize]byte // what the INT3 handler emulates (tp->opcode, tp->disp)
+}
+
+// PokeArray is x86's text_poke_array (arch/x86/kernel/alternative.c,
+// v6.16+; tp_vec and bp_desc before) with the per-CPU
+// text_poke_array_refs.
+type PokeArray struct {
+	Vec  [MaxPokes]PokeLoc
+	Len  [MaxPokes]uint8 // tp->len
+	Refs [MaxCPUs]uint8  // per_cpu(text_poke_array_refs, cpu)
+	Nr   uint8           // text_poke_array.nr_entries
+	_    [7]uint8
 }
 
 // ModNode is a struct static_call_mod.
@@ -178,6 +197,8 @@ type ThreadState struct {
 	Alloc uint8         // kzalloc calls made in the current operation
 	Err   uint8         // the current operation failed
 	Saved [WinSize]byte // bytes a sketch saved (OpSaveText)
+	Idx   uint8         // the entry of text_poke_array a round is at
+	_     uint8
 }
 
 // bytes returns the raw bytes of s, for fingerprinting.

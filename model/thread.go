@@ -11,8 +11,8 @@ func (m *Machine) threadEnabled(s *State, t int) bool {
 	switch op.Code {
 	case OpLock:
 		return s.K.Mutex[op.A] == 0
-	case OpBPWait:
-		return s.K.BP.Refs == 0
+	case OpPokeWait:
+		return op.B == PokeNoWait || s.K.Poke.idle()
 	case OpWaitSystem:
 		return s.K.System >= uint8(op.B)
 	case OpSetModState:
@@ -143,24 +143,88 @@ func (m *Machine) threadStep(t int) {
 		if m.Trace {
 			m.tnote(op, "dc cvau; dsb ish; ic ivau; dsb ish; isb over %s (%d bytes): coherent with instruction fetch", m.P.Sym(op.Addr), op.Len)
 		}
-	case OpBPSet:
-		s.K.BP = BPDesc{Addr: op.Addr, Code: op.Bytes, Len: op.Len, Refs: 1}
-		if m.Trace {
-			m.tnote(op, "bp_desc = {%s, %s}; refs = 1", m.P.Sym(op.Addr), hexBytes(op.Bytes[:op.Len]))
+	case OpPokeAdd:
+		a := &s.K.Poke
+		if a.Nr == MaxPokes {
+			m.fail(fmt.Errorf("thread %s: more than %d entries in text_poke_array (model bound MaxPokes)", m.P.Threads[t].Name, MaxPokes))
+			break
 		}
-	case OpBPPut:
-		if s.K.BP.Refs == 0 {
-			bug("bp_desc.refs underflow")
+		a.Vec[a.Nr] = PokeLoc{Addr: op.Addr, Text: op.Bytes, Emul: op.Emul}
+		a.Len[a.Nr] = op.Len
+		a.Nr++
+		if op.B&PokeAddArm != 0 {
+			m.armPoke(s)
+		}
+		if m.Trace {
+			arm := ""
+			if op.B&PokeAddArm != 0 {
+				arm = "; every CPU's text_poke_array_refs = 1"
+			}
+			m.tnote(op, "text_poke_array.vec[%d] = {%s, %s}%s", a.Nr-1, m.P.Sym(op.Addr), hexBytes(op.Bytes[:op.Len]), arm)
+		}
+	case OpPokeArm:
+		m.armPoke(s)
+		if m.Trace {
+			m.tnote(op, "every CPU's text_poke_array_refs = 1 (%d entries)", s.K.Poke.Nr)
+		}
+	case OpPokeRound:
+		a := &s.K.Poke
+		i := a.next(op.A, int(ts.Idx))
+		if i < 0 {
+			panic("patchcheck: a text_poke round with no entry left (OpJumpIfNoPoke guards it)")
+		}
+		e := &a.Vec[i]
+		var b []byte
+		addr := e.Addr
+		switch op.A {
+		case PokeInt3:
+			b = []byte{int3}
+		case PokeTail:
+			addr, b = e.Addr+1, e.Text[1:a.Len[i]]
+		default:
+			b = e.Text[:1]
+		}
+		if m.P.freed(s, addr) {
+			m.events = append(m.events, Event{Kind: EvFreedWrite, CPU: -1, Thread: t, Addr: addr})
+		}
+		m.poke(s, addr, b, true)
+		if m.Trace {
+			m.tnote(op, "write %s: %s", m.P.Sym(addr), hexBytes(b))
+		}
+		if j := a.next(op.A, i+1); j >= 0 {
+			ts.Idx = uint8(j)
+			next = int(ts.PC)
 		} else {
-			s.K.BP.Refs--
+			ts.Idx = 0
+		}
+	case OpPokePut:
+		for c := range s.K.Poke.Refs {
+			if s.K.Poke.Refs[c] == 0 {
+				if c < len(m.P.CPUs) {
+					bug("text_poke_array_refs underflow")
+				}
+				continue
+			}
+			s.K.Poke.Refs[c]--
 		}
 		if m.Trace {
-			m.tnote(op, "atomic_dec_and_test(&refs): refs = %d", s.K.BP.Refs)
+			m.tnote(op, "atomic_dec_and_test(&text_poke_array_refs) on every CPU: %v", s.K.Poke.Refs[:len(m.P.CPUs)])
 		}
-	case OpBPWait:
-		s.K.BP = BPDesc{}
+	case OpPokeWait:
+		if s.K.Poke.idle() {
+			// Nothing reads the entries again before they are
+			// rewritten: drop them, so that equal futures are equal
+			// states.
+			s.K.Poke = PokeArray{}
+		} else {
+			s.K.Poke.Nr = 0
+		}
 		if m.Trace {
-			m.tnote(op, "refs == 0: descriptor released")
+			if op.B == PokeNoWait {
+				m.tnote(op, "nr_entries = 0 without waiting for text_poke_array_refs")
+			} else {
+				m.tnote(op, "every text_poke_array_refs is 0; nr_entries = 0")
+			}
 		}
 	case OpSync:
 		for c := range m.P.CPUs {
@@ -318,12 +382,22 @@ func (m *Machine) threadStep(t int) {
 	}
 }
 
+// armPoke is smp_text_poke_batch_process's start: for_each_possible_cpu
+// atomic_set_release(&text_poke_array_refs, 1), then smp_wmb(). One step:
+// a CPU reads only its own counter, and only after it traps on an INT3
+// that the batch writes after this.
+func (m *Machine) armPoke(s *State) {
+	for c := range m.P.CPUs {
+		s.K.Poke.Refs[c] = 1
+	}
+}
+
 func (m *Machine) tnote(op *Op, format string, args ...any) {
 	if !m.Trace {
 		return
 	}
 	switch op.Code {
-	case OpPoke, OpArmKprobe, OpPokeSaved:
+	case OpPoke, OpArmKprobe, OpPokeSaved, OpPokeRound:
 		m.tag("write")
 	case OpPrepareKprobe:
 		m.tag("kernel")

@@ -20,13 +20,19 @@ const (
 	ret0Addr           = textBase + 0x80     // __static_call_return0
 	retAddr            = textBase + 0x90     // __static_call_return
 	targetsBase        = textBase + 0x100    // target functions, 16 bytes apart
-	trampBase          = textBase + 0x1000   // .static_call.text, 16 bytes apart
+	trampBase          = textBase + 0x1000   // .static_call.text, trampSize bytes apart
 	callerBase         = textBase + 0x2000   // a caller function per site, 64 bytes apart
 	viaBase            = textBase + 0x3000   // a caller through each trampoline
 	initBase           = textBase + 0x100000 // .init.text: callers of init sites
 	moduleBase  uint64 = 0xffffffffc0000000  // module text; each module 64 KiB, init text at +32 KiB
 	sentinel           = uint64(0xdeadbeef)  // %eax before each call
 	valueBase          = 0x1000              // target i returns valueBase+i
+	// trampSize is the distance between two trampolines: each is its
+	// 5-byte instruction and the 3-byte ud1 signature, emitted by
+	// __ARCH_DEFINE_STATIC_CALL_TRAMP under ".align 4" (gas on x86 ELF:
+	// 4 bytes) into .static_call.text, so the next trampoline starts at
+	// tramp + 8.
+	trampSize = 8
 )
 
 // Arch implements kernel.Port.
@@ -137,7 +143,7 @@ func (Port) Layout(sc *scenario.Scenario, arch model.Arch) (*kernel.Layout, erro
 	for k, key := range sc.Keys {
 		init := tgtIdx[key.Init]
 		p.Keys = append(p.Keys, model.KeyDef{Name: key.Name, Init: init})
-		addr := trampBase + 16*uint64(k)
+		addr := trampBase + trampSize*uint64(k)
 		loc := kernel.Loc{Name: "__SCT__" + key.Name, Addr: addr, Tramp: true, Key: k}
 		code, _ := insnFor(p, loc, init)
 		copy(at(addr), code)
@@ -182,7 +188,7 @@ func (Port) Layout(sc *scenario.Scenario, arch model.Arch) (*kernel.Layout, erro
 		if st.Module != "" {
 			loc.Module = modIdx[st.Module] + 1
 		}
-		tramp := trampBase + 16*uint64(k)
+		tramp := trampBase + trampSize*uint64(k)
 		switch st.Kind {
 		case scenario.KindCall:
 			loc.Unpatched = GenInsn([]byte{CallOpcode}, addr, tramp)
@@ -337,44 +343,57 @@ func (Port) EarlyTramp(e *kernel.Emitter, lay *kernel.Layout, tramp kernel.Loc, 
 	e.Emit(model.Op{Code: model.OpPoke, Addr: tramp.Addr, Bytes: b, Len: l})
 }
 
-// textPokeSync emits text_poke_sync(): on_each_cpu(do_sync_core, NULL, 1).
+// textPokeSync emits smp_text_poke_sync_each_cpu() (text_poke_sync
+// before v6.16): on_each_cpu(do_sync_core, NULL, 1).
 func textPokeSync(e *kernel.Emitter) {
 	fn := e.Fn
-	e.Fn = "text_poke_sync"
+	e.Fn = "smp_text_poke_sync_each_cpu"
 	e.Emit(model.Op{Code: model.OpSync})
 	e.Emit(model.Op{Code: model.OpSyncWait})
 	e.Fn = fn
 }
 
-// TextPokeBP emits text_poke_bp(addr, code, len, emulate) as
-// text_poke_bp_batch does it for one entry: publish bp_desc, write INT3,
-// sync; write the tail bytes, sync; write the first byte, sync; drop the
-// reference and wait for in-flight INT3 handlers. Variants drop one step.
+// TextPokeBP emits smp_text_poke_single(addr, code, len, emulate)
+// (text_poke_bp before v6.16; arch/x86/kernel/alternative.c):
+// __smp_text_poke_batch_add of one entry to the global text_poke_array,
+// then smp_text_poke_batch_finish(), which processes every entry the
+// array holds. Variants drop one step.
 func TextPokeBP(e *kernel.Emitter, addr uint64, code, emulate []byte, variant string) {
-	e.Fn = "text_poke_bp"
-	eb, el := kernel.Bytes(emulate)
-	e.Emit(model.Op{Code: model.OpBPSet, Addr: addr, Bytes: eb, Len: el})
-	int3, _ := kernel.Bytes([]byte{Int3Opcode})
-	e.Emit(model.Op{Code: model.OpPoke, Addr: addr, Bytes: int3, Len: 1})
+	e.Fn = "smp_text_poke_single"
+	b, l := kernel.Bytes(code)
+	eb, _ := kernel.Bytes(emulate)
+	e.Emit(model.Op{Code: model.OpPokeAdd, Addr: addr, Bytes: b, Len: l, Emul: eb, B: model.PokeAddArm})
+	batchProcess(e, variant)
+}
+
+// batchProcess emits the rounds of smp_text_poke_batch_process() after
+// its refs are set: INT3 into every entry, sync; every entry's tail
+// bytes, sync if any; every first byte that is not INT3, sync if any;
+// then drop every CPU's text_poke_array_refs and wait for in-flight INT3
+// handlers, and nr_entries = 0.
+func batchProcess(e *kernel.Emitter, variant string) {
+	e.Fn = "smp_text_poke_batch_process"
+	e.Emit(model.Op{Code: model.OpPokeRound, A: model.PokeInt3})
 	if variant != VariantNoSync1 {
 		textPokeSync(e)
 	}
-	if len(code) > 1 {
-		tail, tl := kernel.Bytes(code[1:])
-		e.Emit(model.Op{Code: model.OpPoke, Addr: addr + 1, Bytes: tail, Len: tl})
-		if variant != VariantNoSync2 {
+	for _, r := range []struct {
+		round  int
+		nosync string
+	}{{model.PokeTail, VariantNoSync2}, {model.PokeFirst, VariantNoSync3}} {
+		e.Fn = "smp_text_poke_batch_process"
+		skip := e.Emit(model.Op{Code: model.OpJumpIfNoPoke, A: r.round})
+		e.Emit(model.Op{Code: model.OpPokeRound, A: r.round})
+		if variant != r.nosync {
 			textPokeSync(e)
 		}
+		e.Land(skip)
 	}
-	if code[0] != Int3Opcode {
-		first, _ := kernel.Bytes(code[:1])
-		e.Emit(model.Op{Code: model.OpPoke, Addr: addr, Bytes: first, Len: 1})
-		if variant != VariantNoSync3 {
-			textPokeSync(e)
-		}
+	e.Fn = "smp_text_poke_batch_process"
+	e.Emit(model.Op{Code: model.OpPokePut})
+	wait := model.Op{Code: model.OpPokeWait}
+	if variant == VariantNoRefsWait {
+		wait.B = model.PokeNoWait
 	}
-	e.Emit(model.Op{Code: model.OpBPPut})
-	if variant != VariantNoRefsWait {
-		e.Emit(model.Op{Code: model.OpBPWait})
-	}
+	e.Emit(wait)
 }

@@ -17,10 +17,11 @@ var sketchSteps = append(kernel.MutexSteps(), []kernel.StepDoc{
 	{Form: "skip_if_same", Doc: "if (!memcmp(loc, new, len)) skip to the next unlock step (the return to arch_static_call_transform, which unlocks text_mutex), or to the end"},
 	{Form: "write ADDR VALUE", Doc: "text_poke: store VALUE at ADDR (one store, byte-granular for fetch)"},
 	{Form: "sync", Doc: "text_poke_sync(): IPI every CPU to run sync_core(), and wait"},
-	{Form: "bp_set new|nop", Doc: "publish bp_desc for loc with refs = 1: the INT3 handler emulates new, or skips loc (nop)"},
-	{Form: "bp_put", Doc: "atomic_dec_and_test(&bp_desc.refs)"},
-	{Form: "bp_wait", Doc: "wait until bp_desc.refs == 0"},
-	{Form: "text_poke_bp", Doc: "the kernel's text_poke_bp(loc, new): bp_set new; write loc int3; sync; write loc+1 new[1:]; sync; write loc new[0]; sync; bp_put; bp_wait"},
+	{Form: "bp_set new|nop", Doc: "smp_text_poke_single's start: add loc to text_poke_array and set every CPU's text_poke_array_refs to 1: the INT3 handler emulates new, or skips loc (nop)"},
+	{Form: "bp_put", Doc: "atomic_dec_and_test() of every CPU's text_poke_array_refs"},
+	{Form: "bp_wait", Doc: "wait until every CPU's text_poke_array_refs is 0, then text_poke_array.nr_entries = 0"},
+	{Form: "bp_clear", Doc: "text_poke_array.nr_entries = 0 without waiting for the refs"},
+	{Form: "text_poke_bp", Doc: "the kernel's smp_text_poke_single(loc, new) (text_poke_bp before v6.16): add loc and set the refs; INT3 into every entry of text_poke_array; sync; every entry's tail; sync; every first byte; sync; bp_put; bp_wait"},
 	{Form: "booting: STEP, running: STEP", Doc: "STEP runs only while system_state is SYSTEM_BOOTING, or only after: __static_call_transform's choice of text_poke_early or text_poke_bp"},
 	{Form: "text_poke_early", Doc: "text_poke_early(loc, new): write loc new and sync_core() on this CPU only"},
 }...)
@@ -154,17 +155,21 @@ func compileSketch(e *kernel.Emitter, loc kernel.Loc, code, emulate []byte, step
 			default:
 				return bad("bp_set takes new or nop, not %q", st.Args[0])
 			}
-			b, l := kernel.Bytes(emu)
-			e.Emit(model.Op{Code: model.OpBPSet, Addr: loc.Addr, Bytes: b, Len: l})
-		case "bp_put", "bp_wait":
+			b, l := kernel.Bytes(code)
+			eb, _ := kernel.Bytes(emu)
+			e.Emit(model.Op{Code: model.OpPokeAdd, Addr: loc.Addr, Bytes: b, Len: l, Emul: eb, B: model.PokeAddArm})
+		case "bp_put", "bp_wait", "bp_clear":
 			if err := want(0); err != nil {
 				return err
 			}
-			c := model.OpBPPut
-			if st.Op == "bp_wait" {
-				c = model.OpBPWait
+			switch st.Op {
+			case "bp_put":
+				e.Emit(model.Op{Code: model.OpPokePut})
+			case "bp_wait":
+				e.Emit(model.Op{Code: model.OpPokeWait})
+			default:
+				e.Emit(model.Op{Code: model.OpPokeWait, B: model.PokeNoWait})
 			}
-			e.Emit(model.Op{Code: c})
 		case "text_poke_bp":
 			if err := want(0); err != nil {
 				return err

@@ -123,45 +123,59 @@ func flow(x *model.Exec, b []byte, addr uint64) bool {
 	return true
 }
 
-// Handler implements model.Arch: poke_int3_handler
-// (smp_text_poke_int3_handler), in two steps: try_get_desc, then the
-// emulation of the new instruction, put_desc and IRET.
+// Handler implements model.Arch: smp_text_poke_int3_handler
+// (poke_int3_handler before v6.16), in two steps: try_get_text_poke_array
+// (this CPU's text_poke_array_refs), then the search of text_poke_array,
+// the emulation of the new instruction, put_text_poke_array and IRET.
 func (a *Arch) Handler(x *model.Exec) {
 	cs := x.CPU()
-	bp := &x.S.K.BP
+	arr := &x.S.K.Poke
 	ip := cs.PC - 1
+	refs := &arr.Refs[x.C]
 	if cs.Sub == 0 {
-		// smp_rmb(); if (!raw_atomic_inc_not_zero(&bp_desc.refs)) return 0;
-		if bp.Refs == 0 {
-			a.otherInt3(x, ip, "no text_poke_bp in flight")
+		// smp_rmb(); if (!raw_atomic_inc_not_zero(this_cpu_ptr(&text_poke_array_refs))) return 0;
+		if *refs == 0 {
+			a.otherInt3(x, ip, "no text_poke_array in flight on this CPU")
 			return
 		}
-		bp.Refs++
+		*refs++
 		cs.Sub = 1
-		x.Note("poke_int3_handler: try_get_desc: refs = %d", bp.Refs)
+		x.Note("smp_text_poke_int3_handler: try_get_text_poke_array: this CPU's refs = %d", *refs)
 		x.Tag("handler")
 		return
 	}
-	if bp.Addr != ip || bp.Len == 0 {
-		bp.Refs-- // put_desc
-		a.otherInt3(x, ip, "bp_desc is for "+x.P.Sym(bp.Addr))
+	i := arr.Lookup(ip)
+	if i < 0 {
+		*refs-- // put_text_poke_array
+		how := "text_poke_array.vec[0] is " + x.P.Sym(arr.Vec[0].Addr)
+		if arr.Nr > 1 {
+			how = fmt.Sprintf("bsearch of the %d entries of text_poke_array finds none", arr.Nr)
+		}
+		a.otherInt3(x, ip, how)
 		return
 	}
-	code := bp.Code[:bp.Len]
+	code := arr.Vec[i].Emul[:arr.Len[i]]
+	if code[0] == Int3Opcode {
+		// if (tp->opcode == INT3_INSN_OPCODE) goto out_put: "Intentionally
+		// leave it as is, dont handle".
+		*refs--
+		a.otherInt3(x, ip, "the entry's new instruction is int3")
+		return
+	}
 	x.Tag("handler")
 	if a.noEmulate {
 		cs.Mode, cs.Sub = model.ModeRun, 0
-		cs.PC = ip + uint64(bp.Len)
+		cs.PC = ip + uint64(arr.Len[i])
 		if x.Tracing() {
-			x.Note("poke_int3_handler: skips %s without emulating it", x.P.Sym(ip))
+			x.Note("smp_text_poke_int3_handler: skips %s without emulating it", x.P.Sym(ip))
 		}
 	} else {
 		if x.Tracing() {
-			x.Note("poke_int3_handler: emulates %s", Disasm(code, ip, x.P.Sym))
+			x.Note("smp_text_poke_int3_handler: emulates %s", Disasm(code, ip, x.P.Sym))
 		}
 		emulate(x, code, ip)
 	}
-	bp.Refs--
+	*refs--
 	// IRET is a serialising instruction (SDM Vol. 3A, 9.3).
 	x.Sync()
 }
