@@ -53,13 +53,13 @@ func (Port) Fetches() []string { return []string{FetchByte, FetchAligned4} }
 // Variants implements kernel.Port.
 func (Port) Variants() []kernel.Variant {
 	return []kernel.Variant{
-		{Name: VariantKernel, Doc: "the kernel: text_poke_bp (INT3, sync, tail bytes, sync, first byte, sync) with an emulating INT3 handler"},
+		{Name: VariantKernel, Doc: "the kernel: smp_text_poke_single, text_poke_bp before v6.16 (INT3, sync, tail bytes, sync, first byte, sync) with an emulating INT3 handler"},
 		{Name: VariantPlainWrite, Doc: "the new instruction is written with one plain multi-byte store (memcpy), then every CPU is synced"},
 		{Name: VariantNoSync1, Doc: "text_poke_bp without the sync after writing INT3"},
 		{Name: VariantNoSync2, Doc: "text_poke_bp without the sync after writing the tail bytes"},
 		{Name: VariantNoSync3, Doc: "text_poke_bp without the sync after writing the first byte"},
 		{Name: VariantNoEmulate, Doc: "the INT3 handler skips the patched instruction instead of emulating the new one"},
-		{Name: VariantNoRefsWait, Doc: "text_poke_bp returns without waiting for bp_desc.refs to drop to zero"},
+		{Name: VariantNoRefsWait, Doc: "text_poke_bp returns without waiting for every CPU's text_poke_array_refs to drop to zero"},
 	}
 }
 
