@@ -138,6 +138,21 @@ type Port interface {
 	EarlyTramp(e *Emitter, lay *Layout, tramp Loc, target int)
 }
 
+// SiteBatcher is a port whose variants may batch the site writes of one
+// update: FinishSites emits what __static_call_update runs after its
+// site loop (x86: smp_text_poke_batch_finish under text_mutex).
+type SiteBatcher interface {
+	FinishSites(e *Emitter, lay *Layout, variant string)
+}
+
+// finishSites emits the port's end of a batch of site writes, if it has
+// one (not for sketches, which write each location themselves).
+func finishSites(e *Emitter, port Port, lay *Layout, variant string) {
+	if b, ok := port.(SiteBatcher); ok && len(lay.Sketch) == 0 {
+		b.FinishSites(e, lay, variant)
+	}
+}
+
 // Variants of the generic core.
 const (
 	// VariantTrampOnly: the update patches only the trampoline.
@@ -463,6 +478,7 @@ func StaticCallUpdate(e *Emitter, port Port, lay *Layout, key, target int, varia
 		} else {
 			updateBuiltinSites(e, port, lay, key, target, variant)
 		}
+		finishSites(e, port, lay, variant)
 	}
 	if uninit >= 0 {
 		done := e.Emit(model.Op{Code: model.OpJump})
@@ -574,6 +590,7 @@ func StaticCallInit(e *Emitter, port Port, lay *Layout, variant string) {
 			e.Land(j)
 		}
 	}
+	finishSites(e, port, lay, variant)
 	e.Fn = "static_call_init"
 	e.Emit(model.Op{Code: model.OpUnlock, A: StaticCallMutex})
 	e.Emit(model.Op{Code: model.OpSetInit, B: 1})

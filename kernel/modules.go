@@ -353,10 +353,12 @@ func LoadModule(e *Emitter, port Port, lay *Layout, m, failAt int, variant strin
 		}
 		transformAnyTarget(e, port, lay, s, variant)
 	}
+	finishSites(e, port, lay, variant)
 	ok := e.Emit(model.Op{Code: model.OpJump})
 	for _, f := range fails {
 		*f = e.Here()
 	}
+	finishSites(e, port, lay, variant)
 	e.Fn = "static_call_module_notify"
 	routine(e, lay, &delModule{modRoutine: base})
 	e.Emit(model.Op{Code: model.OpUnlock, A: StaticCallMutex})

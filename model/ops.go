@@ -44,7 +44,7 @@ const (
 	OpPokeArm                         // smp_text_poke_batch_process: every CPU's text_poke_array_refs = 1; smp_wmb()
 	OpPokeRound                       // one text_poke of round A (PokeInt3, PokeTail, PokeFirst) of text_poke_array, at the next entry that has one
 	OpJumpIfNoPoke                    // local: goto Label if no entry of text_poke_array has a text_poke in round A
-	OpJumpIfPokeOrdered               // local: goto Label unless smp_text_poke_batch_flush(Addr) must process first (full, or Addr below the last entry)
+	OpJumpIfPokeOrdered               // local: goto Label unless smp_text_poke_batch_flush(Addr) must process first (Addr below the last entry)
 )
 
 // Rounds of smp_text_poke_batch_process (OpPokeRound's A).
@@ -172,10 +172,12 @@ func (a *PokeArray) next(round, i int) int {
 	return -1
 }
 
-// mustFlush is smp_text_poke_batch_flush's test: the array is full, or
-// addr is below its last entry (text_poke_addr_ordered fails).
+// mustFlush is smp_text_poke_batch_flush's ordering test: addr is below
+// the last entry (text_poke_addr_ordered fails). Its other test, a full
+// array (TEXT_POKE_ARRAY_MAX entries), is never reached: the model holds
+// MaxPokes entries and stops with an error past that.
 func (a *PokeArray) mustFlush(addr uint64) bool {
-	return a.Nr == MaxPokes || a.Nr > 0 && a.Vec[a.Nr-1].Addr > addr
+	return a.Nr > 0 && a.Vec[a.Nr-1].Addr > addr
 }
 
 // Lookup is smp_text_poke_int3_handler's search of text_poke_array for

@@ -90,3 +90,47 @@ func TestWorkList(t *testing.T) {
 		}
 	}
 }
+
+// TestPokeLookup checks smp_text_poke_int3_handler's search against
+// __inline_bsearch as the kernel has it: every entry of a sorted array is
+// found, addresses between entries are not, and an unsorted array loses
+// entries (the kernel relies on smp_text_poke_batch_add's flush to keep
+// it sorted).
+func TestPokeLookup(t *testing.T) {
+	mk := func(addrs ...uint64) PokeArray {
+		var a PokeArray
+		for i, x := range addrs {
+			a.Vec[i].Addr = x
+		}
+		a.Nr = uint8(len(addrs))
+		return a
+	}
+	for n := 1; n <= MaxPokes; n++ {
+		var addrs []uint64
+		for i := 0; i < n; i++ {
+			addrs = append(addrs, uint64(0x1000+0x10*i))
+		}
+		a := mk(addrs...)
+		for i, x := range addrs {
+			if got := a.Lookup(x); got != i {
+				t.Errorf("sorted %v: Lookup(%#x) = %d, want %d", addrs, x, got, i)
+			}
+			if got := a.Lookup(x + 1); got != -1 {
+				t.Errorf("sorted %v: Lookup(%#x) = %d, want -1", addrs, x+1, got)
+			}
+		}
+	}
+	// [0x2000, 0x1000]: the pivot is entry 1 (0x1000); 0x2000 > 0x1000
+	// moves the base past it with num = 0: not found.
+	if u := mk(0x2000, 0x1000); u.Lookup(0x2000) != -1 {
+		t.Errorf("unsorted: Lookup(0x2000) = %d, want -1 (as __inline_bsearch)", u.Lookup(0x2000))
+	}
+	// One entry: compared directly.
+	if o := mk(0x3000); o.Lookup(0x3000) != 0 {
+		t.Errorf("one entry: Lookup = %d", o.Lookup(0x3000))
+	}
+	flush := func(a PokeArray, addr uint64) bool { return a.mustFlush(addr) }
+	if !flush(mk(0x2000), 0x1000) || flush(mk(0x1000), 0x2000) || flush(mk(1, 2, 3), 4) || flush(mk(), 1) {
+		t.Error("mustFlush: want a flush for a lower address only")
+	}
+}

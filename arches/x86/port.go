@@ -59,6 +59,8 @@ func (Port) Variants() []kernel.Variant {
 		{Name: VariantNoSync2, Doc: "text_poke_bp without the sync after writing the tail bytes"},
 		{Name: VariantNoSync3, Doc: "text_poke_bp without the sync after writing the first byte"},
 		{Name: VariantNoEmulate, Doc: "the INT3 handler skips the patched instruction instead of emulating the new one"},
+		{Name: VariantBatchSites, Doc: "a design: the sites of one update are queued with smp_text_poke_batch_add (each in its own text_mutex section, as jump labels queue) and patched together by smp_text_poke_batch_finish after the site loop; the trampoline keeps smp_text_poke_single"},
+		{Name: VariantBatchUnsorted, Doc: "batch-sites queuing with __smp_text_poke_batch_add, without the flush that keeps text_poke_array sorted for the INT3 handler's bsearch"},
 		{Name: VariantNoRefsWait, Doc: "text_poke_bp returns without waiting for every CPU's text_poke_array_refs to drop to zero"},
 	}
 }
@@ -294,11 +296,14 @@ func (Port) Transform(e *kernel.Emitter, lay *kernel.Layout, loc kernel.Loc, tar
 		done = e.Emit(model.Op{Code: model.OpJump})
 		e.Land(toLive)
 	}
-	if variant == VariantPlainWrite {
+	switch {
+	case variant == VariantPlainWrite:
 		e.Fn = "memcpy"
 		e.Emit(model.Op{Code: model.OpPoke, Addr: loc.Addr, Bytes: b, Len: l})
 		textPokeSync(e)
-	} else {
+	case !loc.Tramp && (variant == VariantBatchSites || variant == VariantBatchUnsorted):
+		batchAdd(e, loc.Addr, code, emulate, variant == VariantBatchSites)
+	default:
 		TextPokeBP(e, loc.Addr, code, emulate, variant)
 	}
 	if done >= 0 {
@@ -364,6 +369,43 @@ func TextPokeBP(e *kernel.Emitter, addr uint64, code, emulate []byte, variant st
 	eb, _ := kernel.Bytes(emulate)
 	e.Emit(model.Op{Code: model.OpPokeAdd, Addr: addr, Bytes: b, Len: l, Emul: eb, B: model.PokeAddArm})
 	batchProcess(e, variant)
+}
+
+// batchAdd emits smp_text_poke_batch_add(addr, code, len, emulate):
+// smp_text_poke_batch_flush(addr) processes the queued entries first when
+// addr is below the last of them (text_poke_addr_ordered), so that the
+// array stays sorted; then __smp_text_poke_batch_add. Without flush it is
+// __smp_text_poke_batch_add alone.
+func batchAdd(e *kernel.Emitter, addr uint64, code, emulate []byte, flush bool) {
+	if flush {
+		e.Fn = "smp_text_poke_batch_flush"
+		ordered := e.Emit(model.Op{Code: model.OpJumpIfPokeOrdered, Addr: addr})
+		e.Emit(model.Op{Code: model.OpPokeArm})
+		batchProcess(e, VariantKernel)
+		e.Land(ordered)
+	}
+	e.Fn = "smp_text_poke_batch_add"
+	b, l := kernel.Bytes(code)
+	eb, _ := kernel.Bytes(emulate)
+	e.Emit(model.Op{Code: model.OpPokeAdd, Addr: addr, Bytes: b, Len: l, Emul: eb})
+}
+
+// FinishSites implements kernel.SiteBatcher: for the batch-sites
+// variants, smp_text_poke_batch_finish() under text_mutex after the site
+// loop: the queued entries, if any, are processed together.
+func (Port) FinishSites(e *kernel.Emitter, lay *kernel.Layout, variant string) {
+	if variant != VariantBatchSites && variant != VariantBatchUnsorted {
+		return
+	}
+	e.Fn = "__static_call_update"
+	e.Emit(model.Op{Code: model.OpLock, A: kernel.TextMutex})
+	e.Fn = "smp_text_poke_batch_finish"
+	none := e.Emit(model.Op{Code: model.OpJumpIfNoPoke, A: model.PokeInt3})
+	e.Emit(model.Op{Code: model.OpPokeArm})
+	batchProcess(e, VariantKernel)
+	e.Land(none)
+	e.Fn = "__static_call_update"
+	e.Emit(model.Op{Code: model.OpUnlock, A: kernel.TextMutex})
 }
 
 // batchProcess emits the rounds of smp_text_poke_batch_process() after

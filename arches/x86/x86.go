@@ -27,6 +27,13 @@ const (
 	VariantNoSync3    = "no-sync3"
 	VariantNoEmulate  = "int3-no-emulate"
 	VariantNoRefsWait = "no-refs-wait"
+	// VariantBatchSites: a design in which __static_call_update queues
+	// every site with smp_text_poke_batch_add and patches them all with
+	// one smp_text_poke_batch_finish.
+	VariantBatchSites = "batch-sites"
+	// VariantBatchUnsorted: batch-sites with __smp_text_poke_batch_add,
+	// which skips the flush that keeps text_poke_array sorted.
+	VariantBatchUnsorted = "batch-sites-unsorted"
 )
 
 // Registers of the model's x86 CPU.
@@ -66,7 +73,7 @@ func (a *Arch) Exec(x *model.Exec) {
 		cs.Mode = model.ModeHandler
 		cs.Sub = 0
 		cs.PC = next
-		x.Note("#BP: int3 trap, enters poke_int3_handler")
+		x.Note("#BP: int3 trap, enters smp_text_poke_int3_handler")
 		x.Tag("int3")
 	case b[0] == MovEAX:
 		cs.Regs[RAX] = uint64(binary.LittleEndian.Uint32(b[1:5]))
