@@ -359,11 +359,15 @@ func textPokeSync(e *kernel.Emitter) {
 }
 
 // TextPokeBP emits smp_text_poke_single(addr, code, len, emulate)
-// (text_poke_bp before v6.16; arch/x86/kernel/alternative.c):
-// __smp_text_poke_batch_add of one entry to the global text_poke_array,
+// (text_poke_bp before v6.16; arch/x86/kernel/alternative.c, with
+// 2aebf5ee "x86/alternatives: Fix int3 handling failure from broken
+// text_poke array"): smp_text_poke_batch_add() of one entry to the global
+// text_poke_array, which first processes any queued entries above addr,
 // then smp_text_poke_batch_finish(), which processes every entry the
-// array holds. Variants drop one step.
+// array holds. The add and the batch's refs are one step: nothing reads
+// the entry before the refs are set. Variants drop one step.
 func TextPokeBP(e *kernel.Emitter, addr uint64, code, emulate []byte, variant string) {
+	flush(e, addr)
 	e.Fn = "smp_text_poke_single"
 	b, l := kernel.Bytes(code)
 	eb, _ := kernel.Bytes(emulate)
@@ -371,18 +375,26 @@ func TextPokeBP(e *kernel.Emitter, addr uint64, code, emulate []byte, variant st
 	batchProcess(e, variant)
 }
 
+// flush emits smp_text_poke_batch_flush(addr): when addr is below the
+// last queued entry (text_poke_addr_ordered), the queued entries are
+// processed first, so that the array stays sorted. A local test: with
+// nothing queued it costs no step.
+func flush(e *kernel.Emitter, addr uint64) {
+	e.Fn = "smp_text_poke_batch_flush"
+	ordered := e.Emit(model.Op{Code: model.OpJumpIfPokeOrdered, Addr: addr})
+	e.Emit(model.Op{Code: model.OpPokeArm})
+	batchProcess(e, VariantKernel)
+	e.Land(ordered)
+}
+
 // batchAdd emits smp_text_poke_batch_add(addr, code, len, emulate):
 // smp_text_poke_batch_flush(addr) processes the queued entries first when
 // addr is below the last of them (text_poke_addr_ordered), so that the
 // array stays sorted; then __smp_text_poke_batch_add. Without flush it is
 // __smp_text_poke_batch_add alone.
-func batchAdd(e *kernel.Emitter, addr uint64, code, emulate []byte, flush bool) {
-	if flush {
-		e.Fn = "smp_text_poke_batch_flush"
-		ordered := e.Emit(model.Op{Code: model.OpJumpIfPokeOrdered, Addr: addr})
-		e.Emit(model.Op{Code: model.OpPokeArm})
-		batchProcess(e, VariantKernel)
-		e.Land(ordered)
+func batchAdd(e *kernel.Emitter, addr uint64, code, emulate []byte, ordered bool) {
+	if ordered {
+		flush(e, addr)
 	}
 	e.Fn = "smp_text_poke_batch_add"
 	b, l := kernel.Bytes(code)
