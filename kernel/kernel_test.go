@@ -38,6 +38,15 @@ func TestBuildErrors(t *testing.T) {
 			b.Thread("boot", scenario.SMPInit()).Thread("other", scenario.SMPInit())
 		}, "belongs to the first"},
 		{"unknown fetch", func(b *scenario.Builder) { b.Fetch("granule16") }, "unknown x86-64 fetch"},
+		{"static_call_init after smp_init", func(b *scenario.Builder) {
+			b.Thread("boot", scenario.SMPInit(), scenario.StaticCallInit())
+		}, "do_pre_smp_initcalls() comes before smp_init()"},
+		{"rest_init after smp_init", func(b *scenario.Builder) {
+			b.Thread("boot", scenario.SMPInit(), scenario.RestInit())
+		}, "rest_init runs once, before smp_init"},
+		{"static_call_init outside the boot thread", func(b *scenario.Builder) {
+			b.Thread("boot", scenario.SMPInit()).Thread("other", scenario.StaticCallInit())
+		}, "belongs to the first"},
 	}
 	for _, c := range cases {
 		if _, err := build(t, c.edit); err == nil || !strings.Contains(err.Error(), c.want) {
@@ -68,6 +77,10 @@ func TestInitialState(t *testing.T) {
 		s := p.Initial()
 		if s.K.System != c.system || s.K.Init != c.initDone {
 			t.Errorf("%s: system_state %d, static_call_initialized %d; want %d, %d", c.name, s.K.System, s.K.Init, c.system, c.initDone)
+		}
+		// The caller CPUs are offline until smp_init in a booting scenario.
+		if online := s.K.Online != 0; online != (c.system != model.SystemBooting) {
+			t.Errorf("%s: CPUs online %v in system_state %d", c.name, online, c.system)
 		}
 	}
 }
