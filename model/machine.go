@@ -175,10 +175,9 @@ func (m *Machine) Canonical(s *State) [MaxCPUs]int {
 // text_poke_array_refs (the only per-CPU kernel data).
 func cpuLess(s *State, j, k int) bool {
 	a, b := &s.CPU[j], &s.CPU[k]
-	x := string(unsafe.Slice((*byte)(unsafe.Pointer(a)), unsafe.Sizeof(*a)))
-	y := string(unsafe.Slice((*byte)(unsafe.Pointer(b)), unsafe.Sizeof(*b)))
-	if x != y {
-		return x < y
+	if c := bytes.Compare(unsafe.Slice((*byte)(unsafe.Pointer(a)), unsafe.Sizeof(*a)),
+		unsafe.Slice((*byte)(unsafe.Pointer(b)), unsafe.Sizeof(*b))); c != 0 {
+		return c < 0
 	}
 	return s.K.Poke.Refs[j] < s.K.Poke.Refs[k]
 }
