@@ -41,13 +41,13 @@ const (
 	OpCacheMaint                      // make the text at [Addr, Addr+Len) coherent with instruction fetch (caches_clean_inval_pou)
 	OpPrepareKprobe                   // arch_prepare_kprobe at Addr: save the Len bytes of the instruction there
 	OpSMPInit                         // smp_init(): the caller CPUs come online
-	OpPokeArm                         // smp_text_poke_batch_process: every CPU's text_poke_array_refs = 1; smp_wmb()
+	OpPokeArm                         // smp_text_poke_batch_finish: every CPU's text_poke_array_refs = 1; smp_wmb()
 	OpPokeRound                       // one text_poke of round A (PokeInt3, PokeTail, PokeFirst) of text_poke_array, at the next entry that has one
 	OpJumpIfNoPoke                    // local: goto Label if no entry of text_poke_array has a text_poke in round A
-	OpJumpIfPokeOrdered               // local: goto Label unless smp_text_poke_batch_flush(Addr) must process first (Addr below the last entry)
+	OpJumpIfPokeOrdered               // local: goto Label unless the ordering test of smp_text_poke_batch_add(Addr) must process first (Addr below the last entry)
 )
 
-// Rounds of smp_text_poke_batch_process (OpPokeRound's A).
+// Rounds of smp_text_poke_batch_finish (OpPokeRound's A).
 const (
 	PokeInt3  = iota // text_poke(addr, INT3) for every entry
 	PokeTail         // text_poke(addr + 1, text + 1, len - 1) where len > 1
@@ -172,7 +172,7 @@ func (a *PokeArray) next(round, i int) int {
 	return -1
 }
 
-// mustFlush is smp_text_poke_batch_flush's ordering test: addr is below
+// mustFlush is smp_text_poke_batch_add's ordering test: addr is below
 // the last entry (text_poke_addr_ordered fails). Its other test, a full
 // array (TEXT_POKE_ARRAY_MAX entries), is never reached: the model holds
 // MaxPokes entries and stops with an error past that.

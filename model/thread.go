@@ -382,7 +382,7 @@ func (m *Machine) threadStep(t int) {
 	}
 }
 
-// armPoke is smp_text_poke_batch_process's start: for_each_possible_cpu
+// armPoke is smp_text_poke_batch_finish's start: for_each_possible_cpu
 // atomic_set_release(&text_poke_array_refs, 1), then smp_wmb(). One step:
 // a CPU reads only its own counter, and only after it traps on an INT3
 // that the batch writes after this.

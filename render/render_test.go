@@ -167,7 +167,7 @@ func TestExplain(t *testing.T) {
 		"no sync IPI was sent after that",
 		"byte 0 (e9) is from before step 14",
 		"text_poke_bp without the sync after writing INT3",
-		"(14) smp_text_poke_batch_process writes cc at __SCT__foo",
+		"(14) smp_text_poke_batch_finish writes cc at __SCT__foo",
 	} {
 		if !strings.Contains(flat, want) {
 			t.Errorf("explanation lacks %q:\n%s", want, e)

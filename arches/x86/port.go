@@ -375,12 +375,12 @@ func TextPokeBP(e *kernel.Emitter, addr uint64, code, emulate []byte, variant st
 	batchProcess(e, variant)
 }
 
-// flush emits smp_text_poke_batch_flush(addr): when addr is below the
+// flush emits the ordering test of smp_text_poke_batch_add(addr): when addr is below the
 // last queued entry (text_poke_addr_ordered), the queued entries are
 // processed first, so that the array stays sorted. A local test: with
 // nothing queued it costs no step.
 func flush(e *kernel.Emitter, addr uint64) {
-	e.Fn = "smp_text_poke_batch_flush"
+	e.Fn = "smp_text_poke_batch_add"
 	ordered := e.Emit(model.Op{Code: model.OpJumpIfPokeOrdered, Addr: addr})
 	e.Emit(model.Op{Code: model.OpPokeArm})
 	batchProcess(e, VariantKernel)
@@ -388,7 +388,7 @@ func flush(e *kernel.Emitter, addr uint64) {
 }
 
 // batchAdd emits smp_text_poke_batch_add(addr, code, len, emulate):
-// smp_text_poke_batch_flush(addr) processes the queued entries first when
+// the ordering test of smp_text_poke_batch_add(addr) processes the queued entries first when
 // addr is below the last of them (text_poke_addr_ordered), so that the
 // array stays sorted; then __smp_text_poke_batch_add. Without flush it is
 // __smp_text_poke_batch_add alone.
@@ -420,13 +420,13 @@ func (Port) FinishSites(e *kernel.Emitter, lay *kernel.Layout, variant string) {
 	e.Emit(model.Op{Code: model.OpUnlock, A: kernel.TextMutex})
 }
 
-// batchProcess emits the rounds of smp_text_poke_batch_process() after
+// batchProcess emits the rounds of smp_text_poke_batch_finish() after
 // its refs are set: INT3 into every entry, sync; every entry's tail
 // bytes, sync if any; every first byte that is not INT3, sync if any;
 // then drop every CPU's text_poke_array_refs and wait for in-flight INT3
 // handlers, and nr_entries = 0.
 func batchProcess(e *kernel.Emitter, variant string) {
-	e.Fn = "smp_text_poke_batch_process"
+	e.Fn = "smp_text_poke_batch_finish"
 	e.Emit(model.Op{Code: model.OpPokeRound, A: model.PokeInt3})
 	if variant != VariantNoSync1 {
 		textPokeSync(e)
@@ -435,7 +435,7 @@ func batchProcess(e *kernel.Emitter, variant string) {
 		round  int
 		nosync string
 	}{{model.PokeTail, VariantNoSync2}, {model.PokeFirst, VariantNoSync3}} {
-		e.Fn = "smp_text_poke_batch_process"
+		e.Fn = "smp_text_poke_batch_finish"
 		skip := e.Emit(model.Op{Code: model.OpJumpIfNoPoke, A: r.round})
 		e.Emit(model.Op{Code: model.OpPokeRound, A: r.round})
 		if variant != r.nosync {
@@ -443,7 +443,7 @@ func batchProcess(e *kernel.Emitter, variant string) {
 		}
 		e.Land(skip)
 	}
-	e.Fn = "smp_text_poke_batch_process"
+	e.Fn = "smp_text_poke_batch_finish"
 	e.Emit(model.Op{Code: model.OpPokePut})
 	wait := model.Op{Code: model.OpPokeWait}
 	if variant == VariantNoRefsWait {
