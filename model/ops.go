@@ -85,6 +85,7 @@ type Op struct {
 	Len   uint8
 	Label int           // jump destination: an op index
 	Fn    string        // the kernel function this op belongs to, for traces
+	Src   string        // the model source position of the statement, "file.c:line" ("" for ops emitted by Go)
 	Msg   string        // OpWarn: the warning
 	Table []int         // OpSwitchFunc: the op to go to for each target
 	Emul  [WinSize]byte // OpPokeAdd: the instruction the INT3 handler emulates
