@@ -1,5 +1,7 @@
 package model
 
+import "fmt"
+
 // OpCode is a kernel thread's operation. Each op other than OpReturn and
 // OpJump is one atomic step of the thread; OpReturn and OpJump are folded
 // into the step before them.
@@ -25,10 +27,10 @@ const (
 	OpFree                            // free region A (free_initmem); waits until no CPU runs a call into it
 	OpSkipInitSite                    // the site filters of __static_call_update for an init site: goto Label when skipped
 	OpJumpIfInit                      // if (static_call_initialized == B) goto Label
-	OpSetInit                         // static_call_initialized = B
+	OpSetInit                         // static_call_initialized = B (with A == 1: static_call_initialized++, which stops at 2: the kernel only tests 0 and 1)
 	OpJumpIfBooting                   // if (system_state == SYSTEM_BOOTING) goto Label
 	OpWarn                            // WARN(): report Msg as a warning
-	OpBug                             // BUG_ON(cond) where cond is A (0: system_state != SYSTEM_BOOTING, 1: static_call_initialized)
+	OpBug                             // BUG_ON(cond) where cond is A (0: system_state != SYSTEM_BOOTING, 1: static_call_initialized); with A == 2, BUG() with Msg
 	OpSwitchFunc                      // goto Table[key[A]->func]
 	OpWaitSystem                      // wait until system_state >= B (a kthread starts)
 	OpRoutine                         // run Program.Routines[A] as one step
@@ -45,7 +47,80 @@ const (
 	OpPokeRound                       // one text_poke of round A (PokeInt3, PokeTail, PokeFirst) of text_poke_array, at the next entry that has one
 	OpJumpIfNoPoke                    // local: goto Label if no entry of text_poke_array has a text_poke in round A
 	OpJumpIfPokeOrdered               // local: goto Label unless the ordering test of smp_text_poke_batch_add(Addr) must process first (Addr below the last entry)
+	OpTest                            // a model statement's read of shared variable A (Var*) at index Addr: goto Label when it compares (Len: Cmp*) true with B; local when Table is non-nil (see Test)
 )
+
+// Shared variables an OpTest reads (its A), each at index Addr.
+const (
+	VarSystemState = iota // system_state
+	VarInitialized        // static_call_initialized
+	VarFunc               // key[Addr]->func (a target index)
+	VarModState           // module[Addr]->state as the kernel's enum module_state (MODULE_STATE_*)
+	VarSiteFlags          // the key field's flags of window Addr (STATIC_CALL_SITE_*)
+	VarRegionLive         // 1 while region Addr is mapped (not freed), else 0
+)
+
+// Comparisons of OpTest (its Len).
+const (
+	CmpEq   = iota // var == B
+	CmpLt          // var < B
+	CmpMask        // var & B != 0
+)
+
+// The kernel's enum module_state, as VarModState reads it.
+const (
+	KernelModLive     = 0 // MODULE_STATE_LIVE
+	KernelModComing   = 1 // MODULE_STATE_COMING
+	KernelModGoing    = 2 // MODULE_STATE_GOING
+	KernelModUnformed = 3 // MODULE_STATE_UNFORMED
+)
+
+// TestLocal, as an OpTest's Table, marks a read of a variable that a lock
+// the thread holds protects: no other thread can change it, so the read
+// takes no step of its own and folds into the step before it.
+var TestLocal = []int{}
+
+// testVar reads an OpTest's variable in s.
+func testVar(p *Program, s *State, op *Op) int {
+	switch op.A {
+	case VarSystemState:
+		return int(s.K.System)
+	case VarInitialized:
+		return int(s.K.Init)
+	case VarFunc:
+		return int(s.K.Func[op.Addr])
+	case VarModState:
+		switch s.K.ModState[op.Addr] {
+		case ModComing, ModComingInit:
+			return KernelModComing
+		case ModLive:
+			return KernelModLive
+		case ModGoing:
+			return KernelModGoing
+		}
+		return KernelModUnformed
+	case VarSiteFlags:
+		return int(s.K.SiteFlags[op.Addr])
+	case VarRegionLive:
+		if s.K.Freed&(1<<op.Addr) != 0 {
+			return 0
+		}
+		return 1
+	}
+	panic(fmt.Sprintf("patchcheck: OpTest of unknown variable %d", op.A))
+}
+
+// testTrue evaluates an OpTest in s.
+func testTrue(p *Program, s *State, op *Op) bool {
+	v := testVar(p, s, op)
+	switch op.Len {
+	case CmpLt:
+		return v < op.B
+	case CmpMask:
+		return v&op.B != 0
+	}
+	return v == op.B
+}
 
 // Rounds of smp_text_poke_batch_finish (OpPokeRound's A).
 const (
@@ -96,6 +171,8 @@ func (op *Op) local() bool {
 	switch op.Code {
 	case OpReturn, OpJump, OpSaveText, OpJumpIfNoPoke, OpJumpIfPokeOrdered:
 		return true
+	case OpTest:
+		return op.Table != nil
 	}
 	return false
 }
@@ -133,6 +210,14 @@ func advance(p *Program, s *State, t int) int {
 		case OpJumpIfPokeOrdered:
 			ts.PC++
 			if !s.K.Poke.mustFlush(op.Addr) {
+				ts.PC = uint16(op.Label)
+			}
+		case OpTest:
+			if op.Table == nil {
+				return ret
+			}
+			ts.PC++
+			if testTrue(p, s, op) {
 				ts.PC = uint16(op.Label)
 			}
 		default:

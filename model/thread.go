@@ -332,6 +332,14 @@ func (m *Machine) threadStep(t int) {
 			m.tnote(op, "static_call_initialized == %d? %v", op.B, s.K.Init == uint8(op.B))
 		}
 	case OpSetInit:
+		if op.A == 1 {
+			// static_call_initialized++
+			s.K.Init = min(s.K.Init+1, 2)
+			if m.Trace {
+				m.tnote(op, "static_call_initialized++ (now %d)", s.K.Init)
+			}
+			break
+		}
 		s.K.Init = uint8(op.B)
 		if m.Trace {
 			m.tnote(op, "static_call_initialized = %d", op.B)
@@ -348,14 +356,27 @@ func (m *Machine) threadStep(t int) {
 		if m.Trace {
 			m.tnote(op, "WARNING: %s", op.Msg)
 		}
+	case OpTest:
+		if testTrue(m.P, s, op) {
+			next = op.Label
+		}
+		if m.Trace {
+			m.tnote(op, "%s? %v", op.Msg, testTrue(m.P, s, op))
+		}
 	case OpBug:
-		if op.A == 0 && s.K.System != SystemBooting {
+		if op.A == 2 {
+			bug(op.Msg)
+		} else if op.A == 0 && s.K.System != SystemBooting {
 			bug("BUG_ON(system_state != SYSTEM_BOOTING)")
 		} else if op.A == 1 && s.K.Init != 0 {
 			bug("BUG_ON(static_call_initialized)")
 		}
 		if m.Trace {
-			m.tnote(op, "BUG_ON checks pass")
+			if op.A == 2 {
+				m.tnote(op, "BUG: %s", op.Msg)
+			} else {
+				m.tnote(op, "BUG_ON checks pass")
+			}
 		}
 	case OpSkipInitSite:
 		// bool init = system_state < SYSTEM_RUNNING;
