@@ -1,0 +1,302 @@
+package lang
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+)
+
+// tokKind is the kind of a token.
+type tokKind int
+
+const (
+	tEOF    tokKind = iota
+	tError          // a lexical error; msg says what; nothing follows it
+	tIdent          // a name or a keyword
+	tInt            // an integer literal; val holds its value
+	tString         // a string literal; text is its content between the quotes
+	tPunct          // an operator or punctuator; text is the operator
+)
+
+// token is one token of a model file.
+type token struct {
+	kind tokKind
+	text string
+	val  uint64
+	pos  Pos
+	msg  string // tError only
+}
+
+// comment is one comment: text is its content with the comment markers
+// (and, for a block comment, the leading '*' of each line) removed and
+// white space collapsed. next is the index of the token that follows it.
+type comment struct {
+	pos  Pos
+	text string
+	next int
+}
+
+// punctuators, longest first so that the lexer takes the longest match.
+var punctuators = [...]string{
+	"<<=", ">>=", "...",
+	"->", "++", "--", "<<", ">>", "<=", ">=", "==", "!=", "&&", "||",
+	"+=", "-=", "*=", "/=", "%=", "&=", "|=", "^=",
+	"{", "}", "(", ")", "[", "]", ";", ",", ".", "?", ":",
+	"+", "-", "*", "/", "%", "&", "|", "^", "!", "~", "<", ">", "=",
+}
+
+// lexer splits a model file into tokens and comments.
+type lexer struct {
+	name      string
+	src       []byte
+	off       int
+	line      int
+	lineStart int  // offset of the first byte of the current line
+	bol       bool // only white space since the start of the line
+	toks      []token
+	comments  []comment
+}
+
+// lex tokenizes src. The last token is tEOF, or tError at the first
+// lexical error (the tokens before it are still returned).
+func lex(name string, src []byte) ([]token, []comment) {
+	lx := &lexer{name: name, src: src, line: 1, bol: true}
+	lx.run()
+	return lx.toks, lx.comments
+}
+
+func (lx *lexer) pos() Pos {
+	return Pos{File: lx.name, Line: lx.line, Col: lx.off - lx.lineStart + 1}
+}
+
+func (lx *lexer) emit(t token) { lx.toks = append(lx.toks, t) }
+
+func (lx *lexer) fail(p Pos, format string, args ...any) {
+	lx.emit(token{kind: tError, pos: p, msg: fmt.Sprintf(format, args...)})
+}
+
+// newline records that the byte at lx.off is a newline.
+func (lx *lexer) newline() {
+	lx.off++
+	lx.line++
+	lx.lineStart = lx.off
+	lx.bol = true
+}
+
+func (lx *lexer) run() {
+	for {
+		if lx.off >= len(lx.src) {
+			lx.emit(token{kind: tEOF, pos: lx.pos()})
+			return
+		}
+		c := lx.src[lx.off]
+		switch {
+		case c == '\n':
+			lx.newline()
+			continue
+		case c == ' ' || c == '\t' || c == '\r' || c == '\f' || c == '\v':
+			lx.off++
+			continue
+		case c == '/' && lx.peek(1) == '/':
+			lx.lineComment()
+			continue
+		case c == '/' && lx.peek(1) == '*':
+			if !lx.blockComment() {
+				return
+			}
+			continue
+		}
+		p := lx.pos()
+		if c == '#' && lx.bol {
+			lx.fail(p, "preprocessor lines are not part of the model language; write the configuration's branch out")
+			return
+		}
+		lx.bol = false
+		switch {
+		case isIdentStart(c):
+			start := lx.off
+			for lx.off < len(lx.src) && isIdentChar(lx.src[lx.off]) {
+				lx.off++
+			}
+			lx.emit(token{kind: tIdent, text: string(lx.src[start:lx.off]), pos: p})
+		case isDigit(c) || (c == '.' && isDigit(lx.peek(1))):
+			if !lx.number(p) {
+				return
+			}
+		case c == '"':
+			if !lx.str(p) {
+				return
+			}
+		case c == '\'':
+			lx.fail(p, "character literals are not part of the model language")
+			return
+		default:
+			op := lx.punct()
+			if op == "" {
+				lx.fail(p, "unexpected character %s", describeByte(lx.src[lx.off:]))
+				return
+			}
+			lx.off += len(op)
+			lx.emit(token{kind: tPunct, text: op, pos: p})
+		}
+	}
+}
+
+func (lx *lexer) peek(n int) byte {
+	if lx.off+n < len(lx.src) {
+		return lx.src[lx.off+n]
+	}
+	return 0
+}
+
+func (lx *lexer) punct() string {
+	rest := lx.src[lx.off:]
+	for _, op := range punctuators {
+		if len(rest) >= len(op) && string(rest[:len(op)]) == op {
+			return op
+		}
+	}
+	return ""
+}
+
+func (lx *lexer) lineComment() {
+	p := lx.pos()
+	start := lx.off + 2
+	for lx.off < len(lx.src) && lx.src[lx.off] != '\n' {
+		lx.off++
+	}
+	lx.addComment(p, strings.TrimSpace(string(lx.src[start:lx.off])))
+}
+
+// blockComment reads a /* */ comment; it reports false (after emitting
+// an error) if the comment does not end.
+func (lx *lexer) blockComment() bool {
+	p := lx.pos()
+	lx.off += 2
+	start := lx.off
+	for {
+		if lx.off >= len(lx.src) {
+			lx.fail(p, "comment not terminated: expected \"*/\", found end of file")
+			return false
+		}
+		if lx.src[lx.off] == '*' && lx.peek(1) == '/' {
+			break
+		}
+		if lx.src[lx.off] == '\n' {
+			bol := lx.bol
+			lx.newline()
+			lx.bol = bol // a comment does not start a line
+			continue
+		}
+		lx.off++
+	}
+	body := string(lx.src[start:lx.off])
+	lx.off += 2
+	var words []string
+	for _, l := range strings.Split(body, "\n") {
+		l = strings.TrimSpace(l)
+		l = strings.TrimPrefix(l, "*")
+		words = append(words, strings.Fields(l)...)
+	}
+	lx.addComment(p, strings.Join(words, " "))
+	return true
+}
+
+func (lx *lexer) addComment(p Pos, text string) {
+	lx.comments = append(lx.comments, comment{pos: p, text: text, next: len(lx.toks)})
+}
+
+// number reads an integer literal: decimal, hex (0x) or octal (leading
+// 0), with an optional u/l suffix.
+func (lx *lexer) number(p Pos) bool {
+	start := lx.off
+	for lx.off < len(lx.src) && (isIdentChar(lx.src[lx.off]) || lx.src[lx.off] == '.') {
+		lx.off++
+	}
+	text := string(lx.src[start:lx.off])
+	if strings.ContainsAny(text, ".") {
+		lx.fail(p, "floating-point literals are not part of the model language: %s", text)
+		return false
+	}
+	body := strings.TrimRight(text, "uUlL")
+	suffix := strings.ToLower(text[len(body):])
+	switch suffix {
+	case "", "u", "l", "ul", "lu", "ll", "ull", "llu":
+	default:
+		lx.fail(p, "malformed integer literal %s: bad suffix %q", text, text[len(body):])
+		return false
+	}
+	base := 10
+	digits := body
+	switch {
+	case len(body) > 1 && body[0] == '0' && (body[1] == 'x' || body[1] == 'X'):
+		base, digits = 16, body[2:]
+	case len(body) > 1 && body[0] == '0':
+		base, digits = 8, body[1:]
+	}
+	if digits == "" {
+		lx.fail(p, "malformed integer literal %s: no digits", text)
+		return false
+	}
+	v, err := strconv.ParseUint(digits, base, 64)
+	if err != nil {
+		if ne, ok := err.(*strconv.NumError); ok && ne.Err == strconv.ErrRange {
+			lx.fail(p, "integer literal %s does not fit in 64 bits", text)
+		} else {
+			kind := map[int]string{8: "octal", 10: "decimal", 16: "hex"}[base]
+			lx.fail(p, "malformed integer literal %s: not a %s number", text, kind)
+		}
+		return false
+	}
+	lx.emit(token{kind: tInt, text: text, val: v, pos: p})
+	return true
+}
+
+// str reads a string literal, keeping escapes as written.
+func (lx *lexer) str(p Pos) bool {
+	lx.off++
+	start := lx.off
+	for {
+		if lx.off >= len(lx.src) || lx.src[lx.off] == '\n' {
+			lx.fail(p, "string literal not terminated: expected '\"' before the end of the line")
+			return false
+		}
+		c := lx.src[lx.off]
+		if c == '"' {
+			break
+		}
+		if c == '\\' {
+			if lx.off+1 >= len(lx.src) || lx.src[lx.off+1] == '\n' {
+				lx.fail(p, "string literal not terminated: expected '\"' before the end of the line")
+				return false
+			}
+			lx.off++
+		}
+		lx.off++
+	}
+	lx.emit(token{kind: tString, text: string(lx.src[start:lx.off]), pos: p})
+	lx.off++
+	return true
+}
+
+func isIdentStart(c byte) bool {
+	return c == '_' || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z'
+}
+
+func isIdentChar(c byte) bool { return isIdentStart(c) || isDigit(c) }
+
+func isDigit(c byte) bool { return '0' <= c && c <= '9' }
+
+// describeByte names the character at the start of b for an error
+// message.
+func describeByte(b []byte) string {
+	r, n := utf8.DecodeRune(b)
+	if r == utf8.RuneError && n <= 1 {
+		return fmt.Sprintf("byte 0x%02x", b[0])
+	}
+	if r < 0x80 && strconv.IsPrint(r) {
+		return fmt.Sprintf("'%c'", r)
+	}
+	return fmt.Sprintf("%U", r)
+}
