@@ -1,0 +1,401 @@
+package lang
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"testing"
+)
+
+func mustRead(t testing.TB, path string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+const staticCallUpdateTree = `void static_call_lock()
+{
+  mutex_lock((&static_call_mutex))
+}
+void __static_call_update(struct static_call_key * key, void * tramp, void * func)
+{
+  decl struct static_call_site * site, struct static_call_site * stop
+  decl struct static_call_mod * site_mod, struct static_call_mod first
+  cpus_read_lock()
+  static_call_lock()
+  if ((key->func) == func)
+    goto done
+  ((key->func) = func)
+  arch_static_call_transform(NULL, tramp, func, false)
+  if WARN_ON_ONCE((!static_call_initialized))
+    goto done
+  (first = (struct static_call_mod){.next=static_call_key_next(key), .mod=NULL, .sites=static_call_key_sites(key)})
+  for (site_mod = (&first)); site_mod; (site_mod = (site_mod->next))
+    {
+      decl bool init = (system_state < SYSTEM_RUNNING)
+      decl struct module * mod = (site_mod->mod)
+      if (!(site_mod->sites))
+        {
+          continue
+        }
+      (stop = __stop_static_call_sites)
+      if mod
+        {
+          (stop = ((mod->static_call_sites) + (mod->num_static_call_sites)))
+          (init = ((mod->state) == MODULE_STATE_COMING))
+        }
+      for (site = (site_mod->sites)); ((site < stop) && (static_call_key(site) == key)); (site++)
+        {
+          decl void * site_addr = static_call_addr(site)
+          if ((!init) && static_call_is_init(site))
+            continue
+          if (!kernel_text_address(((unsigned long)site_addr)))
+            {
+              WARN_ONCE((!static_call_is_init(site)), "can't patch static call site at %pS", site_addr)
+              continue
+            }
+          arch_static_call_transform(site_addr, tramp, func, static_call_is_tail(site))
+        }
+    }
+  done:
+  static_call_unlock()
+  cpus_read_unlock()
+}
+`
+
+func TestParseStaticCallUpdate(t *testing.T) {
+	const name = "kernel/static_call_inline.c"
+	f, err := Parse(name, mustRead(t, "testdata/static_call_update.c"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f.Name != name || len(f.Funcs) != 2 {
+		t.Fatalf("file %q with %d functions, want %q with 2", f.Name, len(f.Funcs), name)
+	}
+	var got strings.Builder
+	for _, fn := range f.Funcs {
+		got.WriteString(dumpFunc(fn))
+	}
+	if got.String() != staticCallUpdateTree {
+		t.Errorf("tree:\n%s\nwant:\n%s", got.String(), staticCallUpdateTree)
+	}
+
+	upd := f.Funcs[1]
+	for _, c := range []struct {
+		what     string
+		got, want any
+	}{
+		{"Mirrors", upd.Mirrors, "kernel/static_call_inline.c __static_call_update() v6.16"},
+		{"lock Mirrors", f.Funcs[0].Mirrors, "kernel/static_call_inline.c static_call_lock() v6.16"},
+		{"Pos", upd.Pos, Pos{name, 14, 1}},
+		{"End", upd.End, Pos{name, 95, 1}},
+		{"lock Pos", f.Funcs[0].Pos, Pos{name, 8, 1}},
+		{"Ret", dumpType(upd.Ret), "void"},
+		{"Param 0 Pos", upd.Params[0].Pos, Pos{name, 14, 51}},
+		{"Body Pos", upd.Body.Pos, Pos{name, 15, 1}},
+		{"first decl Pos", StmtPos(upd.Body.Stmts[0]), Pos{name, 16, 2}},
+		{"stop VarDecl Pos", upd.Body.Stmts[0].(*Decl).Vars[1].Pos, Pos{name, 16, 34}},
+		{"goto Pos", StmtPos(upd.Body.Stmts[4].(*If).Then), Pos{name, 23, 3}},
+		{"label Pos", StmtPos(upd.Body.Stmts[10]), Pos{name, 92, 1}},
+		{"label stmt Pos", StmtPos(upd.Body.Stmts[10].(*Labeled).Stmt), Pos{name, 93, 2}},
+		{"assign Pos", ExprPos(upd.Body.Stmts[8].(*ExprStmt).X), Pos{name, 36, 2}},
+		{"composite Pos", ExprPos(upd.Body.Stmts[8].(*ExprStmt).X.(*Assign).R), Pos{name, 36, 10}},
+		{"field .sites Pos", upd.Body.Stmts[8].(*ExprStmt).X.(*Assign).R.(*Composite).Fields[2].Pos, Pos{name, 39, 3}},
+	} {
+		if c.got != c.want {
+			t.Errorf("%s = %v, want %v", c.what, c.got, c.want)
+		}
+	}
+}
+
+// parseBody parses src as the body of a function and returns its tree.
+func parseBody(src string) (string, error) {
+	f, err := Parse("", []byte("/* mirrors: test */\nvoid f(void)\n{\n"+src+"\n}\n"))
+	if err != nil {
+		return "", err
+	}
+	var b strings.Builder
+	for _, s := range f.Funcs[0].Body.Stmts {
+		dumpStmt(&b, s, "")
+	}
+	return b.String(), nil
+}
+
+func TestParseExprs(t *testing.T) {
+	for _, c := range []struct{ src, want string }{
+		{"a = b = c", "(a = (b = c))"},
+		{"a |= b & c", "(a |= (b & c))"},
+		{"x = a || b && c | d ^ e & f == g < h << i + j * k", "(x = (a || (b && (c | (d ^ (e & (f == (g < (h << (i + (j * k)))))))))))"},
+		{"x = a * b + c << d < e == f & g ^ h | i && j || k", "(x = ((((((((((a * b) + c) << d) < e) == f) & g) ^ h) | i) && j) || k))"},
+		{"x = a - b - c", "(x = ((a - b) - c))"},
+		{"x = a / b % c", "(x = ((a / b) % c))"},
+		{"x = a != b >= c", "(x = (a != (b >= c)))"},
+		{"x = a > b <= c >> d", "(x = ((a > b) <= (c >> d)))"},
+		{"x = c ? a : b ? d : e", "(x = (c ? a : (b ? d : e)))"},
+		{"x = c ? a = 1 : 2", "(x = (c ? (a = 1) : 2))"},
+		{"x = !-~*&y", "(x = (!(-(~(*(&y))))))"},
+		{"++*p", "(++(*p))"},
+		{"--x", "(--x)"},
+		{"p->a.b[i]++", "((((p->a).b)[i])++)"},
+		{"x--", "(x--)"},
+		{"*p->q = 1", "((*(p->q)) = 1)"},
+		{"&x->y", "(&(x->y))"},
+		{"x = (unsigned long)p + 1", "(x = (((unsigned long)p) + 1))"},
+		{"x = (struct static_call_key *)(p + 1)", "(x = ((struct static_call_key *)(p + 1)))"},
+		{"x = (const struct foo **)p", "(x = ((struct foo **)p))"},
+		{"(void)f()", "((void)f())"},
+		{"x = (a + b) * c", "(x = ((a + b) * c))"},
+		{"x = sizeof(struct foo)", "(x = sizeof(struct foo))"},
+		{"x = sizeof(unsigned long *)", "(x = sizeof(unsigned long *))"},
+		{"x = sizeof(*p)", "(x = sizeof((*p)))"},
+		{"x = sizeof x + 1", "(x = (sizeof(x) + 1))"},
+		{"x = (struct s){}", "(x = (struct s){})"},
+		{"x = (struct s){ .a = 1, .b = y ? 2 : 3 }", "(x = (struct s){.a=1, .b=(y ? 2 : 3)})"},
+		{"x = (struct s){ .a = 1 }.a", "(x = ((struct s){.a=1}.a))"},
+		{`pr_err("a" "b\n" "c\"")`, `pr_err("ab\\nc\\\"")`},
+		{"x = 0x1F + 017 + 42ul + 0 + 1ULL + 0xffffffffffffffff", "(x = (((((0x1F + 017) + 42ul) + 0) + 1ULL) + 0xffffffffffffffff))"},
+		{"x = NULL == true", "(x = (NULL == true))"},
+		{"f(a, g(b, c), (d))", "f(a, g(b, c), d)"},
+		{"f()", "f()"},
+		{"(f)(x)", "f(x)"},
+		{"x = -1", "(x = (-1))"},
+	} {
+		got, err := parseBody(c.src + ";")
+		if err != nil {
+			t.Errorf("%s: %v", c.src, err)
+			continue
+		}
+		want := c.want + "\n"
+		if got != want {
+			t.Errorf("%s:\n got %s\nwant %s", c.src, got, want)
+		}
+	}
+}
+
+func TestParseIntValues(t *testing.T) {
+	for _, c := range []struct {
+		src  string
+		want uint64
+	}{
+		{"0", 0}, {"42", 42}, {"0x1F", 31}, {"0X1f", 31}, {"017", 15},
+		{"42ul", 42}, {"1ULL", 1}, {"7LU", 7}, {"0xffffffffffffffff", 1<<64 - 1},
+		{"18446744073709551615u", 1<<64 - 1},
+	} {
+		f, err := Parse("", []byte("/* mirrors: t */ int f(void) { return "+c.src+"; }"))
+		if err != nil {
+			t.Errorf("%s: %v", c.src, err)
+			continue
+		}
+		n := f.Funcs[0].Body.Stmts[0].(*Return).X.(*Int)
+		if n.Value != c.want || n.Text != c.src {
+			t.Errorf("%s: Int{%d, %q}, want {%d, %q}", c.src, n.Value, n.Text, c.want, c.src)
+		}
+	}
+}
+
+func TestParseStmts(t *testing.T) {
+	for _, c := range []struct{ src, want string }{
+		{"int a, *b = &a, **c;", "decl int a, int * b = (&a), int ** c\n"},
+		{"unsigned long x = 1;", "decl unsigned long x = 1\n"},
+		{"const struct foo *p;", "decl struct foo * p\n"},
+		{"static int n;", "decl int n\n"},
+		{"enum module_state s = MODULE_STATE_LIVE;", "decl enum module_state s = MODULE_STATE_LIVE\n"},
+		{"u8 *insn; size_t len;", "decl u8 * insn\ndecl size_t len\n"},
+		{"struct static_call_mod m = { .mod = NULL };", "decl struct static_call_mod m = (struct static_call_mod){.mod=NULL}\n"},
+		{"if (a) b(); else if (c) d(); else { e(); }", "if a\n  b()\nelse\n  if c\n    d()\n  else\n    {\n      e()\n    }\n"},
+		{"if (a) if (b) c(); else d();", "if a\n  if b\n    c()\n  else\n    d()\n"},
+		{"for (;;) ;", "for <nil>; <nil>; <nil>\n  ;\n"},
+		{"for (int i = 0; i < n; i++) f(i);", "for decl int i = 0; (i < n); (i++)\n  f(i)\n"},
+		{"for (i = 0; ; ) break;", "for (i = 0); <nil>; <nil>\n  break\n"},
+		{"while (!done) { continue; }", "while (!done)\n  {\n    continue\n  }\n"},
+		{"switch (x) { case 1: case 2: a(); case 3: b(); break; default: c(); case 4: ; }",
+			"switch x\ncase 1, 2:\n  a()\ncase 3:\n  b()\n  break\ndefault:\n  c()\ncase 4:\n  ;\n"},
+		{"switch (x) { default: case A: return; }", "switch x\ndefault:\ncase A:\n  return\n"},
+		{"switch (x) { }", "switch x\n"},
+		{"goto out; out: return 1;", "goto out\nout:\nreturn 1\n"},
+		{"a: b: ;", "a:\nb:\n;\n"},
+		{"{ x = 1; } out:", "{\n  (x = 1)\n}\nout:\n;\n"},
+		{"return;", "return\n"},
+		{";;", ";\n;\n"},
+		{"x = c ? a : b;", "(x = (c ? a : b))\n"},
+	} {
+		got, err := parseBody(c.src)
+		if err != nil {
+			t.Errorf("%s: %v", c.src, err)
+			continue
+		}
+		if got != c.want {
+			t.Errorf("%s:\n got %q\nwant %q", c.src, got, c.want)
+		}
+	}
+}
+
+func TestParseFuncs(t *testing.T) {
+	src := `// mirrors: kernel/a.c a() v6.16
+static inline __init int a(void) { return 0; }
+
+/*
+ * mirrors: kernel/a.c b()
+ *          v6.16
+ */
+/* an unrelated comment */
+
+int notrace noinstr *b(struct module *mod, unsigned long addr, const char *const fmt, pte_t pte)
+{
+}
+
+/* mirrors: first */
+/* mirrors: second */
+__always_inline unsigned long long c() {}
+`
+	f, err := Parse("t.c", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, fn := range f.Funcs {
+		ps := make([]string, len(fn.Params))
+		for i, p := range fn.Params {
+			ps[i] = fmt.Sprintf("%s %s@%d:%d", dumpType(p.Type), p.Name, p.Pos.Line, p.Pos.Col)
+		}
+		got = append(got, fmt.Sprintf("%s|%s|%s|%s|%d:%d", dumpType(fn.Ret), fn.Name, strings.Join(ps, ", "), fn.Mirrors, fn.Pos.Line, fn.Pos.Col))
+	}
+	want := []string{
+		"int|a||kernel/a.c a() v6.16|2:1",
+		"int *|b|struct module * mod@10:39, unsigned long addr@10:58, char * fmt@10:82, pte_t pte@10:93|kernel/a.c b() v6.16|10:1",
+		"unsigned long long|c||second|16:1",
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("got\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	if f, err := Parse("e.c", []byte("  // only a comment\n")); err != nil || len(f.Funcs) != 0 {
+		t.Errorf("comment-only file: %v, %v", f, err)
+	}
+}
+
+// m is the mirrors comment bad inputs start with, so that their errors are
+// not the missing comment's.
+const m = "/* mirrors: t */\n"
+
+func TestParseErrors(t *testing.T) {
+	for _, c := range []struct{ src, want string }{
+		// Top level.
+		{"void f(void) {}", `1:1: function f: no "mirrors:" comment naming the kernel file, function and version it follows`},
+		{m + "void f(void) {}\n\nvoid g(void) {}", `4:1: function g: no "mirrors:" comment naming the kernel file, function and version it follows`},
+		{"/* mirrors: */ void f(void) {}", `1:16: function f: its "mirrors:" comment is empty; name the kernel file, function and version it follows`},
+		{"/* mirrors: x */ void f(void) { /* mirrors: y */ }\nvoid g(void) {}", `2:1: function g: no "mirrors:" comment naming the kernel file, function and version it follows`},
+		{m + "int x;", "2:6: expected '(' after x (only function definitions may appear at top level), found ';'"},
+		{m + "int x = 1;", "2:7: expected '(' after x (only function definitions may appear at top level), found '='"},
+		{m + "void f(void);", "2:13: expected '{' to begin the body of f (only function definitions may appear at top level), found ';'"},
+		{m + ";", "2:1: expected function definition, found ';'"},
+		{m + "if (x) {}", "2:1: expected function definition, found keyword 'if'"},
+		{m + "void (void) {}", "2:6: expected function name, found '('"},
+		{m + "void f(int) {}", "2:11: expected name of parameter 1 of f, found ')'"},
+		{m + "void f(int a b) {}", "2:12: type of b: unknown type word or qualifier 'a'"},
+		{m + "void f(a) {}", "2:8: parameter a of f has no type"},
+		{m + "void f(int a,) {}", "2:14: expected parameter, found ')'"},
+		{m + "void f(int a {}", "2:14: expected ')' after the parameters of f, found '{'"},
+		{m + "void f(struct) {}", "2:14: expected name after 'struct', found ')'"},
+		{m + "int * const int f(void) {}", "2:13: unexpected 'int' after '*' in the type of f"},
+		{m + "void f(void) {}\n" + m + "void f(void) {}", "4:1: function f defined twice (first at 2:1)"},
+		{m + "void __attribute__((x)) f(void) {}", "2:6: __attribute__ is not part of the model language"},
+		{m + "void f(void) {", "2:15: expected '}' to close the block opened at 2:14, found end of file"},
+		// Lexical.
+		{"#include <linux/static_call.h>\n", "1:1: preprocessor lines are not part of the model language; write the configuration's branch out"},
+		{m + "void f(void)\n{\n  #ifdef CONFIG_MODULES\n}", "4:3: preprocessor lines are not part of the model language; write the configuration's branch out"},
+		{m + "void f(void) { x = 1 # 2; }", "2:22: unexpected character '#'"},
+		{m + "void f(void) { x = 'a'; }", "2:20: character literals are not part of the model language"},
+		{m + "void f(void) { x = 1.5; }", "2:20: floating-point literals are not part of the model language: 1.5"},
+		{m + "void f(void) { x = 08; }", "2:20: malformed integer literal 08: not a octal number"},
+		{m + "void f(void) { x = 0x; }", "2:20: malformed integer literal 0x: no digits"},
+		{m + "void f(void) { x = 12abc; }", "2:20: malformed integer literal 12abc: not a decimal number"},
+		{m + "void f(void) { x = 1uu; }", "2:20: malformed integer literal 1uu: bad suffix \"uu\""},
+		{m + "void f(void) { x = 18446744073709551616; }", "2:20: integer literal 18446744073709551616 does not fit in 64 bits"},
+		{m + "void f(void) { x = \"abc\n\"; }", "2:20: string literal not terminated: expected '\"' before the end of the line"},
+		{m + "void f(void) { /* x }", "2:16: comment not terminated: expected \"*/\", found end of file"},
+		{m + "void f(void) { x = @; }", "2:20: unexpected character '@'"},
+		{m + "void f(void) { x = \xff; }", "2:20: unexpected character byte 0xff"},
+		{m + "void f(void) { x = é; }", "2:20: unexpected character U+00E9"},
+		// Statements.
+		{m + "void f(void) { x = 1 }", "2:22: expected ';' after expression, found '}'"},
+		{m + "void f(void) { f() g(); }", "2:20: expected ';' after expression, found 'g'"},
+		{m + "void f(void) { return 1 }", "2:25: expected ';' after return value, found '}'"},
+		{m + "void f(void) { if x) {} }", "2:19: expected '(' after if, found 'x'"},
+		{m + "void f(void) { if (x {} }", "2:22: expected ')' after if condition, found '{'"},
+		{m + "void f(void) { if (x) int y; }", "2:23: a declaration cannot be the body of if; put it in a block"},
+		{m + "void f(void) { else x(); }", "2:16: 'else' without 'if'"},
+		{m + "void f(void) { for (i = 0, j = 0;;) {} }", "2:26: expected ';' after for loop initialiser, found ','"},
+		{m + "void f(void) { for (;; i++, j++) {} }", "2:27: expected ')' after for loop clauses, found ','"},
+		{m + "void f(void) { for (; x) {} }", "2:24: expected ';' after for loop condition, found ')'"},
+		{m + "void f(void) { do { } while (0); }", "2:16: do/while loops are not part of the model language; write a for or while loop"},
+		{m + "void f(void) { switch (x) { f(); } }", "2:29: expected 'case' or 'default' in switch body, found 'f'"},
+		{m + "void f(void) { switch (x) { case 1 f(); } }", "2:36: expected ':' after case value, found 'f'"},
+		{m + "void f(void) { switch (x) { default: default: ; } }", "2:38: second 'default' label in switch"},
+		{m + "void f(void) { switch (x) case 1: ; }", "2:27: expected '{' to begin the switch body, found keyword 'case'"},
+		{m + "void f(void) { switch (x) { case 1: { case 2: ; } } }", "2:39: 'case' label outside a switch body"},
+		{m + "void f(void) { case 1: ; }", "2:16: 'case' label outside a switch body"},
+		{m + "void f(void) { goto 1; }", "2:21: expected label after goto, found '1'"},
+		{m + "void f(void) { goto out }", "2:25: expected ';' after goto out, found '}'"},
+		{m + "void f(void) { break }", "2:22: expected ';' after break, found '}'"},
+		{m + "void f(void) { int; }", "2:19: expected name in declaration, found ';'"},
+		{m + "void f(void) { int a b; }", "2:22: expected ';' after declaration, found 'b'"},
+		{m + "void f(void) { int a[4]; }", "2:21: array declarations are not part of the model language"},
+		{m + "void f(void) { int if; }", "2:20: expected name in declaration, found keyword 'if'"},
+		{m + "void f(void) { struct *p; }", "2:23: expected name after 'struct', found '*'"},
+		{m + "void f(void) { unsigned struct s x; }", "2:25: unexpected 'struct' after 'unsigned'"},
+		{m + "void f(void) { typedef int t; }", "2:16: typedef is not part of the model language"},
+		{m + "void f(void) { out: int x; }", "2:21: a declaration cannot be the body of a label; put it in a block"},
+		// Expressions.
+		{m + "void f(void) { x = ; }", "2:20: expected expression, found ';'"},
+		{m + "void f(void) { x = (1; }", "2:22: expected ')' after parenthesised expression, found ';'"},
+		{m + "void f(void) { x = f(1 2); }", "2:24: expected ',' or ')' in the arguments of f, found '2'"},
+		{m + "void f(void) { x = p->f(1); }", "2:24: only a named function can be called"},
+		{m + "void f(void) { x = (*fp)(1); }", "2:25: only a named function can be called"},
+		{m + "void f(void) { x = p->; }", "2:23: expected field name after '->', found ';'"},
+		{m + "void f(void) { x = a[1; }", "2:23: expected ']' after index, found ';'"},
+		{m + "void f(void) { x = c ? 1; }", "2:25: expected ':' in conditional expression, found ';'"},
+		{m + "void f(void) { x *= 2; }", "2:18: operator *= is not part of the model language (its assignments are = |= &= += -=)"},
+		{m + "void f(void) { x <<= 2; }", "2:18: operator <<= is not part of the model language (its assignments are = |= &= += -=)"},
+		{m + "void f(void) { f() = 2; }", "2:16: the left side of = must be a variable, a field, an element or *pointer"},
+		{m + "void f(void) { a + b = 2; }", "2:16: the left side of = must be a variable, a field, an element or *pointer"},
+		{m + "void f(void) { 1++; }", "2:16: the operand of ++ must be a variable, a field, an element or *pointer"},
+		{m + "void f(void) { --f(); }", "2:18: the operand of -- must be a variable, a field, an element or *pointer"},
+		{m + "void f(void) { x = +1; }", "2:20: unary + is not part of the model language"},
+		{m + "void f(void) { x = (int)); }", "2:25: expected expression, found ')'"},
+		{m + "void f(void) { x = (int x)y; }", "2:25: expected ')' after type in cast, found 'x'"},
+		{m + "void f(void) { x = sizeof(int x); }", "2:31: expected ')' after type in sizeof, found 'x'"},
+		{m + "void f(void) { x = (struct s){ 1 }; }", "2:32: expected '.' and a field name ('.field = value') in initialiser, found '1'"},
+		{m + "void f(void) { x = (struct s){ .a 1 }; }", "2:35: expected '=' after .a, found '1'"},
+		{m + "void f(void) { x = (struct s){ .a = 1; }; }", "2:38: expected ',' or '}' after field initialiser, found ';'"},
+		{m + "void f(void) { x = return; }", "2:20: expected expression, found keyword 'return'"},
+		{m + "void f(void) { x = int; }", "2:20: expected expression, found keyword 'int'"},
+		{m + "void f(void) { x = \"a very long string literal indeed\" 1; }", "2:56: expected ';' after expression, found '1'"},
+		{m + "void f(void) { x = 1 \"a very long string literal\"; }", "2:22: expected ';' after expression, found string \"a very long string l...\""},
+		{m + "void f(void) { a += 1, 0; }", "2:22: expected ';' after expression, found ','"},
+		// Nesting.
+		{m + "void f(void) { x = " + strings.Repeat("(", 300) + "1" + strings.Repeat(")", 300) + "; }", "2:119: nesting too deep: more than 200 levels of statements or expressions"},
+		{m + "void f(void) " + strings.Repeat("{", 300) + strings.Repeat("}", 300), "2:215: nesting too deep: more than 200 levels of statements or expressions"},
+		{m + "void f(void) { x = " + strings.Repeat("!", 300) + "1; }", "2:217: nesting too deep: more than 200 levels of statements or expressions"},
+	} {
+		_, err := Parse("", []byte(c.src))
+		var le *Error
+		if !errors.As(err, &le) {
+			t.Errorf("%q: error %v (%T), want *Error %s", c.src, err, err, c.want)
+			continue
+		}
+		if le.Error() != c.want {
+			t.Errorf("%q:\n got %s\nwant %s", c.src, le.Error(), c.want)
+		}
+	}
+}
+
+func TestParseErrorFileName(t *testing.T) {
+	_, err := Parse("kernel/x.c", []byte(m+"void f(void) { x = 1 }"))
+	if err == nil || err.Error() != "kernel/x.c:2:22: expected ';' after expression, found '}'" {
+		t.Errorf("error %v", err)
+	}
+}
