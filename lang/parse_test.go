@@ -86,7 +86,7 @@ func TestParseStaticCallUpdate(t *testing.T) {
 
 	upd := f.Funcs[1]
 	for _, c := range []struct {
-		what     string
+		what      string
 		got, want any
 	}{
 		{"Mirrors", upd.Mirrors, "kernel/static_call_inline.c __static_call_update() v6.16"},
