@@ -1,0 +1,4 @@
+/* mirrors: kernel/old.c old() v6.16 */
+void old(void)
+{
+}
