@@ -1,0 +1,67 @@
+package lang
+
+import (
+	"errors"
+	"maps"
+	"slices"
+	"testing"
+)
+
+// checkErr fails unless err is nil or a *Error at a line of at least 1.
+func checkErr(t *testing.T, err error) {
+	t.Helper()
+	if err == nil {
+		return
+	}
+	var le *Error
+	if !errors.As(err, &le) {
+		t.Fatalf("error %v is a %T, not a *Error", err, err)
+	}
+	if le.Pos.Line < 1 || le.Pos.Col < 1 {
+		t.Fatalf("error %v at line %d, column %d", err, le.Pos.Line, le.Pos.Col)
+	}
+}
+
+func FuzzParse(f *testing.F) {
+	f.Add(mustRead(f, "testdata/static_call_update.c"))
+	for _, name := range slices.Sorted(maps.Keys(loadDir(f, "testdata/diff/after"))) {
+		f.Add(loadDir(f, "testdata/diff/after")[name])
+	}
+	for _, src := range []string{
+		m + "void f(void) { switch (x) { case 1: case 2: a(); default: b(); } }",
+		m + "int f(int a, struct s *p) { for (int i = 0; i < a; i++) p->v[i] = (u8)~i ? sizeof(*p) : -1; return 0x1fUL; }",
+		m + "void f(void) { x = (struct s){ .a = 1, .b = \"s\" \"t\" }; out: ; }",
+		m + "void f(void) { while (a && !b || c) { goto out; } out: }",
+	} {
+		f.Add([]byte(src))
+	}
+	f.Fuzz(func(t *testing.T, src []byte) {
+		file, err := Parse("fuzz.c", src)
+		checkErr(t, err)
+		if err == nil && file == nil {
+			t.Fatal("no file and no error")
+		}
+	})
+}
+
+func FuzzApplyDiff(f *testing.F) {
+	before := loadDir(f, "testdata/diff/before")
+	for _, name := range []string{"multi.diff", "one.diff", "plain.diff"} {
+		f.Add(mustRead(f, "testdata/diff/"+name))
+	}
+	for _, d := range []string{
+		"--- k.c\n+++ k.c\n@@ -1,2 +1,2 @@\n-1\n+one\n 2\n@@ -7,2 +7,2 @@\n 7\n-8\n+eight\n",
+		"--- a/kernel/extable.c\n+++ b/kernel/extable.c\n@@ -1,2 +1,2 @@\n a\n-b\n\\ No newline at end of file\n+c\n",
+		"diff --git a/kernel/old.c b/kernel/older.c\nsimilarity index 100%\nrename from kernel/old.c\nrename to kernel/older.c\n",
+		"some text\n@@ -1 +1 @@\n-a\n+b\n",
+	} {
+		f.Add([]byte(d))
+	}
+	f.Fuzz(func(t *testing.T, diff []byte) {
+		out, err := ApplyDiff(before, "fuzz.diff", diff)
+		checkErr(t, err)
+		if err == nil && out == nil {
+			t.Fatal("no files and no error")
+		}
+	})
+}
