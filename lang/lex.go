@@ -166,7 +166,7 @@ func (lx *lexer) lineComment() {
 	for lx.off < len(lx.src) && lx.src[lx.off] != '\n' {
 		lx.off++
 	}
-	lx.addComment(p, strings.TrimSpace(string(lx.src[start:lx.off])))
+	lx.addComment(p, strings.Join(strings.Fields(string(lx.src[start:lx.off])), " "))
 }
 
 // blockComment reads a /* */ comment; it reports false (after emitting

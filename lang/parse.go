@@ -210,6 +210,9 @@ func (p *parser) funcDef() (*Func, error) {
 	if !p.is("(") {
 		return nil, p.expected(fmt.Sprintf("'(' after %s (only function definitions may appear at top level)", name))
 	}
+	if len(typ.Words) == 0 {
+		return nil, errorf(start.pos, "function %s has no return type", name)
+	}
 	fn := &Func{Pos: start.pos, Name: name, Ret: typ}
 	if err := p.mirrors(fn, startIdx); err != nil {
 		return nil, err
@@ -523,6 +526,9 @@ func (p *parser) exprStmt() (Stmt, error) {
 	x, err := p.expr()
 	if err != nil {
 		return nil, err
+	}
+	if id, ok := x.(*Ident); ok && p.tok.kind == tIdent && !isReserved(p.tok.text) {
+		return nil, errorf(p.tok.pos, "expected ';' after expression, found '%s' (if %s is a type: the model language knows only built-in types, struct, union and enum)", p.tok.text, id.Name)
 	}
 	if _, err := p.expect(";", "after expression"); err != nil {
 		return nil, err

@@ -235,7 +235,7 @@ func TestParseStmts(t *testing.T) {
 }
 
 func TestParseFuncs(t *testing.T) {
-	src := `// mirrors: kernel/a.c a() v6.16
+	src := `//   mirrors:  kernel/a.c   a() v6.16
 static inline __init int a(void) { return 0; }
 
 /*
@@ -342,6 +342,10 @@ func TestParseErrors(t *testing.T) {
 		{m + "void f(void) { goto out }", "2:25: expected ';' after goto out, found '}'"},
 		{m + "void f(void) { break }", "2:22: expected ';' after break, found '}'"},
 		{m + "void f(void) { int; }", "2:19: expected name in declaration, found ';'"},
+		{m + "void f(void) { pte_t pte; }", "2:22: expected ';' after expression, found 'pte' (if pte_t is a type: the model language knows only built-in types, struct, union and enum)"},
+		{m + "static f(void) {}", "2:1: function f has no return type"},
+		{m + "void f(const *p) {}", "2:15: parameter p of f has no type"},
+		{m + "void f(void) { const x; }", "2:22: expected type, found 'x'"},
 		{m + "void f(void) { int a b; }", "2:22: expected ';' after declaration, found 'b'"},
 		{m + "void f(void) { int a[4]; }", "2:21: array declarations are not part of the model language"},
 		{m + "void f(void) { int if; }", "2:20: expected name in declaration, found keyword 'if'"},
