@@ -97,6 +97,7 @@ func Parse(name string, src []byte) (*File, error) {
 type parser struct {
 	toks     []token
 	comments []comment
+	ci       int   // index of the first comment not yet looked at
 	i        int   // index of tok
 	tok      token // the current token
 	depth    int
@@ -258,8 +259,10 @@ func (p *parser) funcDef() (*Func, error) {
 // token at index first, or fails.
 func (p *parser) mirrors(fn *Func, first int) error {
 	text, found := "", false
-	for _, c := range p.comments {
-		if c.next == first && strings.HasPrefix(c.text, "mirrors:") {
+	// Functions come in order, so the comments before earlier ones are
+	// behind p.ci.
+	for ; p.ci < len(p.comments) && p.comments[p.ci].next <= first; p.ci++ {
+		if c := p.comments[p.ci]; c.next == first && strings.HasPrefix(c.text, "mirrors:") {
 			text, found = strings.TrimSpace(strings.TrimPrefix(c.text, "mirrors:")), true
 		}
 	}
