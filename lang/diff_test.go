@@ -103,6 +103,12 @@ func TestApplyDiff(t *testing.T) {
 			want:  map[string][]byte{"l.c": []byte("a\n")},
 		},
 		{
+			name:  "plain creation and deletion",
+			files: map[string][]byte{"kernel/old.c": []byte("a\nb\n")},
+			diff:  "--- /dev/null\n+++ b/kernel/new.c\n@@ -0,0 +1 @@\n+n\n--- a/kernel/old.c\n+++ /dev/null\n@@ -1,2 +0,0 @@\n-a\n-b\n",
+			want:  map[string][]byte{"kernel/new.c": []byte("n\n")},
+		},
+		{
 			name:  "context line differs",
 			files: with(before, sci, replace(before[sci], "func, false);", "func, true);")),
 			diff:  one,
