@@ -37,15 +37,6 @@ type comment struct {
 	next int
 }
 
-// punctuators, longest first so that the lexer takes the longest match.
-var punctuators = [...]string{
-	"<<=", ">>=", "...",
-	"->", "++", "--", "<<", ">>", "<=", ">=", "==", "!=", "&&", "||",
-	"+=", "-=", "*=", "/=", "%=", "&=", "|=", "^=",
-	"{", "}", "(", ")", "[", "]", ";", ",", ".", "?", ":",
-	"+", "-", "*", "/", "%", "&", "|", "^", "!", "~", "<", ">", "=",
-}
-
 // lexer splits a model file into tokens and comments.
 type lexer struct {
 	name      string
@@ -150,7 +141,16 @@ func (lx *lexer) peek(n int) byte {
 	return 0
 }
 
+// punct returns the operator or punctuator at lx.off, "" if there is
+// none: the longest that matches.
 func (lx *lexer) punct() string {
+	punctuators := [...]string{
+		"<<=", ">>=", "...",
+		"->", "++", "--", "<<", ">>", "<=", ">=", "==", "!=", "&&", "||",
+		"+=", "-=", "*=", "/=", "%=", "&=", "|=", "^=",
+		"{", "}", "(", ")", "[", "]", ";", ",", ".", "?", ":",
+		"+", "-", "*", "/", "%", "&", "|", "^", "!", "~", "<", ">", "=",
+	}
 	rest := lx.src[lx.off:]
 	for _, op := range punctuators {
 		if len(rest) >= len(op) && string(rest[:len(op)]) == op {

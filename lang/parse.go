@@ -9,58 +9,97 @@ import (
 // adversarial input cannot exhaust the stack.
 const maxDepth = 200
 
-// Word classes of the type syntax.
-var (
-	// baseWords are the built-in type words a declaration may start with.
-	baseWords = map[string]bool{
-		"void": true, "char": true, "short": true, "int": true, "long": true,
-		"signed": true, "unsigned": true, "bool": true, "_Bool": true,
-		"u8": true, "u16": true, "u32": true, "u64": true,
-		"s8": true, "s16": true, "s32": true, "s64": true,
-		"size_t": true, "ssize_t": true,
+// isBaseWord reports whether w is a built-in type word a declaration may
+// start with.
+func isBaseWord(w string) bool {
+	switch w {
+	case "void", "char", "short", "int", "long", "signed", "unsigned",
+		"bool", "_Bool", "u8", "u16", "u32", "u64", "s8", "s16", "s32",
+		"s64", "size_t", "ssize_t":
+		return true
 	}
-	// tagWords introduce a tagged type: struct NAME.
-	tagWords = map[string]bool{"struct": true, "union": true, "enum": true}
-	// qualifiers are dropped from types.
-	qualifiers = map[string]bool{
-		"static": true, "inline": true, "__init": true, "__ref": true,
-		"noinstr": true, "const": true, "extern": true,
-		"__always_inline": true, "volatile": true, "notrace": true,
-		"__exit": true, "__cold": true, "noinline": true,
-		"__maybe_unused": true, "__must_check": true, "__weak": true,
-		"register": true,
+	return false
+}
+
+// isTagWord reports whether w introduces a tagged type: struct NAME.
+func isTagWord(w string) bool { return w == "struct" || w == "union" || w == "enum" }
+
+// isQualifier reports whether w is a qualifier or annotation, dropped
+// from types.
+func isQualifier(w string) bool {
+	switch w {
+	case "static", "inline", "__init", "__ref", "noinstr", "const", "extern",
+		"__always_inline", "volatile", "notrace", "__exit", "__cold",
+		"noinline", "__maybe_unused", "__must_check", "__weak", "register":
+		return true
 	}
-	// keywords may not be used as names or expressions.
-	keywords = map[string]bool{
-		"if": true, "else": true, "for": true, "while": true, "do": true,
-		"switch": true, "case": true, "default": true, "goto": true,
-		"return": true, "break": true, "continue": true, "sizeof": true,
-		"typedef": true, "__attribute__": true, "asm": true, "__asm__": true,
+	return false
+}
+
+// isKeyword reports whether w is a keyword that may not be used as a
+// name or an expression (besides the type words).
+func isKeyword(w string) bool {
+	switch w {
+	case "if", "else", "for", "while", "do", "switch", "case", "default",
+		"goto", "return", "break", "continue", "sizeof", "typedef",
+		"__attribute__", "asm", "__asm__":
+		return true
 	}
-	// binaryPrec is the precedence of each binary operator (higher binds
-	// tighter).
-	binaryPrec = map[string]int{
-		"||": 1, "&&": 2, "|": 3, "^": 4, "&": 5,
-		"==": 6, "!=": 6,
-		"<": 7, "<=": 7, ">": 7, ">=": 7,
-		"<<": 8, ">>": 8,
-		"+": 9, "-": 9,
-		"*": 10, "/": 10, "%": 10,
+	return false
+}
+
+// binaryPrec is the precedence of a binary operator (higher binds
+// tighter), 0 for other tokens.
+func binaryPrec(op string) int {
+	switch op {
+	case "||":
+		return 1
+	case "&&":
+		return 2
+	case "|":
+		return 3
+	case "^":
+		return 4
+	case "&":
+		return 5
+	case "==", "!=":
+		return 6
+	case "<", "<=", ">", ">=":
+		return 7
+	case "<<", ">>":
+		return 8
+	case "+", "-":
+		return 9
+	case "*", "/", "%":
+		return 10
 	}
-	// assignOps are the assignment operators of the model language;
-	// otherAssignOps are C's others, refused with a clear message.
-	assignOps      = map[string]bool{"=": true, "|=": true, "&=": true, "+=": true, "-=": true}
-	otherAssignOps = map[string]bool{"*=": true, "/=": true, "%=": true, "^=": true, "<<=": true, ">>=": true}
-)
+	return 0
+}
+
+// isAssignOp reports whether op is an assignment operator of the model
+// language.
+func isAssignOp(op string) bool {
+	return op == "=" || op == "|=" || op == "&=" || op == "+=" || op == "-="
+}
+
+// isOtherAssignOp reports whether op is one of C's other assignment
+// operators, refused with a clear message.
+func isOtherAssignOp(op string) bool {
+	switch op {
+	case "*=", "/=", "%=", "^=", "<<=", ">>=":
+		return true
+	}
+	return false
+}
 
 func isReserved(name string) bool {
-	return keywords[name] || baseWords[name] || tagWords[name] || qualifiers[name]
+	return isKeyword(name) || isBaseWord(name) || isTagWord(name) || isQualifier(name)
 }
 
 // startsType reports whether an identifier can start a type: a built-in
 // type word, struct/union/enum or a qualifier.
 func startsType(name string) bool {
-	return baseWords[name] || tagWords[name] || qualifiers[name]
+	return isBaseWord(name) || isTagWord(name) || isQualifier(name)
 }
 
 // Parse parses the model file src; name is its path, such as
@@ -198,7 +237,7 @@ func describe(t token) string {
 // funcDef parses a function definition.
 func (p *parser) funcDef() (*Func, error) {
 	start, startIdx := p.tok, p.i
-	if start.kind != tIdent || (keywords[start.text] && start.text != "__attribute__") {
+	if start.kind != tIdent || (isKeyword(start.text) && start.text != "__attribute__") {
 		return nil, p.expected("function definition")
 	}
 	typ, name, _, err := p.declarator("function definition")
@@ -298,12 +337,12 @@ func (p *parser) declarator(what string) (Type, string, Pos, error) {
 		if w == "__attribute__" {
 			return Type{}, "", p.tok.pos, errorf(p.tok.pos, "__attribute__ is not part of the model language")
 		}
-		if keywords[w] {
+		if isKeyword(w) {
 			return Type{}, "", p.tok.pos, p.expected(what)
 		}
 		items = append(items, item{w, p.tok.pos})
 		p.next()
-		if tagWords[w] {
+		if isTagWord(w) {
 			tag, pos, err := p.name(fmt.Sprintf("name after '%s'", w))
 			if err != nil {
 				return Type{}, "", pos, err
@@ -324,19 +363,19 @@ func (p *parser) declarator(what string) (Type, string, Pos, error) {
 		switch {
 		case it.word == "":
 			t.Ptr++
-		case qualifiers[it.word]:
+		case isQualifier(it.word):
 		case t.Ptr > 0:
 			return Type{}, "", it.pos, errorf(it.pos, "unexpected '%s' after '*' in the type of %s", strings.TrimPrefix(it.word, "\x00"), last.word)
 		case it.word[0] == 0:
 			t.Words = append(t.Words, it.word[1:])
 		default:
 			t.Words = append(t.Words, it.word)
-			if !baseWords[it.word] && !tagWords[it.word] {
+			if !isBaseWord(it.word) && !isTagWord(it.word) {
 				unknown = append(unknown, it)
 			}
 		}
 	}
-	if len(t.Words) > 0 && tagWords[t.Words[0]] && len(t.Words) > 2 {
+	if len(t.Words) > 0 && isTagWord(t.Words[0]) && len(t.Words) > 2 {
 		return Type{}, "", last.pos, errorf(items[0].pos, "type of %s: '%s %s' followed by %q", last.word, t.Words[0], t.Words[1], strings.Join(t.Words[2:], " "))
 	}
 	if len(unknown) > 0 && len(t.Words) > 1 {
@@ -353,9 +392,9 @@ func (p *parser) baseType() (Type, error) {
 	for p.tok.kind == tIdent {
 		w := p.tok.text
 		switch {
-		case qualifiers[w]:
+		case isQualifier(w):
 			p.next()
-		case tagWords[w]:
+		case isTagWord(w):
 			if len(t.Words) > 0 {
 				return t, errorf(p.tok.pos, "unexpected '%s' after '%s'", w, strings.Join(t.Words, " "))
 			}
@@ -365,8 +404,8 @@ func (p *parser) baseType() (Type, error) {
 				return t, err
 			}
 			t.Words = []string{w, tag}
-		case baseWords[w]:
-			if len(t.Words) > 0 && tagWords[t.Words[0]] {
+		case isBaseWord(w):
+			if len(t.Words) > 0 && isTagWord(t.Words[0]) {
 				return t, errorf(p.tok.pos, "unexpected '%s' after '%s'", w, strings.Join(t.Words, " "))
 			}
 			t.Words = append(t.Words, w)
@@ -387,7 +426,7 @@ func (p *parser) baseType() (Type, error) {
 // stars parses the '*'s (and qualifiers) after a base type.
 func (p *parser) stars() int {
 	n := 0
-	for p.is("*") || (p.tok.kind == tIdent && qualifiers[p.tok.text]) {
+	for p.is("*") || (p.tok.kind == tIdent && isQualifier(p.tok.text)) {
 		if p.is("*") {
 			n++
 		}
@@ -766,10 +805,10 @@ func (p *parser) assign() (Expr, error) {
 		return l, nil
 	}
 	op := p.tok.text
-	if otherAssignOps[op] {
+	if isOtherAssignOp(op) {
 		return nil, errorf(p.tok.pos, "operator %s is not part of the model language (its assignments are = |= &= += -=)", op)
 	}
-	if !assignOps[op] {
+	if !isAssignOp(op) {
 		return l, nil
 	}
 	if err := lvalue(l, start, op); err != nil {
@@ -837,7 +876,7 @@ func (p *parser) binary(minPrec int) (Expr, error) {
 	}
 	for p.tok.kind == tPunct {
 		op := p.tok.text
-		prec := binaryPrec[op]
+		prec := binaryPrec(op)
 		if prec == 0 || prec < minPrec {
 			break
 		}
