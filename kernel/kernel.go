@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strings"
 
+	"patchcheck/lang"
 	"patchcheck/model"
 	"patchcheck/scenario"
 )
@@ -153,34 +154,13 @@ func finishSites(e *Emitter, port Port, lay *Layout, variant string) {
 	}
 }
 
-// Variants of the generic core.
-const (
-	// VariantTrampOnly: the update patches only the trampoline.
-	VariantTrampOnly = "tramp-only"
-	// VariantUpdateNoMutex: __static_call_update without
-	// static_call_mutex, racing the module notifier.
-	VariantUpdateNoMutex = "update-no-mutex"
-	// VariantEarlyNoTramp: an update before static_call_init that does not
-	// patch the trampoline.
-	VariantEarlyNoTramp = "early-update-no-tramp"
-	// VariantInitUntilRunning: the kernel before SYSTEM_FREEING_INITMEM
-	// (2021): kernel_init freed init text while system_state was still
-	// SYSTEM_SCHEDULING, and kernel_text_address() accepted init text
-	// until SYSTEM_RUNNING.
-	VariantInitUntilRunning = "init-until-running"
-)
-
 // CoreVariants returns the variants of the generic static_call core.
 func CoreVariants() []Variant {
 	return []Variant{
-		{Name: VariantTrampOnly, Doc: "__static_call_update patches the trampoline but no site, as before static_call_init (sites keep calling the old target after the update returns)"},
-		{Name: VariantEarlyNoTramp, Doc: "an update before static_call_init patches neither the sites nor the trampoline: calls through the trampoline keep reaching the old target"},
 		{Name: VariantDelModuleNoBreak, Doc: "static_call_del_module before the 2024 fix (CVE-2024-50002): after a failed allocation it walks a key's built-in sites pointer as key->mods"},
 		{Name: VariantFixupLosesFlags, Doc: "static_call_add_module before 2021: the trampoline-to-key fixup drops the site's TAIL and INIT flags"},
-		{Name: VariantUpdateNoMutex, Doc: "__static_call_update without static_call_mutex: it can walk key->mods while a module's notifier changes it"},
 		{Name: VariantNoLiveNotifier, Doc: "the MODULE_STATE_LIVE notification does not take static_call_mutex (static_call_module_notify always has): an update that saw the module COMING can write its init text after do_free_init"},
 		{Name: VariantKprobeNoReserved, Doc: "register_kprobe before static_call_text_reserved() (2020): a kprobe may be placed on a static call site"},
-		{Name: VariantInitUntilRunning, Doc: "before SYSTEM_FREEING_INITMEM: kernel_text_address() accepts init text until SYSTEM_RUNNING, which kernel_init sets only after free_initmem()"},
 	}
 }
 
@@ -253,7 +233,16 @@ func Build(sc *scenario.Scenario, port Port) (*model.Program, error) {
 	p := lay.Prog
 	p.Name = sc.Name
 	p.Mutexes = []string{"static_call_mutex", "text_mutex"}
+	files, err := ModelSource(sc)
+	if err != nil {
+		return nil, err
+	}
+	funcs, err := parseModel(files)
+	if err != nil {
+		return nil, err
+	}
 	c := &compiler{port: port, lay: lay, variant: variant, key: map[string]int{}, tgt: map[string]int{}, mod: map[string]int{}}
+	c.kc = &kc{funcs: funcs, port: port, lay: lay, variant: variant, read: map[string]bool{}, overrides: map[lang.Expr]val{}}
 	for i, m := range sc.Modules {
 		c.mod[m] = i
 	}
@@ -322,8 +311,10 @@ func Build(sc *scenario.Scenario, port Port) (*model.Program, error) {
 		}
 		p.SiteFlags[s.Window] = f
 	}
+	c.kc.consts = sharedConsts(sc, lay, c.key)
 	for i, th := range sc.Threads {
 		e := &Emitter{}
+		c.kc.e, c.kc.held = e, 0
 		if i > 0 && lay.MayBoot {
 			// Kernel threads other than the boot CPU's exist once
 			// rest_init has started kthreadd.
@@ -331,7 +322,9 @@ func Build(sc *scenario.Scenario, port Port) (*model.Program, error) {
 			e.Emit(model.Op{Code: model.OpWaitSystem, B: int(model.SystemScheduling)})
 		}
 		for _, op := range th.Ops {
-			c.op(e, op)
+			if err := c.op(e, op); err != nil {
+				return nil, err
+			}
 		}
 		p.Threads = append(p.Threads, model.ThreadProg{Name: th.Name, Ops: e.Ops})
 	}
@@ -395,42 +388,47 @@ type compiler struct {
 	mod     map[string]int
 	// restDone is set once the boot thread has run rest_init.
 	restDone bool
+	// kc compiles the model source's functions.
+	kc *kc
 }
 
-// restInit emits rest_init()'s system_state = SYSTEM_SCHEDULING, which
-// lets kthreadd and kernel_init run (init/main.c).
-func (c *compiler) restInit(e *Emitter) {
-	c.restDone = true
-	e.Fn = "rest_init"
-	e.Emit(model.Op{Code: model.OpSetSystem, B: int(model.SystemScheduling)})
-}
-
-func (c *compiler) op(e *Emitter, op scenario.Op) {
+// op compiles one operation of a scenario thread: a call of the model
+// function that the kernel runs for it (model source), or a Go emitter
+// for the paths that are not model source yet (modules, kprobes).
+func (c *compiler) op(e *Emitter, op scenario.Op) error {
+	k := c.kc
 	switch op.Kind {
 	case scenario.OpUpdate:
-		StaticCallUpdate(e, c.port, c.lay, c.key[op.Key], c.tgt[op.Target], c.variant)
+		// static_call_update(name, func): __static_call_update(&STATIC_CALL_KEY(name),
+		// STATIC_CALL_TRAMP_ADDR(name), func) (include/linux/static_call.h)
+		key := c.key[op.Key]
+		if err := k.call("__static_call_update", []val{{k: vKey, a: key}, {k: vTramp, a: key}, {k: vTarget, a: c.tgt[op.Target]}}); err != nil {
+			return err
+		}
+		e.Emit(model.Op{Code: model.OpReturn, A: key})
 	case scenario.OpUpdateEarly:
-		StaticCallUpdateEarly(e, c.port, c.lay, c.key[op.Key], c.tgt[op.Target], c.variant)
+		key := c.key[op.Key]
+		if err := k.call("static_call_update_early", []val{{k: vKey, a: key}, {k: vTramp, a: key}, {k: vTarget, a: c.tgt[op.Target]}}); err != nil {
+			return err
+		}
+		e.Emit(model.Op{Code: model.OpReturn, A: key})
 	case scenario.OpStaticCallInit:
-		StaticCallInit(e, c.port, c.lay, c.variant)
+		return k.call("static_call_init", nil)
 	case scenario.OpForceReinit:
-		e.Fn = "static_call_force_reinit"
-		warn := e.Emit(model.Op{Code: model.OpJumpIfInit, B: 0})
-		e.Emit(model.Op{Code: model.OpSetInit, B: 2})
-		end := e.Emit(model.Op{Code: model.OpJump})
-		e.Land(warn)
-		e.Emit(model.Op{Code: model.OpWarn, Msg: "WARN_ON_ONCE(!static_call_initialized)"})
-		e.Land(end)
+		return k.call("static_call_force_reinit", nil)
 	case scenario.OpRestInit:
-		c.restInit(e)
+		c.restDone = true
+		return k.call("rest_init", nil)
 	case scenario.OpSMPInit:
 		if !c.restDone {
-			c.restInit(e)
+			c.restDone = true
+			if err := k.call("rest_init", nil); err != nil {
+				return err
+			}
 		}
-		e.Fn = "smp_init"
-		e.Emit(model.Op{Code: model.OpSMPInit})
+		return k.call("smp_init", nil)
 	case scenario.OpFreeInitmem:
-		FreeInitmem(e, c.lay, c.variant)
+		return k.call("kernel_init", []val{{k: vNull}})
 	case scenario.OpLoad:
 		LoadModule(e, c.port, c.lay, c.mod[op.Module], op.FailAlloc, c.variant)
 	case scenario.OpUnload:
@@ -444,194 +442,43 @@ func (c *compiler) op(e *Emitter, op scenario.Op) {
 	default:
 		panic("patchcheck: operation " + op.Kind + " passed Validate but has no compiler")
 	}
+	return nil
 }
 
-// StaticCallUpdate emits __static_call_update(key, tramp, func),
-// following kernel/static_call_inline.c: key->func, the trampoline, then
-// (once static_call_initialized) every site of the key in table order,
-// with the init-site filters.
-func StaticCallUpdate(e *Emitter, port Port, lay *Layout, key, target int, variant string) {
-	e.Fn = "static_call_update"
-	if variant != VariantUpdateNoMutex {
-		e.Emit(model.Op{Code: model.OpLock, A: StaticCallMutex})
+// sharedConsts returns the shared variables that no thread of sc writes,
+// with their values: the model source's reads of them take no step.
+func sharedConsts(sc *scenario.Scenario, lay *Layout, keys map[string]int) map[[2]int]int {
+	out := map[[2]int]int{}
+	p := lay.Prog
+	if !sc.HasOp(scenario.OpStaticCallInit) && !sc.HasOp(scenario.OpForceReinit) {
+		out[[2]int{model.VarInitialized, 0}] = int(p.InitDone)
 	}
-	same := e.Emit(model.Op{Code: model.OpJumpIfFunc, A: key, B: target})
-	e.Emit(model.Op{Code: model.OpSetFunc, A: key, B: target})
-	skipTramp := -1
-	if lay.Uninit && variant == VariantEarlyNoTramp {
-		e.Fn = "static_call_update"
-		skipTramp = e.Emit(model.Op{Code: model.OpJumpIfInit, B: 0})
+	if !sc.HasOp(scenario.OpFreeInitmem) && !sc.Boots() {
+		out[[2]int{model.VarSystemState, 0}] = int(p.System)
 	}
-	transform(e, port, lay, lay.Tramps[key], target, variant)
-	if skipTramp >= 0 {
-		e.Land(skipTramp)
-	}
-	uninit := -1
-	if lay.Uninit {
-		// if (WARN_ON_ONCE(!static_call_initialized)) goto done;
-		e.Fn = "static_call_update"
-		uninit = e.Emit(model.Op{Code: model.OpJumpIfInit, B: 0})
-	}
-	if variant != VariantTrampOnly {
-		if lay.ModSites[key] {
-			updateModSites(e, port, lay, key, target, variant)
-		} else {
-			updateBuiltinSites(e, port, lay, key, target, variant)
-		}
-		finishSites(e, port, lay, variant)
-	}
-	if uninit >= 0 {
-		done := e.Emit(model.Op{Code: model.OpJump})
-		e.Land(uninit)
-		e.Fn = "static_call_update"
-		e.Emit(model.Op{Code: model.OpWarn, Msg: "WARN_ON_ONCE(!static_call_initialized): sites not patched"})
-		e.Land(done)
-	}
-	e.Land(same)
-	e.Fn = "static_call_update"
-	if variant != VariantUpdateNoMutex {
-		e.Emit(model.Op{Code: model.OpUnlock, A: StaticCallMutex})
-	} else {
-		e.Emit(model.Op{Code: model.OpJump, Label: e.Here() + 1}) // a landing place for the jumps above
-	}
-	e.Emit(model.Op{Code: model.OpReturn, A: key})
-}
-
-// updateBuiltinSites emits the site loop of __static_call_update over the
-// key's built-in sites (the @first entry, or the static_call_mod with
-// mod == NULL).
-func updateBuiltinSites(e *Emitter, port Port, lay *Layout, key, target int, variant string) {
-	for _, s := range lay.Sites {
-		if s.Key != key || s.Module != 0 {
-			continue
-		}
-		skip := -1
-		if s.Init {
-			filter := model.InitTextUntilFreeing
-			if variant == VariantInitUntilRunning {
-				filter = model.InitTextUntilRunning
+	written := map[int]bool{}
+	for _, th := range sc.Threads {
+		for _, op := range th.Ops {
+			if scenario.TakesKey(op.Kind) {
+				written[keys[op.Key]] = true
 			}
-			e.Fn = "__static_call_update"
-			skip = e.Emit(model.Op{Code: model.OpSkipInitSite, Addr: s.Addr, B: filter})
-		}
-		transform(e, port, lay, s, target, variant)
-		if skip >= 0 {
-			e.Land(skip)
 		}
 	}
-}
-
-// updateModSites emits the site loop of __static_call_update for a key
-// that modules use: it walks @first and key->mods in list order, each
-// entry's sites in table order, with the module filters.
-func updateModSites(e *Emitter, port Port, lay *Layout, key, target int, variant string) {
-	mods := len(lay.Prog.Modules)
-	e.Fn = "__static_call_update"
-	start := &modWalk{lay: lay, key: key, Blocks: make([]int, mods+1)}
-	next := &modWalk{lay: lay, key: key, Next: true, Blocks: make([]int, mods+1)}
-	routine(e, lay, start)
-	start.Blocks[0] = e.Here()
-	updateBuiltinSites(e, port, lay, key, target, variant)
-	e.Fn = "__static_call_update"
-	routine(e, lay, next)
-	for m := 0; m < mods; m++ {
-		start.Blocks[m+1] = e.Here()
-		for _, s := range lay.Sites {
-			if s.Key != key || s.Module != m+1 {
-				continue
-			}
-			e.Fn = "__static_call_update"
-			f := &modSiteFilter{lay: lay, site: s}
-			routine(e, lay, f)
-			transformSite(e, port, lay, s, target, variant)
-			f.Skip = e.Here()
-		}
-		e.Fn = "__static_call_update"
-		routine(e, lay, next)
-	}
-	copy(next.Blocks, start.Blocks)
-	start.Done, next.Done = e.Here(), e.Here()
-}
-
-// StaticCallInit emits static_call_init(): unless static_call_initialized
-// is 1, patch every built-in site (in table order, sorted by key) to its
-// key's current target with arch_static_call_transform, then
-// static_call_initialized = 1.
-func StaticCallInit(e *Emitter, port Port, lay *Layout, variant string) {
-	e.Fn = "static_call_init"
-	done := e.Emit(model.Op{Code: model.OpJumpIfInit, B: 1})
-	e.Emit(model.Op{Code: model.OpLock, A: StaticCallMutex})
-	sites := slices.Clone(lay.Sites)
-	slices.SortStableFunc(sites, func(a, b Loc) int { return a.Key - b.Key })
-	prevKey := -1
-	for _, s := range sites {
-		if s.Module != 0 {
-			continue
-		}
-		if s.Key != prevKey {
-			// key->sites = site; key->type |= 1; (a module list the key
-			// had is dropped: modules must not load before the
-			// early_initcall run)
-			prevKey = s.Key
-			e.Fn = "__static_call_init"
-			routine(e, lay, &builtinSites{lay: lay, key: s.Key})
-		}
-		// __static_call_init: arch_static_call_transform(site, NULL, key->func, tail)
-		e.Fn = "__static_call_init"
-		s.NoTramp = true
-		sw := e.Emit(model.Op{Code: model.OpSwitchFunc, A: s.Key, Table: make([]int, model.MaxTargets)})
-		var ends []int
-		for _, t := range lay.KeyTargets[s.Key] {
-			e.Ops[sw].Table[t] = e.Here()
-			transform(e, port, lay, s, t, variant)
-			ends = append(ends, e.Emit(model.Op{Code: model.OpJump, Fn: "__static_call_init"}))
-		}
-		for _, j := range ends {
-			e.Land(j)
+	for k, key := range p.Keys {
+		if !written[k] {
+			out[[2]int{model.VarFunc, k}] = key.Init
 		}
 	}
-	finishSites(e, port, lay, variant)
-	e.Fn = "static_call_init"
-	e.Emit(model.Op{Code: model.OpUnlock, A: StaticCallMutex})
-	e.Emit(model.Op{Code: model.OpSetInit, B: 1})
-	e.Land(done)
-}
-
-// StaticCallUpdateEarly emits x86's static_call_update_early(): the
-// ordinary update once static_call_initialized, else key->func = func and
-// __static_call_update_early(tramp, func): BUG_ON(system_state !=
-// SYSTEM_BOOTING); BUG_ON(static_call_initialized); a plain JMP32 store to
-// the trampoline; sync_core() on the boot CPU.
-func StaticCallUpdateEarly(e *Emitter, port Port, lay *Layout, key, target int, variant string) {
-	e.Fn = "static_call_update_early"
-	early := e.Emit(model.Op{Code: model.OpJumpIfInit, B: 0})
-	StaticCallUpdate(e, port, lay, key, target, variant)
-	done := e.Emit(model.Op{Code: model.OpJump})
-	e.Land(early)
-	e.Fn = "static_call_update_early"
-	e.Emit(model.Op{Code: model.OpSetFunc, A: key, B: target})
-	e.Fn = "__static_call_update_early"
-	e.Emit(model.Op{Code: model.OpBug, A: 0})
-	e.Emit(model.Op{Code: model.OpBug, A: 1})
-	port.EarlyTramp(e, lay, lay.Tramps[key], target)
-	e.Emit(model.Op{Code: model.OpReturn, A: key})
-	e.Land(done)
-}
-
-// FreeInitmem emits the end of kernel_init(): system_state =
-// SYSTEM_FREEING_INITMEM; free_initmem(); system_state = SYSTEM_RUNNING
-// (init/main.c). Before 2021 there was no SYSTEM_FREEING_INITMEM.
-func FreeInitmem(e *Emitter, lay *Layout, variant string) {
-	e.Fn = "kernel_init"
-	if variant != VariantInitUntilRunning {
-		e.Emit(model.Op{Code: model.OpSetSystem, B: int(model.SystemFreeingInitmem)})
+	inModule := map[int]bool{}
+	for _, m := range p.Modules {
+		inModule[m[0]], inModule[m[1]] = true, true
 	}
-	if lay.InitText >= 0 {
-		e.Fn = "free_initmem"
-		e.Emit(model.Op{Code: model.OpFree, A: lay.InitText})
-		e.Fn = "kernel_init"
+	for r, reg := range p.Regions {
+		if !inModule[r] && !(reg.Init && sc.HasOp(scenario.OpFreeInitmem)) {
+			out[[2]int{model.VarRegionLive, r}] = 1
+		}
 	}
-	e.Emit(model.Op{Code: model.OpSetSystem, B: int(model.SystemRunning)})
+	return out
 }
 
 // HasVariant reports whether port or the core offers variant.
@@ -644,10 +491,17 @@ func HasVariant(port Port, variant string) bool {
 	return false
 }
 
-// VariantNames lists the variant names of port and of the core.
+// AllVariants lists the variants of port and of the core: the port's
+// first (its first is the kernel's own code), then the core's, then the
+// built-in diffs against the model source.
+func AllVariants(port Port) []Variant {
+	return append(append(port.Variants(), CoreVariants()...), DiffVariants()...)
+}
+
+// VariantNames lists the variant names of AllVariants(port).
 func VariantNames(port Port) []string {
 	var out []string
-	for _, v := range append(port.Variants(), CoreVariants()...) {
+	for _, v := range AllVariants(port) {
 		out = append(out, v.Name)
 	}
 	return out

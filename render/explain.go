@@ -75,7 +75,7 @@ func variantDoc(arch, variant string) string {
 	if err != nil {
 		return ""
 	}
-	for _, v := range append(port.Variants(), kernel.CoreVariants()...) {
+	for _, v := range kernel.AllVariants(port) {
 		if v.Name == variant {
 			return v.Doc
 		}

@@ -28,6 +28,21 @@ func Format(s *Scenario) []byte {
 	if s.Fetch != "" {
 		fmt.Fprintf(&b, "fetch %s\n", s.Fetch)
 	}
+	for _, m := range s.Model {
+		tag := "END"
+		for n := 1; strings.Contains("\n"+m.Text, "\n"+tag+"\n"); n++ {
+			tag = fmt.Sprintf("END%d", n)
+		}
+		dir := "patch"
+		if m.Kind == ModelFile {
+			dir = "model-file"
+		}
+		text := m.Text
+		if text != "" && !strings.HasSuffix(text, "\n") {
+			text += "\n"
+		}
+		fmt.Fprintf(&b, "%s %s <<%s\n%s%s\n", dir, m.Name, tag, text, tag)
+	}
 	if len(s.Targets)+len(s.Keys)+len(s.Sites)+len(s.Callers) > 0 {
 		b.WriteString("\n")
 	}

@@ -3,6 +3,8 @@ package scenario
 import (
 	"bytes"
 	"fmt"
+	"io/fs"
+	"path"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -38,6 +40,11 @@ type ParseOptions struct {
 	// A non-nil result becomes an *Error at the value's position whose Msg
 	// is the result's text and whose Err is the result.
 	Check func(field, value string) error
+	// FS, if non-nil, is where the kernel and patch directives read
+	// their files, by slash-separated paths relative to the scenario (use
+	// os.DirFS of the scenario's directory). Without it those
+	// directives are an error unless their text is inline (<<TAG).
+	FS fs.FS
 }
 
 // maxBound is the largest value "bound" accepts.
@@ -61,6 +68,7 @@ func Parse(filename string, src []byte, opt *ParseOptions) (*Scenario, error) {
 	}
 	if opt != nil {
 		p.check = opt.Check
+		p.fsys = opt.FS
 	}
 	if err := p.parse(src); err != nil {
 		return nil, err
@@ -103,6 +111,21 @@ type parser struct {
 	callers map[string]pos
 	places  map[string]pos
 	eof     pos // the end of the file
+
+	fsys fs.FS
+	// here is the open here-document (<<TAG) of a model-file or patch
+	// directive, collecting its lines.
+	here *hereDoc
+}
+
+// hereDoc is a model text written inline, from the line after "<<TAG" to
+// a line that is TAG.
+type hereDoc struct {
+	tag  string
+	at   pos
+	text strings.Builder
+	kind string
+	name string
 }
 
 func (p *parser) errAt(at pos, format string, args ...any) *Error {
@@ -138,6 +161,22 @@ func (p *parser) parse(src []byte) error {
 		line = bytes.TrimSuffix(line, []byte("\r"))
 		// The end of the file is just after the last line.
 		p.eof = pos{p.lineNo, 1 + utf8.RuneCount(line)}
+		if h := p.here; h != nil {
+			if string(line) == h.tag {
+				p.s.Model = append(p.s.Model, ModelText{Kind: h.kind, Name: h.name, Text: h.text.String()})
+				p.here = nil
+			} else {
+				if !utf8.Valid(line) {
+					return p.errAt(pos{p.lineNo, 1}, "invalid UTF-8 in the text of %s %s", h.kind, h.name)
+				}
+				h.text.Write(line)
+				h.text.WriteByte('\n')
+			}
+			if last {
+				break
+			}
+			continue
+		}
 		if h := bytes.IndexByte(line, '#'); h >= 0 {
 			line = line[:h]
 		}
@@ -151,6 +190,8 @@ func (p *parser) parse(src []byte) error {
 		}
 	}
 	switch {
+	case p.here != nil:
+		return p.errAt(p.here.at, "no line %q ends this text", p.here.tag)
 	case !p.given("scenario"):
 		return p.errAt(p.eof, "missing scenario directive")
 	case !p.given("arch"):
@@ -327,6 +368,8 @@ func (p *parser) line() error {
 		case "fetch":
 			p.s.Fetch = w.text
 		}
+	case "kernel", "patch", "model-file":
+		return p.model(ws)
 	case "target":
 		if len(ws) == 1 {
 			return p.errAt(p.end(ws), "target: missing NAME")
@@ -920,4 +963,99 @@ func (p *parser) expect(ws []word) error {
 		return p.errAt(v.pos, "expect: unknown verdict %s (want safe, violation PROPERTY or warning PROPERTY)", quote(v.text))
 	}
 	return nil
+}
+
+// model reads a kernel, patch or model-file directive:
+//
+//	kernel DIR              every .c and .h file under DIR, by its path in DIR
+//	patch FILE              a unified diff
+//	patch NAME <<TAG        a unified diff written inline, up to a line TAG
+//	model-file PATH <<TAG   a model file written inline
+func (p *parser) model(ws []word) error {
+	d := ws[0]
+	if len(ws) == 3 && strings.HasPrefix(ws[2].text, "<<") && d.text != "kernel" {
+		tag := strings.TrimPrefix(ws[2].text, "<<")
+		if tag == "" {
+			return p.errAt(ws[2].pos, "%s: <<TAG needs a TAG", d.text)
+		}
+		if err := p.modelName(d.text, ws[1]); err != nil {
+			return err
+		}
+		kind := ModelPatch
+		if d.text == "model-file" {
+			kind = ModelFile
+		}
+		p.here = &hereDoc{tag: tag, at: ws[2].pos, kind: kind, name: ws[1].text}
+		return nil
+	}
+	switch d.text {
+	case "model-file":
+		return p.errAt(p.end(ws), "model-file: want PATH <<TAG, then the file's lines, then TAG")
+	case "kernel":
+		if err := p.args(ws, 1, "DIR"); err != nil {
+			return err
+		}
+	case "patch":
+		if err := p.args(ws, 1, "FILE (or NAME <<TAG)"); err != nil {
+			return err
+		}
+	}
+	w := ws[1]
+	if p.fsys == nil {
+		return p.errAt(w.pos, "%s %s: no directory to read it from (give the text inline with <<TAG)", d.text, w.text)
+	}
+	rel := path.Clean(w.text)
+	if !fs.ValidPath(rel) {
+		return p.errAt(w.pos, "%s %s: give a path relative to the scenario, without ..", d.text, w.text)
+	}
+	if d.text == "patch" {
+		b, err := fs.ReadFile(p.fsys, rel)
+		if err != nil {
+			return p.errAt(w.pos, "patch %s: %v", w.text, err)
+		}
+		p.s.Model = append(p.s.Model, ModelText{Kind: ModelPatch, Name: path.Base(rel), Text: withNewline(b)})
+		return nil
+	}
+	var found []ModelText
+	err := fs.WalkDir(p.fsys, rel, func(f string, e fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if e.IsDir() || (path.Ext(f) != ".c" && path.Ext(f) != ".h") {
+			return nil
+		}
+		b, err := fs.ReadFile(p.fsys, f)
+		if err != nil {
+			return err
+		}
+		name := strings.TrimPrefix(f, rel+"/")
+		found = append(found, ModelText{Kind: ModelFile, Name: name, Text: withNewline(b)})
+		return nil
+	})
+	if err != nil {
+		return p.errAt(w.pos, "kernel %s: %v", w.text, err)
+	}
+	if len(found) == 0 {
+		return p.errAt(w.pos, "kernel %s: no .c or .h model file in it", w.text)
+	}
+	p.s.Model = append(p.s.Model, found...)
+	return nil
+}
+
+// modelName checks the name of an inline model text: a model file's path
+// or a diff's name, relative, without spaces.
+func (p *parser) modelName(dir string, w word) error {
+	if !fs.ValidPath(w.text) || w.text == "." {
+		return p.errAt(w.pos, "%s %s: a name is a relative slash-separated path without ..", dir, w.text)
+	}
+	return nil
+}
+
+// withNewline returns b as text that ends in a newline, as an inline text
+// does.
+func withNewline(b []byte) string {
+	if len(b) > 0 && b[len(b)-1] != '\n' {
+		return string(b) + "\n"
+	}
+	return string(b)
 }

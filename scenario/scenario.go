@@ -55,6 +55,24 @@ type Scenario struct {
 	Sketch []SketchStep
 	Expect Expect // the expected verdict, for check --all
 	Doc    string // one line saying what the scenario shows
+	// Model is the model source the scenario changes, applied in order
+	// after the variant's diff: model files that replace the built-in
+	// ones of the same path, and unified diffs (docs/language.md). It is
+	// part of the scenario's identity.
+	Model []ModelText
+}
+
+// Kinds of ModelText.
+const (
+	ModelFile  = "file"  // a model file: Name is its path, such as kernel/static_call_inline.c
+	ModelPatch = "patch" // a unified diff: Name is its file name, without directories
+)
+
+// ModelText is one model file or diff a scenario carries.
+type ModelText struct {
+	Kind string `json:"kind"`
+	Name string `json:"name"`
+	Text string `json:"text"`
 }
 
 // Key is a static call key (DEFINE_STATIC_CALL) and its trampoline.

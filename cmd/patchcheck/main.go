@@ -134,7 +134,7 @@ func list(w io.Writer) error {
 	for _, a := range arches.Names() {
 		port, _ := arches.Lookup(a)
 		fmt.Fprintf(w, "\nVARIANTS (%s; the first is the kernel's)\n", a)
-		for _, v := range append(port.Variants(), kernel.CoreVariants()...) {
+		for _, v := range kernel.AllVariants(port) {
 			fmt.Fprintf(w, "  %-18s %s\n", v.Name, v.Doc)
 		}
 		fmt.Fprintf(w, "FETCH ASSUMPTIONS (%s; the first is the default): %s\n", a, strings.Join(port.Fetches(), ", "))

@@ -1,0 +1,744 @@
+package kernel
+
+import (
+	"fmt"
+	"slices"
+
+	"patchcheck/lang"
+	"patchcheck/model"
+)
+
+// The model-source compiler: it reads the kernel's functions as model
+// files (kernel/src, docs/language.md) and compiles one call of a
+// function, with the scenario's keys, sites and targets as its arguments,
+// onto a thread's operations.
+//
+// It is a staged compiler. Every value that the scenario fixes (a key,
+// a site, a target, a module, a table bound, a constant) is known when it
+// compiles: loops over the site tables unroll, and tests of such values
+// take no step. Every read of shared state that can change while the
+// scenario runs is one atomic step of the thread (an OpTest), or no step
+// of its own when a lock the thread holds protects the variable (then it
+// folds into the step before). A local that holds such a read keeps its
+// value in the thread's program counter: the rest of its block is
+// compiled once for each value. Reads whose value no path uses take no
+// step.
+
+// kfunc is a function the compiler can call: a model function, or a
+// built-in of the language that the machine implements.
+type kfunc = *lang.Func
+
+// compileError is a model-source error at a position.
+func compileError(pos lang.Pos, format string, args ...any) *lang.Error {
+	return &lang.Error{Pos: pos, Msg: fmt.Sprintf(format, args...)}
+}
+
+// vkind is the kind of a value known when compiling.
+type vkind uint8
+
+const (
+	vUndef       vkind = iota
+	vInt               // n
+	vNull              // NULL
+	vKey               // a: key
+	vTramp             // a: key (its trampoline)
+	vTarget            // a: target index (a function pointer; 0 is NULL)
+	vSite              // a: table (-1 vmlinux, m module m), n: index in the table
+	vSiteAddr          // the text address of site (a, n)
+	vMod               // a: module
+	vSiteMod           // a struct static_call_mod: a module (-1 vmlinux), n: its first site in the table, or -1
+	vSiteModList       // static_call_key_next(key) of a key that modules use: key a's list, walked at run time
+	vMutex             // a: mutex
+	vStr               // s
+	vLocked            // a read of shared state not yet compiled (a lazy local): see lazy
+)
+
+// val is a value known when compiling.
+type val struct {
+	k    vkind
+	a, n int
+	s    string
+	// fields of a struct static_call_mod value (vSiteMod) or a
+	// compound literal being assigned.
+	next *val
+	// lazy: the read of shared state a local holds (vLocked), with the
+	// id of its declaration.
+	lazy lang.Expr
+	id   string
+}
+
+func intv(n int) val { return val{k: vInt, n: n} }
+
+func (v val) truth() (bool, bool) {
+	switch v.k {
+	case vInt:
+		return v.n != 0, true
+	case vNull:
+		return false, true
+	case vTarget:
+		return v.a != model.TargetNull, true
+	case vKey, vTramp, vSite, vSiteAddr, vMod, vSiteMod, vMutex, vStr, vSiteModList:
+		if v.k == vSiteMod && v.n < 0 && v.a < -1 {
+			return false, true
+		}
+		return true, true
+	}
+	return false, false
+}
+
+func (v val) equal(w val) (bool, bool) {
+	if v.k == vNull || w.k == vNull {
+		vt, ok1 := v.truth()
+		wt, ok2 := w.truth()
+		if !ok1 || !ok2 {
+			return false, false
+		}
+		if v.k == vTarget || w.k == vTarget {
+			return vt == wt, true
+		}
+		return vt == wt, true
+	}
+	if v.k != w.k {
+		if v.k == vInt && w.k == vInt {
+			return v.n == w.n, true
+		}
+		return false, v.k != vUndef && w.k != vUndef && v.k != vLocked && w.k != vLocked
+	}
+	return v.a == w.a && v.n == w.n && v.s == w.s, true
+}
+
+// atom is a read of shared state: model.Var* at index idx.
+type atom struct {
+	v, idx int
+	name   string
+	// local: a lock the thread holds protects the variable.
+	local bool
+}
+
+// test is an atom compared with a constant.
+type test struct {
+	at  atom
+	cmp int // model.Cmp*
+	b   int
+	neg bool
+	src string
+}
+
+// needValue asks the statement being compiled to split on a read of
+// shared state used as a value.
+type needValue struct {
+	x      lang.Expr
+	at     atom
+	domain []int
+	// bt: the read is a truth value, this test (the statement is
+	// compiled for false, then for true).
+	bt *test
+}
+
+// needLocal asks the entry's compilation to start again with the local
+// declared at id read when it is declared.
+type needLocal struct{ id string }
+
+// fnCtx is one inlined call.
+type fnCtx struct {
+	fn      *lang.Func
+	vars    map[string]*val
+	retJmps []int
+	ret     *val // the value of a static return, for value calls
+	retSet  bool
+	// cond: the call is in a condition; its returns jump to condJmps
+	// when they are condWant.
+	cond     bool
+	condWant bool
+	condJmps []int
+	// labels: pending forward gotos by label.
+	labels map[string][]int
+	// loops: the innermost loop last.
+	loops []*loopCtx
+	// prefix names this call in the ids of lazy locals.
+	prefix string
+}
+
+type loopCtx struct{ breaks, conts []int }
+
+// kc compiles calls of model functions for one scenario.
+type kc struct {
+	funcs   map[string]*lang.Func
+	port    Port
+	lay     *Layout
+	variant string
+	e       *Emitter
+	// consts: shared variables no thread of the scenario writes, with
+	// their value: reading them takes no step.
+	consts map[[2]int]int
+	// held: mutexes the thread holds where the compiler is.
+	held uint8
+	// read: lazy locals whose value a path uses.
+	read map[string]bool
+	// overrides: values of reads already split on, by expression.
+	overrides map[lang.Expr]val
+	depth     int
+	calls     int
+	// batched: a site was transformed since static_call_mutex was
+	// taken (see mutex_unlock).
+	batched bool
+}
+
+// sharedDomain lists the values a shared variable can hold.
+func (c *kc) domain(at atom) []int {
+	switch at.v {
+	case model.VarSystemState:
+		return []int{int(model.SystemBooting), int(model.SystemScheduling), int(model.SystemFreeingInitmem), int(model.SystemRunning)}
+	case model.VarInitialized:
+		return []int{0, 1, 2}
+	case model.VarFunc:
+		return c.lay.KeyTargets[at.idx]
+	case model.VarRegionLive:
+		return []int{0, 1}
+	case model.VarModState:
+		return []int{model.KernelModLive, model.KernelModComing, model.KernelModGoing, model.KernelModUnformed}
+	}
+	return nil
+}
+
+// globals of the language and their values.
+var kconsts = map[string]int{
+	"SYSTEM_BOOTING":         int(model.SystemBooting),
+	"SYSTEM_SCHEDULING":      int(model.SystemScheduling),
+	"SYSTEM_FREEING_INITMEM": int(model.SystemFreeingInitmem),
+	"SYSTEM_RUNNING":         int(model.SystemRunning),
+	"MODULE_STATE_LIVE":      model.KernelModLive,
+	"MODULE_STATE_COMING":    model.KernelModComing,
+	"MODULE_STATE_GOING":     model.KernelModGoing,
+	"MODULE_STATE_UNFORMED":  model.KernelModUnformed,
+	"false":                  0,
+	"true":                   1,
+	"STATIC_CALL_SITE_TAIL":  model.SiteTail,
+	"STATIC_CALL_SITE_INIT":  model.SiteInit,
+	"JMP32_INSN_OPCODE":      0xe9,
+	"JMP32_INSN_SIZE":        5,
+	"setup_max_cpus":         model.MaxCPUs,
+}
+
+// table returns the sites of a table: vmlinux's (-1), sorted by key as
+// static_call_sort_entries leaves them (stably: the model keeps the
+// scenario's order within a key), or module m's.
+func (c *kc) table(t int) []Loc {
+	var out []Loc
+	for _, s := range c.lay.Sites {
+		if s.Module == t+1 {
+			out = append(out, s)
+		}
+	}
+	slices.SortStableFunc(out, func(a, b Loc) int { return a.Key - b.Key })
+	return out
+}
+
+// call compiles a call of model function name with args; it returns an
+// error for model-source problems.
+func (c *kc) call(name string, args []val) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			if le, ok := r.(*lang.Error); ok {
+				err = le
+				return
+			}
+			panic(r)
+		}
+	}()
+	for {
+		mark := len(c.e.Ops)
+		routines := len(c.lay.Prog.Routines)
+		retry := c.tryCall(name, args)
+		if retry == "" {
+			return nil
+		}
+		c.e.Ops = c.e.Ops[:mark]
+		c.lay.Prog.Routines = c.lay.Prog.Routines[:routines]
+		c.read[retry] = true
+	}
+}
+
+func (c *kc) tryCall(name string, args []val) (retry string) {
+	defer func() {
+		if r := recover(); r != nil {
+			if nl, ok := r.(needLocal); ok {
+				retry = nl.id
+				return
+			}
+			panic(r)
+		}
+	}()
+	fn, ok := c.funcs[name]
+	if !ok {
+		panic(compileError(lang.Pos{}, "no model function %s", name))
+	}
+	c.inline(fn, args, lang.Pos{}, nil, "")
+	return ""
+}
+
+// inline compiles fn's body with args bound to its parameters. With cond
+// set, fn's returns branch (see fnCtx.cond).
+func (c *kc) inline(fn *lang.Func, args []val, at lang.Pos, cond *fnCtx, prefix string) *fnCtx {
+	if len(args) != len(fn.Params) {
+		panic(compileError(at, "%s takes %d arguments, not %d", fn.Name, len(fn.Params), len(args)))
+	}
+	c.depth++
+	c.calls++
+	if c.depth > 32 {
+		panic(compileError(at, "%s: calls nest deeper than 32 (recursion is not part of the model language)", fn.Name))
+	}
+	defer func() { c.depth-- }()
+	f := &fnCtx{fn: fn, vars: map[string]*val{}, labels: map[string][]int{}, prefix: fmt.Sprintf("%s%s@%s/", prefix, fn.Name, at)}
+	if cond != nil {
+		f.cond, f.condWant = true, cond.condWant
+	}
+	for i, p := range fn.Params {
+		v := args[i]
+		f.vars[p.Name] = &v
+	}
+	saveFn := c.e.Fn
+	c.e.Fn = fn.Name
+	c.block(f, fn.Body.Stmts)
+	for l, js := range f.labels {
+		if len(js) > 0 {
+			panic(compileError(fn.Pos, "%s: goto %s: no label %s after the goto (only forward gotos)", fn.Name, l, l))
+		}
+	}
+	for _, j := range f.retJmps {
+		c.e.Land(j)
+	}
+	c.e.Fn = saveFn
+	return f
+}
+
+// op emits an op of the statement at pos.
+func (c *kc) op(pos lang.Pos, op model.Op) int {
+	op.Src = fmt.Sprintf("%s:%d", pos.File, pos.Line)
+	return c.e.Emit(op)
+}
+
+// block compiles a statement list.
+func (c *kc) block(f *fnCtx, stmts []lang.Stmt) {
+	dead := false
+	for i := 0; i < len(stmts); i++ {
+		st := stmts[i]
+		// After goto, return, break or continue, the list is unreachable
+		// up to its next label.
+		if dead {
+			if _, ok := st.(*lang.Labeled); !ok {
+				continue
+			}
+			dead = false
+		}
+		switch st.(type) {
+		case *lang.Goto, *lang.Return, *lang.Break, *lang.Continue:
+			dead = true
+		}
+		switch s := st.(type) {
+		case *lang.Decl:
+			for vi, d := range s.Vars {
+				id := fmt.Sprintf("%s%s@%d:%d", f.prefix, d.Name, d.Pos.Line, d.Pos.Col)
+				if d.Init == nil {
+					f.vars[d.Name] = &val{k: vUndef}
+					continue
+				}
+				if c.assignLocal(f, d.Name, d.Init, id, s.Vars[vi+1:], stmts[i+1:]) {
+					return
+				}
+			}
+		case *lang.ExprStmt:
+			if a, ok := s.X.(*lang.Assign); ok && a.Op == "=" {
+				if id, ok := a.L.(*lang.Ident); ok {
+					if _, local := f.vars[id.Name]; local {
+						did := fmt.Sprintf("%s%s@%d:%d", f.prefix, id.Name, a.Pos.Line, a.Pos.Col)
+						if c.assignLocal(f, id.Name, a.R, did, nil, stmts[i+1:]) {
+							return
+						}
+						continue
+					}
+				}
+			}
+			c.stmt(f, st)
+		case *lang.If:
+			// A test of values the scenario fixes: the branch taken is
+			// spliced into this list, so that a split on a read in it
+			// covers the rest of the list.
+			if v, ok := c.static(f, s.Cond); ok {
+				t, _ := v.truth()
+				var br lang.Stmt = s.Else
+				if t {
+					br = s.Then
+				}
+				if br != nil {
+					rest := append([]lang.Stmt{}, unblock(br)...)
+					stmts = append(rest, stmts[i+1:]...)
+					i = -1
+				}
+				continue
+			}
+			c.stmt(f, st)
+		default:
+			c.stmt(f, st)
+		}
+	}
+}
+
+// unblock returns a block's statements, or the statement alone.
+func unblock(s lang.Stmt) []lang.Stmt {
+	if b, ok := s.(*lang.Block); ok {
+		return b.Stmts
+	}
+	return []lang.Stmt{s}
+}
+
+// assignLocal binds local name to x. When x reads shared state and a path
+// uses the local, the read is one step and the rest of the list (more
+// declarators, then rest) is compiled once per value; it then reports
+// true (the list is compiled).
+func (c *kc) assignLocal(f *fnCtx, name string, x lang.Expr, id string, more []lang.VarDecl, rest []lang.Stmt) bool {
+	v, tst, ok := c.valueOrTest(f, x)
+	if ok {
+		f.vars[name] = &v
+		return false
+	}
+	if !c.read[id] {
+		f.vars[name] = &val{k: vLocked, lazy: x, id: id}
+		return false
+	}
+	// The read, then the rest once per value.
+	cont := func(b bool) {
+		saved := cloneVars(f.vars)
+		f.vars[name] = &val{k: vInt, n: boolInt(b)}
+		if len(more) > 0 {
+			rest = append([]lang.Stmt{&lang.Decl{Pos: more[0].Pos, Vars: more}}, rest...)
+		}
+		c.block(f, rest)
+		f.vars = saved
+	}
+	jt := c.emitTest(lang.ExprPos(x), tst, true)
+	cont(false)
+	end := c.e.Emit(model.Op{Code: model.OpJump})
+	for _, j := range jt {
+		c.e.Land(j)
+	}
+	cont(true)
+	c.e.Land(end)
+	return true
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+func cloneVars(m map[string]*val) map[string]*val {
+	out := make(map[string]*val, len(m))
+	for k, v := range m {
+		w := *v
+		out[k] = &w
+	}
+	return out
+}
+
+// stmt compiles one statement.
+func (c *kc) stmt(f *fnCtx, st lang.Stmt) {
+	switch s := st.(type) {
+	case *lang.Block:
+		c.block(f, s.Stmts)
+	case *lang.Empty:
+	case *lang.ExprStmt:
+		c.exprStmt(f, s.X)
+	case *lang.If:
+		if v, ok := c.static(f, s.Cond); ok {
+			if t, _ := v.truth(); t {
+				c.stmt(f, s.Then)
+			} else if s.Else != nil {
+				c.stmt(f, s.Else)
+			}
+			return
+		}
+		jf := c.branch(f, s.Cond, false)
+		saved := cloneVars(f.vars)
+		c.stmt(f, s.Then)
+		c.sameVars(s.Pos, saved, f.vars)
+		if s.Else == nil {
+			for _, j := range jf {
+				c.e.Land(j)
+			}
+			return
+		}
+		end := c.e.Emit(model.Op{Code: model.OpJump})
+		for _, j := range jf {
+			c.e.Land(j)
+		}
+		f.vars = cloneVars(saved)
+		c.stmt(f, s.Else)
+		c.sameVars(s.Pos, saved, f.vars)
+		c.e.Land(end)
+	case *lang.For:
+		if s.Init != nil {
+			if es, ok := s.Init.(*lang.ExprStmt); ok && c.listWalk(f, s, es) {
+				return
+			}
+			c.block(f, []lang.Stmt{s.Init})
+		}
+		c.loop(f, s.Pos, s.Cond, s.Post, s.Body)
+	case *lang.While:
+		c.loop(f, s.Pos, s.Cond, nil, s.Body)
+	case *lang.Goto:
+		j := c.e.Emit(model.Op{Code: model.OpJump})
+		f.labels[s.Label] = append(f.labels[s.Label], j)
+	case *lang.Labeled:
+		for _, j := range f.labels[s.Label] {
+			c.e.Land(j)
+		}
+		delete(f.labels, s.Label)
+		c.stmt(f, s.Stmt)
+	case *lang.Return:
+		if s.X != nil {
+			if f.cond {
+				f.condJmps = append(f.condJmps, c.branch(f, s.X, f.condWant)...)
+			} else {
+				v, ok := c.static(f, s.X)
+				if !ok {
+					panic(compileError(s.Pos, "%s returns a value that depends on shared state: call it in a condition", f.fn.Name))
+				}
+				if f.retSet {
+					if eq, _ := f.ret.equal(v); !eq {
+						panic(compileError(s.Pos, "%s returns different values on different paths: call it in a condition", f.fn.Name))
+					}
+				}
+				f.ret, f.retSet = &v, true
+			}
+		}
+		f.retJmps = append(f.retJmps, c.e.Emit(model.Op{Code: model.OpJump}))
+	case *lang.Break, *lang.Continue:
+		if len(f.loops) == 0 {
+			panic(compileError(lang.StmtPos(st), "break or continue outside a loop"))
+		}
+		l := f.loops[len(f.loops)-1]
+		j := c.e.Emit(model.Op{Code: model.OpJump})
+		if _, ok := s.(*lang.Break); ok {
+			l.breaks = append(l.breaks, j)
+		} else {
+			l.conts = append(l.conts, j)
+		}
+	case *lang.Decl:
+		c.block(f, []lang.Stmt{s})
+	case *lang.Switch:
+		panic(compileError(s.Pos, "switch is not compiled yet: write it as if/else"))
+	default:
+		panic(compileError(lang.StmtPos(st), "statement not in the model language"))
+	}
+}
+
+// sameVars checks that a branch on shared state left the locals as they
+// were: a local's value must be known where the branches join.
+func (c *kc) sameVars(pos lang.Pos, before, after map[string]*val) {
+	for k, v := range before {
+		if w, ok := after[k]; ok {
+			if eq, _ := v.equal(*w); !eq || v.k != w.k {
+				panic(compileError(pos, "local %s is assigned under a condition on shared state: its value would not be known after the if", k))
+			}
+		}
+	}
+}
+
+// loop unrolls a loop whose condition the scenario fixes.
+func (c *kc) loop(f *fnCtx, pos lang.Pos, cond, post lang.Expr, body lang.Stmt) {
+	l := &loopCtx{}
+	f.loops = append(f.loops, l)
+	defer func() { f.loops = f.loops[:len(f.loops)-1] }()
+	for n := 0; ; n++ {
+		if n > 256 {
+			panic(compileError(pos, "loop runs more than 256 times: the model unrolls loops over its tables"))
+		}
+		if cond != nil {
+			v, ok := c.static(f, cond)
+			if !ok {
+				panic(compileError(lang.ExprPos(cond), "loop condition reads shared state: the model unrolls loops over its tables (a list walk is for (p = &first; p; p = p->next))"))
+			}
+			if t, _ := v.truth(); !t {
+				break
+			}
+		}
+		c.stmt(f, body)
+		for _, j := range l.conts {
+			c.e.Land(j)
+		}
+		l.conts = nil
+		if post != nil {
+			c.exprStmt(f, post)
+		}
+	}
+	for _, j := range l.breaks {
+		c.e.Land(j)
+	}
+}
+
+// listWalk compiles for (p = &first; p; p = p->next) over a key's
+// static_call_mod list that modules change at run time: the walk is the
+// machine's (a routine per move), and the body is compiled once for each
+// entry the list can hold (vmlinux's sites, then each module's).
+func (c *kc) listWalk(f *fnCtx, s *lang.For, init *lang.ExprStmt) bool {
+	a, ok := init.X.(*lang.Assign)
+	if !ok {
+		return false
+	}
+	p, ok := a.L.(*lang.Ident)
+	if !ok {
+		return false
+	}
+	u, ok := a.R.(*lang.Unary)
+	if !ok || u.Op != "&" {
+		return false
+	}
+	fid, ok := u.X.(*lang.Ident)
+	if !ok {
+		return false
+	}
+	first := f.vars[fid.Name]
+	if first == nil || first.k != vSiteMod || first.next == nil || first.next.k != vSiteModList {
+		return false
+	}
+	// The post must be p = p->next, the condition p.
+	if pa, ok := s.Post.(*lang.Assign); !ok || !isIdent(pa.L, p.Name) || !isMember(pa.R, p.Name, "next") || !isIdent(s.Cond, p.Name) {
+		panic(compileError(s.Pos, "a walk of a static_call_mod list is for (%s = &%s; %s; %s = %s->next)", p.Name, fid.Name, p.Name, p.Name, p.Name))
+	}
+	key := first.next.a
+	mods := len(c.lay.Prog.Modules)
+	e := c.e
+	start := &modWalk{lay: c.lay, key: key, Blocks: make([]int, mods+1)}
+	next := &modWalk{lay: c.lay, key: key, Next: true, Blocks: make([]int, mods+1)}
+	fn := e.Fn
+	routine(e, c.lay, start)
+	e.Ops[len(e.Ops)-1].Src = fmt.Sprintf("%s:%d", s.Pos.File, s.Pos.Line)
+	l := &loopCtx{}
+	f.loops = append(f.loops, l)
+	for b := 0; b <= mods; b++ {
+		start.Blocks[b] = e.Here()
+		sites := -1
+		tab := c.table(b - 1)
+		for i, st := range tab {
+			if st.Key == key {
+				sites = i
+				break
+			}
+		}
+		saved := cloneVars(f.vars)
+		f.vars[p.Name] = &val{k: vSiteMod, a: b - 1, n: sites}
+		if sites >= 0 {
+			c.stmt(f, s.Body)
+		}
+		f.vars = saved
+		for _, j := range l.conts {
+			e.Land(j)
+		}
+		l.conts = nil
+		e.Fn = fn
+		routine(e, c.lay, next)
+		e.Ops[len(e.Ops)-1].Src = fmt.Sprintf("%s:%d", s.Pos.File, s.Pos.Line)
+	}
+	f.loops = f.loops[:len(f.loops)-1]
+	copy(next.Blocks, start.Blocks)
+	start.Done, next.Done = e.Here(), e.Here()
+	for _, j := range l.breaks {
+		e.Land(j)
+	}
+	return true
+}
+
+func isIdent(x lang.Expr, name string) bool {
+	id, ok := x.(*lang.Ident)
+	return ok && id.Name == name
+}
+
+func isMember(x lang.Expr, base, field string) bool {
+	m, ok := x.(*lang.Member)
+	return ok && m.Name == field && isIdent(m.X, base)
+}
+
+// exprStmt compiles an expression statement, splitting it on the reads of
+// shared state it uses as values.
+func (c *kc) exprStmt(f *fnCtx, x lang.Expr) {
+	mark := len(c.e.Ops)
+	defer func() {
+		r := recover()
+		nv, ok := r.(needValue)
+		if !ok {
+			if r != nil {
+				panic(r)
+			}
+			return
+		}
+		c.e.Ops = c.e.Ops[:mark]
+		c.split(f, nv, func() { c.exprStmt(f, x) })
+	}()
+	c.eval(f, x)
+}
+
+// split emits the read of nv's variable and compiles body once for each
+// value it can hold.
+func (c *kc) split(f *fnCtx, nv needValue, body func()) {
+	pos := lang.ExprPos(nv.x)
+	var ends []int
+	src := exprString(nv.x)
+	if nv.bt != nil {
+		jt := c.emitTest(pos, *nv.bt, true)
+		c.overrides[nv.x] = intv(0)
+		body()
+		ends = append(ends, c.e.Emit(model.Op{Code: model.OpJump}))
+		for _, j := range jt {
+			c.e.Land(j)
+		}
+		c.overrides[nv.x] = intv(1)
+		body()
+	} else if nv.at.v == model.VarFunc && !nv.at.local {
+		sw := c.op(pos, model.Op{Code: model.OpSwitchFunc, A: nv.at.idx, Table: make([]int, model.MaxTargets)})
+		for _, t := range nv.domain {
+			c.e.Ops[sw].Table[t] = c.e.Here()
+			c.overrides[nv.x] = val{k: vTarget, a: t}
+			body()
+			ends = append(ends, c.e.Emit(model.Op{Code: model.OpJump}))
+		}
+	} else {
+		dom := nv.domain
+		for i, v := range dom {
+			skip := -1
+			if i < len(dom)-1 {
+				// if (var != v) goto next value
+				skip = c.emitTest(pos, test{at: nv.at, cmp: model.CmpEq, b: v, neg: true, src: src}, true)[0]
+			}
+			c.overrides[nv.x] = intv(v)
+			body()
+			ends = append(ends, c.e.Emit(model.Op{Code: model.OpJump}))
+			if skip >= 0 {
+				c.e.Land(skip)
+			}
+		}
+	}
+	delete(c.overrides, nv.x)
+	for _, j := range ends {
+		c.e.Land(j)
+	}
+}
+
+// emitTest emits code that jumps when t is want and falls through
+// otherwise; it returns the jumps.
+func (c *kc) emitTest(pos lang.Pos, t test, want bool) []int {
+	op := model.Op{Code: model.OpTest, A: t.at.v, Addr: uint64(t.at.idx), B: t.b, Len: uint8(t.cmp), Msg: t.src}
+	if t.at.local {
+		op.Table = model.TestLocal
+	}
+	if want != t.neg {
+		return []int{c.op(pos, op)}
+	}
+	// Jump when the comparison is false: skip over a jump.
+	skip := c.op(pos, op)
+	j := c.e.Emit(model.Op{Code: model.OpJump})
+	c.e.Land(skip)
+	return []int{j}
+}

@@ -1,0 +1,693 @@
+package kernel
+
+import (
+	"fmt"
+	"strings"
+
+	"patchcheck/lang"
+	"patchcheck/model"
+)
+
+// Expressions of the model language: static evaluates what the scenario
+// fixes; branch compiles a condition; eval compiles an expression for its
+// effects and value.
+
+// static evaluates x when the scenario fixes its value and evaluating it
+// has no effect; ok is false otherwise.
+func (c *kc) static(f *fnCtx, x lang.Expr) (v val, ok bool) {
+	defer func() {
+		if r := recover(); r != nil {
+			switch r.(type) {
+			case needValue, notStatic, needLocal:
+				v, ok = val{}, false
+			default:
+				panic(r)
+			}
+		}
+	}()
+	return c.value(f, x, true), true
+}
+
+// notStatic stops a static evaluation that meets an effect.
+type notStatic struct{}
+
+// valueOrTest evaluates x, or returns the test of shared state it is.
+func (c *kc) valueOrTest(f *fnCtx, x lang.Expr) (val, test, bool) {
+	if v, ok := c.static(f, x); ok {
+		return v, test{}, true
+	}
+	if t, ok := c.atomTest(f, x); ok {
+		return val{}, t, false
+	}
+	// A value with effects, such as a call of a model function: compile it.
+	return c.eval(f, x), test{}, true
+}
+
+// eval compiles x for its effects and returns its value.
+func (c *kc) eval(f *fnCtx, x lang.Expr) val { return c.value(f, x, false) }
+
+// value evaluates x; pure forbids effects (they panic notStatic).
+func (c *kc) value(f *fnCtx, x lang.Expr, pure bool) val {
+	if v, ok := c.overrides[x]; ok {
+		return v
+	}
+	switch x := x.(type) {
+	case *lang.Int:
+		return intv(int(x.Value))
+	case *lang.String:
+		return val{k: vStr, s: x.Value}
+	case *lang.Ident:
+		return c.ident(f, x, pure)
+	case *lang.Cast:
+		return c.value(f, x.X, pure)
+	case *lang.Unary:
+		switch x.Op {
+		case "!":
+			v := c.value(f, x.X, pure)
+			t, ok := v.truth()
+			if !ok {
+				panic(compileError(x.Pos, "! of %s: not a value the compiler knows", exprString(x.X)))
+			}
+			return intv(boolInt(!t))
+		case "&":
+			switch y := x.X.(type) {
+			case *lang.Ident:
+				if m, ok := MutexByName(y.Name); ok {
+					return val{k: vMutex, a: m}
+				}
+				return c.ident(f, y, pure)
+			}
+			return c.value(f, x.X, pure)
+		case "-":
+			v := c.value(f, x.X, pure)
+			return intv(-v.n)
+		}
+	case *lang.Binary:
+		return c.binary(f, x, pure)
+	case *lang.Member:
+		return c.member(f, x, pure)
+	case *lang.Call:
+		return c.callExpr(f, x, pure)
+	case *lang.Assign:
+		if pure {
+			panic(notStatic{})
+		}
+		c.assign(f, x)
+		return val{}
+	case *lang.IncDec:
+		if pure {
+			panic(notStatic{})
+		}
+		c.incdec(f, x)
+		return val{}
+	case *lang.Composite:
+		v := val{k: vSiteMod, a: -2, n: -1}
+		for _, fi := range x.Fields {
+			w := c.value(f, fi.X, pure)
+			switch fi.Name {
+			case "next":
+				w := w
+				v.next = &w
+			case "mod":
+				if w.k == vMod {
+					v.a = w.a
+				} else if w.k == vNull {
+					v.a = -1
+				}
+			case "sites":
+				if w.k == vSite {
+					v.n = w.n
+				}
+			default:
+				panic(compileError(fi.Pos, "struct static_call_mod has no field %s", fi.Name))
+			}
+		}
+		if v.a == -2 {
+			v.a = -1
+		}
+		return v
+	}
+	panic(compileError(lang.ExprPos(x), "%s: not an expression the compiler knows", exprString(x)))
+}
+
+func (c *kc) ident(f *fnCtx, x *lang.Ident, pure bool) val {
+	if p, ok := f.vars[x.Name]; ok {
+		switch p.k {
+		case vUndef:
+			panic(compileError(x.Pos, "%s is read before it is set", x.Name))
+		case vLocked:
+			// The local holds a read of shared state: from now on, the
+			// read is compiled where the local is set.
+			if !c.read[p.id] {
+				panic(needLocal{id: p.id})
+			}
+		}
+		return *p
+	}
+	if n, ok := kconsts[x.Name]; ok {
+		return intv(n)
+	}
+	switch x.Name {
+	case "NULL":
+		return val{k: vNull}
+	case "static_call_initialized":
+		return c.read1(x, atom{v: model.VarInitialized, name: x.Name}, pure)
+	case "system_state":
+		return c.read1(x, atom{v: model.VarSystemState, name: x.Name}, pure)
+	case "__start_static_call_sites":
+		return val{k: vSite, a: -1, n: 0}
+	case "__stop_static_call_sites":
+		return val{k: vSite, a: -1, n: len(c.table(-1))}
+	case "static_call_mutex", "text_mutex":
+		m, _ := MutexByName(x.Name)
+		return val{k: vMutex, a: m}
+	}
+	panic(compileError(x.Pos, "%s is not declared (a local, a parameter, or a global of the model: docs/language.md)", x.Name))
+}
+
+// read1 is a read of shared state used as a value: a constant when no
+// thread writes the variable, else the statement splits on it.
+func (c *kc) read1(x lang.Expr, at atom, pure bool) val {
+	if v, ok := c.consts[[2]int{at.v, at.idx}]; ok {
+		return intv(v)
+	}
+	at.local = c.protected(at)
+	panic(needValue{x: x, at: at, domain: c.domain(at)})
+}
+
+// protected reports whether a lock the thread holds protects at: the
+// static_call_mod lists and the site flags are only changed under
+// static_call_mutex (static_call_module_notify, __static_call_init).
+func (c *kc) protected(at atom) bool {
+	return at.v == model.VarSiteFlags && c.held&(1<<StaticCallMutex) != 0
+}
+
+func (c *kc) binary(f *fnCtx, x *lang.Binary, pure bool) val {
+	switch x.Op {
+	case "&&", "||":
+		// Fold a side the scenario fixes when the other is only reads.
+		l, lok := c.static(f, x.X)
+		if lok {
+			if lt, _ := l.truth(); x.Op == "&&" && !lt || x.Op == "||" && lt {
+				return intv(boolInt(lt))
+			}
+		}
+		r, rok := c.static(f, x.Y)
+		if lok {
+			if rok {
+				rt, _ := r.truth()
+				return intv(boolInt(rt))
+			}
+		} else if rok && c.pureExpr(x.X) {
+			rt, _ := r.truth()
+			if x.Op == "&&" && !rt || x.Op == "||" && rt {
+				return intv(boolInt(rt))
+			}
+		}
+		lv := c.value(f, x.X, pure)
+		lt, _ := lv.truth()
+		if x.Op == "&&" && !lt || x.Op == "||" && lt {
+			return intv(boolInt(lt))
+		}
+		rv := c.value(f, x.Y, pure)
+		rt, _ := rv.truth()
+		return intv(boolInt(rt))
+	}
+	l := c.value(f, x.X, pure)
+	r := c.value(f, x.Y, pure)
+	switch x.Op {
+	case "==", "!=":
+		eq, ok := l.equal(r)
+		if !ok {
+			panic(compileError(x.Pos, "cannot compare %s with %s", exprString(x.X), exprString(x.Y)))
+		}
+		return intv(boolInt(eq == (x.Op == "==")))
+	case "<", "<=", ">", ">=":
+		if l.k == vSite && r.k == vSite {
+			if l.a != r.a {
+				panic(compileError(x.Pos, "%s and %s point into different site tables", exprString(x.X), exprString(x.Y)))
+			}
+			l, r = intv(l.n), intv(r.n)
+		}
+		if l.k != vInt || r.k != vInt {
+			panic(compileError(x.Pos, "%s %s %s: not numbers", exprString(x.X), x.Op, exprString(x.Y)))
+		}
+		var b bool
+		switch x.Op {
+		case "<":
+			b = l.n < r.n
+		case "<=":
+			b = l.n <= r.n
+		case ">":
+			b = l.n > r.n
+		case ">=":
+			b = l.n >= r.n
+		}
+		return intv(boolInt(b))
+	case "+", "-":
+		if l.k == vSite && r.k == vInt {
+			if x.Op == "-" {
+				r.n = -r.n
+			}
+			return val{k: vSite, a: l.a, n: l.n + r.n}
+		}
+		if l.k == vInt && r.k == vInt {
+			if x.Op == "-" {
+				return intv(l.n - r.n)
+			}
+			return intv(l.n + r.n)
+		}
+	case "&", "|":
+		if l.k == vInt && r.k == vInt {
+			if x.Op == "&" {
+				return intv(l.n & r.n)
+			}
+			return intv(l.n | r.n)
+		}
+	}
+	panic(compileError(x.Pos, "%s: not an operation the compiler knows on these values", exprString(x)))
+}
+
+// pureExpr reports whether x only reads (no call with an effect, no
+// assignment).
+func (c *kc) pureExpr(x lang.Expr) bool {
+	switch x := x.(type) {
+	case *lang.Assign, *lang.IncDec:
+		return false
+	case *lang.Call:
+		if _, model := c.funcs[x.Fun]; model {
+			return false
+		}
+		switch x.Fun {
+		case "WARN_ON", "WARN_ON_ONCE", "WARN", "WARN_ONCE", "BUG_ON", "BUG":
+			return false
+		}
+		for _, a := range x.Args {
+			if !c.pureExpr(a) {
+				return false
+			}
+		}
+		return true
+	case *lang.Unary:
+		return c.pureExpr(x.X)
+	case *lang.Binary:
+		return c.pureExpr(x.X) && c.pureExpr(x.Y)
+	case *lang.Member:
+		return c.pureExpr(x.X)
+	case *lang.Cast:
+		return c.pureExpr(x.X)
+	}
+	return true
+}
+
+func (c *kc) member(f *fnCtx, x *lang.Member, pure bool) val {
+	base := c.value(f, x.X, pure)
+	switch base.k {
+	case vKey:
+		switch x.Name {
+		case "func":
+			return c.read1(x, atom{v: model.VarFunc, idx: base.a, name: exprString(x)}, pure)
+		}
+	case vSiteMod:
+		switch x.Name {
+		case "mod":
+			if base.a < 0 {
+				return val{k: vNull}
+			}
+			return val{k: vMod, a: base.a}
+		case "sites":
+			if base.n < 0 {
+				return val{k: vNull}
+			}
+			return val{k: vSite, a: base.a, n: base.n}
+		case "next":
+			if base.next == nil {
+				return val{k: vNull}
+			}
+			return *base.next
+		}
+	case vMod:
+		switch x.Name {
+		case "static_call_sites":
+			return val{k: vSite, a: base.a, n: 0}
+		case "num_static_call_sites":
+			return intv(len(c.table(base.a)))
+		case "state":
+			return c.read1(x, atom{v: model.VarModState, idx: base.a, name: exprString(x)}, pure)
+		}
+	}
+	panic(compileError(x.Pos, "%s: the model has no field %s here", exprString(x), x.Name))
+}
+
+// site returns the Loc a site value points at.
+func (c *kc) site(pos lang.Pos, v val) Loc {
+	if v.k != vSite && v.k != vSiteAddr {
+		panic(compileError(pos, "not a static_call_site"))
+	}
+	tab := c.table(v.a)
+	if v.n < 0 || v.n >= len(tab) {
+		panic(compileError(pos, "site pointer past the end of its table"))
+	}
+	return tab[v.n]
+}
+
+func (c *kc) assign(f *fnCtx, x *lang.Assign) {
+	switch l := x.L.(type) {
+	case *lang.Ident:
+		if p, ok := f.vars[l.Name]; ok {
+			*p = c.eval(f, x.R)
+			return
+		}
+		switch l.Name {
+		case "static_call_initialized":
+			v := c.eval(f, x.R)
+			c.op(x.Pos, model.Op{Code: model.OpSetInit, B: v.n})
+			return
+		case "system_state":
+			v := c.eval(f, x.R)
+			c.op(x.Pos, model.Op{Code: model.OpSetSystem, B: v.n})
+			return
+		}
+	case *lang.Member:
+		base := c.eval(f, l.X)
+		if base.k == vKey {
+			switch l.Name {
+			case "func":
+				v := c.eval(f, x.R)
+				if v.k != vTarget {
+					panic(compileError(x.Pos, "key->func = %s: not a function of the scenario", exprString(x.R)))
+				}
+				c.op(x.Pos, model.Op{Code: model.OpSetFunc, A: base.a, B: v.a})
+				return
+			case "sites":
+				// key->sites = site: the key holds its built-in sites
+				// (key->type |= 1 follows, in the same step).
+				routine(c.e, c.lay, &builtinSites{lay: c.lay, key: base.a})
+				c.e.Ops[len(c.e.Ops)-1].Src = fmt.Sprintf("%s:%d", x.Pos.File, x.Pos.Line)
+				return
+			case "type":
+				if x.Op == "|=" {
+					return // part of key->sites = site's step
+				}
+			}
+		}
+	}
+	panic(compileError(x.Pos, "%s: the model cannot assign this", exprString(x)))
+}
+
+func (c *kc) incdec(f *fnCtx, x *lang.IncDec) {
+	if id, ok := x.X.(*lang.Ident); ok {
+		if p, ok := f.vars[id.Name]; ok {
+			switch p.k {
+			case vSite:
+				if x.Op == "++" {
+					p.n++
+				} else {
+					p.n--
+				}
+				return
+			case vInt:
+				if x.Op == "++" {
+					p.n++
+				} else {
+					p.n--
+				}
+				return
+			}
+		}
+		if id.Name == "static_call_initialized" && x.Op == "++" {
+			c.op(x.Pos, model.Op{Code: model.OpSetInit, A: 1})
+			return
+		}
+	}
+	panic(compileError(x.Pos, "%s: the model cannot change this", exprString(x)))
+}
+
+// atomTest returns the test of shared state x is, when it is one: a read
+// compared with a constant, or a read taken as a truth value.
+func (c *kc) atomTest(f *fnCtx, x lang.Expr) (test, bool) {
+	src := exprString(x)
+	read := func(y lang.Expr) (atom, bool) {
+		var at atom
+		ok := false
+		func() {
+			defer func() {
+				if r := recover(); r != nil {
+					if nv, is := r.(needValue); is && nv.x == y {
+						at, ok = nv.at, true
+						return
+					}
+					if _, is := r.(needValue); is {
+						return
+					}
+					if _, is := r.(notStatic); is {
+						return
+					}
+					panic(r)
+				}
+			}()
+			c.value(f, y, true)
+		}()
+		return at, ok
+	}
+	switch x := x.(type) {
+	case *lang.Binary:
+		switch x.Op {
+		case "==", "!=", "<", ">=", ">", "<=":
+			if at, ok := read(x.X); ok {
+				if r, ok := c.static(f, x.Y); ok && r.k == vInt || ok && r.k == vTarget {
+					b := r.n
+					if r.k == vTarget {
+						b = r.a
+					}
+					switch x.Op {
+					case "==":
+						return test{at: at, cmp: model.CmpEq, b: b, src: src}, true
+					case "!=":
+						return test{at: at, cmp: model.CmpEq, b: b, neg: true, src: src}, true
+					case "<":
+						return test{at: at, cmp: model.CmpLt, b: b, src: src}, true
+					case ">=":
+						return test{at: at, cmp: model.CmpLt, b: b, neg: true, src: src}, true
+					case "<=":
+						return test{at: at, cmp: model.CmpLt, b: b + 1, src: src}, true
+					case ">":
+						return test{at: at, cmp: model.CmpLt, b: b + 1, neg: true, src: src}, true
+					}
+				}
+			}
+		case "&":
+			if at, ok := read(x.X); ok {
+				if r, ok := c.static(f, x.Y); ok && r.k == vInt {
+					return test{at: at, cmp: model.CmpMask, b: r.n, src: src}, true
+				}
+			}
+		}
+	case *lang.Unary:
+		if x.Op == "!" {
+			if t, ok := c.atomTest(f, x.X); ok {
+				t.neg = !t.neg
+				t.src = src
+				return t, true
+			}
+		}
+	case *lang.Ident, *lang.Member:
+		if at, ok := read(x); ok {
+			return test{at: at, cmp: model.CmpEq, b: 0, neg: true, src: src}, true
+		}
+	case *lang.Call:
+		// A built-in that reads shared state.
+		if t, ok := c.builtinTest(f, x); ok {
+			t.src = src
+			return t, true
+		}
+	}
+	return test{}, false
+}
+
+// branch compiles condition x: it emits code that jumps when x is want
+// and falls through otherwise, and returns the jumps.
+func (c *kc) branch(f *fnCtx, x lang.Expr, want bool) []int {
+	if v, ok := c.static(f, x); ok {
+		if t, _ := v.truth(); t == want {
+			return []int{c.e.Emit(model.Op{Code: model.OpJump})}
+		}
+		return nil
+	}
+	switch y := x.(type) {
+	case *lang.Unary:
+		if y.Op == "!" {
+			return c.branch(f, y.X, !want)
+		}
+	case *lang.Binary:
+		switch y.Op {
+		case "&&", "||":
+			and := y.Op == "&&"
+			// A side the scenario fixes folds away.
+			if r, ok := c.static(f, y.Y); ok && c.pureExpr(y.X) {
+				if rt, _ := r.truth(); rt != and {
+					return c.branch(f, &lang.Int{Pos: y.Pos, Value: uint64(boolInt(rt))}, want)
+				}
+				return c.branch(f, y.X, want)
+			}
+			if and == want {
+				// jump when both hold (&&, want) / both fail (||, !want)
+				skip := c.branch(f, y.X, !want)
+				js := c.branch(f, y.Y, want)
+				for _, j := range skip {
+					c.e.Land(j)
+				}
+				return js
+			}
+			return append(c.branch(f, y.X, want), c.branch(f, y.Y, want)...)
+		}
+	case *lang.Call:
+		switch y.Fun {
+		case "WARN_ON", "WARN_ON_ONCE", "WARN", "WARN_ONCE":
+			if len(y.Args) == 0 {
+				break
+			}
+			// The condition; when it holds, the warning.
+			jf := c.branch(f, y.Args[0], false)
+			c.op(y.Pos, model.Op{Code: model.OpWarn, Msg: warnMsg(y)})
+			if want {
+				js := []int{c.e.Emit(model.Op{Code: model.OpJump})}
+				for _, j := range jf {
+					c.e.Land(j)
+				}
+				return js
+			}
+			return jf
+		}
+		if fn, ok := c.funcs[y.Fun]; ok {
+			args := c.args(f, y)
+			cf := &fnCtx{condWant: want}
+			sub := c.inline(fn, args, y.Pos, cf, f.prefix)
+			return sub.condJmps
+		}
+	}
+	if t, ok := c.atomTest(f, x); ok {
+		if v, ok := c.consts[[2]int{t.at.v, t.at.idx}]; ok {
+			// No thread writes the variable: the test is decided now.
+			return c.branch(f, &lang.Int{Value: uint64(boolInt(evalTest(t, v)))}, want)
+		}
+		t.at.local = c.protected(t.at)
+		return c.emitTest(lang.ExprPos(x), t, want)
+	}
+	// A condition with effects or reads inside: compile it as a value.
+	mark := len(c.e.Ops)
+	var js []int
+	func() {
+		defer func() {
+			r := recover()
+			nv, ok := r.(needValue)
+			if !ok {
+				if r != nil {
+					panic(r)
+				}
+				return
+			}
+			c.e.Ops = c.e.Ops[:mark]
+			js = nil
+			c.split(f, nv, func() { js = append(js, c.branch(f, x, want)...) })
+		}()
+		v := c.eval(f, x)
+		t, ok := v.truth()
+		if !ok {
+			panic(compileError(lang.ExprPos(x), "%s: not a condition the compiler knows", exprString(x)))
+		}
+		if t == want {
+			js = append(js, c.e.Emit(model.Op{Code: model.OpJump}))
+		}
+	}()
+	return js
+}
+
+func evalTest(t test, v int) bool {
+	var b bool
+	switch t.cmp {
+	case model.CmpLt:
+		b = v < t.b
+	case model.CmpMask:
+		b = v&t.b != 0
+	default:
+		b = v == t.b
+	}
+	return b != t.neg
+}
+
+func warnMsg(x *lang.Call) string {
+	msg := x.Fun + "(" + exprString(x.Args[0]) + ")"
+	if len(x.Args) > 1 {
+		if s, ok := x.Args[1].(*lang.String); ok {
+			msg += ": " + s.Value
+		}
+	}
+	return msg
+}
+
+// args evaluates a call's arguments.
+func (c *kc) args(f *fnCtx, x *lang.Call) []val {
+	out := make([]val, len(x.Args))
+	for i, a := range x.Args {
+		out[i] = c.eval(f, a)
+	}
+	return out
+}
+
+// exprString renders x as C, for traces and messages.
+func exprString(x lang.Expr) string {
+	var b strings.Builder
+	writeExpr(&b, x)
+	return b.String()
+}
+
+func writeExpr(b *strings.Builder, x lang.Expr) {
+	switch x := x.(type) {
+	case *lang.Ident:
+		b.WriteString(x.Name)
+	case *lang.Int:
+		if x.Text != "" {
+			b.WriteString(x.Text)
+		} else {
+			fmt.Fprint(b, x.Value)
+		}
+	case *lang.String:
+		fmt.Fprintf(b, "%q", x.Value)
+	case *lang.Call:
+		b.WriteString(x.Fun + "(")
+		for i, a := range x.Args {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			writeExpr(b, a)
+		}
+		b.WriteString(")")
+	case *lang.Member:
+		writeExpr(b, x.X)
+		if x.Arrow {
+			b.WriteString("->")
+		} else {
+			b.WriteString(".")
+		}
+		b.WriteString(x.Name)
+	case *lang.Unary:
+		b.WriteString(x.Op)
+		writeExpr(b, x.X)
+	case *lang.Binary:
+		writeExpr(b, x.X)
+		b.WriteString(" " + x.Op + " ")
+		writeExpr(b, x.Y)
+	case *lang.Cast:
+		writeExpr(b, x.X)
+	case *lang.Assign:
+		writeExpr(b, x.L)
+		b.WriteString(" " + x.Op + " ")
+		writeExpr(b, x.R)
+	case *lang.IncDec:
+		writeExpr(b, x.X)
+		b.WriteString(x.Op)
+	default:
+		b.WriteString("…")
+	}
+}

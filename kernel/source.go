@@ -1,0 +1,125 @@
+package kernel
+
+import (
+	"embed"
+	"fmt"
+	"io/fs"
+	"path"
+	"sort"
+	"strings"
+
+	"patchcheck/lang"
+	"patchcheck/scenario"
+)
+
+// builtinFiles are the kernel's functions as model source (kernel/src)
+// and the built-in variants as diffs against them (kernel/variants).
+//
+//go:embed src variants
+var builtinFiles embed.FS
+
+// BuiltinSource returns the built-in model files, by their paths in the
+// kernel tree ("kernel/static_call_inline.c").
+func BuiltinSource() map[string][]byte {
+	out := map[string][]byte{}
+	err := fs.WalkDir(builtinFiles, "src", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := builtinFiles.ReadFile(p)
+		out[strings.TrimPrefix(p, "src/")] = b
+		return err
+	})
+	if err != nil {
+		panic("patchcheck: embedded model source: " + err.Error())
+	}
+	return out
+}
+
+// VariantDiff returns the built-in variant name as a unified diff against
+// the built-in model files, if there is one.
+func VariantDiff(name string) ([]byte, bool) {
+	b, err := builtinFiles.ReadFile("variants/" + name + ".diff")
+	return b, err == nil
+}
+
+// DiffVariants lists the built-in variants that are diffs, with the first
+// line of each diff's description (its lines before the first "---").
+func DiffVariants() []Variant {
+	ents, err := builtinFiles.ReadDir("variants")
+	if err != nil {
+		panic("patchcheck: embedded variants: " + err.Error())
+	}
+	var out []Variant
+	for _, e := range ents {
+		name := strings.TrimSuffix(e.Name(), ".diff")
+		b, _ := builtinFiles.ReadFile("variants/" + e.Name())
+		doc := ""
+		for _, l := range strings.Split(string(b), "\n") {
+			if strings.HasPrefix(l, "---") || strings.HasPrefix(l, "diff ") {
+				break
+			}
+			if l = strings.TrimSpace(l); l != "" && doc == "" {
+				doc = l
+			}
+		}
+		out = append(out, Variant{Name: name, Doc: doc})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
+}
+
+// ModelSource returns the model files a scenario compiles with: the
+// built-in ones, its variant's diff if that is one, then its own model
+// files (which replace built-in files of the same path) and diffs, in
+// order.
+func ModelSource(sc *scenario.Scenario) (map[string][]byte, error) {
+	files := BuiltinSource()
+	if d, ok := VariantDiff(sc.Variant); ok {
+		var err error
+		if files, err = lang.ApplyDiff(files, "variant "+sc.Variant+".diff", d); err != nil {
+			return nil, err
+		}
+	}
+	for _, m := range sc.Model {
+		switch m.Kind {
+		case scenario.ModelFile:
+			files[m.Name] = []byte(m.Text)
+		case scenario.ModelPatch:
+			var err error
+			if files, err = lang.ApplyDiff(files, m.Name, []byte(m.Text)); err != nil {
+				return nil, err
+			}
+		default:
+			return nil, fmt.Errorf("model source %s: unknown kind %q", m.Name, m.Kind)
+		}
+	}
+	return files, nil
+}
+
+// parseModel parses model files into functions by name. A function
+// defined twice is an error at its second definition.
+func parseModel(files map[string][]byte) (map[string]*lang.Func, error) {
+	names := make([]string, 0, len(files))
+	for n := range files {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	funcs := map[string]*lang.Func{}
+	for _, n := range names {
+		if e := path.Ext(n); e != ".c" && e != ".h" {
+			continue
+		}
+		f, err := lang.Parse(n, files[n])
+		if err != nil {
+			return nil, err
+		}
+		for _, fn := range f.Funcs {
+			if old, dup := funcs[fn.Name]; dup {
+				return nil, &lang.Error{Pos: fn.Pos, Msg: fmt.Sprintf("%s is defined twice (first at %s)", fn.Name, old.Pos)}
+			}
+			funcs[fn.Name] = fn
+		}
+	}
+	return funcs, nil
+}
