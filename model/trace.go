@@ -133,14 +133,7 @@ func (e *TraceEvent) Lines() []string {
 	case TrCall:
 		return []string{fmt.Sprintf("calls %s (key %s is %s)", e.Call, e.Key, e.Target)}
 	case TrReturn:
-		r := e.Target
-		switch e.Mode {
-		case ReturnNull:
-			r = "nothing called (NULL)"
-		case ReturnValue:
-			r = fmt.Sprintf("result %#x", e.Value)
-		}
-		return []string{fmt.Sprintf("call %s returns: reached %s", e.Call, r)}
+		return []string{fmt.Sprintf("call %s returns: reached %s", e.Call, e.Reached())}
 	case TrFetch:
 		s := fmt.Sprintf("fetch %s: %s", e.Sym, hexBytes(e.Bytes))
 		if len(e.Stale) > 0 {
@@ -208,6 +201,18 @@ func (e *TraceEvent) Lines() []string {
 		return []string{fmt.Sprintf("static_call_update(%s) returns", e.Key)}
 	}
 	return fn(e.Text) // TrIPISend, TrIPIWait, TrKernel
+}
+
+// Reached says what a TrReturn's call reached: a target, nothing (NULL)
+// or a result that is no target's.
+func (e *TraceEvent) Reached() string {
+	switch e.Mode {
+	case ReturnNull:
+		return "nothing called (NULL)"
+	case ReturnValue:
+		return fmt.Sprintf("result %#x", e.Value)
+	}
+	return e.Target
 }
 
 // TraceStep is one step of a replayed schedule, described by its events.
