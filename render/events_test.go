@@ -241,4 +241,3 @@ func TestGolden(t *testing.T) {
 		})
 	}
 }
-
