@@ -39,6 +39,14 @@ func (t *trace) label(i int) (head string, body []string) {
 			return clipRunes(e.Fn, labelWidth), clipLines([]string{"write " + e.Sym, hexString(e.Bytes)}, 2)
 		}
 		head = e.Fn
+		if e.Kind == model.TrNote && head == "" {
+			// Free text of an architecture's handler names its function
+			// first ("smp_text_poke_int3_handler: emulates ..."): a
+			// presentation cut only; such notes have no operands.
+			if fn, rest, ok := strings.Cut(strings.TrimSpace(ls[0]), ": "); ok && fn != "" && !strings.ContainsAny(fn, " #()") {
+				return clipRunes(fn, labelWidth), clipLines(wrapWords(shorten(rest), labelWidth), 2)
+			}
+		}
 		switch {
 		case head != "":
 		case t.has(i, model.TrTrap):
