@@ -63,15 +63,32 @@ func (x *Exec) Return() {
 // serialising instruction, arm64 ISB or exception return, Power isync).
 func (x *Exec) Sync() {
 	x.m.sync(x.S, x.C)
-	x.m.tag("sync")
+	if x.m.Trace {
+		x.m.rec(TraceEvent{Kind: TrSync, Addr: x.Addr})
+	}
 	// What the CPU may fetch afterwards depends on the writes before
 	// it: the step does not commute with them, so no reduction takes it
 	// as a local step.
 	x.Shared()
 }
 
-// Tag classifies the step in a trace (see TraceStep.Tags).
-func (x *Exec) Tag(tags ...string) { x.m.tag(tags...) }
+// Tag classifies the step in a trace: "int3" (the CPU trapped on an
+// INT3, TrTrap) or "handler" (it runs the exception handler, TrHandler).
+func (x *Exec) Tag(tags ...string) {
+	if !x.m.Trace {
+		return
+	}
+	for _, t := range tags {
+		switch t {
+		case "int3":
+			x.m.rec(TraceEvent{Kind: TrTrap, Addr: x.Addr})
+		case "handler":
+			x.m.rec(TraceEvent{Kind: TrHandler, Addr: x.Addr})
+		default:
+			x.m.fail(fmt.Errorf("cpu%d: trace tag %q unknown (int3, handler)", x.C, t))
+		}
+	}
+}
 
 // Load reads n bytes of memory at addr as data, as they are now: the
 // current contents of a patchable window (a data load is coherent; only
@@ -171,10 +188,10 @@ func (x *Exec) Undefined(msg string) {
 	x.m.events = append(x.m.events, ev)
 }
 
-// Note describes the step in a trace.
+// Note describes the step in a trace, as free text (TrNote).
 func (x *Exec) Note(format string, args ...any) {
 	if x.m.Trace {
-		x.m.notef(format, args...)
+		x.m.rec(TraceEvent{Kind: TrNote, Addr: x.Addr, Text: fmt.Sprintf(format, args...)})
 	}
 }
 

@@ -142,15 +142,11 @@ func (m *Machine) execute(s *State, c int, insn []byte, from []int8, undef, unma
 		ev.Win = tw
 	}
 	if m.Trace {
-		note := fromNote(from, s, c, m)
-		m.notef("fetch %s: %s%s", m.P.Sym(pc), hexBytes(insn), note)
-		m.tag("fetch")
-		if note != "" {
-			m.tag("stale")
-		}
+		e := TraceEvent{Kind: TrFetch, Sym: m.P.Sym(pc), Addr: pc, Bytes: append(Hex(nil), insn...), Stale: staleBytes(from, s, c, m)}
 		if !ev.Torn && !ev.Undef {
-			m.notef("  %s", m.P.Arch.Disasm(insn, pc, m.P))
+			e.Disasm = m.P.Arch.Disasm(insn, pc, m.P)
 		}
+		m.rec(e)
 	}
 	m.events = append(m.events, ev)
 	if !ev.Torn && !ev.Undef && !ev.Freed {
@@ -183,10 +179,11 @@ func (m *Machine) isLocal(s *State, c int, from []int8, ev *Event) bool {
 	return n.Mode == ModeRun && n.Call == o.Call && n.IPI == o.IPI
 }
 
-// fromNote says which bytes of a fetch differ from the current text: the
-// CPU fetched them from a snapshot it had not yet synchronised away.
-func fromNote(from []int8, s *State, c int, m *Machine) string {
-	var parts []string
+// staleBytes returns the indices of the bytes of a fetch that differ from
+// the current text: the CPU fetched them from a snapshot it had not yet
+// synchronised away.
+func staleBytes(from []int8, s *State, c int, m *Machine) []int {
+	var out []int
 	pc := s.CPU[c].PC
 	for i, f := range from {
 		if f < 0 {
@@ -200,13 +197,10 @@ func fromNote(from []int8, s *State, c int, m *Machine) string {
 		old, _ := m.snapByte(s, w, int(f), a)
 		cur, _ := m.textByte(s, a)
 		if old != cur {
-			parts = append(parts, fmt.Sprintf("%d", i))
+			out = append(out, i)
 		}
 	}
-	if len(parts) == 0 {
-		return ""
-	}
-	return " (stale byte " + strings.Join(parts, ",") + ")"
+	return out
 }
 
 func hexBytes(b []byte) string {

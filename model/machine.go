@@ -73,8 +73,7 @@ type Machine struct {
 	used      [][2]uintptr // the byte ranges of State the program can make non-zero
 	pk        *packer      // packs states over used (pack.go)
 	fpbuf     []uint64     // Fingerprint's packed state
-	tags      []string     // with Trace: the last step's tags
-	note      []string
+	trace     []TraceEvent // with Trace: the last step's events
 	err       error
 }
 
@@ -216,8 +215,9 @@ func (m *Machine) Concrete(sched []Step) ([]Step, *Violation, error) {
 // scenario exceeded. The exploration cannot be trusted after it.
 func (m *Machine) Err() error { return m.err }
 
-// Notes returns the description of the last step taken with Trace set.
-func (m *Machine) Notes() []string { return m.note }
+// TraceEvents returns the events of the last step taken with Trace set
+// (valid until the next step).
+func (m *Machine) TraceEvents() []TraceEvent { return m.trace }
 
 // Actors returns the number of actors: CPUs, then kernel threads.
 func (m *Machine) Actors() int { return len(m.P.CPUs) + len(m.P.Threads) }
@@ -384,8 +384,7 @@ func (m *Machine) actorSteps(s *State, a int, fn func(*State, *Violation) bool) 
 		c.IPI = 0
 		m.sync(&m.next, a)
 		if m.Trace {
-			m.notef("%s", m.P.ipiNote())
-			m.tag("ipi", "sync")
+			m.rec(TraceEvent{Kind: TrIPI, Text: m.P.ipiNote()})
 		}
 		if !m.finish(fn) {
 			return false
@@ -423,8 +422,7 @@ func (m *Machine) begin(s *State) {
 	m.next = *s
 	m.events = m.events[:0]
 	if m.Trace {
-		m.note = m.note[:0]
-		m.tags = m.tags[:0]
+		m.trace = m.trace[:0]
 	}
 }
 
@@ -493,15 +491,10 @@ func (m *Machine) AtRest(s *State) *Violation {
 	return m.check(&ev)
 }
 
-// tag classifies the step being described (see TraceStep.Tags).
-func (m *Machine) tag(tags ...string) {
-	if m.Trace {
-		m.tags = append(m.tags, tags...)
-	}
-}
-
-func (m *Machine) notef(format string, args ...any) {
-	m.note = append(m.note, fmt.Sprintf(format, args...))
+// rec records an event of the step being described; call it only with
+// Trace set.
+func (m *Machine) rec(e TraceEvent) {
+	m.trace = append(m.trace, e)
 }
 
 func (m *Machine) fail(err error) {
@@ -578,9 +571,8 @@ func (m *Machine) startCall(c int) {
 	cs.Regs[0] = m.P.Sentinel
 	cs.Allow = 1<<s.K.Stable[call.Key] | 1<<s.K.Func[call.Key]
 	if m.Trace {
-		m.tag("call")
-		m.notef("calls %s (key %s is %s)", call.Name, m.P.Keys[call.Key].Name,
-			m.P.Targets[s.K.Func[call.Key]].Name)
+		m.rec(TraceEvent{Kind: TrCall, Addr: call.Entry, Call: call.Name, Key: m.P.Keys[call.Key].Name,
+			Target: m.P.Targets[s.K.Func[call.Key]].Name})
 	}
 }
 
@@ -590,11 +582,11 @@ func (m *Machine) skipCall(c int) {
 	cs := &m.next.CPU[c]
 	if m.Trace {
 		call := &m.P.CPUs[c].Calls[cs.Call]
+		why := fmt.Sprintf("init code is over (%s)", SystemStateName(m.next.K.System))
 		if call.Module > 0 {
-			m.notef("skips its call of %s: module is %s", call.Name, ModStateName(m.next.K.ModState[call.Module-1]))
-		} else {
-			m.notef("skips its call of %s: init code is over (%s)", call.Name, SystemStateName(m.next.K.System))
+			why = "module is " + ModStateName(m.next.K.ModState[call.Module-1])
 		}
+		m.rec(TraceEvent{Kind: TrSkip, Addr: call.Entry, Call: call.Name, Text: fmt.Sprintf("skips its call of %s: %s", call.Name, why)})
 	}
 	m.endCall(c)
 }
@@ -618,14 +610,16 @@ func (m *Machine) callDone(c int) {
 		Result: m.P.TargetOf(cs.Regs[0]), Allow: cs.Allow, Ever: s.K.Ever[call.Key], Addr: call.Entry, CallIndex: int(cs.Call)}
 	m.events = append(m.events, ev)
 	if m.Trace {
-		r := "nothing called (NULL)"
-		if ev.Result > 0 {
-			r = m.P.Targets[ev.Result].Name
-		} else if ev.Result < 0 {
-			r = fmt.Sprintf("result %#x", ev.Value)
+		e := TraceEvent{Kind: TrReturn, Addr: call.Entry, Call: call.Name, Key: m.P.Keys[call.Key].Name, Value: ev.Value}
+		switch {
+		case ev.Result > 0:
+			e.Target = m.P.Targets[ev.Result].Name
+		case ev.Result < 0:
+			e.Mode = ReturnValue
+		default:
+			e.Mode = ReturnNull
 		}
-		m.notef("call %s returns: reached %s", call.Name, r)
-		m.tag("return")
+		m.rec(e)
 	}
 	m.endCall(c)
 }

@@ -101,10 +101,12 @@ func (x *KernelExec) Tracing() bool { return x.m.Trace }
 // exploration stops with this error.
 func (x *KernelExec) Fail(err error) { x.m.fail(err) }
 
-// Note describes the step in a trace.
+// Note describes the step in a trace, as free text (TrNote) of the
+// routine's op: its kernel function and model source position.
 func (x *KernelExec) Note(format string, args ...any) {
 	if x.m.Trace {
-		x.m.notef(format, args...)
+		op := &x.P.Threads[x.T].Ops[x.PC]
+		x.m.rec(TraceEvent{Kind: TrNote, Fn: op.Fn, Src: op.Src, Text: fmt.Sprintf(format, args...)})
 	}
 }
 

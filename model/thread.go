@@ -53,7 +53,7 @@ func (m *Machine) threadStep(t int) {
 	case OpLock:
 		s.K.Mutex[op.A] = uint8(t + 1)
 		if m.Trace {
-			m.tnote(op, "mutex_lock(&%s)", m.P.Mutexes[op.A])
+			m.opEvent(op, TraceEvent{Kind: TrLock, Lock: m.P.Mutexes[op.A]})
 		}
 	case OpUnlock:
 		if s.K.Mutex[op.A] != uint8(t+1) {
@@ -61,7 +61,7 @@ func (m *Machine) threadStep(t int) {
 		}
 		s.K.Mutex[op.A] = 0
 		if m.Trace {
-			m.tnote(op, "mutex_unlock(&%s)", m.P.Mutexes[op.A])
+			m.opEvent(op, TraceEvent{Kind: TrUnlock, Lock: m.P.Mutexes[op.A]})
 		}
 	case OpJumpIfFunc:
 		same := int(s.K.Func[op.A]) == op.B
@@ -69,7 +69,8 @@ func (m *Machine) threadStep(t int) {
 			next = op.Label
 		}
 		if m.Trace {
-			m.tnote(op, "key->func == %s? %v", m.P.Targets[op.B].Name, same)
+			m.opEvent(op, TraceEvent{Kind: TrTest, Key: m.P.Keys[op.A].Name, Target: m.P.Targets[op.B].Name,
+				Text: "key->func == " + m.P.Targets[op.B].Name, Result: same})
 		}
 	case OpSetFunc:
 		s.K.Func[op.A] = uint8(op.B)
@@ -83,7 +84,7 @@ func (m *Machine) threadStep(t int) {
 			}
 		}
 		if m.Trace {
-			m.tnote(op, "%s.func = %s", m.P.Keys[op.A].Name, m.P.Targets[op.B].Name)
+			m.opEvent(op, TraceEvent{Kind: TrSetFunc, Key: m.P.Keys[op.A].Name, Target: m.P.Targets[op.B].Name})
 		}
 	case OpCheck:
 		txt := m.text(s, op.Addr, int(op.Len))
@@ -91,7 +92,7 @@ func (m *Machine) threadStep(t int) {
 			bug(msg)
 		}
 		if m.Trace {
-			m.tnote(op, "check %s: %s", m.P.Sym(op.Addr), hexBytes(txt))
+			m.opEvent(op, TraceEvent{Kind: TrCheck, Sym: m.P.Sym(op.Addr), Addr: op.Addr, Bytes: append(Hex(nil), txt...)})
 		}
 	case OpJumpIfText:
 		same := string(m.text(s, op.Addr, int(op.Len))) == string(op.Bytes[:op.Len])
@@ -99,7 +100,8 @@ func (m *Machine) threadStep(t int) {
 			next = op.Label
 		}
 		if m.Trace {
-			m.tnote(op, "memcmp(%s, %s) == 0? %v", m.P.Sym(op.Addr), hexBytes(op.Bytes[:op.Len]), same)
+			m.opEvent(op, TraceEvent{Kind: TrTest, Sym: m.P.Sym(op.Addr), Addr: op.Addr, Bytes: append(Hex(nil), op.Bytes[:op.Len]...),
+				Text: fmt.Sprintf("memcmp(%s, %s) == 0", m.P.Sym(op.Addr), hexBytes(op.Bytes[:op.Len])), Result: same})
 		}
 	case OpPoke:
 		if m.P.freed(s, op.Addr) {
@@ -112,26 +114,21 @@ func (m *Machine) threadStep(t int) {
 			}
 		}
 		if m.Trace {
+			e := TraceEvent{Kind: TrWrite, Sym: m.P.Sym(op.Addr), Addr: op.Addr, Bytes: append(Hex(nil), op.Bytes[:op.Len]...)}
 			switch {
 			case op.B&PokeStopMachine != 0:
-				m.tnote(op, "write %s: %s with every CPU stopped; each runs isb before going on", m.P.Sym(op.Addr), hexBytes(op.Bytes[:op.Len]))
+				e.Mode = WriteStopMachine
 			case op.B&PokeNoMaint != 0:
-				m.tnote(op, "write %s: %s (no cache maintenance yet: not coherent with instruction fetch)", m.P.Sym(op.Addr), hexBytes(op.Bytes[:op.Len]))
-			default:
-				m.tnote(op, "write %s: %s", m.P.Sym(op.Addr), hexBytes(op.Bytes[:op.Len]))
+				e.Mode = WriteNoMaint
 			}
+			m.opEvent(op, e)
 		}
 	case OpEither:
 		if m.alt != 0 {
 			next = op.Label
 		}
 		if m.Trace {
-			m.tnote(op, "%s", op.Msg)
-			if m.alt == 0 {
-				m.notef("  (this order)")
-			} else {
-				m.notef("  (the other order)")
-			}
+			m.opEvent(op, TraceEvent{Kind: TrOrder, Text: op.Msg, Index: m.alt})
 		}
 	case OpCacheMaint:
 		for w := range m.P.Windows {
@@ -141,7 +138,7 @@ func (m *Machine) threadStep(t int) {
 			}
 		}
 		if m.Trace {
-			m.tnote(op, "dc cvau; dsb ish; ic ivau; dsb ish; isb over %s (%d bytes): coherent with instruction fetch", m.P.Sym(op.Addr), op.Len)
+			m.opEvent(op, TraceEvent{Kind: TrCache, Sym: m.P.Sym(op.Addr), Addr: op.Addr, Len: int(op.Len)})
 		}
 	case OpPokeAdd:
 		a := &s.K.Poke
@@ -156,16 +153,16 @@ func (m *Machine) threadStep(t int) {
 			m.armPoke(s)
 		}
 		if m.Trace {
-			arm := ""
+			e := TraceEvent{Kind: TrPokeAdd, Index: int(a.Nr) - 1, Sym: m.P.Sym(op.Addr), Addr: op.Addr, Bytes: append(Hex(nil), op.Bytes[:op.Len]...)}
 			if op.B&PokeAddArm != 0 {
-				arm = "; every CPU's text_poke_array_refs = 1"
+				e.Mode = "arm"
 			}
-			m.tnote(op, "text_poke_array.vec[%d] = {%s, %s}%s", a.Nr-1, m.P.Sym(op.Addr), hexBytes(op.Bytes[:op.Len]), arm)
+			m.opEvent(op, e)
 		}
 	case OpPokeArm:
 		m.armPoke(s)
 		if m.Trace {
-			m.tnote(op, "every CPU's text_poke_array_refs = 1 (%d entries)", s.K.Poke.Nr)
+			m.opEvent(op, TraceEvent{Kind: TrKernel, Text: fmt.Sprintf("every CPU's text_poke_array_refs = 1 (%d entries)", s.K.Poke.Nr)})
 		}
 	case OpPokeRound:
 		a := &s.K.Poke
@@ -189,7 +186,7 @@ func (m *Machine) threadStep(t int) {
 		}
 		m.poke(s, addr, b, true)
 		if m.Trace {
-			m.tnote(op, "write %s: %s", m.P.Sym(addr), hexBytes(b))
+			m.opEvent(op, TraceEvent{Kind: TrWrite, Sym: m.P.Sym(addr), Addr: addr, Bytes: append(Hex(nil), b...)})
 		}
 		if j := a.next(op.A, i+1); j >= 0 {
 			ts.Idx = uint8(j)
@@ -208,7 +205,7 @@ func (m *Machine) threadStep(t int) {
 			s.K.Poke.Refs[c]--
 		}
 		if m.Trace {
-			m.tnote(op, "atomic_dec_and_test(&text_poke_array_refs) on every CPU: %v", s.K.Poke.Refs[:len(m.P.CPUs)])
+			m.opEvent(op, TraceEvent{Kind: TrKernel, Text: fmt.Sprintf("atomic_dec_and_test(&text_poke_array_refs) on every CPU: %v", s.K.Poke.Refs[:len(m.P.CPUs)])})
 		}
 	case OpPokeWait:
 		if s.K.Poke.idle() {
@@ -220,11 +217,11 @@ func (m *Machine) threadStep(t int) {
 			s.K.Poke.Nr = 0
 		}
 		if m.Trace {
+			text := "every text_poke_array_refs is 0; nr_entries = 0"
 			if op.B == PokeNoWait {
-				m.tnote(op, "nr_entries = 0 without waiting for text_poke_array_refs")
-			} else {
-				m.tnote(op, "every text_poke_array_refs is 0; nr_entries = 0")
+				text = "nr_entries = 0 without waiting for text_poke_array_refs"
 			}
+			m.opEvent(op, TraceEvent{Kind: TrKernel, Text: text})
 		}
 	case OpSync:
 		for c := range m.P.CPUs {
@@ -233,11 +230,11 @@ func (m *Machine) threadStep(t int) {
 			}
 		}
 		if m.Trace {
-			m.tnote(op, "%s", cmp.Or(op.Msg, "on_each_cpu(do_sync_core): IPI sent"))
+			m.opEvent(op, TraceEvent{Kind: TrIPISend, Text: cmp.Or(op.Msg, "on_each_cpu(do_sync_core): IPI sent")})
 		}
 	case OpSyncWait:
 		if m.Trace {
-			m.tnote(op, "%s", cmp.Or(op.Msg, "every CPU ran do_sync_core"))
+			m.opEvent(op, TraceEvent{Kind: TrIPIWait, Text: cmp.Or(op.Msg, "every CPU ran do_sync_core")})
 		}
 	case OpSMPInit:
 		// SMP bring-up: the other CPUs start now. A CPU that has never
@@ -249,17 +246,17 @@ func (m *Machine) threadStep(t int) {
 		}
 		s.K.Online = 1
 		if m.Trace {
-			m.tnote(op, "the other CPUs are online")
+			m.opEvent(op, TraceEvent{Kind: TrKernel, Text: "the other CPUs are online"})
 		}
 	case OpSetSystem:
 		s.K.System = uint8(op.B)
 		if m.Trace {
-			m.tnote(op, "system_state = %s", SystemStateName(s.K.System))
+			m.opEvent(op, TraceEvent{Kind: TrKernel, Text: "system_state = " + SystemStateName(s.K.System)})
 		}
 	case OpFree:
 		s.K.Freed |= 1 << op.A
 		if m.Trace {
-			m.tnote(op, "%s freed", m.P.Regions[op.A].Name)
+			m.opEvent(op, TraceEvent{Kind: TrFree, Region: m.P.Regions[op.A].Name})
 		}
 	case OpSwitchFunc:
 		f := int(s.K.Func[op.A])
@@ -269,7 +266,8 @@ func (m *Machine) threadStep(t int) {
 			next = op.Table[f]
 		}
 		if m.Trace {
-			m.tnote(op, "%s.func is %s", m.P.Keys[op.A].Name, m.P.Targets[f].Name)
+			m.opEvent(op, TraceEvent{Kind: TrKernel, Key: m.P.Keys[op.A].Name, Target: m.P.Targets[f].Name,
+				Text: fmt.Sprintf("%s.func is %s", m.P.Keys[op.A].Name, m.P.Targets[f].Name)})
 		}
 	case OpRoutine:
 		x := KernelExec{P: m.P, S: s, T: t, PC: int(ts.PC), m: m}
@@ -279,7 +277,7 @@ func (m *Machine) threadStep(t int) {
 	case OpSetModState:
 		s.K.ModState[op.A] = uint8(op.B)
 		if m.Trace {
-			m.tnote(op, "%s: %s", m.P.ModuleName(op.A), ModStateName(uint8(op.B)))
+			m.opEvent(op, TraceEvent{Kind: TrKernel, Text: fmt.Sprintf("%s: %s", m.P.ModuleName(op.A), ModStateName(uint8(op.B)))})
 		}
 	case OpFreeModule:
 		regs := m.P.Modules[op.A]
@@ -292,7 +290,7 @@ func (m *Machine) threadStep(t int) {
 			if op.B == 0 {
 				what = "text"
 			}
-			m.tnote(op, "%s: %s freed", m.P.ModuleName(op.A), what)
+			m.opEvent(op, TraceEvent{Kind: TrFree, Region: m.P.ModuleName(op.A), Text: what})
 		}
 	case OpPokeSaved:
 		if m.P.freed(s, op.Addr) {
@@ -300,7 +298,7 @@ func (m *Machine) threadStep(t int) {
 		}
 		m.poke(s, op.Addr, ts.Saved[op.A:op.A+int(op.Len)], true)
 		if m.Trace {
-			m.tnote(op, "write %s: %s (saved)", m.P.Sym(op.Addr), hexBytes(ts.Saved[op.A:op.A+int(op.Len)]))
+			m.opEvent(op, TraceEvent{Kind: TrWrite, Mode: WriteSaved, Sym: m.P.Sym(op.Addr), Addr: op.Addr, Bytes: append(Hex(nil), ts.Saved[op.A:op.A+int(op.Len)]...)})
 		}
 	case OpPrepareKprobe:
 		// arch_prepare_kprobe: the instruction is copied now, under
@@ -308,7 +306,8 @@ func (m *Machine) threadStep(t int) {
 		s.K.KP = BPDesc{Addr: op.Addr, Len: op.Len}
 		copy(s.K.KP.Code[:], m.text(s, op.Addr, int(op.Len)))
 		if m.Trace {
-			m.tnote(op, "kprobe at %s: saved %s", m.P.Sym(op.Addr), hexBytes(s.K.KP.Code[:op.Len]))
+			m.opEvent(op, TraceEvent{Kind: TrKernel, Sym: m.P.Sym(op.Addr), Addr: op.Addr, Bytes: append(Hex(nil), s.K.KP.Code[:op.Len]...),
+				Text: fmt.Sprintf("kprobe at %s: saved %s", m.P.Sym(op.Addr), hexBytes(s.K.KP.Code[:op.Len]))})
 		}
 	case OpArmKprobe:
 		s.K.KP.Refs = 1
@@ -318,50 +317,51 @@ func (m *Machine) threadStep(t int) {
 		}
 		m.poke(s, op.Addr, []byte{0xcc}, true)
 		if m.Trace {
-			m.tnote(op, "text_poke(%s, int3): kprobe armed with the saved %s", m.P.Sym(op.Addr), hexBytes(s.K.KP.Code[:s.K.KP.Len]))
+			m.opEvent(op, TraceEvent{Kind: TrWrite, Mode: WriteKprobe, Sym: m.P.Sym(op.Addr), Addr: op.Addr, Bytes: Hex{0xcc},
+				Old: append(Hex(nil), s.K.KP.Code[:s.K.KP.Len]...)})
 		}
 	case OpWaitSystem:
 		if m.Trace {
-			m.tnote(op, "starts (system_state %s)", SystemStateName(s.K.System))
+			m.opEvent(op, TraceEvent{Kind: TrKernel, Text: fmt.Sprintf("starts (system_state %s)", SystemStateName(s.K.System))})
 		}
 	case OpJumpIfInit:
 		if s.K.Init == uint8(op.B) {
 			next = op.Label
 		}
 		if m.Trace {
-			m.tnote(op, "static_call_initialized == %d? %v", op.B, s.K.Init == uint8(op.B))
+			m.opEvent(op, TraceEvent{Kind: TrTest, Text: fmt.Sprintf("static_call_initialized == %d", op.B), Result: s.K.Init == uint8(op.B)})
 		}
 	case OpSetInit:
 		if op.A == 1 {
 			// static_call_initialized++
 			s.K.Init = min(s.K.Init+1, 2)
 			if m.Trace {
-				m.tnote(op, "static_call_initialized++ (now %d)", s.K.Init)
+				m.opEvent(op, TraceEvent{Kind: TrKernel, Text: fmt.Sprintf("static_call_initialized++ (now %d)", s.K.Init)})
 			}
 			break
 		}
 		s.K.Init = uint8(op.B)
 		if m.Trace {
-			m.tnote(op, "static_call_initialized = %d", op.B)
+			m.opEvent(op, TraceEvent{Kind: TrKernel, Text: fmt.Sprintf("static_call_initialized = %d", op.B)})
 		}
 	case OpJumpIfBooting:
 		if s.K.System == SystemBooting {
 			next = op.Label
 		}
 		if m.Trace {
-			m.tnote(op, "system_state == SYSTEM_BOOTING? %v", s.K.System == SystemBooting)
+			m.opEvent(op, TraceEvent{Kind: TrTest, Text: "system_state == SYSTEM_BOOTING", Result: s.K.System == SystemBooting})
 		}
 	case OpWarn:
 		m.events = append(m.events, Event{Kind: EvWarn, CPU: -1, Thread: t, Msg: op.Fn + ": " + op.Msg})
 		if m.Trace {
-			m.tnote(op, "WARNING: %s", op.Msg)
+			m.opEvent(op, TraceEvent{Kind: TrWarn, Text: op.Msg})
 		}
 	case OpTest:
 		if testTrue(m.P, s, op) {
 			next = op.Label
 		}
 		if m.Trace {
-			m.tnote(op, "%s? %v", op.Msg, testTrue(m.P, s, op))
+			m.opEvent(op, TraceEvent{Kind: TrTest, Text: op.Msg, Result: testTrue(m.P, s, op)})
 		}
 	case OpBug:
 		if op.A == 2 {
@@ -372,11 +372,11 @@ func (m *Machine) threadStep(t int) {
 			bug("BUG_ON(static_call_initialized)")
 		}
 		if m.Trace {
+			e := TraceEvent{Kind: TrBug}
 			if op.A == 2 {
-				m.tnote(op, "BUG: %s", op.Msg)
-			} else {
-				m.tnote(op, "BUG_ON checks pass")
+				e.Text = op.Msg
 			}
+			m.opEvent(op, e)
 		}
 	case OpSkipInitSite:
 		// bool init = system_state < SYSTEM_RUNNING;
@@ -391,15 +391,16 @@ func (m *Machine) threadStep(t int) {
 			next = op.Label
 		}
 		if m.Trace {
-			m.tnote(op, "init site %s, system_state %s: %s", m.P.Sym(op.Addr), SystemStateName(s.K.System),
-				map[bool]string{true: "skipped", false: "patched"}[skip])
+			m.opEvent(op, TraceEvent{Kind: TrKernel, Sym: m.P.Sym(op.Addr), Addr: op.Addr,
+				Text: fmt.Sprintf("init site %s, system_state %s: %s", m.P.Sym(op.Addr), SystemStateName(s.K.System),
+					map[bool]string{true: "skipped", false: "patched"}[skip])})
 		}
 	default:
 		panic(fmt.Sprintf("patchcheck: thread op %d is not a step", op.Code))
 	}
 	ts.PC = uint16(next)
 	if k := advance(m.P, s, t); k >= 0 && m.Trace {
-		m.notef("static_call_update(%s) returns", m.P.Keys[k].Name)
+		m.rec(TraceEvent{Kind: TrUpdateDone, Key: m.P.Keys[k].Name})
 	}
 }
 
@@ -413,31 +414,9 @@ func (m *Machine) armPoke(s *State) {
 	}
 }
 
-func (m *Machine) tnote(op *Op, format string, args ...any) {
-	if !m.Trace {
-		return
-	}
-	switch op.Code {
-	case OpPoke, OpArmKprobe, OpPokeSaved, OpPokeRound:
-		m.tag("write")
-	case OpPrepareKprobe:
-		m.tag("kernel")
-	case OpCacheMaint:
-		m.tag("cache")
-	case OpSync:
-		m.tag("ipi-send")
-	case OpSyncWait:
-		m.tag("ipi-wait")
-	case OpLock:
-		m.tag("lock")
-	case OpUnlock:
-		m.tag("unlock")
-	default:
-		m.tag("kernel")
-	}
-	msg := fmt.Sprintf(format, args...)
-	if op.Fn != "" {
-		msg = op.Fn + ": " + msg
-	}
-	m.note = append(m.note, msg)
+// opEvent records e as an event of thread op op: its kernel function
+// and model source position.
+func (m *Machine) opEvent(op *Op, e TraceEvent) {
+	e.Fn, e.Src = op.Fn, op.Src
+	m.rec(e)
 }

@@ -9,6 +9,7 @@ import (
 	"patchcheck/arches"
 	"patchcheck/cex"
 	"patchcheck/kernel"
+	"patchcheck/model"
 	"patchcheck/props"
 	"patchcheck/scenario"
 )
@@ -16,7 +17,7 @@ import (
 // Explain tells the counterexample in prose, step by step, in a kernel
 // developer's terms: what each actor did, which CPUs could still fetch
 // old bytes of which patched text and why, and what went wrong at the
-// end. Everything is derived from the trace's notes, tags and windows.
+// end. Everything is derived from the trace's events and windows.
 // The text is folded at 80 columns.
 func Explain(c *cex.Counterexample) string {
 	t := analyse(c)
@@ -140,56 +141,36 @@ func opString(op scenario.Op) string {
 	return op.Kind
 }
 
-var (
-	lockRe   = regexp.MustCompile(`^mutex_lock\(&(\w+)\)$`)
-	unlockRe = regexp.MustCompile(`^mutex_unlock\(&(\w+)\)$`)
-	retRe    = regexp.MustCompile(`^call (\S+) returns: reached (.+)$`)
-)
-
-// sentence tells step i as one or more sentences.
+// sentence tells step i as one or more sentences, one or more per event.
 func (t *trace) sentence(i int) string {
 	st := t.steps[i]
 	a := st.Actor
 	var out []string
-	notes := st.Notes
-	if f, ok := t.parseFetch(i); ok {
-		out = append(out, t.fetchSentence(i, f))
-		var rest []string
-		for _, n := range notes {
-			if !strings.HasPrefix(n, "  ") && !fetchRe.MatchString(n) {
-				rest = append(rest, n)
-			}
+	for j := 0; j < len(st.Events); j++ {
+		e := &st.Events[j]
+		if e.Kind == model.TrSync && j+1 < len(st.Events) && st.Events[j+1].Kind == model.TrNote {
+			// The architecture's note says what synchronised; what it
+			// could not drop follows.
+			j++
+			out = append(out, t.eventSentence(i, &st.Events[j]))
 		}
-		notes = rest
-	} else if t.has(i, "ipi") {
-		s := a + " " + wordsFor(t.c.Scenario.Arch).taken + ", so from now on it fetches only current text"
-		if prev := t.staleList(i-1, a); prev != "" {
-			s += " (until now it could still fetch old bytes of " + prev + ")"
+		if e.Kind == model.TrNote && strings.HasPrefix(e.Text, "  ") && j > 0 && st.Events[j-1].Kind == model.TrFetch &&
+			len(st.Events[j-1].Stale) == 0 && len(out) > 0 {
+			// A detail of the instruction just executed.
+			out[len(out)-1] = strings.TrimSuffix(out[len(out)-1], ".") + " (" + strings.TrimSpace(e.Text) + ")."
+			continue
 		}
-		out = append(out, s+".")
-		notes = dropNote(notes, "takes the IPI")
-	}
-	for _, n := range notes {
-		out = append(out, t.noteSentence(i, a, strings.TrimSpace(n)))
+		if s := t.eventSentence(i, e); s != "" {
+			out = append(out, s)
+		}
 	}
 	if len(out) == 0 {
-		if prev := t.prevOwn(i); prev >= 0 && (t.has(prev, "int3") || t.has(prev, "handler")) {
+		if prev := t.prevOwn(i); prev >= 0 && (t.has(prev, model.TrTrap) || t.has(prev, model.TrHandler)) {
 			return a + " goes on in the INT3 handler (the step has no description of its own)."
 		}
 		return a + " takes a step with no description."
 	}
 	return strings.Join(out, " ")
-}
-
-// dropNote removes the notes starting with prefix.
-func dropNote(notes []string, prefix string) []string {
-	var out []string
-	for _, n := range notes {
-		if !strings.HasPrefix(n, prefix) {
-			out = append(out, n)
-		}
-	}
-	return out
 }
 
 // prevOwn returns the previous step of step i's actor, or -1.
@@ -202,54 +183,143 @@ func (t *trace) prevOwn(i int) int {
 	return -1
 }
 
-// noteSentence turns one note of step i into a sentence.
-func (t *trace) noteSentence(i int, a, n string) string {
-	if m := callRe.FindStringSubmatch(n); m != nil {
-		if k, ok := scenario.TrampCallKey(m[1]); ok {
-			return fmt.Sprintf("%s calls through the trampoline __SCT__%s, while key %s is %s.", a, k, m[2], m[3])
-		}
-		return fmt.Sprintf("%s calls %s, while key %s is %s.", a, m[1], m[2], m[3])
-	}
-	if m := retRe.FindStringSubmatch(n); m != nil {
-		return fmt.Sprintf("The call %s returns, having reached %s.", m[1], m[2])
-	}
-	if strings.HasPrefix(n, "#BP: int3 trap") {
-		return a + " traps on the INT3 (#BP) and enters poke_int3_handler with interrupts off."
-	}
-	fn, rest := "", n
-	if m := fnRe.FindStringSubmatch(n); m != nil {
-		fn, rest = m[1], m[2]
-	}
-	who := fn
+// eventSentence tells one event of step i, or "" when it says nothing
+// of its own.
+func (t *trace) eventSentence(i int, e *model.TraceEvent) string {
+	a := t.steps[i].Actor
+	who := e.Fn
 	if who == "" {
 		who = a
 	}
-	switch {
-	case lockRe.MatchString(rest):
-		return fmt.Sprintf("%s takes %s.", who, lockRe.FindStringSubmatch(rest)[1])
-	case unlockRe.MatchString(rest):
-		return fmt.Sprintf("%s releases %s.", who, unlockRe.FindStringSubmatch(rest)[1])
-	case t.has(i, "ipi-send"):
-		s := who + " sends the " + wordsFor(t.c.Scenario.Arch).ipi + " to every CPU (" + strings.TrimSuffix(rest, ": IPI sent") + ")"
+	words := wordsFor(t.c.Scenario.Arch)
+	switch e.Kind {
+	case model.TrFetch:
+		return t.fetchSentence(i, e)
+	case model.TrIPI:
+		s := a + " " + words.taken
+		if kept := t.stillStale(i, a); kept != "" {
+			return s + "; but " + kept
+		}
+		s += ", so from now on it fetches only current text"
+		if prev := t.staleList(i-1, a); prev != "" {
+			s += " (until now it could still fetch old bytes of " + prev + ")"
+		}
+		return s + "."
+	case model.TrSync:
+		if kept := t.stillStale(i, a); kept != "" {
+			return "The context synchronisation does not drop old bytes: " + kept
+		}
+		return ""
+	case model.TrTrap:
+		return a + " is in the INT3 handler now, with interrupts off."
+	case model.TrHandler:
+		return ""
+	case model.TrCall:
+		if k, ok := scenario.TrampCallKey(e.Call); ok {
+			return fmt.Sprintf("%s calls through the trampoline __SCT__%s, while key %s is %s.", a, k, e.Key, e.Target)
+		}
+		return fmt.Sprintf("%s calls %s, while key %s is %s.", a, e.Call, e.Key, e.Target)
+	case model.TrReturn:
+		return fmt.Sprintf("The call %s returns, having reached %s.", e.Call, e.Reached())
+	case model.TrSkip:
+		return a + " " + sentenceEnd(e.Text)
+	case model.TrLock:
+		return fmt.Sprintf("%s takes %s.", who, e.Lock)
+	case model.TrUnlock:
+		return fmt.Sprintf("%s releases %s.", who, e.Lock)
+	case model.TrIPISend:
+		s := who + " sends the " + words.ipi + " to every CPU (" + strings.TrimSuffix(e.Text, ": IPI sent") + ")"
 		if cpus := t.staleCPUs(i); len(cpus) > 0 {
 			s += "; " + cpuWords(cpus) + " may still fetch old bytes until " + plural(len(cpus), "it takes", "they take") + " it"
 		}
 		return s + "."
-	}
-	if m := writeRe.FindStringSubmatch(rest); m != nil && t.has(i, "write") {
-		s := fmt.Sprintf("%s writes %s at %s", who, m[2], m[1])
-		for _, k := range t.changed[i] {
-			s += fmt.Sprintf(": %s now holds %s", t.wins[k], hexString(t.bytes[i][k]))
-			if cpus := t.stale[i][k]; len(cpus) > 0 {
-				s += "; " + cpuWords(cpus) + " may still fetch its old bytes until " + plural(len(cpus), "it synchronises", "they synchronise")
+	case model.TrWrite:
+		return t.writeSentence(i, e, who)
+	case model.TrCache:
+		s := fmt.Sprintf("%s makes %s (%d bytes) coherent with instruction fetch (dc cvau; dsb ish; ic ivau; dsb ish; isb on its own CPU)", who, e.Sym, e.Len)
+		var ws []string
+		for k := range t.wins {
+			if t.pending[i][k] == 0 && i > 0 && t.pending[i-1][k] > 0 && len(t.stale[i][k]) > 0 {
+				ws = append(ws, fmt.Sprintf("%s may still fetch the old bytes of %s until %s", cpuWords(t.stale[i][k]), t.wins[k],
+					plural(len(t.stale[i][k]), "it context-synchronises", "they context-synchronise")))
 			}
 		}
+		if len(ws) > 0 {
+			s += "; " + strings.Join(ws, "; ")
+		}
 		return s + "."
+	case model.TrNote:
+		return sentenceEnd(strings.TrimSpace(e.Text))
 	}
-	if fn != "" {
-		return fn + ": " + sentenceEnd(rest)
+	ls := e.Lines()
+	for k := range ls {
+		ls[k] = strings.TrimSpace(ls[k])
 	}
-	return sentenceEnd(rest)
+	return sentenceEnd(strings.Join(ls, " "))
+}
+
+// writeSentence tells a write to text, what the windows hold after it
+// and which CPUs may still fetch their old bytes.
+func (t *trace) writeSentence(i int, e *model.TraceEvent, who string) string {
+	how := ""
+	switch e.Mode {
+	case model.WriteNoMaint:
+		how = " without cache maintenance (not yet coherent with instruction fetch)"
+	case model.WriteStopMachine:
+		how = " with every CPU stopped (each runs isb before going on)"
+	case model.WriteSaved:
+		how = " (the bytes it saved)"
+	case model.WriteKprobe:
+		how = fmt.Sprintf(" to arm a kprobe (which saved %s)", hexString(e.Old))
+	}
+	s := fmt.Sprintf("%s writes %s at %s%s", who, hexString(e.Bytes), e.Sym, how)
+	for _, k := range t.changed[i] {
+		s += fmt.Sprintf(": %s now holds %s", t.wins[k], hexString(t.bytes[i][k]))
+		if cpus := t.stale[i][k]; len(cpus) > 0 {
+			until := plural(len(cpus), "it synchronises", "they synchronise")
+			if t.pending[i][k] > 0 {
+				until = "cache maintenance makes it coherent and then " + until
+			}
+			s += "; " + cpuWords(cpus) + " may still fetch its old bytes until " + until
+		}
+	}
+	return s + "."
+}
+
+// stillStale says why actor (a CPU) may still fetch old bytes after its
+// context synchronisation at step i: writes not yet coherent with
+// instruction fetch. It returns "" when the CPU fetches only current
+// text.
+func (t *trace) stillStale(i int, actor string) string {
+	cpu, ok := cpuNum(actor)
+	if !ok {
+		return ""
+	}
+	var ws []string
+	for k := range t.wins {
+		if t.since(i, cpu, k) < 0 || t.pending[i][k] == 0 {
+			continue
+		}
+		ws = append(ws, fmt.Sprintf("the write at step %d to %s is not yet coherent with instruction fetch (no cache maintenance yet), so %s may still fetch the old bytes of %s",
+			t.pendingFrom(i, k)+1, t.wins[k], actor, t.wins[k]))
+	}
+	if len(ws) == 0 {
+		return ""
+	}
+	return strings.Join(ws, "; and ") + "."
+}
+
+// pendingFrom returns the step of the oldest write of window k still not
+// coherent with instruction fetch after step i.
+func (t *trace) pendingFrom(i, k int) int {
+	j := i
+	for j > 0 && t.pending[j-1][k] > 0 {
+		j--
+	}
+	for j < i && !slices.Contains(t.changed[j], k) {
+		j++
+	}
+	return j
 }
 
 // sentenceEnd ends s with a full stop unless it ends with punctuation.
@@ -304,23 +374,23 @@ func (t *trace) staleList(i int, actor string) string {
 
 // fetchSentence tells a fetch, and for a stale one why the CPU could
 // still see old bytes.
-func (t *trace) fetchSentence(i int, f fetch) string {
+func (t *trace) fetchSentence(i int, f *model.TraceEvent) string {
 	a := t.steps[i].Actor
 	what := ""
-	if f.disasm != "" {
-		what = " and executes " + f.disasm
+	if f.Disasm != "" {
+		what = " and executes " + f.Disasm
 	}
-	if len(f.stale) == 0 {
-		return fmt.Sprintf("%s fetches %s at %s%s.", a, hexString(f.insn), f.sym, what)
+	if len(f.Stale) == 0 {
+		return fmt.Sprintf("%s fetches %s at %s%s.", a, hexString(f.Bytes), f.Sym, what)
 	}
-	s := fmt.Sprintf("%s fetches %s at %s%s, but byte %s of it %s old contents", a, hexString(f.insn), f.sym, what,
-		intList(f.stale), map[bool]string{true: "is", false: "are"}[len(f.stale) == 1])
-	k := t.win(f.base)
+	s := fmt.Sprintf("%s fetches %s at %s%s, but byte %s of it %s old contents", a, hexString(f.Bytes), f.Sym, what,
+		intList(f.Stale), map[bool]string{true: "is", false: "are"}[len(f.Stale) == 1])
+	k, off := t.winAt(i, f.Addr)
 	if k < 0 {
 		return s + "."
 	}
-	if cur := t.bytes[i][k]; cur != nil && f.off+len(f.insn) <= len(cur) {
-		s += fmt.Sprintf(" (%s holds %s there now)", f.base, hexString(cur[f.off:f.off+len(f.insn)]))
+	if cur := t.bytes[i][k]; cur != nil && off+len(f.Bytes) <= len(cur) {
+		s += fmt.Sprintf(" (%s holds %s there now)", t.wins[k], hexString(cur[off:off+len(f.Bytes)]))
 	}
 	s += "."
 	return s + " " + t.whyStale(i, k, a)
@@ -335,8 +405,9 @@ func intList(xs []int) string {
 }
 
 // whyStale says why actor could still fetch old bytes of window k at
-// step i: since when, what was written then, and whether a sync IPI was
-// sent since.
+// step i: since when, what was written then, whether it synchronised
+// since and whether the write was coherent with instruction fetch when it
+// did, and whether an IPI was sent.
 func (t *trace) whyStale(i, k int, actor string) string {
 	cpu, ok := cpuNum(actor)
 	if !ok {
@@ -350,44 +421,101 @@ func (t *trace) whyStale(i, k int, actor string) string {
 		return ""
 	}
 	words := wordsFor(t.c.Scenario.Arch)
-	w := t.steps[since]
-	uncached := t.has(since, "write") && len(w.Notes) > 0 && strings.Contains(w.Notes[0], "no cache maintenance")
-	for j := since + 1; j < i && uncached; j++ {
-		uncached = !t.has(j, "cache")
+	synced := -1 // the CPU's last context synchronisation before step i
+	for j := since + 1; j < i; j++ {
+		if t.syncs(j, cpu) {
+			synced = j
+		}
+	}
+	// The first step after from (before step i) at which window k has
+	// no write pending coherence, or -1.
+	coherent := func(from int) int {
+		for j := from + 1; j < i; j++ {
+			if t.pending[j][k] == 0 {
+				return j
+			}
+		}
+		return -1
 	}
 	var s string
-	if uncached {
-		s = fmt.Sprintf("%s still had the old bytes of %s because the write at step %d was never made coherent with instruction fetch (no cache maintenance): no context synchronisation can drop the old bytes until then", actor, t.wins[k], since+1)
-	} else {
-		s = fmt.Sprintf("%s still had the old bytes of %s because it had not taken %s since step %d", actor, t.wins[k], words.sync, since+1)
-	}
-	if t.has(since, "write") && len(w.Notes) > 0 {
-		s += fmt.Sprintf(" (%s: %s)", w.Actor, strings.TrimSpace(w.Notes[0]))
+	ipiFrom := since
+	switch {
+	case synced >= 0:
+		w := t.pendingFrom(synced, k)
+		s = fmt.Sprintf("%s still had the old bytes of %s: it %s at step %d, but the write at step %d%s was not yet coherent with instruction fetch then, so that synchronisation could not drop them",
+			actor, t.wins[k], t.syncWords(synced, cpu), synced+1, w+1, t.stepRef(w))
+		if c := coherent(synced); c >= 0 {
+			s += fmt.Sprintf(". The cache maintenance came only after it, at step %d%s; %s has not context-synchronised since", c+1, t.stepRef(c), actor)
+			ipiFrom = c
+		} else {
+			s += ", and no cache maintenance made it coherent after that."
+			return s + t.alsoWritten(since, i, k)
+		}
+	case t.pending[since][k] > 0 && coherent(since) < 0:
+		s = fmt.Sprintf("%s still had the old bytes of %s because the write at step %d was never made coherent with instruction fetch (no cache maintenance): no context synchronisation can drop the old bytes until then%s.",
+			actor, t.wins[k], since+1, t.stepRef(since))
+		return s + t.alsoWritten(since, i, k)
+	default:
+		s = fmt.Sprintf("%s still had the old bytes of %s because it had not taken %s since step %d%s", actor, t.wins[k], words.sync, since+1, t.stepRef(since))
 	}
 	var sent []string
-	for j := since + 1; j < i; j++ {
-		if t.has(j, "ipi-send") {
+	for j := ipiFrom + 1; j < i; j++ {
+		if t.has(j, model.TrIPISend) {
 			sent = append(sent, fmt.Sprint(j+1))
 		}
 	}
-	switch {
-	case uncached:
-		s += "."
-	case len(sent) == 0:
+	if len(sent) == 0 {
 		s += fmt.Sprintf(", and no %s was sent after that.", words.ipi)
-	default:
+	} else {
 		s += fmt.Sprintf("; the %s sent at step %s had not reached it yet.", words.ipi, andList(sent))
 	}
+	return s + t.alsoWritten(since, i, k)
+}
+
+// alsoWritten lists the later writes to window k after step since, up to
+// step i.
+func (t *trace) alsoWritten(since, i, k int) string {
 	var writes []string
 	for j := since + 1; j <= i; j++ {
 		if slices.Contains(t.changed[j], k) {
 			writes = append(writes, fmt.Sprint(j+1))
 		}
 	}
-	if len(writes) > 0 {
-		s += fmt.Sprintf(" Since then %s was also written at step %s.", t.wins[k], andList(writes))
+	if len(writes) == 0 {
+		return ""
 	}
-	return s
+	return fmt.Sprintf(" Since then %s was also written at step %s.", t.wins[k], andList(writes))
+}
+
+// stepRef is " (ACTOR: FIRST LINE)" of step j, for a write or cache
+// maintenance it refers to.
+func (t *trace) stepRef(j int) string {
+	if !t.has(j, model.TrWrite) && !t.has(j, model.TrCache) {
+		return ""
+	}
+	if l := t.firstLine(j); l != "" {
+		return fmt.Sprintf(" (%s: %s)", t.steps[j].Actor, l)
+	}
+	return ""
+}
+
+// syncWords says how cpu context-synchronised at step j.
+func (t *trace) syncWords(j, cpu int) string {
+	evs := t.steps[j].Events
+	for n, e := range evs {
+		switch {
+		case e.Kind == model.TrIPI:
+			return "took the " + wordsFor(t.c.Scenario.Arch).ipi
+		case e.Kind == model.TrWrite && e.Mode == model.WriteStopMachine:
+			return "was stopped by stop_machine and ran isb"
+		case e.Kind == model.TrSync:
+			if n+1 < len(evs) && evs[n+1].Kind == model.TrNote {
+				return "context-synchronised (" + strings.TrimSpace(evs[n+1].Text) + ")"
+			}
+			return "context-synchronised"
+		}
+	}
+	return "context-synchronised"
 }
 
 // archWords are an architecture's terms for what drops stale
@@ -442,9 +570,17 @@ func (t *trace) diagnosis() []string {
 	out := []string{fmt.Sprintf("%s%s. This breaks %s: %s.", at, strings.TrimSuffix(c.Message, "."), c.Property,
 		strings.TrimSuffix(props.Doc(c.Property), "."))}
 	specific := len(out)
-	if f, ok := t.parseFetch(last); ok && len(f.stale) > 0 {
-		if k := t.win(f.base); k >= 0 {
-			out = append(out, t.whyStale(last, k, a)+" "+t.oldBytes(last, k, f))
+	if f := t.event(last, model.TrFetch); f != nil && len(f.Stale) > 0 {
+		if k, off := t.winAt(last, f.Addr); k >= 0 {
+			out = append(out, t.whyStale(last, k, a)+" "+t.oldBytes(last, k, off, f))
+		}
+	} else if j := t.callStale(last); j >= 0 {
+		// The call went wrong at an earlier stale fetch.
+		f := t.event(j, model.TrFetch)
+		if k, off := t.winAt(j, f.Addr); k >= 0 {
+			out = append(out, fmt.Sprintf("The call went wrong at step %d: %s fetched %s at %s, %s of which %s old contents. ",
+				j+1, a, hexString(f.Bytes), f.Sym, plural(len(f.Stale), "byte "+intList(f.Stale), "bytes "+intList(f.Stale)),
+				plural(len(f.Stale), "is", "are"))+t.whyStale(j, k, a)+" "+t.oldBytes(j, k, off, f))
 		}
 	}
 	// A CPU in the INT3 handler: when it trapped, and what the others did
@@ -455,22 +591,22 @@ func (t *trace) diagnosis() []string {
 			if t.steps[j].Actor != a {
 				continue
 			}
-			if t.has(j, "int3") {
+			if t.has(j, model.TrTrap) {
 				trap = j
 				break
 			}
-			if !t.has(j, "handler") && j != last {
+			if !t.has(j, model.TrHandler) && j != last {
 				break
 			}
 		}
 		if trap >= 0 {
 			s := fmt.Sprintf("%s had trapped on an INT3 at step %d", a, trap+1)
-			if f, ok := t.parseFetch(trap); ok {
-				if k := t.win(f.base); k >= 0 {
-					for j := trap; j >= 1 && len(f.insn) > 0; j-- {
+			if f := t.event(trap, model.TrFetch); f != nil {
+				if k, off := t.winAt(trap, f.Addr); k >= 0 {
+					for j := trap; j >= 1 && len(f.Bytes) > 0; j-- {
 						cur, prev := t.bytes[j][k], t.bytes[j-1][k]
-						if f.off < len(cur) && f.off < len(prev) && cur[f.off] == f.insn[0] && prev[f.off] != f.insn[0] {
-							s += fmt.Sprintf(" (the INT3 %s wrote into %s at step %d)", t.steps[j].Actor, f.sym, j+1)
+						if off < len(cur) && off < len(prev) && cur[off] == f.Bytes[0] && prev[off] != f.Bytes[0] {
+							s += fmt.Sprintf(" (the INT3 %s wrote into %s at step %d)", t.steps[j].Actor, f.Sym, j+1)
 							break
 						}
 					}
@@ -478,14 +614,14 @@ func (t *trace) diagnosis() []string {
 			}
 			var meanwhile, own []string
 			for j := trap + 1; j < last; j++ {
-				if len(t.steps[j].Notes) == 0 {
+				first := t.firstLine(j)
+				if first == "" {
 					continue
 				}
-				l := fmt.Sprintf("(%d) %s", j+1, strings.TrimSpace(t.steps[j].Notes[0]))
 				if t.steps[j].Actor == a {
-					own = append(own, l)
+					own = append(own, fmt.Sprintf("(%d) %s", j+1, first))
 				} else {
-					meanwhile = append(meanwhile, fmt.Sprintf("(%d) %s: %s", j+1, t.steps[j].Actor, strings.TrimSpace(t.steps[j].Notes[0])))
+					meanwhile = append(meanwhile, fmt.Sprintf("(%d) %s: %s", j+1, t.steps[j].Actor, first))
 				}
 			}
 			if len(own) > 0 {
@@ -517,16 +653,37 @@ func (t *trace) diagnosis() []string {
 	return out
 }
 
-// oldBytes says where the stale bytes of a fetch came from: the last
-// step before which the window held them.
-func (t *trace) oldBytes(i, k int, f fetch) string {
-	var parts []string
-	for _, b := range f.stale {
-		off := f.off + b
-		if off >= len(f.insn)+f.off || b >= len(f.insn) {
+// callStale returns the last stale fetch of step i's actor (a CPU) in
+// its call that step i is part of, or -1.
+func (t *trace) callStale(i int) int {
+	a := t.steps[i].Actor
+	if _, ok := cpuNum(a); !ok {
+		return -1
+	}
+	for j := i; j >= 0; j-- {
+		if t.steps[j].Actor != a {
 			continue
 		}
-		v := f.insn[b]
+		if t.staleFetch(j) {
+			return j
+		}
+		if t.has(j, model.TrCall) {
+			return -1
+		}
+	}
+	return -1
+}
+
+// oldBytes says where the stale bytes of a fetch came from: the last
+// step before which the window held them.
+func (t *trace) oldBytes(i, k, at int, f *model.TraceEvent) string {
+	var parts []string
+	for _, b := range f.Stale {
+		off := at + b
+		if b >= len(f.Bytes) {
+			continue
+		}
+		v := f.Bytes[b]
 		// The latest step after which the window held v at off.
 		held := -1
 		for j := i; j >= 0; j-- {
@@ -559,7 +716,11 @@ func (t *trace) related(i int) (words, steps []string) {
 	}
 	for j := 0; j < i; j++ {
 		hit := ""
-		for _, n := range t.steps[j].Notes {
+		var lines []string
+		for _, e := range t.steps[j].Events {
+			lines = append(lines, e.Lines()...)
+		}
+		for _, n := range lines {
 			for _, w := range cand {
 				if hasWord(n, w) {
 					if hit == "" {

@@ -301,6 +301,7 @@ func galleryHTML(p *entryPage, replay string, opt GalleryOptions) []byte {
 	nav := `<nav><a href="index.html">gallery index</a> · <a href="` + esc(sc.Name) + `.md">markdown</a> · <a href="` + esc(sc.Name) + `.svg">picture alone</a> · <a href="` + esc(sc.Name) + `.json">counterexample file</a></nav>` + "\n"
 	intro := cexIntro(c, nav) + para(sc.Doc) + para(p.statusProse())
 	secs := []section{
+		violationSection(c),
 		pictureSection(c),
 		{"Scenario (" + p.e.File + ")", pre(string(p.e.Source))},
 		{"Counterexample (mail text)", pre(c.Text(replay))},

@@ -58,12 +58,32 @@ func pre(s string) string { return "<pre>" + esc(strings.TrimRight(s, "\n")) + "
 
 func para(s string) string { return "<p>" + esc(s) + "</p>\n" }
 
-// pictureSection embeds c's picture, scrolling sideways when wide.
+// pictureSection embeds c's picture (at most 1,346 px wide: long traces
+// wrap into rows).
 func pictureSection(c *cex.Counterexample) section {
 	return section{"Picture", `<p class="pc-note">One lane per CPU and kernel thread, one column per step (hover a box for its full description); ` +
-		`below, the bytes of each patched window after each step, with the CPUs that may still fetch older bytes. ` +
-		`The last column is the violating step.</p>` + "\n" +
+		`below, the bytes of each patched window after each step, with the CPUs that may still fetch older bytes; ` +
+		`a long trace wraps into rows of ten steps. The last step, outlined in red, is the violating one.</p>` + "\n" +
 		`<div class="pc-scroll">` + "\n" + svgElement(c) + "</div>\n"}
+}
+
+// violationSection says first what went wrong: the violating step, told
+// from its events, and why, so that a page's first screen shows the
+// violation however long the trace; a link leads to its column in the
+// picture.
+func violationSection(c *cex.Counterexample) section {
+	t := analyse(c)
+	n := len(t.steps)
+	if n == 0 {
+		return section{"What went wrong", para(c.Message)}
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "<p><b>%s</b> %s <a href=\"#pc-violation\">(in the picture)</a></p>\n",
+		esc(fmt.Sprintf("Step %d, %s:", n, t.steps[n-1].Actor)), esc(t.sentence(n-1)))
+	for _, p := range t.diagnosis() {
+		b.WriteString(para(p))
+	}
+	return section{"What went wrong", b.String()}
 }
 
 // cexIntro is the heading of a counterexample's page.
@@ -80,6 +100,7 @@ func cexIntro(c *cex.Counterexample, nav string) string {
 // scenario.
 func HTML(c *cex.Counterexample, replay string) []byte {
 	return page(c.ID+": "+c.Property+" in "+c.Scenario.Name, cexIntro(c, ""), []section{
+		violationSection(c),
 		pictureSection(c),
 		{"Counterexample (mail text)", pre(c.Text(replay))},
 		{"In prose", pre(Explain(c))},

@@ -3,6 +3,8 @@ package render
 import (
 	"fmt"
 	"strings"
+
+	"patchcheck/model"
 )
 
 // labelWidth is the widest line of a step's box, in characters.
@@ -10,36 +12,51 @@ const labelWidth = 17
 
 // label returns the short label of step i: a head line (the kernel
 // function, or what kind of step) and up to two lines of body, all at
-// most labelWidth characters. It is derived from the step's first note
-// (and, for a fetch, the disassembly below it).
+// most labelWidth characters. It is derived from the step's events: its
+// fetch, else its first event with text.
 func (t *trace) label(i int) (head string, body []string) {
-	st := t.steps[i]
-	if f, ok := t.parseFetch(i); ok {
-		head = "fetch " + f.sym
-		body = []string{hexString(f.insn)}
+	if f := t.event(i, model.TrFetch); f != nil {
+		head = "fetch " + f.Sym
+		body = []string{hexString(f.Bytes)}
 		switch {
-		case f.disasm != "":
-			body = append(body, f.disasm)
-		case len(f.stale) > 0:
-			body = append(body, "stale byte "+strings.Trim(strings.Join(strings.Fields(fmt.Sprint(f.stale)), ","), "[]"))
+		case f.Disasm != "":
+			body = append(body, f.Disasm)
+		case len(f.Stale) > 0:
+			body = append(body, "stale byte "+strings.Trim(strings.Join(strings.Fields(fmt.Sprint(f.Stale)), ","), "[]"))
 		}
 		return clipRunes(head, labelWidth), clipLines(body, 2)
 	}
-	if len(st.Notes) == 0 {
-		return "", []string{"(step)"}
+	for j := range t.steps[i].Events {
+		e := &t.steps[i].Events[j]
+		ls := bare(e)
+		if len(ls) == 0 {
+			continue
+		}
+		switch e.Kind {
+		case model.TrCall:
+			return clipRunes("calls "+e.Call, labelWidth), clipLines([]string{e.Key + " is " + e.Target}, 2)
+		case model.TrWrite:
+			return clipRunes(e.Fn, labelWidth), clipLines([]string{"write " + e.Sym, hexString(e.Bytes)}, 2)
+		}
+		head = e.Fn
+		if e.Kind == model.TrNote && head == "" {
+			// Free text of an architecture's handler names its function
+			// first ("smp_text_poke_int3_handler: emulates ..."): a
+			// presentation cut only; such notes have no operands.
+			if fn, rest, ok := strings.Cut(strings.TrimSpace(ls[0]), ": "); ok && fn != "" && !strings.ContainsAny(fn, " #()") {
+				return clipRunes(fn, labelWidth), clipLines(wrapWords(shorten(rest), labelWidth), 2)
+			}
+		}
+		switch {
+		case head != "":
+		case t.has(i, model.TrTrap):
+			head = "INT3 trap"
+		case t.has(i, model.TrHandler):
+			head = "INT3 handler"
+		}
+		return clipRunes(head, labelWidth), clipLines(wrapWords(shorten(strings.TrimSpace(ls[0])), labelWidth), 2)
 	}
-	n := strings.TrimSpace(st.Notes[0])
-	if m := callRe.FindStringSubmatch(n); m != nil {
-		return clipRunes("calls "+m[1], labelWidth), clipLines([]string{m[2] + " is " + m[3]}, 2)
-	}
-	if m := fnRe.FindStringSubmatch(n); m != nil {
-		head, n = m[1], m[2]
-	}
-	if m := writeRe.FindStringSubmatch(n); m != nil {
-		return clipRunes(head, labelWidth), clipLines([]string{"write " + m[1], m[2]}, 2)
-	}
-	n = shorten(n)
-	return clipRunes(head, labelWidth), clipLines(wrapWords(n, labelWidth), 2)
+	return "", []string{"(step)"}
 }
 
 // shorten drops what a label has no room for: a trailing parenthesised

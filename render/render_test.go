@@ -80,8 +80,8 @@ func TestSVG(t *testing.T) {
 				t.Errorf("width %d: want at least 1200", w)
 			}
 			s := string(a)
-			if n := strings.Count(s, `class="pc-box `); n != len(c.Trace)+12 { // the legend has 12 swatches
-				t.Errorf("%d boxes for %d steps", n-12, len(c.Trace))
+			if n := strings.Count(s, "<title>step "); n != len(c.Trace) {
+				t.Errorf("%d boxes for %d steps", n, len(c.Trace))
 			}
 			if strings.Count(s, "pc-last") != 2 { // the class in the style sheet and the last box
 				t.Errorf("the last step is not highlighted exactly once")
@@ -110,9 +110,9 @@ func TestEscaping(t *testing.T) {
 	sc := &scenario.Scenario{Name: `a<b>&"c'`, Arch: "x86-64"}
 	c := &cex.Counterexample{ID: "PC-0000000000000000", Model: cex.ModelVersion, Scenario: sc, Property: "no-torn-insn",
 		Message: "bad <insn> & \x01 \xff done", Trace: []model.TraceStep{
-			{Actor: "t<1>", Notes: []string{`f: x < y && "z" > 'w'`}, Tags: []string{"kernel"},
+			{Actor: "t<1>", Events: []model.TraceEvent{{Kind: model.TrKernel, Fn: "f", Text: `x < y && "z" > 'w'`}},
 				Windows: []model.WindowTrace{{Name: "w&1", Bytes: model.Hex{1, 2}}}},
-			{Actor: "cpu0", Notes: []string{"fetch w&1: 01 02 (stale byte 1)", "  ]]> <!--"}, Tags: []string{"fetch", "stale"},
+			{Actor: "cpu0", Events: []model.TraceEvent{{Kind: model.TrFetch, Sym: "w&1", Bytes: model.Hex{1, 2}, Stale: []int{1}, Disasm: "]]> <!--"}},
 				Windows: []model.WindowTrace{{Name: "w&1", Bytes: model.Hex{1, 3}, Stale: []int{0}}}},
 		}}
 	svg := SVG(c)
@@ -131,7 +131,8 @@ func TestDegenerate(t *testing.T) {
 	for _, tr := range [][]model.TraceStep{
 		nil,
 		{{Actor: "cpu0"}},
-		{{Actor: "cpu3", Tags: []string{"ipi-send", "write", "fetch"}, Notes: []string{"fetch"}}, {Actor: "t"}},
+		{{Actor: "cpu3", Events: []model.TraceEvent{{Kind: model.TrIPISend}, {Kind: model.TrWrite}, {Kind: model.TrFetch}}}, {Actor: "t"}},
+		{{Actor: "cpu0", Events: []model.TraceEvent{{Kind: model.TrSync}, {Kind: model.TrTrap}, {Kind: model.TrHandler}}}},
 	} {
 		c := &cex.Counterexample{ID: "PC-0000000000000001", Model: cex.ModelVersion, Scenario: sc, Property: "completion", Message: "m", Trace: tr}
 		wellFormed(t, SVG(c))

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"patchcheck/cex"
+	"patchcheck/model"
 	"patchcheck/props"
 )
 
@@ -19,6 +20,10 @@ const (
 	winH     = 46 // one window's row in the band
 	minWidth = 1200
 	lineH    = 13 // a line of 10 px text
+	// rowSteps is the most steps in one row of the timeline: a longer
+	// trace wraps into rows, so that no picture is wider than
+	// labelW+rowSteps*pitch+16 (1,346 px).
+	rowSteps = 10
 )
 
 // style is the pictures' stylesheet; every class starts with "pc-" so
@@ -51,15 +56,48 @@ const style = `
 .pc-runstale{fill:#fef3c7;stroke:#f59e0b}
 `
 
-// boxClass returns the class of step i's box: its most telling tag.
+// mark reports whether step i shows the glyph or class named mark:
+// "stale", "write", "int3", "handler", "ipi", "sync", "ipi-send",
+// "ipi-wait", "lock", "unlock", "cache", "call", "return", "fetch" or
+// "kernel", each from the step's events.
+func (t *trace) mark(i int, mark string) bool {
+	for _, e := range t.steps[i].Events {
+		if markOf(&e, mark) {
+			return true
+		}
+	}
+	return false
+}
+
+// markOf reports whether event e shows as mark.
+func markOf(e *model.TraceEvent, mark string) bool {
+	switch mark {
+	case "stale":
+		return e.Kind == model.TrFetch && len(e.Stale) > 0
+	case "sync":
+		return e.Kind == model.TrSync || e.Kind == model.TrIPI
+	case "int3":
+		return e.Kind == model.TrTrap
+	case "kernel":
+		switch e.Kind {
+		case model.TrTest, model.TrSetFunc, model.TrCheck, model.TrPokeAdd, model.TrFree, model.TrWarn, model.TrBug,
+			model.TrOrder, model.TrKernel:
+			return true
+		}
+		return false
+	}
+	return e.Kind.String() == mark
+}
+
+// boxClass returns the class of step i's box: its most telling mark.
 func (t *trace) boxClass(i int) string {
-	for _, c := range []struct{ tag, class string }{
+	for _, c := range []struct{ mark, class string }{
 		{"stale", "pc-stale"}, {"int3", "pc-int3"}, {"handler", "pc-int3"}, {"write", "pc-write"},
 		{"ipi", "pc-ipi"}, {"ipi-send", "pc-ipisend"}, {"ipi-wait", "pc-ipisend"},
 		{"lock", "pc-lock"}, {"unlock", "pc-lock"}, {"cache", "pc-cache"}, {"call", "pc-call"}, {"return", "pc-call"},
 		{"fetch", "pc-fetch"}, {"kernel", "pc-kernel"},
 	} {
-		if t.has(i, c.tag) {
+		if t.mark(i, c.mark) {
 			return c.class
 		}
 	}
@@ -109,12 +147,13 @@ func (w *svgWriter) marker(tag string, x, y int) {
 	}
 }
 
-// markerTags are the tags drawn as glyphs, in drawing order.
+// markerTags are the marks drawn as glyphs, in drawing order.
 var markerTags = []string{"stale", "write", "int3", "handler", "ipi", "sync", "ipi-send", "ipi-wait", "lock", "unlock", "cache", "call", "return"}
 
 // SVG draws the counterexample as a standalone SVG document: a timeline
-// with one lane per actor and one column per step, the patched windows'
-// bytes below it, and the violation at the last step.
+// with one lane per actor and one column per step, wrapped into rows of
+// at most rowSteps steps, the patched windows' bytes below each row, and
+// the violation at the last step.
 func SVG(c *cex.Counterexample) []byte {
 	return []byte(`<?xml version="1.0" encoding="UTF-8"?>` + "\n" + svgElement(c))
 }
@@ -125,7 +164,7 @@ func svgElement(c *cex.Counterexample) string {
 	n := len(t.steps)
 	variant, fetch := variantOf(c)
 
-	width := max(minWidth, labelW+n*pitch+16)
+	width := max(minWidth, labelW+min(n, rowSteps)*pitch+16)
 	var head svgWriter
 	y := 26
 	head.text(12, y, "pc-t pc-title", "patchcheck: "+headline(c))
@@ -147,14 +186,21 @@ func svgElement(c *cex.Counterexample) string {
 		head.text(12, y, "pc-t pc-bad", lead+l, ` xml:space="preserve"`)
 	}
 	y += 14
-	y = legend(&head, y, width)
-	top := y + 22 // the step numbers
+	y = t.legend(&head, y, width)
+	top := y + 22 // the first row's step numbers
 
-	x0 := func(i int) int { return labelW + i*pitch }
-	lanesTop := top + 8
-	bandTop := lanesTop + len(t.lanes)*laneH + 30
-	bandBottom := bandTop + len(t.wins)*winH
-	calloutTop := bandBottom + 24
+	rows := max(1, (n+rowSteps-1)/rowSteps)
+	rowH := 8 + len(t.lanes)*laneH + 30 + len(t.wins)*winH + 34
+	x0 := func(i int) int { return labelW + (i%rowSteps)*pitch }
+	// The geometry of row r: its step numbers, lanes and band.
+	numsY := func(r int) int { return top + r*rowH }
+	lanesTop := func(r int) int { return numsY(r) + 8 }
+	bandTop := func(r int) int { return lanesTop(r) + len(t.lanes)*laneH + 30 }
+	bandBottom := func(r int) int { return bandTop(r) + len(t.wins)*winH }
+	rowOf := func(i int) int { return i / rowSteps }
+
+	lastRow := rows - 1
+	calloutTop := bandBottom(lastRow) + 24
 	at := "step " + fmt.Sprint(n) + ", " + lastActor(t) + ": "
 	if a := lastActor(t); strings.HasPrefix(c.Message, a+" ") || strings.HasPrefix(c.Message, a+":") {
 		at = "step " + fmt.Sprint(n) + ": "
@@ -171,88 +217,81 @@ func svgElement(c *cex.Counterexample) string {
 	w.f(`<rect x="0" y="0" width="%d" height="%d" fill="#ffffff"/>`+"\n", width, height)
 	w.WriteString(head.String())
 
-	// The violating step's column.
-	if n > 0 {
-		w.f(`<rect x="%d" y="%d" width="%d" height="%d" fill="#fef2f2"/>`+"\n", x0(n-1)-3, top-12, boxW+6, bandBottom-top+12)
-	}
-	// Lanes.
-	for li, name := range t.lanes {
-		ly := lanesTop + li*laneH
-		fill := "#f8fafc"
-		kind := "CPU"
-		if _, ok := cpuNum(name); !ok {
-			fill, kind = "#fdfaf3", "kernel thread"
+	for r := range rows {
+		lo, hi := r*rowSteps, min(n, (r+1)*rowSteps)
+		// The violating step's column.
+		if n > 0 && r == lastRow {
+			w.f(`<rect id="pc-violation" x="%d" y="%d" width="%d" height="%d" fill="#fef2f2"/>`+"\n", x0(n-1)-3, numsY(r)-12, boxW+6, bandBottom(r)-numsY(r)+12)
 		}
-		w.f(`<rect x="0" y="%d" width="%d" height="%d" fill="%s" fill-opacity="0.9"/>`+"\n", ly, width, laneH-2, fill)
-		w.f(`<g><title>%s</title>`, esc(name+" ("+kind+")"))
-		w.text(10, ly+26, "pc-t pc-lane", clipRunes(name, 17))
-		w.text(10, ly+42, "pc-h", kind)
-		w.f("</g>\n")
-	}
-	// Step numbers and grid.
-	for i := range n {
-		cx := x0(i) + boxW/2
-		w.text(cx, top, "pc-t pc-num", fmt.Sprint(i+1))
-		if (i+1)%10 == 0 {
-			w.f(`<path d="M%d %dV%d" stroke="#e5e7eb" stroke-dasharray="2 3"/>`+"\n", x0(i)+boxW+4, top+4, bandBottom)
+		if rows > 1 {
+			w.text(10, numsY(r), "pc-t pc-sub", fmt.Sprintf("steps %d-%d", lo+1, hi), ` style="font-size:11px;font-weight:bold"`)
 		}
-	}
-	// Stale strips: a CPU that may still fetch old bytes of a window.
-	for li, name := range t.lanes {
-		cpu, ok := cpuNum(name)
-		if !ok {
-			continue
-		}
-		ly := lanesTop + li*laneH
-		for i := range n {
-			var ws []string
-			for k := range t.wins {
-				if s := t.since(i, cpu, k); s >= 0 {
-					ws = append(ws, fmt.Sprintf("%s (since step %d)", t.wins[k], s+1))
-				}
-			}
-			if len(ws) == 0 {
-				continue
-			}
-			w.f(`<rect x="%d" y="%d" width="%d" height="5" fill="#f59e0b"><title>%s</title></rect>`+"\n",
-				x0(i), ly+laneH-8, pitch, esc(fmt.Sprintf("after step %d %s may still fetch old bytes of %s", i+1, name, strings.Join(ws, ", "))))
-		}
-	}
-	// Repeated lane names, in the empty cells of every tenth column.
-	for i := 9; i < n; i += 10 {
+		// Lanes.
 		for li, name := range t.lanes {
-			if li == t.laneOf[t.steps[i].Actor] {
+			ly := lanesTop(r) + li*laneH
+			fill := "#f8fafc"
+			kind := "CPU"
+			if _, ok := cpuNum(name); !ok {
+				fill, kind = "#fdfaf3", "kernel thread"
+			}
+			w.f(`<rect x="0" y="%d" width="%d" height="%d" fill="%s" fill-opacity="0.9"/>`+"\n", ly, width, laneH-2, fill)
+			w.f(`<g><title>%s</title>`, esc(name+" ("+kind+")"))
+			w.text(10, ly+26, "pc-t pc-lane", clipRunes(name, 17))
+			w.text(10, ly+42, "pc-h", kind)
+			w.f("</g>\n")
+		}
+		// Step numbers.
+		for i := lo; i < hi; i++ {
+			w.text(x0(i)+boxW/2, numsY(r), "pc-t pc-num", fmt.Sprint(i+1))
+		}
+		// Stale strips: a CPU that may still fetch old bytes of a window.
+		for li, name := range t.lanes {
+			cpu, ok := cpuNum(name)
+			if !ok {
 				continue
 			}
-			w.text(x0(i)+boxW/2, lanesTop+li*laneH+laneH/2+4, "pc-t pc-faint", clipRunes(name, 14), ` text-anchor="middle"`)
+			ly := lanesTop(r) + li*laneH
+			for i := lo; i < hi; i++ {
+				var ws []string
+				for k := range t.wins {
+					if s := t.since(i, cpu, k); s >= 0 {
+						ws = append(ws, fmt.Sprintf("%s (since step %d)", t.wins[k], s+1))
+					}
+				}
+				if len(ws) == 0 {
+					continue
+				}
+				w.f(`<rect x="%d" y="%d" width="%d" height="5" fill="#f59e0b"><title>%s</title></rect>`+"\n",
+					x0(i), ly+laneH-8, pitch, esc(fmt.Sprintf("after step %d %s may still fetch old bytes of %s", i+1, name, strings.Join(ws, ", "))))
+			}
 		}
-	}
-	// IPIs sent to the CPUs.
-	for i, st := range t.steps {
-		if !t.has(i, "ipi-send") {
-			continue
-		}
-		li := t.laneOf[st.Actor]
-		for lj, name := range t.lanes {
-			if _, ok := cpuNum(name); ok && lj != li {
-				ly := lanesTop + lj*laneH
-				w.f(`<path d="M%d %dV%d" stroke="#16a34a" stroke-width="1.5" stroke-dasharray="5 3"/>`+"\n", x0(i)+boxW/2, ly+4, ly+laneH-10)
+		// IPIs sent to the CPUs.
+		for i := lo; i < hi; i++ {
+			if !t.mark(i, "ipi-send") {
+				continue
+			}
+			li := t.laneOf[t.steps[i].Actor]
+			for lj, name := range t.lanes {
+				if _, ok := cpuNum(name); ok && lj != li {
+					ly := lanesTop(r) + lj*laneH
+					w.f(`<path d="M%d %dV%d" stroke="#16a34a" stroke-width="1.5" stroke-dasharray="5 3"/>`+"\n", x0(i)+boxW/2, ly+4, ly+laneH-10)
+				}
 			}
 		}
 	}
 	// Step boxes.
 	for i, st := range t.steps {
 		li := t.laneOf[st.Actor]
-		bx, by := x0(i), lanesTop+li*laneH+4
+		bx, by := x0(i), lanesTop(rowOf(i))+li*laneH+4
 		class := t.boxClass(i)
 		if i == n-1 {
 			class += " pc-last"
 		}
-		w.f(`<g><title>%s</title>`+"\n", esc(tooltip(i, st.Actor, st.Notes, st.Tags)))
+		w.f(`<g><title>%s</title>`+"\n", esc(t.tooltip(i)))
 		w.f(`<rect x="%d" y="%d" width="%d" height="%d" rx="4" class="pc-box %s"/>`+"\n", bx, by, boxW, boxH, class)
 		mx := bx + boxW - 2
 		for _, tag := range markerTags {
-			if t.has(i, tag) && !(tag == "sync" && t.has(i, "ipi")) {
+			if t.mark(i, tag) && !(tag == "sync" && t.mark(i, "ipi")) {
 				w.marker(tag, mx, by+3)
 				mx -= 13
 			}
@@ -270,31 +309,33 @@ func svgElement(c *cex.Counterexample) string {
 		}
 		w.f("</g>\n")
 	}
-	// The windows' band.
-	w.text(10, bandTop-10, "pc-t pc-sub", "patched text (bytes after each step; amber: some CPU may still fetch older bytes)", ` style="font-size:11px"`)
-	for k, name := range t.wins {
-		ry := bandTop + k*winH
-		w.f(`<rect x="0" y="%d" width="%d" height="%d" fill="#ffffff"/>`+"\n", ry, width, winH-4)
-		w.text(10, ry+18, "pc-m", clipRunes(name, 22), ` style="font-size:11px;font-weight:bold"`)
-		if addr := windowAddr(c, name); addr != "" {
-			w.text(10, ry+32, "pc-h", addr)
+	// The windows' bands.
+	for r := range rows {
+		lo, hi := r*rowSteps, min(n, (r+1)*rowSteps)
+		w.text(10, bandTop(r)-10, "pc-t pc-sub", "patched text (bytes after each step; amber: some CPU may still fetch older bytes)", ` style="font-size:11px"`)
+		for k, name := range t.wins {
+			ry := bandTop(r) + k*winH
+			w.f(`<rect x="0" y="%d" width="%d" height="%d" fill="#ffffff"/>`+"\n", ry, width, winH-4)
+			w.text(10, ry+18, "pc-m", clipRunes(name, 22), ` style="font-size:11px;font-weight:bold"`)
+			w.text(10, ry+32, "pc-h", fmt.Sprintf("0x%x", t.winAddr[k]))
+			t.drawRuns(&w, k, ry, x0, lo, hi)
 		}
-		t.drawRuns(&w, k, ry, x0)
 	}
 	// Writes and fetches, down to the windows they touch.
 	for i, st := range t.steps {
 		cx := x0(i) + boxW/2
-		by := lanesTop + t.laneOf[st.Actor]*laneH + 4 + boxH
+		by := lanesTop(rowOf(i)) + t.laneOf[st.Actor]*laneH + 4 + boxH
+		bt := bandTop(rowOf(i))
 		for _, k := range t.changed[i] {
-			w.arrow(cx, by, bandTop+k*winH+2, "#ea580c", "3 2")
+			w.arrow(cx, by, bt+k*winH+2, "#ea580c", "3 2")
 		}
-		if f, ok := t.parseFetch(i); ok {
-			if k := t.win(f.base); k >= 0 {
+		if f := t.event(i, model.TrFetch); f != nil {
+			if k, _ := t.winAt(i, f.Addr); k >= 0 {
 				color := "#0284c7"
-				if len(f.stale) > 0 {
+				if len(f.Stale) > 0 {
 					color = "#dc2626"
 				}
-				w.arrow(cx+10, bandTop+k*winH+2, by, color, "1 3")
+				w.arrow(cx+10, bt+k*winH+2, by, color, "1 3")
 			}
 		}
 	}
@@ -307,7 +348,7 @@ func svgElement(c *cex.Counterexample) string {
 		}
 		cwPx := min(cw*15/2+24, width-labelW)
 		cx := min(max(labelW, x0(n-1)+boxW-cwPx), width-cwPx-4)
-		w.f(`<path d="M%d %dV%d" stroke="#b91c1c" stroke-width="2"/>`+"\n", lx, bandBottom-4, calloutTop)
+		w.f(`<path d="M%d %dV%d" stroke="#b91c1c" stroke-width="2"/>`+"\n", lx, bandBottom(lastRow)-4, calloutTop)
 		w.f(`<rect x="%d" y="%d" width="%d" height="%d" rx="4" fill="#fef2f2" stroke="#b91c1c" stroke-width="2"/>`+"\n", cx, calloutTop, cwPx, calloutH)
 		for j, l := range msgLines {
 			lead := "!! "
@@ -338,36 +379,40 @@ func (w *svgWriter) arrow(x, y1, y2 int, color, dash string) {
 	w.f(`<path d="M%d %dL%d %dL%d %dZ" fill="%s"/>`+"\n", x-4, y2-d, x+4, y2-d, x, y2, color)
 }
 
-// tooltip is the full description of a step, shown on hover.
-func tooltip(i int, actor string, notes, tags []string) string {
-	s := fmt.Sprintf("step %d, %s", i+1, actor)
-	if len(tags) > 0 {
-		s += " [" + strings.Join(tags, " ") + "]"
+// tooltip is the full description of step i, shown on hover: its
+// events' kinds and text.
+func (t *trace) tooltip(i int) string {
+	st := t.steps[i]
+	s := fmt.Sprintf("step %d, %s", i+1, st.Actor)
+	var kinds []string
+	for _, e := range st.Events {
+		if !slices.Contains(kinds, e.Kind.String()) {
+			kinds = append(kinds, e.Kind.String())
+		}
 	}
-	for _, n := range notes {
-		s += "\n" + strings.TrimSpace(n)
+	if len(kinds) > 0 {
+		s += " [" + strings.Join(kinds, " ") + "]"
+	}
+	for _, e := range st.Events {
+		for _, l := range e.Lines() {
+			s += "\n" + strings.TrimSpace(l)
+		}
+		if e.Src != "" {
+			s += " (" + e.Src + ")"
+		}
 	}
 	return s
 }
 
-// windowAddr returns the address of the window called name.
-func windowAddr(c *cex.Counterexample, name string) string {
-	for _, st := range c.Trace {
-		for _, w := range st.Windows {
-			if w.Name == name {
-				return fmt.Sprintf("0x%x", w.Addr)
-			}
-		}
-	}
-	return ""
-}
-
-// drawRuns draws window k's contents as runs of steps with the same bytes
-// and the same stale CPUs, the bytes written where they change.
-func (t *trace) drawRuns(w *svgWriter, k, ry int, x0 func(int) int) {
-	n := len(t.steps)
+// drawRuns draws window k's contents after steps [lo, n) as runs of
+// steps with the same bytes and the same stale CPUs, the bytes written
+// where they change and at the start of the row (bold: changed).
+func (t *trace) drawRuns(w *svgWriter, k, ry int, x0 func(int) int, lo, n int) {
 	var prev []byte
-	for i := 0; i < n; {
+	if lo > 0 {
+		prev = t.bytes[lo-1][k]
+	}
+	for i := lo; i < n; {
 		b, s := t.bytes[i][k], t.stale[i][k]
 		j := i + 1
 		for j < n && slices.Equal(t.bytes[j][k], b) && slices.Equal(t.stale[j][k], s) {
@@ -388,8 +433,7 @@ func (t *trace) drawRuns(w *svgWriter, k, ry int, x0 func(int) int) {
 		}
 		w.f(`<g><title>%s</title><rect x="%d" y="%d" width="%d" height="%d" rx="3" class="%s"/>`+"\n",
 			esc(tip), x1, ry+2, x2-x1, winH-8, class)
-		bytesChanged := prev == nil || !slices.Equal(prev, b)
-		if bytesChanged {
+		if i == lo || prev == nil || !slices.Equal(prev, b) {
 			first, rest := splitBytes(b, t.c.Scenario.Arch)
 			w.bytesLine(x1+4, ry+16, first, prev, 0)
 			if len(rest) > 0 {
@@ -448,16 +492,20 @@ func cpuList(cpus []int) string {
 	return "cpu" + strings.Join(parts, ",")
 }
 
-// legend draws the key to the colours and glyphs from y, in rows no
-// wider than width; it returns the y below it.
-func legend(w *svgWriter, y, width int) int {
-	items := []struct{ class, tag, label string }{
+// legend draws the key to the colours and glyphs that the picture uses,
+// in the architecture's words, from y, in rows no wider than width; it
+// returns the y below it.
+func (t *trace) legend(w *svgWriter, y, width int) int {
+	words := wordsFor(t.c.Scenario.Arch)
+	items := []struct{ class, mark, label string }{
 		{"pc-call", "call", "call"},
 		{"pc-fetch", "", "fetch"},
 		{"pc-stale", "stale", "stale fetch"},
 		{"pc-write", "write", "text write"},
-		{"pc-ipisend", "ipi-send", "sync IPI sent"},
+		{"pc-ipisend", "ipi-send", words.ipi + " sent"},
+		{"pc-ipisend", "ipi-wait", words.ipi + " waited for"},
 		{"pc-ipi", "ipi", "IPI taken (sync)"},
+		{"pc-fetch", "sync", "context synchronisation"},
 		{"pc-int3", "int3", "INT3 trap"},
 		{"pc-int3", "handler", "INT3 handler"},
 		{"pc-lock", "lock", "lock"},
@@ -465,23 +513,46 @@ func legend(w *svgWriter, y, width int) int {
 		{"pc-cache", "cache", "cache maintenance"},
 		{"pc-kernel", "", "other kernel step"},
 	}
+	used := func(mark, class string) bool {
+		for i := range t.steps {
+			switch {
+			case mark == "sync":
+				// The glyph of a synchronisation that is no IPI.
+				if t.has(i, model.TrSync) {
+					return true
+				}
+			case mark != "":
+				if t.mark(i, mark) {
+					return true
+				}
+			case t.boxClass(i) == class:
+				return true
+			}
+		}
+		return false
+	}
 	x := 12
 	y += 6
 	for _, it := range items {
+		if !used(it.mark, it.class) {
+			continue
+		}
 		if x+30+len(it.label)*63/10 > width-12 {
 			x, y = 12, y+24
 		}
 		w.f(`<rect x="%d" y="%d" width="26" height="16" rx="3" class="pc-box %s"/>`+"\n", x, y, it.class)
-		if it.tag != "" {
-			w.marker(it.tag, x+26, y+1)
+		if it.mark != "" {
+			w.marker(it.mark, x+26, y+1)
 		}
 		w.text(x+32, y+12, "pc-t", it.label, ` style="font-size:11px"`)
 		x += 30 + len(it.label)*63/10 + 14
 	}
-	if x+30+23*63/10 > width-12 {
-		x, y = 12, y+24
+	if slices.ContainsFunc(t.staleSince, func(m map[int][]int) bool { return len(m) > 0 }) {
+		if x+30+23*63/10 > width-12 {
+			x, y = 12, y+24
+		}
+		w.f(`<rect x="%d" y="%d" width="26" height="5" fill="#f59e0b"/>`+"\n", x, y+6)
+		w.text(x+30, y+12, "pc-t", "CPU may fetch old bytes", ` style="font-size:11px"`)
 	}
-	w.f(`<rect x="%d" y="%d" width="26" height="5" fill="#f59e0b"/>`+"\n", x, y+6)
-	w.text(x+30, y+12, "pc-t", "CPU may fetch old bytes", ` style="font-size:11px"`)
 	return y + 16
 }

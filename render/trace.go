@@ -4,15 +4,14 @@
 // statement for a verified (SAFE) result, and the gallery of the built-in
 // catalogue's counterexamples.
 //
-// Everything here is derived from a counterexample's trace (the notes,
-// tags and window contents of each step) and is deterministic: the same
-// input gives the same bytes.
+// Everything here is derived from a counterexample's trace (the typed
+// events and window contents of each step; never its text) and is
+// deterministic: the same input gives the same bytes.
 package render
 
 import (
 	"bytes"
 	"fmt"
-	"regexp"
 	"slices"
 	"sort"
 	"strconv"
@@ -31,12 +30,17 @@ type trace struct {
 	// threads in order of first appearance.
 	lanes  []string
 	laneOf map[string]int
-	// wins are the windows' names, in the order of the first step.
-	wins []string
+	// wins are the windows' names, in the order of the first step, and
+	// winAddr their addresses.
+	wins    []string
+	winAddr []uint64
 	// bytes[i][w] and stale[i][w] are window w after step i; nil bytes
 	// when the step does not describe the window.
 	bytes [][][]byte
 	stale [][][]int
+	// pending[i][w] counts window w's writes not yet coherent with
+	// instruction fetch after step i.
+	pending [][]int
 	// changed[i] lists the windows whose bytes step i changed.
 	changed [][]int
 	// staleSince[i][cpu][w] is the step (0-based) since which cpu may
@@ -88,6 +92,7 @@ func analyse(c *cex.Counterexample) *trace {
 			if _, ok := winOf[w.Name]; !ok {
 				winOf[w.Name] = len(t.wins)
 				t.wins = append(t.wins, w.Name)
+				t.winAddr = append(t.winAddr, w.Addr)
 			}
 		}
 	}
@@ -95,10 +100,12 @@ func analyse(c *cex.Counterexample) *trace {
 	for i, st := range t.steps {
 		bs := make([][]byte, len(t.wins))
 		ss := make([][]int, len(t.wins))
+		pend := make([]int, len(t.wins))
 		for _, w := range st.Windows {
 			k := winOf[w.Name]
 			bs[k] = []byte(w.Bytes)
 			ss[k] = slices.Sorted(slices.Values(w.Stale))
+			pend[k] = w.Pending
 		}
 		var ch []int
 		for k := range t.wins {
@@ -113,6 +120,7 @@ func analyse(c *cex.Counterexample) *trace {
 		}
 		t.bytes = append(t.bytes, bs)
 		t.stale = append(t.stale, ss)
+		t.pending = append(t.pending, pend)
 		t.changed = append(t.changed, ch)
 		next := map[int][]int{}
 		for k := range t.wins {
@@ -164,63 +172,86 @@ func (t *trace) win(name string) int {
 	return slices.Index(t.wins, name)
 }
 
-// has reports whether step i has tag.
-func (t *trace) has(i int, tag string) bool { return slices.Contains(t.steps[i].Tags, tag) }
+// has reports whether step i has an event of kind.
+func (t *trace) has(i int, kind model.TraceKind) bool { return t.event(i, kind) != nil }
 
-var (
-	fetchRe = regexp.MustCompile(`^fetch (\S+): ([0-9a-f]{2}(?: [0-9a-f]{2})*)(?: \(stale byte ([0-9,]+)\))?$`)
-	callRe  = regexp.MustCompile(`^calls (\S+) \(key (\S+) is (\S+)\)$`)
-	fnRe    = regexp.MustCompile(`^([A-Za-z_][A-Za-z0-9_]*): (.+)$`)
-	writeRe = regexp.MustCompile(`^write (\S+): ([0-9a-f]{2}(?: [0-9a-f]{2})*)$`)
-)
-
-// fetch is a step's fetch note, parsed.
-type fetch struct {
-	sym    string // as written: NAME or NAME+OFF
-	base   string // NAME
-	off    int
-	insn   []byte
-	stale  []int // byte indices fetched stale
-	disasm string
+// event returns step i's first event of kind, or nil.
+func (t *trace) event(i int, kind model.TraceKind) *model.TraceEvent {
+	if i < 0 || i >= len(t.steps) {
+		return nil
+	}
+	evs := t.steps[i].Events
+	for j := range evs {
+		if evs[j].Kind == kind {
+			return &evs[j]
+		}
+	}
+	return nil
 }
 
-// parseFetch parses step i's fetch note, if it has one.
-func (t *trace) parseFetch(i int) (fetch, bool) {
-	st := t.steps[i]
-	for j, n := range st.Notes {
-		m := fetchRe.FindStringSubmatch(n)
-		if m == nil {
-			continue
-		}
-		f := fetch{sym: m[1], base: m[1], insn: parseHex(m[2])}
-		if b, off, ok := strings.Cut(m[1], "+"); ok {
-			f.base = b
-			f.off, _ = strconv.Atoi(off)
-		}
-		if m[3] != "" {
-			for _, s := range strings.Split(m[3], ",") {
-				k, _ := strconv.Atoi(s)
-				f.stale = append(f.stale, k)
-			}
-		}
-		if j+1 < len(st.Notes) && strings.HasPrefix(st.Notes[j+1], "  ") {
-			f.disasm = strings.TrimSpace(st.Notes[j+1])
-		}
-		return f, true
-	}
-	return fetch{}, false
+// staleFetch reports whether step i fetched bytes of older contents.
+func (t *trace) staleFetch(i int) bool {
+	f := t.event(i, model.TrFetch)
+	return f != nil && len(f.Stale) > 0
 }
 
-func parseHex(s string) []byte {
-	var out []byte
-	for _, w := range strings.Fields(s) {
-		v, err := strconv.ParseUint(w, 16, 8)
-		if err != nil {
-			return nil
-		}
-		out = append(out, byte(v))
+// syncs reports whether cpu context-synchronised in step i: it took the
+// IPI, ran a context-synchronising instruction or exception return, or
+// was stopped and ran isb (stop_machine).
+func (t *trace) syncs(i, cpu int) bool {
+	if i < 0 || i >= len(t.steps) {
+		return false
 	}
-	return out
+	own := t.steps[i].Actor == cpuName(cpu)
+	for _, e := range t.steps[i].Events {
+		switch {
+		case own && (e.Kind == model.TrIPI || e.Kind == model.TrSync):
+			return true
+		case e.Kind == model.TrWrite && e.Mode == model.WriteStopMachine:
+			return true
+		}
+	}
+	return false
+}
+
+// winAt returns the window that holds addr and addr's offset in it, or
+// -1.
+func (t *trace) winAt(i int, addr uint64) (int, int) {
+	for k, base := range t.winAddr {
+		if bs := t.bytesAt(i, k); addr >= base && addr < base+uint64(max(len(bs), 1)) {
+			return k, int(addr - base)
+		}
+	}
+	return -1, 0
+}
+
+// bytesAt returns window k's bytes after step i (nil when not described).
+func (t *trace) bytesAt(i, k int) []byte {
+	if i < 0 || i >= len(t.bytes) {
+		return nil
+	}
+	return t.bytes[i][k]
+}
+
+// firstLine returns the first line of text of step i, or "".
+func (t *trace) firstLine(i int) string {
+	for _, e := range t.steps[i].Events {
+		if ls := e.Lines(); len(ls) > 0 {
+			return strings.TrimSpace(ls[0])
+		}
+	}
+	return ""
+}
+
+// bare renders e without its function: the text after "FN: ".
+func bare(e *model.TraceEvent) []string {
+	c := *e
+	c.Fn = ""
+	ls := c.Lines()
+	if e.Kind == model.TrNote && e.Fn != "" && len(ls) > 0 {
+		ls[0] = strings.TrimPrefix(ls[0], e.Fn+": ")
+	}
+	return ls
 }
 
 // hexString writes b as "e8 01 02".
