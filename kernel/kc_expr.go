@@ -169,6 +169,9 @@ func (c *kc) ident(f *fnCtx, x *lang.Ident, pure bool) val {
 // thread writes the variable, else the statement splits on it.
 func (c *kc) read1(x lang.Expr, at atom, pure bool) val {
 	if v, ok := c.consts[[2]int{at.v, at.idx}]; ok {
+		if at.v == model.VarFunc {
+			return val{k: vTarget, a: v}
+		}
 		return intv(v)
 	}
 	at.local = c.protected(at)

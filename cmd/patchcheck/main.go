@@ -19,6 +19,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -82,6 +83,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		code, err = galleryCmd(args[1:], stdout, stderr)
 	case "litmus":
 		code, err = litmusCmd(args[1:], stdout, stderr)
+	case "kernel":
+		code, err = kernelCmd(args[1:], stdout)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0
@@ -238,7 +241,9 @@ func loadScenario(arg string) (*scenario.Scenario, error) {
 		}
 		return nil, errInput{err}
 	}
-	sc, err := scenario.Parse(arg, src, check.ParseOptions())
+	opt := check.ParseOptions()
+	opt.FS = os.DirFS(filepath.Dir(arg)) // kernel DIR and patch FILE are relative to the scenario
+	sc, err := scenario.Parse(arg, src, opt)
 	if err != nil {
 		return nil, errInput{err}
 	}
@@ -435,4 +440,42 @@ func replayCmd(args []string, stdout, stderr io.Writer) (int, error) {
 	}
 	fmt.Fprintf(stdout, "\nreproduced: the same violation, the same ID %s\n", r.ID)
 	return 0, nil
+}
+
+// kernelCmd runs "patchcheck kernel dump DIR": it writes the built-in
+// model files and variant diffs into DIR, to edit and point a scenario's
+// kernel directive at (docs/language.md).
+func kernelCmd(args []string, stdout io.Writer) (int, error) {
+	if len(args) != 2 || args[0] != "dump" {
+		return 2, errInput{errors.New("usage: patchcheck kernel dump DIR (writes the built-in model files and variant diffs into DIR)")}
+	}
+	dir := args[1]
+	files := kernel.BuiltinSource()
+	names := make([]string, 0, len(files))
+	for n := range files {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		if err := writeFile(filepath.Join(dir, filepath.FromSlash(n)), files[n]); err != nil {
+			return 1, err
+		}
+		fmt.Fprintln(stdout, filepath.Join(dir, filepath.FromSlash(n)))
+	}
+	for _, v := range kernel.DiffVariants() {
+		d, _ := kernel.VariantDiff(v.Name)
+		p := filepath.Join(dir, "variants", v.Name+".diff")
+		if err := writeFile(p, d); err != nil {
+			return 1, err
+		}
+		fmt.Fprintln(stdout, p)
+	}
+	return 0, nil
+}
+
+func writeFile(p string, b []byte) error {
+	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		return err
+	}
+	return os.WriteFile(p, b, 0o644)
 }

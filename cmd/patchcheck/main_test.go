@@ -360,7 +360,7 @@ func TestReplayMalformedJSON(t *testing.T) {
 		{"unknown field", "{\n  \"bogus\": 1\n}\n", 1, 1, 1, `unknown field "bogus"`},
 		{"empty", "", 1, 1, 1, "EOF"},
 		{"truncated", "{\n  \"id\": \"PC-", 2, 13, 13, "unexpected EOF"},
-		{"no scenario", "{\"model\": \"patchcheck-model/2\"}", 1, 1, 1, "no scenario"},
+		{"no scenario", "{\"model\": \"patchcheck-model/3\"}", 1, 1, 1, "no scenario"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
