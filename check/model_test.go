@@ -1,0 +1,120 @@
+package check_test
+
+import (
+	"strings"
+	"testing"
+
+	"patchcheck/check"
+	"patchcheck/kernel"
+	"patchcheck/scenario"
+)
+
+// TestModelEdits checks that an edit of the built-in model source, given
+// as a scenario's model-file text and nothing else, changes the verdict:
+// one edit per function class that is model source today.
+func TestModelEdits(t *testing.T) {
+	const update = `scenario edit
+arch x86-64
+target f1 f2
+key foo init=f1
+site s1 key=foo kind=call
+site t1 key=foo kind=tail
+site i1 key=foo kind=call section=init
+cpu i1 s1
+cpu t1 s1
+thread kernel_init: update foo f2; free_initmem; update foo NULL
+`
+	const boot = `scenario edit
+arch x86-64
+target f1 f2
+key foo init=f1
+site s1 key=foo kind=call
+cpu s1 s1
+thread boot: static_call_init; smp_init; update foo f2
+`
+	const race = `scenario edit
+arch x86-64
+target f1 f2
+key foo init=f1
+site s1 key=foo kind=call
+site i1 key=foo kind=call section=init
+cpu i1 s1
+cpu s1 s1
+thread kernel_init: free_initmem
+thread updater: update foo f2
+`
+	src := kernel.BuiltinSource()
+	tests := []struct {
+		name, scenario, file, old, new, want string
+	}{
+		{"unchanged", update, "", "", "", "safe"},
+		{"unchanged boot", boot, "", "", "", "safe"},
+		// The latent finding of docs/semantics.md §8 (x86-init-free-initmem).
+		{"unchanged race", race, "", "", "", "violation no-freed-access"},
+		// __static_call_update passes NULL for func to the sites.
+		{"core update: transform arguments", update, "kernel/static_call_inline.c",
+			"arch_static_call_transform(site_addr, tramp, func,", "arch_static_call_transform(site_addr, tramp, NULL,", "violation"},
+		// ... and a tail site's tail argument is false (a CALL written over a JMP).
+		{"core update: tail argument", update, "kernel/static_call_inline.c",
+			"arch_static_call_transform(site_addr, tramp, func,\n\t\t\t\t\t\t   static_call_is_tail(site));", "arch_static_call_transform(site_addr, tramp, func,\n\t\t\t\t\t\t   false);", "violation"},
+		// static_call_init forgets static_call_initialized = 1: the update warns and patches no site.
+		{"core init", boot, "kernel/static_call_inline.c",
+			"\tstatic_call_initialized = 1;\n\treturn 0;", "\treturn 0;", "violation"},
+		// core_kernel_text never accepts init text: no write into freed
+		// text, but the init site keeps calling the old target.
+		{"extable", race, "kernel/extable.c",
+			"system_state < SYSTEM_FREEING_INITMEM &&", "system_state < SYSTEM_BOOTING &&", "violation completion"},
+		// kernel_init keeps its init text: no write into freed text, but
+		// an update once the system runs skips the init site, which then
+		// holds the old target for ever.
+		{"kernel_init", race, "init/main.c",
+			"\tfree_initmem();\n", "", "violation consistent-at-rest"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			text := tc.scenario
+			if tc.file != "" {
+				body := string(src[tc.file])
+				if !strings.Contains(body, tc.old) {
+					t.Fatalf("%s does not contain %q", tc.file, tc.old)
+				}
+				body = strings.Replace(body, tc.old, tc.new, 1)
+				text += "model-file " + tc.file + " <<END\n" + body + "END\n"
+			}
+			sc, err := scenario.Parse("edit.scn", []byte(text), check.ParseOptions())
+			if err != nil {
+				t.Fatal(err)
+			}
+			r, err := check.Run(sc, check.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := r.Verdict(); !strings.HasPrefix(got, tc.want) {
+				t.Errorf("verdict %q, want %q", got, tc.want)
+			}
+		})
+	}
+}
+
+// TestModelErrors checks that a broken model file or diff is an error at
+// its own file, line and column.
+func TestModelErrors(t *testing.T) {
+	const base = "scenario e\narch x86-64\ntarget f1 f2\nkey foo init=f1\nsite s1 key=foo kind=call\ncpu s1\nthread u: update foo f2; free_initmem\n"
+	tests := []struct{ name, text, want string }{
+		{"syntax", "model-file kernel/extable.c <<END\n/* mirrors: x */\nint core_kernel_text(unsigned long addr)\n{\n\treturn 1\n}\nEND\n", "kernel/extable.c:5:1: expected ';'"},
+		{"unknown builtin", "model-file init/main.c <<END\n/* mirrors: x */\nint kernel_init(void *unused)\n{\n\tfrobnicate();\n\treturn 0;\n}\nEND\n", "init/main.c:4:2: frobnicate is neither"},
+		{"diff does not apply", "patch bad.diff <<END\n--- a/init/main.c\n+++ b/init/main.c\n@@ -1,1 +1,1 @@\n-nothing like this\n+x\nEND\n", "bad.diff:3:"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			sc, err := scenario.Parse("e.scn", []byte(base+tc.text), check.ParseOptions())
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = check.Run(sc, check.Options{})
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("error %v, want one containing %q", err, tc.want)
+			}
+		})
+	}
+}
