@@ -13,7 +13,6 @@ const (
 	OpJump                            // goto Label
 	OpLock                            // mutex_lock(A); blocks while another thread holds it
 	OpUnlock                          // mutex_unlock(A)
-	OpJumpIfFunc                      // if (key[A]->func == target B) goto Label
 	OpSetFunc                         // key[A]->func = target B
 	OpCheck                           // arch check B of the text at Addr (e.g. __static_call_validate); BUG on failure
 	OpJumpIfText                      // if (!memcmp(Addr, Bytes, Len)) goto Label
@@ -25,8 +24,6 @@ const (
 	OpSyncWait                        // wait until every CPU ran the IPI (on_each_cpu, wait=1)
 	OpSetSystem                       // system_state = B
 	OpFree                            // free region A (free_initmem); waits until no CPU runs a call into it
-	OpSkipInitSite                    // the site filters of __static_call_update for an init site: goto Label when skipped
-	OpJumpIfInit                      // if (static_call_initialized == B) goto Label
 	OpSetInit                         // static_call_initialized = B (with A == 1: static_call_initialized++, which stops at 2: the kernel only tests 0 and 1)
 	OpJumpIfBooting                   // if (system_state == SYSTEM_BOOTING) goto Label
 	OpWarn                            // WARN(): report Msg as a warning
@@ -227,16 +224,6 @@ func advance(p *Program, s *State, t int) int {
 	ts.Done = 1
 	return ret
 }
-
-// Skip filters of OpSkipInitSite (its B).
-const (
-	// InitTextUntilFreeing: kernel_text_address() accepts init text while
-	// system_state < SYSTEM_FREEING_INITMEM (core_kernel_text, since 2021).
-	InitTextUntilFreeing = iota
-	// InitTextUntilRunning: kernel_text_address() accepts init text while
-	// system_state < SYSTEM_RUNNING (before SYSTEM_FREEING_INITMEM existed).
-	InitTextUntilRunning
-)
 
 // next returns the first entry from i on that has a text_poke in round,
 // or -1.

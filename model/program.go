@@ -237,8 +237,8 @@ func (p *Program) Validate() error {
 	}
 	for _, t := range p.Threads {
 		for i, op := range t.Ops {
-			if op.Code == OpJump || op.Code == OpJumpIfFunc || op.Code == OpJumpIfText || op.Code == OpSkipInitSite ||
-				op.Code == OpJumpIfInit || op.Code == OpJumpIfBooting || op.Code == OpJumpIfNoPoke || op.Code == OpJumpIfPokeOrdered || op.Code == OpTest {
+			if op.Code == OpJump || op.Code == OpJumpIfText ||
+				op.Code == OpJumpIfBooting || op.Code == OpJumpIfNoPoke || op.Code == OpJumpIfPokeOrdered || op.Code == OpTest {
 				if op.Label <= i || op.Label > len(t.Ops) {
 					return fmt.Errorf("thread %s op %d: jump to %d (only forward jumps)", t.Name, i, op.Label)
 				}

@@ -63,15 +63,6 @@ func (m *Machine) threadStep(t int) {
 		if m.Trace {
 			m.opEvent(op, TraceEvent{Kind: TrUnlock, Lock: m.P.Mutexes[op.A]})
 		}
-	case OpJumpIfFunc:
-		same := int(s.K.Func[op.A]) == op.B
-		if same {
-			next = op.Label
-		}
-		if m.Trace {
-			m.opEvent(op, TraceEvent{Kind: TrTest, Key: m.P.Keys[op.A].Name, Target: m.P.Targets[op.B].Name,
-				Text: "key->func == " + m.P.Targets[op.B].Name, Result: same})
-		}
 	case OpSetFunc:
 		s.K.Func[op.A] = uint8(op.B)
 		s.K.Ever[op.A] |= 1 << op.B
@@ -324,13 +315,6 @@ func (m *Machine) threadStep(t int) {
 		if m.Trace {
 			m.opEvent(op, TraceEvent{Kind: TrKernel, Text: fmt.Sprintf("starts (system_state %s)", SystemStateName(s.K.System))})
 		}
-	case OpJumpIfInit:
-		if s.K.Init == uint8(op.B) {
-			next = op.Label
-		}
-		if m.Trace {
-			m.opEvent(op, TraceEvent{Kind: TrTest, Text: fmt.Sprintf("static_call_initialized == %d", op.B), Result: s.K.Init == uint8(op.B)})
-		}
 	case OpSetInit:
 		if op.A == 1 {
 			// static_call_initialized++
@@ -377,23 +361,6 @@ func (m *Machine) threadStep(t int) {
 				e.Text = op.Msg
 			}
 			m.opEvent(op, e)
-		}
-	case OpSkipInitSite:
-		// bool init = system_state < SYSTEM_RUNNING;
-		// if (!init && static_call_is_init(site)) continue;
-		// if (!kernel_text_address(site_addr)) continue;
-		limit := SystemFreeingInitmem
-		if op.B == InitTextUntilRunning {
-			limit = SystemRunning
-		}
-		skip := s.K.System >= SystemRunning || s.K.System >= limit
-		if skip {
-			next = op.Label
-		}
-		if m.Trace {
-			m.opEvent(op, TraceEvent{Kind: TrKernel, Sym: m.P.Sym(op.Addr), Addr: op.Addr,
-				Text: fmt.Sprintf("init site %s, system_state %s: %s", m.P.Sym(op.Addr), SystemStateName(s.K.System),
-					map[bool]string{true: "skipped", false: "patched"}[skip])})
 		}
 	default:
 		panic(fmt.Sprintf("patchcheck: thread op %d is not a step", op.Code))
