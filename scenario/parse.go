@@ -1008,38 +1008,51 @@ func (p *parser) model(ws []word) error {
 	if !fs.ValidPath(rel) {
 		return p.errAt(w.pos, "%s %s: give a path relative to the scenario, without ..", d.text, w.text)
 	}
-	if d.text == "patch" {
-		b, err := fs.ReadFile(p.fsys, rel)
+	found, err := ReadModel(p.fsys, d.text, rel)
+	if err != nil {
+		return p.errAt(w.pos, "%v", err)
+	}
+	p.s.Model = append(p.s.Model, found...)
+	return nil
+}
+
+// ReadModel reads model texts from fsys as the scenario directives do:
+// for directive "kernel", every .c and .h file under dir, named by its
+// path in dir; for "patch", the diff at dir, named by its base name.
+func ReadModel(fsys fs.FS, directive, name string) ([]ModelText, error) {
+	rel := path.Clean(name)
+	if !fs.ValidPath(rel) {
+		return nil, fmt.Errorf("%s %s: give a relative path without ..", directive, name)
+	}
+	if directive == "patch" {
+		b, err := fs.ReadFile(fsys, rel)
 		if err != nil {
-			return p.errAt(w.pos, "patch %s: %v", w.text, err)
+			return nil, fmt.Errorf("patch %s: %w", name, err)
 		}
-		p.s.Model = append(p.s.Model, ModelText{Kind: ModelPatch, Name: path.Base(rel), Text: withNewline(b)})
-		return nil
+		return []ModelText{{Kind: ModelPatch, Name: path.Base(rel), Text: withNewline(b)}}, nil
 	}
 	var found []ModelText
-	err := fs.WalkDir(p.fsys, rel, func(f string, e fs.DirEntry, err error) error {
+	err := fs.WalkDir(fsys, rel, func(f string, e fs.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}
 		if e.IsDir() || (path.Ext(f) != ".c" && path.Ext(f) != ".h") {
 			return nil
 		}
-		b, err := fs.ReadFile(p.fsys, f)
+		b, err := fs.ReadFile(fsys, f)
 		if err != nil {
 			return err
 		}
-		name := strings.TrimPrefix(f, rel+"/")
-		found = append(found, ModelText{Kind: ModelFile, Name: name, Text: withNewline(b)})
+		found = append(found, ModelText{Kind: ModelFile, Name: strings.TrimPrefix(f, rel+"/"), Text: withNewline(b)})
 		return nil
 	})
 	if err != nil {
-		return p.errAt(w.pos, "kernel %s: %v", w.text, err)
+		return nil, fmt.Errorf("kernel %s: %w", name, err)
 	}
 	if len(found) == 0 {
-		return p.errAt(w.pos, "kernel %s: no .c or .h model file in it", w.text)
+		return nil, fmt.Errorf("kernel %s: no .c or .h model file in it", name)
 	}
-	p.s.Model = append(p.s.Model, found...)
-	return nil
+	return found, nil
 }
 
 // modelName checks the name of an inline model text: a model file's path

@@ -156,6 +156,8 @@ type checkFlags struct {
 	json   bool
 	outDir string
 	quiet  bool
+	// model: -kernel DIR and -patch FILE, in order.
+	model [][2]string
 }
 
 func checkCmd(args []string, stdout, stderr io.Writer) (int, error) {
@@ -177,6 +179,14 @@ func checkCmd(args []string, stdout, stderr io.Writer) (int, error) {
 	fs.BoolVar(&f.json, "json", false, "print the result as JSON")
 	fs.StringVar(&f.outDir, "o", "patchcheck-cex", "directory for counterexample files")
 	fs.BoolVar(&f.quiet, "q", false, "no progress line on stderr")
+	fs.Func("kernel", "a directory of model files that replace the built-in ones of the same path (docs/language.md)", func(v string) error {
+		f.model = append(f.model, [2]string{"kernel", v})
+		return nil
+	})
+	fs.Func("patch", "a unified diff to apply to the model files (after the scenario's own; repeatable)", func(v string) error {
+		f.model = append(f.model, [2]string{"patch", v})
+		return nil
+	})
 	stmt := statementFlag(fs)
 	pos, err := parseInterleaved(fs, args)
 	if err != nil {
@@ -200,6 +210,9 @@ func checkCmd(args []string, stdout, stderr io.Writer) (int, error) {
 		return 2, errInput{fmt.Errorf("-search %q: want bfs, dfs or random", f.opt.Search)}
 	}
 	if f.all {
+		if len(f.model) > 0 {
+			return 2, errInput{errors.New("check --all runs the built-in model source: -kernel and -patch go with one scenario")}
+		}
 		if len(pos) != 0 {
 			return 2, errInput{errors.New("check --all takes no scenario")}
 		}
@@ -211,6 +224,17 @@ func checkCmd(args []string, stdout, stderr io.Writer) (int, error) {
 	sc, err := loadScenario(pos[0])
 	if err != nil {
 		return 2, err
+	}
+	for _, m := range f.model {
+		abs, err := filepath.Abs(m[1])
+		if err != nil {
+			return 2, errInput{err}
+		}
+		texts, err := scenario.ReadModel(os.DirFS(filepath.Dir(abs)), m[0], filepath.Base(abs))
+		if err != nil {
+			return 2, errInput{fmt.Errorf("-%s: %w", m[0], err)}
+		}
+		sc.Model = append(sc.Model, texts...)
 	}
 	if !f.quiet {
 		f.opt.Progress = progress(stderr)

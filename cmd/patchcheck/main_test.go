@@ -15,6 +15,7 @@ import (
 
 	"patchcheck/catalog"
 	"patchcheck/check"
+	"patchcheck/kernel"
 )
 
 // result is what one in-process run of the command gave.
@@ -580,5 +581,52 @@ func TestCounterexampleReplayLine(t *testing.T) {
 	}
 	if len(known) > 0 {
 		t.Logf("known cex.Text bug with paths of: %v", known)
+	}
+}
+
+// TestCheckPatchFlag checks a reviewer's diff given with -patch and a
+// model directory given with -kernel: the built-in scenario turns unsafe,
+// and a broken model file is an input error with its position.
+func TestCheckPatchFlag(t *testing.T) {
+	dir := t.TempDir()
+	src := string(kernel.BuiltinSource()["kernel/static_call_inline.c"])
+	i := strings.Index(src, "\t\t\tif (!init && static_call_is_init(site))")
+	j := strings.Index(src, "\t\t\tarch_static_call_transform(site_addr, tramp, func,")
+	if i < 0 || j < i {
+		t.Fatal("kernel/static_call_inline.c has changed: update the test's edit")
+	}
+	edited := src[:i] + src[j:]
+	// A diff of one hunk that deletes lines i..j of the file.
+	before := strings.Count(src[:i], "\n")
+	removed := strings.Split(strings.TrimSuffix(src[i:j], "\n"), "\n")
+	var d strings.Builder
+	d.WriteString("--- a/kernel/static_call_inline.c\n+++ b/kernel/static_call_inline.c\n")
+	fmt.Fprintf(&d, "@@ -%d,%d +%d,0 @@\n", before+1, len(removed), before)
+	for _, l := range removed {
+		d.WriteString("-" + l + "\n")
+	}
+	if err := os.WriteFile(filepath.Join(dir, "review.diff"), []byte(d.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if r := runCLI(t, "check", "-q", "-o", dir, "-patch", filepath.Join(dir, "review.diff"), "x86-init-update-then-free"); r.code != 1 {
+		t.Fatalf("check -patch: exit %d, want 1 (a violation)\n%s", r.code, r.stderr)
+	}
+	k := filepath.Join(dir, "k", "kernel")
+	if err := os.MkdirAll(k, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(k, "static_call_inline.c"), []byte(edited), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if r := runCLI(t, "check", "-q", "-o", dir, "-kernel", filepath.Join(dir, "k"), "x86-init-update-then-free"); r.code != 1 {
+		t.Fatalf("check -kernel: exit %d, want 1 (a violation)\n%s", r.code, r.stderr)
+	}
+	broken := strings.Replace(edited, "static_call_lock();", "static_call_lock(;", 1)
+	if err := os.WriteFile(filepath.Join(k, "static_call_inline.c"), []byte(broken), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r := runCLI(t, "check", "-q", "-o", dir, "-kernel", filepath.Join(dir, "k"), "x86-init-update-then-free")
+	if r.code != 2 || !strings.Contains(r.stderr, "kernel/static_call_inline.c:") {
+		t.Fatalf("broken model file: exit %d, want 2 with its position\n%s", r.code, r.stderr)
 	}
 }
