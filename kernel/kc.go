@@ -24,10 +24,6 @@ import (
 // compiled once for each value. Reads whose value no path uses take no
 // step.
 
-// kfunc is a function the compiler can call: a model function, or a
-// built-in of the language that the machine implements.
-type kfunc = *lang.Func
-
 // compileError is a model-source error at a position.
 func compileError(pos lang.Pos, format string, args ...any) *lang.Error {
 	return &lang.Error{Pos: pos, Msg: fmt.Sprintf(format, args...)}
@@ -78,9 +74,6 @@ func (v val) truth() (bool, bool) {
 	case vTarget:
 		return v.a != model.TargetNull, true
 	case vKey, vTramp, vSite, vSiteAddr, vMod, vSiteMod, vMutex, vStr, vSiteModList:
-		if v.k == vSiteMod && v.n < 0 && v.a < -1 {
-			return false, true
-		}
 		return true, true
 	}
 	return false, false
@@ -92,9 +85,6 @@ func (v val) equal(w val) (bool, bool) {
 		wt, ok2 := w.truth()
 		if !ok1 || !ok2 {
 			return false, false
-		}
-		if v.k == vTarget || w.k == vTarget {
-			return vt == wt, true
 		}
 		return vt == wt, true
 	}
@@ -178,7 +168,6 @@ type kc struct {
 	// overrides: values of reads already split on, by expression.
 	overrides map[lang.Expr]val
 	depth     int
-	calls     int
 	// batched: a site was transformed since static_call_mutex was
 	// taken (see mutex_unlock).
 	batched bool
@@ -201,23 +190,42 @@ func (c *kc) domain(at atom) []int {
 	return nil
 }
 
-// globals of the language and their values.
-var kconsts = map[string]int{
-	"SYSTEM_BOOTING":         int(model.SystemBooting),
-	"SYSTEM_SCHEDULING":      int(model.SystemScheduling),
-	"SYSTEM_FREEING_INITMEM": int(model.SystemFreeingInitmem),
-	"SYSTEM_RUNNING":         int(model.SystemRunning),
-	"MODULE_STATE_LIVE":      model.KernelModLive,
-	"MODULE_STATE_COMING":    model.KernelModComing,
-	"MODULE_STATE_GOING":     model.KernelModGoing,
-	"MODULE_STATE_UNFORMED":  model.KernelModUnformed,
-	"false":                  0,
-	"true":                   1,
-	"STATIC_CALL_SITE_TAIL":  model.SiteTail,
-	"STATIC_CALL_SITE_INIT":  model.SiteInit,
-	"JMP32_INSN_OPCODE":      0xe9,
-	"JMP32_INSN_SIZE":        5,
-	"setup_max_cpus":         model.MaxCPUs,
+// kconst returns the value of a constant of the language (enum values,
+// flags and the instruction constants the model files name).
+func kconst(name string) (int, bool) {
+	switch name {
+	case "SYSTEM_BOOTING":
+		return int(model.SystemBooting), true
+	case "SYSTEM_SCHEDULING":
+		return int(model.SystemScheduling), true
+	case "SYSTEM_FREEING_INITMEM":
+		return int(model.SystemFreeingInitmem), true
+	case "SYSTEM_RUNNING":
+		return int(model.SystemRunning), true
+	case "MODULE_STATE_LIVE":
+		return model.KernelModLive, true
+	case "MODULE_STATE_COMING":
+		return model.KernelModComing, true
+	case "MODULE_STATE_GOING":
+		return model.KernelModGoing, true
+	case "MODULE_STATE_UNFORMED":
+		return model.KernelModUnformed, true
+	case "false":
+		return 0, true
+	case "true":
+		return 1, true
+	case "STATIC_CALL_SITE_TAIL":
+		return model.SiteTail, true
+	case "STATIC_CALL_SITE_INIT":
+		return model.SiteInit, true
+	case "JMP32_INSN_OPCODE":
+		return 0xe9, true
+	case "JMP32_INSN_SIZE":
+		return 5, true
+	case "setup_max_cpus":
+		return model.MaxCPUs, true
+	}
+	return 0, false
 }
 
 // table returns the sites of a table: vmlinux's (-1), sorted by key as
@@ -284,7 +292,6 @@ func (c *kc) inline(fn *lang.Func, args []val, at lang.Pos, cond *fnCtx, prefix 
 		panic(compileError(at, "%s takes %d arguments, not %d", fn.Name, len(fn.Params), len(args)))
 	}
 	c.depth++
-	c.calls++
 	if c.depth > 32 {
 		panic(compileError(at, "%s: calls nest deeper than 32 (recursion is not part of the model language)", fn.Name))
 	}
@@ -314,8 +321,17 @@ func (c *kc) inline(fn *lang.Func, args []val, at lang.Pos, cond *fnCtx, prefix 
 
 // op emits an op of the statement at pos.
 func (c *kc) op(pos lang.Pos, op model.Op) int {
-	op.Src = fmt.Sprintf("%s:%d", pos.File, pos.Line)
+	op.Src = srcOf(pos)
 	return c.e.Emit(op)
+}
+
+// srcOf is an op's Src for the statement at pos: "file.c:line".
+func srcOf(pos lang.Pos) string { return fmt.Sprintf("%s:%d", pos.File, pos.Line) }
+
+// routineAt emits routine r for the statement at pos.
+func (c *kc) routineAt(pos lang.Pos, r model.Routine) {
+	routine(c.e, c.lay, r)
+	c.e.Ops[len(c.e.Ops)-1].Src = srcOf(pos)
 }
 
 // block compiles a statement list.
@@ -614,8 +630,7 @@ func (c *kc) listWalk(f *fnCtx, s *lang.For, init *lang.ExprStmt) bool {
 	start := &modWalk{lay: c.lay, key: key, Blocks: make([]int, mods+1)}
 	next := &modWalk{lay: c.lay, key: key, Next: true, Blocks: make([]int, mods+1)}
 	fn := e.Fn
-	routine(e, c.lay, start)
-	e.Ops[len(e.Ops)-1].Src = fmt.Sprintf("%s:%d", s.Pos.File, s.Pos.Line)
+	c.routineAt(s.Pos, start)
 	l := &loopCtx{}
 	f.loops = append(f.loops, l)
 	for b := 0; b <= mods; b++ {
@@ -639,8 +654,7 @@ func (c *kc) listWalk(f *fnCtx, s *lang.For, init *lang.ExprStmt) bool {
 		}
 		l.conts = nil
 		e.Fn = fn
-		routine(e, c.lay, next)
-		e.Ops[len(e.Ops)-1].Src = fmt.Sprintf("%s:%d", s.Pos.File, s.Pos.Line)
+		c.routineAt(s.Pos, next)
 	}
 	f.loops = f.loops[:len(f.loops)-1]
 	copy(next.Blocks, start.Blocks)
@@ -731,7 +745,7 @@ func (c *kc) split(f *fnCtx, nv needValue, body func()) {
 func (c *kc) emitTest(pos lang.Pos, t test, want bool) []int {
 	op := model.Op{Code: model.OpTest, A: t.at.v, Addr: uint64(t.at.idx), B: t.b, Len: uint8(t.cmp), Msg: t.src}
 	if t.at.local {
-		op.Table = model.TestLocal
+		op.Len |= model.TestLocal
 	}
 	if want != t.neg {
 		return []int{c.op(pos, op)}

@@ -10,16 +10,17 @@ import (
 // The built-ins of the model language: the kernel's primitives that the
 // machine implements (docs/language.md lists each with its source).
 
-// noStep lists built-ins that take no step of the model: what they do is
-// not part of the model (no CPU hotplug: cpus_read_lock; messages), or is
-// the model's already (its site tables are sorted by key; the flags of
-// vmlinux's sites are the scenario's; the boot CPU's sync_core, whose
-// fetches the model does not track).
-var noStep = map[string]bool{
-	"cpus_read_lock": true, "cpus_read_unlock": true,
-	"pr_err": true, "pr_warn": true, "pr_info": true, "pr_debug": true,
-	"static_call_sort_entries": true,
-	"sync_core":                true,
+// noStep reports built-ins that take no step of the model: what they do
+// is not part of the model (no CPU hotplug: cpus_read_lock; messages), or
+// is the model's already (its site tables are sorted by key; the boot
+// CPU's sync_core, whose fetches the model does not track).
+func noStep(name string) bool {
+	switch name {
+	case "cpus_read_lock", "cpus_read_unlock", "pr_err", "pr_warn", "pr_info", "pr_debug",
+		"static_call_sort_entries", "sync_core":
+		return true
+	}
+	return false
 }
 
 // callExpr compiles a call in value context.
@@ -35,7 +36,7 @@ func (c *kc) callExpr(f *fnCtx, x *lang.Call, pure bool) val {
 		}
 		return val{}
 	}
-	if noStep[x.Fun] {
+	if noStep(x.Fun) {
 		if pure {
 			panic(notStatic{})
 		}
@@ -186,7 +187,7 @@ func (c *kc) callExpr(f *fnCtx, x *lang.Call, pure bool) val {
 			panic(compileError(x.Pos, "__text_gen_insn(tramp, JMP32_INSN_OPCODE, tramp, func, JMP32_INSN_SIZE): only a trampoline's early JMP32 is modelled"))
 		}
 		c.port.EarlyTramp(c.e, c.lay, c.lay.Tramps[t.a], fn.a)
-		c.e.Ops[len(c.e.Ops)-1].Src = fmt.Sprintf("%s:%d", x.Pos.File, x.Pos.Line)
+		c.e.Ops[len(c.e.Ops)-1].Src = srcOf(x.Pos)
 		return val{}
 	case "bringup_nonboot_cpus":
 		effect()
@@ -259,7 +260,7 @@ func (c *kc) transformCall(f *fnCtx, x *lang.Call) {
 	defer func() {
 		for i := mark; i < len(c.e.Ops); i++ {
 			if c.e.Ops[i].Src == "" {
-				c.e.Ops[i].Src = fmt.Sprintf("%s:%d", x.Pos.File, x.Pos.Line)
+				c.e.Ops[i].Src = srcOf(x.Pos)
 			}
 		}
 	}()

@@ -144,7 +144,7 @@ func (c *kc) ident(f *fnCtx, x *lang.Ident, pure bool) val {
 		}
 		return *p
 	}
-	if n, ok := kconsts[x.Name]; ok {
+	if n, ok := kconst(x.Name); ok {
 		return intv(n)
 	}
 	switch x.Name {
@@ -385,8 +385,7 @@ func (c *kc) assign(f *fnCtx, x *lang.Assign) {
 			case "sites":
 				// key->sites = site: the key holds its built-in sites
 				// (key->type |= 1 follows, in the same step).
-				routine(c.e, c.lay, &builtinSites{lay: c.lay, key: base.a})
-				c.e.Ops[len(c.e.Ops)-1].Src = fmt.Sprintf("%s:%d", x.Pos.File, x.Pos.Line)
+				c.routineAt(x.Pos, &builtinSites{lay: c.lay, key: base.a})
 				return
 			case "type":
 				if x.Op == "|=" {
@@ -401,15 +400,7 @@ func (c *kc) assign(f *fnCtx, x *lang.Assign) {
 func (c *kc) incdec(f *fnCtx, x *lang.IncDec) {
 	if id, ok := x.X.(*lang.Ident); ok {
 		if p, ok := f.vars[id.Name]; ok {
-			switch p.k {
-			case vSite:
-				if x.Op == "++" {
-					p.n++
-				} else {
-					p.n--
-				}
-				return
-			case vInt:
+			if p.k == vSite || p.k == vInt {
 				if x.Op == "++" {
 					p.n++
 				} else {

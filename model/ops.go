@@ -44,7 +44,7 @@ const (
 	OpPokeRound                       // one text_poke of round A (PokeInt3, PokeTail, PokeFirst) of text_poke_array, at the next entry that has one
 	OpJumpIfNoPoke                    // local: goto Label if no entry of text_poke_array has a text_poke in round A
 	OpJumpIfPokeOrdered               // local: goto Label unless the ordering test of smp_text_poke_batch_add(Addr) must process first (Addr below the last entry)
-	OpTest                            // a model statement's read of shared variable A (Var*) at index Addr: goto Label when it compares (Len: Cmp*) true with B; local when Table is non-nil (see Test)
+	OpTest                            // a model statement's read of shared variable A (Var*) at index Addr: goto Label when it compares (Len: Cmp*, with TestLocal) true with B
 )
 
 // Shared variables an OpTest reads (its A), each at index Addr.
@@ -72,10 +72,10 @@ const (
 	KernelModUnformed = 3 // MODULE_STATE_UNFORMED
 )
 
-// TestLocal, as an OpTest's Table, marks a read of a variable that a lock
-// the thread holds protects: no other thread can change it, so the read
-// takes no step of its own and folds into the step before it.
-var TestLocal = []int{}
+// TestLocal, or'ed into an OpTest's Len, marks a read of a variable that
+// a lock the thread holds protects: no other thread can change it, so the
+// read takes no step of its own and folds into the step before it.
+const TestLocal = 0x80
 
 // testVar reads an OpTest's variable in s.
 func testVar(p *Program, s *State, op *Op) int {
@@ -110,7 +110,7 @@ func testVar(p *Program, s *State, op *Op) int {
 // testTrue evaluates an OpTest in s.
 func testTrue(p *Program, s *State, op *Op) bool {
 	v := testVar(p, s, op)
-	switch op.Len {
+	switch op.Len &^ TestLocal {
 	case CmpLt:
 		return v < op.B
 	case CmpMask:
@@ -169,7 +169,7 @@ func (op *Op) local() bool {
 	case OpReturn, OpJump, OpSaveText, OpJumpIfNoPoke, OpJumpIfPokeOrdered:
 		return true
 	case OpTest:
-		return op.Table != nil
+		return op.Len&TestLocal != 0
 	}
 	return false
 }
@@ -210,7 +210,7 @@ func advance(p *Program, s *State, t int) int {
 				ts.PC = uint16(op.Label)
 			}
 		case OpTest:
-			if op.Table == nil {
+			if op.Len&TestLocal == 0 {
 				return ret
 			}
 			ts.PC++

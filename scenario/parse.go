@@ -1004,11 +1004,7 @@ func (p *parser) model(ws []word) error {
 	if p.fsys == nil {
 		return p.errAt(w.pos, "%s %s: no directory to read it from (give the text inline with <<TAG)", d.text, w.text)
 	}
-	rel := path.Clean(w.text)
-	if !fs.ValidPath(rel) {
-		return p.errAt(w.pos, "%s %s: give a path relative to the scenario, without ..", d.text, w.text)
-	}
-	found, err := ReadModel(p.fsys, d.text, rel)
+	found, err := ReadModel(p.fsys, d.text, w.text)
 	if err != nil {
 		return p.errAt(w.pos, "%v", err)
 	}
@@ -1022,7 +1018,7 @@ func (p *parser) model(ws []word) error {
 func ReadModel(fsys fs.FS, directive, name string) ([]ModelText, error) {
 	rel := path.Clean(name)
 	if !fs.ValidPath(rel) {
-		return nil, fmt.Errorf("%s %s: give a relative path without ..", directive, name)
+		return nil, fmt.Errorf("%s %s: give a path relative to the scenario, without ..", directive, name)
 	}
 	if directive == "patch" {
 		b, err := fs.ReadFile(fsys, rel)
