@@ -1,34 +1,60 @@
-// Package arches is the registry of patchcheck's architecture ports.
+// Package arches is the registry of patchcheck's architecture ports: a
+// fixed list of the ports' descriptors (package arch).
 package arches
 
 import (
 	"fmt"
 	"sort"
 
+	"patchcheck/arches/arch"
 	"patchcheck/arches/arm64"
 	"patchcheck/arches/ppc"
 	"patchcheck/arches/x86"
 	"patchcheck/kernel"
 )
 
+// all returns every architecture's descriptor. Adding an architecture is
+// adding its descriptor here.
+func all() []arch.Descriptor {
+	return []arch.Descriptor{x86.Descriptor(), arm64.Descriptor(), ppc.Descriptor32(), ppc.Descriptor64()}
+}
+
+// Describe returns the descriptor of the architecture of that name or
+// alias.
+func Describe(name string) (arch.Descriptor, error) {
+	for _, d := range all() {
+		if d.Named(name) {
+			return d, nil
+		}
+	}
+	return arch.Descriptor{}, fmt.Errorf("unknown arch %q (have %v)", name, Names())
+}
+
 // Lookup returns the port of the named architecture.
 func Lookup(name string) (kernel.Port, error) {
-	switch name {
-	case "x86-64", "x86_64", "x86":
-		return x86.Port{}, nil
-	case "arm64", "aarch64":
-		return arm64.Port{}, nil
-	case "ppc32", "powerpc32":
-		return ppc.Port32{}, nil
-	case "ppc64", "powerpc64":
-		return ppc.Port64{}, nil
-	}
-	return nil, fmt.Errorf("unknown arch %q (have %v)", name, Names())
+	d, err := Describe(name)
+	return d.Port, err
 }
 
 // Names lists the architectures, sorted.
 func Names() []string {
-	n := []string{"x86-64", "arm64", "ppc32", "ppc64"}
+	var n []string
+	for _, d := range all() {
+		n = append(n, d.Name)
+	}
+	sort.Strings(n)
+	return n
+}
+
+// Generated lists the architectures the scenario generator draws
+// scenarios for, sorted.
+func Generated() []string {
+	var n []string
+	for _, d := range all() {
+		if d.Generates() {
+			n = append(n, d.Name)
+		}
+	}
 	sort.Strings(n)
 	return n
 }

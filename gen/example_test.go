@@ -69,5 +69,5 @@ func ExampleSeeded() {
 	fmt.Println(err)
 	// Output:
 	// true
-	// gen: architecture "mips" is not supported (have x86-64, arm64)
+	// gen: architecture "mips" is not supported (have arm64, x86-64)
 }

@@ -236,7 +236,7 @@ type plan struct {
 	features  map[string]bool
 	arch      string
 	kinds     []string // site kinds
-	arm64     bool     // out-of-line static calls unless a branch-* variant
+	outOfLine func(variant string) bool // arch.Gen.OutOfLine
 	variants  []string
 	fetches   []string
 	lifecycle LifecycleMode
@@ -268,8 +268,9 @@ func BadVariants(arch string) ([]string, error) {
 }
 
 func resolve(arch string, opts []Option) (*plan, error) {
-	if arch != "x86-64" && arch != "arm64" {
-		return nil, fmt.Errorf("gen: architecture %q is not supported (have x86-64, arm64)", arch)
+	d, err := arches.Describe(arch)
+	if err != nil || !d.Generates() {
+		return nil, fmt.Errorf("gen: architecture %q is not supported (have %s)", arch, strings.Join(arches.Generated(), ", "))
 	}
 	c := config{lifecycle: LifecycleOrdered, maxStates: DefaultMaxStates, name: "generated"}
 	for _, o := range opts {
@@ -278,19 +279,18 @@ func resolve(arch string, opts []Option) (*plan, error) {
 			return nil, c.err
 		}
 	}
-	kinds := []string{scenario.KindCall, scenario.KindTail, scenario.KindJcc}
-	if arch == "arm64" {
-		// arm64: no init sites, modules, kprobes or boot-time updates are
-		// modelled (docs/semantics.md §10.4), and no Jcc sites.
-		kinds = kinds[:2]
+	kinds := d.Gen.Kinds
+	if !d.Gen.InitText {
+		// No init sites, modules, kprobes or boot-time updates are
+		// modelled on this architecture.
 		switch {
 		case !c.lifecycleSet:
 			c.lifecycle = LifecycleNever
 		case c.lifecycle != LifecycleNever:
-			return nil, fmt.Errorf("gen: arm64 models no init text: lifecycle %s needs x86-64", c.lifecycle)
+			return nil, fmt.Errorf("gen: %s models no init text: lifecycle %s needs an architecture that does", arch, c.lifecycle)
 		}
 		if len(c.features) > 0 {
-			return nil, fmt.Errorf("gen: arm64 models no boot, module or kprobe features")
+			return nil, fmt.Errorf("gen: %s models no boot, module or kprobe features", arch)
 		}
 	}
 	if c.kinds != nil {
@@ -301,13 +301,10 @@ func resolve(arch string, opts []Option) (*plan, error) {
 		}
 		kinds = c.kinds
 	}
-	port, err := arches.Lookup(arch)
-	if err != nil {
-		return nil, err
-	}
+	port := d.Port
 	all, _ := VariantNames(arch)
 	p := &plan{arch: arch, lifecycle: c.lifecycle, maxStates: c.maxStates, name: c.name, features: c.features,
-		kinds: kinds, arm64: arch == "arm64"}
+		kinds: kinds, outOfLine: d.Gen.OutOfLine}
 	switch {
 	case c.variants == nil:
 		p.variants = []string{"kernel"}
@@ -340,11 +337,12 @@ func resolve(arch string, opts []Option) (*plan, error) {
 	return p, nil
 }
 
-// Scenario returns a generator of valid scenarios for arch ("x86-64" or
-// "arm64"; for any other the generator fails the test that draws from
-// it). On arm64 the lifecycle is never, there are no Jcc sites, and a
-// variant other than a branch-* one draws no inline site and one
-// updating thread (arm64's static calls are out-of-line). A scenario has 2-4 targets, 1-2 keys (each defined
+// Scenario returns a generator of valid scenarios for arch (one of
+// arches.Generated(); for any other the generator fails the test that
+// draws from it). The architecture's descriptor (arch.Gen) says which
+// site kinds are drawn; without init text the lifecycle is never; a
+// variant with out-of-line static calls (arm64 but its branch-*
+// variants) draws no inline site and one updating thread. A scenario has 2-4 targets, 1-2 keys (each defined
 // with any target, NULL and return0 included), 1-3 sites (call, tail or
 // jcc, some in init text when the lifecycle allows), 1-3 CPUs of 1-2
 // calls each (a site or tramp(KEY)), 1-2 threads of 1-2 updates each and,
@@ -485,10 +483,10 @@ func (p *plan) draw(s source) (*scenario.Scenario, error) {
 	if p.lifecycle != LifecycleNever {
 		free = s.intn("free_initmem", 0, 1) == 1
 	}
-	// arm64's static calls are out-of-line: inline sites exist only in
-	// its branch-* variants, and only one thread may update a key (the
+	// Out-of-line static calls (arm64 but in its branch-* variants) have
+	// no inline sites, and only one thread may update a key (the
 	// out-of-line update takes no static_call_mutex).
-	outOfLine := p.arm64 && !strings.HasPrefix(variant, "branch-")
+	outOfLine := p.outOfLine != nil && p.outOfLine(variant)
 	minSites, maxSites := MinSites, MaxSites
 	if outOfLine {
 		minSites, maxSites = 0, 0

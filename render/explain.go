@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"patchcheck/arches"
+	"patchcheck/arches/arch"
 	"patchcheck/cex"
 	"patchcheck/kernel"
 	"patchcheck/model"
@@ -31,7 +32,7 @@ func Explain(c *cex.Counterexample) string {
 		vs = d
 	}
 	fold(&b, "", fmt.Sprintf("The scenario: %s (%s), variant %s: %s; fetch assumption %s (docs/semantics.md %s).",
-		c.Scenario.Name, c.Scenario.Arch, variant, vs, fetch, wordsFor(c.Scenario.Arch).section), 80)
+		c.Scenario.Name, c.Scenario.Arch, variant, vs, fetch, wordsFor(c.Scenario.Arch).Section), 80)
 	if cast := castOf(c.Scenario); cast != "" {
 		fold(&b, "", "Who runs: "+cast, 80)
 	}
@@ -196,7 +197,7 @@ func (t *trace) eventSentence(i int, e *model.TraceEvent) string {
 	case model.TrFetch:
 		return t.fetchSentence(i, e)
 	case model.TrIPI:
-		s := a + " " + words.taken
+		s := a + " " + words.Taken
 		if kept := t.stillStale(i, a); kept != "" {
 			return s + "; but " + kept
 		}
@@ -228,7 +229,7 @@ func (t *trace) eventSentence(i int, e *model.TraceEvent) string {
 	case model.TrUnlock:
 		return fmt.Sprintf("%s releases %s.", who, e.Lock)
 	case model.TrIPISend:
-		s := who + " sends the " + words.ipi + " to every CPU (" + strings.TrimSuffix(e.Text, ": IPI sent") + ")"
+		s := who + " sends the " + words.IPI + " to every CPU (" + strings.TrimSuffix(e.Text, ": IPI sent") + ")"
 		if cpus := t.staleCPUs(i); len(cpus) > 0 {
 			s += "; " + cpuWords(cpus) + " may still fetch old bytes until " + plural(len(cpus), "it takes", "they take") + " it"
 		}
@@ -456,7 +457,7 @@ func (t *trace) whyStale(i, k int, actor string) string {
 			actor, t.wins[k], since+1, t.stepRef(since))
 		return s + t.alsoWritten(since, i, k)
 	default:
-		s = fmt.Sprintf("%s still had the old bytes of %s because it had not taken %s since step %d%s", actor, t.wins[k], words.sync, since+1, t.stepRef(since))
+		s = fmt.Sprintf("%s still had the old bytes of %s because it had not taken %s since step %d%s", actor, t.wins[k], words.Sync, since+1, t.stepRef(since))
 	}
 	var sent []string
 	for j := ipiFrom + 1; j < i; j++ {
@@ -465,9 +466,9 @@ func (t *trace) whyStale(i, k int, actor string) string {
 		}
 	}
 	if len(sent) == 0 {
-		s += fmt.Sprintf(", and no %s was sent after that.", words.ipi)
+		s += fmt.Sprintf(", and no %s was sent after that.", words.IPI)
 	} else {
-		s += fmt.Sprintf("; the %s sent at step %s had not reached it yet.", words.ipi, andList(sent))
+		s += fmt.Sprintf("; the %s sent at step %s had not reached it yet.", words.IPI, andList(sent))
 	}
 	return s + t.alsoWritten(since, i, k)
 }
@@ -505,7 +506,7 @@ func (t *trace) syncWords(j, cpu int) string {
 	for n, e := range evs {
 		switch {
 		case e.Kind == model.TrIPI:
-			return "took the " + wordsFor(t.c.Scenario.Arch).ipi
+			return "took the " + wordsFor(t.c.Scenario.Arch).IPI
 		case e.Kind == model.TrWrite && e.Mode == model.WriteStopMachine:
 			return "was stopped by stop_machine and ran isb"
 		case e.Kind == model.TrSync:
@@ -518,26 +519,15 @@ func (t *trace) syncWords(j, cpu int) string {
 	return "context-synchronised"
 }
 
-// archWords are an architecture's terms for what drops stale
-// instructions.
-type archWords struct {
-	sync    string // what the CPU had not taken
-	ipi     string // the IPI the patcher sends, without an article
-	taken   string // a CPU taking it
-	section string // the fetch rules in docs/semantics.md
-}
-
-func wordsFor(arch string) archWords {
-	switch arch {
-	case "arm64", "aarch64":
-		return archWords{sync: "a context synchronisation (an IPI, an isb, an exception return)", ipi: "IPI",
-			taken: "takes the IPI: exception entry and return are context synchronising", section: "§10.2"}
-	case "ppc32", "ppc64", "powerpc32", "powerpc64":
-		return archWords{sync: "a context synchronisation (an interrupt, an isync)", ipi: "IPI",
-			taken: "takes an interrupt: context synchronising", section: "§9.2"}
+// wordsFor returns the architecture's terms for what drops stale
+// instructions (arch.Words), or plain ones for an architecture patchcheck
+// does not know.
+func wordsFor(name string) arch.Words {
+	d, err := arches.Describe(name)
+	if err != nil {
+		return arch.Words{Sync: "a context synchronisation", IPI: "IPI", Taken: "takes the IPI", Section: "on the fetch rules"}
 	}
-	return archWords{sync: "a sync IPI", ipi: "sync IPI",
-		taken: "takes the sync IPI: do_sync_core() and the IRET serialise it", section: "§3"}
+	return d.Words
 }
 
 // commonWords are left out when the violation message is matched against

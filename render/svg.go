@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 
+	"patchcheck/arches"
 	"patchcheck/cex"
 	"patchcheck/model"
 	"patchcheck/props"
@@ -471,16 +472,17 @@ func (w *svgWriter) bytesLine(x, y int, b, prev []byte, off int) {
 }
 
 // splitBytes splits a window's bytes over two lines: up to six on one;
-// else on x86 the first five (the instruction) and the rest, elsewhere
-// the first four (a word) and the rest.
-func splitBytes(b []byte, arch string) (first, rest []byte) {
-	switch {
-	case len(b) <= 6:
-		return b, nil
-	case strings.HasPrefix(arch, "x86"):
-		return b[:5], b[5:]
+// else the first instruction (arch.Descriptor.InsnBytes: x86's five, an
+// instruction word elsewhere) and the rest.
+func splitBytes(b []byte, name string) (first, rest []byte) {
+	n := 4
+	if d, err := arches.Describe(name); err == nil && d.InsnBytes > 0 {
+		n = d.InsnBytes
 	}
-	return b[:4], b[4:]
+	if len(b) <= 6 {
+		return b, nil
+	}
+	return b[:n], b[n:]
 }
 
 // cpuList writes CPUs 0, 1, 3 as "cpu0,1,3".
@@ -502,8 +504,8 @@ func (t *trace) legend(w *svgWriter, y, width int) int {
 		{"pc-fetch", "", "fetch"},
 		{"pc-stale", "stale", "stale fetch"},
 		{"pc-write", "write", "text write"},
-		{"pc-ipisend", "ipi-send", words.ipi + " sent"},
-		{"pc-ipisend", "ipi-wait", words.ipi + " waited for"},
+		{"pc-ipisend", "ipi-send", words.IPI + " sent"},
+		{"pc-ipisend", "ipi-wait", words.IPI + " waited for"},
 		{"pc-ipi", "ipi", "IPI taken (sync)"},
 		{"pc-fetch", "sync", "context synchronisation"},
 		{"pc-int3", "int3", "INT3 trap"},

@@ -138,7 +138,7 @@ func runCampaign(ctx context.Context, args []string, stdout, stderr io.Writer) (
 	fs.StringVar(&f.features, "features", "", "comma-separated lifecycle features of the scenarios: boot, modules, kprobes")
 	fs.StringVar(&f.lifecycle, "lifecycle", "ordered", "free_initmem: never, ordered (with the updates) or concurrent (its own thread; the kernel has a known finding there)")
 	fs.StringVar(&f.fetch, "fetch", "any", "instruction fetch assumption: one of the architecture's (x86-64: byte, aligned4; arm64: cmodx, dic, word) or any")
-	fs.StringVar(&f.arch, "arch", "x86-64", "architecture of the generated scenarios: x86-64 or arm64 (arm64: no init text, lifecycle never)")
+	fs.StringVar(&f.arch, "arch", "x86-64", "architecture of the generated scenarios: "+strings.Join(arches.Generated(), " or ")+" (without init text, as on arm64: lifecycle never)")
 	fs.StringVar(&f.mode, "mode", "exhaustive", "exhaustive (bounded breadth-first), random (seeded walks) or mixed (walks where breadth-first hit its bound)")
 	fs.StringVar(&f.out, "out", "patchcheck-campaign", "directory for counterexamples and campaign.json")
 	fs.StringVar(&f.shard, "shard", "0/1", "i/n: check the scenario indices k with k mod n == i")
@@ -180,11 +180,12 @@ func campaignSetup(f campaignFlags, set map[string]bool) (*campaignState, error)
 		return nil, err
 	}
 	arch := f.arch
-	port, err := arches.Lookup(arch)
+	d, err := arches.Describe(arch)
 	if err != nil {
 		return nil, fmt.Errorf("-arch: %v", err)
 	}
-	if arch == "arm64" && !set["lifecycle"] {
+	port := d.Port
+	if !d.Gen.InitText && !set["lifecycle"] {
 		f.lifecycle = string(gen.LifecycleNever)
 	}
 	lc, err := gen.ParseLifecycle(f.lifecycle)

@@ -135,12 +135,16 @@ func list(w io.Writer) error {
 	}
 	tw.Flush()
 	for _, a := range arches.Names() {
-		port, _ := arches.Lookup(a)
+		d, _ := arches.Describe(a)
+		port := d.Port
 		fmt.Fprintf(w, "\nVARIANTS (%s; the first is the kernel's)\n", a)
 		for _, v := range kernel.AllVariants(port) {
 			fmt.Fprintf(w, "  %-18s %s\n", v.Name, v.Doc)
 		}
 		fmt.Fprintf(w, "FETCH ASSUMPTIONS (%s; the first is the default): %s\n", a, strings.Join(port.Fetches(), ", "))
+		if len(d.Props) > 0 {
+			fmt.Fprintf(w, "PROPERTIES ONLY %s REPORTS: %s\n", a, strings.Join(d.Props, ", "))
+		}
 	}
 	fmt.Fprintln(w, "\nPROPERTIES")
 	for _, n := range props.Names() {

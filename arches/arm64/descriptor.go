@@ -1,0 +1,27 @@
+package arm64
+
+import (
+	"patchcheck/arches/arch"
+	"patchcheck/props"
+	"patchcheck/scenario"
+)
+
+// Descriptor describes the arm64 port (arches.Describe).
+func Descriptor() arch.Descriptor {
+	return arch.Descriptor{
+		Name:    "arm64",
+		Aliases: []string{"aarch64"},
+		Port:    Port{},
+		Props:   []string{props.CMODX},
+		Words: arch.Words{Sync: "a context synchronisation (an IPI, an isb, an exception return)", IPI: "IPI",
+			Taken: "takes the IPI: exception entry and return are context synchronising", Section: "§10.2"},
+		InsnBytes: 4,
+		// No init sites, modules, kprobes or boot-time updates are
+		// modelled (docs/semantics.md §10.4), and no Jcc sites; the
+		// static calls are out-of-line but in the branch-* variants.
+		Gen: arch.Gen{
+			Kinds:     []string{scenario.KindCall, scenario.KindTail},
+			OutOfLine: func(variant string) bool { return !branchVariant(variant) },
+		},
+	}
+}
