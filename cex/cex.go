@@ -71,19 +71,7 @@ func New(sc *scenario.Scenario, m *model.Machine, v *model.Violation, sched []mo
 // spelled out, see check.Normalize) so that every spelling of one scenario
 // gets one ID; name, doc, bounds and expectation never count.
 func ID(sc *scenario.Scenario, property string, sched []Step) (string, error) {
-	norm := *sc
-	norm.Name, norm.Doc, norm.Bounds, norm.Expect = "", "", scenario.Bounds{}, scenario.Expect{}
-	norm.Sketch = nil
-	for _, st := range sc.Sketch {
-		st.Line, st.Col = 0, 0
-		norm.Sketch = append(norm.Sketch, st)
-	}
-	rec := idRecord{Model: ModelVersion, Property: property}
-	for _, l := range strings.Split(string(scenario.Format(&norm)), "\n") {
-		if l = strings.TrimSpace(l); l != "" && !strings.HasPrefix(l, "#") {
-			rec.Scenario = append(rec.Scenario, l)
-		}
-	}
+	rec := idRecord{Model: ModelVersion, Property: property, Scenario: ScenarioLines(sc)}
 	for _, st := range sched {
 		rec.Schedule = append(rec.Schedule, fmt.Sprintf("%s:%d", st.Actor, st.Choice))
 	}
@@ -189,10 +177,7 @@ func lineCol(b []byte, off int64) (int, int) {
 func (c *Counterexample) Text(replay string) string {
 	var b strings.Builder
 	sc := c.Scenario
-	variant, fetch := sc.Variant, sc.Fetch
-	if variant == "" {
-		variant = "kernel"
-	}
+	fetch := sc.Fetch
 	if fetch == "" {
 		fetch = "default"
 	}
@@ -202,7 +187,7 @@ func (c *Counterexample) Text(replay string) string {
 	}
 	fmt.Fprintln(&b, clip(title, 80))
 	fmt.Fprintf(&b, "ID:       %s (%s)\n", c.ID, c.Model)
-	wrap(&b, "scenario: ", fmt.Sprintf("%s (variant %s, fetch %s)", sc.Name, variant, fetch))
+	wrap(&b, "scenario: ", fmt.Sprintf("%s (%s, fetch %s)", sc.Name, Protocol(sc), fetch))
 	wrap(&b, "property: ", c.Property+": "+props.Doc(c.Property))
 	b.WriteString("\n")
 	for i, st := range c.Trace {
@@ -225,6 +210,9 @@ func (c *Counterexample) Text(replay string) string {
 	}
 	wrap(&b, " !! ", c.Message)
 	fmt.Fprintf(&b, "\n%d steps.\n", len(c.Trace))
+	if shown := ProtocolText(sc); shown != "" {
+		fmt.Fprintf(&b, "\nThe protocol checked, %s:\n%s\n", Protocol(sc), shown)
+	}
 	if replay != "" {
 		// A command is never folded or cut: a long one gets a line of
 		// its own, even past 80 columns.

@@ -31,8 +31,15 @@ func Explain(c *cex.Counterexample) string {
 	if d := variantDoc(c.Scenario.Arch, variant); variant != "kernel" && d != "" {
 		vs = d
 	}
-	fold(&b, "", fmt.Sprintf("The scenario: %s (%s), variant %s: %s; fetch assumption %s (docs/semantics.md %s).",
-		c.Scenario.Name, c.Scenario.Arch, variant, vs, fetch, wordsFor(c.Scenario.Arch).Section), 80)
+	shown := cex.ProtocolText(c.Scenario)
+	if shown != "" {
+		vs = "the user's protocol, shown below"
+		if variant != "kernel" {
+			vs += ", on " + variantDoc(c.Scenario.Arch, variant)
+		}
+	}
+	fold(&b, "", fmt.Sprintf("The scenario: %s (%s), %s: %s; fetch assumption %s (docs/semantics.md %s).",
+		c.Scenario.Name, c.Scenario.Arch, cex.Protocol(c.Scenario), vs, fetch, wordsFor(c.Scenario.Arch).Section), 80)
 	if cast := castOf(c.Scenario); cast != "" {
 		fold(&b, "", "Who runs: "+cast, 80)
 	}
@@ -46,6 +53,9 @@ func Explain(c *cex.Counterexample) string {
 		fold(&b, "", "The patched text after step 1: "+strings.Join(ws, ", ")+".", 80)
 	}
 
+	if shown != "" {
+		b.WriteString("\nThe protocol checked:\n" + shown)
+	}
 	b.WriteString("\nStep by step:\n")
 	for i := 0; i < len(t.steps); {
 		j := i + 1

@@ -11,6 +11,7 @@ import (
 
 	"patchcheck/arches"
 	"patchcheck/catalog"
+	"patchcheck/cex"
 	"patchcheck/check"
 	"patchcheck/kernel"
 	"patchcheck/scenario"
@@ -166,46 +167,25 @@ func label(sc *scenario.Scenario) string {
 }
 
 // isVariant reports whether a normalised scenario runs something other
-// than the kernel's own protocol: a variant or a sketch.
+// than the kernel's own protocol: a variant, or the user's diff, model
+// files or sketch.
 func isVariant(sc *scenario.Scenario) bool {
-	if sc.Variant != "kernel" {
-		return true
-	}
-	for _, l := range strings.Split(string(scenario.Format(sc)), "\n") {
-		if strings.HasPrefix(l, "sketch ") {
-			return true
-		}
-	}
-	return false
+	return sc.Variant != "kernel" || cex.UserProtocol(sc)
 }
 
 // kernelFix checks e's scenario with the kernel's own protocol: the same
-// scenario file without its variant and sketch.
+// scenario file without its variant, model texts and sketch.
 func kernelFix(e catalog.Entry, opt GalleryOptions) (*fixResult, error) {
 	name := e.Scenario.Name + ".kernel"
-	var out []string
-	for _, l := range strings.Split(string(scenario.Format(e.Scenario)), "\n") {
-		switch {
-		case strings.HasPrefix(l, "variant "), strings.HasPrefix(l, "sketch "), strings.HasPrefix(l, "expect "):
-			continue
-		case strings.HasPrefix(l, "scenario "):
-			l = "scenario " + name
-		case strings.HasPrefix(l, "doc "):
-			l = "doc " + e.Scenario.Name + " with the kernel's own protocol (" + GalleryMarker + ")"
-		}
-		out = append(out, l)
-	}
+	k := *e.Scenario
+	k.Name, k.Doc = name, e.Scenario.Name+" with the kernel's own protocol ("+GalleryMarker+")"
+	k.Variant, k.Model, k.Sketch, k.Expect = "", nil, nil, scenario.Expect{}
 	if port, err := arches.Lookup(e.Scenario.Arch); err == nil {
 		if v := kernel.KernelVariant(port, e.Scenario); v != port.Variants()[0].Name {
-			for i, l := range out {
-				if strings.HasPrefix(l, "arch ") {
-					out = slices.Insert(out, i+1, "variant "+v)
-					break
-				}
-			}
+			k.Variant = v
 		}
 	}
-	src := strings.TrimRight(strings.Join(out, "\n"), "\n") + "\n"
+	src := strings.TrimRight(string(scenario.Format(&k)), "\n") + "\n"
 	sc, err := scenario.Parse(name+".scn", []byte(src), check.ParseOptions())
 	if err != nil {
 		return nil, err
@@ -252,12 +232,8 @@ func (p *entryPage) fixSummary() string {
 // fixProse says what the kernel's protocol gives, in sentences.
 func (p *entryPage) fixProse() string {
 	f := p.fix
-	v, _ := variantOf(p.res.Cex)
-	what := "variant " + v
-	if v == "kernel" {
-		what = "a sketch"
-	}
-	s := fmt.Sprintf("The same scenario with the kernel's own protocol instead of %s (the scenario file below, without its variant and sketch lines): ", what)
+	s := fmt.Sprintf("The same scenario with the kernel's own protocol instead of %s (the scenario file below, without its variant, sketch and model texts): ",
+		cex.Protocol(p.res.Cex.Scenario))
 	switch {
 	case f.stmt != nil:
 		s += "SAFE, every behaviour explored; the statement below can be cited."
@@ -292,6 +268,9 @@ func (p *entryPage) statusProse() string {
 	case p.fix == nil:
 		return "A known-bad scenario of the kernel's own code (variant " + v + ")."
 	}
+	if cex.UserProtocol(p.res.Cex.Scenario) {
+		return "A known-bad protocol written in the scenario (" + cex.Protocol(p.res.Cex.Scenario) + "), shown below."
+	}
 	return "A known-bad variant of the kernel's protocol (variant " + v + "): " + variantDoc(sc.Arch, v) + "."
 }
 
@@ -300,13 +279,12 @@ func galleryHTML(p *entryPage, replay string, opt GalleryOptions) []byte {
 	sc := p.e.Scenario
 	nav := `<nav><a href="index.html">gallery index</a> · <a href="` + esc(sc.Name) + `.md">markdown</a> · <a href="` + esc(sc.Name) + `.svg">picture alone</a> · <a href="` + esc(sc.Name) + `.json">counterexample file</a></nav>` + "\n"
 	intro := cexIntro(c, nav) + para(sc.Doc) + para(p.statusProse())
-	secs := []section{
-		violationSection(c),
+	secs := append(leadSections(c),
 		pictureSection(c),
-		{"Scenario (" + p.e.File + ")", pre(string(p.e.Source))},
-		{"Counterexample (mail text)", pre(c.Text(replay))},
-		{"In prose", pre(Explain(c))},
-	}
+		section{"Scenario (" + p.e.File + ")", pre(string(p.e.Source))},
+		section{"Counterexample (mail text)", pre(c.Text(replay))},
+		section{"In prose", pre(Explain(c))},
+	)
 	if f := p.fix; f != nil {
 		body := para(p.fixProse()) + pre(string(f.text))
 		if f.stmt != nil {
@@ -327,9 +305,9 @@ func galleryMD(p *entryPage, replay string, opt GalleryOptions) []byte {
 	fmt.Fprintf(&b, "[Gallery index](index.md) · [HTML page](%s.html) · [counterexample file](%s.json)\n\n", sc.Name, sc.Name)
 	fmt.Fprintf(&b, "> %s\n\n", mdText(sc.Doc))
 	fmt.Fprintf(&b, "%s\n\n", mdText(p.statusProse()))
-	variant, fetch := variantOf(c)
-	fmt.Fprintf(&b, "Counterexample `%s` (%s): %s, scenario `%s` (variant %s, fetch %s), %d steps.\n\n",
-		c.ID, c.Model, headline(c), sc.Name, variant, fetch, len(c.Trace))
+	protocol, fetch := protocolOf(c)
+	fmt.Fprintf(&b, "Counterexample `%s` (%s): %s, scenario `%s` (%s, fetch %s), %d steps.\n\n",
+		c.ID, c.Model, headline(c), sc.Name, protocol, fetch, len(c.Trace))
 	fmt.Fprintf(&b, "![%s](%s.svg)\n\n", mdText("timeline of "+c.ID), sc.Name)
 	fmt.Fprintf(&b, "## Scenario (%s)\n\n", p.e.File)
 	mdPre(&b, string(p.e.Source))

@@ -88,10 +88,10 @@ func violationSection(c *cex.Counterexample) section {
 
 // cexIntro is the heading of a counterexample's page.
 func cexIntro(c *cex.Counterexample, nav string) string {
-	variant, fetch := variantOf(c)
+	protocol, fetch := protocolOf(c)
 	return nav + fmt.Sprintf("<h1>%s</h1>\n", esc("patchcheck: "+headline(c))) +
-		fmt.Sprintf("<p><code>%s</code> (%s), scenario <code>%s</code> (variant %s, fetch %s), %d steps.</p>\n",
-			esc(c.ID), esc(c.Model), esc(c.Scenario.Name), esc(variant), esc(fetch), len(c.Trace)) +
+		fmt.Sprintf("<p><code>%s</code> (%s), scenario <code>%s</code> (%s, fetch %s), %d steps.</p>\n",
+			esc(c.ID), esc(c.Model), esc(c.Scenario.Name), esc(protocol), esc(fetch), len(c.Trace)) +
 		fmt.Sprintf("<p class=\"pc-bad\">!! %s</p>\n", esc(c.Message))
 }
 
@@ -99,13 +99,24 @@ func cexIntro(c *cex.Counterexample, nav string) string {
 // mail text (with replay as its replay command), the prose and the
 // scenario.
 func HTML(c *cex.Counterexample, replay string) []byte {
-	return page(c.ID+": "+c.Property+" in "+c.Scenario.Name, cexIntro(c, ""), []section{
-		violationSection(c),
+	return page(c.ID+": "+c.Property+" in "+c.Scenario.Name, cexIntro(c, ""), append(leadSections(c),
 		pictureSection(c),
-		{"Counterexample (mail text)", pre(c.Text(replay))},
-		{"In prose", pre(Explain(c))},
-		{"Scenario", pre(string(scenario.Format(c.Scenario)))},
-	})
+		section{"Counterexample (mail text)", pre(c.Text(replay))},
+		section{"In prose", pre(Explain(c))},
+		section{"Scenario", pre(string(scenario.Format(c.Scenario)))},
+	))
+}
+
+// leadSections are the first sections of a counterexample's page: what
+// went wrong, then the protocol the user wrote (cex.ProtocolText: the
+// diffs, the model files as diffs against the built-in ones, the sketch),
+// if any.
+func leadSections(c *cex.Counterexample) []section {
+	secs := []section{violationSection(c)}
+	if shown := cex.ProtocolText(c.Scenario); shown != "" {
+		secs = append(secs, section{"The protocol checked: " + cex.Protocol(c.Scenario), pre(shown)})
+	}
+	return secs
 }
 
 // StatementHTML returns a standalone page for a verified statement: the

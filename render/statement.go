@@ -39,22 +39,14 @@ func ScenarioID(sc *scenario.Scenario) (string, error) {
 	return fmt.Sprintf("PV-%016X", h), nil
 }
 
-// scenarioLines returns the lines of sc's normalised canonical text
-// without name, doc, bounds and expectation.
+// scenarioLines returns what sc's ID hashes of it (cex.ScenarioLines of
+// the normalised scenario).
 func scenarioLines(sc *scenario.Scenario) ([]string, error) {
 	n, err := check.Normalize(sc)
 	if err != nil {
 		return nil, err
 	}
-	norm := *n
-	norm.Name, norm.Doc, norm.Bounds, norm.Expect = "", "", scenario.Bounds{}, scenario.Expect{}
-	var lines []string
-	for _, l := range strings.Split(string(scenario.Format(&norm)), "\n") {
-		if l = strings.TrimSpace(l); l != "" && !strings.HasPrefix(l, "#") {
-			lines = append(lines, l)
-		}
-	}
-	return lines, nil
+	return cex.ScenarioLines(n), nil
 }
 
 // Statement is what a verified (SAFE) result states, for a reviewer to
@@ -65,6 +57,12 @@ type Statement struct {
 	Scenario string // the scenario's name
 	Arch     string
 	Variant  string // "kernel" for the kernel's own code
+	// Protocol names the protocol checked (cex.Protocol): the variant,
+	// or the user's diff, model files or sketch.
+	Protocol string
+	// Shown is the protocol the user wrote (cex.ProtocolText), "" for
+	// a built-in variant.
+	Shown string
 	Fetch    string // the fetch assumption
 	CPUs     int
 	Threads  int
@@ -123,6 +121,7 @@ func NewStatement(r *check.Result, opt check.Options) (*Statement, error) {
 		b.States = opt.MaxStates
 	}
 	return &Statement{ID: id, Model: cex.ModelVersion, Scenario: sc.Name, Arch: sc.Arch, Variant: sc.Variant,
+		Protocol: cex.Protocol(sc), Shown: cex.ProtocolText(sc),
 		Fetch: sc.Fetch, CPUs: len(sc.CPUs), Threads: len(sc.Threads), Props: append([]string(nil), ps...),
 		Bounds: b, Search: search, States: r.States, Trans: r.Transitions, Depth: r.MaxDepth, Exact: opt.Exact,
 		Reduce: opt.Reduce || sc.Bounds.Reduce, Symmetry: opt.Symmetry || sc.Bounds.Symmetry, Omission: r.Omission}, nil
@@ -160,11 +159,11 @@ func (s *Statement) Paragraph() string {
 	if s.Exact {
 		fp = "The visited set kept whole states: no state can have been hidden by a hash collision."
 	}
-	return fmt.Sprintf("Verified by patchcheck %s (%s): scenario %s (%s, variant %s, fetch %s), %s and %s. "+
+	return fmt.Sprintf("Verified by patchcheck %s (%s): scenario %s (%s, %s, fetch %s), %s and %s. "+
 		"%s search explored every interleaving and every instruction fetch the fetch assumption allows "+
 		"(docs/semantics.md), %s: %d states, %d transitions, schedules up to %d steps. "+
 		"No property failed: %s. %s",
-		s.ID, s.Model, s.Scenario, s.Arch, s.Variant, s.Fetch, count(s.CPUs, "CPU", "CPUs"), count(s.Threads, "kernel thread", "kernel threads"),
+		s.ID, s.Model, s.Scenario, s.Arch, s.Protocol, s.Fetch, count(s.CPUs, "CPU", "CPUs"), count(s.Threads, "kernel thread", "kernel threads"),
 		search, bounds, s.States, s.Trans, s.Depth, strings.Join(s.Props, ", "), fp)
 }
 
@@ -180,6 +179,9 @@ func count(n int, one, many string) string {
 func (s *Statement) Text() string {
 	var b strings.Builder
 	fold(&b, "", s.Paragraph(), 80)
+	if s.Shown != "" {
+		b.WriteString("\nThe protocol checked, " + s.Protocol + ":\n" + s.Shown + "\n")
+	}
 	if s.Reproduce != "" {
 		if len("Reproduce: "+s.Reproduce) <= 80 {
 			b.WriteString("Reproduce: " + s.Reproduce + "\n")
@@ -210,7 +212,7 @@ func statementElement(s *Statement) string {
 	w.f(`<rect x="1" y="1" width="%d" height="%d" rx="6" fill="#f0fdf4" stroke="#16a34a" stroke-width="2"/>`+"\n", width-2, height-2)
 	w.f(`<circle cx="34" cy="34" r="16" fill="#16a34a"/><path d="M26 34l6 6l11-12" fill="none" stroke="#ffffff" stroke-width="4"/>` + "\n")
 	w.text(60, 30, "pc-t pc-title", "SAFE: verified by patchcheck "+s.ID)
-	w.text(60, 50, "pc-t pc-sub", fmt.Sprintf("%s (%s, variant %s, fetch %s) - %s", s.Scenario, s.Arch, s.Variant, s.Fetch, s.Model))
+	w.text(60, 50, "pc-t pc-sub", fmt.Sprintf("%s (%s, %s, fetch %s) - %s", s.Scenario, s.Arch, s.Protocol, s.Fetch, s.Model))
 	for i, l := range lines {
 		w.text(16, 78+17*i, "pc-t", l, ` style="font-size:11.5px"`)
 	}

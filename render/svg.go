@@ -163,15 +163,15 @@ func SVG(c *cex.Counterexample) []byte {
 func svgElement(c *cex.Counterexample) string {
 	t := analyse(c)
 	n := len(t.steps)
-	variant, fetch := variantOf(c)
+	protocol, fetch := protocolOf(c)
 
 	width := max(minWidth, labelW+min(n, rowSteps)*pitch+16)
 	var head svgWriter
 	y := 26
 	head.text(12, y, "pc-t pc-title", "patchcheck: "+headline(c))
 	y += 20
-	head.text(12, y, "pc-t pc-sub", fmt.Sprintf("%s (%s)   scenario %s (variant %s, fetch %s)   %d steps",
-		c.ID, c.Model, c.Scenario.Name, variant, fetch, n))
+	head.text(12, y, "pc-t pc-sub", fmt.Sprintf("%s (%s)   scenario %s (%s, fetch %s)   %d steps",
+		c.ID, c.Model, c.Scenario.Name, protocol, fetch, n))
 	if doc := props.Doc(c.Property); doc != "" {
 		for _, l := range wrapWords(c.Property+": "+doc, 160) {
 			y += 17

@@ -289,3 +289,11 @@ func variantOf(c *cex.Counterexample) (variant, fetch string) {
 	}
 	return variant, fetch
 }
+
+// protocolOf returns the protocol the scenario checks (cex.Protocol: the
+// variant, or the user's diff, model files or sketch) and its fetch
+// assumption, with the defaults spelled out.
+func protocolOf(c *cex.Counterexample) (protocol, fetch string) {
+	_, fetch = variantOf(c)
+	return cex.Protocol(c.Scenario), fetch
+}
