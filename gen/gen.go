@@ -235,7 +235,7 @@ func Name(name string) Option { return func(c *config) { c.name = name } }
 type plan struct {
 	features  map[string]bool
 	arch      string
-	kinds     []string // site kinds
+	kinds     []string                  // site kinds
 	outOfLine func(variant string) bool // arch.Gen.OutOfLine
 	variants  []string
 	fetches   []string

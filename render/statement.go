@@ -62,7 +62,7 @@ type Statement struct {
 	Protocol string
 	// Shown is the protocol the user wrote (cex.ProtocolText), "" for
 	// a built-in variant.
-	Shown string
+	Shown    string
 	Fetch    string // the fetch assumption
 	CPUs     int
 	Threads  int

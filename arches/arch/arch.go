@@ -63,7 +63,9 @@ type Gen struct {
 func (d Descriptor) Generates() bool { return len(d.Gen.Kinds) > 0 }
 
 // Named reports whether name is d's name or one of its aliases.
-func (d Descriptor) Named(name string) bool { return name == d.Name || slices.Contains(d.Aliases, name) }
+func (d Descriptor) Named(name string) bool {
+	return name == d.Name || slices.Contains(d.Aliases, name)
+}
 
 // OutOfLine reports whether the static calls of variant are out-of-line
 // on d.
