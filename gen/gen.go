@@ -236,7 +236,7 @@ type plan struct {
 	features  map[string]bool
 	arch      string
 	kinds     []string                  // site kinds
-	outOfLine func(variant string) bool // arch.Gen.OutOfLine
+	outOfLine func(variant string) bool // arch.Descriptor.OutOfLine
 	variants  []string
 	fetches   []string
 	lifecycle LifecycleMode
@@ -304,7 +304,7 @@ func resolve(arch string, opts []Option) (*plan, error) {
 	port := d.Port
 	all, _ := VariantNames(arch)
 	p := &plan{arch: arch, lifecycle: c.lifecycle, maxStates: c.maxStates, name: c.name, features: c.features,
-		kinds: kinds, outOfLine: d.Gen.OutOfLine}
+		kinds: kinds, outOfLine: d.OutOfLine}
 	switch {
 	case c.variants == nil:
 		p.variants = []string{"kernel"}
@@ -486,7 +486,7 @@ func (p *plan) draw(s source) (*scenario.Scenario, error) {
 	// Out-of-line static calls (arm64 but in its branch-* variants) have
 	// no inline sites, and only one thread may update a key (the
 	// out-of-line update takes no static_call_mutex).
-	outOfLine := p.outOfLine != nil && p.outOfLine(variant)
+	outOfLine := p.outOfLine(variant)
 	minSites, maxSites := MinSites, MaxSites
 	if outOfLine {
 		minSites, maxSites = 0, 0

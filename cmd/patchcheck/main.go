@@ -337,15 +337,11 @@ func report(r *check.Result, f checkFlags, wall time.Duration, w io.Writer) (int
 		return code, enc.Encode(out)
 	}
 	sc, p := r.Scenario, r.Program
-	variant := sc.Variant
-	if variant == "" {
-		variant = "kernel"
-	}
 	fp := fmt.Sprintf("64-bit xxhash fingerprints, omission probability %.1e", r.Omission)
 	if f.opt.Exact {
 		fp = "exact visited set"
 	}
-	fmt.Fprintf(w, "patchcheck: %s (%s, variant %s, fetch %s)\n", sc.Name, sc.Arch, variant, fetchName(sc, p))
+	fmt.Fprintf(w, "patchcheck: %s (%s, %s, fetch %s)\n", sc.Name, sc.Arch, cex.Protocol(sc), fetchName(sc, p))
 	fmt.Fprintf(w, "  CPUs %d, kernel threads %d; search %s", len(p.CPUs), len(p.Threads), f.opt.Search)
 	if f.opt.Workers > 1 && f.opt.Search == model.BFS {
 		fmt.Fprintf(w, " on %d workers", f.opt.Workers)

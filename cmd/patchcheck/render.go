@@ -16,10 +16,12 @@ import (
 	"strings"
 	"time"
 
+	"patchcheck/catalog"
 	"patchcheck/cex"
 	"patchcheck/check"
 	"patchcheck/model"
 	"patchcheck/render"
+	"patchcheck/scenario"
 )
 
 // cexID matches a counterexample ID given instead of a file.
@@ -198,9 +200,29 @@ func withStatement(on bool, arg string, r *check.Result, f checkFlags, wall time
 		}
 		return code, err
 	}
-	st.Reproduce = "patchcheck check " + arg + reproduceFlags(f) + " --statement"
+	scn, err := selfContained(arg, r.Scenario, st.ID, f)
+	if err != nil {
+		return 2, err
+	}
+	st.Reproduce = "patchcheck check " + scn + reproduceFlags(f) + " --statement"
 	fmt.Fprint(w, "\n"+st.Text())
 	return code, nil
+}
+
+// selfContained returns what a statement's Reproduce command checks: a
+// built-in scenario by name; any other (a file, or model files and diffs
+// from -kernel and -patch) as a scenario file written into the -o
+// directory, named by the statement's ID, that carries its model texts
+// inline and no local path.
+func selfContained(arg string, sc *scenario.Scenario, id string, f checkFlags) (string, error) {
+	if _, ok, _ := catalog.Lookup(arg, check.ParseOptions()); ok && len(f.model) == 0 {
+		return arg, nil
+	}
+	if err := os.MkdirAll(f.outDir, 0o755); err != nil {
+		return "", err
+	}
+	file := filepath.Join(f.outDir, id+".scn")
+	return file, os.WriteFile(file, scenario.Format(sc), 0o644)
 }
 
 // reproduceFlags are the flags of f that a statement's result depends on.
