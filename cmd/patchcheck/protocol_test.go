@@ -10,33 +10,24 @@ import (
 	"patchcheck/catalog"
 	"patchcheck/cex"
 	"patchcheck/check"
+	"patchcheck/scenario"
 )
 
-// noTextCheck is the catalogue's reviewer's diff (scenario
-// x86-bad-patch-no-text-check): __static_call_update without its
-// kernel_text_address() check.
-func noTextCheck(t *testing.T) string {
+// noTextCheck returns the catalogue's reviewer's diff (scenario
+// x86-bad-patch-no-text-check: __static_call_update without its
+// kernel_text_address() check), and that scenario, named reviewer, with
+// the diff read from the file fix.diff beside it (patch FILE) instead of
+// inline.
+func noTextCheck(t *testing.T) (diff, scn string) {
 	t.Helper()
 	e, ok, err := catalog.Lookup("x86-bad-patch-no-text-check", check.ParseOptions())
 	if err != nil || !ok || len(e.Scenario.Model) != 1 {
 		t.Fatalf("catalogue scenario x86-bad-patch-no-text-check: %v %v", ok, err)
 	}
-	return e.Scenario.Model[0].Text
+	sc := *e.Scenario
+	sc.Name, sc.Doc, sc.Model, sc.Expect = "reviewer", "", nil, scenario.Expect{}
+	return e.Scenario.Model[0].Text, string(scenario.Format(&sc)) + "patch fix.diff\n"
 }
-
-// patchScenario is the same scenario with its diff read from a file
-// beside it (patch FILE) instead of inline.
-const patchScenario = `scenario reviewer
-arch x86-64
-target f1 f2
-key foo init=f1
-site s1 key=foo kind=call
-site i1 key=foo kind=call section=init
-cpu i1 s1
-cpu i1 s1
-thread kernel_init: update foo f2; free_initmem; update foo NULL
-patch fix.diff
-`
 
 // TestPatchCitedAsItself: the counterexample of a reviewer's diff, given
 // by a scenario's patch directive, names the diff in its header instead
@@ -45,8 +36,8 @@ patch fix.diff
 // empty directory after the scenario and the diff are gone.
 func TestPatchCitedAsItself(t *testing.T) {
 	src := t.TempDir()
-	diff := noTextCheck(t)
-	writeFiles(t, src, map[string]string{"reviewer.scn": patchScenario, "fix.diff": diff})
+	diff, scn := noTextCheck(t)
+	writeFiles(t, src, map[string]string{"reviewer.scn": scn, "fix.diff": diff})
 	out := t.TempDir()
 	r := runCLI(t, "check", filepath.Join(src, "reviewer.scn"), "-q", "-o", out)
 	if r.code != 1 {
@@ -111,13 +102,13 @@ func TestPatchCitedAsItself(t *testing.T) {
 // even where the violation and its schedule stay the same (here: a
 // comment added by the diff), and stays the same for the same diff.
 func TestPatchChangesID(t *testing.T) {
-	diff := noTextCheck(t)
+	diff, scn := noTextCheck(t)
 	more := strings.Replace(diff, "@@ -90,24 +90,6 @@", "@@ -90,24 +90,7 @@", 1)
 	more = strings.Replace(more, " \t\t\tarch_static_call_transform(", "+\t\t\t/* no kernel_text_address() check */\n \t\t\tarch_static_call_transform(", 1)
 	ids := map[string]string{}
 	for _, tc := range []struct{ name, diff string }{{"a", diff}, {"again", diff}, {"comment", more}} {
 		dir := t.TempDir()
-		writeFiles(t, dir, map[string]string{"reviewer.scn": patchScenario, "fix.diff": tc.diff})
+		writeFiles(t, dir, map[string]string{"reviewer.scn": scn, "fix.diff": tc.diff})
 		r := runCLI(t, "check", filepath.Join(dir, "reviewer.scn"), "-q", "-o", dir)
 		id := idLine.FindStringSubmatch(r.stdout)
 		if r.code != 1 || id == nil {
