@@ -3,6 +3,7 @@ package kernel
 import (
 	"fmt"
 	"slices"
+	"strings"
 
 	"patchcheck/lang"
 	"patchcheck/model"
@@ -47,6 +48,9 @@ const (
 	vMutex             // a: mutex
 	vStr               // s
 	vLocked            // a read of shared state not yet compiled (a lazy local): see lazy
+	vReg               // a pointer the thread holds at run time: a is the register (0 Reg: a struct static_call_mod *, 1 Ptr: a struct static_call_mod **), n the key whose list it walks
+	vFlags             // the STATIC_CALL_SITE_FLAGS of the key field of the site at window a
+	vDyn               // a local whose value depends on the path taken: dvals[the thread's Val]
 )
 
 // val is a value known when compiling.
@@ -61,6 +65,11 @@ type val struct {
 	// id of its declaration.
 	lazy lang.Expr
 	id   string
+	// fl: window+1 of a site whose key-field flags a key value carries
+	// (key |= s_key & STATIC_CALL_SITE_FLAGS), 0 none.
+	fl int
+	// dvals: a vDyn's value for each value of the thread's Val.
+	dvals []val
 }
 
 func intv(n int) val { return val{k: vInt, n: n} }
@@ -75,6 +84,8 @@ func (v val) truth() (bool, bool) {
 		return v.a != model.TargetNull, true
 	case vKey, vTramp, vSite, vSiteAddr, vMod, vSiteMod, vMutex, vStr, vSiteModList:
 		return true, true
+	case vFlags:
+		return false, false
 	}
 	return false, false
 }
@@ -94,7 +105,7 @@ func (v val) equal(w val) (bool, bool) {
 		}
 		return false, v.k != vUndef && w.k != vUndef && v.k != vLocked && w.k != vLocked
 	}
-	return v.a == w.a && v.n == w.n && v.s == w.s, true
+	return v.a == w.a && v.n == w.n && v.s == w.s && v.fl == w.fl, true
 }
 
 // atom is a read of shared state: model.Var* at index idx.
@@ -123,6 +134,37 @@ type needValue struct {
 	// bt: the read is a truth value, this test (the statement is
 	// compiled for false, then for true).
 	bt *test
+	// vals, with bt: the values x has when the test is false and true
+	// (nil: 0 and 1).
+	vals *[2]val
+	// dvals: the value x has for each value of the domain (a vDyn).
+	dvals []val
+}
+
+// unreachable unwinds the compilation of a path that ends in an op that
+// stops the thread (BUG(), a bad dereference): the nearest branch, split
+// or call catches it, and the statements after it are not compiled.
+type unreachable struct{}
+
+// alive runs compile and reports whether the path it compiles goes on.
+func alive(compile func()) (ok bool) {
+	defer func() {
+		if r := recover(); r != nil {
+			if _, is := r.(unreachable); is {
+				ok = false
+				return
+			}
+			panic(r)
+		}
+	}()
+	compile()
+	return true
+}
+
+// stop emits op, which stops the thread, and ends the path.
+func (c *kc) stop(pos lang.Pos, op model.Op) {
+	c.op(pos, op)
+	panic(unreachable{})
 }
 
 // needLocal asks the entry's compilation to start again with the local
@@ -141,15 +183,43 @@ type fnCtx struct {
 	cond     bool
 	condWant bool
 	condJmps []int
-	// labels: pending forward gotos by label.
-	labels map[string][]int
+	// values: the call's value is used, and may depend on shared
+	// state: its returns jump to rets, by the value each returns.
+	values bool
+	rets   []retGroup
+	// discard: the call's value is not used.
+	discard bool
+	// labels: pending forward gotos by label, and the locals at each.
+	labels    map[string][]int
+	labelVars map[string][]map[string]*val
 	// loops: the innermost loop last.
 	loops []*loopCtx
 	// prefix names this call in the ids of lazy locals.
 	prefix string
 }
 
-type loopCtx struct{ breaks, conts []int }
+type loopCtx struct {
+	breaks, conts []int
+	// sw: a switch, which break leaves and continue passes.
+	sw bool
+}
+
+// retGroup is the jumps of a call's returns of one value.
+type retGroup struct {
+	v     val
+	jumps []int
+}
+
+// addRet adds jump j to the group of value v.
+func (f *fnCtx) addRet(v val, j int) {
+	for i := range f.rets {
+		if eq, ok := f.rets[i].v.equal(v); ok && eq && f.rets[i].v.k == v.k {
+			f.rets[i].jumps = append(f.rets[i].jumps, j)
+			return
+		}
+	}
+	f.rets = append(f.rets, retGroup{v: v, jumps: []int{j}})
+}
 
 // kc compiles calls of model functions for one scenario.
 type kc struct {
@@ -171,6 +241,20 @@ type kc struct {
 	// batched: a site was transformed since static_call_mutex was
 	// taken (see mutex_unlock).
 	batched bool
+	// failAlloc: the kzalloc of the operation being compiled that fails
+	// (the scenario's fail_alloc), 0 none.
+	failAlloc int
+	// flagReaders: a thread reads site key-field flags without
+	// static_call_mutex (kprobes), so stores to them are steps.
+	flagReaders bool
+	// first: the compiler is evaluating __static_call_update's @first,
+	// whose sites the walk of key->mods finds.
+	first bool
+	// valUsed: a vDyn local of this operation holds the thread's Val.
+	valUsed bool
+	// fell: the last statement list compiled can fall off its end (it
+	// does not end in goto, return, break or continue on every path).
+	fell bool
 }
 
 // sharedDomain lists the values a shared variable can hold.
@@ -182,8 +266,14 @@ func (c *kc) domain(at atom) []int {
 		return []int{0, 1, 2}
 	case model.VarFunc:
 		return c.lay.KeyTargets[at.idx]
-	case model.VarRegionLive:
+	case model.VarRegionLive, model.VarKeyType:
 		return []int{0, 1}
+	case model.VarNodeMod:
+		out := []int{0}
+		for m := range c.lay.Prog.Modules {
+			out = append(out, m+1)
+		}
+		return out
 	case model.VarModState:
 		return []int{model.KernelModLive, model.KernelModComing, model.KernelModGoing, model.KernelModUnformed}
 	}
@@ -218,6 +308,18 @@ func kconst(name string) (int, bool) {
 		return model.SiteTail, true
 	case "STATIC_CALL_SITE_INIT":
 		return model.SiteInit, true
+	case "STATIC_CALL_SITE_FLAGS":
+		return model.SiteTail | model.SiteInit, true
+	case "GFP_KERNEL", "module_notify_list", "static_call_module_nb":
+		return 0, true
+	case "ENOENT":
+		return 2, true
+	case "ENOMEM":
+		return 12, true
+	case "EBUSY":
+		return 16, true
+	case "EINVAL":
+		return 22, true
 	case "JMP32_INSN_OPCODE":
 		return 0xe9, true
 	case "JMP32_INSN_SIZE":
@@ -268,6 +370,7 @@ func (c *kc) call(name string, args []val) (err error) {
 }
 
 func (c *kc) tryCall(name string, args []val) (retry string) {
+	c.valUsed = false
 	defer func() {
 		if r := recover(); r != nil {
 			if nl, ok := r.(needLocal); ok {
@@ -281,7 +384,7 @@ func (c *kc) tryCall(name string, args []val) (retry string) {
 	if !ok {
 		panic(compileError(lang.Pos{}, "no model function %s", name))
 	}
-	c.inline(fn, args, lang.Pos{}, nil, "")
+	alive(func() { c.inline(fn, args, lang.Pos{}, &fnCtx{discard: true}, "") })
 	return ""
 }
 
@@ -296,9 +399,10 @@ func (c *kc) inline(fn *lang.Func, args []val, at lang.Pos, cond *fnCtx, prefix 
 		panic(compileError(at, "%s: calls nest deeper than 32 (recursion is not part of the model language)", fn.Name))
 	}
 	defer func() { c.depth-- }()
-	f := &fnCtx{fn: fn, vars: map[string]*val{}, labels: map[string][]int{}, prefix: fmt.Sprintf("%s%s@%s/", prefix, fn.Name, at)}
+	f := &fnCtx{fn: fn, vars: map[string]*val{}, labels: map[string][]int{}, labelVars: map[string][]map[string]*val{}, prefix: fmt.Sprintf("%s%s@%s/", prefix, fn.Name, at)}
 	if cond != nil {
-		f.cond, f.condWant = true, cond.condWant
+		f.cond, f.condWant = cond.cond, cond.condWant
+		f.values, f.discard = cond.values, cond.discard
 	}
 	for i, p := range fn.Params {
 		v := args[i]
@@ -307,6 +411,10 @@ func (c *kc) inline(fn *lang.Func, args []val, at lang.Pos, cond *fnCtx, prefix 
 	saveFn := c.e.Fn
 	c.e.Fn = fn.Name
 	c.block(f, fn.Body.Stmts)
+	if f.values && !endsInReturn(fn.Body.Stmts) {
+		// Falling off the end of a function whose value is used.
+		f.addRet(val{}, c.e.Emit(model.Op{Code: model.OpJump}))
+	}
 	for l, js := range f.labels {
 		if len(js) > 0 {
 			panic(compileError(fn.Pos, "%s: goto %s: no label %s after the goto (only forward gotos)", fn.Name, l, l))
@@ -317,6 +425,29 @@ func (c *kc) inline(fn *lang.Func, args []val, at lang.Pos, cond *fnCtx, prefix 
 	}
 	c.e.Fn = saveFn
 	return f
+}
+
+// jumpsAway reports whether a statement ends in goto, return, break or
+// continue: its locals do not reach the statement after it.
+func jumpsAway(st lang.Stmt) bool {
+	stmts := unblock(st)
+	if len(stmts) == 0 {
+		return false
+	}
+	switch stmts[len(stmts)-1].(type) {
+	case *lang.Goto, *lang.Return, *lang.Break, *lang.Continue:
+		return true
+	}
+	return false
+}
+
+// endsInReturn reports whether a statement list ends in a return.
+func endsInReturn(stmts []lang.Stmt) bool {
+	if len(stmts) == 0 {
+		return false
+	}
+	_, ok := stmts[len(stmts)-1].(*lang.Return)
+	return ok
 }
 
 // op emits an op of the statement at pos.
@@ -341,6 +472,18 @@ func (c *kc) block(f *fnCtx, stmts []lang.Stmt) {
 		st := stmts[i]
 		// After goto, return, break or continue, the list is unreachable
 		// up to its next label.
+		if lb, ok := st.(*lang.Labeled); ok {
+			// The locals where the gotos to the label and the statement
+			// before it (unless it jumps away) meet.
+			outs := f.labelVars[lb.Label]
+			if !dead {
+				outs = append(outs, f.vars)
+			}
+			if len(outs) > 0 {
+				c.joinVars(f, cloneVars(outs[0]), outs)
+			}
+			delete(f.labelVars, lb.Label)
+		}
 		if dead {
 			if _, ok := st.(*lang.Labeled); !ok {
 				continue
@@ -398,6 +541,7 @@ func (c *kc) block(f *fnCtx, stmts []lang.Stmt) {
 			c.stmt(f, st)
 		}
 	}
+	c.fell = !dead
 }
 
 // unblock returns a block's statements, or the statement alone.
@@ -413,6 +557,16 @@ func unblock(s lang.Stmt) []lang.Stmt {
 // declarators, then rest) is compiled once per value; it then reports
 // true (the list is compiled).
 func (c *kc) assignLocal(f *fnCtx, name string, x lang.Expr, id string, more []lang.VarDecl, rest []lang.Stmt) bool {
+	if call, ok := x.(*lang.Call); ok {
+		if fn, ok := c.funcs[call.Fun]; ok {
+			return c.assignCall(f, name, fn, call, more, rest)
+		}
+	}
+	if _, ok := c.ptrValue(f, x); ok {
+		pos := lang.ExprPos(x)
+		c.assignPtr(f, &lang.Assign{Pos: pos, Op: "=", L: &lang.Ident{Pos: pos, Name: name}, R: x})
+		return false
+	}
 	v, tst, ok := c.valueOrTest(f, x)
 	if ok {
 		f.vars[name] = &v
@@ -423,24 +577,257 @@ func (c *kc) assignLocal(f *fnCtx, name string, x lang.Expr, id string, more []l
 		return false
 	}
 	// The read, then the rest once per value.
+	if len(more) > 0 {
+		rest = append([]lang.Stmt{&lang.Decl{Pos: more[0].Pos, Vars: more}}, rest...)
+	}
+	saved := cloneVars(f.vars)
+	var outs []map[string]*val
+	var ends []int
+	live := false
+	vals := c.splitVals(f, x)
 	cont := func(b bool) {
-		saved := cloneVars(f.vars)
+		f.vars = cloneVars(saved)
 		f.vars[name] = &val{k: vInt, n: boolInt(b)}
-		if len(more) > 0 {
-			rest = append([]lang.Stmt{&lang.Decl{Pos: more[0].Pos, Vars: more}}, rest...)
+		if vals != nil {
+			v := vals[boolInt(b)]
+			f.vars[name] = &v
 		}
-		c.block(f, rest)
-		f.vars = saved
+		if alive(func() { c.block(f, rest) }) {
+			live = true
+			if c.fell {
+				outs = append(outs, f.vars)
+				ends = append(ends, c.e.Emit(model.Op{Code: model.OpJump}))
+			}
+		}
 	}
 	jt := c.emitTest(lang.ExprPos(x), tst, true)
 	cont(false)
-	end := c.e.Emit(model.Op{Code: model.OpJump})
 	for _, j := range jt {
 		c.e.Land(j)
 	}
 	cont(true)
-	c.e.Land(end)
+	c.meet(f, live, saved, outs, ends)
 	return true
+}
+
+// join ends a split: the paths that go on (their locals outs, their
+// jumps ends) meet here. A local they left with different values has no
+// value the compiler knows after the join.
+//
+// A local the paths leave with different values keeps them: each path
+// stores which of them it has in the thread's Val (a folded step), and the
+// local is a vDyn after the join, which its uses split on.
+func (c *kc) join(f *fnCtx, saved map[string]*val, outs []map[string]*val, ends []int) {
+	if len(outs) == 0 {
+		panic(unreachable{})
+	}
+	var differ []string
+	for k := range saved {
+		v0, ok := outs[0][k]
+		if !ok {
+			continue
+		}
+		for _, o := range outs[1:] {
+			if u, ok := o[k]; ok && !sameVal(*u, *v0) {
+				differ = append(differ, k)
+				break
+			}
+		}
+	}
+	if len(differ) == 0 {
+		c.joinVars(f, saved, outs)
+		for _, j := range ends {
+			c.e.Land(j)
+		}
+		return
+	}
+	slices.Sort(differ)
+	if c.valUsed {
+		panic(compileError(lang.Pos{File: f.fn.Pos.File, Line: f.fn.Pos.Line}, "%s: locals %v depend on the path taken while another local does: the model keeps one such set of locals per operation", f.fn.Name, differ))
+	}
+	for _, k := range differ {
+		if p := saved[k]; p.k == vDyn {
+			panic(compileError(f.fn.Pos, "%s: local %s depends on the path taken twice", f.fn.Name, k))
+		}
+	}
+	c.valUsed = true
+	// The classes: the distinct tuples of the locals' values.
+	var classes [][]val
+	classOf := make([]int, len(outs))
+	for i, o := range outs {
+		tuple := make([]val, len(differ))
+		for j, k := range differ {
+			tuple[j] = *o[k]
+		}
+		classOf[i] = -1
+		for ci, cl := range classes {
+			same := true
+			for j := range cl {
+				same = same && sameVal(cl[j], tuple[j])
+			}
+			if same {
+				classOf[i] = ci
+			}
+		}
+		if classOf[i] < 0 {
+			classOf[i] = len(classes)
+			classes = append(classes, tuple)
+		}
+	}
+	var joins []int
+	for i, j := range ends {
+		c.e.Land(j)
+		var desc []string
+		for jj, k := range differ {
+			desc = append(desc, k+" = "+valString(classes[classOf[i]][jj]))
+		}
+		c.store(f.fn.Pos, model.VarVal, 0, model.StoreConst, classOf[i], true, strings.Join(desc, ", "))
+		joins = append(joins, c.e.Emit(model.Op{Code: model.OpJump}))
+	}
+	for _, j := range joins {
+		c.e.Land(j)
+	}
+	c.joinVars(f, saved, outs)
+	for j, k := range differ {
+		d := &val{k: vDyn, id: k}
+		for _, cl := range classes {
+			d.dvals = append(d.dvals, cl[j])
+		}
+		f.vars[k] = d
+	}
+}
+
+// sameVal reports whether two values are the same value of one kind.
+func sameVal(a, b val) bool {
+	eq, ok := a.equal(b)
+	return ok && eq && a.k == b.k
+}
+
+// valString renders a value for traces.
+func valString(v val) string {
+	switch v.k {
+	case vInt:
+		return fmt.Sprint(v.n)
+	case vNull:
+		return "NULL"
+	}
+	return fmt.Sprintf("#%d", v.a)
+}
+
+// joinVars sets the locals of saved to their values in outs: a local
+// outs disagree on has no value the compiler knows.
+func (c *kc) joinVars(f *fnCtx, saved map[string]*val, outs []map[string]*val) {
+	f.vars = saved
+	for k := range saved {
+		v, ok := outs[0][k]
+		if !ok {
+			continue
+		}
+		w := *v
+		for _, o := range outs[1:] {
+			if u, ok := o[k]; !ok || u.k != w.k {
+				w = val{k: vUndef}
+			} else if eq, _ := u.equal(w); !eq {
+				w = val{k: vUndef}
+			}
+		}
+		f.vars[k] = &w
+	}
+}
+
+// assignCall binds local name to the value of a call of model function
+// fn. When the value depends on shared state, the rest of the list
+// (more declarators, then rest) is compiled once per value the function
+// returns, and it reports true.
+func (c *kc) assignCall(f *fnCtx, name string, fn *lang.Func, call *lang.Call, more []lang.VarDecl, rest []lang.Stmt) bool {
+	args := c.args(f, call)
+	sub := c.inline(fn, args, call.Pos, &fnCtx{values: true}, f.prefix)
+	if len(sub.rets) == 0 {
+		panic(unreachable{})
+	}
+	if len(sub.rets) == 1 {
+		for _, j := range sub.rets[0].jumps {
+			c.e.Land(j)
+		}
+		v := sub.rets[0].v
+		f.vars[name] = &v
+		return false
+	}
+	if len(more) > 0 {
+		rest = append([]lang.Stmt{&lang.Decl{Pos: more[0].Pos, Vars: more}}, rest...)
+	}
+	var ends []int
+	var outs []map[string]*val
+	live := false
+	saved := cloneVars(f.vars)
+	for _, g := range sub.rets {
+		for _, j := range g.jumps {
+			c.e.Land(j)
+		}
+		f.vars = cloneVars(saved)
+		v := g.v
+		f.vars[name] = &v
+		if alive(func() { c.block(f, rest) }) {
+			live = true
+			if c.fell {
+				outs = append(outs, f.vars)
+				ends = append(ends, c.e.Emit(model.Op{Code: model.OpJump}))
+			}
+		}
+	}
+	c.meet(f, live, saved, outs, ends)
+	return true
+}
+
+// meet ends the compilation of the rest of a list once per value: the
+// paths that fall off its end join (see join); c.fell says whether any
+// did. live is false when every path stops the thread.
+func (c *kc) meet(f *fnCtx, live bool, saved map[string]*val, outs []map[string]*val, ends []int) {
+	if !live {
+		panic(unreachable{})
+	}
+	if len(outs) == 0 {
+		f.vars = saved
+		c.fell = false
+		return
+	}
+	c.join(f, saved, outs, ends)
+	c.fell = true
+}
+
+// retValues compiles return x of a call whose value is used (values
+// mode): a jump to the group of each value x can have.
+func (c *kc) retValues(f *fnCtx, x lang.Expr) {
+	if v, ok := c.static(f, x); ok {
+		f.addRet(v, c.e.Emit(model.Op{Code: model.OpJump}))
+		return
+	}
+	if call, ok := x.(*lang.Call); ok {
+		if fn, ok := c.funcs[call.Fun]; ok {
+			args := c.args(f, call)
+			sub := c.inline(fn, args, call.Pos, &fnCtx{values: true}, f.prefix)
+			for _, g := range sub.rets {
+				for _, j := range g.jumps {
+					c.e.Land(j)
+				}
+				f.addRet(g.v, c.e.Emit(model.Op{Code: model.OpJump}))
+			}
+			return
+		}
+	}
+	if _, ok := c.atomTest(f, x); ok {
+		jt := c.branch(f, x, true)
+		f.addRet(intv(0), c.e.Emit(model.Op{Code: model.OpJump}))
+		for _, j := range jt {
+			c.e.Land(j)
+		}
+		f.addRet(intv(1), c.e.Emit(model.Op{Code: model.OpJump}))
+		return
+	}
+	c.splitting(f, func() {
+		v := c.eval(f, x)
+		f.addRet(v, c.e.Emit(model.Op{Code: model.OpJump}))
+	})
 }
 
 func boolInt(b bool) int {
@@ -478,22 +865,35 @@ func (c *kc) stmt(f *fnCtx, st lang.Stmt) {
 		}
 		jf := c.branch(f, s.Cond, false)
 		saved := cloneVars(f.vars)
-		c.stmt(f, s.Then)
-		c.sameVars(s.Pos, saved, f.vars)
+		thenAlive := alive(func() { c.stmt(f, s.Then) })
+		if thenAlive && !jumpsAway(s.Then) {
+			c.sameVars(s.Pos, saved, f.vars)
+		}
 		if s.Else == nil {
 			for _, j := range jf {
 				c.e.Land(j)
 			}
+			f.vars = saved
 			return
 		}
-		end := c.e.Emit(model.Op{Code: model.OpJump})
+		var end []int
+		if thenAlive {
+			end = append(end, c.e.Emit(model.Op{Code: model.OpJump}))
+		}
 		for _, j := range jf {
 			c.e.Land(j)
 		}
 		f.vars = cloneVars(saved)
-		c.stmt(f, s.Else)
-		c.sameVars(s.Pos, saved, f.vars)
-		c.e.Land(end)
+		elseAlive := alive(func() { c.stmt(f, s.Else) })
+		if elseAlive && !jumpsAway(s.Else) {
+			c.sameVars(s.Pos, saved, f.vars)
+		} else if !elseAlive && !thenAlive {
+			panic(unreachable{})
+		}
+		f.vars = saved
+		for _, j := range end {
+			c.e.Land(j)
+		}
 	case *lang.For:
 		if s.Init != nil {
 			if es, ok := s.Init.(*lang.ExprStmt); ok && c.listWalk(f, s, es) {
@@ -507,6 +907,7 @@ func (c *kc) stmt(f *fnCtx, st lang.Stmt) {
 	case *lang.Goto:
 		j := c.e.Emit(model.Op{Code: model.OpJump})
 		f.labels[s.Label] = append(f.labels[s.Label], j)
+		f.labelVars[s.Label] = append(f.labelVars[s.Label], cloneVars(f.vars))
 	case *lang.Labeled:
 		for _, j := range f.labels[s.Label] {
 			c.e.Land(j)
@@ -514,7 +915,13 @@ func (c *kc) stmt(f *fnCtx, st lang.Stmt) {
 		delete(f.labels, s.Label)
 		c.stmt(f, s.Stmt)
 	case *lang.Return:
-		if s.X != nil {
+		if s.X != nil && f.values {
+			c.retValues(f, s.X)
+			return
+		}
+		if s.X != nil && f.discard {
+			c.exprStmt(f, s.X)
+		} else if s.X != nil {
 			if f.cond {
 				f.condJmps = append(f.condJmps, c.branch(f, s.X, f.condWant)...)
 			} else {
@@ -536,8 +943,20 @@ func (c *kc) stmt(f *fnCtx, st lang.Stmt) {
 			panic(compileError(lang.StmtPos(st), "break or continue outside a loop"))
 		}
 		l := f.loops[len(f.loops)-1]
+		_, isBreak := s.(*lang.Break)
+		if !isBreak {
+			// continue passes the switches it is in.
+			i := len(f.loops) - 1
+			for i >= 0 && f.loops[i].sw {
+				i--
+			}
+			if i < 0 {
+				panic(compileError(lang.StmtPos(st), "continue outside a loop"))
+			}
+			l = f.loops[i]
+		}
 		j := c.e.Emit(model.Op{Code: model.OpJump})
-		if _, ok := s.(*lang.Break); ok {
+		if isBreak {
 			l.breaks = append(l.breaks, j)
 		} else {
 			l.conts = append(l.conts, j)
@@ -545,7 +964,7 @@ func (c *kc) stmt(f *fnCtx, st lang.Stmt) {
 	case *lang.Decl:
 		c.block(f, []lang.Stmt{s})
 	case *lang.Switch:
-		panic(compileError(s.Pos, "switch is not compiled yet: write it as if/else"))
+		c.switchStmt(f, s)
 	default:
 		panic(compileError(lang.StmtPos(st), "statement not in the model language"))
 	}
@@ -574,10 +993,15 @@ func (c *kc) loop(f *fnCtx, pos lang.Pos, cond, post lang.Expr, body lang.Stmt) 
 		}
 		if cond != nil {
 			v, ok := c.static(f, cond)
-			if !ok {
-				panic(compileError(lang.ExprPos(cond), "loop condition reads shared state: the model unrolls loops over its tables (a list walk is for (p = &first; p; p = p->next))"))
+			if !ok && n == 0 && c.ptrLoop(f, pos, cond, post, body, l) {
+				return
 			}
-			if t, _ := v.truth(); !t {
+			if !ok {
+				// Part of the condition reads shared state (a site's
+				// key field): this iteration runs when it holds. The
+				// part the scenario fixes ends the unrolling.
+				l.breaks = append(l.breaks, c.branch(f, cond, false)...)
+			} else if t, _ := v.truth(); !t {
 				break
 			}
 		}
@@ -678,6 +1102,20 @@ func isMember(x lang.Expr, base, field string) bool {
 // exprStmt compiles an expression statement, splitting it on the reads of
 // shared state it uses as values.
 func (c *kc) exprStmt(f *fnCtx, x lang.Expr) {
+	if call, ok := x.(*lang.Call); ok {
+		if fn, ok := c.funcs[call.Fun]; ok {
+			// A call whose value is not used.
+			args := c.args(f, call)
+			c.inline(fn, args, call.Pos, &fnCtx{discard: true}, f.prefix)
+			return
+		}
+	}
+	c.splitting(f, func() { c.eval(f, x) })
+}
+
+// splitting compiles body, and when it needs the value of a read of
+// shared state, compiles it again once for each value (see split).
+func (c *kc) splitting(f *fnCtx, body func()) {
 	mark := len(c.e.Ops)
 	defer func() {
 		r := recover()
@@ -689,9 +1127,9 @@ func (c *kc) exprStmt(f *fnCtx, x lang.Expr) {
 			return
 		}
 		c.e.Ops = c.e.Ops[:mark]
-		c.split(f, nv, func() { c.exprStmt(f, x) })
+		c.split(f, nv, func() { c.splitting(f, body) })
 	}()
-	c.eval(f, x)
+	body()
 }
 
 // split emits the read of nv's variable and compiles body once for each
@@ -700,23 +1138,32 @@ func (c *kc) split(f *fnCtx, nv needValue, body func()) {
 	pos := lang.ExprPos(nv.x)
 	var ends []int
 	src := exprString(nv.x)
+	saved := cloneVars(f.vars)
+	var outs []map[string]*val
+	run := func(v val) {
+		c.overrides[nv.x] = v
+		f.vars = cloneVars(saved)
+		if alive(body) {
+			outs = append(outs, f.vars)
+			ends = append(ends, c.e.Emit(model.Op{Code: model.OpJump}))
+		}
+	}
 	if nv.bt != nil {
+		vals := [2]val{intv(0), intv(1)}
+		if nv.vals != nil {
+			vals = *nv.vals
+		}
 		jt := c.emitTest(pos, *nv.bt, true)
-		c.overrides[nv.x] = intv(0)
-		body()
-		ends = append(ends, c.e.Emit(model.Op{Code: model.OpJump}))
+		run(vals[0])
 		for _, j := range jt {
 			c.e.Land(j)
 		}
-		c.overrides[nv.x] = intv(1)
-		body()
+		run(vals[1])
 	} else if nv.at.v == model.VarFunc && !nv.at.local {
 		sw := c.op(pos, model.Op{Code: model.OpSwitchFunc, A: nv.at.idx, Table: make([]int, model.MaxTargets)})
 		for _, t := range nv.domain {
 			c.e.Ops[sw].Table[t] = c.e.Here()
-			c.overrides[nv.x] = val{k: vTarget, a: t}
-			body()
-			ends = append(ends, c.e.Emit(model.Op{Code: model.OpJump}))
+			run(val{k: vTarget, a: t})
 		}
 	} else {
 		dom := nv.domain
@@ -726,18 +1173,18 @@ func (c *kc) split(f *fnCtx, nv needValue, body func()) {
 				// if (var != v) goto next value
 				skip = c.emitTest(pos, test{at: nv.at, cmp: model.CmpEq, b: v, neg: true, src: src}, true)[0]
 			}
-			c.overrides[nv.x] = intv(v)
-			body()
-			ends = append(ends, c.e.Emit(model.Op{Code: model.OpJump}))
+			if nv.dvals != nil {
+				run(nv.dvals[i])
+			} else {
+				run(intv(v))
+			}
 			if skip >= 0 {
 				c.e.Land(skip)
 			}
 		}
 	}
 	delete(c.overrides, nv.x)
-	for _, j := range ends {
-		c.e.Land(j)
-	}
+	c.join(f, saved, outs, ends)
 }
 
 // emitTest emits code that jumps when t is want and falls through
@@ -746,6 +1193,9 @@ func (c *kc) emitTest(pos lang.Pos, t test, want bool) []int {
 	op := model.Op{Code: model.OpTest, A: t.at.v, Addr: uint64(t.at.idx), B: t.b, Len: uint8(t.cmp), Msg: t.src}
 	if t.at.local {
 		op.Len |= model.TestLocal
+	}
+	if t.neg {
+		op.Len |= model.TestNeg
 	}
 	if want != t.neg {
 		return []int{c.op(pos, op)}

@@ -17,7 +17,11 @@ import (
 func noStep(name string) bool {
 	switch name {
 	case "cpus_read_lock", "cpus_read_unlock", "pr_err", "pr_warn", "pr_info", "pr_debug",
-		"static_call_sort_entries", "sync_core":
+		"static_call_sort_entries", "sync_core",
+		// The module loader's other subsystems: no livepatch, ftrace,
+		// module parameters or bug tables in the model.
+		"ftrace_module_enable", "klp_module_coming", "klp_module_going", "destroy_params",
+		"module_bug_cleanup", "ftrace_release_mod", "async_synchronize_full", "synchronize_rcu":
 		return true
 	}
 	return false
@@ -35,6 +39,12 @@ func (c *kc) callExpr(f *fnCtx, x *lang.Call, pure bool) val {
 			return *sub.ret
 		}
 		return val{}
+	}
+	if a, ok := c.ptrCall(f, x); ok {
+		if pure {
+			panic(notStatic{})
+		}
+		return a
 	}
 	if noStep(x.Fun) {
 		if pure {
@@ -59,40 +69,87 @@ func (c *kc) callExpr(f *fnCtx, x *lang.Call, pure bool) val {
 		c.site(x.Pos, v)
 		v.k = vSiteAddr
 		return v
-	case "static_call_key":
-		return val{k: vKey, a: c.site(x.Pos, arg(0)).Key}
-	case "static_call_is_init":
-		return intv(boolInt(c.site(x.Pos, arg(0)).Init))
-	case "static_call_is_tail":
+	case "static_call_key", "__static_call_key":
+		// The site's key field: the key, or while a module site's key
+		// field still holds its trampoline (objtool's
+		// static_call_mod() of a key that is not exported, until
+		// static_call_add_module's fixup), the trampoline.
 		s := c.site(x.Pos, arg(0))
-		if s.Module != 0 && c.variant == VariantFixupLosesFlags && s.Tail() {
-			// static_call_add_module of this variant may have dropped
-			// the flag: read it (static_call_mutex protects it).
-			t := test{at: atom{v: model.VarSiteFlags, idx: s.Window, local: c.protected(atom{v: model.VarSiteFlags})}, cmp: model.CmpMask, b: model.SiteTail, src: exprString(x)}
-			panic(needValue{x: x, at: t.at, bt: &t})
+		k := val{k: vKey, a: s.Key}
+		if x.Fun == "__static_call_key" {
+			k.fl = s.Window + 1
 		}
-		return intv(boolInt(s.Tail()))
+		if s.Module == 0 || !s.TrampRef {
+			return k
+		}
+		tr := k
+		tr.k = vTramp
+		panic(c.flagTest(x, s, model.SiteTrampKey, &[2]val{k, tr}))
+	case "static_call_is_init", "static_call_is_tail":
+		s := c.site(x.Pos, arg(0))
+		flag, static := model.SiteInit, s.Init
+		if x.Fun == "static_call_is_tail" {
+			flag, static = model.SiteTail, s.Tail()
+		}
+		if s.Module == 0 || !static {
+			// vmlinux's flags, and a module's flags the scenario does
+			// not set, are the scenario's (no store sets them).
+			return intv(boolInt(static))
+		}
+		panic(c.flagTest(x, s, flag, nil))
 	case "static_call_set_init":
 		effect()
 		s := c.site(x.Pos, arg(0))
 		if s.Module != 0 {
-			panic(compileError(x.Pos, "static_call_set_init of a module site: the module paths are not model source yet"))
+			c.store(x.Pos, model.VarSiteFlags, s.Window, model.StoreOr, model.SiteInit, c.flagsLocal(), exprString(x))
 		}
 		return val{} // vmlinux's flags are the scenario's
+	case "tramp_key_lookup":
+		// The vmlinux __start_static_call_tramp_key table: the
+		// scenario's EXPORT_STATIC_CALL_TRAMP keys.
+		a := arg(0)
+		if a.k != vTramp {
+			return intv(0)
+		}
+		if c.lay.TrampKey[a.a] {
+			return val{k: vKey, a: a.a}
+		}
+		return intv(0)
+	case "static_call_key_has_mods":
+		k := arg(0)
+		switch k.k {
+		case vKey:
+			t := test{at: atom{v: model.VarKeyType, idx: k.a, local: c.listProtected()}, cmp: model.CmpEq, b: 0, src: exprString(x)}
+			panic(needValue{x: x, at: t.at, bt: &t})
+		case vTramp:
+			// The key field still holds the trampoline: key->type is
+			// the text at tramp + 8 (struct static_call_key { void
+			// *func; union { unsigned long type; ... }; }).
+			t := test{at: atom{v: model.VarTrampType, idx: int(c.lay.Tramps[k.a].Addr + 8), local: c.listProtected()}, cmp: model.CmpMask, b: 1, neg: true, src: exprString(x) + ", key->type read from the text at __SCT__" + c.lay.Prog.Keys[k.a].Name + "+8"}
+			panic(needValue{x: x, at: t.at, bt: &t})
+		}
+		panic(compileError(x.Pos, "%s: not a key", exprString(x)))
+	case "kzalloc", "kfree":
+		panic(compileError(x.Pos, "%s: the model allocates struct static_call_mod entries only: site_mod = kzalloc(...) and kfree(site_mod)", x.Fun))
 	case "init_section_contains":
 		s := c.site(x.Pos, arg(0))
 		return intv(boolInt(s.Module == 0 && s.Init))
 	case "within_module_init":
 		s := c.site(x.Pos, arg(0))
 		return intv(boolInt(s.Module != 0 && s.Init))
-	case "is_kernel_text":
-		s := c.site(x.Pos, arg(0))
-		return intv(boolInt(s.Module == 0 && !s.Init))
-	case "is_kernel_inittext":
-		s := c.site(x.Pos, arg(0))
-		return intv(boolInt(s.Module == 0 && s.Init))
-	case "is_module_text_address":
-		s := c.site(x.Pos, arg(0))
+	case "is_kernel_text", "is_kernel_inittext", "is_module_text_address":
+		a := arg(0)
+		if a.k == vTramp || a.k == vKey {
+			// A trampoline is vmlinux core text; a key is data.
+			return intv(boolInt(a.k == vTramp && x.Fun == "is_kernel_text"))
+		}
+		s := c.site(x.Pos, a)
+		switch x.Fun {
+		case "is_kernel_text":
+			return intv(boolInt(s.Module == 0 && !s.Init))
+		case "is_kernel_inittext":
+			return intv(boolInt(s.Module == 0 && s.Init))
+		}
 		if s.Module == 0 {
 			return intv(0)
 		}
@@ -103,6 +160,9 @@ func (c *kc) callExpr(f *fnCtx, x *lang.Call, pure bool) val {
 		panic(needValue{x: x, at: t.at, bt: &t})
 	case "static_call_key_next":
 		k := arg(0)
+		if k.k == vTramp {
+			c.stop(x.Pos, model.Op{Code: model.OpBadDeref, Msg: exprString(x) + ": the key field holds the trampoline, read as a struct static_call_key"})
+		}
 		if k.k != vKey {
 			panic(compileError(x.Pos, "static_call_key_next of %s: not a key", exprString(x.Args[0])))
 		}
@@ -112,11 +172,27 @@ func (c *kc) callExpr(f *fnCtx, x *lang.Call, pure bool) val {
 		return val{k: vNull}
 	case "static_call_key_sites":
 		k := arg(0)
+		if k.k == vTramp {
+			c.stop(x.Pos, model.Op{Code: model.OpBadDeref, Msg: exprString(x) + ": the key field holds the trampoline, read as a struct static_call_key"})
+		}
 		if k.k != vKey {
 			panic(compileError(x.Pos, "static_call_key_sites of %s: not a key", exprString(x.Args[0])))
 		}
-		if c.lay.ModSites[k.a] {
+		if c.lay.ModSites[k.a] && c.first {
 			return val{k: vNull} // the walk of key->mods finds them
+		}
+		if c.lay.ModSites[k.a] && c.lay.Builtin[k.a] {
+			// The sites pointer while the key holds it (type bit 0).
+			t := test{at: atom{v: model.VarKeyType, idx: k.a, local: c.listProtected()}, cmp: model.CmpEq, b: 1, src: exprString(x)}
+			tab := c.table(-1)
+			sites := val{k: vNull}
+			for i, s := range tab {
+				if s.Key == k.a {
+					sites = val{k: vSite, a: -1, n: i}
+					break
+				}
+			}
+			panic(needValue{x: x, at: t.at, bt: &t, vals: &[2]val{{k: vNull}, sites}})
 		}
 		for i, s := range c.table(-1) {
 			if s.Key == k.a {
@@ -164,7 +240,7 @@ func (c *kc) callExpr(f *fnCtx, x *lang.Call, pure bool) val {
 		return val{}
 	case "BUG":
 		effect()
-		c.op(x.Pos, model.Op{Code: model.OpBug, A: 2, Msg: "BUG()"})
+		c.stop(x.Pos, model.Op{Code: model.OpBug, A: 2, Msg: "BUG()"})
 		return val{}
 	case "WRITE_ONCE":
 		effect()
@@ -193,6 +269,29 @@ func (c *kc) callExpr(f *fnCtx, x *lang.Call, pure bool) val {
 		effect()
 		c.op(x.Pos, model.Op{Code: model.OpSMPInit})
 		return val{}
+	case "notifier_from_errno", "notifier_to_errno":
+		// The model's notifier results are the errnos themselves.
+		return arg(0)
+	case "do_one_initcall":
+		// mod->init runs: calls into the module's init text may start.
+		effect()
+		m := c.modArg(x, arg(0))
+		c.op(x.Pos, model.Op{Code: model.OpSetModState, A: m, B: int(model.ModComingInit)})
+		return intv(0)
+	case "module_deallocate", "free_mod_mem":
+		// The module's memory goes (module_memory_free); the model's
+		// module is then gone for good.
+		effect()
+		m := c.modArg(x, arg(0))
+		c.op(x.Pos, model.Op{Code: model.OpFreeModule, A: m})
+		c.op(x.Pos, model.Op{Code: model.OpSetModState, A: m, B: int(model.ModGone)})
+		return val{}
+	case "module_memfree_init":
+		// do_free_init: the init text goes, after an RCU grace period.
+		effect()
+		m := c.modArg(x, arg(0))
+		c.op(x.Pos, model.Op{Code: model.OpFreeModule, A: m, B: 1})
+		return val{}
 	case "free_initmem":
 		effect()
 		if c.lay.InitText >= 0 {
@@ -205,6 +304,26 @@ func (c *kc) callExpr(f *fnCtx, x *lang.Call, pure bool) val {
 	}
 	panic(compileError(x.Pos, "%s is neither a function of the model files nor a built-in (docs/language.md lists them)", x.Fun))
 }
+
+// modArg returns the module a built-in's argument names.
+func (c *kc) modArg(x *lang.Call, v val) int {
+	if v.k != vMod {
+		panic(compileError(x.Pos, "%s: not a module", exprString(x.Args[0])))
+	}
+	return v.a
+}
+
+// flagTest is the split on a flag of a module site's key field; vals
+// gives the values of x without and with it.
+func (c *kc) flagTest(x *lang.Call, s Loc, flag int, vals *[2]val) needValue {
+	t := test{at: atom{v: model.VarSiteFlags, idx: s.Window, local: c.protected(atom{v: model.VarSiteFlags})}, cmp: model.CmpMask, b: flag, src: exprString(x)}
+	return needValue{x: x, at: t.at, bt: &t, vals: vals}
+}
+
+// flagsLocal reports whether a store to a site's key-field flags folds
+// into the step before: static_call_mutex, which the thread holds,
+// serialises every other access (kprobes read them without it).
+func (c *kc) flagsLocal() bool { return c.listProtected() && !c.flagReaders }
 
 // textLive is the test that a module site's text is still mapped.
 func (c *kc) textLive(s Loc) test {

@@ -81,6 +81,12 @@ func (c *kc) value(f *fnCtx, x lang.Expr, pure bool) val {
 		case "-":
 			v := c.value(f, x.X, pure)
 			return intv(-v.n)
+		case "~":
+			v := c.value(f, x.X, pure)
+			if v.k != vInt {
+				panic(compileError(x.Pos, "~%s: not a number", exprString(x.X)))
+			}
+			return val{k: vInt, n: ^v.n}
 		}
 	case *lang.Binary:
 		return c.binary(f, x, pure)
@@ -102,6 +108,8 @@ func (c *kc) value(f *fnCtx, x lang.Expr, pure bool) val {
 		return val{}
 	case *lang.Composite:
 		v := val{k: vSiteMod, a: -2, n: -1}
+		c.first = true
+		defer func() { c.first = false }()
 		for _, fi := range x.Fields {
 			w := c.value(f, fi.X, pure)
 			switch fi.Name {
@@ -141,6 +149,16 @@ func (c *kc) ident(f *fnCtx, x *lang.Ident, pure bool) val {
 			if !c.read[p.id] {
 				panic(needLocal{id: p.id})
 			}
+		case vReg:
+			if pure {
+				panic(notStatic{}) // its value is the thread's, at run time
+			}
+		case vDyn:
+			dom := make([]int, len(p.dvals))
+			for i := range dom {
+				dom[i] = i
+			}
+			panic(needValue{x: x, at: atom{v: model.VarVal, name: x.Name, local: true}, domain: dom, dvals: p.dvals})
 		}
 		return *p
 	}
@@ -182,7 +200,13 @@ func (c *kc) read1(x lang.Expr, at atom, pure bool) val {
 // static_call_mod lists and the site flags are only changed under
 // static_call_mutex (static_call_module_notify, __static_call_init).
 func (c *kc) protected(at atom) bool {
-	return at.v == model.VarSiteFlags && c.held&(1<<StaticCallMutex) != 0
+	switch at.v {
+	case model.VarSiteFlags, model.VarMods, model.VarKeyType, model.VarNodeMod, model.VarNodeNext, model.VarTrampType:
+		return c.held&(1<<StaticCallMutex) != 0
+	case model.VarReg, model.VarPtr, model.VarVal:
+		return true // the thread's own
+	}
+	return false
 }
 
 func (c *kc) binary(f *fnCtx, x *lang.Binary, pure bool) val {
@@ -219,6 +243,8 @@ func (c *kc) binary(f *fnCtx, x *lang.Binary, pure bool) val {
 	l := c.value(f, x.X, pure)
 	r := c.value(f, x.Y, pure)
 	switch x.Op {
+	case ",":
+		return r
 	case "==", "!=":
 		eq, ok := l.equal(r)
 		if !ok {
@@ -261,6 +287,25 @@ func (c *kc) binary(f *fnCtx, x *lang.Binary, pure bool) val {
 			return intv(l.n + r.n)
 		}
 	case "&", "|":
+		if x.Op == "&" && (l.k == vKey || l.k == vTramp) && r.k == vInt {
+			// A key field's value: s_key & ~STATIC_CALL_SITE_FLAGS is
+			// the key (or trampoline) address, s_key &
+			// STATIC_CALL_SITE_FLAGS its flags.
+			if r.n == model.SiteTail|model.SiteInit {
+				if l.fl == 0 {
+					return intv(0)
+				}
+				return val{k: vFlags, a: l.fl - 1}
+			}
+			if r.n == ^(model.SiteTail | model.SiteInit) {
+				l.fl = 0
+				return l
+			}
+		}
+		if x.Op == "|" && l.k == vKey && r.k == vFlags {
+			l.fl = r.a + 1
+			return l
+		}
 		if l.k == vInt && r.k == vInt {
 			if x.Op == "&" {
 				return intv(l.n & r.n)
@@ -304,7 +349,12 @@ func (c *kc) pureExpr(x lang.Expr) bool {
 }
 
 func (c *kc) member(f *fnCtx, x *lang.Member, pure bool) val {
-	base := c.value(f, x.X, pure)
+	var base val
+	if p, ok := c.ptrLocal(f, x.X); ok {
+		base = *p // a pointer the thread holds: its fields are reads
+	} else {
+		base = c.value(f, x.X, pure)
+	}
 	switch base.k {
 	case vKey:
 		switch x.Name {
@@ -337,7 +387,23 @@ func (c *kc) member(f *fnCtx, x *lang.Member, pure bool) val {
 			return intv(len(c.table(base.a)))
 		case "state":
 			return c.read1(x, atom{v: model.VarModState, idx: base.a, name: exprString(x)}, pure)
+		case "init":
+			// mod->init: the module's init function, named by its
+			// module (do_one_initcall(mod->init)).
+			return base
 		}
+	case vReg:
+		if base.a == 0 {
+			switch x.Name {
+			case "mod":
+				return c.read1(x, atom{v: model.VarNodeMod, name: exprString(x), local: true}, pure)
+			}
+		}
+	case vTramp:
+		if !pure {
+			c.stop(x.Pos, model.Op{Code: model.OpBadDeref, Msg: fmt.Sprintf("%s: the key field holds __SCT__%s, read as a struct static_call_key", exprString(x), c.lay.Prog.Keys[base.a].Name)})
+		}
+		panic(notStatic{})
 	}
 	panic(compileError(x.Pos, "%s: the model has no field %s here", exprString(x), x.Name))
 }
@@ -355,9 +421,17 @@ func (c *kc) site(pos lang.Pos, v val) Loc {
 }
 
 func (c *kc) assign(f *fnCtx, x *lang.Assign) {
+	if c.assignPtr(f, x) || c.assignPtrField(f, x) {
+		return
+	}
 	switch l := x.L.(type) {
 	case *lang.Ident:
 		if p, ok := f.vars[l.Name]; ok {
+			if x.Op != "=" {
+				op := strings.TrimSuffix(x.Op, "=")
+				*p = c.eval(f, &lang.Binary{Pos: x.Pos, Op: op, X: l, Y: x.R})
+				return
+			}
 			*p = c.eval(f, x.R)
 			return
 		}
@@ -373,6 +447,15 @@ func (c *kc) assign(f *fnCtx, x *lang.Assign) {
 		}
 	case *lang.Member:
 		base := c.eval(f, l.X)
+		if base.k == vMod && l.Name == "state" {
+			v := c.eval(f, x.R)
+			c.op(x.Pos, model.Op{Code: model.OpSetModState, A: base.a, B: int(modState(x, v))})
+			return
+		}
+		if (base.k == vSite || base.k == vSiteAddr) && l.Name == "key" {
+			c.siteKey(f, x, c.site(x.Pos, base))
+			return
+		}
 		if base.k == vKey {
 			switch l.Name {
 			case "func":
@@ -382,15 +465,6 @@ func (c *kc) assign(f *fnCtx, x *lang.Assign) {
 				}
 				c.op(x.Pos, model.Op{Code: model.OpSetFunc, A: base.a, B: v.a})
 				return
-			case "sites":
-				// key->sites = site: the key holds its built-in sites
-				// (key->type |= 1 follows, in the same step).
-				c.routineAt(x.Pos, &builtinSites{lay: c.lay, key: base.a})
-				return
-			case "type":
-				if x.Op == "|=" {
-					return // part of key->sites = site's step
-				}
 			}
 		}
 	}
@@ -427,7 +501,7 @@ func (c *kc) atomTest(f *fnCtx, x lang.Expr) (test, bool) {
 		func() {
 			defer func() {
 				if r := recover(); r != nil {
-					if nv, is := r.(needValue); is && nv.x == y {
+					if nv, is := r.(needValue); is && nv.x == y && nv.dvals == nil {
 						at, ok = nv.at, true
 						return
 					}
@@ -444,15 +518,26 @@ func (c *kc) atomTest(f *fnCtx, x lang.Expr) (test, bool) {
 		}()
 		return at, ok
 	}
+	if id, ok := x.(*lang.Ident); ok {
+		if v, ok := f.vars[id.Name]; ok && v.k == vReg {
+			// A pointer the thread holds, as a truth value.
+			return test{at: atom{v: regVar(v.a), local: true}, cmp: model.CmpEq, b: 0, neg: true, src: src}, true
+		}
+	}
 	switch x := x.(type) {
 	case *lang.Binary:
 		switch x.Op {
 		case "==", "!=", "<", ">=", ">", "<=":
 			if at, ok := read(x.X); ok {
-				if r, ok := c.static(f, x.Y); ok && r.k == vInt || ok && r.k == vTarget {
+				if r, ok := c.static(f, x.Y); ok && (r.k == vInt || r.k == vTarget || r.k == vMod || r.k == vNull) {
 					b := r.n
-					if r.k == vTarget {
+					switch r.k {
+					case vTarget:
 						b = r.a
+					case vMod:
+						b = r.a + 1 // site_mod->mod: m+1, NULL 0
+					case vNull:
+						b = 0
 					}
 					switch x.Op {
 					case "==":
@@ -555,7 +640,7 @@ func (c *kc) branch(f *fnCtx, x lang.Expr, want bool) []int {
 		}
 		if fn, ok := c.funcs[y.Fun]; ok {
 			args := c.args(f, y)
-			cf := &fnCtx{condWant: want}
+			cf := &fnCtx{cond: true, condWant: want}
 			sub := c.inline(fn, args, y.Pos, cf, f.prefix)
 			return sub.condJmps
 		}

@@ -157,9 +157,6 @@ func finishSites(e *Emitter, port Port, lay *Layout, variant string) {
 // CoreVariants returns the variants of the generic static_call core.
 func CoreVariants() []Variant {
 	return []Variant{
-		{Name: VariantDelModuleNoBreak, Doc: "static_call_del_module before the 2024 fix (CVE-2024-50002): after a failed allocation it walks a key's built-in sites pointer as key->mods"},
-		{Name: VariantFixupLosesFlags, Doc: "static_call_add_module before 2021: the trampoline-to-key fixup drops the site's TAIL and INIT flags"},
-		{Name: VariantNoLiveNotifier, Doc: "the MODULE_STATE_LIVE notification does not take static_call_mutex (static_call_module_notify always has): an update that saw the module COMING can write its init text after do_free_init"},
 		{Name: VariantKprobeNoReserved, Doc: "register_kprobe before static_call_text_reserved() (2020): a kprobe may be placed on a static call site"},
 	}
 }
@@ -312,6 +309,7 @@ func Build(sc *scenario.Scenario, port Port) (*model.Program, error) {
 		p.SiteFlags[s.Window] = f
 	}
 	c.kc.consts = sharedConsts(sc, lay, c.key)
+	c.kc.flagReaders = sc.HasOp(scenario.OpKprobe)
 	for i, th := range sc.Threads {
 		e := &Emitter{}
 		c.kc.e, c.kc.held = e, 0
@@ -430,9 +428,13 @@ func (c *compiler) op(e *Emitter, op scenario.Op) error {
 	case scenario.OpFreeInitmem:
 		return k.call("kernel_init", []val{{k: vNull}})
 	case scenario.OpLoad:
-		LoadModule(e, c.port, c.lay, c.mod[op.Module], op.FailAlloc, c.variant)
+		// load_module(): the loader's steps that static calls see,
+		// with the scenario's fail_alloc-th kzalloc failing.
+		k.failAlloc = op.FailAlloc
+		defer func() { k.failAlloc = 0 }()
+		return k.call("load_module", []val{{k: vMod, a: c.mod[op.Module]}})
 	case scenario.OpUnload:
-		UnloadModule(e, c.lay, c.mod[op.Module], c.variant)
+		return k.call("delete_module", []val{{k: vMod, a: c.mod[op.Module]}, intv(0)})
 	case scenario.OpKprobe:
 		for _, s := range c.lay.Sites {
 			if s.Name == op.Site {

@@ -204,7 +204,7 @@ type (
 		X   Expr
 	}
 	// Binary is X Op Y for Op one of || && | ^ & == != < <= > >= << >> +
-	// - * / %.
+	// - * / %, and in for clauses the comma operator ",".
 	Binary struct {
 		Pos  Pos
 		Op   string

@@ -689,7 +689,7 @@ func (p *parser) forStmt() (Stmt, error) {
 		s.Init = d
 	default:
 		pos := p.tok.pos
-		x, err := p.expr()
+		x, err := p.commaExpr()
 		if err != nil {
 			return nil, err
 		}
@@ -709,7 +709,7 @@ func (p *parser) forStmt() (Stmt, error) {
 		return nil, err
 	}
 	if !p.is(")") {
-		x, err := p.expr()
+		x, err := p.commaExpr()
 		if err != nil {
 			return nil, err
 		}
@@ -790,6 +790,26 @@ func (p *parser) switchStmt() (Stmt, error) {
 // expr parses an expression (an assignment expression; C's comma
 // operator is not part of the model language).
 func (p *parser) expr() (Expr, error) { return p.assign() }
+
+// commaExpr parses the comma operator's list, as the kernel writes it in
+// for clauses (for (prev = &key->mods, site_mod = key->mods; ...)): a
+// Binary "," whose X is evaluated first.
+func (p *parser) commaExpr() (Expr, error) {
+	x, err := p.expr()
+	if err != nil {
+		return nil, err
+	}
+	for p.is(",") {
+		pos := p.tok.pos
+		p.next()
+		y, err := p.expr()
+		if err != nil {
+			return nil, err
+		}
+		x = &Binary{Pos: pos, Op: ",", X: x, Y: y}
+	}
+	return x, nil
+}
 
 func (p *parser) assign() (Expr, error) {
 	if err := p.enter(); err != nil {

@@ -625,11 +625,14 @@ func (m *Machine) callDone(c int) {
 }
 
 // textByte returns the current byte at addr (the data view).
-func (m *Machine) textByte(s *State, addr uint64) (byte, bool) {
-	if w, off := m.P.window(addr); w >= 0 {
+func (m *Machine) textByte(s *State, addr uint64) (byte, bool) { return m.P.textByte(s, addr) }
+
+// textByte returns the byte at addr as it is now in s.
+func (p *Program) textByte(s *State, addr uint64) (byte, bool) {
+	if w, off := p.window(addr); w >= 0 {
 		return s.Win[w].Snap[s.Win[w].N-1][off], true
 	}
-	r, ok := m.P.region(addr)
+	r, ok := p.region(addr)
 	if !ok {
 		return 0, false
 	}

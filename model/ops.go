@@ -1,6 +1,9 @@
 package model
 
-import "fmt"
+import (
+	"fmt"
+	"strings"
+)
 
 // OpCode is a kernel thread's operation. Each op other than OpReturn and
 // OpJump is one atomic step of the thread; OpReturn and OpJump are folded
@@ -45,6 +48,10 @@ const (
 	OpJumpIfNoPoke                    // local: goto Label if no entry of text_poke_array has a text_poke in round A
 	OpJumpIfPokeOrdered               // local: goto Label unless the ordering test of smp_text_poke_batch_add(Addr) must process first (Addr below the last entry)
 	OpTest                            // a model statement's read of shared variable A (Var*) at index Addr: goto Label when it compares (Len: Cmp*, with TestLocal) true with B
+	OpStore                           // a model statement's store to variable A (Var*) at index Addr of the value Len (Store*, with TestLocal) says, from B; Msg is the statement
+	OpKzalloc                         // site_mod = kzalloc(sizeof(struct static_call_mod)): the first free entry into the thread's Reg; the thread's B-th kzalloc (B > 0) fails and leaves Reg NULL (with TestLocal in Len: folded)
+	OpKfree                           // kfree(site_mod): the entry in the thread's Reg is free again (with TestLocal in Len: folded)
+	OpBadDeref                        // a model statement dereferences what is not a pointer to the type it reads: Msg
 )
 
 // Shared variables an OpTest reads (its A), each at index Addr.
@@ -55,6 +62,25 @@ const (
 	VarModState           // module[Addr]->state as the kernel's enum module_state (MODULE_STATE_*)
 	VarSiteFlags          // the key field's flags of window Addr (STATIC_CALL_SITE_*)
 	VarRegionLive         // 1 while region Addr is mapped (not freed), else 0
+	VarMods               // key[Addr]->mods: entry+1 of the list head, 0 while the key holds its built-in sites pointer or no list
+	VarReg                // the thread's pointer register Reg (site_mod): entry+1, or 0 (NULL)
+	VarPtr                // the thread's pointer register Ptr (prev: 0 is &key->mods, entry+1 is &entry->next)
+	VarNodeMod            // site_mod->mod of the entry in Reg: 0 vmlinux (NULL), m+1 module m
+	VarNodeNext           // site_mod->next of the entry in Reg: entry+1, or 0
+	VarPrev               // *prev: key[Addr]->mods while Ptr is 0, else the next field of the entry in Ptr
+	VarKeyType            // key[Addr]->type & 1: 1 while the key holds its sites pointer or none (static_call_key_has_mods() is false)
+	VarTrampType          // the byte at address Addr (a trampoline + 8: key->type where the key field holds the trampoline)
+	VarVal                // the thread's Val: which value a model-source local has that depends on the path taken
+)
+
+// Sources of an OpStore's value (its Len, with TestLocal).
+const (
+	StoreConst    = iota // B
+	StoreOr              // the variable's value | B
+	StoreReg             // the thread's Reg
+	StoreMods            // key[B]->mods
+	StoreNodeNext        // the next field of the entry in Reg
+	StoreAnd             // the variable's value & B
 )
 
 // Comparisons of OpTest (its Len).
@@ -77,8 +103,13 @@ const (
 // read takes no step of its own and folds into the step before it.
 const TestLocal = 0x80
 
+// TestNeg, or'ed into an OpTest's Len, says that the model statement's
+// condition (its Msg) is the negation of the comparison: traces show the
+// condition's value.
+const TestNeg = 0x40
+
 // testVar reads an OpTest's variable in s.
-func testVar(p *Program, s *State, op *Op) int {
+func testVar(p *Program, s *State, t int, op *Op) int {
 	switch op.A {
 	case VarSystemState:
 		return int(s.K.System)
@@ -103,14 +134,218 @@ func testVar(p *Program, s *State, op *Op) int {
 			return 0
 		}
 		return 1
+	case VarMods:
+		return int(s.K.Mods[op.Addr])
+	case VarReg:
+		return int(s.T[t].Reg)
+	case VarPtr:
+		return int(s.T[t].Ptr)
+	case VarVal:
+		return int(s.T[t].Val)
+	case VarNodeMod:
+		return int(s.K.Node[node(s.T[t].Reg)].Mod)
+	case VarNodeNext:
+		return int(s.K.Node[node(s.T[t].Reg)].Next)
+	case VarKeyType:
+		return int(s.K.KeyType>>op.Addr) & 1
+	case VarTrampType:
+		// The low byte of the 8 bytes at Addr (key->type of a struct
+		// static_call_key read at a trampoline): bit 0 is what
+		// static_call_key_has_mods() tests. Unmapped text reads as 0.
+		b, ok := p.textByte(s, op.Addr)
+		if !ok || p.freed(s, op.Addr) {
+			return 0
+		}
+		return int(b)
 	}
 	panic(fmt.Sprintf("patchcheck: OpTest of unknown variable %d", op.A))
 }
 
-// testTrue evaluates an OpTest in s.
-func testTrue(p *Program, s *State, op *Op) bool {
-	v := testVar(p, s, op)
+// modelOp runs an OpTest, OpStore, OpKzalloc or OpKfree of thread t,
+// whose pc it is, and returns the next pc. m, when not nil, records its
+// trace event and a failure of a model bound.
+func modelOp(p *Program, s *State, t int, op *Op, m *Machine) int {
+	ts := &s.T[t]
+	next := int(ts.PC) + 1
+	trace := m != nil && m.Trace
+	switch op.Code {
+	case OpTest:
+		r := testTrue(p, s, t, op)
+		if r {
+			next = op.Label
+		}
+		if trace {
+			m.opEvent(op, TraceEvent{Kind: TrTest, Text: op.Msg, Result: r != (op.Len&TestNeg != 0)})
+		}
+	case OpStore:
+		store(s, t, op)
+		if trace {
+			m.opEvent(op, TraceEvent{Kind: TrKernel, Text: p.storeText(s, t, op)})
+		}
+	case OpKzalloc:
+		if !kzalloc(s, t, op) {
+			if m != nil {
+				m.fail(fmt.Errorf("more than %d struct static_call_mod entries (model bound MaxNodes)", MaxNodes))
+			}
+			return next
+		}
+		if trace {
+			text := fmt.Sprintf("%s: static_call_mod #%d", op.Msg, ts.Reg)
+			if ts.Reg == 0 {
+				text = fmt.Sprintf("%s: kzalloc #%d fails (-ENOMEM, the scenario's fail_alloc)", op.Msg, ts.Alloc)
+			}
+			m.opEvent(op, TraceEvent{Kind: TrKernel, Text: text})
+		}
+	case OpKfree:
+		n := node(ts.Reg)
+		s.K.Node[n] = ModNode{}
+		if trace {
+			m.opEvent(op, TraceEvent{Kind: TrKernel, Text: fmt.Sprintf("%s: static_call_mod #%d freed", op.Msg, n+1)})
+		}
+	}
+	return next
+}
+
+// storeText says what an OpStore did, for traces: the statement and the
+// value stored.
+func (p *Program) storeText(s *State, t int, op *Op) string {
+	var v int
+	switch op.A {
+	case VarMods:
+		v = int(s.K.Mods[op.Addr])
+	case VarSiteFlags:
+		return fmt.Sprintf("%s: flags %s", op.Msg, SiteFlagNames(s.K.SiteFlags[op.Addr]))
+	case VarKeyType:
+		return op.Msg
+	case VarReg:
+		v = int(s.T[t].Reg)
+	case VarPtr:
+		if s.T[t].Ptr == 0 {
+			return op.Msg + ": &key->mods"
+		}
+		return fmt.Sprintf("%s: &static_call_mod #%d ->next", op.Msg, s.T[t].Ptr)
+	case VarNodeMod:
+		m := s.K.Node[node(s.T[t].Reg)].Mod
+		if m == 0 {
+			return op.Msg + ": NULL (vmlinux)"
+		}
+		return fmt.Sprintf("%s: %s", op.Msg, p.ModuleName(int(m)-1))
+	case VarNodeNext:
+		v = int(s.K.Node[node(s.T[t].Reg)].Next)
+	case VarPrev:
+		if s.T[t].Ptr == 0 {
+			v = int(s.K.Mods[op.Addr])
+		} else {
+			v = int(s.K.Node[node(s.T[t].Ptr)].Next)
+		}
+	}
+	if v == 0 {
+		return op.Msg + ": NULL"
+	}
+	return fmt.Sprintf("%s: static_call_mod #%d", op.Msg, v)
+}
+
+// SiteFlagNames names a site's key-field flags.
+func SiteFlagNames(f uint8) string {
+	var out []string
+	if f&SiteTail != 0 {
+		out = append(out, "TAIL")
+	}
+	if f&SiteInit != 0 {
+		out = append(out, "INIT")
+	}
+	if f&SiteTrampKey != 0 {
+		out = append(out, "trampoline key")
+	}
+	if len(out) == 0 {
+		return "none"
+	}
+	return strings.Join(out, "|")
+}
+
+// node is the entry a pointer register holds; the model source compiler
+// tests a register for NULL before it dereferences it.
+func node(reg uint8) int {
+	if reg == 0 || int(reg) > MaxNodes {
+		panic(fmt.Sprintf("patchcheck: dereference of static_call_mod pointer %d", reg))
+	}
+	return int(reg) - 1
+}
+
+// store runs an OpStore of thread t in s.
+func store(s *State, t int, op *Op) {
+	ts := &s.T[t]
+	var v uint8
 	switch op.Len &^ TestLocal {
+	case StoreConst:
+		v = uint8(op.B)
+	case StoreOr:
+		v = uint8(testVar(nil, s, t, op) | op.B)
+	case StoreAnd:
+		v = uint8(testVar(nil, s, t, op) & op.B)
+	case StoreReg:
+		v = ts.Reg
+	case StoreMods:
+		v = s.K.Mods[op.B]
+	case StoreNodeNext:
+		v = s.K.Node[node(ts.Reg)].Next
+	default:
+		panic(fmt.Sprintf("patchcheck: OpStore of unknown source %d", op.Len))
+	}
+	switch op.A {
+	case VarMods:
+		// key->mods = v: a pointer, so key->type's bit 0 is clear.
+		s.K.Mods[op.Addr] = v
+		s.K.KeyType &^= 1 << op.Addr
+	case VarKeyType:
+		s.K.KeyType = s.K.KeyType&^(1<<op.Addr) | (v&1)<<op.Addr
+	case VarSiteFlags:
+		s.K.SiteFlags[op.Addr] = v
+	case VarReg:
+		ts.Reg = v
+	case VarPtr:
+		ts.Ptr = v
+	case VarVal:
+		ts.Val = v
+	case VarNodeMod:
+		s.K.Node[node(ts.Reg)].Mod = v
+	case VarNodeNext:
+		s.K.Node[node(ts.Reg)].Next = v
+	case VarPrev:
+		if ts.Ptr == 0 {
+			s.K.Mods[op.Addr] = v
+			s.K.KeyType &^= 1 << op.Addr
+		} else {
+			s.K.Node[node(ts.Ptr)].Next = v
+		}
+	default:
+		panic(fmt.Sprintf("patchcheck: OpStore to unknown variable %d", op.A))
+	}
+}
+
+// kzalloc runs an OpKzalloc of thread t in s; it reports false when no
+// entry is free (a bound of the model, MaxNodes).
+func kzalloc(s *State, t int, op *Op) bool {
+	ts := &s.T[t]
+	ts.Alloc++
+	ts.Reg = 0
+	if op.B > 0 && int(ts.Alloc) == op.B {
+		return true // the scenario's fail_alloc: -ENOMEM
+	}
+	for n := range s.K.Node {
+		if s.K.Node[n].Used == 0 {
+			s.K.Node[n] = ModNode{Used: 1}
+			ts.Reg = uint8(n + 1)
+			return true
+		}
+	}
+	return false
+}
+
+// testTrue evaluates an OpTest in s.
+func testTrue(p *Program, s *State, t int, op *Op) bool {
+	v := testVar(p, s, t, op)
+	switch op.Len &^ (TestLocal | TestNeg) {
 	case CmpLt:
 		return v < op.B
 	case CmpMask:
@@ -168,7 +403,7 @@ func (op *Op) local() bool {
 	switch op.Code {
 	case OpReturn, OpJump, OpSaveText, OpJumpIfNoPoke, OpJumpIfPokeOrdered:
 		return true
-	case OpTest:
+	case OpTest, OpStore, OpKzalloc, OpKfree:
 		return op.Len&TestLocal != 0
 	}
 	return false
@@ -176,7 +411,10 @@ func (op *Op) local() bool {
 
 // advance runs thread t's local ops until its next visible op. It returns
 // the key of the last static_call_update that returned, or -1.
-func advance(p *Program, s *State, t int) int {
+//
+// m, when not nil, records the trace events of the local ops and the
+// failures of their model bounds.
+func advance(p *Program, s *State, t int, m *Machine) int {
 	ret := -1
 	ts := &s.T[t]
 	ops := p.Threads[t].Ops
@@ -209,14 +447,11 @@ func advance(p *Program, s *State, t int) int {
 			if !s.K.Poke.mustFlush(op.Addr) {
 				ts.PC = uint16(op.Label)
 			}
-		case OpTest:
+		case OpTest, OpStore, OpKzalloc, OpKfree:
 			if op.Len&TestLocal == 0 {
 				return ret
 			}
-			ts.PC++
-			if testTrue(p, s, op) {
-				ts.PC = uint16(op.Label)
-			}
+			ts.PC = uint16(modelOp(p, s, t, op, m))
 		default:
 			return ret
 		}

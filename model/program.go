@@ -240,7 +240,7 @@ func (p *Program) Validate() error {
 			if op.Code == OpJump || op.Code == OpJumpIfText ||
 				op.Code == OpJumpIfBooting || op.Code == OpJumpIfNoPoke || op.Code == OpJumpIfPokeOrdered || op.Code == OpTest {
 				if op.Label <= i || op.Label > len(t.Ops) {
-					return fmt.Errorf("thread %s op %d: jump to %d (only forward jumps)", t.Name, i, op.Label)
+					return fmt.Errorf("thread %s op %d (code %d, %s %s): jump to %d (only forward jumps)", t.Name, i, op.Code, op.Fn, op.Src, op.Label)
 				}
 			}
 			if op.Code == OpPoke || op.Code == OpJumpIfText || op.Code == OpCheck || op.Code == OpArmKprobe || op.Code == OpPrepareKprobe || op.Code == OpPokeAdd ||
@@ -408,6 +408,7 @@ func (p *Program) Initial() State {
 	for k, key := range p.Keys {
 		s.K.Func[k] = uint8(key.Init)
 		s.K.Stable[k] = uint8(key.Init)
+		s.K.KeyType |= 1 << k
 		s.K.Ever[k] = 1 << key.Init
 	}
 	for c := range p.CPUs {
@@ -416,7 +417,7 @@ func (p *Program) Initial() State {
 		}
 	}
 	for t := range p.Threads {
-		advance(p, &s, t)
+		advance(p, &s, t, nil)
 	}
 	return s
 }

@@ -143,7 +143,11 @@ type Kernel struct {
 	// Online is 1 once the caller CPUs are up (smp_init; from the start
 	// unless the scenario boots).
 	Online uint8
-	_      [7]uint8
+	// KeyType bit k: key k's type has bit 0 set (DEFINE_STATIC_CALL's
+	// .type = 1, and key->type |= 1 with its sites pointer):
+	// static_call_key_has_mods() is false.
+	KeyType uint8
+	_       [6]uint8
 }
 
 // BPDesc is a kprobe: its address, the instruction arch_prepare_kprobe
@@ -195,10 +199,10 @@ type ThreadState struct {
 	Done  uint8
 	Reg   uint8         // a cursor, e.g. the static_call_mod being walked (node+1)
 	Alloc uint8         // kzalloc calls made in the current operation
-	Err   uint8         // the current operation failed
+	Val   uint8         // which value a model-source local has that depends on the path the thread took (its index among them)
 	Saved [WinSize]byte // bytes a sketch saved (OpSaveText)
 	Idx   uint8         // the entry of text_poke_array a round is at
-	_     uint8
+	Ptr   uint8         // a second pointer: static_call_del_module's prev (0 &key->mods, node+1 &node->next)
 }
 
 // bytes returns the raw bytes of s, for fingerprinting.

@@ -340,13 +340,14 @@ func (m *Machine) threadStep(t int) {
 		if m.Trace {
 			m.opEvent(op, TraceEvent{Kind: TrWarn, Text: op.Msg})
 		}
-	case OpTest:
-		if testTrue(m.P, s, op) {
-			next = op.Label
-		}
+	case OpTest, OpStore, OpKzalloc, OpKfree:
+		next = modelOp(m.P, s, t, op, m)
+	case OpBadDeref:
+		m.events = append(m.events, Event{Kind: EvBadDeref, CPU: -1, Thread: t, Msg: op.Msg})
 		if m.Trace {
-			m.opEvent(op, TraceEvent{Kind: TrTest, Text: op.Msg, Result: testTrue(m.P, s, op)})
+			m.opEvent(op, TraceEvent{Kind: TrKernel, Text: op.Msg})
 		}
+		next = len(m.P.Threads[t].Ops) // the thread oopses: it goes no further
 	case OpBug:
 		if op.A == 2 {
 			bug(op.Msg)
@@ -366,7 +367,7 @@ func (m *Machine) threadStep(t int) {
 		panic(fmt.Sprintf("patchcheck: thread op %d is not a step", op.Code))
 	}
 	ts.PC = uint16(next)
-	if k := advance(m.P, s, t); k >= 0 && m.Trace {
+	if k := advance(m.P, s, t, m); k >= 0 && m.Trace {
 		m.rec(TraceEvent{Kind: TrUpdateDone, Key: m.P.Keys[k].Name})
 	}
 }

@@ -8,9 +8,9 @@
  * the kernel's. What the model leaves out is said where it is left out:
  * cpus_read_lock() (no CPU hotplug in the model), the sort of the site
  * table (the model's tables are sorted by key already, in a fixed order),
- * pr_*() messages. The module paths (static_call_add_module,
- * static_call_del_module, static_call_module_notify) are still compiled
- * from Go (kernel/modules.go); docs/language.md says what is left.
+ * pr_*() messages. tramp_key_lookup() is a built-in: it looks the
+ * trampoline up in the scenario's EXPORT_STATIC_CALL_TRAMP table
+ * (__start_static_call_tramp_key).
  */
 
 /* mirrors: kernel/static_call_inline.c static_call_force_reinit() v6.16 */
@@ -118,17 +118,14 @@ done:
 	cpus_read_unlock();
 }
 
-/*
- * mirrors: kernel/static_call_inline.c __static_call_init() v6.16, for
- * vmlinux (mod == NULL): the module branch (kzalloc of static_call_mod) is
- * still Go.
- */
+/* mirrors: kernel/static_call_inline.c __static_call_init() v6.16 */
 static int __static_call_init(struct module *mod,
 			      struct static_call_site *start,
 			      struct static_call_site *stop)
 {
 	struct static_call_site *site;
 	struct static_call_key *key, *prev_key = NULL;
+	struct static_call_mod *site_mod;
 
 	if (start == stop)
 		return 0;
@@ -159,6 +156,32 @@ static int __static_call_init(struct module *mod,
 				key->type |= 1;
 				goto do_transform;
 			}
+
+			site_mod = kzalloc(sizeof(*site_mod), GFP_KERNEL);
+			if (!site_mod)
+				return -ENOMEM;
+
+			/*
+			 * When the key has a direct sites pointer, extract
+			 * that into an explicit struct static_call_mod, so we
+			 * can have a list of modules.
+			 */
+			if (static_call_key_sites(key)) {
+				site_mod->mod = NULL;
+				site_mod->next = NULL;
+				site_mod->sites = static_call_key_sites(key);
+
+				key->mods = site_mod;
+
+				site_mod = kzalloc(sizeof(*site_mod), GFP_KERNEL);
+				if (!site_mod)
+					return -ENOMEM;
+			}
+
+			site_mod->mod = mod;
+			site_mod->sites = site;
+			site_mod->next = static_call_key_next(key);
+			key->mods = site_mod;
 		}
 
 do_transform:
@@ -167,6 +190,116 @@ do_transform:
 	}
 
 	return 0;
+}
+
+/* mirrors: kernel/static_call_inline.c static_call_add_module() v6.16 */
+static int static_call_add_module(struct module *mod)
+{
+	struct static_call_site *start = mod->static_call_sites;
+	struct static_call_site *stop = start + mod->num_static_call_sites;
+	struct static_call_site *site;
+
+	for (site = start; site != stop; site++) {
+		unsigned long s_key = __static_call_key(site);
+		unsigned long addr = s_key & ~STATIC_CALL_SITE_FLAGS;
+		unsigned long key;
+
+		/*
+		 * Is the key is exported, 'addr' points to the key, which
+		 * means modules are allowed to call static_call_update() on
+		 * it.
+		 *
+		 * Otherwise, the key isn't exported, and 'addr' points to the
+		 * trampoline so we need to lookup the key.
+		 *
+		 * We go through this dance to prevent crazy modules from
+		 * abusing sensitive static calls.
+		 */
+		if (!kernel_text_address(addr))
+			continue;
+
+		key = tramp_key_lookup(addr);
+		if (!key) {
+			pr_warn("Failed to fixup __raw_static_call() usage at: %ps\n",
+				static_call_addr(site));
+			return -EINVAL;
+		}
+
+		key |= s_key & STATIC_CALL_SITE_FLAGS;
+		site->key = key - (long)&site->key;
+	}
+
+	return __static_call_init(mod, start, stop);
+}
+
+/* mirrors: kernel/static_call_inline.c static_call_del_module() v6.16 */
+static void static_call_del_module(struct module *mod)
+{
+	struct static_call_site *start = mod->static_call_sites;
+	struct static_call_site *stop = mod->static_call_sites +
+					mod->num_static_call_sites;
+	struct static_call_key *key, *prev_key = NULL;
+	struct static_call_mod *site_mod, **prev;
+	struct static_call_site *site;
+
+	for (site = start; site < stop; site++) {
+		key = static_call_key(site);
+
+		/*
+		 * If the key was not updated due to a memory allocation
+		 * failure in __static_call_init() then treating key::sites
+		 * as key::mods in the code below would cause random memory
+		 * access and #GP. In that case all subsequent sites have
+		 * not been touched either, so stop iterating.
+		 */
+		if (!static_call_key_has_mods(key))
+			break;
+
+		if (key == prev_key)
+			continue;
+
+		prev_key = key;
+
+		for (prev = &key->mods, site_mod = key->mods;
+		     site_mod && site_mod->mod != mod;
+		     prev = &site_mod->next, site_mod = site_mod->next)
+			;
+
+		if (!site_mod)
+			continue;
+
+		*prev = site_mod->next;
+		kfree(site_mod);
+	}
+}
+
+/* mirrors: kernel/static_call_inline.c static_call_module_notify() v6.16 */
+static int static_call_module_notify(struct notifier_block *nb,
+				     unsigned long val, void *data)
+{
+	struct module *mod = data;
+	int ret = 0;
+
+	cpus_read_lock();
+	static_call_lock();
+
+	switch (val) {
+	case MODULE_STATE_COMING:
+		ret = static_call_add_module(mod);
+		if (ret) {
+			pr_warn("Failed to allocate memory for static calls\n");
+			static_call_del_module(mod);
+		}
+		break;
+	case MODULE_STATE_GOING:
+		static_call_del_module(mod);
+		break;
+	}
+
+	static_call_unlock();
+	cpus_read_unlock();
+
+	return notifier_from_errno(ret);
 }
 
 /* mirrors: kernel/static_call_inline.c static_call_init() v6.16 */

@@ -1,0 +1,413 @@
+package kernel
+
+import (
+	"fmt"
+
+	"patchcheck/lang"
+	"patchcheck/model"
+)
+
+// The module side of the model language: static switches, the pointers
+// a thread holds while it builds or walks a key's static_call_mod list
+// (struct static_call_mod *site_mod in its register Reg, struct
+// static_call_mod **prev in Ptr), and the key fields of module sites.
+
+// switchStmt compiles a switch on a value the scenario fixes: the
+// statements from the matching case (or default) on, up to a break.
+func (c *kc) switchStmt(f *fnCtx, s *lang.Switch) {
+	tag, ok := c.static(f, s.Tag)
+	if !ok {
+		panic(compileError(s.Pos, "switch (%s): the model compiles a switch on a value the scenario fixes; write a switch on shared state as if/else", exprString(s.Tag)))
+	}
+	start := -1
+	for i, cs := range s.Cases {
+		for _, v := range cs.Values {
+			w, ok := c.static(f, v)
+			if !ok {
+				panic(compileError(lang.ExprPos(v), "case %s: not a constant", exprString(v)))
+			}
+			if eq, _ := tag.equal(w); eq && start < 0 {
+				start = i
+			}
+		}
+	}
+	if start < 0 {
+		for i, cs := range s.Cases {
+			if len(cs.Values) == 0 {
+				start = i
+			}
+		}
+	}
+	l := &loopCtx{sw: true}
+	f.loops = append(f.loops, l)
+	if start >= 0 {
+		var body []lang.Stmt
+		for _, cs := range s.Cases[start:] {
+			body = append(body, cs.Body...)
+		}
+		c.block(f, body)
+	}
+	f.loops = f.loops[:len(f.loops)-1]
+	for _, j := range l.breaks {
+		c.e.Land(j)
+	}
+}
+
+// regVar is the shared variable of a pointer register.
+func regVar(r int) int {
+	if r == 1 {
+		return model.VarPtr
+	}
+	return model.VarReg
+}
+
+// ptrLocal returns the register local x names, if it is one.
+func (c *kc) ptrLocal(f *fnCtx, x lang.Expr) (*val, bool) {
+	id, ok := x.(*lang.Ident)
+	if !ok {
+		return nil, false
+	}
+	v, ok := f.vars[id.Name]
+	if !ok || v.k != vReg {
+		return nil, false
+	}
+	return v, true
+}
+
+// listProtected reports whether the thread holds static_call_mutex,
+// which protects every static_call_mod list and entry: their reads and
+// stores then fold into the step before.
+func (c *kc) listProtected() bool { return c.held&(1<<StaticCallMutex) != 0 }
+
+// store emits an OpStore of the statement at pos.
+func (c *kc) store(pos lang.Pos, v, idx, src, b int, local bool, msg string) {
+	op := model.Op{Code: model.OpStore, A: v, Addr: uint64(idx), B: b, Len: uint8(src), Msg: msg}
+	if local {
+		op.Len |= model.TestLocal
+	}
+	c.op(pos, op)
+}
+
+// ptrValue evaluates a pointer that the thread holds at run time: the
+// result of kzalloc(), key->mods, site_mod->next, &key->mods,
+// &site_mod->next. It emits nothing; ok is false for other expressions.
+func (c *kc) ptrValue(f *fnCtx, x lang.Expr) (val, bool) {
+	switch x := x.(type) {
+	case *lang.Call:
+		if x.Fun == "kzalloc" {
+			return val{k: vReg, a: 0}, true
+		}
+	case *lang.Member:
+		if x.Name == "mods" || x.Name == "next" {
+			if r, ok := c.ptrLocal(f, x.X); ok && x.Name == "next" {
+				return val{k: vReg, a: 0, n: r.n}, true
+			}
+			if v, ok := c.static(f, x.X); ok && v.k == vKey && x.Name == "mods" {
+				return val{k: vReg, a: 0, n: v.a}, true
+			}
+		}
+	case *lang.Unary:
+		if x.Op == "&" {
+			if m, ok := x.X.(*lang.Member); ok {
+				if v, ok := c.ptrValue(f, m); ok {
+					v.a = 1
+					return v, true
+				}
+			}
+		}
+	}
+	return val{}, false
+}
+
+// assignPtr compiles local = x where x is a pointer the thread holds at
+// run time (see ptrValue); it reports false for other assignments.
+func (c *kc) assignPtr(f *fnCtx, a *lang.Assign) bool {
+	id, ok := a.L.(*lang.Ident)
+	if !ok || a.Op != "=" {
+		return false
+	}
+	local, ok := f.vars[id.Name]
+	if !ok {
+		return false
+	}
+	v, ok := c.ptrValue(f, a.R)
+	if !ok {
+		return false
+	}
+	msg := exprString(a)
+	reg := 0
+	if local.k == vReg {
+		reg = local.a
+	} else if v.a == 1 {
+		reg = 1
+	}
+	switch r := a.R.(type) {
+	case *lang.Call: // kzalloc(sizeof(*site_mod), GFP_KERNEL)
+		if reg != 0 {
+			panic(compileError(a.Pos, "%s: kzalloc's result goes to a struct static_call_mod *", msg))
+		}
+		op := model.Op{Code: model.OpKzalloc, B: c.failAlloc, Msg: msg}
+		if c.listProtected() {
+			op.Len |= model.TestLocal
+		}
+		c.op(a.Pos, op)
+	case *lang.Member: // key->mods, site_mod->next
+		if reg != 0 {
+			panic(compileError(a.Pos, "%s: a struct static_call_mod ** holds an address (&key->mods, &site_mod->next)", msg))
+		}
+		if p, ok := c.ptrLocal(f, r.X); ok {
+			if p.a != 0 {
+				panic(compileError(a.Pos, "%s: not a struct static_call_mod *", exprString(r.X)))
+			}
+			c.store(a.Pos, model.VarReg, 0, model.StoreNodeNext, 0, true, msg)
+		} else {
+			c.keyMods(f, a.Pos, v.n)
+			c.store(a.Pos, model.VarReg, 0, model.StoreMods, v.n, c.listProtected(), msg)
+		}
+	case *lang.Unary: // &key->mods, &site_mod->next
+		if reg != 1 {
+			panic(compileError(a.Pos, "%s: an address of a list link goes to a struct static_call_mod **", msg))
+		}
+		if _, ok := c.ptrLocal(f, r.X.(*lang.Member).X); ok {
+			c.store(a.Pos, model.VarPtr, 0, model.StoreReg, 0, true, msg)
+		} else {
+			c.store(a.Pos, model.VarPtr, 0, model.StoreConst, 0, true, msg)
+		}
+	}
+	v.a = reg
+	f.vars[id.Name] = &v
+	return true
+}
+
+// keyMods compiles the check a read of key->mods needs: while the key
+// holds its sites pointer (type bit 0 set: static_call_key_has_mods() is
+// false), key->mods is that pointer | 1, which the model does not walk
+// as a struct static_call_mod: a bad dereference.
+func (c *kc) keyMods(f *fnCtx, pos lang.Pos, key int) {
+	t := test{at: atom{v: model.VarKeyType, idx: key, local: c.listProtected()}, cmp: model.CmpEq, b: 0, src: fmt.Sprintf("static_call_key_has_mods(%s)", c.lay.Prog.Keys[key].Name)}
+	jt := c.emitTest(pos, t, true)
+	what := "its sites pointer"
+	if !c.lay.Builtin[key] {
+		what = "no sites (NULL)"
+	}
+	c.op(pos, model.Op{Code: model.OpBadDeref, Msg: fmt.Sprintf("%s->mods read while the key holds %s (key->type bit 0 set: static_call_key_has_mods() is false): key->type, %s | 1, is walked as key->mods, a struct static_call_mod pointer",
+		c.lay.Prog.Keys[key].Name, what, what)})
+	for _, j := range jt {
+		c.e.Land(j)
+	}
+}
+
+// ptrLoop compiles a loop that moves the pointers the thread holds, such
+// as static_call_del_module's search of key->mods:
+//
+//	for (prev = &key->mods, site_mod = key->mods;
+//	     site_mod && site_mod->mod != mod;
+//	     prev = &site_mod->next, site_mod = site_mod->next)
+//		;
+//
+// The thread's ops only jump forward, so the loop is unrolled once for
+// each entry a list can hold (model.MaxNodes), and a walk that goes on
+// past them (a cycle) stops the thread with a bad dereference. It
+// reports false when the loop's post statement moves no such pointer.
+func (c *kc) ptrLoop(f *fnCtx, pos lang.Pos, cond, post lang.Expr, body lang.Stmt, l *loopCtx) bool {
+	if post == nil || !c.movesPtr(f, post) {
+		return false
+	}
+	before := cloneVars(f.vars)
+	var exits []int
+	for range model.MaxNodes + 1 {
+		exits = append(exits, c.branch(f, cond, false)...)
+		c.stmt(f, body)
+		for _, j := range l.conts {
+			c.e.Land(j)
+		}
+		l.conts = nil
+		c.exprStmt(f, post)
+		c.sameVars(pos, before, f.vars)
+	}
+	c.op(pos, model.Op{Code: model.OpBadDeref, Msg: fmt.Sprintf("the loop at %s walks more than %d struct static_call_mod entries: the list has a cycle", srcOf(pos), model.MaxNodes)})
+	for _, j := range exits {
+		c.e.Land(j)
+	}
+	for _, j := range l.breaks {
+		c.e.Land(j)
+	}
+	l.breaks = nil
+	return true
+}
+
+// movesPtr reports whether x assigns only register locals.
+func (c *kc) movesPtr(f *fnCtx, x lang.Expr) bool {
+	switch x := x.(type) {
+	case *lang.Binary:
+		return x.Op == "," && c.movesPtr(f, x.X) && c.movesPtr(f, x.Y)
+	case *lang.Assign:
+		_, ok := c.ptrLocal(f, x.L)
+		return ok && x.Op == "="
+	}
+	return false
+}
+
+// assignPtrField compiles a store through a pointer the thread holds or
+// to a key's list head: site_mod->mod, site_mod->next, site_mod->sites,
+// key->mods, key->sites, key->type, *prev. It reports false for other
+// assignments.
+func (c *kc) assignPtrField(f *fnCtx, a *lang.Assign) bool {
+	msg := exprString(a)
+	local := c.listProtected()
+	switch l := a.L.(type) {
+	case *lang.Unary: // *prev = site_mod->next
+		p, ok := c.ptrLocal(f, l.X)
+		if !ok || l.Op != "*" || p.a != 1 {
+			return false
+		}
+		r, ok := a.R.(*lang.Member)
+		if !ok || r.Name != "next" {
+			panic(compileError(a.Pos, "%s: the model stores site_mod->next through prev", msg))
+		}
+		if _, ok := c.ptrLocal(f, r.X); !ok {
+			panic(compileError(a.Pos, "%s: the model stores site_mod->next through prev", msg))
+		}
+		c.store(a.Pos, model.VarPrev, p.n, model.StoreNodeNext, 0, local, msg)
+		return true
+	case *lang.Member:
+		if p, ok := c.ptrLocal(f, l.X); ok {
+			if p.a != 0 {
+				panic(compileError(a.Pos, "%s: not a struct static_call_mod *", exprString(l.X)))
+			}
+			switch l.Name {
+			case "mod":
+				v := c.eval(f, a.R)
+				switch v.k {
+				case vNull:
+					c.store(a.Pos, model.VarNodeMod, 0, model.StoreConst, 0, local, msg)
+				case vMod:
+					c.store(a.Pos, model.VarNodeMod, 0, model.StoreConst, v.a+1, local, msg)
+				default:
+					panic(compileError(a.Pos, "%s: not a module", exprString(a.R)))
+				}
+			case "next":
+				v := c.eval(f, a.R)
+				switch v.k {
+				case vNull:
+					c.store(a.Pos, model.VarNodeNext, 0, model.StoreConst, 0, local, msg)
+				case vSiteModList:
+					// static_call_key_next(key): key->mods while the key
+					// has mods, else NULL; key->mods is 0 then.
+					c.store(a.Pos, model.VarNodeNext, 0, model.StoreMods, v.a, local, msg)
+				default:
+					panic(compileError(a.Pos, "%s: the model links an entry to NULL or static_call_key_next(key)", msg))
+				}
+			case "sites":
+				// The model's entry names its module; its sites are that
+				// module's (or vmlinux's) first site of the key.
+				c.eval(f, a.R)
+			default:
+				panic(compileError(a.Pos, "%s: struct static_call_mod has no field %s in the model", msg, l.Name))
+			}
+			return true
+		}
+		base, ok := c.static(f, l.X)
+		if !ok || base.k != vKey {
+			return false
+		}
+		switch l.Name {
+		case "mods":
+			if _, ok := c.ptrLocal(f, a.R); !ok {
+				panic(compileError(a.Pos, "%s: the model sets key->mods to a struct static_call_mod * the thread holds", msg))
+			}
+			c.store(a.Pos, model.VarMods, base.a, model.StoreReg, 0, local, msg)
+			return true
+		case "sites":
+			// key->sites = site: the sites pointer replaces key->mods
+			// (key->type |= 1 follows).
+			c.eval(f, a.R)
+			c.store(a.Pos, model.VarMods, base.a, model.StoreConst, 0, local, msg)
+			return true
+		case "type":
+			v := c.eval(f, a.R)
+			if a.Op != "|=" || v.k != vInt || v.n != 1 {
+				panic(compileError(a.Pos, "%s: the model sets key->type's bit 0 (key->type |= 1)", msg))
+			}
+			c.store(a.Pos, model.VarKeyType, base.a, model.StoreConst, 1, local, msg)
+			return true
+		}
+	}
+	return false
+}
+
+// modState maps the kernel's enum module_state onto the machine's module
+// states.
+func modState(x *lang.Assign, v val) uint8 {
+	switch v.n {
+	case model.KernelModComing:
+		return model.ModComing
+	case model.KernelModLive:
+		return model.ModLive
+	case model.KernelModGoing:
+		return model.ModGoing
+	case model.KernelModUnformed:
+		return model.ModGone
+	}
+	panic(compileError(x.Pos, "%s: not a MODULE_STATE_*", exprString(x.R)))
+}
+
+// siteKey compiles static_call_add_module's fixup of a site's key field,
+// site->key = key - (long)&site->key: the key, with the flags it carries
+// (key |= s_key & STATIC_CALL_SITE_FLAGS), or none.
+func (c *kc) siteKey(f *fnCtx, x *lang.Assign, s Loc) {
+	msg := exprString(x)
+	r := x.R
+	if b, ok := r.(*lang.Binary); ok && b.Op == "-" {
+		r = b.X // - (long)&site->key: the field holds an offset
+	}
+	k := c.eval(f, r)
+	if k.k != vKey || k.a != s.Key {
+		panic(compileError(x.Pos, "%s: the model fixes a site's key field up to its own key", msg))
+	}
+	switch k.fl {
+	case 0:
+		c.store(x.Pos, model.VarSiteFlags, s.Window, model.StoreConst, 0, c.flagsLocal(), msg)
+	case s.Window + 1:
+		c.store(x.Pos, model.VarSiteFlags, s.Window, model.StoreAnd, model.SiteTail|model.SiteInit, c.flagsLocal(), msg)
+	default:
+		panic(compileError(x.Pos, "%s: the flags come from another site's key field", msg))
+	}
+}
+
+// ptrCall compiles kfree(site_mod); ok is false for other calls.
+func (c *kc) ptrCall(f *fnCtx, x *lang.Call) (val, bool) {
+	if x.Fun != "kfree" || len(x.Args) != 1 {
+		return val{}, false
+	}
+	p, ok := c.ptrLocal(f, x.Args[0])
+	if !ok || p.a != 0 {
+		panic(compileError(x.Pos, "kfree(%s): the model frees struct static_call_mod entries it holds in a struct static_call_mod *", exprString(x.Args[0])))
+	}
+	op := model.Op{Code: model.OpKfree, Msg: exprString(x)}
+	if c.listProtected() {
+		op.Len |= model.TestLocal
+	}
+	c.op(x.Pos, op)
+	return val{}, true
+}
+
+// splitVals returns the values x has on the two sides of the test of
+// shared state it needs, when they are not 0 and 1.
+func (c *kc) splitVals(f *fnCtx, x lang.Expr) (vals *[2]val) {
+	defer func() {
+		if r := recover(); r != nil {
+			switch nv := r.(type) {
+			case needValue:
+				if nv.x == x {
+					vals = nv.vals
+				}
+			case notStatic, needLocal, unreachable:
+			default:
+				panic(r)
+			}
+		}
+	}()
+	c.value(f, x, true)
+	return nil
+}
