@@ -43,6 +43,28 @@ cpu s1 s1
 thread kernel_init: free_initmem
 thread updater: update foo f2
 `
+	const module = `scenario edit
+arch x86-64
+target f1 f2
+module m1
+key foo init=f1
+site s1 key=foo kind=call
+site ms1 key=foo kind=call module=m1
+cpu s1 ms1
+thread loader: load m1; unload m1
+thread updater: update foo f2
+`
+	const allocFail = `scenario edit
+arch x86-64
+target f1 f2
+module m1
+key foo init=f1
+site s1 key=foo kind=call
+site ms1 key=foo kind=call module=m1
+cpu s1 s1
+thread loader: load m1 fail_alloc=1
+thread updater: update foo f2
+`
 	src := kernel.BuiltinSource()
 	tests := []struct {
 		name, scenario, file, old, new, want string
@@ -69,6 +91,23 @@ thread updater: update foo f2
 		// holds the old target for ever.
 		{"kernel_init", race, "init/main.c",
 			"\tfree_initmem();\n", "", "violation consistent-at-rest"},
+		{"unchanged module", module, "", "", "", "safe"},
+		{"unchanged alloc fail", allocFail, "", "", "", "safe"},
+		// delete_module without the GOING notifier: the module's
+		// static_call_mod stays on foo's list, and an update that found
+		// its text mapped writes into it after free_module.
+		{"module loader: no GOING notifier", module, "kernel/module/main.c",
+			"\t/* Final destruction now no one is using it. */\n\tblocking_notifier_call_chain(&module_notify_list,\n\t\t\t\t     MODULE_STATE_GOING, mod);\n",
+			"\t/* Final destruction now no one is using it. */\n", "violation no-freed-access"},
+		// static_call_del_module without its 2024 break: the key still
+		// holds its sites pointer, walked as key->mods.
+		{"module del: CVE-2024-50002", allocFail, "kernel/static_call_inline.c",
+			"\t\tif (!static_call_key_has_mods(key))\n\t\t\tbreak;\n", "", "violation no-bad-deref"},
+		// __static_call_init links the module's entry before the key's
+		// old list: static_call_key_next() replaced by NULL drops the
+		// wrapper of the built-in sites, which an update then skips.
+		{"module init: list link", module, "kernel/static_call_inline.c",
+			"\t\t\tsite_mod->next = static_call_key_next(key);", "\t\t\tsite_mod->next = NULL;", "violation"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

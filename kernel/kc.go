@@ -189,6 +189,9 @@ type fnCtx struct {
 	rets   []retGroup
 	// discard: the call's value is not used.
 	discard bool
+	// regs: the thread's registers this call set (bit 0 Reg, 1 Ptr,
+	// 2 Val): they die with its locals.
+	regs uint8
 	// labels: pending forward gotos by label, and the locals at each.
 	labels    map[string][]int
 	labelVars map[string][]map[string]*val
@@ -413,6 +416,7 @@ func (c *kc) inline(fn *lang.Func, args []val, at lang.Pos, cond *fnCtx, prefix 
 	c.block(f, fn.Body.Stmts)
 	if f.values && !endsInReturn(fn.Body.Stmts) {
 		// Falling off the end of a function whose value is used.
+		c.clearRegs(f)
 		f.addRet(val{}, c.e.Emit(model.Op{Code: model.OpJump}))
 	}
 	for l, js := range f.labels {
@@ -423,8 +427,22 @@ func (c *kc) inline(fn *lang.Func, args []val, at lang.Pos, cond *fnCtx, prefix 
 	for _, j := range f.retJmps {
 		c.e.Land(j)
 	}
+	if !f.values {
+		c.clearRegs(f)
+	}
 	c.e.Fn = saveFn
 	return f
+}
+
+// clearRegs emits the folded stores that clear the registers f's locals
+// used, where they die (so that states that differ only in a dead
+// pointer are one state).
+func (c *kc) clearRegs(f *fnCtx) {
+	for r, v := range []int{model.VarReg, model.VarPtr, model.VarVal} {
+		if f.regs&(1<<r) != 0 {
+			c.e.Emit(model.Op{Code: model.OpStore, A: v, Len: model.StoreConst | model.TestLocal})
+		}
+	}
 }
 
 // jumpsAway reports whether a statement ends in goto, return, break or
@@ -682,6 +700,7 @@ func (c *kc) join(f *fnCtx, saved map[string]*val, outs []map[string]*val, ends 
 			desc = append(desc, k+" = "+valString(classes[classOf[i]][jj]))
 		}
 		c.store(f.fn.Pos, model.VarVal, 0, model.StoreConst, classOf[i], true, strings.Join(desc, ", "))
+		f.regs |= 4
 		joins = append(joins, c.e.Emit(model.Op{Code: model.OpJump}))
 	}
 	for _, j := range joins {
@@ -798,8 +817,12 @@ func (c *kc) meet(f *fnCtx, live bool, saved map[string]*val, outs []map[string]
 // retValues compiles return x of a call whose value is used (values
 // mode): a jump to the group of each value x can have.
 func (c *kc) retValues(f *fnCtx, x lang.Expr) {
-	if v, ok := c.static(f, x); ok {
+	ret := func(v val) {
+		c.clearRegs(f)
 		f.addRet(v, c.e.Emit(model.Op{Code: model.OpJump}))
+	}
+	if v, ok := c.static(f, x); ok {
+		ret(v)
 		return
 	}
 	if call, ok := x.(*lang.Call); ok {
@@ -810,24 +833,21 @@ func (c *kc) retValues(f *fnCtx, x lang.Expr) {
 				for _, j := range g.jumps {
 					c.e.Land(j)
 				}
-				f.addRet(g.v, c.e.Emit(model.Op{Code: model.OpJump}))
+				ret(g.v)
 			}
 			return
 		}
 	}
 	if _, ok := c.atomTest(f, x); ok {
 		jt := c.branch(f, x, true)
-		f.addRet(intv(0), c.e.Emit(model.Op{Code: model.OpJump}))
+		ret(intv(0))
 		for _, j := range jt {
 			c.e.Land(j)
 		}
-		f.addRet(intv(1), c.e.Emit(model.Op{Code: model.OpJump}))
+		ret(intv(1))
 		return
 	}
-	c.splitting(f, func() {
-		v := c.eval(f, x)
-		f.addRet(v, c.e.Emit(model.Op{Code: model.OpJump}))
-	})
+	c.splitting(f, func() { ret(c.eval(f, x)) })
 }
 
 func boolInt(b bool) int {

@@ -279,12 +279,10 @@ func (c *kc) callExpr(f *fnCtx, x *lang.Call, pure bool) val {
 		c.op(x.Pos, model.Op{Code: model.OpSetModState, A: m, B: int(model.ModComingInit)})
 		return intv(0)
 	case "module_deallocate", "free_mod_mem":
-		// The module's memory goes (module_memory_free); the model's
-		// module is then gone for good.
+		// The module's memory goes (module_memory_free).
 		effect()
 		m := c.modArg(x, arg(0))
 		c.op(x.Pos, model.Op{Code: model.OpFreeModule, A: m})
-		c.op(x.Pos, model.Op{Code: model.OpSetModState, A: m, B: int(model.ModGone)})
 		return val{}
 	case "module_memfree_init":
 		// do_free_init: the init text goes, after an RCU grace period.

@@ -176,6 +176,7 @@ func (c *kc) assignPtr(f *fnCtx, a *lang.Assign) bool {
 	}
 	v.a = reg
 	f.vars[id.Name] = &v
+	f.regs |= 1 << reg
 	return true
 }
 

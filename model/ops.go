@@ -179,7 +179,7 @@ func modelOp(p *Program, s *State, t int, op *Op, m *Machine) int {
 		}
 	case OpStore:
 		store(s, t, op)
-		if trace {
+		if trace && op.Msg != "" { // a register cleared where its local dies is not shown
 			m.opEvent(op, TraceEvent{Kind: TrKernel, Text: p.storeText(s, t, op)})
 		}
 	case OpKzalloc:
