@@ -66,19 +66,19 @@ type campaignState struct {
 	Walks     int      `json:"walks"`  // random walks a scenario (random and mixed)
 	Count     uint64   `json:"count,omitempty"`
 
-	Next        uint64                   `json:"next"` // the next scenario index of this shard
-	Scenarios   int64                    `json:"scenarios"`
-	TotalStates int64                    `json:"total_states"`
-	Bounded     int64                    `json:"bounded"`    // scenarios a bound cut short, without a violation
-	Violations  int64                    `json:"violations"` // scenarios with a violation
-	IDs         []string                 `json:"ids"`        // distinct counterexamples found
-	KernelIDs   []string                 `json:"kernel_ids,omitempty"`
-	Elapsed     float64                  `json:"elapsed_seconds"` // over every run
+	Next        uint64   `json:"next"` // the next scenario index of this shard
+	Scenarios   int64    `json:"scenarios"`
+	TotalStates int64    `json:"total_states"`
+	Bounded     int64    `json:"bounded"`    // scenarios a bound cut short, without a violation
+	Violations  int64    `json:"violations"` // scenarios with a violation
+	IDs         []string `json:"ids"`        // distinct counterexamples found
+	KernelIDs   []string `json:"kernel_ids,omitempty"`
+	Elapsed     float64  `json:"elapsed_seconds"` // over every run
 	// Omission is the sum of the fingerprint omission probabilities of
 	// the exhaustive runs: a bound on the probability that a collision
 	// hid a state in any of them.
-	Omission float64 `json:"omission_probability"`
-	PerVariant  map[string]*variantStats `json:"per_variant"`
+	Omission   float64                  `json:"omission_probability"`
+	PerVariant map[string]*variantStats `json:"per_variant"`
 }
 
 // variantStats are the figures of one variant; First* describe the first
