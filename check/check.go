@@ -146,8 +146,14 @@ func Normalize(sc *scenario.Scenario) (*scenario.Scenario, error) {
 	return &n, nil
 }
 
-// Compile builds the machine for sc.
-func Compile(sc *scenario.Scenario, propNames []string) (*model.Machine, error) {
+// Compile builds the machine for sc. A panic of patchcheck while it
+// compiles is returned as a *BugError.
+func Compile(sc *scenario.Scenario, propNames []string) (m *model.Machine, err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			m, err = nil, &BugError{ScenarioID: ScenarioID(sc), Value: v, Stack: debug.Stack()}
+		}
+	}()
 	port, err := arches.Lookup(sc.Arch)
 	if err != nil {
 		return nil, err

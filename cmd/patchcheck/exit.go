@@ -137,7 +137,7 @@ func stoppedText(why string, b *budget.Budget, timeout time.Duration) string {
 	case budget.Timeout:
 		return fmt.Sprintf("STOPPED: -timeout %v elapsed", timeout)
 	case budget.Memory:
-		return fmt.Sprintf("STOPPED: memory near -max-memory %s", budget.Size(b.Limit()))
+		return fmt.Sprintf("STOPPED: memory near its limit (%s)", b.Limits())
 	case budget.Interrupted:
 		return "STOPPED: interrupted (SIGINT or SIGTERM)"
 	}

@@ -33,6 +33,12 @@ const pollEvery = 20 * time.Millisecond
 type Budget struct {
 	limit  uint64 // bytes; 0: none
 	used   atomic.Uint64
+	// asLimit is RLIMIT_AS (0: none), watched against the process's
+	// virtual size vm whatever the limit: the Go runtime reserves
+	// address space well beyond the memory it uses, and dies when a
+	// reservation fails.
+	asLimit uint64
+	vm      atomic.Uint64
 	reason atomic.Pointer[string]
 	done   chan struct{}
 	oldLim int64
@@ -42,7 +48,8 @@ type Budget struct {
 // none) until Close. The Go runtime's soft memory limit is set to the
 // limit as well, so that the collector works harder as the run nears it.
 func Start(ctx context.Context, timeout time.Duration, limit uint64) *Budget {
-	b := &Budget{limit: limit, done: make(chan struct{}), oldLim: -1}
+	b := &Budget{limit: limit, done: make(chan struct{}), oldLim: -1, asLimit: rlimit(syscall.RLIMIT_AS)}
+	b.vm.Store(vmSize())
 	if limit > 0 {
 		b.oldLim = debug.SetMemoryLimit(int64(min(limit, math.MaxInt64)))
 	}
@@ -69,8 +76,10 @@ func Start(ctx context.Context, timeout time.Duration, limit uint64) *Budget {
 				b.set(Timeout)
 				deadline = nil
 			case <-tick.C:
-				u := InUse()
-				b.used.Store(u)
+				b.used.Store(InUse())
+				if b.asLimit > 0 {
+					b.vm.Store(vmSize())
+				}
 				if !b.Fits(0) {
 					b.set(Memory)
 				}
@@ -98,14 +107,32 @@ func (b *Budget) Stop(grow uint64) string {
 	return ""
 }
 
-// Fits reports whether grow more bytes stay under the limit, with a
-// sixteenth of it kept free for what is allocated between two samples.
+// Fits reports whether grow more bytes stay under the limits, with a
+// sixteenth of each kept free for what is allocated between two samples
+// (and, for the address space, room for the reservations that come with
+// a large allocation).
 func (b *Budget) Fits(grow uint64) bool {
-	return b.limit == 0 || b.used.Load()+grow <= b.limit-b.limit/16
+	if b.limit > 0 && b.used.Load()+grow > b.limit-b.limit/16 {
+		return false
+	}
+	return b.asLimit == 0 || b.vm.Load()+2*grow+asSlack <= b.asLimit
 }
 
-// Limit returns the memory limit in bytes (0: none).
-func (b *Budget) Limit() uint64 { return b.limit }
+// asSlack is the address space kept free under RLIMIT_AS: the Go runtime
+// reserves its heap in arenas of 64 MiB.
+const asSlack = 128 << 20
+
+// Limits describes the memory limits watched.
+func (b *Budget) Limits() string {
+	var l []string
+	if b.limit > 0 {
+		l = append(l, "-max-memory "+Size(b.limit))
+	}
+	if b.asLimit > 0 {
+		l = append(l, "RLIMIT_AS (ulimit -v) "+Size(b.asLimit))
+	}
+	return strings.Join(l, ", ")
+}
 
 // Close stops watching and restores the runtime's memory limit.
 func (b *Budget) Close() {
@@ -154,7 +181,7 @@ func ParseSize(s string) (uint64, error) {
 }
 
 // AutoDoc says what Auto computes.
-const AutoDoc = "90% of the least of GOMEMLIMIT, the cgroup's memory.max, RLIMIT_AS, RLIMIT_DATA and the memory available at start"
+const AutoDoc = "90% of the least of GOMEMLIMIT, the cgroup's memory.max, RLIMIT_DATA and the memory available at start; RLIMIT_AS is watched always"
 
 // Auto returns the default memory limit: AutoDoc.
 func Auto() uint64 {
@@ -172,20 +199,35 @@ func Auto() uint64 {
 			take(v)
 		}
 	}
-	for _, res := range []int{syscall.RLIMIT_AS, syscall.RLIMIT_DATA} {
-		var r syscall.Rlimit
-		if syscall.Getrlimit(res, &r) == nil && r.Cur != math.MaxUint64 {
-			// Beyond the heap, the runtime maps its own structures,
-			// stacks and the binary: keep a quarter of an address
-			// space limit for them.
-			take(r.Cur - r.Cur/4)
-		}
-	}
+	take(rlimit(syscall.RLIMIT_DATA))
 	take(memAvailable())
 	if least == math.MaxUint64 {
 		return 0
 	}
 	return least - least/10
+}
+
+// rlimit returns the soft limit res, 0 if there is none.
+func rlimit(res int) uint64 {
+	var r syscall.Rlimit
+	if syscall.Getrlimit(res, &r) != nil || r.Cur == math.MaxUint64 {
+		return 0
+	}
+	return r.Cur
+}
+
+// vmSize returns the virtual size of the process in bytes, 0 if unknown.
+func vmSize() uint64 {
+	b, err := os.ReadFile("/proc/self/statm")
+	if err != nil {
+		return 0
+	}
+	f := strings.Fields(string(b))
+	if len(f) == 0 {
+		return 0
+	}
+	pages, _ := strconv.ParseUint(f[0], 10, 64)
+	return pages * uint64(os.Getpagesize())
 }
 
 // memAvailable returns MemAvailable of /proc/meminfo in bytes, 0 if
