@@ -1,7 +1,7 @@
 package main
 
 // The reviewer's commands: explain, gallery, replay's --svg and --html,
-// and check's --statement (docs/reviewing.md).
+// and check's -statement (docs/reviewing.md).
 
 import (
 	"bytes"
@@ -258,25 +258,25 @@ func galleryCmd(args []string, stdout, stderr io.Writer) (int, error) {
 	return 0, nil
 }
 
-// statementFlag adds check's --statement flag.
+// statementFlag adds check's -statement flag.
 func statementFlag(fs *flag.FlagSet) *bool {
 	return fs.Bool("statement", false, "after a SAFE result, print the verified statement to cite (docs/reviewing.md)")
 }
 
-// statementConflicts rejects --statement with flags it cannot serve.
+// statementConflicts rejects -statement with flags it cannot serve.
 func statementConflicts(on bool, f checkFlags) error {
 	switch {
 	case !on:
 		return nil
 	case f.all:
-		return errInput{errors.New("--statement takes one scenario, not --all")}
+		return errInput{errors.New("-statement takes one scenario, not -all")}
 	case f.json:
-		return errInput{errors.New("--statement prints text; it does not mix with -json")}
+		return errInput{errors.New("-statement prints text; it does not mix with -json")}
 	}
 	return nil
 }
 
-// withStatement reports r, then, with --statement, the verified
+// withStatement reports r, then, with -statement, the verified
 // statement of a SAFE result (or why there is none).
 func withStatement(on bool, arg string, r *check.Result, f checkFlags, b *budget.Budget, wall time.Duration, w, stderr io.Writer) (int, error) {
 	code, err := report(r, f, b, wall, w, stderr)
@@ -291,7 +291,7 @@ func withStatement(on bool, arg string, r *check.Result, f checkFlags, b *budget
 		}
 		return code, err
 	}
-	st.Reproduce = "patchcheck check " + arg + reproduceFlags(f) + " --statement"
+	st.Reproduce = "patchcheck check " + arg + reproduceFlags(f) + " -statement"
 	fmt.Fprint(w, "\n"+st.Text())
 	return code, nil
 }

@@ -31,17 +31,17 @@ const pollEvery = 20 * time.Millisecond
 
 // Budget is a run's time and memory bound.
 type Budget struct {
-	limit  uint64 // bytes; 0: none
-	used   atomic.Uint64
+	limit uint64 // bytes; 0: none
+	used  atomic.Uint64
 	// asLimit is RLIMIT_AS (0: none), watched against the process's
 	// virtual size vm whatever the limit: the Go runtime reserves
 	// address space well beyond the memory it uses, and dies when a
 	// reservation fails.
 	asLimit uint64
 	vm      atomic.Uint64
-	reason atomic.Pointer[string]
-	done   chan struct{}
-	oldLim int64
+	reason  atomic.Pointer[string]
+	done    chan struct{}
+	oldLim  int64
 }
 
 // Start watches ctx, a timeout (0: none) and a memory limit in bytes (0:
