@@ -4,8 +4,13 @@
 package check
 
 import (
+	"errors"
 	"fmt"
+	"regexp"
+	"runtime/debug"
 	"slices"
+	"strconv"
+	"strings"
 
 	"patchcheck/arches"
 	"patchcheck/cex"
@@ -141,8 +146,14 @@ func Normalize(sc *scenario.Scenario) (*scenario.Scenario, error) {
 	return &n, nil
 }
 
-// Compile builds the machine for sc.
-func Compile(sc *scenario.Scenario, propNames []string) (*model.Machine, error) {
+// Compile builds the machine for sc. A panic of patchcheck while it
+// compiles is returned as a *BugError.
+func Compile(sc *scenario.Scenario, propNames []string) (m *model.Machine, err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			m, err = nil, &BugError{ScenarioID: ScenarioID(sc), Value: v, Stack: debug.Stack()}
+		}
+	}()
 	port, err := arches.Lookup(sc.Arch)
 	if err != nil {
 		return nil, err
@@ -161,9 +172,41 @@ func Compile(sc *scenario.Scenario, propNames []string) (*model.Machine, error) 
 	return model.NewMachine(p, ps), nil
 }
 
-// Run checks sc. The scenario's bounds apply where opt sets none.
-func Run(sc *scenario.Scenario, opt Options) (*Result, error) {
-	sc, err := Normalize(sc)
+// BugError is a panic of patchcheck itself while it checked a scenario:
+// a broken invariant, to be reported with the scenario.
+type BugError struct {
+	ScenarioID string // ScenarioID of the scenario
+	Value      any    // what panicked
+	Stack      []byte
+}
+
+func (e *BugError) Error() string {
+	return fmt.Sprintf("internal error (a bug in patchcheck) on scenario %s: panic: %v", e.ScenarioID, e.Value)
+}
+
+// ScenarioID returns the stable ID of sc (normalised, without name, doc,
+// bounds and expectation): "SC-" and 16 hex digits, the same on every
+// machine.
+func ScenarioID(sc *scenario.Scenario) string {
+	if n, err := Normalize(sc); err == nil {
+		sc = n
+	}
+	id, err := cex.ID(sc, "", nil)
+	if err != nil {
+		return "SC-unknown"
+	}
+	return "SC-" + strings.TrimPrefix(id, "PC-")
+}
+
+// Run checks sc. The scenario's bounds apply where opt sets none. A panic
+// of patchcheck while it runs is returned as a *BugError.
+func Run(sc *scenario.Scenario, opt Options) (r *Result, err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			r, err = nil, &BugError{ScenarioID: ScenarioID(sc), Value: v, Stack: debug.Stack()}
+		}
+	}()
+	sc, err = Normalize(sc)
 	if err != nil {
 		return nil, err
 	}
@@ -180,7 +223,11 @@ func Run(sc *scenario.Scenario, opt Options) (*Result, error) {
 	opt.Reduce = opt.Reduce || sc.Bounds.Reduce
 	opt.Symmetry = opt.Symmetry || sc.Bounds.Symmetry
 	res := model.Explore(m, opt.Options)
-	r := &Result{Result: res, Scenario: sc, Program: m.P, Machine: m}
+	r = &Result{Result: res, Scenario: sc, Program: m.P, Machine: m}
+	var pe *model.PanicError
+	if errors.As(res.Err, &pe) {
+		return nil, &BugError{ScenarioID: ScenarioID(sc), Value: pe.Value, Stack: pe.Stack}
+	}
 	if res.Err != nil {
 		return r, res.Err
 	}
@@ -195,6 +242,21 @@ func Run(sc *scenario.Scenario, opt Options) (*Result, error) {
 	}
 	return r, nil
 }
+
+// ScheduleError is a counterexample's schedule that no longer runs on
+// the model: a step names no actor, or a choice the actor does not have
+// there, or the schedule ends without a violation.
+type ScheduleError struct {
+	Step int // the 1-based step at fault, 0 for the schedule as a whole
+	Err  error
+}
+
+func (e *ScheduleError) Error() string { return e.Err.Error() }
+
+func (e *ScheduleError) Unwrap() error { return e.Err }
+
+// stepNumber finds the step in the errors of cex and model replays.
+var stepNumber = regexp.MustCompile(`\bstep (\d+)\b`)
 
 // Replay re-runs a counterexample and reports whether it reproduced the
 // same violation with the same ID.
@@ -212,7 +274,11 @@ func Replay(c *cex.Counterexample) (*cex.Counterexample, bool, error) {
 	}
 	r, err := c.Replay(m)
 	if err != nil {
-		return nil, false, err
+		se := &ScheduleError{Err: err}
+		if m := stepNumber.FindStringSubmatch(err.Error()); m != nil {
+			se.Step, _ = strconv.Atoi(m[1])
+		}
+		return nil, false, se
 	}
 	same := r.ID == c.ID && r.Property == c.Property && r.Message == c.Message
 	return r, same, nil

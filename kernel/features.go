@@ -38,37 +38,39 @@ func CheckFeatures(sc *scenario.Scenario, port Port) error {
 	if fp, ok := port.(FeaturePort); ok {
 		have = fp.Features()
 	}
-	need := func(f, what string) error {
+	// The error is about the item that uses the feature, so that the
+	// CLI reports it at the item's line (scenario.Locate).
+	need := func(f, kind string, i int, what string) error {
 		if !slices.Contains(have, f) {
-			return fmt.Errorf("arch %s does not model %s", sc.Arch, what)
+			return &scenario.ItemError{Kind: kind, Index: i, Msg: fmt.Sprintf("arch %s does not model %s", sc.Arch, what)}
 		}
 		return nil
 	}
-	for _, pl := range sc.Places {
+	for i, pl := range sc.Places {
 		if pl.Range != "" {
-			if err := need(FeatureFar, "far targets (place "+pl.Target+" range=far)"); err != nil {
+			if err := need(FeatureFar, "place", i, "far targets (place "+pl.Target+" range=far)"); err != nil {
 				return err
 			}
 		}
 		if pl.Module != "" {
-			if err := need(FeatureModuleTarget, "targets in modules (place "+pl.Target+" module="+pl.Module+")"); err != nil {
+			if err := need(FeatureModuleTarget, "place", i, "targets in modules (place "+pl.Target+" module="+pl.Module+")"); err != nil {
 				return err
 			}
 		}
 	}
-	for _, k := range sc.Keys {
+	for i, k := range sc.Keys {
 		if k.Module != "" {
-			if err := need(FeatureModuleKey, "keys defined by modules (key "+k.Name+" module="+k.Module+")"); err != nil {
+			if err := need(FeatureModuleKey, "key", i, "keys defined by modules (key "+k.Name+" module="+k.Module+")"); err != nil {
 				return err
 			}
 		}
 	}
-	for _, c := range sc.Callers {
-		if err := need(FeatureCaller, "out-of-line call sites (caller "+c.Name+")"); err != nil {
+	for i, c := range sc.Callers {
+		if err := need(FeatureCaller, "caller", i, "out-of-line call sites (caller "+c.Name+")"); err != nil {
 			return err
 		}
 		if c.Module != "" {
-			if err := need(FeatureModuleCaller, "call sites in modules (caller "+c.Name+" module="+c.Module+")"); err != nil {
+			if err := need(FeatureModuleCaller, "caller", i, "call sites in modules (caller "+c.Name+" module="+c.Module+")"); err != nil {
 				return err
 			}
 		}

@@ -224,6 +224,15 @@ func Build(sc *scenario.Scenario, port Port) (*model.Program, error) {
 	if err != nil {
 		return nil, err
 	}
+	if n := len(lay.Prog.Windows); n > model.MaxWindows {
+		// A port may lay out more than one window a key: the error is
+		// about the last site (or key) of the scenario.
+		kind, i := "site", len(sc.Sites)-1
+		if i < 0 {
+			kind, i = "key", len(sc.Keys)-1
+		}
+		return nil, &scenario.ItemError{Kind: kind, Index: i, Msg: fmt.Sprintf("%d patchable windows on %s (trampolines and sites): at most %d (model limit)", n, sc.Arch, model.MaxWindows)}
+	}
 	lay.MayBoot = sc.Boots()
 	lay.Sketch = sc.Sketch
 	lay.Uninit = sc.HasOp(scenario.OpStaticCallInit)

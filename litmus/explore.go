@@ -48,6 +48,29 @@ type Options struct {
 	MaxStates int // 0: 2,000,000
 	// Budget, when set, bounds the wall time of the exploration (for fuzzing).
 	Budget time.Duration
+	// Stop, when set, is asked about every 64 states whether to stop; a
+	// non-empty answer (the reason) ends the exploration with a
+	// *StoppedError.
+	Stop func() string
+}
+
+// StoppedError is an exploration cut short by a bound (MaxStates,
+// Budget) or by Options.Stop, with its figures: it has no verdict.
+type StoppedError struct {
+	Name     string
+	Reason   string // "states bound 2000000", "time budget 1s", or what Stop said
+	Explored int    // states visited
+	Frontier int    // states waiting to be visited
+	Elapsed  time.Duration
+}
+
+func (e *StoppedError) Error() string {
+	rate := 0.0
+	if e.Elapsed > 0 {
+		rate = float64(e.Explored) / e.Elapsed.Seconds()
+	}
+	return fmt.Sprintf("%s: stopped (%s) after %d states, frontier %d states, %.0f states/s, %.1f s",
+		e.Name, e.Reason, e.Explored, e.Frontier, rate, e.Elapsed.Seconds())
 }
 
 type vkind uint8
@@ -458,6 +481,12 @@ func (pg *prog) cmodxSafe(v val) bool {
 // Explore runs t exhaustively.
 func Explore(t *Test, opt Options) (*Result, error) {
 	start := time.Now()
+	if t.Cond == nil || t.Cond.Prop == nil {
+		return nil, fmt.Errorf("%s: no final condition (exists, ~exists or forall)", t.Name)
+	}
+	if opt.MaxStates < 0 {
+		return nil, fmt.Errorf("%s: MaxStates %d is negative", t.Name, opt.MaxStates)
+	}
 	if opt.MaxStates == 0 {
 		opt.MaxStates = 2000000
 	}
@@ -481,11 +510,21 @@ func Explore(t *Test, opt Options) (*Result, error) {
 		s := stack[len(stack)-1]
 		stack = stack[:len(stack)-1]
 		res.Explored++
-		if opt.Budget > 0 && res.Explored&63 == 0 && time.Since(start) > opt.Budget {
-			return nil, fmt.Errorf("%s: over the time budget of %v", t.Name, opt.Budget)
+		stopped := func(why string) error {
+			return &StoppedError{Name: t.Name, Reason: why, Explored: res.Explored, Frontier: len(stack) + 1, Elapsed: time.Since(start)}
+		}
+		if res.Explored&63 == 0 {
+			if opt.Budget > 0 && time.Since(start) > opt.Budget {
+				return nil, stopped(fmt.Sprintf("time budget %v", opt.Budget))
+			}
+			if opt.Stop != nil {
+				if why := opt.Stop(); why != "" {
+					return nil, stopped(why)
+				}
+			}
 		}
 		if res.Explored > opt.MaxStates {
-			return nil, fmt.Errorf("%s: more than %d states", t.Name, opt.MaxStates)
+			return nil, stopped(fmt.Sprintf("states bound %d", opt.MaxStates))
 		}
 		progress := false
 		for ti := range s.th {
@@ -537,6 +576,9 @@ func Explore(t *Test, opt Options) (*Result, error) {
 		}
 	}
 	sort.Strings(res.States)
+	if len(res.States) == 0 {
+		return nil, fmt.Errorf("%s: no execution reaches the end of every thread: no final state to check the condition on", t.Name)
+	}
 	reach := res.Pos > 0
 	if t.Cond.Quant == Forall {
 		reach = res.Neg > 0

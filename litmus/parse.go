@@ -311,6 +311,7 @@ func (p *parser) split(from, to int, sep byte) [][2]int {
 }
 
 func (p *parser) parseInit(t *Test, from, to int) error {
+	first := map[Location]Pos{}
 	for _, it := range p.split(from, to, ';') {
 		s, e := it[0], it[1]
 		if s == e {
@@ -373,6 +374,13 @@ func (p *parser) parseInit(t *Test, from, to int) error {
 			item.Value = v
 		} else if item.Type == "" {
 			return p.errf(s, "init: %q needs '=VALUE' or a type", loc)
+		}
+		if item.Value != nil {
+			// A declaration (a type alone) may precede the value.
+			if at, ok := first[item.Loc]; ok {
+				return p.errf(s, "init: %s given a value twice (first at %d:%d)", item.Loc, at.Line, at.Col)
+			}
+			first[item.Loc] = item.Pos
 		}
 		t.Init = append(t.Init, item)
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"runtime"
+	"runtime/debug"
 	"slices"
 	"sync/atomic"
 	"time"
@@ -49,6 +50,12 @@ type Options struct {
 	// Progress, when set, is called about every Every with the figures so far.
 	Progress func(Stats)
 	Every    time.Duration
+	// Stop, when set, is asked about every 256 expanded states whether
+	// to stop, and before the visited set grows, with the bytes its next
+	// table takes (grow, 0 otherwise). A non-empty answer (the reason,
+	// such as "timeout") ends the search: the result is then Bounded,
+	// with Stopped set to the reason.
+	Stop func(grow uint64) string
 }
 
 // Stats are the figures of an exploration.
@@ -59,9 +66,13 @@ type Stats struct {
 	Queue       int           // states waiting to be expanded
 	Elapsed     time.Duration // wall time
 	PeakHeap    uint64        // highest heap in use sampled, bytes
-	// Bounded is set when MaxDepth or MaxStates cut the search short: the
-	// result then covers only the explored part of the state space.
+	// Bounded is set when MaxDepth or MaxStates cut the search short, or
+	// it was stopped: the result then covers only the explored part of
+	// the state space.
 	Bounded bool
+	// Stopped is the reason Options.Stop gave to end the search, "" if
+	// it was not stopped.
+	Stopped string
 	// Omission is the probability that a fingerprint collision made the
 	// search skip a state (0 in Exact mode): d(n-d)/2^64 for d distinct
 	// states and n generated transitions.
@@ -103,6 +114,9 @@ type visited interface {
 	has(p []uint64, fp uint64) bool
 	size() int
 	prefetch(fp uint64) // a hint: add or has of fp comes soon
+	// growBytes returns the bytes of the table that k more adds could
+	// make the set allocate, 0 if they fit in the one it has.
+	growBytes(k int) uint64
 }
 
 // tree records how each state was first reached.
@@ -110,12 +124,26 @@ type tree struct {
 	parent []int32
 	step   []Step
 	depth  []uint16
+	err    error // set once a state is past MaxTreeDepth or MaxTreeNodes
 }
 
+// Capacities of the search tree: a schedule's length and the number of
+// distinct states are stored in 16 and 31 bits.
+const (
+	MaxTreeDepth = 1<<16 - 1
+	MaxTreeNodes = 1<<31 - 1
+)
+
 func (t *tree) add(parent int32, st Step, depth int) int32 {
+	if t.err == nil && depth > MaxTreeDepth {
+		t.err = fmt.Errorf("a schedule longer than %d steps (model limit: the search tree's depth is 16 bits)", MaxTreeDepth)
+	}
+	if t.err == nil && len(t.parent) >= MaxTreeNodes {
+		t.err = fmt.Errorf("more than %d states (model limit: the search tree's node numbers are 31 bits)", MaxTreeNodes)
+	}
 	t.parent = append(t.parent, parent)
 	t.step = append(t.step, st)
-	t.depth = append(t.depth, uint16(min(depth, 65535)))
+	t.depth = append(t.depth, uint16(min(depth, MaxTreeDepth)))
 	return int32(len(t.parent) - 1)
 }
 
@@ -187,6 +215,28 @@ type run struct {
 	start   time.Time
 	lastOut time.Time
 	res     Result
+	polls   int
+}
+
+// stop asks Options.Stop, every 256th call or when the visited set is
+// about to grow by grow bytes, whether to stop, and records the reason.
+func (r *run) stop(grow uint64) bool {
+	if r.polls++; r.polls&255 != 0 && grow == 0 {
+		return false
+	}
+	return r.stopNow(grow)
+}
+
+// stopNow asks Options.Stop whether to stop and records the reason.
+func (r *run) stopNow(grow uint64) bool {
+	if r.opt.Stop == nil {
+		return false
+	}
+	if why := r.opt.Stop(grow); why != "" {
+		r.res.Stopped, r.res.Bounded = why, true
+		return true
+	}
+	return false
 }
 
 func newRun(m *Machine, opt Options) *run {
@@ -271,6 +321,9 @@ func exhaustive(m *Machine, opt Options) Result {
 	work.push(root, p)
 	var succs []succ
 	for work.len() > 0 {
+		if r.stop(0) {
+			break
+		}
 		node, p := work.pop()
 		pk.unpack(p, &s)
 		d := int(t.depth[node])
@@ -312,6 +365,10 @@ func exhaustive(m *Machine, opt Options) Result {
 			succs = append(succs, c)
 			return true
 		})
+		if g := seen.growBytes(len(succs)); g > 0 && r.stop(g) {
+			r.res.Queue = work.len() + 1 // node was not expanded
+			return r.done(seen.size())
+		}
 		for _, c := range succs {
 			if opt.MaxStates > 0 && seen.size() >= opt.MaxStates {
 				r.res.Bounded = true
@@ -323,6 +380,10 @@ func exhaustive(m *Machine, opt Options) Result {
 			}
 		}
 		if m.Err() != nil {
+			break
+		}
+		if t.err != nil {
+			r.res.Err = t.err
 			break
 		}
 		if found != nil {
@@ -342,6 +403,7 @@ func exhaustive(m *Machine, opt Options) Result {
 		}
 		r.tick(seen.size(), work.len())
 	}
+	r.res.Queue = work.len()
 	return r.done(seen.size())
 }
 
@@ -427,6 +489,9 @@ func randomWalks(m *Machine, opt Options) Result {
 			s = c.s
 			seen.add(nil, m.Fingerprint(&s))
 			r.tick(seen.size(), 0)
+			if r.stop(seen.growBytes(1)) {
+				return r.done(seen.size())
+			}
 		}
 	}
 	return r.done(seen.size())
@@ -458,6 +523,14 @@ func (sh shards) has(p []uint64, fp uint64) bool { return sh[sh.shard(fp)].has(p
 func (sh shards) add(p []uint64, fp uint64) bool { return sh[sh.shard(fp)].add(p, fp) }
 
 func (sh shards) prefetch(fp uint64) { sh[sh.shard(fp)].prefetch(fp) }
+
+func (sh shards) growBytes(k int) uint64 {
+	var n uint64
+	for _, v := range sh {
+		n += v.growBytes(k)
+	}
+	return n
+}
 
 func (sh shards) size() int {
 	n := 0
@@ -599,6 +672,7 @@ func parallelBFS(m *Machine, opt Options) Result {
 	level := []ref{{off: arenas[1][0].add(p), n: int32(len(p)), node: root}} // level 0 lives in arenas[1]
 	var next []ref
 	var s State
+	var pan atomic.Pointer[PanicError] // a worker's panic
 	for d := 0; len(level) > 0; d++ {
 		r.res.MaxDepth = d
 		prev, cur := arenas[(d+1)%2], arenas[d%2]
@@ -619,28 +693,76 @@ func parallelBFS(m *Machine, opt Options) Result {
 		for len(chunks) < nc {
 			chunks = append(chunks, chunkOut{})
 		}
-		var taken atomic.Int64
+		if r.stopNow(0) {
+			r.res.Queue = len(level)
+			break
+		}
+		var taken, expanded atomic.Int64
+		var halt atomic.Bool
 		done := make(chan struct{}, nw)
 		for w := range machines {
 			go func(w int) {
-				for {
+				defer recoverPanic(&pan, done)
+				for !halt.Load() {
 					c := int(taken.Add(1) - 1)
 					if c >= nc {
 						break
 					}
 					part := level[c*chunkStates : min((c+1)*chunkStates, len(level))]
 					expand(machines[w], seen, opt.Exact, prev, part, &cur[w], int32(w), &chunks[c])
+					expanded.Add(int64(len(part)))
 				}
-				done <- struct{}{}
 			}(w)
 		}
-		for range machines {
-			<-done
+		// While the workers expand the level: progress, and whether to
+		// stop (the workers then finish their chunks, and the level is
+		// dropped unfinished).
+		tick := time.NewTicker(50 * time.Millisecond)
+		for n := 0; n < len(machines); {
+			select {
+			case <-done:
+				n++
+			case <-tick.C:
+				if !halt.Load() && r.stopNow(0) {
+					halt.Store(true)
+				}
+				if r.opt.Progress != nil {
+					if now := time.Now(); now.Sub(r.lastOut) >= r.opt.Every {
+						r.lastOut = now
+						r.sample()
+						st := r.res.Stats
+						st.States, st.Queue = int64(len(t.parent)), len(level)-int(expanded.Load())
+						r.opt.Progress(st)
+					}
+				}
+			}
+		}
+		tick.Stop()
+		if p := pan.Load(); p != nil {
+			r.res.Err = p
+			break
+		}
+		if halt.Load() {
+			r.res.Queue = len(level) - int(expanded.Load())
+			break
+		}
+		var grow uint64
+		for w := range machines {
+			k := 0
+			for c := range chunks[:nc] {
+				k += len(chunks[c].byShard[w])
+			}
+			grow += seen[w].growBytes(k)
+		}
+		if grow > 0 && r.stopNow(grow) {
+			r.res.Queue = len(level)
+			break
 		}
 		// Deduplicate: each worker inserts the candidates of its shard,
 		// in frontier order, and marks the new ones.
 		for w := range machines {
 			go func(w int) {
+				defer recoverPanic(&pan, done)
 				set := seen[w]
 				const ahead = 8 // prefetch distance
 				for k := range chunks[:nc] {
@@ -653,11 +775,14 @@ func parallelBFS(m *Machine, opt Options) Result {
 						c.keep = set.add(cur[c.w].at(c.off)[:c.n], c.fp)
 					}
 				}
-				done <- struct{}{}
 			}(w)
 		}
 		for range machines {
 			<-done
+		}
+		if p := pan.Load(); p != nil {
+			r.res.Err = p
+			break
 		}
 		next = next[:0]
 		states := seen.size() - countKept(chunks[:nc]) // distinct states before this level's new ones
@@ -697,6 +822,9 @@ func parallelBFS(m *Machine, opt Options) Result {
 				break
 			}
 		}
+		if t.err != nil && r.res.Err == nil {
+			r.res.Err = t.err
+		}
 		if r.res.Violation != nil || r.res.Err != nil {
 			break
 		}
@@ -704,6 +832,24 @@ func parallelBFS(m *Machine, opt Options) Result {
 		r.tick(len(t.parent), len(level))
 	}
 	return r.done(len(t.parent))
+}
+
+// PanicError is a panic of patchcheck itself (a broken invariant) in a
+// goroutine of the explorer, recovered so that it can be reported.
+type PanicError struct {
+	Value any
+	Stack []byte
+}
+
+func (e *PanicError) Error() string { return fmt.Sprintf("panic: %v", e.Value) }
+
+// recoverPanic, deferred by a worker goroutine, records its panic in p
+// (the first one wins) and signals done either way.
+func recoverPanic(p *atomic.Pointer[PanicError], done chan<- struct{}) {
+	if v := recover(); v != nil {
+		p.CompareAndSwap(nil, &PanicError{Value: v, Stack: debug.Stack()})
+	}
+	done <- struct{}{}
 }
 
 // countKept counts the candidates marked new.

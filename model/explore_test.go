@@ -284,3 +284,36 @@ func randomStep(rt *rapid.T, m *model.Machine, s model.State) (model.State, bool
 	}
 	return next[rapid.IntRange(0, len(next)-1).Draw(rt, "choice")], true
 }
+
+// TestStopHook checks that Options.Stop ends every search, bounded, with
+// the reason and the figures so far, and that it is asked with the bytes
+// of the visited set's next table before the set grows.
+func TestStopHook(t *testing.T) {
+	for _, opt := range []model.Options{{Search: model.BFS}, {Search: model.DFS}, {Search: model.Random, Walks: 100000}, {Search: model.BFS, Workers: 2}} {
+		calls := 0
+		opt.Stop = func(grow uint64) string {
+			if calls++; calls >= 3 {
+				return "timeout"
+			}
+			return ""
+		}
+		r := model.Explore(spinMachine(t, 3), opt)
+		if r.Stopped != "timeout" || !r.Bounded || r.States == 0 || r.Violation != nil {
+			t.Errorf("%s/%d: stopped %q bounded %v states %d", opt.Search, opt.Workers, r.Stopped, r.Bounded, r.States)
+		}
+		if opt.Search == model.Random {
+			continue
+		}
+		// Stopped before the visited set grows past its first table.
+		opt.Stop = func(grow uint64) string {
+			if grow > 0 {
+				return "memory"
+			}
+			return ""
+		}
+		r = model.Explore(spinMachine(t, 4), opt)
+		if r.Stopped != "memory" || r.States > int64(max(opt.Workers, 1))*3<<14 || r.Queue == 0 {
+			t.Errorf("%s/%d: stopped %q, %d states, frontier %d", opt.Search, opt.Workers, r.Stopped, r.States, r.Queue)
+		}
+	}
+}

@@ -231,6 +231,13 @@ func newFPSet() *fpSet {
 
 func (t *fpSet) size() int { return t.n }
 
+func (t *fpSet) growBytes(k int) uint64 {
+	if 4*(t.n+k) <= 3*len(t.keys) {
+		return 0
+	}
+	return 8 * uint64(len(t.keys)) << growFactor(len(t.keys))
+}
+
 func (t *fpSet) add(_ []uint64, fp uint64) bool {
 	if fp == 0 {
 		fp = 1
@@ -309,6 +316,13 @@ func newExactSet() *exactSet {
 }
 
 func (e *exactSet) size() int { return e.n }
+
+func (e *exactSet) growBytes(k int) uint64 {
+	if 4*(e.n+k) <= 3*len(e.slots) {
+		return 0
+	}
+	return 16 * uint64(len(e.slots)) << growFactor(len(e.slots))
+}
 
 // find returns the slot that holds p, or the empty slot where it goes.
 func (e *exactSet) find(p []uint64, fp uint64) (uint64, bool) {

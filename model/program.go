@@ -235,7 +235,10 @@ func (p *Program) Validate() error {
 			return fmt.Errorf("window %s is not in mapped memory", w.Name)
 		}
 	}
-	for _, t := range p.Threads {
+	for ti, t := range p.Threads {
+		if len(t.Ops) > MaxThreadOps {
+			return &CapacityError{Kind: "thread", Index: ti, Msg: fmt.Sprintf("thread %s: %d operations once compiled: at most %d (the thread's program counter is 16 bits wide)", t.Name, len(t.Ops), MaxThreadOps)}
+		}
 		for i, op := range t.Ops {
 			if op.Code == OpJump || op.Code == OpJumpIfText ||
 				op.Code == OpJumpIfBooting || op.Code == OpJumpIfNoPoke || op.Code == OpJumpIfPokeOrdered || op.Code == OpTest {
@@ -253,6 +256,20 @@ func (p *Program) Validate() error {
 	}
 	return nil
 }
+
+// CapacityError is a capacity of the model that a program exceeds, about
+// one item (such as a thread) of the scenario it was compiled from.
+type CapacityError struct {
+	Kind  string // "thread"
+	Index int
+	Msg   string
+}
+
+func (e *CapacityError) Error() string { return e.Msg }
+
+// ScenarioItem returns the kind and index of the scenario item e is
+// about, so that scenario.Locate can find its line.
+func (e *CapacityError) ScenarioItem() (string, int) { return e.Kind, e.Index }
 
 // region returns the region holding addr.
 func (p *Program) region(addr uint64) (*Region, bool) {

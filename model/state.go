@@ -19,6 +19,9 @@ const (
 	MaxModules = 2  // loadable modules
 	MaxNodes   = 6  // struct static_call_mod entries
 	MaxPokes   = 4  // entries of x86's text_poke_array
+	// MaxThreadOps is the number of operations of one thread program:
+	// ThreadState.PC, 16 bits wide, goes up to the end of the program.
+	MaxThreadOps = 1<<16 - 1
 )
 
 // Module states (enum module_state, with MODULE_STATE_COMING split in

@@ -205,7 +205,7 @@ func kernelFix(e catalog.Entry, opt GalleryOptions) (*fixResult, error) {
 	}
 	f := &fixResult{sc: sc, text: []byte(src), res: r, scenarioF: name + ".scn"}
 	if st, err := NewStatement(r, check.Options{}); err == nil {
-		st.Reproduce = "patchcheck check " + path.Join(opt.Dir, f.scenarioF) + " --statement"
+		st.Reproduce = "patchcheck check " + path.Join(opt.Dir, f.scenarioF) + " -statement"
 		f.stmt = st
 	}
 	return f, nil

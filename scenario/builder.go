@@ -168,6 +168,13 @@ func (b *Builder) InitSite(name, key, kind string) *Builder {
 	return b
 }
 
+// Sketch sets the primitive steps that replace the architecture's
+// transform of every trampoline and site (docs/sketches.md).
+func (b *Builder) Sketch(steps ...SketchStep) *Builder {
+	b.s.Sketch = clone(steps)
+	return b
+}
+
 // Bounds sets the exploration bounds; 0 means unbounded.
 func (b *Builder) Bounds(depth, states int) *Builder {
 	b.s.Bounds = Bounds{Depth: depth, States: states}
@@ -208,6 +215,10 @@ func (b *Builder) Build() (*Scenario, error) {
 	s.CPUs = clone(s.CPUs)
 	for i := range s.CPUs {
 		s.CPUs[i].Calls = clone(s.CPUs[i].Calls)
+	}
+	s.Sketch = clone(s.Sketch)
+	for i := range s.Sketch {
+		s.Sketch[i].Args = clone(s.Sketch[i].Args)
 	}
 	s.Threads = clone(s.Threads)
 	for i := range s.Threads {

@@ -2,6 +2,7 @@ package scenario
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"io/fs"
 	"path"
@@ -65,6 +66,7 @@ func Parse(filename string, src []byte, opt *ParseOptions) (*Scenario, error) {
 		threads: map[string]pos{},
 		callers: map[string]pos{},
 		places:  map[string]pos{},
+		items:   map[string][]pos{},
 	}
 	if opt != nil {
 		p.check = opt.Check
@@ -74,9 +76,57 @@ func Parse(filename string, src []byte, opt *ParseOptions) (*Scenario, error) {
 		return nil, err
 	}
 	if err := p.s.Validate(); err != nil {
-		return nil, &Error{File: filename, Line: 1, Col: 1, Msg: err.Error(), Err: err}
+		at := pos{1, 1}
+		if l, c, ok := p.locate(err); ok {
+			at = pos{l, c}
+		}
+		return nil, &Error{File: filename, Line: at.line, Col: at.col, Msg: err.Error(), Err: err}
 	}
 	return p.s, nil
+}
+
+// Locate returns the position in the scenario file src of the item that
+// err is about: err, or an error it wraps, has a method
+// ScenarioItem() (kind string, index int), as *ItemError does. ok is
+// false when there is no such item or src does not parse.
+func Locate(src []byte, err error) (line, col int, ok bool) {
+	p := &parser{s: &Scenario{}, seen: map[string]pos{}, targets: map[string]pos{}, keys: map[string]pos{},
+		modules: map[string]pos{}, sites: map[string]pos{}, threads: map[string]pos{}, callers: map[string]pos{},
+		places: map[string]pos{}, items: map[string][]pos{}, locating: true}
+	if p.parse(src) != nil {
+		return 0, 0, false
+	}
+	return p.locate(err)
+}
+
+// locate returns the position of the item err is about.
+func (p *parser) locate(err error) (int, int, bool) {
+	var it interface{ ScenarioItem() (string, int) }
+	if !errors.As(err, &it) {
+		return 0, 0, false
+	}
+	kind, i := it.ScenarioItem()
+	if kind == "sketch" {
+		if i >= 0 && i < len(p.s.Sketch) && p.s.Sketch[i].Line > 0 {
+			return p.s.Sketch[i].Line, p.s.Sketch[i].Col, true
+		}
+		return 0, 0, false
+	}
+	at := p.items[kind]
+	if i < 0 || i >= len(at) {
+		return 0, 0, false
+	}
+	return at[i].line, at[i].col, true
+}
+
+// item records the position of the next item of kind and checks the
+// kind's capacity: n is the number of items of the kind so far.
+func (p *parser) item(kind string, at pos, n, limit int, msg func() string) error {
+	if n >= limit {
+		return p.errAt(at, "%s", msg())
+	}
+	p.items[kind] = append(p.items[kind], at)
+	return nil
 }
 
 // pos is a 1-based line and column.
@@ -111,6 +161,11 @@ type parser struct {
 	callers map[string]pos
 	places  map[string]pos
 	eof     pos // the end of the file
+	// items holds the position of each item of a kind ("target",
+	// "cpu", ...; see ItemError), in order.
+	items map[string][]pos
+	// locating: Locate's run, which reads no model files.
+	locating bool
 
 	fsys fs.FS
 	// here is the open here-document (<<TAG) of a model-file or patch
@@ -384,6 +439,9 @@ func (p *parser) line() error {
 			if first, ok := p.targets[w.text]; ok {
 				return p.errAt(w.pos, "target %q declared twice (first at %v)", w.text, first)
 			}
+			if err := p.item("target", w.pos, len(p.s.Targets), MaxTargets, tooManyTargets); err != nil {
+				return err
+			}
 			p.targets[w.text] = w.pos
 			p.s.Targets = append(p.s.Targets, w.text)
 		}
@@ -397,6 +455,9 @@ func (p *parser) line() error {
 		}
 		if first, ok := p.modules[w.text]; ok {
 			return p.errAt(w.pos, "module %q declared twice (first at %v)", w.text, first)
+		}
+		if err := p.item("module", w.pos, len(p.s.Modules), MaxModules, func() string { return tooMany("modules", MaxModules) }); err != nil {
+			return err
 		}
 		p.modules[w.text] = w.pos
 		p.s.Modules = append(p.s.Modules, w.text)
@@ -533,6 +594,12 @@ func (p *parser) key(ws []word) error {
 	if err != nil {
 		return err
 	}
+	if err := p.item("key", n.pos, len(p.s.Keys), MaxKeys, func() string { return tooMany("keys", MaxKeys) }); err != nil {
+		return err
+	}
+	if len(p.s.Keys)+len(p.s.Sites) >= MaxWindows {
+		return p.errAt(n.pos, "%s", tooManyWindows())
+	}
 	p.keys[n.text] = n.pos
 	p.s.Keys = append(p.s.Keys, Key{Name: n.text, Init: init.text, Export: export, Module: module})
 	return nil
@@ -589,6 +656,7 @@ func (p *parser) place(ws []word) error {
 		}
 		pl.Range = RangeFar
 	}
+	p.items["place"] = append(p.items["place"], n.pos)
 	p.places[n.text] = n.pos
 	p.s.Places = append(p.s.Places, pl)
 	return nil
@@ -626,6 +694,7 @@ func (p *parser) caller(ws []word) error {
 	if err != nil {
 		return err
 	}
+	p.items["caller"] = append(p.items["caller"], n.pos)
 	p.callers[n.text] = n.pos
 	p.s.Callers = append(p.s.Callers, Caller{Name: n.text, Key: k.text, Module: module})
 	return nil
@@ -697,6 +766,9 @@ func (p *parser) site(ws []word) error {
 		}
 		keyref = KeyRefTramp
 	}
+	if err := p.item("site", n.pos, len(p.s.Keys)+len(p.s.Sites), MaxWindows, tooManyWindows); err != nil {
+		return err
+	}
 	p.sites[n.text] = n.pos
 	p.s.Sites = append(p.s.Sites, Site{Name: n.text, Key: k.text, Kind: kind.text, Section: section, Module: module, KeyRef: keyref})
 	return nil
@@ -704,7 +776,13 @@ func (p *parser) site(ws []word) error {
 
 func (p *parser) cpu(ws []word) error {
 	var c CPU
+	if len(p.s.CPUs) >= MaxCPUs {
+		return p.errAt(ws[0].pos, "%s", tooMany("cpus", MaxCPUs))
+	}
 	for _, w := range ws[1:] {
+		if len(c.Calls) == MaxCalls {
+			return p.errAt(w.pos, "%s", tooManyCalls(len(p.s.CPUs)))
+		}
 		if k, ok := TrampCallKey(w.text); ok {
 			kw := word{text: k, off: w.off + len("tramp("), pos: p.at(w.off + len("tramp("))}
 			if err := p.name(kw, "key"); err != nil {
@@ -728,6 +806,7 @@ func (p *parser) cpu(ws []word) error {
 		}
 		c.Calls = append(c.Calls, w.text)
 	}
+	p.items["cpu"] = append(p.items["cpu"], ws[0].pos)
 	p.s.CPUs = append(p.s.CPUs, c)
 	return nil
 }
@@ -752,6 +831,9 @@ func (p *parser) sketch(ws []word) error {
 		step := p.fields(from, to)
 		if len(step) == 0 {
 			return p.errAt(p.at(max(to, from-1)), "sketch: empty step")
+		}
+		if len(p.s.Sketch) == MaxSketchSteps {
+			return p.errAt(step[0].pos, "%s", tooMany("sketch steps", MaxSketchSteps))
 		}
 		st := SketchStep{Op: step[0].text, Line: step[0].pos.line, Col: step[0].pos.col}
 		for _, w := range step[1:] {
@@ -792,6 +874,9 @@ func (p *parser) thread(ws []word) error {
 	if first, ok := p.threads[n.text]; ok {
 		return p.errAt(n.pos, "thread %q declared twice (first at %v)", n.text, first)
 	}
+	if len(p.s.Threads) >= MaxThreads {
+		return p.errAt(n.pos, "%s", tooMany("threads", MaxThreads))
+	}
 	t := Thread{Name: n.text}
 	from := colon + 1
 	if strings.Trim(s[from:], " \t") != "" {
@@ -809,6 +894,9 @@ func (p *parser) thread(ws []word) error {
 				}
 				return p.errAt(p.at(at), "thread %q: empty operation", n.text)
 			}
+			if len(t.Ops) == MaxOps {
+				return p.errAt(op[0].pos, "%s", tooManyOps(n.text))
+			}
 			o, err := p.op(n.text, op)
 			if err != nil {
 				return err
@@ -820,6 +908,7 @@ func (p *parser) thread(ws []word) error {
 			from = to + 1
 		}
 	}
+	p.items["thread"] = append(p.items["thread"], n.pos)
 	p.threads[n.text] = n.pos
 	p.s.Threads = append(p.s.Threads, t)
 	return nil
@@ -856,8 +945,11 @@ func (p *parser) op(thread string, ws []word) (Op, error) {
 		if len(ws) > 2 {
 			k, v, ok := strings.Cut(ws[2].text, "=")
 			n, err := strconv.Atoi(v)
-			if kind != OpLoad || !ok || k != "fail_alloc" || err != nil || n < 1 || n > 1000 {
-				return Op{}, p.errAt(ws[2].pos, "thread %q: %s: unexpected %s (want fail_alloc=N, N from 1, after load MODULE)", thread, kind, quote(ws[2].text))
+			if kind != OpLoad || !ok || k != "fail_alloc" {
+				return Op{}, p.errAt(ws[2].pos, "thread %q: %s: unexpected %s (want fail_alloc=N after load MODULE)", thread, kind, quote(ws[2].text))
+			}
+			if err != nil || n < 1 || n > MaxFailAlloc {
+				return Op{}, p.errAt(ws[2].pos, "%s", badFailAlloc(thread))
 			}
 			op.FailAlloc = n
 		}
@@ -1001,6 +1093,9 @@ func (p *parser) model(ws []word) error {
 		}
 	}
 	w := ws[1]
+	if p.locating {
+		return nil
+	}
 	if p.fsys == nil {
 		return p.errAt(w.pos, "%s %s: no directory to read it from (give the text inline with <<TAG)", d.text, w.text)
 	}

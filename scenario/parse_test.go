@@ -305,9 +305,16 @@ func TestErrorNoFile(t *testing.T) {
 
 func TestParseHuge(t *testing.T) {
 	// A very long line and many lines: no panic, sensible positions.
-	long := head + "cpu" + strings.Repeat(" s", 200000) + " t\n"
+	long := head + strings.Repeat(" ", 400000) + "bogus\n"
 	_, err := Parse("h.scn", []byte(long), nil)
-	if err == nil || !strings.HasPrefix(err.Error(), "h.scn:8:400005: cpu: unknown site \"t\"") {
+	if err == nil || !strings.HasPrefix(err.Error(), "h.scn:8:400001: unknown directive \"bogus\"") {
+		t.Errorf("got %v", err)
+	}
+	// A CPU with more calls than the model holds: an error at the first
+	// call past the limit.
+	long = head + "cpu" + strings.Repeat(" s", 200000) + " t\n"
+	_, err = Parse("h.scn", []byte(long), nil)
+	if err == nil || !strings.HasPrefix(err.Error(), "h.scn:8:515: cpu 1: more than 255 calls") {
 		t.Errorf("got %v", err)
 	}
 	many := strings.Repeat("# c\n", 100000) + head

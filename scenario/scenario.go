@@ -269,6 +269,9 @@ func (s *Scenario) Validate() error {
 	if s.Arch == "" {
 		return fmt.Errorf("scenario %q: no arch", s.Name)
 	}
+	if err := s.checkCapacity(); err != nil {
+		return err
+	}
 	known := map[string]bool{Null: true, Return0: true}
 	for _, t := range s.Targets {
 		if known[t] {

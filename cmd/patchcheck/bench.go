@@ -37,7 +37,7 @@ func benchCmd(args []string, stdout, stderr io.Writer) (int, error) {
 	maxCPUs := fs.Int("cpus", 4, "largest number of CPUs (2 to 4)")
 	maxStates := fs.Int("states", 30_000_000, "stop a run at this many states (reported as a lower bound)")
 	workers := fs.Int("workers", 1, "workers for breadth-first levels")
-	if _, err := parseInterleaved(fs, args); err != nil {
+	if _, err := parseArgs(fs, args, stdout); err != nil {
 		return 2, errInput{err}
 	}
 	if *maxCPUs < 2 || *maxCPUs > model.MaxCPUs || *maxStates < 1 || *workers < 1 {

@@ -9,14 +9,12 @@ import (
 	"io"
 	"math/rand/v2"
 	"os"
-	"os/signal"
 	"path/filepath"
 	"runtime"
 	"slices"
 	"sort"
 	"strconv"
 	"strings"
-	"syscall"
 	"text/tabwriter"
 	"time"
 
@@ -24,6 +22,7 @@ import (
 	"patchcheck/cex"
 	"patchcheck/check"
 	"patchcheck/gen"
+	"patchcheck/internal/budget"
 	"patchcheck/model"
 )
 
@@ -39,10 +38,14 @@ the k with k mod n == i. Each new counterexample is written as DIR/<ID>.json
 (patchcheck replay) with DIR/<ID>.txt beside it; DIR/campaign.json records
 where the campaign is, and running again with the same -out resumes it.
 
-Exit status: 0 no violation of the kernel's protocol, 1 a violation of the
-kernel's protocol (its IDs are printed), 2 bad flags.
+-duration ends the campaign gracefully: the scenarios in flight finish.
+-timeout, -max-memory, SIGINT and SIGTERM stop it at once: the scenarios
+in flight are dropped (not recorded; a resumed campaign checks them again),
+the state is saved and the figures printed.
 
-Flags:
+Exit status: 0 no violation of the kernel's protocol, 1 a violation of the
+kernel's protocol (its IDs are printed), 2 bad flags or campaign.json,
+3 stopped by -timeout, -max-memory, SIGINT or SIGTERM without a violation.
 `
 
 // campaignState is DIR/campaign.json: the campaign's parameters, where it
@@ -63,15 +66,19 @@ type campaignState struct {
 	Walks     int      `json:"walks"`  // random walks a scenario (random and mixed)
 	Count     uint64   `json:"count,omitempty"`
 
-	Next        uint64                   `json:"next"` // the next scenario index of this shard
-	Scenarios   int64                    `json:"scenarios"`
-	TotalStates int64                    `json:"total_states"`
-	Bounded     int64                    `json:"bounded"`    // scenarios a bound cut short, without a violation
-	Violations  int64                    `json:"violations"` // scenarios with a violation
-	IDs         []string                 `json:"ids"`        // distinct counterexamples found
-	KernelIDs   []string                 `json:"kernel_ids,omitempty"`
-	Elapsed     float64                  `json:"elapsed_seconds"` // over every run
-	PerVariant  map[string]*variantStats `json:"per_variant"`
+	Next        uint64   `json:"next"` // the next scenario index of this shard
+	Scenarios   int64    `json:"scenarios"`
+	TotalStates int64    `json:"total_states"`
+	Bounded     int64    `json:"bounded"`    // scenarios a bound cut short, without a violation
+	Violations  int64    `json:"violations"` // scenarios with a violation
+	IDs         []string `json:"ids"`        // distinct counterexamples found
+	KernelIDs   []string `json:"kernel_ids,omitempty"`
+	Elapsed     float64  `json:"elapsed_seconds"` // over every run
+	// Omission is the sum of the fingerprint omission probabilities of
+	// the exhaustive runs: a bound on the probability that a collision
+	// hid a state in any of them.
+	Omission   float64                  `json:"omission_probability"`
+	PerVariant map[string]*variantStats `json:"per_variant"`
 }
 
 // variantStats are the figures of one variant; First* describe the first
@@ -88,21 +95,15 @@ type variantStats struct {
 
 // campaignResult is one checked scenario.
 type campaignResult struct {
-	index   uint64
-	variant string
-	states  int64
-	bounded bool
-	cex     *cex.Counterexample
-	at      float64 // campaign seconds when it finished
-	err     error
-}
-
-// campaignCmd is 'patchcheck campaign': interrupting it (SIGINT, SIGTERM)
-// finishes the scenarios in flight, saves the state and exits.
-func campaignCmd(args []string, stdout, stderr io.Writer) (int, error) {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	return runCampaign(ctx, args, stdout, stderr)
+	index    uint64
+	variant  string
+	states   int64
+	bounded  bool
+	omission float64 // fingerprint omission probability of its exhaustive runs
+	cex      *cex.Counterexample
+	at       float64 // campaign seconds when it finished
+	stopped  string  // the budget stopped it: not recorded
+	err      error
 }
 
 type campaignFlags struct {
@@ -122,13 +123,13 @@ type campaignFlags struct {
 	walks     int
 	quiet     bool
 	every     time.Duration
+	limits    limitFlags
 }
 
-// runCampaign runs a campaign until ctx is done or a limit is reached.
+// runCampaign is 'patchcheck campaign': it runs a campaign until ctx is
+// done (SIGINT, SIGTERM) or a limit is reached.
 func runCampaign(ctx context.Context, args []string, stdout, stderr io.Writer) (int, error) {
-	fs := flag.NewFlagSet("campaign", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() { fmt.Fprint(fs.Output(), campaignUsage); fs.PrintDefaults() }
+	fs := newFlagSet("campaign", campaignUsage, stderr)
 	var f campaignFlags
 	fs.DurationVar(&f.duration, "duration", 10*time.Minute, "stop after this long (0: no limit; ignored when only -count is given)")
 	fs.Uint64Var(&f.count, "count", 0, "check scenario indices 0..N-1 (this shard's share of them), then stop (0: no limit)")
@@ -146,7 +147,8 @@ func runCampaign(ctx context.Context, args []string, stdout, stderr io.Writer) (
 	fs.IntVar(&f.walks, "walks", 200, "random walks a scenario (random and mixed modes)")
 	fs.BoolVar(&f.quiet, "q", false, "no progress line on stderr")
 	fs.DurationVar(&f.every, "progress", 2*time.Second, "interval of the progress line")
-	pos, err := parseInterleaved(fs, args)
+	f.limits.add(fs)
+	pos, err := parseArgs(fs, args, stdout)
 	if err != nil {
 		return 2, errInput{err}
 	}
@@ -162,7 +164,12 @@ func runCampaign(ctx context.Context, args []string, stdout, stderr io.Writer) (
 	if err != nil {
 		return 2, errInput{err}
 	}
-	c := &campaign{st: st, f: f, stdout: stdout, stderr: stderr, dir: f.out}
+	b, err := f.limits.start(ctx)
+	if err != nil {
+		return 2, err
+	}
+	defer b.Close()
+	c := &campaign{st: st, f: f, stdout: stdout, stderr: stderr, dir: f.out, budget: b}
 	return c.run(ctx)
 }
 
@@ -318,7 +325,18 @@ func readState(file string) (*campaignState, error) {
 	}
 	var st campaignState
 	if err := json.Unmarshal(b, &st); err != nil {
-		return nil, fmt.Errorf("%s: %v", file, err)
+		off := int64(len(b))
+		var se *json.SyntaxError
+		var te *json.UnmarshalTypeError
+		switch {
+		case errors.As(err, &se):
+			off = se.Offset
+		case errors.As(err, &te):
+			off = te.Offset
+		}
+		line, col := offsetPos(b, max(off-1, 0))
+		return nil, fmt.Errorf("%s:%d:%d: %v: the campaign state is damaged (cut short?); "+
+			"fix it, or move it away and use another -out to start a new campaign (the counterexample files beside it stay valid)", file, line, col, err)
 	}
 	if st.Shards < 1 || st.Shard < 0 || st.Shard >= st.Shards || len(st.Variants) == 0 || st.Next%uint64(st.Shards) != uint64(st.Shard) {
 		return nil, fmt.Errorf("%s: not a campaign state file (shard %d/%d, next %d)", file, st.Shard, st.Shards, st.Next)
@@ -358,6 +376,9 @@ type campaign struct {
 	runStates int64   // states explored in this run
 	ids       map[string]bool
 	files     map[string]bool // counterexample files in dir
+	budget    *budget.Budget
+	stopped   string  // why the budget stopped the campaign
+	omission  float64 // sum of the omission probabilities of this run's scenarios
 }
 
 func (c *campaign) elapsed() float64 { return c.base + time.Since(c.start).Seconds() }
@@ -440,6 +461,13 @@ func (c *campaign) run(ctx context.Context) (int, error) {
 				results = nil
 				break
 			}
+			if r.stopped != "" {
+				if c.stopped == "" {
+					c.stopped = r.stopped
+				}
+				cancel()
+				continue
+			}
 			if r.err != nil {
 				if firstErr == nil {
 					firstErr = r.err
@@ -468,6 +496,10 @@ func (c *campaign) run(ctx context.Context) (int, error) {
 				}
 			}
 		case <-tick.C:
+			if why := c.budget.Stop(0); why != "" && c.stopped == "" {
+				c.stopped = why
+				cancel()
+			}
 			if !c.f.quiet {
 				c.progress()
 			}
@@ -483,6 +515,9 @@ func (c *campaign) run(ctx context.Context) (int, error) {
 	if firstErr != nil {
 		return 2, firstErr
 	}
+	if c.stopped != "" {
+		fmt.Fprintf(c.stdout, "%s; the scenarios in flight were dropped and will be checked on resuming\n", stoppedText(c.stopped, c.budget, c.f.limits.timeout))
+	}
 	if len(st.KernelIDs) > 0 {
 		fmt.Fprintf(c.stdout, "\nVIOLATION OF THE KERNEL'S PROTOCOL: %d counterexamples: %s\n", len(st.KernelIDs), strings.Join(st.KernelIDs, " "))
 		for i, id := range st.KernelIDs {
@@ -493,6 +528,9 @@ func (c *campaign) run(ctx context.Context) (int, error) {
 			fmt.Fprintf(c.stdout, "  patchcheck replay %s\n", filepath.Join(c.dir, id+".json"))
 		}
 		return 1, nil
+	}
+	if c.stopped != "" {
+		return exitInconclusive, nil
 	}
 	return 0, nil
 }
@@ -505,19 +543,29 @@ func (c *campaign) check(k uint64) campaignResult {
 		return campaignResult{index: k, err: err}
 	}
 	r := campaignResult{index: k, variant: sc.Variant}
-	walks := check.Options{Options: model.Options{Search: model.Random, Seed: st.Seed ^ (k * 0x9e3779b97f4a7c15), Walks: st.Walks}}
+	walks := check.Options{Options: model.Options{Search: model.Random, Seed: st.Seed ^ (k * 0x9e3779b97f4a7c15), Walks: st.Walks, Stop: c.budget.Stop}}
 	var res *check.Result
 	if st.Mode == "random" {
 		res, err = check.Run(sc, walks)
 	} else {
-		res, err = check.Run(sc, check.Options{})
-		if err == nil && st.Mode == "mixed" && res.Violation == nil && res.Bounded {
+		res, err = check.Run(sc, check.Options{Options: model.Options{Stop: c.budget.Stop}})
+		if err == nil {
+			r.omission = res.Omission
+		}
+		if err == nil && res.Stopped == "" && st.Mode == "mixed" && res.Violation == nil && res.Bounded {
 			r.states += res.States
 			res, err = check.Run(sc, walks)
 		}
 	}
+	var bug *check.BugError
+	if errors.As(err, &bug) {
+		return campaignResult{index: k, err: err}
+	}
 	if err != nil {
 		return campaignResult{index: k, err: fmt.Errorf("scenario %d of seed %d: %v", k, st.Seed, err)}
+	}
+	if res.Stopped != "" {
+		return campaignResult{index: k, stopped: res.Stopped}
 	}
 	r.states += res.States
 	r.bounded = res.Bounded || st.Mode == "random"
@@ -558,6 +606,8 @@ func (c *campaign) commit(r campaignResult) {
 	st.Scenarios++
 	st.TotalStates += r.states
 	c.runStates += r.states
+	c.omission += r.omission
+	st.Omission += r.omission
 	v := st.PerVariant[r.variant]
 	if v == nil {
 		v = &variantStats{FirstIndex: -1}
@@ -614,6 +664,10 @@ func (c *campaign) summary() {
 		st.Scenarios, st.Next, st.TotalStates, st.Bounded, st.Violations, len(st.IDs), c.elapsed())
 	if run > 0 {
 		fmt.Fprintf(c.stdout, "this run: %.1f s, %.0f states/s\n", run, float64(c.runStates)/run)
+	}
+	fmt.Fprintf(c.stdout, "omission probability %.1e (the sum over the exhaustive runs: that a fingerprint collision hid a state in any)\n", st.Omission)
+	if a := omissionAdvice(st.Omission); a != "" {
+		fmt.Fprintln(c.stdout, a)
 	}
 	names := make([]string, 0, len(st.PerVariant))
 	for n := range st.PerVariant {

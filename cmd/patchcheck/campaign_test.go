@@ -131,7 +131,7 @@ func TestCampaignResume(t *testing.T) {
 	}()
 	r := campaignRun(t, ctx, append(badArgs, "-count", count, "-workers", "2", "-out", dir)...)
 	cancel()
-	if r.code != 0 {
+	if r.code != exitInconclusive || !strings.Contains(r.stdout, "STOPPED: interrupted") {
 		t.Fatalf("interrupted run: %v", r)
 	}
 	first := readCampaignState(t, dir)

@@ -70,8 +70,16 @@ func FuzzCheckFile(f *testing.F) {
 			if msg := checkExit2(r.stderr, file, 1+strings.Count(string(src), "\n")); msg != "" {
 				t.Fatalf("%s\n%v", msg, r)
 			}
+		case 3:
+			if !strings.Contains(r.stdout, "BOUNDED") && !strings.Contains(r.stdout, "INCONCLUSIVE") {
+				t.Fatalf("exit 3 without an inconclusive verdict\n%v", r)
+			}
+		case 4:
+			if !strings.Contains(r.stdout, "WARNING") {
+				t.Fatalf("exit 4 without a WARNING verdict\n%v", r)
+			}
 		default:
-			t.Fatalf("exit %d, want 0, 1 or 2\n%v", r.code, r)
+			t.Fatalf("exit %d, want 0 to 4\n%v", r.code, r)
 		}
 	})
 }

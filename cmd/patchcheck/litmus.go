@@ -1,8 +1,8 @@
 package main
 
 import (
+	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"patchcheck/internal/budget"
 	"patchcheck/litmus"
 )
 
@@ -21,24 +22,27 @@ import (
 // A PATH is a .litmus file or a directory of them. With -kinds (a herd
 // kinds.txt), each verdict is compared with herd7's and the agreement is
 // summarised; the exit status is then 1 when some verdict disagrees. A file
-// that does not parse gives exit status 2, a test that cannot be explored 1.
-func litmusCmd(args []string, stdout, stderr io.Writer) (int, error) {
-	fs := flag.NewFlagSet("litmus", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+// that does not parse gives exit status 2, a test that cannot be explored 1,
+// a test cut short by -max-states, -timeout, -max-memory or a signal 3
+// (when nothing worse happened).
+func litmusCmd(ctx context.Context, args []string, stdout, stderr io.Writer) (int, error) {
+	fs := newFlagSet("litmus", "usage: patchcheck litmus [-kinds FILE] [-v] [-max-states N] [-timeout D] [-max-memory SIZE] PATH...\n\n"+
+		"Explores AArch64 ifetch litmus tests (a PATH is a .litmus file or a directory of them);\n"+
+		"with -kinds, compares each verdict with herd7's.\n\n"+exitDoc, stderr)
 	kindsPath := fs.String("kinds", "", "herd7 `kinds.txt` with the expected verdicts")
 	verbose := fs.Bool("v", false, "print every final state")
-	maxStates := fs.Int("max-states", 0, "bound on explored states per test (0: default)")
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: patchcheck litmus [-kinds FILE] [-v] PATH...")
-		fs.PrintDefaults()
-	}
-	pos, err := parseInterleaved(fs, args)
+	maxStates := fs.Int("max-states", 0, "bound on explored states per test (0: 2000000)")
+	var limits limitFlags
+	limits.add(fs)
+	pos, err := parseArgs(fs, args, stdout)
 	if err != nil {
 		return 2, errInput{err}
 	}
 	if len(pos) == 0 {
-		fs.Usage()
-		return 2, errInput{errors.New("litmus: no test files given")}
+		return 2, errInput{errors.New("litmus: no test files given (see 'patchcheck litmus -h')")}
+	}
+	if *maxStates < 0 {
+		return 2, errInput{fmt.Errorf("-max-states %d: must not be negative", *maxStates)}
 	}
 	var kinds map[string]string
 	if *kindsPath != "" {
@@ -60,21 +64,49 @@ func litmusCmd(args []string, stdout, stderr io.Writer) (int, error) {
 		if err != nil {
 			return 2, errInput{err}
 		}
+		if len(m) == 0 {
+			return 2, errInput{fmt.Errorf("%s: no .litmus files in the directory", p)}
+		}
 		sort.Strings(m)
 		files = append(files, m...)
 	}
+	b, err := limits.start(ctx)
+	if err != nil {
+		return 2, err
+	}
+	defer b.Close()
 	start := time.Now()
-	agree, compared, failed, badInput := 0, 0, 0, 0
+	agree, compared, failed, badInput, stopped := 0, 0, 0, 0, 0
 	var disagree []string
-	for _, f := range files {
-		t, err := litmus.ParseFile(f)
+	for i, f := range files {
+		if why := b.Stop(0); why != "" {
+			fmt.Fprintf(stdout, "%s: %d of %d files not explored\n", stoppedText(why, b, limits.timeout), len(files)-i, len(files))
+			stopped++
+			break
+		}
+		src, err := readInput(f)
+		if err != nil {
+			fmt.Fprintf(stdout, "parse error: %v\n", err)
+			badInput++
+			continue
+		}
+		t, err := litmus.Parse(f, src)
 		if err != nil {
 			fmt.Fprintf(stdout, "parse error: %v\n", err)
 			badInput++
 			continue
 		}
 		t0 := time.Now()
-		r, err := litmus.Explore(t, litmus.Options{MaxStates: *maxStates})
+		r, err := litmus.Explore(t, litmus.Options{MaxStates: *maxStates, Stop: func() string { return b.Stop(0) }})
+		var se *litmus.StoppedError
+		if errors.As(err, &se) {
+			fmt.Fprintf(stdout, "Test %s: INCONCLUSIVE: %v\n", t.Name, se)
+			stopped++
+			if se.Reason == budget.Interrupted || se.Reason == budget.Timeout || se.Reason == budget.Memory {
+				break
+			}
+			continue
+		}
 		if err != nil {
 			fmt.Fprintf(stdout, "Test %s: not explored: %v\n", t.Name, err)
 			failed++
@@ -124,6 +156,8 @@ func litmusCmd(args []string, stdout, stderr io.Writer) (int, error) {
 		return 2, nil
 	case failed > 0:
 		return 1, nil
+	case stopped > 0:
+		return exitInconclusive, nil
 	}
 	return 0, nil
 }

@@ -87,8 +87,8 @@ func TestRunExitCodes(t *testing.T) {
 		{name: "no args", args: nil, want: 2, stderrHas: "usage:", stdoutNone: true},
 		{name: "unknown command", args: []string{"frobnicate"}, want: 2, stderrHas: `unknown command "frobnicate"`, stdoutNone: true},
 		{name: "help", args: []string{"help"}, want: 0, stdoutHas: "usage:"},
-		{name: "check help", args: []string{"check", "-h"}, want: 0, stderrHas: "-depth", stdoutNone: true},
-		{name: "replay help", args: []string{"replay", "-h"}, want: 0, stderrHas: "Usage of replay", stdoutNone: true},
+		{name: "check help", args: []string{"check", "-h"}, want: 0, stdoutHas: "-depth"},
+		{name: "replay help", args: []string{"replay", "-h"}, want: 0, stdoutHas: "usage: patchcheck replay"},
 		{name: "list", args: []string{"list"}, want: 0, stdoutHas: "x86-bad-no-sync2"},
 		{name: "list properties", args: []string{"list"}, want: 0, stdoutHas: "no-torn-insn"},
 		{name: "check safe", args: []string{"check", "x86-update-old-new", "-q", "-o", "DIR"}, want: 0, stdoutHas: "SAFE"},
@@ -98,7 +98,7 @@ func TestRunExitCodes(t *testing.T) {
 		{name: "check two scenarios", args: []string{"check", "x86-jcc", "x86-update-old-new"}, want: 2, stderrHas: "check takes one scenario", stdoutNone: true},
 		{name: "check unknown name", args: []string{"check", "no-such-scenario"}, want: 2, stderrHas: `no built-in scenario or file "no-such-scenario"`, stdoutNone: true},
 		{name: "check missing file", args: []string{"check", "DIR/missing.scn"}, want: 2, stderrHas: "missing.scn", stdoutNone: true},
-		{name: "check all with scenario", args: []string{"check", "--all", "x86-jcc"}, want: 2, stderrHas: "check --all takes no scenario", stdoutNone: true},
+		{name: "check all with scenario", args: []string{"check", "--all", "x86-jcc"}, want: 2, stderrHas: "check -all takes no scenario", stdoutNone: true},
 		{name: "bad search", args: []string{"check", "-search", "foo", "x86-jcc"}, want: 2, stderrHas: `-search "foo"`, stdoutNone: true},
 		{name: "negative depth", args: []string{"check", "-depth", "-1", "x86-jcc"}, want: 2, stderrHas: "must not be negative", stdoutNone: true},
 		{name: "negative states", args: []string{"check", "-states", "-5", "x86-jcc"}, want: 2, stderrHas: "must not be negative", stdoutNone: true},
@@ -199,7 +199,7 @@ func TestReplayTampered(t *testing.T) {
 		name      string
 		tamper    func(t *testing.T, c cexJSON)
 		wantCodes []int  // allowed exit codes
-		stderrHas string // for exit 2
+		stderrHas string // for exit 2 on stderr, for exit 1 on stdout
 	}{
 		{"unchanged", func(t *testing.T, c cexJSON) {}, []int{0}, ""},
 		{"message", func(t *testing.T, c cexJSON) { c["message"] = "cpu9 did something else" }, []int{1}, ""},
@@ -215,16 +215,18 @@ func TestReplayTampered(t *testing.T) {
 			n, _ := s[len(s)-1]["choice"].(json.Number).Int64()
 			s[len(s)-1]["choice"] = (n + 1) % 2
 		}, []int{1, 2}, "FILE: "},
+		// A schedule that no longer runs: NOT REPRODUCED (exit 1), at the
+		// step's line and column in the file.
 		{"choice out of range", func(t *testing.T, c cexJSON) {
 			s := schedule(t, c)
 			s[len(s)-1]["choice"] = 99
-		}, []int{2}, "no choice 99"},
-		{"negative choice", func(t *testing.T, c cexJSON) { schedule(t, c)[0]["choice"] = -1 }, []int{2}, "bad choice -1"},
-		{"unknown actor", func(t *testing.T, c cexJSON) { schedule(t, c)[0]["actor"] = "cpu9" }, []int{2}, `no actor "cpu9"`},
+		}, []int{1}, "no choice 99"},
+		{"negative choice", func(t *testing.T, c cexJSON) { schedule(t, c)[0]["choice"] = -1 }, []int{1}, "FILE:88:5: schedule step 1: no actor \"cpu1\" or bad choice -1"},
+		{"unknown actor", func(t *testing.T, c cexJSON) { schedule(t, c)[0]["actor"] = "cpu9" }, []int{1}, `FILE:88:5: schedule step 1: no actor "cpu9"`},
 		{"schedule cut short", func(t *testing.T, c cexJSON) {
 			s := c["schedule"].([]any)
 			c["schedule"] = s[:len(s)-1]
-		}, []int{2}, "reaches no violation"},
+		}, []int{1}, "FILE:87:3: the schedule reaches no violation"},
 		{"other model", func(t *testing.T, c cexJSON) { c["model"] = "patchcheck-model/0" }, []int{2}, "FILE:1:1: counterexample of model"},
 		{"unknown arch", func(t *testing.T, c cexJSON) { c["scenario"].(map[string]any)["Arch"] = "mips" }, []int{2}, "mips"},
 		{"no scenario", func(t *testing.T, c cexJSON) { delete(c, "scenario") }, []int{2}, "FILE:1:1: no scenario"},
@@ -253,6 +255,9 @@ func TestReplayTampered(t *testing.T) {
 			case 1:
 				if !strings.Contains(r.stdout, "NOT REPRODUCED") {
 					t.Errorf("exit 1 without NOT REPRODUCED\n%v", r)
+				}
+				if want := strings.ReplaceAll(tt.stderrHas, "FILE", f); tt.stderrHas != "FILE: " && !strings.Contains(r.stdout, want) {
+					t.Errorf("stdout lacks %q\n%v", want, r)
 				}
 			case 2:
 				if want := strings.ReplaceAll(tt.stderrHas, "FILE", f); !strings.Contains(r.stderr, want) {

@@ -143,7 +143,7 @@ func TestPatchFlagStatement(t *testing.T) {
 		t.Errorf("the statement does not cite the diff:\n%s", r.stdout)
 	}
 	pv := regexp.MustCompile(`PV-[0-9A-F]{16}`).FindString(r.stdout)
-	repro := regexp.MustCompile(`(?m)^Reproduce:\s+patchcheck check (\S+) --statement$`).FindStringSubmatch(r.stdout)
+	repro := regexp.MustCompile(`(?m)^Reproduce:\s+patchcheck check (\S+) -statement$`).FindStringSubmatch(r.stdout)
 	if pv == "" || repro == nil || repro[1] != filepath.Join(out, pv+".scn") {
 		t.Fatalf("statement %q, reproduce %q: want the scenario file %s.scn in %s\n%s", pv, repro, pv, out, r.stdout)
 	}

@@ -1,10 +1,11 @@
 package main
 
 // The reviewer's commands: explain, gallery, replay's --svg and --html,
-// and check's --statement (docs/reviewing.md).
+// and check's -statement (docs/reviewing.md).
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -15,10 +16,12 @@ import (
 	"sort"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"patchcheck/catalog"
 	"patchcheck/cex"
 	"patchcheck/check"
+	"patchcheck/internal/budget"
 	"patchcheck/model"
 	"patchcheck/render"
 	"patchcheck/scenario"
@@ -40,20 +43,105 @@ func cexFile(arg, dir string) (string, error) {
 	return file, nil
 }
 
-// loadCex reads and replays a counterexample file.
+// loadCex reads and replays a counterexample file. A schedule that no
+// longer runs is a *notReproduced error (c is then set).
 func loadCex(file string) (c, replayed *cex.Counterexample, same bool, err error) {
+	b, err := readInput(file)
+	if err != nil {
+		return nil, nil, false, errInput{err}
+	}
 	c, err = cex.ReadFile(file)
 	if err != nil {
 		return nil, nil, false, errInput{err}
 	}
 	if err := c.Scenario.Validate(); err != nil {
-		return nil, nil, false, errInput{fmt.Errorf("%s:1:1: %v", file, err)}
+		line, col := jsonKeyPos(b, "scenario")
+		return nil, nil, false, errInput{fmt.Errorf("%s:%d:%d: %v", file, line, col, err)}
 	}
 	r, same, err := check.Replay(c)
-	if err != nil {
+	var se *check.ScheduleError
+	switch {
+	case errors.As(err, &se):
+		line, col := schedulePos(b, se.Step)
+		return c, nil, false, &notReproduced{fmt.Errorf("%s:%d:%d: %v", file, line, col, se.Err)}
+	case err != nil:
 		return nil, nil, false, errInput{fmt.Errorf("%s: %v", file, err)}
 	}
 	return c, r, same, nil
+}
+
+// notReproduced is a counterexample whose schedule no longer runs.
+type notReproduced struct{ error }
+
+// jsonKeyPos returns the line and column of key in the top-level object
+// of the JSON text b (1:1 if it is not there).
+func jsonKeyPos(b []byte, key string) (int, int) {
+	line, col, _ := scanTopLevel(b, key, -1)
+	return line, col
+}
+
+// schedulePos returns the line and column of the step-th (1-based)
+// element of b's top-level "schedule" array, or of the key itself for
+// step 0 or past the end.
+func schedulePos(b []byte, step int) (int, int) {
+	line, col, _ := scanTopLevel(b, "schedule", step)
+	return line, col
+}
+
+// scanTopLevel finds key in the top-level object of b and, for elem >= 1,
+// the elem-th element of its array value.
+func scanTopLevel(b []byte, key string, elem int) (int, int, bool) {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
+		return 1, 1, false
+	}
+	skip := func(off int64) int64 {
+		for off < int64(len(b)) && strings.IndexByte(" \t\r\n,:", b[off]) >= 0 {
+			off++
+		}
+		return off
+	}
+	for dec.More() {
+		at := skip(dec.InputOffset())
+		k, err := dec.Token()
+		if err != nil {
+			return 1, 1, false
+		}
+		if k != key {
+			var raw json.RawMessage
+			if dec.Decode(&raw) != nil {
+				return 1, 1, false
+			}
+			continue
+		}
+		keyLine, keyCol := offsetPos(b, at)
+		if elem < 1 {
+			return keyLine, keyCol, true
+		}
+		if t, err := dec.Token(); err != nil || t != json.Delim('[') {
+			return keyLine, keyCol, true
+		}
+		for i := 1; dec.More(); i++ {
+			off := skip(dec.InputOffset())
+			if i == elem {
+				l, c := offsetPos(b, off)
+				return l, c, true
+			}
+			var raw json.RawMessage
+			if dec.Decode(&raw) != nil {
+				break
+			}
+		}
+		return keyLine, keyCol, true
+	}
+	return 1, 1, false
+}
+
+// offsetPos returns the 1-based line and column (in runes) of byte off.
+func offsetPos(b []byte, off int64) (int, int) {
+	before := b[:min(off, int64(len(b)))]
+	line := 1 + bytes.Count(before, []byte("\n"))
+	return line, 1 + utf8.RuneCount(before[bytes.LastIndexByte(before, '\n')+1:])
 }
 
 // explainCmd is 'patchcheck explain ID|FILE': the counterexample in prose.
@@ -62,10 +150,10 @@ func explainCmd(args []string, stdout, stderr io.Writer) (int, error) {
 	fs.SetOutput(stderr)
 	dir := fs.String("o", "patchcheck-cex", "directory of the counterexample files, for an ID")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: patchcheck explain ID|FILE [-o DIR]\n\nTells a counterexample in prose, step by step. An ID is looked up as DIR/ID.json.")
+		fmt.Fprintln(fs.Output(), "usage: patchcheck explain ID|FILE [-o DIR]\n\nTells a counterexample in prose, step by step. An ID is looked up as DIR/ID.json.")
 		fs.PrintDefaults()
 	}
-	pos, err := parseInterleaved(fs, args)
+	pos, err := parseArgs(fs, args, stdout)
 	if err != nil {
 		return 2, errInput{err}
 	}
@@ -77,6 +165,11 @@ func explainCmd(args []string, stdout, stderr io.Writer) (int, error) {
 		return 2, err
 	}
 	c, r, same, err := loadCex(file)
+	var nr *notReproduced
+	if errors.As(err, &nr) {
+		fmt.Fprintf(stdout, "NOT REPRODUCED: %v\nthe file records %s (%s): %s\n", nr, c.ID, c.Property, c.Message)
+		return exitViolation, nil
+	}
 	if err != nil {
 		return 2, err
 	}
@@ -110,10 +203,10 @@ func galleryCmd(args []string, stdout, stderr io.Writer) (int, error) {
 	fs.SetOutput(stderr)
 	dir := fs.String("o", "docs/gallery", "directory to write the gallery into")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: patchcheck gallery [-o DIR]\n\nWrites a page for every built-in scenario expected to fail (docs/reviewing.md).")
+		fmt.Fprintln(fs.Output(), "usage: patchcheck gallery [-o DIR]\n\nWrites a page for every built-in scenario expected to fail (docs/reviewing.md).")
 		fs.PrintDefaults()
 	}
-	pos, err := parseInterleaved(fs, args)
+	pos, err := parseArgs(fs, args, stdout)
 	if err != nil {
 		return 2, errInput{err}
 	}
@@ -167,28 +260,28 @@ func galleryCmd(args []string, stdout, stderr io.Writer) (int, error) {
 	return 0, nil
 }
 
-// statementFlag adds check's --statement flag.
+// statementFlag adds check's -statement flag.
 func statementFlag(fs *flag.FlagSet) *bool {
 	return fs.Bool("statement", false, "after a SAFE result, print the verified statement to cite (docs/reviewing.md)")
 }
 
-// statementConflicts rejects --statement with flags it cannot serve.
+// statementConflicts rejects -statement with flags it cannot serve.
 func statementConflicts(on bool, f checkFlags) error {
 	switch {
 	case !on:
 		return nil
 	case f.all:
-		return errInput{errors.New("--statement takes one scenario, not --all")}
+		return errInput{errors.New("-statement takes one scenario, not -all")}
 	case f.json:
-		return errInput{errors.New("--statement prints text; it does not mix with -json")}
+		return errInput{errors.New("-statement prints text; it does not mix with -json")}
 	}
 	return nil
 }
 
-// withStatement reports r, then, with --statement, the verified
+// withStatement reports r, then, with -statement, the verified
 // statement of a SAFE result (or why there is none).
-func withStatement(on bool, arg string, r *check.Result, f checkFlags, wall time.Duration, w io.Writer) (int, error) {
-	code, err := report(r, f, wall, w)
+func withStatement(on bool, arg string, r *check.Result, f checkFlags, b *budget.Budget, wall time.Duration, w, stderr io.Writer) (int, error) {
+	code, err := report(r, f, b, wall, w, stderr)
 	if err != nil || !on {
 		return code, err
 	}
@@ -204,7 +297,7 @@ func withStatement(on bool, arg string, r *check.Result, f checkFlags, wall time
 	if err != nil {
 		return 2, err
 	}
-	st.Reproduce = "patchcheck check " + scn + reproduceFlags(f) + " --statement"
+	st.Reproduce = "patchcheck check " + scn + reproduceFlags(f) + " -statement"
 	fmt.Fprint(w, "\n"+st.Text())
 	return code, nil
 }

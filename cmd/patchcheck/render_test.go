@@ -69,7 +69,7 @@ func TestCheckStatement(t *testing.T) {
 	r := runCLI(t, "check", "x86-update-old-new", "-q", "--statement")
 	flat := strings.Join(strings.Fields(r.stdout), " ")
 	if r.code != 0 || !strings.Contains(flat, "Verified by patchcheck PV-") ||
-		!strings.Contains(flat, "Reproduce: patchcheck check x86-update-old-new --statement") {
+		!strings.Contains(flat, "Reproduce: patchcheck check x86-update-old-new -statement") {
 		t.Errorf("safe scenario: %v", r)
 	}
 	dir := t.TempDir()
