@@ -51,6 +51,8 @@ const (
 	vReg               // a pointer the thread holds at run time: a is the register (0 Reg: a struct static_call_mod *, 1 Ptr: a struct static_call_mod **), n the key whose list it walks
 	vFlags             // the STATIC_CALL_SITE_FLAGS of the key field of the site at window a
 	vDyn               // a local whose value depends on the path taken: dvals[the thread's Val]
+	vRef               // &local of the caller, s: the local's name, ref: its value at the call
+	vKprobe            // the scenario's struct kprobe, at the site (a, n) as vSite
 )
 
 // val is a value known when compiling.
@@ -70,6 +72,8 @@ type val struct {
 	fl int
 	// dvals: a vDyn's value for each value of the thread's Val.
 	dvals []val
+	// ref: a vRef's local's value when the call began.
+	ref *val
 }
 
 func intv(n int) val { return val{k: vInt, n: n} }
@@ -82,7 +86,7 @@ func (v val) truth() (bool, bool) {
 		return false, true
 	case vTarget:
 		return v.a != model.TargetNull, true
-	case vKey, vTramp, vSite, vSiteAddr, vMod, vSiteMod, vMutex, vStr, vSiteModList:
+	case vKey, vTramp, vSite, vSiteAddr, vMod, vSiteMod, vMutex, vStr, vSiteModList, vKprobe:
 		return true, true
 	case vFlags:
 		return false, false
@@ -139,6 +143,18 @@ type needValue struct {
 	vals *[2]val
 	// dvals: the value x has for each value of the domain (a vDyn).
 	dvals []val
+	// emit, when set, emits the code of x (a built-in with steps of its
+	// own) and returns the jumps of its two outcomes, whose values are
+	// vals (nil: 0 and 1).
+	emit func() (no, yes []int)
+	// local: x reads this vDyn local; every read of it in the statement
+	// takes the value split gives.
+	local string
+	// call: x is a call of this model function, with args, whose value
+	// depends on shared state: split compiles it once and the statement
+	// once for each value it returns.
+	call *lang.Func
+	args []val
 }
 
 // unreachable unwinds the compilation of a path that ends in an op that
@@ -192,6 +208,9 @@ type fnCtx struct {
 	// regs: the thread's registers this call set (bit 0 Reg, 1 Ptr,
 	// 2 Val): they die with its locals.
 	regs uint8
+	// scopes: the blocks being compiled, innermost last, with the
+	// mutexes their guard()s hold.
+	scopes []*guardScope
 	// labels: pending forward gotos by label, and the locals at each.
 	labels    map[string][]int
 	labelVars map[string][]map[string]*val
@@ -205,23 +224,40 @@ type loopCtx struct {
 	breaks, conts []int
 	// sw: a switch, which break leaves and continue passes.
 	sw bool
+	// scopes: len(fnCtx.scopes) where the loop starts.
+	scopes int
 }
 
-// retGroup is the jumps of a call's returns of one value.
+// retGroup is the jumps of a call's returns of one value, with the
+// values its out-parameters (*p for p = &local of the caller) leave.
 type retGroup struct {
 	v     val
+	cells map[string]val
 	jumps []int
 }
 
-// addRet adds jump j to the group of value v.
+// addRet adds jump j to the group of value v and f's out-parameters.
 func (f *fnCtx) addRet(v val, j int) {
+	cells := map[string]val{}
+	for _, p := range f.fn.Params {
+		if r := f.vars[p.Name]; r != nil && r.k == vRef {
+			if cv := f.vars["*"+p.Name]; cv != nil {
+				cells[r.s] = *cv
+			}
+		}
+	}
 	for i := range f.rets {
-		if eq, ok := f.rets[i].v.equal(v); ok && eq && f.rets[i].v.k == v.k {
-			f.rets[i].jumps = append(f.rets[i].jumps, j)
+		g := &f.rets[i]
+		same := sameVal(g.v, v) && len(g.cells) == len(cells)
+		for k, cv := range cells {
+			same = same && sameVal(g.cells[k], cv)
+		}
+		if same {
+			g.jumps = append(g.jumps, j)
 			return
 		}
 	}
-	f.rets = append(f.rets, retGroup{v: v, jumps: []int{j}})
+	f.rets = append(f.rets, retGroup{v: v, cells: cells, jumps: []int{j}})
 }
 
 // kc compiles calls of model functions for one scenario.
@@ -238,8 +274,10 @@ type kc struct {
 	held uint8
 	// read: lazy locals whose value a path uses.
 	read map[string]bool
-	// overrides: values of reads already split on, by expression.
-	overrides map[lang.Expr]val
+	// overrides: values of reads already split on, by expression, and
+	// of vDyn locals, by name.
+	overrides      map[lang.Expr]val
+	localOverrides map[string]val
 	depth     int
 	// batched: a site was transformed since static_call_mutex was
 	// taken (see mutex_unlock).
@@ -253,8 +291,10 @@ type kc struct {
 	// first: the compiler is evaluating __static_call_update's @first,
 	// whose sites the walk of key->mods finds.
 	first bool
-	// valUsed: a vDyn local of this operation holds the thread's Val.
-	valUsed bool
+	// valUsed: a vDyn local of this operation holds the thread's Val,
+	// a local of valOwner.
+	valUsed  bool
+	valOwner string
 	// fell: the last statement list compiled can fall off its end (it
 	// does not end in goto, return, break or continue on every path).
 	fell bool
@@ -317,6 +357,8 @@ func kconst(name string) (int, bool) {
 		return 0, true
 	case "ENOENT":
 		return 2, true
+	case "EWOULDBLOCK":
+		return 11, true
 	case "ENOMEM":
 		return 12, true
 	case "EBUSY":
@@ -325,8 +367,16 @@ func kconst(name string) (int, bool) {
 		return 22, true
 	case "JMP32_INSN_OPCODE":
 		return 0xe9, true
-	case "JMP32_INSN_SIZE":
+	case "JMP32_INSN_SIZE", "CALL_INSN_SIZE":
 		return 5, true
+	case "MOD_TEXT":
+		return modText, true
+	case "MOD_INIT_TEXT":
+		return modInitText, true
+	case "INT3_INSN_OPCODE":
+		return 0xcc, true
+	case "kprobes_all_disarmed":
+		return 0, true
 	case "setup_max_cpus":
 		return model.MaxCPUs, true
 	}
@@ -360,13 +410,14 @@ func (c *kc) call(name string, args []val) (err error) {
 		}
 	}()
 	for {
-		mark := len(c.e.Ops)
+		mark, used := len(c.e.Ops), c.valUsed
 		routines := len(c.lay.Prog.Routines)
 		retry := c.tryCall(name, args)
 		if retry == "" {
 			return nil
 		}
 		c.e.Ops = c.e.Ops[:mark]
+		c.valUsed = used
 		c.lay.Prog.Routines = c.lay.Prog.Routines[:routines]
 		c.read[retry] = true
 	}
@@ -410,10 +461,19 @@ func (c *kc) inline(fn *lang.Func, args []val, at lang.Pos, cond *fnCtx, prefix 
 	for i, p := range fn.Params {
 		v := args[i]
 		f.vars[p.Name] = &v
+		if v.k == vRef {
+			// *p is the caller's local: a local of the call, whose
+			// values at the returns go back (see addRet).
+			if !f.values {
+				panic(compileError(at, "%s(&%s): a call with an out-parameter is compiled as ret = %s(...)", fn.Name, v.s, fn.Name))
+			}
+			cv := *v.ref
+			f.vars["*"+p.Name] = &cv
+		}
 	}
 	saveFn := c.e.Fn
 	c.e.Fn = fn.Name
-	c.block(f, fn.Body.Stmts)
+	c.scoped(f, fn.Body.Pos, func() { c.block(f, fn.Body.Stmts) })
 	if f.values && !endsInReturn(fn.Body.Stmts) {
 		// Falling off the end of a function whose value is used.
 		c.clearRegs(f)
@@ -430,6 +490,9 @@ func (c *kc) inline(fn *lang.Func, args []val, at lang.Pos, cond *fnCtx, prefix 
 	if !f.values {
 		c.clearRegs(f)
 	}
+	if f.regs&4 != 0 {
+		c.valUsed = false // the thread's Val died with f's locals
+	}
 	c.e.Fn = saveFn
 	return f
 }
@@ -443,6 +506,167 @@ func (c *kc) clearRegs(f *fnCtx) {
 			c.e.Emit(model.Op{Code: model.OpStore, A: v, Len: model.StoreConst | model.TestLocal})
 		}
 	}
+}
+
+// dynUse returns a vDyn local that statement st reads (in its own
+// expressions, not in the statements it contains).
+func (c *kc) dynUse(f *fnCtx, st lang.Stmt) (string, bool) {
+	var xs []lang.Expr
+	switch s := st.(type) {
+	case *lang.ExprStmt:
+		xs = append(xs, s.X)
+	case *lang.Decl:
+		for _, d := range s.Vars {
+			if d.Init != nil {
+				xs = append(xs, d.Init)
+			}
+		}
+	case *lang.If:
+		xs = append(xs, s.Cond)
+	case *lang.While:
+		xs = append(xs, s.Cond)
+	case *lang.Switch:
+		xs = append(xs, s.Tag)
+	case *lang.Return:
+		if s.X != nil {
+			xs = append(xs, s.X)
+		}
+	}
+	name := ""
+	var walk func(lang.Expr)
+	walk = func(x lang.Expr) {
+		switch x := x.(type) {
+		case *lang.Ident:
+			if v, ok := f.vars[x.Name]; ok && v.k == vDyn && name == "" {
+				name = x.Name
+			}
+		case *lang.Unary:
+			if id, ok := x.X.(*lang.Ident); ok && x.Op == "*" {
+				if v, ok := f.vars["*"+id.Name]; ok && v.k == vDyn && name == "" {
+					name = "*" + id.Name
+				}
+			}
+			walk(x.X)
+		case *lang.Binary:
+			walk(x.X)
+			walk(x.Y)
+		case *lang.Call:
+			for _, a := range x.Args {
+				walk(a)
+			}
+		case *lang.Member:
+			walk(x.X)
+		case *lang.Cast:
+			walk(x.X)
+		case *lang.Assign:
+			walk(x.R)
+			if _, ok := x.L.(*lang.Ident); !ok {
+				walk(x.L)
+			}
+		}
+	}
+	for _, x := range xs {
+		walk(x)
+	}
+	return name, name != ""
+}
+
+// materialize compiles stmts once for each value of the vDyn local name,
+// after a test of the thread's Val for each (folded).
+func (c *kc) materialize(f *fnCtx, name string, pos lang.Pos, stmts []lang.Stmt) {
+	d := f.vars[name]
+	saved := cloneVars(f.vars)
+	c.valUsed = false // the local is known on each path from here
+	var outs []map[string]*val
+	var ends []int
+	live := false
+	for i, v := range d.dvals {
+		skip := -1
+		if i < len(d.dvals)-1 {
+			skip = c.emitTest(pos, test{at: atom{v: model.VarVal, local: true}, cmp: model.CmpEq, b: i, neg: true, src: fmt.Sprintf("%s == %s", name, valString(v))}, true)[0]
+		}
+		f.vars = cloneVars(saved)
+		vv := v
+		f.vars[name] = &vv
+		if alive(func() { c.block(f, stmts) }) {
+			live = true
+			if c.fell {
+				outs = append(outs, f.vars)
+				ends = append(ends, c.e.Emit(model.Op{Code: model.OpJump}))
+			}
+		}
+		if skip >= 0 {
+			c.e.Land(skip)
+		}
+	}
+	c.meet(f, live, saved, outs, ends)
+}
+
+// staticCond evaluates a condition the scenario fixes. A condition that
+// calls model functions is fixed when its compiled code reads nothing:
+// the compiler tries it, follows its jumps, and takes the code back.
+func (c *kc) staticCond(f *fnCtx, x lang.Expr) (bool, bool) {
+	if v, ok := c.static(f, x); ok {
+		t, _ := v.truth()
+		return t, true
+	}
+	if !callsModel(c, x) {
+		return false, false
+	}
+	mark, used, routines := len(c.e.Ops), c.valUsed, len(c.lay.Prog.Routines)
+	defer func() {
+		c.e.Ops = c.e.Ops[:mark]
+		c.valUsed = used
+		c.lay.Prog.Routines = c.lay.Prog.Routines[:routines]
+	}()
+	var jf []int
+	if !alive(func() { jf = c.branch(f, x, false) }) {
+		return false, false
+	}
+	isFalse := map[int]bool{}
+	for _, j := range jf {
+		isFalse[j] = true
+	}
+	for pc := mark; pc < len(c.e.Ops); {
+		op := c.e.Ops[pc]
+		if op.Code != model.OpJump {
+			return false, false
+		}
+		if isFalse[pc] {
+			return false, true
+		}
+		if op.Label <= pc {
+			return false, false
+		}
+		pc = op.Label
+	}
+	return true, true
+}
+
+// callsModel reports whether x calls a function of the model files.
+func callsModel(c *kc, x lang.Expr) bool {
+	found := false
+	var walk func(lang.Expr)
+	walk = func(x lang.Expr) {
+		switch x := x.(type) {
+		case *lang.Call:
+			if _, ok := c.funcs[x.Fun]; ok {
+				found = true
+			}
+			for _, a := range x.Args {
+				walk(a)
+			}
+		case *lang.Unary:
+			walk(x.X)
+		case *lang.Binary:
+			walk(x.X)
+			walk(x.Y)
+		case *lang.Cast:
+			walk(x.X)
+		}
+	}
+	walk(x)
+	return found
 }
 
 // jumpsAway reports whether a statement ends in goto, return, break or
@@ -490,6 +714,18 @@ func (c *kc) block(f *fnCtx, stmts []lang.Stmt) {
 		st := stmts[i]
 		// After goto, return, break or continue, the list is unreachable
 		// up to its next label.
+		if !dead {
+			if name, ok := c.dynUse(f, st); ok {
+				// A local whose value depends on the path taken: the
+				// rest of the list is compiled once per value, with
+				// the local known.
+				c.materialize(f, name, lang.StmtPos(st), stmts[i:])
+				return
+			}
+		}
+		if lb, ok := st.(*lang.Labeled); ok && dead && len(f.labels[lb.Label]) == 0 {
+			continue // no goto reaches it on this path, nor the statement before
+		}
 		if lb, ok := st.(*lang.Labeled); ok {
 			// The locals where the gotos to the label and the statement
 			// before it (unless it jumps away) meet.
@@ -526,6 +762,15 @@ func (c *kc) block(f *fnCtx, stmts []lang.Stmt) {
 			}
 		case *lang.ExprStmt:
 			if a, ok := s.X.(*lang.Assign); ok && a.Op == "=" {
+				if u, ok := a.L.(*lang.Unary); ok && u.Op == "*" {
+					if id, ok := u.X.(*lang.Ident); ok && f.vars[id.Name] != nil && f.vars[id.Name].k == vRef {
+						did := fmt.Sprintf("%s*%s@%d:%d", f.prefix, id.Name, a.Pos.Line, a.Pos.Col)
+						if c.assignLocal(f, "*"+id.Name, a.R, did, nil, stmts[i+1:]) {
+							return
+						}
+						continue
+					}
+				}
 				if id, ok := a.L.(*lang.Ident); ok {
 					if _, local := f.vars[id.Name]; local {
 						did := fmt.Sprintf("%s%s@%d:%d", f.prefix, id.Name, a.Pos.Line, a.Pos.Col)
@@ -541,8 +786,7 @@ func (c *kc) block(f *fnCtx, stmts []lang.Stmt) {
 			// A test of values the scenario fixes: the branch taken is
 			// spliced into this list, so that a split on a read in it
 			// covers the rest of the list.
-			if v, ok := c.static(f, s.Cond); ok {
-				t, _ := v.truth()
+			if t, ok := c.staticCond(f, s.Cond); ok {
 				var br lang.Stmt = s.Else
 				if t {
 					br = s.Then
@@ -661,7 +905,7 @@ func (c *kc) join(f *fnCtx, saved map[string]*val, outs []map[string]*val, ends 
 	}
 	slices.Sort(differ)
 	if c.valUsed {
-		panic(compileError(lang.Pos{File: f.fn.Pos.File, Line: f.fn.Pos.Line}, "%s: locals %v depend on the path taken while another local does: the model keeps one such set of locals per operation", f.fn.Name, differ))
+		panic(compileError(lang.Pos{File: f.fn.Pos.File, Line: f.fn.Pos.Line}, "%s: locals %v depend on the path taken while a local of %s does: the model keeps one such set of locals at a time", f.fn.Name, differ, c.valOwner))
 	}
 	for _, k := range differ {
 		if p := saved[k]; p.k == vDyn {
@@ -669,6 +913,7 @@ func (c *kc) join(f *fnCtx, saved map[string]*val, outs []map[string]*val, ends 
 		}
 	}
 	c.valUsed = true
+	c.valOwner = fmt.Sprintf("%s (%v)", f.fn.Name, differ)
 	// The classes: the distinct tuples of the locals' values.
 	var classes [][]val
 	classOf := make([]int, len(outs))
@@ -759,7 +1004,22 @@ func (c *kc) joinVars(f *fnCtx, saved map[string]*val, outs []map[string]*val) {
 // (more declarators, then rest) is compiled once per value the function
 // returns, and it reports true.
 func (c *kc) assignCall(f *fnCtx, name string, fn *lang.Func, call *lang.Call, more []lang.VarDecl, rest []lang.Stmt) bool {
-	args := c.args(f, call)
+	args, nv := c.argsOrSplit(f, call)
+	if nv != nil {
+		// An argument reads shared state: the statement and the rest
+		// of the list are compiled once per value.
+		all := rest
+		if len(more) > 0 {
+			all = append([]lang.Stmt{&lang.Decl{Pos: more[0].Pos, Vars: more}}, rest...)
+		}
+		c.split(f, *nv, func() {
+			if !c.assignCall(f, name, fn, call, more, rest) {
+				c.block(f, all)
+			}
+		})
+		c.fell = true
+		return true
+	}
 	sub := c.inline(fn, args, call.Pos, &fnCtx{values: true}, f.prefix)
 	if len(sub.rets) == 0 {
 		panic(unreachable{})
@@ -770,6 +1030,7 @@ func (c *kc) assignCall(f *fnCtx, name string, fn *lang.Func, call *lang.Call, m
 		}
 		v := sub.rets[0].v
 		f.vars[name] = &v
+		setCells(f, sub.rets[0].cells)
 		return false
 	}
 	if len(more) > 0 {
@@ -786,6 +1047,7 @@ func (c *kc) assignCall(f *fnCtx, name string, fn *lang.Func, call *lang.Call, m
 		f.vars = cloneVars(saved)
 		v := g.v
 		f.vars[name] = &v
+		setCells(f, g.cells)
 		if alive(func() { c.block(f, rest) }) {
 			live = true
 			if c.fell {
@@ -814,10 +1076,37 @@ func (c *kc) meet(f *fnCtx, live bool, saved map[string]*val, outs []map[string]
 	c.fell = true
 }
 
+// argsOrSplit evaluates a call's arguments, or returns the read of
+// shared state one of them needs (and emits nothing).
+func (c *kc) argsOrSplit(f *fnCtx, call *lang.Call) (args []val, nv *needValue) {
+	mark, used := len(c.e.Ops), c.valUsed
+	defer func() {
+		if r := recover(); r != nil {
+			n, ok := r.(needValue)
+			if !ok {
+				panic(r)
+			}
+			c.e.Ops = c.e.Ops[:mark]
+			c.valUsed = used
+			args, nv = nil, &n
+		}
+	}()
+	return c.args(f, call), nil
+}
+
+// setCells sets the caller's locals a call's out-parameters wrote.
+func setCells(f *fnCtx, cells map[string]val) {
+	for k, v := range cells {
+		v := v
+		f.vars[k] = &v
+	}
+}
+
 // retValues compiles return x of a call whose value is used (values
 // mode): a jump to the group of each value x can have.
 func (c *kc) retValues(f *fnCtx, x lang.Expr) {
 	ret := func(v val) {
+		c.release(f, lang.ExprPos(x), 0)
 		c.clearRegs(f)
 		f.addRet(v, c.e.Emit(model.Op{Code: model.OpJump}))
 	}
@@ -870,13 +1159,20 @@ func cloneVars(m map[string]*val) map[string]*val {
 func (c *kc) stmt(f *fnCtx, st lang.Stmt) {
 	switch s := st.(type) {
 	case *lang.Block:
-		c.block(f, s.Stmts)
+		c.scoped(f, s.Pos, func() { c.block(f, s.Stmts) })
+	case *lang.Guard:
+		c.guard(f, s.Pos, s.Class, s.Args)
+	case *lang.ScopedGuard:
+		c.scoped(f, s.Pos, func() {
+			c.guard(f, s.Pos, s.Class, s.Args)
+			c.stmt(f, s.Body)
+		})
 	case *lang.Empty:
 	case *lang.ExprStmt:
 		c.exprStmt(f, s.X)
 	case *lang.If:
-		if v, ok := c.static(f, s.Cond); ok {
-			if t, _ := v.truth(); t {
+		if t, ok := c.staticCond(f, s.Cond); ok {
+			if t {
 				c.stmt(f, s.Then)
 			} else if s.Else != nil {
 				c.stmt(f, s.Else)
@@ -885,35 +1181,40 @@ func (c *kc) stmt(f *fnCtx, st lang.Stmt) {
 		}
 		jf := c.branch(f, s.Cond, false)
 		saved := cloneVars(f.vars)
-		thenAlive := alive(func() { c.stmt(f, s.Then) })
-		if thenAlive && !jumpsAway(s.Then) {
-			c.sameVars(s.Pos, saved, f.vars)
-		}
-		if s.Else == nil {
-			for _, j := range jf {
-				c.e.Land(j)
+		var outs []map[string]*val
+		var ends []int
+		// Each branch that falls through meets the others after the
+		// if; a local they leave with different values joins (see
+		// join).
+		arm := func(st lang.Stmt) bool {
+			f.vars = cloneVars(saved)
+			if st == nil {
+				outs = append(outs, f.vars)
+				ends = append(ends, c.e.Emit(model.Op{Code: model.OpJump}))
+				return true
 			}
-			f.vars = saved
-			return
+			if !alive(func() { c.stmt(f, st) }) {
+				return false
+			}
+			if !jumpsAway(st) {
+				outs = append(outs, f.vars)
+				ends = append(ends, c.e.Emit(model.Op{Code: model.OpJump}))
+			}
+			return true
 		}
-		var end []int
-		if thenAlive {
-			end = append(end, c.e.Emit(model.Op{Code: model.OpJump}))
-		}
+		thenAlive := arm(s.Then)
 		for _, j := range jf {
 			c.e.Land(j)
 		}
-		f.vars = cloneVars(saved)
-		elseAlive := alive(func() { c.stmt(f, s.Else) })
-		if elseAlive && !jumpsAway(s.Else) {
-			c.sameVars(s.Pos, saved, f.vars)
-		} else if !elseAlive && !thenAlive {
+		elseAlive := arm(s.Else)
+		if !thenAlive && !elseAlive {
 			panic(unreachable{})
 		}
-		f.vars = saved
-		for _, j := range end {
-			c.e.Land(j)
+		if len(outs) == 0 {
+			f.vars = saved // both branches jump away
+			return
 		}
+		c.join(f, saved, outs, ends)
 	case *lang.For:
 		if s.Init != nil {
 			if es, ok := s.Init.(*lang.ExprStmt); ok && c.listWalk(f, s, es) {
@@ -925,6 +1226,9 @@ func (c *kc) stmt(f *fnCtx, st lang.Stmt) {
 	case *lang.While:
 		c.loop(f, s.Pos, s.Cond, nil, s.Body)
 	case *lang.Goto:
+		if c.guarded(f, 1) {
+			panic(compileError(s.Pos, "goto out of a guard()'s scope: not modelled"))
+		}
 		j := c.e.Emit(model.Op{Code: model.OpJump})
 		f.labels[s.Label] = append(f.labels[s.Label], j)
 		f.labelVars[s.Label] = append(f.labelVars[s.Label], cloneVars(f.vars))
@@ -939,9 +1243,12 @@ func (c *kc) stmt(f *fnCtx, st lang.Stmt) {
 			c.retValues(f, s.X)
 			return
 		}
-		if s.X != nil && f.discard {
-			c.exprStmt(f, s.X)
-		} else if s.X != nil {
+		if f.cond && c.guarded(f, 0) {
+			panic(compileError(s.Pos, "%s holds a guard() and is called in a condition: not modelled", f.fn.Name))
+		}
+		if _, plain := s.X.(*lang.Ident); s.X != nil && f.discard && !plain {
+			c.exprStmt(f, s.X) // for its effects
+		} else if s.X != nil && !f.discard {
 			if f.cond {
 				f.condJmps = append(f.condJmps, c.branch(f, s.X, f.condWant)...)
 			} else {
@@ -957,12 +1264,16 @@ func (c *kc) stmt(f *fnCtx, st lang.Stmt) {
 				f.ret, f.retSet = &v, true
 			}
 		}
+		c.release(f, s.Pos, 0)
 		f.retJmps = append(f.retJmps, c.e.Emit(model.Op{Code: model.OpJump}))
 	case *lang.Break, *lang.Continue:
 		if len(f.loops) == 0 {
 			panic(compileError(lang.StmtPos(st), "break or continue outside a loop"))
 		}
 		l := f.loops[len(f.loops)-1]
+		if c.guarded(f, l.scopes) {
+			panic(compileError(lang.StmtPos(st), "break or continue out of a guard()'s scope: not modelled"))
+		}
 		_, isBreak := s.(*lang.Break)
 		if !isBreak {
 			// continue passes the switches it is in.
@@ -1004,7 +1315,7 @@ func (c *kc) sameVars(pos lang.Pos, before, after map[string]*val) {
 
 // loop unrolls a loop whose condition the scenario fixes.
 func (c *kc) loop(f *fnCtx, pos lang.Pos, cond, post lang.Expr, body lang.Stmt) {
-	l := &loopCtx{}
+	l := &loopCtx{scopes: len(f.scopes)}
 	f.loops = append(f.loops, l)
 	defer func() { f.loops = f.loops[:len(f.loops)-1] }()
 	for n := 0; ; n++ {
@@ -1025,7 +1336,13 @@ func (c *kc) loop(f *fnCtx, pos lang.Pos, cond, post lang.Expr, body lang.Stmt) 
 				break
 			}
 		}
+		c.fell = true
 		c.stmt(f, body)
+		if (!c.fell || jumpsAway(body)) && len(l.conts) == 0 {
+			// Every path of the body returns or jumps away: the
+			// next iteration is not reached.
+			break
+		}
 		for _, j := range l.conts {
 			c.e.Land(j)
 		}
@@ -1125,8 +1442,10 @@ func (c *kc) exprStmt(f *fnCtx, x lang.Expr) {
 	if call, ok := x.(*lang.Call); ok {
 		if fn, ok := c.funcs[call.Fun]; ok {
 			// A call whose value is not used.
-			args := c.args(f, call)
-			c.inline(fn, args, call.Pos, &fnCtx{discard: true}, f.prefix)
+			c.splitting(f, func() {
+				args := c.args(f, call)
+				c.inline(fn, args, call.Pos, &fnCtx{discard: true}, f.prefix)
+			})
 			return
 		}
 	}
@@ -1136,7 +1455,7 @@ func (c *kc) exprStmt(f *fnCtx, x lang.Expr) {
 // splitting compiles body, and when it needs the value of a read of
 // shared state, compiles it again once for each value (see split).
 func (c *kc) splitting(f *fnCtx, body func()) {
-	mark := len(c.e.Ops)
+	mark, used := len(c.e.Ops), c.valUsed
 	defer func() {
 		r := recover()
 		nv, ok := r.(needValue)
@@ -1147,6 +1466,7 @@ func (c *kc) splitting(f *fnCtx, body func()) {
 			return
 		}
 		c.e.Ops = c.e.Ops[:mark]
+		c.valUsed = used
 		c.split(f, nv, func() { c.splitting(f, body) })
 	}()
 	body()
@@ -1160,15 +1480,45 @@ func (c *kc) split(f *fnCtx, nv needValue, body func()) {
 	src := exprString(nv.x)
 	saved := cloneVars(f.vars)
 	var outs []map[string]*val
+	var cells map[string]val
 	run := func(v val) {
-		c.overrides[nv.x] = v
+		if nv.local != "" {
+			c.localOverrides[nv.local] = v
+		} else {
+			c.overrides[nv.x] = v
+		}
 		f.vars = cloneVars(saved)
+		setCells(f, cells)
 		if alive(body) {
 			outs = append(outs, f.vars)
 			ends = append(ends, c.e.Emit(model.Op{Code: model.OpJump}))
 		}
 	}
-	if nv.bt != nil {
+	if nv.emit != nil {
+		vals := [2]val{intv(0), intv(1)}
+		if nv.vals != nil {
+			vals = *nv.vals
+		}
+		no, yes := nv.emit()
+		for _, j := range no {
+			c.e.Land(j)
+		}
+		run(vals[0])
+		for _, j := range yes {
+			c.e.Land(j)
+		}
+		run(vals[1])
+	} else if nv.call != nil {
+		call := nv.x.(*lang.Call)
+		sub := c.inline(nv.call, nv.args, call.Pos, &fnCtx{values: true}, f.prefix)
+		for _, g := range sub.rets {
+			for _, j := range g.jumps {
+				c.e.Land(j)
+			}
+			cells = g.cells
+			run(g.v)
+		}
+	} else if nv.bt != nil {
 		vals := [2]val{intv(0), intv(1)}
 		if nv.vals != nil {
 			vals = *nv.vals
@@ -1204,6 +1554,7 @@ func (c *kc) split(f *fnCtx, nv needValue, body func()) {
 		}
 	}
 	delete(c.overrides, nv.x)
+	delete(c.localOverrides, nv.local)
 	c.join(f, saved, outs, ends)
 }
 

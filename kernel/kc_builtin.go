@@ -21,7 +21,11 @@ func noStep(name string) bool {
 		// The module loader's other subsystems: no livepatch, ftrace,
 		// module parameters or bug tables in the model.
 		"ftrace_module_enable", "klp_module_coming", "klp_module_going", "destroy_params",
-		"module_bug_cleanup", "ftrace_release_mod", "async_synchronize_full", "synchronize_rcu":
+		"module_bug_cleanup", "ftrace_release_mod", "async_synchronize_full", "synchronize_rcu",
+		// kprobes' bookkeeping: the kprobe hash table, optprobes and
+		// perf are not modelled.
+		"preempt_disable", "preempt_enable", "INIT_HLIST_NODE", "hlist_add_head_rcu",
+		"hlist_del_rcu", "try_to_optimize_kprobe", "perf_event_text_poke":
 		return true
 	}
 	return false
@@ -34,11 +38,20 @@ func (c *kc) callExpr(f *fnCtx, x *lang.Call, pure bool) val {
 			panic(notStatic{})
 		}
 		args := c.args(f, x)
-		sub := c.inline(fn, args, x.Pos, nil, f.prefix)
-		if sub.retSet {
-			return *sub.ret
+		sub := c.inline(fn, args, x.Pos, &fnCtx{values: true}, f.prefix)
+		switch len(sub.rets) {
+		case 0:
+			panic(unreachable{})
+		case 1:
+			for _, j := range sub.rets[0].jumps {
+				c.e.Land(j)
+			}
+			setCells(f, sub.rets[0].cells)
+			return sub.rets[0].v
 		}
-		return val{}
+		// The value depends on shared state: the statement is compiled
+		// once for each value (split).
+		panic(needValue{x: x, call: fn, args: args})
 	}
 	if a, ok := c.ptrCall(f, x); ok {
 		if pure {
@@ -207,18 +220,9 @@ func (c *kc) callExpr(f *fnCtx, x *lang.Call, pure bool) val {
 			panic(compileError(x.Pos, "%s of %s: not a mutex of the model (static_call_mutex, text_mutex)", x.Fun, exprString(x.Args[0])))
 		}
 		if x.Fun == "mutex_lock" {
-			c.op(x.Pos, model.Op{Code: model.OpLock, A: m.a})
-			c.held |= 1 << m.a
+			c.lock(x.Pos, m.a)
 		} else {
-			if m.a == StaticCallMutex && c.batched {
-				// A port variant that batches site writes (x86
-				// batch-sites) ends its batch before the core drops
-				// static_call_mutex: still Go, as port variants are.
-				c.batched = false
-				finishSites(c.e, c.port, c.lay, c.variant)
-			}
-			c.op(x.Pos, model.Op{Code: model.OpUnlock, A: m.a})
-			c.held &^= 1 << m.a
+			c.unlock(x.Pos, m.a, true)
 		}
 		return val{}
 	case "WARN_ON", "WARN_ON_ONCE", "WARN", "WARN_ONCE", "BUG_ON":
@@ -269,9 +273,119 @@ func (c *kc) callExpr(f *fnCtx, x *lang.Call, pure bool) val {
 		effect()
 		c.op(x.Pos, model.Op{Code: model.OpSMPInit})
 		return val{}
-	case "notifier_from_errno", "notifier_to_errno":
+	case "likely", "unlikely", "notifier_from_errno", "notifier_to_errno":
 		// The model's notifier results are the errnos themselves.
 		return arg(0)
+	case "IS_ENABLED":
+		return intv(1) // CONFIG_MODULES
+	case "try_force_unload":
+		return intv(0) // no CONFIG_MODULE_FORCE_UNLOAD
+	case "check_ftrace_location", "in_gate_area_no_mm", "within_kprobe_blacklist",
+		"jump_label_text_reserved", "find_bug", "is_cfi_preamble_symbol", "kprobe_ftrace", "kprobe_disabled":
+		// A probe at a scenario's site is none of these (no ftrace
+		// location, gate area, blacklist entry, jump label, BUG or CFI
+		// preamble), and it is enabled.
+		return intv(0)
+	case "get_kprobe":
+		return val{k: vNull} // the model registers one kprobe
+	case "mod_find":
+		// The module whose memory holds addr, in the scenario's layout.
+		a := arg(0)
+		if a.k == vSiteAddr {
+			if s := c.site(x.Pos, a); s.Module != 0 {
+				return val{k: vMod, a: s.Module - 1}
+			}
+		}
+		return val{k: vNull}
+	case "within_module":
+		return intv(1) // mod_find()'s module holds addr
+	case "within_module_mem_type":
+		s := c.site(x.Pos, arg(0))
+		switch t := arg(2); t.n {
+		case modText:
+			return intv(boolInt(s.Module != 0 && !s.Init))
+		case modInitText:
+			if s.Module == 0 || !s.Init {
+				return intv(0)
+			}
+			// do_init_module() empties mod->mem[MOD_INIT_TEXT] before
+			// do_free_init() frees it: the model's init text region
+			// is live until then.
+			t := c.textLive(s)
+			if v, ok := c.consts[[2]int{t.at.v, t.at.idx}]; ok {
+				return intv(v)
+			}
+			panic(needValue{x: x, at: t.at, bt: &t})
+		}
+		panic(compileError(x.Pos, "%s: the model has MOD_TEXT and MOD_INIT_TEXT", exprString(x)))
+	case "module_is_coming":
+		// mod->state == MODULE_STATE_COMING.
+		m := c.modArg(x, arg(0))
+		t := test{at: atom{v: model.VarModState, idx: m, name: exprString(x)}, cmp: model.CmpEq, b: model.KernelModComing, src: exprString(x)}
+		panic(needValue{x: x, at: t.at, bt: &t})
+	case "try_module_get":
+		m := arg(0)
+		if m.k == vNull {
+			return intv(1) // try_module_get(NULL) is true
+		}
+		if pure {
+			panic(notStatic{})
+		}
+		return c.tryModuleGet(x, c.modArg(x, m))
+	case "module_put":
+		// atomic_dec_if_positive(&module->refcnt): one step.
+		effect()
+		if m := arg(0); m.k == vMod {
+			c.store(x.Pos, model.VarModRef, m.a, model.StoreAdd, -1, false, exprString(x))
+		}
+		return val{}
+	case "module_unload_init":
+		// atomic_set(&mod->refcnt, MODULE_REF_BASE), then the reference
+		// held during initialisation: no other thread sees the UNFORMED
+		// module yet, so the store folds.
+		effect()
+		c.store(x.Pos, model.VarModRef, c.modArg(x, arg(0)), model.StoreConst, 2, true, exprString(x))
+		return intv(0)
+	case "try_release_module_ref":
+		// atomic_sub_return(MODULE_REF_BASE, &mod->refcnt), and when
+		// others hold references, atomic_add_unless() puts it back:
+		// it succeeds (0) when only the base reference was left.
+		if pure {
+			panic(notStatic{})
+		}
+		m := c.modArg(x, arg(0))
+		panic(needValue{x: x, vals: &[2]val{intv(1), intv(0)}, emit: func() (no, yes []int) {
+			yes = c.emitTest(x.Pos, test{at: atom{v: model.VarModRef, idx: m}, cmp: model.CmpEq, b: 1, src: fmt.Sprintf("%s: refcnt == MODULE_REF_BASE", exprString(x))}, true)
+			no = []int{c.e.Emit(model.Op{Code: model.OpJump})}
+			for _, j := range yes {
+				c.e.Land(j)
+			}
+			c.store(x.Pos, model.VarModRef, m, model.StoreConst, 0, true, exprString(x))
+			return no, []int{c.e.Emit(model.Op{Code: model.OpJump})}
+		}})
+	case "arch_prepare_kprobe":
+		// x86's arch_prepare_kprobe(): the instruction at p->addr is
+		// copied (its length from the site's kind).
+		effect()
+		s := c.kprobeSite(x, arg(0))
+		c.op(x.Pos, model.Op{Code: model.OpPrepareKprobe, Addr: s.Addr, Len: uint8(insnLen(s))})
+		return intv(0)
+	case "text_poke":
+		// text_poke(addr, &int3, 1) of arch_arm_kprobe(): the armed
+		// kprobe's INT3 (other text_pokes are the ports' Go still).
+		effect()
+		a := arg(0)
+		if len(x.Args) != 3 || a.k != vSiteAddr {
+			panic(compileError(x.Pos, "%s: the model's text_poke writes a kprobe's INT3 (text_poke(p->addr, &int3, 1))", exprString(x)))
+		}
+		s := c.site(x.Pos, a)
+		c.op(x.Pos, model.Op{Code: model.OpArmKprobe, Addr: s.Addr, Len: uint8(insnLen(s))})
+		return val{}
+	case "smp_text_poke_sync_each_cpu":
+		effect()
+		c.op(x.Pos, model.Op{Code: model.OpSync})
+		c.op(x.Pos, model.Op{Code: model.OpSyncWait})
+		return val{}
 	case "do_one_initcall":
 		// mod->init runs: calls into the module's init text may start.
 		effect()
@@ -301,6 +415,70 @@ func (c *kc) callExpr(f *fnCtx, x *lang.Call, pure bool) val {
 		return val{}
 	}
 	panic(compileError(x.Pos, "%s is neither a function of the model files nor a built-in (docs/language.md lists them)", x.Fun))
+}
+
+// lock emits mutex_lock(m) (a mutex the model does not have, m < 0,
+// takes no step).
+func (c *kc) lock(pos lang.Pos, m int) {
+	if m < 0 {
+		return
+	}
+	c.op(pos, model.Op{Code: model.OpLock, A: m})
+	c.held |= 1 << m
+}
+
+// unlock emits mutex_unlock(m); held says whether the compiler's view of
+// the held locks changes (not for the unlocks of a return path).
+func (c *kc) unlock(pos lang.Pos, m int, held bool) {
+	if m < 0 {
+		return
+	}
+	if m == StaticCallMutex && c.batched {
+		// A port variant that batches site writes (x86
+		// batch-sites) ends its batch before the core drops
+		// static_call_mutex: still Go, as port variants are.
+		c.batched = false
+		finishSites(c.e, c.port, c.lay, c.variant)
+	}
+	c.op(pos, model.Op{Code: model.OpUnlock, A: m})
+	if held {
+		c.held &^= 1 << m
+	}
+}
+
+// The struct module memory types within_module_mem_type() tells apart.
+const (
+	modText     = 0 // MOD_TEXT
+	modInitText = 1 // MOD_INIT_TEXT
+)
+
+// insnLen is the length of the instruction at a site: a call or jmp, or a
+// Jcc (x86).
+func insnLen(s Loc) int {
+	if s.Kind == "jcc" {
+		return 6
+	}
+	return 5
+}
+
+// kprobeSite returns the site a struct kprobe argument is at.
+func (c *kc) kprobeSite(x *lang.Call, v val) Loc {
+	if v.k != vKprobe {
+		panic(compileError(x.Pos, "%s: not the scenario's kprobe", exprString(x)))
+	}
+	return c.site(x.Pos, val{k: vSite, a: v.a, n: v.n})
+}
+
+// tryModuleGet compiles try_module_get(mod): module_is_live(mod) (a
+// read of mod->state), then atomic_inc_not_zero(&mod->refcnt) (a step
+// that reads and increments).
+func (c *kc) tryModuleGet(x *lang.Call, m int) val {
+	panic(needValue{x: x, emit: func() (no, yes []int) {
+		no = c.emitTest(x.Pos, test{at: atom{v: model.VarModState, idx: m}, cmp: model.CmpEq, b: model.KernelModGoing, src: fmt.Sprintf("%s: !module_is_live()", exprString(x))}, true)
+		no = append(no, c.emitTest(x.Pos, test{at: atom{v: model.VarModRef, idx: m}, cmp: model.CmpEq, b: 0, src: fmt.Sprintf("%s: refcnt == 0", exprString(x))}, true)...)
+		c.store(x.Pos, model.VarModRef, m, model.StoreAdd, 1, true, exprString(x))
+		return no, []int{c.e.Emit(model.Op{Code: model.OpJump})}
+	}})
 }
 
 // modArg returns the module a built-in's argument names.

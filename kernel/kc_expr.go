@@ -75,9 +75,21 @@ func (c *kc) value(f *fnCtx, x lang.Expr, pure bool) val {
 				if m, ok := MutexByName(y.Name); ok {
 					return val{k: vMutex, a: m}
 				}
+				if p, ok := f.vars[y.Name]; ok && !pure {
+					// &local: an out-parameter of the call it is
+					// passed to.
+					cv := *p
+					return val{k: vRef, s: y.Name, ref: &cv}
+				}
 				return c.ident(f, y, pure)
 			}
 			return c.value(f, x.X, pure)
+		case "*":
+			if id, ok := x.X.(*lang.Ident); ok {
+				if p, ok := f.vars[id.Name]; ok && p.k == vRef {
+					return c.localVal(f, "*"+id.Name, x, x.Pos, pure)
+				}
+			}
 		case "-":
 			v := c.value(f, x.X, pure)
 			return intv(-v.n)
@@ -139,10 +151,18 @@ func (c *kc) value(f *fnCtx, x lang.Expr, pure bool) val {
 }
 
 func (c *kc) ident(f *fnCtx, x *lang.Ident, pure bool) val {
-	if p, ok := f.vars[x.Name]; ok {
+	if _, ok := f.vars[x.Name]; ok {
+		return c.localVal(f, x.Name, x, x.Pos, pure)
+	}
+	return c.global(f, x, pure)
+}
+
+// localVal is the value of local name, read by expression x.
+func (c *kc) localVal(f *fnCtx, name string, x lang.Expr, pos lang.Pos, pure bool) val {
+	if p, ok := f.vars[name]; ok {
 		switch p.k {
 		case vUndef:
-			panic(compileError(x.Pos, "%s is read before it is set", x.Name))
+			panic(compileError(pos, "%s is read before it is set", name))
 		case vLocked:
 			// The local holds a read of shared state: from now on, the
 			// read is compiled where the local is set.
@@ -154,14 +174,22 @@ func (c *kc) ident(f *fnCtx, x *lang.Ident, pure bool) val {
 				panic(notStatic{}) // its value is the thread's, at run time
 			}
 		case vDyn:
+			if v, ok := c.localOverrides[name]; ok {
+				return v
+			}
 			dom := make([]int, len(p.dvals))
 			for i := range dom {
 				dom[i] = i
 			}
-			panic(needValue{x: x, at: atom{v: model.VarVal, name: x.Name, local: true}, domain: dom, dvals: p.dvals})
+			panic(needValue{x: x, at: atom{v: model.VarVal, name: name, local: true}, domain: dom, dvals: p.dvals, local: name})
 		}
 		return *p
 	}
+	panic(compileError(pos, "%s is not a local", name))
+}
+
+// global is the value of a name that is not a local.
+func (c *kc) global(f *fnCtx, x *lang.Ident, pure bool) val {
 	if n, ok := kconst(x.Name); ok {
 		return intv(n)
 	}
@@ -179,6 +207,10 @@ func (c *kc) ident(f *fnCtx, x *lang.Ident, pure bool) val {
 	case "static_call_mutex", "text_mutex":
 		m, _ := MutexByName(x.Name)
 		return val{k: vMutex, a: m}
+	case "kprobe_mutex", "module_mutex", "jump_label_mutex":
+		// Mutexes the model does not have: their lock and unlock
+		// take no step (docs/language.md).
+		return val{k: vMutex, a: -1}
 	}
 	panic(compileError(x.Pos, "%s is not declared (a local, a parameter, or a global of the model: docs/language.md)", x.Name))
 }
@@ -252,6 +284,7 @@ func (c *kc) binary(f *fnCtx, x *lang.Binary, pure bool) val {
 		}
 		return intv(boolInt(eq == (x.Op == "==")))
 	case "<", "<=", ">", ">=":
+		l, r = c.addr(x.Pos, l), c.addr(x.Pos, r)
 		if l.k == vSite && r.k == vSite {
 			if l.a != r.a {
 				panic(compileError(x.Pos, "%s and %s point into different site tables", exprString(x.X), exprString(x.Y)))
@@ -274,6 +307,9 @@ func (c *kc) binary(f *fnCtx, x *lang.Binary, pure bool) val {
 		}
 		return intv(boolInt(b))
 	case "+", "-":
+		if l.k == vSiteAddr && r.k == vInt {
+			l = c.addr(x.Pos, l)
+		}
 		if l.k == vSite && r.k == vInt {
 			if x.Op == "-" {
 				r.n = -r.n
@@ -392,6 +428,12 @@ func (c *kc) member(f *fnCtx, x *lang.Member, pure bool) val {
 			// module (do_one_initcall(mod->init)).
 			return base
 		}
+	case vKprobe:
+		switch x.Name {
+		case "addr":
+			// The probed address: the start of the scenario's site.
+			return val{k: vSiteAddr, a: base.a, n: base.n}
+		}
 	case vReg:
 		if base.a == 0 {
 			switch x.Name {
@@ -406,6 +448,15 @@ func (c *kc) member(f *fnCtx, x *lang.Member, pure bool) val {
 		panic(notStatic{})
 	}
 	panic(compileError(x.Pos, "%s: the model has no field %s here", exprString(x), x.Name))
+}
+
+// addr turns a site's text address into a number, for the address
+// arithmetic of addr_conflict(); other values are returned as they are.
+func (c *kc) addr(pos lang.Pos, v val) val {
+	if v.k != vSiteAddr {
+		return v
+	}
+	return intv(int(c.site(pos, v).Addr))
 }
 
 // site returns the Loc a site value points at.
@@ -654,7 +705,7 @@ func (c *kc) branch(f *fnCtx, x lang.Expr, want bool) []int {
 		return c.emitTest(lang.ExprPos(x), t, want)
 	}
 	// A condition with effects or reads inside: compile it as a value.
-	mark := len(c.e.Ops)
+	mark, used := len(c.e.Ops), c.valUsed
 	var js []int
 	func() {
 		defer func() {
@@ -667,6 +718,7 @@ func (c *kc) branch(f *fnCtx, x lang.Expr, want bool) []int {
 				return
 			}
 			c.e.Ops = c.e.Ops[:mark]
+			c.valUsed = used
 			js = nil
 			c.split(f, nv, func() { js = append(js, c.branch(f, x, want)...) })
 		}()

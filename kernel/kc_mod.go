@@ -38,7 +38,7 @@ func (c *kc) switchStmt(f *fnCtx, s *lang.Switch) {
 			}
 		}
 	}
-	l := &loopCtx{sw: true}
+	l := &loopCtx{sw: true, scopes: len(f.scopes)}
 	f.loops = append(f.loops, l)
 	if start >= 0 {
 		var body []lang.Stmt
@@ -411,4 +411,68 @@ func (c *kc) splitVals(f *fnCtx, x lang.Expr) (vals *[2]val) {
 	}()
 	c.value(f, x, true)
 	return nil
+}
+
+// guardScope is a block's guard()s: the model mutexes they hold.
+type guardScope struct {
+	mutexes []int
+}
+
+// scoped compiles a block: the mutexes its guard()s took are released
+// where it ends (include/linux/cleanup.h), last taken first.
+func (c *kc) scoped(f *fnCtx, pos lang.Pos, body func()) {
+	sc := &guardScope{}
+	f.scopes = append(f.scopes, sc)
+	ok := alive(body)
+	f.scopes = f.scopes[:len(f.scopes)-1]
+	if !ok {
+		panic(unreachable{})
+	}
+	for i := len(sc.mutexes) - 1; i >= 0; i-- {
+		c.unlock(pos, sc.mutexes[i], true)
+	}
+}
+
+// guard compiles guard(class)(args): a mutex of the model is taken (and
+// held to the end of the block); the other lock classes (rcu,
+// cpus_read_lock, jump_label_lock, preempt) are not modelled.
+func (c *kc) guard(f *fnCtx, pos lang.Pos, class string, args []lang.Expr) {
+	if class != "mutex" {
+		return
+	}
+	if len(args) != 1 {
+		panic(compileError(pos, "guard(mutex) takes one mutex"))
+	}
+	m := c.eval(f, args[0])
+	if m.k != vMutex {
+		panic(compileError(pos, "guard(mutex)(%s): not a mutex", exprString(args[0])))
+	}
+	c.lock(pos, m.a)
+	f.scopes[len(f.scopes)-1].mutexes = append(f.scopes[len(f.scopes)-1].mutexes, m.a)
+}
+
+// guarded reports whether a scope of f from index from on holds a mutex.
+func (c *kc) guarded(f *fnCtx, from int) bool {
+	for _, sc := range f.scopes[min(from, len(f.scopes)):] {
+		for _, m := range sc.mutexes {
+			if m >= 0 {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// release emits the unlocks of f's guard()s from scope index from on, as
+// a path leaves them (a return): the compiler's view of the held locks
+// is the scopes' own, for the paths that stay.
+func (c *kc) release(f *fnCtx, pos lang.Pos, from int) {
+	for i := len(f.scopes) - 1; i >= from; i-- {
+		sc := f.scopes[i]
+		for j := len(sc.mutexes) - 1; j >= 0; j-- {
+			held := c.held
+			c.unlock(pos, sc.mutexes[j], false)
+			c.held = held
+		}
+	}
 }

@@ -154,13 +154,6 @@ func finishSites(e *Emitter, port Port, lay *Layout, variant string) {
 	}
 }
 
-// CoreVariants returns the variants of the generic static_call core.
-func CoreVariants() []Variant {
-	return []Variant{
-		{Name: VariantKprobeNoReserved, Doc: "register_kprobe before static_call_text_reserved() (2020): a kprobe may be placed on a static call site"},
-	}
-}
-
 // Emitter accumulates one thread's operations.
 type Emitter struct {
 	Ops []model.Op
@@ -248,7 +241,7 @@ func Build(sc *scenario.Scenario, port Port) (*model.Program, error) {
 		return nil, err
 	}
 	c := &compiler{port: port, lay: lay, variant: variant, key: map[string]int{}, tgt: map[string]int{}, mod: map[string]int{}}
-	c.kc = &kc{funcs: funcs, port: port, lay: lay, variant: variant, read: map[string]bool{}, overrides: map[lang.Expr]val{}}
+	c.kc = &kc{funcs: funcs, port: port, lay: lay, variant: variant, read: map[string]bool{}, overrides: map[lang.Expr]val{}, localOverrides: map[string]val{}}
 	for i, m := range sc.Modules {
 		c.mod[m] = i
 	}
@@ -445,11 +438,18 @@ func (c *compiler) op(e *Emitter, op scenario.Op) error {
 	case scenario.OpUnload:
 		return k.call("delete_module", []val{{k: vMod, a: c.mod[op.Module]}, intv(0)})
 	case scenario.OpKprobe:
+		// register_kprobe() of a kprobe at the start of the site.
 		for _, s := range c.lay.Sites {
-			if s.Name == op.Site {
-				RegisterKprobe(e, c.port, c.lay, s, c.variant)
+			if s.Name != op.Site {
+				continue
+			}
+			for i, ts := range k.table(s.Module - 1) {
+				if ts.Name == s.Name {
+					return k.call("register_kprobe", []val{{k: vKprobe, a: s.Module - 1, n: i}})
+				}
 			}
 		}
+		panic("patchcheck: kprobe site " + op.Site + " is not in the layout")
 	default:
 		panic("patchcheck: operation " + op.Kind + " passed Validate but has no compiler")
 	}
@@ -506,7 +506,7 @@ func HasVariant(port Port, variant string) bool {
 // first (its first is the kernel's own code), then the core's, then the
 // built-in diffs against the model source.
 func AllVariants(port Port) []Variant {
-	return append(append(port.Variants(), CoreVariants()...), DiffVariants()...)
+	return append(port.Variants(), DiffVariants()...)
 }
 
 // VariantNames lists the variant names of AllVariants(port).

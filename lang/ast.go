@@ -123,6 +123,22 @@ type (
 		Pos   Pos
 		Label string
 	}
+	// Guard is the kernel's scope-based lock, guard(Class)(Args): the
+	// lock is taken here and released where the enclosing block ends
+	// (include/linux/cleanup.h).
+	Guard struct {
+		Pos   Pos
+		Class string
+		Args  []Expr
+	}
+	// ScopedGuard is scoped_guard(Class, Args) Body: the lock is held
+	// for Body.
+	ScopedGuard struct {
+		Pos   Pos
+		Class string
+		Args  []Expr
+		Body  Stmt
+	}
 	// Labeled is Label: Stmt.
 	Labeled struct {
 		Pos   Pos
@@ -265,6 +281,10 @@ func (s *While) stmtPos() Pos    { return s.Pos }
 func (s *Switch) stmtPos() Pos   { return s.Pos }
 func (s *Goto) stmtPos() Pos     { return s.Pos }
 func (s *Labeled) stmtPos() Pos  { return s.Pos }
+func (s *Guard) stmtPos() Pos    { return s.Pos }
+func (s *ScopedGuard) stmtPos() Pos {
+	return s.Pos
+}
 func (s *Return) stmtPos() Pos   { return s.Pos }
 func (s *Break) stmtPos() Pos    { return s.Pos }
 func (s *Continue) stmtPos() Pos { return s.Pos }

@@ -131,6 +131,19 @@ func dumpStmt(b *strings.Builder, s Stmt, indent string) {
 		}
 	case *Goto:
 		line("goto %s", s.Label)
+	case *Guard:
+		vs := make([]string, len(s.Args))
+		for i, v := range s.Args {
+			vs[i] = dumpExpr(v)
+		}
+		line("guard(%s)(%s)", s.Class, strings.Join(vs, ", "))
+	case *ScopedGuard:
+		vs := []string{s.Class}
+		for _, v := range s.Args {
+			vs = append(vs, dumpExpr(v))
+		}
+		line("scoped_guard(%s)", strings.Join(vs, ", "))
+		dumpStmt(b, s.Body, indent+"\t")
 	case *Labeled:
 		line("%s:", s.Label)
 		dumpStmt(b, s.Stmt, indent)

@@ -535,6 +535,8 @@ func (p *parser) stmt() (Stmt, error) {
 			return &Break{Pos: t.pos}, nil
 		}
 		return &Continue{Pos: t.pos}, nil
+	case "guard", "scoped_guard":
+		return p.guardStmt()
 	case "case", "default":
 		return nil, errorf(t.pos, "'%s' label outside a switch body", t.text)
 	case "else":
@@ -723,6 +725,65 @@ func (p *parser) forStmt() (Stmt, error) {
 		return nil, err
 	}
 	return s, nil
+}
+
+// guardStmt parses guard(CLASS)(ARGS); and scoped_guard(CLASS, ARGS) BODY
+// (include/linux/cleanup.h).
+func (p *parser) guardStmt() (Stmt, error) {
+	t := p.tok
+	p.next()
+	if _, err := p.expect("(", "after "+t.text); err != nil {
+		return nil, err
+	}
+	class, _, err := p.name("lock class in " + t.text)
+	if err != nil {
+		return nil, err
+	}
+	var args []Expr
+	argList := func(end string) error {
+		for !p.is(end) {
+			a, err := p.assign()
+			if err != nil {
+				return err
+			}
+			args = append(args, a)
+			if p.is(",") {
+				p.next()
+				continue
+			}
+			if !p.is(end) {
+				return p.expected(fmt.Sprintf("',' or '%s' in %s(%s)", end, t.text, class))
+			}
+		}
+		p.next()
+		return nil
+	}
+	if t.text == "scoped_guard" {
+		if p.is(",") {
+			p.next()
+		}
+		if err := argList(")"); err != nil {
+			return nil, err
+		}
+		body, err := p.subStmt("scoped_guard")
+		if err != nil {
+			return nil, err
+		}
+		return &ScopedGuard{Pos: t.pos, Class: class, Args: args, Body: body}, nil
+	}
+	if _, err := p.expect(")", "after the lock class of guard("+class); err != nil {
+		return nil, err
+	}
+	if _, err := p.expect("(", "after guard("+class+")"); err != nil {
+		return nil, err
+	}
+	if err := argList(")"); err != nil {
+		return nil, err
+	}
+	if _, err := p.expect(";", "after guard("+class+")(...)"); err != nil {
+		return nil, err
+	}
+	return &Guard{Pos: t.pos, Class: class, Args: args}, nil
 }
 
 // switchStmt parses a switch. Consecutive case labels with no statement

@@ -71,6 +71,7 @@ const (
 	VarKeyType            // key[Addr]->type & 1: 1 while the key holds its sites pointer or none (static_call_key_has_mods() is false)
 	VarTrampType          // the byte at address Addr (a trampoline + 8: key->type where the key field holds the trampoline)
 	VarVal                // the thread's Val: which value a model-source local has that depends on the path taken
+	VarModRef             // module[Addr]->refcnt
 )
 
 // Sources of an OpStore's value (its Len, with TestLocal).
@@ -81,6 +82,7 @@ const (
 	StoreMods            // key[B]->mods
 	StoreNodeNext        // the next field of the entry in Reg
 	StoreAnd             // the variable's value & B
+	StoreAdd             // the variable's value + B (B may be negative)
 )
 
 // Comparisons of OpTest (its Len).
@@ -142,6 +144,8 @@ func testVar(p *Program, s *State, t int, op *Op) int {
 		return int(s.T[t].Ptr)
 	case VarVal:
 		return int(s.T[t].Val)
+	case VarModRef:
+		return int(s.K.ModRef[op.Addr])
 	case VarNodeMod:
 		return int(s.K.Node[node(s.T[t].Reg)].Mod)
 	case VarNodeNext:
@@ -283,6 +287,8 @@ func store(s *State, t int, op *Op) {
 		v = uint8(testVar(nil, s, t, op) | op.B)
 	case StoreAnd:
 		v = uint8(testVar(nil, s, t, op) & op.B)
+	case StoreAdd:
+		v = uint8(testVar(nil, s, t, op) + op.B)
 	case StoreReg:
 		v = ts.Reg
 	case StoreMods:
@@ -307,6 +313,8 @@ func store(s *State, t int, op *Op) {
 		ts.Ptr = v
 	case VarVal:
 		ts.Val = v
+	case VarModRef:
+		s.K.ModRef[op.Addr] = v
 	case VarNodeMod:
 		s.K.Node[node(ts.Reg)].Mod = v
 	case VarNodeNext:

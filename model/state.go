@@ -150,7 +150,10 @@ type Kernel struct {
 	// .type = 1, and key->type |= 1 with its sites pointer):
 	// static_call_key_has_mods() is false.
 	KeyType uint8
-	_       [6]uint8
+	// ModRef: each module's refcnt (MODULE_REF_BASE counts 1; 0 before
+	// module_unload_init and once try_release_module_ref took it).
+	ModRef [MaxModules]uint8
+	_      [4]uint8
 }
 
 // BPDesc is a kprobe: its address, the instruction arch_prepare_kprobe

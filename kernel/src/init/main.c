@@ -24,7 +24,7 @@ void smp_init(void)
  * it) to system_state = SYSTEM_RUNNING. kprobe_free_init_mem(),
  * ftrace_free_init_mem(), kgdb_free_init_mem(), exit_boot_config(),
  * mark_readonly() and pti_finalize() are not modelled: none touches
- * static calls.
+ * static calls (kprobe_free_init_mem(): docs/semantics.md §11 row 38).
  */
 int kernel_init(void *unused)
 {

@@ -192,6 +192,61 @@ do_transform:
 	return 0;
 }
 
+/* mirrors: kernel/static_call_inline.c addr_conflict() v6.16 */
+static int addr_conflict(struct static_call_site *site, void *start, void *end)
+{
+	unsigned long addr = (unsigned long)static_call_addr(site);
+
+	if (addr <= (unsigned long)end &&
+	    addr + CALL_INSN_SIZE > (unsigned long)start)
+		return 1;
+
+	return 0;
+}
+
+/* mirrors: kernel/static_call_inline.c __static_call_text_reserved() v6.16 */
+static int __static_call_text_reserved(struct static_call_site *iter_start,
+				       struct static_call_site *iter_stop,
+				       void *start, void *end, bool init)
+{
+	struct static_call_site *iter = iter_start;
+
+	while (iter < iter_stop) {
+		if (init || !static_call_is_init(iter)) {
+			if (addr_conflict(iter, start, end))
+				return 1;
+		}
+		iter++;
+	}
+
+	return 0;
+}
+
+/* mirrors: kernel/static_call_inline.c __static_call_mod_text_reserved() v6.16 */
+static int __static_call_mod_text_reserved(void *start, void *end)
+{
+	struct module *mod;
+	int ret;
+
+	preempt_disable();
+	mod = __module_text_address((unsigned long)start);
+	WARN_ON_ONCE(__module_text_address((unsigned long)end) != mod);
+	if (!try_module_get(mod))
+		mod = NULL;
+	preempt_enable();
+
+	if (!mod)
+		return 0;
+
+	ret = __static_call_text_reserved(mod->static_call_sites,
+			mod->static_call_sites + mod->num_static_call_sites,
+			start, end, mod->state == MODULE_STATE_COMING);
+
+	module_put(mod);
+
+	return ret;
+}
+
 /* mirrors: kernel/static_call_inline.c static_call_add_module() v6.16 */
 static int static_call_add_module(struct module *mod)
 {
@@ -300,6 +355,19 @@ static int static_call_module_notify(struct notifier_block *nb,
 	cpus_read_unlock();
 
 	return notifier_from_errno(ret);
+}
+
+/* mirrors: kernel/static_call_inline.c static_call_text_reserved() v6.16 */
+int static_call_text_reserved(void *start, void *end)
+{
+	bool init = system_state < SYSTEM_RUNNING;
+	int ret = __static_call_text_reserved(__start_static_call_sites,
+			__stop_static_call_sites, start, end, init);
+
+	if (ret)
+		return ret;
+
+	return __static_call_mod_text_reserved(start, end);
 }
 
 /* mirrors: kernel/static_call_inline.c static_call_init() v6.16 */

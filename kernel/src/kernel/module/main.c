@@ -14,6 +14,37 @@
  */
 
 /*
+ * mirrors: kernel/module/main.c __module_address() v6.16: mod_find() looks
+ * the address up in the scenario's module layout (the mod_tree bounds test
+ * before it is the same lookup).
+ */
+struct module *__module_address(unsigned long addr)
+{
+	struct module *mod;
+
+	mod = mod_find(addr, &mod_tree);
+	if (mod) {
+		BUG_ON(!within_module(addr, mod));
+		if (mod->state == MODULE_STATE_UNFORMED)
+			mod = NULL;
+	}
+	return mod;
+}
+
+/* mirrors: kernel/module/main.c __module_text_address() v6.16 */
+struct module *__module_text_address(unsigned long addr)
+{
+	struct module *mod = __module_address(addr);
+	if (mod) {
+		/* Make sure it's within the text section. */
+		if (!within_module_mem_type(addr, mod, MOD_TEXT) &&
+		    !within_module_mem_type(addr, mod, MOD_INIT_TEXT))
+			mod = NULL;
+	}
+	return mod;
+}
+
+/*
  * mirrors: kernel/module/main.c prepare_coming_module() v6.16
  */
 static int prepare_coming_module(struct module *mod)
@@ -44,6 +75,10 @@ static int load_module(struct module *mod)
 {
 	int err;
 
+	err = module_unload_init(mod);
+	if (err)
+		goto unlink_mod;
+
 	/* complete_formation(): */
 	mod->state = MODULE_STATE_COMING;
 
@@ -59,6 +94,7 @@ static int load_module(struct module *mod)
 	ftrace_release_mod(mod);
 	synchronize_rcu();
 	module_deallocate(mod, info);
+ unlink_mod:
 	return err;
 }
 
@@ -84,6 +120,9 @@ static noinline int do_init_module(struct module *mod)
 	blocking_notifier_call_chain(&module_notify_list,
 				     MODULE_STATE_LIVE, mod);
 
+	/* Drop initial reference. */
+	module_put(mod);
+
 	/* do_free_init(), queued by schedule_work(&init_free_wq): */
 	module_memfree_init(mod);
 
@@ -103,12 +142,20 @@ fail:
 }
 
 /*
- * mirrors: kernel/module/main.c try_stop_module() v6.16: the model's
- * modules have no reference counts; MODULE_STATE_GOING waits, in the
- * machine, until no CPU runs the module's text.
+ * mirrors: kernel/module/main.c try_stop_module() v6.16.
+ * try_release_module_ref() is a built-in (an atomic test of the refcnt);
+ * MODULE_STATE_GOING also waits, in the machine, until no CPU runs the
+ * module's text (the references its callers would hold).
  */
 static int try_stop_module(struct module *mod, int flags, int *forced)
 {
+	/* If it's not unused, quit unless we're forcing. */
+	if (try_release_module_ref(mod) != 0) {
+		*forced = try_force_unload(flags);
+		if (!(*forced))
+			return -EWOULDBLOCK;
+	}
+
 	/* Mark it as dying. */
 	mod->state = MODULE_STATE_GOING;
 
