@@ -278,7 +278,7 @@ type kc struct {
 	// of vDyn locals, by name.
 	overrides      map[lang.Expr]val
 	localOverrides map[string]val
-	depth     int
+	depth          int
 	// batched: a site was transformed since static_call_mutex was
 	// taken (see mutex_unlock).
 	batched bool
