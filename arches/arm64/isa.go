@@ -57,6 +57,11 @@ const (
 	OpSVC        // SVC #imm16
 	OpHVC        // HVC #imm16
 	OpSMC        // SMC #imm16
+	OpTBZ        // TBZ Xt/Wt, #bit, label (the bit number in Rm)
+	OpTBNZ       // TBNZ Xt/Wt, #bit, label
+	OpERET       // ERET (exception return: context synchronising)
+	OpMSRELR     // MSR ELR_EL1, Xt
+	OpICIALLU    // IC IALLU, IC IALLUIS (Cond 1 for IS): every location
 )
 
 // Insn is a decoded instruction.
@@ -75,6 +80,7 @@ const (
 	InsnBTIC uint32 = 0xd503245f // bti c (hint #34)
 	InsnRet  uint32 = 0xd65f03c0 // ret
 	InsnISB  uint32 = 0xd5033fdf // isb
+	InsnERET uint32 = 0xd69f03e0 // eret
 	// InsnBreakFault is AARCH64_BREAK_FAULT, brk #0x100: what
 	// aarch64_insn_gen_branch_imm returns for an out-of-range branch.
 	InsnBreakFault uint32 = 0xd4202000
@@ -114,6 +120,18 @@ func Decode(w uint32) Insn {
 		return Insn{Op: OpDCCVAU, Rd: rd}
 	case w&0xffffffe0 == 0xd50b7520:
 		return Insn{Op: OpICIVAU, Rd: rd}
+	case w == 0xd508751f, w == 0xd508711f:
+		return Insn{Op: OpICIALLU, Cond: uint8(b2i(w == 0xd508711f))}
+	case w == InsnERET:
+		return Insn{Op: OpERET}
+	case w&0xffffffe0 == 0xd5184020:
+		return Insn{Op: OpMSRELR, Rd: rd}
+	case w&0x7e000000 == 0x36000000: // TBZ, TBNZ
+		op := OpTBZ
+		if w>>24&1 == 1 {
+			op = OpTBNZ
+		}
+		return Insn{Op: op, Rd: rd, Rm: int(w>>31<<5 | w>>19&31), W: w>>31 == 0, Imm: sext(w>>5&0x3fff, 14) * 4}
 	case w&0x7c000000 == 0x14000000: // B, BL
 		op := OpB
 		if w>>31 == 1 {
@@ -205,13 +223,7 @@ func Decode(w uint32) Insn {
 // before and the one after the modification both are: B, BL, BRK, HVC,
 // ISB, NOP, SMC or SVC. Linux's old __aarch64_insn_hotpatch_safe had the
 // same list without ISB.
-func CMODXSafe(w uint32) bool {
-	switch Decode(w).Op {
-	case OpB, OpBL, OpBRK, OpHVC, OpISB, OpNop, OpSMC, OpSVC:
-		return true
-	}
-	return false
-}
+func CMODXSafe(w uint32) bool { return CMODXArmARM.Safe(Decode(w).Op) }
 
 // Word returns w's bytes in memory (instructions are little-endian).
 func Word(w uint32) []byte { return binary.LittleEndian.AppendUint32(nil, w) }
@@ -474,6 +486,14 @@ func Disasm(w uint32, pc uint64, sym func(uint64) string) string {
 		return "dc cvau, " + xreg(in.Rd, false, false)
 	case OpICIVAU:
 		return "ic ivau, " + xreg(in.Rd, false, false)
+	case OpTBZ, OpTBNZ:
+		return fmt.Sprintf("%s %s, #%d, %s", map[Op]string{OpTBZ: "tbz", OpTBNZ: "tbnz"}[in.Op], r(in.Rd), in.Rm, label(to))
+	case OpERET:
+		return "eret"
+	case OpMSRELR:
+		return "msr elr_el1, " + xreg(in.Rd, false, false)
+	case OpICIALLU:
+		return [...]string{"ic iallu", "ic ialluis"}[in.Cond]
 	case OpUDF:
 		return fmt.Sprintf("udf #%d", in.Imm)
 	case OpBRK:

@@ -73,7 +73,7 @@ func hexSym(a uint64) string { return fmt.Sprintf("%#x", a) }
 func namedSym(a uint64) string { return fmt.Sprintf("sym_%x", a) }
 
 // targetOps are the ops whose last operand is a PC-relative address.
-var targetOps = map[Op]bool{OpB: true, OpBL: true, OpBCond: true, OpCBZ: true, OpCBNZ: true, OpADR: true, OpADRP: true, OpLdrLit: true}
+var targetOps = map[Op]bool{OpB: true, OpBL: true, OpBCond: true, OpCBZ: true, OpCBNZ: true, OpADR: true, OpADRP: true, OpLdrLit: true, OpTBZ: true, OpTBNZ: true}
 
 // target is the address in decoded in at pc.
 func target(in Insn, pc uint64) uint64 {
@@ -227,16 +227,11 @@ var undefCases = []struct {
 	{0xd50b7e20, "dc civac, x0"},
 	{0xd50b7a20, "dc cvac, x0"},
 	{0xd50b7420, "dc zva, x0"},
-	{0xd508751f, "ic iallu"},
-	{0xd508711f, "ic ialluis"},
 	{0xd508831f, "tlbi vmalle1is"},
 	{0xd50342df, "msr daifset, #0x2"},
 	{0xd53b0020, "mrs x0, ctr_el0"},
-	{0xd69f03e0, "eret"},
 	{0xd4400000, "hlt #0x0"},
 	{0xd4a00001, "dcps1"},
-	{0x36180040, "tbz w0, #3, 0xffff80008001011c"},
-	{0x3707ffc1, "tbnz w1, #0, 0xffff800080010110"},
 	{0xd71f0a11, "braa x16, x17"},
 	{0xd63f0a1f, "blraaz x16"},
 	{0xd65f0bff, "retaa"},
