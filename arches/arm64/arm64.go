@@ -40,9 +40,11 @@ const (
 	rX29 = 3
 	rX30 = 4
 	rX1  = 5
+	rX2  = 6 // x2, x3: used by litmus tests compiled into model programs
+	rX3  = 7
 )
 
-var regIndex = map[int]int{X0: rX0, X16: rX16, X17: rX17, X29: rX29, X30: rX30, 1: rX1}
+var regIndex = map[int]int{X0: rX0, X16: rX16, X17: rX17, X29: rX29, X30: rX30, 1: rX1, 2: rX2, 3: rX3}
 
 // Arch is the arm64 machine architecture under one fetch assumption.
 type Arch struct {

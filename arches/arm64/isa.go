@@ -503,3 +503,40 @@ func Disasm(w uint32, pc uint64, sym func(uint64) string) string {
 	}
 	return fmt.Sprintf(".inst %#08x (undefined)", w)
 }
+
+// BCond returns B.cond from pc to to (cond as in Insn.Cond), false when
+// out of reach (±1 MiB).
+func BCond(cond uint8, pc, to uint64) (uint32, bool) {
+	off := int64(to - pc)
+	if !inRange(off, 19) {
+		return 0, false
+	}
+	return 0x54000000 | uint32(off/4)&0x7ffff<<5 | uint32(cond&15), true
+}
+
+// ADR returns ADR rd from pc to to, false when out of reach (±1 MiB).
+func ADR(rd int, pc, to uint64) (uint32, bool) {
+	off := int64(to - pc)
+	if off < -(1<<20) || off >= 1<<20 {
+		return 0, false
+	}
+	u := uint32(off) & 0x1fffff
+	return 0x10000000 | (u&3)<<29 | (u>>2)<<5 | uint32(rd), true
+}
+
+// SubsImm returns SUBS rd, rn, #imm (CMP rn, #imm when rd is XZR); imm < 4096.
+func SubsImm(rd, rn int, imm uint32) uint32 {
+	return 0xf1000000 | (imm&0xfff)<<10 | uint32(rn)<<5 | uint32(rd)
+}
+
+// Csinc returns CSINC rd, rn, rm, cond (CSET rd, !cond with XZR, XZR).
+func Csinc(rd, rn, rm int, cond uint8) uint32 {
+	return 0x9a800400 | uint32(rm)<<16 | uint32(cond&15)<<12 | uint32(rn)<<5 | uint32(rd)
+}
+
+// Logic returns AND, ORR or EOR (op OpAndReg, OpOrrReg, OpEorReg) rd, rn,
+// rm, 64-bit, without shift.
+func Logic(op Op, rd, rn, rm int) uint32 {
+	opc := map[Op]uint32{OpAndReg: 0, OpOrrReg: 1, OpEorReg: 2}[op]
+	return 0x8a000000 | opc<<29 | uint32(rm)<<16 | uint32(rn)<<5 | uint32(rd)
+}

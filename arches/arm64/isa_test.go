@@ -652,3 +652,31 @@ func FuzzDecode(f *testing.F) {
 		}
 	})
 }
+
+// TestEncoders checks the encoders the litmus compiler uses against the
+// decoder.
+func TestEncoders(t *testing.T) {
+	pc := uint64(0xffff800080010000)
+	w, ok := BCond(1, pc, pc-8)
+	if in := Decode(w); !ok || in.Op != OpBCond || in.Cond != 1 || in.Imm != -8 {
+		t.Errorf("BCond: %+v", in)
+	}
+	w, ok = ADR(3, pc, pc+0x1234)
+	if in := Decode(w); !ok || in.Op != OpADR || in.Rd != 3 || in.Imm != 0x1234 {
+		t.Errorf("ADR: %+v", in)
+	}
+	if _, ok := ADR(3, pc, pc+1<<20); ok {
+		t.Errorf("ADR out of reach accepted")
+	}
+	if in := Decode(SubsImm(XZR, 2, 7)); in.Op != OpSubsImm || in.Rd != XZR || in.Rn != 2 || in.Imm != 7 {
+		t.Errorf("SubsImm: %+v", in)
+	}
+	if in := Decode(Csinc(0, XZR, XZR, 1)); in.Op != OpCsinc || in.Cond != 1 || in.Rn != XZR || in.Rm != XZR {
+		t.Errorf("Csinc: %+v", in)
+	}
+	for _, op := range []Op{OpAndReg, OpOrrReg, OpEorReg} {
+		if in := Decode(Logic(op, 1, 2, 3)); in.Op != op || in.Rd != 1 || in.Rn != 2 || in.Rm != 3 || in.W {
+			t.Errorf("Logic %d: %+v", op, in)
+		}
+	}
+}
