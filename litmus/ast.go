@@ -53,6 +53,17 @@ func (t *Test) InfoValue(k string) string {
 	return ""
 }
 
+// infoPos returns the position of header key k's value, or the test's
+// first header line.
+func (t *Test) infoPos(k string) Pos {
+	for _, kv := range t.Info {
+		if kv.Key == k {
+			return kv.Pos
+		}
+	}
+	return Pos{}
+}
+
 // InitItem is one item of the init block: a register or memory
 // initialisation, or a bare type declaration (Value nil).
 type InitItem struct {

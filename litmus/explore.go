@@ -2,12 +2,14 @@ package litmus
 
 import (
 	"fmt"
-	"time"
-
-	"github.com/cespare/xxhash/v2"
 	"sort"
 	"strconv"
 	"strings"
+	"time"
+
+	"github.com/cespare/xxhash/v2"
+
+	"patchcheck/arches/arm64"
 )
 
 // The explorer runs a litmus test under a small operational model of
@@ -36,7 +38,7 @@ import (
 // Result is the outcome of exploring one test.
 type Result struct {
 	Name     string
-	Verdict  string   // "Allowed" or "Forbidden": whether the exists-proposition is reachable
+	Verdict  string   // "Allowed", "Forbidden" or "Required" (verdict)
 	States   []string // distinct final states over the condition's locations, sorted
 	Pos, Neg int      // final states satisfying / not satisfying the proposition
 	Flags    []string // e.g. "CMODX" when some execution violates the CMODX requirements
@@ -48,6 +50,13 @@ type Options struct {
 	MaxStates int // 0: 2,000,000
 	// Budget, when set, bounds the wall time of the exploration (for fuzzing).
 	Budget time.Duration
+	// CMODX is the list of instructions that may be concurrently
+	// modified: "herd7" (the default, so that flags match herd7's) or
+	// "armarm" (arches/arm64.CMODXLists).
+	CMODX string
+	// Progress, when set, is called every 65536 states with the states
+	// visited and waiting so far.
+	Progress func(explored, frontier int)
 	// Stop, when set, is asked about every 64 states whether to stop; a
 	// non-empty answer (the reason) ends the exploration with a
 	// *StoppedError.
@@ -129,6 +138,8 @@ type prog struct {
 	ins     []*Instr    // instruction values
 	insIdx  map[string]int
 	alias   map[string]string // memory key -> physical key
+	cmodx   arm64.CMODXList   // Options.CMODX
+	cache   arm64.CacheType   // the test's CacheType header
 }
 
 func (pg *prog) insVal(in *Instr, owner int) val {
@@ -462,20 +473,14 @@ func (pg *prog) value(v *Value) (val, error) {
 	return val{}, unsupported(v.Pos, "value %s", v)
 }
 
-// cmodxSafe reports whether the instruction value v may be concurrently
-// modified (herd7's is_cmodx_restricted_instruction returns false).
+// cmodxSafe reports whether the value v is an instruction of the CMODX
+// list the exploration uses (Options.CMODX; arches/arm64 CMODXList).
 func (pg *prog) cmodxSafe(v val) bool {
 	if v.k != vIns {
 		return false
 	}
-	in := pg.ins[v.i]
-	switch in.Op {
-	case "B", "BL", "CBZ", "CBNZ", "TBZ", "TBNZ", "NOP", "SVC":
-		return true
-	case "ISB":
-		return true
-	}
-	return false
+	ai, ok := insn(pg.ins[v.i])
+	return ok && pg.cmodx.Safe(ai.Op)
 }
 
 // Explore runs t exhaustively.
@@ -493,6 +498,15 @@ func Explore(t *Test, opt Options) (*Result, error) {
 	pg, init, err := compile(t)
 	if err != nil {
 		return nil, err
+	}
+	pg.cmodx = arm64.CMODXHerd7
+	if opt.CMODX != "" {
+		if pg.cmodx, err = arm64.ParseCMODXList(opt.CMODX); err != nil {
+			return nil, err
+		}
+	}
+	if pg.cache, err = arm64.ParseCacheType(t.InfoValue("CacheType")); err != nil {
+		return nil, unsupported(t.infoPos("CacheType"), "CacheType: %v", err)
 	}
 	if err := pg.checkSupported(); err != nil {
 		return nil, err
@@ -512,6 +526,9 @@ func Explore(t *Test, opt Options) (*Result, error) {
 		res.Explored++
 		stopped := func(why string) error {
 			return &StoppedError{Name: t.Name, Reason: why, Explored: res.Explored, Frontier: len(stack) + 1, Elapsed: time.Since(start)}
+		}
+		if res.Explored&0xffff == 0 && opt.Progress != nil {
+			opt.Progress(res.Explored, len(stack)+1)
 		}
 		if res.Explored&63 == 0 {
 			if opt.Budget > 0 && time.Since(start) > opt.Budget {
@@ -579,24 +596,31 @@ func Explore(t *Test, opt Options) (*Result, error) {
 	if len(res.States) == 0 {
 		return nil, fmt.Errorf("%s: no execution reaches the end of every thread: no final state to check the condition on", t.Name)
 	}
-	reach := res.Pos > 0
-	if t.Cond.Quant == Forall {
-		reach = res.Neg > 0
-	}
-	res.Verdict = "Forbidden"
-	if reach {
-		res.Verdict = "Allowed"
-	}
+	res.Verdict = verdict(t.Cond.Quant, res.Pos > 0, res.Neg > 0)
 	if cmodxFinal {
 		res.Flags = append(res.Flags, "CMODX")
 	}
 	return res, nil
 }
 
+// verdict is herd7's kind of a test from its observation (the
+// proposition holds in some final states, in others): Never is
+// Forbidden, Sometimes Allowed, Always Allowed for exists and ~exists and
+// Required for forall. A kinds file's row is compared with it.
+func verdict(q Quant, some, someNot bool) string {
+	switch {
+	case !some:
+		return "Forbidden"
+	case !someNot && q == Forall:
+		return "Required"
+	}
+	return "Allowed"
+}
+
 func (pg *prog) checkSupported() error {
 	for _, b := range pg.blocks {
 		for _, in := range b.code {
-			if err := pg.supported(in); err != nil {
+			if _, err := pg.supported(in); err != nil {
 				return err
 			}
 		}
@@ -604,13 +628,18 @@ func (pg *prog) checkSupported() error {
 	return nil
 }
 
-func (pg *prog) supported(in *Instr) error {
-	switch base, _, _ := strings.Cut(in.Op, "."); base {
-	case "NOP", "B", "BL", "BR", "BLR", "RET", "CBZ", "CBNZ", "STR", "LDR", "MOV", "EOR", "AND",
-		"CMP", "CSET", "CSEL", "ADR", "DC", "IC", "DSB", "DMB", "ISB", "MSR", "ERET":
-		return nil
+// supported decodes in (insn) and reports whether the explorer executes
+// it: every instruction of the port's subset but ADRP, STP and LDP
+// (the explorer has no numeric addresses or stack).
+func (pg *prog) supported(in *Instr) (arm64.Insn, error) {
+	ai, ok := insn(in)
+	switch {
+	case !ok:
+		return ai, unsupported(in.Pos, "instruction %s is not in the arm64 port's subset", in)
+	case ai.Op == arm64.OpADRP, ai.Op == arm64.OpStpPre, ai.Op == arm64.OpLdpPost:
+		return ai, unsupported(in.Pos, "instruction %s is not modelled by the litmus explorer", in.Op)
 	}
-	return unsupported(in.Pos, "instruction %s is not modelled", in.Op)
+	return ai, nil
 }
 
 // final evaluates the condition in a final state.

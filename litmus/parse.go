@@ -5,6 +5,8 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+
+	"patchcheck/arches/arm64"
 )
 
 // ParseFile reads and parses one litmus file.
@@ -178,6 +180,11 @@ func (p *parser) parse() (*Test, error) {
 		k, v = strings.TrimSpace(k), strings.TrimSpace(v)
 		if !ok || !reKey.MatchString(k) {
 			return nil, p.errf(off, "header: want KEY=VALUE, a quoted doc string or '{', got %q", line)
+		}
+		if k == "CacheType" {
+			if _, err := arm64.ParseCacheType(v); err != nil {
+				return nil, p.errf(off, "CacheType: %v", err)
+			}
 		}
 		t.Info = append(t.Info, KeyValue{Pos: p.pos(off), Key: k, Value: v})
 		off = end
@@ -537,6 +544,9 @@ var knownOps = map[string]bool{
 	"CMP": true, "CSET": true, "CSEL": true, "ADR": true,
 	"DC": true, "IC": true, "DSB": true, "DMB": true, "ISB": true,
 	"MSR": true, "MRS": true, "ERET": true, "SVC": true, "HVC": true, "BRK": true,
+	// the rest of the arm64 port's subset (arches/arm64/isa.go)
+	"ADRP": true, "SUBS": true, "MOVZ": true, "CSINC": true, "STP": true, "LDP": true,
+	"BTI": true, "UDF": true, "SMC": true,
 }
 
 var condCodes = map[string]bool{
@@ -690,17 +700,27 @@ func checkArity(in *Instr) *Error {
 		return kinds(OpReg)
 	case "CBZ", "CBNZ":
 		return kinds(OpReg, OpSym)
+	case "TBZ", "TBNZ":
+		return kinds(OpReg, OpImm, OpSym)
+	case "UDF", "BRK", "SVC", "HVC", "SMC":
+		if len(in.Args) != 1 || in.Args[0].Kind != OpImm {
+			return &Error{Msg: "want one immediate"}
+		}
+	case "BTI":
+		if len(in.Args) > 1 || len(in.Args) == 1 && in.Args[0].Kind != OpSym {
+			return &Error{Msg: "want at most one target (c, j, jc)"}
+		}
 	case "STR", "LDR", "STLR", "LDAR":
 		return kinds(OpReg, OpMem)
-	case "MOV", "CMP":
+	case "MOV", "CMP", "MOVZ":
 		return kinds(OpReg, OpImm) // OpImm also admits a register
 	case "CSET":
 		return kinds(OpReg, OpSym)
-	case "CSEL":
+	case "CSEL", "CSINC":
 		return kinds(OpReg, OpReg, OpReg, OpSym)
-	case "EOR", "AND", "ORR", "ADD", "SUB":
+	case "EOR", "AND", "ORR", "ADD", "SUB", "SUBS":
 		return kinds(OpReg, OpReg, OpImm)
-	case "ADR":
+	case "ADR", "ADRP":
 		return kinds(OpReg, OpSym)
 	case "DC", "IC":
 		if len(in.Args) < 1 || in.Args[0].Kind != OpSym {

@@ -23,7 +23,11 @@ func TestDuplicateInit(t *testing.T) {
 func TestReadKindsErrors(t *testing.T) {
 	dir := t.TempDir()
 	for _, tc := range []struct{ text, want string }{
-		{"A Allowed\nB Forbidden\nA Forbidden\n", "k.txt:3: A given twice (first at line 1)"},
+		{"A Allowed\nB Forbidden\nA Forbidden\n", "k.txt:3:1: A given twice (first at line 1)"},
+		{"A Allowed\nB Maybe\n", "k.txt:2:3: want 'NAME Allowed|Forbidden|Required', got kind \"Maybe\""},
+		{"A\n", "k.txt:1:2: want 'NAME Allowed|Forbidden|Required'"},
+		{"A \"Allowed\n", "k.txt:1:3: unterminated quoted kind"},
+		{"A Allowed B\n", "k.txt:1:11: unexpected \"B\" after the kind"},
 		{"A Allowed\n" + strings.Repeat("x", 2<<20) + "\n", "k.txt:2: bufio.Scanner: token too long"},
 		{"A Allowed\n" + strings.Repeat("x", 100000) + " Allowed\n", ""},
 	} {
@@ -40,6 +44,34 @@ func TestReadKindsErrors(t *testing.T) {
 		}
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("got %v, want %s", err, tc.want)
+		}
+	}
+}
+
+// TestReadKindsHerd reads a kinds file as herdtools7 writes and reads
+// them: aligned columns, tabs, comments alone and after the kind ('#' and
+// '%'), quoted kinds, Required rows, blank lines.
+func TestReadKindsHerd(t *testing.T) {
+	text := "# Added as a part of the hw reqs revision\n\n" +
+		"MP+rel+blr                                      Allowed\n" +
+		"IDC1.MP.FF+dsb.ish-ic.ivau-dsb.ish+po\tForbidden # comment\n" +
+		"% another comment\n" +
+		"CoWW.forall  \"Required\"%c\n   \n"
+	f := filepath.Join(t.TempDir(), "kinds.txt")
+	if err := os.WriteFile(f, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	k, err := ReadKinds(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{"MP+rel+blr": "Allowed", "IDC1.MP.FF+dsb.ish-ic.ivau-dsb.ish+po": "Forbidden", "CoWW.forall": "Required"}
+	if len(k) != len(want) {
+		t.Fatalf("got %v, want %v", k, want)
+	}
+	for n, v := range want {
+		if k[n] != v {
+			t.Errorf("%s: %q, want %q", n, k[n], v)
 		}
 	}
 }

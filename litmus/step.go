@@ -1,6 +1,10 @@
 package litmus
 
-import "strings"
+import (
+	"strings"
+
+	"patchcheck/arches/arm64"
+)
 
 // step returns the successors of s when thread ti fetches and executes one
 // instruction: one successor per write the fetch may return.
@@ -215,14 +219,6 @@ func condHolds(c string, nzcv uint8) bool {
 	return true
 }
 
-func isFullDSB(o string) bool {
-	switch strings.ToUpper(o) {
-	case "SY", "ISH", "NSH", "OSH":
-		return true
-	}
-	return false
-}
-
 // exec executes the fetched value c as thread ti's instruction.
 func (pg *prog) exec(s *state, ti int, c val) error {
 	t := &s.th[ti]
@@ -231,18 +227,23 @@ func (pg *prog) exec(s *state, ti int, c val) error {
 		return nil
 	}
 	in := pg.ins[c.i]
-	if err := pg.supported(in); err != nil {
+	ai, err := pg.supported(in)
+	if err != nil {
 		return err
 	}
 	blk, pc := t.blk, t.pc
 	t.pc++
 	a := in.Args
-	base, cond, _ := strings.Cut(in.Op, ".")
-	switch base {
-	case "NOP":
-	case "DMB":
+	_, cond, _ := strings.Cut(in.Op, ".")
+	switch ai.Op {
+	case arm64.OpNop, arm64.OpBTI:
+	case arm64.OpUDF, arm64.OpBRK, arm64.OpSVC, arm64.OpHVC, arm64.OpSMC:
+		// An exception: the thread's handler, as for a fetch fault.
+		t.pc--
+		pg.fault(s, ti)
+	case arm64.OpDMB:
 		// A full DMB orders earlier DC CVAUs before later accesses.
-		if isFullDSB(a[0].Sym) {
+		if arm64.PerformsClean(ai) {
 			for k := 0; k < len(t.ops); {
 				if t.ops[k].ic {
 					k++
@@ -250,13 +251,15 @@ func (pg *prog) exec(s *state, ti int, c val) error {
 				}
 				s.perform(ti, k)
 			}
+		}
+		if arm64.OrdersDC(ai) {
 			t.bar = s.now
 		}
-	case "B", "BL":
+	case arm64.OpB, arm64.OpBL, arm64.OpBCond:
 		if cond != "" && !condHolds(cond, t.nzcv) {
 			break
 		}
-		if base == "BL" {
+		if ai.Op == arm64.OpBL {
 			t.regs[30] = val{k: vCode, b: blk, i: pc + 1}
 		}
 		nb, np, err := pg.target(in, a[0], c.b, blk, pc)
@@ -264,7 +267,7 @@ func (pg *prog) exec(s *state, ti int, c val) error {
 			return err
 		}
 		t.blk, t.pc = nb, np
-	case "BR", "BLR", "RET":
+	case arm64.OpBR, arm64.OpBLR, arm64.OpRet:
 		reg := "X30"
 		if len(a) > 0 {
 			reg = a[0].Reg
@@ -273,64 +276,59 @@ func (pg *prog) exec(s *state, ti int, c val) error {
 		if err != nil {
 			return err
 		}
-		if base == "BLR" {
+		if ai.Op == arm64.OpBLR {
 			t.regs[30] = val{k: vCode, b: blk, i: pc + 1}
 		}
 		if v.k != vCode {
-			if base == "RET" && v == (val{}) {
+			if ai.Op == arm64.OpRet && v == (val{}) {
 				t.done = true // return from the test's top level
 				break
 			}
 			return unsupported(in.Pos, "%s: target %v is not a code address", in, v)
 		}
 		t.blk, t.pc = v.b, v.i
-	case "CBZ", "CBNZ":
+	case arm64.OpCBZ, arm64.OpCBNZ, arm64.OpTBZ, arm64.OpTBNZ:
 		v, err := pg.read(t, a[0].Reg)
 		if err != nil {
 			return err
 		}
 		zero := v.k == vInt && v.n == 0
-		if zero == (base == "CBZ") {
-			nb, np, err := pg.target(in, a[1], c.b, blk, pc)
+		if ai.Op == arm64.OpTBZ || ai.Op == arm64.OpTBNZ {
+			if v.k != vInt || a[1].Imm < 0 || a[1].Imm > 63 {
+				return unsupported(in.Pos, "%s: bit test of %v", in, v)
+			}
+			zero = v.n>>a[1].Imm&1 == 0
+		}
+		if zero == (ai.Op == arm64.OpCBZ || ai.Op == arm64.OpTBZ) {
+			nb, np, err := pg.target(in, a[len(a)-1], c.b, blk, pc)
 			if err != nil {
 				return err
 			}
 			t.blk, t.pc = nb, np
 		}
-	case "MOV":
+	case arm64.OpMovz, arm64.OpOrrReg:
+		if in.Op == "ORR" {
+			return pg.alu(t, in, "ORR")
+		}
 		v, err := pg.operand2(t, a[1])
 		if err != nil {
 			return err
 		}
 		return pg.write(t, a[0].Reg, v)
-	case "ADR":
+	case arm64.OpADR:
 		nb, np, err := pg.target(in, a[1], c.b, blk, pc)
 		if err != nil {
 			return err
 		}
 		return pg.write(t, a[0].Reg, val{k: vCode, b: nb, i: np})
-	case "EOR", "AND":
-		x, err := pg.read(t, a[1].Reg)
-		if err != nil {
-			return err
+	case arm64.OpEorReg, arm64.OpAndReg:
+		return pg.alu(t, in, in.Op)
+	case arm64.OpAddImm, arm64.OpSubImm:
+		return pg.alu(t, in, in.Op)
+	case arm64.OpSubsImm:
+		if in.Op == "SUBS" {
+			return pg.alu(t, in, "SUB")
 		}
-		y, err := pg.operand2(t, a[2])
-		if err != nil {
-			return err
-		}
-		var r val
-		switch {
-		case x.k == vInt && y.k == vInt && base == "EOR":
-			r = val{k: vInt, n: x.n ^ y.n}
-		case x.k == vInt && y.k == vInt:
-			r = val{k: vInt, n: x.n & y.n}
-		case base == "EOR" && x.eq(y):
-			r = val{k: vInt}
-		default:
-			return unsupported(in.Pos, "%s on non-integer values %v, %v", in, x, y)
-		}
-		return pg.write(t, a[0].Reg, r)
-	case "CMP":
 		x, err := pg.read(t, a[0].Reg)
 		if err != nil {
 			return err
@@ -357,13 +355,16 @@ func (pg *prog) exec(s *state, ti int, c val) error {
 		} else {
 			t.nzcv = 0
 		}
-	case "CSET":
+	case arm64.OpCsinc:
+		if in.Op == "CSINC" {
+			return unsupported(in.Pos, "%s: CSINC other than CSET is not modelled", in)
+		}
 		n := int64(0)
 		if condHolds(strings.ToUpper(a[1].Sym), t.nzcv) {
 			n = 1
 		}
 		return pg.write(t, a[0].Reg, val{k: vInt, n: n})
-	case "CSEL":
+	case arm64.OpCsel:
 		r := a[2].Reg
 		if condHolds(strings.ToUpper(a[3].Sym), t.nzcv) {
 			r = a[1].Reg
@@ -373,7 +374,7 @@ func (pg *prog) exec(s *state, ti int, c val) error {
 			return err
 		}
 		return pg.write(t, a[0].Reg, v)
-	case "STR":
+	case arm64.OpStrImm, arm64.OpStlr:
 		v, err := pg.read(t, a[0].Reg)
 		if err != nil {
 			return err
@@ -387,7 +388,17 @@ func (pg *prog) exec(s *state, ti int, c val) error {
 		s.mem[l] = append(s.mem[l], v)
 		s.wtime[l] = append(s.wtime[l], s.now)
 		s.wthr[l] = append(s.wthr[l], ti)
-	case "LDR":
+		// CTR_EL0 (arches/arm64.CacheType): with IDC a completed write is
+		// clean; with DIC too it is coherent with instruction fetch, so
+		// later fetches cannot return older writes (a CPU that fetched
+		// before it still may: fetch time, not program order).
+		if pg.cache.CleanAtWrite() {
+			s.cleaned[l] = len(s.mem[l]) - 1
+		}
+		if pg.cache.CoherentAtWrite() {
+			s.icdone[l] = append(s.icdone[l], icev{s.now, len(s.mem[l]) - 1})
+		}
+	case arm64.OpLdrImm, arm64.OpLdar:
 		l, err := pg.addr(t, in, a[1])
 		if err != nil {
 			return err
@@ -399,10 +410,7 @@ func (pg *prog) exec(s *state, ti int, c val) error {
 			v = ws[len(ws)-1]
 		}
 		return pg.write(t, a[0].Reg, v)
-	case "DC":
-		if strings.ToUpper(a[0].Sym) != "CVAU" || len(a) != 2 {
-			return unsupported(in.Pos, "%s is not modelled", in)
-		}
+	case arm64.OpDCCVAU:
 		v, err := pg.read(t, a[1].Reg)
 		if err != nil {
 			return err
@@ -426,45 +434,35 @@ func (pg *prog) exec(s *state, ti int, c val) error {
 			}
 		}
 		t.ops = append(t.ops, pend{loc: l, idx: idx})
-	case "IC":
-		switch op := strings.ToUpper(a[0].Sym); {
-		case op == "IVAU" && len(a) == 2:
-			v, err := pg.read(t, a[1].Reg)
-			if err != nil {
-				return err
+	case arm64.OpICIVAU:
+		v, err := pg.read(t, a[1].Reg)
+		if err != nil {
+			return err
+		}
+		l, err := pg.locOf(in, v)
+		if err != nil {
+			return err
+		}
+		t.ops = append(t.ops, pend{ic: true, loc: l})
+	case arm64.OpICIALLU:
+		t.ops = append(t.ops, pend{ic: true, all: true})
+	case arm64.OpDSB:
+		if arm64.CompletesMaintenance(ai) {
+			for len(t.ops) > 0 {
+				s.perform(ti, 0)
 			}
-			l, err := pg.locOf(in, v)
-			if err != nil {
-				return err
-			}
-			t.ops = append(t.ops, pend{ic: true, loc: l})
-		case (op == "IALLU" || op == "IALLUIS") && len(a) == 1:
-			t.ops = append(t.ops, pend{ic: true, all: true})
-		default:
-			return unsupported(in.Pos, "%s is not modelled", in)
 		}
-	case "DSB":
-		if !isFullDSB(a[0].Sym) {
-			t.bar = s.now // DSB LD and DSB ST still order the DCs after them
-			break
-		}
-		for len(t.ops) > 0 {
-			s.perform(ti, 0)
-		}
+		t.bar = s.now // arm64.OrdersDC: every DSB orders the DCs after it
+	case arm64.OpISB:
+		pg.contextSync(t, s) // arm64.ContextSynchronising
 		t.bar = s.now
-	case "ISB":
-		pg.contextSync(t, s)
-		t.bar = s.now
-	case "MSR":
-		if strings.ToUpper(a[0].Sym) != "ELR_EL1" {
-			return unsupported(in.Pos, "%s is not modelled", in)
-		}
+	case arm64.OpMSRELR:
 		v, err := pg.read(t, a[1].Reg)
 		if err != nil {
 			return err
 		}
 		t.elr = v
-	case "ERET":
+	case arm64.OpERET:
 		if t.elr.k != vCode {
 			return unsupported(in.Pos, "ERET to %v", t.elr)
 		}
@@ -474,6 +472,39 @@ func (pg *prog) exec(s *state, ti int, c val) error {
 		return unsupported(in.Pos, "instruction %s is not modelled", in.Op)
 	}
 	return nil
+}
+
+// alu executes EOR, AND, ORR (registers) and ADD, SUB (immediate or
+// register) on integers; EOR of two equal values is 0 whatever they are
+// (the catalogue's fake dependency).
+func (pg *prog) alu(t *thread, in *Instr, op string) error {
+	a := in.Args
+	x, err := pg.read(t, a[1].Reg)
+	if err != nil {
+		return err
+	}
+	y, err := pg.operand2(t, a[2])
+	if err != nil {
+		return err
+	}
+	var r val
+	switch {
+	case op == "EOR" && x.eq(y):
+		r = val{k: vInt}
+	case x.k != vInt || y.k != vInt:
+		return unsupported(in.Pos, "%s on non-integer values %v, %v", in, x, y)
+	case op == "EOR":
+		r = val{k: vInt, n: x.n ^ y.n}
+	case op == "AND":
+		r = val{k: vInt, n: x.n & y.n}
+	case op == "ORR":
+		r = val{k: vInt, n: x.n | y.n}
+	case op == "ADD":
+		r = val{k: vInt, n: x.n + y.n}
+	default:
+		r = val{k: vInt, n: x.n - y.n}
+	}
+	return pg.write(t, a[0].Reg, r)
 }
 
 // perform performs thread ti's pending maintenance operation k: a DC

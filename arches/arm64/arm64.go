@@ -40,13 +40,18 @@ const (
 	rX29 = 3
 	rX30 = 4
 	rX1  = 5
+	rX2  = 6 // x2, x3: used by litmus tests compiled into model programs
+	rX3  = 7
 )
 
-var regIndex = map[int]int{X0: rX0, X16: rX16, X17: rX17, X29: rX29, X30: rX30, 1: rX1}
+var regIndex = map[int]int{X0: rX0, X16: rX16, X17: rX17, X29: rX29, X30: rX30, 1: rX1, 2: rX2, 3: rX3}
 
 // Arch is the arm64 machine architecture under one fetch assumption.
 type Arch struct {
 	fetch string
+	// cache is CTR_EL0 under the fetch assumption: IDC = DIC = 1 for
+	// FetchDIC, else 0.
+	cache CacheType
 }
 
 // newArch returns the architecture of a fetch assumption.
@@ -54,7 +59,9 @@ func newArch(fetch string) (*Arch, error) {
 	switch fetch {
 	case "":
 		return &Arch{fetch: FetchCMODX}, nil
-	case FetchCMODX, FetchDIC, FetchWord:
+	case FetchDIC:
+		return &Arch{fetch: fetch, cache: CacheType{IDC: true, DIC: true}}, nil
+	case FetchCMODX, FetchWord:
 		return &Arch{fetch: fetch}, nil
 	}
 	return nil, fmt.Errorf("unknown arm64 fetch assumption %q (want %s, %s or %s)", fetch, FetchCMODX, FetchDIC, FetchWord)
@@ -62,7 +69,7 @@ func newArch(fetch string) (*Arch, error) {
 
 // CoherentFetch reports whether a completed write is coherent with
 // instruction fetch without cache maintenance (CTR_EL0.DIC).
-func (a *Arch) CoherentFetch() bool { return a.fetch == FetchDIC }
+func (a *Arch) CoherentFetch() bool { return a.cache.CoherentAtWrite() }
 
 // Name implements model.Arch.
 func (a *Arch) Name() string { return "arm64" }
@@ -113,7 +120,7 @@ func (a *Arch) Exec(x *model.Exec) {
 	if a.fetch != FetchWord {
 		unsafe := false
 		versions := x.EachFetchable(x.Addr, 4, func(v []byte) bool {
-			unsafe = unsafe || !CMODXSafe(binary.LittleEndian.Uint32(v))
+			unsafe = unsafe || !CMODXArmARM.Safe(Decode(binary.LittleEndian.Uint32(v)).Op)
 			return true
 		})
 		if versions > 1 && unsafe {
@@ -245,12 +252,21 @@ func (a *Arch) execute(x *model.Exec, in Insn) {
 		return v
 	}
 	switch in.Op {
-	case OpNop, OpBTI, OpDSB, OpDMB, OpDCCVAU, OpICIVAU:
+	case OpNop, OpBTI, OpDSB, OpDMB, OpDCCVAU, OpICIVAU, OpICIALLU:
 		// Barriers and cache maintenance by a caller CPU have no effect
 		// the patching model observes (the litmus explorer models them).
 	case OpISB:
+		// ContextSynchronising(in) (rules.go) holds.
 		x.Sync()
 		x.Note("  isb: context synchronising")
+	case OpTBZ, OpTBNZ:
+		if (get(in.Rd)>>uint(in.Rm)&1 == 0) == (in.Op == OpTBZ) {
+			x.Jump(x.Addr + uint64(in.Imm))
+			return
+		}
+	case OpERET, OpMSRELR:
+		x.Fail(fmt.Errorf("cpu%d at %s: exception return is not modelled on caller CPUs", x.C, x.P.Sym(x.Addr)))
+		return
 	case OpB:
 		x.Jump(x.Addr + uint64(in.Imm))
 		return

@@ -57,6 +57,11 @@ const (
 	OpSVC        // SVC #imm16
 	OpHVC        // HVC #imm16
 	OpSMC        // SMC #imm16
+	OpTBZ        // TBZ Xt/Wt, #bit, label (the bit number in Rm)
+	OpTBNZ       // TBNZ Xt/Wt, #bit, label
+	OpERET       // ERET (exception return: context synchronising)
+	OpMSRELR     // MSR ELR_EL1, Xt
+	OpICIALLU    // IC IALLU, IC IALLUIS (Cond 1 for IS): every location
 )
 
 // Insn is a decoded instruction.
@@ -75,6 +80,7 @@ const (
 	InsnBTIC uint32 = 0xd503245f // bti c (hint #34)
 	InsnRet  uint32 = 0xd65f03c0 // ret
 	InsnISB  uint32 = 0xd5033fdf // isb
+	InsnERET uint32 = 0xd69f03e0 // eret
 	// InsnBreakFault is AARCH64_BREAK_FAULT, brk #0x100: what
 	// aarch64_insn_gen_branch_imm returns for an out-of-range branch.
 	InsnBreakFault uint32 = 0xd4202000
@@ -114,6 +120,18 @@ func Decode(w uint32) Insn {
 		return Insn{Op: OpDCCVAU, Rd: rd}
 	case w&0xffffffe0 == 0xd50b7520:
 		return Insn{Op: OpICIVAU, Rd: rd}
+	case w == 0xd508751f, w == 0xd508711f:
+		return Insn{Op: OpICIALLU, Cond: uint8(b2i(w == 0xd508711f))}
+	case w == InsnERET:
+		return Insn{Op: OpERET}
+	case w&0xffffffe0 == 0xd5184020:
+		return Insn{Op: OpMSRELR, Rd: rd}
+	case w&0x7e000000 == 0x36000000: // TBZ, TBNZ
+		op := OpTBZ
+		if w>>24&1 == 1 {
+			op = OpTBNZ
+		}
+		return Insn{Op: op, Rd: rd, Rm: int(w>>31<<5 | w>>19&31), W: w>>31 == 0, Imm: sext(w>>5&0x3fff, 14) * 4}
 	case w&0x7c000000 == 0x14000000: // B, BL
 		op := OpB
 		if w>>31 == 1 {
@@ -205,13 +223,7 @@ func Decode(w uint32) Insn {
 // before and the one after the modification both are: B, BL, BRK, HVC,
 // ISB, NOP, SMC or SVC. Linux's old __aarch64_insn_hotpatch_safe had the
 // same list without ISB.
-func CMODXSafe(w uint32) bool {
-	switch Decode(w).Op {
-	case OpB, OpBL, OpBRK, OpHVC, OpISB, OpNop, OpSMC, OpSVC:
-		return true
-	}
-	return false
-}
+func CMODXSafe(w uint32) bool { return CMODXArmARM.Safe(Decode(w).Op) }
 
 // Word returns w's bytes in memory (instructions are little-endian).
 func Word(w uint32) []byte { return binary.LittleEndian.AppendUint32(nil, w) }
@@ -474,6 +486,14 @@ func Disasm(w uint32, pc uint64, sym func(uint64) string) string {
 		return "dc cvau, " + xreg(in.Rd, false, false)
 	case OpICIVAU:
 		return "ic ivau, " + xreg(in.Rd, false, false)
+	case OpTBZ, OpTBNZ:
+		return fmt.Sprintf("%s %s, #%d, %s", map[Op]string{OpTBZ: "tbz", OpTBNZ: "tbnz"}[in.Op], r(in.Rd), in.Rm, label(to))
+	case OpERET:
+		return "eret"
+	case OpMSRELR:
+		return "msr elr_el1, " + xreg(in.Rd, false, false)
+	case OpICIALLU:
+		return [...]string{"ic iallu", "ic ialluis"}[in.Cond]
 	case OpUDF:
 		return fmt.Sprintf("udf #%d", in.Imm)
 	case OpBRK:
@@ -482,4 +502,41 @@ func Disasm(w uint32, pc uint64, sym func(uint64) string) string {
 		return fmt.Sprintf("%s #%#x", map[Op]string{OpSVC: "svc", OpHVC: "hvc", OpSMC: "smc"}[in.Op], in.Imm)
 	}
 	return fmt.Sprintf(".inst %#08x (undefined)", w)
+}
+
+// BCond returns B.cond from pc to to (cond as in Insn.Cond), false when
+// out of reach (±1 MiB).
+func BCond(cond uint8, pc, to uint64) (uint32, bool) {
+	off := int64(to - pc)
+	if !inRange(off, 19) {
+		return 0, false
+	}
+	return 0x54000000 | uint32(off/4)&0x7ffff<<5 | uint32(cond&15), true
+}
+
+// ADR returns ADR rd from pc to to, false when out of reach (±1 MiB).
+func ADR(rd int, pc, to uint64) (uint32, bool) {
+	off := int64(to - pc)
+	if off < -(1<<20) || off >= 1<<20 {
+		return 0, false
+	}
+	u := uint32(off) & 0x1fffff
+	return 0x10000000 | (u&3)<<29 | (u>>2)<<5 | uint32(rd), true
+}
+
+// SubsImm returns SUBS rd, rn, #imm (CMP rn, #imm when rd is XZR); imm < 4096.
+func SubsImm(rd, rn int, imm uint32) uint32 {
+	return 0xf1000000 | (imm&0xfff)<<10 | uint32(rn)<<5 | uint32(rd)
+}
+
+// Csinc returns CSINC rd, rn, rm, cond (CSET rd, !cond with XZR, XZR).
+func Csinc(rd, rn, rm int, cond uint8) uint32 {
+	return 0x9a800400 | uint32(rm)<<16 | uint32(cond&15)<<12 | uint32(rn)<<5 | uint32(rd)
+}
+
+// Logic returns AND, ORR or EOR (op OpAndReg, OpOrrReg, OpEorReg) rd, rn,
+// rm, 64-bit, without shift.
+func Logic(op Op, rd, rn, rm int) uint32 {
+	opc := map[Op]uint32{OpAndReg: 0, OpOrrReg: 1, OpEorReg: 2}[op]
+	return 0x8a000000 | opc<<29 | uint32(rm)<<16 | uint32(rn)<<5 | uint32(rd)
 }

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"patchcheck/arches/arm64"
 	"patchcheck/internal/budget"
 	"patchcheck/litmus"
 )
@@ -32,6 +33,7 @@ func litmusCmd(ctx context.Context, args []string, stdout, stderr io.Writer) (in
 	kindsPath := fs.String("kinds", "", "herd7 `kinds.txt` with the expected verdicts")
 	verbose := fs.Bool("v", false, "print every final state")
 	maxStates := fs.Int("max-states", 0, "bound on explored states per test (0: 2000000)")
+	cmodx := fs.String("cmodx", "herd7", "CMODX list for the flag: herd7 (herd7's code) or armarm (the Arm ARM's B2.2.5)")
 	var limits limitFlags
 	limits.add(fs)
 	pos, err := parseArgs(fs, args, stdout)
@@ -43,6 +45,9 @@ func litmusCmd(ctx context.Context, args []string, stdout, stderr io.Writer) (in
 	}
 	if *maxStates < 0 {
 		return 2, errInput{fmt.Errorf("-max-states %d: must not be negative", *maxStates)}
+	}
+	if _, err := arm64.ParseCMODXList(*cmodx); err != nil {
+		return 2, errInput{fmt.Errorf("-cmodx: %v", err)}
 	}
 	var kinds map[string]string
 	if *kindsPath != "" {
@@ -97,7 +102,14 @@ func litmusCmd(ctx context.Context, args []string, stdout, stderr io.Writer) (in
 			continue
 		}
 		t0 := time.Now()
-		r, err := litmus.Explore(t, litmus.Options{MaxStates: *maxStates, Stop: func() string { return b.Stop(0) }})
+		last := time.Now()
+		progress := func(explored, frontier int) {
+			if time.Since(last) >= 2*time.Second {
+				last = time.Now()
+				fmt.Fprintf(stderr, "litmus: %s: %d states explored, %d waiting, %.0fs\n", t.Name, explored, frontier, time.Since(t0).Seconds())
+			}
+		}
+		r, err := litmus.Explore(t, litmus.Options{MaxStates: *maxStates, CMODX: *cmodx, Progress: progress, Stop: func() string { return b.Stop(0) }})
 		var se *litmus.StoppedError
 		if errors.As(err, &se) {
 			fmt.Fprintf(stdout, "Test %s: INCONCLUSIVE: %v\n", t.Name, se)
