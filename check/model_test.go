@@ -65,6 +65,29 @@ cpu s1 s1
 thread loader: load m1 fail_alloc=1
 thread updater: update foo f2
 `
+	const kprobe = `scenario edit
+arch x86-64
+target f1 f2
+module m1
+key foo init=f1
+site s1 key=foo kind=call
+site ms1 key=foo kind=call module=m1
+cpu s1 ms1
+thread kprobes: kprobe s1; kprobe ms1
+thread loader: load m1
+thread updater: update foo f2
+`
+	const kprobeUnload = `scenario edit
+arch x86-64
+target f1 f2
+module m1
+key foo init=f1
+site s1 key=foo kind=call
+site ms1 key=foo kind=call module=m1
+cpu s1 ms1
+thread kprobes: kprobe ms1
+thread loader: load m1; unload m1
+`
 	src := kernel.BuiltinSource()
 	tests := []struct {
 		name, scenario, file, old, new, want string
@@ -92,6 +115,16 @@ thread updater: update foo f2
 		{"kernel_init", race, "init/main.c",
 			"\tfree_initmem();\n", "", "violation consistent-at-rest"},
 		{"unchanged module", module, "", "", "", "safe"},
+		{"unchanged kprobe", kprobe, "", "", "", "safe"},
+		// static_call_text_reserved() forgets the modules' sites: the
+		// kprobe goes on ms1.
+		{"kprobe: reserved text", kprobe, "kernel/static_call_inline.c",
+			"\treturn __static_call_mod_text_reserved(start, end);", "\treturn 0;", "violation no-kprobe-on-site"},
+		{"unchanged kprobe unload", kprobeUnload, "", "", "", "safe"},
+		// try_stop_module() ignores the reference the kprobe holds: the
+		// module goes while the kprobe is registered on its site.
+		{"module loader: refcount", kprobeUnload, "kernel/module/main.c",
+			"\tif (try_release_module_ref(mod) != 0) {", "\tif (0) {", "violation"},
 		{"unchanged alloc fail", allocFail, "", "", "", "safe"},
 		// delete_module without the GOING notifier: the module's
 		// static_call_mod stays on foo's list, and an update that found
