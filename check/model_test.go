@@ -114,6 +114,15 @@ thread loader: load m1; unload m1
 		// holds the old target for ever.
 		{"kernel_init", race, "init/main.c",
 			"\tfree_initmem();\n", "", "violation consistent-at-rest"},
+		// x86's __static_call_validate no longer accepts a JMP at a tail
+		// site: the update of t1 BUGs.
+		{"x86 validator", update, "arch/x86/kernel/static_call.c",
+			"\t\tif (opcode == JMP32_INSN_OPCODE ||\n", "\t\tif (0 ||\n", "violation no-kernel-bug"},
+		// x86's arch_static_call_transform patches the trampoline for
+		// every site too (before d856bc3ac7d9 it had no !site test):
+		// still safe, one more patch of the trampoline per site.
+		{"x86 transform: trampoline per site", update, "arch/x86/kernel/static_call.c",
+			"\tif (tramp && !site) {", "\tif (tramp) {", "safe"},
 		{"unchanged module", module, "", "", "", "safe"},
 		{"unchanged kprobe", kprobe, "", "", "", "safe"},
 		// static_call_text_reserved() forgets the modules' sites: the

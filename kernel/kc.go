@@ -53,6 +53,8 @@ const (
 	vDyn               // a local whose value depends on the path taken: dvals[the thread's Val]
 	vRef               // &local of the caller, s: the local's name, ref: its value at the call
 	vKprobe            // the scenario's struct kprobe, at the site (a, n) as vSite
+	vTextByte          // the byte of text at address n (insn[i]): read where it is compared
+	vBytes             // a byte string constant of the port, s
 )
 
 // val is a value known when compiling.
@@ -86,7 +88,7 @@ func (v val) truth() (bool, bool) {
 		return false, true
 	case vTarget:
 		return v.a != model.TargetNull, true
-	case vKey, vTramp, vSite, vSiteAddr, vMod, vSiteMod, vMutex, vStr, vSiteModList, vKprobe:
+	case vKey, vTramp, vSite, vSiteAddr, vMod, vSiteMod, vMutex, vStr, vSiteModList, vKprobe, vBytes:
 		return true, true
 	case vFlags:
 		return false, false
@@ -367,6 +369,10 @@ func kconst(name string) (int, bool) {
 		return 22, true
 	case "JMP32_INSN_OPCODE":
 		return 0xe9, true
+	case "CALL_INSN_OPCODE":
+		return 0xe8, true
+	case "RET_INSN_OPCODE":
+		return 0xc3, true
 	case "JMP32_INSN_SIZE", "CALL_INSN_SIZE":
 		return 5, true
 	case "MOD_TEXT":
@@ -473,8 +479,13 @@ func (c *kc) inline(fn *lang.Func, args []val, at lang.Pos, cond *fnCtx, prefix 
 	}
 	saveFn := c.e.Fn
 	c.e.Fn = fn.Name
-	c.scoped(f, fn.Body.Pos, func() { c.block(f, fn.Body.Stmts) })
-	if f.values && !endsInReturn(fn.Body.Stmts) {
+	if !alive(func() { c.scoped(f, fn.Body.Pos, func() { c.block(f, fn.Body.Stmts) }) }) {
+		// The end of the body is not reached: the call goes on only
+		// through its returns.
+		if len(f.retJmps) == 0 && len(f.rets) == 0 && len(f.condJmps) == 0 {
+			panic(unreachable{})
+		}
+	} else if f.values && !endsInReturn(fn.Body.Stmts) {
 		// Falling off the end of a function whose value is used.
 		c.clearRegs(f)
 		f.addRet(val{}, c.e.Emit(model.Op{Code: model.OpJump}))

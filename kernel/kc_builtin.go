@@ -5,6 +5,7 @@ import (
 
 	"patchcheck/lang"
 	"patchcheck/model"
+	"patchcheck/scenario"
 )
 
 // The built-ins of the model language: the kernel's primitives that the
@@ -381,6 +382,25 @@ func (c *kc) callExpr(f *fnCtx, x *lang.Call, pure bool) val {
 		s := c.site(x.Pos, a)
 		c.op(x.Pos, model.Op{Code: model.OpArmKprobe, Addr: s.Addr, Len: uint8(insnLen(s))})
 		return val{}
+	case "memcmp":
+		if pure {
+			panic(notStatic{})
+		}
+		return c.memcmp(f, x)
+	case "__is_Jcc":
+		// The kernel reads the text for 0f 8x; the model knows the
+		// site's kind (a Jcc site stays one: docs/semantics.md §11).
+		a := arg(0)
+		if a.k == vSiteAddr && c.site(x.Pos, a).Kind == scenario.KindJcc {
+			return intv(0x84)
+		}
+		return intv(0)
+	case "__static_call_transform":
+		effect()
+		c.archTransform(f, x)
+		return val{}
+	case "cpu_feature_enabled":
+		return intv(0) // X86_FEATURE_RETHUNK: the model's kernel has no return thunks
 	case "smp_text_poke_sync_each_cpu":
 		effect()
 		c.op(x.Pos, model.Op{Code: model.OpSync})

@@ -118,6 +118,16 @@ func (c *kc) value(f *fnCtx, x lang.Expr, pure bool) val {
 		}
 		c.incdec(f, x)
 		return val{}
+	case *lang.Index:
+		if b, ok := c.portBytes(exprString(x)); ok {
+			return b
+		}
+		base := c.addr(x.Pos, c.value(f, x.X, pure))
+		i := c.value(f, x.I, pure)
+		if base.k != vInt || i.k != vInt {
+			panic(compileError(x.Pos, "%s: the model indexes the text at a site or trampoline, with a constant", exprString(x)))
+		}
+		return val{k: vTextByte, n: base.n + i.n}
 	case *lang.Composite:
 		v := val{k: vSiteMod, a: -2, n: -1}
 		c.first = true
@@ -207,10 +217,15 @@ func (c *kc) global(f *fnCtx, x *lang.Ident, pure bool) val {
 	case "static_call_mutex", "text_mutex":
 		m, _ := MutexByName(x.Name)
 		return val{k: vMutex, a: m}
+	case "__static_call_return0":
+		return val{k: vTarget, a: model.TargetReturn0}
 	case "kprobe_mutex", "module_mutex", "jump_label_mutex":
 		// Mutexes the model does not have: their lock and unlock
 		// take no step (docs/language.md).
 		return val{k: vMutex, a: -1}
+	}
+	if b, ok := c.portBytes(x.Name); ok {
+		return b
 	}
 	panic(compileError(x.Pos, "%s is not declared (a local, a parameter, or a global of the model: docs/language.md)", x.Name))
 }
@@ -274,6 +289,39 @@ func (c *kc) binary(f *fnCtx, x *lang.Binary, pure bool) val {
 	}
 	l := c.value(f, x.X, pure)
 	r := c.value(f, x.Y, pure)
+	if (x.Op == "==" || x.Op == "!=") && (l.k == vTextByte) != (r.k == vTextByte) {
+		// A byte of text compared with a constant: a read of the text
+		// (memcmp of one byte).
+		if r.k == vTextByte {
+			l, r = r, l
+		}
+		if r.k != vInt {
+			panic(compileError(x.Pos, "%s: a byte of text is compared with a constant", exprString(x)))
+		}
+		vals := [2]val{intv(0), intv(1)}
+		if x.Op == "!=" {
+			vals = [2]val{intv(1), intv(0)}
+		}
+		panic(c.textTest(x, uint64(l.n), []byte{byte(r.n)}, vals))
+	}
+	if l.k == vInt && r.k == vInt {
+		switch x.Op {
+		case "*":
+			return intv(l.n * r.n)
+		case "<<":
+			return intv(l.n << uint(r.n))
+		case ">>":
+			return intv(l.n >> uint(r.n))
+		case "/", "%":
+			if r.n == 0 {
+				panic(compileError(x.Pos, "%s: division by zero", exprString(x)))
+			}
+			if x.Op == "/" {
+				return intv(l.n / r.n)
+			}
+			return intv(l.n % r.n)
+		}
+	}
 	switch x.Op {
 	case ",":
 		return r
@@ -307,7 +355,7 @@ func (c *kc) binary(f *fnCtx, x *lang.Binary, pure bool) val {
 		}
 		return intv(boolInt(b))
 	case "+", "-":
-		if l.k == vSiteAddr && r.k == vInt {
+		if (l.k == vSiteAddr || l.k == vTramp) && r.k == vInt {
 			l = c.addr(x.Pos, l)
 		}
 		if l.k == vSite && r.k == vInt {
@@ -453,10 +501,13 @@ func (c *kc) member(f *fnCtx, x *lang.Member, pure bool) val {
 // addr turns a site's text address into a number, for the address
 // arithmetic of addr_conflict(); other values are returned as they are.
 func (c *kc) addr(pos lang.Pos, v val) val {
-	if v.k != vSiteAddr {
-		return v
+	switch v.k {
+	case vSiteAddr:
+		return intv(int(c.site(pos, v).Addr))
+	case vTramp:
+		return intv(int(c.lay.Tramps[v.a].Addr))
 	}
-	return intv(int(c.site(pos, v).Addr))
+	return v
 }
 
 // site returns the Loc a site value points at.
@@ -818,6 +869,11 @@ func writeExpr(b *strings.Builder, x lang.Expr) {
 	case *lang.IncDec:
 		writeExpr(b, x.X)
 		b.WriteString(x.Op)
+	case *lang.Index:
+		writeExpr(b, x.X)
+		b.WriteString("[")
+		writeExpr(b, x.I)
+		b.WriteString("]")
 	default:
 		b.WriteString("…")
 	}

@@ -5,6 +5,7 @@ import (
 
 	"patchcheck/lang"
 	"patchcheck/model"
+	"patchcheck/scenario"
 )
 
 // The module side of the model language: static switches, the pointers
@@ -475,4 +476,108 @@ func (c *kc) release(f *fnCtx, pos lang.Pos, from int) {
 			c.held = held
 		}
 	}
+}
+
+// portBytes returns a byte string constant the port defines (x86's
+// tramp_ud, xor5rax, x86_nops[5]).
+func (c *kc) portBytes(name string) (val, bool) {
+	mp, ok := c.port.(ModelTransformPort)
+	if !ok {
+		return val{}, false
+	}
+	b, ok := mp.Bytes(name)
+	if !ok {
+		return val{}, false
+	}
+	return val{k: vBytes, s: string(b)}, true
+}
+
+// textTest is the read of the text at addr compared with want (memcmp):
+// one OpJumpIfText, which folds into the step before while the thread
+// holds text_mutex (every store to text is made under it). vals are x's
+// values when the text differs and when it is the same.
+func (c *kc) textTest(x lang.Expr, addr uint64, want []byte, vals [2]val) needValue {
+	pos := lang.ExprPos(x)
+	msg := exprString(x) + " == 0" // memcmp(...): the op tests that the text is the same
+	if b, ok := x.(*lang.Binary); ok {
+		msg = exprString(b.X) + " == " + exprString(b.Y)
+	}
+	return needValue{x: x, vals: &vals, emit: func() (no, yes []int) {
+		if len(want) > model.WinSize {
+			panic(compileError(pos, "%s: the model compares at most %d bytes of text", exprString(x), model.WinSize))
+		}
+		b, l := Bytes(want)
+		op := model.Op{Code: model.OpJumpIfText, Addr: addr, Bytes: b, Len: l, Msg: msg}
+		if c.held&(1<<TextMutex) != 0 {
+			op.B = model.TextLocal
+		}
+		yes = []int{c.op(pos, op)}
+		no = []int{c.e.Emit(model.Op{Code: model.OpJump})}
+		return no, yes
+	}}
+}
+
+// memcmp compiles memcmp(a, b, n) where a is text and b a constant.
+func (c *kc) memcmp(f *fnCtx, x *lang.Call) val {
+	if len(x.Args) != 3 {
+		panic(compileError(x.Pos, "memcmp takes (a, b, n)"))
+	}
+	a := c.addr(x.Pos, c.eval(f, x.Args[0]))
+	b := c.eval(f, x.Args[1])
+	n := c.eval(f, x.Args[2])
+	if a.k != vInt || b.k != vBytes || n.k != vInt || n.n > len(b.s) || n.n <= 0 {
+		panic(compileError(x.Pos, "%s: the model compares text at a site or trampoline with a constant of the port", exprString(x)))
+	}
+	panic(c.textTest(x, uint64(a.n), []byte(b.s[:n.n]), [2]val{intv(1), intv(0)}))
+}
+
+// archTransform compiles x86's __static_call_transform(insn, type, func,
+// modinit): the port's Go (ModelTransformPort.TransformText) for the
+// location insn is, with the instruction type the caller computed
+// (__sc_insn: 0 CALL, 1 NOP, 2 JMP, 3 RET).
+func (c *kc) archTransform(f *fnCtx, x *lang.Call) {
+	mp, ok := c.port.(ModelTransformPort)
+	if !ok || len(x.Args) != 4 {
+		panic(compileError(x.Pos, "%s: __static_call_transform(insn, type, func, modinit) is x86's", exprString(x)))
+	}
+	insn := c.eval(f, x.Args[0])
+	typ := c.eval(f, x.Args[1])
+	fn := c.eval(f, x.Args[2])
+	if typ.k != vInt {
+		panic(compileError(lang.ExprPos(x.Args[1]), "%s: not an instruction type the scenario fixes", exprString(x.Args[1])))
+	}
+	target := model.TargetNull
+	switch fn.k {
+	case vTarget:
+		target = fn.a
+	case vNull:
+	default:
+		panic(compileError(lang.ExprPos(x.Args[2]), "func %s: not a function of the scenario", exprString(x.Args[2])))
+	}
+	var loc Loc
+	switch insn.k {
+	case vTramp:
+		loc = c.lay.Tramps[insn.a]
+	case vSiteAddr:
+		loc = c.site(x.Pos, insn)
+		c.batched = true
+		tail := typ.n >= 2
+		switch {
+		case !tail && loc.Tail():
+			loc.Kind = scenario.KindCall
+		case tail && !loc.Tail():
+			loc.Kind = scenario.KindTail
+		}
+	default:
+		panic(compileError(x.Pos, "%s: not a site or trampoline", exprString(x.Args[0])))
+	}
+	fnName := c.e.Fn
+	mark := len(c.e.Ops)
+	mp.TransformText(c.e, c.lay, loc, target, c.variant)
+	for i := mark; i < len(c.e.Ops); i++ {
+		if c.e.Ops[i].Src == "" {
+			c.e.Ops[i].Src = srcOf(x.Pos)
+		}
+	}
+	c.e.Fn = fnName
 }

@@ -139,6 +139,40 @@ type Port interface {
 	EarlyTramp(e *Emitter, lay *Layout, tramp Loc, target int)
 }
 
+// ModelTransformPort is a Port whose arch_static_call_transform and
+// __static_call_validate are model source: the model files under
+// arch/ModelArch()/ join the scenario's (those of other architectures do
+// not), and __static_call_transform is TransformText, the port's Go:
+// Transform without text_mutex and the validation.
+type ModelTransformPort interface {
+	Port
+	// ModelArch names the architecture's directory of model files
+	// (arch/x86/...).
+	ModelArch() string
+	// TransformText emits __static_call_transform of loc to target.
+	TransformText(e *Emitter, lay *Layout, loc Loc, target int, variant string)
+	// Bytes returns the byte string a constant of the model files names
+	// (x86: tramp_ud, xor5rax, retinsn, x86_nops[5]).
+	Bytes(name string) ([]byte, bool)
+}
+
+// archFiles keeps the model files of port's architecture: files under
+// arch/NAME/ belong to that architecture only.
+func archFiles(files map[string][]byte, port Port) map[string][]byte {
+	own := ""
+	if mp, ok := port.(ModelTransformPort); ok {
+		own = "arch/" + mp.ModelArch() + "/"
+	}
+	out := map[string][]byte{}
+	for name, text := range files {
+		if strings.HasPrefix(name, "arch/") && (own == "" || !strings.HasPrefix(name, own)) {
+			continue
+		}
+		out[name] = text
+	}
+	return out
+}
+
 // SiteBatcher is a port whose variants may batch the site writes of one
 // update: FinishSites emits what __static_call_update runs after its
 // site loop (x86: smp_text_poke_batch_finish under text_mutex).
@@ -236,9 +270,14 @@ func Build(sc *scenario.Scenario, port Port) (*model.Program, error) {
 	if err != nil {
 		return nil, err
 	}
+	files = archFiles(files, port)
 	funcs, err := parseModel(files)
 	if err != nil {
 		return nil, err
+	}
+	if len(sc.Sketch) > 0 {
+		// A sketch replaces the architecture's transform.
+		delete(funcs, "arch_static_call_transform")
 	}
 	c := &compiler{port: port, lay: lay, variant: variant, key: map[string]int{}, tgt: map[string]int{}, mod: map[string]int{}}
 	c.kc = &kc{funcs: funcs, port: port, lay: lay, variant: variant, read: map[string]bool{}, overrides: map[lang.Expr]val{}, localOverrides: map[string]val{}}

@@ -210,6 +210,27 @@ func modelOp(p *Program, s *State, t int, op *Op, m *Machine) int {
 	return next
 }
 
+// jumpIfText runs an OpJumpIfText of thread t, whose pc it is, and
+// returns the next pc; m, when not nil, records its trace event.
+func jumpIfText(p *Program, s *State, t int, op *Op, m *Machine) int {
+	same := true
+	for i := 0; i < int(op.Len); i++ {
+		b, ok := p.textByte(s, op.Addr+uint64(i))
+		same = same && ok && b == op.Bytes[i]
+	}
+	if m != nil && m.Trace {
+		text := fmt.Sprintf("memcmp(%s, %s) == 0", p.Sym(op.Addr), hexBytes(op.Bytes[:op.Len]))
+		if op.Msg != "" {
+			text = fmt.Sprintf("%s (%s at %s)", op.Msg, hexBytes(op.Bytes[:op.Len]), p.Sym(op.Addr))
+		}
+		m.opEvent(op, TraceEvent{Kind: TrTest, Sym: p.Sym(op.Addr), Addr: op.Addr, Bytes: append(Hex(nil), op.Bytes[:op.Len]...), Text: text, Result: same})
+	}
+	if same {
+		return op.Label
+	}
+	return int(s.T[t].PC) + 1
+}
+
 // storeText says what an OpStore did, for traces: the statement and the
 // value stored.
 func (p *Program) storeText(s *State, t int, op *Op) string {
@@ -372,6 +393,10 @@ const (
 // PokeNoWait as OpPokeWait's B: nr_entries = 0 without the wait.
 const PokeNoWait = 1
 
+// TextLocal as OpJumpIfText's B: the thread holds text_mutex, under which
+// every store to text is made: the read folds into the step before.
+const TextLocal = 1
+
 // Flags of OpPokeAdd (its B).
 const (
 	// PokeAddArm: the add is smp_text_poke_single's, and the refs are
@@ -413,9 +438,21 @@ func (op *Op) local() bool {
 		return true
 	case OpTest, OpStore, OpKzalloc, OpKfree:
 		return op.Len&TestLocal != 0
+	case OpJumpIfText:
+		return op.B&TextLocal != 0
+	case OpCheck:
+		return op.A&CheckLocal != 0
+	case OpBug:
+		// BUG() of a model statement: the thread oopses in the step
+		// that decided it (the reads before it).
+		return op.A == 2
 	}
 	return false
 }
+
+// CheckLocal, or'ed into an OpCheck's A, marks a check made while the
+// thread holds text_mutex: it folds into the step before.
+const CheckLocal = 1
 
 // advance runs thread t's local ops until its next visible op. It returns
 // the key of the last static_call_update that returned, or -1.
@@ -460,6 +497,26 @@ func advance(p *Program, s *State, t int, m *Machine) int {
 				return ret
 			}
 			ts.PC = uint16(modelOp(p, s, t, op, m))
+		case OpJumpIfText:
+			if op.B&TextLocal == 0 {
+				return ret
+			}
+			ts.PC = uint16(jumpIfText(p, s, t, op, m))
+		case OpCheck:
+			if op.A&CheckLocal == 0 || m == nil {
+				return ret
+			}
+			m.textCheck(s, t, op)
+			ts.PC++
+		case OpBug:
+			if op.A != 2 || m == nil {
+				return ret
+			}
+			m.events = append(m.events, Event{Kind: EvBug, CPU: -1, Thread: t, Addr: op.Addr, Msg: op.Msg})
+			if m.Trace {
+				m.opEvent(op, TraceEvent{Kind: TrBug, Text: op.Msg})
+			}
+			ts.PC = uint16(len(ops)) // the thread oopses: it goes no further
 		default:
 			return ret
 		}

@@ -78,22 +78,9 @@ func (m *Machine) threadStep(t int) {
 			m.opEvent(op, TraceEvent{Kind: TrSetFunc, Key: m.P.Keys[op.A].Name, Target: m.P.Targets[op.B].Name})
 		}
 	case OpCheck:
-		txt := m.text(s, op.Addr, int(op.Len))
-		if msg := m.P.Arch.Check(op.B, txt); msg != "" {
-			bug(msg)
-		}
-		if m.Trace {
-			m.opEvent(op, TraceEvent{Kind: TrCheck, Sym: m.P.Sym(op.Addr), Addr: op.Addr, Bytes: append(Hex(nil), txt...)})
-		}
+		m.textCheck(s, t, op)
 	case OpJumpIfText:
-		same := string(m.text(s, op.Addr, int(op.Len))) == string(op.Bytes[:op.Len])
-		if same {
-			next = op.Label
-		}
-		if m.Trace {
-			m.opEvent(op, TraceEvent{Kind: TrTest, Sym: m.P.Sym(op.Addr), Addr: op.Addr, Bytes: append(Hex(nil), op.Bytes[:op.Len]...),
-				Text: fmt.Sprintf("memcmp(%s, %s) == 0", m.P.Sym(op.Addr), hexBytes(op.Bytes[:op.Len])), Result: same})
-		}
+		next = jumpIfText(m.P, s, t, op, m)
 	case OpPoke:
 		if m.P.freed(s, op.Addr) {
 			m.events = append(m.events, Event{Kind: EvFreedWrite, CPU: -1, Thread: t, Addr: op.Addr})
@@ -379,6 +366,18 @@ func (m *Machine) threadStep(t int) {
 func (m *Machine) armPoke(s *State) {
 	for c := range m.P.CPUs {
 		s.K.Poke.Refs[c] = 1
+	}
+}
+
+// textCheck runs an OpCheck of thread t: the architecture's check of the
+// text at op.Addr; a failure is a BUG.
+func (m *Machine) textCheck(s *State, t int, op *Op) {
+	txt := m.text(s, op.Addr, int(op.Len))
+	if msg := m.P.Arch.Check(op.B, txt); msg != "" {
+		m.events = append(m.events, Event{Kind: EvBug, CPU: -1, Thread: t, Addr: op.Addr, Msg: msg})
+	}
+	if m.Trace {
+		m.opEvent(op, TraceEvent{Kind: TrCheck, Sym: m.P.Sym(op.Addr), Addr: op.Addr, Bytes: append(Hex(nil), txt...)})
 	}
 }
 

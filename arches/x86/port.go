@@ -275,12 +275,43 @@ func insnFor(p *model.Program, loc kernel.Loc, target int) (code, emulate []byte
 // __static_call_transform (skipped when the text is already right), which
 // patches with text_poke_early while SYSTEM_BOOTING and with text_poke_bp
 // on a running system.
-func (Port) Transform(e *kernel.Emitter, lay *kernel.Layout, loc kernel.Loc, target int, variant string) {
+func (p Port) Transform(e *kernel.Emitter, lay *kernel.Layout, loc kernel.Loc, target int, variant string) {
 	e.Fn = "arch_static_call_transform"
 	e.Emit(model.Op{Code: model.OpLock, A: kernel.TextMutex})
 	check, n := validation(loc)
 	e.Fn = "__static_call_validate"
-	e.Emit(model.Op{Code: model.OpCheck, Addr: loc.Addr, Len: uint8(n), B: check})
+	e.Emit(model.Op{Code: model.OpCheck, A: model.CheckLocal, Addr: loc.Addr, Len: uint8(n), B: check})
+	p.TransformText(e, lay, loc, target, variant)
+	e.Fn = "arch_static_call_transform"
+	e.Emit(model.Op{Code: model.OpUnlock, A: kernel.TextMutex})
+}
+
+// ModelArch implements kernel.ModelTransformPort: x86's
+// arch_static_call_transform and __static_call_validate are the model
+// files under arch/x86/ (kernel/src/arch/x86/kernel/static_call.c).
+func (Port) ModelArch() string { return "x86" }
+
+// Bytes implements kernel.ModelTransformPort: the byte strings of
+// arch/x86/kernel/static_call.c and the x86 NOPs.
+func (Port) Bytes(name string) ([]byte, bool) {
+	switch name {
+	case "tramp_ud":
+		return TrampUD, true
+	case "xor5rax":
+		return Xor5rax, true
+	case "retinsn":
+		return RetInsn, true
+	case "x86_nops[5]":
+		return Nop5, true
+	}
+	return nil, false
+}
+
+// TransformText implements kernel.ModelTransformPort:
+// __static_call_transform (skipped when the text is already right), which
+// patches with text_poke_early while SYSTEM_BOOTING and with
+// smp_text_poke_single on a running system.
+func (Port) TransformText(e *kernel.Emitter, lay *kernel.Layout, loc kernel.Loc, target int, variant string) {
 	e.Fn = "__static_call_transform"
 	code, emulate := insnFor(lay.Prog, loc, target)
 	b, l := kernel.Bytes(code)
@@ -310,8 +341,6 @@ func (Port) Transform(e *kernel.Emitter, lay *kernel.Layout, loc kernel.Loc, tar
 		e.Land(done)
 	}
 	e.Land(skip)
-	e.Fn = "arch_static_call_transform"
-	e.Emit(model.Op{Code: model.OpUnlock, A: kernel.TextMutex})
 }
 
 // validation returns the __static_call_validate check for loc and how many

@@ -98,7 +98,14 @@ func compileSketch(e *kernel.Emitter, loc kernel.Loc, code, emulate []byte, step
 			if err := want(0); err != nil {
 				return err
 			}
-			e.Emit(model.Op{Code: model.OpCheck, Addr: loc.Addr, Len: uint8(n), B: check})
+			op := model.Op{Code: model.OpCheck, Addr: loc.Addr, Len: uint8(n), B: check}
+			if textMutexHeld(e) {
+				// Text is only written under text_mutex: the check
+				// folds into the step before, as the model source's
+				// __static_call_validate (docs/language.md rule 3).
+				op.A = model.CheckLocal
+			}
+			e.Emit(op)
 		case "skip_if_same":
 			if err := want(0); err != nil {
 				return err
@@ -335,4 +342,16 @@ func sketchValue(v string, code []byte) ([]byte, int, error) {
 		return src[lo:hi], lo, nil
 	}
 	return src[lo:hi], -1, nil
+}
+
+// textMutexHeld reports whether the ops emitted so far leave text_mutex
+// held: the last lock or unlock of it is a lock.
+func textMutexHeld(e *kernel.Emitter) bool {
+	for i := len(e.Ops) - 1; i >= 0; i-- {
+		op := e.Ops[i]
+		if (op.Code == model.OpLock || op.Code == model.OpUnlock) && op.A == kernel.TextMutex {
+			return op.Code == model.OpLock
+		}
+	}
+	return false
 }
