@@ -149,7 +149,9 @@ func (m *Machine) execute(s *State, c int, insn []byte, from []int8, undef, unma
 		m.rec(e)
 	}
 	m.events = append(m.events, ev)
-	m.fetched(c, pc, from)
+	if m.maint {
+		m.fetched(c, pc, from)
+	}
 	if !ev.Torn && !ev.Undef && !ev.Freed {
 		m.x = Exec{P: m.P, S: &m.next, C: c, Addr: pc, Insn: insn, m: m}
 		m.P.Arch.Exec(&m.x)

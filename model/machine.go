@@ -75,6 +75,10 @@ type Machine struct {
 	fpbuf     []uint64     // Fingerprint's packed state
 	trace     []TraceEvent // with Trace: the last step's events
 	err       error
+	// maint: some thread runs OpCacheMaint, so window contents carry
+	// maintenance epochs (Window.Epoch, Window.Coh); without it they
+	// stay zero and fetched and renumberEpochs have nothing to do.
+	maint bool
 }
 
 // NewMachine returns a machine for p that checks props.
@@ -86,6 +90,11 @@ func NewMachine(p *Program, props []Property) *Machine {
 	}
 	for _, mod := range p.Modules {
 		m.freeable[mod[0]], m.freeable[mod[1]] = true, true
+	}
+	for _, t := range p.Threads {
+		for _, op := range t.Ops {
+			m.maint = m.maint || op.Code == OpCacheMaint
+		}
 	}
 	m.used = usedRanges(p)
 	m.pk = newPacker(m.used)
@@ -564,7 +573,9 @@ func (m *Machine) canon(s *State) {
 			}
 		}
 	}
-	m.renumberEpochs(s)
+	if m.maint {
+		m.renumberEpochs(s)
+	}
 }
 
 // epoch returns the number of the last cache maintenance that made
@@ -731,7 +742,9 @@ func (m *Machine) poke(s *State, addr uint64, b []byte, coherent bool) {
 	}
 	copy(cur[off:], b)
 	win.Snap[win.N] = cur
-	win.Epoch[win.N], win.Coh[win.N] = m.epoch(s), NoEpoch
+	if m.maint {
+		win.Epoch[win.N], win.Coh[win.N] = m.epoch(s), NoEpoch
+	}
 	win.N++
 	if coherent {
 		win.Stale = 0
