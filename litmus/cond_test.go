@@ -1,6 +1,7 @@
 package litmus
 
 import (
+	"errors"
 	"strings"
 	"testing"
 )
@@ -139,5 +140,49 @@ func TestConditionSemantics(t *testing.T) {
 	}
 	if _, err := Explore(tt, Options{}); err == nil || !strings.Contains(err.Error(), "not modelled") {
 		t.Errorf("fault with a location: %v, want an error", err)
+	}
+}
+
+// TestStoppedWitness: a run stopped by its state bound says whether the
+// final states found before the stop decide the verdict, and which ones:
+// never a verdict the full run would not give, and never one a later
+// state could change.
+func TestStoppedWitness(t *testing.T) {
+	for _, c := range []struct {
+		cond    string
+		decides bool // some bound stops the run with a decided verdict
+	}{
+		{`exists 1:X2=2`, true},            // Allowed: one witness decides
+		{`~exists 1:X2=2`, true},           // Allowed (the negation fails)
+		{`forall 1:X2=2 \/ 1:X2=0`, false}, // Required: no bound decides
+		{`forall 1:X2=2`, true},            // Allowed: a state each way
+		{`exists 0:X0=2`, false},           // Forbidden: no bound decides
+	} {
+		tt, err := Parse("c.litmus", []byte(condTest(c.cond)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		full, err := Explore(tt, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		found := false
+		for n := 1; n < full.Explored; n++ {
+			_, err := Explore(tt, Options{MaxStates: n})
+			var se *StoppedError
+			if !errors.As(err, &se) {
+				t.Fatalf("%s: bound %d of %d: %v", c.cond, n, full.Explored, err)
+			}
+			if se.Verdict == "" {
+				continue
+			}
+			found = true
+			if se.Verdict != full.Verdict || len(se.Witness) == 0 || !strings.Contains(se.Error(), "already decided by") {
+				t.Errorf("%s: bound %d: %s by %v, full run %s", c.cond, n, se.Verdict, se.Witness, full.Verdict)
+			}
+		}
+		if found != c.decides {
+			t.Errorf("%s: a bound decides: %v, want %v (full run %s)", c.cond, found, c.decides, full.Verdict)
+		}
 	}
 }

@@ -71,6 +71,13 @@ type StoppedError struct {
 	Explored int    // states visited
 	Frontier int    // states waiting to be visited
 	Elapsed  time.Duration
+	// Verdict is the test's verdict when the final states found before
+	// the stop already decide it, else "": a final state in which the
+	// proposition holds makes exists and ~exists tests Allowed, and
+	// forall tests too once another final state falsifies it. Witness
+	// is that final state (and, for forall, the falsifying one).
+	Verdict string
+	Witness []string
 }
 
 func (e *StoppedError) Error() string {
@@ -78,8 +85,35 @@ func (e *StoppedError) Error() string {
 	if e.Elapsed > 0 {
 		rate = float64(e.Explored) / e.Elapsed.Seconds()
 	}
-	return fmt.Sprintf("%s: stopped (%s) after %d states, frontier %d states, %.0f states/s, %.1f s",
+	msg := fmt.Sprintf("%s: stopped (%s) after %d states, frontier %d states, %.0f states/s, %.1f s",
 		e.Name, e.Reason, e.Explored, e.Frontier, rate, e.Elapsed.Seconds())
+	if e.Verdict != "" {
+		msg += fmt.Sprintf("; verdict %s already decided by %s", e.Verdict, strings.Join(e.Witness, " and "))
+	}
+	return msg
+}
+
+// decided returns the verdict that the final states found so far already
+// decide, with the states that decide it, or "".
+func decided(q Quant, finals map[string]bool) (string, []string) {
+	var pos, neg string
+	for k, ok := range finals {
+		switch {
+		case ok && (pos == "" || k < pos):
+			pos = k
+		case !ok && (neg == "" || k < neg):
+			neg = k
+		}
+	}
+	switch {
+	case pos == "":
+		return "", nil
+	case q != Forall:
+		return verdict(q, true, false), []string{pos}
+	case neg != "":
+		return verdict(q, true, true), []string{pos, neg}
+	}
+	return "", nil
 }
 
 type vkind uint8
@@ -534,7 +568,8 @@ func Explore(t *Test, opt Options) (*Result, error) {
 		stack = stack[:len(stack)-1]
 		res.Explored++
 		stopped := func(why string) error {
-			return &StoppedError{Name: t.Name, Reason: why, Explored: res.Explored, Frontier: len(stack) + 1, Elapsed: time.Since(start)}
+			v, w := decided(t.Cond.Quant, finals)
+			return &StoppedError{Name: t.Name, Reason: why, Explored: res.Explored, Frontier: len(stack) + 1, Elapsed: time.Since(start), Verdict: v, Witness: w}
 		}
 		if res.Explored&0xffff == 0 && opt.Progress != nil {
 			opt.Progress(res.Explored, len(stack)+1)

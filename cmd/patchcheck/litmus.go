@@ -111,6 +111,29 @@ func litmusCmd(ctx context.Context, args []string, stdout, stderr io.Writer) (in
 		}
 		r, err := litmus.Explore(t, litmus.Options{MaxStates: *maxStates, CMODX: *cmodx, Progress: progress, Stop: func() string { return b.Stop(0) }})
 		var se *litmus.StoppedError
+		if errors.As(err, &se) && se.Verdict != "" {
+			// Stopped, but a final state found before the stop decides
+			// the verdict: a bounded result, not an inconclusive one.
+			mark := ""
+			if want, ok := kinds[t.Name]; ok {
+				compared++
+				if want == se.Verdict {
+					agree++
+					mark = " (agrees with herd7)"
+				} else {
+					mark = " (herd7: " + want + ")"
+					disagree = append(disagree, fmt.Sprintf("%s: %s, herd7 %s", t.Name, se.Verdict, want))
+				}
+			}
+			fmt.Fprintf(stdout, "Test %s %s (bounded)%s\n", t.Name, se.Verdict, mark)
+			fmt.Fprintf(stdout, "  Condition %s %s\n", t.Cond.Quant, t.Cond.Prop)
+			fmt.Fprintf(stdout, "  Witness %s\n", strings.Join(se.Witness, " and "))
+			fmt.Fprintf(stdout, "  Stopped (%s) after %d states, frontier %d: the witness decides the verdict\n", se.Reason, se.Explored, se.Frontier)
+			if se.Reason == budget.Interrupted || se.Reason == budget.Timeout || se.Reason == budget.Memory {
+				break
+			}
+			continue
+		}
 		if errors.As(err, &se) {
 			fmt.Fprintf(stdout, "Test %s: INCONCLUSIVE: %v\n", t.Name, se)
 			stopped++

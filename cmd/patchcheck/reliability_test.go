@@ -16,6 +16,21 @@ import (
 )
 
 // writeScn writes a scenario file into a fresh directory.
+// faultLitmus is a litmus test with condition cond in which P1 jumps
+// through a slot that P0 overwrites with 0 and its handler sets X2=2.
+func faultLitmus(cond string) string {
+	return `AArch64 W
+{
+0:X3=0; 0:X4=P1:m0;
+}
+ P0          | P1    | P1.F           ;
+ MOV W0,#1   |m0:    | MOV W2,#2      ;
+ MOV W1,#2   | B l1  | ADR X9,l1      ;
+ STR W3,[X4] |l1:    | MSR ELR_EL1,X9 ;
+             |       | ERET           ;
+` + cond + "\n"
+}
+
 func writeScn(t *testing.T, name, text string) string {
 	t.Helper()
 	f := filepath.Join(t.TempDir(), name)
@@ -75,6 +90,13 @@ func TestReliabilityExitStatuses(t *testing.T) {
 		{name: "walks 0", args: []string{"check", "x86-jcc", "-search", "random", "-walks", "0"}, want: exitInput, stderrHas: []string{"-walks must be at least 1"}},
 		{name: "negative preemptions", args: []string{"check", "x86-jcc", "-preemptions", "-1"}, want: exitInput, stderrHas: []string{"-preemptions must not be negative"}},
 		{name: "litmus negative max-states", args: []string{"litmus", "-max-states", "-3", "x.litmus"}, want: exitInput, stderrHas: []string{"-max-states -3"}},
+		// A run stopped by its state bound after a witness is a bounded
+		// result with the witness, not an inconclusive one; without a
+		// witness it stays inconclusive.
+		{name: "litmus bounded witness", args: []string{"litmus", "-max-states", "30", writeScn(t, "w.litmus", faultLitmus("exists 1:X2=2"))}, want: exitOK,
+			stdoutHas: []string{"Test W Allowed (bounded)", "Witness 1:X2=2;", "Stopped (states bound 30)"}},
+		{name: "litmus bounded no witness", args: []string{"litmus", "-max-states", "30", writeScn(t, "f.litmus", faultLitmus("exists 1:X2=3"))}, want: exitInconclusive,
+			stdoutHas: []string{"Test W: INCONCLUSIVE"}},
 		{name: "litmus empty dir", args: []string{"litmus", empty}, want: exitInput, stderrHas: []string{"no .litmus files"}},
 		{name: "check /dev/zero", args: []string{"check", "/dev/zero"}, want: exitInput, stderrHas: []string{"not a regular file"}},
 		{name: "fail_alloc past its range", args: []string{"check", writeScn(t, "fa.scn",
