@@ -16,18 +16,14 @@ import (
 )
 
 // writeScn writes a scenario file into a fresh directory.
-// faultLitmus is a litmus test with condition cond in which P1 jumps
-// through a slot that P0 overwrites with 0 and its handler sets X2=2.
-func faultLitmus(cond string) string {
+// mpLitmus is a message-passing litmus test with condition cond.
+func mpLitmus(cond string) string {
 	return `AArch64 W
-{
-0:X3=0; 0:X4=P1:m0;
-}
- P0          | P1    | P1.F           ;
- MOV W0,#1   |m0:    | MOV W2,#2      ;
- MOV W1,#2   | B l1  | ADR X9,l1      ;
- STR W3,[X4] |l1:    | MSR ELR_EL1,X9 ;
-             |       | ERET           ;
+{ 0:X1=x; 0:X3=y; 1:X1=x; 1:X3=y; }
+ P0          | P1          ;
+ MOV W0,#1   | LDR W2,[X3] ;
+ STR W0,[X1] | LDR W4,[X1] ;
+ STR W0,[X3] |             ;
 ` + cond + "\n"
 }
 
@@ -93,9 +89,9 @@ func TestReliabilityExitStatuses(t *testing.T) {
 		// A run stopped by its state bound after a witness is a bounded
 		// result with the witness, not an inconclusive one; without a
 		// witness it stays inconclusive.
-		{name: "litmus bounded witness", args: []string{"litmus", "-max-states", "30", writeScn(t, "w.litmus", faultLitmus("exists 1:X2=2"))}, want: exitOK,
-			stdoutHas: []string{"Test W Allowed (bounded)", "Witness 1:X2=2;", "Stopped (states bound 30)"}},
-		{name: "litmus bounded no witness", args: []string{"litmus", "-max-states", "30", writeScn(t, "f.litmus", faultLitmus("exists 1:X2=3"))}, want: exitInconclusive,
+		{name: "litmus bounded witness", args: []string{"litmus", "-max-states", "30", writeScn(t, "w.litmus", mpLitmus("exists 1:X2=1"))}, want: exitOK,
+			stdoutHas: []string{"Test W Allowed (bounded)", "Witness 1:X2=1;", "Stopped (states bound 30)"}},
+		{name: "litmus bounded no witness", args: []string{"litmus", "-max-states", "30", writeScn(t, "f.litmus", mpLitmus("exists (1:X2=1 /\\ 1:X4=0)"))}, want: exitInconclusive,
 			stdoutHas: []string{"Test W: INCONCLUSIVE"}},
 		{name: "litmus empty dir", args: []string{"litmus", empty}, want: exitInput, stderrHas: []string{"no .litmus files"}},
 		{name: "check /dev/zero", args: []string{"check", "/dev/zero"}, want: exitInput, stderrHas: []string{"not a regular file"}},
