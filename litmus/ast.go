@@ -234,6 +234,18 @@ type Condition struct {
 	Pos   Pos
 	Quant Quant
 	Prop  *Prop
+	// Filter is herd7's "filter PROP": final states in which it does
+	// not hold are discarded before the condition is checked (nil: none).
+	Filter *Prop
+	// With is herd7's "with NAME: exists; ...": kinds declared for the
+	// test, kept as written (they do not change the verdict).
+	With []WithKind
+}
+
+// WithKind is one "NAME: exists|~exists|forall" of a with clause.
+type WithKind struct {
+	Name  string
+	Quant Quant
 }
 
 // PropKind says what a Prop node is.
@@ -247,6 +259,10 @@ const (
 	PropNot
 	PropAnd
 	PropOr
+	// PropFault is herd7's fault(Pn[:L][, ARG]): thread n took an
+	// exception (at the instruction labelled L). "a => b" is kept as
+	// PropOr of ~a and b, "a != v" as ~(a=v), as herd7 reads them.
+	PropFault
 )
 
 // Prop is a proposition over final values.
@@ -256,6 +272,9 @@ type Prop struct {
 	Loc  Location // PropAtom
 	Val  *Value   // PropAtom
 	Args []*Prop  // PropNot (1), PropAnd, PropOr (2)
+	// PropFault: Loc.Thread, Label ("" for any instruction), and Arg
+	// (a location or a fault type, "" for none).
+	Label, Arg string
 }
 
 func (p *Prop) String() string {
@@ -266,6 +285,15 @@ func (p *Prop) String() string {
 		return "false"
 	case PropAtom:
 		return p.Loc.String() + "=" + p.Val.String()
+	case PropFault:
+		out := fmt.Sprintf("fault(P%d", p.Loc.Thread)
+		if p.Label != "" {
+			out += ":" + p.Label
+		}
+		if p.Arg != "" {
+			out += "," + p.Arg
+		}
+		return out + ")"
 	case PropNot:
 		return "~(" + p.Args[0].String() + ")"
 	case PropAnd:

@@ -71,6 +71,13 @@ type StoppedError struct {
 	Explored int    // states visited
 	Frontier int    // states waiting to be visited
 	Elapsed  time.Duration
+	// Verdict is the test's verdict when the final states found before
+	// the stop already decide it, else "": a final state in which the
+	// proposition holds makes exists and ~exists tests Allowed, and
+	// forall tests too once another final state falsifies it. Witness
+	// is that final state (and, for forall, the falsifying one).
+	Verdict string
+	Witness []string
 }
 
 func (e *StoppedError) Error() string {
@@ -78,8 +85,35 @@ func (e *StoppedError) Error() string {
 	if e.Elapsed > 0 {
 		rate = float64(e.Explored) / e.Elapsed.Seconds()
 	}
-	return fmt.Sprintf("%s: stopped (%s) after %d states, frontier %d states, %.0f states/s, %.1f s",
+	msg := fmt.Sprintf("%s: stopped (%s) after %d states, frontier %d states, %.0f states/s, %.1f s",
 		e.Name, e.Reason, e.Explored, e.Frontier, rate, e.Elapsed.Seconds())
+	if e.Verdict != "" {
+		msg += fmt.Sprintf("; verdict %s already decided by %s", e.Verdict, strings.Join(e.Witness, " and "))
+	}
+	return msg
+}
+
+// decided returns the verdict that the final states found so far already
+// decide, with the states that decide it, or "".
+func decided(q Quant, finals map[string]bool) (string, []string) {
+	var pos, neg string
+	for k, ok := range finals {
+		switch {
+		case ok && (pos == "" || k < pos):
+			pos = k
+		case !ok && (neg == "" || k < neg):
+			neg = k
+		}
+	}
+	switch {
+	case pos == "":
+		return "", nil
+	case q != Forall:
+		return verdict(q, true, false), []string{pos}
+	case neg != "":
+		return verdict(q, true, true), []string{pos, neg}
+	}
+	return "", nil
 }
 
 type vkind uint8
@@ -179,9 +213,12 @@ type thread struct {
 	nzcv    uint8
 	done    bool
 	faulted bool
-	ops     []pend         // executed, not yet performed maintenance, in program order
-	bar     int            // time of the thread's last full DMB, DSB or ISB
-	acc     map[string]int // time of the thread's last access to each location
+	// faults are the instructions (blk<<16 | pc) at which the thread
+	// took an exception, handled or not, in order (fault(Pn:L) atoms).
+	faults []int
+	ops    []pend         // executed, not yet performed maintenance, in program order
+	bar    int            // time of the thread's last full DMB, DSB or ISB
+	acc    map[string]int // time of the thread's last access to each location
 	// flow is the earliest time the thread's next instruction fetch may
 	// be taken at: its last context synchronisation or its previous fetch
 	// (fetches are taken in program order).
@@ -211,6 +248,7 @@ func (s *state) clone() *state {
 	for i := range n.th {
 		t := &n.th[i]
 		t.ops = append([]pend(nil), t.ops...)
+		t.faults = t.faults[:len(t.faults):len(t.faults)]
 		if t.acc != nil {
 			a := make(map[string]int, len(t.acc))
 			for k, v := range t.acc {
@@ -293,6 +331,10 @@ func (s *state) key() string {
 		}
 		if t.faulted {
 			b = append(b, 'f')
+		}
+		for _, f := range t.faults {
+			b = append(b, 'F')
+			num(f)
 		}
 		num(int(t.nzcv))
 		v(t.elr)
@@ -514,6 +556,7 @@ func Explore(t *Test, opt Options) (*Result, error) {
 	res := &Result{Name: t.Name}
 	finals := map[string]bool{}
 	cmodxFinal := false
+	filtered := false
 	// The visited set holds 128-bit hashes of the state keys.
 	type h128 struct{ a, b uint64 }
 	hash := func(k string) h128 { return h128{xxhash.Sum64String(k), xxhash.Sum64String(k + "#")} }
@@ -525,7 +568,8 @@ func Explore(t *Test, opt Options) (*Result, error) {
 		stack = stack[:len(stack)-1]
 		res.Explored++
 		stopped := func(why string) error {
-			return &StoppedError{Name: t.Name, Reason: why, Explored: res.Explored, Frontier: len(stack) + 1, Elapsed: time.Since(start)}
+			v, w := decided(t.Cond.Quant, finals)
+			return &StoppedError{Name: t.Name, Reason: why, Explored: res.Explored, Frontier: len(stack) + 1, Elapsed: time.Since(start), Verdict: v, Witness: w}
 		}
 		if res.Explored&0xffff == 0 && opt.Progress != nil {
 			opt.Progress(res.Explored, len(stack)+1)
@@ -578,7 +622,11 @@ func Explore(t *Test, opt Options) (*Result, error) {
 			if err != nil {
 				return nil, err
 			}
-			finals[out] = finals[out] || ok
+			if out == "" {
+				filtered = true // discarded by the filter
+			} else {
+				finals[out] = finals[out] || ok
+			}
 			if s.cmodx {
 				cmodxFinal = true
 			}
@@ -593,7 +641,7 @@ func Explore(t *Test, opt Options) (*Result, error) {
 		}
 	}
 	sort.Strings(res.States)
-	if len(res.States) == 0 {
+	if len(res.States) == 0 && !filtered {
 		return nil, fmt.Errorf("%s: no execution reaches the end of every thread: no final state to check the condition on", t.Name)
 	}
 	res.Verdict = verdict(t.Cond.Quant, res.Pos > 0, res.Neg > 0)
@@ -691,6 +739,8 @@ func (pg *prog) final(s *state) (string, bool, error) {
 		case PropNot:
 			b, err := eval(p.Args[0])
 			return !b, err
+		case PropFault:
+			return pg.faulted(s, tidx, p)
 		}
 		a, err := eval(p.Args[0])
 		if err != nil {
@@ -705,6 +755,13 @@ func (pg *prog) final(s *state) (string, bool, error) {
 		}
 		return a || b, nil
 	}
+	if f := pg.t.Cond.Filter; f != nil {
+		keep, err := eval(f)
+		if err != nil || !keep {
+			return "", false, err
+		}
+		locs, parts = locs[:0], parts[:0]
+	}
 	ok, err := eval(pg.t.Cond.Prop)
 	if err != nil {
 		return "", false, err
@@ -717,6 +774,36 @@ func (pg *prog) final(s *state) (string, bool, error) {
 		}
 	}
 	return strings.Join(parts, "; ") + ";", ok, nil
+}
+
+// faulted evaluates a fault atom in a final state: the thread took an
+// exception, at the instruction labelled p.Label if it has one. The
+// explorer's exceptions are instruction-fetch faults, which access no
+// data location, so an atom naming a location or a fault type is an
+// error rather than a guess.
+func (pg *prog) faulted(s *state, tidx map[int]int, p *Prop) (bool, error) {
+	if p.Arg != "" {
+		return false, unsupported(p.Pos, "fault(...) with a location or fault type (%s) is not modelled", p.Arg)
+	}
+	ti, ok := tidx[p.Loc.Thread]
+	if !ok {
+		return false, fmt.Errorf("%s: fault: no thread P%d", p.Pos, p.Loc.Thread)
+	}
+	t := &s.th[ti]
+	if p.Label == "" {
+		return len(t.faults) > 0, nil
+	}
+	blk := pg.main[p.Loc.Thread]
+	i, ok := pg.blocks[blk].labels[p.Label]
+	if !ok {
+		return false, fmt.Errorf("%s: fault: no label %s in P%d", p.Pos, p.Label, p.Loc.Thread)
+	}
+	for _, f := range t.faults {
+		if f == blk<<16|i {
+			return true, nil
+		}
+	}
+	return false, nil
 }
 
 func dedup(xs []string) []string {

@@ -146,6 +146,10 @@ func compileModel(t *Test, neg bool) (*model.Program, model.Property, error) {
 	if neg {
 		prop = &Prop{Kind: PropNot, Args: []*Prop{prop}}
 	}
+	if t.Cond.Filter != nil {
+		// herd7 discards the final states the filter rejects.
+		prop = &Prop{Kind: PropAnd, Args: []*Prop{t.Cond.Filter, prop}}
+	}
 	text := []byte{}
 	cpu := -1
 	for bi, b := range pg.blocks {
@@ -355,8 +359,15 @@ func (c *mcomp) observer() (int, error) {
 					return err
 				}
 			}
+		case PropFault:
+			return notFit("condition atom %s", p)
 		}
 		return nil
+	}
+	if f := c.t.Cond.Filter; f != nil {
+		if err := walk(f); err != nil {
+			return 0, err
+		}
 	}
 	if err := walk(c.t.Cond.Prop); err != nil {
 		return 0, err

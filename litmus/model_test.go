@@ -10,23 +10,10 @@ import (
 // machine; it may only go up.
 const modelFitFloor = 19
 
-// modelKnownWrong are the fitting tests on which the patching model is
-// known to disagree with herd7 and the litmus explorer, and why: the
-// model lacks the rule that instruction fetches are taken in program
-// order (docs/arm64-ifetch.md, rule 1 of "Disagreements"): a CPU that
-// fetched a write made after a completed cache maintenance cannot fetch
-// what that maintenance excluded. The model keeps a CPU's View until its
-// next context synchronisation. Fixing it is issue 14's open item; the
-// model only admits more fetches (it errs on the side of violations).
-var modelKnownWrong = map[string]bool{
-	"coFF+cachesync":                         true,
-	"MP-inst+dc.cvau-dsb.ish-ic.vau-dsb.ish": true,
-}
-
 // TestModelAgreesWithHerd is the differential link: every catalogue test
 // that fits the patching model's machine is compiled into a model program
 // and explored by model.Explore; its verdict must be herd7's and the
-// litmus explorer's.
+// litmus explorer's. There is no list of known disagreements.
 func TestModelAgreesWithHerd(t *testing.T) {
 	if testing.Short() {
 		t.Skip("explores the catalogue twice; skipped with -short")
@@ -61,17 +48,7 @@ func TestModelAgreesWithHerd(t *testing.T) {
 			continue
 		}
 		want, ok := kinds[tt.Name]
-		agrees := (!ok || mr.Verdict == want) && mr.Verdict == lr.Verdict
-		switch {
-		case agrees && modelKnownWrong[tt.Name]:
-			t.Errorf("%s: now agrees (%s): remove it from modelKnownWrong", tt.Name, mr.Verdict)
-		case !agrees && modelKnownWrong[tt.Name]:
-			if mr.Verdict != "Allowed" {
-				t.Errorf("%s: known disagreement, but the model forbids what herd7 allows", tt.Name)
-			}
-			t.Logf("%s: KNOWN DISAGREEMENT model %s, litmus %s, herd7 %q", tt.Name, mr.Verdict, lr.Verdict, want)
-			continue
-		case !agrees:
+		if ok && mr.Verdict != want || mr.Verdict != lr.Verdict {
 			t.Errorf("%s: model %s, litmus %s, herd7 %q", tt.Name, mr.Verdict, lr.Verdict, want)
 		}
 		t.Logf("%s: model %s (%d states), litmus %s, herd7 %q", tt.Name, mr.Verdict, mr.States, lr.Verdict, want)

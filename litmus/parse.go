@@ -259,19 +259,31 @@ func (p *parser) parse() (*Test, error) {
 
 func (p *parser) isCondStart(off int) bool {
 	rest := p.src[off:]
-	for _, kw := range []string{"exists", "~exists", "forall", "locations", "filter"} {
+	for _, kw := range []string{"exists", "~exists", "forall", "locations", "filter", "final"} {
 		if len(rest) >= len(kw) && string(rest[:len(kw)]) == kw {
 			if len(rest) == len(kw) || !isIdent(rest[len(kw)]) {
 				return true
 			}
 		}
 	}
-	if len(rest) > 1 && rest[0] == '~' {
-		s := p.skipSpace(off + 1)
+	if n := notLen(rest); n > 0 {
+		s := p.skipSpace(off + n)
 		r := p.src[s:]
 		return len(r) >= 6 && string(r[:6]) == "exists"
 	}
 	return false
+}
+
+// notLen is the length of herd7's NOT token ('~' or the word "not") at
+// the start of r, or 0.
+func notLen(r []byte) int {
+	switch {
+	case len(r) > 1 && r[0] == '~':
+		return 1
+	case len(r) > 3 && string(r[:3]) == "not" && !isIdent(r[3]):
+		return 3
+	}
+	return 0
 }
 
 func isIdent(c byte) bool {

@@ -103,7 +103,7 @@ func (p *parser) parseCell(s, e int) (*Line, error) {
 // Condition tokens.
 type ctok struct {
 	off  int
-	kind byte // 'w' word, '(' ')' '[' ']' '=' '~' '&' (/\) '|' (\/) 's' string, 0 end
+	kind byte // 'w' word, '(' ')' '[' ']' '=' (= or ==) 'n' (!= or <>) '>' (=>) '~' (~ or not) '&' (/\) '|' (\/) ';' ',' 's' string, 0 end
 	text string
 }
 
@@ -123,7 +123,15 @@ func (p *parser) condTokens(off int) ([]ctok, error) {
 		case c == '\\' && off+1 < len(p.src) && p.src[off+1] == '/':
 			out = append(out, ctok{off, '|', `\/`})
 			off += 2
-		case strings.IndexByte("()[]=~", c) >= 0:
+		case off+1 < len(p.src) && (c == '=' || c == '!' || c == '<') && strings.IndexByte("=>", p.src[off+1]) >= 0:
+			two := string(p.src[off : off+2])
+			kind := map[string]byte{"==": '=', "=>": '>', "!=": 'n', "<>": 'n'}[two]
+			if kind == 0 {
+				return nil, p.errf(off, "unexpected %q in the final condition", two)
+			}
+			out = append(out, ctok{off, kind, two})
+			off += 2
+		case strings.IndexByte("()[]=~;,", c) >= 0:
 			out = append(out, ctok{off, c, string(c)})
 			off++
 		case c == '"':
@@ -141,7 +149,12 @@ func (p *parser) condTokens(off int) ([]ctok, error) {
 			for e < len(p.src) && (isIdent(p.src[e]) || strings.IndexByte(":.-+", p.src[e]) >= 0) {
 				e++
 			}
-			out = append(out, ctok{off, 'w', string(p.src[off:e])})
+			w := string(p.src[off:e])
+			if w == "not" {
+				out = append(out, ctok{off, '~', w})
+			} else {
+				out = append(out, ctok{off, 'w', w})
+			}
 			off = e
 		default:
 			return nil, p.errf(off, "unexpected character %q in the final condition", string(c))
@@ -189,33 +202,70 @@ func (p *parser) parseCond(off int) (*Condition, error) {
 			c.next()
 			continue
 		}
-		if t.kind == 'w' && t.text == "filter" {
-			return nil, p.errf(t.off, "filter clauses are not supported")
-		}
 		break
 	}
-	cond := &Condition{Pos: p.pos(c.peek().off)}
-	t := c.next()
-	switch {
-	case t.kind == 'w' && t.text == "exists":
-		cond.Quant = Exists
-	case t.kind == 'w' && t.text == "forall":
-		cond.Quant = Forall
-	case t.kind == '~' && c.peek().kind == 'w' && c.peek().text == "exists":
+	var filter *Prop
+	if t := c.peek(); t.kind == 'w' && t.text == "filter" {
 		c.next()
-		cond.Quant = NotExists
-	default:
-		return nil, p.errf(t.off, "final condition: want exists, ~exists or forall, got %q", t.text)
+		f, err := c.or()
+		if err != nil {
+			return nil, err
+		}
+		filter = f
 	}
+	cond := &Condition{Pos: p.pos(c.peek().off), Filter: filter}
+	t := c.next()
+	q, ok := c.quant(t)
+	if !ok {
+		return nil, p.errf(t.off, "final condition: want exists, ~exists, forall or final, got %q", t.text)
+	}
+	cond.Quant = q
 	pr, err := c.or()
 	if err != nil {
 		return nil, err
 	}
+	cond.Prop = pr
+	if c.peek().kind == ';' {
+		c.next()
+	}
+	if t := c.peek(); t.kind == 'w' && t.text == "with" {
+		c.next()
+		for c.peek().kind != 0 {
+			name := c.next()
+			n, colon := strings.CutSuffix(name.text, ":")
+			if name.kind != 'w' || !colon || n == "" {
+				return nil, p.errf(name.off, "with: want NAME: exists, ~exists or forall")
+			}
+			kt := c.next()
+			kq, ok := c.quant(kt)
+			if !ok || kt.text == "final" {
+				return nil, p.errf(kt.off, "with: want exists, ~exists or forall after %s", name.text)
+			}
+			cond.With = append(cond.With, WithKind{Name: n, Quant: kq})
+			if c.peek().kind == ';' {
+				c.next()
+			}
+		}
+	}
 	if t := c.peek(); t.kind != 0 {
 		return nil, p.errf(t.off, "final condition: unexpected %q after the proposition", t.text)
 	}
-	cond.Prop = pr
 	return cond, nil
+}
+
+// quant reads a quantifier that starts with t: exists, ~exists (or not
+// exists), forall, or final (herd7's synonym of exists).
+func (c *condParser) quant(t ctok) (Quant, bool) {
+	switch {
+	case t.kind == 'w' && (t.text == "exists" || t.text == "final"):
+		return Exists, true
+	case t.kind == 'w' && t.text == "forall":
+		return Forall, true
+	case t.kind == '~' && c.peek().kind == 'w' && c.peek().text == "exists":
+		c.next()
+		return NotExists, true
+	}
+	return 0, false
 }
 
 func (c *condParser) or() (*Prop, error) {
@@ -240,19 +290,40 @@ func (c *condParser) or() (*Prop, error) {
 }
 
 func (c *condParser) and() (*Prop, error) {
-	l, err := c.unary()
+	l, err := c.implies()
 	if err != nil {
 		return nil, err
 	}
 	for c.peek().kind == '&' {
 		t := c.next()
-		r, err := c.unary()
+		r, err := c.implies()
 		if err != nil {
 			return nil, err
 		}
 		l = &Prop{Pos: c.p.pos(t.off), Kind: PropAnd, Args: []*Prop{l, r}}
 	}
 	return l, nil
+}
+
+// implies reads "a => b" (right-associative, binding tighter than /\
+// and looser than ~, as in herd7's stateParser.mly) as ~a \/ b.
+func (c *condParser) implies() (*Prop, error) {
+	l, err := c.unary()
+	if err != nil || c.peek().kind != '>' {
+		return l, err
+	}
+	t := c.next()
+	c.depth++
+	defer func() { c.depth-- }()
+	if c.depth > 200 {
+		return nil, c.p.errf(t.off, "final condition nested too deeply")
+	}
+	r, err := c.implies()
+	if err != nil {
+		return nil, err
+	}
+	pos := c.p.pos(t.off)
+	return &Prop{Pos: pos, Kind: PropOr, Args: []*Prop{{Pos: pos, Kind: PropNot, Args: []*Prop{l}}, r}}, nil
 }
 
 func (c *condParser) unary() (*Prop, error) {
@@ -293,6 +364,10 @@ func (c *condParser) unary() (*Prop, error) {
 			return &Prop{Pos: c.p.pos(t.off), Kind: PropTrue}, nil
 		case "false":
 			return &Prop{Pos: c.p.pos(t.off), Kind: PropFalse}, nil
+		case "fault", "Fault":
+			if c.peek().kind == '(' {
+				return c.fault(t.off)
+			}
 		}
 		return c.atom(t.off, t.text)
 	}
@@ -302,14 +377,60 @@ func (c *condParser) unary() (*Prop, error) {
 	return nil, c.p.errf(t.off, "final condition: unexpected %q", t.text)
 }
 
+// fault reads the rest of herd7's fault(Pn[:L][, ARG]).
+func (c *condParser) fault(off int) (*Prop, error) {
+	c.next() // (
+	w := c.next()
+	pn, label, _ := strings.Cut(w.text, ":")
+	n, err := strconv.Atoi(strings.TrimPrefix(pn, "P"))
+	if w.kind != 'w' || !strings.HasPrefix(pn, "P") || err != nil || n < 0 || strings.Contains(label, ":") {
+		return nil, c.p.errf(w.off, "fault: want a thread such as P0 or P0:L0, got %q", w.text)
+	}
+	pr := &Prop{Pos: c.p.pos(off), Kind: PropFault, Loc: Location{Kind: LocReg, Thread: n}, Label: label}
+	if c.peek().kind == ',' {
+		c.next()
+		a := c.next()
+		if a.kind != 'w' {
+			return nil, c.p.errf(a.off, "fault: want a location or a fault type after ','")
+		}
+		pr.Arg = a.text
+		for c.peek().kind == ',' { // fault(P0:L, x, Type)
+			c.next()
+			b := c.next()
+			if b.kind != 'w' {
+				return nil, c.p.errf(b.off, "fault: want a fault type after ','")
+			}
+			pr.Arg += "," + b.text
+		}
+	}
+	if e := c.next(); e.kind != ')' {
+		return nil, c.p.errf(e.off, "fault: want ')', got %q", e.text)
+	}
+	return pr, nil
+}
+
 func (c *condParser) atom(off int, loc string) (*Prop, error) {
 	l, err := c.p.parseLoc(off, loc)
 	if err != nil {
 		return nil, err
 	}
-	if e := c.next(); e.kind != '=' {
-		return nil, c.p.errf(e.off, "final condition: want '=' after %s", loc)
+	neg := false
+	switch e := c.next(); e.kind {
+	case '=':
+	case 'n':
+		neg = true
+	default:
+		return nil, c.p.errf(e.off, "final condition: want '=' or '!=' after %s", loc)
 	}
+	pr, err := c.value(off, l)
+	if err != nil || !neg {
+		return pr, err
+	}
+	return &Prop{Pos: pr.Pos, Kind: PropNot, Args: []*Prop{pr}}, nil
+}
+
+// value reads the value of an atom about l.
+func (c *condParser) value(off int, l Location) (*Prop, error) {
 	v := c.next()
 	text := v.text
 	switch v.kind {
@@ -382,6 +503,13 @@ func (p *parser) check(t *Test) error {
 	}
 	var walk func(pr *Prop) error
 	walk = func(pr *Prop) error {
+		if pr.Kind == PropFault {
+			b := procs[pr.Loc.Thread]
+			if b == nil {
+				return &Error{Pos: pr.Pos, Msg: sprintf("fault: thread P%d does not exist", pr.Loc.Thread)}
+			}
+			return nil
+		}
 		if pr.Kind == PropAtom {
 			if pr.Loc.Kind == LocReg && procs[pr.Loc.Thread] == nil {
 				return &Error{Pos: pr.Pos, Msg: sprintf("final condition: thread P%d does not exist", pr.Loc.Thread)}
@@ -394,6 +522,11 @@ func (p *parser) check(t *Test) error {
 			}
 		}
 		return nil
+	}
+	if t.Cond.Filter != nil {
+		if err := walk(t.Cond.Filter); err != nil {
+			return err
+		}
 	}
 	return walk(t.Cond.Prop)
 }

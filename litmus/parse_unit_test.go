@@ -133,6 +133,9 @@ func TestParseErrors(t *testing.T) {
 func FuzzParseLitmus(f *testing.F) {
 	// More seeds are in testdata/fuzz/FuzzParseLitmus.
 	f.Add([]byte(sample))
+	for _, c := range condSeeds {
+		f.Add([]byte(condTest(c)))
+	}
 	f.Fuzz(func(t *testing.T, src []byte) {
 		tt, err := Parse("fuzz", src)
 		if err != nil {

@@ -71,6 +71,7 @@ func (pg *prog) contextSync(t *thread, s *state) {
 
 func (pg *prog) fault(s *state, ti int) {
 	t := &s.th[ti]
+	t.faults = append(t.faults, t.blk<<16|t.pc)
 	proc := pg.procs[ti]
 	h, ok := pg.handler[proc]
 	if !ok {

@@ -149,6 +149,9 @@ func (m *Machine) execute(s *State, c int, insn []byte, from []int8, undef, unma
 		m.rec(e)
 	}
 	m.events = append(m.events, ev)
+	if m.maint {
+		m.fetched(c, pc, from)
+	}
 	if !ev.Torn && !ev.Undef && !ev.Freed {
 		m.x = Exec{P: m.P, S: &m.next, C: c, Addr: pc, Insn: insn, m: m}
 		m.P.Arch.Exec(&m.x)
@@ -157,6 +160,43 @@ func (m *Machine) execute(s *State, c int, insn []byte, from []int8, undef, unma
 		m.lastLocal = m.isLocal(s, c, from, &ev)
 	}
 	return m.finish(fn)
+}
+
+// fetched raises CPU c's views in the next state after it fetched, at
+// pc, bytes of the snapshots from: instruction fetches are ordered in
+// program order against completed cache maintenance. A fetch that read
+// contents written after a maintenance completed is ordered after that
+// maintenance, and so is every later fetch of the CPU, which can no
+// longer read what the maintenance excluded: the contents older than the
+// ones it made coherent, in every window (herd7's aarch64.cat: IC-ob,
+// [IF]; po; [IF]; Instr-read-ordered-before, with IC-ca; the tests
+// coFF+cachesync and MP-inst+dc.cvau-dsb.ish-ic.vau-dsb.ish).
+func (m *Machine) fetched(c int, pc uint64, from []int8) {
+	s := &m.next
+	last := -1
+	for i, f := range from {
+		if f < 0 {
+			continue
+		}
+		w, _ := m.P.window(pc + uint64(i))
+		if w < 0 || w == last {
+			continue
+		}
+		last = w
+		e := s.Win[w].Epoch[f]
+		if e == 0 {
+			continue // written before any maintenance
+		}
+		for w2 := range m.P.Windows {
+			win, v := &s.Win[w2], &s.CPU[c].View[w2]
+			for j := int(win.N) - 1; j > int(*v); j-- {
+				if win.Coh[j] <= e {
+					*v = uint8(j)
+					break
+				}
+			}
+		}
+	}
 }
 
 // isLocal reports whether the instruction just executed was a local,

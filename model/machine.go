@@ -75,6 +75,10 @@ type Machine struct {
 	fpbuf     []uint64     // Fingerprint's packed state
 	trace     []TraceEvent // with Trace: the last step's events
 	err       error
+	// maint: some thread runs OpCacheMaint, so window contents carry
+	// maintenance epochs (Window.Epoch, Window.Coh); without it they
+	// stay zero and fetched and renumberEpochs have nothing to do.
+	maint bool
 }
 
 // NewMachine returns a machine for p that checks props.
@@ -86,6 +90,11 @@ func NewMachine(p *Program, props []Property) *Machine {
 	}
 	for _, mod := range p.Modules {
 		m.freeable[mod[0]], m.freeable[mod[1]] = true, true
+	}
+	for _, t := range p.Threads {
+		for _, op := range t.Ops {
+			m.maint = m.maint || op.Code == OpCacheMaint
+		}
 	}
 	m.used = usedRanges(p)
 	m.pk = newPacker(m.used)
@@ -528,12 +537,14 @@ func (m *Machine) canon(s *State) {
 				}
 				win.N, win.Stale = 1, 0
 			}
+			win.Epoch, win.Coh = [MaxSnaps]uint8{}, [MaxSnaps]uint8{}
 			for c := range m.P.CPUs {
 				s.CPU[c].View[w] = 0
 			}
 			continue
 		}
 		if win.N == 1 {
+			win.Coh[0] = 0
 			continue // one contents: every view is 0 already
 		}
 		low := win.N - 1 - win.Stale
@@ -544,16 +555,80 @@ func (m *Machine) canon(s *State) {
 		}
 		if low > 0 {
 			copy(win.Snap[:], win.Snap[low:win.N])
+			copy(win.Epoch[:], win.Epoch[low:win.N])
+			copy(win.Coh[:], win.Coh[low:win.N])
 			for i := win.N - low; i < win.N; i++ {
 				win.Snap[i] = [WinSize]byte{}
+				win.Epoch[i], win.Coh[i] = 0, 0
 			}
 			win.N -= low
+			// Raising a view to the oldest contents changes nothing.
+			win.Coh[0] = 0
 		}
 		for c := range m.P.CPUs {
 			if s.CPU[c].Mode == ModeDone {
 				s.CPU[c].View[w] = 0
 			} else {
 				s.CPU[c].View[w] -= low
+			}
+		}
+	}
+	if m.maint {
+		m.renumberEpochs(s)
+	}
+}
+
+// epoch returns the number of the last cache maintenance that made
+// contents coherent, as Window.Epoch counts them.
+func (m *Machine) epoch(s *State) uint8 {
+	var e uint8
+	for w := range m.P.Windows {
+		win := &s.Win[w]
+		for k := 0; k < int(win.N); k++ {
+			if c := win.Coh[k]; c != NoEpoch {
+				e = max(e, c)
+			}
+			e = max(e, win.Epoch[k])
+		}
+	}
+	return e
+}
+
+// renumberEpochs keeps Window.Epoch and Window.Coh canonical: only how
+// an Epoch compares with the Coh values matters (Machine.fetched), so
+// each becomes twice the number of Coh values in use that are at most it.
+func (m *Machine) renumberEpochs(s *State) {
+	var used [256]bool
+	n := 0
+	for w := range m.P.Windows {
+		win := &s.Win[w]
+		for k := 1; k < int(win.N); k++ {
+			if c := win.Coh[k]; c != NoEpoch && !used[c] {
+				used[c] = true
+				n++
+			}
+		}
+	}
+	if n == 0 {
+		for w := range m.P.Windows {
+			s.Win[w].Epoch = [MaxSnaps]uint8{}
+		}
+		return
+	}
+	var rank [256]uint8
+	r := uint8(0)
+	for v := range rank {
+		if used[v] {
+			r += 2
+		}
+		rank[v] = r
+	}
+	for w := range m.P.Windows {
+		win := &s.Win[w]
+		for k := 0; k < int(win.N); k++ {
+			win.Epoch[k] = rank[win.Epoch[k]]
+			if k > 0 && win.Coh[k] != NoEpoch {
+				win.Coh[k] = rank[win.Coh[k]]
 			}
 		}
 	}
@@ -647,9 +722,9 @@ func (m *Machine) text(s *State, addr uint64, n int) []byte {
 }
 
 // poke stores b at addr, inside one window: a new snapshot of the window,
-// unless the store changes nothing.
-// poke stores b at addr; coherent says whether the store is made
-// coherent with instruction fetch at once (else Window.Stale counts it).
+// unless the store changes nothing; coherent says whether the store is
+// made coherent with instruction fetch at once (else Window.Stale counts
+// it).
 func (m *Machine) poke(s *State, addr uint64, b []byte, coherent bool) {
 	w, off, _ := m.P.windowRange(addr, len(b))
 	win := &s.Win[w]
@@ -667,6 +742,9 @@ func (m *Machine) poke(s *State, addr uint64, b []byte, coherent bool) {
 	}
 	copy(cur[off:], b)
 	win.Snap[win.N] = cur
+	if m.maint {
+		win.Epoch[win.N], win.Coh[win.N] = m.epoch(s), NoEpoch
+	}
 	win.N++
 	if coherent {
 		win.Stale = 0

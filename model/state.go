@@ -118,7 +118,21 @@ type Window struct {
 	// and later. Always 0 where every write is made coherent with its
 	// store (x86, powerpc's patch_instruction, arm64 with CTR_EL0.DIC).
 	Stale uint8
+	// Epoch[k] is the number of cache maintenances (OpCacheMaint) that
+	// made contents coherent before Snap[k] was written, and Coh[k] the
+	// number of the one that made Snap[k] coherent (NoEpoch: none).
+	// Both are ranks, renumbered by canon. A CPU that fetches Snap[k]
+	// can no longer fetch, in any window w, the contents older than the
+	// newest Snap[j] of w with Coh[j] <= Epoch[k]: instruction fetches
+	// are ordered in program order against completed maintenance
+	// (Machine.fetched). All zero where nothing is maintained (x86,
+	// powerpc, arm64 with DIC).
+	Epoch [MaxSnaps]uint8
+	Coh   [MaxSnaps]uint8
 }
+
+// NoEpoch is Window.Coh of contents no cache maintenance made coherent.
+const NoEpoch = 0xff
 
 // Kernel is the kernel's data that the model tracks.
 type Kernel struct {

@@ -109,10 +109,15 @@ func (m *Machine) threadStep(t int) {
 			m.opEvent(op, TraceEvent{Kind: TrOrder, Text: op.Msg, Index: m.alt})
 		}
 	case OpCacheMaint:
+		e := m.epoch(s) + 1
 		for w := range m.P.Windows {
 			def := &m.P.Windows[w]
 			if def.Base < op.Addr+uint64(op.Len) && op.Addr < def.Base+uint64(def.Size) {
-				s.Win[w].Stale = 0
+				win := &s.Win[w]
+				for k := win.N - win.Stale; k < win.N; k++ {
+					win.Coh[k] = e
+				}
+				win.Stale = 0
 			}
 		}
 		if m.Trace {

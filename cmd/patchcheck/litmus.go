@@ -109,8 +109,34 @@ func litmusCmd(ctx context.Context, args []string, stdout, stderr io.Writer) (in
 				fmt.Fprintf(stderr, "litmus: %s: %d states explored, %d waiting, %.0fs\n", t.Name, explored, frontier, time.Since(t0).Seconds())
 			}
 		}
+		// judge compares a verdict with the kinds file's and counts it.
+		judge := func(name, verdict string) string {
+			want, ok := kinds[name]
+			if !ok {
+				return ""
+			}
+			compared++
+			if want == verdict {
+				agree++
+				return " (agrees with herd7)"
+			}
+			disagree = append(disagree, fmt.Sprintf("%s: %s, herd7 %s", name, verdict, want))
+			return " (herd7: " + want + ")"
+		}
 		r, err := litmus.Explore(t, litmus.Options{MaxStates: *maxStates, CMODX: *cmodx, Progress: progress, Stop: func() string { return b.Stop(0) }})
 		var se *litmus.StoppedError
+		if errors.As(err, &se) && se.Verdict != "" {
+			// Stopped, but a final state found before the stop decides
+			// the verdict: a bounded result, not an inconclusive one.
+			fmt.Fprintf(stdout, "Test %s %s (bounded)%s\n", t.Name, se.Verdict, judge(t.Name, se.Verdict))
+			fmt.Fprintf(stdout, "  Condition %s %s\n", t.Cond.Quant, t.Cond.Prop)
+			fmt.Fprintf(stdout, "  Witness %s\n", strings.Join(se.Witness, " and "))
+			fmt.Fprintf(stdout, "  Stopped (%s) after %d states, frontier %d: the witness decides the verdict\n", se.Reason, se.Explored, se.Frontier)
+			if se.Reason == budget.Interrupted || se.Reason == budget.Timeout || se.Reason == budget.Memory {
+				break
+			}
+			continue
+		}
 		if errors.As(err, &se) {
 			fmt.Fprintf(stdout, "Test %s: INCONCLUSIVE: %v\n", t.Name, se)
 			stopped++
@@ -132,18 +158,7 @@ func litmusCmd(ctx context.Context, args []string, stdout, stderr io.Writer) (in
 		if len(r.Flags) > 0 {
 			flags = " [flag " + strings.Join(r.Flags, ",") + "]"
 		}
-		mark := ""
-		if want, ok := kinds[t.Name]; ok {
-			compared++
-			if want == r.Verdict {
-				agree++
-				mark = " (agrees with herd7)"
-			} else {
-				mark = " (herd7: " + want + ")"
-				disagree = append(disagree, fmt.Sprintf("%s: %s, herd7 %s", t.Name, r.Verdict, want))
-			}
-		}
-		fmt.Fprintf(stdout, "Test %s %s%s%s\n", t.Name, r.Verdict, flags, mark)
+		fmt.Fprintf(stdout, "Test %s %s%s%s\n", t.Name, r.Verdict, flags, judge(t.Name, r.Verdict))
 		fmt.Fprintf(stdout, "  Condition %s %s\n", t.Cond.Quant, t.Cond.Prop)
 		fmt.Fprintf(stdout, "  States %d Positive: %d Negative: %d Explored %d Time %.3fs\n",
 			len(r.States), r.Pos, r.Neg, r.Explored, time.Since(t0).Seconds())

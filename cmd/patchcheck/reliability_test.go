@@ -16,6 +16,17 @@ import (
 )
 
 // writeScn writes a scenario file into a fresh directory.
+// mpLitmus is a message-passing litmus test with condition cond.
+func mpLitmus(cond string) string {
+	return `AArch64 W
+{ 0:X1=x; 0:X3=y; 1:X1=x; 1:X3=y; }
+ P0          | P1          ;
+ MOV W0,#1   | LDR W2,[X3] ;
+ STR W0,[X1] | LDR W4,[X1] ;
+ STR W0,[X3] |             ;
+` + cond + "\n"
+}
+
 func writeScn(t *testing.T, name, text string) string {
 	t.Helper()
 	f := filepath.Join(t.TempDir(), name)
@@ -75,6 +86,13 @@ func TestReliabilityExitStatuses(t *testing.T) {
 		{name: "walks 0", args: []string{"check", "x86-jcc", "-search", "random", "-walks", "0"}, want: exitInput, stderrHas: []string{"-walks must be at least 1"}},
 		{name: "negative preemptions", args: []string{"check", "x86-jcc", "-preemptions", "-1"}, want: exitInput, stderrHas: []string{"-preemptions must not be negative"}},
 		{name: "litmus negative max-states", args: []string{"litmus", "-max-states", "-3", "x.litmus"}, want: exitInput, stderrHas: []string{"-max-states -3"}},
+		// A run stopped by its state bound after a witness is a bounded
+		// result with the witness, not an inconclusive one; without a
+		// witness it stays inconclusive.
+		{name: "litmus bounded witness", args: []string{"litmus", "-max-states", "30", writeScn(t, "w.litmus", mpLitmus("exists 1:X2=1"))}, want: exitOK,
+			stdoutHas: []string{"Test W Allowed (bounded)", "Witness 1:X2=1;", "Stopped (states bound 30)"}},
+		{name: "litmus bounded no witness", args: []string{"litmus", "-max-states", "30", writeScn(t, "f.litmus", mpLitmus("exists (1:X2=1 /\\ 1:X4=0)"))}, want: exitInconclusive,
+			stdoutHas: []string{"Test W: INCONCLUSIVE"}},
 		{name: "litmus empty dir", args: []string{"litmus", empty}, want: exitInput, stderrHas: []string{"no .litmus files"}},
 		{name: "check /dev/zero", args: []string{"check", "/dev/zero"}, want: exitInput, stderrHas: []string{"not a regular file"}},
 		{name: "fail_alloc past its range", args: []string{"check", writeScn(t, "fa.scn",
