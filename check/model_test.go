@@ -199,3 +199,51 @@ func TestModelErrors(t *testing.T) {
 		})
 	}
 }
+
+// TestModelPerThread: a diff for one thread (thread=T) changes that
+// thread's code only: the other thread runs the kernel's.
+func TestModelPerThread(t *testing.T) {
+	const base = `scenario two
+arch x86-64
+target f1 f2
+key foo init=f1
+key bar init=f1
+site s1 key=foo kind=call
+site s2 key=bar kind=call
+cpu s1 s1
+cpu s2 s2
+thread a: update foo f2
+thread b: update bar f2
+`
+	diff := kernel.VariantDiffText("tramp-only")
+	for _, tc := range []struct{ thread, want, key string }{
+		{"", "safe", ""},
+		{"a", "violation completion", "s1"},
+		{"b", "violation completion", "s2"},
+	} {
+		text := base
+		if tc.thread != "" {
+			text += "patch tramp-only.diff thread=" + tc.thread + " <<END\n" + diff + "END\n"
+		}
+		sc, err := scenario.Parse("two.scn", []byte(text), check.ParseOptions())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if tc.thread != "" && !strings.Contains(string(scenario.Format(sc)), "thread="+tc.thread) {
+			t.Errorf("the canonical scenario lost thread=%s", tc.thread)
+		}
+		r, err := check.Run(sc, check.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := r.Verdict(); !strings.HasPrefix(got, tc.want) {
+			t.Errorf("thread=%s: verdict %q, want %q", tc.thread, got, tc.want)
+		}
+		if tc.key != "" && !strings.Contains(r.Violation.Msg, tc.key) {
+			t.Errorf("thread=%s: the violation is not about %s: %s", tc.thread, tc.key, r.Violation.Msg)
+		}
+	}
+	if _, err := scenario.Parse("two.scn", []byte(base+"patch x.diff thread=c <<END\nEND\n"), check.ParseOptions()); err == nil || !strings.Contains(err.Error(), "no thread c") {
+		t.Errorf("thread=c of no thread: %v", err)
+	}
+}

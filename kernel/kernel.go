@@ -354,6 +354,20 @@ func Build(sc *scenario.Scenario, port Port) (*model.Program, error) {
 	for i, th := range sc.Threads {
 		e := &Emitter{}
 		c.kc.e, c.kc.held = e, 0
+		c.kc.funcs = funcs
+		if sc.ModelForThread(th.Name) {
+			// Model texts for this thread alone (thread=T).
+			tf, err := ModelSourceFor(sc, th.Name)
+			if err != nil {
+				return nil, err
+			}
+			if c.kc.funcs, err = parseModel(archFiles(tf, port)); err != nil {
+				return nil, err
+			}
+			if len(sc.Sketch) > 0 {
+				delete(c.kc.funcs, "arch_static_call_transform")
+			}
+		}
 		if i > 0 && lay.MayBoot {
 			// Kernel threads other than the boot CPU's exist once
 			// rest_init has started kthreadd.

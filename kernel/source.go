@@ -74,6 +74,13 @@ func DiffVariants() []Variant {
 // files (which replace built-in files of the same path) and diffs, in
 // order.
 func ModelSource(sc *scenario.Scenario) (map[string][]byte, error) {
+	return ModelSourceFor(sc, "")
+}
+
+// ModelSourceFor returns the model files thread runs: ModelSource with
+// the texts that name thread (thread=T) too; "" is the texts for every
+// thread alone.
+func ModelSourceFor(sc *scenario.Scenario, thread string) (map[string][]byte, error) {
 	files := BuiltinSource()
 	if d, ok := VariantDiff(sc.Variant); ok {
 		var err error
@@ -82,6 +89,9 @@ func ModelSource(sc *scenario.Scenario) (map[string][]byte, error) {
 		}
 	}
 	for _, m := range sc.Model {
+		if m.Thread != "" && m.Thread != thread {
+			continue
+		}
 		switch m.Kind {
 		case scenario.ModelFile:
 			files[m.Name] = []byte(m.Text)
@@ -122,4 +132,18 @@ func parseModel(files map[string][]byte) (map[string]*lang.Func, error) {
 		}
 	}
 	return funcs, nil
+}
+
+// VariantDiffText returns the diff of built-in variant name without its
+// description line ("" when there is none).
+func VariantDiffText(name string) string {
+	d, ok := VariantDiff(name)
+	if !ok {
+		return ""
+	}
+	text := string(d)
+	if i := strings.Index(text, "--- "); i >= 0 {
+		return text[i:]
+	}
+	return text
 }

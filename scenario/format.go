@@ -41,7 +41,11 @@ func Format(s *Scenario) []byte {
 		if text != "" && !strings.HasSuffix(text, "\n") {
 			text += "\n"
 		}
-		fmt.Fprintf(&b, "%s %s <<%s\n%s%s\n", dir, m.Name, tag, text, tag)
+		thread := ""
+		if m.Thread != "" {
+			thread = " thread=" + m.Thread
+		}
+		fmt.Fprintf(&b, "%s %s%s <<%s\n%s%s\n", dir, m.Name, thread, tag, text, tag)
 	}
 	if len(s.Targets)+len(s.Keys)+len(s.Sites)+len(s.Callers) > 0 {
 		b.WriteString("\n")

@@ -75,6 +75,11 @@ func Parse(filename string, src []byte, opt *ParseOptions) (*Scenario, error) {
 	if err := p.parse(src); err != nil {
 		return nil, err
 	}
+	for _, w := range p.modelThreads {
+		if _, ok := p.threads[w.text]; !ok && !p.locating {
+			return nil, p.errAt(w.pos, "thread=%s: no thread %s in the scenario", w.text, w.text)
+		}
+	}
 	if err := p.s.Validate(); err != nil {
 		at := pos{1, 1}
 		if l, c, ok := p.locate(err); ok {
@@ -158,6 +163,9 @@ type parser struct {
 	modules map[string]pos
 	sites   map[string]pos
 	threads map[string]pos
+	// modelThreads: the thread=T of model texts, checked once every
+	// thread is declared.
+	modelThreads []word
 	callers map[string]pos
 	places  map[string]pos
 	eof     pos // the end of the file
@@ -176,11 +184,12 @@ type parser struct {
 // hereDoc is a model text written inline, from the line after "<<TAG" to
 // a line that is TAG.
 type hereDoc struct {
-	tag  string
-	at   pos
-	text strings.Builder
-	kind string
-	name string
+	tag    string
+	at     pos
+	text   strings.Builder
+	kind   string
+	name   string
+	thread string
 }
 
 func (p *parser) errAt(at pos, format string, args ...any) *Error {
@@ -218,7 +227,7 @@ func (p *parser) parse(src []byte) error {
 		p.eof = pos{p.lineNo, 1 + utf8.RuneCount(line)}
 		if h := p.here; h != nil {
 			if string(line) == h.tag {
-				p.s.Model = append(p.s.Model, ModelText{Kind: h.kind, Name: h.name, Text: h.text.String()})
+				p.s.Model = append(p.s.Model, ModelText{Kind: h.kind, Name: h.name, Text: h.text.String(), Thread: h.thread})
 				p.here = nil
 			} else {
 				if !utf8.Valid(line) {
@@ -1065,6 +1074,29 @@ func (p *parser) expect(ws []word) error {
 //	model-file PATH <<TAG   a model file written inline
 func (p *parser) model(ws []word) error {
 	d := ws[0]
+	thread := ""
+	if n := len(ws); n >= 3 && strings.HasPrefix(ws[n-1].text, "<<") && strings.HasPrefix(ws[n-2].text, "thread=") ||
+		n >= 2 && strings.HasPrefix(ws[n-1].text, "thread=") {
+		// thread=T: the text changes thread T's code only.
+		i := n - 1
+		if strings.HasPrefix(ws[n-1].text, "<<") {
+			i = n - 2
+		}
+		thread = strings.TrimPrefix(ws[i].text, "thread=")
+		if thread == "" || d.text == "kernel" {
+			return p.errAt(ws[i].pos, "%s: thread=T names a thread (not with kernel DIR)", d.text)
+		}
+		p.modelThreads = append(p.modelThreads, word{text: thread, pos: ws[i].pos})
+		ws = append(append([]word{}, ws[:i]...), ws[i+1:]...)
+	}
+	defer func(before int) {
+		for i := before; i < len(p.s.Model); i++ {
+			p.s.Model[i].Thread = thread
+		}
+		if p.here != nil {
+			p.here.thread = thread
+		}
+	}(len(p.s.Model))
 	if len(ws) == 3 && strings.HasPrefix(ws[2].text, "<<") && d.text != "kernel" {
 		tag := strings.TrimPrefix(ws[2].text, "<<")
 		if tag == "" {

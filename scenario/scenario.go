@@ -73,6 +73,9 @@ type ModelText struct {
 	Kind string `json:"kind"`
 	Name string `json:"name"`
 	Text string `json:"text"`
+	// Thread, when set, names the one thread whose code the text changes
+	// (thread=T): the other threads run the model source without it.
+	Thread string `json:"thread,omitempty"`
 }
 
 // Key is a static call key (DEFINE_STATIC_CALL) and its trampoline.
@@ -412,4 +415,15 @@ func (s *Scenario) Validate() error {
 		return fmt.Errorf("unknown expected verdict %q (want safe, violation or warning)", s.Expect.Verdict)
 	}
 	return nil
+}
+
+// ModelForThread reports whether a model text of s changes thread's code
+// alone (thread=T).
+func (s *Scenario) ModelForThread(thread string) bool {
+	for _, m := range s.Model {
+		if m.Thread == thread {
+			return true
+		}
+	}
+	return false
 }
