@@ -16,6 +16,8 @@ func FuzzParse(f *testing.F) {
 	f.Add([]byte(fullExample))
 	f.Add([]byte(head))
 	f.Add([]byte(head + "patch fix.diff <<END\n--- a/x.c\n+++ b/x.c\n# not a comment\nEND\nmodel-file init/main.c <<EOF\nint x;\nEOF\n"))
+	f.Add([]byte(head + "patch fix.diff thread=t <<END\n--- a/x.c\n+++ b/x.c\nEND\nthread t: update foo f2\n"))
+	f.Add([]byte(head + "model-file init/main.c thread= <<EOF\nEOF\npatch a.diff thread=nobody <<E\nE\n"))
 	f.Add([]byte(head + "kernel k\npatch p.diff\n"))
 	errVeto := errors.New("vetoed")
 	opts := []*ParseOptions{nil, {Check: func(field, value string) error {
