@@ -166,9 +166,9 @@ type parser struct {
 	// modelThreads: the thread=T of model texts, checked once every
 	// thread is declared.
 	modelThreads []word
-	callers map[string]pos
-	places  map[string]pos
-	eof     pos // the end of the file
+	callers      map[string]pos
+	places       map[string]pos
+	eof          pos // the end of the file
 	// items holds the position of each item of a kind ("target",
 	// "cpu", ...; see ItemError), in order.
 	items map[string][]pos
