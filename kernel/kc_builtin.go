@@ -501,6 +501,17 @@ func (c *kc) tryModuleGet(x *lang.Call, m int) val {
 	}})
 }
 
+// target returns the call target a func argument x is (NULL included).
+func (c *kc) target(x lang.Expr, fn val) int {
+	switch fn.k {
+	case vTarget:
+		return fn.a
+	case vNull:
+		return model.TargetNull
+	}
+	panic(compileError(lang.ExprPos(x), "func %s: not a function of the scenario", exprString(x)))
+}
+
 // modArg returns the module a built-in's argument names.
 func (c *kc) modArg(x *lang.Call, v val) int {
 	if v.k != vMod {
@@ -561,14 +572,7 @@ func (c *kc) transformCall(f *fnCtx, x *lang.Call) {
 	tramp := c.eval(f, x.Args[1])
 	fn := c.eval(f, x.Args[2])
 	tail := c.eval(f, x.Args[3])
-	target := model.TargetNull
-	switch fn.k {
-	case vTarget:
-		target = fn.a
-	case vNull:
-	default:
-		panic(compileError(lang.ExprPos(x.Args[2]), "func %s: not a function of the scenario", exprString(x.Args[2])))
-	}
+	target := c.target(x.Args[2], fn)
 	fnName := c.e.Fn
 	defer func() { c.e.Fn = fnName }()
 	mark := len(c.e.Ops)

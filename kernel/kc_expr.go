@@ -755,24 +755,10 @@ func (c *kc) branch(f *fnCtx, x lang.Expr, want bool) []int {
 		t.at.local = c.protected(t.at)
 		return c.emitTest(lang.ExprPos(x), t, want)
 	}
-	// A condition with effects or reads inside: compile it as a value.
-	mark, used := len(c.e.Ops), c.valUsed
+	// A condition with effects or reads inside: compile it as a value,
+	// once per value of the reads it needs.
 	var js []int
-	func() {
-		defer func() {
-			r := recover()
-			nv, ok := r.(needValue)
-			if !ok {
-				if r != nil {
-					panic(r)
-				}
-				return
-			}
-			c.e.Ops = c.e.Ops[:mark]
-			c.valUsed = used
-			js = nil
-			c.split(f, nv, func() { js = append(js, c.branch(f, x, want)...) })
-		}()
+	c.splitting(f, func() {
 		v := c.eval(f, x)
 		t, ok := v.truth()
 		if !ok {
@@ -781,7 +767,7 @@ func (c *kc) branch(f *fnCtx, x lang.Expr, want bool) []int {
 		if t == want {
 			js = append(js, c.e.Emit(model.Op{Code: model.OpJump}))
 		}
-	}()
+	})
 	return js
 }
 

@@ -546,14 +546,7 @@ func (c *kc) archTransform(f *fnCtx, x *lang.Call) {
 	if typ.k != vInt {
 		panic(compileError(lang.ExprPos(x.Args[1]), "%s: not an instruction type the scenario fixes", exprString(x.Args[1])))
 	}
-	target := model.TargetNull
-	switch fn.k {
-	case vTarget:
-		target = fn.a
-	case vNull:
-	default:
-		panic(compileError(lang.ExprPos(x.Args[2]), "func %s: not a function of the scenario", exprString(x.Args[2])))
-	}
+	target := c.target(x.Args[2], fn)
 	var loc Loc
 	switch insn.k {
 	case vTramp:
