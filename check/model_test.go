@@ -141,6 +141,11 @@ thread loader: load m1; unload m1
 		{"module loader: no GOING notifier", module, "kernel/module/main.c",
 			"\t/* Final destruction now no one is using it. */\n\tblocking_notifier_call_chain(&module_notify_list,\n\t\t\t\t     MODULE_STATE_GOING, mod);\n",
 			"\t/* Final destruction now no one is using it. */\n", "violation no-freed-access"},
+		// __static_call_init does not test kzalloc's result: the
+		// failed allocation is dereferenced.
+		{"module init: kzalloc unchecked", allocFail, "kernel/static_call_inline.c",
+			"\t\t\tsite_mod = kzalloc(sizeof(*site_mod), GFP_KERNEL);\n\t\t\tif (!site_mod)\n\t\t\t\treturn -ENOMEM;\n",
+			"\t\t\tsite_mod = kzalloc(sizeof(*site_mod), GFP_KERNEL);\n", "violation no-bad-deref"},
 		// static_call_del_module without its 2024 break: the key still
 		// holds its sites pointer, walked as key->mods.
 		{"module del: CVE-2024-50002", allocFail, "kernel/static_call_inline.c",

@@ -172,6 +172,20 @@ func modelOp(p *Program, s *State, t int, op *Op, m *Machine) int {
 	ts := &s.T[t]
 	next := int(ts.PC) + 1
 	trace := m != nil && m.Trace
+	if ptr := nullDeref(s, t, op); ptr != "" {
+		// A model statement dereferences a NULL struct static_call_mod
+		// pointer (a model file that does not test kzalloc's result,
+		// say): the kernel oopses; the thread goes no further.
+		if m == nil {
+			return int(ts.PC) // at the initial state: the step reports it
+		}
+		msg := fmt.Sprintf("%s: %s is NULL", op.Msg, ptr)
+		m.events = append(m.events, Event{Kind: EvBadDeref, CPU: -1, Thread: t, Msg: msg})
+		if trace {
+			m.opEvent(op, TraceEvent{Kind: TrKernel, Text: msg})
+		}
+		return len(p.Threads[t].Ops)
+	}
 	switch op.Code {
 	case OpTest:
 		r := testTrue(p, s, t, op)
@@ -201,6 +215,9 @@ func modelOp(p *Program, s *State, t int, op *Op, m *Machine) int {
 			m.opEvent(op, TraceEvent{Kind: TrKernel, Text: text})
 		}
 	case OpKfree:
+		if ts.Reg == 0 {
+			break // kfree(NULL)
+		}
 		n := node(ts.Reg)
 		s.K.Node[n] = ModNode{}
 		if trace {
@@ -229,6 +246,23 @@ func jumpIfText(p *Program, s *State, t int, op *Op, m *Machine) int {
 		return op.Label
 	}
 	return int(s.T[t].PC) + 1
+}
+
+// nullDeref names the pointer register an OpTest, OpStore or OpKfree
+// would dereference while it is NULL, or "".
+func nullDeref(s *State, t int, op *Op) string {
+	ts := &s.T[t]
+	if op.Code == OpKfree {
+		return "" // kfree(NULL) does nothing
+	}
+	usesReg := op.A == VarNodeMod || op.A == VarNodeNext
+	if op.Code == OpStore && op.Len&^TestLocal == StoreNodeNext {
+		usesReg = true
+	}
+	if usesReg && ts.Reg == 0 {
+		return "site_mod"
+	}
+	return ""
 }
 
 // storeText says what an OpStore did, for traces: the statement and the
@@ -496,7 +530,11 @@ func advance(p *Program, s *State, t int, m *Machine) int {
 			if op.Len&TestLocal == 0 {
 				return ret
 			}
-			ts.PC = uint16(modelOp(p, s, t, op, m))
+			next := modelOp(p, s, t, op, m)
+			if next == int(ts.PC) {
+				return ret // left for the thread's next step to report
+			}
+			ts.PC = uint16(next)
 		case OpJumpIfText:
 			if op.B&TextLocal == 0 {
 				return ret

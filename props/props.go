@@ -108,7 +108,7 @@ func all() []prop {
 		{NoFreed, "no CPU fetches from freed text and no kernel thread writes into it", checkFreed, false},
 		{AtRest, "once every update has returned and the machine is quiet, every live site and trampoline reaches its key's current target", checkAtRest, false},
 		{NoWarn, "the kernel hits no WARN() (a warning, not a violation: the search goes on)", message(model.EvWarn), true},
-		{NoBadDeref, "the kernel never dereferences a field that is not there (key->mods while the key's tag says it holds a sites pointer, a trampoline read as a key)", message(model.EvBadDeref), false},
+		{NoBadDeref, "the kernel never dereferences a field that is not there (key->mods while the key's tag says it holds a sites pointer, a trampoline read as a key, a NULL struct static_call_mod pointer)", message(model.EvBadDeref), false},
 		{NoKprobe, "a kprobe is never placed on a static call site", checkKprobe, false},
 		{NoDeadlock, "the patching threads always finish: no state in which nobody can move", message(model.EvDeadlock), false},
 	}, append(tocProps(), cmodxProps()...)...)
