@@ -264,7 +264,9 @@ func (f *fnCtx) addRet(v val, j int) {
 
 // kc compiles calls of model functions for one scenario.
 type kc struct {
-	funcs   map[string]*lang.Func
+	funcs map[string]*lang.Func
+	// arrays: the model files' constant arrays, as byte strings.
+	arrays  map[string]string
 	port    Port
 	lay     *Layout
 	variant string

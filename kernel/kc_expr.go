@@ -224,6 +224,9 @@ func (c *kc) global(f *fnCtx, x *lang.Ident, pure bool) val {
 		// take no step (docs/language.md).
 		return val{k: vMutex, a: -1}
 	}
+	if b, ok := c.arrays[x.Name]; ok {
+		return val{k: vBytes, s: b}
+	}
 	if b, ok := c.portBytes(x.Name); ok {
 		return b
 	}

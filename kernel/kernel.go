@@ -152,7 +152,7 @@ type ModelTransformPort interface {
 	// TransformText emits __static_call_transform of loc to target.
 	TransformText(e *Emitter, lay *Layout, loc Loc, target int, variant string)
 	// Bytes returns the byte string a constant of the model files names
-	// (x86: tramp_ud, xor5rax, retinsn, x86_nops[5]).
+	// that the language cannot write (x86: x86_nops[5]).
 	Bytes(name string) ([]byte, bool)
 }
 
@@ -271,7 +271,7 @@ func Build(sc *scenario.Scenario, port Port) (*model.Program, error) {
 		return nil, err
 	}
 	files = archFiles(files, port)
-	funcs, err := parseModel(files)
+	funcs, arrays, err := parseModel(files)
 	if err != nil {
 		return nil, err
 	}
@@ -280,7 +280,7 @@ func Build(sc *scenario.Scenario, port Port) (*model.Program, error) {
 		delete(funcs, "arch_static_call_transform")
 	}
 	c := &compiler{port: port, lay: lay, variant: variant, key: map[string]int{}, tgt: map[string]int{}, mod: map[string]int{}}
-	c.kc = &kc{funcs: funcs, port: port, lay: lay, variant: variant, read: map[string]bool{}, overrides: map[lang.Expr]val{}, localOverrides: map[string]val{}}
+	c.kc = &kc{funcs: funcs, arrays: arrays, port: port, lay: lay, variant: variant, read: map[string]bool{}, overrides: map[lang.Expr]val{}, localOverrides: map[string]val{}}
 	for i, m := range sc.Modules {
 		c.mod[m] = i
 	}
@@ -354,14 +354,14 @@ func Build(sc *scenario.Scenario, port Port) (*model.Program, error) {
 	for i, th := range sc.Threads {
 		e := &Emitter{}
 		c.kc.e, c.kc.held = e, 0
-		c.kc.funcs = funcs
+		c.kc.funcs, c.kc.arrays = funcs, arrays
 		if sc.ModelForThread(th.Name) {
 			// Model texts for this thread alone (thread=T).
 			tf, err := ModelSourceFor(sc, th.Name)
 			if err != nil {
 				return nil, err
 			}
-			if c.kc.funcs, err = parseModel(archFiles(tf, port)); err != nil {
+			if c.kc.funcs, c.kc.arrays, err = parseModel(archFiles(tf, port)); err != nil {
 				return nil, err
 			}
 			if len(sc.Sketch) > 0 {

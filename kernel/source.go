@@ -109,29 +109,59 @@ func ModelSourceFor(sc *scenario.Scenario, thread string) (map[string][]byte, er
 
 // parseModel parses model files into functions by name. A function
 // defined twice is an error at its second definition.
-func parseModel(files map[string][]byte) (map[string]*lang.Func, error) {
+//
+// It also returns the files' constant arrays by name, as byte strings:
+// their elements are numbers or constants of the language.
+func parseModel(files map[string][]byte) (map[string]*lang.Func, map[string]string, error) {
 	names := make([]string, 0, len(files))
 	for n := range files {
 		names = append(names, n)
 	}
 	sort.Strings(names)
 	funcs := map[string]*lang.Func{}
+	arrays := map[string]string{}
 	for _, n := range names {
 		if e := path.Ext(n); e != ".c" && e != ".h" {
 			continue
 		}
 		f, err := lang.Parse(n, files[n])
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		for _, fn := range f.Funcs {
 			if old, dup := funcs[fn.Name]; dup {
-				return nil, &lang.Error{Pos: fn.Pos, Msg: fmt.Sprintf("%s is defined twice (first at %s)", fn.Name, old.Pos)}
+				return nil, nil, &lang.Error{Pos: fn.Pos, Msg: fmt.Sprintf("%s is defined twice (first at %s)", fn.Name, old.Pos)}
 			}
 			funcs[fn.Name] = fn
 		}
+		for _, c := range f.Consts {
+			if _, dup := arrays[c.Name]; dup {
+				return nil, nil, &lang.Error{Pos: c.Pos, Msg: fmt.Sprintf("%s is defined twice", c.Name)}
+			}
+			var b []byte
+			for _, x := range c.Elems {
+				n, ok := constByte(x)
+				if !ok {
+					return nil, nil, &lang.Error{Pos: lang.ExprPos(x), Msg: fmt.Sprintf("%s: an element of a constant array is a number from 0 to 255 or a constant of the language", c.Name)}
+				}
+				b = append(b, n)
+			}
+			arrays[c.Name] = string(b)
+		}
 	}
-	return funcs, nil
+	return funcs, arrays, nil
+}
+
+// constByte evaluates an element of a constant array.
+func constByte(x lang.Expr) (byte, bool) {
+	switch x := x.(type) {
+	case *lang.Int:
+		return byte(x.Value), x.Value < 256
+	case *lang.Ident:
+		n, ok := kconst(x.Name)
+		return byte(n), ok && n >= 0 && n < 256
+	}
+	return 0, false
 }
 
 // VariantDiffText returns the diff of built-in variant name without its

@@ -34,6 +34,16 @@ func (e *Error) Error() string { return e.Pos.String() + ": " + e.Msg }
 type File struct {
 	Name  string // as given to Parse, such as "kernel/static_call_inline.c"
 	Funcs []*Func
+	// Consts are the file's constant byte arrays, static const u8
+	// NAME[] = { ... };, such as x86's tramp_ud.
+	Consts []*Const
+}
+
+// Const is a constant array at top level: NAME[] = { Elems }.
+type Const struct {
+	Pos   Pos
+	Name  string
+	Elems []Expr
 }
 
 // Func is a function definition. Mirrors is the text of the

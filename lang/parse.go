@@ -119,9 +119,17 @@ func Parse(name string, src []byte) (*File, error) {
 	f := &File{Name: name}
 	seen := map[string]Pos{}
 	for p.tok.kind != tEOF {
-		fn, err := p.funcDef()
+		fn, cst, err := p.topLevel()
 		if err != nil {
 			return nil, err
+		}
+		if cst != nil {
+			if first, ok := seen[cst.Name]; ok {
+				return nil, &Error{cst.Pos, fmt.Sprintf("%s defined twice (first at %d:%d)", cst.Name, first.Line, first.Col)}
+			}
+			seen[cst.Name] = cst.Pos
+			f.Consts = append(f.Consts, cst)
+			continue
 		}
 		if first, ok := seen[fn.Name]; ok {
 			return nil, &Error{fn.Pos, fmt.Sprintf("function %s defined twice (first at %d:%d)", fn.Name, first.Line, first.Col)}
@@ -235,18 +243,62 @@ func describe(t token) string {
 }
 
 // funcDef parses a function definition.
-func (p *parser) funcDef() (*Func, error) {
+// topLevel parses a function definition or a constant array.
+func (p *parser) topLevel() (*Func, *Const, error) {
 	start, startIdx := p.tok, p.i
 	if start.kind != tIdent || (isKeyword(start.text) && start.text != "__attribute__") {
-		return nil, p.expected("function definition")
+		return nil, nil, p.expected("function definition or constant array")
 	}
-	typ, name, _, err := p.declarator("function definition")
+	typ, name, npos, err := p.declarator("function definition")
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if name == "" {
-		return nil, p.expected("function name")
+		return nil, nil, p.expected("function name")
 	}
+	if p.is("[") {
+		c, err := p.constArray(name, npos)
+		return nil, c, err
+	}
+	fn, err := p.funcDef(start, startIdx, typ, name)
+	return fn, nil, err
+}
+
+// constArray parses the rest of NAME[] = { X, ... };.
+func (p *parser) constArray(name string, at Pos) (*Const, error) {
+	p.next()
+	if _, err := p.expect("]", "in "+name+"[] (a constant array's size is its initialiser's)"); err != nil {
+		return nil, err
+	}
+	if _, err := p.expect("=", "after "+name+"[]"); err != nil {
+		return nil, err
+	}
+	if _, err := p.expect("{", "to start "+name+"'s elements"); err != nil {
+		return nil, err
+	}
+	c := &Const{Pos: at, Name: name}
+	for !p.is("}") {
+		x, err := p.assign()
+		if err != nil {
+			return nil, err
+		}
+		c.Elems = append(c.Elems, x)
+		if p.is(",") {
+			p.next()
+			continue
+		}
+		if !p.is("}") {
+			return nil, p.expected("',' or '}' in the elements of " + name)
+		}
+	}
+	p.next()
+	if _, err := p.expect(";", "after the elements of "+name); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+func (p *parser) funcDef(start token, startIdx int, typ Type, name string) (*Func, error) {
 	if !p.is("(") {
 		return nil, p.expected(fmt.Sprintf("'(' after %s (only function definitions may appear at top level)", name))
 	}

@@ -291,17 +291,11 @@ func (p Port) Transform(e *kernel.Emitter, lay *kernel.Layout, loc kernel.Loc, t
 // files under arch/x86/ (kernel/src/arch/x86/kernel/static_call.c).
 func (Port) ModelArch() string { return "x86" }
 
-// Bytes implements kernel.ModelTransformPort: the byte strings of
-// arch/x86/kernel/static_call.c and the x86 NOPs.
+// Bytes implements kernel.ModelTransformPort: x86_nops[5], the 5-byte
+// NOP of arch/x86/kernel/alternative.c (an array of arrays, which the
+// model language does not have).
 func (Port) Bytes(name string) ([]byte, bool) {
-	switch name {
-	case "tramp_ud":
-		return TrampUD, true
-	case "xor5rax":
-		return Xor5rax, true
-	case "retinsn":
-		return RetInsn, true
-	case "x86_nops[5]":
+	if name == "x86_nops[5]" {
 		return Nop5, true
 	}
 	return nil, false

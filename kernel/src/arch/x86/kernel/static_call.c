@@ -3,12 +3,26 @@
  * patchcheck model source: x86's arch_static_call_transform.
  *
  * Follows arch/x86/kernel/static_call.c at v6.16 (torvalds/linux
- * d51b9d81f788). The byte strings tramp_ud, xor5rax, retinsn and
- * x86_nops[5] are the port's constants (arches/x86). Still Go:
+ * d51b9d81f788). x86_nops[5] (arch/x86/kernel/alternative.c) is the
+ * port's constant (arches/x86). Still Go:
  * __static_call_transform (the choice of instruction, text_poke_early and
  * smp_text_poke_single with its INT3 handler), a built-in, and __is_Jcc(),
  * which the model answers from the site's kind (a Jcc site stays one).
  */
+
+/*
+ * ud1 %esp, %ecx - a 3 byte #UD that is unique to trampolines, chosen such
+ * that there is no false-positive trampoline identification while also being a
+ * speculation stop.
+ */
+static const u8 tramp_ud[] = { 0x0f, 0xb9, 0xcc };
+
+/*
+ * cs cs cs xorl %eax, %eax - a single 5 byte instruction that clears %[er]ax
+ */
+static const u8 xor5rax[] = { 0x2e, 0x2e, 0x2e, 0x31, 0xc0 };
+
+static const u8 retinsn[] = { RET_INSN_OPCODE, 0xcc, 0xcc, 0xcc, 0xcc };
 
 /* mirrors: arch/x86/kernel/static_call.c __static_call_validate() v6.16 */
 static void __static_call_validate(u8 *insn, bool tail, bool tramp)
