@@ -410,8 +410,17 @@ func (c *kc) table(t int) []Loc {
 func (c *kc) call(name string, args []val) (err error) {
 	defer func() {
 		if r := recover(); r != nil {
-			if le, ok := r.(*lang.Error); ok {
-				err = le
+			switch r := r.(type) {
+			case *lang.Error:
+				err = r
+				return
+			case needValue:
+				// A read the statement around it does not split on:
+				// model source the compiler cannot place.
+				err = compileError(lang.ExprPos(r.x), "%s reads shared state where the model compiles no split (write it in a statement of its own)", exprString(r.x))
+				return
+			case notStatic:
+				err = compileError(lang.Pos{}, "%s: an expression with effects where the model needs a value it can fix", name)
 				return
 			}
 			panic(r)
@@ -842,7 +851,26 @@ func (c *kc) assignLocal(f *fnCtx, name string, x lang.Expr, id string, more []l
 		c.assignPtr(f, &lang.Assign{Pos: pos, Op: "=", L: &lang.Ident{Pos: pos, Name: name}, R: x})
 		return false
 	}
-	v, tst, ok := c.valueOrTest(f, x)
+	mark, used := len(c.e.Ops), c.valUsed
+	v, tst, ok, nv := c.valueOrTestSplit(f, x)
+	if nv != nil {
+		// The value needs a read of shared state that is no test: the
+		// statement and the rest of the list are compiled once per
+		// value of the read.
+		c.e.Ops = c.e.Ops[:mark]
+		c.valUsed = used
+		all := rest
+		if len(more) > 0 {
+			all = append([]lang.Stmt{&lang.Decl{Pos: more[0].Pos, Vars: more}}, rest...)
+		}
+		c.split(f, *nv, func() {
+			if !c.assignLocal(f, name, x, id, more, rest) {
+				c.block(f, all)
+			}
+		})
+		c.fell = true
+		return true
+	}
 	if ok {
 		f.vars[name] = &v
 		return false

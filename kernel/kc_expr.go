@@ -43,6 +43,22 @@ func (c *kc) valueOrTest(f *fnCtx, x lang.Expr) (val, test, bool) {
 	return c.eval(f, x), test{}, true
 }
 
+// valueOrTestSplit is valueOrTest, or the read of shared state x's value
+// needs when it is no test of its own.
+func (c *kc) valueOrTestSplit(f *fnCtx, x lang.Expr) (v val, t test, ok bool, nv *needValue) {
+	defer func() {
+		if r := recover(); r != nil {
+			n, is := r.(needValue)
+			if !is {
+				panic(r)
+			}
+			nv = &n
+		}
+	}()
+	v, t, ok = c.valueOrTest(f, x)
+	return v, t, ok, nil
+}
+
 // eval compiles x for its effects and returns its value.
 func (c *kc) eval(f *fnCtx, x lang.Expr) val { return c.value(f, x, false) }
 
