@@ -410,6 +410,7 @@ func (c *campaign) run(ctx context.Context) (int, error) {
 		return 2, err
 	}
 
+	parent := ctx
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	if c.f.duration > 0 {
@@ -503,6 +504,14 @@ func (c *campaign) run(ctx context.Context) (int, error) {
 			if !c.f.quiet {
 				c.progress()
 			}
+		}
+	}
+	if c.stopped == "" && parent.Err() != nil {
+		// Interrupted while the checks in flight all finished: no
+		// result said so, but the campaign did not run to its end.
+		c.stopped = budget.Interrupted
+		if why := c.budget.Stop(0); why != "" {
+			c.stopped = why
 		}
 	}
 	if !c.f.quiet {
