@@ -173,25 +173,13 @@ func (c *kc) callExpr(f *fnCtx, x *lang.Call, pure bool) val {
 		}
 		panic(needValue{x: x, at: t.at, bt: &t})
 	case "static_call_key_next":
-		k := arg(0)
-		if k.k == vTramp {
-			c.stop(x.Pos, model.Op{Code: model.OpBadDeref, Msg: exprString(x) + ": the key field holds the trampoline, read as a struct static_call_key"})
-		}
-		if k.k != vKey {
-			panic(compileError(x.Pos, "static_call_key_next of %s: not a key", exprString(x.Args[0])))
-		}
+		k := c.keyArg(x, arg(0))
 		if c.lay.ModSites[k.a] {
 			return val{k: vSiteModList, a: k.a}
 		}
 		return val{k: vNull}
 	case "static_call_key_sites":
-		k := arg(0)
-		if k.k == vTramp {
-			c.stop(x.Pos, model.Op{Code: model.OpBadDeref, Msg: exprString(x) + ": the key field holds the trampoline, read as a struct static_call_key"})
-		}
-		if k.k != vKey {
-			panic(compileError(x.Pos, "static_call_key_sites of %s: not a key", exprString(x.Args[0])))
-		}
+		k := c.keyArg(x, arg(0))
 		if c.lay.ModSites[k.a] && c.first {
 			return val{k: vNull} // the walk of key->mods finds them
 		}
@@ -499,6 +487,19 @@ func (c *kc) tryModuleGet(x *lang.Call, m int) val {
 		c.store(x.Pos, model.VarModRef, m, model.StoreAdd, 1, true, exprString(x))
 		return no, []int{c.e.Emit(model.Op{Code: model.OpJump})}
 	}})
+}
+
+// keyArg checks the key argument of static_call_key_next() or
+// static_call_key_sites(): a key field that still holds the trampoline
+// is read as a struct static_call_key, a bad dereference.
+func (c *kc) keyArg(x *lang.Call, k val) val {
+	if k.k == vTramp {
+		c.stop(x.Pos, model.Op{Code: model.OpBadDeref, Msg: exprString(x) + ": the key field holds the trampoline, read as a struct static_call_key"})
+	}
+	if k.k != vKey {
+		panic(compileError(x.Pos, "%s of %s: not a key", x.Fun, exprString(x.Args[0])))
+	}
+	return k
 }
 
 // target returns the call target a func argument x is (NULL included).
