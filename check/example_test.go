@@ -34,5 +34,5 @@ func ExampleRun() {
 	}
 	// Output:
 	// kernel: safe
-	// no-sync2: violation no-torn-insn in 16 steps: cpu1 executes e9 fb f0 ff ff at __SCT__foo: never the instruction there (torn)
+	// no-sync2: violation no-torn-insn in 15 steps: cpu1 executes e9 fb f0 ff ff at __SCT__foo: never the instruction there (torn)
 }

@@ -55,6 +55,8 @@ const (
 	vKprobe            // the scenario's struct kprobe, at the site (a, n) as vSite
 	vTextByte          // the byte of text at address n (insn[i]): read where it is compared
 	vBytes             // a byte string constant of the port, s
+	vArr               // an array local (u8 buf[6]): its bytes, s
+	vPokeSome          // text_poke_array.nr_entries when it is not 0 (and below TEXT_POKE_ARRAY_MAX)
 )
 
 // val is a value known when compiling.
@@ -88,7 +90,7 @@ func (v val) truth() (bool, bool) {
 		return false, true
 	case vTarget:
 		return v.a != model.TargetNull, true
-	case vKey, vTramp, vSite, vSiteAddr, vMod, vSiteMod, vMutex, vStr, vSiteModList, vKprobe, vBytes:
+	case vKey, vTramp, vSite, vSiteAddr, vMod, vSiteMod, vMutex, vStr, vSiteModList, vKprobe, vBytes, vPokeSome:
 		return true, true
 	case vFlags:
 		return false, false
@@ -104,6 +106,18 @@ func (v val) equal(w val) (bool, bool) {
 			return false, false
 		}
 		return vt == wt, true
+	}
+	if v.k == vPokeSome || w.k == vPokeSome {
+		// Some entries, at most model.MaxPokes (the machine stops a run
+		// that queues more).
+		o := w
+		if w.k == vPokeSome {
+			o = v
+		}
+		if o.k == vPokeSome || o.k == vInt && o.n > 0 && o.n <= model.MaxPokes {
+			return false, false
+		}
+		return false, o.k == vInt
 	}
 	if v.k != w.k {
 		if v.k == vInt && w.k == vInt {
@@ -264,9 +278,8 @@ func (f *fnCtx) addRet(v val, j int) {
 
 // kc compiles calls of model functions for one scenario.
 type kc struct {
-	funcs map[string]*lang.Func
-	// arrays: the model files' constant arrays, as byte strings.
-	arrays  map[string]string
+	// defs: the model files' functions, constant arrays and enumerators.
+	defs
 	port    Port
 	lay     *Layout
 	variant string
@@ -308,7 +321,14 @@ type kc struct {
 func (c *kc) domain(at atom) []int {
 	switch at.v {
 	case model.VarSystemState:
-		return []int{int(model.SystemBooting), int(model.SystemScheduling), int(model.SystemFreeingInitmem), int(model.SystemRunning)}
+		// system_state only grows, from where the scenario starts.
+		var out []int
+		for _, v := range []uint8{model.SystemBooting, model.SystemScheduling, model.SystemFreeingInitmem, model.SystemRunning} {
+			if v >= c.lay.Prog.System {
+				out = append(out, int(v))
+			}
+		}
+		return out
 	case model.VarInitialized:
 		return []int{0, 1, 2}
 	case model.VarFunc:
@@ -325,6 +345,25 @@ func (c *kc) domain(at atom) []int {
 		return []int{model.KernelModLive, model.KernelModComing, model.KernelModGoing, model.KernelModUnformed}
 	}
 	return nil
+}
+
+// decided returns the outcome of t when every value its variable can
+// hold gives the same one.
+func (c *kc) decided(t test) (bool, bool) {
+	if t.at.v != model.VarSystemState {
+		return false, false
+	}
+	dom := c.domain(t.at)
+	if len(dom) == 0 {
+		return false, false
+	}
+	first := evalTest(t, dom[0])
+	for _, v := range dom[1:] {
+		if evalTest(t, v) != first {
+			return false, false
+		}
+	}
+	return first, true
 }
 
 // kconst returns the value of a constant of the language (enum values,
@@ -357,6 +396,11 @@ func kconst(name string) (int, bool) {
 		return model.SiteInit, true
 	case "STATIC_CALL_SITE_FLAGS":
 		return model.SiteTail | model.SiteInit, true
+	case "TEXT_POKE_ARRAY_MAX":
+		// PAGE_SIZE / sizeof(struct smp_text_poke_loc): 4096 / 16.
+		return 256, true
+	case "INT3_INSN_SIZE":
+		return 1, true
 	case "GFP_KERNEL", "module_notify_list", "static_call_module_nb":
 		return 0, true
 	case "ENOENT":
@@ -632,7 +676,7 @@ func (c *kc) staticCond(f *fnCtx, x lang.Expr) (bool, bool) {
 		t, _ := v.truth()
 		return t, true
 	}
-	if !callsModel(c, x) {
+	if !callsModel(c, x) && !assignsLocal(x) {
 		return false, false
 	}
 	mark, used, routines := len(c.e.Ops), c.valUsed, len(c.lay.Prog.Routines)
@@ -663,6 +707,20 @@ func (c *kc) staticCond(f *fnCtx, x lang.Expr) (bool, bool) {
 		pc = op.Label
 	}
 	return true, true
+}
+
+// assignsLocal reports whether x assigns (op = __is_Jcc(insn)): the
+// assignment is compiled with the condition, which may still be fixed.
+func assignsLocal(x lang.Expr) bool {
+	switch x := x.(type) {
+	case *lang.Assign:
+		return true
+	case *lang.Binary:
+		return assignsLocal(x.X) || assignsLocal(x.Y)
+	case *lang.Unary:
+		return assignsLocal(x.X)
+	}
+	return false
 }
 
 // callsModel reports whether x calls a function of the model files.
@@ -774,6 +832,10 @@ func (c *kc) block(f *fnCtx, stmts []lang.Stmt) {
 		case *lang.Decl:
 			for vi, d := range s.Vars {
 				id := fmt.Sprintf("%s%s@%d:%d", f.prefix, d.Name, d.Pos.Line, d.Pos.Col)
+				if d.Len != nil {
+					c.arrayLocal(f, d)
+					continue
+				}
 				if d.Init == nil {
 					f.vars[d.Name] = &val{k: vUndef}
 					continue

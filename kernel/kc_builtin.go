@@ -26,7 +26,12 @@ func noStep(name string) bool {
 		// kprobes' bookkeeping: the kprobe hash table, optprobes and
 		// perf are not modelled.
 		"preempt_disable", "preempt_enable", "INIT_HLIST_NODE", "hlist_add_head_rcu",
-		"hlist_del_rcu", "try_to_optimize_kprobe", "perf_event_text_poke":
+		"hlist_del_rcu", "try_to_optimize_kprobe", "perf_event_text_poke",
+		// text patching: lockdep, the scheduler, interrupts of the
+		// patching thread and the data barriers of alternative.c are
+		// not modelled (the machine's data accesses are sequentially
+		// consistent).
+		"lockdep_assert_held", "cond_resched", "smp_wmb", "local_irq_save", "local_irq_restore":
 		return true
 	}
 	return false
@@ -65,6 +70,9 @@ func (c *kc) callExpr(f *fnCtx, x *lang.Call, pure bool) val {
 			panic(notStatic{})
 		}
 		return intv(0)
+	}
+	if v, ok := c.pokeBuiltin(f, x, pure); ok {
+		return v
 	}
 	arg := func(i int) val {
 		if i >= len(x.Args) {
@@ -246,17 +254,10 @@ func (c *kc) callExpr(f *fnCtx, x *lang.Call, pure bool) val {
 		return arg(0)
 	case "arch_static_call_transform":
 		effect()
-		c.transformCall(f, x)
-		return val{}
-	case "__text_gen_insn":
-		effect()
-		t := arg(0)
-		fn := arg(3)
-		if t.k != vTramp || fn.k != vTarget {
-			panic(compileError(x.Pos, "__text_gen_insn(tramp, JMP32_INSN_OPCODE, tramp, func, JMP32_INSN_SIZE): only a trampoline's early JMP32 is modelled"))
+		if _, ok := c.port.(ModelTransformPort); ok && len(c.lay.Sketch) == 0 {
+			panic(compileError(x.Pos, "arch_static_call_transform is not defined in this architecture's model files"))
 		}
-		c.port.EarlyTramp(c.e, c.lay, c.lay.Tramps[t.a], fn.a)
-		c.e.Ops[len(c.e.Ops)-1].Src = srcOf(x.Pos)
+		c.transformCall(f, x)
 		return val{}
 	case "bringup_nonboot_cpus":
 		effect()
@@ -383,17 +384,16 @@ func (c *kc) callExpr(f *fnCtx, x *lang.Call, pure bool) val {
 			return intv(0x84)
 		}
 		return intv(0)
-	case "__static_call_transform":
-		effect()
-		c.archTransform(f, x)
-		return val{}
+	case "boot_cpu_has":
+		// The model's CPU has no X86_FEATURE_NX (text_poke_early's
+		// branch for module text: docs/semantics.md §11).
+		return intv(0)
+	case "callthunks_translate_call_dest":
+		// CONFIG_CALL_THUNKS is off in the model's kernel: the
+		// destination is func itself.
+		return arg(0)
 	case "cpu_feature_enabled":
 		return intv(0) // X86_FEATURE_RETHUNK: the model's kernel has no return thunks
-	case "smp_text_poke_sync_each_cpu":
-		effect()
-		c.op(x.Pos, model.Op{Code: model.OpSync})
-		c.op(x.Pos, model.Op{Code: model.OpSyncWait})
-		return val{}
 	case "do_one_initcall":
 		// mod->init runs: calls into the module's init text may start.
 		effect()

@@ -199,6 +199,8 @@ func (c *kc) localVal(f *fnCtx, name string, x lang.Expr, pos lang.Pos, pure boo
 			if pure {
 				panic(notStatic{}) // its value is the thread's, at run time
 			}
+		case vArr:
+			return val{k: vBytes, s: p.s} // read where it is used: see docs/language.md
 		case vDyn:
 			if v, ok := c.localOverrides[name]; ok {
 				return v
@@ -217,6 +219,9 @@ func (c *kc) localVal(f *fnCtx, name string, x lang.Expr, pos lang.Pos, pure boo
 // global is the value of a name that is not a local.
 func (c *kc) global(f *fnCtx, x *lang.Ident, pure bool) val {
 	if n, ok := kconst(x.Name); ok {
+		return intv(n)
+	}
+	if n, ok := c.enums[x.Name]; ok {
 		return intv(n)
 	}
 	switch x.Name {
@@ -245,6 +250,11 @@ func (c *kc) global(f *fnCtx, x *lang.Ident, pure bool) val {
 	}
 	if b, ok := c.portBytes(x.Name); ok {
 		return b
+	}
+	for _, sym := range c.lay.Prog.Symbols {
+		if sym.Name == x.Name {
+			return intv(int(sym.Addr)) // a function of the image that is no call target (__static_call_return)
+		}
 	}
 	panic(compileError(x.Pos, "%s is not declared (a local, a parameter, or a global of the model: docs/language.md)", x.Name))
 }
@@ -452,6 +462,9 @@ func (c *kc) pureExpr(x lang.Expr) bool {
 }
 
 func (c *kc) member(f *fnCtx, x *lang.Member, pure bool) val {
+	if isMember(x, "text_poke_array", "nr_entries") {
+		return c.pokeEntries(x, pure)
+	}
 	var base val
 	if p, ok := c.ptrLocal(f, x.X); ok {
 		base = *p // a pointer the thread holds: its fields are reads
@@ -542,7 +555,17 @@ func (c *kc) site(pos lang.Pos, v val) Loc {
 }
 
 func (c *kc) assign(f *fnCtx, x *lang.Assign) {
+	if m, ok := x.L.(*lang.Member); ok && isMember(m, "text_poke_array", "nr_entries") {
+		if v, ok := c.static(f, x.R); !ok || v.k != vInt || v.n != 0 || x.Op != "=" {
+			panic(compileError(x.Pos, "%s: the model's text_poke_array is emptied (= 0); entries are added by __smp_text_poke_batch_add", exprString(x)))
+		}
+		c.pokeEntriesZero(x.Pos)
+		return
+	}
 	if c.assignPtr(f, x) || c.assignPtrField(f, x) {
+		return
+	}
+	if ix, ok := x.L.(*lang.Index); ok && c.arrayElem(f, x, ix) {
 		return
 	}
 	switch l := x.L.(type) {
@@ -715,6 +738,12 @@ func (c *kc) branch(f *fnCtx, x lang.Expr, want bool) []int {
 		return nil
 	}
 	switch y := x.(type) {
+	case *lang.Assign:
+		// (op = __is_Jcc(insn)): the assignment, then its value.
+		if id, ok := y.L.(*lang.Ident); ok && y.Op == "=" && f.vars[id.Name] != nil {
+			c.assign(f, y)
+			return c.branch(f, id, want)
+		}
 	case *lang.Unary:
 		if y.Op == "!" {
 			return c.branch(f, y.X, !want)
@@ -770,6 +799,11 @@ func (c *kc) branch(f *fnCtx, x lang.Expr, want bool) []int {
 		if v, ok := c.consts[[2]int{t.at.v, t.at.idx}]; ok {
 			// No thread writes the variable: the test is decided now.
 			return c.branch(f, &lang.Int{Value: uint64(boolInt(evalTest(t, v)))}, want)
+		}
+		if b, ok := c.decided(t); ok {
+			// Every value the variable can still hold gives the same
+			// outcome (system_state only grows).
+			return c.branch(f, &lang.Int{Value: uint64(boolInt(b))}, want)
 		}
 		t.at.local = c.protected(t.at)
 		return c.emitTest(lang.ExprPos(x), t, want)

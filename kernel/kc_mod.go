@@ -5,7 +5,6 @@ import (
 
 	"patchcheck/lang"
 	"patchcheck/model"
-	"patchcheck/scenario"
 )
 
 // The module side of the model language: static switches, the pointers
@@ -531,46 +530,3 @@ func (c *kc) memcmp(f *fnCtx, x *lang.Call) val {
 	panic(c.textTest(x, uint64(a.n), []byte(b.s[:n.n]), [2]val{intv(1), intv(0)}))
 }
 
-// archTransform compiles x86's __static_call_transform(insn, type, func,
-// modinit): the port's Go (ModelTransformPort.TransformText) for the
-// location insn is, with the instruction type the caller computed
-// (__sc_insn: 0 CALL, 1 NOP, 2 JMP, 3 RET).
-func (c *kc) archTransform(f *fnCtx, x *lang.Call) {
-	mp, ok := c.port.(ModelTransformPort)
-	if !ok || len(x.Args) != 4 {
-		panic(compileError(x.Pos, "%s: __static_call_transform(insn, type, func, modinit) is x86's", exprString(x)))
-	}
-	insn := c.eval(f, x.Args[0])
-	typ := c.eval(f, x.Args[1])
-	fn := c.eval(f, x.Args[2])
-	if typ.k != vInt {
-		panic(compileError(lang.ExprPos(x.Args[1]), "%s: not an instruction type the scenario fixes", exprString(x.Args[1])))
-	}
-	target := c.target(x.Args[2], fn)
-	var loc Loc
-	switch insn.k {
-	case vTramp:
-		loc = c.lay.Tramps[insn.a]
-	case vSiteAddr:
-		loc = c.site(x.Pos, insn)
-		c.batched = true
-		tail := typ.n >= 2
-		switch {
-		case !tail && loc.Tail():
-			loc.Kind = scenario.KindCall
-		case tail && !loc.Tail():
-			loc.Kind = scenario.KindTail
-		}
-	default:
-		panic(compileError(x.Pos, "%s: not a site or trampoline", exprString(x.Args[0])))
-	}
-	fnName := c.e.Fn
-	mark := len(c.e.Ops)
-	mp.TransformText(c.e, c.lay, loc, target, c.variant)
-	for i := mark; i < len(c.e.Ops); i++ {
-		if c.e.Ops[i].Src == "" {
-			c.e.Ops[i].Src = srcOf(x.Pos)
-		}
-	}
-	c.e.Fn = fnName
-}

@@ -112,6 +112,10 @@ type Layout struct {
 type Variant struct {
 	Name string
 	Doc  string
+	// Arch is the architecture whose model files (arch/ARCH/) a
+	// variant's diff changes: it is that architecture's variant only.
+	// "" for a port's own variants and the generic core's diffs.
+	Arch string
 }
 
 // Port is an architecture's static call port.
@@ -134,23 +138,22 @@ type Port interface {
 	// Sketch emits the scenario's sketch (Layout.Sketch) in place of
 	// Transform for loc.
 	Sketch(e *Emitter, lay *Layout, loc Loc, target int)
-	// EarlyTramp emits the early-boot write of a trampoline to target
-	// (x86: __static_call_update_early's __text_gen_insn and sync_core).
-	EarlyTramp(e *Emitter, lay *Layout, tramp Loc, target int)
 }
 
-// ModelTransformPort is a Port whose arch_static_call_transform and
-// __static_call_validate are model source: the model files under
+// ModelTransformPort is a Port whose arch_static_call_transform is model
+// source, down to the machine's primitives: the model files under
 // arch/ModelArch()/ join the scenario's (those of other architectures do
-// not), and __static_call_transform is TransformText, the port's Go:
-// Transform without text_mutex and the validation.
+// not).
 type ModelTransformPort interface {
 	Port
 	// ModelArch names the architecture's directory of model files
 	// (arch/x86/...).
 	ModelArch() string
-	// TransformText emits __static_call_transform of loc to target.
-	TransformText(e *Emitter, lay *Layout, loc Loc, target int, variant string)
+	// Gen encodes an instruction of the port's ISA when compiling: a
+	// generator the model files call (x86: text_gen_insn(opcode, addr,
+	// dest) and __text_gen_insn(opcode, addr, dest, size), the buffer
+	// argument left out), on numbers and addresses.
+	Gen(name string, args []uint64) ([]byte, error)
 	// Bytes returns the byte string a constant of the model files names
 	// that the language cannot write (x86: x86_nops[5]).
 	Bytes(name string) ([]byte, bool)
@@ -192,7 +195,14 @@ func finishSites(e *Emitter, port Port, lay *Layout, variant string) {
 type Emitter struct {
 	Ops []model.Op
 	Fn  string // kernel function the next ops belong to
+	// landed is Here()+1 where a jump last landed: the next op is a
+	// join of paths (see Joined).
+	landed int
 }
+
+// Joined reports whether a jump lands where the next op will be: then
+// the op before it is not the only way there.
+func (e *Emitter) Joined() bool { return e.landed == e.Here()+1 }
 
 // Emit appends op (tagged with the current function) and returns its index.
 func (e *Emitter) Emit(op model.Op) int {
@@ -207,7 +217,10 @@ func (e *Emitter) Emit(op model.Op) int {
 func (e *Emitter) Here() int { return len(e.Ops) }
 
 // Land makes the jump at op i go to the next op.
-func (e *Emitter) Land(i int) { e.Ops[i].Label = e.Here() }
+func (e *Emitter) Land(i int) {
+	e.Ops[i].Label = e.Here()
+	e.landed = e.Here() + 1
+}
 
 // Bytes makes an op's byte field.
 func Bytes(b []byte) ([model.WinSize]byte, uint8) {
@@ -271,16 +284,16 @@ func Build(sc *scenario.Scenario, port Port) (*model.Program, error) {
 		return nil, err
 	}
 	files = archFiles(files, port)
-	funcs, arrays, err := parseModel(files)
+	d, err := parseModel(files)
 	if err != nil {
 		return nil, err
 	}
 	if len(sc.Sketch) > 0 {
 		// A sketch replaces the architecture's transform.
-		delete(funcs, "arch_static_call_transform")
+		delete(d.funcs, "arch_static_call_transform")
 	}
 	c := &compiler{port: port, lay: lay, variant: variant, key: map[string]int{}, tgt: map[string]int{}, mod: map[string]int{}}
-	c.kc = &kc{funcs: funcs, arrays: arrays, port: port, lay: lay, variant: variant, read: map[string]bool{}, overrides: map[lang.Expr]val{}, localOverrides: map[string]val{}}
+	c.kc = &kc{defs: d, port: port, lay: lay, variant: variant, read: map[string]bool{}, overrides: map[lang.Expr]val{}, localOverrides: map[string]val{}}
 	for i, m := range sc.Modules {
 		c.mod[m] = i
 	}
@@ -354,14 +367,14 @@ func Build(sc *scenario.Scenario, port Port) (*model.Program, error) {
 	for i, th := range sc.Threads {
 		e := &Emitter{}
 		c.kc.e, c.kc.held = e, 0
-		c.kc.funcs, c.kc.arrays = funcs, arrays
+		c.kc.defs = d
 		if sc.ModelForThread(th.Name) {
 			// Model texts for this thread alone (thread=T).
 			tf, err := ModelSourceFor(sc, th.Name)
 			if err != nil {
 				return nil, err
 			}
-			if c.kc.funcs, c.kc.arrays, err = parseModel(archFiles(tf, port)); err != nil {
+			if c.kc.defs, err = parseModel(archFiles(tf, port)); err != nil {
 				return nil, err
 			}
 			if len(sc.Sketch) > 0 {
@@ -559,7 +572,17 @@ func HasVariant(port Port, variant string) bool {
 // first (its first is the kernel's own code), then the core's, then the
 // built-in diffs against the model source.
 func AllVariants(port Port) []Variant {
-	return append(port.Variants(), DiffVariants()...)
+	own := ""
+	if mp, ok := port.(ModelTransformPort); ok {
+		own = mp.ModelArch()
+	}
+	out := append([]Variant(nil), port.Variants()...)
+	for _, v := range DiffVariants() {
+		if v.Arch == "" || v.Arch == own {
+			out = append(out, v)
+		}
+	}
+	return out
 }
 
 // VariantNames lists the variant names of AllVariants(port).

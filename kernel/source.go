@@ -44,7 +44,8 @@ func VariantDiff(name string) ([]byte, bool) {
 }
 
 // DiffVariants lists the built-in variants that are diffs, with the first
-// line of each diff's description (its lines before the first "---").
+// line of each diff's description (its lines before the first "---") and
+// the architecture whose model files it changes, if any.
 func DiffVariants() []Variant {
 	ents, err := builtinFiles.ReadDir("variants")
 	if err != nil {
@@ -54,16 +55,19 @@ func DiffVariants() []Variant {
 	for _, e := range ents {
 		name := strings.TrimSuffix(e.Name(), ".diff")
 		b, _ := builtinFiles.ReadFile("variants/" + e.Name())
-		doc := ""
+		doc, arch, head := "", "", true
 		for _, l := range strings.Split(string(b), "\n") {
 			if strings.HasPrefix(l, "---") || strings.HasPrefix(l, "diff ") {
-				break
+				head = false
 			}
-			if l = strings.TrimSpace(l); l != "" && doc == "" {
+			if rest, ok := strings.CutPrefix(l, "+++ b/arch/"); ok {
+				arch, _, _ = strings.Cut(rest, "/")
+			}
+			if l = strings.TrimSpace(l); head && l != "" && doc == "" {
 				doc = l
 			}
 		}
-		out = append(out, Variant{Name: name, Doc: doc})
+		out = append(out, Variant{Name: name, Doc: doc, Arch: arch})
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	return out
@@ -107,49 +111,89 @@ func ModelSourceFor(sc *scenario.Scenario, thread string) (map[string][]byte, er
 	return files, nil
 }
 
+// defs are what the model files define: functions, constant arrays (as
+// byte strings) and enumerators, by name.
+type defs struct {
+	funcs  map[string]*lang.Func
+	arrays map[string]string
+	enums  map[string]int
+}
+
 // parseModel parses model files into functions by name. A function
 // defined twice is an error at its second definition.
 //
-// It also returns the files' constant arrays by name, as byte strings:
-// their elements are numbers or constants of the language.
-func parseModel(files map[string][]byte) (map[string]*lang.Func, map[string]string, error) {
+// It also returns the files' constant arrays by name, as byte strings
+// (their elements are numbers or constants of the language), and their
+// enumerators' values.
+func parseModel(files map[string][]byte) (defs, error) {
 	names := make([]string, 0, len(files))
 	for n := range files {
 		names = append(names, n)
 	}
 	sort.Strings(names)
-	funcs := map[string]*lang.Func{}
-	arrays := map[string]string{}
+	d := defs{funcs: map[string]*lang.Func{}, arrays: map[string]string{}, enums: map[string]int{}}
 	for _, n := range names {
 		if e := path.Ext(n); e != ".c" && e != ".h" {
 			continue
 		}
 		f, err := lang.Parse(n, files[n])
 		if err != nil {
-			return nil, nil, err
+			return defs{}, err
 		}
 		for _, fn := range f.Funcs {
-			if old, dup := funcs[fn.Name]; dup {
-				return nil, nil, &lang.Error{Pos: fn.Pos, Msg: fmt.Sprintf("%s is defined twice (first at %s)", fn.Name, old.Pos)}
+			if old, dup := d.funcs[fn.Name]; dup {
+				return defs{}, &lang.Error{Pos: fn.Pos, Msg: fmt.Sprintf("%s is defined twice (first at %s)", fn.Name, old.Pos)}
 			}
-			funcs[fn.Name] = fn
+			d.funcs[fn.Name] = fn
 		}
 		for _, c := range f.Consts {
-			if _, dup := arrays[c.Name]; dup {
-				return nil, nil, &lang.Error{Pos: c.Pos, Msg: fmt.Sprintf("%s is defined twice", c.Name)}
+			if _, dup := d.arrays[c.Name]; dup {
+				return defs{}, &lang.Error{Pos: c.Pos, Msg: fmt.Sprintf("%s is defined twice", c.Name)}
 			}
 			var b []byte
 			for _, x := range c.Elems {
 				n, ok := constByte(x)
 				if !ok {
-					return nil, nil, &lang.Error{Pos: lang.ExprPos(x), Msg: fmt.Sprintf("%s: an element of a constant array is a number from 0 to 255 or a constant of the language", c.Name)}
+					return defs{}, &lang.Error{Pos: lang.ExprPos(x), Msg: fmt.Sprintf("%s: an element of a constant array is a number from 0 to 255 or a constant of the language", c.Name)}
 				}
 				b = append(b, n)
 			}
-			arrays[c.Name] = string(b)
+			d.arrays[c.Name] = string(b)
+		}
+		for _, en := range f.Enums {
+			next := 0
+			for _, v := range en.Values {
+				if _, dup := d.enums[v.Name]; dup {
+					return defs{}, &lang.Error{Pos: v.Pos, Msg: fmt.Sprintf("%s is defined twice", v.Name)}
+				}
+				if _, ok := kconst(v.Name); ok {
+					return defs{}, &lang.Error{Pos: v.Pos, Msg: fmt.Sprintf("%s is a constant of the language already", v.Name)}
+				}
+				if v.X != nil {
+					n, ok := enumValue(v.X, d.enums)
+					if !ok {
+						return defs{}, &lang.Error{Pos: lang.ExprPos(v.X), Msg: fmt.Sprintf("%s: an enumerator's value is a number or an enumerator before it", v.Name)}
+					}
+					next = n
+				}
+				d.enums[v.Name] = next
+				next++
+			}
 		}
 	}
-	return funcs, arrays, nil
+	return d, nil
+}
+
+// enumValue evaluates an enumerator's "= X".
+func enumValue(x lang.Expr, enums map[string]int) (int, bool) {
+	switch x := x.(type) {
+	case *lang.Int:
+		return int(x.Value), true
+	case *lang.Ident:
+		n, ok := enums[x.Name]
+		return n, ok
+	}
+	return 0, false
 }
 
 // constByte evaluates an element of a constant array.

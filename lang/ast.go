@@ -37,6 +37,24 @@ type File struct {
 	// Consts are the file's constant byte arrays, static const u8
 	// NAME[] = { ... };, such as x86's tramp_ud.
 	Consts []*Const
+	// Enums are the file's enumerations, enum NAME { A = 0, B, ... };,
+	// such as x86's enum insn_type.
+	Enums []*Enum
+}
+
+// Enum is an enumeration at top level; each Value's X is nil when it
+// has no "= X" (one more than the value before, as in C).
+type Enum struct {
+	Pos    Pos
+	Name   string
+	Values []EnumValue
+}
+
+// EnumValue is one enumerator of an Enum.
+type EnumValue struct {
+	Pos  Pos
+	Name string
+	X    Expr
 }
 
 // Const is a constant array at top level: NAME[] = { Elems }.
@@ -175,6 +193,8 @@ type VarDecl struct {
 	Type Type
 	Name string
 	Init Expr // nil without "= X"
+	// Len is an array local's length (u8 buf[6]), nil for a scalar.
+	Len Expr
 }
 
 // Case is one case of a switch: Values is empty for default. Body runs

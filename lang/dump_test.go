@@ -87,6 +87,9 @@ func dumpStmt(b *strings.Builder, s Stmt, indent string) {
 		vs := make([]string, len(s.Vars))
 		for i, v := range s.Vars {
 			vs[i] = dumpType(v.Type) + " " + v.Name
+			if v.Len != nil {
+				vs[i] += "[" + dumpExpr(v.Len) + "]"
+			}
 			if v.Init != nil {
 				vs[i] += " = " + dumpExpr(v.Init)
 			}

@@ -28,7 +28,7 @@ func isTagWord(w string) bool { return w == "struct" || w == "union" || w == "en
 // from types.
 func isQualifier(w string) bool {
 	switch w {
-	case "static", "inline", "__init", "__ref", "noinstr", "const", "extern",
+	case "static", "inline", "__init", "__init_or_module", "__ref", "noinstr", "const", "extern",
 		"__always_inline", "volatile", "notrace", "__exit", "__cold",
 		"noinline", "__maybe_unused", "__must_check", "__weak", "register":
 		return true
@@ -119,6 +119,19 @@ func Parse(name string, src []byte) (*File, error) {
 	f := &File{Name: name}
 	seen := map[string]Pos{}
 	for p.tok.kind != tEOF {
+		if en, ok, err := p.enumDef(); ok || err != nil {
+			if err != nil {
+				return nil, err
+			}
+			for _, v := range en.Values {
+				if first, ok := seen[v.Name]; ok {
+					return nil, &Error{v.Pos, fmt.Sprintf("%s defined twice (first at %d:%d)", v.Name, first.Line, first.Col)}
+				}
+				seen[v.Name] = v.Pos
+			}
+			f.Enums = append(f.Enums, en)
+			continue
+		}
 		fn, cst, err := p.topLevel()
 		if err != nil {
 			return nil, err
@@ -262,6 +275,44 @@ func (p *parser) topLevel() (*Func, *Const, error) {
 	}
 	fn, err := p.funcDef(start, startIdx, typ, name)
 	return fn, nil, err
+}
+
+// enumDef parses enum NAME { A = X, B, ... }; at top level; ok is false
+// (and nothing is consumed) when the next words are not one.
+func (p *parser) enumDef() (en *Enum, ok bool, err error) {
+	if !p.isIdent("enum") || p.peek(1).kind != tIdent || p.peek(2).kind != tPunct || p.peek(2).text != "{" {
+		return nil, false, nil
+	}
+	p.next()
+	en = &Enum{Pos: p.tok.pos, Name: p.tok.text}
+	p.next()
+	p.next()
+	for !p.is("}") {
+		name, pos, err := p.name("enumerator of enum " + en.Name)
+		if err != nil {
+			return nil, true, err
+		}
+		v := EnumValue{Pos: pos, Name: name}
+		if p.is("=") {
+			p.next()
+			if v.X, err = p.assign(); err != nil {
+				return nil, true, err
+			}
+		}
+		en.Values = append(en.Values, v)
+		if p.is(",") {
+			p.next()
+			continue
+		}
+		if !p.is("}") {
+			return nil, true, p.expected("',' or '}' in enum " + en.Name)
+		}
+	}
+	p.next()
+	if _, err := p.expect(";", "after enum "+en.Name); err != nil {
+		return nil, true, err
+	}
+	return en, true, nil
 }
 
 // constArray parses the rest of NAME[] = { X, ... };.
@@ -647,7 +698,21 @@ func (p *parser) decl() (*Decl, error) {
 		}
 		v := VarDecl{Pos: pos, Type: t, Name: name}
 		if p.is("[") {
-			return nil, errorf(p.tok.pos, "array declarations are not part of the model language")
+			p.next()
+			if p.is("]") {
+				return nil, errorf(p.tok.pos, "array local %s needs its length (u8 %s[N])", name, name)
+			}
+			n, err := p.assign()
+			if err != nil {
+				return nil, err
+			}
+			if _, err := p.expect("]", "after the length of "+name); err != nil {
+				return nil, err
+			}
+			v.Len = n
+			if p.is("=") {
+				return nil, errorf(p.tok.pos, "array local %s: an initialiser is not part of the model language (assign its elements)", name)
+			}
 		}
 		if p.is("=") {
 			p.next()

@@ -22,7 +22,7 @@ const (
 	OpPoke                            // store Bytes[:Len] at Addr (text_poke, text_poke_early, memcpy)
 	OpPokeAdd                         // __smp_text_poke_batch_add(Addr, Bytes[:Len], Emul); with B&PokeAddArm, then every CPU's text_poke_array_refs = 1
 	OpPokePut                         // for_each_possible_cpu: atomic_dec_and_test(text_poke_array_refs)
-	OpPokeWait                        // atomic_cond_read_acquire(refs, !VAL) on every CPU (not with B == PokeNoWait), then nr_entries = 0
+	OpPokeWait                        // atomic_cond_read_acquire(refs, !VAL) on every CPU (not with B&PokeNoWait), then nr_entries = 0 (not with B&PokeKeep)
 	OpSync                            // send the sync IPI to every other CPU (on_each_cpu, first half)
 	OpSyncWait                        // wait until every CPU ran the IPI (on_each_cpu, wait=1)
 	OpSetSystem                       // system_state = B
@@ -424,8 +424,14 @@ const (
 	PokeFirst        // text_poke(addr, text[0]) unless it is INT3
 )
 
-// PokeNoWait as OpPokeWait's B: nr_entries = 0 without the wait.
-const PokeNoWait = 1
+// Flags of OpPokeWait (its B).
+const (
+	// PokeNoWait: nr_entries = 0 without the wait.
+	PokeNoWait = 1 << iota
+	// PokeKeep: the wait alone; nr_entries is left as it is (the
+	// model source's next statement sets it).
+	PokeKeep
+)
 
 // TextLocal as OpJumpIfText's B: the thread holds text_mutex, under which
 // every store to text is made: the read folds into the step before.

@@ -12,7 +12,7 @@ func (m *Machine) threadEnabled(s *State, t int) bool {
 	case OpLock:
 		return s.K.Mutex[op.A] == 0
 	case OpPokeWait:
-		return op.B == PokeNoWait || s.K.Poke.idle()
+		return op.B&PokeNoWait != 0 || s.K.Poke.idle()
 	case OpWaitSystem:
 		return s.K.System >= uint8(op.B)
 	case OpSetModState:
@@ -191,17 +191,22 @@ func (m *Machine) threadStep(t int) {
 			m.opEvent(op, TraceEvent{Kind: TrKernel, Text: fmt.Sprintf("atomic_dec_and_test(&text_poke_array_refs) on every CPU: %v", s.K.Poke.Refs[:len(m.P.CPUs)])})
 		}
 	case OpPokeWait:
-		if s.K.Poke.idle() {
+		switch {
+		case op.B&PokeKeep != 0:
+		case s.K.Poke.idle():
 			// Nothing reads the entries again before they are
 			// rewritten: drop them, so that equal futures are equal
 			// states.
 			s.K.Poke = PokeArray{}
-		} else {
+		default:
 			s.K.Poke.Nr = 0
 		}
 		if m.Trace {
 			text := "every text_poke_array_refs is 0; nr_entries = 0"
-			if op.B == PokeNoWait {
+			switch {
+			case op.B&PokeKeep != 0:
+				text = "every text_poke_array_refs is 0"
+			case op.B&PokeNoWait != 0:
 				text = "nr_entries = 0 without waiting for text_poke_array_refs"
 			}
 			m.opEvent(op, TraceEvent{Kind: TrKernel, Text: text})

@@ -68,7 +68,7 @@ func TestExplainAgreesWithTrace(t *testing.T) {
 			},
 			[]string{"had not taken a context synchronisation (an IPI, an isb, an exception return) since step 7", "had not reached it yet"}},
 		{"x86-bad-no-sync1",
-			[]string{"cpu1 still had the old bytes of __SCT__foo because it had not taken a sync IPI since step 13", "no sync IPI was sent after that"},
+			[]string{"cpu1 still had the old bytes of __SCT__foo because it had not taken a sync IPI since step 12", "no sync IPI was sent after that"},
 			nil},
 	} {
 		t.Run(c.name, func(t *testing.T) {

@@ -164,11 +164,11 @@ func TestExplain(t *testing.T) {
 	}
 	flat := strings.Join(strings.Fields(e), " ")
 	for _, want := range []string{
-		"cpu1 still had the old bytes of __SCT__foo because it had not taken a sync IPI since step 13",
+		"cpu1 still had the old bytes of __SCT__foo because it had not taken a sync IPI since step 12",
 		"no sync IPI was sent after that",
-		"byte 0 (e9) is from before step 13",
-		"text_poke_bp without the sync after writing INT3",
-		"(13) smp_text_poke_batch_finish writes cc at __SCT__foo",
+		"byte 0 (e9) is from before step 12",
+		"smp_text_poke_batch_finish without the sync after writing INT3",
+		"(12) smp_text_poke_batch_finish writes cc at __SCT__foo",
 	} {
 		if !strings.Contains(flat, want) {
 			t.Errorf("explanation lacks %q:\n%s", want, e)
@@ -181,7 +181,7 @@ func TestExplain(t *testing.T) {
 	}
 	// The INT3 path: the trap, and what the updater did meanwhile.
 	flat = strings.Join(strings.Fields(Explain(cexOf(t, "x86-bad-no-sync3"))), " ")
-	for _, want := range []string{"cpu1 had trapped on an INT3 at step 22", "atomic_dec_and_test(&text_poke_array_refs) on every CPU: [0 0]"} {
+	for _, want := range []string{"cpu1 had trapped on an INT3 at step 21", "atomic_dec_and_test(&text_poke_array_refs) on every CPU: [0 0]"} {
 		if !strings.Contains(flat, want) {
 			t.Errorf("no-sync3 explanation lacks %q", want)
 		}

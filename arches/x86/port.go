@@ -54,14 +54,7 @@ func (Port) Fetches() []string { return []string{FetchByte, FetchAligned4} }
 func (Port) Variants() []kernel.Variant {
 	return []kernel.Variant{
 		{Name: VariantKernel, Doc: "the kernel: smp_text_poke_single, text_poke_bp before v6.16 (INT3, sync, tail bytes, sync, first byte, sync) with an emulating INT3 handler"},
-		{Name: VariantPlainWrite, Doc: "the new instruction is written with one plain multi-byte store (memcpy), then every CPU is synced"},
-		{Name: VariantNoSync1, Doc: "text_poke_bp without the sync after writing INT3"},
-		{Name: VariantNoSync2, Doc: "text_poke_bp without the sync after writing the tail bytes"},
-		{Name: VariantNoSync3, Doc: "text_poke_bp without the sync after writing the first byte"},
 		{Name: VariantNoEmulate, Doc: "the INT3 handler skips the patched instruction instead of emulating the new one"},
-		{Name: VariantBatchSites, Doc: "a design: the sites of one update are queued with smp_text_poke_batch_add (each in its own text_mutex section, as jump labels queue) and patched together by smp_text_poke_batch_finish after the site loop; the trampoline keeps smp_text_poke_single"},
-		{Name: VariantBatchUnsorted, Doc: "batch-sites queuing with __smp_text_poke_batch_add, without the flush that keeps text_poke_array sorted for the INT3 handler's bsearch"},
-		{Name: VariantNoRefsWait, Doc: "text_poke_bp returns without waiting for every CPU's text_poke_array_refs to drop to zero"},
 	}
 }
 
@@ -270,25 +263,16 @@ func insnFor(p *model.Program, loc kernel.Loc, target int) (code, emulate []byte
 	return code, code
 }
 
-// Transform implements kernel.Port: arch_static_call_transform for one
-// location: text_mutex, __static_call_validate, then
-// __static_call_transform (skipped when the text is already right), which
-// patches with text_poke_early while SYSTEM_BOOTING and with text_poke_bp
-// on a running system.
-func (p Port) Transform(e *kernel.Emitter, lay *kernel.Layout, loc kernel.Loc, target int, variant string) {
-	e.Fn = "arch_static_call_transform"
-	e.Emit(model.Op{Code: model.OpLock, A: kernel.TextMutex})
-	check, n := validation(loc)
-	e.Fn = "__static_call_validate"
-	e.Emit(model.Op{Code: model.OpCheck, A: model.CheckLocal, Addr: loc.Addr, Len: uint8(n), B: check})
-	p.TransformText(e, lay, loc, target, variant)
-	e.Fn = "arch_static_call_transform"
-	e.Emit(model.Op{Code: model.OpUnlock, A: kernel.TextMutex})
+// Transform implements kernel.Port. x86's arch_static_call_transform is
+// model source (arch/x86/kernel/static_call.c and alternative.c), which
+// the compiler always has: the built-in it stands for is never reached.
+func (Port) Transform(e *kernel.Emitter, lay *kernel.Layout, loc kernel.Loc, target int, variant string) {
+	panic("patchcheck: x86's arch_static_call_transform is model source")
 }
 
 // ModelArch implements kernel.ModelTransformPort: x86's
-// arch_static_call_transform and __static_call_validate are the model
-// files under arch/x86/ (kernel/src/arch/x86/kernel/static_call.c).
+// arch_static_call_transform, __static_call_transform and the
+// smp_text_poke_* family are the model files under arch/x86/.
 func (Port) ModelArch() string { return "x86" }
 
 // Bytes implements kernel.ModelTransformPort: x86_nops[5], the 5-byte
@@ -301,74 +285,63 @@ func (Port) Bytes(name string) ([]byte, bool) {
 	return nil, false
 }
 
-// TransformText implements kernel.ModelTransformPort:
-// __static_call_transform (skipped when the text is already right), which
-// patches with text_poke_early while SYSTEM_BOOTING and with
-// smp_text_poke_single on a running system.
-func (Port) TransformText(e *kernel.Emitter, lay *kernel.Layout, loc kernel.Loc, target int, variant string) {
-	e.Fn = "__static_call_transform"
-	code, emulate := insnFor(lay.Prog, loc, target)
-	b, l := kernel.Bytes(code)
-	skip := e.Emit(model.Op{Code: model.OpJumpIfText, Addr: loc.Addr, Bytes: b, Len: l})
-	done := -1
-	if lay.MayBoot {
-		// if (system_state == SYSTEM_BOOTING || modinit)
-		//	return text_poke_early(insn, code, size);
-		booting := e.Emit(model.Op{Code: model.OpJumpIfBooting})
-		toLive := e.Emit(model.Op{Code: model.OpJump})
-		e.Land(booting)
-		textPokeEarly(e, loc.Addr, code)
-		done = e.Emit(model.Op{Code: model.OpJump})
-		e.Land(toLive)
-	}
+// Gen implements kernel.ModelTransformPort: text_gen_insn(opcode, addr,
+// dest) and __text_gen_insn(opcode, addr, dest, size) of
+// arch/x86/include/asm/text-patching.h (v6.16): the opcode, then, when
+// size > 1, dest - (addr + size) in the size-1 bytes after it.
+func (Port) Gen(name string, args []uint64) ([]byte, error) {
 	switch {
-	case variant == VariantPlainWrite:
-		e.Fn = "memcpy"
-		e.Emit(model.Op{Code: model.OpPoke, Addr: loc.Addr, Bytes: b, Len: l})
-		textPokeSync(e)
-	case !loc.Tramp && (variant == VariantBatchSites || variant == VariantBatchUnsorted):
-		batchAdd(e, loc.Addr, code, emulate, variant == VariantBatchSites)
-	default:
-		TextPokeBP(e, loc.Addr, code, emulate, variant)
+	case name == "text_gen_insn" && len(args) == 3:
+		size := textOpcodeSize(byte(args[0]))
+		if size == 0 || args[0] > 0xff {
+			return nil, fmt.Errorf("text_gen_insn of opcode %#x: text_opcode_size() knows INT3, RET, CALL, JMP32 and JMP8", args[0])
+		}
+		return genInsn(byte(args[0]), args[1], args[2], size)
+	case name == "__text_gen_insn" && len(args) == 4:
+		if args[0] > 0xff || args[3] < 1 || args[3] > 5 || int(args[3]) < textOpcodeSize(byte(args[0])) {
+			return nil, fmt.Errorf("size %d for opcode %#x: BUG_ON(size < text_opcode_size(opcode))", args[3], args[0])
+		}
+		return genInsn(byte(args[0]), args[1], args[2], int(args[3]))
 	}
-	if done >= 0 {
-		e.Land(done)
-	}
-	e.Land(skip)
+	return nil, fmt.Errorf("x86 has no instruction generator %s of %d arguments", name, len(args))
 }
 
-// validation returns the __static_call_validate check for loc and how many
-// bytes of text it reads.
-func validation(loc kernel.Loc) (check, n int) {
-	switch {
-	case loc.Tramp:
-		return CheckTramp, 8
-	case loc.Kind == scenario.KindJcc:
-		return CheckTail, 6
-	case loc.Kind == scenario.KindTail:
-		return CheckTail, 5
+// textOpcodeSize is text_opcode_size() (0 for other opcodes).
+func textOpcodeSize(op byte) int {
+	switch op {
+	case Int3Opcode, RetOpcode:
+		return 1
+	case CallOpcode, Jmp32Opcode:
+		return 5
+	case 0xeb: // JMP8
+		return 2
 	}
-	return CheckCall, 5
+	return 0
 }
 
-// textPokeEarly emits text_poke_early(): a plain memcpy and a sync_core()
-// on the patching CPU only. Its precondition is that no other CPU can run
-// the code (SYSTEM_BOOTING: the other CPUs are not up yet).
+// genInsn is __text_gen_insn's encoding.
+func genInsn(op byte, addr, dest uint64, size int) ([]byte, error) {
+	out := []byte{op}
+	if size > 1 {
+		disp := int64(dest - (addr + uint64(size)))
+		if size == 2 && disp>>31 != disp>>7 {
+			return nil, fmt.Errorf("BUG_ON: JMP8 displacement %d does not fit a signed byte", disp)
+		}
+		var b [4]byte
+		binary.LittleEndian.PutUint32(b[:], uint32(int32(disp)))
+		out = append(out, b[:size-1]...)
+	}
+	return out, nil
+}
+
+// textPokeEarly emits text_poke_early() for sketches: a plain memcpy and
+// a sync_core() on the patching CPU only. Its precondition is that no
+// other CPU can run the code (SYSTEM_BOOTING: the other CPUs are not up
+// yet).
 func textPokeEarly(e *kernel.Emitter, addr uint64, code []byte) {
 	e.Fn = "text_poke_early"
 	b, l := kernel.Bytes(code)
 	e.Emit(model.Op{Code: model.OpPoke, Addr: addr, Bytes: b, Len: l})
-}
-
-// EarlyTramp implements kernel.Port: __static_call_update_early's
-// __text_gen_insn(tramp, JMP32_INSN_OPCODE, tramp, func, JMP32_INSN_SIZE)
-// and sync_core() on the boot CPU. It writes a JMP even for NULL: the
-// kernel's callers never pass NULL here.
-func (Port) EarlyTramp(e *kernel.Emitter, lay *kernel.Layout, tramp kernel.Loc, target int) {
-	e.Fn = "__static_call_update_early"
-	code := GenInsn([]byte{Jmp32Opcode}, tramp.Addr, lay.Prog.Targets[target].Addr)
-	b, l := kernel.Bytes(code)
-	e.Emit(model.Op{Code: model.OpPoke, Addr: tramp.Addr, Bytes: b, Len: l})
 }
 
 // textPokeSync emits smp_text_poke_sync_each_cpu() (text_poke_sync
@@ -381,66 +354,30 @@ func textPokeSync(e *kernel.Emitter) {
 	e.Fn = fn
 }
 
-// TextPokeBP emits smp_text_poke_single(addr, code, len, emulate)
-// (text_poke_bp before v6.16; arch/x86/kernel/alternative.c, with
-// 2aebf5ee "x86/alternatives: Fix int3 handling failure from broken
-// text_poke array"): smp_text_poke_batch_add() of one entry to the global
-// text_poke_array, which first processes any queued entries above addr,
-// then smp_text_poke_batch_finish(), which processes every entry the
-// array holds. The add and the batch's refs are one step: nothing reads
-// the entry before the refs are set. Variants drop one step.
-func TextPokeBP(e *kernel.Emitter, addr uint64, code, emulate []byte, variant string) {
+// TextPokeBP emits smp_text_poke_single(addr, code, len, emulate) for a
+// sketch's text_poke_bp step, as the model files compile it
+// (arch/x86/kernel/alternative.c at v6.16): the ordering test of
+// smp_text_poke_batch_add(), the entry added with the refs set in the
+// same step, then smp_text_poke_batch_finish()'s rounds.
+func TextPokeBP(e *kernel.Emitter, addr uint64, code, emulate []byte) {
 	flush(e, addr)
 	e.Fn = "smp_text_poke_single"
 	b, l := kernel.Bytes(code)
 	eb, _ := kernel.Bytes(emulate)
 	e.Emit(model.Op{Code: model.OpPokeAdd, Addr: addr, Bytes: b, Len: l, Emul: eb, B: model.PokeAddArm})
-	batchProcess(e, variant)
+	batchProcess(e)
 }
 
-// flush emits the ordering test of smp_text_poke_batch_add(addr): when addr is below the
-// last queued entry (text_poke_addr_ordered), the queued entries are
-// processed first, so that the array stays sorted. A local test: with
-// nothing queued it costs no step.
+// flush emits the ordering test of smp_text_poke_batch_add(addr): when
+// addr is below the last queued entry (text_poke_addr_ordered), the
+// queued entries are processed first, so that the array stays sorted. A
+// local test: with nothing queued it costs no step.
 func flush(e *kernel.Emitter, addr uint64) {
 	e.Fn = "smp_text_poke_batch_add"
 	ordered := e.Emit(model.Op{Code: model.OpJumpIfPokeOrdered, Addr: addr})
 	e.Emit(model.Op{Code: model.OpPokeArm})
-	batchProcess(e, VariantKernel)
+	batchProcess(e)
 	e.Land(ordered)
-}
-
-// batchAdd emits smp_text_poke_batch_add(addr, code, len, emulate):
-// the ordering test of smp_text_poke_batch_add(addr) processes the queued entries first when
-// addr is below the last of them (text_poke_addr_ordered), so that the
-// array stays sorted; then __smp_text_poke_batch_add. Without flush it is
-// __smp_text_poke_batch_add alone.
-func batchAdd(e *kernel.Emitter, addr uint64, code, emulate []byte, ordered bool) {
-	if ordered {
-		flush(e, addr)
-	}
-	e.Fn = "smp_text_poke_batch_add"
-	b, l := kernel.Bytes(code)
-	eb, _ := kernel.Bytes(emulate)
-	e.Emit(model.Op{Code: model.OpPokeAdd, Addr: addr, Bytes: b, Len: l, Emul: eb})
-}
-
-// FinishSites implements kernel.SiteBatcher: for the batch-sites
-// variants, smp_text_poke_batch_finish() under text_mutex after the site
-// loop: the queued entries, if any, are processed together.
-func (Port) FinishSites(e *kernel.Emitter, lay *kernel.Layout, variant string) {
-	if variant != VariantBatchSites && variant != VariantBatchUnsorted {
-		return
-	}
-	e.Fn = "__static_call_update"
-	e.Emit(model.Op{Code: model.OpLock, A: kernel.TextMutex})
-	e.Fn = "smp_text_poke_batch_finish"
-	none := e.Emit(model.Op{Code: model.OpJumpIfNoPoke, A: model.PokeInt3})
-	e.Emit(model.Op{Code: model.OpPokeArm})
-	batchProcess(e, VariantKernel)
-	e.Land(none)
-	e.Fn = "__static_call_update"
-	e.Emit(model.Op{Code: model.OpUnlock, A: kernel.TextMutex})
 }
 
 // batchProcess emits the rounds of smp_text_poke_batch_finish() after
@@ -448,29 +385,32 @@ func (Port) FinishSites(e *kernel.Emitter, lay *kernel.Layout, variant string) {
 // bytes, sync if any; every first byte that is not INT3, sync if any;
 // then drop every CPU's text_poke_array_refs and wait for in-flight INT3
 // handlers, and nr_entries = 0.
-func batchProcess(e *kernel.Emitter, variant string) {
+func batchProcess(e *kernel.Emitter) {
 	e.Fn = "smp_text_poke_batch_finish"
 	e.Emit(model.Op{Code: model.OpPokeRound, A: model.PokeInt3})
-	if variant != VariantNoSync1 {
-		textPokeSync(e)
-	}
-	for _, r := range []struct {
-		round  int
-		nosync string
-	}{{model.PokeTail, VariantNoSync2}, {model.PokeFirst, VariantNoSync3}} {
+	textPokeSync(e)
+	for _, round := range []int{model.PokeTail, model.PokeFirst} {
 		e.Fn = "smp_text_poke_batch_finish"
-		skip := e.Emit(model.Op{Code: model.OpJumpIfNoPoke, A: r.round})
-		e.Emit(model.Op{Code: model.OpPokeRound, A: r.round})
-		if variant != r.nosync {
-			textPokeSync(e)
-		}
+		skip := e.Emit(model.Op{Code: model.OpJumpIfNoPoke, A: round})
+		e.Emit(model.Op{Code: model.OpPokeRound, A: round})
+		textPokeSync(e)
 		e.Land(skip)
 	}
 	e.Fn = "smp_text_poke_batch_finish"
 	e.Emit(model.Op{Code: model.OpPokePut})
-	wait := model.Op{Code: model.OpPokeWait}
-	if variant == VariantNoRefsWait {
-		wait.B = model.PokeNoWait
+	e.Emit(model.Op{Code: model.OpPokeWait})
+}
+
+// validation returns the __static_call_validate check a sketch's
+// validate step makes for loc, and how many bytes of text it reads.
+func validation(loc kernel.Loc) (check, n int) {
+	switch {
+	case loc.Tramp:
+		return CheckTramp, 8
+	case loc.Kind == scenario.KindJcc:
+		return CheckTail, 6
+	case loc.Kind == scenario.KindTail:
+		return CheckTail, 5
 	}
-	e.Emit(wait)
+	return CheckCall, 5
 }

@@ -111,7 +111,13 @@ func compileSketch(e *kernel.Emitter, loc kernel.Loc, code, emulate []byte, step
 				return err
 			}
 			b, l := kernel.Bytes(code)
-			skips = append(skips, e.Emit(model.Op{Code: model.OpJumpIfText, Addr: loc.Addr, Bytes: b, Len: l}))
+			op := model.Op{Code: model.OpJumpIfText, Addr: loc.Addr, Bytes: b, Len: l}
+			if textMutexHeld(e) {
+				// As the model source's memcmp in
+				// __static_call_transform (docs/language.md rule 3).
+				op.B = model.TextLocal
+			}
+			skips = append(skips, e.Emit(op))
 		case "write":
 			if err := want(2); err != nil {
 				return err
@@ -181,7 +187,7 @@ func compileSketch(e *kernel.Emitter, loc kernel.Loc, code, emulate []byte, step
 			if err := want(0); err != nil {
 				return err
 			}
-			TextPokeBP(e, loc.Addr, code, emulate, VariantKernel)
+			TextPokeBP(e, loc.Addr, code, emulate)
 		case "text_poke_early":
 			if err := want(0); err != nil {
 				return err

@@ -18,22 +18,12 @@ const (
 	FetchAligned4 = "aligned4"
 )
 
-// Protocol variants. The first is the kernel's own code.
+// Protocol variants of the machine's INT3 handler, still Go. The first is
+// the kernel's own code; the patching thread's variants are diffs to the
+// model files (kernel/variants).
 const (
-	VariantKernel     = "text_poke_bp"
-	VariantPlainWrite = "plain-write"
-	VariantNoSync1    = "no-sync1"
-	VariantNoSync2    = "no-sync2"
-	VariantNoSync3    = "no-sync3"
-	VariantNoEmulate  = "int3-no-emulate"
-	VariantNoRefsWait = "no-refs-wait"
-	// VariantBatchSites: a design in which __static_call_update queues
-	// every site with smp_text_poke_batch_add and patches them all with
-	// one smp_text_poke_batch_finish.
-	VariantBatchSites = "batch-sites"
-	// VariantBatchUnsorted: batch-sites with __smp_text_poke_batch_add,
-	// which skips the flush that keeps text_poke_array sorted.
-	VariantBatchUnsorted = "batch-sites-unsorted"
+	VariantKernel    = "text_poke_bp"
+	VariantNoEmulate = "int3-no-emulate"
 )
 
 // Registers of the model's x86 CPU.

@@ -1,0 +1,270 @@
+package kernel
+
+import (
+	"patchcheck/lang"
+	"patchcheck/model"
+)
+
+// The built-ins of text patching (x86's text_poke_early, memcpy into
+// text and the smp_text_poke_* family of arch/x86/kernel/alternative.c):
+// each is one op of the machine, or a test the thread makes of its own
+// state (docs/language.md lists them with the kernel lines they stand
+// for).
+
+// pokeBuiltin compiles call x when it is one of text patching's
+// built-ins; ok is false otherwise.
+func (c *kc) pokeBuiltin(f *fnCtx, x *lang.Call, pure bool) (v val, ok bool) {
+	arg := func(i int) val {
+		if i >= len(x.Args) {
+			panic(compileError(x.Pos, "%s: too few arguments", x.Fun))
+		}
+		return c.value(f, x.Args[i], pure)
+	}
+	nargs := func(n int) {
+		if pure {
+			panic(notStatic{})
+		}
+		if len(x.Args) != n {
+			panic(compileError(x.Pos, "%s takes %d arguments", x.Fun, n))
+		}
+	}
+	switch x.Fun {
+	case "text_gen_insn":
+		// text_gen_insn(opcode, addr, dest): the port's encoding, when
+		// compiling.
+		if len(x.Args) != 3 {
+			panic(compileError(x.Pos, "text_gen_insn takes (opcode, addr, dest)"))
+		}
+		return val{k: vBytes, s: string(c.gen(x, "text_gen_insn", []val{arg(0), arg(1), arg(2)}))}, true
+	case "__text_gen_insn":
+		// __text_gen_insn(buf, opcode, addr, dest, size): into an array
+		// local, or into text (x86's __static_call_update_early writes
+		// the trampoline with it).
+		nargs(5)
+		b := c.gen(x, "__text_gen_insn", []val{arg(1), arg(2), arg(3), arg(4)})
+		if c.arrayStore(f, x.Args[0], b) {
+			return val{}, true
+		}
+		c.textStore(x, arg(0), b, len(b))
+		return val{}, true
+	case "memcpy":
+		// memcpy(text, bytes, len): a store to text (text_poke_early's).
+		nargs(3)
+		b, n := c.bytesArg(x, 1, arg(1)), arg(2)
+		if n.k != vInt || n.n <= 0 || n.n > len(b) {
+			panic(compileError(x.Pos, "%s: the length is a constant within the bytes copied", exprString(x)))
+		}
+		c.textStore(x, arg(0), b, n.n)
+		return val{}, true
+	case "on_each_cpu":
+		// on_each_cpu(do_sync_core, NULL, 1): the IPI that makes every
+		// CPU serialise, and the wait for all of them.
+		nargs(3)
+		if fn, ok := x.Args[0].(*lang.Ident); !ok || fn.Name != "do_sync_core" {
+			panic(compileError(x.Pos, "%s: the model's on_each_cpu runs do_sync_core", exprString(x)))
+		}
+		if w := arg(2); w.k != vInt || w.n != 1 {
+			panic(compileError(x.Pos, "%s: the model's on_each_cpu waits (wait = 1)", exprString(x)))
+		}
+		c.op(x.Pos, model.Op{Code: model.OpSync})
+		c.op(x.Pos, model.Op{Code: model.OpSyncWait})
+		return val{}, true
+	case "__smp_text_poke_batch_add":
+		nargs(4)
+		a := c.addr(x.Pos, arg(0))
+		code, n := c.bytesArg(x, 1, arg(1)), arg(2)
+		if a.k != vInt || n.k != vInt || n.n <= 0 || n.n > len(code) || n.n > model.WinSize {
+			panic(compileError(x.Pos, "%s: an instruction of a site or trampoline, of a constant length", exprString(x)))
+		}
+		emulate := code
+		if e := arg(3); e.k != vNull {
+			emulate = c.bytesArg(x, 3, e)
+		}
+		b, l := Bytes(code[:n.n])
+		eb, _ := Bytes(emulate)
+		c.op(x.Pos, model.Op{Code: model.OpPokeAdd, Addr: uint64(a.n), Bytes: b, Len: l, Emul: eb})
+		return val{}, true
+	case "text_poke_addr_ordered":
+		// Whether addr may join the queued entries without breaking
+		// their order: a test of the thread's own text_poke_array.
+		nargs(1)
+		a := c.addr(x.Pos, arg(0))
+		if a.k != vInt {
+			panic(compileError(x.Pos, "%s: not a site or trampoline", exprString(x)))
+		}
+		panic(needValue{x: x, emit: func() (no, yes []int) {
+			yes = []int{c.op(x.Pos, model.Op{Code: model.OpJumpIfPokeOrdered, Addr: uint64(a.n)})}
+			no = []int{c.e.Emit(model.Op{Code: model.OpJump})}
+			return no, yes
+		}})
+	case "text_poke_array_refs_set":
+		nargs(0)
+		if n := len(c.e.Ops); n > 0 && c.e.Ops[n-1].Code == model.OpPokeAdd && !c.e.Joined() {
+			// Nothing reads the entry just added before the refs are
+			// set: the two are one step (docs/semantics.md §11).
+			c.e.Ops[n-1].B |= model.PokeAddArm
+			return val{}, true
+		}
+		c.op(x.Pos, model.Op{Code: model.OpPokeArm})
+		return val{}, true
+	case "text_poke_array_int3":
+		nargs(0)
+		c.op(x.Pos, model.Op{Code: model.OpPokeRound, A: model.PokeInt3})
+		return val{}, true
+	case "text_poke_array_tail", "text_poke_array_first":
+		nargs(0)
+		round := model.PokeTail
+		if x.Fun == "text_poke_array_first" {
+			round = model.PokeFirst
+		}
+		panic(needValue{x: x, emit: func() (no, yes []int) {
+			no = []int{c.op(x.Pos, model.Op{Code: model.OpJumpIfNoPoke, A: round})}
+			c.op(x.Pos, model.Op{Code: model.OpPokeRound, A: round})
+			yes = []int{c.e.Emit(model.Op{Code: model.OpJump})}
+			return no, yes
+		}})
+	case "text_poke_array_refs_put":
+		nargs(0)
+		c.op(x.Pos, model.Op{Code: model.OpPokePut})
+		return val{}, true
+	case "text_poke_array_refs_wait":
+		nargs(0)
+		c.op(x.Pos, model.Op{Code: model.OpPokeWait, B: model.PokeKeep})
+		return val{}, true
+	}
+	return val{}, false
+}
+
+// pokeEntries is the value of text_poke_array.nr_entries: none right
+// after __smp_text_poke_batch_add (nothing else can have emptied it),
+// else a test of the thread's own text_poke_array.
+func (c *kc) pokeEntries(x *lang.Member, pure bool) val {
+	if n := len(c.e.Ops); n > 0 && c.e.Ops[n-1].Code == model.OpPokeAdd && !c.e.Joined() {
+		return val{k: vPokeSome}
+	}
+	if pure {
+		panic(notStatic{})
+	}
+	vals := [2]val{intv(0), {k: vPokeSome}}
+	panic(needValue{x: x, vals: &vals, emit: func() (no, yes []int) {
+		no = []int{c.op(x.Pos, model.Op{Code: model.OpJumpIfNoPoke, A: model.PokeInt3})}
+		yes = []int{c.e.Emit(model.Op{Code: model.OpJump})}
+		return no, yes
+	}})
+}
+
+// pokeEntriesZero compiles text_poke_array.nr_entries = 0: one step with
+// the wait for text_poke_array_refs just before it (nothing reads the
+// entries once every count is 0), else a step of its own.
+func (c *kc) pokeEntriesZero(pos lang.Pos) {
+	if n := len(c.e.Ops); n > 0 && c.e.Ops[n-1].Code == model.OpPokeWait && c.e.Ops[n-1].B&model.PokeKeep != 0 && !c.e.Joined() {
+		c.e.Ops[n-1].B &^= model.PokeKeep
+		return
+	}
+	c.op(pos, model.Op{Code: model.OpPokeWait, B: model.PokeNoWait})
+}
+
+// gen evaluates the port's instruction generator name on args.
+func (c *kc) gen(x *lang.Call, name string, args []val) []byte {
+	mp, ok := c.port.(ModelTransformPort)
+	if !ok {
+		panic(compileError(x.Pos, "%s: this architecture's model source has no %s", exprString(x), name))
+	}
+	ns := make([]uint64, len(args))
+	for i, a := range args {
+		switch a = c.addr(x.Pos, a); a.k {
+		case vInt:
+			ns[i] = uint64(a.n)
+		case vNull:
+		case vTarget:
+			ns[i] = c.lay.Prog.Targets[a.a].Addr
+		default:
+			panic(compileError(lang.ExprPos(x.Args[len(x.Args)-len(args)+i]), "%s: not a number or an address the scenario fixes", exprString(x.Args[len(x.Args)-len(args)+i])))
+		}
+	}
+	b, err := mp.Gen(name, ns)
+	if err != nil {
+		panic(compileError(x.Pos, "%s: %v", exprString(x), err))
+	}
+	return b
+}
+
+// bytesArg returns argument i of x as bytes: a constant array, an array
+// local or an instruction generated when compiling.
+func (c *kc) bytesArg(x *lang.Call, i int, v val) []byte {
+	if v.k != vBytes {
+		panic(compileError(lang.ExprPos(x.Args[i]), "%s: not bytes the compiler knows (a constant array, an array local, text_gen_insn)", exprString(x.Args[i])))
+	}
+	return []byte(v.s)
+}
+
+// textStore emits the store of b[:n] to the text at dst.
+func (c *kc) textStore(x *lang.Call, dst val, b []byte, n int) {
+	a := c.addr(x.Pos, dst)
+	if a.k != vInt {
+		panic(compileError(x.Pos, "%s: not the text of a site or trampoline", exprString(x.Args[0])))
+	}
+	if n > model.WinSize {
+		panic(compileError(x.Pos, "%s: the model stores at most %d bytes of text at once", exprString(x), model.WinSize))
+	}
+	ob, l := Bytes(b[:n])
+	c.op(x.Pos, model.Op{Code: model.OpPoke, Addr: uint64(a.n), Bytes: ob, Len: l})
+}
+
+// arrayStore writes b into the array local dst names (buf or buf+N);
+// false when dst is no array local.
+func (c *kc) arrayStore(f *fnCtx, dst lang.Expr, b []byte) bool {
+	off := 0
+	if bin, ok := dst.(*lang.Binary); ok && bin.Op == "+" {
+		n, ok := c.static(f, bin.Y)
+		if !ok || n.k != vInt {
+			return false
+		}
+		off, dst = n.n, bin.X
+	}
+	id, ok := dst.(*lang.Ident)
+	if !ok {
+		return false
+	}
+	p, ok := f.vars[id.Name]
+	if !ok || p.k != vArr {
+		return false
+	}
+	if off < 0 || off+len(b) > len(p.s) {
+		panic(compileError(lang.ExprPos(dst), "%s: %d bytes at %d past the end of %s[%d]", exprString(dst), len(b), off, id.Name, len(p.s)))
+	}
+	s := []byte(p.s)
+	copy(s[off:], b)
+	p.s = string(s)
+	return true
+}
+
+// arrayElem assigns element i of array local name.
+func (c *kc) arrayElem(f *fnCtx, x *lang.Assign, ix *lang.Index) bool {
+	id, ok := ix.X.(*lang.Ident)
+	if !ok {
+		return false
+	}
+	p, ok := f.vars[id.Name]
+	if !ok || p.k != vArr {
+		return false
+	}
+	i, iok := c.static(f, ix.I)
+	v, vok := c.static(f, x.R)
+	if x.Op != "=" || !iok || !vok || i.k != vInt || v.k != vInt || i.n < 0 || i.n >= len(p.s) {
+		panic(compileError(x.Pos, "%s: an array local's element is set to a constant, at a constant index within it", exprString(x)))
+	}
+	s := []byte(p.s)
+	s[i.n] = byte(v.n)
+	p.s = string(s)
+	return true
+}
+
+// arrayLocal declares the array local d (u8 buf[N]).
+func (c *kc) arrayLocal(f *fnCtx, d lang.VarDecl) {
+	n, ok := c.static(f, d.Len)
+	if !ok || n.k != vInt || n.n <= 0 || n.n > 64 {
+		panic(compileError(d.Pos, "%s[%s]: an array local's length is a constant from 1 to 64", d.Name, exprString(d.Len)))
+	}
+	f.vars[d.Name] = &val{k: vArr, s: string(make([]byte, n.n))}
+}

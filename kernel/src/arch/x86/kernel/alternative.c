@@ -1,0 +1,158 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * patchcheck model source: x86's text patching for static calls.
+ *
+ * Follows arch/x86/kernel/alternative.c at v6.16 (Ingo Molnar's 2025
+ * rework: smp_text_poke_*; text read at torvalds/linux ff0faeed3ddd, with
+ * 2aebf5ee43bf "x86/alternatives: Fix int3 handling failure from broken
+ * text_poke array" of v6.16-rc3 applied: smp_text_poke_single() adds its
+ * entry with smp_text_poke_batch_add(), which flushes an unsorted queue).
+ *
+ * text_poke_array, its per-CPU text_poke_array_refs and the INT3 handler
+ * (smp_text_poke_int3_handler) are the machine's (model/). The loops of
+ * smp_text_poke_batch_finish() over text_poke_array.vec[] and over every
+ * possible CPU are built-ins of the language, one each (docs/language.md
+ * quotes the kernel's loop beside each); text_poke_array_tail() and
+ * text_poke_array_first() return the loop's do_sync. __smp_text_poke_batch_add() is
+ * the machine's add of an entry, with the emulated instruction
+ * (insn_decode_kernel and the opcode map are the machine's).
+ *
+ * Left out: perf_event_text_poke() and the .old byte it records,
+ * cond_resched(), lockdep, and interrupts of the patching thread. The
+ * model's CPU has no NX feature: text_poke_early() takes its second
+ * branch for module text too, which differs only by sync_core() on the
+ * patching CPU (docs/semantics.md §11).
+ */
+
+/* mirrors: arch/x86/kernel/alternative.c text_poke_early() v6.16 */
+void __init_or_module text_poke_early(void *addr, const void *opcode,
+				      size_t len)
+{
+	unsigned long flags;
+
+	if (boot_cpu_has(X86_FEATURE_NX) &&
+	    is_module_text_address((unsigned long)addr)) {
+		/*
+		 * Modules text is marked initially as non-executable, so the
+		 * code cannot be running and speculative code-fetches are
+		 * prevented. Just change the code.
+		 */
+		memcpy(addr, opcode, len);
+	} else {
+		local_irq_save(flags);
+		memcpy(addr, opcode, len);
+		sync_core();
+		local_irq_restore(flags);
+
+		/*
+		 * Could also do a CLFLUSH here to speed up CPU recovery; but
+		 * that causes hangs on some VIA CPUs.
+		 */
+	}
+}
+
+/* mirrors: arch/x86/kernel/alternative.c do_sync_core() v6.16 */
+static void do_sync_core(void *info)
+{
+	sync_core();
+}
+
+/* mirrors: arch/x86/kernel/alternative.c smp_text_poke_sync_each_cpu() v6.16 */
+void smp_text_poke_sync_each_cpu(void)
+{
+	on_each_cpu(do_sync_core, NULL, 1);
+}
+
+/*
+ * mirrors: arch/x86/kernel/alternative.c smp_text_poke_batch_finish() v6.16
+ *
+ * The way it is done:
+ *	- For each entry in the vector:
+ *		- add an INT3 trap to the address that will be patched
+ *	- SMP sync all CPUs
+ *	- For each entry in the vector:
+ *		- update all but the first byte of the patched range
+ *	- SMP sync all CPUs
+ *	- For each entry in the vector:
+ *		- replace the first byte (INT3) by the first byte of the
+ *		  replacing opcode
+ *	- SMP sync all CPUs
+ */
+void smp_text_poke_batch_finish(void)
+{
+	if (!text_poke_array.nr_entries)
+		return;
+
+	lockdep_assert_held(&text_mutex);
+
+	/*
+	 * Corresponds to the implicit memory barrier in try_get_text_poke_array() to
+	 * ensure reading a non-zero refcount provides up to date text_poke_array data.
+	 */
+	text_poke_array_refs_set();
+
+	cond_resched();
+
+	/*
+	 * Corresponding read barrier in INT3 notifier for making sure the
+	 * text_poke_array.nr_entries and handler are correctly ordered wrt. patching.
+	 */
+	smp_wmb();
+
+	/*
+	 * First step: add a INT3 trap to the address that will be patched.
+	 */
+	text_poke_array_int3();
+
+	smp_text_poke_sync_each_cpu();
+
+	/*
+	 * Second step: update all but the first byte of the patched range.
+	 */
+	if (text_poke_array_tail()) {
+		/*
+		 * According to Intel, this core syncing is very likely
+		 * not necessary and we'd be safe even without it. But
+		 * better safe than sorry (plus there's not only Intel).
+		 */
+		smp_text_poke_sync_each_cpu();
+	}
+
+	/*
+	 * Third step: replace the first byte (INT3) by the first byte of the
+	 * replacing opcode.
+	 */
+	if (text_poke_array_first())
+		smp_text_poke_sync_each_cpu();
+
+	/*
+	 * Remove and wait for refs to be zero.
+	 *
+	 * Notably, if after step-3 above the INT3 got removed, then the
+	 * smp_text_poke_sync_each_cpu() will have serialized against any running INT3
+	 * handlers and the below spin-wait will not happen.
+	 *
+	 * IOW. unless the replacement instruction is INT3, this case goes
+	 * unused.
+	 */
+	text_poke_array_refs_put();
+	text_poke_array_refs_wait();
+
+	/* They are all completed: */
+	text_poke_array.nr_entries = 0;
+}
+
+/* mirrors: arch/x86/kernel/alternative.c smp_text_poke_batch_add() v6.16 */
+void __ref smp_text_poke_batch_add(void *addr, const void *opcode, size_t len, const void *emulate)
+{
+	if (text_poke_array.nr_entries == TEXT_POKE_ARRAY_MAX || !text_poke_addr_ordered(addr))
+		smp_text_poke_batch_finish();
+	__smp_text_poke_batch_add(addr, opcode, len, emulate);
+}
+
+/* mirrors: arch/x86/kernel/alternative.c smp_text_poke_single() v6.16 */
+void __ref smp_text_poke_single(void *addr, const void *opcode, size_t len, const void *emulate)
+{
+	smp_text_poke_batch_add(addr, opcode, len, emulate);
+	smp_text_poke_batch_finish();
+}
