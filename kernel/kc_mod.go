@@ -529,4 +529,3 @@ func (c *kc) memcmp(f *fnCtx, x *lang.Call) val {
 	}
 	panic(c.textTest(x, uint64(a.n), []byte(b.s[:n.n]), [2]val{intv(1), intv(0)}))
 }
-
