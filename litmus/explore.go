@@ -223,6 +223,14 @@ type thread struct {
 	// be taken at: its last context synchronisation or its previous fetch
 	// (fetches are taken in program order).
 	flow int
+	// dep is, per register, the time of the newest write that a load its
+	// value derives from read (through loads' addresses, data-processing
+	// instructions and the flags a CSEL or CSET picks with); fdep is the
+	// same for NZCV, and cdep for the conditions and targets of the
+	// branches the thread has executed. A DC CVAU is ordered after them
+	// (herd7's addr, ctrl, pick-addr-dep and pick-ctrl-dep; OpDCCVAU).
+	dep        [32]int
+	fdep, cdep int
 }
 
 // icev is the completion of an IC invalidation: from time t on, fetches
@@ -291,7 +299,12 @@ func (s *state) key() string {
 	var ts []int
 	ts = append(ts, s.now)
 	for _, t := range s.th {
-		ts = append(ts, t.flow, t.bar)
+		ts = append(ts, t.flow, t.bar, t.fdep, t.cdep)
+		for _, d := range t.dep {
+			if d != 0 {
+				ts = append(ts, d)
+			}
+		}
 		for _, v := range t.acc {
 			ts = append(ts, v)
 		}
@@ -357,6 +370,15 @@ func (s *state) key() string {
 		}
 		num(rank[t.flow])
 		num(rank[t.bar])
+		num(rank[t.fdep])
+		num(rank[t.cdep])
+		for i, d := range t.dep {
+			if d != 0 {
+				num(i)
+				num(rank[d])
+			}
+		}
+		b = append(b, ';')
 		for _, k := range sortedKeys(t.acc) {
 			str(k)
 			num(rank[t.acc[k]])
