@@ -43,6 +43,14 @@ type Result struct {
 	Pos, Neg int      // final states satisfying / not satisfying the proposition
 	Flags    []string // e.g. "CMODX" when some execution violates the CMODX requirements
 	Explored int      // states visited
+	Settings Settings // the rules the exploration applied
+}
+
+// Settings are the choices of rules in force for one exploration: the
+// CMODX list of the flag (Options.CMODX) and the test's CacheType header.
+type Settings struct {
+	CMODX arm64.CMODXList
+	Cache arm64.CacheType
 }
 
 // Options bound the exploration.
@@ -78,6 +86,11 @@ type StoppedError struct {
 	// is that final state (and, for forall, the falsifying one).
 	Verdict string
 	Witness []string
+	// Flags are the flags of the executions explored before the stop
+	// ("CMODX" when one of them already violates the CMODX
+	// requirements); an execution not explored may raise more.
+	Flags    []string
+	Settings Settings
 }
 
 func (e *StoppedError) Error() string {
@@ -575,9 +588,10 @@ func Explore(t *Test, opt Options) (*Result, error) {
 	if err := pg.checkSupported(); err != nil {
 		return nil, err
 	}
-	res := &Result{Name: t.Name}
+	res := &Result{Name: t.Name, Settings: Settings{CMODX: pg.cmodx, Cache: pg.cache}}
 	finals := map[string]bool{}
 	cmodxFinal := false
+	cmodxSeen := false // in any state visited: every prefix extends to an execution
 	filtered := false
 	// The visited set holds 128-bit hashes of the state keys.
 	type h128 struct{ a, b uint64 }
@@ -589,9 +603,14 @@ func Explore(t *Test, opt Options) (*Result, error) {
 		s := stack[len(stack)-1]
 		stack = stack[:len(stack)-1]
 		res.Explored++
+		cmodxSeen = cmodxSeen || s.cmodx
 		stopped := func(why string) error {
 			v, w := decided(t.Cond.Quant, finals)
-			return &StoppedError{Name: t.Name, Reason: why, Explored: res.Explored, Frontier: len(stack) + 1, Elapsed: time.Since(start), Verdict: v, Witness: w}
+			e := &StoppedError{Name: t.Name, Reason: why, Explored: res.Explored, Frontier: len(stack) + 1, Elapsed: time.Since(start), Verdict: v, Witness: w, Settings: res.Settings}
+			if cmodxSeen {
+				e.Flags = []string{"CMODX"}
+			}
+			return e
 		}
 		if res.Explored&0xffff == 0 && opt.Progress != nil {
 			opt.Progress(res.Explored, len(stack)+1)
