@@ -102,7 +102,13 @@ func compileModel(t *Test, neg bool) (*model.Program, model.Property, error) {
 	if err := pg.checkSupported(); err != nil {
 		return nil, nil, err
 	}
-	cache, _ := arm64.ParseCacheType(t.InfoValue("CacheType"))
+	cache, err := arm64.ParseCacheType(t.InfoValue("CacheType"))
+	if err != nil {
+		return nil, nil, unsupported(t.infoPos("CacheType"), "CacheType: %v", err)
+	}
+	// The writer's stores and maintenance (kernelThread) follow the
+	// test's CacheType, as the litmus explorer's do.
+	pg.cache = cache
 	fetch := "cmodx"
 	if cache.CoherentAtWrite() {
 		fetch = "dic"

@@ -16,6 +16,7 @@ import (
 // be listed in modelCannot with the reason.
 var ownDirs = map[string]bool{
 	"deps": false, // the DC is on a reading thread: litmus only
+	"dic":  true,
 }
 
 // modelCannot lists the tests of the both-engine directories that the
