@@ -15,8 +15,9 @@ import (
 // directory marked true, a test the model's machine cannot express must
 // be listed in modelCannot with the reason.
 var ownDirs = map[string]bool{
-	"deps": false, // the DC is on a reading thread: litmus only
-	"dic":  true,
+	"deps":   false, // the DC is on a reading thread: litmus only
+	"dic":    true,
+	"kernel": true,
 }
 
 // modelCannot lists the tests of the both-engine directories that the
