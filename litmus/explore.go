@@ -43,6 +43,14 @@ type Result struct {
 	Pos, Neg int      // final states satisfying / not satisfying the proposition
 	Flags    []string // e.g. "CMODX" when some execution violates the CMODX requirements
 	Explored int      // states visited
+	Settings Settings // the rules the exploration applied
+}
+
+// Settings are the choices of rules in force for one exploration: the
+// CMODX list of the flag (Options.CMODX) and the test's CacheType header.
+type Settings struct {
+	CMODX arm64.CMODXList
+	Cache arm64.CacheType
 }
 
 // Options bound the exploration.
@@ -78,6 +86,11 @@ type StoppedError struct {
 	// is that final state (and, for forall, the falsifying one).
 	Verdict string
 	Witness []string
+	// Flags are the flags of the executions explored before the stop
+	// ("CMODX" when one of them already violates the CMODX
+	// requirements); an execution not explored may raise more.
+	Flags    []string
+	Settings Settings
 }
 
 func (e *StoppedError) Error() string {
@@ -223,6 +236,14 @@ type thread struct {
 	// be taken at: its last context synchronisation or its previous fetch
 	// (fetches are taken in program order).
 	flow int
+	// dep is, per register, the time of the newest write that a load its
+	// value derives from read (through loads' addresses, data-processing
+	// instructions and the flags a CSEL or CSET picks with); fdep is the
+	// same for NZCV, and cdep for the conditions and targets of the
+	// branches the thread has executed. A DC CVAU is ordered after them
+	// (herd7's addr, ctrl, pick-addr-dep and pick-ctrl-dep; OpDCCVAU).
+	dep        [32]int
+	fdep, cdep int
 }
 
 // icev is the completion of an IC invalidation: from time t on, fetches
@@ -291,7 +312,12 @@ func (s *state) key() string {
 	var ts []int
 	ts = append(ts, s.now)
 	for _, t := range s.th {
-		ts = append(ts, t.flow, t.bar)
+		ts = append(ts, t.flow, t.bar, t.fdep, t.cdep)
+		for _, d := range t.dep {
+			if d != 0 {
+				ts = append(ts, d)
+			}
+		}
 		for _, v := range t.acc {
 			ts = append(ts, v)
 		}
@@ -357,6 +383,15 @@ func (s *state) key() string {
 		}
 		num(rank[t.flow])
 		num(rank[t.bar])
+		num(rank[t.fdep])
+		num(rank[t.cdep])
+		for i, d := range t.dep {
+			if d != 0 {
+				num(i)
+				num(rank[d])
+			}
+		}
+		b = append(b, ';')
 		for _, k := range sortedKeys(t.acc) {
 			str(k)
 			num(rank[t.acc[k]])
@@ -553,9 +588,10 @@ func Explore(t *Test, opt Options) (*Result, error) {
 	if err := pg.checkSupported(); err != nil {
 		return nil, err
 	}
-	res := &Result{Name: t.Name}
+	res := &Result{Name: t.Name, Settings: Settings{CMODX: pg.cmodx, Cache: pg.cache}}
 	finals := map[string]bool{}
 	cmodxFinal := false
+	cmodxSeen := false // in any state visited: every prefix extends to an execution
 	filtered := false
 	// The visited set holds 128-bit hashes of the state keys.
 	type h128 struct{ a, b uint64 }
@@ -567,9 +603,14 @@ func Explore(t *Test, opt Options) (*Result, error) {
 		s := stack[len(stack)-1]
 		stack = stack[:len(stack)-1]
 		res.Explored++
+		cmodxSeen = cmodxSeen || s.cmodx
 		stopped := func(why string) error {
 			v, w := decided(t.Cond.Quant, finals)
-			return &StoppedError{Name: t.Name, Reason: why, Explored: res.Explored, Frontier: len(stack) + 1, Elapsed: time.Since(start), Verdict: v, Witness: w}
+			e := &StoppedError{Name: t.Name, Reason: why, Explored: res.Explored, Frontier: len(stack) + 1, Elapsed: time.Since(start), Verdict: v, Witness: w, Settings: res.Settings}
+			if cmodxSeen {
+				e.Flags = []string{"CMODX"}
+			}
+			return e
 		}
 		if res.Explored&0xffff == 0 && opt.Progress != nil {
 			opt.Progress(res.Explored, len(stack)+1)

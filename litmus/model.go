@@ -102,7 +102,13 @@ func compileModel(t *Test, neg bool) (*model.Program, model.Property, error) {
 	if err := pg.checkSupported(); err != nil {
 		return nil, nil, err
 	}
-	cache, _ := arm64.ParseCacheType(t.InfoValue("CacheType"))
+	cache, err := arm64.ParseCacheType(t.InfoValue("CacheType"))
+	if err != nil {
+		return nil, nil, unsupported(t.infoPos("CacheType"), "CacheType: %v", err)
+	}
+	// The writer's stores and maintenance (kernelThread) follow the
+	// test's CacheType, as the litmus explorer's do.
+	pg.cache = cache
 	fetch := "cmodx"
 	if cache.CoherentAtWrite() {
 		fetch = "dic"
@@ -172,10 +178,11 @@ func compileModel(t *Test, neg bool) (*model.Program, model.Property, error) {
 	c.p.Regions = []model.Region{{Name: "text", Base: textBase, Bytes: text}, {Name: "data", Base: dataBase, Bytes: make([]byte, 8*len(c.vars)+8)}}
 	for _, it := range t.Init {
 		if w, ok := c.vars[it.Loc.Var]; ok && it.Loc.Kind == LocMem && it.Value != nil {
-			if it.Value.Kind != ValInt {
+			n, err := c.dataValue(it.Value)
+			if err != nil {
 				return nil, nil, notFit("%s: initial value %v", it.Pos, it.Value)
 			}
-			binary.LittleEndian.PutUint64(c.p.Windows[w].Init[:], uint64(it.Value.Int))
+			binary.LittleEndian.PutUint64(c.p.Windows[w].Init[:], n)
 		}
 	}
 	for w := range c.p.Windows {
@@ -189,6 +196,24 @@ func compileModel(t *Test, neg bool) (*model.Program, model.Property, error) {
 		return nil, nil, notFit("%v", err)
 	}
 	return c.p, condProp{cpu: cpu}, nil
+}
+
+// dataValue is the 64-bit value of v in a data window: an integer, or a
+// code label of a reader (its address: a literal a trampoline loads and
+// branches to, as the static call's).
+func (c *mcomp) dataValue(v *Value) (uint64, error) {
+	switch v.Kind {
+	case ValInt:
+		return uint64(v.Int), nil
+	case ValLabel:
+		blk, ok := c.pg.main[v.Thread]
+		if ok && blk != c.writer {
+			if idx, ok := c.pg.blocks[blk].labels[v.Label]; ok {
+				return c.addr[blk][idx], nil
+			}
+		}
+	}
+	return 0, notFit("value %v", v)
 }
 
 // initsOf returns the register initialisations of thread proc.
@@ -289,11 +314,12 @@ func (c *mcomp) kernelThread() (model.ThreadProg, error) {
 				bb, l := packBytes(arm64.Word(w))
 				kt.Ops = append(kt.Ops, model.Op{Code: model.OpPoke, Fn: "STR", Src: in.Pos.String(), Addr: addr, Bytes: bb, Len: l, B: noMaint})
 			case ValSym:
-				if v.Kind != ValInt {
+				n, err := c.dataValue(v)
+				if err != nil {
 					return kt, notFit("%s: store of %v to a variable", in.Pos, v)
 				}
 				w := c.varWindow(at.Sym)
-				bb, l := packBytes(binary.LittleEndian.AppendUint64(nil, uint64(v.Int)))
+				bb, l := packBytes(binary.LittleEndian.AppendUint64(nil, n))
 				kt.Ops = append(kt.Ops, model.Op{Code: model.OpPoke, Fn: "STR", Src: in.Pos.String(), Addr: c.p.Windows[w].Base, Bytes: bb, Len: l})
 			default:
 				return kt, notFit("%s: store to %v", in.Pos, at)

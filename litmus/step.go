@@ -116,6 +116,25 @@ func (pg *prog) write(t *thread, reg string, v val) error {
 	return nil
 }
 
+// depOf returns the newest dependency time of the registers named (0 for
+// XZR, an immediate or an unknown name: no dependency).
+func (t *thread) depOf(regs ...string) int {
+	d := 0
+	for _, reg := range regs {
+		if r, ok := regIndex(canonRegOr(reg)); ok && r != 31 {
+			d = max(d, t.dep[r])
+		}
+	}
+	return d
+}
+
+// setDep records the dependency time of a register just written.
+func (t *thread) setDep(reg string, d int) {
+	if r, ok := regIndex(canonRegOr(reg)); ok && r != 31 {
+		t.dep[r] = d
+	}
+}
+
 // operand2 reads a register or immediate operand.
 func (pg *prog) operand2(t *thread, o Operand) (val, error) {
 	if o.Kind == OpImm {
@@ -257,11 +276,17 @@ func (pg *prog) exec(s *state, ti int, c val) error {
 			t.bar = s.now
 		}
 	case arm64.OpB, arm64.OpBL, arm64.OpBCond:
-		if cond != "" && !condHolds(cond, t.nzcv) {
-			break
+		if cond != "" {
+			// A conditional branch: what follows has a control
+			// dependency on the loads the flags derive from.
+			t.cdep = max(t.cdep, t.fdep)
+			if !condHolds(cond, t.nzcv) {
+				break
+			}
 		}
 		if ai.Op == arm64.OpBL {
 			t.regs[30] = val{k: vCode, b: blk, i: pc + 1}
+			t.dep[30] = 0
 		}
 		nb, np, err := pg.target(in, a[0], c.b, blk, pc)
 		if err != nil {
@@ -277,8 +302,10 @@ func (pg *prog) exec(s *state, ti int, c val) error {
 		if err != nil {
 			return err
 		}
+		t.cdep = max(t.cdep, t.depOf(reg))
 		if ai.Op == arm64.OpBLR {
 			t.regs[30] = val{k: vCode, b: blk, i: pc + 1}
+			t.dep[30] = 0
 		}
 		if v.k != vCode {
 			if ai.Op == arm64.OpRet && v == (val{}) {
@@ -293,6 +320,7 @@ func (pg *prog) exec(s *state, ti int, c val) error {
 		if err != nil {
 			return err
 		}
+		t.cdep = max(t.cdep, t.depOf(a[0].Reg))
 		zero := v.k == vInt && v.n == 0
 		if ai.Op == arm64.OpTBZ || ai.Op == arm64.OpTBNZ {
 			if v.k != vInt || a[1].Imm < 0 || a[1].Imm > 63 {
@@ -315,12 +343,14 @@ func (pg *prog) exec(s *state, ti int, c val) error {
 		if err != nil {
 			return err
 		}
+		t.setDep(a[0].Reg, t.depOf(a[1].Reg))
 		return pg.write(t, a[0].Reg, v)
 	case arm64.OpADR:
 		nb, np, err := pg.target(in, a[1], c.b, blk, pc)
 		if err != nil {
 			return err
 		}
+		t.setDep(a[0].Reg, 0)
 		return pg.write(t, a[0].Reg, val{k: vCode, b: nb, i: np})
 	case arm64.OpEorReg, arm64.OpAndReg:
 		return pg.alu(t, in, in.Op)
@@ -338,6 +368,7 @@ func (pg *prog) exec(s *state, ti int, c val) error {
 		if err != nil {
 			return err
 		}
+		t.fdep = t.depOf(a[0].Reg, a[1].Reg)
 		if x.k == vInt && y.k == vInt {
 			d := x.n - y.n
 			var f uint8
@@ -364,6 +395,7 @@ func (pg *prog) exec(s *state, ti int, c val) error {
 		if condHolds(strings.ToUpper(a[1].Sym), t.nzcv) {
 			n = 1
 		}
+		t.setDep(a[0].Reg, t.fdep)
 		return pg.write(t, a[0].Reg, val{k: vInt, n: n})
 	case arm64.OpCsel:
 		r := a[2].Reg
@@ -374,6 +406,9 @@ func (pg *prog) exec(s *state, ti int, c val) error {
 		if err != nil {
 			return err
 		}
+		// herd7's pick dependencies: the result depends on the loads
+		// the flags derive from, as well as on the register picked.
+		t.setDep(a[0].Reg, max(t.fdep, t.depOf(r)))
 		return pg.write(t, a[0].Reg, v)
 	case arm64.OpStrImm, arm64.OpStlr:
 		v, err := pg.read(t, a[0].Reg)
@@ -407,9 +442,12 @@ func (pg *prog) exec(s *state, ti int, c val) error {
 		t.touch(l, s.now)
 		ws := s.mem[l]
 		v := val{k: vInt}
+		d := t.depOf(a[1].Base, a[1].Index)
 		if len(ws) > 0 {
 			v = ws[len(ws)-1]
+			d = max(d, s.wtime[l][len(ws)-1])
 		}
+		t.setDep(a[0].Reg, d)
 		return pg.write(t, a[0].Reg, v)
 	case arm64.OpDCCVAU:
 		v, err := pg.read(t, a[1].Reg)
@@ -428,7 +466,11 @@ func (pg *prog) exec(s *state, ti int, c val) error {
 		idx := -1
 		// It is also ordered after the thread's earlier instruction
 		// fetches (herd's f-ob), the latest of which was taken at t.flow.
-		lo := max(t.bar, t.acc[l], t.flow)
+		// And it is ordered after the loads its address depends on, and
+		// those a branch before it depends on (herd7 aarch64.cat: dob's
+		// addr and ctrl; [DC.CVAU | IC], pob's pick-addr-dep and
+		// pick-ctrl-dep; [DC.CVAU | IC]): after the writes they read.
+		lo := max(t.bar, t.acc[l], t.flow, t.depOf(a[1].Reg), t.cdep)
 		for i, w := range s.wtime[l] {
 			if w <= lo || s.wthr[l][i] == ti {
 				idx = i
@@ -488,6 +530,7 @@ func (pg *prog) alu(t *thread, in *Instr, op string) error {
 	if err != nil {
 		return err
 	}
+	t.setDep(a[0].Reg, t.depOf(a[1].Reg, a[2].Reg))
 	var r val
 	switch {
 	case op == "EOR" && x.eq(y):

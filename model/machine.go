@@ -79,6 +79,21 @@ type Machine struct {
 	// maintenance epochs (Window.Epoch, Window.Coh); without it they
 	// stay zero and fetched and renumberEpochs have nothing to do.
 	maint bool
+	// coherentOrder: the Arch's writes coherent at once order later
+	// instruction fetches (CoherentOrderArch); each such write to text
+	// is then its own maintenance epoch (poke).
+	coherentOrder bool
+}
+
+// CoherentOrderArch is implemented by an Arch on which a write made
+// coherent with instruction fetch as it completes (a poke without
+// PokeNoMaint) orders instruction fetches in program order, as a
+// completed OpCacheMaint does: a fetch that read it is ordered after it,
+// and so is every later fetch of that CPU, which can no longer read the
+// contents older than the ones coherent by then (arm64 with
+// CTR_EL0.DIC = 1; Machine.fetched).
+type CoherentOrderArch interface {
+	OrdersCoherentFetch() bool
 }
 
 // NewMachine returns a machine for p that checks props.
@@ -95,6 +110,9 @@ func NewMachine(p *Program, props []Property) *Machine {
 		for _, op := range t.Ops {
 			m.maint = m.maint || op.Code == OpCacheMaint
 		}
+	}
+	if a, ok := p.Arch.(CoherentOrderArch); ok && a.OrdersCoherentFetch() {
+		m.coherentOrder, m.maint = true, true
 	}
 	m.used = usedRanges(p)
 	m.pk = newPacker(m.used)
@@ -742,7 +760,13 @@ func (m *Machine) poke(s *State, addr uint64, b []byte, coherent bool) {
 	}
 	copy(cur[off:], b)
 	win.Snap[win.N] = cur
-	if m.maint {
+	switch {
+	case m.coherentOrder && coherent && !m.P.Windows[w].Data:
+		// Coherent as it completes: its own maintenance epoch, which
+		// a fetch of it is ordered after (Machine.fetched).
+		e := m.epoch(s) + 1
+		win.Epoch[win.N], win.Coh[win.N] = e, e
+	case m.maint:
 		win.Epoch[win.N], win.Coh[win.N] = m.epoch(s), NoEpoch
 	}
 	win.N++

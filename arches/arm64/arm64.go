@@ -71,6 +71,11 @@ func newArch(fetch string) (*Arch, error) {
 // instruction fetch without cache maintenance (CTR_EL0.DIC).
 func (a *Arch) CoherentFetch() bool { return a.cache.CoherentAtWrite() }
 
+// OrdersCoherentFetch implements model.CoherentOrderArch: with
+// CTR_EL0.DIC a completed write orders instruction fetches in program
+// order (CacheType.OrdersFetchAtWrite).
+func (a *Arch) OrdersCoherentFetch() bool { return a.cache.OrdersFetchAtWrite() }
+
 // Name implements model.Arch.
 func (a *Arch) Name() string { return "arm64" }
 

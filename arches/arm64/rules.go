@@ -111,6 +111,18 @@ func (c CacheType) CleanAtWrite() bool { return c.IDC }
 // prefetched.
 func (c CacheType) CoherentAtWrite() bool { return c.DIC && c.IDC }
 
+// OrdersFetchAtWrite reports whether a completed write orders instruction
+// fetches in program order without cache maintenance: a fetch that read
+// it is ordered after it, and a later fetch of the same PE cannot read
+// anything older than the writes coherent by then, in any location.
+// herd7's aarch64.cat: Instr-read-ordered-before = IC-after; [IC]; DSB-ob
+// | IC-after; [IC]; IFB-ob | (if "DIC" then ca else 0), and IC-ob =
+// [Imp & Instr & R]; po; [Imp & Instr & R]; Instr-read-ordered-before.
+// The litmus explorer applies it through the IC completion it records at
+// each write (CoherentAtWrite) and its fetch floor time; the patching
+// model through model.CoherentOrderArch.
+func (c CacheType) OrdersFetchAtWrite() bool { return c.CoherentAtWrite() }
+
 // fullBarrier reports whether a DSB or DMB option (CRm) orders all
 // accesses: SY, ISH, NSH, OSH (CRm<1:0> = 0b11); the LD and ST options
 // order only loads or stores.

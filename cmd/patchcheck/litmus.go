@@ -128,7 +128,7 @@ func litmusCmd(ctx context.Context, args []string, stdout, stderr io.Writer) (in
 		if errors.As(err, &se) && se.Verdict != "" {
 			// Stopped, but a final state found before the stop decides
 			// the verdict: a bounded result, not an inconclusive one.
-			fmt.Fprintf(stdout, "Test %s %s (bounded)%s\n", t.Name, se.Verdict, judge(t.Name, se.Verdict))
+			fmt.Fprintf(stdout, "Test %s %s (bounded)%s%s\n", t.Name, se.Verdict, litmusTags(se.Flags, se.Settings), judge(t.Name, se.Verdict))
 			fmt.Fprintf(stdout, "  Condition %s %s\n", t.Cond.Quant, t.Cond.Prop)
 			fmt.Fprintf(stdout, "  Witness %s\n", strings.Join(se.Witness, " and "))
 			fmt.Fprintf(stdout, "  Stopped (%s) after %d states, frontier %d: the witness decides the verdict\n", se.Reason, se.Explored, se.Frontier)
@@ -138,7 +138,7 @@ func litmusCmd(ctx context.Context, args []string, stdout, stderr io.Writer) (in
 			continue
 		}
 		if errors.As(err, &se) {
-			fmt.Fprintf(stdout, "Test %s: INCONCLUSIVE: %v\n", t.Name, se)
+			fmt.Fprintf(stdout, "Test %s: INCONCLUSIVE%s: %v\n", t.Name, litmusTags(se.Flags, se.Settings), se)
 			stopped++
 			if se.Reason == budget.Interrupted || se.Reason == budget.Timeout || se.Reason == budget.Memory {
 				break
@@ -154,11 +154,7 @@ func litmusCmd(ctx context.Context, args []string, stdout, stderr io.Writer) (in
 			}
 			continue
 		}
-		flags := ""
-		if len(r.Flags) > 0 {
-			flags = " [flag " + strings.Join(r.Flags, ",") + "]"
-		}
-		fmt.Fprintf(stdout, "Test %s %s%s%s\n", t.Name, r.Verdict, flags, judge(t.Name, r.Verdict))
+		fmt.Fprintf(stdout, "Test %s %s%s%s\n", t.Name, r.Verdict, litmusTags(r.Flags, r.Settings), judge(t.Name, r.Verdict))
 		fmt.Fprintf(stdout, "  Condition %s %s\n", t.Cond.Quant, t.Cond.Prop)
 		fmt.Fprintf(stdout, "  States %d Positive: %d Negative: %d Explored %d Time %.3fs\n",
 			len(r.States), r.Pos, r.Neg, r.Explored, time.Since(t0).Seconds())
@@ -187,4 +183,23 @@ func litmusCmd(ctx context.Context, args []string, stdout, stderr io.Writer) (in
 		return exitInconclusive, nil
 	}
 	return 0, nil
+}
+
+// litmusTags is what every result line of a test (complete, bounded or
+// inconclusive) prints after its verdict: the flags raised ("[flag
+// CMODX]"; for a stopped run, by the executions explored before the
+// stop), then the rules in force where they are not the defaults (the
+// CMODX list when not herd7's, the CacheType when not DIC0-IDC0).
+func litmusTags(flags []string, st litmus.Settings) string {
+	var b strings.Builder
+	if len(flags) > 0 {
+		b.WriteString(" [flag " + strings.Join(flags, ",") + "]")
+	}
+	if st.CMODX != arm64.CMODXHerd7 {
+		b.WriteString(" [cmodx " + st.CMODX.String() + "]")
+	}
+	if st.Cache != (arm64.CacheType{}) {
+		b.WriteString(" [CacheType " + st.Cache.String() + "]")
+	}
+	return b.String()
 }

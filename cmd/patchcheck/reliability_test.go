@@ -10,7 +10,9 @@ import (
 	"strings"
 	"testing"
 
+	"patchcheck/arches/arm64"
 	"patchcheck/check"
+	"patchcheck/litmus"
 	"patchcheck/model"
 	"patchcheck/scenario"
 )
@@ -26,6 +28,17 @@ func mpLitmus(cond string) string {
  STR W0,[X3] |             ;
 ` + cond + "\n"
 }
+
+// cmodxLitmus modifies an instruction outside both CMODX lists while
+// another thread executes it, under CacheType=DIC.
+const cmodxLitmus = `AArch64 F
+CacheType=DIC
+{ ins_t 0:X0=instr:"MOV W9,#1"; 0:X1=P1:m0; }
+ P0          | P1            ;
+ STR W0,[X1] | m0: MOV W9,#2 ;
+             | NOP           ;
+exists 1:X9=1
+`
 
 func writeScn(t *testing.T, name, text string) string {
 	t.Helper()
@@ -93,6 +106,15 @@ func TestReliabilityExitStatuses(t *testing.T) {
 			stdoutHas: []string{"Test W Allowed (bounded)", "Witness 1:X2=1;", "Stopped (states bound 30)"}},
 		{name: "litmus bounded no witness", args: []string{"litmus", "-max-states", "30", writeScn(t, "f.litmus", mpLitmus("exists (1:X2=1 /\\ 1:X4=0)"))}, want: exitInconclusive,
 			stdoutHas: []string{"Test W: INCONCLUSIVE"}},
+		// Every result line shows the flags raised and the rules in force
+		// that are not the defaults (litmusTags): complete, bounded and
+		// inconclusive alike.
+		{name: "litmus tags complete", args: []string{"litmus", writeScn(t, "c.litmus", cmodxLitmus)}, want: exitOK,
+			stdoutHas: []string{"Test F Allowed [flag CMODX] [CacheType DIC1-IDC1]\n"}},
+		{name: "litmus tags bounded", args: []string{"litmus", "-max-states", "16", writeScn(t, "b.litmus", cmodxLitmus)}, want: exitOK,
+			stdoutHas: []string{"Test F Allowed (bounded) [flag CMODX] [CacheType DIC1-IDC1]\n"}},
+		{name: "litmus tags inconclusive", args: []string{"litmus", "-cmodx", "armarm", "-max-states", "12", writeScn(t, "i.litmus", cmodxLitmus)}, want: exitInconclusive,
+			stdoutHas: []string{"Test F: INCONCLUSIVE [flag CMODX] [cmodx armarm] [CacheType DIC1-IDC1]: F: stopped (states bound 12)"}},
 		{name: "litmus empty dir", args: []string{"litmus", empty}, want: exitInput, stderrHas: []string{"no .litmus files"}},
 		{name: "check /dev/zero", args: []string{"check", "/dev/zero"}, want: exitInput, stderrHas: []string{"not a regular file"}},
 		{name: "fail_alloc past its range", args: []string{"check", writeScn(t, "fa.scn",
@@ -233,5 +255,23 @@ func TestCampaignStateDamaged(t *testing.T) {
 func TestOmissionAdvice(t *testing.T) {
 	if omissionAdvice(1e-9) != "" || !strings.Contains(omissionAdvice(2.4e-3), "-exact") {
 		t.Errorf("advice: %q, %q", omissionAdvice(1e-9), omissionAdvice(2.4e-3))
+	}
+}
+
+func TestLitmusTags(t *testing.T) {
+	for _, c := range []struct {
+		flags []string
+		st    litmus.Settings
+		want  string
+	}{
+		{nil, litmus.Settings{CMODX: arm64.CMODXHerd7}, ""},
+		{[]string{"CMODX"}, litmus.Settings{CMODX: arm64.CMODXHerd7}, " [flag CMODX]"},
+		{nil, litmus.Settings{CMODX: arm64.CMODXArmARM}, " [cmodx armarm]"},
+		{nil, litmus.Settings{CMODX: arm64.CMODXHerd7, Cache: arm64.CacheType{IDC: true}}, " [CacheType DIC0-IDC1]"},
+		{[]string{"CMODX"}, litmus.Settings{CMODX: arm64.CMODXArmARM, Cache: arm64.CacheType{IDC: true, DIC: true}}, " [flag CMODX] [cmodx armarm] [CacheType DIC1-IDC1]"},
+	} {
+		if got := litmusTags(c.flags, c.st); got != c.want {
+			t.Errorf("litmusTags(%v, %+v) = %q, want %q", c.flags, c.st, got, c.want)
+		}
 	}
 }
