@@ -123,6 +123,22 @@ thread loader: load m1; unload m1
 		// still safe, one more patch of the trampoline per site.
 		{"x86 transform: trampoline per site", update, "arch/x86/kernel/static_call.c",
 			"\tif (tramp && !site) {", "\tif (tramp) {", "safe"},
+		// __static_call_transform patches as if booting: one plain
+		// store of the new instruction into live text.
+		{"x86 transform: text_poke_early on a running system", update, "arch/x86/kernel/static_call.c",
+			"\tif (system_state == SYSTEM_BOOTING || modinit)\n", "\tif (1)\n", "violation no-torn-insn"},
+		// __static_call_transform writes a RET where a call site's NULL
+		// wants the 5-byte NOP: the caller returns without its own ret.
+		{"x86 transform: instruction for NOP", update, "arch/x86/kernel/static_call.c",
+			"\tcase NOP:\n\t\tcode = x86_nops[5];", "\tcase NOP:\n\t\tcode = &retinsn;", "violation"},
+		// smp_text_poke_batch_finish without the sync after the INT3
+		// round (the no-sync1 variant, written here as an edit).
+		{"x86 text patching: sync after INT3", update, "arch/x86/kernel/alternative.c",
+			"\ttext_poke_array_int3();\n\n\tsmp_text_poke_sync_each_cpu();\n", "\ttext_poke_array_int3();\n", "violation no-torn-insn"},
+		// smp_text_poke_batch_finish never sets text_poke_array_refs: a
+		// CPU that traps on the INT3 finds no array in flight and dies.
+		{"x86 text patching: refs", update, "arch/x86/kernel/alternative.c",
+			"\ttext_poke_array_refs_set();\n", "", "violation no-kernel-bug"},
 		{"unchanged module", module, "", "", "", "safe"},
 		{"unchanged kprobe", kprobe, "", "", "", "safe"},
 		// static_call_text_reserved() forgets the modules' sites: the

@@ -32,6 +32,7 @@ func FuzzParse(f *testing.F) {
 		m + "int f(int a, struct s *p) { for (int i = 0; i < a; i++) p->v[i] = (u8)~i ? sizeof(*p) : -1; return 0x1fUL; }",
 		m + "void f(void) { x = (struct s){ .a = 1, .b = \"s\" \"t\" }; out: ; }",
 		m + "void f(void) { while (a && !b || c) { goto out; } out: }",
+		"enum insn_type { CALL = 0, NOP, JMP = 2, };\n" + m + "void f(void) { u8 op, buf[6]; buf[0] = 0x0f; if ((op = g(x))) h(buf+1, op); }",
 	} {
 		f.Add([]byte(src))
 	}
