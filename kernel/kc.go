@@ -396,11 +396,6 @@ func kconst(name string) (int, bool) {
 		return model.SiteInit, true
 	case "STATIC_CALL_SITE_FLAGS":
 		return model.SiteTail | model.SiteInit, true
-	case "TEXT_POKE_ARRAY_MAX":
-		// PAGE_SIZE / sizeof(struct smp_text_poke_loc): 4096 / 16.
-		return 256, true
-	case "INT3_INSN_SIZE":
-		return 1, true
 	case "GFP_KERNEL", "module_notify_list", "static_call_module_nb":
 		return 0, true
 	case "ENOENT":
@@ -413,20 +408,14 @@ func kconst(name string) (int, bool) {
 		return 16, true
 	case "EINVAL":
 		return 22, true
-	case "JMP32_INSN_OPCODE":
-		return 0xe9, true
-	case "CALL_INSN_OPCODE":
-		return 0xe8, true
-	case "RET_INSN_OPCODE":
-		return 0xc3, true
-	case "JMP32_INSN_SIZE", "CALL_INSN_SIZE":
+	case "CALL_INSN_SIZE":
+		// addr_conflict() of the generic core: the inline call's size
+		// (x86's asm/text-patching.h, which x86 scenarios read).
 		return 5, true
 	case "MOD_TEXT":
 		return modText, true
 	case "MOD_INIT_TEXT":
 		return modInitText, true
-	case "INT3_INSN_OPCODE":
-		return 0xcc, true
 	case "kprobes_all_disarmed":
 		return 0, true
 	case "setup_max_cpus":

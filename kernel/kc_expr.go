@@ -218,10 +218,10 @@ func (c *kc) localVal(f *fnCtx, name string, x lang.Expr, pos lang.Pos, pure boo
 
 // global is the value of a name that is not a local.
 func (c *kc) global(f *fnCtx, x *lang.Ident, pure bool) val {
-	if n, ok := kconst(x.Name); ok {
+	if n, ok := c.enums[x.Name]; ok {
 		return intv(n)
 	}
-	if n, ok := c.enums[x.Name]; ok {
+	if n, ok := kconst(x.Name); ok {
 		return intv(n)
 	}
 	switch x.Name {

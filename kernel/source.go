@@ -132,6 +132,7 @@ func parseModel(files map[string][]byte) (defs, error) {
 	}
 	sort.Strings(names)
 	d := defs{funcs: map[string]*lang.Func{}, arrays: map[string]string{}, enums: map[string]int{}}
+	var parsed []*lang.File
 	for _, n := range names {
 		if e := path.Ext(n); e != ".c" && e != ".h" {
 			continue
@@ -140,6 +141,27 @@ func parseModel(files map[string][]byte) (defs, error) {
 		if err != nil {
 			return defs{}, err
 		}
+		parsed = append(parsed, f)
+	}
+	// Constants first (#define, enum), in file order: arrays and
+	// functions of any file may use them.
+	for _, f := range parsed {
+		for _, df := range f.Defines {
+			if err := d.addConst(df.Pos, df.Name, df.X, 0); err != nil {
+				return defs{}, err
+			}
+		}
+		for _, en := range f.Enums {
+			next := 0
+			for _, v := range en.Values {
+				if err := d.addConst(v.Pos, v.Name, v.X, next); err != nil {
+					return defs{}, err
+				}
+				next = d.enums[v.Name] + 1
+			}
+		}
+	}
+	for _, f := range parsed {
 		for _, fn := range f.Funcs {
 			if old, dup := d.funcs[fn.Name]; dup {
 				return defs{}, &lang.Error{Pos: fn.Pos, Msg: fmt.Sprintf("%s is defined twice (first at %s)", fn.Name, old.Pos)}
@@ -152,7 +174,7 @@ func parseModel(files map[string][]byte) (defs, error) {
 			}
 			var b []byte
 			for _, x := range c.Elems {
-				n, ok := constByte(x)
+				n, ok := constByte(x, d.enums)
 				if !ok {
 					return defs{}, &lang.Error{Pos: lang.ExprPos(x), Msg: fmt.Sprintf("%s: an element of a constant array is a number from 0 to 255 or a constant of the language", c.Name)}
 				}
@@ -160,52 +182,87 @@ func parseModel(files map[string][]byte) (defs, error) {
 			}
 			d.arrays[c.Name] = string(b)
 		}
-		for _, en := range f.Enums {
-			next := 0
-			for _, v := range en.Values {
-				if _, dup := d.enums[v.Name]; dup {
-					return defs{}, &lang.Error{Pos: v.Pos, Msg: fmt.Sprintf("%s is defined twice", v.Name)}
-				}
-				if _, ok := kconst(v.Name); ok {
-					return defs{}, &lang.Error{Pos: v.Pos, Msg: fmt.Sprintf("%s is a constant of the language already", v.Name)}
-				}
-				if v.X != nil {
-					n, ok := enumValue(v.X, d.enums)
-					if !ok {
-						return defs{}, &lang.Error{Pos: lang.ExprPos(v.X), Msg: fmt.Sprintf("%s: an enumerator's value is a number or an enumerator before it", v.Name)}
-					}
-					next = n
-				}
-				d.enums[v.Name] = next
-				next++
-			}
-		}
 	}
 	return d, nil
 }
 
-// enumValue evaluates an enumerator's "= X".
-func enumValue(x lang.Expr, enums map[string]int) (int, bool) {
+// addConst defines constant name (a #define, or an enumerator whose value
+// is x, or next when x is nil). A model file's constant takes the place
+// of a constant of the language of the same name.
+func (d *defs) addConst(pos lang.Pos, name string, x lang.Expr, next int) error {
+	if _, dup := d.enums[name]; dup {
+		return &lang.Error{Pos: pos, Msg: fmt.Sprintf("%s is defined twice", name)}
+	}
+	if x != nil {
+		n, ok := constExpr(x, d.enums)
+		if !ok {
+			return &lang.Error{Pos: lang.ExprPos(x), Msg: fmt.Sprintf("%s: the value is a constant expression of numbers and constants defined before it", name)}
+		}
+		next = n
+	}
+	d.enums[name] = next
+	return nil
+}
+
+// constExpr evaluates a constant expression of a #define or an
+// enumerator: numbers, constants of the language and constants defined
+// before it, with unary - and ~ and the binary arithmetic, shift and
+// bitwise operators.
+func constExpr(x lang.Expr, consts map[string]int) (int, bool) {
 	switch x := x.(type) {
 	case *lang.Int:
 		return int(x.Value), true
 	case *lang.Ident:
-		n, ok := enums[x.Name]
-		return n, ok
+		if n, ok := consts[x.Name]; ok {
+			return n, true
+		}
+		return kconst(x.Name)
+	case *lang.Cast:
+		return constExpr(x.X, consts)
+	case *lang.Unary:
+		n, ok := constExpr(x.X, consts)
+		switch x.Op {
+		case "-":
+			return -n, ok
+		case "~":
+			return ^n, ok
+		}
+	case *lang.Binary:
+		a, ok1 := constExpr(x.X, consts)
+		b, ok2 := constExpr(x.Y, consts)
+		if !ok1 || !ok2 {
+			return 0, false
+		}
+		switch x.Op {
+		case "+":
+			return a + b, true
+		case "-":
+			return a - b, true
+		case "*":
+			return a * b, true
+		case "/":
+			return a / max(b, 1), b != 0
+		case "%":
+			return a % max(b, 1), b != 0
+		case "|":
+			return a | b, true
+		case "&":
+			return a & b, true
+		case "^":
+			return a ^ b, true
+		case "<<":
+			return a << uint(b&63), b >= 0 && b < 63
+		case ">>":
+			return a >> uint(b&63), b >= 0 && b < 63
+		}
 	}
 	return 0, false
 }
 
 // constByte evaluates an element of a constant array.
-func constByte(x lang.Expr) (byte, bool) {
-	switch x := x.(type) {
-	case *lang.Int:
-		return byte(x.Value), x.Value < 256
-	case *lang.Ident:
-		n, ok := kconst(x.Name)
-		return byte(n), ok && n >= 0 && n < 256
-	}
-	return 0, false
+func constByte(x lang.Expr, consts map[string]int) (byte, bool) {
+	n, ok := constExpr(x, consts)
+	return byte(n), ok && n >= 0 && n < 256
 }
 
 // VariantDiffText returns the diff of built-in variant name without its

@@ -40,6 +40,17 @@ type File struct {
 	// Enums are the file's enumerations, enum NAME { A = 0, B, ... };,
 	// such as x86's enum insn_type.
 	Enums []*Enum
+	// Defines are the file's constants, #define NAME VALUE on one line,
+	// such as x86's #define INT3_INSN_OPCODE 0xCC.
+	Defines []*Define
+}
+
+// Define is #define NAME X: an object-like macro whose X is a constant
+// expression.
+type Define struct {
+	Pos  Pos
+	Name string
+	X    Expr
 }
 
 // Enum is an enumeration at top level; each Value's X is nil when it

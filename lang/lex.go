@@ -45,6 +45,7 @@ type lexer struct {
 	line      int
 	lineStart int  // offset of the first byte of the current line
 	bol       bool // only white space since the start of the line
+	inDefine  bool // in a #define line: its end is a "#end" token
 	toks      []token
 	comments  []comment
 }
@@ -78,12 +79,19 @@ func (lx *lexer) newline() {
 func (lx *lexer) run() {
 	for {
 		if lx.off >= len(lx.src) {
+			if lx.inDefine {
+				lx.emit(token{kind: tPunct, text: "#end", pos: lx.pos()})
+			}
 			lx.emit(token{kind: tEOF, pos: lx.pos()})
 			return
 		}
 		c := lx.src[lx.off]
 		switch {
 		case c == '\n':
+			if lx.inDefine {
+				lx.emit(token{kind: tPunct, text: "#end", pos: lx.pos()})
+				lx.inDefine = false
+			}
 			lx.newline()
 			continue
 		case c == ' ' || c == '\t' || c == '\r' || c == '\f' || c == '\v':
@@ -100,7 +108,18 @@ func (lx *lexer) run() {
 		}
 		p := lx.pos()
 		if c == '#' && lx.bol {
-			lx.fail(p, "preprocessor lines are not part of the model language; write the configuration's branch out")
+			// #define NAME VALUE: a constant (the one preprocessor
+			// line the language reads).
+			rest := lx.src[lx.off+1:]
+			sp := len(rest) - len(strings.TrimLeft(string(rest), " \t"))
+			if w := rest[sp:]; len(w) > 6 && string(w[:6]) == "define" && (w[6] == ' ' || w[6] == '\t') {
+				lx.emit(token{kind: tPunct, text: "#define", pos: p})
+				lx.off += 1 + sp + 6
+				lx.inDefine = true
+				lx.bol = false
+				continue
+			}
+			lx.fail(p, "preprocessor lines other than #define NAME VALUE are not part of the model language; write the configuration's branch out")
 			return
 		}
 		lx.bol = false

@@ -119,6 +119,18 @@ func Parse(name string, src []byte) (*File, error) {
 	f := &File{Name: name}
 	seen := map[string]Pos{}
 	for p.tok.kind != tEOF {
+		if p.is("#define") {
+			d, err := p.define()
+			if err != nil {
+				return nil, err
+			}
+			if first, ok := seen[d.Name]; ok {
+				return nil, &Error{d.Pos, fmt.Sprintf("%s defined twice (first at %d:%d)", d.Name, first.Line, first.Col)}
+			}
+			seen[d.Name] = d.Pos
+			f.Defines = append(f.Defines, d)
+			continue
+		}
 		if en, ok, err := p.enumDef(); ok || err != nil {
 			if err != nil {
 				return nil, err
@@ -275,6 +287,30 @@ func (p *parser) topLevel() (*Func, *Const, error) {
 	}
 	fn, err := p.funcDef(start, startIdx, typ, name)
 	return fn, nil, err
+}
+
+// define parses #define NAME X through the end of its line.
+func (p *parser) define() (*Define, error) {
+	p.next()
+	name, pos, err := p.name("name after #define")
+	if err != nil {
+		return nil, err
+	}
+	if p.is("(") && p.tok.pos.Col == pos.Col+len(name) {
+		return nil, errorf(p.tok.pos, "#define %s(...): function-like macros are not part of the model language", name)
+	}
+	if p.is("#end") {
+		return nil, errorf(p.tok.pos, "#define %s without a value", name)
+	}
+	x, err := p.expr()
+	if err != nil {
+		return nil, err
+	}
+	if !p.is("#end") {
+		return nil, errorf(p.tok.pos, "#define %s: one constant expression on one line, found %s after it", name, describe(p.tok))
+	}
+	p.next()
+	return &Define{Pos: pos, Name: name, X: x}, nil
 }
 
 // enumDef parses enum NAME { A = X, B, ... }; at top level; ok is false

@@ -24,6 +24,13 @@
  * patching CPU (docs/semantics.md §11).
  */
 
+/*
+ * TEXT_POKE_ARRAY_MAX is PAGE_SIZE / sizeof(struct smp_text_poke_loc) in
+ * the kernel: 4096 / 16. The model's text_poke_array holds MaxPokes (4)
+ * entries and stops a run that queues more (docs/semantics.md §11).
+ */
+#define TEXT_POKE_ARRAY_MAX	256
+
 /* mirrors: arch/x86/kernel/alternative.c text_poke_early() v6.16 */
 void __init_or_module text_poke_early(void *addr, const void *opcode,
 				      size_t len)
