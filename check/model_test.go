@@ -139,6 +139,15 @@ thread loader: load m1; unload m1
 		// CPU that traps on the INT3 finds no array in flight and dies.
 		{"x86 text patching: refs", update, "arch/x86/kernel/alternative.c",
 			"\ttext_poke_array_refs_set();\n", "", "violation no-kernel-bug"},
+		// The INT3 handler emulates a CALL as a RET: the caller returns
+		// without calling either target. (As a JMP it is safe here: the
+		// caller's call; ret becomes a tail call.)
+		{"x86 INT3 handler: emulation", update, "arch/x86/kernel/alternative.c",
+			"\tcase CALL_INSN_OPCODE:\n\t\tint3_emulate_call(regs, (long)ip + tpl->disp);", "\tcase CALL_INSN_OPCODE:\n\t\tint3_emulate_ret(regs);", "violation"},
+		// The INT3 handler keeps its reference to text_poke_array: the
+		// patching thread waits for it for ever.
+		{"x86 INT3 handler: put_text_poke_array", update, "arch/x86/kernel/alternative.c",
+			"out_put:\n\tput_text_poke_array();\n", "out_put:\n", "violation"},
 		{"unchanged module", module, "", "", "", "safe"},
 		{"unchanged kprobe", kprobe, "", "", "", "safe"},
 		// static_call_text_reserved() forgets the modules' sites: the

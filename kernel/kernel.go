@@ -394,6 +394,9 @@ func Build(sc *scenario.Scenario, port Port) (*model.Program, error) {
 		}
 		p.Threads = append(p.Threads, model.ThreadProg{Name: th.Name, Ops: e.Ops})
 	}
+	if p.Handler, err = compileHandler(d); err != nil {
+		return nil, err
+	}
 	p.SortSymbols()
 	if err := p.Validate(); err != nil {
 		return nil, fmt.Errorf("scenario %s: %w", sc.Name, err)

@@ -208,7 +208,8 @@ type VarDecl struct {
 	Len Expr
 }
 
-// Case is one case of a switch: Values is empty for default. Body runs
+// Case is one case of a switch: Values is empty for default; a GNU C
+// case range "case A ... B:" is a Binary of Op "...". Body runs
 // into the next case unless it ends in break (as in C).
 type Case struct {
 	Pos    Pos

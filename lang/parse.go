@@ -966,6 +966,16 @@ func (p *parser) switchStmt() (Stmt, error) {
 			if err != nil {
 				return nil, err
 			}
+			if p.is("...") {
+				// GNU C's case range: case 0x70 ... 0x7f:
+				rpos := p.tok.pos
+				p.next()
+				hi, err := p.cond()
+				if err != nil {
+					return nil, err
+				}
+				v = &Binary{Pos: rpos, Op: "...", X: v, Y: hi}
+			}
 			if _, err := p.expect(":", "after case value"); err != nil {
 				return nil, err
 			}

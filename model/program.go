@@ -34,6 +34,10 @@ type Program struct {
 	// Routines are kernel functions that run as one atomic step (OpRoutine),
 	// such as the static_call_mod list handling under static_call_mutex.
 	Routines []Routine
+	// Handler is the exception handler a CPU runs in ModeHandler, from
+	// the op its Sub names (x86: smp_text_poke_int3_handler, compiled from
+	// the model files); the architecture's Handler interprets it.
+	Handler []Op
 	// Modules lists the text regions of each module: core, init.
 	Modules [][2]int
 	// IPINote describes, in traces, a CPU taking its pending interrupt

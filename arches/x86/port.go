@@ -37,12 +37,11 @@ const (
 
 // Arch implements kernel.Port.
 func (Port) Arch(fetch, variant string) (model.Arch, error) {
-	noEmulate := variant == VariantNoEmulate
 	switch fetch {
 	case "", FetchByte:
-		return &Arch{granule: 1, noEmulate: noEmulate}, nil
+		return &Arch{granule: 1}, nil
 	case FetchAligned4:
-		return &Arch{granule: 4, noEmulate: noEmulate}, nil
+		return &Arch{granule: 4}, nil
 	}
 	return nil, fmt.Errorf("unknown x86-64 fetch assumption %q (want byte or aligned4)", fetch)
 }
@@ -54,7 +53,6 @@ func (Port) Fetches() []string { return []string{FetchByte, FetchAligned4} }
 func (Port) Variants() []kernel.Variant {
 	return []kernel.Variant{
 		{Name: VariantKernel, Doc: "the kernel: smp_text_poke_single, text_poke_bp before v6.16 (INT3, sync, tail bytes, sync, first byte, sync) with an emulating INT3 handler"},
-		{Name: VariantNoEmulate, Doc: "the INT3 handler skips the patched instruction instead of emulating the new one"},
 	}
 }
 

@@ -18,13 +18,9 @@ const (
 	FetchAligned4 = "aligned4"
 )
 
-// Protocol variants of the machine's INT3 handler, still Go. The first is
-// the kernel's own code; the patching thread's variants are diffs to the
-// model files (kernel/variants).
-const (
-	VariantKernel    = "text_poke_bp"
-	VariantNoEmulate = "int3-no-emulate"
-)
+// VariantKernel is the kernel's own code, x86's one variant that is no
+// diff: the others are diffs to the model files (kernel/variants).
+const VariantKernel = "text_poke_bp"
 
 // Registers of the model's x86 CPU.
 const (
@@ -33,8 +29,7 @@ const (
 
 // Arch is the x86-64 machine architecture.
 type Arch struct {
-	granule   int
-	noEmulate bool
+	granule int
 }
 
 // Name implements model.Arch.
@@ -120,61 +115,174 @@ func flow(x *model.Exec, b []byte, addr uint64) bool {
 	return true
 }
 
-// Handler implements model.Arch: smp_text_poke_int3_handler
-// (poke_int3_handler before v6.16), in two steps: try_get_text_poke_array
-// (this CPU's text_poke_array_refs), then the search of text_poke_array,
-// the emulation of the new instruction, put_text_poke_array and IRET.
+// Handler implements model.Arch: it runs smp_text_poke_int3_handler as
+// the model files write it (x.P.Handler, arch/x86/kernel/alternative.c),
+// from the op the CPU's Sub names. try_get_text_poke_array() ends the
+// CPU's step when it takes a reference; the rest, the search of
+// text_poke_array, the emulation, put_text_poke_array() and IRET, is the
+// next step.
 func (a *Arch) Handler(x *model.Exec) {
 	cs := x.CPU()
+	ops := x.P.Handler
 	arr := &x.S.K.Poke
-	ip := cs.PC - 1
+	ip := cs.PC - 1 // regs->ip - INT3_INSN_SIZE
 	refs := &arr.Refs[x.C]
-	if cs.Sub == 0 {
-		// smp_rmb(); if (!raw_atomic_inc_not_zero(this_cpu_ptr(&text_poke_array_refs))) return 0;
-		if *refs == 0 {
-			a.otherInt3(x, ip, "no text_poke_array in flight on this CPU")
+	tpl, why := -1, ""
+	entry := func() (code []byte, n uint64) {
+		if tpl < 0 {
+			panic("patchcheck: the INT3 handler reads tpl before it is set (the compiler checks)")
+		}
+		return arr.Vec[tpl].Emul[:arr.Len[tpl]], uint64(arr.Len[tpl])
+	}
+	for pc := int(cs.Sub); ; {
+		if pc < 0 || pc >= len(ops) {
+			panic(fmt.Sprintf("patchcheck: the INT3 handler's op %d of %d", pc, len(ops)))
+		}
+		op := ops[pc]
+		pc++
+		switch op.Code {
+		case model.OpJump:
+			pc = op.Label
+		case model.OpHTryGet:
+			// smp_rmb(); if (!raw_atomic_inc_not_zero(this_cpu_ptr(&text_poke_array_refs))) ...
+			if *refs == 0 {
+				why = "no text_poke_array in flight on this CPU"
+				pc = op.Label
+				continue
+			}
+			*refs++
+			cs.Sub = uint8(pc)
+			x.Note("smp_text_poke_int3_handler: try_get_text_poke_array: this CPU's refs = %d", *refs)
+			x.Tag("handler")
+			return
+		case model.OpHNr:
+			if int(arr.Nr) > op.B {
+				pc = op.Label
+			}
+		case model.OpHBsearch:
+			tpl = arr.Bsearch(ip)
+			if tpl < 0 {
+				why = fmt.Sprintf("bsearch of the %d entries of text_poke_array finds none", arr.Nr)
+			}
+		case model.OpHFirst:
+			tpl = 0
+		case model.OpHTplNull:
+			if tpl < 0 {
+				pc = op.Label
+			}
+		case model.OpHAddrNe:
+			if arr.Vec[tpl].Addr != ip {
+				why = "text_poke_array.vec[0] is " + x.P.Sym(arr.Vec[tpl].Addr)
+				pc = op.Label
+			}
+		case model.OpHOpcode:
+			if o := int(tplOpcode(entry())); op.A <= o && o <= op.B {
+				if o == Int3Opcode {
+					why = "the entry's new instruction is int3"
+				}
+				pc = op.Label
+			}
+		case model.OpHEmulate:
+			code, n := entry()
+			x.Tag("handler")
+			if x.Tracing() {
+				x.Note("smp_text_poke_int3_handler: emulates %s", Disasm(code, ip, x.P.Sym))
+			}
+			int3Emulate(x, op.A, code, ip, n)
+		case model.OpHSetIP:
+			to := ip
+			if op.A == 1 {
+				_, n := entry()
+				to += n
+			}
+			x.Tag("handler")
+			cs.Mode, cs.Sub, cs.PC = model.ModeRun, 0, to
+			if x.Tracing() {
+				x.Note("smp_text_poke_int3_handler: skips %s without emulating it", x.P.Sym(ip))
+			}
+		case model.OpHPut:
+			if *refs == 0 {
+				x.Bug("smp_text_poke_int3_handler: put_text_poke_array() of a reference it does not hold")
+				return
+			}
+			*refs--
+		case model.OpHReturn:
+			if op.A == 0 {
+				a.otherInt3(x, ip, why)
+				return
+			}
+			// IRET is a serialising instruction (SDM Vol. 3A, 9.3). The
+			// CPU resumes at regs->ip: where an emulation left it, else
+			// after the INT3.
+			if cs.Mode == model.ModeHandler {
+				cs.Mode = model.ModeRun
+			}
+			cs.Sub = 0
+			x.Sync()
+			return
+		case model.OpHBug:
+			x.Bug("BUG() in smp_text_poke_int3_handler at " + x.P.Sym(ip))
+			return
+		default:
+			panic(fmt.Sprintf("patchcheck: op %d in the INT3 handler", op.Code))
+		}
+	}
+}
+
+// tplOpcode is the tpl->opcode __smp_text_poke_batch_add sets for the
+// instruction an entry emulates: its first opcode byte; a Jcc.d32 mapped
+// onto its Jcc.d8 (0f 8x: 0x7x); a 5-byte NOP as JMP32 +0 and a 2-byte
+// NOP as JMP8 +0.
+func tplOpcode(code []byte, n uint64) byte {
+	switch {
+	case len(code) >= 2 && code[0] == 0x0f && code[1]&0xf0 == 0x80:
+		return code[1] - 0x10
+	case n == 5 && string(code) == string(Nop5):
+		return Jmp32Opcode
+	case n == 2 && code[0] == 0x66 && code[1] == 0x90:
+		return Jmp8Opcode
+	}
+	return code[0]
+}
+
+// int3Emulate is int3_emulate_ret, _call, _jmp or _jcc
+// (arch/x86/include/asm/text-patching.h) of the instruction code of n
+// bytes that the INT3 at ip stands for: the CPU resumes as if it had
+// executed it.
+func int3Emulate(x *model.Exec, kind int, code []byte, ip, n uint64) {
+	cs := x.CPU()
+	cs.Mode, cs.Sub = model.ModeRun, 0
+	next := ip + n
+	target := func() uint64 {
+		if tplOpcode(code, n) == Jmp32Opcode && code[0] != Jmp32Opcode {
+			return next // a NOP: JMP32 +0
+		}
+		if tplOpcode(code, n) == Jmp8Opcode && code[0] != Jmp8Opcode {
+			return next
+		}
+		return Target(code, ip)
+	}
+	switch kind {
+	case model.HEmulRet:
+		x.Return()
+	case model.HEmulCall:
+		x.Push(next)
+		x.Jump(target())
+	case model.HEmulJmp:
+		x.Jump(target())
+	case model.HEmulJcc:
+		if len(code) < 2 || code[0] != 0x0f {
+			x.Bug("int3_emulate_jcc of " + Disasm(code, ip, x.P.Sym))
 			return
 		}
-		*refs++
-		cs.Sub = 1
-		x.Note("smp_text_poke_int3_handler: try_get_text_poke_array: this CPU's refs = %d", *refs)
-		x.Tag("handler")
-		return
-	}
-	i := arr.Lookup(ip)
-	if i < 0 {
-		*refs-- // put_text_poke_array
-		how := "text_poke_array.vec[0] is " + x.P.Sym(arr.Vec[0].Addr)
-		if arr.Nr > 1 {
-			how = fmt.Sprintf("bsearch of the %d entries of text_poke_array finds none", arr.Nr)
+		if cond(code[1]&15, cs.Flags) {
+			x.Jump(target())
+		} else {
+			cs.PC = next
 		}
-		a.otherInt3(x, ip, how)
-		return
+	default:
+		panic(fmt.Sprintf("patchcheck: INT3 emulation %d", kind))
 	}
-	code := arr.Vec[i].Emul[:arr.Len[i]]
-	if code[0] == Int3Opcode {
-		// if (tp->opcode == INT3_INSN_OPCODE) goto out_put: "Intentionally
-		// leave it as is, dont handle".
-		*refs--
-		a.otherInt3(x, ip, "the entry's new instruction is int3")
-		return
-	}
-	x.Tag("handler")
-	if a.noEmulate {
-		cs.Mode, cs.Sub = model.ModeRun, 0
-		cs.PC = ip + uint64(arr.Len[i])
-		if x.Tracing() {
-			x.Note("smp_text_poke_int3_handler: skips %s without emulating it", x.P.Sym(ip))
-		}
-	} else {
-		if x.Tracing() {
-			x.Note("smp_text_poke_int3_handler: emulates %s", Disasm(code, ip, x.P.Sym))
-		}
-		emulate(x, code, ip)
-	}
-	*refs--
-	// IRET is a serialising instruction (SDM Vol. 3A, 9.3).
-	x.Sync()
 }
 
 // otherInt3 is exc_int3 after poke_int3_handler declined: a kprobe at ip

@@ -8,8 +8,9 @@
  * text_poke array" of v6.16-rc3 applied: smp_text_poke_single() adds its
  * entry with smp_text_poke_batch_add(), which flushes an unsorted queue).
  *
- * text_poke_array, its per-CPU text_poke_array_refs and the INT3 handler
- * (smp_text_poke_int3_handler) are the machine's (model/). The loops of
+ * text_poke_array and its per-CPU text_poke_array_refs are the machine's
+ * (model/); smp_text_poke_int3_handler() is compiled into the routine a
+ * CPU runs when it traps on an INT3. The loops of
  * smp_text_poke_batch_finish() over text_poke_array.vec[] and over every
  * possible CPU are built-ins of the language, one each (docs/language.md
  * quotes the kernel's loop beside each); text_poke_array_tail() and
@@ -68,6 +69,96 @@ static void do_sync_core(void *info)
 void smp_text_poke_sync_each_cpu(void)
 {
 	on_each_cpu(do_sync_core, NULL, 1);
+}
+
+/*
+ * mirrors: arch/x86/kernel/alternative.c smp_text_poke_int3_handler() v6.16
+ *
+ * A CPU runs it when it traps on an INT3 (exc_int3); a return of 0 lets
+ * exc_int3 try the kprobe handler, then die(). try_get_text_poke_array()
+ * and put_text_poke_array() are the machine's atomic_inc_not_zero() and
+ * atomic_dec() of this CPU's text_poke_array_refs; the first ends the
+ * CPU's step, the rest of the handler and its IRET is the next step.
+ * The handler's language (docs/language.md) is what this function uses.
+ */
+noinstr int smp_text_poke_int3_handler(struct pt_regs *regs)
+{
+	struct smp_text_poke_loc *tpl;
+	int ret = 0;
+	void *ip;
+
+	if (user_mode(regs))
+		return 0;
+
+	/*
+	 * Having observed our INT3 instruction, we now must observe
+	 * text_poke_array with non-zero refcount:
+	 *
+	 *	text_poke_array_refs = 1		INT3
+	 *	WMB			RMB
+	 *	write INT3		if (text_poke_array_refs != 0)
+	 */
+	smp_rmb();
+
+	if (!try_get_text_poke_array())
+		return 0;
+
+	/*
+	 * Discount the INT3. See smp_text_poke_batch_finish().
+	 */
+	ip = (void *) regs->ip - INT3_INSN_SIZE;
+
+	/*
+	 * Skip the binary search if there is a single member in the vector.
+	 */
+	if (unlikely(text_poke_array.nr_entries > 1)) {
+		tpl = __inline_bsearch(ip, text_poke_array.vec, text_poke_array.nr_entries,
+				      sizeof(struct smp_text_poke_loc),
+				      patch_cmp);
+		if (!tpl)
+			goto out_put;
+	} else {
+		tpl = text_poke_array.vec;
+		if (text_poke_addr(tpl) != ip)
+			goto out_put;
+	}
+
+	ip += tpl->len;
+
+	switch (tpl->opcode) {
+	case INT3_INSN_OPCODE:
+		/*
+		 * Someone poked an explicit INT3, they'll want to handle it,
+		 * do not consume.
+		 */
+		goto out_put;
+
+	case RET_INSN_OPCODE:
+		int3_emulate_ret(regs);
+		break;
+
+	case CALL_INSN_OPCODE:
+		int3_emulate_call(regs, (long)ip + tpl->disp);
+		break;
+
+	case JMP32_INSN_OPCODE:
+	case JMP8_INSN_OPCODE:
+		int3_emulate_jmp(regs, (long)ip + tpl->disp);
+		break;
+
+	case 0x70 ... 0x7f: /* Jcc */
+		int3_emulate_jcc(regs, tpl->opcode & 0xf, (long)ip, tpl->disp);
+		break;
+
+	default:
+		BUG();
+	}
+
+	ret = 1;
+
+out_put:
+	put_text_poke_array();
+	return ret;
 }
 
 /*
