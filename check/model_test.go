@@ -88,6 +88,15 @@ cpu s1 ms1
 thread kprobes: kprobe ms1
 thread loader: load m1; unload m1
 `
+	const arm64 = `scenario edit
+arch arm64
+target f1 f2
+key k init=f1
+caller c1 key=k
+cpu tramp(k) c1
+cpu c1 tramp(k)
+thread t: update k f2; update k NULL
+`
 	src := kernel.BuiltinSource()
 	tests := []struct {
 		name, scenario, file, old, new, want string
@@ -148,6 +157,11 @@ thread loader: load m1; unload m1
 		// patching thread waits for it for ever.
 		{"x86 INT3 handler: put_text_poke_array", update, "arch/x86/kernel/alternative.c",
 			"out_put:\n\tput_text_poke_array();\n", "out_put:\n", "violation"},
+		{"unchanged arm64", arm64, "", "", "", "safe"},
+		// arm64's transform writes NULL into the literal: the
+		// trampoline's br x16 jumps to address 0.
+		{"arm64 transform: NULL", arm64, "arch/arm64/kernel/static_call.c",
+			"\tif (!func)\n\t\tfunc = __static_call_return0;\n", "", "violation"},
 		{"unchanged module", module, "", "", "", "safe"},
 		{"unchanged kprobe", kprobe, "", "", "", "safe"},
 		// static_call_text_reserved() forgets the modules' sites: the

@@ -1,6 +1,8 @@
 package kernel
 
 import (
+	"encoding/binary"
+
 	"patchcheck/lang"
 	"patchcheck/model"
 )
@@ -28,7 +30,59 @@ func (c *kc) pokeBuiltin(f *fnCtx, x *lang.Call, pure bool) (v val, ok bool) {
 			panic(compileError(x.Pos, "%s takes %d arguments", x.Fun, n))
 		}
 	}
+	if v, ok := c.portValue(f, x); ok {
+		return v, true
+	}
 	switch x.Fun {
+	case "ALIGN_DOWN":
+		if len(x.Args) != 2 {
+			panic(compileError(x.Pos, "ALIGN_DOWN takes (x, a)"))
+		}
+		a, b := c.addr(x.Pos, arg(0)), arg(1)
+		if a.k != vInt || b.k != vInt || b.n <= 0 || b.n&(b.n-1) != 0 {
+			panic(compileError(x.Pos, "%s: a number and a power of two the compiler knows", exprString(x)))
+		}
+		return intv(a.n &^ (b.n - 1)), true
+	case "le32_to_cpup":
+		// A read of text that no thread patches (a trampoline's adrp):
+		// the image's bytes, when compiling.
+		if len(x.Args) != 1 {
+			panic(compileError(x.Pos, "le32_to_cpup takes one pointer"))
+		}
+		a := c.addr(x.Pos, arg(0))
+		if a.k != vInt {
+			panic(compileError(x.Pos, "%s: not an address the compiler knows", exprString(x)))
+		}
+		b, ok := c.imageBytes(uint64(a.n), 4)
+		if !ok {
+			panic(compileError(x.Pos, "%s: %#x is patchable text or no text of the image: the model reads only text no thread writes when compiling", exprString(x), a.n))
+		}
+		return intv(int(binary.LittleEndian.Uint32(b))), true
+	case "aarch64_insn_write_literal_u64":
+		// arch/arm64/kernel/patching.c: the 64-bit literal written
+		// through the fixmap under patch_lock, in one store (a single-copy
+		// atomic aligned doubleword).
+		nargs(2)
+		a := c.addr(x.Pos, arg(0))
+		v := arg(1)
+		var n uint64
+		switch v.k {
+		case vTarget:
+			n = c.lay.Prog.Targets[v.a].Addr
+		case vInt:
+			n = uint64(v.n)
+		case vNull:
+		default:
+			panic(compileError(lang.ExprPos(x.Args[1]), "%s: not a value the compiler knows", exprString(x.Args[1])))
+		}
+		if a.k != vInt {
+			panic(compileError(x.Pos, "%s: not an address the compiler knows", exprString(x.Args[0])))
+		}
+		c.patchable(x, uint64(a.n), 8)
+		b, l := Bytes(binary.LittleEndian.AppendUint64(nil, n))
+		i := c.op(x.Pos, model.Op{Code: model.OpPoke, Addr: uint64(a.n), Bytes: b, Len: l})
+		c.e.Ops[i].Fn = x.Fun
+		return intv(0), true
 	case "text_gen_insn":
 		// text_gen_insn(opcode, addr, dest): the port's encoding, when
 		// compiling.
@@ -207,6 +261,7 @@ func (c *kc) textStore(x *lang.Call, dst val, b []byte, n int) {
 	if n > model.WinSize {
 		panic(compileError(x.Pos, "%s: the model stores at most %d bytes of text at once", exprString(x), model.WinSize))
 	}
+	c.patchable(x, uint64(a.n), n)
 	ob, l := Bytes(b[:n])
 	c.op(x.Pos, model.Op{Code: model.OpPoke, Addr: uint64(a.n), Bytes: ob, Len: l})
 }
@@ -267,4 +322,66 @@ func (c *kc) arrayLocal(f *fnCtx, d lang.VarDecl) {
 		panic(compileError(d.Pos, "%s[%s]: an array local's length is a constant from 1 to 64", d.Name, exprString(d.Len)))
 	}
 	f.vars[d.Name] = &val{k: vArr, s: string(make([]byte, n.n))}
+}
+
+// portValue evaluates a value function of the port's ISA (arm64's
+// aarch64_insn_adrp_get_offset); ok is false for a name the port does
+// not have.
+func (c *kc) portValue(f *fnCtx, x *lang.Call) (val, bool) {
+	mp, ok := c.port.(ModelTransformPort)
+	if !ok {
+		return val{}, false
+	}
+	if _, ok, _ := mp.Value(x.Fun, nil); !ok {
+		return val{}, false
+	}
+	args := make([]uint64, len(x.Args))
+	for i, a := range x.Args {
+		v, ok := c.static(f, a)
+		if !ok {
+			panic(compileError(lang.ExprPos(a), "%s: not a number the compiler knows", exprString(a)))
+		}
+		v = c.addr(lang.ExprPos(a), v)
+		if v.k != vInt {
+			panic(compileError(lang.ExprPos(a), "%s: not a number the compiler knows", exprString(a)))
+		}
+		args[i] = uint64(v.n)
+	}
+	n, _, err := mp.Value(x.Fun, args)
+	if err != nil {
+		panic(compileError(x.Pos, "%s: %v", exprString(x), err))
+	}
+	return intv(int(n)), true
+}
+
+// imageBytes returns n bytes of the image at addr when no patchable
+// window holds any of them.
+func (c *kc) imageBytes(addr uint64, n int) ([]byte, bool) {
+	p := c.lay.Prog
+	for _, w := range p.Windows {
+		if addr < w.Base+uint64(w.Size) && w.Base < addr+uint64(n) {
+			return nil, false
+		}
+	}
+	r := p.RegionOf(addr)
+	if r < 0 {
+		return nil, false
+	}
+	reg := p.Regions[r]
+	off := addr - reg.Base
+	if off+uint64(n) > uint64(len(reg.Bytes)) {
+		return nil, false
+	}
+	return reg.Bytes[off : off+uint64(n)], true
+}
+
+// patchable stops the compilation where a store of n bytes at addr is
+// not within one patchable window: the model tracks stores to them only.
+func (c *kc) patchable(x *lang.Call, addr uint64, n int) {
+	for _, w := range c.lay.Prog.Windows {
+		if addr >= w.Base && addr+uint64(n) <= w.Base+uint64(w.Size) {
+			return
+		}
+	}
+	panic(compileError(x.Pos, "%s: %#x+%d is no patchable text or literal of the model (a site, a trampoline's patched bytes or its literal)", exprString(x), addr, n))
 }

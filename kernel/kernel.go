@@ -157,6 +157,27 @@ type ModelTransformPort interface {
 	// Bytes returns the byte string a constant of the model files names
 	// that the language cannot write (x86: x86_nops[5]).
 	Bytes(name string) ([]byte, bool)
+	// Value evaluates, when compiling, a function of the port's ISA on
+	// numbers (arm64: aarch64_insn_adrp_get_offset); ok is false for a
+	// name the port does not have.
+	Value(name string, args []uint64) (v uint64, ok bool, err error)
+}
+
+// transformIsGo reports whether arch_static_call_transform is the port's
+// Go (Port.Transform, or Port.Sketch) rather than model source: for a
+// sketch, and for a variant of the port other than its first, the
+// kernel's own, whose transform is model source on a ModelTransformPort.
+func transformIsGo(port Port, sc *scenario.Scenario, variant string) bool {
+	if len(sc.Sketch) > 0 {
+		return true
+	}
+	vs := port.Variants()
+	for _, v := range vs[1:] {
+		if v.Name == variant {
+			return true
+		}
+	}
+	return false
 }
 
 // archFiles keeps the model files of port's architecture: files under
@@ -288,8 +309,9 @@ func Build(sc *scenario.Scenario, port Port) (*model.Program, error) {
 	if err != nil {
 		return nil, err
 	}
-	if len(sc.Sketch) > 0 {
-		// A sketch replaces the architecture's transform.
+	if transformIsGo(port, sc, variant) {
+		// A sketch, or a port's variant in Go, replaces the
+		// architecture's transform.
 		delete(d.funcs, "arch_static_call_transform")
 	}
 	c := &compiler{port: port, lay: lay, variant: variant, key: map[string]int{}, tgt: map[string]int{}, mod: map[string]int{}}
@@ -377,7 +399,7 @@ func Build(sc *scenario.Scenario, port Port) (*model.Program, error) {
 			if c.kc.defs, err = parseModel(archFiles(tf, port)); err != nil {
 				return nil, err
 			}
-			if len(sc.Sketch) > 0 {
+			if transformIsGo(port, sc, variant) {
 				delete(c.kc.funcs, "arch_static_call_transform")
 			}
 		}

@@ -559,7 +559,48 @@ func kick(e *kernel.Emitter) {
 	e.Emit(model.Op{Code: model.OpSyncWait, Msg: "every CPU took the IPI"})
 }
 
-// EarlyTramp implements kernel.Port; the layout rejects update_early.
-func (Port) EarlyTramp(e *kernel.Emitter, lay *kernel.Layout, tramp kernel.Loc, target int) {
-	panic("patchcheck: arm64 has no static_call_update_early")
+// ModelArch implements kernel.ModelTransformPort: the kernel's
+// arch_static_call_transform (mainline: the trampoline's literal) is the
+// model file arch/arm64/kernel/static_call.c; the port's other variants
+// are its Go (Transform).
+func (Port) ModelArch() string { return "arm64" }
+
+// Bytes implements kernel.ModelTransformPort: arm64's model files name
+// no byte strings of the port.
+func (Port) Bytes(string) ([]byte, bool) { return nil, false }
+
+// Gen implements kernel.ModelTransformPort: arm64's model files call no
+// instruction generator yet.
+func (Port) Gen(name string, args []uint64) ([]byte, error) {
+	return nil, fmt.Errorf("arm64 has no instruction generator %s", name)
+}
+
+// Value implements kernel.ModelTransformPort: the decoders of
+// arch/arm64/lib/insn.c the transform uses, aarch64_insn_adrp_get_offset
+// and aarch64_insn_decode_immediate of AARCH64_INSN_IMM_12.
+func (Port) Value(name string, args []uint64) (uint64, bool, error) {
+	switch name {
+	case "aarch64_insn_adrp_get_offset":
+		if args == nil {
+			return 0, true, nil
+		}
+		if len(args) != 1 {
+			return 0, true, fmt.Errorf("takes one instruction")
+		}
+		in := Decode(uint32(args[0]))
+		if in.Op != OpADRP {
+			return 0, true, fmt.Errorf("%#08x is no adrp (BUG_ON(!aarch64_insn_is_adrp(insn)))", args[0])
+		}
+		return uint64(in.Imm), true, nil
+	case "aarch64_insn_decode_immediate":
+		if args == nil {
+			return 0, true, nil
+		}
+		const imm12 = 5 // AARCH64_INSN_IMM_12 of enum aarch64_insn_imm_type
+		if len(args) != 2 || args[0] != imm12 {
+			return 0, true, fmt.Errorf("the model decodes AARCH64_INSN_IMM_12 only")
+		}
+		return args[1] >> 10 & 0xfff, true, nil
+	}
+	return 0, false, nil
 }

@@ -394,8 +394,3 @@ func patchFn(w uint32) string {
 	}
 	return "patch_instruction"
 }
-
-// EarlyTramp implements kernel.Port; the layout rejects update_early.
-func (Port32) EarlyTramp(e *kernel.Emitter, lay *kernel.Layout, tramp kernel.Loc, target int) {
-	panic("patchcheck: powerpc has no static_call_update_early")
-}

@@ -568,8 +568,3 @@ func (Port64) Transform(e *kernel.Emitter, lay *kernel.Layout, loc kernel.Loc, t
 	e.Fn = "arch_static_call_transform"
 	e.Emit(model.Op{Code: model.OpUnlock, A: kernel.TextMutex})
 }
-
-// EarlyTramp implements kernel.Port; the layout rejects update_early.
-func (Port64) EarlyTramp(e *kernel.Emitter, lay *kernel.Layout, tramp kernel.Loc, target int) {
-	panic("patchcheck: powerpc has no static_call_update_early")
-}

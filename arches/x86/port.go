@@ -304,6 +304,10 @@ func (Port) Gen(name string, args []uint64) ([]byte, error) {
 	return nil, fmt.Errorf("x86 has no instruction generator %s of %d arguments", name, len(args))
 }
 
+// Value implements kernel.ModelTransformPort: x86's model files call no
+// value functions of the ISA.
+func (Port) Value(name string, args []uint64) (uint64, bool, error) { return 0, false, nil }
+
 // textOpcodeSize is text_opcode_size() (0 for other opcodes).
 func textOpcodeSize(op byte) int {
 	switch op {
