@@ -97,6 +97,15 @@ cpu tramp(k) c1
 cpu c1 tramp(k)
 thread t: update k f2; update k NULL
 `
+	const ppc32 = `scenario edit
+arch ppc32
+target f1 f2
+place f2 range=far
+key k init=f1
+cpu tramp(k)
+cpu tramp(k)
+thread t: update k f2; update k f1
+`
 	src := kernel.BuiltinSource()
 	tests := []struct {
 		name, scenario, file, old, new, want string
@@ -162,6 +171,12 @@ thread t: update k f2; update k NULL
 		// trampoline's br x16 jumps to address 0.
 		{"arm64 transform: NULL", arm64, "arch/arm64/kernel/static_call.c",
 			"\tif (!func)\n\t\tfunc = __static_call_return0;\n", "", "violation"},
+		{"unchanged ppc32", ppc32, "", "", "", "safe"},
+		// PPC32's transform writes the nop that exposes the data word
+		// before the data word (the data-after-nop design, as an edit).
+		{"ppc32 transform: data after nop", ppc32, "arch/powerpc/kernel/static_call.c",
+			"\t\tif (func && !is_short) {\n\t\t\terr = patch_ulong(tramp + PPC_SCT_DATA, _func);\n\t\t\tif (err)\n\t\t\t\tgoto out;\n\t\t}\n\n\t\tif (!func)\n\t\t\terr = patch_instruction(tramp, ppc_inst(PPC_RAW_BLR()));\n\t\telse if (is_ret0)\n\t\t\terr = patch_branch(tramp, _ret0, 0);\n\t\telse if (is_short)\n\t\t\terr = patch_branch(tramp, _func, 0);\n\t\telse\n\t\t\terr = patch_instruction(tramp, ppc_inst(PPC_RAW_NOP()));\n",
+			"\t\tif (!func)\n\t\t\terr = patch_instruction(tramp, ppc_inst(PPC_RAW_BLR()));\n\t\telse if (is_ret0)\n\t\t\terr = patch_branch(tramp, _ret0, 0);\n\t\telse if (is_short)\n\t\t\terr = patch_branch(tramp, _func, 0);\n\t\telse\n\t\t\terr = patch_instruction(tramp, ppc_inst(PPC_RAW_NOP()));\n\n\t\tif (func && !is_short)\n\t\t\terr = patch_ulong(tramp + PPC_SCT_DATA, _func);\n", "violation no-undefined-insn"},
 		{"unchanged module", module, "", "", "", "safe"},
 		{"unchanged kprobe", kprobe, "", "", "", "safe"},
 		// static_call_text_reserved() forgets the modules' sites: the

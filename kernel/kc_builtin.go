@@ -2,6 +2,7 @@ package kernel
 
 import (
 	"fmt"
+	"strings"
 
 	"patchcheck/lang"
 	"patchcheck/model"
@@ -242,6 +243,16 @@ func (c *kc) callExpr(f *fnCtx, x *lang.Call, pure bool) val {
 	case "BUG":
 		effect()
 		c.stop(x.Pos, model.Op{Code: model.OpBug, A: 2, Msg: "BUG()"})
+		return val{}
+	case "panic":
+		effect()
+		msg := "panic()"
+		if len(x.Args) > 0 {
+			if s, ok := x.Args[0].(*lang.String); ok {
+				msg = "panic(\"" + strings.TrimSuffix(s.Value, "\n") + "\")"
+			}
+		}
+		c.stop(x.Pos, model.Op{Code: model.OpBug, A: 2, Msg: msg})
 		return val{}
 	case "WRITE_ONCE":
 		effect()

@@ -118,6 +118,19 @@ func (c *kc) value(f *fnCtx, x lang.Expr, pure bool) val {
 		}
 	case *lang.Binary:
 		return c.binary(f, x, pure)
+	case *lang.Cond:
+		// x ? y : z, and GNU C's x ? : z, on a test the scenario fixes.
+		t, ok := c.staticCond(f, x.X)
+		if !ok {
+			panic(compileError(x.Pos, "%s: the model's ?: tests what the scenario fixes", exprString(x.X)))
+		}
+		switch {
+		case t && x.Y == nil:
+			return c.value(f, x.X, pure)
+		case t:
+			return c.value(f, x.Y, pure)
+		}
+		return c.value(f, x.Z, pure)
 	case *lang.Member:
 		return c.member(f, x, pure)
 	case *lang.Call:
@@ -387,6 +400,11 @@ func (c *kc) binary(f *fnCtx, x *lang.Binary, pure bool) val {
 		if (l.k == vSiteAddr || l.k == vTramp) && r.k == vInt {
 			l = c.addr(x.Pos, l)
 		}
+		if l.k != vSite && r.k != vSite {
+			// Address arithmetic of the image: a function's, a site's,
+			// a trampoline's address (NULL is 0).
+			l, r = c.number(x.Pos, l), c.number(x.Pos, r)
+		}
 		if l.k == vSite && r.k == vInt {
 			if x.Op == "-" {
 				r.n = -r.n
@@ -540,6 +558,19 @@ func (c *kc) addr(pos lang.Pos, v val) val {
 		return intv(int(c.lay.Tramps[v.a].Addr))
 	}
 	return v
+}
+
+// number turns an address of the image into a number: a site's, a
+// trampoline's, a call target's (NULL is 0); other values are returned
+// as they are.
+func (c *kc) number(pos lang.Pos, v val) val {
+	switch v.k {
+	case vTarget:
+		return intv(int(c.lay.Prog.Targets[v.a].Addr))
+	case vNull:
+		return intv(0)
+	}
+	return c.addr(pos, v)
 }
 
 // site returns the Loc a site value points at.
@@ -899,6 +930,16 @@ func writeExpr(b *strings.Builder, x lang.Expr) {
 		writeExpr(b, x.X)
 		b.WriteString(" " + x.Op + " ")
 		writeExpr(b, x.Y)
+	case *lang.Cond:
+		writeExpr(b, x.X)
+		if x.Y == nil {
+			b.WriteString(" ?: ")
+		} else {
+			b.WriteString(" ? ")
+			writeExpr(b, x.Y)
+			b.WriteString(" : ")
+		}
+		writeExpr(b, x.Z)
 	case *lang.Cast:
 		writeExpr(b, x.X)
 	case *lang.Assign:

@@ -83,6 +83,29 @@ func (c *kc) pokeBuiltin(f *fnCtx, x *lang.Call, pure bool) (v val, ok bool) {
 		i := c.op(x.Pos, model.Op{Code: model.OpPoke, Addr: uint64(a.n), Bytes: b, Len: l})
 		c.e.Ops[i].Fn = x.Fun
 		return intv(0), true
+	case "ppc_inst":
+		return arg(0), true
+	case "patch_instruction", "patch_ulong":
+		// powerpc's patch_instruction(addr, insn) and patch_ulong(addr,
+		// val) (arch/powerpc/lib/code-patching.c): one store of the
+		// word the port encodes, with its dcbst; sync; icbi; sync; isync.
+		nargs(2)
+		b := c.gen(x, x.Fun, []val{arg(1)})
+		c.textStore(x, arg(0), b, len(b))
+		c.e.Ops[len(c.e.Ops)-1].Fn = x.Fun
+		return intv(0), true
+	case "patch_branch":
+		// patch_branch(addr, target, flags): create_branch(), then
+		// patch_instruction(); -ERANGE when the target is out of reach
+		// (the port's encoder gives no word).
+		nargs(3)
+		b := c.gen(x, x.Fun, []val{arg(0), arg(1), arg(2)})
+		if b == nil {
+			return intv(-34), true // -ERANGE
+		}
+		c.textStore(x, arg(0), b, len(b))
+		c.e.Ops[len(c.e.Ops)-1].Fn = x.Fun
+		return intv(0), true
 	case "text_gen_insn":
 		// text_gen_insn(opcode, addr, dest): the port's encoding, when
 		// compiling.

@@ -268,7 +268,7 @@ type (
 		Op   string
 		X, Y Expr
 	}
-	// Cond is X ? Y : Z.
+	// Cond is X ? Y : Z; Y is nil in GNU C's X ? : Z (X when it holds).
 	Cond struct {
 		Pos     Pos
 		X, Y, Z Expr

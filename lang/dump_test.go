@@ -44,6 +44,9 @@ func dumpExpr(x Expr) string {
 	case *Binary:
 		return "(" + dumpExpr(x.X) + " " + x.Op + " " + dumpExpr(x.Y) + ")"
 	case *Cond:
+		if x.Y == nil {
+			return "(" + dumpExpr(x.X) + " ?: " + dumpExpr(x.Z) + ")"
+		}
 		return "(" + dumpExpr(x.X) + " ? " + dumpExpr(x.Y) + " : " + dumpExpr(x.Z) + ")"
 	case *Assign:
 		return "(" + dumpExpr(x.L) + " " + x.Op + " " + dumpExpr(x.R) + ")"

@@ -1097,9 +1097,11 @@ func (p *parser) cond() (Expr, error) {
 	}
 	defer p.leave()
 	p.next()
-	y, err := p.expr()
-	if err != nil {
-		return nil, err
+	var y Expr
+	if !p.is(":") { // GNU C's x ? : z has no middle operand
+		if y, err = p.expr(); err != nil {
+			return nil, err
+		}
 	}
 	if _, err := p.expect(":", "in conditional expression"); err != nil {
 		return nil, err

@@ -205,6 +205,7 @@ func TestParseStmts(t *testing.T) {
 		{"static int n;", "decl int n\n"},
 		{"enum module_state s = MODULE_STATE_LIVE;", "decl enum module_state s = MODULE_STATE_LIVE\n"},
 		{"u8 op, buf[6];", "decl u8 op, u8 buf[6]\n"},
+		{"x = a ? : b;", "(x = (a ?: b))\n"},
 		{"u8 *insn; size_t len;", "decl u8 * insn\ndecl size_t len\n"},
 		{"struct static_call_mod m = { .mod = NULL };", "decl struct static_call_mod m = (struct static_call_mod){.mod=NULL}\n"},
 		{"if (a) b(); else if (c) d(); else { e(); }", "if a\n  b()\nelse\n  if c\n    d()\n  else\n    {\n      e()\n    }\n"},

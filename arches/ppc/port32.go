@@ -386,6 +386,64 @@ func (Port32) Transform(e *kernel.Emitter, lay *kernel.Layout, loc kernel.Loc, t
 	e.Emit(model.Op{Code: model.OpUnlock, A: kernel.TextMutex})
 }
 
+// ModelArch implements kernel.ModelTransformPort: PPC32's
+// arch_static_call_transform is the model file
+// arch/powerpc/kernel/static_call.c; the port's other variants are its
+// Go (Transform).
+func (Port32) ModelArch() string { return "powerpc" }
+
+// Bytes implements kernel.ModelTransformPort: none.
+func (Port32) Bytes(string) ([]byte, bool) { return nil, false }
+
+// Gen implements kernel.ModelTransformPort: the words patch_instruction
+// and patch_ulong store (big-endian, 4 bytes on PPC32), and patch_branch's
+// create_branch(addr, target, flags): no word (nil, -ERANGE) when target
+// is out of reach.
+func (Port32) Gen(name string, args []uint64) ([]byte, error) {
+	switch {
+	case (name == "patch_instruction" || name == "patch_ulong") && len(args) == 1:
+		return be32(uint32(args[0])), nil
+	case name == "patch_branch" && len(args) == 3:
+		if args[2]&^1 != 0 {
+			return nil, fmt.Errorf("flags %#x: the model's create_branch knows BRANCH_SET_LINK", args[2])
+		}
+		w, ok := B(args[0], args[1], args[2]&1 != 0)
+		if !ok {
+			return nil, nil
+		}
+		return be32(w), nil
+	}
+	return nil, fmt.Errorf("powerpc has no instruction generator %s of %d arguments", name, len(args))
+}
+
+// Value implements kernel.ModelTransformPort: PPC_RAW_BLR(), PPC_RAW_NOP(),
+// PPC_RAW_LI(r, si) (asm/ppc-opcode.h) and is_offset_in_branch_range()
+// (asm/code-patching.h).
+func (Port32) Value(name string, args []uint64) (uint64, bool, error) {
+	switch name {
+	case "PPC_RAW_BLR", "PPC_RAW_NOP", "PPC_RAW_LI", "is_offset_in_branch_range":
+	default:
+		return 0, false, nil
+	}
+	if args == nil {
+		return 0, true, nil
+	}
+	switch {
+	case name == "PPC_RAW_BLR" && len(args) == 0:
+		return uint64(InsnBlr), true, nil
+	case name == "PPC_RAW_NOP" && len(args) == 0:
+		return uint64(InsnNop), true, nil
+	case name == "PPC_RAW_LI" && len(args) == 2:
+		return uint64(Li(int(args[0]), int64(args[1]))), true, nil
+	case name == "is_offset_in_branch_range" && len(args) == 1:
+		if BranchInRange(int64(int32(uint32(args[0])))) {
+			return 1, true, nil
+		}
+		return 0, true, nil
+	}
+	return 0, true, fmt.Errorf("%s takes other arguments", name)
+}
+
 // patchFn names the kernel function that writes w: patch_branch for a
 // branch, else patch_instruction.
 func patchFn(w uint32) string {
