@@ -57,18 +57,18 @@ const (
 	// ModeHandler runs from its Sub: x86's smp_text_poke_int3_handler
 	// compiled from the model files. ip is the address of the INT3;
 	// tpl the entry of text_poke_array the handler found.
-	OpHTryGet   // try_get_text_poke_array(): this CPU's text_poke_array_refs is 0: goto Label; else refs++, and the CPU's step ends here
-	OpHNr       // if (text_poke_array.nr_entries > B) goto Label
-	OpHBsearch  // tpl = __inline_bsearch(ip, text_poke_array.vec, ...) (none: NULL)
-	OpHFirst    // tpl = text_poke_array.vec
-	OpHTplNull  // if (!tpl) goto Label
-	OpHAddrNe   // if (text_poke_addr(tpl) != ip) goto Label
-	OpHOpcode   // if (A <= tpl->opcode && tpl->opcode <= B) goto Label (tpl->opcode as __smp_text_poke_batch_add sets it)
-	OpHEmulate  // int3_emulate_ret, _call, _jmp or _jcc (A: HEmul*) of tpl's instruction
-	OpHSetIP    // regs->ip = ip (plus tpl->len when A == 1): the CPU resumes there
-	OpHPut      // put_text_poke_array(): this CPU's refs--
-	OpHReturn   // the handler returns A: 1, IRET (serialising); 0, exc_int3 tries the kprobe handler, else die()
-	OpHBug      // BUG() in the handler
+	OpHTryGet  // try_get_text_poke_array(): this CPU's text_poke_array_refs is 0: goto Label; else refs++, and the CPU's step ends here
+	OpHNr      // if (text_poke_array.nr_entries > B) goto Label
+	OpHBsearch // tpl = __inline_bsearch(ip, text_poke_array.vec, ...) (none: NULL)
+	OpHFirst   // tpl = text_poke_array.vec
+	OpHTplNull // if (!tpl) goto Label
+	OpHAddrNe  // if (text_poke_addr(tpl) != ip) goto Label
+	OpHOpcode  // if (A <= tpl->opcode && tpl->opcode <= B) goto Label (tpl->opcode as __smp_text_poke_batch_add sets it)
+	OpHEmulate // int3_emulate_ret, _call, _jmp or _jcc (A: HEmul*) of tpl's instruction
+	OpHSetIP   // regs->ip = ip (plus tpl->len when A == 1): the CPU resumes there
+	OpHPut     // put_text_poke_array(): this CPU's refs--
+	OpHReturn  // the handler returns A: 1, IRET (serialising); 0, exc_int3 tries the kprobe handler, else die()
+	OpHBug     // BUG() in the handler
 )
 
 // Emulations of OpHEmulate (its A): arch/x86/include/asm/text-patching.h
