@@ -127,9 +127,9 @@ func WriteUpdates(w io.Writer, rows []Row) error {
 	return tw.Flush()
 }
 
-// Line is the one-line cost of a design for a statement or a gallery
-// page: its first row's steady and during-update calls, and its update
-// with one site.
+// Line is the cost of a design in one line, for a statement or a
+// gallery page: each call form's near-target call in the steady state and
+// (when it differs) during an update, and the update of one site.
 func Line(rows []Row) string {
 	if len(rows) == 0 {
 		return ""
@@ -139,13 +139,13 @@ func Line(rows []Row) string {
 		if r.Place != Near {
 			continue
 		}
-		s := fmt.Sprintf("%s call %s", r.Form, r.Steady.Counts())
+		s := fmt.Sprintf("%s %s", r.Form, r.Steady.Counts())
 		if r.During.Counts() != r.Steady.Counts() {
-			s += fmt.Sprintf(", during an update %s", r.During.Counts())
+			s += fmt.Sprintf(" (during an update %s)", r.During.Counts())
 		}
 		parts = append(parts, s)
 	}
 	u := rows[0].Updates[0]
-	parts = append(parts, fmt.Sprintf("one update of one site: %d stores to text, %d IPIs, %d cache-maintenance ops", u.Stores, u.IPIs, u.Maint))
-	return "insns/taken/indirect/loads: " + strings.Join(parts, "; ")
+	return fmt.Sprintf("per call (instructions/taken/indirect/loads) %s; per update of one site %d stores to text, %d IPIs, %d cache-maintenance ops, %d context synchronisations per CPU",
+		strings.Join(parts, ", "), u.Stores, u.IPIs, u.Maint, u.Syncs)
 }
