@@ -149,3 +149,52 @@ func Line(rows []Row) string {
 	return fmt.Sprintf("per call (instructions/taken/indirect/loads) %s; per update of one site %d stores to text, %d IPIs, %d cache-maintenance ops, %d context synchronisations per CPU",
 		strings.Join(parts, ", "), u.Stores, u.IPIs, u.Maint, u.Syncs)
 }
+
+// Measured is a design's group with its rows.
+type Measured struct {
+	Group
+	Rows []Row
+}
+
+// WriteMarkdown writes the tables of ms for docs/cost.md: per
+// architecture, one line per design, call form and target placement,
+// the design's scenarios and their expected verdicts on its first line.
+func WriteMarkdown(w io.Writer, ms []Measured) error {
+	var b strings.Builder
+	arch := ""
+	for _, m := range ms {
+		if m.Arch != arch {
+			arch = m.Arch
+			fmt.Fprintf(&b, "\n### %s\n\n", arch)
+			b.WriteString("| design | scenarios: expected verdict | call | target | steady | during an update | trampoline | site / trampoline bytes | per update, 1/2/3 sites or callers: stores, IPIs, maintenance, syncs per CPU |\n")
+			b.WriteString("|---|---|---|---|---|---|---|---|---|\n")
+		}
+		for i, r := range m.Rows {
+			design, verdicts := "", ""
+			if i == 0 {
+				design, verdicts = "`"+m.Name+"`", strings.Join(m.Verdicts, "; ")
+			}
+			tramp := yesNo(r.Steady.Tramp)
+			if r.During.Tramp != r.Steady.Tramp {
+				tramp += " (" + yesNo(r.During.Tramp) + " during)"
+			}
+			steady, during := r.Steady.Counts(), r.During.Counts()
+			if r.Steady.Violated != "" {
+				steady += " (" + r.Steady.Violated + ")"
+			}
+			if r.During.Violated != "" {
+				during += " (" + r.During.Violated + ")"
+			}
+			us := r.Updates
+			fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s | %s | %d / %d | %s %s: %s; %s; %s; %s |\n",
+				design, verdicts, r.Form, r.Place, steady, during, tramp, r.Steady.SiteLen, r.TrampLen,
+				"by", r.GrowsWith,
+				series(us, func(u Update) int { return u.Stores }),
+				series(us, func(u Update) int { return u.IPIs }),
+				series(us, func(u Update) int { return u.Maint }),
+				series(us, func(u Update) int { return u.Syncs }))
+		}
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}

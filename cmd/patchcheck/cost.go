@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"strings"
 
 	"patchcheck/arches"
 	"patchcheck/catalog"
@@ -15,7 +16,7 @@ import (
 )
 
 // costUsage heads 'patchcheck cost -h'.
-const costUsage = `usage: patchcheck cost [NAME|FILE ...] [-json]
+const costUsage = `usage: patchcheck cost [NAME|FILE ...] [-json | -md]
 
 What each design costs per call and per update, counted on the model's
 machine (docs/cost.md). A design is a scenario's architecture, variant,
@@ -40,6 +41,7 @@ type costJSON struct {
 func costCmd(args []string, stdout, stderr io.Writer) (int, error) {
 	fs := newFlagSet("cost", costUsage, stderr)
 	asJSON := fs.Bool("json", false, "print the rows as JSON")
+	asMD := fs.Bool("md", false, "print the tables of docs/cost.md (markdown)")
 	pos, err := parseArgs(fs, args, stdout)
 	if err != nil {
 		return exitInput, errInput{err}
@@ -66,14 +68,25 @@ func costCmd(args []string, stdout, stderr io.Writer) (int, error) {
 		return exitInput, errInput{err}
 	}
 	if len(pos) == 0 {
-		// By architecture, in the order arches lists them.
+		// By architecture, in the order arches lists them, the
+		// kernel's own design first.
 		names := arches.Names()
+		own := func(g cost.Group) int {
+			if g.Variant == "kernel" && len(g.Sketch) == 0 && len(g.Model) == 0 && !strings.Contains(g.Name, "fetch=") {
+				return 0
+			}
+			return 1
+		}
 		slices.SortStableFunc(groups, func(a, b cost.Group) int {
-			return slices.Index(names, a.Arch) - slices.Index(names, b.Arch)
+			if d := slices.Index(names, a.Arch) - slices.Index(names, b.Arch); d != 0 {
+				return d
+			}
+			return own(a) - own(b)
 		})
 	}
 	var rows []cost.Row
 	var out []costJSON
+	var ms []cost.Measured
 	for _, g := range groups {
 		rs, err := cost.Measure(g.Design)
 		if err != nil {
@@ -85,6 +98,10 @@ func costCmd(args []string, stdout, stderr io.Writer) (int, error) {
 		}
 		rows = append(rows, rs...)
 		out = append(out, costJSON{Design: g.Name, Verdicts: g.Verdicts, Rows: rs})
+		ms = append(ms, cost.Measured{Group: g, Rows: rs})
+	}
+	if *asMD {
+		return exitOK, cost.WriteMarkdown(stdout, ms)
 	}
 	if *asJSON {
 		enc := json.NewEncoder(stdout)
@@ -107,13 +124,4 @@ func costCmd(args []string, stdout, stderr io.Writer) (int, error) {
 	return exitOK, nil
 }
 
-func joinList(xs []string) string {
-	s := ""
-	for i, x := range xs {
-		if i > 0 {
-			s += "; "
-		}
-		s += x
-	}
-	return s
-}
+func joinList(xs []string) string { return strings.Join(xs, "; ") }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"flag"
 	"os"
 	"path/filepath"
 	"strings"
@@ -54,4 +55,37 @@ func TestCostCLI(t *testing.T) {
 			t.Errorf("%v: exit %d, stderr %q; want 2 and %q", c.args, r.code, r.stderr, c.msg)
 		}
 	}
+}
+
+var updateCostDoc = flag.Bool("update-cost-doc", false, "rewrite the generated tables of docs/cost.md")
+
+// TestCostDocUpToDate checks that the tables of docs/cost.md are what
+// 'patchcheck cost -md' prints today.
+func TestCostDocUpToDate(t *testing.T) {
+	const begin, end = "<!-- begin patchcheck cost -md -->\n", "<!-- end patchcheck cost -md -->"
+	path := filepath.Join("..", "..", "docs", "cost.md")
+	doc, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	i, j := strings.Index(string(doc), begin), strings.Index(string(doc), end)
+	if i < 0 || j < i {
+		t.Fatalf("%s lacks the markers %q and %q", path, begin, end)
+	}
+	r := runCLI(t, "cost", "-md")
+	if r.code != 0 {
+		t.Fatalf("cost -md: exit %d\n%s", r.code, r.stderr)
+	}
+	have := string(doc[i+len(begin) : j])
+	if have == r.stdout {
+		return
+	}
+	if *updateCostDoc {
+		out := string(doc[:i+len(begin)]) + r.stdout + string(doc[j:])
+		if err := os.WriteFile(path, []byte(out), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	t.Errorf("the tables of %s are stale: run go test ./cmd/patchcheck -run TestCostDocUpToDate -update-cost-doc", path)
 }
