@@ -105,7 +105,8 @@ type Call struct {
 	Tramp    bool   // a fetch was in the key's trampoline (__SCT__KEY)
 	Path     string // the symbols the segment ran through, with instruction counts
 	Reached  string // the target the call returned from, or what went wrong
-	Choices  int    // fetches with more than one allowed contents (the first was taken)
+	Choices  int    // fetches with more than one allowed contents (the first, oldest, was taken)
+	Stopped  bool   // the call did not return: Violated stopped it (an oops, an undefined instruction)
 	SiteLen  int    // bytes of the call site: the site's window, or the call instruction
 	Violated string // a property the call violated, if any
 }
@@ -498,6 +499,7 @@ func runCall(m *model.Machine, s model.State, c int) (Call, error) {
 		}
 		if v != nil && !v.Warning && (v.Event.Kind == model.EvBug || v.Event.Kind == model.EvExec) {
 			out.Reached = v.Property + ": " + v.Msg
+			out.Violated, out.Stopped = v.Property, true
 			done = true
 		}
 		s = next

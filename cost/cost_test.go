@@ -181,7 +181,7 @@ func TestLine(t *testing.T) {
 		t.Fatal(err)
 	}
 	got := Line(rows)
-	for _, w := range []string{"inline 3/2/1/1 (during an update 3/2/1/1 +1 trap)", "out-of-line 4/3/1/1", "6 stores to text, 6 IPIs"} {
+	for _, w := range []string{"inline 3/2/1/1 (during an update 3/2/1/1 +1 trap)", "out-of-line 4/3/1/1", "one site or caller 6 stores to text, 6 IPIs"} {
 		if !strings.Contains(got, w) {
 			t.Errorf("Line = %q, lacks %q", got, w)
 		}

@@ -39,11 +39,41 @@ func Groups(scs []*scenario.Scenario, expect func(*scenario.Scenario) string) ([
 }
 
 // Counts renders a call's counts as "INSNS/TAKEN/INDIRECT/LOADS", with
-// "+N trap" when it trapped.
+// "+N trap" when it trapped and "†" when a fetch had more than one
+// allowed contents (the oldest was taken).
 func (c Call) Counts() string {
 	s := fmt.Sprintf("%d/%d/%d/%d", c.Insns, c.Taken, c.Indirect, c.Loads)
 	if c.Traps > 0 {
 		s += fmt.Sprintf(" +%d trap", c.Traps)
+	}
+	if c.Choices > 0 {
+		s += " †"
+	}
+	return s
+}
+
+// words is Counts for a sentence: † spelled out, and a call that did
+// not return said so.
+func (c Call) words() string {
+	s := strings.TrimSuffix(c.Counts(), " †")
+	if c.Choices > 0 {
+		s += " fetching the oldest contents allowed"
+	}
+	if c.Stopped {
+		s += ", stopped by " + c.Violated
+	}
+	return s
+}
+
+// cell is Counts with the property the call violated, and whether that
+// stopped it.
+func (c Call) cell() string {
+	s := c.Counts()
+	switch {
+	case c.Stopped:
+		s += " (stopped: " + c.Violated + ")"
+	case c.Violated != "":
+		s += " (" + c.Violated + ")"
 	}
 	return s
 }
@@ -70,7 +100,9 @@ target and back (the target's own instructions included; returns count as
 indirect branches; x86's RET is a load, it pops its target). STEADY: the key
 already at the target. UPDATE: the costliest call during the update (most
 traps, then instructions), the CPU context-synchronised just before its call
-so that it fetches the text as the update left it at POINT. Per update:
+so that it fetches the text as the update left it at POINT († a fetch could
+read more than one contents: the oldest was taken; "stopped": the call did
+not return, the property named stopped it). Per update:
 stores to text, bytes stored, IPIs sent (each to every CPU), explicit
 cache-maintenance operations and context synchronisations forced on each
 CPU, with 1/2/3 sites (or callers). Counted on the model's machine: no
@@ -82,13 +114,7 @@ func WriteCalls(w io.Writer, rows []Row) error {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "DESIGN\tCALL\tTARGET\tSTEADY\tTRAMP\tUPDATE\tTRAMP\tSITE B\tTRAMP B\tPATH (STEADY)\tPOINT")
 	for _, r := range rows {
-		steady, during := r.Steady.Counts(), r.During.Counts()
-		if r.Steady.Violated != "" {
-			steady += " (" + r.Steady.Violated + ")"
-		}
-		if r.During.Violated != "" {
-			during += " (" + r.During.Violated + ")"
-		}
+		steady, during := r.Steady.cell(), r.During.cell()
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%d\t%d\t%s\t%s\n", r.Design, r.Form, r.Place,
 			steady, yesNo(r.Steady.Tramp), during, yesNo(r.During.Tramp), r.Steady.SiteLen, r.TrampLen, r.Steady.Path, r.Point)
 	}
@@ -139,14 +165,14 @@ func Line(rows []Row) string {
 		if r.Place != Near {
 			continue
 		}
-		s := fmt.Sprintf("%s %s", r.Form, r.Steady.Counts())
-		if r.During.Counts() != r.Steady.Counts() {
-			s += fmt.Sprintf(" (during an update %s)", r.During.Counts())
+		s := fmt.Sprintf("%s %s", r.Form, r.Steady.words())
+		if r.During.words() != r.Steady.words() {
+			s += fmt.Sprintf(" (during an update %s)", r.During.words())
 		}
 		parts = append(parts, s)
 	}
 	u := rows[0].Updates[0]
-	return fmt.Sprintf("per call (instructions/taken/indirect/loads) %s; per update of one site %d stores to text, %d IPIs, %d cache-maintenance ops, %d context synchronisations per CPU",
+	return fmt.Sprintf("per call (instructions/taken/indirect/loads) %s; per update with one site or caller %d stores to text, %d IPIs, %d cache-maintenance ops, %d context synchronisations per CPU",
 		strings.Join(parts, ", "), u.Stores, u.IPIs, u.Maint, u.Syncs)
 }
 
@@ -178,13 +204,7 @@ func WriteMarkdown(w io.Writer, ms []Measured) error {
 			if r.During.Tramp != r.Steady.Tramp {
 				tramp += " (" + yesNo(r.During.Tramp) + " during)"
 			}
-			steady, during := r.Steady.Counts(), r.During.Counts()
-			if r.Steady.Violated != "" {
-				steady += " (" + r.Steady.Violated + ")"
-			}
-			if r.During.Violated != "" {
-				during += " (" + r.During.Violated + ")"
-			}
+			steady, during := r.Steady.cell(), r.During.cell()
 			us := r.Updates
 			fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s | %s | %d / %d | %s %s: %s; %s; %s; %s |\n",
 				design, verdicts, r.Form, r.Place, steady, during, tramp, r.Steady.SiteLen, r.TrampLen,
