@@ -520,7 +520,9 @@ func count(p *model.Program, cls classifier, call model.CallDef, fs []fetch, out
 	}
 	first, last := -1, -1
 	for i := range fs {
-		if in(fs[i].addr) && !in(next(i)) {
+		// The caller function's own return to the harness is not the
+		// call site: a site that calls nothing never leaves otherwise.
+		if n := next(i); in(fs[i].addr) && !in(n) && n != p.Return {
 			first = i
 			break
 		}

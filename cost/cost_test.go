@@ -187,3 +187,26 @@ func TestLine(t *testing.T) {
 		}
 	}
 }
+
+// TestSiteCallsNothing checks the segment of an inline site that calls
+// nothing: x86's NOP5 for NULL and xor5rax ("2e 2e 2e 48 31 c0") for
+// return0 (arches/x86/port.go insnFor) are one instruction each, with no
+// branch and no load; the call leaves the caller function only at its
+// own ret, which is not counted.
+func TestSiteCallsNothing(t *testing.T) {
+	d := Design{Name: "x86-64 kernel", Arch: "x86-64", Variant: "kernel", Thread: "t"}
+	for _, init := range []string{"NULL", "return0"} {
+		m, err := compile(d, spec{form: Inline, place: Near, sites: 1, init: init})
+		if err != nil {
+			t.Fatal(err)
+		}
+		c, err := runCall(m, m.P.Initial(), 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want{insns: 1}.check(t, init, c)
+		if c.SiteLen != 5 {
+			t.Errorf("%s: site %d bytes, want 5", init, c.SiteLen)
+		}
+	}
+}
