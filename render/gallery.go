@@ -13,6 +13,7 @@ import (
 	"patchcheck/catalog"
 	"patchcheck/cex"
 	"patchcheck/check"
+	"patchcheck/cost"
 	"patchcheck/kernel"
 	"patchcheck/scenario"
 )
@@ -41,6 +42,7 @@ type entryPage struct {
 	res   *check.Result
 	fix   *fixResult // nil unless the scenario is a variant of the kernel's protocol
 	label string     // FINDING, ASSUMPTION, or known bad
+	cost  string     // the design's cost line (CostLine)
 }
 
 // fixResult is the same scenario with the kernel's own code.
@@ -78,6 +80,7 @@ func Gallery(opt GalleryOptions) ([]File, error) {
 		}
 	}
 	var pages []*entryPage
+	costs := map[string]string{} // design key -> CostLine
 	for _, e := range all {
 		if v := e.Scenario.Expect.Verdict; v != "violation" && v != "warning" {
 			continue
@@ -90,6 +93,14 @@ func Gallery(opt GalleryOptions) ([]File, error) {
 			return nil, fmt.Errorf("%s: expected %s, found %s", e.File, check.Expected(e.Scenario), r.Verdict())
 		}
 		p := &entryPage{e: e, res: r, label: label(e.Scenario)}
+		if d, err := cost.DesignOf(e.Scenario); err == nil {
+			c, ok := costs[d.Key()]
+			if !ok {
+				c = CostLine(e.Scenario)
+				costs[d.Key()] = c
+			}
+			p.cost = c
+		}
 		if isVariant(r.Scenario) {
 			p.fix, err = kernelFix(e, opt)
 			if err != nil {
@@ -279,6 +290,9 @@ func galleryHTML(p *entryPage, replay string, opt GalleryOptions) []byte {
 	sc := p.e.Scenario
 	nav := `<nav><a href="index.html">gallery index</a> · <a href="` + esc(sc.Name) + `.md">markdown</a> · <a href="` + esc(sc.Name) + `.svg">picture alone</a> · <a href="` + esc(sc.Name) + `.json">counterexample file</a></nav>` + "\n"
 	intro := cexIntro(c, nav) + para(sc.Doc) + para(p.statusProse())
+	if p.cost != "" {
+		intro += para(costWords + p.cost + ".")
+	}
 	secs := append(leadSections(c),
 		pictureSection(c),
 		section{"Scenario (" + p.e.File + ")", pre(string(p.e.Source))},
@@ -305,6 +319,9 @@ func galleryMD(p *entryPage, replay string, opt GalleryOptions) []byte {
 	fmt.Fprintf(&b, "[Gallery index](index.md) · [HTML page](%s.html) · [counterexample file](%s.json)\n\n", sc.Name, sc.Name)
 	fmt.Fprintf(&b, "> %s\n\n", mdText(sc.Doc))
 	fmt.Fprintf(&b, "%s\n\n", mdText(p.statusProse()))
+	if p.cost != "" {
+		fmt.Fprintf(&b, "%s\n\n", mdText(costWords+p.cost+"."))
+	}
 	protocol, fetch := protocolOf(c)
 	fmt.Fprintf(&b, "Counterexample `%s` (%s): %s, scenario `%s` (%s, fetch %s), %d steps.\n\n",
 		c.ID, c.Model, headline(c), sc.Name, protocol, fetch, len(c.Trace))
@@ -329,6 +346,9 @@ func galleryMD(p *entryPage, replay string, opt GalleryOptions) []byte {
 	fmt.Fprintf(&b, "This page is %s from the built-in catalogue: `go run ./cmd/patchcheck gallery -o %s` (see docs/reviewing.md).\n", GalleryMarker, opt.Dir)
 	return []byte(b.String())
 }
+
+// costWords head a page's cost line.
+const costWords = "Cost of this design, counted by patchcheck cost on the model's machine (docs/cost.md): "
 
 // mdText escapes text for a markdown paragraph.
 func mdText(s string) string {

@@ -78,6 +78,8 @@ type Statement struct {
 	Omission float64
 	// Reproduce, when set, is the command that reproduces the result.
 	Reproduce string
+	// Cost is the design's cost on the model's machine (CostLine).
+	Cost string
 }
 
 // ErrNotVerified is returned by NewStatement for a result that is not an
@@ -124,7 +126,8 @@ func NewStatement(r *check.Result, opt check.Options) (*Statement, error) {
 		Protocol: cex.Protocol(sc), Shown: cex.ProtocolText(sc),
 		Fetch: sc.Fetch, CPUs: len(sc.CPUs), Threads: len(sc.Threads), Props: append([]string(nil), ps...),
 		Bounds: b, Search: search, States: r.States, Trans: r.Transitions, Depth: r.MaxDepth, Exact: opt.Exact,
-		Reduce: opt.Reduce || sc.Bounds.Reduce, Symmetry: opt.Symmetry || sc.Bounds.Symmetry, Omission: r.Omission}, nil
+		Reduce: opt.Reduce || sc.Bounds.Reduce, Symmetry: opt.Symmetry || sc.Bounds.Symmetry, Omission: r.Omission,
+		Cost: CostLine(sc)}, nil
 }
 
 // Paragraph is the statement as one paragraph of plain text (not
@@ -179,6 +182,10 @@ func count(n int, one, many string) string {
 func (s *Statement) Text() string {
 	var b strings.Builder
 	fold(&b, "", s.Paragraph(), 80)
+	if s.Cost != "" {
+		b.WriteString("\n")
+		fold(&b, "", "Cost of the design, counted by patchcheck cost on the model's machine (docs/cost.md): "+s.Cost+".", 80)
+	}
 	if s.Shown != "" {
 		b.WriteString("\nThe protocol checked, " + s.Protocol + ":\n" + s.Shown + "\n")
 	}

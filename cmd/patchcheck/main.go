@@ -51,6 +51,7 @@ const usage = `usage:
   patchcheck explain ID|FILE [-o DIR]  a counterexample in prose, step by step
   patchcheck gallery [-o DIR]          pages of the catalogue's counterexamples (docs/gallery)
   patchcheck bench [-cpus N]           scaling table: sizes x reductions
+  patchcheck cost [NAME|FILE ...]      per-call and per-update cost of each design (docs/cost.md)
   patchcheck campaign [flags]          check generated scenarios for a while
   patchcheck litmus [flags] PATH...    AArch64 ifetch litmus tests
   patchcheck kernel dump DIR           the built-in model files, to edit
@@ -106,6 +107,8 @@ func runCtx(ctx context.Context, args []string, stdout, stderr io.Writer) (code 
 		code, err = explainCmd(args[1:], stdout, stderr)
 	case "gallery":
 		code, err = galleryCmd(args[1:], stdout, stderr)
+	case "cost":
+		code, err = costCmd(args[1:], stdout, stderr)
 	case "litmus":
 		code, err = litmusCmd(ctx, args[1:], stdout, stderr)
 	case "kernel":
