@@ -19,7 +19,6 @@ type Port32 struct{}
 const (
 	Variant32Mainline     = "mainline"
 	Variant32LisAddi      = "lis-addi"
-	Variant32DataAfterNop = "data-after-nop"
 )
 
 // PPC32 trampoline offsets (arch/powerpc/include/asm/static_call.h).
@@ -72,7 +71,6 @@ func (Port32) Variants() []kernel.Variant {
 	return []kernel.Variant{
 		{Name: Variant32Mainline, Doc: "the kernel (v6.15+): trampoline b func / nop + data word / blr / b ret0, data word patched before the nop that exposes it; inline sites bl func, bl tramp, nop, li r3,0 and the tail forms; each word by patch_instruction/patch_ulong"},
 		{Name: Variant32LisAddi, Doc: "the trampoline materialises a far target with lis r12,hi; addi r12,r12,lo, patched word by word (what the v5.16 commit message says it avoids)"},
-		{Name: Variant32DataAfterNop, Doc: "the transform writes the nop before the data word it exposes"},
 	}
 }
 
@@ -364,16 +362,8 @@ func (Port32) Transform(e *kernel.Emitter, lay *kernel.Layout, loc kernel.Loc, t
 			}
 			pokeOp(e, "patch_ulong", tr.Data, be32(uint32(pl.data)))
 		}
-		if variant == "" || variant == "kernel" {
-			variant = Variant32Mainline
-		}
-		if variant != Variant32DataAfterNop {
-			data()
-		}
+		data()
 		pokeOp(e, patchFn(pl.inst), tr.Inst, be32(pl.inst))
-		if variant == Variant32DataAfterNop {
-			data()
-		}
 	} else {
 		switch w, act := site32(lay.Prog, tr, loc, target); act {
 		case siteWrite:
