@@ -106,6 +106,16 @@ cpu tramp(k)
 cpu tramp(k)
 thread t: update k f2; update k f1
 `
+	const arm64Sites = `scenario edit
+arch arm64
+variant branch-kick
+target f1 f2
+key k init=f1
+site s1 key=k kind=call
+cpu s1 s1
+cpu s1
+thread t: update k f2
+`
 	src := kernel.BuiltinSource()
 	tests := []struct {
 		name, scenario, file, old, new, want string
@@ -171,6 +181,15 @@ thread t: update k f2; update k f1
 		// trampoline's br x16 jumps to address 0.
 		{"arm64 transform: NULL", arm64, "arch/arm64/kernel/static_call.c",
 			"\tif (!func)\n\t\tfunc = __static_call_return0;\n", "", "violation"},
+		{"unchanged arm64 sites", arm64Sites, "", "", "", "safe"},
+		// aarch64_insn_patch_text_nosync() without its cache
+		// maintenance: the store is never made coherent with fetch.
+		{"arm64 patching: caches_clean_inval_pou", arm64Sites, "arch/arm64/kernel/patching.c",
+			"\tif (ret == 0)\n\t\tcaches_clean_inval_pou((uintptr_t)tp,\n\t\t\t\t     (uintptr_t)tp + AARCH64_INSN_SIZE);\n", "", "violation"},
+		// kick_all_cpus_sync() without its IPI: a CPU that took no
+		// interrupt still runs the old bl after the update returned.
+		{"arm64 kick_all_cpus_sync", arm64Sites, "kernel/smp.c",
+			"\tsmp_call_function(do_nothing, NULL, 1);\n", "", "violation completion"},
 		{"unchanged ppc32", ppc32, "", "", "", "safe"},
 		// PPC32's transform writes the nop that exposes the data word
 		// before the data word (the data-after-nop design, as an edit).

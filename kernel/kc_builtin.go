@@ -32,7 +32,7 @@ func noStep(name string) bool {
 		// patching thread and the data barriers of alternative.c are
 		// not modelled (the machine's data accesses are sequentially
 		// consistent).
-		"lockdep_assert_held", "cond_resched", "smp_wmb", "local_irq_save", "local_irq_restore":
+		"lockdep_assert_held", "cond_resched", "smp_wmb", "smp_mb", "local_irq_save", "local_irq_restore":
 		return true
 	}
 	return false

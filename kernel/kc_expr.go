@@ -418,6 +418,9 @@ func (c *kc) binary(f *fnCtx, x *lang.Binary, pure bool) val {
 			return intv(l.n + r.n)
 		}
 	case "&", "|":
+		if l.k == vSiteAddr && r.k == vInt {
+			l = c.addr(x.Pos, l) // (uintptr_t)addr & 0x3
+		}
 		if x.Op == "&" && (l.k == vKey || l.k == vTramp) && r.k == vInt {
 			// A key field's value: s_key & ~STATIC_CALL_SITE_FLAGS is
 			// the key (or trampoline) address, s_key &

@@ -83,6 +83,59 @@ func (c *kc) pokeBuiltin(f *fnCtx, x *lang.Call, pure bool) (v val, ok bool) {
 		i := c.op(x.Pos, model.Op{Code: model.OpPoke, Addr: uint64(a.n), Bytes: b, Len: l})
 		c.e.Ops[i].Fn = x.Fun
 		return intv(0), true
+	case "aarch64_insn_write":
+		// arch/arm64/kernel/patching.c: the 32-bit store through the
+		// fixmap alias; not yet coherent with instruction fetch (unless
+		// the CPU's CTR_EL0.DIC makes it so) until caches_clean_inval_pou.
+		nargs(2)
+		b := c.gen(x, x.Fun, []val{arg(1)})
+		c.textStore(x, arg(0), b, len(b))
+		op := &c.e.Ops[len(c.e.Ops)-1]
+		op.Fn = x.Fun
+		if cf, ok := c.lay.Prog.Arch.(interface{ CoherentFetch() bool }); !ok || !cf.CoherentFetch() {
+			op.B = model.PokeNoMaint
+		}
+		return intv(0), true
+	case "caches_clean_inval_pou":
+		// DC CVAU; DSB ISH; IC IVAU; DSB ISH over [start, end) on the
+		// patching CPU (arch/arm64/mm/cache.S).
+		nargs(2)
+		lo, hi := c.addr(x.Pos, arg(0)), c.addr(x.Pos, arg(1))
+		if lo.k != vInt || hi.k != vInt || hi.n <= lo.n || hi.n-lo.n > model.WinSize {
+			panic(compileError(x.Pos, "%s: a range of text the compiler knows", exprString(x)))
+		}
+		i := c.op(x.Pos, model.Op{Code: model.OpCacheMaint, Addr: uint64(lo.n), Len: uint8(hi.n - lo.n)})
+		c.e.Ops[i].Fn = x.Fun
+		return val{}, true
+	case "smp_call_function":
+		// smp_call_function(do_nothing, NULL, 1) of kick_all_cpus_sync():
+		// every other CPU takes the IPI (exception entry and return are
+		// context synchronising), and the caller waits for them.
+		nargs(3)
+		if fn, ok := x.Args[0].(*lang.Ident); !ok || fn.Name != "do_nothing" {
+			panic(compileError(x.Pos, "%s: the model's smp_call_function runs do_nothing", exprString(x)))
+		}
+		if w := arg(2); w.k != vInt || w.n != 1 {
+			panic(compileError(x.Pos, "%s: the model's smp_call_function waits (wait = 1)", exprString(x)))
+		}
+		c.op(x.Pos, model.Op{Code: model.OpSync, Msg: "smp_call_function(do_nothing): IPI sent"})
+		c.op(x.Pos, model.Op{Code: model.OpSyncWait, Msg: "every CPU took the IPI"})
+		return val{}, true
+	case "aarch64_insn_patch_text":
+		// aarch64_insn_patch_text(&addr, &insn, 1): stop_machine(); the
+		// last CPU in writes, the others spin, then each runs isb
+		// (arch/arm64/kernel/patching.c aarch64_insn_patch_text_cb): one step.
+		nargs(3)
+		a, w, n := arg(0), arg(1), arg(2)
+		if a.k != vRef || w.k != vRef || n.k != vInt || n.n != 1 {
+			panic(compileError(x.Pos, "%s: the model patches one instruction: aarch64_insn_patch_text(&addr, &insn, 1)", exprString(x)))
+		}
+		b := c.gen(x, "aarch64_insn_write", []val{*w.ref})
+		c.textStore(x, *a.ref, b, len(b))
+		op := &c.e.Ops[len(c.e.Ops)-1]
+		op.Fn = x.Fun
+		op.B = model.PokeStopMachine
+		return intv(0), true
 	case "ppc_inst":
 		return arg(0), true
 	case "patch_instruction", "patch_ulong":
@@ -364,7 +417,7 @@ func (c *kc) portValue(f *fnCtx, x *lang.Call) (val, bool) {
 		if !ok {
 			panic(compileError(lang.ExprPos(a), "%s: not a number the compiler knows", exprString(a)))
 		}
-		v = c.addr(lang.ExprPos(a), v)
+		v = c.number(lang.ExprPos(a), v)
 		if v.k != vInt {
 			panic(compileError(lang.ExprPos(a), "%s: not a number the compiler knows", exprString(a)))
 		}

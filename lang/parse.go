@@ -15,7 +15,7 @@ func isBaseWord(w string) bool {
 	switch w {
 	case "void", "char", "short", "int", "long", "signed", "unsigned",
 		"bool", "_Bool", "u8", "u16", "u32", "u64", "s8", "s16", "s32",
-		"s64", "size_t", "ssize_t":
+		"s64", "size_t", "ssize_t", "uintptr_t":
 		return true
 	}
 	return false
@@ -28,7 +28,7 @@ func isTagWord(w string) bool { return w == "struct" || w == "union" || w == "en
 // from types.
 func isQualifier(w string) bool {
 	switch w {
-	case "static", "inline", "__init", "__init_or_module", "__ref", "noinstr", "const", "extern",
+	case "static", "inline", "__init", "__init_or_module", "__ref", "__kprobes", "noinstr", "const", "extern",
 		"__always_inline", "volatile", "notrace", "__exit", "__cold",
 		"noinline", "__maybe_unused", "__must_check", "__weak", "register":
 		return true

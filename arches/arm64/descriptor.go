@@ -21,7 +21,7 @@ func Descriptor() arch.Descriptor {
 		// static calls are out-of-line but in the branch-* variants.
 		Gen: arch.Gen{
 			Kinds:     []string{scenario.KindCall, scenario.KindTail},
-			OutOfLine: func(variant string) bool { return !branchVariant(variant) },
+			OutOfLine: func(variant string) bool { return !diffVariant(normVariant(variant)) },
 		},
 	}
 }

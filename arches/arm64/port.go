@@ -36,19 +36,12 @@ const (
 	// VariantV5: the same design before v6: the literal is written only
 	// when the instruction becomes the nop that exposes it.
 	VariantV5 = "v5-literal-if-nop"
-	// VariantBranchNosync: inline sites patched like jump labels before
-	// 2024: bl func <-> nop by aarch64_insn_patch_text_nosync, with no
-	// IPI to other CPUs.
-	VariantBranchNosync = "branch-nosync"
-	// VariantBranchKick: as branch-nosync, then kick_all_cpus_sync()
-	// (jump labels since v6.11, commit cfb00a357864).
-	VariantBranchKick = "branch-kick"
-	// VariantBranchStopMachine: as branch-nosync, but through
-	// aarch64_insn_patch_text(): stop_machine, and every CPU runs isb.
-	VariantBranchStopMachine = "branch-stop-machine"
-	// VariantBranchNoMaint: as branch-kick, but the store is plain: no
-	// caches_clean_inval_pou.
-	VariantBranchNoMaint = "branch-kick-no-maintenance"
+	// variantBranchKick is the diff (kernel/variants/branch-kick.diff)
+	// that patches inline sites as jump labels do since v6.11
+	// (cfb00a357864): the kernel's way for a scenario with inline sites.
+	// The other inline-site designs are diffs too (branch-nosync,
+	// branch-stop-machine, branch-kick-no-maintenance).
+	variantBranchKick = "branch-kick"
 )
 
 // Addresses of the image.
@@ -95,10 +88,6 @@ func (Port) Variants() []kernel.Variant {
 		{Name: VariantADRPAdd, Doc: "Ard Biesheuvel's 2020 v2 approach: the trampoline materialises the target with adrp x16; add x16, x16, :lo12:; br x16, and the update patches adrp then add with aarch64_insn_patch_text_nosync"},
 		{Name: VariantV6, Doc: "the 2021 v6 design: literal before the entry, bti c; b func | ret | nop; ldr x16, literal; cbz x16; br x16; ret; literal (written unconditionally) and instruction written as two 64-bit stores in no fixed order, then caches_clean_inval_pou"},
 		{Name: VariantV5, Doc: "the v3-v5 design: as v6-literal, but the literal is written only with the nop that exposes it"},
-		{Name: VariantBranchNosync, Doc: "inline sites (bl func | nop; b func | ret) patched like jump labels before v6.11: aarch64_insn_patch_text_nosync, no IPI"},
-		{Name: VariantBranchKick, Doc: "inline sites patched like jump labels since v6.11 (cfb00a357864): aarch64_insn_patch_text_nosync, then kick_all_cpus_sync()"},
-		{Name: VariantBranchStopMachine, Doc: "inline sites patched by aarch64_insn_patch_text(): stop_machine, the last CPU writes, every CPU runs isb"},
-		{Name: VariantBranchNoMaint, Doc: "inline sites written by a plain store without caches_clean_inval_pou, then kick_all_cpus_sync()"},
 	}
 }
 
@@ -106,7 +95,7 @@ func (Port) Variants() []kernel.Variant {
 // the kernel's way to patch them is that of its jump labels since v6.11.
 func (Port) KernelVariant(sc *scenario.Scenario) string {
 	if len(sc.Sites) > 0 {
-		return VariantBranchKick
+		return variantBranchKick
 	}
 	return VariantMainline
 }
@@ -118,12 +107,16 @@ func normVariant(v string) string {
 	return v
 }
 
-func branchVariant(v string) bool {
-	switch v {
-	case VariantBranchNosync, VariantBranchKick, VariantBranchStopMachine, VariantBranchNoMaint:
-		return true
+// diffVariant reports whether v is a diff to the model files rather than
+// one of the port's own designs: arm64's diffs patch inline sites (the
+// mainline kernel has none; its trampolines are the port's layout).
+func diffVariant(v string) bool {
+	for _, pv := range (Port{}).Variants() {
+		if pv.Name == v {
+			return false
+		}
 	}
-	return false
+	return true
 }
 
 func literalVariant(v string) bool { return v == VariantV6 || v == VariantV5 }
@@ -168,8 +161,8 @@ func unsupported(sc *scenario.Scenario, variant string) error {
 	}
 	for _, st := range sc.Sites {
 		switch {
-		case !branchVariant(variant) && (len(sc.Sketch) == 0 || variant != VariantMainline):
-			return fmt.Errorf("site %s: arm64 static calls are out-of-line (no HAVE_STATIC_CALL_INLINE); use caller, or a branch-* variant or a sketch for inline sites patched like jump labels", st.Name)
+		case !diffVariant(variant) && (len(sc.Sketch) == 0 || variant != VariantMainline):
+			return fmt.Errorf("site %s: arm64 static calls are out-of-line (no HAVE_STATIC_CALL_INLINE); use caller, or a branch-* variant (a diff) or a sketch for inline sites patched like jump labels", st.Name)
 		case st.Kind == scenario.KindJcc:
 			return fmt.Errorf("site %s: arm64 has no conditional tail-call sites (kind=jcc)", st.Name)
 		case st.Section == scenario.SectionInit:
@@ -178,7 +171,7 @@ func unsupported(sc *scenario.Scenario, variant string) error {
 			return fmt.Errorf("site %s: module sites are not modelled on arm64", st.Name)
 		}
 	}
-	if !branchVariant(variant) && len(sc.Sites) == 0 {
+	if !diffVariant(variant) && len(sc.Sites) == 0 {
 		return kernel.CheckOneUpdater(sc)
 	}
 	return nil
@@ -507,23 +500,7 @@ func (Port) Transform(e *kernel.Emitter, lay *kernel.Layout, loc kernel.Loc, tar
 		}
 		return
 	}
-	w := siteInsn(lay.Prog, tr, loc, target)
-	e.Fn = "arch_static_call_transform"
-	e.Emit(model.Op{Code: model.OpLock, A: kernel.TextMutex})
-	switch variant {
-	case VariantBranchStopMachine:
-		poke(e, "aarch64_insn_patch_text", loc.Addr, Word(w), model.PokeStopMachine)
-	case VariantBranchNoMaint:
-		poke(e, "aarch64_insn_write", loc.Addr, Word(w), noMaint(arch))
-		kick(e)
-	default:
-		patchNosync(e, arch, loc.Addr, w)
-		if variant == VariantBranchKick {
-			kick(e)
-		}
-	}
-	e.Fn = "arch_static_call_transform"
-	e.Emit(model.Op{Code: model.OpUnlock, A: kernel.TextMutex})
+	panic("patchcheck: arm64's Go transform patches no inline site (the branch-* diffs do)")
 }
 
 // noMaint is the OpPoke flag of a store to text before its cache
@@ -559,6 +536,15 @@ func kick(e *kernel.Emitter) {
 	e.Emit(model.Op{Code: model.OpSyncWait, Msg: "every CPU took the IPI"})
 }
 
+// enum aarch64_insn_branch_type and AARCH64_BREAK_FAULT
+// (arch/arm64/include/asm/insn.h, debug-monitors.h), as the model files
+// define them.
+const (
+	branchLink   = 1 // AARCH64_INSN_BRANCH_LINK (NOLINK is 0)
+	branchReturn = 2 // AARCH64_INSN_BRANCH_RETURN
+	breakFault   = 0xd4202000
+)
+
 // ModelArch implements kernel.ModelTransformPort: the kernel's
 // arch_static_call_transform (mainline: the trampoline's literal) is the
 // model file arch/arm64/kernel/static_call.c; the port's other variants
@@ -569,10 +555,13 @@ func (Port) ModelArch() string { return "arm64" }
 // no byte strings of the port.
 func (Port) Bytes(string) ([]byte, bool) { return nil, false }
 
-// Gen implements kernel.ModelTransformPort: arm64's model files call no
-// instruction generator yet.
+// Gen implements kernel.ModelTransformPort: the bytes aarch64_insn_write
+// stores for an instruction (little-endian).
 func (Port) Gen(name string, args []uint64) ([]byte, error) {
-	return nil, fmt.Errorf("arm64 has no instruction generator %s", name)
+	if name == "aarch64_insn_write" && len(args) == 1 {
+		return Word(uint32(args[0])), nil
+	}
+	return nil, fmt.Errorf("arm64 has no instruction generator %s of %d arguments", name, len(args))
 }
 
 // Value implements kernel.ModelTransformPort: the decoders of
@@ -580,6 +569,34 @@ func (Port) Gen(name string, args []uint64) ([]byte, error) {
 // and aarch64_insn_decode_immediate of AARCH64_INSN_IMM_12.
 func (Port) Value(name string, args []uint64) (uint64, bool, error) {
 	switch name {
+	case "aarch64_insn_gen_nop":
+		if args == nil || len(args) == 0 {
+			return uint64(InsnNop), true, nil
+		}
+		return 0, true, fmt.Errorf("takes no argument")
+	case "aarch64_insn_gen_branch_reg":
+		// (AARCH64_INSN_REG_LR, AARCH64_INSN_BRANCH_RETURN): ret
+		if args == nil {
+			return 0, true, nil
+		}
+		if len(args) != 2 || args[1] != branchReturn {
+			return 0, true, fmt.Errorf("the model generates ret only (AARCH64_INSN_BRANCH_RETURN)")
+		}
+		return uint64(Ret(int(args[0]))), true, nil
+	case "aarch64_insn_gen_branch_imm":
+		// (pc, addr, AARCH64_INSN_BRANCH_NOLINK or _LINK): b or bl, or
+		// AARCH64_BREAK_FAULT when addr is out of reach.
+		if args == nil {
+			return 0, true, nil
+		}
+		if len(args) != 3 || args[2] > branchLink {
+			return 0, true, fmt.Errorf("takes (pc, addr, AARCH64_INSN_BRANCH_NOLINK or AARCH64_INSN_BRANCH_LINK)")
+		}
+		w, ok := B(args[0], args[1], args[2] == branchLink)
+		if !ok {
+			return breakFault, true, nil
+		}
+		return uint64(w), true, nil
 	case "aarch64_insn_adrp_get_offset":
 		if args == nil {
 			return 0, true, nil

@@ -23,3 +23,22 @@ enum aarch64_insn_imm_type {
 	AARCH64_INSN_IMM_N,
 	AARCH64_INSN_IMM_MAX
 };
+
+#define AARCH64_INSN_SIZE	4
+
+enum aarch64_insn_branch_type {
+	AARCH64_INSN_BRANCH_NOLINK,
+	AARCH64_INSN_BRANCH_LINK,
+	AARCH64_INSN_BRANCH_RETURN,
+	AARCH64_INSN_BRANCH_COMP_ZERO,
+	AARCH64_INSN_BRANCH_COMP_NONZERO,
+};
+
+/* enum aarch64_insn_register: the link register */
+#define AARCH64_INSN_REG_LR	30
+
+/*
+ * asm/debug-monitors.h: AARCH64_BREAK_MON | (FAULT_BRK_IMM << 5), what the
+ * generators return for an instruction they cannot encode.
+ */
+#define AARCH64_BREAK_FAULT	0xd4202000
