@@ -17,8 +17,8 @@ type Port32 struct{}
 
 // PPC32 protocol variants. The first is the kernel's own code.
 const (
-	Variant32Mainline     = "mainline"
-	Variant32LisAddi      = "lis-addi"
+	Variant32Mainline = "mainline"
+	Variant32LisAddi  = "lis-addi"
 )
 
 // PPC32 trampoline offsets (arch/powerpc/include/asm/static_call.h).
