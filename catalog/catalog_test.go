@@ -5,8 +5,10 @@ import (
 	"strings"
 	"testing"
 
+	"patchcheck/arches"
 	"patchcheck/catalog"
 	"patchcheck/check"
+	"patchcheck/kernel"
 	"patchcheck/scenario"
 )
 
@@ -210,5 +212,51 @@ func TestReductionsKeepVerdicts(t *testing.T) {
 				t.Errorf("%s with %+v: expected %s, found %s", e.Scenario.Name, opt, check.Expected(e.Scenario), r.Verdict())
 			}
 		}
+	}
+}
+
+// TestEveryVariantChecked: every built-in variant of every architecture
+// (a port's own, or a diff to the model files) is checked by at least one
+// catalogue scenario, so that no diff rots unexercised.
+func TestEveryVariantChecked(t *testing.T) {
+	all, err := catalog.All(check.ParseOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	used := map[string]bool{} // arch/variant
+	for _, e := range all {
+		v := e.Scenario.Variant
+		if v == "" || v == "kernel" {
+			continue
+		}
+		used[e.Scenario.Arch+"/"+v] = true
+	}
+	n := 0
+	for _, name := range arches.Names() {
+		port, err := arches.Lookup(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, v := range kernel.AllVariants(port) {
+			if i == 0 {
+				continue // the kernel's own: every scenario without a variant line
+			}
+			found := used[name+"/"+v.Name]
+			if !found && v.Arch == "" {
+				// A variant of the generic core: any architecture's scenario.
+				for k := range used {
+					if strings.HasSuffix(k, "/"+v.Name) {
+						found = true
+					}
+				}
+			}
+			if !found {
+				t.Errorf("%s: variant %s is checked by no catalogue scenario", name, v.Name)
+			}
+			n++
+		}
+	}
+	if n < 20 {
+		t.Errorf("only %d variants looked at", n)
 	}
 }
