@@ -195,6 +195,14 @@ func (x *Exec) Note(format string, args ...any) {
 	}
 }
 
+// NoteAt is Note for a step of model source: src is the statement's
+// position ("file.c:line"), which the trace event carries.
+func (x *Exec) NoteAt(src, format string, args ...any) {
+	if x.m.Trace {
+		x.m.rec(TraceEvent{Kind: TrNote, Addr: x.Addr, Text: fmt.Sprintf(format, args...), Src: src})
+	}
+}
+
 // Tracing reports whether the step is being described.
 func (x *Exec) Tracing() bool { return x.m.Trace }
 

@@ -152,7 +152,7 @@ func (a *Arch) Handler(x *model.Exec) {
 			}
 			*refs++
 			cs.Sub = uint8(pc)
-			x.Note("smp_text_poke_int3_handler: try_get_text_poke_array: this CPU's refs = %d", *refs)
+			x.NoteAt(op.Src, "smp_text_poke_int3_handler: try_get_text_poke_array: this CPU's refs = %d", *refs)
 			x.Tag("handler")
 			return
 		case model.OpHNr:
@@ -186,7 +186,7 @@ func (a *Arch) Handler(x *model.Exec) {
 			code, n := entry()
 			x.Tag("handler")
 			if x.Tracing() {
-				x.Note("smp_text_poke_int3_handler: emulates %s", Disasm(code, ip, x.P.Sym))
+				x.NoteAt(op.Src, "smp_text_poke_int3_handler: emulates %s", Disasm(code, ip, x.P.Sym))
 			}
 			int3Emulate(x, op.A, code, ip, n)
 		case model.OpHSetIP:
@@ -198,7 +198,7 @@ func (a *Arch) Handler(x *model.Exec) {
 			x.Tag("handler")
 			cs.Mode, cs.Sub, cs.PC = model.ModeRun, 0, to
 			if x.Tracing() {
-				x.Note("smp_text_poke_int3_handler: skips %s without emulating it", x.P.Sym(ip))
+				x.NoteAt(op.Src, "smp_text_poke_int3_handler: skips %s without emulating it", x.P.Sym(ip))
 			}
 		case model.OpHPut:
 			if *refs == 0 {
@@ -208,7 +208,7 @@ func (a *Arch) Handler(x *model.Exec) {
 			*refs--
 		case model.OpHReturn:
 			if op.A == 0 {
-				a.otherInt3(x, ip, why)
+				a.otherInt3(x, ip, why, op.Src)
 				return
 			}
 			// IRET is a serialising instruction (SDM Vol. 3A, 9.3). The
@@ -285,19 +285,20 @@ func int3Emulate(x *model.Exec, kind int, code []byte, ip, n uint64) {
 	}
 }
 
-// otherInt3 is exc_int3 after poke_int3_handler declined: a kprobe at ip
+// otherInt3 is exc_int3 after smp_text_poke_int3_handler returned 0 (at
+// src): a kprobe at ip
 // single-steps (here: emulates) the instruction it saved when it was
 // armed; any other INT3 in kernel text is fatal.
-func (a *Arch) otherInt3(x *model.Exec, ip uint64, why string) {
+func (a *Arch) otherInt3(x *model.Exec, ip uint64, why, src string) {
 	kp := &x.S.K.KP
 	if kp.Refs == 0 || kp.Addr != ip {
-		x.Note("exc_int3: no handler claims the int3 at %s: die()", x.P.Sym(ip))
+		x.NoteAt(src, "exc_int3: no handler claims the int3 at %s: die()", x.P.Sym(ip))
 		x.Bug(fmt.Sprintf("int3 at %s not handled: %s (die)", x.P.Sym(ip), why))
 		return
 	}
 	code := kp.Code[:kp.Len]
 	if x.Tracing() {
-		x.Note("kprobe_int3_handler: runs the saved %s", Disasm(code, ip, x.P.Sym))
+		x.NoteAt(src, "kprobe_int3_handler: runs the saved %s", Disasm(code, ip, x.P.Sym))
 	}
 	emulate(x, code, ip)
 	x.Sync()
