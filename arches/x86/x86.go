@@ -286,9 +286,8 @@ func int3Emulate(x *model.Exec, kind int, code []byte, ip, n uint64) {
 }
 
 // otherInt3 is exc_int3 after smp_text_poke_int3_handler returned 0 (at
-// src): a kprobe at ip
-// single-steps (here: emulates) the instruction it saved when it was
-// armed; any other INT3 in kernel text is fatal.
+// src): a kprobe at ip single-steps (here: emulates) the instruction it
+// saved when it was armed; any other INT3 in kernel text is fatal.
 func (a *Arch) otherInt3(x *model.Exec, ip uint64, why, src string) {
 	kp := &x.S.K.KP
 	if kp.Refs == 0 || kp.Addr != ip {
