@@ -414,7 +414,7 @@ func Build(sc *scenario.Scenario, port Port) (*model.Program, error) {
 				return nil, err
 			}
 		}
-		p.Threads = append(p.Threads, model.ThreadProg{Name: th.Name, Ops: e.Ops})
+		p.Threads = append(p.Threads, model.ThreadProg{Name: th.Name, Ops: threadJumps(e.Ops, p.Routines)})
 	}
 	if p.Handler, err = compileHandler(d); err != nil {
 		return nil, err

@@ -17,6 +17,16 @@ type modWalk struct {
 	Done   int
 }
 
+// remap implements remapper.
+func (r *modWalk) remap(f func(int) int) {
+	r.Done = f(r.Done)
+	for i, b := range r.Blocks {
+		if b > 0 {
+			r.Blocks[i] = f(b)
+		}
+	}
+}
+
 func (r *modWalk) Run(x *model.KernelExec) int {
 	ts := &x.S.T[x.T]
 	k := &x.S.K
