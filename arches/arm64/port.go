@@ -4,7 +4,7 @@ import (
 	"encoding/binary"
 	"fmt"
 
-	"patchcheck/arches/image"
+	"patchcheck/arches/internal/image"
 	"patchcheck/kernel"
 	"patchcheck/model"
 	"patchcheck/scenario"

@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"sort"
 
-	"patchcheck/arches/image"
+	"patchcheck/arches/internal/image"
 	"patchcheck/kernel"
 	"patchcheck/model"
 	"patchcheck/scenario"

@@ -3,7 +3,7 @@ package ppc
 import (
 	"fmt"
 
-	"patchcheck/arches/image"
+	"patchcheck/arches/internal/image"
 	"patchcheck/kernel"
 	"patchcheck/model"
 	"patchcheck/scenario"

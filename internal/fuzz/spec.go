@@ -5,9 +5,9 @@
 //
 // Targets (see fuzz_test.go and docs/testing.md):
 //
-//	go test ./fuzz -run XXX -fuzz '^FuzzKernelSafe$' -fuzztime 1m
-//	go test ./fuzz -run XXX -fuzz '^FuzzReplayDeterministic$' -fuzztime 1m
-//	go test ./fuzz -run XXX -fuzz '^FuzzRapidKernelSafe$' -fuzztime 1m
+//	go test ./internal/fuzz -run XXX -fuzz '^FuzzKernelSafe$' -fuzztime 1m
+//	go test ./internal/fuzz -run XXX -fuzz '^FuzzReplayDeterministic$' -fuzztime 1m
+//	go test ./internal/fuzz -run XXX -fuzz '^FuzzRapidKernelSafe$' -fuzztime 1m
 package fuzz
 
 import (

@@ -7,5 +7,5 @@
 // The number of scenarios each property draws is rapid's -rapid.checks
 // (default here: checksDefault, a fifth of it under -short):
 //
-//	go test ./selftest -rapid.checks 500
+//	go test ./internal/selftest -rapid.checks 500
 package selftest
