@@ -1,6 +1,7 @@
-package main
+package cli
 
 import (
+	"bytes"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -56,7 +57,14 @@ func FuzzCheckFile(f *testing.F) {
 		if err := os.WriteFile(file, src, 0o644); err != nil {
 			t.Fatal(err)
 		}
-		r := runCLI(t, "check", "-q", "-depth", "40", "-states", "2000", "-o", filepath.Join(dir, "cex"), file)
+		// Not runCLI: go-118-fuzz-build compiles this file without the
+		// package's other _test.go files.
+		var stdout, stderr bytes.Buffer
+		code := run([]string{"check", "-q", "-depth", "40", "-states", "2000", "-o", filepath.Join(dir, "cex"), file}, &stdout, &stderr)
+		r := struct {
+			code           int
+			stdout, stderr string
+		}{code, stdout.String(), stderr.String()}
 		switch r.code {
 		case 0:
 			if !strings.Contains(r.stdout, "SAFE") && !strings.Contains(r.stdout, "no violation") {

@@ -1,4 +1,4 @@
-package main
+package cli
 
 // The reviewer's commands: explain, gallery, replay's --svg and --html,
 // and check's -statement (docs/reviewing.md).
