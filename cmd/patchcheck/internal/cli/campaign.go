@@ -30,11 +30,15 @@ import (
 const campaignUsage = `usage: patchcheck campaign [-duration 10m | -count N] [-seed S] [-workers N]
         [-variants kernel|bad|all|v1,v2] [-lifecycle never|ordered|concurrent]
         [-fetch byte|aligned4|any] [-mode exhaustive|random|mixed] [-out DIR] [-shard i/n]
+       patchcheck campaign merge -out DIR SHARDDIR...
+       patchcheck campaign report [-html FILE] [-scenarios DIR] CAMPAIGNDIR...
 
 Checks generated scenarios (package gen) one after another until the
 duration runs out, scenario indices 0..N-1 are done, or it is interrupted.
 Scenario number k of a seed is the same on every machine; shard i/n checks
-the k with k mod n == i. Each new counterexample is written as DIR/<ID>.json
+the k with k mod n == i. Without -shard, a batch system's index sets it:
+JOB_COMPLETION_INDEX (Kubernetes Indexed Jobs) as i, with PATCHCHECK_SHARDS
+as n (set it to the Job's completions). Each new counterexample is written as DIR/<ID>.json
 (patchcheck replay) with DIR/<ID>.txt beside it; DIR/campaign.json records
 where the campaign is, and running again with the same -out resumes it.
 
@@ -129,6 +133,9 @@ type campaignFlags struct {
 // runCampaign is 'patchcheck campaign': it runs a campaign until ctx is
 // done (SIGINT, SIGTERM) or a limit is reached.
 func runCampaign(ctx context.Context, args []string, stdout, stderr io.Writer) (int, error) {
+	if code, err, ok := campaignSub(args, stdout, stderr); ok {
+		return code, err
+	}
 	fs := newFlagSet("campaign", campaignUsage, stderr)
 	var f campaignFlags
 	fs.DurationVar(&f.duration, "duration", 10*time.Minute, "stop after this long (0: no limit; ignored when only -count is given)")
@@ -157,6 +164,15 @@ func runCampaign(ctx context.Context, args []string, stdout, stderr io.Writer) (
 	}
 	set := map[string]bool{}
 	fs.Visit(func(fl *flag.Flag) { set[fl.Name] = true })
+	if !set["shard"] {
+		s, err := shardFromEnv(os.Getenv)
+		if err != nil {
+			return 2, errInput{err}
+		}
+		if s != "" {
+			f.shard, set["shard"] = s, true
+		}
+	}
 	if set["count"] && !set["duration"] {
 		f.duration = 0
 	}
@@ -347,7 +363,18 @@ func readState(file string) (*campaignState, error) {
 // writeAtomic writes data to file through a temporary file and a rename,
 // so that file is either the old or the new contents, never a part.
 func writeAtomic(file string, data []byte) error {
-	tmp, err := os.CreateTemp(filepath.Dir(file), ".tmp-"+filepath.Base(file)+"-*")
+	// Not os.CreateTemp, which makes the file 0600: campaign files are
+	// for everyone to read, 0644 less the umask, as os.WriteFile makes
+	// them.
+	var tmp *os.File
+	var err error
+	for range 100 {
+		name := filepath.Join(filepath.Dir(file), fmt.Sprintf(".tmp-%s-%d", filepath.Base(file), rand.Uint32()))
+		tmp, err = os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+		if !errors.Is(err, os.ErrExist) {
+			break
+		}
+	}
 	if err != nil {
 		return err
 	}
