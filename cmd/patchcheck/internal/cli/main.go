@@ -658,6 +658,7 @@ func replayCmd(args []string, stdout, stderr io.Writer) (int, error) {
 	fs := newFlagSet("replay", replayUsage, stderr)
 	svgOut := fs.String("svg", "", "also write the counterexample's picture to this SVG file")
 	htmlOut := fs.String("html", "", "also write an HTML page (picture, mail text, prose) to this file")
+	itfOut := fs.String("itf", "", "also write the counterexample in the Informal Trace Format (ITF JSON, as Apalache and Quint write it) to this file")
 	pos, err := parseArgs(fs, args, stdout)
 	if err != nil {
 		return exitInput, errInput{err}
@@ -677,6 +678,16 @@ func replayCmd(args []string, stdout, stderr io.Writer) (int, error) {
 	fmt.Fprint(stdout, r.Text("patchcheck replay "+pos[0]))
 	if err := writePictures(r, pos[0], *svgOut, *htmlOut); err != nil {
 		return exitInput, err
+	}
+	if *itfOut != "" {
+		b, err := r.ITF()
+		if err == nil {
+			err = writeFile(*itfOut, b)
+		}
+		if err != nil {
+			return exitInput, errInput{fmt.Errorf("-itf: %v", err)}
+		}
+		fmt.Fprintf(stdout, "ITF trace: %s\n", *itfOut)
 	}
 	if !same {
 		fmt.Fprintf(stdout, "\nNOT REPRODUCED: the file records %s (%s): %s\n", c.ID, c.Property, c.Message)
