@@ -6,7 +6,6 @@ import (
 	"testing"
 )
 
-
 // TestConditionSyntax parses herd7's final-condition syntax
 // (lib/stateLexer.mll, lib/stateParser.mly) and checks how it is read.
 func TestConditionSyntax(t *testing.T) {

@@ -19,8 +19,8 @@ import (
 func TestCampaignShardFromEnv(t *testing.T) {
 	for _, tc := range []struct {
 		index, shards, flag string
-		code               int
-		want               string // shard i/n, or a text of the error
+		code                int
+		want                string // shard i/n, or a text of the error
 	}{
 		{"1", "2", "", 0, "1/2"},
 		{"", "", "", 0, "0/1"},
