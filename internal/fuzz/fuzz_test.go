@@ -2,6 +2,8 @@ package fuzz
 
 import "testing"
 
+// libfuzzer-preserve: kernel lang arches/x86 arches/arm64 arches/ppc
+
 // The targets' seeds are the files in testdata/fuzz/<Target>, and only
 // they (no f.Add): libFuzzer reads the same files (.ci/libfuzzer turns
 // them into raw inputs), so both drivers start from the same scenarios.
