@@ -38,6 +38,7 @@ const usage = `usage:
   patchcheck check -all [flags]        every built-in scenario against its verdict
   patchcheck replay FILE               re-run a counterexample file
                  [-svg OUT.svg] [-html OUT.html]  and draw it
+                 [-itf OUT.json]      and export it (Informal Trace Format)
   patchcheck explain ID|FILE [-o DIR]  a counterexample in prose, step by step
   patchcheck gallery [-o DIR]          pages of the catalogue's counterexamples (docs/gallery)
   patchcheck bench [-cpus N]           scaling table: sizes x reductions
@@ -646,12 +647,14 @@ func checkAll(f checkFlags, b *budget.Budget, stdout, stderr io.Writer) (int, er
 }
 
 // replayUsage heads 'patchcheck replay -h'.
-const replayUsage = `usage: patchcheck replay FILE [-svg OUT.svg] [-html OUT.html]
+const replayUsage = `usage: patchcheck replay FILE [-svg OUT.svg] [-html OUT.html] [-itf OUT.json]
 
 Re-runs the schedule of a counterexample file on the model of today and
 prints its text. Exit status 0: the same violation with the same ID; 1:
 NOT REPRODUCED (the schedule no longer runs, ends without the violation,
 or reaches another one); 2: the file is not a counterexample.
+-itf writes the replayed counterexample in the Informal Trace Format (the
+JSON traces of Apalache and Quint; docs/testing.md).
 `
 
 func replayCmd(args []string, stdout, stderr io.Writer) (int, error) {
