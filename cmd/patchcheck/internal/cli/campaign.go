@@ -133,7 +133,7 @@ type campaignFlags struct {
 // runCampaign is 'patchcheck campaign': it runs a campaign until ctx is
 // done (SIGINT, SIGTERM) or a limit is reached.
 func runCampaign(ctx context.Context, args []string, stdout, stderr io.Writer) (int, error) {
-	if code, err, ok := campaignSub(args, stdout, stderr); ok {
+	if code, ok, err := campaignSub(args, stdout, stderr); ok {
 		return code, err
 	}
 	fs := newFlagSet("campaign", campaignUsage, stderr)

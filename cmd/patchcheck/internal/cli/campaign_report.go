@@ -458,9 +458,9 @@ func writeReportHTML(file string, dirs []string, total int, list []*bucket) erro
 
 // campaignSub runs 'campaign merge' and 'campaign report'; ok is false
 // for a campaign run.
-func campaignSub(args []string, stdout, stderr io.Writer) (code int, err error, ok bool) {
+func campaignSub(args []string, stdout, stderr io.Writer) (code int, ok bool, err error) {
 	if len(args) == 0 {
-		return 0, nil, false
+		return 0, false, nil
 	}
 	switch args[0] {
 	case "merge":
@@ -468,10 +468,10 @@ func campaignSub(args []string, stdout, stderr io.Writer) (code int, err error, 
 	case "report":
 		code, err = campaignReport(args[1:], stdout, stderr)
 	default:
-		return 0, nil, false
+		return 0, false, nil
 	}
 	if errors.Is(err, flag.ErrHelp) {
-		return exitOK, err, true
+		return exitOK, true, err
 	}
-	return code, err, true
+	return code, true, err
 }
