@@ -43,9 +43,10 @@ func TestParseSketch(t *testing.T) {
 	}
 }
 
+// FuzzParseSketch: ParseSketch never panics, its errors are *Error, and a
+// sketch it reads reads again from its scenario line. Seeds are in
+// testdata/fuzz/FuzzParseSketch (files only: libFuzzer reads them too).
 func FuzzParseSketch(f *testing.F) {
-	f.Add("lock text_mutex; write loc new; unlock text_mutex")
-	f.Add("sync;;")
 	f.Fuzz(func(t *testing.T, text string) {
 		steps, err := ParseSketch("s", text)
 		if err != nil {
