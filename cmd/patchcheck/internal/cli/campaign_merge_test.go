@@ -231,7 +231,9 @@ func TestCampaignMergeReportBadInput(t *testing.T) {
 func TestTitle(t *testing.T) {
 	for _, tc := range [][2]string{
 		{"cpu1 executes e9 0b f1 ff ff at s1+1: never the instruction there (torn)", "cpuN executes <bytes> at sN+N: never the instruction there (torn)"},
-		{"cpu0 at __SCT__k1+5: #UD: ud1 %esp,%ecx", "cpuN at __SCT__kN+N: #UD: udN %esp,%ecx"},
+		{"cpu0 at __SCT__k1+5: #UD: ud1 %esp,%ecx", "cpuN at __SCT__kN+N: #UD: ud1 %esp,%ecx"},
+		{"cpu1: int3 at s2 not handled", "cpuN: int3 at sN not handled"},
+		{"cpu1: its call of s1 reached return0 after the update to f12 had returned", "cpuN: its call of sN reached return0 after the update to fN had returned"},
 		{"no target (result 0xdeadbeef)", "no target (result <hex>)"},
 		{"cpu2: its call of s1 reached f2 after the update to f3 had returned", "cpuN: its call of sN reached fN after the update to fN had returned"},
 	} {

@@ -287,10 +287,22 @@ var titleRules = []struct {
 	{regexp.MustCompile(`[0-9]+`), "N"},
 }
 
+// titleWords are words with digits that name a thing, not an instance:
+// kept as they are.
+var titleWords = regexp.MustCompile(`\b(return0|int3|ud[0-9])\b`)
+
 // Title is the bucket title of a violation's message.
 func Title(msg string) string {
+	var kept []string
+	msg = titleWords.ReplaceAllStringFunc(msg, func(w string) string {
+		kept = append(kept, w)
+		return "\x00"
+	})
 	for _, r := range titleRules {
 		msg = r.re.ReplaceAllString(msg, r.new)
+	}
+	for _, w := range kept {
+		msg = strings.Replace(msg, "\x00", w, 1)
 	}
 	return msg
 }
