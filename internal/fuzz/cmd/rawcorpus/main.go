@@ -12,29 +12,32 @@ package main
 
 import (
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 
 	"patchcheck/internal/fuzz"
 )
 
-func main() {
-	if len(os.Args) != 3 {
-		fmt.Fprintln(os.Stderr, "usage: rawcorpus SEEDDIR OUTDIR")
-		os.Exit(2)
+func main() { os.Exit(run(os.Args[1:], os.Stderr)) }
+
+func run(args []string, stderr io.Writer) int {
+	if len(args) != 2 {
+		fmt.Fprintln(stderr, "usage: rawcorpus SEEDDIR OUTDIR")
+		return 2
 	}
-	in, out := os.Args[1], os.Args[2]
+	in, out := args[0], args[1]
 	files, err := os.ReadDir(in)
 	if os.IsNotExist(err) {
-		return
+		return 0
 	}
 	if err != nil {
-		fmt.Fprintln(os.Stderr, "rawcorpus:", err)
-		os.Exit(2)
+		fmt.Fprintln(stderr, "rawcorpus:", err)
+		return 2
 	}
 	if err := os.MkdirAll(out, 0o755); err != nil {
-		fmt.Fprintln(os.Stderr, "rawcorpus:", err)
-		os.Exit(2)
+		fmt.Fprintln(stderr, "rawcorpus:", err)
+		return 2
 	}
 	code := 0
 	for _, f := range files {
@@ -44,25 +47,25 @@ func main() {
 		file := filepath.Join(in, f.Name())
 		data, err := os.ReadFile(file)
 		if err != nil {
-			fmt.Fprintln(os.Stderr, "rawcorpus:", err)
+			fmt.Fprintln(stderr, "rawcorpus:", err)
 			code = 2
 			continue
 		}
 		vals, err := fuzz.ParseCorpusFile(data)
 		if err != nil {
-			fmt.Fprintf(os.Stderr, "rawcorpus: %s:%v\n", file, err)
+			fmt.Fprintf(stderr, "rawcorpus: %s:%v\n", file, err)
 			code = 2
 			continue
 		}
 		raw, err := fuzz.LibFuzzerInput(vals)
 		if err != nil {
-			fmt.Fprintf(os.Stderr, "rawcorpus: %s: left out: %v\n", file, err)
+			fmt.Fprintf(stderr, "rawcorpus: %s: left out: %v\n", file, err)
 			continue
 		}
 		if err := os.WriteFile(filepath.Join(out, f.Name()), raw, 0o644); err != nil {
-			fmt.Fprintln(os.Stderr, "rawcorpus:", err)
+			fmt.Fprintln(stderr, "rawcorpus:", err)
 			code = 2
 		}
 	}
-	os.Exit(code)
+	return code
 }
