@@ -12,6 +12,7 @@ import "testing"
 
 // FuzzKernelSafe: KernelSafe on the fuzzer's bytes.
 func FuzzKernelSafe(f *testing.F) {
+	TuneGC()
 	f.Fuzz(func(t *testing.T, data []byte) {
 		if err := KernelSafe(data); err != nil {
 			t.Fatal(err)
@@ -21,6 +22,7 @@ func FuzzKernelSafe(f *testing.F) {
 
 // FuzzReplayDeterministic: ReplayDeterministic on the fuzzer's bytes.
 func FuzzReplayDeterministic(f *testing.F) {
+	TuneGC()
 	f.Fuzz(func(t *testing.T, data []byte) {
 		if err := ReplayDeterministic(data); err != nil {
 			t.Fatal(err)
@@ -33,6 +35,7 @@ func FuzzReplayDeterministic(f *testing.F) {
 // rapid.MakeFuzz wants the real *testing.T, which go-118-fuzz-build
 // replaces, and skips inputs too short for a whole draw).
 func FuzzGenKernelSafe(f *testing.F) {
+	TuneGC()
 	f.Fuzz(func(t *testing.T, data []byte) {
 		if err := GenKernelSafe(data); err != nil {
 			t.Fatal(err)

@@ -3,6 +3,7 @@ package fuzz
 import (
 	"fmt"
 	"os"
+	"runtime/debug"
 
 	"patchcheck/check"
 	"patchcheck/gen"
@@ -23,6 +24,18 @@ const Budget = 1000
 
 func options() check.Options {
 	return check.Options{Options: model.Options{MaxStates: Budget, Reduce: true, Symmetry: true}}
+}
+
+// TuneGC sets the garbage collector's target to 400% unless GOGC is set:
+// an input's exploration makes short-lived garbage on a small live heap
+// (FuzzKernelSafe under libFuzzer, 15 s runs on a loaded 2-core machine:
+// 28-29 execs/s with GOGC=100, 36-38 with GOGC=400). The targets
+// call it first (go-118-fuzz-build runs a target's function for each
+// input, so it is cheap and idempotent).
+func TuneGC() {
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(400)
+	}
 }
 
 // LogEnv names the environment variable that, when set, names a file to
