@@ -1,13 +1,13 @@
 package catalog_test
 
 import (
-	"patchcheck/model"
+	"github.com/patchcheck/patchcheck/model"
 	"strings"
 	"testing"
 
-	"patchcheck/catalog"
-	"patchcheck/check"
-	"patchcheck/scenario"
+	"github.com/patchcheck/patchcheck/catalog"
+	"github.com/patchcheck/patchcheck/check"
+	"github.com/patchcheck/patchcheck/scenario"
 )
 
 // big scenarios are skipped under -short.

@@ -6,9 +6,9 @@ import (
 	"strings"
 	"testing"
 
-	"patchcheck/catalog"
-	"patchcheck/cex"
-	"patchcheck/check"
+	"github.com/patchcheck/patchcheck/catalog"
+	"github.com/patchcheck/patchcheck/cex"
+	"github.com/patchcheck/patchcheck/check"
 )
 
 // TestITF: a counterexample in the Informal Trace Format has the ITF's

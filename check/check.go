@@ -12,12 +12,12 @@ import (
 	"strconv"
 	"strings"
 
-	"patchcheck/arches"
-	"patchcheck/cex"
-	"patchcheck/kernel"
-	"patchcheck/model"
-	"patchcheck/props"
-	"patchcheck/scenario"
+	"github.com/patchcheck/patchcheck/arches"
+	"github.com/patchcheck/patchcheck/cex"
+	"github.com/patchcheck/patchcheck/kernel"
+	"github.com/patchcheck/patchcheck/model"
+	"github.com/patchcheck/patchcheck/props"
+	"github.com/patchcheck/patchcheck/scenario"
 )
 
 // Options control a check.

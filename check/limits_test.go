@@ -6,9 +6,9 @@ import (
 	"strings"
 	"testing"
 
-	"patchcheck/arches"
-	"patchcheck/model"
-	"patchcheck/scenario"
+	"github.com/patchcheck/patchcheck/arches"
+	"github.com/patchcheck/patchcheck/model"
+	"github.com/patchcheck/patchcheck/scenario"
 )
 
 // TestLimitsMatchModel keeps the scenario's capacities equal to the

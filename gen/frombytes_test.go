@@ -5,7 +5,7 @@ import (
 
 	"pgregory.net/rapid"
 
-	"patchcheck/scenario"
+	"github.com/patchcheck/patchcheck/scenario"
 )
 
 // TestFromBytes: any bytes, of any length, choose a valid scenario within

@@ -44,10 +44,10 @@ import (
 
 	"pgregory.net/rapid"
 
-	"patchcheck/arches"
-	"patchcheck/kernel"
-	"patchcheck/model"
-	"patchcheck/scenario"
+	"github.com/patchcheck/patchcheck/arches"
+	"github.com/patchcheck/patchcheck/kernel"
+	"github.com/patchcheck/patchcheck/model"
+	"github.com/patchcheck/patchcheck/scenario"
 )
 
 // Version names the mapping from (seed, index) to a scenario that Seeded

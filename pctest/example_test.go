@@ -4,9 +4,9 @@ import (
 	"fmt"
 	"strings"
 
-	"patchcheck/gen"
-	"patchcheck/pctest"
-	"patchcheck/scenario"
+	"github.com/patchcheck/patchcheck/gen"
+	"github.com/patchcheck/patchcheck/pctest"
+	"github.com/patchcheck/patchcheck/scenario"
 )
 
 const safeScenario = `scenario update

@@ -11,8 +11,8 @@ import (
 	"strings"
 	"testing"
 
-	"patchcheck/pctest"
-	"patchcheck/scenario"
+	"github.com/patchcheck/patchcheck/pctest"
+	"github.com/patchcheck/patchcheck/scenario"
 )
 
 // externalTest is the test file of the external module: a user's property

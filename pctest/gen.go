@@ -7,11 +7,11 @@ import (
 
 	"pgregory.net/rapid"
 
-	"patchcheck/arches"
-	"patchcheck/catalog"
-	"patchcheck/check"
-	"patchcheck/gen"
-	"patchcheck/scenario"
+	"github.com/patchcheck/patchcheck/arches"
+	"github.com/patchcheck/patchcheck/catalog"
+	"github.com/patchcheck/patchcheck/check"
+	"github.com/patchcheck/patchcheck/gen"
+	"github.com/patchcheck/patchcheck/scenario"
 )
 
 // Scenario returns a generator of valid scenarios for arch (one of

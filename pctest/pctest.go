@@ -33,11 +33,11 @@ import (
 	"path/filepath"
 	"strings"
 
-	"patchcheck/arches"
-	"patchcheck/cex"
-	"patchcheck/check"
-	"patchcheck/kernel"
-	"patchcheck/scenario"
+	"github.com/patchcheck/patchcheck/arches"
+	"github.com/patchcheck/patchcheck/cex"
+	"github.com/patchcheck/patchcheck/check"
+	"github.com/patchcheck/patchcheck/kernel"
+	"github.com/patchcheck/patchcheck/scenario"
 )
 
 // TB is what the helpers need of a test: *testing.T, *testing.B,

@@ -10,10 +10,10 @@ import (
 
 	"pgregory.net/rapid"
 
-	"patchcheck/check"
-	"patchcheck/gen"
-	"patchcheck/pctest"
-	"patchcheck/scenario"
+	"github.com/patchcheck/patchcheck/check"
+	"github.com/patchcheck/patchcheck/gen"
+	"github.com/patchcheck/patchcheck/pctest"
+	"github.com/patchcheck/patchcheck/scenario"
 )
 
 const badScenario = `scenario bad

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"patchcheck/internal/golden"
+	"github.com/patchcheck/patchcheck/internal/golden"
 )
 
 // goldenCase is one line of testdata/insns.txt: "HEX | ADDRESS | text",

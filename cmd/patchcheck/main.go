@@ -17,7 +17,7 @@ package main
 import (
 	"os"
 
-	"patchcheck/cmd/patchcheck/internal/cli"
+	"github.com/patchcheck/patchcheck/cmd/patchcheck/internal/cli"
 )
 
 func main() {

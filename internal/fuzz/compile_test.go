@@ -6,9 +6,9 @@ import (
 	"strings"
 	"testing"
 
-	"patchcheck/arches"
-	"patchcheck/kernel"
-	"patchcheck/scenario"
+	"github.com/patchcheck/patchcheck/arches"
+	"github.com/patchcheck/patchcheck/kernel"
+	"github.com/patchcheck/patchcheck/scenario"
 )
 
 // fuzzScenarios exercise every model file: an update with init, tail and

@@ -16,8 +16,8 @@ import (
 
 	gofuzz "github.com/google/gofuzz"
 
-	"patchcheck/gen"
-	"patchcheck/scenario"
+	"github.com/patchcheck/patchcheck/gen"
+	"github.com/patchcheck/patchcheck/scenario"
 )
 
 // MaxStates is the states bound of the scenarios a Spec maps to: small, so

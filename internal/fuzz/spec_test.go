@@ -9,9 +9,9 @@ import (
 
 	"pgregory.net/rapid"
 
-	"patchcheck/check"
-	"patchcheck/gen"
-	"patchcheck/scenario"
+	"github.com/patchcheck/patchcheck/check"
+	"github.com/patchcheck/patchcheck/gen"
+	"github.com/patchcheck/patchcheck/scenario"
 )
 
 // TestSpecScenarios: every Spec maps to a valid scenario within gen's

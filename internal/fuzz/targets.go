@@ -5,10 +5,10 @@ import (
 	"os"
 	"runtime/debug"
 
-	"patchcheck/check"
-	"patchcheck/gen"
-	"patchcheck/model"
-	"patchcheck/scenario"
+	"github.com/patchcheck/patchcheck/check"
+	"github.com/patchcheck/patchcheck/gen"
+	"github.com/patchcheck/patchcheck/model"
+	"github.com/patchcheck/patchcheck/scenario"
 )
 
 // The bodies of the fuzz targets live here, in a non-test file, with

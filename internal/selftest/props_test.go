@@ -9,10 +9,10 @@ import (
 
 	"pgregory.net/rapid"
 
-	"patchcheck/check"
-	"patchcheck/gen"
-	"patchcheck/model"
-	"patchcheck/scenario"
+	"github.com/patchcheck/patchcheck/check"
+	"github.com/patchcheck/patchcheck/gen"
+	"github.com/patchcheck/patchcheck/model"
+	"github.com/patchcheck/patchcheck/scenario"
 )
 
 const arch = "x86-64"

@@ -7,9 +7,9 @@ import (
 	"encoding/binary"
 	"fmt"
 
-	"patchcheck/kernel"
-	"patchcheck/model"
-	"patchcheck/scenario"
+	"github.com/patchcheck/patchcheck/kernel"
+	"github.com/patchcheck/patchcheck/model"
+	"github.com/patchcheck/patchcheck/scenario"
 )
 
 // Builder lays out one scenario's program.

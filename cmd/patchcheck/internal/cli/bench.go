@@ -7,9 +7,9 @@ import (
 	"runtime"
 	"time"
 
-	"patchcheck/check"
-	"patchcheck/model"
-	"patchcheck/scenario"
+	"github.com/patchcheck/patchcheck/check"
+	"github.com/patchcheck/patchcheck/model"
+	"github.com/patchcheck/patchcheck/scenario"
 )
 
 // benchScenario is x86 text_poke_bp with cpus CPUs calling sites sites

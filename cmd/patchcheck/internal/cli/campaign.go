@@ -18,12 +18,12 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"patchcheck/arches"
-	"patchcheck/cex"
-	"patchcheck/check"
-	"patchcheck/gen"
-	"patchcheck/internal/budget"
-	"patchcheck/model"
+	"github.com/patchcheck/patchcheck/arches"
+	"github.com/patchcheck/patchcheck/cex"
+	"github.com/patchcheck/patchcheck/check"
+	"github.com/patchcheck/patchcheck/gen"
+	"github.com/patchcheck/patchcheck/internal/budget"
+	"github.com/patchcheck/patchcheck/model"
 )
 
 // campaignUsage is printed by 'patchcheck campaign -h'.

@@ -12,8 +12,8 @@ import (
 	"strings"
 	"testing"
 
-	"patchcheck/cex"
-	"patchcheck/pctest"
+	"github.com/patchcheck/patchcheck/cex"
+	"github.com/patchcheck/patchcheck/pctest"
 )
 
 func TestCampaignShardFromEnv(t *testing.T) {

@@ -14,10 +14,10 @@ import (
 	"strings"
 	"text/tabwriter"
 
-	"patchcheck/cex"
-	"patchcheck/check"
-	"patchcheck/gen"
-	"patchcheck/scenario"
+	"github.com/patchcheck/patchcheck/cex"
+	"github.com/patchcheck/patchcheck/check"
+	"github.com/patchcheck/patchcheck/gen"
+	"github.com/patchcheck/patchcheck/scenario"
 )
 
 // Environment variables that set -shard when it is not given: a batch

@@ -13,11 +13,11 @@ import (
 	"strings"
 	"time"
 
-	"patchcheck/cex"
-	"patchcheck/check"
-	"patchcheck/gen"
-	"patchcheck/internal/budget"
-	"patchcheck/model"
+	"github.com/patchcheck/patchcheck/cex"
+	"github.com/patchcheck/patchcheck/check"
+	"github.com/patchcheck/patchcheck/gen"
+	"github.com/patchcheck/patchcheck/internal/budget"
+	"github.com/patchcheck/patchcheck/model"
 )
 
 // Exit statuses (README.md, "Exit status").

@@ -11,9 +11,9 @@ import (
 	"strings"
 	"time"
 
-	"patchcheck/arches/arm64"
-	"patchcheck/internal/budget"
-	"patchcheck/litmus"
+	"github.com/patchcheck/patchcheck/arches/arm64"
+	"github.com/patchcheck/patchcheck/internal/budget"
+	"github.com/patchcheck/patchcheck/litmus"
 )
 
 // litmusCmd runs AArch64 ifetch litmus tests through the litmus explorer:

@@ -21,15 +21,15 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"patchcheck/arches"
-	"patchcheck/catalog"
-	"patchcheck/cex"
-	"patchcheck/check"
-	"patchcheck/internal/budget"
-	"patchcheck/kernel"
-	"patchcheck/model"
-	"patchcheck/props"
-	"patchcheck/scenario"
+	"github.com/patchcheck/patchcheck/arches"
+	"github.com/patchcheck/patchcheck/catalog"
+	"github.com/patchcheck/patchcheck/cex"
+	"github.com/patchcheck/patchcheck/check"
+	"github.com/patchcheck/patchcheck/internal/budget"
+	"github.com/patchcheck/patchcheck/kernel"
+	"github.com/patchcheck/patchcheck/model"
+	"github.com/patchcheck/patchcheck/props"
+	"github.com/patchcheck/patchcheck/scenario"
 )
 
 const usage = `usage:

@@ -13,9 +13,9 @@ import (
 	"testing"
 	"unicode/utf8"
 
-	"patchcheck/catalog"
-	"patchcheck/check"
-	"patchcheck/kernel"
+	"github.com/patchcheck/patchcheck/catalog"
+	"github.com/patchcheck/patchcheck/check"
+	"github.com/patchcheck/patchcheck/kernel"
 )
 
 // result is what one in-process run of the command gave.

@@ -7,10 +7,10 @@ import (
 	"strings"
 	"testing"
 
-	"patchcheck/catalog"
-	"patchcheck/cex"
-	"patchcheck/check"
-	"patchcheck/scenario"
+	"github.com/patchcheck/patchcheck/catalog"
+	"github.com/patchcheck/patchcheck/cex"
+	"github.com/patchcheck/patchcheck/check"
+	"github.com/patchcheck/patchcheck/scenario"
 )
 
 // noTextCheck returns the catalogue's reviewer's diff (scenario

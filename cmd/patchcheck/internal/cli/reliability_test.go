@@ -10,11 +10,11 @@ import (
 	"strings"
 	"testing"
 
-	"patchcheck/arches/arm64"
-	"patchcheck/check"
-	"patchcheck/litmus"
-	"patchcheck/model"
-	"patchcheck/scenario"
+	"github.com/patchcheck/patchcheck/arches/arm64"
+	"github.com/patchcheck/patchcheck/check"
+	"github.com/patchcheck/patchcheck/litmus"
+	"github.com/patchcheck/patchcheck/model"
+	"github.com/patchcheck/patchcheck/scenario"
 )
 
 // writeScn writes a scenario file into a fresh directory.

@@ -18,13 +18,13 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"patchcheck/catalog"
-	"patchcheck/cex"
-	"patchcheck/check"
-	"patchcheck/internal/budget"
-	"patchcheck/model"
-	"patchcheck/render"
-	"patchcheck/scenario"
+	"github.com/patchcheck/patchcheck/catalog"
+	"github.com/patchcheck/patchcheck/cex"
+	"github.com/patchcheck/patchcheck/check"
+	"github.com/patchcheck/patchcheck/internal/budget"
+	"github.com/patchcheck/patchcheck/model"
+	"github.com/patchcheck/patchcheck/render"
+	"github.com/patchcheck/patchcheck/scenario"
 )
 
 // cexID matches a counterexample ID given instead of a file.

@@ -16,7 +16,7 @@ import (
 	"os"
 	"path/filepath"
 
-	"patchcheck/internal/fuzz"
+	"github.com/patchcheck/patchcheck/internal/fuzz"
 )
 
 func main() { os.Exit(run(os.Args[1:], os.Stderr)) }
