@@ -39,3 +39,31 @@ func TestReplayITF(t *testing.T) {
 		t.Errorf("unwritable -itf: %v", r)
 	}
 }
+
+func TestCheckITF(t *testing.T) {
+	dir := t.TempDir()
+	out := filepath.Join(dir, "c.itf.json")
+	if r := cli(t, "check", "x86-bad-no-sync2", "-q", "-o", dir, "-itf", out); r.code != 1 {
+		t.Fatalf("check -itf: %v", r)
+	}
+	b, err := os.ReadFile(out)
+	var tr map[string]any
+	if err != nil || json.Unmarshal(b, &tr) != nil || tr["#meta"].(map[string]any)["format"] != "ITF" {
+		t.Fatalf("ITF file: %v", err)
+	}
+	// A safe scenario writes no ITF file; -all with -itf is bad input.
+	safe := filepath.Join(dir, "s.itf.json")
+	if r := cli(t, "check", "x86-update-old-new", "-q", "-o", dir, "-itf", safe); r.code != 0 {
+		t.Fatalf("check -itf on a safe scenario: %v", r)
+	}
+	if _, err := os.Stat(safe); err == nil {
+		t.Errorf("an ITF file for a safe scenario")
+	}
+	if r := cli(t, "check", "-all", "-itf", safe); r.code != 2 || !strings.Contains(r.stderr, "-itf goes with one scenario") {
+		t.Errorf("check -all -itf: %v", r)
+	}
+	// An unwritable -itf is a warning, as an unwritable counterexample file.
+	if r := cli(t, "check", "x86-bad-no-sync2", "-q", "-o", dir, "-itf", filepath.Join(out, "x")); r.code != 1 || !strings.Contains(r.stderr, "-itf") {
+		t.Errorf("unwritable -itf: %v", r)
+	}
+}

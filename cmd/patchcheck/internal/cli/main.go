@@ -196,6 +196,7 @@ type checkFlags struct {
 	props  string
 	json   bool
 	outDir string
+	itf    string // -itf: the counterexample in the Informal Trace Format
 	quiet  bool
 	limits limitFlags
 	// model: -kernel DIR and -patch FILE, in order.
@@ -232,6 +233,7 @@ func checkCmd(ctx context.Context, args []string, stdout, stderr io.Writer) (int
 	fs.StringVar(&f.props, "props", "", "comma-separated properties to check (default: all)")
 	fs.BoolVar(&f.json, "json", false, "print the result as JSON (with -all: one object with every row)")
 	fs.StringVar(&f.outDir, "o", "patchcheck-cex", "directory for counterexample files")
+	fs.StringVar(&f.itf, "itf", "", "also write the counterexample, if any, in the Informal Trace Format (ITF JSON, as Apalache and Quint write it) to this file")
 	fs.BoolVar(&f.quiet, "q", false, "no progress line on stderr")
 	f.limits.add(fs)
 	fs.Func("kernel", "a directory of model files that replace the built-in ones of the same path (docs/language.md)", func(v string) error {
@@ -266,6 +268,8 @@ func checkCmd(ctx context.Context, args []string, stdout, stderr io.Writer) (int
 	}
 	var sc *scenario.Scenario
 	switch {
+	case f.all && f.itf != "":
+		return exitInput, errInput{errors.New("check -all: -itf goes with one scenario")}
 	case f.all && len(f.model) > 0:
 		return exitInput, errInput{errors.New("check -all runs the built-in model source: -kernel and -patch go with one scenario")}
 	case f.all && len(pos) != 0:
@@ -452,6 +456,15 @@ func report(r *check.Result, f checkFlags, b *budget.Budget, wall time.Duration,
 	file, werr := writeCexFile(r, f.outDir)
 	if werr != nil {
 		fmt.Fprintf(stderr, "patchcheck: warning: the counterexample is printed below but its file could not be written: %v\n", werr)
+	}
+	if f.itf != "" && r.Cex != nil {
+		b, err := r.Cex.ITF()
+		if err == nil {
+			err = writeFile(f.itf, b)
+		}
+		if err != nil {
+			fmt.Fprintf(stderr, "patchcheck: warning: the counterexample is printed below but -itf %s could not be written: %v\n", f.itf, err)
+		}
 	}
 	if f.json {
 		out := newJSONResult(r, f.opt)
