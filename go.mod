@@ -1,4 +1,4 @@
-module patchcheck
+module github.com/patchcheck/patchcheck
 
 go 1.26
 

@@ -6,11 +6,11 @@ import (
 	"fmt"
 	"sort"
 
-	"patchcheck/arches/arch"
-	"patchcheck/arches/arm64"
-	"patchcheck/arches/ppc"
-	"patchcheck/arches/x86"
-	"patchcheck/kernel"
+	"github.com/patchcheck/patchcheck/arches/arch"
+	"github.com/patchcheck/patchcheck/arches/arm64"
+	"github.com/patchcheck/patchcheck/arches/ppc"
+	"github.com/patchcheck/patchcheck/arches/x86"
+	"github.com/patchcheck/patchcheck/kernel"
 )
 
 // all returns every architecture's descriptor. Adding an architecture is

@@ -4,8 +4,8 @@ import (
 	"slices"
 	"testing"
 
-	"patchcheck/props"
-	"patchcheck/scenario"
+	"github.com/patchcheck/patchcheck/props"
+	"github.com/patchcheck/patchcheck/scenario"
 )
 
 // TestDescriptors checks every descriptor: names and aliases name one

@@ -3,7 +3,7 @@ package arches_test
 import (
 	"fmt"
 
-	"patchcheck/arches"
+	"github.com/patchcheck/patchcheck/arches"
 )
 
 // An architecture's descriptor, looked up by an alias: its name, its

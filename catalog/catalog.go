@@ -11,7 +11,7 @@ import (
 	"sort"
 	"strings"
 
-	"patchcheck/scenario"
+	"github.com/patchcheck/patchcheck/scenario"
 )
 
 //go:embed scenarios/*.scn

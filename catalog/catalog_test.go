@@ -1,15 +1,15 @@
 package catalog_test
 
 import (
-	"patchcheck/model"
+	"github.com/patchcheck/patchcheck/model"
 	"strings"
 	"testing"
 
-	"patchcheck/arches"
-	"patchcheck/catalog"
-	"patchcheck/check"
-	"patchcheck/kernel"
-	"patchcheck/scenario"
+	"github.com/patchcheck/patchcheck/arches"
+	"github.com/patchcheck/patchcheck/catalog"
+	"github.com/patchcheck/patchcheck/check"
+	"github.com/patchcheck/patchcheck/kernel"
+	"github.com/patchcheck/patchcheck/scenario"
 )
 
 // big scenarios are skipped under -short.

@@ -13,9 +13,9 @@ import (
 
 	"github.com/mitchellh/hashstructure/v2"
 
-	"patchcheck/model"
-	"patchcheck/props"
-	"patchcheck/scenario"
+	"github.com/patchcheck/patchcheck/model"
+	"github.com/patchcheck/patchcheck/props"
+	"github.com/patchcheck/patchcheck/scenario"
 )
 
 // ModelVersion names the semantics of the machine. It is part of every

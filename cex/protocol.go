@@ -3,9 +3,9 @@ package cex
 import (
 	"strings"
 
-	"patchcheck/internal/udiff"
-	"patchcheck/kernel"
-	"patchcheck/scenario"
+	"github.com/patchcheck/patchcheck/internal/udiff"
+	"github.com/patchcheck/patchcheck/kernel"
+	"github.com/patchcheck/patchcheck/scenario"
 )
 
 // Protocol names the protocol that a counterexample or a verified

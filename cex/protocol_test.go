@@ -5,8 +5,8 @@ import (
 	"strings"
 	"testing"
 
-	"patchcheck/kernel"
-	"patchcheck/scenario"
+	"github.com/patchcheck/patchcheck/kernel"
+	"github.com/patchcheck/patchcheck/scenario"
 )
 
 func TestProtocol(t *testing.T) {

@@ -12,12 +12,12 @@ import (
 	"strconv"
 	"strings"
 
-	"patchcheck/arches"
-	"patchcheck/cex"
-	"patchcheck/kernel"
-	"patchcheck/model"
-	"patchcheck/props"
-	"patchcheck/scenario"
+	"github.com/patchcheck/patchcheck/arches"
+	"github.com/patchcheck/patchcheck/cex"
+	"github.com/patchcheck/patchcheck/kernel"
+	"github.com/patchcheck/patchcheck/model"
+	"github.com/patchcheck/patchcheck/props"
+	"github.com/patchcheck/patchcheck/scenario"
 )
 
 // Options control a check.
@@ -200,6 +200,11 @@ func ScenarioID(sc *scenario.Scenario) string {
 
 // Run checks sc. The scenario's bounds apply where opt sets none. A panic
 // of patchcheck while it runs is returned as a *BugError.
+//
+// The returned error is the only one to look at: when it is nil, so is
+// r.Err (the embedded model.Result's, which only repeats it). Tests can
+// use package pctest, whose helpers report every error by failing the
+// test.
 func Run(sc *scenario.Scenario, opt Options) (r *Result, err error) {
 	defer func() {
 		if v := recover(); v != nil {

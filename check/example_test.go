@@ -3,8 +3,8 @@ package check_test
 import (
 	"fmt"
 
-	"patchcheck/check"
-	"patchcheck/scenario"
+	"github.com/patchcheck/patchcheck/check"
+	"github.com/patchcheck/patchcheck/scenario"
 )
 
 // ExampleRun checks the kernel's text_poke_bp against one without its

@@ -1,4 +1,4 @@
-package check_test
+package check
 
 import (
 	"errors"
@@ -6,10 +6,9 @@ import (
 	"strings"
 	"testing"
 
-	"patchcheck/arches"
-	"patchcheck/check"
-	"patchcheck/model"
-	"patchcheck/scenario"
+	"github.com/patchcheck/patchcheck/arches"
+	"github.com/patchcheck/patchcheck/model"
+	"github.com/patchcheck/patchcheck/scenario"
 )
 
 // TestLimitsMatchModel keeps the scenario's capacities equal to the
@@ -130,15 +129,15 @@ func checkLimits(t *testing.T, s sizes) {
 		}
 		t.Fatalf("%+v: within the capacities, Build failed: %v", s, err)
 	}
-	if _, err := check.Compile(sc, nil); err != nil {
-		var bug *check.BugError
+	if _, err := Compile(sc, nil); err != nil {
+		var bug *BugError
 		if errors.As(err, &bug) {
 			t.Fatalf("%+v: %v\n%s", s, err, bug.Stack)
 		}
 		return
 	}
-	_, err = check.Run(sc, check.Options{Options: model.Options{MaxStates: 300, MaxDepth: 200}})
-	var bug *check.BugError
+	_, err = Run(sc, Options{Options: model.Options{MaxStates: 300, MaxDepth: 200}})
+	var bug *BugError
 	if errors.As(err, &bug) {
 		t.Fatalf("%+v: %v\n%s", s, err, bug.Stack)
 	}
@@ -201,11 +200,11 @@ func TestCompiledOpsLimit(t *testing.T) {
 	}
 	b.WriteString(" update k f1\n")
 	src := []byte(b.String())
-	sc, err := scenario.Parse("big.scn", src, check.ParseOptions())
+	sc, err := scenario.Parse("big.scn", src, ParseOptions())
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = check.Compile(sc, nil)
+	_, err = Compile(sc, nil)
 	var ce *model.CapacityError
 	if !errors.As(err, &ce) || !strings.Contains(err.Error(), "at most 65535") {
 		t.Fatalf("got %v, want a capacity error naming 65535", err)

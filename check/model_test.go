@@ -4,9 +4,9 @@ import (
 	"strings"
 	"testing"
 
-	"patchcheck/check"
-	"patchcheck/kernel"
-	"patchcheck/scenario"
+	"github.com/patchcheck/patchcheck/check"
+	"github.com/patchcheck/patchcheck/kernel"
+	"github.com/patchcheck/patchcheck/scenario"
 )
 
 // TestModelEdits checks that an edit of the built-in model source, given

@@ -20,10 +20,10 @@ import (
 	"fmt"
 	"strings"
 
-	"patchcheck/arches"
-	"patchcheck/check"
-	"patchcheck/model"
-	"patchcheck/scenario"
+	"github.com/patchcheck/patchcheck/arches"
+	"github.com/patchcheck/patchcheck/check"
+	"github.com/patchcheck/patchcheck/model"
+	"github.com/patchcheck/patchcheck/scenario"
 )
 
 // Design is what a cost depends on: the architecture and the patching

@@ -3,7 +3,7 @@ package cost_test
 import (
 	"fmt"
 
-	"patchcheck/cost"
+	"github.com/patchcheck/patchcheck/cost"
 )
 
 // Example measures the kernel's x86-64 design: an inline call and a call

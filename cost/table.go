@@ -6,7 +6,7 @@ import (
 	"strings"
 	"text/tabwriter"
 
-	"patchcheck/scenario"
+	"github.com/patchcheck/patchcheck/scenario"
 )
 
 // Group is a design with the catalogue scenarios that use it.

@@ -6,9 +6,9 @@ import (
 
 	"pgregory.net/rapid"
 
-	"patchcheck/check"
-	"patchcheck/gen"
-	"patchcheck/scenario"
+	"github.com/patchcheck/patchcheck/check"
+	"github.com/patchcheck/patchcheck/gen"
+	"github.com/patchcheck/patchcheck/scenario"
 )
 
 // TestExampleProperty is how a user's test draws scenarios: the kernel's

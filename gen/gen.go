@@ -44,10 +44,10 @@ import (
 
 	"pgregory.net/rapid"
 
-	"patchcheck/arches"
-	"patchcheck/kernel"
-	"patchcheck/model"
-	"patchcheck/scenario"
+	"github.com/patchcheck/patchcheck/arches"
+	"github.com/patchcheck/patchcheck/kernel"
+	"github.com/patchcheck/patchcheck/model"
+	"github.com/patchcheck/patchcheck/scenario"
 )
 
 // Version names the mapping from (seed, index) to a scenario that Seeded
@@ -370,6 +370,47 @@ func Seeded(arch string, seed, index uint64, opts ...Option) (*scenario.Scenario
 		return nil, err
 	}
 	return p.draw(psrc{rand.New(rand.NewPCG(seed, mix(index)))})
+}
+
+// FromBytes returns the scenario that data chooses: it draws as Scenario
+// does, each choice taken from the next bytes of data (one byte, two for a
+// choice among more than 256, reduced modulo the number of options), and
+// every choice past the end of data is the first option, the one rapid
+// shrinks to. So any data, the empty one included, chooses a valid
+// scenario, a prefix of data chooses a smaller one, and a fuzzer's bytes
+// steer the same drawing code that rapid and Seeded drive.
+func FromBytes(arch string, data []byte, opts ...Option) (*scenario.Scenario, error) {
+	p, err := resolve(arch, opts)
+	if err != nil {
+		return nil, err
+	}
+	return p.draw(&bsrc{data: data})
+}
+
+// bsrc draws from bytes.
+type bsrc struct{ data []byte }
+
+func (s *bsrc) intn(_ string, lo, hi int) int {
+	n := hi - lo + 1
+	if n <= 1 {
+		return lo
+	}
+	v := 0
+	for range 1 + btoi(n > 256) {
+		v <<= 8
+		if len(s.data) > 0 {
+			v |= int(s.data[0])
+			s.data = s.data[1:]
+		}
+	}
+	return lo + v%n
+}
+
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 // mix is splitmix64's finaliser: nearby indices get unrelated streams.

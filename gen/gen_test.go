@@ -12,9 +12,9 @@ import (
 
 	"pgregory.net/rapid"
 
-	"patchcheck/check"
-	"patchcheck/gen"
-	"patchcheck/scenario"
+	"github.com/patchcheck/patchcheck/check"
+	"github.com/patchcheck/patchcheck/gen"
+	"github.com/patchcheck/patchcheck/scenario"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/seeded.golden")

@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"slices"
 
-	"patchcheck/scenario"
+	"github.com/patchcheck/patchcheck/scenario"
 )
 
 // Scenario features that not every port models. A port that offers any

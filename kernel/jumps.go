@@ -1,6 +1,6 @@
 package kernel
 
-import "patchcheck/model"
+import "github.com/patchcheck/patchcheck/model"
 
 // labelled reports whether op's Label is a jump destination.
 func labelled(op *model.Op) bool {

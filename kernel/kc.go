@@ -5,8 +5,8 @@ import (
 	"slices"
 	"strings"
 
-	"patchcheck/lang"
-	"patchcheck/model"
+	"github.com/patchcheck/patchcheck/lang"
+	"github.com/patchcheck/patchcheck/model"
 )
 
 // The model-source compiler: it reads the kernel's functions as model

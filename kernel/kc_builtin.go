@@ -4,9 +4,9 @@ import (
 	"fmt"
 	"strings"
 
-	"patchcheck/lang"
-	"patchcheck/model"
-	"patchcheck/scenario"
+	"github.com/patchcheck/patchcheck/lang"
+	"github.com/patchcheck/patchcheck/model"
+	"github.com/patchcheck/patchcheck/scenario"
 )
 
 // The built-ins of the model language: the kernel's primitives that the

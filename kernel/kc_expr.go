@@ -4,8 +4,8 @@ import (
 	"fmt"
 	"strings"
 
-	"patchcheck/lang"
-	"patchcheck/model"
+	"github.com/patchcheck/patchcheck/lang"
+	"github.com/patchcheck/patchcheck/model"
 )
 
 // Expressions of the model language: static evaluates what the scenario

@@ -1,8 +1,8 @@
 package kernel
 
 import (
-	"patchcheck/lang"
-	"patchcheck/model"
+	"github.com/patchcheck/patchcheck/lang"
+	"github.com/patchcheck/patchcheck/model"
 )
 
 // The INT3 handler's compiler: x86's smp_text_poke_int3_handler(), as the

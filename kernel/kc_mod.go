@@ -3,8 +3,8 @@ package kernel
 import (
 	"fmt"
 
-	"patchcheck/lang"
-	"patchcheck/model"
+	"github.com/patchcheck/patchcheck/lang"
+	"github.com/patchcheck/patchcheck/model"
 )
 
 // The module side of the model language: static switches, the pointers

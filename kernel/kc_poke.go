@@ -3,8 +3,8 @@ package kernel
 import (
 	"encoding/binary"
 
-	"patchcheck/lang"
-	"patchcheck/model"
+	"github.com/patchcheck/patchcheck/lang"
+	"github.com/patchcheck/patchcheck/model"
 )
 
 // The built-ins of text patching (x86's text_poke_early, memcpy into

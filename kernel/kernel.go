@@ -11,9 +11,9 @@ import (
 	"slices"
 	"strings"
 
-	"patchcheck/lang"
-	"patchcheck/model"
-	"patchcheck/scenario"
+	"github.com/patchcheck/patchcheck/lang"
+	"github.com/patchcheck/patchcheck/model"
+	"github.com/patchcheck/patchcheck/scenario"
 )
 
 // Mutexes the static_call core and the arch patchers take, in the order

@@ -4,10 +4,10 @@ import (
 	"strings"
 	"testing"
 
-	"patchcheck/arches"
-	"patchcheck/kernel"
-	"patchcheck/model"
-	"patchcheck/scenario"
+	"github.com/patchcheck/patchcheck/arches"
+	"github.com/patchcheck/patchcheck/kernel"
+	"github.com/patchcheck/patchcheck/model"
+	"github.com/patchcheck/patchcheck/scenario"
 )
 
 // build compiles a small x86 scenario changed by edit.

@@ -1,7 +1,7 @@
 package kernel
 
 import (
-	"patchcheck/model"
+	"github.com/patchcheck/patchcheck/model"
 )
 
 // modWalk walks key->mods in __static_call_update: start (Next false)

@@ -8,8 +8,8 @@ import (
 	"sort"
 	"strings"
 
-	"patchcheck/lang"
-	"patchcheck/scenario"
+	"github.com/patchcheck/patchcheck/lang"
+	"github.com/patchcheck/patchcheck/scenario"
 )
 
 // builtinFiles are the kernel's functions as model source (kernel/src)

@@ -3,7 +3,7 @@ package lang_test
 import (
 	"fmt"
 
-	"patchcheck/lang"
+	"github.com/patchcheck/patchcheck/lang"
 )
 
 func ExampleParse() {

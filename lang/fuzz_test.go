@@ -2,7 +2,10 @@ package lang
 
 import (
 	"errors"
+	"io/fs"
 	"maps"
+	"os"
+	"path/filepath"
 	"slices"
 	"testing"
 )
@@ -23,16 +26,17 @@ func checkErr(t *testing.T, err error) {
 }
 
 func FuzzParse(f *testing.F) {
-	f.Add(mustRead(f, "testdata/static_call_update.c"))
-	for _, name := range slices.Sorted(maps.Keys(loadDir(f, "testdata/diff/after"))) {
-		f.Add(loadDir(f, "testdata/diff/after")[name])
+	after := fuzzReadDir(f, "testdata/diff/after")
+	f.Add(fuzzRead(f, "testdata/static_call_update.c"))
+	for _, name := range slices.Sorted(maps.Keys(after)) {
+		f.Add(after[name])
 	}
 	for _, src := range []string{
-		m + "void f(void) { switch (x) { case 1: case 2: a(); default: b(); } }",
-		m + "int f(int a, struct s *p) { for (int i = 0; i < a; i++) p->v[i] = (u8)~i ? sizeof(*p) : -1; return 0x1fUL; }",
-		m + "void f(void) { x = (struct s){ .a = 1, .b = \"s\" \"t\" }; out: ; }",
-		m + "void f(void) { while (a && !b || c) { goto out; } out: }",
-		"enum insn_type { CALL = 0, NOP, JMP = 2, };\n" + m + "void f(void) { u8 op, buf[6]; buf[0] = 0x0f; if ((op = g(x))) h(buf+1, op); }",
+		fuzzMirrors + "void f(void) { switch (x) { case 1: case 2: a(); default: b(); } }",
+		fuzzMirrors + "int f(int a, struct s *p) { for (int i = 0; i < a; i++) p->v[i] = (u8)~i ? sizeof(*p) : -1; return 0x1fUL; }",
+		fuzzMirrors + "void f(void) { x = (struct s){ .a = 1, .b = \"s\" \"t\" }; out: ; }",
+		fuzzMirrors + "void f(void) { while (a && !b || c) { goto out; } out: }",
+		"enum insn_type { CALL = 0, NOP, JMP = 2, };\n" + fuzzMirrors + "void f(void) { u8 op, buf[6]; buf[0] = 0x0f; if ((op = g(x))) h(buf+1, op); }",
 	} {
 		f.Add([]byte(src))
 	}
@@ -46,9 +50,9 @@ func FuzzParse(f *testing.F) {
 }
 
 func FuzzApplyDiff(f *testing.F) {
-	before := loadDir(f, "testdata/diff/before")
+	before := fuzzReadDir(f, "testdata/diff/before")
 	for _, name := range []string{"multi.diff", "one.diff", "plain.diff"} {
-		f.Add(mustRead(f, "testdata/diff/"+name))
+		f.Add(fuzzRead(f, "testdata/diff/"+name))
 	}
 	for _, d := range []string{
 		"--- k.c\n+++ k.c\n@@ -1,2 +1,2 @@\n-1\n+one\n 2\n@@ -7,2 +7,2 @@\n 7\n-8\n+eight\n",
@@ -65,4 +69,43 @@ func FuzzApplyDiff(f *testing.F) {
 			t.Fatal("no files and no error")
 		}
 	})
+}
+
+// The fuzz targets' helpers are here, not the other _test.go files':
+// go-118-fuzz-build (OSS-Fuzz) compiles this file alone, with its own
+// testing shim, which has no testing.TB.
+
+// fuzzMirrors is m, the mirrors comment.
+const fuzzMirrors = "/* mirrors: t */\n"
+
+type fuzzTB interface{ Fatal(args ...any) }
+
+// fuzzRead is mustRead.
+func fuzzRead(t fuzzTB, path string) []byte {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// fuzzReadDir is loadDir.
+func fuzzReadDir(t fuzzTB, dir string) map[string][]byte {
+	files := map[string][]byte{}
+	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		rel, err := filepath.Rel(dir, path)
+		files[filepath.ToSlash(rel)] = b
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return files
 }

@@ -6,38 +6,6 @@ import (
 	"testing"
 )
 
-// condSeeds are herd7 final conditions for FuzzParseLitmus's seeds: every
-// form of lib/stateParser.mly the parser reads, and near misses.
-var condSeeds = []string{
-	`exists 0:X0==1 /\ 0:X1<>2 \/ not 1:X2!=2`,
-	`forall 0:X0=1 => 0:X1=2 => fault(P1:m0)`,
-	`not exists (fault(P1) /\ 1:X2=2)`,
-	`final 0:X0=1;`,
-	`locations [0:X0;] filter fault(P1:m0,x) ~exists 1:X2=2; with A: exists; B: ~exists`,
-	`exists Fault(P1:m0,x,MMU:Translation)`,
-	`exists fault(P1:m0:x)`,
-	`exists 0:X0=>1`,
-	`filter exists`,
-	`exists 0:X0=1 with`,
-}
-
-// condTest is a small test whose final condition is cond: P0 sets X0=1
-// and X1=2; P1 jumps through the slot m0 that P0 overwrites with the
-// value 0 (not an instruction), so P1 faults at m0 once P0's store is
-// visible, and its handler P1.F sets X2=2 and returns.
-func condTest(cond string) string {
-	return `AArch64 cond
-{
-0:X3=0; 0:X4=P1:m0;
-}
- P0          | P1    | P1.F           ;
- MOV W0,#1   |m0:    | MOV W2,#2      ;
- MOV W1,#2   | B l1  | ADR X9,l1      ;
- STR W3,[X4] |l1:    | MSR ELR_EL1,X9 ;
-             |       | ERET           ;
-` + cond + "\n"
-}
-
 // TestConditionSyntax parses herd7's final-condition syntax
 // (lib/stateLexer.mll, lib/stateParser.mly) and checks how it is read.
 func TestConditionSyntax(t *testing.T) {

@@ -9,7 +9,7 @@ import (
 
 	"github.com/cespare/xxhash/v2"
 
-	"patchcheck/arches/arm64"
+	"github.com/patchcheck/patchcheck/arches/arm64"
 )
 
 // The explorer runs a litmus test under a small operational model of

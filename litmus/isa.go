@@ -3,7 +3,7 @@ package litmus
 import (
 	"strings"
 
-	"patchcheck/arches/arm64"
+	"github.com/patchcheck/patchcheck/arches/arm64"
 )
 
 // insn decodes a litmus instruction into arches/arm64's instruction type:

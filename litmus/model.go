@@ -5,8 +5,8 @@ import (
 	"fmt"
 	"strings"
 
-	"patchcheck/arches/arm64"
-	"patchcheck/model"
+	"github.com/patchcheck/patchcheck/arches/arm64"
+	"github.com/patchcheck/patchcheck/model"
 )
 
 // The differential link: a litmus test that fits the patching model's

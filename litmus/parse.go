@@ -6,7 +6,7 @@ import (
 	"strconv"
 	"strings"
 
-	"patchcheck/arches/arm64"
+	"github.com/patchcheck/patchcheck/arches/arm64"
 )
 
 // ParseFile reads and parses one litmus file.

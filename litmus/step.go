@@ -3,7 +3,7 @@ package litmus
 import (
 	"strings"
 
-	"patchcheck/arches/arm64"
+	"github.com/patchcheck/patchcheck/arches/arm64"
 )
 
 // step returns the successors of s when thread ti fetches and executes one

@@ -6,9 +6,9 @@ import (
 	"testing"
 	"time"
 
-	"patchcheck/check"
-	"patchcheck/model"
-	"patchcheck/scenario"
+	"github.com/patchcheck/patchcheck/check"
+	"github.com/patchcheck/patchcheck/model"
+	"github.com/patchcheck/patchcheck/scenario"
 )
 
 // BenchmarkExplore3CPU explores the 3-CPU, two-update x86 scenario

@@ -5,10 +5,10 @@ import (
 
 	"pgregory.net/rapid"
 
-	"patchcheck/catalog"
-	"patchcheck/check"
-	"patchcheck/model"
-	"patchcheck/scenario"
+	"github.com/patchcheck/patchcheck/catalog"
+	"github.com/patchcheck/patchcheck/check"
+	"github.com/patchcheck/patchcheck/model"
+	"github.com/patchcheck/patchcheck/scenario"
 )
 
 // machine compiles the built-in scenario name.

@@ -4,7 +4,7 @@ import (
 	"slices"
 	"testing"
 
-	"patchcheck/model"
+	"github.com/patchcheck/patchcheck/model"
 )
 
 // packScenarios cover x86 and powerpc, modules, init text, kprobes and

@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"strings"
 
-	"patchcheck/model"
+	"github.com/patchcheck/patchcheck/model"
 )
 
 // Property names, stable across versions: counterexample IDs and scenario

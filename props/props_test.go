@@ -4,10 +4,10 @@ import (
 	"strings"
 	"testing"
 
-	"patchcheck/catalog"
-	"patchcheck/check"
-	"patchcheck/model"
-	"patchcheck/props"
+	"github.com/patchcheck/patchcheck/catalog"
+	"github.com/patchcheck/patchcheck/check"
+	"github.com/patchcheck/patchcheck/model"
+	"github.com/patchcheck/patchcheck/props"
 )
 
 // TestEachPropertyFails shows every property failing on a known-bad

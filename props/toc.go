@@ -1,6 +1,6 @@
 package props
 
-import "patchcheck/model"
+import "github.com/patchcheck/patchcheck/model"
 
 // powerpc64 ELFv2 TOC properties (docs/semantics.md, powerpc). The
 // architecture reports the facts (model.EvArch events naming these

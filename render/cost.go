@@ -1,8 +1,8 @@
 package render
 
 import (
-	"patchcheck/cost"
-	"patchcheck/scenario"
+	"github.com/patchcheck/patchcheck/cost"
+	"github.com/patchcheck/patchcheck/scenario"
 )
 
 // CostLine is the one-line cost of sc's design (package cost), for a

@@ -9,9 +9,9 @@ import (
 	"strings"
 	"testing"
 
-	"patchcheck/cex"
-	"patchcheck/check"
-	"patchcheck/scenario"
+	"github.com/patchcheck/patchcheck/cex"
+	"github.com/patchcheck/patchcheck/check"
+	"github.com/patchcheck/patchcheck/scenario"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files of testdata/golden")

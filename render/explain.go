@@ -6,13 +6,13 @@ import (
 	"slices"
 	"strings"
 
-	"patchcheck/arches"
-	"patchcheck/arches/arch"
-	"patchcheck/cex"
-	"patchcheck/kernel"
-	"patchcheck/model"
-	"patchcheck/props"
-	"patchcheck/scenario"
+	"github.com/patchcheck/patchcheck/arches"
+	"github.com/patchcheck/patchcheck/arches/arch"
+	"github.com/patchcheck/patchcheck/cex"
+	"github.com/patchcheck/patchcheck/kernel"
+	"github.com/patchcheck/patchcheck/model"
+	"github.com/patchcheck/patchcheck/props"
+	"github.com/patchcheck/patchcheck/scenario"
 )
 
 // Explain tells the counterexample in prose, step by step, in a kernel

@@ -9,13 +9,13 @@ import (
 	"slices"
 	"strings"
 
-	"patchcheck/arches"
-	"patchcheck/catalog"
-	"patchcheck/cex"
-	"patchcheck/check"
-	"patchcheck/cost"
-	"patchcheck/kernel"
-	"patchcheck/scenario"
+	"github.com/patchcheck/patchcheck/arches"
+	"github.com/patchcheck/patchcheck/catalog"
+	"github.com/patchcheck/patchcheck/cex"
+	"github.com/patchcheck/patchcheck/check"
+	"github.com/patchcheck/patchcheck/cost"
+	"github.com/patchcheck/patchcheck/kernel"
+	"github.com/patchcheck/patchcheck/scenario"
 )
 
 // GalleryMarker is in every file the gallery generates (as a comment or

@@ -4,8 +4,8 @@ import (
 	"fmt"
 	"strings"
 
-	"patchcheck/cex"
-	"patchcheck/scenario"
+	"github.com/patchcheck/patchcheck/cex"
+	"github.com/patchcheck/patchcheck/scenario"
 )
 
 // pageStyle is the HTML pages' stylesheet.

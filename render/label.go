@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"strings"
 
-	"patchcheck/model"
+	"github.com/patchcheck/patchcheck/model"
 )
 
 // labelWidth is the widest line of a step's box, in characters.

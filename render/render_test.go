@@ -9,11 +9,11 @@ import (
 	"strings"
 	"testing"
 
-	"patchcheck/catalog"
-	"patchcheck/cex"
-	"patchcheck/check"
-	"patchcheck/model"
-	"patchcheck/scenario"
+	"github.com/patchcheck/patchcheck/catalog"
+	"github.com/patchcheck/patchcheck/cex"
+	"github.com/patchcheck/patchcheck/check"
+	"github.com/patchcheck/patchcheck/model"
+	"github.com/patchcheck/patchcheck/scenario"
 )
 
 // cexOf checks a built-in scenario that must fail and returns its

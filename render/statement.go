@@ -7,11 +7,11 @@ import (
 
 	"github.com/mitchellh/hashstructure/v2"
 
-	"patchcheck/cex"
-	"patchcheck/check"
-	"patchcheck/model"
-	"patchcheck/props"
-	"patchcheck/scenario"
+	"github.com/patchcheck/patchcheck/cex"
+	"github.com/patchcheck/patchcheck/check"
+	"github.com/patchcheck/patchcheck/model"
+	"github.com/patchcheck/patchcheck/props"
+	"github.com/patchcheck/patchcheck/scenario"
 )
 
 // verifiedRecord is what a scenario ID hashes: only these exported

@@ -5,10 +5,10 @@ import (
 	"slices"
 	"strings"
 
-	"patchcheck/arches"
-	"patchcheck/cex"
-	"patchcheck/model"
-	"patchcheck/props"
+	"github.com/patchcheck/patchcheck/arches"
+	"github.com/patchcheck/patchcheck/cex"
+	"github.com/patchcheck/patchcheck/model"
+	"github.com/patchcheck/patchcheck/props"
 )
 
 // Geometry of the timeline, in pixels.

@@ -17,9 +17,9 @@ import (
 	"strconv"
 	"strings"
 
-	"patchcheck/cex"
-	"patchcheck/model"
-	"patchcheck/props"
+	"github.com/patchcheck/patchcheck/cex"
+	"github.com/patchcheck/patchcheck/model"
+	"github.com/patchcheck/patchcheck/props"
 )
 
 // trace is a counterexample's trace, analysed for drawing and explaining.

@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"os"
 
-	"patchcheck/scenario"
+	"github.com/patchcheck/patchcheck/scenario"
 )
 
 func ExampleParse() {

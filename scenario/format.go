@@ -279,3 +279,14 @@ func checkDoc(doc string) error {
 	}
 	return nil
 }
+
+// GoString returns s in the scenario file format (Format), after a
+// newline, so that the %#v verb (as rapid uses when it logs a drawn
+// value) prints a scenario that patchcheck check reads rather than a
+// struct dump.
+func (s *Scenario) GoString() string {
+	if s == nil {
+		return "(*scenario.Scenario)(nil)"
+	}
+	return "\n" + string(Format(s))
+}

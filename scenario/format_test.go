@@ -1,7 +1,6 @@
 package scenario
 
 import (
-	"reflect"
 	"strings"
 	"testing"
 	"unicode"
@@ -192,21 +191,6 @@ func TestRoundTripRapid(t *testing.T) {
 	rapid.Check(t, func(t *rapid.T) {
 		roundTrip(t, genScenario(t))
 	})
-}
-
-// equalPlans compares two scenarios, ignoring where sketch steps were
-// written.
-func equalPlans(a, b *Scenario) bool {
-	strip := func(s *Scenario) *Scenario {
-		c := *s
-		c.Sketch = nil
-		for _, st := range s.Sketch {
-			st.Line, st.Col = 0, 0
-			c.Sketch = append(c.Sketch, st)
-		}
-		return &c
-	}
-	return reflect.DeepEqual(strip(a), strip(b))
 }
 
 // TestFormatPlacesCallers: place, key module= and caller lines come back

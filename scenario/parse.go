@@ -1195,3 +1195,23 @@ func withNewline(b []byte) string {
 	}
 	return string(b)
 }
+
+// ParseSketch reads the steps of a sketch line without its "sketch"
+// directive: "STEP; STEP; ...", as docs/sketches.md writes them. name is
+// used only in error positions, which are line 1 and the column in text.
+// It checks the syntax only: the architecture checks the steps' words
+// when a scenario with the sketch is compiled. Every error is an *Error.
+func ParseSketch(name, text string) ([]SketchStep, error) {
+	if strings.ContainsAny(text, "\n#") {
+		i := strings.IndexAny(text, "\n#")
+		return nil, &Error{File: name, Line: 1, Col: 1 + utf8.RuneCountInString(text[:i]), Msg: "a sketch is one line, without comments"}
+	}
+	p := &parser{file: name, s: &Scenario{}, seen: map[string]pos{}, lineNo: 1, content: text, colCol: 1}
+	if err := p.checkChars(); err != nil {
+		return nil, err
+	}
+	if err := p.sketch([]word{{text: "sketch", pos: pos{1, 1}}}); err != nil {
+		return nil, err
+	}
+	return p.s.Sketch, nil
+}

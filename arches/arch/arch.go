@@ -10,7 +10,7 @@ package arch
 import (
 	"slices"
 
-	"patchcheck/kernel"
+	"github.com/patchcheck/patchcheck/kernel"
 )
 
 // Descriptor describes one architecture. It is plain data, built afresh

@@ -5,8 +5,8 @@ import (
 	"fmt"
 	"strings"
 
-	"patchcheck/model"
-	"patchcheck/props"
+	"github.com/patchcheck/patchcheck/model"
+	"github.com/patchcheck/patchcheck/props"
 )
 
 // Fetch assumptions (docs/semantics.md §10).

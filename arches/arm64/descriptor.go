@@ -1,9 +1,9 @@
 package arm64
 
 import (
-	"patchcheck/arches/arch"
-	"patchcheck/props"
-	"patchcheck/scenario"
+	"github.com/patchcheck/patchcheck/arches/arch"
+	"github.com/patchcheck/patchcheck/props"
+	"github.com/patchcheck/patchcheck/scenario"
 )
 
 // Descriptor describes the arm64 port (arches.Describe).

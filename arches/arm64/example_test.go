@@ -3,7 +3,7 @@ package arm64_test
 import (
 	"fmt"
 
-	"patchcheck/arches/arm64"
+	"github.com/patchcheck/patchcheck/arches/arm64"
 )
 
 // ExampleCMODXSafe shows which rewrites of a patched instruction the Arm

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"patchcheck/internal/golden"
+	"github.com/patchcheck/patchcheck/internal/golden"
 )
 
 // goldenCase is one line of testdata/insns.txt: "HEX | ADDRESS | text",
@@ -25,7 +25,7 @@ func (c goldenCase) String() string {
 
 // readGolden reads testdata/insns.txt, skipping blank and "#" lines; a
 // malformed line fails the test.
-func readGolden(t testing.TB) []goldenCase {
+func readGolden(t golden.TB) []goldenCase {
 	t.Helper()
 	var cases []goldenCase
 	for _, l := range golden.Read(t, "testdata/insns.txt", 3, 300) {

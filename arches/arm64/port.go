@@ -4,10 +4,10 @@ import (
 	"encoding/binary"
 	"fmt"
 
-	"patchcheck/arches/image"
-	"patchcheck/kernel"
-	"patchcheck/model"
-	"patchcheck/scenario"
+	"github.com/patchcheck/patchcheck/arches/internal/image"
+	"github.com/patchcheck/patchcheck/kernel"
+	"github.com/patchcheck/patchcheck/model"
+	"github.com/patchcheck/patchcheck/scenario"
 )
 
 // Port is the arm64 static call port: the trampoline of the 2026 mainline

@@ -5,10 +5,10 @@ import (
 	"strings"
 	"testing"
 
-	"patchcheck/catalog"
-	"patchcheck/check"
-	"patchcheck/model"
-	"patchcheck/scenario"
+	"github.com/patchcheck/patchcheck/catalog"
+	"github.com/patchcheck/patchcheck/check"
+	"github.com/patchcheck/patchcheck/model"
+	"github.com/patchcheck/patchcheck/scenario"
 )
 
 func builtin(t *testing.T, name string) *scenario.Scenario {

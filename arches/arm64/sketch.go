@@ -6,9 +6,9 @@ import (
 	"strconv"
 	"strings"
 
-	"patchcheck/kernel"
-	"patchcheck/model"
-	"patchcheck/scenario"
+	"github.com/patchcheck/patchcheck/kernel"
+	"github.com/patchcheck/patchcheck/model"
+	"github.com/patchcheck/patchcheck/scenario"
 )
 
 // sketchSteps documents the arm64 sketch vocabulary: the primitive steps

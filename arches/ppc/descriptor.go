@@ -1,8 +1,8 @@
 package ppc
 
 import (
-	"patchcheck/arches/arch"
-	"patchcheck/props"
+	"github.com/patchcheck/patchcheck/arches/arch"
+	"github.com/patchcheck/patchcheck/props"
 )
 
 // words are powerpc's terms for what drops stale instructions.

@@ -7,7 +7,7 @@ import (
 
 	"encoding/binary"
 	"encoding/hex"
-	"patchcheck/internal/golden"
+	"github.com/patchcheck/patchcheck/internal/golden"
 	"pgregory.net/rapid"
 )
 

@@ -5,10 +5,10 @@ import (
 	"fmt"
 	"sort"
 
-	"patchcheck/arches/image"
-	"patchcheck/kernel"
-	"patchcheck/model"
-	"patchcheck/scenario"
+	"github.com/patchcheck/patchcheck/arches/internal/image"
+	"github.com/patchcheck/patchcheck/kernel"
+	"github.com/patchcheck/patchcheck/model"
+	"github.com/patchcheck/patchcheck/scenario"
 )
 
 // Tramp is one key's trampoline as the transform sees it.

@@ -3,10 +3,10 @@ package ppc
 import (
 	"fmt"
 
-	"patchcheck/arches/image"
-	"patchcheck/kernel"
-	"patchcheck/model"
-	"patchcheck/scenario"
+	"github.com/patchcheck/patchcheck/arches/internal/image"
+	"github.com/patchcheck/patchcheck/kernel"
+	"github.com/patchcheck/patchcheck/model"
+	"github.com/patchcheck/patchcheck/scenario"
 )
 
 // Port32 is the PPC32 static call port: the out-of-line trampoline of

@@ -4,9 +4,9 @@ import (
 	"encoding/binary"
 	"fmt"
 
-	"patchcheck/kernel"
-	"patchcheck/model"
-	"patchcheck/scenario"
+	"github.com/patchcheck/patchcheck/kernel"
+	"github.com/patchcheck/patchcheck/model"
+	"github.com/patchcheck/patchcheck/scenario"
 )
 
 // Port64 is the powerpc64 ELFv2 (big-endian) static call port: the

@@ -4,8 +4,8 @@ import (
 	"encoding/binary"
 	"fmt"
 
-	"patchcheck/model"
-	"patchcheck/props"
+	"github.com/patchcheck/patchcheck/model"
+	"github.com/patchcheck/patchcheck/props"
 )
 
 // Fetch assumptions (docs/semantics.md, powerpc).

@@ -4,10 +4,10 @@ import (
 	"strings"
 	"testing"
 
-	"patchcheck/catalog"
-	"patchcheck/check"
-	"patchcheck/props"
-	"patchcheck/scenario"
+	"github.com/patchcheck/patchcheck/catalog"
+	"github.com/patchcheck/patchcheck/check"
+	"github.com/patchcheck/patchcheck/props"
+	"github.com/patchcheck/patchcheck/scenario"
 )
 
 // run checks the built-in scenario name with only the properties given

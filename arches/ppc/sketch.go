@@ -5,9 +5,9 @@ import (
 	"strconv"
 	"strings"
 
-	"patchcheck/kernel"
-	"patchcheck/model"
-	"patchcheck/scenario"
+	"github.com/patchcheck/patchcheck/kernel"
+	"github.com/patchcheck/patchcheck/model"
+	"github.com/patchcheck/patchcheck/scenario"
 )
 
 // sketchSteps documents the powerpc sketch vocabulary: the primitive

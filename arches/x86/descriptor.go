@@ -1,8 +1,8 @@
 package x86
 
 import (
-	"patchcheck/arches/arch"
-	"patchcheck/scenario"
+	"github.com/patchcheck/patchcheck/arches/arch"
+	"github.com/patchcheck/patchcheck/scenario"
 )
 
 // Descriptor describes the x86-64 port (arches.Describe).

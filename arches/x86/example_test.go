@@ -3,7 +3,7 @@ package x86_test
 import (
 	"fmt"
 
-	"patchcheck/arches/x86"
+	"github.com/patchcheck/patchcheck/arches/x86"
 )
 
 // ExampleDisasm disassembles what arch_static_call_transform writes at a

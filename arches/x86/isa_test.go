@@ -6,7 +6,7 @@ import (
 	"testing"
 
 	"encoding/hex"
-	"patchcheck/internal/golden"
+	"github.com/patchcheck/patchcheck/internal/golden"
 	"pgregory.net/rapid"
 )
 

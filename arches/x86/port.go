@@ -4,9 +4,9 @@ import (
 	"encoding/binary"
 	"fmt"
 
-	"patchcheck/kernel"
-	"patchcheck/model"
-	"patchcheck/scenario"
+	"github.com/patchcheck/patchcheck/kernel"
+	"github.com/patchcheck/patchcheck/model"
+	"github.com/patchcheck/patchcheck/scenario"
 )
 
 // Port is the x86-64 static call port (arch/x86/kernel/static_call.c with

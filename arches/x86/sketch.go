@@ -5,9 +5,9 @@ import (
 	"strconv"
 	"strings"
 
-	"patchcheck/kernel"
-	"patchcheck/model"
-	"patchcheck/scenario"
+	"github.com/patchcheck/patchcheck/kernel"
+	"github.com/patchcheck/patchcheck/model"
+	"github.com/patchcheck/patchcheck/scenario"
 )
 
 // SketchSteps documents the x86-64 sketch vocabulary: the primitive steps

@@ -4,7 +4,7 @@ import (
 	"encoding/binary"
 	"fmt"
 
-	"patchcheck/model"
+	"github.com/patchcheck/patchcheck/model"
 )
 
 // Fetch assumptions.

@@ -7,8 +7,16 @@ import (
 	"bufio"
 	"os"
 	"strings"
-	"testing"
 )
+
+// TB is what Read needs of a test: testing.TB has it, and so has the
+// testing shim of go-118-fuzz-build (OSS-Fuzz), which has no TB, so that
+// a fuzz target's file can read a table for its seeds.
+type TB interface {
+	Helper()
+	Fatal(args ...any)
+	Fatalf(format string, args ...any)
+}
 
 // Line is one case: its line number and its fields, trimmed.
 type Line struct {
@@ -18,7 +26,7 @@ type Line struct {
 
 // Read reads the table at path; a line without exactly fields fields, or
 // fewer than min cases, fails the test.
-func Read(t testing.TB, path string, fields, min int) []Line {
+func Read(t TB, path string, fields, min int) []Line {
 	t.Helper()
 	f, err := os.Open(path)
 	if err != nil {

@@ -6,7 +6,7 @@ import (
 
 	"pgregory.net/rapid"
 
-	"patchcheck/lang"
+	"github.com/patchcheck/patchcheck/lang"
 )
 
 func TestDiff(t *testing.T) {

@@ -1,0 +1,94 @@
+package fuzz
+
+import (
+	"slices"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/patchcheck/patchcheck/arches"
+	"github.com/patchcheck/patchcheck/kernel"
+	"github.com/patchcheck/patchcheck/scenario"
+)
+
+// fuzzScenarios exercise every model file: an update with init, tail and
+// Jcc sites, boot, a module load and unload with a failing allocation
+// and a trampoline key, and a kprobe.
+var fuzzScenarios = []string{
+	`scenario f
+arch x86-64
+target f1 f2
+module m1
+key foo init=f1 export=tramp
+site s1 key=foo kind=call
+site t1 key=foo kind=tail section=init
+site ms1 key=foo kind=tail module=m1 keyref=tramp
+site mi1 key=foo kind=call module=m1 section=init
+cpu s1 ms1
+thread kernel_init: update foo f2; free_initmem
+thread loader: load m1 fail_alloc=2; unload m1
+thread kprobes: kprobe ms1; kprobe s1
+`,
+	`scenario g
+arch x86-64
+target f1 f2
+key foo init=f1
+site s1 key=foo kind=jcc
+cpu s1
+thread boot: static_call_init; smp_init; update foo NULL
+`,
+}
+
+// FuzzCompileModel compiles the scenarios above with the built-in model
+// files changed by the fuzzer (a line deleted, duplicated or moved, a
+// token replaced). Bad model source is an error, never a panic.
+func FuzzCompileModel(f *testing.F) {
+	// The seeds are the files in testdata/fuzz/FuzzCompileModel, which
+	// libFuzzer reads too. (This target was kernel's; it is here because
+	// go-118-fuzz-build needs a target in its package itself, and
+	// package kernel cannot import arches.)
+	files := kernel.BuiltinSource()
+	var names []string
+	for n := range files {
+		if strings.HasSuffix(n, ".c") || strings.HasSuffix(n, ".h") {
+			names = append(names, n)
+		}
+	}
+	sort.Strings(names)
+	var scs []*scenario.Scenario
+	for _, text := range fuzzScenarios {
+		sc, err := scenario.Parse("f.scn", []byte(text), nil)
+		if err != nil {
+			f.Fatal(err)
+		}
+		scs = append(scs, sc)
+	}
+	port, _ := arches.Lookup("x86-64")
+	f.Fuzz(func(t *testing.T, line, other uint16, how uint8, tok string) {
+		name := names[int(how/4)%len(names)]
+		lines := strings.Split(string(files[name]), "\n")
+		i, j := int(line)%len(lines), int(other)%len(lines)
+		switch how % 4 {
+		case 0:
+			lines = slices.Delete(lines, i, i+1)
+		case 1:
+			lines = slices.Insert(lines, j, lines[i])
+		case 2:
+			l := lines[i]
+			lines = slices.Delete(lines, i, i+1)
+			lines = slices.Insert(lines, min(j, len(lines)), l)
+		case 3:
+			fields := strings.Fields(lines[i])
+			if len(fields) > 0 {
+				fields[int(other)%len(fields)] = tok
+				lines[i] = "\t" + strings.Join(fields, " ")
+			}
+		}
+		text := strings.Join(lines, "\n")
+		for _, sc := range scs {
+			edited := *sc
+			edited.Model = append(slices.Clone(sc.Model), scenario.ModelText{Kind: scenario.ModelFile, Name: name, Text: text})
+			kernel.Build(&edited, port) // errors are fine; a panic fails
+		}
+	})
+}
