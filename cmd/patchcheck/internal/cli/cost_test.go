@@ -63,7 +63,7 @@ var updateCostDoc = flag.Bool("update-cost-doc", false, "rewrite the generated t
 // 'patchcheck cost -md' prints today.
 func TestCostDocUpToDate(t *testing.T) {
 	const begin, end = "<!-- begin patchcheck cost -md -->\n", "<!-- end patchcheck cost -md -->"
-	path := filepath.Join("..", "..", "docs", "cost.md")
+	path := filepath.Join("..", "..", "..", "..", "docs", "cost.md")
 	doc, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
@@ -87,5 +87,5 @@ func TestCostDocUpToDate(t *testing.T) {
 		}
 		return
 	}
-	t.Errorf("the tables of %s are stale: run go test ./cmd/patchcheck -run TestCostDocUpToDate -update-cost-doc", path)
+	t.Errorf("the tables of %s are stale: run go test ./cmd/patchcheck/internal/cli -run TestCostDocUpToDate -update-cost-doc", path)
 }
