@@ -11,7 +11,8 @@ import (
 	"github.com/patchcheck/patchcheck/scenario"
 )
 
-// fuzzScenarios exercise every model file: an update with init, tail and
+// fuzzScenarios exercise every model file (arm64's and powerpc's with
+// their own scenarios): an update with init, tail and
 // Jcc sites, boot, a module load and unload with a failing allocation
 // and a trampoline key, and a kprobe.
 var fuzzScenarios = []string{
@@ -36,6 +37,27 @@ key foo init=f1
 site s1 key=foo kind=jcc
 cpu s1
 thread boot: static_call_init; smp_init; update foo NULL
+`,
+	`scenario a
+arch arm64
+variant branch-kick
+target f1 f2 f3
+place f3 range=far
+key k init=f1
+site s1 key=k kind=call
+site s2 key=k kind=tail
+cpu s1 s2
+thread t: update k f2; update k f3; update k NULL
+`,
+	`scenario p
+arch ppc32
+target f1 f2
+place f2 range=far
+key k init=f1
+site s1 key=k kind=call
+site s2 key=k kind=tail
+cpu s1 s2 tramp(k)
+thread t: update k f2; update k return0; update k NULL
 `,
 }
 
@@ -63,7 +85,14 @@ func FuzzCompileModel(f *testing.F) {
 		}
 		scs = append(scs, sc)
 	}
-	port, _ := arches.Lookup("x86-64")
+	var ports []kernel.Port
+	for _, sc := range scs {
+		port, err := arches.Lookup(sc.Arch)
+		if err != nil {
+			f.Fatal(err)
+		}
+		ports = append(ports, port)
+	}
 	f.Fuzz(func(t *testing.T, line, other uint16, how uint8, tok string) {
 		name := names[int(how/4)%len(names)]
 		lines := strings.Split(string(files[name]), "\n")
@@ -85,10 +114,10 @@ func FuzzCompileModel(f *testing.F) {
 			}
 		}
 		text := strings.Join(lines, "\n")
-		for _, sc := range scs {
+		for k, sc := range scs {
 			edited := *sc
 			edited.Model = append(slices.Clone(sc.Model), scenario.ModelText{Kind: scenario.ModelFile, Name: name, Text: text})
-			kernel.Build(&edited, port) // errors are fine; a panic fails
+			kernel.Build(&edited, ports[k]) // errors are fine; a panic fails
 		}
 	})
 }
