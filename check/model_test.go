@@ -325,3 +325,37 @@ thread b: update bar f2
 		t.Errorf("thread=c of no thread: %v", err)
 	}
 }
+
+// TestModuleLoadFailureUnwinds: a static_call_add_module() that fails
+// (here the second kzalloc) makes static_call_module_notify() return the
+// error through its switch's break, and load_module() takes bug_cleanup:
+// the module never goes LIVE. The compiler once lost the case's ret at
+// the break, and the module went on to do_init_module() with a site
+// patched for a key whose later update skipped it (consistent-at-rest,
+// found by gen's TestFeaturesKernelSafe).
+func TestModuleLoadFailureUnwinds(t *testing.T) {
+	const text = `scenario unwinds
+arch x86-64
+target f1 f2
+module m1
+key k1 init=f1 export=tramp
+key k2 init=f1
+site s1 key=k2 kind=call
+site m1 key=k1 kind=call module=m1
+site m2 key=k2 kind=call module=m1
+cpu s1
+thread t0: static_call_init; smp_init; update k1 f2
+thread loader: load m1 fail_alloc=2
+`
+	sc, err := scenario.Parse("unwinds.scn", []byte(text), check.ParseOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := check.Run(sc, check.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := r.Verdict(); got != "safe" {
+		t.Errorf("verdict %q, want safe", got)
+	}
+}

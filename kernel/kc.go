@@ -238,6 +238,9 @@ type fnCtx struct {
 
 type loopCtx struct {
 	breaks, conts []int
+	// breakVars: the locals at each break of a switch (breaks[i]), which
+	// meet with the fall-through where the switch ends.
+	breakVars []map[string]*val
 	// sw: a switch, which break leaves and continue passes.
 	sw bool
 	// scopes: len(fnCtx.scopes) where the loop starts.
@@ -638,7 +641,7 @@ func (c *kc) materialize(f *fnCtx, name string, pos lang.Pos, stmts []lang.Stmt)
 	for i, v := range d.dvals {
 		skip := -1
 		if i < len(d.dvals)-1 {
-			skip = c.emitTest(pos, test{at: atom{v: model.VarVal, local: true}, cmp: model.CmpEq, b: i, neg: true, src: fmt.Sprintf("%s == %s", name, valString(v))}, true)[0]
+			skip = c.emitTest(pos, test{at: atom{v: model.VarVal, local: true}, cmp: model.CmpEq, b: i, neg: true, src: fmt.Sprintf("%s != %s", name, valString(v))}, true)[0]
 		}
 		f.vars = cloneVars(saved)
 		vv := v
@@ -1381,6 +1384,9 @@ func (c *kc) stmt(f *fnCtx, st lang.Stmt) {
 		j := c.e.Emit(model.Op{Code: model.OpJump})
 		if isBreak {
 			l.breaks = append(l.breaks, j)
+			if l.sw {
+				l.breakVars = append(l.breakVars, cloneVars(f.vars))
+			}
 		} else {
 			l.conts = append(l.conts, j)
 		}

@@ -40,17 +40,26 @@ func (c *kc) switchStmt(f *fnCtx, s *lang.Switch) {
 	}
 	l := &loopCtx{sw: true, scopes: len(f.scopes)}
 	f.loops = append(f.loops, l)
+	saved := cloneVars(f.vars)
+	var outs []map[string]*val
+	var ends []int
+	fell := true
 	if start >= 0 {
 		var body []lang.Stmt
 		for _, cs := range s.Cases[start:] {
 			body = append(body, cs.Body...)
 		}
-		c.block(f, body)
+		fell = alive(func() { c.block(f, body) }) && c.fell
 	}
 	f.loops = f.loops[:len(f.loops)-1]
-	for _, j := range l.breaks {
-		c.e.Land(j)
+	if fell {
+		outs = append(outs, f.vars)
+		ends = append(ends, c.e.Emit(model.Op{Code: model.OpJump}))
 	}
+	// The paths that break and the one that falls off the end meet here,
+	// each with its locals (a value a case set on one path, such as
+	// static_call_module_notify's ret, is the thread's Val after).
+	c.meet(f, len(l.breaks) > 0 || fell, saved, append(l.breakVars, outs...), append(l.breaks, ends...))
 }
 
 // regVar is the shared variable of a pointer register.

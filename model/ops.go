@@ -300,8 +300,8 @@ func (p *Program) storeText(s *State, t int, op *Op) string {
 		v = int(s.K.Mods[op.Addr])
 	case VarSiteFlags:
 		return fmt.Sprintf("%s: flags %s", op.Msg, SiteFlagNames(s.K.SiteFlags[op.Addr]))
-	case VarKeyType:
-		return op.Msg
+	case VarKeyType, VarVal:
+		return op.Msg // Val: the message names the locals' values
 	case VarReg:
 		v = int(s.T[t].Reg)
 	case VarPtr:
