@@ -112,14 +112,7 @@ func (c *kc) pokeBuiltin(f *fnCtx, x *lang.Call, pure bool) (v val, ok bool) {
 		// every other CPU takes the IPI (exception entry and return are
 		// context synchronising), and the caller waits for them.
 		nargs(3)
-		if fn, ok := x.Args[0].(*lang.Ident); !ok || fn.Name != "do_nothing" {
-			panic(compileError(x.Pos, "%s: the model's smp_call_function runs do_nothing", exprString(x)))
-		}
-		if w := arg(2); w.k != vInt || w.n != 1 {
-			panic(compileError(x.Pos, "%s: the model's smp_call_function waits (wait = 1)", exprString(x)))
-		}
-		c.op(x.Pos, model.Op{Code: model.OpSync, Msg: "smp_call_function(do_nothing): IPI sent"})
-		c.op(x.Pos, model.Op{Code: model.OpSyncWait, Msg: "every CPU took the IPI"})
+		c.ipiAll(x, arg(2), "do_nothing", "smp_call_function(do_nothing): IPI sent", "every CPU took the IPI")
 		return val{}, true
 	case "aarch64_insn_patch_text":
 		// aarch64_insn_patch_text(&addr, &insn, 1): stop_machine(); the
@@ -190,14 +183,7 @@ func (c *kc) pokeBuiltin(f *fnCtx, x *lang.Call, pure bool) (v val, ok bool) {
 		// on_each_cpu(do_sync_core, NULL, 1): the IPI that makes every
 		// CPU serialise, and the wait for all of them.
 		nargs(3)
-		if fn, ok := x.Args[0].(*lang.Ident); !ok || fn.Name != "do_sync_core" {
-			panic(compileError(x.Pos, "%s: the model's on_each_cpu runs do_sync_core", exprString(x)))
-		}
-		if w := arg(2); w.k != vInt || w.n != 1 {
-			panic(compileError(x.Pos, "%s: the model's on_each_cpu waits (wait = 1)", exprString(x)))
-		}
-		c.op(x.Pos, model.Op{Code: model.OpSync})
-		c.op(x.Pos, model.Op{Code: model.OpSyncWait})
+		c.ipiAll(x, arg(2), "do_sync_core", "", "")
 		return val{}, true
 	case "__smp_text_poke_batch_add":
 		nargs(4)
@@ -460,4 +446,18 @@ func (c *kc) patchable(x *lang.Call, addr uint64, n int) {
 		}
 	}
 	panic(compileError(x.Pos, "%s: %#x+%d is no patchable text or literal of the model (a site, a trampoline's patched bytes or its literal)", exprString(x), addr, n))
+}
+
+// ipiAll compiles x, a call that runs fn on every other CPU by IPI and
+// waits (wait, its last argument, is 1): the IPI sent, then the wait for
+// every CPU, with the trace messages sent and done ("": the machine's).
+func (c *kc) ipiAll(x *lang.Call, wait val, fn, sent, done string) {
+	if id, ok := x.Args[0].(*lang.Ident); !ok || id.Name != fn {
+		panic(compileError(x.Pos, "%s: the model's %s runs %s", exprString(x), x.Fun, fn))
+	}
+	if wait.k != vInt || wait.n != 1 {
+		panic(compileError(x.Pos, "%s: the model's %s waits (wait = 1)", exprString(x), x.Fun))
+	}
+	c.op(x.Pos, model.Op{Code: model.OpSync, Msg: sent})
+	c.op(x.Pos, model.Op{Code: model.OpSyncWait, Msg: done})
 }
