@@ -215,10 +215,10 @@ func (c *kc) pokeBuiltin(f *fnCtx, x *lang.Call, pure bool) (v val, ok bool) {
 		}})
 	case "text_poke_array_refs_set":
 		nargs(0)
-		if n := len(c.e.Ops); n > 0 && c.e.Ops[n-1].Code == model.OpPokeAdd && !c.e.Joined() {
+		if last := c.lastOp(model.OpPokeAdd); last != nil {
 			// Nothing reads the entry just added before the refs are
 			// set: the two are one step (docs/semantics.md §11).
-			c.e.Ops[n-1].B |= model.PokeAddArm
+			last.B |= model.PokeAddArm
 			return val{}, true
 		}
 		c.op(x.Pos, model.Op{Code: model.OpPokeArm})
@@ -255,7 +255,7 @@ func (c *kc) pokeBuiltin(f *fnCtx, x *lang.Call, pure bool) (v val, ok bool) {
 // after __smp_text_poke_batch_add (nothing else can have emptied it),
 // else a test of the thread's own text_poke_array.
 func (c *kc) pokeEntries(x *lang.Member, pure bool) val {
-	if n := len(c.e.Ops); n > 0 && c.e.Ops[n-1].Code == model.OpPokeAdd && !c.e.Joined() {
+	if c.lastOp(model.OpPokeAdd) != nil {
 		return val{k: vPokeSome}
 	}
 	if pure {
@@ -273,8 +273,8 @@ func (c *kc) pokeEntries(x *lang.Member, pure bool) val {
 // the wait for text_poke_array_refs just before it (nothing reads the
 // entries once every count is 0), else a step of its own.
 func (c *kc) pokeEntriesZero(pos lang.Pos) {
-	if n := len(c.e.Ops); n > 0 && c.e.Ops[n-1].Code == model.OpPokeWait && c.e.Ops[n-1].B&model.PokeKeep != 0 && !c.e.Joined() {
-		c.e.Ops[n-1].B &^= model.PokeKeep
+	if last := c.lastOp(model.OpPokeWait); last != nil && last.B&model.PokeKeep != 0 {
+		last.B &^= model.PokeKeep
 		return
 	}
 	c.op(pos, model.Op{Code: model.OpPokeWait, B: model.PokeNoWait})
@@ -460,4 +460,14 @@ func (c *kc) ipiAll(x *lang.Call, wait val, fn, sent, done string) {
 	}
 	c.op(x.Pos, model.Op{Code: model.OpSync, Msg: sent})
 	c.op(x.Pos, model.Op{Code: model.OpSyncWait, Msg: done})
+}
+
+// lastOp returns the op just emitted when it is of code and no jump lands
+// after it (so that every path to the next op comes through it), else nil.
+func (c *kc) lastOp(code model.OpCode) *model.Op {
+	n := len(c.e.Ops)
+	if n == 0 || c.e.Ops[n-1].Code != code || c.e.Joined() {
+		return nil
+	}
+	return &c.e.Ops[n-1]
 }
