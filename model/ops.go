@@ -98,6 +98,7 @@ const (
 	VarTrampType          // the byte at address Addr (a trampoline + 8: key->type where the key field holds the trampoline)
 	VarVal                // the thread's Val: which value a model-source local has that depends on the path taken
 	VarModRef             // module[Addr]->refcnt
+	VarEnabled            // key[Addr]->enabled of a static key (jump labels), an int: -1, 0, 1, ...
 )
 
 // Sources of an OpStore's value (its Len, with TestLocal).
@@ -172,6 +173,8 @@ func testVar(p *Program, s *State, t int, op *Op) int {
 		return int(s.T[t].Val)
 	case VarModRef:
 		return int(s.K.ModRef[op.Addr])
+	case VarEnabled:
+		return int(int8(s.K.Enabled[op.Addr]))
 	case VarNodeMod:
 		return int(s.K.Node[node(s.T[t].Reg)].Mod)
 	case VarNodeNext:
@@ -223,6 +226,9 @@ func modelOp(p *Program, s *State, t int, op *Op, m *Machine) int {
 		}
 	case OpStore:
 		store(s, t, op)
+		if op.A == VarEnabled {
+			p.setDirection(s, int(op.Addr))
+		}
 		if trace && op.Msg != "" { // a register cleared where its local dies is not shown
 			m.opEvent(op, TraceEvent{Kind: TrKernel, Text: p.storeText(s, t, op)})
 		}
@@ -302,6 +308,8 @@ func (p *Program) storeText(s *State, t int, op *Op) string {
 		return fmt.Sprintf("%s: flags %s", op.Msg, SiteFlagNames(s.K.SiteFlags[op.Addr]))
 	case VarKeyType, VarVal:
 		return op.Msg // Val: the message names the locals' values
+	case VarEnabled:
+		return fmt.Sprintf("%s: key->enabled = %d", op.Msg, int8(s.K.Enabled[op.Addr]))
 	case VarReg:
 		v = int(s.T[t].Reg)
 	case VarPtr:
@@ -328,6 +336,32 @@ func (p *Program) storeText(s *State, t int, op *Op) string {
 		return op.Msg + ": NULL"
 	}
 	return fmt.Sprintf("%s: static_call_mod #%d", op.Msg, v)
+}
+
+// setDirection sets static key k's way, the target its branches reach
+// (KeyDef.True while key->enabled is not 0: -1 counts as enabled, as
+// static_key_count() says), in key->func's place: the properties judge a
+// branch as they judge a call.
+func (p *Program) setDirection(s *State, k int) {
+	kd := &p.Keys[k]
+	if !kd.Jump {
+		panic(fmt.Sprintf("patchcheck: key->enabled of %s, not a static key", kd.Name))
+	}
+	t := kd.False
+	if s.K.Enabled[k] != 0 {
+		t = kd.True
+	}
+	if int(s.K.Func[k]) == t {
+		return
+	}
+	s.K.Func[k] = uint8(t)
+	s.K.Ever[k] |= 1 << t
+	for c := range p.CPUs {
+		cs := &s.CPU[c]
+		if (cs.Mode == ModeRun || cs.Mode == ModeHandler) && p.CPUs[c].Calls[cs.Call].Key == k {
+			cs.Allow |= 1 << t
+		}
+	}
 }
 
 // SiteFlagNames names a site's key-field flags.
@@ -396,6 +430,8 @@ func store(s *State, t int, op *Op) {
 		ts.Val = v
 	case VarModRef:
 		s.K.ModRef[op.Addr] = v
+	case VarEnabled:
+		s.K.Enabled[op.Addr] = v
 	case VarNodeMod:
 		s.K.Node[node(ts.Reg)].Mod = v
 	case VarNodeNext:

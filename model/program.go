@@ -162,10 +162,17 @@ type TargetDef struct {
 	Addr  uint64
 }
 
-// KeyDef is a static call key.
+// KeyDef is a static call key, or a static key of jump labels (Jump).
 type KeyDef struct {
 	Name string
 	Init int // initial target index
+	// Jump marks a static key: its branches reach target True while
+	// key->enabled is not 0, else False (the code of the two ways); the
+	// model keeps that target in key->func's place (Kernel.Func).
+	Jump        bool
+	False, True int
+	// Enabled is key->enabled at the start (a static key's).
+	Enabled int
 }
 
 // CPUProg is the list of calls one CPU makes.
@@ -431,6 +438,7 @@ func (p *Program) Initial() State {
 		s.K.Stable[k] = uint8(key.Init)
 		s.K.KeyType |= 1 << k
 		s.K.Ever[k] = 1 << key.Init
+		s.K.Enabled[k] = uint8(int8(key.Enabled))
 	}
 	for c := range p.CPUs {
 		if len(p.CPUs[c].Calls) == 0 {

@@ -167,7 +167,11 @@ type Kernel struct {
 	// ModRef: each module's refcnt (MODULE_REF_BASE counts 1; 0 before
 	// module_unload_init and once try_release_module_ref took it).
 	ModRef [MaxModules]uint8
-	_      [4]uint8
+	// Enabled is key->enabled of each static key (jump labels), an
+	// atomic_t as the int8 it stays within: -1 while the first
+	// static_key_slow_inc() is patching, else the count. 0 for static
+	// call keys.
+	Enabled [MaxKeys]uint8
 }
 
 // BPDesc is a kprobe: its address, the instruction arch_prepare_kprobe

@@ -47,7 +47,7 @@ func Format(s *Scenario) []byte {
 		}
 		fmt.Fprintf(&b, "%s %s%s <<%s\n%s%s\n", dir, m.Name, thread, tag, text, tag)
 	}
-	if len(s.Targets)+len(s.Keys)+len(s.Sites)+len(s.Callers) > 0 {
+	if len(s.Targets)+len(s.Keys)+len(s.Sites)+len(s.Callers)+len(s.StaticKeys)+len(s.Jumps) > 0 {
 		b.WriteString("\n")
 	}
 	if len(s.Targets) > 0 {
@@ -96,6 +96,26 @@ func Format(s *Scenario) []byte {
 		}
 		b.WriteString("\n")
 	}
+	for _, k := range s.StaticKeys {
+		fmt.Fprintf(&b, "static_key %s", k.Name)
+		if k.Init {
+			b.WriteString(" init=true")
+		}
+		b.WriteString("\n")
+	}
+	for _, j := range s.Jumps {
+		fmt.Fprintf(&b, "jump %s key=%s", j.Name, j.Key)
+		if j.Likely {
+			b.WriteString(" branch=likely")
+		}
+		if j.Size != 0 {
+			fmt.Fprintf(&b, " size=%d", j.Size)
+		}
+		if j.Section != SectionCore {
+			fmt.Fprintf(&b, " section=%s", j.Section)
+		}
+		b.WriteString("\n")
+	}
 	if len(s.Sketch) > 0 {
 		b.WriteString("sketch")
 		for i, st := range s.Sketch {
@@ -125,6 +145,8 @@ func Format(s *Scenario) []byte {
 			}
 			if TakesKey(op.Kind) {
 				fmt.Fprintf(&b, " %s %s %s", op.Kind, op.Key, op.Target)
+			} else if TakesStaticKey(op.Kind) {
+				fmt.Fprintf(&b, " %s %s", op.Kind, op.Key)
 			} else if op.Site != "" {
 				fmt.Fprintf(&b, " %s %s", op.Kind, op.Site)
 			} else if op.Module != "" {
@@ -223,6 +245,16 @@ func checkWritable(s *Scenario) error {
 	}
 	for _, c := range s.Callers {
 		if err := name("caller", c.Name); err != nil {
+			return err
+		}
+	}
+	for _, k := range s.StaticKeys {
+		if err := name("static_key", k.Name); err != nil {
+			return err
+		}
+	}
+	for _, j := range s.Jumps {
+		if err := name("jump", j.Name); err != nil {
 			return err
 		}
 	}

@@ -9,7 +9,8 @@ import "fmt"
 // A test in package check keeps them equal to the model's.
 const (
 	// MaxTargets is the number of ordinary targets: the model holds 16
-	// call targets, NULL and return0 included.
+	// call targets, NULL and return0 included, and each static key takes
+	// two (its branch's two ways).
 	MaxTargets = 14
 	// MaxKeys is the number of static call keys.
 	MaxKeys = 4
@@ -41,7 +42,7 @@ const (
 // position for an ItemError (or any error with a ScenarioItem method)
 // that comes later, from the compiler.
 type ItemError struct {
-	Kind  string // "target", "module", "place", "key", "site", "caller", "cpu", "thread" or "sketch"
+	Kind  string // "target", "module", "place", "key", "site", "caller", "static_key", "jump", "cpu", "thread" or "sketch"
 	Index int    // the item's index among those of its kind
 	Msg   string
 }
@@ -65,7 +66,10 @@ func tooMany(what string, limit int) string {
 	return fmt.Sprintf("more than %d %s (model limit)", limit, what)
 }
 func tooManyWindows() string {
-	return fmt.Sprintf("more than %d patchable windows: keys (one trampoline each) and sites together (model limit)", MaxWindows)
+	return fmt.Sprintf("more than %d patchable windows: keys (one trampoline each), sites and jumps together (model limit)", MaxWindows)
+}
+func tooManyKeys() string {
+	return fmt.Sprintf("more than %d keys: static call keys and static keys together (model limit)", MaxKeys)
 }
 func tooManyCalls(cpu int) string {
 	return fmt.Sprintf("cpu %d: more than %d calls (model limit)", cpu, MaxCalls)
@@ -85,6 +89,12 @@ func (s *Scenario) checkCapacity() error {
 		return itemErr("target", MaxTargets, "%s", tooManyTargets())
 	case len(s.Keys) > MaxKeys:
 		return itemErr("key", MaxKeys, "%s", tooMany("keys", MaxKeys))
+	case len(s.Keys)+len(s.StaticKeys) > MaxKeys:
+		return itemErr("static_key", MaxKeys-len(s.Keys), "%s", tooManyKeys())
+	case len(s.Targets)+2*len(s.StaticKeys) > MaxTargets:
+		return itemErr("static_key", max((MaxTargets-len(s.Targets))/2, 0), "%s", tooManyTargets())
+	case len(s.Keys)+len(s.Sites)+len(s.Jumps) > MaxWindows && len(s.Jumps) > 0:
+		return itemErr("jump", max(MaxWindows-len(s.Keys)-len(s.Sites), 0), "%s", tooManyWindows())
 	case len(s.Keys)+len(s.Sites) > MaxWindows:
 		if len(s.Sites) == 0 {
 			return itemErr("key", MaxWindows, "%s", tooManyWindows())

@@ -66,6 +66,8 @@ func Parse(filename string, src []byte, opt *ParseOptions) (*Scenario, error) {
 		threads: map[string]pos{},
 		callers: map[string]pos{},
 		places:  map[string]pos{},
+		skeys:   map[string]pos{},
+		jumps:   map[string]pos{},
 		items:   map[string][]pos{},
 	}
 	if opt != nil {
@@ -97,7 +99,7 @@ func Parse(filename string, src []byte, opt *ParseOptions) (*Scenario, error) {
 func Locate(src []byte, err error) (line, col int, ok bool) {
 	p := &parser{s: &Scenario{}, seen: map[string]pos{}, targets: map[string]pos{}, keys: map[string]pos{},
 		modules: map[string]pos{}, sites: map[string]pos{}, threads: map[string]pos{}, callers: map[string]pos{},
-		places: map[string]pos{}, items: map[string][]pos{}, locating: true}
+		places: map[string]pos{}, skeys: map[string]pos{}, jumps: map[string]pos{}, items: map[string][]pos{}, locating: true}
 	if p.parse(src) != nil {
 		return 0, 0, false
 	}
@@ -162,6 +164,8 @@ type parser struct {
 	keys    map[string]pos
 	modules map[string]pos
 	sites   map[string]pos
+	skeys   map[string]pos // static keys
+	jumps   map[string]pos // jump label sites
 	threads map[string]pos
 	// modelThreads: the thread=T of model texts, checked once every
 	// thread is declared.
@@ -478,6 +482,10 @@ func (p *parser) line() error {
 		return p.site(ws)
 	case "caller":
 		return p.caller(ws)
+	case "static_key":
+		return p.staticKey(ws)
+	case "jump":
+		return p.jump(ws)
 	case "cpu":
 		return p.cpu(ws)
 	case "thread":
@@ -578,6 +586,9 @@ func (p *parser) key(ws []word) error {
 	if first, ok := p.callers[n.text]; ok {
 		return p.errAt(n.pos, "key %q: name taken by the caller at %v", n.text, first)
 	}
+	if what, first, ok := p.takenJL(n.text); ok {
+		return p.errAt(n.pos, "key %q: name taken by the %s at %v", n.text, what, first)
+	}
 	m, err := p.attrs(ws[0], ws[2:], "init", "export", "module")
 	if err != nil {
 		return err
@@ -606,11 +617,140 @@ func (p *parser) key(ws []word) error {
 	if err := p.item("key", n.pos, len(p.s.Keys), MaxKeys, func() string { return tooMany("keys", MaxKeys) }); err != nil {
 		return err
 	}
-	if len(p.s.Keys)+len(p.s.Sites) >= MaxWindows {
+	if len(p.s.Keys)+len(p.s.StaticKeys) >= MaxKeys {
+		return p.errAt(n.pos, "%s", tooManyKeys())
+	}
+	if len(p.s.Keys)+len(p.s.Sites)+len(p.s.Jumps) >= MaxWindows {
 		return p.errAt(n.pos, "%s", tooManyWindows())
 	}
 	p.keys[n.text] = n.pos
 	p.s.Keys = append(p.s.Keys, Key{Name: n.text, Init: init.text, Export: export, Module: module})
+	return nil
+}
+
+// takenJL returns what of jump labels (a static key or a jump) is named
+// name, and where.
+func (p *parser) takenJL(name string) (string, pos, bool) {
+	if first, ok := p.skeys[name]; ok {
+		return "static_key", first, true
+	}
+	if first, ok := p.jumps[name]; ok {
+		return "jump", first, true
+	}
+	return "", pos{}, false
+}
+
+// taken returns what item of the scenario's names (a key, site, caller,
+// static key or jump) is named name, and where.
+func (p *parser) taken(name string) (string, pos, bool) {
+	for _, t := range []struct {
+		what string
+		m    map[string]pos
+	}{{"key", p.keys}, {"site", p.sites}, {"caller", p.callers}, {"static_key", p.skeys}, {"jump", p.jumps}} {
+		if first, ok := t.m[name]; ok {
+			return t.what, first, true
+		}
+	}
+	return "", pos{}, false
+}
+
+// staticKey parses "static_key NAME [init=false|true]".
+func (p *parser) staticKey(ws []word) error {
+	if len(ws) == 1 {
+		return p.errAt(p.end(ws), "static_key: missing NAME")
+	}
+	n := ws[1]
+	if err := p.name(n, "static_key"); err != nil {
+		return err
+	}
+	if what, first, ok := p.taken(n.text); ok {
+		return p.errAt(n.pos, "static_key %q: name taken by the %s at %v", n.text, what, first)
+	}
+	m, err := p.attrs(ws[0], ws[2:], "init")
+	if err != nil {
+		return err
+	}
+	init := false
+	if a, ok := m["init"]; ok {
+		switch a.val.text {
+		case "true":
+			init = true
+		case "false":
+		default:
+			return p.errAt(a.val.pos, "static_key %q: init=%s (want true or false)", n.text, quote(a.val.text))
+		}
+	}
+	if len(p.s.Keys)+len(p.s.StaticKeys) >= MaxKeys {
+		return p.errAt(n.pos, "%s", tooManyKeys())
+	}
+	if len(p.s.Targets)+2*(len(p.s.StaticKeys)+1) > MaxTargets {
+		return p.errAt(n.pos, "%s", tooManyTargets())
+	}
+	p.items["static_key"] = append(p.items["static_key"], n.pos)
+	p.skeys[n.text] = n.pos
+	p.s.StaticKeys = append(p.s.StaticKeys, StaticKey{Name: n.text, Init: init})
+	return nil
+}
+
+// jump parses "jump NAME key=KEY [branch=likely|unlikely] [size=2|5]
+// [section=init]".
+func (p *parser) jump(ws []word) error {
+	if len(ws) == 1 {
+		return p.errAt(p.end(ws), "jump: missing NAME")
+	}
+	n := ws[1]
+	if err := p.name(n, "jump"); err != nil {
+		return err
+	}
+	if what, first, ok := p.taken(n.text); ok {
+		return p.errAt(n.pos, "jump %q: name taken by the %s at %v", n.text, what, first)
+	}
+	m, err := p.attrs(ws[0], ws[2:], "key", "branch", "size", "section")
+	if err != nil {
+		return err
+	}
+	k, err := p.required(ws, m, "key", "KEY")
+	if err != nil {
+		return err
+	}
+	if _, ok := p.skeys[k.text]; !ok {
+		if err := p.name(k, "static_key"); err != nil {
+			return err
+		}
+		return p.errAt(k.pos, "jump %q: unknown static key %q (declare it first with static_key)", n.text, k.text)
+	}
+	j := Jump{Name: n.text, Key: k.text}
+	if a, ok := m["branch"]; ok {
+		switch a.val.text {
+		case "likely":
+			j.Likely = true
+		case "unlikely":
+		default:
+			return p.errAt(a.val.pos, "jump %q: unknown branch %s (want likely or unlikely)", n.text, quote(a.val.text))
+		}
+	}
+	if a, ok := m["size"]; ok {
+		switch a.val.text {
+		case "2":
+			j.Size = JumpSize8
+		case "5":
+			j.Size = JumpSize32
+		default:
+			return p.errAt(a.val.pos, "jump %q: size=%s (want 2 or 5: x86-64's JMP8 or JMP32)", n.text, quote(a.val.text))
+		}
+	}
+	if a, ok := m["section"]; ok {
+		if a.val.text != SectionInit {
+			return p.errAt(a.val.pos, "jump %q: unknown section %s (want init, or none for core text)", n.text, quote(a.val.text))
+		}
+		j.Section = SectionInit
+	}
+	if len(p.s.Keys)+len(p.s.Sites)+len(p.s.Jumps) >= MaxWindows {
+		return p.errAt(n.pos, "%s", tooManyWindows())
+	}
+	p.items["jump"] = append(p.items["jump"], n.pos)
+	p.jumps[n.text] = n.pos
+	p.s.Jumps = append(p.s.Jumps, j)
 	return nil
 }
 
@@ -680,10 +820,8 @@ func (p *parser) caller(ws []word) error {
 	if err := p.name(n, "caller"); err != nil {
 		return err
 	}
-	for what, m := range map[string]map[string]pos{"caller": p.callers, "site": p.sites, "key": p.keys} {
-		if first, ok := m[n.text]; ok {
-			return p.errAt(n.pos, "caller %q: name taken by the %s at %v", n.text, what, first)
-		}
+	if what, first, ok := p.taken(n.text); ok {
+		return p.errAt(n.pos, "caller %q: name taken by the %s at %v", n.text, what, first)
 	}
 	m, err := p.attrs(ws[0], ws[2:], "key", "module")
 	if err != nil {
@@ -725,6 +863,9 @@ func (p *parser) site(ws []word) error {
 	}
 	if first, ok := p.callers[n.text]; ok {
 		return p.errAt(n.pos, "site %q: name taken by the caller at %v", n.text, first)
+	}
+	if what, first, ok := p.takenJL(n.text); ok {
+		return p.errAt(n.pos, "site %q: name taken by the %s at %v", n.text, what, first)
 	}
 	m, err := p.attrs(ws[0], ws[2:], "key", "kind", "section", "module", "keyref")
 	if err != nil {
@@ -775,7 +916,7 @@ func (p *parser) site(ws []word) error {
 		}
 		keyref = KeyRefTramp
 	}
-	if err := p.item("site", n.pos, len(p.s.Keys)+len(p.s.Sites), MaxWindows, tooManyWindows); err != nil {
+	if err := p.item("site", n.pos, len(p.s.Keys)+len(p.s.Sites)+len(p.s.Jumps), MaxWindows, tooManyWindows); err != nil {
 		return err
 	}
 	p.sites[n.text] = n.pos
@@ -809,7 +950,8 @@ func (p *parser) cpu(ws []word) error {
 			}
 			_, site := p.sites[w.text]
 			_, caller := p.callers[w.text]
-			if !site && !caller {
+			_, jump := p.jumps[w.text]
+			if !site && !caller && !jump {
 				return p.errAt(w.pos, "cpu: unknown site %q (declare it first with site)", w.text)
 			}
 		}
@@ -939,6 +1081,21 @@ func (p *parser) op(thread string, ws []word) (Op, error) {
 			return Op{}, p.errAt(ws[2].pos, "thread %q: kprobe: unexpected %s (separate operations with ';')", thread, quote(ws[2].text))
 		}
 		return Op{Kind: kind, Site: ws[1].text}, nil
+	}
+	if TakesStaticKey(kind) {
+		if len(ws) < 2 {
+			return Op{}, p.errAt(p.end(ws), "thread %q: %s: missing KEY (a static_key)", thread, kind)
+		}
+		if _, ok := p.skeys[ws[1].text]; !ok {
+			if err := p.name(ws[1], "static_key"); err != nil {
+				return Op{}, err
+			}
+			return Op{}, p.errAt(ws[1].pos, "thread %q: %s: unknown static key %q (declare it first with static_key)", thread, kind, ws[1].text)
+		}
+		if len(ws) > 2 {
+			return Op{}, p.errAt(ws[2].pos, "thread %q: %s: unexpected %s (separate operations with ';')", thread, kind, quote(ws[2].text))
+		}
+		return Op{Kind: kind, Key: ws[1].text}, nil
 	}
 	if kind == OpLoad || kind == OpUnload {
 		if len(ws) < 2 {

@@ -46,6 +46,10 @@ type Scenario struct {
 	Keys    []Key    // static call keys
 	Sites   []Site   // inline static_call_site entries, in table order
 	Callers []Caller // out-of-line static_call() call sites (powerpc)
+	// StaticKeys are the jump labels' keys (DEFINE_STATIC_KEY_FALSE/TRUE),
+	// and Jumps their sites (__jump_table entries), in table order.
+	StaticKeys []StaticKey
+	Jumps      []Jump
 	CPUs    []CPU    // caller CPUs
 	Threads []Thread // kernel threads that patch
 	Bounds  Bounds   // exploration bounds
@@ -140,6 +144,31 @@ type Site struct {
 	KeyRef  string // "" or KeyRefTramp (module sites only)
 }
 
+// StaticKey is a static key of jump labels (DEFINE_STATIC_KEY_FALSE, or
+// DEFINE_STATIC_KEY_TRUE with Init set): key->enabled starts at 0 or 1.
+type StaticKey struct {
+	Name string
+	Init bool
+}
+
+// Jump sizes on x86-64: a jump label site is a 2-byte JMP8 or 5-byte JMP32
+// (or the NOP of its size), as the assembler and objtool leave it.
+const (
+	JumpSize8  = 2
+	JumpSize32 = 5
+)
+
+// Jump is a jump label site, one __jump_table entry: static_branch_likely
+// (Likely) or static_branch_unlikely of Key, in a function of its own
+// that returns which way the branch went.
+type Jump struct {
+	Name    string
+	Key     string // a StaticKey
+	Likely  bool   // the entry's branch bit: static_branch_likely()
+	Size    int    // x86-64: JumpSize8 or JumpSize32; 0 is the architecture's only size (or JumpSize32)
+	Section string // SectionCore or SectionInit
+}
+
 // CPU runs its calls one after another, then idles.
 type CPU struct {
 	// Calls name a site (the site's caller function is called), a
@@ -200,14 +229,28 @@ const (
 	// OpKprobe is register_kprobe() at the start of Site: it is refused
 	// when static_call_text_reserved() says the address is a site.
 	OpKprobe = "kprobe"
+	// OpKeyEnable is static_key_enable(&Key), the function behind
+	// static_branch_enable(); OpKeyDisable is static_key_disable().
+	OpKeyEnable  = "static_key_enable"
+	OpKeyDisable = "static_key_disable"
+	// OpKeyInc is static_key_slow_inc(&Key) (static_branch_inc()),
+	// OpKeyDec static_key_slow_dec(&Key) (static_branch_dec()).
+	OpKeyInc = "static_key_slow_inc"
+	OpKeyDec = "static_key_slow_dec"
 )
+
+// TakesStaticKey reports whether operations of kind take a static key.
+func TakesStaticKey(kind string) bool {
+	return kind == OpKeyEnable || kind == OpKeyDisable || kind == OpKeyInc || kind == OpKeyDec
+}
 
 // TakesKey reports whether operations of kind take KEY TARGET arguments.
 func TakesKey(kind string) bool { return kind == OpUpdate || kind == OpUpdateEarly }
 
 // opKinds lists every operation kind.
 func opKinds() []string {
-	return []string{OpUpdate, OpUpdateEarly, OpStaticCallInit, OpForceReinit, OpRestInit, OpSMPInit, OpFreeInitmem, OpLoad, OpUnload, OpKprobe}
+	return []string{OpUpdate, OpUpdateEarly, OpStaticCallInit, OpForceReinit, OpRestInit, OpSMPInit, OpFreeInitmem, OpLoad, OpUnload, OpKprobe,
+		OpKeyEnable, OpKeyDisable, OpKeyInc, OpKeyDec}
 }
 
 // Boots reports whether s starts in early boot (SYSTEM_BOOTING): it has a
@@ -231,7 +274,7 @@ func (s *Scenario) HasOp(kind string) bool {
 // Op is one operation of a kernel thread.
 type Op struct {
 	Kind      string // one of the Op* kinds
-	Key       string // update and update_early only
+	Key       string // update and update_early: the static call key; static_key_*: the static key
 	Target    string // update and update_early only
 	Module    string // load and unload only
 	Site      string // kprobe only
@@ -348,9 +391,34 @@ func (s *Scenario) Validate() error {
 			return fmt.Errorf("site %q: keyref=tramp is for module sites only", st.Name)
 		}
 	}
+	skeys := map[string]bool{}
+	for _, k := range s.StaticKeys {
+		if skeys[k.Name] || keys[k.Name] || sites[k.Name] {
+			return fmt.Errorf("static_key %q defined twice (keys, static keys and sites share names)", k.Name)
+		}
+		skeys[k.Name] = true
+	}
+	jumps := map[string]bool{}
+	for _, j := range s.Jumps {
+		if jumps[j.Name] || sites[j.Name] || keys[j.Name] || skeys[j.Name] {
+			return fmt.Errorf("jump %q defined twice (keys, sites and jumps share names)", j.Name)
+		}
+		jumps[j.Name] = true
+		if !skeys[j.Key] {
+			return fmt.Errorf("jump %q: unknown static key %q", j.Name, j.Key)
+		}
+		switch j.Size {
+		case 0, JumpSize8, JumpSize32:
+		default:
+			return fmt.Errorf("jump %q: size %d (want 2 or 5)", j.Name, j.Size)
+		}
+		if j.Section != SectionCore && j.Section != SectionInit {
+			return fmt.Errorf("jump %q: unknown section %q (want init, or none for core text)", j.Name, j.Section)
+		}
+	}
 	callers := map[string]bool{}
 	for _, c := range s.Callers {
-		if callers[c.Name] || sites[c.Name] || keys[c.Name] {
+		if callers[c.Name] || sites[c.Name] || keys[c.Name] || skeys[c.Name] || jumps[c.Name] {
 			return fmt.Errorf("caller %q defined twice (callers, sites and keys share names)", c.Name)
 		}
 		callers[c.Name] = true
@@ -370,7 +438,7 @@ func (s *Scenario) Validate() error {
 				if !keys[k] {
 					return fmt.Errorf("cpu %d: unknown key %q in %s", i, k, call)
 				}
-			} else if !sites[call] && !callers[call] {
+			} else if !sites[call] && !callers[call] && !jumps[call] {
 				return fmt.Errorf("cpu %d: unknown site %q", i, call)
 			}
 		}
@@ -392,6 +460,10 @@ func (s *Scenario) Validate() error {
 				}
 				if op.FailAlloc < 0 || op.FailAlloc > 0 && op.Kind != OpLoad {
 					return fmt.Errorf("thread %q: fail_alloc is for load, from 1", t.Name)
+				}
+			case OpKeyEnable, OpKeyDisable, OpKeyInc, OpKeyDec:
+				if !skeys[op.Key] || op.Target != "" || op.Module != "" || op.Site != "" || op.FailAlloc != 0 {
+					return fmt.Errorf("thread %q: %s: unknown static key %q", t.Name, op.Kind, op.Key)
 				}
 			case OpUpdate, OpUpdateEarly:
 				if !keys[op.Key] {

@@ -24,6 +24,9 @@ const (
 var (
 	// Nop5 is x86_nops[5]: nopl 0x0(%rax,%rax,1).
 	Nop5 = []byte{0x0f, 0x1f, 0x44, 0x00, 0x00}
+	// Nop2 is x86_nops[2] (BYTES_NOP2): xchg %ax,%ax, the NOP of a
+	// 2-byte jump label site.
+	Nop2 = []byte{0x66, 0x90}
 	// Xor5rax is the 5-byte "cs cs cs xorl %eax,%eax" that stands for a
 	// call to __static_call_return0.
 	Xor5rax = []byte{0x2e, 0x2e, 0x2e, 0x31, 0xc0}
@@ -82,6 +85,8 @@ func InsnLen(b []byte) int {
 		return prefixMatch(b, want)
 	case 0x2e:
 		return prefixMatch(b, Xor5rax)
+	case 0x66:
+		return prefixMatch(b, Nop2)
 	}
 	return -1
 }
@@ -176,6 +181,8 @@ func Disasm(b []byte, addr uint64, sym func(uint64) string) string {
 		return "xor %ecx,%ecx"
 	case 0x2e:
 		return "cs cs cs xor %eax,%eax"
+	case 0x66:
+		return "xchg %ax,%ax"
 	}
 	switch {
 	case b[1] >= 0x80 && b[1] <= 0x8f:

@@ -273,12 +273,15 @@ func (Port) Transform(e *kernel.Emitter, lay *kernel.Layout, loc kernel.Loc, tar
 // smp_text_poke_* family are the model files under arch/x86/.
 func (Port) ModelArch() string { return "x86" }
 
-// Bytes implements kernel.ModelTransformPort: x86_nops[5], the 5-byte
-// NOP of arch/x86/kernel/alternative.c (an array of arrays, which the
+// Bytes implements kernel.ModelTransformPort: x86_nops[5] and
+// x86_nops[2], the 5- and 2-byte NOPs of arch/x86/kernel/alternative.c (an array of arrays, which the
 // model language does not have).
 func (Port) Bytes(name string) ([]byte, bool) {
-	if name == "x86_nops[5]" {
+	switch name {
+	case "x86_nops[5]":
 		return Nop5, true
+	case "x86_nops[2]":
+		return Nop2, true
 	}
 	return nil, false
 }

@@ -69,7 +69,7 @@ func (a *Arch) Exec(x *model.Exec) {
 		}
 		cs.Flags = flagZF | flagPF
 		cs.PC = next
-	case b[0] == Nop1:
+	case b[0] == Nop1, b[0] == 0x66: // nop, xchg %ax,%ax (NOP2)
 		cs.PC = next
 	case b[0] == 0x0f && (b[1] == 0x0b || b[1] == 0xb9): // ud2, ud1
 		x.Undefined("#UD: " + Disasm(b, addr, x.P.Sym))
