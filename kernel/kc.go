@@ -57,6 +57,7 @@ const (
 	vBytes             // a byte string constant of the port, s
 	vArr               // an array local (u8 buf[6]): its bytes, s
 	vPokeSome          // text_poke_array.nr_entries when it is not 0 (and below TEXT_POKE_ARRAY_MAX)
+	vStruct            // a struct value (a compound literal): fields, s its canonical rendering
 )
 
 // val is a value known when compiling.
@@ -78,6 +79,8 @@ type val struct {
 	dvals []val
 	// ref: a vRef's local's value when the call began.
 	ref *val
+	// fields: a vStruct's fields.
+	fields map[string]val
 }
 
 func intv(n int) val { return val{k: vInt, n: n} }
@@ -90,7 +93,7 @@ func (v val) truth() (bool, bool) {
 		return false, true
 	case vTarget:
 		return v.a != model.TargetNull, true
-	case vKey, vTramp, vSite, vSiteAddr, vMod, vSiteMod, vMutex, vStr, vSiteModList, vKprobe, vBytes, vPokeSome:
+	case vKey, vTramp, vSite, vSiteAddr, vMod, vSiteMod, vMutex, vStr, vSiteModList, vKprobe, vBytes, vPokeSome, vStruct:
 		return true, true
 	case vFlags:
 		return false, false
@@ -338,6 +341,8 @@ func (c *kc) domain(at atom) []int {
 		return c.lay.KeyTargets[at.idx]
 	case model.VarRegionLive, model.VarKeyType:
 		return []int{0, 1}
+	case model.VarEnabled:
+		return c.lay.Enabled[at.idx]
 	case model.VarNodeMod:
 		out := []int{0}
 		for m := range c.lay.Prog.Modules {
@@ -431,6 +436,9 @@ func kconst(name string) (int, bool) {
 // static_call_sort_entries leaves them (stably: the model keeps the
 // scenario's order within a key), or module m's.
 func (c *kc) table(t int) []Loc {
+	if t == jumpTable {
+		return c.jumps()
+	}
 	var out []Loc
 	for _, s := range c.lay.Sites {
 		if s.Module == t+1 {
@@ -678,7 +686,20 @@ func (c *kc) staticCond(f *fnCtx, x lang.Expr) (bool, bool) {
 		c.lay.Prog.Routines = c.lay.Prog.Routines[:routines]
 	}()
 	var jf []int
-	if !alive(func() { jf = c.branch(f, x, false) }) {
+	needs := false
+	if !alive(func() {
+		defer func() {
+			// A read the condition needs as a value: not fixed; the
+			// if splits on it (ifStmt).
+			if r := recover(); r != nil {
+				if _, ok := r.(needValue); !ok {
+					panic(r)
+				}
+				needs = true
+			}
+		}()
+		jf = c.branch(f, x, false)
+	}) || needs {
 		return false, false
 	}
 	isFalse := map[int]bool{}
@@ -1274,42 +1295,11 @@ func (c *kc) stmt(f *fnCtx, st lang.Stmt) {
 			}
 			return
 		}
-		jf := c.branch(f, s.Cond, false)
-		saved := cloneVars(f.vars)
-		var outs []map[string]*val
-		var ends []int
-		// Each branch that falls through meets the others after the
-		// if; a local they leave with different values joins (see
-		// join).
-		arm := func(st lang.Stmt) bool {
-			f.vars = cloneVars(saved)
-			if st == nil {
-				outs = append(outs, f.vars)
-				ends = append(ends, c.e.Emit(model.Op{Code: model.OpJump}))
-				return true
-			}
-			if !alive(func() { c.stmt(f, st) }) {
-				return false
-			}
-			if !jumpsAway(st) {
-				outs = append(outs, f.vars)
-				ends = append(ends, c.e.Emit(model.Op{Code: model.OpJump}))
-			}
-			return true
-		}
-		thenAlive := arm(s.Then)
-		for _, j := range jf {
-			c.e.Land(j)
-		}
-		elseAlive := arm(s.Else)
-		if !thenAlive && !elseAlive {
-			panic(unreachable{})
-		}
-		if len(outs) == 0 {
-			f.vars = saved // both branches jump away
-			return
-		}
-		c.join(f, saved, outs, ends)
+		// A read the condition needs as a value (a call of a model
+		// function whose result depends on shared state) splits here,
+		// at the if: not at a statement around it, where a loop's
+		// iterations would share the value of one.
+		c.splitting(f, func() { c.ifStmt(f, s) })
 	case *lang.For:
 		if s.Init != nil {
 			if es, ok := s.Init.(*lang.ExprStmt); ok && c.listWalk(f, s, es) {
@@ -1320,6 +1310,8 @@ func (c *kc) stmt(f *fnCtx, st lang.Stmt) {
 		c.loop(f, s.Pos, s.Cond, s.Post, s.Body)
 	case *lang.While:
 		c.loop(f, s.Pos, s.Cond, nil, s.Body)
+	case *lang.DoWhile:
+		c.doWhile(f, s)
 	case *lang.Goto:
 		if c.guarded(f, 1) {
 			panic(compileError(s.Pos, "goto out of a guard()'s scope: not modelled"))
@@ -1397,6 +1389,46 @@ func (c *kc) stmt(f *fnCtx, st lang.Stmt) {
 	default:
 		panic(compileError(lang.StmtPos(st), "statement not in the model language"))
 	}
+}
+
+// ifStmt compiles an if whose condition the scenario does not fix.
+func (c *kc) ifStmt(f *fnCtx, s *lang.If) {
+	jf := c.branch(f, s.Cond, false)
+	saved := cloneVars(f.vars)
+	var outs []map[string]*val
+	var ends []int
+	// Each branch that falls through meets the others after the
+	// if; a local they leave with different values joins (see
+	// join).
+	arm := func(st lang.Stmt) bool {
+		f.vars = cloneVars(saved)
+		if st == nil {
+			outs = append(outs, f.vars)
+			ends = append(ends, c.e.Emit(model.Op{Code: model.OpJump}))
+			return true
+		}
+		if !alive(func() { c.stmt(f, st) }) {
+			return false
+		}
+		if !jumpsAway(st) {
+			outs = append(outs, f.vars)
+			ends = append(ends, c.e.Emit(model.Op{Code: model.OpJump}))
+		}
+		return true
+	}
+	thenAlive := arm(s.Then)
+	for _, j := range jf {
+		c.e.Land(j)
+	}
+	elseAlive := arm(s.Else)
+	if !thenAlive && !elseAlive {
+		panic(unreachable{})
+	}
+	if len(outs) == 0 {
+		f.vars = saved // both branches jump away
+		return
+	}
+	c.join(f, saved, outs, ends)
 }
 
 // sameVars checks that a branch on shared state left the locals as they
@@ -1639,7 +1671,13 @@ func (c *kc) split(f *fnCtx, nv needValue, body func()) {
 			skip := -1
 			if i < len(dom)-1 {
 				// if (var != v) goto next value
-				skip = c.emitTest(pos, test{at: nv.at, cmp: model.CmpEq, b: v, neg: true, src: src}, true)[0]
+				at := nv.at
+				if at.v == model.VarEnabled && i > 0 {
+					// An atomic_t read is one step: the tests of
+					// its other values fold into the first.
+					at.local = true
+				}
+				skip = c.emitTest(pos, test{at: at, cmp: model.CmpEq, b: v, neg: true, src: src}, true)[0]
 			}
 			if nv.dvals != nil {
 				run(nv.dvals[i])

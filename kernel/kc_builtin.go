@@ -72,6 +72,9 @@ func (c *kc) callExpr(f *fnCtx, x *lang.Call, pure bool) val {
 		}
 		return intv(0)
 	}
+	if v, ok := c.jumpBuiltin(f, x, pure); ok {
+		return v
+	}
 	if v, ok := c.pokeBuiltin(f, x, pure); ok {
 		return v
 	}

@@ -2,6 +2,7 @@ package kernel
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/patchcheck/patchcheck/lang"
@@ -151,6 +152,15 @@ func (c *kc) value(f *fnCtx, x lang.Expr, pure bool) val {
 		if b, ok := c.portBytes(exprString(x)); ok {
 			return b
 		}
+		if id, ok := x.X.(*lang.Ident); ok && f.vars[id.Name] == nil {
+			// A table of byte strings of the port, such as
+			// x86_nops[size], at an index the compiler knows.
+			if i, ok := c.static(f, x.I); ok && i.k == vInt {
+				if b, ok := c.portBytes(fmt.Sprintf("%s[%d]", id.Name, i.n)); ok {
+					return b
+				}
+			}
+		}
 		base := c.addr(x.Pos, c.value(f, x.X, pure))
 		i := c.value(f, x.I, pure)
 		if base.k != vInt || i.k != vInt {
@@ -158,6 +168,20 @@ func (c *kc) value(f *fnCtx, x lang.Expr, pure bool) val {
 		}
 		return val{k: vTextByte, n: base.n + i.n}
 	case *lang.Composite:
+		if ty := strings.Join(x.Type.Words, " "); ty != "struct static_call_mod" {
+			st := c.structs[strings.TrimPrefix(ty, "struct ")]
+			if st == nil {
+				panic(compileError(x.Pos, "(%s){...}: no struct %s is defined in the model files", ty, strings.TrimPrefix(ty, "struct ")))
+			}
+			fields := map[string]val{}
+			for _, fi := range x.Fields {
+				if !slices.ContainsFunc(st.Fields, func(d lang.VarDecl) bool { return d.Name == fi.Name }) {
+					panic(compileError(fi.Pos, "%s has no field %s", ty, fi.Name))
+				}
+				fields[fi.Name] = c.value(f, fi.X, pure)
+			}
+			return structVal(fields)
+		}
 		v := val{k: vSiteMod, a: -2, n: -1}
 		c.first = true
 		defer func() { c.first = false }()
@@ -253,7 +277,18 @@ func (c *kc) global(f *fnCtx, x *lang.Ident, pure bool) val {
 		return val{k: vMutex, a: m}
 	case "__static_call_return0":
 		return val{k: vTarget, a: model.TargetReturn0}
-	case "kprobe_mutex", "module_mutex", "jump_label_mutex":
+	case "jump_label_mutex":
+		if len(c.lay.Prog.Mutexes) > JumpLabelMutex {
+			return val{k: vMutex, a: JumpLabelMutex}
+		}
+		// No thread of the scenario patches jump labels: nobody else
+		// takes it, and its lock and unlock take no step.
+		return val{k: vMutex, a: -1}
+	case "__start___jump_table":
+		return val{k: vSite, a: jumpTable, n: 0}
+	case "__stop___jump_table":
+		return val{k: vSite, a: jumpTable, n: len(c.lay.Jumps)}
+	case "kprobe_mutex", "module_mutex":
 		// Mutexes the model does not have: their lock and unlock
 		// take no step (docs/language.md).
 		return val{k: vMutex, a: -1}
@@ -446,6 +481,10 @@ func (c *kc) binary(f *fnCtx, x *lang.Binary, pure bool) val {
 			}
 			return intv(l.n | r.n)
 		}
+	case "^":
+		if l.k == vInt && r.k == vInt {
+			return intv(l.n ^ r.n)
+		}
 	}
 	panic(compileError(x.Pos, "%s: not an operation the compiler knows on these values", exprString(x)))
 }
@@ -493,6 +532,10 @@ func (c *kc) member(f *fnCtx, x *lang.Member, pure bool) val {
 		base = c.value(f, x.X, pure)
 	}
 	switch base.k {
+	case vStruct:
+		if v, ok := base.fields[x.Name]; ok {
+			return v
+		}
 	case vKey:
 		switch x.Name {
 		case "func":

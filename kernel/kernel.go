@@ -21,6 +21,7 @@ import (
 const (
 	StaticCallMutex = 0 // static_call_mutex
 	TextMutex       = 1 // text_mutex
+	JumpLabelMutex  = 2 // jump_label_mutex (a scenario with static keys)
 )
 
 // MutexByName returns the mutex a sketch names: text_mutex or
@@ -74,12 +75,21 @@ type Loc struct {
 	// TrampRef is set for a module site whose key field holds the
 	// trampoline (fixed up by static_call_add_module).
 	TrampRef bool
+	// Likely, Dest and Size are a jump label site's (Kind KindJump):
+	// its entry's branch bit (static_branch_likely), jump_entry_target()
+	// and the size of its instruction.
+	Likely bool
+	Dest   uint64
+	Size   int
 	// NoTramp is set where the core calls arch_static_call_transform
 	// with tramp == NULL: __static_call_init(), which static_call_init()
 	// and the module COMING notifier run. Since d856bc3ac7d9 (v6.15)
 	// only __static_call_update passes the trampoline for a site.
 	NoTramp bool
 }
+
+// KindJump is the Kind of a jump label site's Loc.
+const KindJump = "jump"
 
 // Tail reports whether Loc is patched with tail-call semantics.
 func (l Loc) Tail() bool { return l.Tramp || l.Kind != scenario.KindCall }
@@ -89,6 +99,10 @@ type Layout struct {
 	Prog   *model.Program // regions, windows, symbols, targets, calls filled in
 	Tramps []Loc          // per key
 	Sites  []Loc          // per scenario site, in table order
+	// Jumps are the scenario's jump label sites (Kind KindJump), in
+	// the scenario's order; their keys are the static keys, which
+	// follow the static call keys in Prog.Keys.
+	Jumps []Loc
 	// InitText is the index of the init text region in Prog.Regions,
 	// or -1 when the scenario has no init site.
 	InitText int
@@ -102,6 +116,9 @@ type Layout struct {
 	// Variant is the protocol variant the layout was made for, as the
 	// port names it (a port may lay out its variants differently).
 	Variant string
+	// Enabled lists the values key->enabled of each static key can
+	// hold (nil for static call keys; filled in by Build).
+	Enabled [][]int
 	// Builtin is set for keys with built-in sites, TrampKey for keys with
 	// a static_call_tramp_key entry (EXPORT_STATIC_CALL_TRAMP), ModSites
 	// for keys with module sites (filled in by Build).
@@ -300,6 +317,12 @@ func Build(sc *scenario.Scenario, port Port) (*model.Program, error) {
 	p := lay.Prog
 	p.Name = sc.Name
 	p.Mutexes = []string{"static_call_mutex", "text_mutex"}
+	if len(sc.StaticKeys) > 0 {
+		p.Mutexes = append(p.Mutexes, "jump_label_mutex")
+	}
+	if err := staticKeys(sc, lay); err != nil {
+		return nil, err
+	}
 	files, err := ModelSource(sc)
 	if err != nil {
 		return nil, err
@@ -321,6 +344,9 @@ func Build(sc *scenario.Scenario, port Port) (*model.Program, error) {
 	}
 	for i, k := range sc.Keys {
 		c.key[k.Name] = i
+	}
+	for i, k := range sc.StaticKeys {
+		c.key[k.Name] = len(sc.Keys) + i
 	}
 	for i, t := range p.Targets {
 		c.tgt[t.Name] = i
@@ -497,6 +523,15 @@ func (c *compiler) op(e *Emitter, op scenario.Op) error {
 			return err
 		}
 		e.Emit(model.Op{Code: model.OpReturn, A: key})
+	case scenario.OpKeyEnable, scenario.OpKeyDisable, scenario.OpKeyInc, scenario.OpKeyDec:
+		// static_branch_enable(&key) is static_key_enable(&(key)->key),
+		// and so on (include/linux/jump_label.h): the model function of
+		// the operation's name, then the harness's mark that it returned.
+		key := c.key[op.Key]
+		if err := k.call(op.Kind, []val{{k: vKey, a: key}}); err != nil {
+			return err
+		}
+		e.Emit(model.Op{Code: model.OpReturn, A: key})
 	case scenario.OpUpdateEarly:
 		key := c.key[op.Key]
 		if err := k.call("static_call_update_early", []val{{k: vKey, a: key}, {k: vTramp, a: key}, {k: vTarget, a: c.tgt[op.Target]}}); err != nil {
@@ -567,8 +602,11 @@ func sharedConsts(sc *scenario.Scenario, lay *Layout, keys map[string]int) map[[
 		}
 	}
 	for k, key := range p.Keys {
-		if !written[k] {
+		if !written[k] && !key.Jump {
 			out[[2]int{model.VarFunc, k}] = key.Init
+		}
+		if key.Jump && len(lay.Enabled[k]) == 1 {
+			out[[2]int{model.VarEnabled, k}] = key.Enabled
 		}
 	}
 	inModule := map[int]bool{}

@@ -117,6 +117,8 @@ type defs struct {
 	funcs  map[string]*lang.Func
 	arrays map[string]string
 	enums  map[string]int
+	// structs: the struct definitions of the model files, by name.
+	structs map[string]*lang.Struct
 }
 
 // parseModel parses model files into functions by name. A function
@@ -131,7 +133,7 @@ func parseModel(files map[string][]byte) (defs, error) {
 		names = append(names, n)
 	}
 	sort.Strings(names)
-	d := defs{funcs: map[string]*lang.Func{}, arrays: map[string]string{}, enums: map[string]int{}}
+	d := defs{funcs: map[string]*lang.Func{}, arrays: map[string]string{}, enums: map[string]int{}, structs: map[string]*lang.Struct{}}
 	var parsed []*lang.File
 	for _, n := range names {
 		if e := path.Ext(n); e != ".c" && e != ".h" {
@@ -162,6 +164,12 @@ func parseModel(files map[string][]byte) (defs, error) {
 		}
 	}
 	for _, f := range parsed {
+		for _, st := range f.Structs {
+			if old, dup := d.structs[st.Name]; dup {
+				return defs{}, &lang.Error{Pos: st.Pos, Msg: fmt.Sprintf("struct %s is defined twice (first at %s)", st.Name, old.Pos)}
+			}
+			d.structs[st.Name] = st
+		}
 		for _, fn := range f.Funcs {
 			if old, dup := d.funcs[fn.Name]; dup {
 				return defs{}, &lang.Error{Pos: fn.Pos, Msg: fmt.Sprintf("%s is defined twice (first at %s)", fn.Name, old.Pos)}

@@ -43,6 +43,17 @@ type File struct {
 	// Defines are the file's constants, #define NAME VALUE on one line,
 	// such as x86's #define INT3_INSN_OPCODE 0xCC.
 	Defines []*Define
+	// Structs are the file's struct definitions, struct NAME { ... };,
+	// such as x86's struct jump_label_patch: the fields a compound
+	// literal of the type may set.
+	Structs []*Struct
+}
+
+// Struct is a struct definition at top level.
+type Struct struct {
+	Pos    Pos
+	Name   string
+	Fields []VarDecl
 }
 
 // Define is #define NAME X: an object-like macro whose X is a constant
@@ -144,6 +155,12 @@ type (
 		Cond Expr
 		Post Expr
 		Body Stmt
+	}
+	// DoWhile is do Body while (Cond);.
+	DoWhile struct {
+		Pos  Pos
+		Body Stmt
+		Cond Expr
 	}
 	// While is while (Cond) Body.
 	While struct {
@@ -320,6 +337,7 @@ func (s *ExprStmt) stmtPos() Pos { return s.Pos }
 func (s *If) stmtPos() Pos       { return s.Pos }
 func (s *For) stmtPos() Pos      { return s.Pos }
 func (s *While) stmtPos() Pos    { return s.Pos }
+func (s *DoWhile) stmtPos() Pos  { return s.Pos }
 func (s *Switch) stmtPos() Pos   { return s.Pos }
 func (s *Goto) stmtPos() Pos     { return s.Pos }
 func (s *Labeled) stmtPos() Pos  { return s.Pos }

@@ -119,6 +119,10 @@ func dumpStmt(b *strings.Builder, s Stmt, indent string) {
 	case *While:
 		line("while %s", dumpExpr(s.Cond))
 		dumpStmt(b, s.Body, in)
+	case *DoWhile:
+		line("do")
+		dumpStmt(b, s.Body, in)
+		line("while %s", dumpExpr(s.Cond))
 	case *Switch:
 		line("switch %s", dumpExpr(s.Tag))
 		for _, c := range s.Cases {

@@ -131,6 +131,17 @@ func Parse(name string, src []byte) (*File, error) {
 			f.Defines = append(f.Defines, d)
 			continue
 		}
+		if st, ok, err := p.structDef(); ok || err != nil {
+			if err != nil {
+				return nil, err
+			}
+			if first, ok := seen["struct "+st.Name]; ok {
+				return nil, &Error{st.Pos, fmt.Sprintf("struct %s defined twice (first at %d:%d)", st.Name, first.Line, first.Col)}
+			}
+			seen["struct "+st.Name] = st.Pos
+			f.Structs = append(f.Structs, st)
+			continue
+		}
 		if en, ok, err := p.enumDef(); ok || err != nil {
 			if err != nil {
 				return nil, err
@@ -311,6 +322,43 @@ func (p *parser) define() (*Define, error) {
 	}
 	p.next()
 	return &Define{Pos: pos, Name: name, X: x}, nil
+}
+
+// structDef parses struct NAME { TYPE FIELD; ... }; at top level; ok is
+// false (and nothing is consumed) when the next words are not one.
+func (p *parser) structDef() (st *Struct, ok bool, err error) {
+	if !p.isIdent("struct") || p.peek(1).kind != tIdent || p.peek(2).kind != tPunct || p.peek(2).text != "{" {
+		return nil, false, nil
+	}
+	p.next()
+	st = &Struct{Pos: p.tok.pos, Name: p.tok.text}
+	p.next()
+	p.next()
+	seen := map[string]bool{}
+	for !p.is("}") {
+		if p.tok.kind == tEOF {
+			return nil, true, p.expected("'}' to end struct " + st.Name)
+		}
+		d, err := p.decl()
+		if err != nil {
+			return nil, true, err
+		}
+		for _, v := range d.Vars {
+			if v.Init != nil {
+				return nil, true, errorf(v.Pos, "field %s of struct %s: an initialiser is not part of a struct definition", v.Name, st.Name)
+			}
+			if seen[v.Name] {
+				return nil, true, errorf(v.Pos, "field %s of struct %s declared twice", v.Name, st.Name)
+			}
+			seen[v.Name] = true
+			st.Fields = append(st.Fields, v)
+		}
+	}
+	p.next()
+	if _, err := p.expect(";", "after struct "+st.Name); err != nil {
+		return nil, true, err
+	}
+	return st, true, nil
 }
 
 // enumDef parses enum NAME { A = X, B, ... }; at top level; ok is false
@@ -640,7 +688,7 @@ func (p *parser) stmt() (Stmt, error) {
 	case "switch":
 		return p.switchStmt()
 	case "do":
-		return nil, errorf(t.pos, "do/while loops are not part of the model language; write a for or while loop")
+		return p.doStmt()
 	case "goto":
 		p.next()
 		label, _, err := p.name("label after goto")
@@ -809,6 +857,26 @@ func (p *parser) ifStmt() (Stmt, error) {
 		if s.Else, err = p.subStmt("else"); err != nil {
 			return nil, err
 		}
+	}
+	return s, nil
+}
+
+func (p *parser) doStmt() (Stmt, error) {
+	s := &DoWhile{Pos: p.tok.pos}
+	p.next()
+	var err error
+	if s.Body, err = p.subStmt("do"); err != nil {
+		return nil, err
+	}
+	if !p.isIdent("while") {
+		return nil, errorf(p.tok.pos, "expected while after the body of do")
+	}
+	p.next()
+	if s.Cond, err = p.paren("while"); err != nil {
+		return nil, err
+	}
+	if _, err := p.expect(";", "after do ... while (...)"); err != nil {
+		return nil, err
 	}
 	return s, nil
 }

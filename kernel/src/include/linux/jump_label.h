@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * patchcheck model source: what the jump label core takes from
+ * include/linux/jump_label.h at v6.16: enum jump_label_type and
+ * static_key_enabled().
+ *
+ * The accessors of struct jump_entry (jump_entry_code(), _target(),
+ * _key(), _is_branch(), _is_init()) and of struct static_key
+ * (static_key_entries(), static_key_linked()) are built-ins over the
+ * scenario's __jump_table and static keys (docs/language.md).
+ */
+
+/* mirrors: include/linux/jump_label.h enum jump_label_type v6.16 */
+enum jump_label_type {
+	JUMP_LABEL_NOP = 0,
+	JUMP_LABEL_JMP,
+};
+
+/*
+ * mirrors: include/linux/jump_label.h static_key_enabled() v6.16, a macro
+ * there: its __builtin_types_compatible_p() checks of the argument's type
+ * are left out.
+ */
+static bool static_key_enabled(struct static_key *x)
+{
+	return static_key_count((struct static_key *)x) > 0;
+}

@@ -1,0 +1,345 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * patchcheck model source: the jump label core.
+ *
+ * Each function follows kernel/jump_label.c at v6.16 line by line
+ * (the text of v6.16 to v7.1-rc1, which agree on every function here;
+ * docs/language.md names the trees it was read from). What the model
+ * leaves out is said where it is left out: cpus_read_lock() and
+ * lockdep_assert_cpus_held() (no CPU hotplug in the model),
+ * STATIC_KEY_CHECK_USE() (jump_label_init() has run before the scenario
+ * starts: static_key_initialized is true), EXPORT_SYMBOL_GPL().
+ *
+ * The model has no module jump entries yet: static_key_linked() is false
+ * and __module_address() of a static key is NULL (the keys are
+ * vmlinux's), so jump_label_update() patches vmlinux's __jump_table.
+ * x86 and arm64 define HAVE_JUMP_LABEL_BATCH: __jump_label_update() is
+ * its batching version.
+ *
+ * An atomic_t's atomic op is one step. The retry loop of
+ * atomic_try_cmpxchg() is compiled as written: the read before it is a
+ * step, each cmpxchg is a step, and a failed one reruns the body with
+ * the value it found.
+ */
+
+/* mirrors: kernel/jump_label.c jump_label_lock() v6.16 */
+void jump_label_lock(void)
+{
+	mutex_lock(&jump_label_mutex);
+}
+
+/* mirrors: kernel/jump_label.c jump_label_unlock() v6.16 */
+void jump_label_unlock(void)
+{
+	mutex_unlock(&jump_label_mutex);
+}
+
+/* mirrors: kernel/jump_label.c static_key_count() v6.16 */
+int static_key_count(struct static_key *key)
+{
+	/*
+	 * -1 means the first static_key_slow_inc() is in progress.
+	 *  static_key_enabled() must return true, so return 1 here.
+	 */
+	int n = atomic_read(&key->enabled);
+
+	return n >= 0 ? n : 1;
+}
+
+/* mirrors: kernel/jump_label.c static_key_fast_inc_not_disabled() v6.16 */
+bool static_key_fast_inc_not_disabled(struct static_key *key)
+{
+	int v;
+
+	STATIC_KEY_CHECK_USE(key);
+	/*
+	 * Negative key->enabled has a special meaning: it sends
+	 * static_key_slow_inc/dec() down the slow path, and it is non-zero
+	 * so it counts as "enabled" in jump_label_update().
+	 *
+	 * The INT_MAX overflow condition is either used by the networking
+	 * code to reset or detected in the slow path of
+	 * static_key_slow_inc_cpuslocked().
+	 */
+	v = atomic_read(&key->enabled);
+	do {
+		if (v <= 0 || v == INT_MAX)
+			return false;
+	} while (!likely(atomic_try_cmpxchg(&key->enabled, &v, v + 1)));
+
+	return true;
+}
+
+/* mirrors: kernel/jump_label.c static_key_slow_inc_cpuslocked() v6.16 */
+bool static_key_slow_inc_cpuslocked(struct static_key *key)
+{
+	lockdep_assert_cpus_held();
+
+	/*
+	 * Careful if we get concurrent static_key_slow_inc/dec() calls;
+	 * later calls must wait for the first one to _finish_ the
+	 * jump_label_update() process.  At the same time, however,
+	 * the jump_label_update() call below wants to see
+	 * static_key_enabled(&key) for jumps to be updated properly.
+	 */
+	if (static_key_fast_inc_not_disabled(key))
+		return true;
+
+	guard(mutex)(&jump_label_mutex);
+	/* Try to mark it as 'enabling in progress. */
+	if (!atomic_cmpxchg(&key->enabled, 0, -1)) {
+		jump_label_update(key);
+		/*
+		 * Ensure that when static_key_fast_inc_not_disabled() or
+		 * static_key_dec_not_one() observe the positive value,
+		 * they must also observe all the text changes.
+		 */
+		atomic_set_release(&key->enabled, 1);
+	} else {
+		/*
+		 * While holding the mutex this should never observe
+		 * anything else than a value >= 1 and succeed
+		 */
+		if (WARN_ON_ONCE(!static_key_fast_inc_not_disabled(key)))
+			return false;
+	}
+	return true;
+}
+
+/* mirrors: kernel/jump_label.c static_key_slow_inc() v6.16 */
+bool static_key_slow_inc(struct static_key *key)
+{
+	bool ret;
+
+	cpus_read_lock();
+	ret = static_key_slow_inc_cpuslocked(key);
+	cpus_read_unlock();
+	return ret;
+}
+
+/* mirrors: kernel/jump_label.c static_key_enable_cpuslocked() v6.16 */
+void static_key_enable_cpuslocked(struct static_key *key)
+{
+	STATIC_KEY_CHECK_USE(key);
+	lockdep_assert_cpus_held();
+
+	if (atomic_read(&key->enabled) > 0) {
+		WARN_ON_ONCE(atomic_read(&key->enabled) != 1);
+		return;
+	}
+
+	jump_label_lock();
+	if (atomic_read(&key->enabled) == 0) {
+		atomic_set(&key->enabled, -1);
+		jump_label_update(key);
+		/*
+		 * See static_key_slow_inc().
+		 */
+		atomic_set_release(&key->enabled, 1);
+	}
+	jump_label_unlock();
+}
+
+/* mirrors: kernel/jump_label.c static_key_enable() v6.16 */
+void static_key_enable(struct static_key *key)
+{
+	cpus_read_lock();
+	static_key_enable_cpuslocked(key);
+	cpus_read_unlock();
+}
+
+/* mirrors: kernel/jump_label.c static_key_disable_cpuslocked() v6.16 */
+void static_key_disable_cpuslocked(struct static_key *key)
+{
+	STATIC_KEY_CHECK_USE(key);
+	lockdep_assert_cpus_held();
+
+	if (atomic_read(&key->enabled) != 1) {
+		WARN_ON_ONCE(atomic_read(&key->enabled) != 0);
+		return;
+	}
+
+	jump_label_lock();
+	if (atomic_cmpxchg(&key->enabled, 1, 0) == 1)
+		jump_label_update(key);
+	jump_label_unlock();
+}
+
+/* mirrors: kernel/jump_label.c static_key_disable() v6.16 */
+void static_key_disable(struct static_key *key)
+{
+	cpus_read_lock();
+	static_key_disable_cpuslocked(key);
+	cpus_read_unlock();
+}
+
+/* mirrors: kernel/jump_label.c static_key_dec_not_one() v6.16 */
+static bool static_key_dec_not_one(struct static_key *key)
+{
+	int v;
+
+	/*
+	 * Go into the slow path if key::enabled is less than or equal than
+	 * one. One is valid to shut down the key, anything less than one
+	 * is an imbalance, which is handled at the call site.
+	 *
+	 * That includes the special case of '-1' which is set in
+	 * static_key_slow_inc_cpuslocked(), but that's harmless as it is
+	 * fully serialized in the slow path below. By the time this task
+	 * acquires the jump label lock the value is back to one and the
+	 * retry under the lock must succeed.
+	 */
+	v = atomic_read(&key->enabled);
+	do {
+		/*
+		 * Warn about the '-1' case though; since that means a
+		 * decrement is concurrent with a first (0->1) increment. IOW
+		 * people are trying to disable something that wasn't yet fully
+		 * enabled. This suggests an ordering problem on the user side.
+		 */
+		WARN_ON_ONCE(v < 0);
+
+		/*
+		 * Warn about underflow, and lie about success in an attempt to
+		 * not make things worse.
+		 */
+		if (WARN_ON_ONCE(v == 0))
+			return true;
+
+		if (v <= 1)
+			return false;
+	} while (!likely(atomic_try_cmpxchg(&key->enabled, &v, v - 1)));
+
+	return true;
+}
+
+/* mirrors: kernel/jump_label.c __static_key_slow_dec_cpuslocked() v6.16 */
+static void __static_key_slow_dec_cpuslocked(struct static_key *key)
+{
+	lockdep_assert_cpus_held();
+	int val;
+
+	if (static_key_dec_not_one(key))
+		return;
+
+	guard(mutex)(&jump_label_mutex);
+	val = atomic_read(&key->enabled);
+	/*
+	 * It should be impossible to observe -1 with jump_label_mutex held,
+	 * see static_key_slow_inc_cpuslocked().
+	 */
+	if (WARN_ON_ONCE(val == -1))
+		return;
+	/*
+	 * Cannot already be 0, something went sideways.
+	 */
+	if (WARN_ON_ONCE(val == 0))
+		return;
+
+	if (atomic_dec_and_test(&key->enabled))
+		jump_label_update(key);
+}
+
+/* mirrors: kernel/jump_label.c __static_key_slow_dec() v6.16 */
+static void __static_key_slow_dec(struct static_key *key)
+{
+	cpus_read_lock();
+	__static_key_slow_dec_cpuslocked(key);
+	cpus_read_unlock();
+}
+
+/* mirrors: kernel/jump_label.c static_key_slow_dec() v6.16 */
+void static_key_slow_dec(struct static_key *key)
+{
+	STATIC_KEY_CHECK_USE(key);
+	__static_key_slow_dec(key);
+}
+
+/* mirrors: kernel/jump_label.c jump_label_type() v6.16 */
+static enum jump_label_type jump_label_type(struct jump_entry *entry)
+{
+	struct static_key *key = jump_entry_key(entry);
+	bool enabled = static_key_enabled(key);
+	bool branch = jump_entry_is_branch(entry);
+
+	/* See the comment in linux/jump_label.h */
+	return enabled ^ branch;
+}
+
+/* mirrors: kernel/jump_label.c jump_label_can_update() v6.16 */
+static bool jump_label_can_update(struct jump_entry *entry, bool init)
+{
+	/*
+	 * Cannot update code that was in an init text area.
+	 */
+	if (!init && jump_entry_is_init(entry))
+		return false;
+
+	if (!kernel_text_address(jump_entry_code(entry))) {
+		/*
+		 * This skips patching built-in __exit, which
+		 * is part of init_section_contains() but is
+		 * not part of kernel_text_address().
+		 *
+		 * Skipping built-in __exit is fine since it
+		 * will never be executed.
+		 */
+		WARN_ONCE(!jump_entry_is_init(entry),
+			  "can't patch jump_label at %pS",
+			  (void *)jump_entry_code(entry));
+		return false;
+	}
+
+	return true;
+}
+
+/*
+ * mirrors: kernel/jump_label.c __jump_label_update() v6.16, the
+ * HAVE_JUMP_LABEL_BATCH version
+ */
+static void __jump_label_update(struct static_key *key,
+				struct jump_entry *entry,
+				struct jump_entry *stop,
+				bool init)
+{
+	for (; (entry < stop) && (jump_entry_key(entry) == key); entry++) {
+
+		if (!jump_label_can_update(entry, init))
+			continue;
+
+		if (!arch_jump_label_transform_queue(entry, jump_label_type(entry))) {
+			/*
+			 * Queue is full: Apply the current queue and try again.
+			 */
+			arch_jump_label_transform_apply();
+			BUG_ON(!arch_jump_label_transform_queue(entry, jump_label_type(entry)));
+		}
+	}
+	arch_jump_label_transform_apply();
+}
+
+/* mirrors: kernel/jump_label.c jump_label_update() v6.16 */
+static void jump_label_update(struct static_key *key)
+{
+	struct jump_entry *stop = __stop___jump_table;
+	bool init = system_state < SYSTEM_RUNNING;
+	struct jump_entry *entry;
+	struct module *mod;
+
+	if (static_key_linked(key)) {
+		__jump_label_mod_update(key);
+		return;
+	}
+
+	scoped_guard(rcu) {
+		mod = __module_address((unsigned long)key);
+		if (mod) {
+			stop = mod->jump_entries + mod->num_jump_entries;
+			init = mod->state == MODULE_STATE_COMING;
+		}
+	}
+	entry = static_key_entries(key);
+	/* if there are no users, entry can be NULL */
+	if (entry)
+		__jump_label_update(key, entry, stop, init);
+}
