@@ -428,6 +428,8 @@ func kconst(name string) (int, bool) {
 		return 0, true
 	case "setup_max_cpus":
 		return model.MaxCPUs, true
+	case "INT_MAX":
+		return 1<<31 - 1, true
 	}
 	return 0, false
 }
@@ -1671,13 +1673,14 @@ func (c *kc) split(f *fnCtx, nv needValue, body func()) {
 			skip := -1
 			if i < len(dom)-1 {
 				// if (var != v) goto next value
-				at := nv.at
-				if at.v == model.VarEnabled && i > 0 {
+				at, msg := nv.at, src
+				if at.v == model.VarEnabled {
 					// An atomic_t read is one step: the tests of
 					// its other values fold into the first.
-					at.local = true
+					at.local = i > 0
+					msg = at.name
 				}
-				skip = c.emitTest(pos, test{at: at, cmp: model.CmpEq, b: v, neg: true, src: src}, true)[0]
+				skip = c.emitTest(pos, test{at: at, cmp: model.CmpEq, b: v, neg: true, src: msg}, true)[0]
 			}
 			if nv.dvals != nil {
 				run(nv.dvals[i])

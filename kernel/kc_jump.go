@@ -320,7 +320,7 @@ func (c *kc) doWhile(f *fnCtx, s *lang.DoWhile) {
 		for i, w := range others {
 			skip := -1
 			if i < len(others)-1 {
-				skip = c.emitTest(s.Pos, test{at: atom{v: model.VarEnabled, idx: k, local: true}, cmp: model.CmpEq, b: w, neg: true, src: fmt.Sprintf("%s fails: %s = %d", src, local, w)}, true)[0]
+				skip = c.emitTest(s.Pos, test{at: atom{v: model.VarEnabled, idx: k, local: true}, cmp: model.CmpEq, b: w, neg: true, src: fmt.Sprintf("%s fails, %s = key->enabled", src, local)}, true)[0]
 			}
 			edges = append(edges, backEdge{c.e.Emit(model.Op{Code: model.OpJump}), w})
 			if skip >= 0 {
@@ -331,6 +331,9 @@ func (c *kc) doWhile(f *fnCtx, s *lang.DoWhile) {
 			c.e.Land(j)
 		}
 		c.store(s.Pos, model.VarEnabled, k, model.StoreConst, n.n, true, src)
+		// After the loop the old value differs by path; no model file
+		// reads it (a read is an error: "read before it is set").
+		f.vars[local] = &val{k: vUndef}
 		outs = append(outs, f.vars)
 		ends = append(ends, c.e.Emit(model.Op{Code: model.OpJump}))
 	}

@@ -319,6 +319,7 @@ func Build(sc *scenario.Scenario, port Port) (*model.Program, error) {
 	p.Mutexes = []string{"static_call_mutex", "text_mutex"}
 	if len(sc.StaticKeys) > 0 {
 		p.Mutexes = append(p.Mutexes, "jump_label_mutex")
+		p.JumpLabelMutex = JumpLabelMutex + 1
 	}
 	if err := staticKeys(sc, lay); err != nil {
 		return nil, err
@@ -531,7 +532,7 @@ func (c *compiler) op(e *Emitter, op scenario.Op) error {
 		if err := k.call(op.Kind, []val{{k: vKey, a: key}}); err != nil {
 			return err
 		}
-		e.Emit(model.Op{Code: model.OpReturn, A: key})
+		e.Emit(model.Op{Code: model.OpReturn, A: key, Msg: fmt.Sprintf("%s(&%s)", op.Kind, op.Key)})
 	case scenario.OpUpdateEarly:
 		key := c.key[op.Key]
 		if err := k.call("static_call_update_early", []val{{k: vKey, a: key}, {k: vTramp, a: key}, {k: vTarget, a: c.tgt[op.Target]}}); err != nil {

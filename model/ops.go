@@ -221,7 +221,16 @@ func modelOp(p *Program, s *State, t int, op *Op, m *Machine) int {
 		if r {
 			next = op.Label
 		}
-		if trace {
+		if trace && op.A == VarEnabled && op.Len&TestNeg != 0 {
+			// A read of key->enabled is one step, compiled as a chain
+			// of comparisons: the trace says the value it read, once.
+			switch {
+			case op.Len&TestLocal == 0:
+				m.opEvent(op, TraceEvent{Kind: TrKernel, Text: fmt.Sprintf("%s: key->enabled is %d", op.Msg, testVar(p, s, t, op))})
+			case !r && strings.HasPrefix(op.Msg, "atomic_try_cmpxchg"):
+				m.opEvent(op, TraceEvent{Kind: TrKernel, Text: fmt.Sprintf("%s: key->enabled is %d", op.Msg, testVar(p, s, t, op))})
+			}
+		} else if trace {
 			m.opEvent(op, TraceEvent{Kind: TrTest, Text: op.Msg, Result: r != (op.Len&TestNeg != 0)})
 		}
 	case OpStore:
@@ -578,9 +587,15 @@ func advance(p *Program, s *State, t int, m *Machine) int {
 			ts.PC++
 		case OpReturn:
 			// static_call_update returned: calls that start from now
-			// on must reach this key's current target.
-			s.K.Stable[op.A] = s.K.Func[op.A]
-			ret = op.A
+			// on must reach this key's current target. A static key's
+			// static_key_*() returns with that guarantee unless
+			// another thread is updating the key (it holds
+			// jump_label_mutex: an enable's key->enabled = -1, a
+			// disable's patching): then its own return says so.
+			if !p.Keys[op.A].Jump || p.JumpLabelMutex == 0 || int(s.K.Mutex[p.JumpLabelMutex-1]) == 0 || int(s.K.Mutex[p.JumpLabelMutex-1]) == t+1 {
+				s.K.Stable[op.A] = s.K.Func[op.A]
+			}
+			ret = int(ts.PC)
 			ts.PC++
 		case OpJumpIfNoPoke:
 			// text_poke_array is the patching thread's while it holds

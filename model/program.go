@@ -26,6 +26,9 @@ type Program struct {
 	// rightful targets.
 	NullIsReturn0 bool
 	Mutexes       []string
+	// JumpLabelMutex is 1 + the index of jump_label_mutex in Mutexes,
+	// 0 without one (see OpReturn).
+	JumpLabelMutex int
 	Return        uint64 // harness return address: a call is done when it returns here
 	Sentinel      uint64 // result register before each call; still there = no function ran
 	System        uint8  // system_state in the initial state
@@ -253,8 +256,8 @@ func (p *Program) Validate() error {
 		for i, op := range t.Ops {
 			if op.Code == OpJump || op.Code == OpJumpIfText ||
 				op.Code == OpJumpIfBooting || op.Code == OpJumpIfNoPoke || op.Code == OpJumpIfPokeOrdered || op.Code == OpTest {
-				if op.Label <= i || op.Label > len(t.Ops) {
-					return fmt.Errorf("thread %s op %d (code %d, %s %s): jump to %d (only forward jumps)", t.Name, i, op.Code, op.Fn, op.Src, op.Label)
+				if op.Label < 0 || op.Label > len(t.Ops) || op.Label <= i && op.Code != OpJump {
+					return fmt.Errorf("thread %s op %d (code %d, %s %s): jump to %d (only forward jumps, but for an OpJump back)", t.Name, i, op.Code, op.Fn, op.Src, op.Label)
 				}
 			}
 			if op.Code == OpPoke || op.Code == OpJumpIfText || op.Code == OpCheck || op.Code == OpArmKprobe || op.Code == OpPrepareKprobe || op.Code == OpPokeAdd ||
@@ -265,7 +268,55 @@ func (p *Program) Validate() error {
 			}
 		}
 	}
+	for _, t := range p.Threads {
+		if i := localCycle(t.Ops); i >= 0 {
+			return fmt.Errorf("thread %s op %d (%s %s): a loop of operations that fold into the step before them, with no step of its own", t.Name, i, t.Ops[i].Fn, t.Ops[i].Src)
+		}
+	}
 	return nil
+}
+
+// localCycle returns an op of a cycle of ops that all fold into the step
+// before them (op.local), or -1. A thread runs such ops in one step
+// (advance), so a loop back must pass a step (the compiler's retry loop
+// of atomic_try_cmpxchg does: its cmpxchg).
+func localCycle(ops []Op) int {
+	const (
+		white = iota
+		grey
+		black
+	)
+	color := make([]uint8, len(ops))
+	var visit func(i int) int
+	visit = func(i int) int {
+		if i >= len(ops) || !ops[i].local() || color[i] == black {
+			return -1
+		}
+		if color[i] == grey {
+			return i
+		}
+		color[i] = grey
+		op := &ops[i]
+		if op.Code != OpJump {
+			if r := visit(i + 1); r >= 0 {
+				return r
+			}
+		}
+		switch op.Code {
+		case OpJump, OpTest, OpJumpIfText, OpJumpIfNoPoke, OpJumpIfPokeOrdered:
+			if r := visit(op.Label); r >= 0 {
+				return r
+			}
+		}
+		color[i] = black
+		return -1
+	}
+	for i := range ops {
+		if r := visit(i); r >= 0 {
+			return r
+		}
+	}
+	return -1
 }
 
 // CapacityError is a capacity of the model that a program exceeds, about

@@ -364,8 +364,9 @@ func (m *Machine) threadStep(t int) {
 		panic(fmt.Sprintf("patchcheck: thread op %d is not a step", op.Code))
 	}
 	ts.PC = uint16(next)
-	if k := advance(m.P, s, t, m); k >= 0 && m.Trace {
-		m.rec(TraceEvent{Kind: TrUpdateDone, Key: m.P.Keys[k].Name})
+	if r := advance(m.P, s, t, m); r >= 0 && m.Trace {
+		op := &m.P.Threads[t].Ops[r]
+		m.rec(TraceEvent{Kind: TrUpdateDone, Key: m.P.Keys[op.A].Name, Text: op.Msg})
 	}
 }
 

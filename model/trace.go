@@ -198,6 +198,9 @@ func (e *TraceEvent) Lines() []string {
 		}
 		return append(fn(e.Text), way)
 	case TrUpdateDone:
+		if e.Text != "" {
+			return []string{e.Text + " returns"}
+		}
 		return []string{fmt.Sprintf("static_call_update(%s) returns", e.Key)}
 	}
 	return fn(e.Text) // TrIPISend, TrIPIWait, TrKernel

@@ -106,7 +106,7 @@ func all() []prop {
 		{Completion, "a call that starts after static_call_update returned reaches the new target", checkCompletion, false},
 		{NoKernelBug, "the kernel never hits BUG() or dies (failed __static_call_validate, unhandled INT3)", checkBug, false},
 		{NoFreed, "no CPU fetches from freed text and no kernel thread writes into it", checkFreed, false},
-		{AtRest, "once every update has returned and the machine is quiet, every live site and trampoline reaches its key's current target", checkAtRest, false},
+		{AtRest, "once every update has returned and the machine is quiet, every live site and trampoline reaches its key's current target (a jump label site its static key's way), and no static key is left at key->enabled = -1", checkAtRest, false},
 		{NoWarn, "the kernel hits no WARN() (a warning, not a violation: the search goes on)", message(model.EvWarn), true},
 		{NoBadDeref, "the kernel never dereferences a field that is not there (key->mods while the key's tag says it holds a sites pointer, a trampoline read as a key, a NULL struct static_call_mod pointer)", message(model.EvBadDeref), false},
 		{NoKprobe, "a kprobe is never placed on a static call site", checkKprobe, false},
@@ -219,6 +219,11 @@ func checkAtRest(p *model.Program, ev *model.Event) string {
 		return ""
 	}
 	s := ev.Rest
+	for k, kd := range p.Keys {
+		if kd.Jump && int8(s.K.Enabled[k]) < 0 {
+			return fmt.Sprintf("at rest, static key %s has key->enabled = %d (an enable left in progress)", kd.Name, int8(s.K.Enabled[k]))
+		}
+	}
 	for w := range p.Windows {
 		def := &p.Windows[w]
 		if def.Key < 0 || p.Freed(s, def.Base) {
