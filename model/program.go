@@ -256,8 +256,8 @@ func (p *Program) Validate() error {
 		for i, op := range t.Ops {
 			if op.Code == OpJump || op.Code == OpJumpIfText ||
 				op.Code == OpJumpIfBooting || op.Code == OpJumpIfNoPoke || op.Code == OpJumpIfPokeOrdered || op.Code == OpTest {
-				if op.Label < 0 || op.Label > len(t.Ops) || op.Label <= i && op.Code != OpJump {
-					return fmt.Errorf("thread %s op %d (code %d, %s %s): jump to %d (only forward jumps, but for an OpJump back)", t.Name, i, op.Code, op.Fn, op.Src, op.Label)
+				if op.Label < 0 || op.Label > len(t.Ops) || op.Label == i {
+					return fmt.Errorf("thread %s op %d (code %d, %s %s): jump to %d", t.Name, i, op.Code, op.Fn, op.Src, op.Label)
 				}
 			}
 			if op.Code == OpPoke || op.Code == OpJumpIfText || op.Code == OpCheck || op.Code == OpArmKprobe || op.Code == OpPrepareKprobe || op.Code == OpPokeAdd ||

@@ -16,7 +16,9 @@ func Descriptor() arch.Descriptor {
 		InsnBytes: 5, // CALL rel32, JMP rel32 or the 5-byte NOP
 		Gen: arch.Gen{
 			Kinds:    []string{scenario.KindCall, scenario.KindTail, scenario.KindJcc},
-			InitText: true,
+			InitText:   true,
+			JumpLabels: true,
+			JumpSizes:  []int{scenario.JumpSize32, scenario.JumpSize8},
 		},
 	}
 }
