@@ -6,7 +6,7 @@ import "testing"
 // (the compiler's retry loop of atomic_try_cmpxchg); a loop of ops that
 // fold into the step before would run forever inside one step.
 func TestLocalCycle(t *testing.T) {
-	step := Op{Code: OpTest, A: VarEnabled}                   // a read: a step
+	step := Op{Code: OpTest, A: VarEnabled}                  // a read: a step
 	local := Op{Code: OpTest, A: VarEnabled, Len: TestLocal} // folds into the step before
 	for _, c := range []struct {
 		name string

@@ -50,9 +50,9 @@ type Scenario struct {
 	// and Jumps their sites (__jump_table entries), in table order.
 	StaticKeys []StaticKey
 	Jumps      []Jump
-	CPUs    []CPU    // caller CPUs
-	Threads []Thread // kernel threads that patch
-	Bounds  Bounds   // exploration bounds
+	CPUs       []CPU    // caller CPUs
+	Threads    []Thread // kernel threads that patch
+	Bounds     Bounds   // exploration bounds
 	// Sketch, when set, replaces the architecture's transform (x86:
 	// arch_static_call_transform) of every trampoline and site with
 	// these primitive steps (docs/sketches.md).
