@@ -18,7 +18,7 @@ import (
 // CPU's sync_core, whose fetches the model does not track).
 func noStep(name string) bool {
 	switch name {
-	case "cpus_read_lock", "cpus_read_unlock", "pr_err", "pr_warn", "pr_info", "pr_debug",
+	case "cpus_read_lock", "cpus_read_unlock", "pr_err", "pr_warn", "pr_info", "pr_debug", "pr_crit",
 		"static_call_sort_entries", "sync_core",
 		// The module loader's other subsystems: no livepatch, ftrace,
 		// module parameters or bug tables in the model.

@@ -7,7 +7,7 @@
  * arch_jump_entry_size() is a built-in: the kernel decodes the
  * instruction at the entry (insn_decode_kernel()), which in the model is
  * always one of the site's size, JMP8 or NOP2, JMP32 or NOP5, as the
- * scenario gives it (size=2 or size=5). pr_crit() is left out.
+ * scenario gives it (size=2 or size=5).
  */
 
 /* mirrors: arch/x86/kernel/jump_label.c struct jump_label_patch v6.16 */
@@ -53,6 +53,8 @@ __jump_label_patch(struct jump_entry *entry, enum jump_label_type type)
 		 * Something went wrong. Crash the box, as something could be
 		 * corrupting the kernel.
 		 */
+		pr_crit("jump_label: Fatal kernel bug, unexpected op at %pS [%p] (%5ph != %5ph)) size:%d type:%d\n",
+				addr, addr, addr, expect, size, type);
 		BUG();
 	}
 
