@@ -130,11 +130,13 @@ type builder struct {
 	img *Image
 	lay *kernel.Layout
 	sc  *scenario.Scenario
+	// entry is the function each jump label site is in, by the site's name.
+	entry map[string]uint64
 }
 
 func newBuilder(p *model.Program, img *Image, sc *scenario.Scenario) *builder {
 	ib := image.New(p, binary.LittleEndian)
-	return &builder{Builder: ib, p: p, img: img, lay: ib.Lay, sc: sc}
+	return &builder{Builder: ib, p: p, img: img, lay: ib.Lay, sc: sc, entry: map[string]uint64{}}
 }
 
 // window makes [addr, addr+n) a patchable window of key; data marks one
@@ -368,9 +370,17 @@ func litPlan(p *model.Program, tr Tramp, t int, variant string) litWrite {
 // arch_static_branch() (nop) or arch_static_branch_jump() (b l_yes)
 // leaves it in the caller (arch/arm64/include/asm/jump_label.h, v6.16):
 //
+//	fn:     bti c                  (the function's landing pad)
 //	site:   nop / b l_yes          (4 bytes: the patchable window)
 //	        movz x0, #V; ret       (the way the branch falls through to)
 //	l_yes:  movz x0, #V'; ret      (the way the jump takes)
+//
+// The site is not the function's first instruction, as in the kernel,
+// where code of the function comes before it. It matters to the model: a
+// CPU's first call starts on a kernel entry, whose context
+// synchronisation (Arch.enter) runs when the call's first instruction
+// executes, after that instruction was fetched; the port's tail sites
+// follow a nop for the same reason.
 //
 // Each way is a target of the key ("KEY.false", "KEY.true"), as on x86
 // (image.StaticKeys, image.JumpWays). jump_label_init() has run: each site
@@ -400,14 +410,18 @@ func (b *builder) jumps() {
 			fn = kInitText + 0x40*uint64(nInit)
 			nInit++
 		}
+		b.Put(fn, InsnBTIC)
+		b.Sym("caller_"+j.Name, fn, 24)
+		site := fn + 4
 		fall, jump := image.JumpWays(kd, j)
 		for i, t := range []int{fall, jump} {
-			body := fn + 4 + 8*uint64(i)
+			body := site + 4 + 8*uint64(i)
 			b.Put(body, Movz(X0, uint16(p.Targets[t].Value)), InsnRet)
 			b.Sym(j.Name+"."+p.Targets[t].Name[len(kd.Name)+1:], body, 8)
 		}
-		lyes := fn + 12
-		b.Jump(j, k, fn, lyes, Word(InsnNop), Word(MustB(fn, lyes, false)))
+		lyes := site + 12
+		b.Jump(j, k, site, lyes, Word(InsnNop), Word(MustB(site, lyes, false)))
+		b.entry[j.Name] = fn
 	}
 }
 
@@ -480,7 +494,7 @@ func (b *builder) sites(variant string) {
 	}
 	jumpKey := map[string]int{}
 	for _, j := range b.lay.Jumps {
-		entry[j.Name], jumpKey[j.Name] = j.Addr, j.Key
+		entry[j.Name], jumpKey[j.Name] = b.entry[j.Name], j.Key
 	}
 	for _, c := range sc.CPUs {
 		var prog model.CPUProg

@@ -139,9 +139,10 @@ func TestViewsInRange(t *testing.T) {
 
 // TestJumpLayout: a jump label site is one nop or b l_yes
 // (arch/arm64/include/asm/jump_label.h arch_static_branch,
-// arch_static_branch_jump), as jump_label_init() leaves it for the key's
-// initial value (b when enabled ^ branch), with the fall-through way at
-// site+4 and l_yes at site+12, each movz x0, #value; ret. The window
+// arch_static_branch_jump), after its function's bti c, as
+// jump_label_init() leaves it for the key's initial value (b when
+// enabled ^ branch), with the fall-through way at site+4 and l_yes at
+// site+12, each movz x0, #value; ret. The window
 // reaches the key's false way with the instruction of enabled == 0 and
 // its true way with that of enabled == 1.
 func TestJumpLayout(t *testing.T) {
@@ -210,6 +211,9 @@ func TestJumpLayout(t *testing.T) {
 				t.Fatalf("window j1: %+v", w)
 			}
 			site := w.Base
+			if got := word(site - 4); got != 0xd503245f {
+				t.Errorf("site-4: %#08x, want bti c", got)
+			}
 			if got := word(site); got != c.code || binary.LittleEndian.Uint32(w.Init[:]) != c.code {
 				t.Errorf("site holds %#08x (window init %x), want %#08x", got, w.Init[:4], c.code)
 			}
