@@ -141,6 +141,15 @@ const (
 	FeatureModules = "modules"
 	// FeatureKprobes: a kprobes thread registers a kprobe on a site.
 	FeatureKprobes = "kprobes"
+	// FeatureJumpLabels: a static key sk (DEFINE_STATIC_KEY_FALSE or
+	// _TRUE) with 1-2 jump label sites that the CPUs may pass, and 1-2
+	// threads that use it as the kernel's API allows: one thread flips it
+	// with static_key_enable/disable, or each thread takes and drops a
+	// reference (static_key_slow_inc then _dec; _dec then _inc of a key
+	// defined true). Concurrent enable and disable of one key, and an
+	// unbalanced count, are misuses the kernel WARNs about (docs/semantics.md
+	// §12.5): not drawn.
+	FeatureJumpLabels = "jump-labels"
 )
 
 // ParseFeatures splits a comma-separated list of features and checks it.
@@ -160,13 +169,13 @@ func Features(fs ...string) Option {
 	return func(c *config) {
 		for _, f := range fs {
 			switch f {
-			case FeatureBoot, FeatureModules, FeatureKprobes:
+			case FeatureBoot, FeatureModules, FeatureKprobes, FeatureJumpLabels:
 				if c.features == nil {
 					c.features = map[string]bool{}
 				}
 				c.features[f] = true
 			default:
-				c.err = fmt.Errorf("gen: unknown feature %q (want boot, modules or kprobes)", f)
+				c.err = fmt.Errorf("gen: unknown feature %q (want boot, modules, kprobes or jump-labels)", f)
 			}
 		}
 	}
@@ -242,6 +251,7 @@ type plan struct {
 	lifecycle LifecycleMode
 	maxStates int
 	name      string
+	jumpSizes []int // arch.Gen.JumpSizes
 }
 
 // VariantNames returns the protocol variants of arch, the kernel's own first
@@ -289,9 +299,12 @@ func resolve(arch string, opts []Option) (*plan, error) {
 		case c.lifecycle != LifecycleNever:
 			return nil, fmt.Errorf("gen: %s models no init text: lifecycle %s needs an architecture that does", arch, c.lifecycle)
 		}
-		if len(c.features) > 0 {
+		if len(c.features) > 0 && !(len(c.features) == 1 && c.features[FeatureJumpLabels]) {
 			return nil, fmt.Errorf("gen: %s models no boot, module or kprobe features", arch)
 		}
+	}
+	if c.features[FeatureJumpLabels] && !d.Gen.JumpLabels {
+		return nil, fmt.Errorf("gen: %s models no jump labels yet", arch)
 	}
 	if c.kinds != nil {
 		for _, k := range c.kinds {
@@ -304,7 +317,7 @@ func resolve(arch string, opts []Option) (*plan, error) {
 	port := d.Port
 	all, _ := VariantNames(arch)
 	p := &plan{arch: arch, lifecycle: c.lifecycle, maxStates: c.maxStates, name: c.name, features: c.features,
-		kinds: kinds, outOfLine: d.OutOfLine}
+		kinds: kinds, outOfLine: d.OutOfLine, jumpSizes: d.Gen.JumpSizes}
 	switch {
 	case c.variants == nil:
 		p.variants = []string{"kernel"}
@@ -573,7 +586,18 @@ func (p *plan) draw(s source) (*scenario.Scenario, error) {
 		}
 	}
 
-	for _, c := range list(s, "cpus", MinCPUs, MaxCPUs, func(s source) scenario.CPU { return drawCPU(s, keys, sites) }) {
+	// Jump labels: a static key and its sites, which the CPUs call as
+	// sites.
+	callable := sites
+	var jlThreads [][]scenario.Op
+	if p.features[FeatureJumpLabels] {
+		// Room for its threads: the updater, the loader, kprobes and a
+		// concurrent kernel_init may come first.
+		room := model.MaxThreads - 1 - btoi(mods) - btoi(p.features[FeatureKprobes]) - btoi(free && p.lifecycle != LifecycleOrdered)
+		callable, jlThreads = p.drawJumpLabels(s, b, sites, mods, room)
+	}
+
+	for _, c := range list(s, "cpus", MinCPUs, MaxCPUs, func(s source) scenario.CPU { return drawCPU(s, keys, callable) }) {
 		b.CPU(c.Calls...)
 	}
 
@@ -667,9 +691,63 @@ func (p *plan) draw(s source) (*scenario.Scenario, error) {
 			b.Thread("kprobes", scenario.Kprobe(probeable[s.intn("kprobe_site", 0, len(probeable)-1)].Name))
 		}
 	}
+	for i, ops := range jlThreads {
+		b.Thread(fmt.Sprintf("jl%d", i), ops...)
+	}
 	if free && !ordered {
 		b.Thread("kernel_init", scenario.FreeInitmem())
 	}
 	b.Bounds(0, p.maxStates)
 	return b.Build()
+}
+
+// drawJumpLabels draws FeatureJumpLabels' static key sk, its 1-2 jump
+// sites (one with modules, whose sites take the windows) and the threads
+// that use it; it returns sites with the jump sites added, for the CPUs
+// to call.
+func (p *plan) drawJumpLabels(s source, b *scenario.Builder, sites []scenario.Site, mods bool, room int) ([]scenario.Site, [][]scenario.Op) {
+	init := s.intn("sk_init", 0, 1) == 1
+	b.StaticKey("sk", init)
+	maxJumps := 2
+	if mods {
+		maxJumps = 1
+	}
+	callable := slices.Clone(sites)
+	for i := range s.intn("jumps", 1, maxJumps) {
+		name := fmt.Sprintf("j%d", i+1)
+		likely := s.intn("likely", 0, 1) == 1
+		size := 0
+		if len(p.jumpSizes) > 0 {
+			size = p.jumpSizes[s.intn("jump_size", 0, len(p.jumpSizes)-1)]
+		}
+		b.Jump(name, "sk", likely, size)
+		callable = append(callable, scenario.Site{Name: name})
+	}
+	// One thread flips the key, or 1-2 threads each take and drop a
+	// reference. A scenario has at most model.MaxThreads threads: the
+	// updater, the loader, kprobes and kernel_init come first.
+	if room <= 0 {
+		return callable, nil
+	}
+	if s.intn("sk_use", 0, 1) == 0 {
+		kind, other := scenario.OpKeyEnable, scenario.OpKeyDisable
+		if init {
+			kind, other = other, kind
+		}
+		ops := []scenario.Op{scenario.KeyOp(kind, "sk")}
+		if s.intn("sk_flip_back", 0, 1) == 1 {
+			ops = append(ops, scenario.KeyOp(other, "sk"))
+		}
+		return callable, [][]scenario.Op{ops}
+	}
+	// The first thread of a key defined true may drop the definition's
+	// reference first; every other thread takes one before it drops it.
+	threads := make([][]scenario.Op, s.intn("sk_threads", 1, min(2, room)))
+	for i := range threads {
+		threads[i] = []scenario.Op{scenario.KeyOp(scenario.OpKeyInc, "sk"), scenario.KeyOp(scenario.OpKeyDec, "sk")}
+		if i == 0 && init && s.intn("sk_drop_first", 0, 1) == 1 {
+			threads[i][0], threads[i][1] = threads[i][1], threads[i][0]
+		}
+	}
+	return callable, threads
 }

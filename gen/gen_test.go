@@ -392,3 +392,32 @@ func TestFeaturesKernelSafe(t *testing.T) {
 		}
 	})
 }
+
+// TestJumpLabelsKernelSafe: with jump labels (alone, and with boot,
+// modules and kprobes), generated scenarios are valid, and the kernel's
+// protocol has no violation and hits no WARN on them: the feature draws
+// only the uses of the static key API the kernel allows.
+func TestJumpLabelsKernelSafe(t *testing.T) {
+	for _, fs := range [][]string{{gen.FeatureJumpLabels}, {gen.FeatureJumpLabels, gen.FeatureBoot, gen.FeatureModules, gen.FeatureKprobes}} {
+		t.Run(strings.Join(fs, ","), func(t *testing.T) {
+			rapid.Check(t, func(rt *rapid.T) {
+				sc := gen.Scenario("x86-64", gen.Features(fs...), gen.MaxStates(50000)).Draw(rt, "scenario")
+				if len(sc.StaticKeys) != 1 || len(sc.Jumps) == 0 {
+					rt.Fatalf("no static key or jump site drawn\n%s", scenario.Format(sc))
+				}
+				r, err := check.Run(sc, check.Options{})
+				if err != nil {
+					rt.Fatalf("%v\n%s", err, scenario.Format(sc))
+				}
+				if r.Violation != nil {
+					rt.Fatalf("kernel violates %s: %s\n%s", r.Violation.Property, r.Violation.Msg, scenario.Format(sc))
+				}
+				if r.Warning != nil && len(fs) == 1 {
+					// (With boot, an update before static_call_init
+					// WARNs, as the kernel does.)
+					rt.Fatalf("kernel WARNs: %s\n%s", r.Warning.Msg, scenario.Format(sc))
+				}
+			})
+		})
+	}
+}

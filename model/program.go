@@ -29,11 +29,11 @@ type Program struct {
 	// JumpLabelMutex is 1 + the index of jump_label_mutex in Mutexes,
 	// 0 without one (see OpReturn).
 	JumpLabelMutex int
-	Return        uint64 // harness return address: a call is done when it returns here
-	Sentinel      uint64 // result register before each call; still there = no function ran
-	System        uint8  // system_state in the initial state
-	InitDone      uint8  // static_call_initialized in the initial state
-	Offline       bool   // the caller CPUs are offline until OpSMPInit (early boot)
+	Return         uint64 // harness return address: a call is done when it returns here
+	Sentinel       uint64 // result register before each call; still there = no function ran
+	System         uint8  // system_state in the initial state
+	InitDone       uint8  // static_call_initialized in the initial state
+	Offline        bool   // the caller CPUs are offline until OpSMPInit (early boot)
 	// Routines are kernel functions that run as one atomic step (OpRoutine),
 	// such as the static_call_mod list handling under static_call_mutex.
 	Routines []Routine
@@ -256,8 +256,8 @@ func (p *Program) Validate() error {
 		for i, op := range t.Ops {
 			if op.Code == OpJump || op.Code == OpJumpIfText ||
 				op.Code == OpJumpIfBooting || op.Code == OpJumpIfNoPoke || op.Code == OpJumpIfPokeOrdered || op.Code == OpTest {
-				if op.Label < 0 || op.Label > len(t.Ops) || op.Label <= i && op.Code != OpJump {
-					return fmt.Errorf("thread %s op %d (code %d, %s %s): jump to %d (only forward jumps, but for an OpJump back)", t.Name, i, op.Code, op.Fn, op.Src, op.Label)
+				if op.Label < 0 || op.Label > len(t.Ops) || op.Label == i {
+					return fmt.Errorf("thread %s op %d (code %d, %s %s): jump to %d", t.Name, i, op.Code, op.Fn, op.Src, op.Label)
 				}
 			}
 			if op.Code == OpPoke || op.Code == OpJumpIfText || op.Code == OpCheck || op.Code == OpArmKprobe || op.Code == OpPrepareKprobe || op.Code == OpPokeAdd ||

@@ -101,6 +101,27 @@ func Load(module string, failAlloc int) Op {
 // Unload unloads module.
 func Unload(module string) Op { return Op{Kind: OpUnload, Module: module} }
 
+// KeyOp is a static key operation of kind (OpKeyEnable, OpKeyDisable,
+// OpKeyInc or OpKeyDec) on the static key key: static_key_enable(&key)
+// and so on.
+func KeyOp(kind, key string) Op { return Op{Kind: kind, Key: key} }
+
+// StaticKey declares a static key (DEFINE_STATIC_KEY_FALSE, or with init
+// DEFINE_STATIC_KEY_TRUE).
+func (b *Builder) StaticKey(name string, init bool) *Builder {
+	b.s.StaticKeys = append(b.s.StaticKeys, StaticKey{Name: name, Init: init})
+	return b
+}
+
+// Jump declares a jump label site of the static key key:
+// static_branch_likely (likely) or static_branch_unlikely; size is
+// x86-64's JumpSize8 or JumpSize32, or 0 for the architecture's only
+// size.
+func (b *Builder) Jump(name, key string, likely bool, size int) *Builder {
+	b.s.Jumps = append(b.s.Jumps, Jump{Name: name, Key: key, Likely: likely, Size: size})
+	return b
+}
+
 // KeyTramp declares a key exported by its trampoline only
 // (EXPORT_STATIC_CALL_TRAMP): vmlinux has a static_call_tramp_key entry.
 func (b *Builder) KeyTramp(name, init string) *Builder {

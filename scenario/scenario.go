@@ -48,11 +48,11 @@ type Scenario struct {
 	Callers []Caller // out-of-line static_call() call sites (powerpc)
 	// StaticKeys are the jump labels' keys (DEFINE_STATIC_KEY_FALSE/TRUE),
 	// and Jumps their sites (__jump_table entries), in table order.
-	StaticKeys []StaticKey
-	Jumps      []Jump
-	CPUs    []CPU    // caller CPUs
-	Threads []Thread // kernel threads that patch
-	Bounds  Bounds   // exploration bounds
+	StaticKeys []StaticKey `json:",omitempty"`
+	Jumps      []Jump      `json:",omitempty"`
+	CPUs       []CPU       // caller CPUs
+	Threads    []Thread    // kernel threads that patch
+	Bounds     Bounds      // exploration bounds
 	// Sketch, when set, replaces the architecture's transform (x86:
 	// arch_static_call_transform) of every trampoline and site with
 	// these primitive steps (docs/sketches.md).

@@ -57,6 +57,11 @@ type Gen struct {
 	// OutOfLine, when set, reports whether the variant's static calls are
 	// out-of-line: no inline sites, and one updating thread per key.
 	OutOfLine func(variant string) bool
+	// JumpSizes are the sizes of a jump label site drawn (x86-64: 2 and
+	// 5); JumpLabels reports whether the port models jump labels (the
+	// jump-labels feature).
+	JumpLabels bool
+	JumpSizes  []int
 }
 
 // Generates reports whether the scenario generator supports d.

@@ -63,7 +63,7 @@ type campaignState struct {
 	Shards    int      `json:"shards"`
 	Variants  []string `json:"variants"` // resolved: the list scenarios draw from
 	Lifecycle string   `json:"lifecycle"`
-	Features  []string `json:"features,omitempty"` // gen features: boot, modules, kprobes
+	Features  []string `json:"features,omitempty"` // gen features: boot, modules, kprobes, jump-labels
 	Fetch     string   `json:"fetch"`              // byte, aligned4 or any
 	Mode      string   `json:"mode"`
 	States    int      `json:"states"` // states bound of each scenario
@@ -143,7 +143,7 @@ func runCampaign(ctx context.Context, args []string, stdout, stderr io.Writer) (
 	fs.Uint64Var(&f.seed, "seed", 0, "campaign seed (default: a fresh one, or the one in DIR/campaign.json)")
 	fs.IntVar(&f.workers, "workers", runtime.GOMAXPROCS(0), "scenarios checked in parallel")
 	fs.StringVar(&f.variants, "variants", "kernel", "kernel, bad, all, or a comma-separated list")
-	fs.StringVar(&f.features, "features", "", "comma-separated lifecycle features of the scenarios: boot, modules, kprobes")
+	fs.StringVar(&f.features, "features", "", "comma-separated features of the scenarios: boot, modules, kprobes, jump-labels")
 	fs.StringVar(&f.lifecycle, "lifecycle", "ordered", "free_initmem: never, ordered (with the updates) or concurrent (its own thread; the kernel has a known finding there)")
 	fs.StringVar(&f.fetch, "fetch", "any", "instruction fetch assumption: one of the architecture's (x86-64: byte, aligned4; arm64: cmodx, dic, word) or any")
 	fs.StringVar(&f.arch, "arch", "x86-64", "architecture of the generated scenarios: "+strings.Join(arches.Generated(), " or ")+" (without init text, as on arm64: lifecycle never)")
