@@ -410,6 +410,11 @@ func (c *kc) binary(f *fnCtx, x *lang.Binary, pure bool) val {
 		return intv(boolInt(eq == (x.Op == "==")))
 	case "<", "<=", ">", ">=":
 		l, r = c.addr(x.Pos, l), c.addr(x.Pos, r)
+		if l.k == vKey && r.k == vKey {
+			// Keys are data, in declaration order: compare their
+			// places (jump_label_cmp sorts by key address).
+			l, r = intv(l.a), intv(r.a)
+		}
 		if l.k == vSite && r.k == vSite {
 			if l.a != r.a {
 				panic(compileError(x.Pos, "%s and %s point into different site tables", exprString(x.X), exprString(x.Y)))

@@ -68,16 +68,55 @@ func staticKeys(sc *scenario.Scenario, lay *Layout) error {
 	return nil
 }
 
+// jumpRawTable is the table index of the __jump_table in link order (the
+// scenario's), before jump_label_sort_entries().
+const jumpRawTable = -101
+
 // jumps returns the __jump_table as jump_label_sort_entries() leaves it:
-// sorted by key, then by code address (jump_label_cmp()).
+// the scenario's entries, in link order, sorted with the model files'
+// jump_label_cmp() (evaluated when compiling; stably, where the kernel's
+// sort() leaves equal entries in an order it does not specify). Without
+// a jump_label_cmp, the table stays in link order.
 func (c *kc) jumps() []Loc {
-	out := slices.Clone(c.lay.Jumps)
-	sort.SliceStable(out, func(i, j int) bool {
-		if out[i].Key != out[j].Key {
-			return out[i].Key < out[j].Key
+	if c.jumpTab != nil {
+		return c.jumpTab
+	}
+	raw := c.lay.Jumps
+	out := slices.Clone(raw)
+	idx := make([]int, len(raw))
+	for i := range idx {
+		idx[i] = i
+	}
+	if fn, ok := c.funcs["jump_label_cmp"]; ok && len(raw) > 1 {
+		cmp := func(a, b int) int {
+			call := &lang.Call{Pos: fn.Pos, Fun: fn.Name}
+			args := []val{{k: vSite, a: jumpRawTable, n: a}, {k: vSite, a: jumpRawTable, n: b}}
+			var r val
+			mark := len(c.e.Ops)
+			defer func() { c.e.Ops = c.e.Ops[:mark] }()
+			ok := alive(func() {
+				f := c.inline(fn, args, call.Pos, &fnCtx{values: true}, "")
+				if len(f.rets) != 1 || f.rets[0].v.k != vInt {
+					panic(compileError(fn.Pos, "jump_label_cmp: its value must be fixed when compiling (it orders the __jump_table)"))
+				}
+				r = f.rets[0].v
+			})
+			if !ok {
+				panic(compileError(fn.Pos, "jump_label_cmp stops the thread"))
+			}
+			for _, op := range c.e.Ops[mark:] {
+				if op.Code != model.OpJump {
+					panic(compileError(fn.Pos, "jump_label_cmp: takes steps; it runs at jump_label_init(), before the scenario"))
+				}
+			}
+			return r.n
 		}
-		return out[i].Addr < out[j].Addr
-	})
+		sort.SliceStable(idx, func(i, j int) bool { return cmp(idx[i], idx[j]) < 0 })
+		for i, k := range idx {
+			out[i] = raw[k]
+		}
+	}
+	c.jumpTab = out
 	return out
 }
 
@@ -129,7 +168,7 @@ func (c *kc) jumpBuiltin(f *fnCtx, x *lang.Call, pure bool) (val, bool) {
 	}
 	entry := func() Loc {
 		v := arg(0)
-		if (v.k != vSite && v.k != vSiteAddr) || v.a != jumpTable {
+		if (v.k != vSite && v.k != vSiteAddr) || v.a != jumpTable && v.a != jumpRawTable {
 			panic(compileError(x.Pos, "%s(%s): not a struct jump_entry", x.Fun, exprString(x.Args[0])))
 		}
 		return c.site(x.Pos, v)

@@ -417,6 +417,7 @@ func Build(sc *scenario.Scenario, port Port) (*model.Program, error) {
 		e := &Emitter{}
 		c.kc.e, c.kc.held = e, 0
 		c.kc.defs = d
+		c.kc.jumpTab = nil
 		if sc.ModelForThread(th.Name) {
 			// Model texts for this thread alone (thread=T).
 			tf, err := ModelSourceFor(sc, th.Name)

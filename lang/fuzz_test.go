@@ -37,6 +37,7 @@ func FuzzParse(f *testing.F) {
 		fuzzMirrors + "void f(void) { x = (struct s){ .a = 1, .b = \"s\" \"t\" }; out: ; }",
 		fuzzMirrors + "void f(void) { while (a && !b || c) { goto out; } out: }",
 		"enum insn_type { CALL = 0, NOP, JMP = 2, };\n" + fuzzMirrors + "void f(void) { u8 op, buf[6]; buf[0] = 0x0f; if ((op = g(x))) h(buf+1, op); }",
+		"struct p { const void *code; int size; };\n" + fuzzMirrors + "struct p f(int v) { do { if (v <= 0) return (struct p){.code = c, .size = v ^ 1}; } while (!likely(atomic_try_cmpxchg(&k->enabled, &v, v + 1))); }",
 	} {
 		f.Add([]byte(src))
 	}

@@ -34,6 +34,41 @@ void jump_label_unlock(void)
 	mutex_unlock(&jump_label_mutex);
 }
 
+/*
+ * mirrors: kernel/jump_label.c jump_label_cmp() v6.16. jump_label_init()
+ * (before the scenario starts) sorts __jump_table with it
+ * (jump_label_sort_entries()): the compiler sorts the scenario's entries,
+ * in link order (the order the scenario declares them), with this
+ * function, when it compiles.
+ */
+static int jump_label_cmp(const void *a, const void *b)
+{
+	const struct jump_entry *jea = a;
+	const struct jump_entry *jeb = b;
+
+	/*
+	 * Entrires are sorted by key.
+	 */
+	if (jump_entry_key(jea) < jump_entry_key(jeb))
+		return -1;
+
+	if (jump_entry_key(jea) > jump_entry_key(jeb))
+		return 1;
+
+	/*
+	 * In the batching mode, entries should also be sorted by the code
+	 * inside the already sorted list of entries, enabling a bsearch in
+	 * the vector.
+	 */
+	if (jump_entry_code(jea) < jump_entry_code(jeb))
+		return -1;
+
+	if (jump_entry_code(jea) > jump_entry_code(jeb))
+		return 1;
+
+	return 0;
+}
+
 /* mirrors: kernel/jump_label.c static_key_count() v6.16 */
 int static_key_count(struct static_key *key)
 {
