@@ -398,10 +398,18 @@ func TestFeaturesKernelSafe(t *testing.T) {
 // protocol has no violation and hits no WARN on them: the feature draws
 // only the uses of the static key API the kernel allows.
 func TestJumpLabelsKernelSafe(t *testing.T) {
-	for _, fs := range [][]string{{gen.FeatureJumpLabels}, {gen.FeatureJumpLabels, gen.FeatureBoot, gen.FeatureModules, gen.FeatureKprobes}} {
-		t.Run(strings.Join(fs, ","), func(t *testing.T) {
+	for _, c := range []struct {
+		arch string
+		fs   []string
+	}{
+		{"x86-64", []string{gen.FeatureJumpLabels}},
+		{"x86-64", []string{gen.FeatureJumpLabels, gen.FeatureBoot, gen.FeatureModules, gen.FeatureKprobes}},
+		{"arm64", []string{gen.FeatureJumpLabels}},
+	} {
+		fs := c.fs
+		t.Run(c.arch+":"+strings.Join(fs, ","), func(t *testing.T) {
 			rapid.Check(t, func(rt *rapid.T) {
-				sc := gen.Scenario("x86-64", gen.Features(fs...), gen.MaxStates(50000)).Draw(rt, "scenario")
+				sc := gen.Scenario(c.arch, gen.Features(fs...), gen.MaxStates(50000)).Draw(rt, "scenario")
 				if len(sc.StaticKeys) != 1 || len(sc.Jumps) == 0 {
 					rt.Fatalf("no static key or jump site drawn\n%s", scenario.Format(sc))
 				}

@@ -19,9 +19,11 @@ func Descriptor() arch.Descriptor {
 		// No init sites, modules, kprobes or boot-time updates are
 		// modelled (docs/semantics.md §10.4), and no Jcc sites; the
 		// static calls are out-of-line but in the branch-* variants.
+		// Jump label sites are one size, a 4-byte nop or b.
 		Gen: arch.Gen{
-			Kinds:     []string{scenario.KindCall, scenario.KindTail},
-			OutOfLine: func(variant string) bool { return !diffVariant(normVariant(variant)) },
+			Kinds:      []string{scenario.KindCall, scenario.KindTail},
+			OutOfLine:  func(variant string) bool { return !diffVariant(normVariant(variant)) },
+			JumpLabels: true,
 		},
 	}
 }

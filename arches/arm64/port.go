@@ -51,10 +51,12 @@ const (
 	kTargets         = kBase + 0x1000  // near targets, one page each
 	kTramps          = kBase + 0x10000 // trampolines, 0x40 apart (.static_call.text)
 	kRodata          = kBase + 0x20000 // literals of the mainline trampolines
+	kJumps           = kBase + 0x28000 // a function per jump label site, 0x40 apart
 	kSites           = kBase + 0x30000 // a caller function per site
 	kVia             = kBase + 0x38000 // a caller through each trampoline
 	kCallers         = kBase + 0x3c000 // named callers
 	kTextEnd         = kBase + 0x40000
+	kInitText        = kBase + 0x40000    // .init.text: jump label sites in init text
 	kFar             = kBase + 0x10000000 // far targets (256 MiB away: out of reach of b/bl)
 	kStack           = 0xffff800082000000 // sp when a call starts
 	sentinel  uint64 = 0xdeadbeef         // x0 before each call
@@ -128,11 +130,13 @@ type builder struct {
 	img *Image
 	lay *kernel.Layout
 	sc  *scenario.Scenario
+	// entry is the function each jump label site is in, by the site's name.
+	entry map[string]uint64
 }
 
 func newBuilder(p *model.Program, img *Image, sc *scenario.Scenario) *builder {
 	ib := image.New(p, binary.LittleEndian)
-	return &builder{Builder: ib, p: p, img: img, lay: ib.Lay, sc: sc}
+	return &builder{Builder: ib, p: p, img: img, lay: ib.Lay, sc: sc, entry: map[string]uint64{}}
 }
 
 // window makes [addr, addr+n) a patchable window of key; data marks one
@@ -158,6 +162,14 @@ func far(sc *scenario.Scenario, name string) bool {
 func unsupported(sc *scenario.Scenario, variant string) error {
 	if err := kernel.CheckLifecycleOps(sc, "arm64"); err != nil {
 		return err
+	}
+	for _, j := range sc.Jumps {
+		if j.Size != 0 {
+			return fmt.Errorf("jump %s: size=%d is x86-64's (a 2- or 5-byte JMP or NOP); an arm64 jump label site is one 4-byte nop or b (arch/arm64/include/asm/jump_label.h): leave size out", j.Name, j.Size)
+		}
+	}
+	if n := int(kSites-kJumps) / 0x40; len(sc.Jumps) > n {
+		return fmt.Errorf("%d jump label sites: the arm64 model lays out at most %d", len(sc.Jumps), n)
 	}
 	for _, st := range sc.Sites {
 		switch {
@@ -231,6 +243,7 @@ func (Port) Layout(sc *scenario.Scenario, arch model.Arch) (*kernel.Layout, erro
 		p.Keys = append(p.Keys, model.KeyDef{Name: key.Name, Init: targetIndex(p, key.Init)})
 		b.tramp(k, key.Name, variant)
 	}
+	b.jumps()
 	b.sites(variant)
 	return b.lay, b.Err
 }
@@ -352,6 +365,66 @@ func litPlan(p *model.Program, tr Tramp, t int, variant string) litWrite {
 	return litWrite{insn: InsnNop, lit: fn, writeLit: true}
 }
 
+// jumps lays out the scenario's static keys, after the static call keys,
+// and their jump label sites, each a function of its own, as
+// arch_static_branch() (nop) or arch_static_branch_jump() (b l_yes)
+// leaves it in the caller (arch/arm64/include/asm/jump_label.h, v6.16):
+//
+//	fn:     bti c                  (the function's landing pad)
+//	site:   nop / b l_yes          (4 bytes: the patchable window)
+//	        movz x0, #V; ret       (the way the branch falls through to)
+//	l_yes:  movz x0, #V'; ret      (the way the jump takes)
+//
+// The site is not the function's first instruction, as in the kernel,
+// where code of the function comes before it. It matters to the model: a
+// CPU's first call starts on a kernel entry, whose context
+// synchronisation (Arch.enter) runs when the call's first instruction
+// executes, after that instruction was fetched; the port's tail sites
+// follow a nop for the same reason.
+//
+// Each way is a target of the key ("KEY.false", "KEY.true"), as on x86
+// (image.StaticKeys, image.JumpWays). jump_label_init() has run: each site
+// holds b l_yes when its key's initial value ^ branch (JUMP_LABEL_JMP),
+// else nop; arm64 has no arch_jump_label_transform_static, and the
+// assembler already emitted those instructions. Sites in init text
+// (section=init) are in an .init.text region after .text.
+func (b *builder) jumps() {
+	sc, p := b.sc, b.p
+	keys := image.StaticKeys(sc, p, valueBase)
+	nInit := 0
+	for i, j := range sc.Jumps {
+		k := keys[j.Key]
+		kd := p.Keys[k]
+		fn := kJumps + 0x40*uint64(i)
+		if j.Section == scenario.SectionInit {
+			if b.lay.InitText < 0 {
+				n := 0
+				for _, j := range sc.Jumps {
+					if j.Section == scenario.SectionInit {
+						n++
+					}
+				}
+				b.lay.InitText = b.Region(".init.text", kInitText, 0x40*n)
+				p.Regions[b.lay.InitText].Init = true
+			}
+			fn = kInitText + 0x40*uint64(nInit)
+			nInit++
+		}
+		b.Put(fn, InsnBTIC)
+		b.Sym("caller_"+j.Name, fn, 24)
+		site := fn + 4
+		fall, jump := image.JumpWays(kd, j)
+		for i, t := range []int{fall, jump} {
+			body := site + 4 + 8*uint64(i)
+			b.Put(body, Movz(X0, uint16(p.Targets[t].Value)), InsnRet)
+			b.Sym(j.Name+"."+p.Targets[t].Name[len(kd.Name)+1:], body, 8)
+		}
+		lyes := site + 12
+		b.Jump(j, k, site, lyes, Word(InsnNop), Word(MustB(site, lyes, false)))
+		b.entry[j.Name] = fn
+	}
+}
+
 // caller writes a function at fn with a frame record around the call
 // instruction at fn+8:
 //
@@ -419,6 +492,10 @@ func (b *builder) sites(variant string) {
 		b.Sym(c.Name, fn, 20)
 		entry[c.Name] = fn
 	}
+	jumpKey := map[string]int{}
+	for _, j := range b.lay.Jumps {
+		entry[j.Name], jumpKey[j.Name] = b.entry[j.Name], j.Key
+	}
 	for _, c := range sc.CPUs {
 		var prog model.CPUProg
 		for _, call := range c.Calls {
@@ -438,6 +515,9 @@ func (b *builder) sites(variant string) {
 					if cl.Name == call {
 						key = keyIndex(sc, cl.Key)
 					}
+				}
+				if k, ok := jumpKey[call]; ok {
+					key = k
 				}
 			}
 			if key < 0 {

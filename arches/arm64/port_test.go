@@ -1,12 +1,15 @@
 package arm64_test
 
 import (
+	"encoding/binary"
 	"slices"
 	"strings"
 	"testing"
 
+	"github.com/patchcheck/patchcheck/arches/arm64"
 	"github.com/patchcheck/patchcheck/catalog"
 	"github.com/patchcheck/patchcheck/check"
+	"github.com/patchcheck/patchcheck/kernel"
 	"github.com/patchcheck/patchcheck/model"
 	"github.com/patchcheck/patchcheck/scenario"
 )
@@ -84,6 +87,8 @@ func TestErrors(t *testing.T) {
 		{"variant v2-adrp-add\nsketch write lit new_lit\ncpu tramp(k)\nthread t: update k f2\n", "has no literal"},
 		{"sketch write loc+4 new\ncpu tramp(k)\nthread t: update k f2\n", "loc+4 is patchable only"},
 		{"sketch write_pair new_lit old\ncpu tramp(k)\nthread t: update k f2\n", "old before save"},
+		{"static_key sk\njump j1 key=sk size=2\ncpu j1\nthread t: static_key_enable sk\n", "size=2 is x86-64's"},
+		{"static_key sk\njump j1 key=sk size=5\ncpu j1\nthread t: static_key_enable sk\n", "one 4-byte nop or b"},
 	} {
 		sc, err := scenario.Parse("e.scn", []byte(base+c.src), check.ParseOptions())
 		if err == nil {
@@ -130,4 +135,126 @@ func TestViewsInRange(t *testing.T) {
 			})
 		}
 	}
+}
+
+// TestJumpLayout: a jump label site is one nop or b l_yes
+// (arch/arm64/include/asm/jump_label.h arch_static_branch,
+// arch_static_branch_jump), after its function's bti c, as
+// jump_label_init() leaves it for the key's initial value (b when
+// enabled ^ branch), with the fall-through way at site+4 and l_yes at
+// site+12, each movz x0, #value; ret. The window
+// reaches the key's false way with the instruction of enabled == 0 and
+// its true way with that of enabled == 1.
+func TestJumpLayout(t *testing.T) {
+	const (
+		nop   = 0xd503201f
+		bYes  = 0x14000003 // b .+12
+		ret   = 0xd65f03c0
+		movz0 = 0xd2800000 // movz x0, #0
+	)
+	for _, c := range []struct {
+		name             string
+		init, likely     bool
+		code, off, onW   uint32 // at the site: initially, at rest with enabled 0, 1
+		fallWay, jumpWay string
+	}{
+		{"unlikely, false", false, false, nop, nop, bYes, "false", "true"},
+		{"unlikely, true", true, false, bYes, nop, bYes, "false", "true"},
+		{"likely, false", false, true, bYes, bYes, nop, "true", "false"},
+		{"likely, true", true, true, nop, bYes, nop, "true", "false"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			src := "scenario j\narch arm64\ntarget f1\nkey k init=f1\nstatic_key other\nstatic_key sk"
+			if c.init {
+				src += " init=true"
+			}
+			src += "\njump j0 key=other\njump j1 key=sk"
+			if c.likely {
+				src += " branch=likely"
+			}
+			src += "\ncpu j1\nthread t: static_key_enable sk\n"
+			sc, err := scenario.Parse("j.scn", []byte(src), check.ParseOptions())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := check.Compile(sc, nil); err != nil {
+				t.Fatal(err)
+			}
+			arch, err := arm64.Port{}.Arch("", "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			lay, err := arm64.Port{}.Layout(sc, arch)
+			if err != nil {
+				t.Fatal(err)
+			}
+			p := lay.Prog
+			word := func(addr uint64) uint32 {
+				r := p.RegionOf(addr)
+				if r < 0 {
+					t.Fatalf("%#x is not mapped", addr)
+				}
+				return binary.LittleEndian.Uint32(p.Regions[r].Bytes[addr-p.Regions[r].Base:])
+			}
+			k := 2 // after static call key k and static key other
+			kd := p.Keys[k]
+			if kd.Name != "sk" || !kd.Jump || kd.Enabled != boolInt(c.init) {
+				t.Fatalf("key %d is %+v", k, kd)
+			}
+			var w *model.WindowDef
+			for i := range p.Windows {
+				if p.Windows[i].Name == "j1" {
+					w = &p.Windows[i]
+				}
+			}
+			if w == nil || w.Size != 4 || w.Key != k {
+				t.Fatalf("window j1: %+v", w)
+			}
+			site := w.Base
+			if got := word(site - 4); got != 0xd503245f {
+				t.Errorf("site-4: %#08x, want bti c", got)
+			}
+			if got := word(site); got != c.code || binary.LittleEndian.Uint32(w.Init[:]) != c.code {
+				t.Errorf("site holds %#08x (window init %x), want %#08x", got, w.Init[:4], c.code)
+			}
+			for t2, want := range map[int]uint32{kd.False: c.off, kd.True: c.onW} {
+				if f := w.AtRest[t2]; len(f) != 1 || binary.LittleEndian.Uint32(f[0]) != want {
+					t.Errorf("at rest for %s: %x, want %#08x", p.Targets[t2].Name, f, want)
+				}
+			}
+			for off, way := range map[uint64]string{4: c.fallWay, 12: c.jumpWay} {
+				tg := -1
+				for i, td := range p.Targets {
+					if td.Name == "sk."+way {
+						tg = i
+					}
+				}
+				if tg < 0 {
+					t.Fatalf("no target sk.%s", way)
+				}
+				if got, want := word(site+off), movz0|uint32(p.Targets[tg].Value)<<5; got != want {
+					t.Errorf("site+%d: %#08x, want movz x0, #%#x (%#08x)", off, got, p.Targets[tg].Value, want)
+				}
+				if got := word(site + off + 4); got != ret {
+					t.Errorf("site+%d: %#08x, want ret", off+4, got)
+				}
+			}
+			var jl *kernel.Loc
+			for i, j := range lay.Jumps {
+				if j.Name == "j1" {
+					jl = &lay.Jumps[i]
+				}
+			}
+			if jl == nil || jl.Addr != site || jl.Dest != site+12 || jl.Likely != c.likely || jl.Key != k || jl.Size != 4 {
+				t.Errorf("jump entry: %+v", jl)
+			}
+		})
+	}
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }

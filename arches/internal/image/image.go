@@ -96,3 +96,63 @@ func TargetIndex(p *model.Program, name string) int {
 	}
 	return -1
 }
+
+// StaticKeys appends the scenario's static keys (jump labels) to p.Keys,
+// after its static call keys, and returns their indexes by name. Each key
+// gets two targets, its branch's ways "KEY.false" and "KEY.true", which
+// return valueBase plus their index, so that the properties judge a
+// branch as they judge a call; key->enabled starts at 1 for
+// DEFINE_STATIC_KEY_TRUE (init=true), else 0.
+func StaticKeys(sc *scenario.Scenario, p *model.Program, valueBase int) map[string]int {
+	keys := map[string]int{}
+	for _, k := range sc.StaticKeys {
+		keys[k.Name] = len(p.Keys)
+		f, t := len(p.Targets), len(p.Targets)+1
+		for i, way := range []string{"false", "true"} {
+			p.Targets = append(p.Targets, model.TargetDef{Name: k.Name + "." + way, Value: uint64(valueBase + f + i)})
+		}
+		init, enabled := f, 0
+		if k.Init {
+			init, enabled = t, 1
+		}
+		p.Keys = append(p.Keys, model.KeyDef{Name: k.Name, Init: init, Jump: true, False: f, True: t, Enabled: enabled})
+	}
+	return keys
+}
+
+// JumpWays returns the targets of key kd that jump label site j falls
+// through to and jumps to (l_yes): for static_branch_unlikely() the
+// fall-through is false and l_yes true; static_branch_likely() is the
+// other way round.
+func JumpWays(kd model.KeyDef, j scenario.Jump) (fall, jump int) {
+	if j.Likely {
+		return kd.True, kd.False
+	}
+	return kd.False, kd.True
+}
+
+// Jump lays out jump label site j of static key k, whose patchable
+// instruction is at addr and jumps to lyes: the code jump_label_init()
+// leaves there for the key's initial value (jmp when enabled ^ branch,
+// JUMP_LABEL_JMP, else nop), the site's symbol, its window, with the
+// instruction that reaches each of the key's ways, and its entry in
+// Lay.Jumps. nop and jmp are the same length, the window's.
+func (b *Builder) Jump(j scenario.Jump, k int, addr, lyes uint64, nop, jmp []byte) {
+	kd := b.P.Keys[k]
+	code := func(enabled bool) []byte {
+		if enabled != j.Likely {
+			return jmp // JUMP_LABEL_JMP: enabled ^ branch
+		}
+		return nop
+	}
+	n := len(nop)
+	copy(b.At(addr), code(kd.Enabled != 0))
+	b.Sym(j.Name, addr, uint64(n))
+	w := model.WindowDef{Name: j.Name, Base: addr, Size: n, Key: k}
+	copy(w.Init[:], b.At(addr)[:n])
+	w.AtRest[kd.False] = [][]byte{code(false)}
+	w.AtRest[kd.True] = [][]byte{code(true)}
+	b.Lay.Jumps = append(b.Lay.Jumps, kernel.Loc{Name: j.Name, Addr: addr, Kind: kernel.KindJump, Key: k,
+		Init: j.Section == scenario.SectionInit, Window: len(b.P.Windows), Likely: j.Likely, Dest: lyes, Size: n})
+	b.P.Windows = append(b.P.Windows, w)
+}
