@@ -229,6 +229,12 @@ func checkAtRest(p *model.Program, ev *model.Event) string {
 		if def.Key < 0 || p.Freed(s, def.Base) {
 			continue
 		}
+		if r := p.RegionOf(def.Base); r >= 0 && p.Regions[r].Init && s.K.System >= model.SystemFreeingInitmem {
+			// vmlinux init text once kernel_init is done with init
+			// code: never run again, freed or about to be (a scenario
+			// that starts in SYSTEM_RUNNING has it mapped still).
+			continue
+		}
 		f := s.K.Func[def.Key]
 		cur := p.Current(s, w)
 		ok := false
