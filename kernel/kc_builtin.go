@@ -38,6 +38,24 @@ func noStep(name string) bool {
 	return false
 }
 
+// builtinArgs returns what a built-in's compilation uses: arg(i)
+// evaluates argument i of x; effect() stops a static evaluation (pure) at
+// a built-in with an effect.
+func (c *kc) builtinArgs(f *fnCtx, x *lang.Call, pure bool) (arg func(int) val, effect func()) {
+	arg = func(i int) val {
+		if i >= len(x.Args) {
+			panic(compileError(x.Pos, "%s: too few arguments", x.Fun))
+		}
+		return c.value(f, x.Args[i], pure)
+	}
+	effect = func() {
+		if pure {
+			panic(notStatic{})
+		}
+	}
+	return arg, effect
+}
+
 // callExpr compiles a call in value context.
 func (c *kc) callExpr(f *fnCtx, x *lang.Call, pure bool) val {
 	if fn, ok := c.funcs[x.Fun]; ok {
@@ -78,17 +96,7 @@ func (c *kc) callExpr(f *fnCtx, x *lang.Call, pure bool) val {
 	if v, ok := c.pokeBuiltin(f, x, pure); ok {
 		return v
 	}
-	arg := func(i int) val {
-		if i >= len(x.Args) {
-			panic(compileError(x.Pos, "%s: too few arguments", x.Fun))
-		}
-		return c.value(f, x.Args[i], pure)
-	}
-	effect := func() {
-		if pure {
-			panic(notStatic{})
-		}
-	}
+	arg, effect := c.builtinArgs(f, x, pure)
 	switch x.Fun {
 	case "static_call_addr":
 		v := arg(0)

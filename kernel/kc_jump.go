@@ -155,17 +155,7 @@ func (c *kc) readEnabled(k int, at lang.Expr, what string) int {
 // jumpBuiltin compiles the built-ins of jump labels; ok is false for
 // other calls.
 func (c *kc) jumpBuiltin(f *fnCtx, x *lang.Call, pure bool) (val, bool) {
-	arg := func(i int) val {
-		if i >= len(x.Args) {
-			panic(compileError(x.Pos, "%s: too few arguments", x.Fun))
-		}
-		return c.value(f, x.Args[i], pure)
-	}
-	effect := func() {
-		if pure {
-			panic(notStatic{})
-		}
-	}
+	arg, effect := c.builtinArgs(f, x, pure)
 	entry := func() Loc {
 		v := arg(0)
 		if (v.k != vSite && v.k != vSiteAddr) || v.a != jumpTable && v.a != jumpRawTable {

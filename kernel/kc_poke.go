@@ -16,12 +16,7 @@ import (
 // pokeBuiltin compiles call x when it is one of text patching's
 // built-ins; ok is false otherwise.
 func (c *kc) pokeBuiltin(f *fnCtx, x *lang.Call, pure bool) (v val, ok bool) {
-	arg := func(i int) val {
-		if i >= len(x.Args) {
-			panic(compileError(x.Pos, "%s: too few arguments", x.Fun))
-		}
-		return c.value(f, x.Args[i], pure)
-	}
+	arg, _ := c.builtinArgs(f, x, pure)
 	nargs := func(n int) {
 		if pure {
 			panic(notStatic{})

@@ -628,6 +628,22 @@ func (p *parser) key(ws []word) error {
 	return nil
 }
 
+// newName checks the NAME of "DIRECTIVE NAME ...": present, a valid
+// name, and not the name of a key, site, caller, static key or jump yet.
+func (p *parser) newName(ws []word, dir string) (word, error) {
+	if len(ws) == 1 {
+		return word{}, p.errAt(p.end(ws), "%s: missing NAME", dir)
+	}
+	n := ws[1]
+	if err := p.name(n, dir); err != nil {
+		return word{}, err
+	}
+	if what, first, ok := p.taken(n.text); ok {
+		return word{}, p.errAt(n.pos, "%s %q: name taken by the %s at %v", dir, n.text, what, first)
+	}
+	return n, nil
+}
+
 // takenJL returns what of jump labels (a static key or a jump) is named
 // name, and where.
 func (p *parser) takenJL(name string) (string, pos, bool) {
@@ -656,15 +672,9 @@ func (p *parser) taken(name string) (string, pos, bool) {
 
 // staticKey parses "static_key NAME [init=false|true]".
 func (p *parser) staticKey(ws []word) error {
-	if len(ws) == 1 {
-		return p.errAt(p.end(ws), "static_key: missing NAME")
-	}
-	n := ws[1]
-	if err := p.name(n, "static_key"); err != nil {
+	n, err := p.newName(ws, "static_key")
+	if err != nil {
 		return err
-	}
-	if what, first, ok := p.taken(n.text); ok {
-		return p.errAt(n.pos, "static_key %q: name taken by the %s at %v", n.text, what, first)
 	}
 	m, err := p.attrs(ws[0], ws[2:], "init")
 	if err != nil {
@@ -695,15 +705,9 @@ func (p *parser) staticKey(ws []word) error {
 // jump parses "jump NAME key=KEY [branch=likely|unlikely] [size=2|5]
 // [section=init]".
 func (p *parser) jump(ws []word) error {
-	if len(ws) == 1 {
-		return p.errAt(p.end(ws), "jump: missing NAME")
-	}
-	n := ws[1]
-	if err := p.name(n, "jump"); err != nil {
+	n, err := p.newName(ws, "jump")
+	if err != nil {
 		return err
-	}
-	if what, first, ok := p.taken(n.text); ok {
-		return p.errAt(n.pos, "jump %q: name taken by the %s at %v", n.text, what, first)
 	}
 	m, err := p.attrs(ws[0], ws[2:], "key", "branch", "size", "section")
 	if err != nil {
@@ -813,15 +817,9 @@ func (p *parser) place(ws []word) error {
 
 // caller parses "caller NAME key=KEY [module=MODULE]".
 func (p *parser) caller(ws []word) error {
-	if len(ws) == 1 {
-		return p.errAt(p.end(ws), "caller: missing NAME")
-	}
-	n := ws[1]
-	if err := p.name(n, "caller"); err != nil {
+	n, err := p.newName(ws, "caller")
+	if err != nil {
 		return err
-	}
-	if what, first, ok := p.taken(n.text); ok {
-		return p.errAt(n.pos, "caller %q: name taken by the %s at %v", n.text, what, first)
 	}
 	m, err := p.attrs(ws[0], ws[2:], "key", "module")
 	if err != nil {
