@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"fmt"
 
+	"github.com/patchcheck/patchcheck/arches/internal/image"
 	"github.com/patchcheck/patchcheck/kernel"
 	"github.com/patchcheck/patchcheck/model"
 	"github.com/patchcheck/patchcheck/scenario"
@@ -207,7 +208,7 @@ func (Port) Layout(sc *scenario.Scenario, arch model.Arch) (*kernel.Layout, erro
 		siteEntry[st.Name] = fn
 	}
 
-	layoutJumps(sc, p, lay, at, sym)
+	layoutJumps(sc, p, lay)
 
 	for _, c := range sc.CPUs {
 		var prog model.CPUProg
@@ -239,38 +240,23 @@ func (Port) Layout(sc *scenario.Scenario, arch model.Arch) (*kernel.Layout, erro
 }
 
 // layoutJumps lays out the scenario's static keys, after the static call
-// keys, and their jump label sites: each site is a function of its own,
-// as arch_static_branch() (or arch_static_branch_jump()) leaves it in
-// the caller (arch/x86/include/asm/jump_label.h):
+// keys, and their jump label sites (image.Builder.Jump): each site is a
+// function of its own, as arch_static_branch() (or
+// arch_static_branch_jump()) leaves it in the caller
+// (arch/x86/include/asm/jump_label.h):
 //
 //	site:   jmp l_yes / NOP        (2 or 5 bytes: the patchable window)
 //	        mov $V, %eax; ret      (the way the branch falls through to)
 //	l_yes:  mov $V', %eax; ret     (the way the jump takes)
 //
-// For static_branch_unlikely() the fall-through is false and l_yes true;
-// static_branch_likely() is the other way round. Each way is a target of
-// the key ("KEY.false", "KEY.true") that returns a value of its own, so
-// the properties judge a branch as they judge a call. jump_label_init()
-// has run: each site holds the instruction of its key's initial value
-// (JMP when enabled ^ branch, else the NOP of its size).
-func layoutJumps(sc *scenario.Scenario, p *model.Program, lay *kernel.Layout, at func(uint64) []byte, sym func(string, uint64, uint64)) {
-	keys := map[string]int{}
-	for _, k := range sc.StaticKeys {
-		keys[k.Name] = len(p.Keys)
-		f, t := len(p.Targets), len(p.Targets)+1
-		for i, way := range []string{"false", "true"} {
-			p.Targets = append(p.Targets, model.TargetDef{Name: k.Name + "." + way, Value: uint64(valueBase + f + i)})
-		}
-		init, enabled := f, 0
-		if k.Init {
-			init, enabled = t, 1
-		}
-		p.Keys = append(p.Keys, model.KeyDef{Name: k.Name, Init: init, Jump: true, False: f, True: t, Enabled: enabled})
-	}
+// jump_label_init() has run: each site holds the instruction of its
+// key's initial value (JMP when enabled ^ branch, else the NOP of its
+// size).
+func layoutJumps(sc *scenario.Scenario, p *model.Program, lay *kernel.Layout) {
+	b := &image.Builder{P: p, Lay: lay, Order: binary.LittleEndian}
+	keys := image.StaticKeys(sc, p, valueBase)
 	initFn := initBase + 0x40*uint64(len(sc.Sites))
 	for i, j := range sc.Jumps {
-		k := keys[j.Key]
-		kd := p.Keys[k]
 		fn := jumpBase + 0x40*uint64(i)
 		if j.Section == scenario.SectionInit {
 			fn = initFn + 0x40*uint64(i)
@@ -279,41 +265,20 @@ func layoutJumps(sc *scenario.Scenario, p *model.Program, lay *kernel.Layout, at
 		if n == 0 {
 			n = scenario.JumpSize32
 		}
-		fall, jump := kd.False, kd.True
-		if j.Likely {
-			fall, jump = jump, fall
-		}
-		lyes := fn + uint64(n) + 6
-		for i, t := range []int{fall, jump} {
-			b := at(fn + uint64(n) + 6*uint64(i))
-			b[0] = MovEAX
-			binary.LittleEndian.PutUint32(b[1:], uint32(p.Targets[t].Value))
-			b[5] = RetOpcode
-			sym(j.Name+"."+p.Targets[t].Name[len(kd.Name)+1:], fn+uint64(n)+6*uint64(i), 6)
-		}
-		jmp, _ := genInsn(Jmp32Opcode, fn, lyes, n)
+		op, nop := byte(Jmp32Opcode), Nop5
 		if n == scenario.JumpSize8 {
-			jmp, _ = genInsn(Jmp8Opcode, fn, lyes, n)
+			op, nop = Jmp8Opcode, Nop2
 		}
-		nop := Nop5
-		if n == scenario.JumpSize8 {
-			nop = Nop2
-		}
-		code := func(enabled bool) []byte {
-			if enabled != j.Likely {
-				return jmp // JUMP_LABEL_JMP: enabled ^ branch
-			}
-			return nop
-		}
-		copy(at(fn), code(kd.Enabled != 0))
-		sym(j.Name, fn, uint64(n))
-		w := model.WindowDef{Name: j.Name, Base: fn, Size: n, Key: k}
-		copy(w.Init[:], at(fn)[:n])
-		w.AtRest[kd.False] = [][]byte{code(false)}
-		w.AtRest[kd.True] = [][]byte{code(true)}
-		lay.Jumps = append(lay.Jumps, kernel.Loc{Name: j.Name, Addr: fn, Kind: kernel.KindJump, Key: k,
-			Init: j.Section == scenario.SectionInit, Window: len(p.Windows), Likely: j.Likely, Dest: lyes, Size: n})
-		p.Windows = append(p.Windows, w)
+		b.Jump(j, keys[j.Key], image.JumpSite{Addr: fn, Size: n, Nop: nop,
+			Jump: func(addr, dest uint64) []byte {
+				jmp, _ := genInsn(op, addr, dest, n)
+				return jmp
+			},
+			Way: func(v uint64) []byte {
+				w := []byte{MovEAX, 0, 0, 0, 0, RetOpcode}
+				binary.LittleEndian.PutUint32(w[1:], uint32(v))
+				return w
+			}})
 	}
 }
 
