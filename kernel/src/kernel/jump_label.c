@@ -13,10 +13,8 @@
  * The model has no module jump entries yet: static_key_linked() is false
  * and __module_address() of a static key is NULL (the keys are
  * vmlinux's), so jump_label_update() patches vmlinux's __jump_table.
- * __jump_label_update() has both of its versions, as the kernel does:
- * x86 and arm64 define HAVE_JUMP_LABEL_BATCH in asm/jump_label.h (the
- * model files arch/ARCH/include/asm/jump_label.h), for the batching
- * version; powerpc does not, for arch_jump_label_transform() per entry.
+ * __jump_label_update() has both versions: x86 and arm64 define
+ * HAVE_JUMP_LABEL_BATCH (asm/jump_label.h), powerpc does not.
  *
  * An atomic_t's atomic op is one step. The retry loop of
  * atomic_try_cmpxchg() is compiled as written: the read before it is a
