@@ -121,13 +121,20 @@ type defs struct {
 	structs map[string]*lang.Struct
 }
 
-// parseModel parses model files into functions by name. A function
-// defined twice is an error at its second definition.
+// parseModel parses model files into functions by name, after resolving
+// their conditionals (lang.Preprocess). A function defined twice is an
+// error at its second definition.
 //
 // It also returns the files' constant arrays by name, as byte strings
 // (their elements are numbers or constants of the language), and their
 // enumerators' values.
 func parseModel(files map[string][]byte) (defs, error) {
+	// #ifdef NAME and its kind, over the files the scenario compiles
+	// with (its architecture's only: archFiles).
+	files, err := lang.Preprocess(files)
+	if err != nil {
+		return defs{}, err
+	}
 	names := make([]string, 0, len(files))
 	for n := range files {
 		names = append(names, n)
@@ -149,6 +156,9 @@ func parseModel(files map[string][]byte) (defs, error) {
 	// functions of any file may use them.
 	for _, f := range parsed {
 		for _, df := range f.Defines {
+			if df.X == nil {
+				continue // a name for #ifdef (lang.Preprocess)
+			}
 			if err := d.addConst(df.Pos, df.Name, df.X, 0); err != nil {
 				return defs{}, err
 			}

@@ -41,7 +41,8 @@ type File struct {
 	// such as x86's enum insn_type.
 	Enums []*Enum
 	// Defines are the file's constants, #define NAME VALUE on one line,
-	// such as x86's #define INT3_INSN_OPCODE 0xCC.
+	// such as x86's #define INT3_INSN_OPCODE 0xCC, and its names without
+	// a value (#define NAME).
 	Defines []*Define
 	// Structs are the file's struct definitions, struct NAME { ... };,
 	// such as x86's struct jump_label_patch: the fields a compound
@@ -57,7 +58,8 @@ type Struct struct {
 }
 
 // Define is #define NAME X: an object-like macro whose X is a constant
-// expression.
+// expression; X is nil for #define NAME, a name that only #ifdef and
+// #ifndef test (Preprocess), such as HAVE_JUMP_LABEL_BATCH.
 type Define struct {
 	Pos  Pos
 	Name string

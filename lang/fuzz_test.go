@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -36,6 +37,7 @@ func FuzzParse(f *testing.F) {
 		fuzzMirrors + "int f(int a, struct s *p) { for (int i = 0; i < a; i++) p->v[i] = (u8)~i ? sizeof(*p) : -1; return 0x1fUL; }",
 		fuzzMirrors + "void f(void) { x = (struct s){ .a = 1, .b = \"s\" \"t\" }; out: ; }",
 		fuzzMirrors + "void f(void) { while (a && !b || c) { goto out; } out: }",
+		"#define HAVE_X\n#define Y (1 << 3)\n",
 		"enum insn_type { CALL = 0, NOP, JMP = 2, };\n" + fuzzMirrors + "void f(void) { u8 op, buf[6]; buf[0] = 0x0f; if ((op = g(x))) h(buf+1, op); }",
 		"struct p { const void *code; int size; };\n" + fuzzMirrors + "struct p f(int v) { do { if (v <= 0) return (struct p){.code = c, .size = v ^ 1}; } while (!likely(atomic_try_cmpxchg(&k->enabled, &v, v + 1))); }",
 	} {
@@ -46,6 +48,38 @@ func FuzzParse(f *testing.F) {
 		checkErr(t, err)
 		if err == nil && file == nil {
 			t.Fatal("no file and no error")
+		}
+	})
+}
+
+// FuzzPreprocess: Preprocess of two files never panics, its errors have
+// positions, and what it returns keeps each file's lines: every line is
+// the original's or empty.
+func FuzzPreprocess(f *testing.F) {
+	for _, c := range [][2]string{
+		{"#ifdef X\n#ifndef Y\na\n#else\nb\n#endif\n#endif\n", "#define X\n"},
+		{"/* #else */\n#ifndef HAVE_B // c\n" + fuzzMirrors + "void f(void) {}\n#else /* HAVE_B */\nx = \"#endif\";\n#endif", "#define HAVE_B\n#ifndef Z\n#define Z 1\n#endif\n"},
+		{"#ifndef G\n#define G\n#endif\n", ""},
+		{"#else\n", "#if 1\n"},
+	} {
+		f.Add([]byte(c[0]), []byte(c[1]))
+	}
+	f.Fuzz(func(t *testing.T, a, b []byte) {
+		out, err := Preprocess(map[string][]byte{"a.c": a, "b.h": b})
+		checkErr(t, err)
+		if err != nil {
+			return
+		}
+		for name, src := range map[string][]byte{"a.c": a, "b.h": b} {
+			got, want := strings.Split(string(out[name]), "\n"), strings.Split(string(src), "\n")
+			if len(got) != len(want) {
+				t.Fatalf("%s: %d lines, want %d", name, len(got), len(want))
+			}
+			for i := range got {
+				if got[i] != "" && got[i] != want[i] {
+					t.Fatalf("%s:%d: %q, want %q or an empty line", name, i+1, got[i], want[i])
+				}
+			}
 		}
 	})
 }

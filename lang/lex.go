@@ -108,8 +108,9 @@ func (lx *lexer) run() {
 		}
 		p := lx.pos()
 		if c == '#' && lx.bol {
-			// #define NAME VALUE: a constant (the one preprocessor
-			// line the language reads).
+			// #define NAME VALUE: a constant, or #define NAME: a name
+			// (the one preprocessor line the parser reads; Preprocess
+			// has resolved the conditionals).
 			rest := lx.src[lx.off+1:]
 			sp := len(rest) - len(strings.TrimLeft(string(rest), " \t"))
 			if w := rest[sp:]; len(w) > 6 && string(w[:6]) == "define" && (w[6] == ' ' || w[6] == '\t') {
@@ -119,7 +120,11 @@ func (lx *lexer) run() {
 				lx.bol = false
 				continue
 			}
-			lx.fail(p, "preprocessor lines other than #define NAME VALUE are not part of the model language; write the configuration's branch out")
+			if w := rest[sp:]; strings.HasPrefix(string(w), "if") || strings.HasPrefix(string(w), "else") || strings.HasPrefix(string(w), "endif") {
+				lx.fail(p, "a conditional in text not preprocessed: #ifdef, #ifndef, #else and #endif are resolved across the model files (lang.Preprocess) before they are parsed")
+				return
+			}
+			lx.fail(p, "preprocessor lines other than #define NAME [VALUE] and the conditionals #ifdef NAME, #ifndef NAME, #else and #endif are not part of the model language; write the configuration's branch out")
 			return
 		}
 		lx.bol = false

@@ -300,7 +300,8 @@ func (p *parser) topLevel() (*Func, *Const, error) {
 	return fn, nil, err
 }
 
-// define parses #define NAME X through the end of its line.
+// define parses #define NAME X, or #define NAME, through the end of its
+// line.
 func (p *parser) define() (*Define, error) {
 	p.next()
 	name, pos, err := p.name("name after #define")
@@ -311,7 +312,9 @@ func (p *parser) define() (*Define, error) {
 		return nil, errorf(p.tok.pos, "#define %s(...): function-like macros are not part of the model language", name)
 	}
 	if p.is("#end") {
-		return nil, errorf(p.tok.pos, "#define %s without a value", name)
+		// A name for #ifdef and #ifndef (Preprocess), not a constant.
+		p.next()
+		return &Define{Pos: pos, Name: name}, nil
 	}
 	x, err := p.expr()
 	if err != nil {

@@ -383,7 +383,7 @@ func litPlan(p *model.Program, tr Tramp, t int, variant string) litWrite {
 // follow a nop for the same reason.
 //
 // Each way is a target of the key ("KEY.false", "KEY.true"), as on x86
-// (image.StaticKeys, image.JumpWays). jump_label_init() has run: each site
+// (image.StaticKeys, image.JumpSite). jump_label_init() has run: each site
 // holds b l_yes when its key's initial value ^ branch (JUMP_LABEL_JMP),
 // else nop; arm64 has no arch_jump_label_transform_static, and the
 // assembler already emitted those instructions. Sites in init text
@@ -394,7 +394,6 @@ func (b *builder) jumps() {
 	nInit := 0
 	for i, j := range sc.Jumps {
 		k := keys[j.Key]
-		kd := p.Keys[k]
 		fn := kJumps + 0x40*uint64(i)
 		if j.Section == scenario.SectionInit {
 			if b.lay.InitText < 0 {
@@ -413,14 +412,11 @@ func (b *builder) jumps() {
 		b.Put(fn, InsnBTIC)
 		b.Sym("caller_"+j.Name, fn, 24)
 		site := fn + 4
-		fall, jump := image.JumpWays(kd, j)
-		for i, t := range []int{fall, jump} {
-			body := site + 4 + 8*uint64(i)
-			b.Put(body, Movz(X0, uint16(p.Targets[t].Value)), InsnRet)
-			b.Sym(j.Name+"."+p.Targets[t].Name[len(kd.Name)+1:], body, 8)
-		}
-		lyes := site + 12
-		b.Jump(j, k, site, lyes, Word(InsnNop), Word(MustB(site, lyes, false)))
+		b.Jump(j, k, image.JumpSite{Addr: site, Size: 4, Nop: Word(InsnNop),
+			Jump: func(addr, dest uint64) []byte { return Word(MustB(addr, dest, false)) },
+			Way: func(v uint64) []byte {
+				return append(Word(Movz(X0, uint16(v))), Word(InsnRet)...)
+			}})
 		b.entry[j.Name] = fn
 	}
 }

@@ -104,6 +104,14 @@ func unsupported(sc *scenario.Scenario, abi ABI) error {
 			return fmt.Errorf("site %s: module sites are not modelled on PPC32 (module placement and PLT stubs)", st.Name)
 		}
 	}
+	for _, j := range sc.Jumps {
+		switch {
+		case j.Size != 0:
+			return fmt.Errorf("jump %s: size=%d: a powerpc jump label site is one 4-byte word, nop or b (JUMP_LABEL_NOP_SIZE, arch/powerpc/include/asm/jump_label.h); size= is x86-64's", j.Name, j.Size)
+		case j.Section == scenario.SectionInit:
+			return fmt.Errorf("jump %s: init sites are not modelled on powerpc (patch_instruction's init_mem_is_free check)", j.Name)
+		}
+	}
 	// The out-of-line __static_call_update (include/linux/static_call.h)
 	// takes no static_call_mutex; the core the model shares with the
 	// inline ports does. Two updaters of one key would be serialised
@@ -143,3 +151,43 @@ func panicOp(e *kernel.Emitter, addr uint64) {
 func be32(w uint32) []byte { return Word(w) }
 
 func be64(v uint64) []byte { return binary.BigEndian.AppendUint64(nil, v) }
+
+// layoutJumps lays out the scenario's static keys, after its static call
+// keys, and their jump label sites, site i in a function at fn(i): as
+// arch_static_branch() (nop) or arch_static_branch_jump() (b l_yes)
+// leaves the site in its caller (arch/powerpc/include/asm/jump_label.h,
+// JUMP_LABEL_NOP_SIZE 4), after one instruction of the caller's own, so
+// that the call's entry, where a CPU's kernel entry context-synchronises
+// it, is not patchable text (as for a tail site):
+//
+//	fn:     nop                    (the caller's code before the site)
+//	site:   b l_yes / nop          (one word: the patchable window)
+//	        li r3,V; blr           (the way the branch falls through to)
+//	l_yes:  li r3,V'; blr          (the way the jump takes)
+//
+// jump_label_init() has run (its arch_jump_label_transform_static() does
+// nothing): each site holds what the compiler emitted, b l_yes when
+// key->enabled ^ branch, else nop.
+func layoutJumps(b *builder, fn func(i int) uint64) {
+	keys := image.StaticKeys(b.sc, b.p, valueBase)
+	for i, j := range b.sc.Jumps {
+		b.Put(fn(i), InsnNop)
+		b.Sym("caller_"+j.Name, fn(i), 4+4+8+8)
+		b.Jump(j, keys[j.Key], image.JumpSite{Addr: fn(i) + 4, Size: 4, Nop: be32(InsnNop),
+			Jump: func(addr, dest uint64) []byte { return be32(MustB(addr, dest, false)) },
+			Way: func(v uint64) []byte {
+				return append(be32(Li(GPR3, int64(v))), be32(InsnBlr)...)
+			}})
+	}
+}
+
+// jumpCall returns the entry and key of the jump label site a CPU calls
+// by name: its caller function, one word before the site.
+func (b *builder) jumpCall(name string) (entry uint64, key int, ok bool) {
+	for _, j := range b.lay.Jumps {
+		if j.Name == name {
+			return j.Addr - 4, j.Key, true
+		}
+	}
+	return 0, 0, false
+}

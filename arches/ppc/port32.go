@@ -36,6 +36,7 @@ const (
 	k32Sites          = k32Base + 0x2000 // a caller function per site
 	k32Via            = k32Base + 0x3000 // a caller through each trampoline
 	k32Callers        = k32Base + 0x3800 // named callers
+	k32Jumps          = k32Base + 0x4000 // a function per jump label site, 32 bytes apart
 	k32Far            = 0xc4000000       // far targets: one region each (see far32)
 	k32Stack          = 0xc0f00000       // r1 when a call starts
 	sentinel32 uint64 = 0xdeadbeef       // r3 before each call
@@ -82,7 +83,7 @@ func (Port32) Layout(sc *scenario.Scenario, arch model.Arch) (*kernel.Layout, er
 	img := &Image{ABI: ABI32, StackTop: k32Stack, Ret0: k32Ret0}
 	b := newBuilder(sc, arch, img, k32Base, sentinel32)
 	p := b.p
-	b.region(".text", k32Base, 0x4000, 0, "vmlinux")
+	b.region(".text", k32Base, 0x4000+0x20*len(sc.Jumps), 0, "vmlinux")
 	b.Sym("harness_return", k32Base, 4)
 
 	// Targets: 0 NULL, 1 __static_call_return0, then the scenario's.
@@ -191,10 +192,14 @@ func (Port32) Layout(sc *scenario.Scenario, arch model.Arch) (*kernel.Layout, er
 		b.Sym(c.Name, fn, 32)
 		siteEntry[c.Name] = fn
 	}
+	layoutJumps(b, func(i int) uint64 { return k32Jumps + 0x20*uint64(i) })
 	b.calls(func(call string) (uint64, int, bool) {
 		if key, ok := scenario.TrampCallKey(call); ok {
 			k := keyIndex(sc, key)
 			return k32Via + 0x40*uint64(k), k, true
+		}
+		if e, k, ok := b.jumpCall(call); ok {
+			return e, k, true
 		}
 		for _, st := range sc.Sites {
 			if st.Name == call {

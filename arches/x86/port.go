@@ -240,27 +240,23 @@ func (Port) Layout(sc *scenario.Scenario, arch model.Arch) (*kernel.Layout, erro
 }
 
 // layoutJumps lays out the scenario's static keys, after the static call
-// keys, and their jump label sites: each site is a function of its own,
-// as arch_static_branch() (or arch_static_branch_jump()) leaves it in
-// the caller (arch/x86/include/asm/jump_label.h):
+// keys, and their jump label sites (image.Builder.Jump): each site is a
+// function of its own, as arch_static_branch() (or
+// arch_static_branch_jump()) leaves it in the caller
+// (arch/x86/include/asm/jump_label.h):
 //
 //	site:   jmp l_yes / NOP        (2 or 5 bytes: the patchable window)
 //	        mov $V, %eax; ret      (the way the branch falls through to)
 //	l_yes:  mov $V', %eax; ret     (the way the jump takes)
 //
-// For static_branch_unlikely() the fall-through is false and l_yes true;
-// static_branch_likely() is the other way round. Each way is a target of
-// the key ("KEY.false", "KEY.true") that returns a value of its own, so
-// the properties judge a branch as they judge a call. jump_label_init()
-// has run: each site holds the instruction of its key's initial value
-// (JMP when enabled ^ branch, else the NOP of its size).
+// jump_label_init() has run: each site holds the instruction of its
+// key's initial value (JMP when enabled ^ branch, else the NOP of its
+// size).
 func layoutJumps(sc *scenario.Scenario, p *model.Program, lay *kernel.Layout) {
 	b := &image.Builder{P: p, Lay: lay, Order: binary.LittleEndian}
 	keys := image.StaticKeys(sc, p, valueBase)
 	initFn := initBase + 0x40*uint64(len(sc.Sites))
 	for i, j := range sc.Jumps {
-		k := keys[j.Key]
-		kd := p.Keys[k]
 		fn := jumpBase + 0x40*uint64(i)
 		if j.Section == scenario.SectionInit {
 			fn = initFn + 0x40*uint64(i)
@@ -269,22 +265,20 @@ func layoutJumps(sc *scenario.Scenario, p *model.Program, lay *kernel.Layout) {
 		if n == 0 {
 			n = scenario.JumpSize32
 		}
-		fall, jump := image.JumpWays(kd, j)
-		lyes := fn + uint64(n) + 6
-		for i, t := range []int{fall, jump} {
-			body := b.At(fn + uint64(n) + 6*uint64(i))
-			body[0] = MovEAX
-			binary.LittleEndian.PutUint32(body[1:], uint32(p.Targets[t].Value))
-			body[5] = RetOpcode
-			b.Sym(j.Name+"."+p.Targets[t].Name[len(kd.Name)+1:], fn+uint64(n)+6*uint64(i), 6)
-		}
-		jmp, _ := genInsn(Jmp32Opcode, fn, lyes, n)
-		nop := Nop5
+		op, nop := byte(Jmp32Opcode), Nop5
 		if n == scenario.JumpSize8 {
-			jmp, _ = genInsn(Jmp8Opcode, fn, lyes, n)
-			nop = Nop2
+			op, nop = Jmp8Opcode, Nop2
 		}
-		b.Jump(j, k, fn, lyes, nop, jmp)
+		b.Jump(j, keys[j.Key], image.JumpSite{Addr: fn, Size: n, Nop: nop,
+			Jump: func(addr, dest uint64) []byte {
+				jmp, _ := genInsn(op, addr, dest, n)
+				return jmp
+			},
+			Way: func(v uint64) []byte {
+				w := []byte{MovEAX, 0, 0, 0, 0, RetOpcode}
+				binary.LittleEndian.PutUint32(w[1:], uint32(v))
+				return w
+			}})
 	}
 }
 

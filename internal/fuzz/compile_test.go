@@ -14,7 +14,8 @@ import (
 // fuzzScenarios exercise every model file (arm64's and powerpc's with
 // their own scenarios): an update with init, tail and
 // Jcc sites, boot, a module load and unload with a failing allocation
-// and a trampoline key, and a kprobe.
+// and a trampoline key, a kprobe, and powerpc's jump labels (the core's
+// per-entry __jump_label_update).
 var fuzzScenarios = []string{
 	`scenario f
 arch x86-64
@@ -58,6 +59,14 @@ site s1 key=k kind=call
 site s2 key=k kind=tail
 cpu s1 s2 tramp(k)
 thread t: update k f2; update k return0; update k NULL
+`,
+	`scenario pj
+arch ppc32
+static_key foo
+jump j1 key=foo
+jump j2 key=foo branch=likely
+cpu j1 j2
+thread t: static_key_enable foo; static_key_disable foo
 `,
 }
 

@@ -13,8 +13,8 @@
  * The model has no module jump entries yet: static_key_linked() is false
  * and __module_address() of a static key is NULL (the keys are
  * vmlinux's), so jump_label_update() patches vmlinux's __jump_table.
- * x86 and arm64 define HAVE_JUMP_LABEL_BATCH: __jump_label_update() is
- * its batching version.
+ * __jump_label_update() has both versions: x86 and arm64 define
+ * HAVE_JUMP_LABEL_BATCH (asm/jump_label.h), powerpc does not.
  *
  * An atomic_t's atomic op is one step. The retry loop of
  * atomic_try_cmpxchg() is compiled as written: the read before it is a
@@ -328,6 +328,22 @@ static bool jump_label_can_update(struct jump_entry *entry, bool init)
 	return true;
 }
 
+#ifndef HAVE_JUMP_LABEL_BATCH
+/*
+ * mirrors: kernel/jump_label.c __jump_label_update() v6.16, the version
+ * without HAVE_JUMP_LABEL_BATCH
+ */
+static void __jump_label_update(struct static_key *key,
+				struct jump_entry *entry,
+				struct jump_entry *stop,
+				bool init)
+{
+	for (; (entry < stop) && (jump_entry_key(entry) == key); entry++) {
+		if (jump_label_can_update(entry, init))
+			arch_jump_label_transform(entry, jump_label_type(entry));
+	}
+}
+#else
 /*
  * mirrors: kernel/jump_label.c __jump_label_update() v6.16, the
  * HAVE_JUMP_LABEL_BATCH version
@@ -352,6 +368,7 @@ static void __jump_label_update(struct static_key *key,
 	}
 	arch_jump_label_transform_apply();
 }
+#endif
 
 /* mirrors: kernel/jump_label.c jump_label_update() v6.16 */
 static void jump_label_update(struct static_key *key)
