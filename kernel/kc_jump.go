@@ -246,6 +246,21 @@ func (c *kc) jumpBuiltin(f *fnCtx, x *lang.Call, pure bool) (val, bool) {
 		return intv(v + d), true
 	case "atomic_try_cmpxchg":
 		panic(compileError(x.Pos, "atomic_try_cmpxchg is modelled as the condition of its retry loop: do { ... } while (!atomic_try_cmpxchg(&key->enabled, &v, new));"))
+	case "arch_jump_label_transform_queue", "arch_jump_label_transform":
+		// Reached only with a sketch (sketchJumps): the sketch at this
+		// entry, which the queue never defers.
+		effect()
+		if len(c.lay.Sketch) == 0 {
+			panic(compileError(x.Pos, "%s is not defined in this architecture's model files", x.Fun))
+		}
+		c.sketchJump(x, entry(), arg(1))
+		return intv(1), true
+	case "arch_jump_label_transform_apply":
+		effect()
+		if len(c.lay.Sketch) == 0 {
+			panic(compileError(x.Pos, "%s is not defined in this architecture's model files", x.Fun))
+		}
+		return val{}, true
 	case "STATIC_KEY_CHECK_USE", "lockdep_assert_cpus_held", "jump_label_sort_entries":
 		// static_key_initialized is true in the model (jump_label_init
 		// ran before the scenario), the model has no CPU hotplug, and
@@ -253,6 +268,38 @@ func (c *kc) jumpBuiltin(f *fnCtx, x *lang.Call, pure bool) (val, bool) {
 		return intv(0), true
 	}
 	return val{}, false
+}
+
+// sketchJumps makes a scenario's sketch the architecture's jump label
+// patching: the arch hooks of the jump label core become built-ins that
+// run the sketch at each entry (see jumpBuiltin).
+func sketchJumps(d defs) {
+	for _, fn := range []string{"arch_jump_label_transform_queue", "arch_jump_label_transform_apply", "arch_jump_label_transform"} {
+		delete(d.funcs, fn)
+	}
+}
+
+// sketchJump runs the scenario's sketch at jump label entry e for type
+// (JUMP_LABEL_JMP or _NOP): the way the entry then takes is the key's
+// true way when type ^ branch, as jump_label_type() computed it.
+func (c *kc) sketchJump(x *lang.Call, e Loc, typ val) {
+	if typ.k != vInt {
+		panic(compileError(x.Pos, "%s: a jump_label_type the compiler knows", exprString(x)))
+	}
+	kd := c.lay.Prog.Keys[e.Key]
+	target := kd.False
+	if (typ.n != 0) != e.Likely {
+		target = kd.True
+	}
+	fnName := c.e.Fn
+	mark := len(c.e.Ops)
+	transform(c.e, c.port, c.lay, e, target, c.variant)
+	c.e.Fn = fnName
+	for i := mark; i < len(c.e.Ops); i++ {
+		if c.e.Ops[i].Src == "" {
+			c.e.Ops[i].Src = srcOf(x.Pos)
+		}
+	}
 }
 
 // tryCmpxchgLoop recognises do { Body } while (!atomic_try_cmpxchg(

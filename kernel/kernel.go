@@ -214,6 +214,13 @@ func archFiles(files map[string][]byte, port Port) map[string][]byte {
 	return out
 }
 
+// JumpSketcher is a port whose sketches also patch jump label sites: its
+// Sketch knows a jump site's Loc (Kind KindJump) and the instruction
+// each way needs there.
+type JumpSketcher interface {
+	SketchesJumps() bool
+}
+
 // SiteBatcher is a port whose variants may batch the site writes of one
 // update: FinishSites emits what __static_call_update runs after its
 // site loop (x86: smp_text_poke_batch_finish under text_mutex).
@@ -338,6 +345,12 @@ func Build(sc *scenario.Scenario, port Port) (*model.Program, error) {
 		// architecture's transform.
 		delete(d.funcs, "arch_static_call_transform")
 	}
+	if len(sc.Sketch) > 0 && len(sc.StaticKeys) > 0 {
+		if js, ok := port.(JumpSketcher); !ok || !js.SketchesJumps() {
+			return nil, fmt.Errorf("a sketch of jump labels is modelled on x86-64 only: on %s, write the change as a diff to arch/ARCH/kernel/jump_label.c (docs/language.md)", sc.Arch)
+		}
+		sketchJumps(d)
+	}
 	c := &compiler{port: port, lay: lay, variant: variant, key: map[string]int{}, tgt: map[string]int{}, mod: map[string]int{}}
 	c.kc = &kc{defs: d, port: port, lay: lay, variant: variant, read: map[string]bool{}, overrides: map[lang.Expr]val{}, localOverrides: map[string]val{}}
 	for i, m := range sc.Modules {
@@ -429,6 +442,9 @@ func Build(sc *scenario.Scenario, port Port) (*model.Program, error) {
 			}
 			if transformIsGo(port, sc, variant) {
 				delete(c.kc.funcs, "arch_static_call_transform")
+			}
+			if len(sc.Sketch) > 0 {
+				sketchJumps(c.kc.defs)
 			}
 		}
 		if i > 0 && lay.MayBoot {

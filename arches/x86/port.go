@@ -287,6 +287,23 @@ func layoutJumps(sc *scenario.Scenario, p *model.Program, lay *kernel.Layout) {
 // stays a Jcc: the kernel checks the current text for 0f 8x; the model
 // knows the site's kind.
 func insnFor(p *model.Program, loc kernel.Loc, target int) (code, emulate []byte) {
+	if loc.Kind == kernel.KindJump {
+		// A jump label site: the JMP to l_yes when the way is
+		// enabled ^ branch (JUMP_LABEL_JMP), else the NOP of its size.
+		kd := p.Keys[loc.Key]
+		if (target == kd.True) != loc.Likely {
+			op := byte(Jmp32Opcode)
+			if loc.Size == scenario.JumpSize8 {
+				op = Jmp8Opcode
+			}
+			code, _ = genInsn(op, loc.Addr, loc.Dest, loc.Size)
+		} else if loc.Size == scenario.JumpSize8 {
+			code = Nop2
+		} else {
+			code = Nop5
+		}
+		return code, code
+	}
 	dest := p.Targets[target].Addr
 	null := target == model.TargetNull
 	switch {
@@ -466,6 +483,8 @@ func batchProcess(e *kernel.Emitter) {
 // validate step makes for loc, and how many bytes of text it reads.
 func validation(loc kernel.Loc) (check, n int) {
 	switch {
+	case loc.Kind == kernel.KindJump:
+		return CheckJump, loc.Size
 	case loc.Tramp:
 		return CheckTramp, 8
 	case loc.Kind == scenario.KindJcc:

@@ -13,7 +13,7 @@ import (
 // SketchSteps documents the x86-64 sketch vocabulary: the primitive steps
 // a scenario's sketch can use in place of arch_static_call_transform.
 var sketchSteps = append(kernel.MutexSteps(), []kernel.StepDoc{
-	{Form: "validate", Doc: "__static_call_validate(loc): BUG unless loc holds a CALL/NOP5/xor5rax (call site) or JMP/RET/Jcc (tail site, trampoline)"},
+	{Form: "validate", Doc: "__static_call_validate(loc): BUG unless loc holds a CALL/NOP5/xor5rax (call site) or JMP/RET/Jcc (tail site, trampoline); at a jump label site, unless it holds a JMP or NOP of its size (arch_jump_entry_size)"},
 	{Form: "skip_if_same", Doc: "if (!memcmp(loc, new, len)) skip to the next unlock step (the return to arch_static_call_transform, which unlocks text_mutex), or to the end"},
 	{Form: "write ADDR VALUE", Doc: "text_poke: store VALUE at ADDR (one store, byte-granular for fetch)"},
 	{Form: "sync", Doc: "text_poke_sync(): IPI every CPU to run sync_core(), and wait"},
@@ -37,6 +37,11 @@ func (p Port) CheckSketch(steps []scenario.SketchStep) error {
 	_, err := compileSketch(e, loc, GenInsn([]byte{CallOpcode}, 0x1000, 0x2000), GenInsn([]byte{CallOpcode}, 0x1000, 0x2000), steps, true)
 	return err
 }
+
+// SketchesJumps implements kernel.JumpSketcher: an x86 sketch also
+// patches jump label sites (validate checks the JMP or NOP of the
+// site's size; new is the JMP to l_yes or the NOP).
+func (Port) SketchesJumps() bool { return true }
 
 // Sketch implements kernel.Port: the scenario's sketch for one location.
 func (p Port) Sketch(e *kernel.Emitter, lay *kernel.Layout, loc kernel.Loc, target int) {

@@ -318,10 +318,19 @@ const (
 	CheckTramp = iota
 	CheckTail
 	CheckCall
+	CheckJump // a jump label site: the JMP or the NOP of its size
 )
 
 // Check implements model.Arch: __static_call_validate.
 func (a *Arch) Check(check int, t []byte) string {
+	if check == CheckJump {
+		switch {
+		case len(t) == 2 && (t[0] == Jmp8Opcode || string(t) == string(Nop2)),
+			len(t) == 5 && (t[0] == Jmp32Opcode || string(t) == string(Nop5)):
+			return ""
+		}
+		return fmt.Sprintf("arch_jump_entry_size: unexpected instruction % x at a jump label site: BUG", t)
+	}
 	if check == CheckTramp {
 		if len(t) < 8 || string(t[5:8]) != string(TrampUD) {
 			return "__static_call_validate: trampoline signature (ud1) missing: BUG"
