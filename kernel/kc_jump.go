@@ -53,7 +53,7 @@ func staticKeys(sc *scenario.Scenario, lay *Layout) error {
 				}
 			}
 		}
-		if lo == -1 && hi == p.Keys[k].Enabled && !sc.HasOp(scenario.OpKeyInc) {
+		if lo == -1 && hi == p.Keys[k].Enabled {
 			// No thread touches the key.
 			lay.Enabled[k] = []int{p.Keys[k].Enabled}
 			p.Keys[k].EnabledMin, p.Keys[k].EnabledMax = p.Keys[k].Enabled, p.Keys[k].Enabled
