@@ -364,9 +364,14 @@ func (p *Program) setDirection(s *State, k int) {
 	if s.K.Enabled[k] != 0 {
 		t = kd.True
 	}
-	if int(s.K.Func[k]) == t {
-		return
+	if int(s.K.Func[k]) != t {
+		p.setFunc(s, k, t)
 	}
+}
+
+// setFunc is key[k]->func = target t: the calls of key k under way may
+// reach t from now on.
+func (p *Program) setFunc(s *State, k, t int) {
 	s.K.Func[k] = uint8(t)
 	s.K.Ever[k] |= 1 << t
 	for c := range p.CPUs {

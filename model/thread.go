@@ -64,16 +64,7 @@ func (m *Machine) threadStep(t int) {
 			m.opEvent(op, TraceEvent{Kind: TrUnlock, Lock: m.P.Mutexes[op.A]})
 		}
 	case OpSetFunc:
-		s.K.Func[op.A] = uint8(op.B)
-		s.K.Ever[op.A] |= 1 << op.B
-		for c := range m.P.CPUs {
-			cs := &s.CPU[c]
-			if cs.Mode == ModeRun || cs.Mode == ModeHandler {
-				if m.P.CPUs[c].Calls[cs.Call].Key == op.A {
-					cs.Allow |= 1 << op.B
-				}
-			}
-		}
+		m.P.setFunc(s, op.A, op.B)
 		if m.Trace {
 			m.opEvent(op, TraceEvent{Kind: TrSetFunc, Key: m.P.Keys[op.A].Name, Target: m.P.Targets[op.B].Name})
 		}
