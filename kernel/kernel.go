@@ -185,7 +185,7 @@ type ModelTransformPort interface {
 // sketch, and for a variant of the port other than its first, the
 // kernel's own, whose transform is model source on a ModelTransformPort.
 func transformIsGo(port Port, sc *scenario.Scenario, variant string) bool {
-	if len(sc.Sketch) > 0 {
+	if len(sc.Sketch) > 0 || goTransform(port) {
 		return true
 	}
 	vs := port.Variants()
@@ -195,6 +195,14 @@ func transformIsGo(port Port, sc *scenario.Scenario, variant string) bool {
 		}
 	}
 	return false
+}
+
+// goTransform reports a ModelTransformPort whose
+// arch_static_call_transform is its Go for every variant (powerpc64):
+// its architecture's model files serve the rest (jump labels).
+func goTransform(port Port) bool {
+	g, ok := port.(interface{ GoTransform() bool })
+	return ok && g.GoTransform()
 }
 
 // archFiles keeps the model files of port's architecture: files under
@@ -654,7 +662,10 @@ func HasVariant(port Port, variant string) bool {
 // built-in diffs against the model source.
 func AllVariants(port Port) []Variant {
 	own := ""
-	if mp, ok := port.(ModelTransformPort); ok {
+	if mp, ok := port.(ModelTransformPort); ok && !goTransform(port) {
+		// (A port whose transform is Go takes no diff of the
+		// architecture's static call files: powerpc64 and PPC32's
+		// data-after-nop.)
 		own = mp.ModelArch()
 	}
 	out := append([]Variant(nil), port.Variants()...)

@@ -63,6 +63,7 @@ const (
 	k64Data           = k64Base + 0x10000   // the kernel's TOC-addressed data (.got/.toc)
 	k64TOC            = k64Data + 0x8000    // .TOC.
 	k64PACA           = k64Base + 0x20000   // a PACA: kernel_toc at PACATOC
+	k64Jumps          = k64Base + 0x6000    // a function per jump label site, 32 bytes apart
 	k64Far            = k64Base + 0x4000000 // far kernel text (64 MiB on)
 	k64Stack          = k64Base + 0x1000000 // r1 when a call starts
 	m64Base    uint64 = 0xc008000000000000  // module m at m64Base + 16 MiB * m
@@ -255,11 +256,42 @@ func (Port64) Layout(sc *scenario.Scenario, arch model.Arch) (*kernel.Layout, er
 	if l.Err != nil {
 		return nil, l.Err
 	}
+	if len(sc.Jumps) > 0 {
+		// Jump label sites: functions of their own in vmlinux text
+		// that use no TOC (layoutJumps).
+		l.region(".text.jumps", k64Jumps, 0x20*len(sc.Jumps), k64TOC, "vmlinux")
+	}
+	layoutJumps(l.builder, func(i int) uint64 { return k64Jumps + 0x20*uint64(i) })
 	l.calls(func(call string) (uint64, int, bool) {
+		if e, k, ok := l.jumpCall(call); ok {
+			return e, k, true
+		}
 		e, ok := entries[call]
 		return e, keyOf[call], ok
 	})
 	return l.lay, l.Err
+}
+
+// ModelArch implements kernel.ModelTransformPort: powerpc64 scenarios
+// compile with the powerpc model files (arch/powerpc/kernel/jump_label.c);
+// its arch_static_call_transform stays the port's Go (GoTransform), for
+// the 2022 designs, which mainline never merged.
+func (Port64) ModelArch() string { return "powerpc" }
+
+// GoTransform reports that powerpc64's arch_static_call_transform is the
+// port's Go for every variant: the model file of PPC32's is not its.
+func (Port64) GoTransform() bool { return true }
+
+// Gen implements kernel.ModelTransformPort: as PPC32's (the same words;
+// create_branch's reach is the same ±32 MiB).
+func (Port64) Gen(name string, args []uint64) ([]byte, error) { return Port32{}.Gen(name, args) }
+
+// Bytes implements kernel.ModelTransformPort: none.
+func (Port64) Bytes(string) ([]byte, bool) { return nil, false }
+
+// Value implements kernel.ModelTransformPort: as PPC32's.
+func (Port64) Value(name string, args []uint64) (uint64, bool, error) {
+	return Port32{}.Value(name, args)
 }
 
 // function writes a TOC-using function at fn: its global entry (addis
