@@ -444,7 +444,7 @@ func (c *kc) table(t int) []Loc {
 	case jumpTable:
 		return c.jumps()
 	case jumpRawTable:
-		return c.lay.Jumps
+		return c.rawJumps()
 	}
 	var out []Loc
 	for _, s := range c.lay.Sites {

@@ -287,7 +287,7 @@ func (c *kc) global(f *fnCtx, x *lang.Ident, pure bool) val {
 	case "__start___jump_table":
 		return val{k: vSite, a: jumpTable, n: 0}
 	case "__stop___jump_table":
-		return val{k: vSite, a: jumpTable, n: len(c.lay.Jumps)}
+		return val{k: vSite, a: jumpTable, n: len(c.rawJumps())}
 	case "kprobe_mutex", "module_mutex":
 		// Mutexes the model does not have: their lock and unlock
 		// take no step (docs/language.md).

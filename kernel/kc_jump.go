@@ -81,7 +81,7 @@ func (c *kc) jumps() []Loc {
 	if c.jumpTab != nil {
 		return c.jumpTab
 	}
-	raw := c.lay.Jumps
+	raw := c.rawJumps()
 	out := slices.Clone(raw)
 	idx := make([]int, len(raw))
 	for i := range idx {
@@ -117,6 +117,19 @@ func (c *kc) jumps() []Loc {
 		}
 	}
 	c.jumpTab = out
+	return out
+}
+
+// rawJumps returns vmlinux's __jump_table in link order: the scenario's
+// jumps that are not in a module (a module's entries are its own
+// mod->jump_entries).
+func (c *kc) rawJumps() []Loc {
+	var out []Loc
+	for _, j := range c.lay.Jumps {
+		if j.Module == 0 {
+			out = append(out, j)
+		}
+	}
 	return out
 }
 
