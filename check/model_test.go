@@ -116,11 +116,31 @@ cpu s1 s1
 cpu s1
 thread t: update k f2
 `
+	const jl = `scenario edit
+arch x86-64
+static_key foo
+jump j1 key=foo size=2
+jump j2 key=foo branch=likely
+cpu j1 j2
+cpu j2 j1
+thread t: static_key_enable foo
+`
 	src := kernel.BuiltinSource()
 	tests := []struct {
 		name, scenario, file, old, new, want string
 	}{
 		{"unchanged", update, "", "", "", "safe"},
+		{"unchanged jump labels", jl, "", "", "", "safe"},
+		// static_key_enable forgets key->enabled = 1 after the update:
+		// the key is left "enabling" (-1) at rest.
+		{"jump label core: enable left at -1", jl, "kernel/jump_label.c",
+			"\t\tjump_label_update(key);\n\t\t/*\n\t\t * See static_key_slow_inc().\n\t\t */\n\t\tatomic_set_release(&key->enabled, 1);\n",
+			"\t\tjump_label_update(key);\n", "violation consistent-at-rest"},
+		// jump_label_type() leaves out the entry's branch bit: the likely
+		// site is "patched" to the instruction it already holds, which
+		// x86's __jump_label_patch finds unexpected.
+		{"jump label core: jump_label_type without the branch", jl, "kernel/jump_label.c",
+			"\treturn enabled ^ branch;", "\treturn enabled;", "violation no-kernel-bug"},
 		{"unchanged boot", boot, "", "", "", "safe"},
 		// The latent finding of docs/semantics.md §8 (x86-init-free-initmem).
 		{"unchanged race", race, "", "", "", "violation no-freed-access"},

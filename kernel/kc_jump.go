@@ -53,9 +53,10 @@ func staticKeys(sc *scenario.Scenario, lay *Layout) error {
 				}
 			}
 		}
-		if lo == -1 && hi == p.Keys[k].Enabled && !sc.HasOp(scenario.OpKeyInc) {
+		if lo == -1 && hi == p.Keys[k].Enabled {
 			// No thread touches the key.
 			lay.Enabled[k] = []int{p.Keys[k].Enabled}
+			p.Keys[k].EnabledMin, p.Keys[k].EnabledMax = p.Keys[k].Enabled, p.Keys[k].Enabled
 			continue
 		}
 		if lo < -128 || hi > 127 {
@@ -64,6 +65,7 @@ func staticKeys(sc *scenario.Scenario, lay *Layout) error {
 		for v := lo; v <= hi; v++ {
 			lay.Enabled[k] = append(lay.Enabled[k], v)
 		}
+		p.Keys[k].EnabledMin, p.Keys[k].EnabledMax = lo, hi
 	}
 	return nil
 }

@@ -236,6 +236,10 @@ func modelOp(p *Program, s *State, t int, op *Op, m *Machine) int {
 	case OpStore:
 		store(s, t, op)
 		if op.A == VarEnabled {
+			kd := &p.Keys[op.Addr]
+			if v := int(int8(s.K.Enabled[op.Addr])); (v < kd.EnabledMin || v > kd.EnabledMax) && m != nil {
+				m.fail(fmt.Errorf("key->enabled of %s reached %d, outside the values %d..%d the model compiled its reads for (a bound of the model)", kd.Name, v, kd.EnabledMin, kd.EnabledMax))
+			}
 			p.setDirection(s, int(op.Addr))
 		}
 		if trace && op.Msg != "" { // a register cleared where its local dies is not shown

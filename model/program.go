@@ -176,6 +176,10 @@ type KeyDef struct {
 	False, True int
 	// Enabled is key->enabled at the start (a static key's).
 	Enabled int
+	// EnabledMin and EnabledMax bound the values of key->enabled the
+	// thread programs were compiled for: a store outside them stops the
+	// exploration with an error (a bound of the model, never a verdict).
+	EnabledMin, EnabledMax int
 }
 
 // CPUProg is the list of calls one CPU makes.

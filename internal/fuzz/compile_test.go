@@ -14,8 +14,9 @@ import (
 // fuzzScenarios exercise every model file (arm64's and powerpc's with
 // their own scenarios): an update with init, tail and
 // Jcc sites, boot, a module load and unload with a failing allocation
-// and a trampoline key, a kprobe, and powerpc's jump labels (the core's
-// per-entry __jump_label_update).
+// and a trampoline key, a kprobe, and jump labels on x86 (the batch, init
+// sites, the retry loops), arm64 and powerpc (the core's per-entry
+// __jump_label_update).
 var fuzzScenarios = []string{
 	`scenario f
 arch x86-64
@@ -30,6 +31,26 @@ cpu s1 ms1
 thread kernel_init: update foo f2; free_initmem
 thread loader: load m1 fail_alloc=2; unload m1
 thread kprobes: kprobe ms1; kprobe s1
+`,
+	`scenario j
+arch x86-64
+static_key foo init=true
+static_key bar
+jump j1 key=foo size=2
+jump j2 key=foo branch=likely section=init
+jump j3 key=bar
+cpu j1 j3
+cpu j2
+thread kernel_init: static_key_slow_dec foo; static_key_enable bar; free_initmem
+thread t: static_key_slow_inc foo; static_key_disable bar
+`,
+	`scenario k
+arch arm64
+static_key foo
+jump j1 key=foo
+jump j2 key=foo branch=likely
+cpu j1 j2
+thread t: static_key_slow_inc foo; static_key_slow_dec foo
 `,
 	`scenario g
 arch x86-64
