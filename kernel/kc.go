@@ -321,8 +321,9 @@ type kc struct {
 	// fell: the last statement list compiled can fall off its end (it
 	// does not end in goto, return, break or continue on every path).
 	fell bool
-	// jumpTab: the __jump_table sorted with jump_label_cmp (jumps).
-	jumpTab []Loc
+	// jumpTab: each jump table sorted with jump_label_cmp (jumpsOf),
+	// by module (-1: vmlinux's __jump_table).
+	jumpTab map[int][]Loc
 }
 
 // sharedDomain lists the values a shared variable can hold.
@@ -440,11 +441,11 @@ func kconst(name string) (int, bool) {
 // static_call_sort_entries leaves them (stably: the model keeps the
 // scenario's order within a key), or module m's.
 func (c *kc) table(t int) []Loc {
-	switch t {
-	case jumpTable:
-		return c.jumps()
-	case jumpRawTable:
-		return c.rawJumps()
+	if m, raw, ok := jumpTableOf(t); ok {
+		if raw {
+			return c.rawJumpsOf(m)
+		}
+		return c.jumpsOf(m)
 	}
 	var out []Loc
 	for _, s := range c.lay.Sites {

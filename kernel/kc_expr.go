@@ -570,6 +570,11 @@ func (c *kc) member(f *fnCtx, x *lang.Member, pure bool) val {
 			return val{k: vSite, a: base.a, n: 0}
 		case "num_static_call_sites":
 			return intv(len(c.table(base.a)))
+		case "jump_entries":
+			// The module's __jump_table, sorted (jumpsOf).
+			return val{k: vSite, a: jumpModTable(base.a), n: 0}
+		case "num_jump_entries":
+			return intv(len(c.rawJumpsOf(base.a)))
 		case "state":
 			return c.read1(x, atom{v: model.VarModState, idx: base.a, name: exprString(x)}, pure)
 		case "init":
