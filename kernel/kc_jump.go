@@ -59,14 +59,6 @@ func staticKeys(sc *scenario.Scenario, lay *Layout) error {
 			p.Keys[k].EnabledMin, p.Keys[k].EnabledMax = p.Keys[k].Enabled, p.Keys[k].Enabled
 			continue
 		}
-		for _, j := range sc.Jumps {
-			if j.Key == sk.Name && j.Module != "" {
-				// The model source has no jump_label_add_module() yet:
-				// nothing would patch the module's entries, and its
-				// site would keep the key's initial way.
-				return fmt.Errorf("jump %q: static key %s has a site in module %s and a thread changes the key: jump_label_add_module() and the module notifier of jump labels are not modelled yet (a module jump site of a key no thread touches is)", j.Name, sk.Name, j.Module)
-			}
-		}
 		if lo < -128 || hi > 127 {
 			return fmt.Errorf("static key %s: key->enabled could pass the model's int8", sk.Name)
 		}
@@ -189,6 +181,21 @@ func (c *kc) rawJumpsOf(m int) []Loc {
 	return out
 }
 
+// modJumps reports whether static key k has a site in a module.
+func (c *kc) modJumps(k int) bool {
+	for _, j := range c.lay.Jumps {
+		if j.Key == k && j.Module != 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// jumpLocked reports whether the thread holds jump_label_mutex, which
+// protects every static key's key->type and struct static_key_mod list:
+// their reads and stores then fold into the step before.
+func (c *kc) jumpLocked() bool { return c.held&(1<<JumpLabelMutex) != 0 }
+
 // enabledArg returns the static key whose key->enabled an atomic's first
 // argument, &key->enabled, names.
 func (c *kc) enabledArg(f *fnCtx, x *lang.Call) (int, lang.Expr) {
@@ -288,11 +295,77 @@ func (c *kc) jumpBuiltin(f *fnCtx, x *lang.Call, pure bool) (val, bool) {
 		// NOP2, JMP32 or NOP5): the size the scenario gives.
 		return intv(entry().Size), true
 	case "static_key_linked":
-		// key->type & JUMP_TYPE_LINKED: set when a module's entries
-		// join a vmlinux key (jump_label_add_module); the model has no
-		// module jump entries yet.
-		c.keyArg(x, arg(0))
-		return intv(0), true
+		// key->type & JUMP_TYPE_LINKED (kernel/jump_label.c
+		// static_key_linked()): KeyType bit k of a static key, set by
+		// jump_label_add_module() when a module's entries join the key.
+		// Every store to it is made under jump_label_mutex. A key with
+		// no module jump site is never linked: false.
+		k := c.keyArg(x, arg(0)).a
+		if !c.modJumps(k) {
+			return intv(0), true
+		}
+		t := test{at: atom{v: model.VarKeyType, idx: k, name: exprString(x), local: c.jumpLocked()}, cmp: model.CmpEq, b: 1, src: exprString(x)}
+		panic(needValue{x: x, at: t.at, bt: &t})
+	case "static_key_set_linked", "static_key_clear_linked":
+		// key->type |= JUMP_TYPE_LINKED, key->type &= ~JUMP_TYPE_LINKED.
+		effect()
+		k := c.keyArg(x, arg(0)).a
+		c.store(x.Pos, model.VarKeyType, k, model.StoreConst, boolInt(x.Fun == "static_key_set_linked"), c.jumpLocked(), exprString(x))
+		return val{}, true
+	case "static_key_set_mod":
+		// static_key_set_mod(key, mod): key->next = mod, key->type's
+		// JUMP_TYPE_* bits kept. mod is an entry the thread holds
+		// (jlm, jlm2) or the next field of the one in jlm.
+		effect()
+		if len(x.Args) != 2 {
+			panic(compileError(x.Pos, "%s takes (key, mod)", x.Fun))
+		}
+		k := c.keyArg(x, arg(0)).a
+		msg := exprString(x)
+		if p, ok := c.ptrLocal(f, x.Args[1]); ok && (p.a == 0 || p.a == 3) {
+			b := 0
+			if p.a == 3 {
+				b = model.RegAddr2
+			}
+			c.store(x.Pos, model.VarKeyNext, k, model.StoreReg, b, c.jumpLocked(), msg)
+			return val{}, true
+		}
+		if m, ok := x.Args[1].(*lang.Member); ok && m.Name == "next" {
+			if p, ok := c.ptrLocal(f, m.X); ok && p.a == 0 {
+				c.store(x.Pos, model.VarKeyNext, k, model.StoreNodeNext, 0, c.jumpLocked(), msg)
+				return val{}, true
+			}
+		}
+		panic(compileError(x.Pos, "%s: the model links an entry the thread holds (jlm, jlm2) or jlm->next", msg))
+	case "static_key_set_entries":
+		// static_key_set_entries(key, jlm->entries) of
+		// jump_label_del_module(): the list of one entry folds back into
+		// key->entries (key->next is the entries pointer again). The
+		// model's unlinked key has vmlinux's entries
+		// (static_key_entries()): the entry left must be vmlinux's
+		// (jlm->mod NULL), as it is for a vmlinux key; another is a
+		// model error, checked when it runs.
+		effect()
+		if len(x.Args) != 2 {
+			panic(compileError(x.Pos, "%s takes (key, entries)", x.Fun))
+		}
+		k := c.keyArg(x, arg(0)).a
+		msg := exprString(x)
+		m, ok := x.Args[1].(*lang.Member)
+		var p *val
+		if ok && m.Name == "entries" {
+			p, ok = c.ptrLocal(f, m.X)
+		}
+		if !ok || p.a != 0 {
+			panic(compileError(x.Pos, "%s: the model folds back the entries of the struct static_key_mod in jlm", msg))
+		}
+		jt := c.emitTest(x.Pos, test{at: atom{v: model.VarNodeMod, local: true}, cmp: model.CmpEq, b: 0, src: exprString(m.X) + "->mod == NULL"}, true)
+		c.op(x.Pos, model.Op{Code: model.OpBadDeref, Msg: fmt.Sprintf("%s: a module's entries folded into a vmlinux key: not modelled", msg)})
+		for _, j := range jt {
+			c.e.Land(j)
+		}
+		c.store(x.Pos, model.VarKeyNext, k, model.StoreConst, 0, c.jumpLocked(), msg)
+		return val{}, true
 	case "__module_address":
 		// The static keys are vmlinux's.
 		if v := arg(0); v.k == vKey {
