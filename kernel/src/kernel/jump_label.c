@@ -10,10 +10,9 @@
  * STATIC_KEY_CHECK_USE() (jump_label_init() has run before the scenario
  * starts: static_key_initialized is true), EXPORT_SYMBOL_GPL().
  *
- * The static keys are vmlinux's: __module_address() of a static key is
- * NULL. A key with sites in a module is linked (jump_label_add_module())
- * while the module is loaded, and jump_label_update() then walks its
- * struct static_key_mod list (__jump_label_mod_update()).
+ * The static keys are vmlinux's (__module_address() of one is NULL); a key
+ * with sites in a loaded module is linked, and jump_label_update() walks
+ * its struct static_key_mod list (the module part is below).
  * __jump_label_update() has both versions: x86 and arm64 define
  * HAVE_JUMP_LABEL_BATCH (asm/jump_label.h), powerpc does not.
  *
