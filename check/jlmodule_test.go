@@ -74,6 +74,18 @@ jump j2 key=k module=m section=init
 cpu j0 j1 j2
 thread t: static_key_enable k
 `
+	const two = `scenario jl-two-modules
+arch x86-64
+module m1
+module m2
+static_key k
+jump j0 key=k
+jump j1 key=k module=m1
+jump j2 key=k module=m2
+cpu j0 j1 j2
+thread t: static_key_enable k
+thread l: load m1; load m2; unload m1; unload m2
+`
 	const load = head + "thread l: load m\n"
 	const unload = head + "thread l: load m; unload m\n"
 	src := kernel.BuiltinSource()
@@ -93,6 +105,12 @@ thread t: static_key_enable k
 		// module, and an enable writes into its freed text.
 		{"notify: no GOING", unload,
 			"\tcase MODULE_STATE_GOING:\n\t\tjump_label_del_module(mod);\n\t\tbreak;\n", "", "violation no-freed-access"},
+		{"two modules", two, "", "", "safe"},
+		// jump_label_del_module() unlinks m1, not the list's head, by
+		// resetting the head: m2's entry is lost, and the enable that
+		// walks the list after it leaves m2's site stale.
+		{"del_module: unlink past the head", two,
+			"\t\telse\n\t\t\t*prev = jlm->next;\n", "\t\telse\n\t\t\tstatic_key_set_mod(key, jlm->next);\n", "violation completion"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			text := tc.scenario
