@@ -225,7 +225,7 @@ type fnCtx struct {
 	// discard: the call's value is not used.
 	discard bool
 	// regs: the thread's registers this call set (bit 0 Reg, 1 Ptr,
-	// 2 Val): they die with its locals.
+	// 2 Val, 3 Reg2): they die with its locals.
 	regs uint8
 	// scopes: the blocks being compiled, innermost last, with the
 	// mutexes their guard()s hold.
@@ -321,8 +321,9 @@ type kc struct {
 	// fell: the last statement list compiled can fall off its end (it
 	// does not end in goto, return, break or continue on every path).
 	fell bool
-	// jumpTab: the __jump_table sorted with jump_label_cmp (jumps).
-	jumpTab []Loc
+	// jumpTab: each jump table sorted with jump_label_cmp (jumpsOf),
+	// by module (-1: vmlinux's __jump_table).
+	jumpTab map[int][]Loc
 }
 
 // sharedDomain lists the values a shared variable can hold.
@@ -406,8 +407,12 @@ func kconst(name string) (int, bool) {
 		return model.SiteInit, true
 	case "STATIC_CALL_SITE_FLAGS":
 		return model.SiteTail | model.SiteInit, true
-	case "GFP_KERNEL", "module_notify_list", "static_call_module_nb":
+	case "GFP_KERNEL", "module_notify_list", "static_call_module_nb", "jump_label_module_nb":
 		return 0, true
+	case "NOTIFY_STOP_MASK":
+		// include/linux/notifier.h; the model's notifier_from_errno()
+		// returns -errno, whose bit 15 is set.
+		return 0x8000, true
 	case "ENOENT":
 		return 2, true
 	case "EWOULDBLOCK":
@@ -440,11 +445,11 @@ func kconst(name string) (int, bool) {
 // static_call_sort_entries leaves them (stably: the model keeps the
 // scenario's order within a key), or module m's.
 func (c *kc) table(t int) []Loc {
-	switch t {
-	case jumpTable:
-		return c.jumps()
-	case jumpRawTable:
-		return c.lay.Jumps
+	if m, raw, ok := jumpTableOf(t); ok {
+		if raw {
+			return c.rawJumpsOf(m)
+		}
+		return c.jumpsOf(m)
 	}
 	var out []Loc
 	for _, s := range c.lay.Sites {
@@ -574,7 +579,7 @@ func (c *kc) inline(fn *lang.Func, args []val, at lang.Pos, cond *fnCtx, prefix 
 // used, where they die (so that states that differ only in a dead
 // pointer are one state).
 func (c *kc) clearRegs(f *fnCtx) {
-	for r, v := range []int{model.VarReg, model.VarPtr, model.VarVal} {
+	for r, v := range []int{model.VarReg, model.VarPtr, model.VarVal, model.VarReg2} {
 		if f.regs&(1<<r) != 0 {
 			c.e.Emit(model.Op{Code: model.OpStore, A: v, Len: model.StoreConst | model.TestLocal})
 		}
@@ -1316,6 +1321,14 @@ func (c *kc) stmt(f *fnCtx, st lang.Stmt) {
 		}
 		c.loop(f, s.Pos, s.Cond, s.Post, s.Body)
 	case *lang.While:
+		if post, ok := c.ptrMoves(f, s.Body); ok {
+			// while (jlm && jlm->mod != mod) { prev = &jlm->next;
+			// jlm = jlm->next; }: a loop whose body only moves the
+			// pointers the thread holds is the for loop with that
+			// body as its post statement (ptrLoop).
+			c.loop(f, s.Pos, s.Cond, post, &lang.Block{Pos: s.Pos})
+			return
+		}
 		c.loop(f, s.Pos, s.Cond, nil, s.Body)
 	case *lang.DoWhile:
 		c.doWhile(f, s)
@@ -1506,6 +1519,9 @@ func (c *kc) listWalk(f *fnCtx, s *lang.For, init *lang.ExprStmt) bool {
 	if !ok {
 		return false
 	}
+	if call, ok := a.R.(*lang.Call); ok && call.Fun == "static_key_mod" {
+		return c.jumpListWalk(f, s, p, call)
+	}
 	u, ok := a.R.(*lang.Unary)
 	if !ok || u.Op != "&" {
 		return false
@@ -1560,6 +1576,63 @@ func (c *kc) listWalk(f *fnCtx, s *lang.For, init *lang.ExprStmt) bool {
 	for _, j := range l.breaks {
 		e.Land(j)
 	}
+	return true
+}
+
+// jumpListWalk compiles __jump_label_mod_update()'s walk of a static
+// key's struct static_key_mod list,
+//
+//	for (mod = static_key_mod(key); mod; mod = mod->next)
+//
+// as listWalk does a static_call_mod list: the walk is the machine's (a
+// routine per move, from key->next), and the body is compiled once for
+// each entry the list can hold (vmlinux's entries, then each module's),
+// with mod a struct static_key_mod whose entries are that table's first
+// entry of the key.
+func (c *kc) jumpListWalk(f *fnCtx, s *lang.For, p *lang.Ident, call *lang.Call) bool {
+	kv, ok := c.ptrValue(f, call)
+	if !ok {
+		panic(compileError(s.Pos, "%s: not a static key", exprString(call)))
+	}
+	if pa, ok := s.Post.(*lang.Assign); !ok || !isIdent(pa.L, p.Name) || !isMember(pa.R, p.Name, "next") || !isIdent(s.Cond, p.Name) {
+		panic(compileError(s.Pos, "a walk of a static_key_mod list is for (%s = static_key_mod(key); %s; %s = %s->next)", p.Name, p.Name, p.Name, p.Name))
+	}
+	key := kv.n
+	mods := len(c.lay.Prog.Modules)
+	e := c.e
+	start := &modWalk{lay: c.lay, key: key, Jump: true, Blocks: make([]int, mods+1)}
+	next := &modWalk{lay: c.lay, key: key, Jump: true, Next: true, Blocks: make([]int, mods+1)}
+	fn := e.Fn
+	c.routineAt(s.Pos, start)
+	l := &loopCtx{}
+	f.loops = append(f.loops, l)
+	for b := 0; b <= mods; b++ {
+		start.Blocks[b] = e.Here()
+		first := -1
+		for i, j := range c.jumpsOf(b - 1) {
+			if j.Key == key {
+				first = i
+				break
+			}
+		}
+		saved := cloneVars(f.vars)
+		f.vars[p.Name] = &val{k: vSiteMod, a: b - 1, n: first, s: "jump"}
+		c.stmt(f, s.Body)
+		f.vars = saved
+		for _, j := range l.conts {
+			e.Land(j)
+		}
+		l.conts = nil
+		e.Fn = fn
+		c.routineAt(s.Pos, next)
+	}
+	f.loops = f.loops[:len(f.loops)-1]
+	copy(next.Blocks, start.Blocks)
+	start.Done, next.Done = e.Here(), e.Here()
+	for _, j := range l.breaks {
+		e.Land(j)
+	}
+	f.regs |= 1 // the walk's cursor is in Reg
 	return true
 }
 
@@ -1720,4 +1793,27 @@ func (c *kc) emitTest(pos lang.Pos, t test, want bool) []int {
 	j := c.e.Emit(model.Op{Code: model.OpJump})
 	c.e.Land(skip)
 	return []int{j}
+}
+
+// ptrMoves returns a block's statements as one comma expression when each
+// is an expression statement that assigns only register locals (see
+// movesPtr).
+func (c *kc) ptrMoves(f *fnCtx, body lang.Stmt) (lang.Expr, bool) {
+	b, ok := body.(*lang.Block)
+	if !ok || len(b.Stmts) == 0 {
+		return nil, false
+	}
+	var post lang.Expr
+	for _, st := range b.Stmts {
+		es, ok := st.(*lang.ExprStmt)
+		if !ok || !c.movesPtr(f, es.X) {
+			return nil, false
+		}
+		if post == nil {
+			post = es.X
+		} else {
+			post = &lang.Binary{Pos: lang.ExprPos(es.X), Op: ",", X: post, Y: es.X}
+		}
+	}
+	return post, true
 }

@@ -310,6 +310,12 @@ func (c *kc) callExpr(f *fnCtx, x *lang.Call, pure bool) val {
 		}
 		return val{k: vNull}
 	case "within_module":
+		if a := arg(0); a.k == vKey {
+			// within_module((unsigned long)key, mod) of
+			// jump_label_add_module/del_module: the model's static
+			// keys are vmlinux's.
+			return intv(0)
+		}
 		return intv(1) // mod_find()'s module holds addr
 	case "within_module_mem_type":
 		s := c.site(x.Pos, arg(0))

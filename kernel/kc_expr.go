@@ -287,7 +287,7 @@ func (c *kc) global(f *fnCtx, x *lang.Ident, pure bool) val {
 	case "__start___jump_table":
 		return val{k: vSite, a: jumpTable, n: 0}
 	case "__stop___jump_table":
-		return val{k: vSite, a: jumpTable, n: len(c.lay.Jumps)}
+		return val{k: vSite, a: jumpTable, n: len(c.rawJumps())}
 	case "kprobe_mutex", "module_mutex":
 		// Mutexes the model does not have: their lock and unlock
 		// take no step (docs/language.md).
@@ -558,6 +558,17 @@ func (c *kc) member(f *fnCtx, x *lang.Member, pure bool) val {
 				return val{k: vNull}
 			}
 			return val{k: vSite, a: base.a, n: base.n}
+		case "entries":
+			// A struct static_key_mod of a jump walk (listWalk): its
+			// module's first entry of the key in that module's
+			// (vmlinux's) jump table.
+			if base.s != "jump" {
+				break
+			}
+			if base.n < 0 {
+				return val{k: vNull}
+			}
+			return val{k: vSite, a: jumpTableID(base.a, false), n: base.n}
 		case "next":
 			if base.next == nil {
 				return val{k: vNull}
@@ -570,6 +581,11 @@ func (c *kc) member(f *fnCtx, x *lang.Member, pure bool) val {
 			return val{k: vSite, a: base.a, n: 0}
 		case "num_static_call_sites":
 			return intv(len(c.table(base.a)))
+		case "jump_entries":
+			// The module's __jump_table, sorted (jumpsOf).
+			return val{k: vSite, a: jumpModTable(base.a), n: 0}
+		case "num_jump_entries":
+			return intv(len(c.rawJumpsOf(base.a)))
 		case "state":
 			return c.read1(x, atom{v: model.VarModState, idx: base.a, name: exprString(x)}, pure)
 		case "init":
@@ -584,10 +600,14 @@ func (c *kc) member(f *fnCtx, x *lang.Member, pure bool) val {
 			return val{k: vSiteAddr, a: base.a, n: base.n}
 		}
 	case vReg:
-		if base.a == 0 {
+		if base.a == 0 || base.a == 3 {
 			switch x.Name {
 			case "mod":
-				return c.read1(x, atom{v: model.VarNodeMod, name: exprString(x), local: true}, pure)
+				return c.read1(x, atom{v: model.VarNodeMod, idx: regAddr(base.a), name: exprString(x), local: true}, pure)
+			case "next":
+				// As a value compared with NULL (jump_label_del_module's
+				// jlm->next == NULL); a pointer assigned is ptrValue's.
+				return c.read1(x, atom{v: model.VarNodeNext, idx: regAddr(base.a), name: exprString(x), local: true}, pure)
 			}
 		}
 	case vTramp:
@@ -748,6 +768,17 @@ func (c *kc) atomTest(f *fnCtx, x lang.Expr) (test, bool) {
 		if v, ok := f.vars[id.Name]; ok && v.k == vReg {
 			// A pointer the thread holds, as a truth value.
 			return test{at: atom{v: regVar(v.a), local: true}, cmp: model.CmpEq, b: 0, neg: true, src: src}, true
+		}
+	}
+	if b, ok := x.(*lang.Binary); ok && (b.Op == "==" || b.Op == "!=") {
+		// prev == &key->next (jump_label_del_module): Ptr is 0 while
+		// prev is the address of the list head.
+		if p, ok := c.ptrLocal(f, b.X); ok && p.a == 1 {
+			if v, ok := c.ptrValue(f, b.Y); ok && v.a == 1 {
+				if m := b.Y.(*lang.Unary).X.(*lang.Member); !c.isLocalPtr(f, m.X) {
+					return test{at: atom{v: model.VarPtr, local: true}, cmp: model.CmpEq, b: 0, neg: b.Op == "!=", src: src}, true
+				}
+			}
 		}
 	}
 	switch x := x.(type) {

@@ -74,16 +74,56 @@ func staticKeys(sc *scenario.Scenario, lay *Layout) error {
 // scenario's), before jump_label_sort_entries().
 const jumpRawTable = -101
 
-// jumps returns the __jump_table as jump_label_sort_entries() leaves it:
-// the scenario's entries, in link order, sorted with the model files'
+// jumpModTable is the table index of module m's mod->jump_entries,
+// sorted as jump_label_add_module()'s jump_label_sort_entries() leaves
+// it at MODULE_STATE_COMING; jumpModTable(m)-1 is the module's table in
+// link order.
+func jumpModTable(m int) int { return -200 - 2*m }
+
+// jumpTableOf returns the module (-1 for vmlinux) of jump table index t
+// and whether it is in link order; ok is false for other tables.
+func jumpTableOf(t int) (m int, raw, ok bool) {
+	switch {
+	case t == jumpTable:
+		return -1, false, true
+	case t == jumpRawTable:
+		return -1, true, true
+	case t <= -200:
+		return (-200 - t) / 2, (-200-t)%2 == 1, true
+	}
+	return 0, false, false
+}
+
+// jumpTableID is the index of module m's (vmlinux's for -1) jump table,
+// sorted or in link order.
+func jumpTableID(m int, raw bool) int {
+	t := jumpTable
+	if m >= 0 {
+		t = jumpModTable(m)
+	}
+	if raw {
+		t--
+	}
+	return t
+}
+
+// jumps returns vmlinux's __jump_table as jump_label_sort_entries()
+// leaves it; see jumpsOf.
+func (c *kc) jumps() []Loc { return c.jumpsOf(-1) }
+
+// jumpsOf returns the jump table of module m (vmlinux's for -1) as
+// jump_label_sort_entries() leaves it (jump_label_init() for vmlinux,
+// jump_label_add_module() at MODULE_STATE_COMING for a module): the
+// scenario's entries, in link order, sorted with the model files'
 // jump_label_cmp() (evaluated when compiling; stably, where the kernel's
 // sort() leaves equal entries in an order it does not specify). Without
 // a jump_label_cmp, the table stays in link order.
-func (c *kc) jumps() []Loc {
-	if c.jumpTab != nil {
-		return c.jumpTab
+func (c *kc) jumpsOf(m int) []Loc {
+	if t, ok := c.jumpTab[m]; ok {
+		return t
 	}
-	raw := c.lay.Jumps
+	raw := c.rawJumpsOf(m)
+	rawID := jumpTableID(m, true)
 	out := slices.Clone(raw)
 	idx := make([]int, len(raw))
 	for i := range idx {
@@ -92,7 +132,7 @@ func (c *kc) jumps() []Loc {
 	if fn, ok := c.funcs["jump_label_cmp"]; ok && len(raw) > 1 {
 		cmp := func(a, b int) int {
 			call := &lang.Call{Pos: fn.Pos, Fun: fn.Name}
-			args := []val{{k: vSite, a: jumpRawTable, n: a}, {k: vSite, a: jumpRawTable, n: b}}
+			args := []val{{k: vSite, a: rawID, n: a}, {k: vSite, a: rawID, n: b}}
 			var r val
 			mark := len(c.e.Ops)
 			defer func() { c.e.Ops = c.e.Ops[:mark] }()
@@ -118,9 +158,43 @@ func (c *kc) jumps() []Loc {
 			out[i] = raw[k]
 		}
 	}
-	c.jumpTab = out
+	if c.jumpTab == nil {
+		c.jumpTab = map[int][]Loc{}
+	}
+	c.jumpTab[m] = out
 	return out
 }
+
+// rawJumps returns vmlinux's __jump_table in link order; see rawJumpsOf.
+func (c *kc) rawJumps() []Loc { return c.rawJumpsOf(-1) }
+
+// rawJumpsOf returns module m's jump table (vmlinux's __jump_table for
+// -1) in link order: the scenario's jumps in that module's text, in the
+// order the scenario declares them.
+func (c *kc) rawJumpsOf(m int) []Loc {
+	var out []Loc
+	for _, j := range c.lay.Jumps {
+		if j.Module == m+1 {
+			out = append(out, j)
+		}
+	}
+	return out
+}
+
+// modJumps reports whether static key k has a site in a module.
+func (c *kc) modJumps(k int) bool {
+	for _, j := range c.lay.Jumps {
+		if j.Key == k && j.Module != 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// jumpLocked reports whether the thread holds jump_label_mutex, which
+// protects every static key's key->type and struct static_key_mod list:
+// their reads and stores then fold into the step before.
+func (c *kc) jumpLocked() bool { return c.held&(1<<JumpLabelMutex) != 0 }
 
 // enabledArg returns the static key whose key->enabled an atomic's first
 // argument, &key->enabled, names.
@@ -160,7 +234,7 @@ func (c *kc) jumpBuiltin(f *fnCtx, x *lang.Call, pure bool) (val, bool) {
 	arg, effect := c.builtinArgs(f, x, pure)
 	entry := func() Loc {
 		v := arg(0)
-		if (v.k != vSite && v.k != vSiteAddr) || v.a != jumpTable && v.a != jumpRawTable {
+		if _, _, ok := jumpTableOf(v.a); (v.k != vSite && v.k != vSiteAddr) || !ok {
 			panic(compileError(x.Pos, "%s(%s): not a struct jump_entry", x.Fun, exprString(x.Args[0])))
 		}
 		return c.site(x.Pos, v)
@@ -184,6 +258,30 @@ func (c *kc) jumpBuiltin(f *fnCtx, x *lang.Call, pure bool) (val, bool) {
 		// Set by jump_label_init() (before the scenario starts) for
 		// vmlinux's init text.
 		return intv(boolInt(entry().Init)), true
+	case "jump_entry_set_init":
+		// jump_label_add_module() sets the flag on the module's own
+		// table, which no other thread reads before the notifier links
+		// it (under jump_label_mutex): the model's entry has it from
+		// the scenario (section=init); the compiler checks the value.
+		e, in := entry(), arg(1)
+		if in.k != vInt || (in.n != 0) != e.Init {
+			panic(compileError(x.Pos, "%s: the model's entry %s is init text iff the scenario says so (section=init); this sets %s", exprString(x), e.Name, valString(in)))
+		}
+		return val{}, true
+	case "static_key_type":
+		// key->type & JUMP_TYPE_TRUE: DEFINE_STATIC_KEY_TRUE, the
+		// key's initial key->enabled (the static keys are vmlinux's,
+		// set up by jump_label_init()).
+		k := c.keyArg(x, arg(0))
+		if !c.lay.Prog.Keys[k.a].Jump {
+			panic(compileError(x.Pos, "%s: not a static key", exprString(x)))
+		}
+		return intv(boolInt(c.lay.Prog.Keys[k.a].Enabled != 0)), true
+	case "static_key_sealed":
+		// static_key_seal() and DEFINE_STATIC_KEY_*_RO are not in the
+		// model (docs/semantics.md §12.8).
+		c.keyArg(x, arg(0))
+		return intv(0), true
 	case "jump_entry_code":
 		v := arg(0)
 		c.site(x.Pos, v)
@@ -197,11 +295,77 @@ func (c *kc) jumpBuiltin(f *fnCtx, x *lang.Call, pure bool) (val, bool) {
 		// NOP2, JMP32 or NOP5): the size the scenario gives.
 		return intv(entry().Size), true
 	case "static_key_linked":
-		// key->type & JUMP_TYPE_LINKED: set when a module's entries
-		// join a vmlinux key (jump_label_add_module); the model has no
-		// module jump entries yet.
-		c.keyArg(x, arg(0))
-		return intv(0), true
+		// key->type & JUMP_TYPE_LINKED (kernel/jump_label.c
+		// static_key_linked()): KeyType bit k of a static key, set by
+		// jump_label_add_module() when a module's entries join the key.
+		// Every store to it is made under jump_label_mutex. A key with
+		// no module jump site is never linked: false.
+		k := c.keyArg(x, arg(0)).a
+		if !c.modJumps(k) {
+			return intv(0), true
+		}
+		t := test{at: atom{v: model.VarKeyType, idx: k, name: exprString(x), local: c.jumpLocked()}, cmp: model.CmpEq, b: 1, src: exprString(x)}
+		panic(needValue{x: x, at: t.at, bt: &t})
+	case "static_key_set_linked", "static_key_clear_linked":
+		// key->type |= JUMP_TYPE_LINKED, key->type &= ~JUMP_TYPE_LINKED.
+		effect()
+		k := c.keyArg(x, arg(0)).a
+		c.store(x.Pos, model.VarKeyType, k, model.StoreConst, boolInt(x.Fun == "static_key_set_linked"), c.jumpLocked(), exprString(x))
+		return val{}, true
+	case "static_key_set_mod":
+		// static_key_set_mod(key, mod): key->next = mod, key->type's
+		// JUMP_TYPE_* bits kept. mod is an entry the thread holds
+		// (jlm, jlm2) or the next field of the one in jlm.
+		effect()
+		if len(x.Args) != 2 {
+			panic(compileError(x.Pos, "%s takes (key, mod)", x.Fun))
+		}
+		k := c.keyArg(x, arg(0)).a
+		msg := exprString(x)
+		if p, ok := c.ptrLocal(f, x.Args[1]); ok && (p.a == 0 || p.a == 3) {
+			b := 0
+			if p.a == 3 {
+				b = model.RegAddr2
+			}
+			c.store(x.Pos, model.VarKeyNext, k, model.StoreReg, b, c.jumpLocked(), msg)
+			return val{}, true
+		}
+		if m, ok := x.Args[1].(*lang.Member); ok && m.Name == "next" {
+			if p, ok := c.ptrLocal(f, m.X); ok && p.a == 0 {
+				c.store(x.Pos, model.VarKeyNext, k, model.StoreNodeNext, 0, c.jumpLocked(), msg)
+				return val{}, true
+			}
+		}
+		panic(compileError(x.Pos, "%s: the model links an entry the thread holds (jlm, jlm2) or jlm->next", msg))
+	case "static_key_set_entries":
+		// static_key_set_entries(key, jlm->entries) of
+		// jump_label_del_module(): the list of one entry folds back into
+		// key->entries (key->next is the entries pointer again). The
+		// model's unlinked key has vmlinux's entries
+		// (static_key_entries()): the entry left must be vmlinux's
+		// (jlm->mod NULL), as it is for a vmlinux key; another is a
+		// model error, checked when it runs.
+		effect()
+		if len(x.Args) != 2 {
+			panic(compileError(x.Pos, "%s takes (key, entries)", x.Fun))
+		}
+		k := c.keyArg(x, arg(0)).a
+		msg := exprString(x)
+		m, ok := x.Args[1].(*lang.Member)
+		var p *val
+		if ok && m.Name == "entries" {
+			p, ok = c.ptrLocal(f, m.X)
+		}
+		if !ok || p.a != 0 {
+			panic(compileError(x.Pos, "%s: the model folds back the entries of the struct static_key_mod in jlm", msg))
+		}
+		jt := c.emitTest(x.Pos, test{at: atom{v: model.VarNodeMod, local: true}, cmp: model.CmpEq, b: 0, src: exprString(m.X) + "->mod == NULL"}, true)
+		c.op(x.Pos, model.Op{Code: model.OpBadDeref, Msg: fmt.Sprintf("%s: a module's entries folded into a vmlinux key: not modelled", msg)})
+		for _, j := range jt {
+			c.e.Land(j)
+		}
+		c.store(x.Pos, model.VarKeyNext, k, model.StoreConst, 0, c.jumpLocked(), msg)
+		return val{}, true
 	case "__module_address":
 		// The static keys are vmlinux's.
 		if v := arg(0); v.k == vKey {

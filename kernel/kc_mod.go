@@ -64,10 +64,22 @@ func (c *kc) switchStmt(f *fnCtx, s *lang.Switch) {
 
 // regVar is the shared variable of a pointer register.
 func regVar(r int) int {
-	if r == 1 {
+	switch r {
+	case 1:
 		return model.VarPtr
+	case 3:
+		return model.VarReg2
 	}
 	return model.VarReg
+}
+
+// regAddr is the Addr of an OpTest or OpStore of an entry's field
+// through register r (Reg, or Reg2 for r 3).
+func regAddr(r int) int {
+	if r == 3 {
+		return model.RegAddr2
+	}
+	return 0
 }
 
 // ptrLocal returns the register local x names, if it is one.
@@ -83,10 +95,17 @@ func (c *kc) ptrLocal(f *fnCtx, x lang.Expr) (*val, bool) {
 	return v, true
 }
 
-// listProtected reports whether the thread holds static_call_mutex,
-// which protects every static_call_mod list and entry: their reads and
-// stores then fold into the step before.
-func (c *kc) listProtected() bool { return c.held&(1<<StaticCallMutex) != 0 }
+// listProtected reports whether the thread holds the mutex that protects
+// the list it works on: static_call_mutex for every static_call_mod list
+// and entry, jump_label_mutex for a static key's static_key_mod list.
+// The kernel works on neither kind under the other's mutex
+// (static_call_module_notify() takes static_call_mutex only,
+// jump_label_module_notify() jump_label_mutex only), so either one held
+// protects the list at hand. Their reads and stores then fold into the
+// step before.
+func (c *kc) listProtected() bool {
+	return c.held&(1<<StaticCallMutex) != 0 || c.jumpLocked()
+}
 
 // store emits an OpStore of the statement at pos.
 func (c *kc) store(pos lang.Pos, v, idx, src, b int, local bool, msg string) {
@@ -106,12 +125,19 @@ func (c *kc) ptrValue(f *fnCtx, x lang.Expr) (val, bool) {
 		if x.Fun == "kzalloc" {
 			return val{k: vReg, a: 0}, true
 		}
+		if x.Fun == "static_key_mod" && len(x.Args) == 1 {
+			// static_key_mod(key): a static key's key->next, its
+			// struct static_key_mod list (kernel/jump_label.c).
+			if v, ok := c.static(f, x.Args[0]); ok && v.k == vKey && c.lay.Prog.Keys[v.a].Jump {
+				return val{k: vReg, a: 0, n: v.a}, true
+			}
+		}
 	case *lang.Member:
 		if x.Name == "mods" || x.Name == "next" {
 			if r, ok := c.ptrLocal(f, x.X); ok && x.Name == "next" {
 				return val{k: vReg, a: 0, n: r.n}, true
 			}
-			if v, ok := c.static(f, x.X); ok && v.k == vKey && x.Name == "mods" {
+			if v, ok := c.static(f, x.X); ok && v.k == vKey && (x.Name == "mods" && !c.lay.Prog.Keys[v.a].Jump || x.Name == "next" && c.lay.Prog.Keys[v.a].Jump) {
 				return val{k: vReg, a: 0, n: v.a}, true
 			}
 		}
@@ -149,13 +175,27 @@ func (c *kc) assignPtr(f *fnCtx, a *lang.Assign) bool {
 		reg = local.a
 	} else if v.a == 1 {
 		reg = 1
+	} else if c.regHeld(f, id.Name, 0) {
+		// A second entry while another local holds one in Reg:
+		// jump_label_add_module()'s jlm2, while jlm is in Reg.
+		reg = 3
 	}
 	switch r := a.R.(type) {
-	case *lang.Call: // kzalloc(sizeof(*site_mod), GFP_KERNEL)
-		if reg != 0 {
-			panic(compileError(a.Pos, "%s: kzalloc's result goes to a struct static_call_mod *", msg))
+	case *lang.Call: // kzalloc(sizeof(*site_mod), GFP_KERNEL), static_key_mod(key)
+		if reg != 0 && reg != 3 {
+			panic(compileError(a.Pos, "%s: the result goes to a struct static_call_mod *", msg))
+		}
+		if r.Fun == "static_key_mod" {
+			if reg != 0 {
+				panic(compileError(a.Pos, "%s: the model walks a static key's list in one register", msg))
+			}
+			c.store(a.Pos, model.VarReg, 0, model.StoreMods, v.n, c.listProtected(), msg)
+			break
 		}
 		op := model.Op{Code: model.OpKzalloc, B: c.failAlloc, Msg: msg}
+		if reg == 3 {
+			op.A = model.RegAddr2
+		}
 		if c.listProtected() {
 			op.Len |= model.TestLocal
 		}
@@ -170,7 +210,9 @@ func (c *kc) assignPtr(f *fnCtx, a *lang.Assign) bool {
 			}
 			c.store(a.Pos, model.VarReg, 0, model.StoreNodeNext, 0, true, msg)
 		} else {
-			c.keyMods(f, a.Pos, v.n)
+			if !c.lay.Prog.Keys[v.n].Jump {
+				c.keyMods(f, a.Pos, v.n)
+			}
 			c.store(a.Pos, model.VarReg, 0, model.StoreMods, v.n, c.listProtected(), msg)
 		}
 	case *lang.Unary: // &key->mods, &site_mod->next
@@ -187,6 +229,16 @@ func (c *kc) assignPtr(f *fnCtx, a *lang.Assign) bool {
 	f.vars[id.Name] = &v
 	f.regs |= 1 << reg
 	return true
+}
+
+// regHeld reports whether a local of f other than name holds register r.
+func (c *kc) regHeld(f *fnCtx, name string, r int) bool {
+	for n, v := range f.vars {
+		if n != name && v.k == vReg && v.a == r {
+			return true
+		}
+	}
+	return false
 }
 
 // keyMods compiles the check a read of key->mods needs: while the key
@@ -282,35 +334,51 @@ func (c *kc) assignPtrField(f *fnCtx, a *lang.Assign) bool {
 		return true
 	case *lang.Member:
 		if p, ok := c.ptrLocal(f, l.X); ok {
-			if p.a != 0 {
+			if p.a != 0 && p.a != 3 {
 				panic(compileError(a.Pos, "%s: not a struct static_call_mod *", exprString(l.X)))
 			}
+			ra := regAddr(p.a)
 			switch l.Name {
 			case "mod":
 				v := c.eval(f, a.R)
 				switch v.k {
 				case vNull:
-					c.store(a.Pos, model.VarNodeMod, 0, model.StoreConst, 0, local, msg)
+					c.store(a.Pos, model.VarNodeMod, ra, model.StoreConst, 0, local, msg)
 				case vMod:
-					c.store(a.Pos, model.VarNodeMod, 0, model.StoreConst, v.a+1, local, msg)
+					c.store(a.Pos, model.VarNodeMod, ra, model.StoreConst, v.a+1, local, msg)
 				default:
 					panic(compileError(a.Pos, "%s: not a module", exprString(a.R)))
 				}
 			case "next":
+				if call, ok := a.R.(*lang.Call); ok && call.Fun == "static_key_mod" {
+					// jlm->next = static_key_mod(key): key->next.
+					kv, ok := c.ptrValue(f, call)
+					if !ok || p.a != 0 {
+						panic(compileError(a.Pos, "%s: the model links jlm to a static key's list", msg))
+					}
+					c.store(a.Pos, model.VarNodeNext, 0, model.StoreMods, kv.n, local, msg)
+					return true
+				}
 				v := c.eval(f, a.R)
 				switch v.k {
 				case vNull:
-					c.store(a.Pos, model.VarNodeNext, 0, model.StoreConst, 0, local, msg)
+					c.store(a.Pos, model.VarNodeNext, ra, model.StoreConst, 0, local, msg)
 				case vSiteModList:
 					// static_call_key_next(key): key->mods while the key
 					// has mods, else NULL; key->mods is 0 then.
+					if p.a != 0 {
+						panic(compileError(a.Pos, "%s: the model links the entry in Reg", msg))
+					}
 					c.store(a.Pos, model.VarNodeNext, 0, model.StoreMods, v.a, local, msg)
 				default:
 					panic(compileError(a.Pos, "%s: the model links an entry to NULL or static_call_key_next(key)", msg))
 				}
-			case "sites":
-				// The model's entry names its module; its sites are that
-				// module's (or vmlinux's) first site of the key.
+			case "sites", "entries":
+				// The model's entry names its module; its sites (a
+				// struct static_key_mod's entries) are that module's
+				// (or vmlinux's) first site (entry) of the key: what
+				// static_call_add_module() and jump_label_add_module()
+				// store (docs/semantics.md §11).
 				c.eval(f, a.R)
 			default:
 				panic(compileError(a.Pos, "%s: struct static_call_mod has no field %s in the model", msg, l.Name))
@@ -391,10 +459,10 @@ func (c *kc) ptrCall(f *fnCtx, x *lang.Call) (val, bool) {
 		return val{}, false
 	}
 	p, ok := c.ptrLocal(f, x.Args[0])
-	if !ok || p.a != 0 {
+	if !ok || p.a != 0 && p.a != 3 {
 		panic(compileError(x.Pos, "kfree(%s): the model frees struct static_call_mod entries it holds in a struct static_call_mod *", exprString(x.Args[0])))
 	}
-	op := model.Op{Code: model.OpKfree, Msg: exprString(x)}
+	op := model.Op{Code: model.OpKfree, A: regAddr(p.a), Msg: exprString(x)}
 	if c.listProtected() {
 		op.Len |= model.TestLocal
 	}
@@ -537,4 +605,10 @@ func (c *kc) memcmp(f *fnCtx, x *lang.Call) val {
 		panic(compileError(x.Pos, "%s: the model compares text at a site or trampoline with a constant of the port", exprString(x)))
 	}
 	panic(c.textTest(x, uint64(a.n), []byte(b.s[:n.n]), [2]val{intv(1), intv(0)}))
+}
+
+// isLocalPtr reports whether x is a register local.
+func (c *kc) isLocalPtr(f *fnCtx, x lang.Expr) bool {
+	_, ok := c.ptrLocal(f, x)
+	return ok
 }

@@ -9,9 +9,14 @@ import (
 // holds them; each later call moves to the next entry. It jumps to the
 // block of the entry's sites (Blocks[0] vmlinux, Blocks[m+1] module m) or
 // to Done at the end of the list.
+//
+// With Jump, it walks a static key's struct static_key_mod list in
+// __jump_label_mod_update: start begins at key->next (static_key_mod()),
+// which the key holds while it is linked.
 type modWalk struct {
 	lay    *Layout
 	key    int
+	Jump   bool
 	Next   bool
 	Blocks []int
 	Done   int
@@ -31,7 +36,13 @@ func (r *modWalk) Run(x *model.KernelExec) int {
 	ts := &x.S.T[x.T]
 	k := &x.S.K
 	var cur uint8
-	if !r.Next {
+	what, list := "__static_call_update", "static_call_mod"
+	if r.Jump {
+		what, list = "__jump_label_mod_update", "static_key_mod"
+	}
+	if !r.Next && r.Jump {
+		cur = k.Mods[r.key]
+	} else if !r.Next {
 		if k.KeyType&(1<<r.key) != 0 {
 			ts.Reg = 0
 			if r.lay.Builtin[r.key] {
@@ -46,14 +57,14 @@ func (r *modWalk) Run(x *model.KernelExec) int {
 	}
 	ts.Reg = cur
 	if cur == 0 {
-		x.Note("__static_call_update: end of %s's static_call_mod list", r.lay.Prog.Keys[r.key].Name)
+		x.Note("%s: end of %s's %s list", what, r.lay.Prog.Keys[r.key].Name, list)
 		return r.Done
 	}
 	mod := k.Node[cur-1].Mod
 	if mod == 0 {
-		x.Note("__static_call_update: static_call_mod of vmlinux")
+		x.Note("%s: %s of vmlinux", what, list)
 	} else {
-		x.Note("__static_call_update: static_call_mod of %s", x.P.ModuleName(int(mod)-1))
+		x.Note("%s: %s of %s", what, list, x.P.ModuleName(int(mod)-1))
 	}
 	return r.Blocks[mod]
 }

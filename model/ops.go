@@ -99,7 +99,14 @@ const (
 	VarVal                // the thread's Val: which value a model-source local has that depends on the path taken
 	VarModRef             // module[Addr]->refcnt
 	VarEnabled            // key[Addr]->enabled of a static key (jump labels), an int: -1, 0, 1, ...
+	VarReg2               // the thread's second entry register Reg2 (jlm2): entry+1, or 0 (NULL)
+	VarKeyNext            // key[Addr]->next of a static key (its struct static_key_mod list): entry+1, or 0; key->type's bits stay
 )
+
+// RegAddr2, as the Addr of an OpTest or OpStore of VarNodeMod or
+// VarNodeNext, the B of a StoreReg, or the A of an OpKzalloc or OpKfree,
+// selects the thread's Reg2 in place of Reg.
+const RegAddr2 = 2
 
 // Sources of an OpStore's value (its Len, with TestLocal).
 const (
@@ -167,6 +174,10 @@ func testVar(p *Program, s *State, t int, op *Op) int {
 		return int(s.K.Mods[op.Addr])
 	case VarReg:
 		return int(s.T[t].Reg)
+	case VarReg2:
+		return int(s.T[t].Reg2)
+	case VarKeyNext:
+		return int(s.K.Mods[op.Addr])
 	case VarPtr:
 		return int(s.T[t].Ptr)
 	case VarVal:
@@ -176,9 +187,9 @@ func testVar(p *Program, s *State, t int, op *Op) int {
 	case VarEnabled:
 		return int(int8(s.K.Enabled[op.Addr]))
 	case VarNodeMod:
-		return int(s.K.Node[node(s.T[t].Reg)].Mod)
+		return int(s.K.Node[node(opReg(&s.T[t], op))].Mod)
 	case VarNodeNext:
-		return int(s.K.Node[node(s.T[t].Reg)].Next)
+		return int(s.K.Node[node(opReg(&s.T[t], op))].Next)
 	case VarKeyType:
 		return int(s.K.KeyType>>op.Addr) & 1
 	case VarTrampType:
@@ -253,17 +264,25 @@ func modelOp(p *Program, s *State, t int, op *Op, m *Machine) int {
 			return next
 		}
 		if trace {
-			text := fmt.Sprintf("%s: static_call_mod #%d", op.Msg, ts.Reg)
-			if ts.Reg == 0 {
+			r := ts.Reg
+			if op.A == RegAddr2 {
+				r = ts.Reg2
+			}
+			text := fmt.Sprintf("%s: static_call_mod #%d", op.Msg, r)
+			if r == 0 {
 				text = fmt.Sprintf("%s: kzalloc #%d fails (-ENOMEM, the scenario's fail_alloc)", op.Msg, ts.Alloc)
 			}
 			m.opEvent(op, TraceEvent{Kind: TrKernel, Text: text})
 		}
 	case OpKfree:
-		if ts.Reg == 0 {
+		r := ts.Reg
+		if op.A == RegAddr2 {
+			r = ts.Reg2
+		}
+		if r == 0 {
 			break // kfree(NULL)
 		}
-		n := node(ts.Reg)
+		n := node(r)
 		s.K.Node[n] = ModNode{}
 		if trace {
 			m.opEvent(op, TraceEvent{Kind: TrKernel, Text: fmt.Sprintf("%s: static_call_mod #%d freed", op.Msg, n+1)})
@@ -301,6 +320,12 @@ func nullDeref(s *State, t int, op *Op) string {
 		return "" // kfree(NULL) does nothing
 	}
 	usesReg := op.A == VarNodeMod || op.A == VarNodeNext
+	if usesReg && op.Addr == RegAddr2 {
+		if ts.Reg2 == 0 {
+			return "jlm2"
+		}
+		usesReg = false
+	}
 	if op.Code == OpStore && op.Len&^TestLocal == StoreNodeNext {
 		usesReg = true
 	}
@@ -325,19 +350,23 @@ func (p *Program) storeText(s *State, t int, op *Op) string {
 		return fmt.Sprintf("%s: key->enabled = %d", op.Msg, int8(s.K.Enabled[op.Addr]))
 	case VarReg:
 		v = int(s.T[t].Reg)
+	case VarReg2:
+		v = int(s.T[t].Reg2)
+	case VarKeyNext:
+		v = int(s.K.Mods[op.Addr])
 	case VarPtr:
 		if s.T[t].Ptr == 0 {
 			return op.Msg + ": &key->mods"
 		}
 		return fmt.Sprintf("%s: &static_call_mod #%d ->next", op.Msg, s.T[t].Ptr)
 	case VarNodeMod:
-		m := s.K.Node[node(s.T[t].Reg)].Mod
+		m := s.K.Node[node(opReg(&s.T[t], op))].Mod
 		if m == 0 {
 			return op.Msg + ": NULL (vmlinux)"
 		}
 		return fmt.Sprintf("%s: %s", op.Msg, p.ModuleName(int(m)-1))
 	case VarNodeNext:
-		v = int(s.K.Node[node(s.T[t].Reg)].Next)
+		v = int(s.K.Node[node(opReg(&s.T[t], op))].Next)
 	case VarPrev:
 		if s.T[t].Ptr == 0 {
 			v = int(s.K.Mods[op.Addr])
@@ -424,6 +453,9 @@ func store(s *State, t int, op *Op) {
 		v = uint8(testVar(nil, s, t, op) + op.B)
 	case StoreReg:
 		v = ts.Reg
+		if op.B == RegAddr2 {
+			v = ts.Reg2
+		}
 	case StoreMods:
 		v = s.K.Mods[op.B]
 	case StoreNodeNext:
@@ -438,10 +470,15 @@ func store(s *State, t int, op *Op) {
 		s.K.KeyType &^= 1 << op.Addr
 	case VarKeyType:
 		s.K.KeyType = s.K.KeyType&^(1<<op.Addr) | (v&1)<<op.Addr
+	case VarKeyNext:
+		// static_key_set_mod(): key->next = v, key->type's bits kept.
+		s.K.Mods[op.Addr] = v
 	case VarSiteFlags:
 		s.K.SiteFlags[op.Addr] = v
 	case VarReg:
 		ts.Reg = v
+	case VarReg2:
+		ts.Reg2 = v
 	case VarPtr:
 		ts.Ptr = v
 	case VarVal:
@@ -451,9 +488,9 @@ func store(s *State, t int, op *Op) {
 	case VarEnabled:
 		s.K.Enabled[op.Addr] = v
 	case VarNodeMod:
-		s.K.Node[node(ts.Reg)].Mod = v
+		s.K.Node[node(opReg(ts, op))].Mod = v
 	case VarNodeNext:
-		s.K.Node[node(ts.Reg)].Next = v
+		s.K.Node[node(opReg(ts, op))].Next = v
 	case VarPrev:
 		if ts.Ptr == 0 {
 			s.K.Mods[op.Addr] = v
@@ -466,19 +503,32 @@ func store(s *State, t int, op *Op) {
 	}
 }
 
+// opReg is the entry register an OpTest or OpStore of VarNodeMod or
+// VarNodeNext goes through: Reg, or Reg2 for Addr RegAddr2.
+func opReg(ts *ThreadState, op *Op) uint8 {
+	if op.Addr == RegAddr2 {
+		return ts.Reg2
+	}
+	return ts.Reg
+}
+
 // kzalloc runs an OpKzalloc of thread t in s; it reports false when no
 // entry is free (a bound of the model, MaxNodes).
 func kzalloc(s *State, t int, op *Op) bool {
 	ts := &s.T[t]
 	ts.Alloc++
-	ts.Reg = 0
+	reg := &ts.Reg
+	if op.A == RegAddr2 {
+		reg = &ts.Reg2
+	}
+	*reg = 0
 	if op.B > 0 && int(ts.Alloc) == op.B {
 		return true // the scenario's fail_alloc: -ENOMEM
 	}
 	for n := range s.K.Node {
 		if s.K.Node[n].Used == 0 {
 			s.K.Node[n] = ModNode{Used: 1}
-			ts.Reg = uint8(n + 1)
+			*reg = uint8(n + 1)
 			return true
 		}
 	}

@@ -491,7 +491,11 @@ func (p *Program) Initial() State {
 	for k, key := range p.Keys {
 		s.K.Func[k] = uint8(key.Init)
 		s.K.Stable[k] = uint8(key.Init)
-		s.K.KeyType |= 1 << k
+		if !key.Jump {
+			// A static key's bit is JUMP_TYPE_LINKED, clear after
+			// jump_label_init().
+			s.K.KeyType |= 1 << k
+		}
 		s.K.Ever[k] = 1 << key.Init
 		s.K.Enabled[k] = uint8(int8(key.Enabled))
 	}

@@ -227,6 +227,8 @@ type ThreadState struct {
 	Saved [WinSize]byte // bytes a sketch saved (OpSaveText)
 	Idx   uint8         // the entry of text_poke_array a round is at
 	Ptr   uint8         // a second pointer: static_call_del_module's prev (0 &key->mods, node+1 &node->next)
+	Reg2  uint8         // a second entry register: jump_label_add_module's jlm2 (node+1), while jlm is in Reg
+	_     uint8
 }
 
 // bytes returns the raw bytes of s, for fingerprinting.

@@ -229,6 +229,11 @@ func checkAtRest(p *model.Program, ev *model.Event) string {
 		if def.Key < 0 || p.Freed(s, def.Base) {
 			continue
 		}
+		if p.Keys[def.Key].Jump && unloaded(p, s, def.Base) {
+			// A module jump site of a module that never loaded: its
+			// text is not the kernel's (load_module() copies it in).
+			continue
+		}
 		if r := p.RegionOf(def.Base); r >= 0 && p.Regions[r].Init && s.K.System >= model.SystemFreeingInitmem {
 			// vmlinux init text once kernel_init is done with init
 			// code: never run again, freed or about to be (a scenario
@@ -247,6 +252,18 @@ func checkAtRest(p *model.Program, ev *model.Event) string {
 		}
 	}
 	return ""
+}
+
+// unloaded reports whether addr is in the text of a module that is still
+// MODULE_STATE_UNFORMED (never loaded).
+func unloaded(p *model.Program, s *model.State, addr uint64) bool {
+	r := p.RegionOf(addr)
+	for m, regs := range p.Modules {
+		if r == regs[0] || r == regs[1] {
+			return s.K.ModState[m] == model.ModUnformed
+		}
+	}
+	return false
 }
 
 func checkKprobe(p *model.Program, ev *model.Event) string {

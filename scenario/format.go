@@ -114,6 +114,9 @@ func Format(s *Scenario) []byte {
 		if j.Section != SectionCore {
 			fmt.Fprintf(&b, " section=%s", j.Section)
 		}
+		if j.Module != "" {
+			fmt.Fprintf(&b, " module=%s", j.Module)
+		}
 		b.WriteString("\n")
 	}
 	if len(s.Sketch) > 0 {

@@ -71,6 +71,13 @@ func TestRoundTrip(t *testing.T) {
 		"minimal": New("m").Arch("x86-64").CPU().MustBuild(),
 		"tramp only": New("t").Arch("x86-64").Key("k", Return0).
 			CPU(TrampCall("k"), TrampCall("k")).Thread("u", Update("k", Null)).MustBuild(),
+		"module jumps": {Name: "j", Arch: "x86-64", Modules: []string{"m"},
+			StaticKeys: []StaticKey{{Name: "k"}},
+			Jumps: []Jump{{Name: "j0", Key: "k"}, {Name: "j1", Key: "k", Module: "m"},
+				{Name: "j2", Key: "k", Likely: true, Size: JumpSize8, Section: SectionInit, Module: "m"}},
+			CPUs:    []CPU{{Calls: []string{"j1", "j0"}}, {Calls: []string{"j2"}}},
+			Threads: []Thread{{"t", []Op{{Kind: OpKeyEnable, Key: "k"}}}, {"u", []Op{{Kind: OpLoad, Module: "m"}}}},
+		},
 		"depth only":  New("d").Arch("a").CPU().Bounds(7, 0).ExpectSafe().MustBuild(),
 		"states only": New("d").Arch("a").CPU().Bounds(0, 1e9).MustBuild(),
 		"doc": New("doc").Doc("tabs\tand ünïcödé, (punctuation): ; = 'quotes' \"too\"").

@@ -703,13 +703,13 @@ func (p *parser) staticKey(ws []word) error {
 }
 
 // jump parses "jump NAME key=KEY [branch=likely|unlikely] [size=2|5]
-// [section=init]".
+// [section=init] [module=MOD]".
 func (p *parser) jump(ws []word) error {
 	n, err := p.newName(ws, "jump")
 	if err != nil {
 		return err
 	}
-	m, err := p.attrs(ws[0], ws[2:], "key", "branch", "size", "section")
+	m, err := p.attrs(ws[0], ws[2:], "key", "branch", "size", "section", "module")
 	if err != nil {
 		return err
 	}
@@ -748,6 +748,15 @@ func (p *parser) jump(ws []word) error {
 			return p.errAt(a.val.pos, "jump %q: unknown section %s (want init, or none for core text)", n.text, quote(a.val.text))
 		}
 		j.Section = SectionInit
+	}
+	if a, ok := m["module"]; ok {
+		if _, known := p.modules[a.val.text]; !known {
+			if err := p.name(a.val, "module"); err != nil {
+				return err
+			}
+			return p.errAt(a.val.pos, "jump %q: unknown module %q (declare it first with module)", n.text, a.val.text)
+		}
+		j.Module = a.val.text
 	}
 	if len(p.s.Keys)+len(p.s.Sites)+len(p.s.Jumps) >= MaxWindows {
 		return p.errAt(n.pos, "%s", tooManyWindows())

@@ -237,6 +237,10 @@ func TestParseErrors(t *testing.T) {
 		{"expect violation p!\n", "1:18: invalid property name \"p!\""},
 		{"expect safe\nexpect safe\n", "2:1: expect given twice (first at line 1)"},
 
+		// jump module=.
+		{"static_key k\njump j key=k module=m\n", "2:21: jump \"j\": unknown module \"m\" (declare it first with module)"},
+		{"module m\nstatic_key k\njump j key=k module=m module=m\n", "3:23: jump: module= given twice"},
+
 		// Columns count runes, not bytes; comments are not checked.
 		{"doc ééé # \xff\x00\nscenario ééé\n", "2:10: invalid scenario name \"ééé\""},
 		{"doc ééé\tx\n   \t unknown\n", "2:6: unknown directive \"unknown\""},

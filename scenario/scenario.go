@@ -167,6 +167,11 @@ type Jump struct {
 	Likely  bool   // the entry's branch bit: static_branch_likely()
 	Size    int    // x86-64: JumpSize8 or JumpSize32; 0 is the architecture's only size (or JumpSize32)
 	Section string // SectionCore or SectionInit
+	// Module is the module whose text (or init text, with SectionInit)
+	// holds the site, "" for vmlinux. The static keys are vmlinux's: a
+	// module site is a __jump_table entry of that module
+	// (mod->jump_entries) that jump_label_add_module() links to the key.
+	Module string
 }
 
 // CPU runs its calls one after another, then idles.
@@ -414,6 +419,9 @@ func (s *Scenario) Validate() error {
 		}
 		if j.Section != SectionCore && j.Section != SectionInit {
 			return fmt.Errorf("jump %q: unknown section %q (want init, or none for core text)", j.Name, j.Section)
+		}
+		if j.Module != "" && !mods[j.Module] {
+			return fmt.Errorf("jump %q: unknown module %q", j.Name, j.Module)
 		}
 	}
 	callers := map[string]bool{}

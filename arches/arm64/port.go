@@ -164,6 +164,9 @@ func unsupported(sc *scenario.Scenario, variant string) error {
 		return err
 	}
 	for _, j := range sc.Jumps {
+		if j.Module != "" {
+			return fmt.Errorf("jump %s: module jump label sites are modelled on x86-64 only so far", j.Name)
+		}
 		if j.Size != 0 {
 			return fmt.Errorf("jump %s: size=%d is x86-64's (a 2- or 5-byte JMP or NOP); an arm64 jump label site is one 4-byte nop or b (arch/arm64/include/asm/jump_label.h): leave size out", j.Name, j.Size)
 		}

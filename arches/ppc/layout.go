@@ -110,6 +110,8 @@ func unsupported(sc *scenario.Scenario, abi ABI) error {
 			return fmt.Errorf("jump %s: size=%d: a powerpc jump label site is one 4-byte word, nop or b (JUMP_LABEL_NOP_SIZE, arch/powerpc/include/asm/jump_label.h); size= is x86-64's", j.Name, j.Size)
 		case j.Section == scenario.SectionInit:
 			return fmt.Errorf("jump %s: init sites are not modelled on powerpc (patch_instruction's init_mem_is_free check)", j.Name)
+		case j.Module != "":
+			return fmt.Errorf("jump %s: module jump label sites are modelled on x86-64 only so far", j.Name)
 		}
 	}
 	// The out-of-line __static_call_update (include/linux/static_call.h)

@@ -75,7 +75,7 @@ func (Port) Layout(sc *scenario.Scenario, arch model.Arch) (*kernel.Layout, erro
 		hasInit = hasInit || st.Section == scenario.SectionInit && st.Module == ""
 	}
 	for _, j := range sc.Jumps {
-		hasInit = hasInit || j.Section == scenario.SectionInit
+		hasInit = hasInit || j.Section == scenario.SectionInit && j.Module == ""
 	}
 	if hasInit {
 		lay.InitText = len(p.Regions)
@@ -86,8 +86,8 @@ func (Port) Layout(sc *scenario.Scenario, arch model.Arch) (*kernel.Layout, erro
 		modIdx[name] = m
 		base := moduleBase + 0x10000*uint64(m)
 		p.Modules = append(p.Modules, [2]int{len(p.Regions), len(p.Regions) + 1})
-		p.Regions = append(p.Regions, region(name+".text", base, 0x40*len(sc.Sites), false),
-			region(name+".init.text", base+0x8000, 0x40*len(sc.Sites), false))
+		p.Regions = append(p.Regions, region(name+".text", base, 0x40*(len(sc.Sites)+len(sc.Jumps)), false),
+			region(name+".init.text", base+0x8000, 0x40*(len(sc.Sites)+len(sc.Jumps)), false))
 	}
 	at := func(addr uint64) []byte {
 		r := p.RegionOf(addr)
@@ -208,7 +208,7 @@ func (Port) Layout(sc *scenario.Scenario, arch model.Arch) (*kernel.Layout, erro
 		siteEntry[st.Name] = fn
 	}
 
-	layoutJumps(sc, p, lay)
+	layoutJumps(sc, p, lay, modIdx)
 
 	for _, c := range sc.CPUs {
 		var prog model.CPUProg
@@ -230,7 +230,8 @@ func (Port) Layout(sc *scenario.Scenario, arch model.Arch) (*kernel.Layout, erro
 			}
 			for _, j := range lay.Jumps {
 				if j.Name == call {
-					prog.Calls = append(prog.Calls, model.CallDef{Name: call, Entry: j.Addr, Key: j.Key})
+					prog.Calls = append(prog.Calls, model.CallDef{Name: call, Entry: j.Addr, Key: j.Key,
+						Module: j.Module, ModInit: j.Module != 0 && j.Init})
 				}
 			}
 		}
@@ -251,14 +252,23 @@ func (Port) Layout(sc *scenario.Scenario, arch model.Arch) (*kernel.Layout, erro
 //
 // jump_label_init() has run: each site holds the instruction of its
 // key's initial value (JMP when enabled ^ branch, else the NOP of its
-// size).
-func layoutJumps(sc *scenario.Scenario, p *model.Program, lay *kernel.Layout) {
+// size). A module's site (module=) is in that module's text or init
+// text, after its static call sites' callers, as the compiler emitted it
+// for the key's initial type (jump_label_init_type()): what
+// jump_label_add_module() finds when the module loads.
+func layoutJumps(sc *scenario.Scenario, p *model.Program, lay *kernel.Layout, modIdx map[string]int) {
 	b := &image.Builder{P: p, Lay: lay, Order: binary.LittleEndian}
 	keys := image.StaticKeys(sc, p, valueBase)
 	initFn := initBase + 0x40*uint64(len(sc.Sites))
 	for i, j := range sc.Jumps {
 		fn := jumpBase + 0x40*uint64(i)
-		if j.Section == scenario.SectionInit {
+		switch {
+		case j.Module != "":
+			fn = moduleBase + 0x10000*uint64(modIdx[j.Module]) + 0x40*uint64(len(sc.Sites)+i)
+			if j.Section == scenario.SectionInit {
+				fn += 0x8000
+			}
+		case j.Section == scenario.SectionInit:
 			fn = initFn + 0x40*uint64(i)
 		}
 		n := j.Size
@@ -269,7 +279,7 @@ func layoutJumps(sc *scenario.Scenario, p *model.Program, lay *kernel.Layout) {
 		if n == scenario.JumpSize8 {
 			op, nop = Jmp8Opcode, Nop2
 		}
-		b.Jump(j, keys[j.Key], image.JumpSite{Addr: fn, Size: n, Nop: nop,
+		b.Jump(j, keys[j.Key], image.JumpSite{Addr: fn, Size: n, Nop: nop, Module: modIdx[j.Module] + 1,
 			Jump: func(addr, dest uint64) []byte {
 				jmp, _ := genInsn(op, addr, dest, n)
 				return jmp

@@ -15,7 +15,8 @@ import (
 // their own scenarios): an update with init, tail and
 // Jcc sites, boot, a module load and unload with a failing allocation
 // and a trampoline key, a kprobe, and jump labels on x86 (the batch, init
-// sites, the retry loops), arm64 and powerpc (the core's per-entry
+// sites, the retry loops, module jump sites with the notifier's list
+// work and a failing allocation), arm64 and powerpc (the core's per-entry
 // __jump_label_update).
 var fuzzScenarios = []string{
 	`scenario f
@@ -80,6 +81,18 @@ site s1 key=k kind=call
 site s2 key=k kind=tail
 cpu s1 s2 tramp(k)
 thread t: update k f2; update k return0; update k NULL
+`,
+	`scenario jm
+arch x86-64
+module m1
+module m2
+static_key k
+jump j0 key=k
+jump j1 key=k module=m1 section=init
+jump j2 key=k module=m2
+cpu j0 j1 j2
+thread t: static_key_enable k
+thread l: load m1 fail_alloc=2; load m2; unload m1; unload m2
 `,
 	`scenario pj
 arch ppc32

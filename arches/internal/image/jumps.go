@@ -50,13 +50,19 @@ type JumpSite struct {
 	Nop  []byte
 	// Way encodes a way's code; every way has the same length.
 	Way func(value uint64) []byte
+	// Module is 1 + the module of a module=M site (used only when the
+	// scenario's jump names a module).
+	Module int
 }
 
 // Jump lays out jump label site j of static key k (an index of p.Keys)
 // at s: its two ways, its instruction as jump_label_init() leaves it
 // (JUMP_LABEL_JMP, the jump, when key->enabled ^ branch, else the NOP),
 // its window, whose contents at rest are the NOP or the jump as the key
-// is false or true, its symbols, and its entry in Lay.Jumps.
+// is false or true, its symbols, and its entry in Lay.Jumps. A module's
+// site holds what the compiler emitted for the key's initial type
+// (jump_label_init_type(), the same instruction): jump_label_add_module()
+// patches it when the module loads if the key's type then differs.
 func (b *Builder) Jump(j scenario.Jump, k int, s JumpSite) {
 	p := b.P
 	kd := p.Keys[k]
@@ -84,6 +90,10 @@ func (b *Builder) Jump(j scenario.Jump, k int, s JumpSite) {
 	w := b.Window(j.Name, s.Addr, s.Size, k)
 	p.Windows[w].AtRest[kd.False] = [][]byte{code(false)}
 	p.Windows[w].AtRest[kd.True] = [][]byte{code(true)}
-	b.Lay.Jumps = append(b.Lay.Jumps, kernel.Loc{Name: j.Name, Addr: s.Addr, Kind: kernel.KindJump, Key: k,
-		Init: j.Section == scenario.SectionInit, Window: w, Likely: j.Likely, Dest: lyes, Size: s.Size})
+	loc := kernel.Loc{Name: j.Name, Addr: s.Addr, Kind: kernel.KindJump, Key: k,
+		Init: j.Section == scenario.SectionInit, Window: w, Likely: j.Likely, Dest: lyes, Size: s.Size}
+	if j.Module != "" {
+		loc.Module = s.Module
+	}
+	b.Lay.Jumps = append(b.Lay.Jumps, loc)
 }

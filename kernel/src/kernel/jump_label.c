@@ -10,9 +10,9 @@
  * STATIC_KEY_CHECK_USE() (jump_label_init() has run before the scenario
  * starts: static_key_initialized is true), EXPORT_SYMBOL_GPL().
  *
- * The model has no module jump entries yet: static_key_linked() is false
- * and __module_address() of a static key is NULL (the keys are
- * vmlinux's), so jump_label_update() patches vmlinux's __jump_table.
+ * The static keys are vmlinux's (__module_address() of one is NULL); a key
+ * with sites in a loaded module is linked, and jump_label_update() walks
+ * its struct static_key_mod list (the module part is below).
  * __jump_label_update() has both versions: x86 and arm64 define
  * HAVE_JUMP_LABEL_BATCH (asm/jump_label.h), powerpc does not.
  *
@@ -369,6 +369,218 @@ static void __jump_label_update(struct static_key *key,
 	arch_jump_label_transform_apply();
 }
 #endif
+
+/*
+ * The module part (CONFIG_MODULES). A static key's key->type is a union
+ * of its entries pointer or its struct static_key_mod list with the
+ * JUMP_TYPE_* bits: static_key_linked(), static_key_set_linked(),
+ * static_key_clear_linked(), static_key_mod(), static_key_set_mod(),
+ * static_key_set_entries() and static_key_type() are built-ins that
+ * stand for their lines of kernel/jump_label.c v6.16 (docs/language.md,
+ * "Jump labels in modules"). The model's static keys are vmlinux's:
+ * within_module(key, mod) is false, and static_key_sealed() is false (no
+ * static_key_seal() in the model).
+ */
+
+/* mirrors: kernel/jump_label.c jump_label_init_type() v6.16 */
+enum jump_label_type jump_label_init_type(struct jump_entry *entry)
+{
+	struct static_key *key = jump_entry_key(entry);
+	bool type = static_key_type(key);
+	bool branch = jump_entry_is_branch(entry);
+
+	/* See the comment in linux/jump_label.h */
+	return type ^ branch;
+}
+
+/* mirrors: kernel/jump_label.c __jump_label_mod_update() v6.16 */
+static void __jump_label_mod_update(struct static_key *key)
+{
+	struct static_key_mod *mod;
+
+	for (mod = static_key_mod(key); mod; mod = mod->next) {
+		struct jump_entry *stop;
+		struct module *m;
+
+		/*
+		 * NULL if the static_key is defined in a module
+		 * that does not use it
+		 */
+		if (!mod->entries)
+			continue;
+
+		m = mod->mod;
+		if (!m)
+			stop = __stop___jump_table;
+		else
+			stop = m->jump_entries + m->num_jump_entries;
+		__jump_label_update(key, mod->entries, stop,
+				    m && m->state == MODULE_STATE_COMING);
+	}
+}
+
+/* mirrors: kernel/jump_label.c jump_label_add_module() v6.16 */
+static int jump_label_add_module(struct module *mod)
+{
+	struct jump_entry *iter_start = mod->jump_entries;
+	struct jump_entry *iter_stop = iter_start + mod->num_jump_entries;
+	struct jump_entry *iter;
+	struct static_key *key = NULL;
+	struct static_key_mod *jlm, *jlm2;
+
+	/* if the module doesn't have jump label entries, just return */
+	if (iter_start == iter_stop)
+		return 0;
+
+	jump_label_sort_entries(iter_start, iter_stop);
+
+	for (iter = iter_start; iter < iter_stop; iter++) {
+		struct static_key *iterk;
+		bool in_init;
+
+		in_init = within_module_init(jump_entry_code(iter), mod);
+		jump_entry_set_init(iter, in_init);
+
+		iterk = jump_entry_key(iter);
+		if (iterk == key)
+			continue;
+
+		key = iterk;
+		if (within_module((unsigned long)key, mod)) {
+			static_key_set_entries(key, iter);
+			continue;
+		}
+
+		/*
+		 * If the key was sealed at init, then there's no need to keep a
+		 * reference to its module entries - just patch them now and be
+		 * done with it.
+		 */
+		if (static_key_sealed(key))
+			goto do_poke;
+
+		jlm = kzalloc(sizeof(struct static_key_mod), GFP_KERNEL);
+		if (!jlm)
+			return -ENOMEM;
+		if (!static_key_linked(key)) {
+			jlm2 = kzalloc(sizeof(struct static_key_mod),
+				       GFP_KERNEL);
+			if (!jlm2) {
+				kfree(jlm);
+				return -ENOMEM;
+			}
+			scoped_guard(rcu)
+				jlm2->mod = __module_address((unsigned long)key);
+
+			jlm2->entries = static_key_entries(key);
+			jlm2->next = NULL;
+			static_key_set_mod(key, jlm2);
+			static_key_set_linked(key);
+		}
+		jlm->mod = mod;
+		jlm->entries = iter;
+		jlm->next = static_key_mod(key);
+		static_key_set_mod(key, jlm);
+		static_key_set_linked(key);
+
+		/* Only update if we've changed from our initial state */
+do_poke:
+		if (jump_label_type(iter) != jump_label_init_type(iter))
+			__jump_label_update(key, iter, iter_stop, true);
+	}
+
+	return 0;
+}
+
+/* mirrors: kernel/jump_label.c jump_label_del_module() v6.16 */
+static void jump_label_del_module(struct module *mod)
+{
+	struct jump_entry *iter_start = mod->jump_entries;
+	struct jump_entry *iter_stop = iter_start + mod->num_jump_entries;
+	struct jump_entry *iter;
+	struct static_key *key = NULL;
+	struct static_key_mod *jlm, **prev;
+
+	for (iter = iter_start; iter < iter_stop; iter++) {
+		if (jump_entry_key(iter) == key)
+			continue;
+
+		key = jump_entry_key(iter);
+
+		if (within_module((unsigned long)key, mod))
+			continue;
+
+		/* No @jlm allocated because key was sealed at init. */
+		if (static_key_sealed(key))
+			continue;
+
+		/* No memory during module load */
+		if (WARN_ON(!static_key_linked(key)))
+			continue;
+
+		prev = &key->next;
+		jlm = static_key_mod(key);
+
+		while (jlm && jlm->mod != mod) {
+			prev = &jlm->next;
+			jlm = jlm->next;
+		}
+
+		/* No memory during module load */
+		if (WARN_ON(!jlm))
+			continue;
+
+		if (prev == &key->next)
+			static_key_set_mod(key, jlm->next);
+		else
+			*prev = jlm->next;
+
+		kfree(jlm);
+
+		jlm = static_key_mod(key);
+		/* if only one etry is left, fold it back into the static_key */
+		if (jlm->next == NULL) {
+			static_key_set_entries(key, jlm->entries);
+			static_key_clear_linked(key);
+			kfree(jlm);
+		}
+	}
+}
+
+/*
+ * mirrors: kernel/jump_label.c jump_label_module_notify() v6.16. The
+ * kernel's notifier_block jump_label_module_nb has .priority = 1 ("higher
+ * than tracepoints"): kernel/notifier.c calls it before
+ * static_call_module_nb, whose priority is 0.
+ */
+static int
+jump_label_module_notify(struct notifier_block *self, unsigned long val,
+			 void *data)
+{
+	struct module *mod = data;
+	int ret = 0;
+
+	cpus_read_lock();
+	jump_label_lock();
+
+	switch (val) {
+	case MODULE_STATE_COMING:
+		ret = jump_label_add_module(mod);
+		if (ret) {
+			WARN(1, "Failed to allocate memory: jump_label may not work properly.\n");
+			jump_label_del_module(mod);
+		}
+		break;
+	case MODULE_STATE_GOING:
+		jump_label_del_module(mod);
+		break;
+	}
+
+	jump_label_unlock();
+	cpus_read_unlock();
+
+	return notifier_from_errno(ret);
+}
 
 /* mirrors: kernel/jump_label.c jump_label_update() v6.16 */
 static void jump_label_update(struct static_key *key)
