@@ -5,7 +5,6 @@ import (
 	"testing"
 
 	"github.com/patchcheck/patchcheck/check"
-	"github.com/patchcheck/patchcheck/kernel"
 	"github.com/patchcheck/patchcheck/scenario"
 )
 
@@ -88,7 +87,6 @@ thread l: load m1; load m2; unload m1; unload m2
 `
 	const load = head + "thread l: load m\n"
 	const unload = head + "thread l: load m; unload m\n"
-	src := kernel.BuiltinSource()
 	for _, tc := range []struct{ name, scenario, old, new, want string }{
 		{"load", load, "", "", "safe"},
 		{"unload", unload, "", "", "safe"},
@@ -113,24 +111,11 @@ thread l: load m1; load m2; unload m1; unload m2
 			"\t\telse\n\t\t\t*prev = jlm->next;\n", "\t\telse\n\t\t\tstatic_key_set_mod(key, jlm->next);\n", "violation completion"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			text := tc.scenario
+			file := ""
 			if tc.old != "" {
-				body := string(src["kernel/jump_label.c"])
-				if !strings.Contains(body, tc.old) {
-					t.Fatalf("kernel/jump_label.c has no %q", tc.old)
-				}
-				body = strings.Replace(body, tc.old, tc.new, 1)
-				text += "model-file kernel/jump_label.c <<END\n" + body + "END\n"
+				file = "kernel/jump_label.c"
 			}
-			sc, err := scenario.Parse("jl.scn", []byte(text), check.ParseOptions())
-			if err != nil {
-				t.Fatal(err)
-			}
-			r, err := check.Run(sc, check.Options{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			if got := r.Verdict(); !strings.HasPrefix(got, tc.want) {
+			if got := editedVerdict(t, tc.scenario, file, tc.old, tc.new); !strings.HasPrefix(got, tc.want) {
 				t.Errorf("verdict %q, want %q", got, tc.want)
 			}
 		})

@@ -125,7 +125,6 @@ cpu j1 j2
 cpu j2 j1
 thread t: static_key_enable foo
 `
-	src := kernel.BuiltinSource()
 	tests := []struct {
 		name, scenario, file, old, new, want string
 	}{
@@ -253,28 +252,35 @@ thread t: static_key_enable foo
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			text := tc.scenario
-			if tc.file != "" {
-				body := string(src[tc.file])
-				if !strings.Contains(body, tc.old) {
-					t.Fatalf("%s does not contain %q", tc.file, tc.old)
-				}
-				body = strings.Replace(body, tc.old, tc.new, 1)
-				text += "model-file " + tc.file + " <<END\n" + body + "END\n"
-			}
-			sc, err := scenario.Parse("edit.scn", []byte(text), check.ParseOptions())
-			if err != nil {
-				t.Fatal(err)
-			}
-			r, err := check.Run(sc, check.Options{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			if got := r.Verdict(); !strings.HasPrefix(got, tc.want) {
+			if got := editedVerdict(t, tc.scenario, tc.file, tc.old, tc.new); !strings.HasPrefix(got, tc.want) {
 				t.Errorf("verdict %q, want %q", got, tc.want)
 			}
 		})
 	}
+}
+
+// editedVerdict checks scenario text with the built-in model file file
+// edited (its first old replaced by new; file "" for none) as a
+// model-file directive, and returns the verdict.
+func editedVerdict(t *testing.T, text, file, old, new string) string {
+	t.Helper()
+	if file != "" {
+		body := string(kernel.BuiltinSource()[file])
+		if !strings.Contains(body, old) {
+			t.Fatalf("%s does not contain %q", file, old)
+		}
+		body = strings.Replace(body, old, new, 1)
+		text += "model-file " + file + " <<END\n" + body + "END\n"
+	}
+	sc, err := scenario.Parse("edit.scn", []byte(text), check.ParseOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := check.Run(sc, check.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r.Verdict()
 }
 
 // TestModelErrors checks that a broken model file or diff is an error at

@@ -1539,43 +1539,16 @@ func (c *kc) listWalk(f *fnCtx, s *lang.For, init *lang.ExprStmt) bool {
 		panic(compileError(s.Pos, "a walk of a static_call_mod list is for (%s = &%s; %s; %s = %s->next)", p.Name, fid.Name, p.Name, p.Name, p.Name))
 	}
 	key := first.next.a
-	mods := len(c.lay.Prog.Modules)
-	e := c.e
-	start := &modWalk{lay: c.lay, key: key, Blocks: make([]int, mods+1)}
-	next := &modWalk{lay: c.lay, key: key, Next: true, Blocks: make([]int, mods+1)}
-	fn := e.Fn
-	c.routineAt(s.Pos, start)
-	l := &loopCtx{}
-	f.loops = append(f.loops, l)
-	for b := 0; b <= mods; b++ {
-		start.Blocks[b] = e.Here()
+	c.walkEntries(f, s, p.Name, key, false, func(b int) (val, bool) {
 		sites := -1
-		tab := c.table(b - 1)
-		for i, st := range tab {
+		for i, st := range c.table(b - 1) {
 			if st.Key == key {
 				sites = i
 				break
 			}
 		}
-		saved := cloneVars(f.vars)
-		f.vars[p.Name] = &val{k: vSiteMod, a: b - 1, n: sites}
-		if sites >= 0 {
-			c.stmt(f, s.Body)
-		}
-		f.vars = saved
-		for _, j := range l.conts {
-			e.Land(j)
-		}
-		l.conts = nil
-		e.Fn = fn
-		c.routineAt(s.Pos, next)
-	}
-	f.loops = f.loops[:len(f.loops)-1]
-	copy(next.Blocks, start.Blocks)
-	start.Done, next.Done = e.Here(), e.Here()
-	for _, j := range l.breaks {
-		e.Land(j)
-	}
+		return val{k: vSiteMod, a: b - 1, n: sites}, sites >= 0
+	})
 	return true
 }
 
@@ -1598,16 +1571,7 @@ func (c *kc) jumpListWalk(f *fnCtx, s *lang.For, p *lang.Ident, call *lang.Call)
 		panic(compileError(s.Pos, "a walk of a static_key_mod list is for (%s = static_key_mod(key); %s; %s = %s->next)", p.Name, p.Name, p.Name, p.Name))
 	}
 	key := kv.n
-	mods := len(c.lay.Prog.Modules)
-	e := c.e
-	start := &modWalk{lay: c.lay, key: key, Jump: true, Blocks: make([]int, mods+1)}
-	next := &modWalk{lay: c.lay, key: key, Jump: true, Next: true, Blocks: make([]int, mods+1)}
-	fn := e.Fn
-	c.routineAt(s.Pos, start)
-	l := &loopCtx{}
-	f.loops = append(f.loops, l)
-	for b := 0; b <= mods; b++ {
-		start.Blocks[b] = e.Here()
+	c.walkEntries(f, s, p.Name, key, true, func(b int) (val, bool) {
 		first := -1
 		for i, j := range c.jumpsOf(b - 1) {
 			if j.Key == key {
@@ -1615,9 +1579,34 @@ func (c *kc) jumpListWalk(f *fnCtx, s *lang.For, p *lang.Ident, call *lang.Call)
 				break
 			}
 		}
+		return val{k: vSiteMod, a: b - 1, n: first, s: "jump"}, true
+	})
+	f.regs |= 1 // the walk's cursor is in Reg
+	return true
+}
+
+// walkEntries compiles the machine's walk of key's list of modules (a
+// static_call_mod list, or with jump a static_key_mod list): a routine per
+// move, and the loop's body once for each entry the list can hold, with
+// local name set to entry(b) for block b (vmlinux's for b = 0, module
+// b-1's after), when entry says the body runs for it.
+func (c *kc) walkEntries(f *fnCtx, s *lang.For, name string, key int, jump bool, entry func(b int) (val, bool)) {
+	mods := len(c.lay.Prog.Modules)
+	e := c.e
+	start := &modWalk{lay: c.lay, key: key, Jump: jump, Blocks: make([]int, mods+1)}
+	next := &modWalk{lay: c.lay, key: key, Jump: jump, Next: true, Blocks: make([]int, mods+1)}
+	fn := e.Fn
+	c.routineAt(s.Pos, start)
+	l := &loopCtx{}
+	f.loops = append(f.loops, l)
+	for b := 0; b <= mods; b++ {
+		start.Blocks[b] = e.Here()
+		v, body := entry(b)
 		saved := cloneVars(f.vars)
-		f.vars[p.Name] = &val{k: vSiteMod, a: b - 1, n: first, s: "jump"}
-		c.stmt(f, s.Body)
+		f.vars[name] = &v
+		if body {
+			c.stmt(f, s.Body)
+		}
 		f.vars = saved
 		for _, j := range l.conts {
 			e.Land(j)
@@ -1632,8 +1621,6 @@ func (c *kc) jumpListWalk(f *fnCtx, s *lang.For, p *lang.Ident, call *lang.Call)
 	for _, j := range l.breaks {
 		e.Land(j)
 	}
-	f.regs |= 1 // the walk's cursor is in Reg
-	return true
 }
 
 func isIdent(x lang.Expr, name string) bool {
