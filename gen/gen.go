@@ -144,9 +144,12 @@ const (
 	// FeatureJumpLabels: a static key sk (DEFINE_STATIC_KEY_FALSE or
 	// _TRUE) with 1-2 jump label sites that the CPUs may pass, and 1-2
 	// threads that use it as the kernel's API allows: one thread flips it
-	// with static_key_enable/disable, or each thread takes and drops a
+	// with static_key_enable/disable (and may flip it back), or two race
+	// to flip it the same way, or each thread takes and drops a
 	// reference (static_key_slow_inc then _dec; _dec then _inc of a key
-	// defined true). Concurrent enable and disable of one key, and an
+	// defined true). With FeatureModules, on a port whose descriptor says
+	// so (arch.Gen.ModuleJumps), the site may be in the module's text or
+	// init text. Concurrent enable and disable of one key, and an
 	// unbalanced count, are misuses the kernel WARNs about (docs/semantics.md
 	// §12.5): not drawn.
 	FeatureJumpLabels = "jump-labels"
@@ -242,16 +245,17 @@ func Name(name string) Option { return func(c *config) { c.name = name } }
 
 // plan is a configuration resolved against an architecture.
 type plan struct {
-	features  map[string]bool
-	arch      string
-	kinds     []string                  // site kinds
-	outOfLine func(variant string) bool // arch.Descriptor.OutOfLine
-	variants  []string
-	fetches   []string
-	lifecycle LifecycleMode
-	maxStates int
-	name      string
-	jumpSizes []int // arch.Gen.JumpSizes
+	features    map[string]bool
+	arch        string
+	kinds       []string                  // site kinds
+	outOfLine   func(variant string) bool // arch.Descriptor.OutOfLine
+	variants    []string
+	fetches     []string
+	lifecycle   LifecycleMode
+	maxStates   int
+	name        string
+	jumpSizes   []int // arch.Gen.JumpSizes
+	moduleJumps bool  // arch.Gen.ModuleJumps
 }
 
 // VariantNames returns the protocol variants of arch, the kernel's own first
@@ -317,7 +321,7 @@ func resolve(arch string, opts []Option) (*plan, error) {
 	port := d.Port
 	all, _ := VariantNames(arch)
 	p := &plan{arch: arch, lifecycle: c.lifecycle, maxStates: c.maxStates, name: c.name, features: c.features,
-		kinds: kinds, outOfLine: d.OutOfLine, jumpSizes: d.Gen.JumpSizes}
+		kinds: kinds, outOfLine: d.OutOfLine, jumpSizes: d.Gen.JumpSizes, moduleJumps: d.Gen.ModuleJumps}
 	switch {
 	case c.variants == nil:
 		p.variants = []string{"kernel"}
@@ -702,9 +706,10 @@ func (p *plan) draw(s source) (*scenario.Scenario, error) {
 }
 
 // drawJumpLabels draws FeatureJumpLabels' static key sk, its 1-2 jump
-// sites (one with modules, whose sites take the windows) and the threads
-// that use it; it returns sites with the jump sites added, for the CPUs
-// to call.
+// sites (one with modules, whose sites take the windows; it may be in the
+// module's text, or its init text with a concurrent lifecycle, where
+// jump_label_add_module() patches it) and the threads that use it; it
+// returns sites with the jump sites added, for the CPUs to call.
 func (p *plan) drawJumpLabels(s source, b *scenario.Builder, sites []scenario.Site, mods bool, room int) ([]scenario.Site, [][]scenario.Op) {
 	init := s.intn("sk_init", 0, 1) == 1
 	b.StaticKey("sk", init)
@@ -720,7 +725,12 @@ func (p *plan) drawJumpLabels(s source, b *scenario.Builder, sites []scenario.Si
 		if len(p.jumpSizes) > 0 {
 			size = p.jumpSizes[s.intn("jump_size", 0, len(p.jumpSizes)-1)]
 		}
-		b.Jump(name, "sk", likely, size)
+		if mods && p.moduleJumps && s.intn("jump_module", 0, 1) == 1 {
+			modInit := p.lifecycle == LifecycleConcurrent && s.intn("jump_module_init", 0, 1) == 1
+			b.ModuleJump(name, "sk", likely, size, "m1", modInit)
+		} else {
+			b.Jump(name, "sk", likely, size)
+		}
 		callable = append(callable, scenario.Site{Name: name})
 	}
 	// One thread flips the key, or 1-2 threads each take and drop a
@@ -730,15 +740,22 @@ func (p *plan) drawJumpLabels(s source, b *scenario.Builder, sites []scenario.Si
 		return callable, nil
 	}
 	if s.intn("sk_use", 0, 1) == 0 {
+		// 1-2 threads flip the key the same way (racing enablers meet
+		// on key->enabled == -1 and jump_label_mutex); the first may
+		// flip it back. An enable racing a disable is left out: its
+		// WARN is the finding of docs/semantics.md §12.5.
 		kind, other := scenario.OpKeyEnable, scenario.OpKeyDisable
 		if init {
 			kind, other = other, kind
 		}
 		ops := []scenario.Op{scenario.KeyOp(kind, "sk")}
-		if s.intn("sk_flip_back", 0, 1) == 1 {
-			ops = append(ops, scenario.KeyOp(other, "sk"))
+		flippers := [][]scenario.Op{ops}
+		if room >= 2 && s.intn("sk_flippers", 1, 2) == 2 {
+			flippers = append(flippers, []scenario.Op{scenario.KeyOp(kind, "sk")})
+		} else if s.intn("sk_flip_back", 0, 1) == 1 {
+			flippers[0] = append(ops, scenario.KeyOp(other, "sk"))
 		}
-		return callable, [][]scenario.Op{ops}
+		return callable, flippers
 	}
 	// The first thread of a key defined true may drop the definition's
 	// reference first; every other thread takes one before it drops it.

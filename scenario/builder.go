@@ -122,6 +122,17 @@ func (b *Builder) Jump(name, key string, likely bool, size int) *Builder {
 	return b
 }
 
+// ModuleJump declares a jump label site of key in module's text (init
+// text when init is set), as Jump does for vmlinux.
+func (b *Builder) ModuleJump(name, key string, likely bool, size int, module string, init bool) *Builder {
+	j := Jump{Name: name, Key: key, Likely: likely, Size: size, Module: module}
+	if init {
+		j.Section = SectionInit
+	}
+	b.s.Jumps = append(b.s.Jumps, j)
+	return b
+}
+
 // KeyTramp declares a key exported by its trampoline only
 // (EXPORT_STATIC_CALL_TRAMP): vmlinux has a static_call_tramp_key entry.
 func (b *Builder) KeyTramp(name, init string) *Builder {

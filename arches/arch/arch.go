@@ -62,6 +62,9 @@ type Gen struct {
 	// jump-labels feature).
 	JumpLabels bool
 	JumpSizes  []int
+	// ModuleJumps reports whether jump label sites may be drawn in a
+	// module's text and init text (with the modules feature).
+	ModuleJumps bool
 }
 
 // Generates reports whether the scenario generator supports d.

@@ -15,10 +15,11 @@ func Descriptor() arch.Descriptor {
 			Taken: "takes the sync IPI: do_sync_core() and the IRET serialise it", Section: "§3"},
 		InsnBytes: 5, // CALL rel32, JMP rel32 or the 5-byte NOP
 		Gen: arch.Gen{
-			Kinds:      []string{scenario.KindCall, scenario.KindTail, scenario.KindJcc},
-			InitText:   true,
-			JumpLabels: true,
-			JumpSizes:  []int{scenario.JumpSize32, scenario.JumpSize8},
+			Kinds:       []string{scenario.KindCall, scenario.KindTail, scenario.KindJcc},
+			InitText:    true,
+			JumpLabels:  true,
+			JumpSizes:   []int{scenario.JumpSize32, scenario.JumpSize8},
+			ModuleJumps: true,
 		},
 	}
 }
