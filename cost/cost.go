@@ -43,6 +43,11 @@ type Design struct {
 	// Thread names the kernel thread of the scenario the design came
 	// from, so that model texts given for that thread (thread=T) apply.
 	Thread string
+	// StaticCalls and JumpLabels say what the design's scenarios use,
+	// and so which rows Measure gives: the static call forms (Inline,
+	// OutOfLine), the jump label form (Jump), or both. Neither means
+	// static calls. Key ignores them.
+	StaticCalls, JumpLabels bool
 }
 
 // DesignOf returns sc's design.
@@ -51,7 +56,8 @@ func DesignOf(sc *scenario.Scenario) (Design, error) {
 	if err != nil {
 		return Design{}, err
 	}
-	d := Design{Arch: n.Arch, Variant: n.Variant, Fetch: n.Fetch, Sketch: n.Sketch, Model: n.Model, Thread: "t"}
+	d := Design{Arch: n.Arch, Variant: n.Variant, Fetch: n.Fetch, Sketch: n.Sketch, Model: n.Model, Thread: "t",
+		StaticCalls: len(n.Keys) > 0, JumpLabels: len(n.Jumps) > 0}
 	if len(n.Threads) > 0 {
 		d.Thread = n.Threads[0].Name
 	}
@@ -85,6 +91,7 @@ func (d Design) Key() string {
 const (
 	Inline    = "inline"      // an inline call site (kind=call), patched by the update
 	OutOfLine = "out-of-line" // a call of the key's trampoline (a caller, or tramp(KEY) where the port has no callers)
+	Jump      = "jump label"  // a pass through a jump label site (static_branch_unlikely), patched by static_key_enable
 )
 
 // Target placements.
@@ -93,7 +100,8 @@ const (
 	Far  = "far"  // the target beyond a direct branch's reach (place range=far)
 )
 
-// Call is what one call costs, counted from the call site (the first
+// Call is what one call costs (for the Jump form, one pass through the
+// site's function), counted from the call site (the first
 // instruction that leaves the caller function; an inline site that calls
 // nothing is its own whole segment) to the return into the caller.
 type Call struct {
@@ -111,7 +119,8 @@ type Call struct {
 	Violated string // a property the call violated, if any
 }
 
-// Update is what one update costs, from its kernel thread's steps.
+// Update is what one update (for the Jump form, one static_key_enable)
+// costs, from its kernel thread's steps.
 type Update struct {
 	Sites  int // sites (or callers) of the key
 	Steps  int // the thread's steps
@@ -129,7 +138,7 @@ type Update struct {
 type Row struct {
 	Design    string
 	Arch      string
-	Form      string // Inline or OutOfLine
+	Form      string // Inline, OutOfLine or Jump
 	Place     string // Near or Far
 	Steady    Call
 	During    Call
@@ -154,10 +163,31 @@ type spec struct {
 	tramp       bool   // out-of-line through tramp(KEY): the port has no callers
 }
 
+// The Jump form's static key: its initial and final values, as init and
+// to of a spec.
+const (
+	keyFalse = "false"
+	keyTrue  = "true"
+)
+
 // build returns the scenario of s for design d.
 func build(d Design, s spec) *scenario.Scenario {
 	sc := &scenario.Scenario{Name: "cost", Arch: d.Arch, Variant: d.Variant, Fetch: d.Fetch,
-		Sketch: d.Sketch, Model: d.Model, Targets: []string{"f1", "f2"}}
+		Sketch: d.Sketch, Model: d.Model}
+	if s.form == Jump {
+		// A static key and its static_branch_unlikely() sites: the
+		// fall-through while the key is false, the jump while true.
+		sc.StaticKeys = []scenario.StaticKey{{Name: "sk", Init: s.init == keyTrue}}
+		for i := 1; i <= s.sites; i++ {
+			sc.Jumps = append(sc.Jumps, scenario.Jump{Name: fmt.Sprintf("j%d", i), Key: "sk"})
+		}
+		sc.CPUs = []scenario.CPU{{Calls: []string{"j1"}}}
+		if s.to != "" {
+			sc.Threads = []scenario.Thread{{Name: d.Thread, Ops: []scenario.Op{scenario.KeyOp(scenario.OpKeyEnable, "sk")}}}
+		}
+		return sc
+	}
+	sc.Targets = []string{"f1", "f2"}
 	if s.place == Far {
 		sc.Places = []scenario.Place{{Target: "f2", Range: scenario.RangeFar}}
 	}
@@ -207,11 +237,24 @@ func compile(d Design, s spec) (*model.Machine, error) {
 // Measure returns the rows of design d: each call form and placement its
 // port models. The steady-state call is made with the key already at the
 // update's target; the update retargets the key from the near target f1
-// to f2 (near or far).
+// to f2 (near or far). For jump labels (d.JumpLabels), a CPU passes a
+// static_branch_unlikely() site of a static key (near only), the steady
+// state with the key true (the jump taken), and the update is
+// static_key_enable() from false.
 func Measure(d Design) ([]Row, error) {
 	var rows []Row
-	for _, form := range []string{Inline, OutOfLine} {
+	var forms []string
+	if d.StaticCalls || !d.JumpLabels {
+		forms = append(forms, Inline, OutOfLine)
+	}
+	if d.JumpLabels {
+		forms = append(forms, Jump)
+	}
+	for _, form := range forms {
 		for _, place := range []string{Near, Far} {
+			if form == Jump && place == Far {
+				continue // a jump label site jumps within its function
+			}
 			r, err := measureRow(d, form, place)
 			if errors.Is(err, ErrUnsupported) {
 				continue
@@ -223,7 +266,7 @@ func Measure(d Design) ([]Row, error) {
 		}
 	}
 	if len(rows) == 0 {
-		return nil, fmt.Errorf("%s: no call form is modelled (neither an inline site nor a trampoline call compiles)", d.Name)
+		return nil, fmt.Errorf("%s: no call form is modelled (no inline site, trampoline call or jump label site compiles)", d.Name)
 	}
 	return rows, nil
 }
@@ -231,6 +274,10 @@ func Measure(d Design) ([]Row, error) {
 func measureRow(d Design, form, place string) (Row, error) {
 	r := Row{Design: d.Name, Arch: d.Arch, Form: form, Place: place, GrowsWith: "sites"}
 	base := spec{form: form, place: place, sites: 1, init: "f2"}
+	if form == Jump {
+		base.init = keyTrue
+		r.GrowsWith = "jump sites"
+	}
 	if form == OutOfLine {
 		r.GrowsWith = "callers"
 		if _, err := compile(d, base); errors.Is(err, ErrUnsupported) {
@@ -249,6 +296,9 @@ func measureRow(d Design, form, place string) (Row, error) {
 	r.TrampLen = trampLen(m.P, "k")
 	up := base
 	up.init, up.to = "f1", "f2"
+	if form == Jump {
+		up.init, up.to = keyFalse, keyTrue
+	}
 	if r.During, r.Point, err = during(d, up); err != nil {
 		return r, fmt.Errorf("during an update: %w", err)
 	}
@@ -508,8 +558,21 @@ func runCall(m *model.Machine, s model.State, c int) (Call, error) {
 	return out, nil
 }
 
-// count fills out from the fetches fs of call.
+// count fills out from the fetches fs of call. A pass through a jump
+// label site counts the whole function the site is in, from its entry to
+// its return (the site is a branch inside it, not a call out of it).
 func count(p *model.Program, cls classifier, call model.CallDef, fs []fetch, out *Call) {
+	if p.Keys[call.Key].Jump {
+		if w := siteWindow(p, call); w >= 0 {
+			out.SiteLen = p.Windows[w].Size
+		}
+		if len(fs) == 0 {
+			out.Path = "(nothing executed)"
+			return
+		}
+		segment(p, cls, call, fs, 0, len(fs)-1, out)
+		return
+	}
 	lo, hi := callerOf(p, call.Entry)
 	in := func(a uint64) bool { return a >= lo && a < hi }
 	next := func(i int) uint64 {
@@ -553,6 +616,17 @@ func count(p *model.Program, cls classifier, call model.CallDef, fs []fetch, out
 	if first < 0 {
 		out.Path = "(nothing executed)"
 		return
+	}
+	segment(p, cls, call, fs, first, last, out)
+}
+
+// segment counts fs[first..last] into out.
+func segment(p *model.Program, cls classifier, call model.CallDef, fs []fetch, first, last int, out *Call) {
+	next := func(i int) uint64 {
+		if i+1 < len(fs) {
+			return fs[i+1].addr
+		}
+		return p.Return
 	}
 	var path []string
 	runSym, runN := "", 0

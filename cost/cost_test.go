@@ -210,3 +210,93 @@ func TestSiteCallsNothing(t *testing.T) {
 		}
 	}
 }
+
+// TestJumpLabels checks the jump label form against the sites each port
+// lays out and the kernel's static_key_enable(): the pass through a
+// static_branch_unlikely() site with the key true, and the update's
+// growth with 1, 2 and 3 jump sites.
+func TestJumpLabels(t *testing.T) {
+	tests := []struct {
+		name         string
+		d            Design
+		steady       want
+		during       *want // nil: as steady
+		siteLen      int
+		stores, ipis []int
+		maint        []int
+	}{
+		{
+			// arches/x86/port.go layoutJumps: the site "jmp rel32"
+			// (e9, 5 bytes) to l_yes "mov $v,%eax; ret": 3
+			// instructions, 2 taken (jmp, ret), 1 indirect and 1 load
+			// (ret). During the batch the site holds INT3 and the
+			// handler emulates the JMP: +1 trap. The batch
+			// (smp_text_poke_batch_finish) writes INT3 on every site,
+			// then the tails, then the first bytes, each round
+			// followed by one sync IPI: 3n stores, 3 IPIs whatever n.
+			name: "x86-64 kernel", d: Design{Name: "x86-64 kernel", Arch: "x86-64", Variant: "kernel", Thread: "t"},
+			steady:  want{insns: 3, taken: 2, indirect: 1, loads: 1},
+			during:  &want{insns: 3, taken: 2, indirect: 1, loads: 1, traps: 1},
+			siteLen: 5, stores: []int{3, 6, 9}, ipis: []int{3, 3, 3}, maint: []int{0, 0, 0},
+		},
+		{
+			// arches/arm64/port.go: "bti c", the site "b l_yes", then
+			// "mov x0, #v; ret": 4 instructions, 2 taken (b, ret), 1
+			// indirect (ret), no load. Each site is one
+			// aarch64_insn_patch_text_nosync (a store and
+			// caches_clean_inval_pou); arch_jump_label_transform_apply
+			// then kick_all_cpus_sync(): 1 IPI whatever n. The one
+			// store has no text between old and new: the call after it,
+			// before caches_clean_inval_pou, may still fetch the nop
+			// (the oldest contents allowed) and falls through: 1 taken.
+			name: "arm64 kernel", d: Design{Name: "arm64 kernel", Arch: "arm64", Variant: "kernel", Thread: "t"},
+			steady:  want{insns: 4, taken: 2, indirect: 1},
+			during:  &want{insns: 4, taken: 1, indirect: 1},
+			siteLen: 4, stores: []int{1, 2, 3}, ipis: []int{1, 1, 1}, maint: []int{1, 2, 3},
+		},
+		{
+			// Before v6.11 (jl-arm64-no-kick): no kick_all_cpus_sync().
+			name: "arm64 jl-arm64-no-kick", d: Design{Name: "arm64 jl-arm64-no-kick", Arch: "arm64", Variant: "jl-arm64-no-kick", Thread: "t"},
+			steady:  want{insns: 4, taken: 2, indirect: 1},
+			during:  &want{insns: 4, taken: 1, indirect: 1},
+			siteLen: 4, stores: []int{1, 2, 3}, ipis: []int{0, 0, 0}, maint: []int{1, 2, 3},
+		},
+		{
+			// arches/ppc: "nop", the site "b l_yes", then "li r3,v;
+			// blr": 4 instructions, 2 taken, 1 indirect (blr). Each
+			// site is one patch_branch, which flushes and isyncs on
+			// the patching CPU: no IPI, no separate maintenance.
+			name: "ppc32 kernel", d: Design{Name: "ppc32 kernel", Arch: "ppc32", Variant: "kernel", Thread: "t"},
+			steady:  want{insns: 4, taken: 2, indirect: 1},
+			siteLen: 4, stores: []int{1, 2, 3}, ipis: []int{0, 0, 0}, maint: []int{0, 0, 0},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tt.d.JumpLabels = true
+			rows, err := Measure(tt.d)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(rows) != 1 || rows[0].Form != Jump {
+				t.Fatalf("got %d rows (first %q), want one %q row", len(rows), rows[0].Form, Jump)
+			}
+			r := rows[0]
+			tt.steady.check(t, "steady", r.Steady)
+			d := tt.steady
+			if tt.during != nil {
+				d = *tt.during
+			}
+			d.check(t, "during static_key_enable ("+r.Point+")", r.During)
+			if r.Steady.SiteLen != tt.siteLen || r.Steady.Reached != "sk.true" {
+				t.Errorf("site %d bytes, reached %q; want %d, sk.true", r.Steady.SiteLen, r.Steady.Reached, tt.siteLen)
+			}
+			for i, u := range r.Updates {
+				if u.Stores != tt.stores[i] || u.IPIs != tt.ipis[i] || u.Maint != tt.maint[i] {
+					t.Errorf("%d jump sites: %d stores, %d IPIs, %d maintenance; want %d, %d, %d",
+						u.Sites, u.Stores, u.IPIs, u.Maint, tt.stores[i], tt.ipis[i], tt.maint[i])
+				}
+			}
+		})
+	}
+}

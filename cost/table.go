@@ -17,18 +17,13 @@ type Group struct {
 	Verdicts []string
 }
 
-// Groups collects the static call designs of scs in the order they first
-// appear (a scenario of jump labels alone has none); expect renders a
-// scenario's expected verdict.
+// Groups collects the designs of scs in the order they first appear,
+// each with what its scenarios use (static calls, jump labels); expect
+// renders a scenario's expected verdict.
 func Groups(scs []*scenario.Scenario, expect func(*scenario.Scenario) string) ([]Group, error) {
 	var out []Group
 	at := map[string]int{}
 	for _, sc := range scs {
-		if len(sc.Keys) == 0 {
-			// Jump labels alone: the tables are the static call
-			// designs' costs, which such a scenario does not use.
-			continue
-		}
 		d, err := DesignOf(sc)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", sc.Name, err)
@@ -39,6 +34,8 @@ func Groups(scs []*scenario.Scenario, expect func(*scenario.Scenario) string) ([
 			at[d.Key()] = i
 			out = append(out, Group{Design: d})
 		}
+		out[i].StaticCalls = out[i].StaticCalls || d.StaticCalls
+		out[i].JumpLabels = out[i].JumpLabels || d.JumpLabels
 		out[i].Verdicts = append(out[i].Verdicts, sc.Name+": "+expect(sc))
 	}
 	return out, nil
@@ -161,12 +158,13 @@ func WriteUpdates(w io.Writer, rows []Row) error {
 
 // Line is the cost of a design in one line, for a statement or a
 // gallery page: each call form's near-target call in the steady state and
-// (when it differs) during an update, and the update of one site.
+// (when it differs) during an update, and the update of one site (for
+// jump labels, static_key_enable() with one jump site).
 func Line(rows []Row) string {
 	if len(rows) == 0 {
 		return ""
 	}
-	var parts []string
+	var parts, updates []string
 	for _, r := range rows {
 		if r.Place != Near {
 			continue
@@ -176,10 +174,17 @@ func Line(rows []Row) string {
 			s += fmt.Sprintf(" (during an update %s)", r.During.words())
 		}
 		parts = append(parts, s)
+		what := "per update with one site or caller"
+		if r.Form == Jump {
+			what = "per static_key_enable with one jump site"
+		} else if len(updates) > 0 {
+			continue // the static call forms share their update
+		}
+		u := r.Updates[0]
+		updates = append(updates, fmt.Sprintf("%s %d stores to text, %d IPIs, %d cache-maintenance ops, %d context synchronisations per CPU",
+			what, u.Stores, u.IPIs, u.Maint, u.Syncs))
 	}
-	u := rows[0].Updates[0]
-	return fmt.Sprintf("per call (instructions/taken/indirect/loads) %s; per update with one site or caller %d stores to text, %d IPIs, %d cache-maintenance ops, %d context synchronisations per CPU",
-		strings.Join(parts, ", "), u.Stores, u.IPIs, u.Maint, u.Syncs)
+	return fmt.Sprintf("per call (instructions/taken/indirect/loads) %s; %s", strings.Join(parts, ", "), strings.Join(updates, "; "))
 }
 
 // Measured is a design's group with its rows.
