@@ -54,6 +54,31 @@ cpu s1 ms1
 thread loader: load m1; unload m1
 thread updater: update foo f2
 `
+	const kprobeJump = `scenario edit
+arch x86-64
+static_key foo
+jump j1 key=foo
+cpu j1
+thread kprobes: kprobe j1
+thread enabler: static_key_enable foo
+`
+	const kprobeCall = `scenario edit
+arch x86-64
+target f1 f2
+key foo init=f1
+site s1 key=foo kind=call
+cpu s1
+thread kprobes: kprobe s1
+`
+	const kprobeModJump = `scenario edit
+arch x86-64
+module m
+static_key foo
+jump mj key=foo module=m
+cpu mj
+thread loader: load m
+thread kprobes: kprobe mj
+`
 	const allocFail = `scenario edit
 arch x86-64
 target f1 f2
@@ -249,6 +274,22 @@ thread t: static_key_enable foo
 		// wrapper of the built-in sites, which an update then skips.
 		{"module init: list link", module, "kernel/static_call_inline.c",
 			"\t\t\tsite_mod->next = static_call_key_next(key);", "\t\t\tsite_mod->next = NULL;", "violation"},
+		// Two static addr_conflict()s, one per file: each file's
+		// reserved-text check calls its own. jump_label.c's made to
+		// say no lets the kprobe onto the jump site; static_call's
+		// made to say no changes nothing there.
+		{"kprobe on a jump site: refused", kprobeJump, "", "", "", "safe"},
+		{"kprobe on a module jump site: refused", kprobeModJump, "", "", "", "safe"},
+		{"jump_label.c's own addr_conflict", kprobeJump, "kernel/jump_label.c",
+			"\tif (jump_entry_code(entry) <= (unsigned long)end &&", "\tif (0 &&", "violation no-kprobe-on-site"},
+		{"static_call_inline.c's addr_conflict is not jump_label.c's", kprobeJump, "kernel/static_call_inline.c",
+			"\tif (addr <= (unsigned long)end &&", "\tif (0 &&", "safe"},
+		{"static_call_inline.c's own addr_conflict", kprobeCall, "kernel/static_call_inline.c",
+			"\tif (addr <= (unsigned long)end &&", "\tif (0 &&", "violation no-kprobe-on-site"},
+		// A module's jump site: __jump_label_mod_text_reserved() walks
+		// the module's entries only while it holds the module.
+		{"module jump site: no reference, no check", kprobeModJump, "kernel/jump_label.c",
+			"\t\tif (!try_module_get(mod))\n\t\t\tmod = NULL;\n\t}", "\t\tmod = NULL;\n\t}", "violation no-kprobe-on-site"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -291,6 +332,13 @@ func TestModelErrors(t *testing.T) {
 		{"syntax", "model-file kernel/extable.c <<END\n/* mirrors: x */\nint core_kernel_text(unsigned long addr)\n{\n\treturn 1\n}\nEND\n", "kernel/extable.c:5:1: expected ';'"},
 		{"unknown builtin", "model-file init/main.c <<END\n/* mirrors: x */\nint kernel_init(void *unused)\n{\n\tfrobnicate();\n\treturn 0;\n}\nEND\n", "init/main.c:4:2: frobnicate is neither"},
 		{"diff does not apply", "patch bad.diff <<END\n--- a/init/main.c\n+++ b/init/main.c\n@@ -1,1 +1,1 @@\n-nothing like this\n+x\nEND\n", "bad.diff:3:"},
+		// static functions are their file's (docs/language.md).
+		{"another file's static", "model-file init/main.c <<END\n/* mirrors: x */\nint kernel_init(void *unused)\n{\n\taddr_conflict(NULL, NULL, NULL);\n\treturn 0;\n}\nEND\n", "init/main.c:4:2: addr_conflict is static in kernel/jump_label.c: only that file's functions call it"},
+		{"a header's function and a static one", "model-file include/linux/x.h <<END\n/* mirrors: x */\nstatic inline int addr_conflict(void)\n{\n\treturn 0;\n}\nEND\n", "addr_conflict is defined twice (first at include/linux/x.h:2:1, a header's, which every file sees)"},
+		{"a static function patchcheck runs by name, twice", "module m\nthread l: load m\nmodel-file kernel/other.c <<END\n/* mirrors: x */\nstatic int load_module(struct module *mod)\n{\n\treturn 0;\n}\nEND\n", "load_module: static in kernel/module/main.c and in kernel/other.c"},
+		{"a call through a field of no variable", "model-file init/main.c <<END\n/* mirrors: x */\nint kernel_init(void *unused)\n{\n\tnb->notifier_call(NULL);\n\treturn 0;\n}\nEND\n", "init/main.c:4:2: nb->notifier_call(NULL): a call through a function pointer is a field of a struct variable"},
+		{"a field the variable does not set", "model-file init/main.c <<END\n/* mirrors: x */\nint kernel_init(void *unused)\n{\n\tjump_label_module_nb.call(NULL);\n\treturn 0;\n}\nEND\n", "init/main.c:4:2: jump_label_module_nb.call(NULL): jump_label_module_nb sets no field call"},
+		{"a variable defined twice", "model-file kernel/other.c <<END\nstruct notifier_block jump_label_module_nb = { .notifier_call = f };\nEND\n", "jump_label_module_nb is defined twice"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

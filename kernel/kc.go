@@ -507,7 +507,10 @@ func (c *kc) tryCall(name string, args []val) (retry string) {
 			panic(r)
 		}
 	}()
-	fn, ok := c.funcs[name]
+	fn, ok, err := c.entry(name)
+	if err != nil {
+		panic(err)
+	}
 	if !ok {
 		panic(compileError(lang.Pos{}, "no model function %s", name))
 	}
@@ -755,7 +758,7 @@ func callsModel(c *kc, x lang.Expr) bool {
 	walk = func(x lang.Expr) {
 		switch x := x.(type) {
 		case *lang.Call:
-			if _, ok := c.funcs[x.Fun]; ok {
+			if _, ok := c.callee(x); ok {
 				found = true
 			}
 			for _, a := range x.Args {
@@ -908,11 +911,38 @@ func (c *kc) block(f *fnCtx, stmts []lang.Stmt) {
 				continue
 			}
 			c.stmt(f, st)
+		case *lang.ScopedGuard:
+			if s.Class != "mutex" && s.Class != "jump_label_lock" && !hasGuard(s.Body) {
+				// A guard the model does not have (rcu,
+				// cpus_read_lock) holds nothing: its body is spliced
+				// into this list, as preempt_disable() ...
+				// preempt_enable() around the same statements would
+				// be, so that a split on a read in it covers the rest
+				// of the list. Not a body with a guard() of its own,
+				// which the end of the body releases.
+				c.guard(f, s.Pos, s.Class, s.Args)
+				rest := append([]lang.Stmt{}, unblock(s.Body)...)
+				stmts = append(rest, stmts[i+1:]...)
+				i = -1
+				continue
+			}
+			c.stmt(f, st)
 		default:
 			c.stmt(f, st)
 		}
 	}
 	c.fell = !dead
+}
+
+// hasGuard reports whether a statement, or a block's statements, include
+// a guard() (not in nested blocks, which release their own).
+func hasGuard(s lang.Stmt) bool {
+	for _, st := range unblock(s) {
+		if _, ok := st.(*lang.Guard); ok {
+			return true
+		}
+	}
+	return false
 }
 
 // unblock returns a block's statements, or the statement alone.
@@ -929,7 +959,7 @@ func unblock(s lang.Stmt) []lang.Stmt {
 // true (the list is compiled).
 func (c *kc) assignLocal(f *fnCtx, name string, x lang.Expr, id string, more []lang.VarDecl, rest []lang.Stmt) bool {
 	if call, ok := x.(*lang.Call); ok {
-		if fn, ok := c.funcs[call.Fun]; ok {
+		if fn, ok := c.callee(call); ok {
 			return c.assignCall(f, name, fn, call, more, rest)
 		}
 	}
@@ -1243,7 +1273,7 @@ func (c *kc) retValues(f *fnCtx, x lang.Expr) {
 		return
 	}
 	if call, ok := x.(*lang.Call); ok {
-		if fn, ok := c.funcs[call.Fun]; ok {
+		if fn, ok := c.callee(call); ok {
 			args := c.args(f, call)
 			sub := c.inline(fn, args, call.Pos, &fnCtx{values: true}, f.prefix)
 			for _, g := range sub.rets {
@@ -1637,7 +1667,7 @@ func isMember(x lang.Expr, base, field string) bool {
 // shared state it uses as values.
 func (c *kc) exprStmt(f *fnCtx, x lang.Expr) {
 	if call, ok := x.(*lang.Call); ok {
-		if fn, ok := c.funcs[call.Fun]; ok {
+		if fn, ok := c.callee(call); ok {
 			// A call whose value is not used.
 			c.splitting(f, func() {
 				args := c.args(f, call)

@@ -58,7 +58,7 @@ func (c *kc) builtinArgs(f *fnCtx, x *lang.Call, pure bool) (arg func(int) val, 
 
 // callExpr compiles a call in value context.
 func (c *kc) callExpr(f *fnCtx, x *lang.Call, pure bool) val {
-	if fn, ok := c.funcs[x.Fun]; ok {
+	if fn, ok := c.callee(x); ok {
 		if pure {
 			panic(notStatic{})
 		}
@@ -293,10 +293,11 @@ func (c *kc) callExpr(f *fnCtx, x *lang.Call, pure bool) val {
 	case "try_force_unload":
 		return intv(0) // no CONFIG_MODULE_FORCE_UNLOAD
 	case "check_ftrace_location", "in_gate_area_no_mm", "within_kprobe_blacklist",
-		"jump_label_text_reserved", "find_bug", "is_cfi_preamble_symbol", "kprobe_ftrace", "kprobe_disabled":
+		"find_bug", "is_cfi_preamble_symbol", "kprobe_ftrace", "kprobe_disabled":
 		// A probe at a scenario's site is none of these (no ftrace
-		// location, gate area, blacklist entry, jump label, BUG or CFI
-		// preamble), and it is enabled.
+		// location, gate area, blacklist entry, BUG or CFI preamble),
+		// and it is enabled. jump_label_text_reserved() is model source
+		// (kernel/jump_label.c).
 		return intv(0)
 	case "get_kprobe":
 		return val{k: vNull} // the model registers one kprobe
@@ -450,6 +451,9 @@ func (c *kc) callExpr(f *fnCtx, x *lang.Call, pure bool) val {
 		}
 		return val{}
 	}
+	if other := c.otherStatic(x.Pos.File, x.Fun); other != "" {
+		panic(compileError(x.Pos, "%s is static in %s: only that file's functions call it", x.Fun, other))
+	}
 	panic(compileError(x.Pos, "%s is neither a function of the model files nor a built-in (docs/language.md lists them)", x.Fun))
 }
 
@@ -489,8 +493,11 @@ const (
 )
 
 // insnLen is the length of the instruction at a site: a call or jmp, or a
-// Jcc (x86).
+// Jcc (x86); at a jump label site, its JMP or NOP (2 or 5 bytes).
 func insnLen(s Loc) int {
+	if s.Kind == KindJump {
+		return s.Size
+	}
 	if s.Kind == "jcc" {
 		return 6
 	}

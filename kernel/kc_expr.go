@@ -501,7 +501,7 @@ func (c *kc) pureExpr(x lang.Expr) bool {
 	case *lang.Assign, *lang.IncDec:
 		return false
 	case *lang.Call:
-		if _, model := c.funcs[x.Fun]; model {
+		if _, model := c.callee(x); model {
 			return false
 		}
 		switch x.Fun {
@@ -901,7 +901,7 @@ func (c *kc) branch(f *fnCtx, x lang.Expr, want bool) []int {
 			}
 			return jf
 		}
-		if fn, ok := c.funcs[y.Fun]; ok {
+		if fn, ok := c.callee(y); ok {
 			args := c.args(f, y)
 			cf := &fnCtx{cond: true, condWant: want}
 			sub := c.inline(fn, args, y.Pos, cf, f.prefix)
@@ -989,7 +989,12 @@ func writeExpr(b *strings.Builder, x lang.Expr) {
 	case *lang.String:
 		fmt.Fprintf(b, "%q", x.Value)
 	case *lang.Call:
-		b.WriteString(x.Fun + "(")
+		if x.Via != nil {
+			writeExpr(b, x.Via)
+			b.WriteString("(")
+		} else {
+			b.WriteString(x.Fun + "(")
+		}
 		for i, a := range x.Args {
 			if i > 0 {
 				b.WriteString(", ")

@@ -58,9 +58,9 @@ func (e henv) clone() henv {
 // compileHandler compiles smp_text_poke_int3_handler; nil when the model
 // files have none (architectures without an INT3 handler).
 func compileHandler(d defs) (ops []model.Op, err error) {
-	fn, ok := d.funcs[int3Handler]
-	if !ok {
-		return nil, nil
+	fn, ok, err := d.entry(int3Handler)
+	if err != nil || !ok {
+		return nil, err
 	}
 	h := &hc{fn: fn, consts: d.enums, labels: map[string][]lang.Stmt{}}
 	body := fn.Body.Stmts

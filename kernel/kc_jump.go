@@ -129,7 +129,9 @@ func (c *kc) jumpsOf(m int) []Loc {
 	for i := range idx {
 		idx[i] = i
 	}
-	if fn, ok := c.funcs["jump_label_cmp"]; ok && len(raw) > 1 {
+	// jump_label_sort_entries() of kernel/jump_label.c calls it: that
+	// file's static jump_label_cmp.
+	if fn, ok := c.callee(&lang.Call{Pos: lang.Pos{File: "kernel/jump_label.c"}, Fun: "jump_label_cmp"}); ok && len(raw) > 1 {
 		cmp := func(a, b int) int {
 			call := &lang.Call{Pos: fn.Pos, Fun: fn.Name}
 			args := []val{{k: vSite, a: rawID, n: a}, {k: vSite, a: rawID, n: b}}
@@ -441,7 +443,7 @@ func (c *kc) jumpBuiltin(f *fnCtx, x *lang.Call, pure bool) (val, bool) {
 // run the sketch at each entry (see jumpBuiltin).
 func sketchJumps(d defs) {
 	for _, fn := range []string{"arch_jump_label_transform_queue", "arch_jump_label_transform_apply", "arch_jump_label_transform"} {
-		delete(d.funcs, fn)
+		d.remove(fn)
 	}
 }
 

@@ -511,9 +511,21 @@ func (c *kc) scoped(f *fnCtx, pos lang.Pos, body func()) {
 }
 
 // guard compiles guard(class)(args): a mutex of the model is taken (and
-// held to the end of the block); the other lock classes (rcu,
-// cpus_read_lock, jump_label_lock, preempt) are not modelled.
+// held to the end of the block), as is jump_label_mutex for
+// guard(jump_label_lock)() (include/linux/jump_label.h:
+// DEFINE_LOCK_GUARD_0(jump_label_lock, jump_label_lock(),
+// jump_label_unlock())) in a scenario with static keys; the other lock
+// classes (rcu, cpus_read_lock, preempt) are not modelled.
 func (c *kc) guard(f *fnCtx, pos lang.Pos, class string, args []lang.Expr) {
+	if class == "jump_label_lock" {
+		if len(args) != 0 {
+			panic(compileError(pos, "guard(jump_label_lock)() takes no argument"))
+		}
+		m := c.eval(f, &lang.Ident{Pos: pos, Name: "jump_label_mutex"})
+		c.lock(pos, m.a)
+		f.scopes[len(f.scopes)-1].mutexes = append(f.scopes[len(f.scopes)-1].mutexes, m.a)
+		return
+	}
 	if class != "mutex" {
 		return
 	}

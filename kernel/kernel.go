@@ -351,7 +351,7 @@ func Build(sc *scenario.Scenario, port Port) (*model.Program, error) {
 	if transformIsGo(port, sc, variant) {
 		// A sketch, or a port's variant in Go, replaces the
 		// architecture's transform.
-		delete(d.funcs, "arch_static_call_transform")
+		d.remove("arch_static_call_transform")
 	}
 	if len(sc.Sketch) > 0 && len(sc.StaticKeys) > 0 {
 		if js, ok := port.(JumpSketcher); !ok || !js.SketchesJumps() {
@@ -449,7 +449,7 @@ func Build(sc *scenario.Scenario, port Port) (*model.Program, error) {
 				return nil, err
 			}
 			if transformIsGo(port, sc, variant) {
-				delete(c.kc.funcs, "arch_static_call_transform")
+				c.kc.remove("arch_static_call_transform")
 			}
 			if len(sc.Sketch) > 0 {
 				sketchJumps(c.kc.defs)
@@ -590,7 +590,20 @@ func (c *compiler) op(e *Emitter, op scenario.Op) error {
 	case scenario.OpUnload:
 		return k.call("delete_module", []val{{k: vMod, a: c.mod[op.Module]}, intv(0)})
 	case scenario.OpKprobe:
-		// register_kprobe() of a kprobe at the start of the site.
+		// register_kprobe() of a kprobe at the start of the site: a
+		// jump label site's entry in its __jump_table (sorted), or a
+		// static call site's.
+		for _, j := range c.lay.Jumps {
+			if j.Name != op.Site {
+				continue
+			}
+			t := jumpTableID(j.Module-1, false)
+			for i, ts := range k.table(t) {
+				if ts.Name == j.Name {
+					return k.call("register_kprobe", []val{{k: vKprobe, a: t, n: i}})
+				}
+			}
+		}
 		for _, s := range c.lay.Sites {
 			if s.Name != op.Site {
 				continue

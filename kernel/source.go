@@ -4,7 +4,9 @@ import (
 	"embed"
 	"fmt"
 	"io/fs"
+	"maps"
 	"path"
+	"slices"
 	"sort"
 	"strings"
 
@@ -114,11 +116,22 @@ func ModelSourceFor(sc *scenario.Scenario, thread string) (map[string][]byte, er
 // defs are what the model files define: functions, constant arrays (as
 // byte strings) and enumerators, by name.
 type defs struct {
-	funcs  map[string]*lang.Func
-	arrays map[string]string
-	enums  map[string]int
+	// funcs are the functions every file sees: those not static, and a
+	// header's (.h) static ones (the model files have no #include: a
+	// header is included everywhere).
+	funcs map[string]*lang.Func
+	// statics are the static functions of each .c file, by file and
+	// name: visible only to the functions of that file, where they take
+	// the place of a funcs entry of the same name (callee).
+	statics map[string]map[string]*lang.Func
+	arrays  map[string]string
+	enums   map[string]int
 	// structs: the struct definitions of the model files, by name.
 	structs map[string]*lang.Struct
+	// vars: the struct variables at top level (a notifier_block), by
+	// name: a call through a function pointer field of one calls the
+	// function its initialiser names, as its own file sees it.
+	vars map[string]*lang.Var
 }
 
 // parseModel parses model files into functions by name, after resolving
@@ -140,7 +153,7 @@ func parseModel(files map[string][]byte) (defs, error) {
 		names = append(names, n)
 	}
 	sort.Strings(names)
-	d := defs{funcs: map[string]*lang.Func{}, arrays: map[string]string{}, enums: map[string]int{}, structs: map[string]*lang.Struct{}}
+	d := defs{funcs: map[string]*lang.Func{}, statics: map[string]map[string]*lang.Func{}, vars: map[string]*lang.Var{}, arrays: map[string]string{}, enums: map[string]int{}, structs: map[string]*lang.Struct{}}
 	var parsed []*lang.File
 	for _, n := range names {
 		if e := path.Ext(n); e != ".c" && e != ".h" {
@@ -180,7 +193,22 @@ func parseModel(files map[string][]byte) (defs, error) {
 			}
 			d.structs[st.Name] = st
 		}
+		for _, v := range f.Vars {
+			if old, dup := d.vars[v.Name]; dup {
+				return defs{}, &lang.Error{Pos: v.Pos, Msg: fmt.Sprintf("%s is defined twice (first at %s)", v.Name, old.Pos)}
+			}
+			d.vars[v.Name] = v
+		}
 		for _, fn := range f.Funcs {
+			if fn.Static && path.Ext(f.Name) == ".c" {
+				// File scope: only this file's functions call it
+				// (lang.Parse refuses a second definition in one file).
+				if d.statics[f.Name] == nil {
+					d.statics[f.Name] = map[string]*lang.Func{}
+				}
+				d.statics[f.Name][fn.Name] = fn
+				continue
+			}
 			if old, dup := d.funcs[fn.Name]; dup {
 				return defs{}, &lang.Error{Pos: fn.Pos, Msg: fmt.Sprintf("%s is defined twice (first at %s)", fn.Name, old.Pos)}
 			}
@@ -201,7 +229,115 @@ func parseModel(files map[string][]byte) (defs, error) {
 			d.arrays[c.Name] = string(b)
 		}
 	}
+	// A header's function is in every file: a .c file's static function
+	// of the same name would be a second definition in C.
+	for _, file := range slices.Sorted(maps.Keys(d.statics)) {
+		for _, name := range slices.Sorted(maps.Keys(d.statics[file])) {
+			if old, ok := d.funcs[name]; ok && path.Ext(old.Pos.File) == ".h" {
+				fn := d.statics[file][name]
+				return defs{}, &lang.Error{Pos: fn.Pos, Msg: fmt.Sprintf("%s is defined twice (first at %s, a header's, which every file sees)", name, old.Pos)}
+			}
+		}
+	}
 	return d, nil
+}
+
+// callee returns the model function a call names: the static function of
+// the call's own file of that name, else the function every file sees.
+// ok is false for a built-in (or an unknown name).
+//
+// A call through a function pointer field, V.F(...) or (&V)->F(...) of
+// a struct variable V of the model files (lang.Var), calls the function
+// V's initialiser sets F to, as V's own file sees it: a static
+// notifier_call is reached through its notifier_block from any file.
+// Any other call through a field is an error at the call.
+func (d *defs) callee(x *lang.Call) (*lang.Func, bool) {
+	if x.Via != nil {
+		return d.fieldCallee(x), true
+	}
+	return d.lookup(x.Pos.File, x.Fun)
+}
+
+// lookup returns the function name names in file: file's static one,
+// else the one every file sees.
+func (d *defs) lookup(file, name string) (*lang.Func, bool) {
+	if fn, ok := d.statics[file][name]; ok {
+		return fn, true
+	}
+	fn, ok := d.funcs[name]
+	return fn, ok
+}
+
+// fieldCallee resolves a call through a function pointer field (callee).
+func (d *defs) fieldCallee(x *lang.Call) *lang.Func {
+	base := x.Via.X
+	if u, ok := base.(*lang.Unary); ok && u.Op == "&" && x.Via.Arrow {
+		base = u.X
+	} else if x.Via.Arrow {
+		base = nil
+	}
+	id, ok := base.(*lang.Ident)
+	if !ok || d.vars[id.Name] == nil {
+		panic(compileError(x.Pos, "%s: a call through a function pointer is a field of a struct variable of the model files (NAME.%s(...))", exprString(x), x.Fun))
+	}
+	v := d.vars[id.Name]
+	for _, fi := range v.Init.Fields {
+		if fi.Name != x.Fun {
+			continue
+		}
+		fid, ok := fi.X.(*lang.Ident)
+		if !ok {
+			panic(compileError(fi.Pos, "%s.%s: the initialiser names a function", v.Name, fi.Name))
+		}
+		fn, ok := d.lookup(v.Pos.File, fid.Name)
+		if !ok {
+			panic(compileError(fi.Pos, "%s.%s = %s: no function %s in the model files (as %s sees them)", v.Name, fi.Name, fid.Name, fid.Name, v.Pos.File))
+		}
+		return fn
+	}
+	panic(compileError(x.Pos, "%s: %s sets no field %s", exprString(x), v.Name, x.Fun))
+}
+
+// entry returns the model function patchcheck itself runs or reads by
+// name (an operation's register_kprobe, load_module, the INT3 handler,
+// jump_label_cmp): the function every file sees, else the one static
+// function of that name. Two files' static functions of the name, and
+// none of every file's, is an error: the name does not say which.
+func (d *defs) entry(name string) (*lang.Func, bool, error) {
+	if fn, ok := d.funcs[name]; ok {
+		return fn, true, nil
+	}
+	var found *lang.Func
+	for _, file := range slices.Sorted(maps.Keys(d.statics)) {
+		if fn, ok := d.statics[file][name]; ok {
+			if found != nil {
+				return nil, false, &lang.Error{Pos: fn.Pos, Msg: fmt.Sprintf("%s: static in %s and in %s; patchcheck runs it by name, which does not say which", name, found.Pos.File, file)}
+			}
+			found = fn
+		}
+	}
+	return found, found != nil, nil
+}
+
+// remove deletes every function named name (every file's, and each
+// file's static one): a sketch or a port's Go takes its place.
+func (d *defs) remove(name string) {
+	delete(d.funcs, name)
+	for _, m := range d.statics {
+		delete(m, name)
+	}
+}
+
+// otherStatic returns a file other than file whose static function is
+// named name ("" when there is none), for the error of a call that
+// cannot see it.
+func (d *defs) otherStatic(file, name string) string {
+	for _, f := range slices.Sorted(maps.Keys(d.statics)) {
+		if _, ok := d.statics[f][name]; ok && f != file {
+			return f
+		}
+	}
+	return ""
 }
 
 // addConst defines constant name (a #define, or an enumerator whose value

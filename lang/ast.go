@@ -48,6 +48,20 @@ type File struct {
 	// such as x86's struct jump_label_patch: the fields a compound
 	// literal of the type may set.
 	Structs []*Struct
+	// Vars are the file's struct variables at top level with a
+	// designated initialiser, such as kernel/jump_label.c's static
+	// struct notifier_block jump_label_module_nb = { .notifier_call =
+	// jump_label_module_notify, ... };: what a call through one of their
+	// fields (jump_label_module_nb.notifier_call(...)) calls.
+	Vars []*Var
+}
+
+// Var is a struct variable at top level: TYPE NAME = { .field = X, ... };.
+type Var struct {
+	Pos  Pos
+	Name string
+	Type Type
+	Init *Composite
 }
 
 // Struct is a struct definition at top level.
@@ -99,6 +113,11 @@ type Func struct {
 	Params  []Param
 	Body    *Block
 	Mirrors string
+	// Static is set when the definition says static: in a .c file the
+	// function is visible only to the functions of its own file, and
+	// another file may define a function of the same name (a header's,
+	// in a .h file, is everyone's: the model files have no #include).
+	Static bool
 	// End is the position of the closing brace.
 	End Pos
 }
@@ -255,11 +274,14 @@ type (
 		Pos   Pos
 		Value string
 	}
-	// Call is Fun(Args).
+	// Call is Fun(Args). A call through a function pointer field,
+	// X.F(Args) or X->F(Args), has Via set to the member expression and
+	// Fun to the field's name F.
 	Call struct {
 		Pos  Pos
 		Fun  string
 		Args []Expr
+		Via  *Member
 	}
 	// Member is X->Name (Arrow) or X.Name.
 	Member struct {

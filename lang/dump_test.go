@@ -31,6 +31,9 @@ func dumpExpr(x Expr) string {
 		for i, a := range x.Args {
 			args[i] = dumpExpr(a)
 		}
+		if x.Via != nil {
+			return dumpExpr(x.Via) + "(" + strings.Join(args, ", ") + ")"
+		}
 		return x.Fun + "(" + strings.Join(args, ", ") + ")"
 	case *Member:
 		if x.Arrow {

@@ -39,6 +39,8 @@ func FuzzParse(f *testing.F) {
 		fuzzMirrors + "void f(void) { while (a && !b || c) { goto out; } out: }",
 		"#define HAVE_X\n#define Y (1 << 3)\n",
 		"enum insn_type { CALL = 0, NOP, JMP = 2, };\n" + fuzzMirrors + "void f(void) { u8 op, buf[6]; buf[0] = 0x0f; if ((op = g(x))) h(buf+1, op); }",
+		"static struct notifier_block nb = {\n\t.notifier_call = g,\n\t.priority = 1,\n};\n" + fuzzMirrors + "static inline int g(struct notifier_block *self, unsigned long v, void *d) { return nb.notifier_call(&nb, v, d) + self->notifier_call(self, 0, NULL); }",
+		fuzzMirrors + "static int addr_conflict(struct jump_entry *e, void *s, void *x) { if (jump_entry_code(e) <= (unsigned long)x && jump_entry_code(e) + jump_entry_size(e) > (unsigned long)s) return 1; return 0; }\n" + fuzzMirrors + "int addr_conflict2(void) { scoped_guard(rcu) { m = a(); if (!try_module_get(m)) m = NULL; } return 0; }",
 		"struct p { const void *code; int size; };\n" + fuzzMirrors + "struct p f(int v) { do { if (v <= 0) return (struct p){.code = c, .size = v ^ 1}; } while (!likely(atomic_try_cmpxchg(&k->enabled, &v, v + 1))); }",
 	} {
 		f.Add([]byte(src))

@@ -155,9 +155,17 @@ func Parse(name string, src []byte) (*File, error) {
 			f.Enums = append(f.Enums, en)
 			continue
 		}
-		fn, cst, err := p.topLevel()
+		fn, cst, v, err := p.topLevel()
 		if err != nil {
 			return nil, err
+		}
+		if v != nil {
+			if first, ok := seen[v.Name]; ok {
+				return nil, &Error{v.Pos, fmt.Sprintf("%s defined twice (first at %d:%d)", v.Name, first.Line, first.Col)}
+			}
+			seen[v.Name] = v.Pos
+			f.Vars = append(f.Vars, v)
+			continue
 		}
 		if cst != nil {
 			if first, ok := seen[cst.Name]; ok {
@@ -278,26 +286,50 @@ func describe(t token) string {
 	return "'" + t.text + "'"
 }
 
-// funcDef parses a function definition.
-// topLevel parses a function definition or a constant array.
-func (p *parser) topLevel() (*Func, *Const, error) {
+// topLevel parses a function definition, a constant array or a struct
+// variable with a designated initialiser.
+func (p *parser) topLevel() (*Func, *Const, *Var, error) {
 	start, startIdx := p.tok, p.i
 	if start.kind != tIdent || (isKeyword(start.text) && start.text != "__attribute__") {
-		return nil, nil, p.expected("function definition or constant array")
+		return nil, nil, nil, p.expected("function definition or constant array")
 	}
 	typ, name, npos, err := p.declarator("function definition")
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	if name == "" {
-		return nil, nil, p.expected("function name")
+		return nil, nil, nil, p.expected("function name")
 	}
 	if p.is("[") {
 		c, err := p.constArray(name, npos)
-		return nil, c, err
+		return nil, c, nil, err
+	}
+	if p.is("=") {
+		v, err := p.topVar(typ, name, npos)
+		return nil, nil, v, err
 	}
 	fn, err := p.funcDef(start, startIdx, typ, name)
-	return fn, nil, err
+	return fn, nil, nil, err
+}
+
+// topVar parses the rest of TYPE NAME = { .field = X, ... };, a struct
+// variable at top level.
+func (p *parser) topVar(typ Type, name string, at Pos) (*Var, error) {
+	if len(typ.Words) < 2 || typ.Words[0] != "struct" || typ.Ptr != 0 {
+		return nil, errorf(at, "%s: a variable at top level is a struct with a designated initialiser (struct NAME %s = { .field = X };)", name, name)
+	}
+	p.next()
+	if !p.is("{") {
+		return nil, p.expected("'{' to start the initialiser of " + name)
+	}
+	c := &Composite{Pos: p.tok.pos, Type: typ}
+	if err := p.fieldInits(c); err != nil {
+		return nil, err
+	}
+	if _, err := p.expect(";", "after the initialiser of "+name); err != nil {
+		return nil, err
+	}
+	return &Var{Pos: at, Name: name, Type: typ, Init: c}, nil
 }
 
 // define parses #define NAME X, or #define NAME, through the end of its
@@ -444,6 +476,11 @@ func (p *parser) funcDef(start token, startIdx int, typ Type, name string) (*Fun
 		return nil, errorf(start.pos, "function %s has no return type", name)
 	}
 	fn := &Func{Pos: start.pos, Name: name, Ret: typ}
+	for _, t := range p.toks[startIdx:p.i] {
+		if t.kind == tIdent && t.text == "static" {
+			fn.Static = true
+		}
+	}
 	if err := p.mirrors(fn, startIdx); err != nil {
 		return nil, err
 	}
@@ -1380,12 +1417,17 @@ func (p *parser) postfix(x Expr, start Pos) (Expr, error) {
 		t := p.tok
 		switch t.text {
 		case "(":
-			id, ok := x.(*Ident)
-			if !ok {
-				return nil, errorf(t.pos, "only a named function can be called")
+			var c *Call
+			switch f := x.(type) {
+			case *Ident:
+				c = &Call{Pos: start, Fun: f.Name}
+			case *Member:
+				// A function pointer field: nb->notifier_call(...).
+				c = &Call{Pos: start, Fun: f.Name, Via: f}
+			default:
+				return nil, errorf(t.pos, "only a named function or a function pointer field can be called")
 			}
 			p.next()
-			c := &Call{Pos: start, Fun: id.Name}
 			for !p.is(")") {
 				a, err := p.assign()
 				if err != nil {
@@ -1397,7 +1439,7 @@ func (p *parser) postfix(x Expr, start Pos) (Expr, error) {
 					continue
 				}
 				if !p.is(")") {
-					return nil, p.expected(fmt.Sprintf("',' or ')' in the arguments of %s", id.Name))
+					return nil, p.expected(fmt.Sprintf("',' or ')' in the arguments of %s", c.Fun))
 				}
 			}
 			p.next()

@@ -253,6 +253,12 @@ int notrace noinstr *b(struct module *mod, unsigned long addr, const char *const
 /* mirrors: first */
 /* mirrors: second */
 __always_inline unsigned long long c() {}
+
+/* mirrors: d */
+inline static struct static_key_mod *static_key_mod(struct static_key *key) {}
+
+/* mirrors: e */
+int static_call_text_reserved(void *start) {}
 `
 	f, err := Parse("t.c", []byte(src))
 	if err != nil {
@@ -264,12 +270,14 @@ __always_inline unsigned long long c() {}
 		for i, p := range fn.Params {
 			ps[i] = fmt.Sprintf("%s %s@%d:%d", dumpType(p.Type), p.Name, p.Pos.Line, p.Pos.Col)
 		}
-		got = append(got, fmt.Sprintf("%s|%s|%s|%s|%d:%d", dumpType(fn.Ret), fn.Name, strings.Join(ps, ", "), fn.Mirrors, fn.Pos.Line, fn.Pos.Col))
+		got = append(got, fmt.Sprintf("%s|%s|%s|%s|%d:%d|static=%v", dumpType(fn.Ret), fn.Name, strings.Join(ps, ", "), fn.Mirrors, fn.Pos.Line, fn.Pos.Col, fn.Static))
 	}
 	want := []string{
-		"int|a||kernel/a.c a() v6.16|2:1",
-		"int *|b|struct module * mod@10:39, unsigned long addr@10:58, char * fmt@10:82, pte_t pte@10:93|kernel/a.c b() v6.16|10:1",
-		"unsigned long long|c||second|16:1",
+		"int|a||kernel/a.c a() v6.16|2:1|static=true",
+		"int *|b|struct module * mod@10:39, unsigned long addr@10:58, char * fmt@10:82, pte_t pte@10:93|kernel/a.c b() v6.16|10:1|static=false",
+		"unsigned long long|c||second|16:1|static=false",
+		"struct static_key_mod *|static_key_mod|struct static_key * key@19:72|d|19:1|static=true",
+		"int|static_call_text_reserved|void * start@22:37|e|22:1|static=false",
 	}
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("got\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
@@ -291,7 +299,12 @@ func TestParseErrors(t *testing.T) {
 		{"/* mirrors: */ void f(void) {}", `1:16: function f: its "mirrors:" comment is empty; name the kernel file, function and version it follows`},
 		{"/* mirrors: x */ void f(void) { /* mirrors: y */ }\nvoid g(void) {}", `2:1: function g: no "mirrors:" comment naming the kernel file, function and version it follows`},
 		{m + "int x;", "2:6: expected '(' after x (only function definitions may appear at top level), found ';'"},
-		{m + "int x = 1;", "2:7: expected '(' after x (only function definitions may appear at top level), found '='"},
+		{m + "int x = 1;", "2:5: x: a variable at top level is a struct with a designated initialiser (struct NAME x = { .field = X };)"},
+		{m + "struct nb *x = { .f = g };", "2:12: x: a variable at top level is a struct with a designated initialiser (struct NAME x = { .field = X };)"},
+		{m + "struct nb x = 3;", "2:15: expected '{' to start the initialiser of x, found '3'"},
+		{m + "struct nb x = { .f = g }", "2:25: expected ';' after the initialiser of x, found end of file"},
+		{m + "struct nb x = { f = g };", "2:17: expected '.' and a field name ('.field = value') in initialiser, found 'f'"},
+		{m + "struct nb x = { .f = g };\nstruct nb x = { .f = h };", "3:11: x defined twice (first at 2:11)"},
 		{m + "void f(void);", "2:13: expected '{' to begin the body of f (only function definitions may appear at top level), found ';'"},
 		{m + ";", "2:1: expected function definition or constant array, found ';'"},
 		{m + "if (x) {}", "2:1: expected function definition or constant array, found keyword 'if'"},
@@ -373,8 +386,8 @@ func TestParseErrors(t *testing.T) {
 		{m + "void f(void) { x = ; }", "2:20: expected expression, found ';'"},
 		{m + "void f(void) { x = (1; }", "2:22: expected ')' after parenthesised expression, found ';'"},
 		{m + "void f(void) { x = f(1 2); }", "2:24: expected ',' or ')' in the arguments of f, found '2'"},
-		{m + "void f(void) { x = p->f(1); }", "2:24: only a named function can be called"},
-		{m + "void f(void) { x = (*fp)(1); }", "2:25: only a named function can be called"},
+		{m + "void f(void) { x = (*fp)(1); }", "2:25: only a named function or a function pointer field can be called"},
+		{m + "void f(void) { x = p->f[0](1); }", "2:27: only a named function or a function pointer field can be called"},
 		{m + "void f(void) { x = p->; }", "2:23: expected field name after '->', found ';'"},
 		{m + "void f(void) { x = a[1; }", "2:23: expected ']' after index, found ';'"},
 		{m + "void f(void) { x = c ? 1; }", "2:25: expected ':' in conditional expression, found ';'"},
@@ -417,5 +430,49 @@ func TestParseErrorFileName(t *testing.T) {
 	_, err := Parse("kernel/x.c", []byte(m+"void f(void) { x = 1 }"))
 	if err == nil || err.Error() != "kernel/x.c:2:22: expected ';' after expression, found '}'" {
 		t.Errorf("error %v", err)
+	}
+}
+
+// TestParseNotifierBlock: a struct variable at top level (a notifier_block)
+// and calls through its function pointer field.
+func TestParseNotifierBlock(t *testing.T) {
+	src := `static struct notifier_block jump_label_module_nb = {
+	.notifier_call = jump_label_module_notify,
+	.priority = 1, /* higher than tracepoints */
+};
+
+/* mirrors: t */
+int f(struct notifier_block *nb)
+{
+	jump_label_module_nb.notifier_call(&jump_label_module_nb, 1, NULL);
+	return nb->notifier_call(nb, 2, NULL);
+}
+`
+	f, err := Parse("kernel/t.c", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(f.Vars) != 1 || len(f.Funcs) != 1 {
+		t.Fatalf("%d vars, %d funcs; want 1, 1", len(f.Vars), len(f.Funcs))
+	}
+	v := f.Vars[0]
+	var fields []string
+	for _, fi := range v.Init.Fields {
+		fields = append(fields, fi.Name+"="+dumpExpr(fi.X))
+	}
+	if got := fmt.Sprintf("%s %s @%v {%s}", dumpType(v.Type), v.Name, v.Pos, strings.Join(fields, ", ")); got != "struct notifier_block jump_label_module_nb @kernel/t.c:1:30 {notifier_call=jump_label_module_notify, priority=1}" {
+		t.Errorf("var: %s", got)
+	}
+	var b strings.Builder
+	for _, s := range f.Funcs[0].Body.Stmts {
+		dumpStmt(&b, s, "")
+	}
+	want := "(jump_label_module_nb.notifier_call)((&jump_label_module_nb), 1, NULL)\nreturn (nb->notifier_call)(nb, 2, NULL)\n"
+	if b.String() != want {
+		t.Errorf("body:\n%s\nwant:\n%s", b.String(), want)
+	}
+	call := f.Funcs[0].Body.Stmts[0].(*ExprStmt).X.(*Call)
+	if call.Fun != "notifier_call" || call.Via == nil || call.Pos != (Pos{"kernel/t.c", 9, 2}) {
+		t.Errorf("call: Fun %q, Via %v, Pos %v", call.Fun, call.Via, call.Pos)
 	}
 }

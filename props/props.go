@@ -109,7 +109,7 @@ func all() []prop {
 		{AtRest, "once every update has returned and the machine is quiet, every live site and trampoline reaches its key's current target (a jump label site its static key's way), and no static key is left at key->enabled = -1", checkAtRest, false},
 		{NoWarn, "the kernel hits no WARN() (a warning, not a violation: the search goes on)", message(model.EvWarn), true},
 		{NoBadDeref, "the kernel never dereferences a field that is not there (key->mods while the key's tag says it holds a sites pointer, a trampoline read as a key, a NULL struct static_call_mod pointer)", message(model.EvBadDeref), false},
-		{NoKprobe, "a kprobe is never placed on a static call site", checkKprobe, false},
+		{NoKprobe, "a kprobe is never placed on a static call site or a jump label site", checkKprobe, false},
 		{NoDeadlock, "the patching threads always finish: no state in which nobody can move", message(model.EvDeadlock), false},
 	}, append(tocProps(), cmodxProps()...)...)
 }
@@ -272,7 +272,11 @@ func checkKprobe(p *model.Program, ev *model.Event) string {
 	}
 	for _, w := range p.Windows {
 		if w.Base == ev.Addr && w.Key >= 0 && !strings.HasPrefix(w.Name, "__SCT__") {
-			return fmt.Sprintf("%s places a kprobe on static call site %s", p.Threads[ev.Thread].Name, w.Name)
+			what := "static call site"
+			if p.Keys[w.Key].Jump {
+				what = "jump label site"
+			}
+			return fmt.Sprintf("%s places a kprobe on %s %s", p.Threads[ev.Thread].Name, what, w.Name)
 		}
 	}
 	return ""

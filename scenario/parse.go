@@ -1078,11 +1078,12 @@ func (p *parser) op(thread string, ws []word) (Op, error) {
 		if len(ws) < 2 {
 			return Op{}, p.errAt(p.end(ws), "thread %q: kprobe: missing SITE", thread)
 		}
-		if _, ok := p.sites[ws[1].text]; !ok {
+		_, site := p.sites[ws[1].text]
+		if _, jump := p.jumps[ws[1].text]; !site && !jump {
 			if err := p.name(ws[1], "site"); err != nil {
 				return Op{}, err
 			}
-			return Op{}, p.errAt(ws[1].pos, "thread %q: kprobe: unknown site %q (declare it first with site)", thread, ws[1].text)
+			return Op{}, p.errAt(ws[1].pos, "thread %q: kprobe: unknown site %q (declare it first with site or jump)", thread, ws[1].text)
 		}
 		if len(ws) > 2 {
 			return Op{}, p.errAt(ws[2].pos, "thread %q: kprobe: unexpected %s (separate operations with ';')", thread, quote(ws[2].text))

@@ -231,8 +231,10 @@ const (
 	// OpUnload unloads Module: GOING notifier (static_call_del_module),
 	// then its text is freed.
 	OpUnload = "unload"
-	// OpKprobe is register_kprobe() at the start of Site: it is refused
-	// when static_call_text_reserved() says the address is a site.
+	// OpKprobe is register_kprobe() at the start of Site, a static call
+	// site or a jump label site (jump): it is refused when
+	// jump_label_text_reserved() or static_call_text_reserved() says
+	// the address is reserved.
 	OpKprobe = "kprobe"
 	// OpKeyEnable is static_key_enable(&Key), the function behind
 	// static_branch_enable(); OpKeyDisable is static_key_disable().
@@ -455,7 +457,7 @@ func (s *Scenario) Validate() error {
 		for _, op := range t.Ops {
 			switch op.Kind {
 			case OpKprobe:
-				if !sites[op.Site] || op.Key != "" || op.Target != "" || op.Module != "" {
+				if !sites[op.Site] && !jumps[op.Site] || op.Key != "" || op.Target != "" || op.Module != "" {
 					return fmt.Errorf("thread %q: kprobe: unknown site %q", t.Name, op.Site)
 				}
 			case OpFreeInitmem, OpStaticCallInit, OpForceReinit, OpRestInit, OpSMPInit:

@@ -16,8 +16,8 @@ import (
 // Jcc sites, boot, a module load and unload with a failing allocation
 // and a trampoline key, a kprobe, and jump labels on x86 (the batch, init
 // sites, the retry loops, module jump sites with the notifier's list
-// work and a failing allocation), arm64 and powerpc (the core's per-entry
-// __jump_label_update).
+// work and a failing allocation, kprobes on jump sites), arm64 and
+// powerpc (the core's per-entry __jump_label_update).
 var fuzzScenarios = []string{
 	`scenario f
 arch x86-64
@@ -101,6 +101,23 @@ jump j1 key=foo
 jump j2 key=foo branch=likely
 cpu j1 j2
 thread t: static_key_enable foo; static_key_disable foo
+`,
+	// kprobes on jump label sites (jump_label_text_reserved(), its
+	// module part and both files' static addr_conflict()), the notifier
+	// chain's calls through its notifier_blocks.
+	`scenario f
+arch x86-64
+target f1 f2
+module m
+key bar init=f1
+site s1 key=bar kind=call
+static_key foo
+jump j1 key=foo size=2
+jump mj key=foo module=m
+cpu j1 mj s1
+thread k: kprobe j1; kprobe mj; kprobe s1
+thread l: load m; unload m
+thread t: static_key_enable foo
 `,
 }
 

@@ -607,3 +607,103 @@ static void jump_label_update(struct static_key *key)
 	if (entry)
 		__jump_label_update(key, entry, stop, init);
 }
+
+/*
+ * The reserved-text check, which kprobes ask before they place an INT3
+ * (kernel/kprobes.c check_kprobe_address_safe(), under jump_label_lock()).
+ * In kernel/jump_label.c addr_conflict() and __jump_label_text_reserved()
+ * come before the key functions, __jump_label_mod_text_reserved() in the
+ * module part, jump_label_module_nb after jump_label_module_notify() and
+ * jump_label_text_reserved() before jump_label_update(); here they are
+ * at the end of the file, so that the lines above keep the numbers the
+ * variants' diffs name. addr_conflict() is static here as in the kernel:
+ * kernel/static_call_inline.c has a static addr_conflict() of its own.
+ */
+
+/* mirrors: kernel/jump_label.c addr_conflict() v6.16 */
+static int addr_conflict(struct jump_entry *entry, void *start, void *end)
+{
+	if (jump_entry_code(entry) <= (unsigned long)end &&
+	    jump_entry_code(entry) + jump_entry_size(entry) > (unsigned long)start)
+		return 1;
+
+	return 0;
+}
+
+/* mirrors: kernel/jump_label.c __jump_label_text_reserved() v6.16 */
+static int __jump_label_text_reserved(struct jump_entry *iter_start,
+		struct jump_entry *iter_stop, void *start, void *end, bool init)
+{
+	struct jump_entry *iter;
+
+	iter = iter_start;
+	while (iter < iter_stop) {
+		if (init || !jump_entry_is_init(iter)) {
+			if (addr_conflict(iter, start, end))
+				return 1;
+		}
+		iter++;
+	}
+
+	return 0;
+}
+
+/* mirrors: kernel/jump_label.c __jump_label_mod_text_reserved() v6.16 */
+static int __jump_label_mod_text_reserved(void *start, void *end)
+{
+	struct module *mod;
+	int ret;
+
+	scoped_guard(rcu) {
+		mod = __module_text_address((unsigned long)start);
+		WARN_ON_ONCE(__module_text_address((unsigned long)end) != mod);
+		if (!try_module_get(mod))
+			mod = NULL;
+	}
+	if (!mod)
+		return 0;
+
+	ret = __jump_label_text_reserved(mod->jump_entries,
+				mod->jump_entries + mod->num_jump_entries,
+				start, end, mod->state == MODULE_STATE_COMING);
+
+	module_put(mod);
+
+	return ret;
+}
+
+/*
+ * mirrors: kernel/jump_label.c jump_label_module_nb v6.16: the
+ * notifier_block kernel/notifier.c's chain calls through.
+ */
+static struct notifier_block jump_label_module_nb = {
+	.notifier_call = jump_label_module_notify,
+	.priority = 1, /* higher than tracepoints */
+};
+
+/***
+ * jump_label_text_reserved - check if addr range is reserved
+ * @start: start text addr
+ * @end: end text addr
+ *
+ * checks if the text addr located between @start and @end
+ * overlaps with any of the jump label patch addresses. Code
+ * that wants to modify kernel text should first verify that
+ * it does not overlap with any of the jump label addresses.
+ * Caller must hold jump_label_mutex.
+ *
+ * returns 1 if there is an overlap, 0 otherwise
+ */
+/* mirrors: kernel/jump_label.c jump_label_text_reserved() v6.16, CONFIG_MODULES */
+int jump_label_text_reserved(void *start, void *end)
+{
+	bool init = system_state < SYSTEM_RUNNING;
+	int ret = __jump_label_text_reserved(__start___jump_table,
+			__stop___jump_table, start, end, init);
+
+	if (ret)
+		return ret;
+
+	ret = __jump_label_mod_text_reserved(start, end);
+	return ret;
+}

@@ -10,7 +10,9 @@
  * The kernel's other notifiers on the chain (ftrace, kprobes,
  * tracepoints, ...) are not modelled; docs/semantics.md lists this
  * choice. notifier_call_chain()'s loop over the chain is written out for
- * these two; down_read() of the chain's rwsem is left out (no thread
+ * these two, each nb->notifier_call(nb, val, v) as a call through the
+ * field of the notifier_block its file defines (both notifier_calls are
+ * static there); down_read() of the chain's rwsem is left out (no thread
  * changes the chain).
  */
 
@@ -30,10 +32,10 @@ int blocking_notifier_call_chain(struct blocking_notifier_head *nh,
 {
 	int ret;
 
-	ret = jump_label_module_notify(&jump_label_module_nb, val, v);
+	ret = jump_label_module_nb.notifier_call(&jump_label_module_nb, val, v);
 	if (ret & NOTIFY_STOP_MASK)
 		return ret;
-	return static_call_module_notify(&static_call_module_nb, val, v);
+	return static_call_module_nb.notifier_call(&static_call_module_nb, val, v);
 }
 
 /*
@@ -55,11 +57,11 @@ int blocking_notifier_call_chain_robust(struct blocking_notifier_head *nh,
 {
 	int ret;
 
-	ret = jump_label_module_notify(&jump_label_module_nb, val_up, v);
+	ret = jump_label_module_nb.notifier_call(&jump_label_module_nb, val_up, v);
 	if (ret & NOTIFY_STOP_MASK)
 		return ret;
-	ret = static_call_module_notify(&static_call_module_nb, val_up, v);
+	ret = static_call_module_nb.notifier_call(&static_call_module_nb, val_up, v);
 	if (ret & NOTIFY_STOP_MASK)
-		jump_label_module_notify(&jump_label_module_nb, val_down, v);
+		jump_label_module_nb.notifier_call(&jump_label_module_nb, val_down, v);
 	return ret;
 }

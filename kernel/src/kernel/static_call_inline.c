@@ -394,3 +394,13 @@ int static_call_init(void)
 	static_call_initialized = 1;
 	return 0;
 }
+
+/*
+ * mirrors: kernel/static_call_inline.c static_call_module_nb v6.16: the
+ * notifier_block kernel/notifier.c's chain calls through. In the kernel
+ * it follows static_call_module_notify(); here it is at the end of the
+ * file, so that the lines above keep the numbers the variants' diffs name.
+ */
+static struct notifier_block static_call_module_nb = {
+	.notifier_call = static_call_module_notify,
+};
