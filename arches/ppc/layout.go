@@ -103,22 +103,22 @@ func unsupported(sc *scenario.Scenario, abi ABI) error {
 	if err := jumpOnlyModules(sc); err != nil {
 		return err
 	}
-	for _, st := range sc.Sites {
+	for i, st := range sc.Sites {
 		switch {
 		case abi == ABI64:
-			return fmt.Errorf("site %s: powerpc64 static calls are out-of-line (the 2022 series has no inline sites); use caller", st.Name)
+			return itemErr("site", i, "site %s: powerpc64 static calls are out-of-line (the 2022 series has no inline sites); use caller", st.Name)
 		case st.Kind == scenario.KindJcc:
-			return fmt.Errorf("site %s: powerpc has no conditional tail-call sites (kind=jcc)", st.Name)
+			return itemErr("site", i, "site %s: powerpc has no conditional tail-call sites (kind=jcc)", st.Name)
 		case st.Section == scenario.SectionInit:
-			return fmt.Errorf("site %s: init static call sites are not modelled on powerpc (init text holds jump label sites only: jump ... section=init)", st.Name)
+			return itemErr("site", i, "site %s: init static call sites are not modelled on powerpc (init text holds jump label sites only: jump ... section=init)", st.Name)
 		case st.Module != "":
-			return fmt.Errorf("site %s: module sites are not modelled on PPC32 (module placement and PLT stubs)", st.Name)
+			return itemErr("site", i, "site %s: module sites are not modelled on PPC32 (module placement and PLT stubs)", st.Name)
 		}
 	}
-	for _, j := range sc.Jumps {
+	for i, j := range sc.Jumps {
 		switch {
 		case j.Size != 0:
-			return fmt.Errorf("jump %s: size=%d: a powerpc jump label site is one 4-byte word, nop or b (JUMP_LABEL_NOP_SIZE, arch/powerpc/include/asm/jump_label.h); size= is x86-64's", j.Name, j.Size)
+			return itemErr("jump", i, "jump %s: size=%d: a powerpc jump label site is one 4-byte word, nop or b (JUMP_LABEL_NOP_SIZE, arch/powerpc/include/asm/jump_label.h); size= is x86-64's", j.Name, j.Size)
 		}
 	}
 	// The out-of-line __static_call_update (include/linux/static_call.h)
@@ -129,6 +129,12 @@ func unsupported(sc *scenario.Scenario, abi ABI) error {
 		return kernel.CheckOneUpdater(sc)
 	}
 	return nil
+}
+
+// itemErr is an error about the index-th item of kind of the scenario,
+// which the command reports at that item's line and column.
+func itemErr(kind string, index int, format string, args ...any) error {
+	return &scenario.ItemError{Kind: kind, Index: index, Msg: fmt.Sprintf(format, args...)}
 }
 
 // sortedKeys returns the keys of m in order.
@@ -170,19 +176,19 @@ func jumpOnlyModules(sc *scenario.Scenario) error {
 	if !hasModuleJumps(sc) {
 		return nil
 	}
-	for _, k := range sc.Keys {
+	for i, k := range sc.Keys {
 		if k.Module != "" {
-			return fmt.Errorf("key %s: module %s: on powerpc a module that is loaded or has jump label sites carries only jump label sites (module static calls are modelled for modules present from the start)", k.Name, k.Module)
+			return itemErr("key", i, "key %s: module %s: on powerpc a module that is loaded or has jump label sites carries only jump label sites (module static calls are modelled for modules present from the start)", k.Name, k.Module)
 		}
 	}
-	for _, pl := range sc.Places {
+	for i, pl := range sc.Places {
 		if pl.Module != "" {
-			return fmt.Errorf("place %s: module %s: on powerpc a module that is loaded or has jump label sites carries only jump label sites (module static calls are modelled for modules present from the start)", pl.Target, pl.Module)
+			return itemErr("place", i, "place %s: module %s: on powerpc a module that is loaded or has jump label sites carries only jump label sites (module static calls are modelled for modules present from the start)", pl.Target, pl.Module)
 		}
 	}
-	for _, c := range sc.Callers {
+	for i, c := range sc.Callers {
 		if c.Module != "" {
-			return fmt.Errorf("caller %s: module %s: on powerpc a module that is loaded or has jump label sites carries only jump label sites (module static calls are modelled for modules present from the start)", c.Name, c.Module)
+			return itemErr("caller", i, "caller %s: module %s: on powerpc a module that is loaded or has jump label sites carries only jump label sites (module static calls are modelled for modules present from the start)", c.Name, c.Module)
 		}
 	}
 	return nil
