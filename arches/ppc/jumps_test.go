@@ -145,7 +145,6 @@ func TestJumpLabelUpdateNotBatched(t *testing.T) {
 func TestJumpErrors(t *testing.T) {
 	for _, c := range []struct{ line, want string }{
 		{"jump x key=off size=2", "jump x: size=2: a powerpc jump label site is one 4-byte word, nop or b (JUMP_LABEL_NOP_SIZE, arch/powerpc/include/asm/jump_label.h); size= is x86-64's"},
-		{"jump x key=off section=init", "jump x: init sites are not modelled on powerpc (patch_instruction's init_mem_is_free check)"},
 	} {
 		text := strings.Replace(jumpScenario, "jump u key=off\n", "jump u key=off\n"+c.line+"\n", 1)
 		sc, err := scenario.Parse("j.scn", []byte(text), nil)
@@ -154,6 +153,120 @@ func TestJumpErrors(t *testing.T) {
 		}
 		if _, err := kernel.Build(sc, ppc.Port32{}); err == nil || err.Error() != c.want {
 			t.Errorf("%s: got %v, want %s", c.line, err, c.want)
+		}
+	}
+}
+
+const moduleJumps = `scenario jm
+arch ARCH
+module m
+static_key k
+jump j0 key=k
+jump ji key=k section=init
+jump j1 key=k module=m
+jump j2 key=k module=m section=init branch=likely
+cpu j0 ji j1 j2
+thread t: static_key_enable k
+thread l: load m; unload m
+`
+
+// TestLayoutInitAndModuleJumps: on PPC32 and powerpc64 a vmlinux init
+// jump site is in an .init.text region (Region.Init, lay.InitText), a
+// module's sites in the module's .text and .init.text regions
+// (Program.Modules), each as the compiler emitted it for the key's
+// initial type; a CPU calls a module's site only while the module's
+// text (init text) is there (CallDef.Module, ModInit).
+func TestLayoutInitAndModuleJumps(t *testing.T) {
+	for _, c := range []struct {
+		arch string
+		port kernel.Port
+	}{{"ppc32", ppc.Port32{}}, {"ppc64", ppc.Port64{}}} {
+		sc, err := scenario.Parse("jm.scn", []byte(strings.Replace(moduleJumps, "ARCH", c.arch, 1)), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		arch, err := c.port.Arch("", "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		lay, err := c.port.Layout(sc, arch)
+		if err != nil {
+			t.Fatalf("%s: %v", c.arch, err)
+		}
+		p := lay.Prog
+		if lay.InitText < 0 || !p.Regions[lay.InitText].Init || p.Regions[lay.InitText].Name != ".init.text" {
+			t.Fatalf("%s: init text region %d", c.arch, lay.InitText)
+		}
+		if len(p.Modules) != 1 {
+			t.Fatalf("%s: modules %v", c.arch, p.Modules)
+		}
+		text, init := p.Modules[0][0], p.Modules[0][1]
+		if p.Regions[text].Name != "m.text" || p.Regions[init].Name != "m.init.text" || p.Regions[text].Init || p.Regions[init].Init {
+			t.Fatalf("%s: module regions %s, %s", c.arch, p.Regions[text].Name, p.Regions[init].Name)
+		}
+		for _, w := range []struct {
+			name   string
+			region int
+			module int
+			init   bool
+			word   string
+		}{
+			{"j0", p.RegionOf(lay.Jumps[0].Addr), 0, false, "nop"},
+			{"ji", lay.InitText, 0, true, "nop"},
+			{"j1", text, 1, false, "nop"},
+			{"j2", init, 1, true, "b j2.false"},
+		} {
+			var j kernel.Loc
+			for _, l := range lay.Jumps {
+				if l.Name == w.name {
+					j = l
+				}
+			}
+			if p.RegionOf(j.Addr) != w.region || j.Module != w.module || j.Init != w.init {
+				t.Errorf("%s %s: in region %d, module %d, init %v; want %d, %d, %v", c.arch, w.name, p.RegionOf(j.Addr), j.Module, j.Init, w.region, w.module, w.init)
+			}
+			r := p.RegionOf(j.Addr)
+			if got := ppc.Disasm(p.Regions[r].Bytes[j.Addr-p.Regions[r].Base:][:4], j.Addr, p.Sym); got != w.word {
+				t.Errorf("%s %s: %q, want %q", c.arch, w.name, got, w.word)
+			}
+		}
+		calls := p.CPUs[0].Calls
+		if len(calls) != 4 || calls[0].Module != 0 || calls[1].Module != 0 || calls[2].Module != 1 || calls[2].ModInit || calls[3].Module != 1 || !calls[3].ModInit {
+			t.Errorf("%s: calls %+v", c.arch, calls)
+		}
+	}
+}
+
+// TestModuleJumpErrors: a powerpc module that is loaded, or has jump
+// label sites, carries nothing else; static call sites stay out of init
+// text and modules.
+func TestModuleJumpErrors(t *testing.T) {
+	for _, c := range []struct{ arch, old, new, want string }{
+		{"ppc64", "static_key k\n", "target f1\nplace f1 module=m\nkey c init=f1\ncaller c1 key=c\nstatic_key k\n",
+			"place f1: module m: on powerpc a module that is loaded or has jump label sites carries only jump label sites"},
+		{"ppc64", "static_key k\n", "target f1\nkey c init=f1 module=m\nstatic_key k\n",
+			"key c: module m: on powerpc a module that is loaded or has jump label sites carries only jump label sites"},
+		{"ppc32", "static_key k\n", "target f1\nkey c init=f1\nsite s1 key=c kind=call section=init\nstatic_key k\n",
+			"site s1: init static call sites are not modelled on powerpc"},
+		{"ppc32", "thread l: load m; unload m\n", "thread l: load m; unload m\nthread p: kprobe s1\n", ""},
+	} {
+		text := strings.Replace(strings.Replace(moduleJumps, "ARCH", c.arch, 1), c.old, c.new, 1)
+		if c.want == "" {
+			// Kprobes stay x86's: only load and unload are
+			// powerpc's lifecycle operations.
+			text = strings.Replace(text, "static_key k\n", "target f1\nkey c init=f1\nsite s1 key=c kind=call\nstatic_key k\n", 1)
+			c.want = "thread p: kprobes are not modelled on powerpc"
+		}
+		sc, err := scenario.Parse("jm.scn", []byte(text), nil)
+		if err != nil {
+			t.Fatalf("%s: %v", c.want, err)
+		}
+		port := kernel.Port(ppc.Port32{})
+		if c.arch == "ppc64" {
+			port = ppc.Port64{}
+		}
+		if _, err := kernel.Build(sc, port); err == nil || !strings.HasPrefix(err.Error(), c.want) {
+			t.Errorf("got %v, want %s", err, c.want)
 		}
 	}
 }

@@ -80,7 +80,15 @@ func (b *builder) calls(entry func(call string) (uint64, int, bool)) {
 				b.Fail("cpu: no caller for %s", call)
 				continue
 			}
-			prog.Calls = append(prog.Calls, model.CallDef{Name: call, Entry: e, Key: key})
+			def := model.CallDef{Name: call, Entry: e, Key: key}
+			for _, j := range b.lay.Jumps {
+				if j.Name == call && j.Module != 0 {
+					// A module's jump site: called from the module's
+					// init (init text) or until it goes (core text).
+					def.Module, def.ModInit = j.Module, j.Init
+				}
+			}
+			prog.Calls = append(prog.Calls, def)
 		}
 		b.p.CPUs = append(b.p.CPUs, prog)
 	}
@@ -89,29 +97,28 @@ func (b *builder) calls(entry func(call string) (uint64, int, bool)) {
 // unsupported rejects what the powerpc ports do not model, with the
 // reason.
 func unsupported(sc *scenario.Scenario, abi ABI) error {
-	if err := kernel.CheckLifecycleOps(sc, "powerpc"); err != nil {
+	if err := kernel.CheckLifecycleOps(sc, "powerpc", scenario.OpLoad, scenario.OpUnload); err != nil {
 		return err
 	}
-	for _, st := range sc.Sites {
+	if err := jumpOnlyModules(sc); err != nil {
+		return err
+	}
+	for i, st := range sc.Sites {
 		switch {
 		case abi == ABI64:
-			return fmt.Errorf("site %s: powerpc64 static calls are out-of-line (the 2022 series has no inline sites); use caller", st.Name)
+			return itemErr("site", i, "site %s: powerpc64 static calls are out-of-line (the 2022 series has no inline sites); use caller", st.Name)
 		case st.Kind == scenario.KindJcc:
-			return fmt.Errorf("site %s: powerpc has no conditional tail-call sites (kind=jcc)", st.Name)
+			return itemErr("site", i, "site %s: powerpc has no conditional tail-call sites (kind=jcc)", st.Name)
 		case st.Section == scenario.SectionInit:
-			return fmt.Errorf("site %s: init sites are not modelled on powerpc (patch_instruction's init_mem_is_free check)", st.Name)
+			return itemErr("site", i, "site %s: init static call sites are not modelled on powerpc (init text holds jump label sites only: jump ... section=init)", st.Name)
 		case st.Module != "":
-			return fmt.Errorf("site %s: module sites are not modelled on PPC32 (module placement and PLT stubs)", st.Name)
+			return itemErr("site", i, "site %s: module sites are not modelled on PPC32 (module placement and PLT stubs)", st.Name)
 		}
 	}
-	for _, j := range sc.Jumps {
+	for i, j := range sc.Jumps {
 		switch {
 		case j.Size != 0:
-			return fmt.Errorf("jump %s: size=%d: a powerpc jump label site is one 4-byte word, nop or b (JUMP_LABEL_NOP_SIZE, arch/powerpc/include/asm/jump_label.h); size= is x86-64's", j.Name, j.Size)
-		case j.Section == scenario.SectionInit:
-			return fmt.Errorf("jump %s: init sites are not modelled on powerpc (patch_instruction's init_mem_is_free check)", j.Name)
-		case j.Module != "":
-			return fmt.Errorf("jump %s: module jump label sites are modelled on x86-64 only so far", j.Name)
+			return itemErr("jump", i, "jump %s: size=%d: a powerpc jump label site is one 4-byte word, nop or b (JUMP_LABEL_NOP_SIZE, arch/powerpc/include/asm/jump_label.h); size= is x86-64's", j.Name, j.Size)
 		}
 	}
 	// The out-of-line __static_call_update (include/linux/static_call.h)
@@ -122,6 +129,12 @@ func unsupported(sc *scenario.Scenario, abi ABI) error {
 		return kernel.CheckOneUpdater(sc)
 	}
 	return nil
+}
+
+// itemErr is an error about the index-th item of kind of the scenario,
+// which the command reports at that item's line and column.
+func itemErr(kind string, index int, format string, args ...any) error {
+	return &scenario.ItemError{Kind: kind, Index: index, Msg: fmt.Sprintf(format, args...)}
 }
 
 // sortedKeys returns the keys of m in order.
@@ -154,8 +167,110 @@ func be32(w uint32) []byte { return Word(w) }
 
 func be64(v uint64) []byte { return binary.BigEndian.AppendUint64(nil, v) }
 
+// jumpOnlyModules rejects a scenario whose modules are loaded or unloaded,
+// or carry jump label sites, when a module also carries static call
+// keys, targets or callers: the powerpc ports place those in modules that
+// are there from the start (no MODULE_STATE_UNFORMED, no notifier), and
+// model a module's load only for jump label sites.
+func jumpOnlyModules(sc *scenario.Scenario) error {
+	if !hasModuleJumps(sc) {
+		return nil
+	}
+	for i, k := range sc.Keys {
+		if k.Module != "" {
+			return itemErr("key", i, "key %s: module %s: on powerpc a module that is loaded or has jump label sites carries only jump label sites (module static calls are modelled for modules present from the start)", k.Name, k.Module)
+		}
+	}
+	for i, pl := range sc.Places {
+		if pl.Module != "" {
+			return itemErr("place", i, "place %s: module %s: on powerpc a module that is loaded or has jump label sites carries only jump label sites (module static calls are modelled for modules present from the start)", pl.Target, pl.Module)
+		}
+	}
+	for i, c := range sc.Callers {
+		if c.Module != "" {
+			return itemErr("caller", i, "caller %s: module %s: on powerpc a module that is loaded or has jump label sites carries only jump label sites (module static calls are modelled for modules present from the start)", c.Name, c.Module)
+		}
+	}
+	return nil
+}
+
+// hasModuleJumps reports whether sc's modules are the loadable kind: a
+// jump label site in a module, or a thread that loads or unloads one.
+func hasModuleJumps(sc *scenario.Scenario) bool {
+	for _, j := range sc.Jumps {
+		if j.Module != "" {
+			return true
+		}
+	}
+	return sc.HasOp(scenario.OpLoad) || sc.HasOp(scenario.OpUnload)
+}
+
+// Where the powerpc ports put jump label sites outside vmlinux's .text.
+const (
+	jumpFnSize  = 0x20   // one site's function: nop, the site, two ways of 8 bytes
+	modInitText = 0x8000 // a module's .init.text, from its .text
+)
+
+// jumpPlaces is where a port puts jump label sites: vmlinux core site i's
+// function at Core(i); vmlinux init sites in an .init.text region at
+// InitText; module m's (its index in the scenario) in a .text region at
+// Module(m) and an .init.text region modInitText after it, in the
+// module's TOC domain TOC(m) (the sites use no TOC).
+type jumpPlaces struct {
+	Core     func(i int) uint64
+	InitText uint64
+	Module   func(m int) uint64
+	TOC      func(module string) uint64
+}
+
+// jumpRegions maps the init text and module regions the scenario's jump
+// label sites need, and returns each site's function (by the index of
+// the jump in the scenario). Init text is vmlinux's (Region.Init, freed
+// by free_initmem()); each module gets a .text and an .init.text region
+// (Program.Modules), loaded by load_module() and freed by free_module()
+// and do_free_init(). Nothing is mapped for a scenario without init or
+// module sites, so its regions are as before.
+func (b *builder) jumpRegions(pl jumpPlaces) []uint64 {
+	sc, p := b.sc, b.p
+	fns := make([]uint64, len(sc.Jumps))
+	nInit := 0
+	for i, j := range sc.Jumps {
+		if j.Module == "" && j.Section == scenario.SectionInit {
+			fns[i] = pl.InitText + jumpFnSize*uint64(nInit)
+			nInit++
+		} else if j.Module == "" {
+			fns[i] = pl.Core(i)
+		}
+	}
+	if nInit > 0 {
+		b.lay.InitText = b.region(".init.text", pl.InitText, jumpFnSize*nInit, pl.TOC(""), "vmlinux")
+		p.Regions[b.lay.InitText].Init = true
+	}
+	if !hasModuleJumps(sc) {
+		return fns
+	}
+	for m, name := range sc.Modules {
+		var n [2]int // core, init
+		for i, j := range sc.Jumps {
+			if j.Module != name {
+				continue
+			}
+			sec := 0
+			if j.Section == scenario.SectionInit {
+				sec = 1
+			}
+			fns[i] = pl.Module(m) + modInitText*uint64(sec) + jumpFnSize*uint64(n[sec])
+			n[sec]++
+		}
+		text := b.region(name+".text", pl.Module(m), jumpFnSize*max(n[0], 1), pl.TOC(name), name)
+		init := b.region(name+".init.text", pl.Module(m)+modInitText, jumpFnSize*max(n[1], 1), pl.TOC(name), name)
+		p.Modules = append(p.Modules, [2]int{text, init})
+	}
+	return fns
+}
+
 // layoutJumps lays out the scenario's static keys, after its static call
-// keys, and their jump label sites, site i in a function at fn(i): as
+// keys, and their jump label sites, site i in a function at fns[i]: as
 // arch_static_branch() (nop) or arch_static_branch_jump() (b l_yes)
 // leaves the site in its caller (arch/powerpc/include/asm/jump_label.h,
 // JUMP_LABEL_NOP_SIZE 4), after one instruction of the caller's own, so
@@ -169,13 +284,21 @@ func be64(v uint64) []byte { return binary.BigEndian.AppendUint64(nil, v) }
 //
 // jump_label_init() has run (its arch_jump_label_transform_static() does
 // nothing): each site holds what the compiler emitted, b l_yes when
-// key->enabled ^ branch, else nop.
-func layoutJumps(b *builder, fn func(i int) uint64) {
+// key->enabled ^ branch, else nop. A module's site (module=M) is in M's
+// text or init text, as the compiler emitted it for the key's initial
+// type (jump_label_init_type()): what jump_label_add_module() finds when
+// M loads.
+func layoutJumps(b *builder, fns []uint64) {
 	keys := image.StaticKeys(b.sc, b.p, valueBase)
+	mod := map[string]int{}
+	for m, name := range b.sc.Modules {
+		mod[name] = m + 1
+	}
 	for i, j := range b.sc.Jumps {
-		b.Put(fn(i), InsnNop)
-		b.Sym("caller_"+j.Name, fn(i), 4+4+8+8)
-		b.Jump(j, keys[j.Key], image.JumpSite{Addr: fn(i) + 4, Size: 4, Nop: be32(InsnNop),
+		fn := fns[i]
+		b.Put(fn, InsnNop)
+		b.Sym("caller_"+j.Name, fn, 4+4+8+8)
+		b.Jump(j, keys[j.Key], image.JumpSite{Addr: fn + 4, Size: 4, Nop: be32(InsnNop), Module: mod[j.Module],
 			Jump: func(addr, dest uint64) []byte { return be32(MustB(addr, dest, false)) },
 			Way: func(v uint64) []byte {
 				return append(be32(Li(GPR3, int64(v))), be32(InsnBlr)...)

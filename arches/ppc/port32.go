@@ -29,18 +29,20 @@ const (
 
 // Addresses of the PPC32 image.
 const (
-	k32Base    uint64 = 0xc0000000
-	k32Ret0           = k32Base + 0x80   // __static_call_return0
-	k32Targets        = k32Base + 0x100  // near targets, 16 bytes apart
-	k32Tramps         = k32Base + 0x1000 // trampolines, 32 bytes apart (.align 5)
-	k32Sites          = k32Base + 0x2000 // a caller function per site
-	k32Via            = k32Base + 0x3000 // a caller through each trampoline
-	k32Callers        = k32Base + 0x3800 // named callers
-	k32Jumps          = k32Base + 0x4000 // a function per jump label site, 32 bytes apart
-	k32Far            = 0xc4000000       // far targets: one region each (see far32)
-	k32Stack          = 0xc0f00000       // r1 when a call starts
-	sentinel32 uint64 = 0xdeadbeef       // r3 before each call
-	valueBase         = 0x1000           // target i returns valueBase+i
+	k32Base     uint64 = 0xc0000000
+	k32Ret0            = k32Base + 0x80     // __static_call_return0
+	k32Targets         = k32Base + 0x100    // near targets, 16 bytes apart
+	k32Tramps          = k32Base + 0x1000   // trampolines, 32 bytes apart (.align 5)
+	k32Sites           = k32Base + 0x2000   // a caller function per site
+	k32Via             = k32Base + 0x3000   // a caller through each trampoline
+	k32Callers         = k32Base + 0x3800   // named callers
+	k32Jumps           = k32Base + 0x4000   // a function per jump label site, 32 bytes apart
+	k32InitText        = k32Base + 0x100000 // .init.text: jump label sites in init text
+	k32Modules         = 0xb0000000         // module m's text at k32Modules + 0x10000*m (book3s/32's MODULES_VADDR, below PAGE_OFFSET), init text 0x8000 on
+	k32Far             = 0xc4000000         // far targets: one region each (see far32)
+	k32Stack           = 0xc0f00000         // r1 when a call starts
+	sentinel32  uint64 = 0xdeadbeef         // r3 before each call
+	valueBase          = 0x1000             // target i returns valueBase+i
 )
 
 // far32 is the address of the j-th far target: more than 32 MiB from the
@@ -192,7 +194,12 @@ func (Port32) Layout(sc *scenario.Scenario, arch model.Arch) (*kernel.Layout, er
 		b.Sym(c.Name, fn, 32)
 		siteEntry[c.Name] = fn
 	}
-	layoutJumps(b, func(i int) uint64 { return k32Jumps + 0x20*uint64(i) })
+	layoutJumps(b, b.jumpRegions(jumpPlaces{
+		Core:     func(i int) uint64 { return k32Jumps + jumpFnSize*uint64(i) },
+		InitText: k32InitText,
+		Module:   func(m int) uint64 { return k32Modules + 0x10000*uint64(m) },
+		TOC:      func(string) uint64 { return 0 },
+	}))
 	b.calls(func(call string) (uint64, int, bool) {
 		if key, ok := scenario.TrampCallKey(call); ok {
 			k := keyIndex(sc, key)

@@ -54,25 +54,26 @@ func designOf(variant string) design {
 
 // Addresses of the powerpc64 image.
 const (
-	k64Base    uint64 = 0xc000000000000000
-	k64Ret0           = k64Base + 0x80      // __static_call_return0
-	k64Targets        = k64Base + 0x100     // kernel targets, 32 bytes apart
-	k64Tramps         = k64Base + 0x1000    // kernel trampolines, 128 bytes apart
-	k64Stubs          = k64Base + 0x2000    // the linker's r2-save stubs, 16 bytes apart
-	k64Callers        = k64Base + 0x3000    // kernel callers, 64 bytes apart
-	k64Data           = k64Base + 0x10000   // the kernel's TOC-addressed data (.got/.toc)
-	k64TOC            = k64Data + 0x8000    // .TOC.
-	k64PACA           = k64Base + 0x20000   // a PACA: kernel_toc at PACATOC
-	k64Jumps          = k64Base + 0x6000    // a function per jump label site, 32 bytes apart
-	k64Far            = k64Base + 0x4000000 // far kernel text (64 MiB on)
-	k64Stack          = k64Base + 0x1000000 // r1 when a call starts
-	m64Base    uint64 = 0xc008000000000000  // module m at m64Base + 16 MiB * m
-	m64Span           = 0x1000000
-	pacaTOC           = 16    // PACATOC: offsetof(struct paca_struct, kernel_toc)
-	pacaLP            = 0x100 // the model's livepatch-stack save area (rfc-opt2), from r13
-	sentinel64 uint64 = 0xdeadbeefdeadbeef
-	r2Save            = 24 // R2_STACK_OFFSET: the TOC save doubleword (ELFv2)
-	stubMagic         = 0x73747562
+	k64Base     uint64 = 0xc000000000000000
+	k64Ret0            = k64Base + 0x80      // __static_call_return0
+	k64Targets         = k64Base + 0x100     // kernel targets, 32 bytes apart
+	k64Tramps          = k64Base + 0x1000    // kernel trampolines, 128 bytes apart
+	k64Stubs           = k64Base + 0x2000    // the linker's r2-save stubs, 16 bytes apart
+	k64Callers         = k64Base + 0x3000    // kernel callers, 64 bytes apart
+	k64Data            = k64Base + 0x10000   // the kernel's TOC-addressed data (.got/.toc)
+	k64TOC             = k64Data + 0x8000    // .TOC.
+	k64PACA            = k64Base + 0x20000   // a PACA: kernel_toc at PACATOC
+	k64Jumps           = k64Base + 0x6000    // a function per jump label site, 32 bytes apart
+	k64InitText        = k64Base + 0x100000  // .init.text: jump label sites in init text
+	k64Far             = k64Base + 0x4000000 // far kernel text (64 MiB on)
+	k64Stack           = k64Base + 0x1000000 // r1 when a call starts
+	m64Base     uint64 = 0xc008000000000000  // module m at m64Base + 16 MiB * m
+	m64Span            = 0x1000000
+	pacaTOC            = 16    // PACATOC: offsetof(struct paca_struct, kernel_toc)
+	pacaLP             = 0x100 // the model's livepatch-stack save area (rfc-opt2), from r13
+	sentinel64  uint64 = 0xdeadbeefdeadbeef
+	r2Save             = 24 // R2_STACK_OFFSET: the TOC save doubleword (ELFv2)
+	stubMagic          = 0x73747562
 )
 
 // Offsets in the module area.
@@ -159,6 +160,11 @@ func (Port64) Layout(sc *scenario.Scenario, arch model.Arch) (*kernel.Layout, er
 	l.Sym("harness_return", k64Base, 4)
 	l.Sym("paca", k64PACA, 0x20)
 	for _, m := range sc.Modules {
+		if hasModuleJumps(sc) {
+			// Modules that carry only jump label sites
+			// (jumpOnlyModules): their regions are jumpRegions'.
+			break
+		}
 		base := l.domainBase(m)
 		l.region(m+".text", base, 0x4000, l.tocOf(m), m)
 		l.region(m+".data", base+mData, 0x1000, l.tocOf(m), m)
@@ -261,7 +267,12 @@ func (Port64) Layout(sc *scenario.Scenario, arch model.Arch) (*kernel.Layout, er
 		// that use no TOC (layoutJumps).
 		l.region(".text.jumps", k64Jumps, 0x20*len(sc.Jumps), k64TOC, "vmlinux")
 	}
-	layoutJumps(l.builder, func(i int) uint64 { return k64Jumps + 0x20*uint64(i) })
+	layoutJumps(l.builder, l.jumpRegions(jumpPlaces{
+		Core:     func(i int) uint64 { return k64Jumps + jumpFnSize*uint64(i) },
+		InitText: k64InitText,
+		Module:   func(m int) uint64 { return m64Base + m64Span*uint64(m) },
+		TOC:      l.tocOf,
+	}))
 	l.calls(func(call string) (uint64, int, bool) {
 		if e, k, ok := l.jumpCall(call); ok {
 			return e, k, true
