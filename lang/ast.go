@@ -48,6 +48,10 @@ type File struct {
 	// such as x86's struct jump_label_patch: the fields a compound
 	// literal of the type may set.
 	Structs []*Struct
+	// Macros are the file's function-like macros of assembler text,
+	// such as x86's __ARCH_DEFINE_STATIC_CALL_TRAMP(name, insns)
+	// (docs/language.md, "Assembler text").
+	Macros []*Macro
 }
 
 // Struct is a struct definition at top level.
