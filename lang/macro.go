@@ -198,13 +198,16 @@ func Expand(macros map[string]*Macro, empty map[string]bool, name string, args [
 type expander struct {
 	macros map[string]*Macro
 	empty  map[string]bool
+	n      int // expansions so far
 }
 
-const maxExpand = 16
+// maxExpand bounds the nesting of macros, maxExpansions their number in
+// one expansion.
+const maxExpand, maxExpansions = 16, 1000
 
 func (x *expander) expand(m *Macro, args []Text, at Pos, depth int) (Text, error) {
-	if depth > maxExpand {
-		return Text{}, errorf(at, "%s: macros nested more than %d deep (a macro that expands itself?)", m.Name, maxExpand)
+	if x.n++; depth > maxExpand || x.n > maxExpansions {
+		return Text{}, errorf(at, "%s: macros nested more than %d deep or expanded more than %d times (a macro that expands itself?)", m.Name, maxExpand, maxExpansions)
 	}
 	if len(args) != len(m.Params) {
 		return Text{}, errorf(at, "%s takes %d arguments (%s), given %d", m.Name, len(m.Params), strings.Join(m.Params, ", "), len(args))
