@@ -200,9 +200,9 @@ func (fuzzISA) Encode(st *AsmStmt, pc uint64, eval func(*AsmExpr) (int64, error)
 }
 
 func (fuzzISA) Reloc(name string, v int64) (int64, bool) { return v & 0xffff, name == "l" }
-func (fuzzISA) Order() binary.AppendByteOrder             { return binary.LittleEndian }
-func (fuzzISA) AlignPow2() bool                           { return false }
-func (fuzzISA) Fill(n int) []byte                         { return make([]byte, n) }
+func (fuzzISA) Order() binary.AppendByteOrder            { return binary.LittleEndian }
+func (fuzzISA) AlignPow2() bool                          { return false }
+func (fuzzISA) Fill(n int) []byte                        { return make([]byte, n) }
 
 // FuzzAsm: the assembler's statement parser and its directives never
 // panic on any text, their errors have positions, and what assembles
