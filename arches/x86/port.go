@@ -23,7 +23,7 @@ const (
 	ret0Addr           = textBase + 0x80     // __static_call_return0
 	retAddr            = textBase + 0x90     // __static_call_return
 	targetsBase        = textBase + 0x100    // target functions, 16 bytes apart
-	trampBase          = textBase + 0x1000   // .static_call.text, trampSize bytes apart
+	trampBase          = textBase + 0x1000   // .static_call.text: the model files' trampolines (layoutTramps)
 	callerBase         = textBase + 0x2000   // a caller function per site, 64 bytes apart
 	viaBase            = textBase + 0x3000   // a caller through each trampoline
 	jumpBase           = textBase + 0x3400   // a function per jump label site, 64 bytes apart
