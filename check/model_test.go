@@ -435,3 +435,71 @@ thread loader: load m1 fail_alloc=2
 		t.Errorf("verdict %q, want safe", got)
 	}
 }
+
+// TestTrampolineEdits checks that an edit of a trampoline's layout, the
+// assembler text of a model header's ARCH_DEFINE_STATIC_CALL_*TRAMP
+// macros and nothing else, decides the verdict.
+func TestTrampolineEdits(t *testing.T) {
+	const x86 = `scenario edit
+arch x86-64
+target f1 f2
+key foo init=f1
+cpu tramp(foo)
+thread updater: update foo f2
+`
+	const x86Null = `scenario edit
+arch x86-64
+target f1 f2
+key foo init=NULL
+cpu tramp(foo)
+thread updater: update foo f2
+`
+	const ppc32 = `scenario edit
+arch ppc32
+target f1 f2
+place f2 range=far
+key k init=f1
+cpu tramp(k) tramp(k)
+thread t: update k f2
+`
+	const x86h = "arch/x86/include/asm/static_call.h"
+	const ppch = "arch/powerpc/include/asm/static_call.h"
+	const sig = "\t    \".byte 0x0f, 0xb9, 0xcc\t\t\t\t\\n\"\t\\\n"
+	const data = "\t    \"2:\t.long 0\t\t\t\t\t\t\\n\"\t\\\n"
+	tests := []struct{ name, scenario, file, old, new, want string }{
+		{"x86 unchanged", x86, "", "", "", "safe"},
+		// Without the ud1 signature the trampoline is 5 bytes, padded
+		// to .align 4 (GNU as's 3-byte NOP, or the text after it), and
+		// __static_call_validate's memcmp(insn+5, tramp_ud, 3) fails:
+		// "trampoline signature fail", BUG().
+		{"x86 no signature", x86, x86h, sig, "", "violation no-kernel-bug"},
+		{"x86 NULL unchanged", x86Null, "", "", "", "safe"},
+		// A NULL trampoline that starts with a nop: the validator's
+		// tail check finds no JMP32, RET or Jcc and BUG()s.
+		{"x86 NULL trampoline of nops", x86Null, x86h, `"ret; int3; nop; nop; nop"`, `"nop; nop; nop; nop; nop"`, "violation no-kernel-bug"},
+		{"ppc32 unchanged", ppc32, "", "", "", "safe"},
+		// .balign 8 before label 2 moves the data word to offset 32:
+		// the transform still writes PPC_SCT_DATA (28), the padding
+		// nop, and a CPU through the trampoline's nop loads the
+		// untouched .long 0 and branches to 0.
+		{"ppc32 .balign 8", ppc32, ppch, data, "\t    \".balign 8\\n\"\t\\\n" + data, "violation no-undefined-insn"},
+		// The same edit with PPC_SCT_DATA moved to match: safe again.
+		{"ppc32 .balign 8 and PPC_SCT_DATA 32", ppc32, ppch, data + "\t    \".type",
+			"\t    \".balign 8\\n\"\t\\\n" + data + "\t    \".type", "safe"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			text := tc.scenario
+			if strings.Contains(tc.name, "PPC_SCT_DATA 32") {
+				body := string(kernel.BuiltinSource()[tc.file])
+				body = strings.Replace(body, tc.old, tc.new, 1)
+				body = strings.Replace(body, "#define PPC_SCT_DATA\t\t28", "#define PPC_SCT_DATA\t\t32", 1)
+				text += "model-file " + tc.file + " <<END\n" + body + "END\n"
+				tc.file = ""
+			}
+			if got := editedVerdict(t, text, tc.file, tc.old, tc.new); !strings.HasPrefix(got, tc.want) {
+				t.Errorf("verdict %q, want %q", got, tc.want)
+			}
+		})
+	}
+}

@@ -132,6 +132,11 @@ type defs struct {
 	// name: a call through a function pointer field of one calls the
 	// function its initialiser names, as its own file sees it.
 	vars map[string]*lang.Var
+	// macros: the function-like macros of assembler text (the
+	// trampolines), by name; empty: the names #defined without a value,
+	// which a macro's text expands to nothing.
+	macros map[string]*lang.Macro
+	empty  map[string]bool
 }
 
 // parseModel parses model files into functions by name, after resolving
@@ -153,7 +158,8 @@ func parseModel(files map[string][]byte) (defs, error) {
 		names = append(names, n)
 	}
 	sort.Strings(names)
-	d := defs{funcs: map[string]*lang.Func{}, statics: map[string]map[string]*lang.Func{}, vars: map[string]*lang.Var{}, arrays: map[string]string{}, enums: map[string]int{}, structs: map[string]*lang.Struct{}}
+	d := defs{funcs: map[string]*lang.Func{}, statics: map[string]map[string]*lang.Func{}, vars: map[string]*lang.Var{}, arrays: map[string]string{}, enums: map[string]int{}, structs: map[string]*lang.Struct{},
+		macros: map[string]*lang.Macro{}, empty: map[string]bool{}}
 	var parsed []*lang.File
 	for _, n := range names {
 		if e := path.Ext(n); e != ".c" && e != ".h" {
@@ -168,8 +174,15 @@ func parseModel(files map[string][]byte) (defs, error) {
 	// Constants first (#define, enum), in file order: arrays and
 	// functions of any file may use them.
 	for _, f := range parsed {
+		for _, m := range f.Macros {
+			if old, dup := d.macros[m.Name]; dup {
+				return defs{}, &lang.Error{Pos: m.Pos, Msg: fmt.Sprintf("macro %s is defined twice (first at %s)", m.Name, old.Pos)}
+			}
+			d.macros[m.Name] = m
+		}
 		for _, df := range f.Defines {
 			if df.X == nil {
+				d.empty[df.Name] = true
 				continue // a name for #ifdef (lang.Preprocess)
 			}
 			if err := d.addConst(df.Pos, df.Name, df.X, 0); err != nil {
@@ -431,4 +444,63 @@ func VariantDiffText(name string) string {
 		return text[i:]
 	}
 	return text
+}
+
+// TrampSource is what a port's layout reads from the model files of a
+// scenario: the trampoline macros of arch/ARCH/include/asm/static_call.h
+// and the files' constants (PPC_SCT_DATA).
+type TrampSource struct {
+	d defs
+}
+
+// TrampolineSource reads the model files sc compiles with for port (its
+// variant's diff, its own files and diffs) for the port's layout.
+func TrampolineSource(sc *scenario.Scenario, port Port) (*TrampSource, error) {
+	files, err := ModelSource(sc)
+	if err != nil {
+		return nil, err
+	}
+	d, err := parseModel(archFiles(files, port))
+	if err != nil {
+		return nil, err
+	}
+	return &TrampSource{d: d}, nil
+}
+
+// Const returns a constant of the model files (#define NAME VALUE or an
+// enumerator).
+func (ts *TrampSource) Const(name string) (int, bool) {
+	v, ok := ts.d.enums[name]
+	return v, ok
+}
+
+// Tramp returns the assembler text of key's trampoline, as
+// include/linux/static_call.h (v6.16) defines it for the key's initial
+// target: DEFINE_STATIC_CALL_NULL is ARCH_DEFINE_STATIC_CALL_NULL_TRAMP(name),
+// DEFINE_STATIC_CALL_RET0 is ARCH_DEFINE_STATIC_CALL_RET0_TRAMP(name),
+// and DEFINE_STATIC_CALL(name, func) is
+// ARCH_DEFINE_STATIC_CALL_TRAMP(name, func).
+func (ts *TrampSource) Tramp(key, init string) (lang.Text, error) {
+	name, args := "ARCH_DEFINE_STATIC_CALL_TRAMP", []string{key, init}
+	switch init {
+	case scenario.Null:
+		name, args = "ARCH_DEFINE_STATIC_CALL_NULL_TRAMP", []string{key}
+	case scenario.Return0:
+		name, args = "ARCH_DEFINE_STATIC_CALL_RET0_TRAMP", []string{key}
+	}
+	m, ok := ts.d.macros[name]
+	if !ok {
+		return lang.Text{}, fmt.Errorf("key %s: the model files have no macro %s (the trampoline of include/linux/static_call.h's DEFINE_STATIC_CALL)", key, name)
+	}
+	return lang.Expand(ts.d.macros, ts.d.empty, name, args, m.Pos)
+}
+
+// Assemble assembles a trampoline's text at origin for isa; sym gives
+// the addresses of the image's symbols (the key's target functions).
+func Assemble(t lang.Text, isa lang.ISA, origin uint64, sym func(string) (uint64, bool)) (*lang.Asm, error) {
+	stmts, err := lang.ParseAsm(t)
+	if err != nil {
+		return nil, err
+	}
+	return lang.Assemble(stmts, isa, origin, sym)
 }

@@ -54,6 +54,10 @@ type File struct {
 	// jump_label_module_notify, ... };: what a call through one of their
 	// fields (jump_label_module_nb.notifier_call(...)) calls.
 	Vars []*Var
+	// Macros are the file's function-like macros of assembler text,
+	// such as x86's __ARCH_DEFINE_STATIC_CALL_TRAMP(name, insns)
+	// (docs/language.md, "Assembler text").
+	Macros []*Macro
 }
 
 // Var is a struct variable at top level: TYPE NAME = { .field = X, ... };.

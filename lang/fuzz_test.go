@@ -1,6 +1,7 @@
 package lang
 
 import (
+	"encoding/binary"
 	"errors"
 	"io/fs"
 	"maps"
@@ -38,6 +39,8 @@ func FuzzParse(f *testing.F) {
 		fuzzMirrors + "void f(void) { x = (struct s){ .a = 1, .b = \"s\" \"t\" }; out: ; }",
 		fuzzMirrors + "void f(void) { while (a && !b || c) { goto out; } out: }",
 		"#define HAVE_X\n#define Y (1 << 3)\n",
+		"#define E\n" + fuzzMirrors + "#define T(name, insns) \\\n\tasm(\".align 4\\n\" STATIC_CALL_TRAMP_STR(name) \":\" E insns \"\\n\\t.byte 1\\n\")\n" +
+			fuzzMirrors + "#define U(name, func) T(name, \".long \" #func \" - .\")\n",
 		"enum insn_type { CALL = 0, NOP, JMP = 2, };\n" + fuzzMirrors + "void f(void) { u8 op, buf[6]; buf[0] = 0x0f; if ((op = g(x))) h(buf+1, op); }",
 		"static struct notifier_block nb = {\n\t.notifier_call = g,\n\t.priority = 1,\n};\n" + fuzzMirrors + "static inline int g(struct notifier_block *self, unsigned long v, void *d) { return nb.notifier_call(&nb, v, d) + self->notifier_call(self, 0, NULL); }",
 		fuzzMirrors + "static int addr_conflict(struct jump_entry *e, void *s, void *x) { if (jump_entry_code(e) <= (unsigned long)x && jump_entry_code(e) + jump_entry_size(e) > (unsigned long)s) return 1; return 0; }\n" + fuzzMirrors + "int addr_conflict2(void) { scoped_guard(rcu) { m = a(); if (!try_module_get(m)) m = NULL; } return 0; }",
@@ -50,6 +53,25 @@ func FuzzParse(f *testing.F) {
 		checkErr(t, err)
 		if err == nil && file == nil {
 			t.Fatal("no file and no error")
+		}
+		if err != nil {
+			return
+		}
+		// Each macro expands, or fails at a position.
+		macros, empty := map[string]*Macro{}, map[string]bool{}
+		for _, m := range file.Macros {
+			macros[m.Name] = m
+		}
+		for _, d := range file.Defines {
+			empty[d.Name] = d.X == nil
+		}
+		for _, m := range file.Macros {
+			args := make([]string, len(m.Params))
+			for i := range args {
+				args[i] = "a"
+			}
+			_, err := Expand(macros, empty, m.Name, args, m.Pos)
+			checkErr(t, err)
 		}
 	})
 }
@@ -145,4 +167,81 @@ func fuzzReadDir(t fuzzTB, dir string) map[string][]byte {
 		t.Fatal(err)
 	}
 	return files
+}
+
+// fuzzISA is an ISA for FuzzAsm: every instruction is one byte, or four
+// with operands; @l is its one relocation.
+type fuzzISA struct{}
+
+func (fuzzISA) Size(st *AsmStmt) (int, error) {
+	if st.Op == "bad" {
+		return 0, &Error{Pos: st.Pos, Msg: "bad"}
+	}
+	if len(st.Args) > 0 {
+		return 4, nil
+	}
+	return 1, nil
+}
+
+func (fuzzISA) Encode(st *AsmStmt, pc uint64, eval func(*AsmExpr) (int64, error)) ([]byte, error) {
+	if len(st.Args) == 0 {
+		return []byte{0x90}, nil
+	}
+	var v int64
+	for _, a := range st.Args {
+		if a.X == nil {
+			continue
+		}
+		x, err := eval(a.X)
+		if err != nil {
+			return nil, err
+		}
+		v += x
+	}
+	return binary.LittleEndian.AppendUint32(nil, uint32(v)), nil
+}
+
+func (fuzzISA) Reloc(name string, v int64) (int64, bool) { return v & 0xffff, name == "l" }
+func (fuzzISA) Order() binary.AppendByteOrder            { return binary.LittleEndian }
+func (fuzzISA) AlignPow2() bool                          { return false }
+func (fuzzISA) Fill(n int) []byte                        { return make([]byte, n) }
+
+// FuzzAsm: the assembler's statement parser and its directives never
+// panic on any text, their errors have positions, and what assembles
+// has its labels inside it.
+func FuzzAsm(f *testing.F) {
+	for _, src := range []string{
+		".pushsection .static_call.text, \"ax\"\n.align 4\n.globl __SCT__k\n__SCT__k:\n.byte 0xe9; .long f1 - (. + 4)\n.byte 0x0f, 0xb9, 0xcc\n.type __SCT__k, @function\n.size __SCT__k, . - __SCT__k\n.popsection\n",
+		".pushsection .text, \"ax\"\n.align 5\nt:\nb f1\n\tlis\t12,2f@ha\n\tlwz\t12,2f@l(12)\n1:\tli\t3, 0\n\tblr\n.balign 8\n2:\t.long 0\n.popsection\n",
+		"ret; int3 # a comment; nop\n1: 1: jmp 1b\n.byte -1, 256\n.quad 1b-2f\n2:",
+		".pushsection .a\n.pushsection .discard\n.long 9f\n.popsection\n.p2align 3\n.long %esp, \"x\", (1\n",
+	} {
+		f.Add([]byte(src))
+	}
+	f.Fuzz(func(t *testing.T, src []byte) {
+		var tx Text
+		line, col := 1, 1
+		for _, c := range src {
+			tx.add(c, Pos{File: "fuzz.h", Line: line, Col: col})
+			col++
+			if c == '\n' {
+				line, col = line+1, 1
+			}
+		}
+		stmts, err := ParseAsm(tx)
+		checkErr(t, err)
+		if err != nil {
+			return
+		}
+		a, err := Assemble(stmts, fuzzISA{}, 0x1000, func(name string) (uint64, bool) { return 0x2000, name == "f1" })
+		checkErr(t, err)
+		if err != nil {
+			return
+		}
+		for name, addr := range a.Labels {
+			if addr < a.Origin || addr > a.Origin+uint64(len(a.Bytes)) {
+				t.Fatalf("label %s at %#x, outside %#x+%d", name, addr, a.Origin, len(a.Bytes))
+			}
+		}
+	})
 }

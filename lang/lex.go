@@ -97,6 +97,15 @@ func (lx *lexer) run() {
 		case c == ' ' || c == '\t' || c == '\r' || c == '\f' || c == '\v':
 			lx.off++
 			continue
+		case c == '\\' && lx.inDefine && (lx.peek(1) == '\n' || lx.peek(1) == '\r' && lx.peek(2) == '\n'):
+			// A macro's line continues on the next line.
+			if lx.peek(1) == '\r' {
+				lx.off++
+			}
+			lx.off++
+			lx.newline()
+			lx.bol = false
+			continue
 		case c == '/' && lx.peek(1) == '/':
 			lx.lineComment()
 			continue
@@ -129,6 +138,10 @@ func (lx *lexer) run() {
 		}
 		lx.bol = false
 		switch {
+		case c == '#' && lx.inDefine:
+			// # in a macro: the stringizing operator.
+			lx.off++
+			lx.emit(token{kind: tPunct, text: "#", pos: p})
 		case isIdentStart(c):
 			start := lx.off
 			for lx.off < len(lx.src) && isIdentChar(lx.src[lx.off]) {

@@ -120,9 +120,17 @@ func Parse(name string, src []byte) (*File, error) {
 	seen := map[string]Pos{}
 	for p.tok.kind != tEOF {
 		if p.is("#define") {
-			d, err := p.define()
+			d, m, err := p.define()
 			if err != nil {
 				return nil, err
+			}
+			if m != nil {
+				if first, ok := seen[m.Name]; ok {
+					return nil, &Error{m.Pos, fmt.Sprintf("%s defined twice (first at %d:%d)", m.Name, first.Line, first.Col)}
+				}
+				seen[m.Name] = m.Pos
+				f.Macros = append(f.Macros, m)
+				continue
 			}
 			if first, ok := seen[d.Name]; ok {
 				return nil, &Error{d.Pos, fmt.Sprintf("%s defined twice (first at %d:%d)", d.Name, first.Line, first.Col)}
@@ -333,30 +341,32 @@ func (p *parser) topVar(typ Type, name string, at Pos) (*Var, error) {
 }
 
 // define parses #define NAME X, or #define NAME, through the end of its
-// line.
-func (p *parser) define() (*Define, error) {
+// line, or a function-like macro of assembler text (macro).
+func (p *parser) define() (*Define, *Macro, error) {
+	first := p.i
 	p.next()
 	name, pos, err := p.name("name after #define")
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	if p.is("(") && p.tok.pos.Col == pos.Col+len(name) {
-		return nil, errorf(p.tok.pos, "#define %s(...): function-like macros are not part of the model language", name)
+	if p.is("(") && p.tok.pos.Line == pos.Line && p.tok.pos.Col == pos.Col+len(name) {
+		m, err := p.macro(name, pos, first)
+		return nil, m, err
 	}
 	if p.is("#end") {
 		// A name for #ifdef and #ifndef (Preprocess), not a constant.
 		p.next()
-		return &Define{Pos: pos, Name: name}, nil
+		return &Define{Pos: pos, Name: name}, nil, nil
 	}
 	x, err := p.expr()
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if !p.is("#end") {
-		return nil, errorf(p.tok.pos, "#define %s: one constant expression on one line, found %s after it", name, describe(p.tok))
+		return nil, nil, errorf(p.tok.pos, "#define %s: one constant expression on one line, found %s after it", name, describe(p.tok))
 	}
 	p.next()
-	return &Define{Pos: pos, Name: name, X: x}, nil
+	return &Define{Pos: pos, Name: name, X: x}, nil, nil
 }
 
 // structDef parses struct NAME { TYPE FIELD; ... }; at top level; ok is
@@ -524,22 +534,29 @@ func (p *parser) funcDef(start token, startIdx int, typ Type, name string) (*Fun
 // mirrors sets fn.Mirrors from the last "mirrors:" comment before the
 // token at index first, or fails.
 func (p *parser) mirrors(fn *Func, first int) error {
+	text, err := p.mirrorsText(fn.Pos, "function "+fn.Name, first)
+	fn.Mirrors = text
+	return err
+}
+
+// mirrorsText returns the text of the last "mirrors:" comment before the
+// token at index first, or fails for what (such as "function f").
+func (p *parser) mirrorsText(pos Pos, what string, first int) (string, error) {
 	text, found := "", false
-	// Functions come in order, so the comments before earlier ones are
-	// behind p.ci.
+	// Definitions come in order, so the comments before earlier ones
+	// are behind p.ci.
 	for ; p.ci < len(p.comments) && p.comments[p.ci].next <= first; p.ci++ {
 		if c := p.comments[p.ci]; c.next == first && strings.HasPrefix(c.text, "mirrors:") {
 			text, found = strings.TrimSpace(strings.TrimPrefix(c.text, "mirrors:")), true
 		}
 	}
 	if !found {
-		return errorf(fn.Pos, "function %s: no \"mirrors:\" comment naming the kernel file, function and version it follows", fn.Name)
+		return "", errorf(pos, "%s: no \"mirrors:\" comment naming the kernel file, function and version it follows", what)
 	}
 	if text == "" {
-		return errorf(fn.Pos, "function %s: its \"mirrors:\" comment is empty; name the kernel file, function and version it follows", fn.Name)
+		return "", errorf(pos, "%s: its \"mirrors:\" comment is empty; name the kernel file, function and version it follows", what)
 	}
-	fn.Mirrors = text
-	return nil
+	return text, nil
 }
 
 // declarator parses "qualifiers words *... name" as in a function

@@ -322,7 +322,10 @@ func TestParseErrors(t *testing.T) {
 		// Lexical.
 		{"#include <linux/static_call.h>\n", "1:1: preprocessor lines other than #define NAME [VALUE] and the conditionals #ifdef NAME, #ifndef NAME, #else and #endif are not part of the model language; write the configuration's branch out"},
 		{"#define A\n#define A\n", "2:9: A defined twice (first at 1:9)"},
-		{"#define A(x) x\n", "1:10: #define A(...): function-like macros are not part of the model language"},
+		{"#define A(x) x\n", "1:9: macro A: no \"mirrors:\" comment naming the kernel file, function and version it follows"},
+		{"/* mirrors: m */\n#define A(x) x\n", "2:14: #define A(...): a function-like macro is assembler text, asm(\"...\") or another such macro's call; found 'x'"},
+		{"/* mirrors: m */\n#define A(x) asm(\"a\", x)\n", "2:14: #define A: asm() takes one text (the outputs, inputs and clobbers of an extended asm are not modelled)"},
+		{"/* mirrors: m */\n#define A(x) asm(\"a\" 3)\n", "2:22: a macro's text is string literals, parameters, #parameter and macro calls; found '3'"},
 		{"#define A 1 2\n", "1:13: #define A: one constant expression on one line, found '2' after it"},
 		{"#define A 1\n#define A 2\n", "2:9: A defined twice (first at 1:9)"},
 		{m + "void f(void)\n{\n  #ifdef CONFIG_MODULES\n}", "4:3: a conditional in text not preprocessed: #ifdef, #ifndef, #else and #endif are resolved across the model files (lang.Preprocess) before they are parsed"},

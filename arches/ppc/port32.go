@@ -5,6 +5,7 @@ import (
 
 	"github.com/patchcheck/patchcheck/arches/internal/image"
 	"github.com/patchcheck/patchcheck/kernel"
+	"github.com/patchcheck/patchcheck/lang"
 	"github.com/patchcheck/patchcheck/model"
 	"github.com/patchcheck/patchcheck/scenario"
 )
@@ -119,19 +120,28 @@ func (Port32) Layout(sc *scenario.Scenario, arch model.Arch) (*kernel.Layout, er
 	// trampoline (docs/sketches.md).
 	lisAddi := variant == Variant32LisAddi || sketchUsesLisAddi(sc.Sketch)
 	// Trampolines, each with a caller through it (an out-of-line
-	// static_call() in vmlinux).
+	// static_call() in vmlinux). The kernel's is the model files'
+	// (layoutTramps32); lis-addi's is the port's.
+	var tramps []Tramp
+	if !lisAddi {
+		var err error
+		if tramps, err = layoutTramps32(b, sc); err != nil {
+			return nil, err
+		}
+	}
 	for k, key := range sc.Keys {
 		p.Keys = append(p.Keys, model.KeyDef{Name: key.Name, Init: targetIndex(p, key.Init)})
 		t := k32Tramps + 0x20*uint64(k)
 		tr := Tramp{Key: k, Name: "__SCT__" + key.Name, Addr: t, Inst: t, Data: t + sct32Data, Ret0: t + sct32Ret0}
-		if lisAddi {
+		switch {
+		case !lisAddi:
+			tr = tramps[k]
+			t = tr.Addr
+		case lisAddi:
 			// lis r12,func@ha; addi r12,r12,func@l in place of the load
 			// of the data word.
 			tr.Data = t + 4
 			b.Put(t+4, Lis(GPR12, 0), Addi(GPR12, GPR12, 0), Mtctr(GPR12), InsnBctr, Li(GPR3, 0), InsnBlr)
-		} else {
-			b.Put(t+4, Lis(GPR12, Ha(int64(int32(tr.Data)))), Lwz(GPR12, GPR12, Lo(int64(tr.Data))), Mtctr(GPR12), InsnBctr,
-				Li(GPR3, 0), InsnBlr)
 		}
 		b.img.Tramps = append(b.img.Tramps, tr)
 		b.Sym(tr.Name, t, 32)
@@ -141,11 +151,15 @@ func (Port32) Layout(sc *scenario.Scenario, arch model.Arch) (*kernel.Layout, er
 	}
 	for k := range sc.Keys {
 		tr := &b.img.Tramps[k]
-		// The trampoline as the transform leaves it for the key's
-		// initial target (DEFINE_STATIC_CALL writes b func; a far
-		// target goes through the data word).
+		// The kernel's trampoline is as the model files' macro
+		// leaves it for the key's initial target (b func, blr or b
+		// .+20). A far target, which b cannot reach (the linker's
+		// long-branch stub is not modelled), and lis-addi's: as the
+		// transform leaves it for the target, through the data word.
 		pl := plan32(p, *tr, p.Keys[k].Init, variant)
-		b.Put(tr.Inst, pl.inst)
+		if lisAddi || pl.writeData {
+			b.Put(tr.Inst, pl.inst)
+		}
 		if pl.writeData {
 			copy(b.At(tr.Data), pl.dataBytes(lisAddi))
 		}
@@ -221,6 +235,66 @@ func (Port32) Layout(sc *scenario.Scenario, arch model.Arch) (*kernel.Layout, er
 		return 0, 0, false
 	})
 	return b.lay, b.Err
+}
+
+// layoutTramps32 assembles each key's trampoline from the model files
+// (arch/powerpc/include/asm/static_call.h: __PPC_SCT under ".align 5" in
+// .text, 32 bytes each as the kernel writes it, so trampoline k is at
+// k32Tramps + 32k) into the image. The instruction the transform patches
+// is at the __SCT__ label; the data word and the return-0 label are where
+// the transform looks for them, PPC_SCT_DATA and PPC_SCT_RET0 of the same
+// header. A far initial target is laid out as ARCH_DEFINE_STATIC_CALL_NULL_TRAMP
+// before the port writes it (Layout).
+func layoutTramps32(b *builder, sc *scenario.Scenario) ([]Tramp, error) {
+	if len(sc.Keys) == 0 {
+		return nil, nil
+	}
+	ts, err := kernel.TrampolineSource(sc, Port32{})
+	if err != nil {
+		return nil, err
+	}
+	data, ok1 := ts.Const("PPC_SCT_DATA")
+	ret0, ok2 := ts.Const("PPC_SCT_RET0")
+	if !ok1 || !ok2 {
+		return nil, fmt.Errorf("the model files do not #define PPC_SCT_DATA and PPC_SCT_RET0 (arch/powerpc/include/asm/static_call.h)")
+	}
+	symbol := func(name string) (uint64, bool) {
+		for _, s := range b.p.Symbols {
+			if s.Name == name {
+				return s.Addr, true
+			}
+		}
+		return 0, false
+	}
+	var out []Tramp
+	pc := k32Tramps
+	for k, key := range sc.Keys {
+		init := key.Init
+		if pl := place(sc, init); pl.Range == scenario.RangeFar {
+			init = scenario.Null
+		}
+		text, err := ts.Tramp(key.Name, init)
+		if err != nil {
+			return nil, err
+		}
+		a, err := kernel.Assemble(text, asmISA{}, pc, symbol)
+		if err != nil {
+			return nil, err
+		}
+		name := lang.StaticCallTrampPrefix + key.Name
+		t, ok := a.Labels[name]
+		if !ok {
+			return nil, &lang.Error{Pos: text.At(0), Msg: fmt.Sprintf("key %s: the trampoline's text defines no label %s", key.Name, name)}
+		}
+		end := a.Origin + uint64(len(a.Bytes))
+		if end > k32Sites || t+uint64(max(data, ret0))+4 > k32Sites {
+			return nil, fmt.Errorf("key %s: the trampolines outgrow their %d bytes of .text (model limit)", key.Name, k32Sites-k32Tramps)
+		}
+		copy(b.At(a.Origin), a.Bytes)
+		out = append(out, Tramp{Key: k, Name: name, Addr: t, Inst: t, Data: t + uint64(data), Ret0: t + uint64(ret0)})
+		pc = end
+	}
+	return out, nil
 }
 
 // caller32 writes a PPC32 function at fn that saves LR in its caller's

@@ -1,11 +1,13 @@
 package x86
 
 import (
+	"bytes"
 	"encoding/binary"
 	"fmt"
 
 	"github.com/patchcheck/patchcheck/arches/internal/image"
 	"github.com/patchcheck/patchcheck/kernel"
+	"github.com/patchcheck/patchcheck/lang"
 	"github.com/patchcheck/patchcheck/model"
 	"github.com/patchcheck/patchcheck/scenario"
 )
@@ -21,7 +23,7 @@ const (
 	ret0Addr           = textBase + 0x80     // __static_call_return0
 	retAddr            = textBase + 0x90     // __static_call_return
 	targetsBase        = textBase + 0x100    // target functions, 16 bytes apart
-	trampBase          = textBase + 0x1000   // .static_call.text, trampSize bytes apart
+	trampBase          = textBase + 0x1000   // .static_call.text: the model files' trampolines (layoutTramps)
 	callerBase         = textBase + 0x2000   // a caller function per site, 64 bytes apart
 	viaBase            = textBase + 0x3000   // a caller through each trampoline
 	jumpBase           = textBase + 0x3400   // a function per jump label site, 64 bytes apart
@@ -29,13 +31,59 @@ const (
 	moduleBase  uint64 = 0xffffffffc0000000  // module text; each module 64 KiB, init text at +32 KiB
 	sentinel           = uint64(0xdeadbeef)  // %eax before each call
 	valueBase          = 0x1000              // target i returns valueBase+i
-	// trampSize is the distance between two trampolines: each is its
-	// 5-byte instruction and the 3-byte ud1 signature, emitted by
-	// __ARCH_DEFINE_STATIC_CALL_TRAMP under ".align 4" (gas on x86 ELF:
-	// 4 bytes) into .static_call.text, so the next trampoline starts at
-	// tramp + 8.
-	trampSize = 8
+	// trampWindow is the patchable window of a trampoline: the 5-byte
+	// instruction arch_static_call_transform writes and the 3 bytes
+	// after it that __static_call_validate compares with tramp_ud.
+	trampWindow = 8
 )
+
+// layoutTramps assembles each key's trampoline from the model files
+// (arch/x86/include/asm/static_call.h: __ARCH_DEFINE_STATIC_CALL_TRAMP
+// under ".align 4" in .static_call.text, 8 bytes each as the kernel
+// writes them, so trampoline k is at trampBase + 8k) into the image, and
+// returns their addresses (the __SCT__ labels).
+func layoutTramps(sc *scenario.Scenario, p *model.Program, at func(uint64) []byte) ([]uint64, error) {
+	if len(sc.Keys) == 0 {
+		return nil, nil
+	}
+	ts, err := kernel.TrampolineSource(sc, Port{})
+	if err != nil {
+		return nil, err
+	}
+	symbol := func(name string) (uint64, bool) {
+		for _, s := range p.Symbols {
+			if s.Name == name {
+				return s.Addr, true
+			}
+		}
+		return 0, false
+	}
+	var out []uint64
+	pc := trampBase
+	for _, key := range sc.Keys {
+		text, err := ts.Tramp(key.Name, key.Init)
+		if err != nil {
+			return nil, err
+		}
+		a, err := kernel.Assemble(text, asmISA{}, pc, symbol)
+		if err != nil {
+			return nil, err
+		}
+		name := lang.StaticCallTrampPrefix + key.Name
+		addr, ok := a.Labels[name]
+		if !ok {
+			return nil, &lang.Error{Pos: text.At(0), Msg: fmt.Sprintf("key %s: the trampoline's text defines no label %s", key.Name, name)}
+		}
+		end := a.Origin + uint64(len(a.Bytes))
+		if end+trampWindow > callerBase {
+			return nil, fmt.Errorf("key %s: the trampolines outgrow .static_call.text (%d bytes, model limit)", key.Name, callerBase-trampBase)
+		}
+		copy(at(a.Origin), a.Bytes)
+		out = append(out, addr)
+		pc = end
+	}
+	return out, nil
+}
 
 // Arch implements kernel.Port.
 func (Port) Arch(fetch, variant string) (model.Arch, error) {
@@ -126,9 +174,18 @@ func (Port) Layout(sc *scenario.Scenario, arch model.Arch) (*kernel.Layout, erro
 			code, _ := insnFor(p, *loc, t)
 			form := append([]byte(nil), code...)
 			if loc.Tramp {
-				form = append(form, TrampUD...)
+				// The transform writes the instruction; the bytes
+				// after it (the ud1 signature) stay as laid out.
+				form = append(form, w.Init[len(code):n]...)
+				if t == p.Keys[loc.Key].Init && !bytes.Equal(form, w.Init[:n]) {
+					// The trampoline as DEFINE_STATIC_CALL_NULL
+					// leaves it (ret; int3; nop; nop; nop), which
+					// __static_call_transform's retinsn (ret and
+					// four int3) replaces.
+					w.AtRest[t] = [][]byte{append([]byte(nil), w.Init[:n]...)}
+				}
 			}
-			w.AtRest[t] = [][]byte{form}
+			w.AtRest[t] = append(w.AtRest[t], form)
 			if loc.Unpatched != nil {
 				w.AtRest[t] = append(w.AtRest[t], loc.Unpatched)
 			}
@@ -137,18 +194,21 @@ func (Port) Layout(sc *scenario.Scenario, arch model.Arch) (*kernel.Layout, erro
 		p.Windows = append(p.Windows, w)
 	}
 
-	// Trampolines: __SCT__key in .static_call.text, then a caller that
-	// calls through it (an out-of-line static_call()).
+	// Trampolines: __SCT__key in .static_call.text, as the model files'
+	// ARCH_DEFINE_STATIC_CALL_*TRAMP macros write it for the key's
+	// initial target, assembled one after the other (layoutTramps); then
+	// a caller that calls through it (an out-of-line static_call()).
+	tramps, err := layoutTramps(sc, p, at)
+	if err != nil {
+		return nil, err
+	}
 	for k, key := range sc.Keys {
 		init := tgtIdx[key.Init]
 		p.Keys = append(p.Keys, model.KeyDef{Name: key.Name, Init: init})
-		addr := trampBase + trampSize*uint64(k)
+		addr := tramps[k]
 		loc := kernel.Loc{Name: "__SCT__" + key.Name, Addr: addr, Tramp: true, Key: k}
-		code, _ := insnFor(p, loc, init)
-		copy(at(addr), code)
-		copy(at(addr)[5:], TrampUD)
-		sym(loc.Name, addr, 8)
-		window(&loc, 8)
+		sym(loc.Name, addr, trampWindow)
+		window(&loc, trampWindow)
 		lay.Tramps = append(lay.Tramps, loc)
 
 		via := viaBase + 0x40*uint64(k)
@@ -187,7 +247,7 @@ func (Port) Layout(sc *scenario.Scenario, arch model.Arch) (*kernel.Layout, erro
 		if st.Module != "" {
 			loc.Module = modIdx[st.Module] + 1
 		}
-		tramp := trampBase + trampSize*uint64(k)
+		tramp := tramps[k]
 		switch st.Kind {
 		case scenario.KindCall:
 			loc.Unpatched = GenInsn([]byte{CallOpcode}, addr, tramp)
