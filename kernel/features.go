@@ -98,10 +98,15 @@ func KernelVariant(port Port, sc *scenario.Scenario) string {
 
 // CheckLifecycleOps reports the first thread operation of sc that a port
 // without static_call_update_early, module loading or kprobes (arch names
-// it) cannot model.
-func CheckLifecycleOps(sc *scenario.Scenario, arch string) error {
+// it) cannot model. supported lists the operation kinds of those the port
+// does model (e.g. scenario.OpLoad and scenario.OpUnload: arm64 loads and
+// unloads modules whose only sites are jump label sites).
+func CheckLifecycleOps(sc *scenario.Scenario, arch string, supported ...string) error {
 	for _, th := range sc.Threads {
 		for _, op := range th.Ops {
+			if slices.Contains(supported, op.Kind) {
+				continue
+			}
 			switch op.Kind {
 			case scenario.OpUpdateEarly:
 				return fmt.Errorf("thread %s: update_early is x86's static_call_update_early (Xen); %s has none", th.Name, arch)
