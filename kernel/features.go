@@ -98,9 +98,9 @@ func KernelVariant(port Port, sc *scenario.Scenario) string {
 
 // CheckLifecycleOps reports the first thread operation of sc that a port
 // without static_call_update_early, module loading or kprobes (arch names
-// it) cannot model. The port names, in supported, the operations of these
-// (scenario.OpLoad, scenario.OpUnload, ...) that it does model: powerpc
-// loads and unloads modules that carry only jump label sites.
+// it) cannot model. supported lists the operation kinds of those the port
+// does model (e.g. scenario.OpLoad and scenario.OpUnload: arm64 and
+// powerpc load and unload modules whose only sites are jump label sites).
 func CheckLifecycleOps(sc *scenario.Scenario, arch string, supported ...string) error {
 	for _, th := range sc.Threads {
 		for _, op := range th.Ops {

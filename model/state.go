@@ -72,6 +72,19 @@ const (
 	ModeDone                 // all calls made
 )
 
+// CPUState.IPI values. A CPU with either takes the interrupt at any
+// instruction boundary (context synchronising) or not yet; only a sent
+// IPI holds up the sender's wait (OpSyncWait).
+const (
+	// IPIPending: a thread sent the sync IPI (OpSync) and this CPU has
+	// not taken it.
+	IPIPending uint8 = 1
+	// IPIMay: the architecture lets the CPU take an interrupt now, which
+	// no thread waits for (arm64: between two calls); the architecture
+	// drops the chance when the next call starts.
+	IPIMay uint8 = 2
+)
+
 // State is the whole machine state: plain data, no pointers, no padding,
 // so that it is copied by assignment and fingerprinted as raw bytes.
 // TestStateHasNoPadding keeps it so.
@@ -100,7 +113,7 @@ type CPUState struct {
 	Mode  uint8             // ModeIdle, ModeRun, ModeHandler or ModeDone
 	Sub   uint8             // handler phase
 	Call  uint8             // index of the current (or next) call
-	IPI   uint8             // 1 while a sync IPI is pending
+	IPI   uint8             // IPIPending while a sync IPI is pending, IPIMay, or 0
 	Flags uint8             // architecture flags
 	Allow uint16            // targets the current call may reach (bit per target)
 }

@@ -27,7 +27,7 @@ func (m *Machine) threadEnabled(s *State, t int) bool {
 		}
 	case OpSyncWait:
 		for c := range m.P.CPUs {
-			if s.CPU[c].IPI != 0 {
+			if s.CPU[c].IPI == IPIPending {
 				return false
 			}
 		}
@@ -205,7 +205,7 @@ func (m *Machine) threadStep(t int) {
 	case OpSync:
 		for c := range m.P.CPUs {
 			if s.CPU[c].Mode != ModeDone {
-				s.CPU[c].IPI = 1
+				s.CPU[c].IPI = IPIPending
 			}
 		}
 		if m.Trace {

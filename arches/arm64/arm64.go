@@ -149,13 +149,16 @@ func wordsNote(x *model.Exec, vals [][]byte) string {
 // harness return address; on arm64 it goes in x30 (LR). A CPU's first
 // call starts on a kernel entry (an exception return: context
 // synchronising); later calls run on the same entry unless the CPU took
-// an interrupt between them (the machine's pending IPI, armed when a call
-// returns).
+// an interrupt between them (model.IPIMay, armed when a call returns,
+// dropped here). An IPI a thread sent (kick_all_cpus_sync(), IPIPending)
+// stays pending until the CPU takes it: the sender waits for it.
 func (a *Arch) enter(x *model.Exec) {
 	cs := x.CPU()
 	cs.SP, cs.Stack = 0, [model.MaxStack]uint64{}
 	cs.Regs[rX30] = x.P.Return
-	cs.IPI = 0
+	if cs.IPI == model.IPIMay {
+		cs.IPI = 0
+	}
 	if cs.Call == 0 {
 		x.Sync()
 		x.Note("kernel entry: context synchronising")
@@ -305,8 +308,11 @@ func (a *Arch) execute(x *model.Exec, in Insn) {
 		t := get(in.Rn)
 		if t == x.P.Return {
 			// Between this call and the next, the CPU may take an
-			// interrupt (context synchronising).
-			cs.IPI = 1
+			// interrupt (context synchronising); a sent IPI stays
+			// pending.
+			if cs.IPI == 0 {
+				cs.IPI = model.IPIMay
+			}
 		}
 		x.Jump(t)
 		return

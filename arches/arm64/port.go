@@ -58,6 +58,10 @@ const (
 	kTextEnd         = kBase + 0x40000
 	kInitText        = kBase + 0x40000    // .init.text: jump label sites in init text
 	kFar             = kBase + 0x10000000 // far targets (256 MiB away: out of reach of b/bl)
+	// kModules is module m's text at kModules + 0x10000*m, its init text
+	// 0x8000 above: in the modules area below the kernel image
+	// (MODULES_VADDR .. MODULES_END = _text), within 128 MiB of it.
+	kModules         = kBase - 0x4000000
 	kStack           = 0xffff800082000000 // sp when a call starts
 	sentinel  uint64 = 0xdeadbeef         // x0 before each call
 	valueBase        = 0x1000             // target i returns valueBase+i
@@ -160,13 +164,14 @@ func far(sc *scenario.Scenario, name string) bool {
 
 // unsupported rejects what the arm64 port does not model, with the reason.
 func unsupported(sc *scenario.Scenario, variant string) error {
-	if err := kernel.CheckLifecycleOps(sc, "arm64"); err != nil {
+	// A module loads and unloads as on x86-64 (the generic loader and
+	// jump_label_module_notify); its sites can only be jump label sites:
+	// arm64 static calls are out-of-line, so a module has no static call
+	// sites (below).
+	if err := kernel.CheckLifecycleOps(sc, "arm64", scenario.OpLoad, scenario.OpUnload); err != nil {
 		return err
 	}
 	for _, j := range sc.Jumps {
-		if j.Module != "" {
-			return fmt.Errorf("jump %s: module jump label sites are modelled on x86-64 only so far", j.Name)
-		}
 		if j.Size != 0 {
 			return fmt.Errorf("jump %s: size=%d is x86-64's (a 2- or 5-byte JMP or NOP); an arm64 jump label site is one 4-byte nop or b (arch/arm64/include/asm/jump_label.h): leave size out", j.Name, j.Size)
 		}
@@ -391,18 +396,41 @@ func litPlan(p *model.Program, tr Tramp, t int, variant string) litWrite {
 // else nop; arm64 has no arch_jump_label_transform_static, and the
 // assembler already emitted those instructions. Sites in init text
 // (section=init) are in an .init.text region after .text.
+//
+// A module's site (module=M) is the same function in M's text, or M's
+// init text with section=init (regions M.text and M.init.text in the
+// modules area, as x86's port lays them out), holding what the compiler
+// emitted for the key's initial type (jump_label_init_type()), which is
+// what jump_label_add_module() finds at MODULE_STATE_COMING. The model's
+// module text is there from the start: load_module() has copied it and
+// flush_module_icache() has run (cache maintenance and
+// kick_all_cpus_sync()) before any CPU can call into it
+// (docs/semantics.md §12.6).
 func (b *builder) jumps() {
 	sc, p := b.sc, b.p
 	keys := image.StaticKeys(sc, p, valueBase)
+	modIdx := map[string]int{}
+	for m, name := range sc.Modules {
+		modIdx[name] = m
+		base := kModules + 0x10000*uint64(m)
+		n := 0x40 * max(1, len(sc.Jumps))
+		p.Modules = append(p.Modules, [2]int{b.Region(name+".text", base, n), b.Region(name+".init.text", base+0x8000, n)})
+	}
 	nInit := 0
 	for i, j := range sc.Jumps {
 		k := keys[j.Key]
 		fn := kJumps + 0x40*uint64(i)
-		if j.Section == scenario.SectionInit {
+		switch {
+		case j.Module != "":
+			fn = kModules + 0x10000*uint64(modIdx[j.Module]) + 0x40*uint64(i)
+			if j.Section == scenario.SectionInit {
+				fn += 0x8000
+			}
+		case j.Section == scenario.SectionInit:
 			if b.lay.InitText < 0 {
 				n := 0
 				for _, j := range sc.Jumps {
-					if j.Section == scenario.SectionInit {
+					if j.Section == scenario.SectionInit && j.Module == "" {
 						n++
 					}
 				}
@@ -415,7 +443,7 @@ func (b *builder) jumps() {
 		b.Put(fn, InsnBTIC)
 		b.Sym("caller_"+j.Name, fn, 24)
 		site := fn + 4
-		b.Jump(j, k, image.JumpSite{Addr: site, Size: 4, Nop: Word(InsnNop),
+		b.Jump(j, k, image.JumpSite{Addr: site, Size: 4, Nop: Word(InsnNop), Module: modIdx[j.Module] + 1,
 			Jump: func(addr, dest uint64) []byte { return Word(MustB(addr, dest, false)) },
 			Way: func(v uint64) []byte {
 				return append(Word(Movz(X0, uint16(v))), Word(InsnRet)...)
@@ -491,9 +519,9 @@ func (b *builder) sites(variant string) {
 		b.Sym(c.Name, fn, 20)
 		entry[c.Name] = fn
 	}
-	jumpKey := map[string]int{}
+	jumpKey, jumpLoc := map[string]int{}, map[string]kernel.Loc{}
 	for _, j := range b.lay.Jumps {
-		entry[j.Name], jumpKey[j.Name] = b.entry[j.Name], j.Key
+		entry[j.Name], jumpKey[j.Name], jumpLoc[j.Name] = b.entry[j.Name], j.Key, j
 	}
 	for _, c := range sc.CPUs {
 		var prog model.CPUProg
@@ -523,7 +551,11 @@ func (b *builder) sites(variant string) {
 				b.Fail("cpu: no caller for %s", call)
 				continue
 			}
-			prog.Calls = append(prog.Calls, model.CallDef{Name: call, Entry: e, Key: key})
+			// A call into a module's site waits for the module's init and
+			// stops with it (its init text: at LIVE), as on x86-64.
+			j := jumpLoc[call]
+			prog.Calls = append(prog.Calls, model.CallDef{Name: call, Entry: e, Key: key,
+				Module: j.Module, ModInit: j.Module != 0 && j.Init})
 		}
 		p.CPUs = append(p.CPUs, prog)
 	}

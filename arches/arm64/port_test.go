@@ -82,7 +82,8 @@ func TestErrors(t *testing.T) {
 		{"site s1 key=k kind=call\ncpu s1\nthread t: update k f2\n", "arm64 static calls are out-of-line"},
 		{"variant branch-kick\nsite s1 key=k kind=jcc\ncpu s1\nthread t: update k f2\n", "no conditional tail-call sites"},
 		{"cpu tramp(k)\nthread t: update k f2\nthread u: update k f1\n", "both update k"},
-		{"module m1\ncpu tramp(k)\nthread t: load m1\n", "module loading is not modelled on arm64"},
+		{"variant branch-kick\nsite s1 key=k kind=call\ncpu s1\nthread t: kprobe s1\n", "kprobes are not modelled on arm64"},
+		{"variant branch-kick\nmodule m1\nsite s1 key=k kind=call module=m1\ncpu s1\nthread t: load m1\n", "module sites are not modelled on arm64"},
 		{"fetch aligned4\ncpu tramp(k)\nthread t: update k f2\n", "unknown arm64 fetch assumption"},
 		{"variant v2-adrp-add\nsketch write lit new_lit\ncpu tramp(k)\nthread t: update k f2\n", "has no literal"},
 		{"sketch write loc+4 new\ncpu tramp(k)\nthread t: update k f2\n", "loc+4 is patchable only"},
@@ -96,6 +97,51 @@ func TestErrors(t *testing.T) {
 		}
 		if err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%q: got %v, want %q", c.src, err, c.want)
+		}
+	}
+}
+
+// TestModuleJumpLayout: a module's jump label sites are in the module's
+// text and init text (the regions of Program.Modules), each after a
+// bti c as in vmlinux, and a CPU's call of one waits for the module
+// (CallDef.Module, ModInit for the init text).
+func TestModuleJumpLayout(t *testing.T) {
+	src := "scenario e\narch arm64\nmodule m\nstatic_key k\njump j0 key=k\njump j1 key=k module=m\njump j2 key=k module=m section=init\ncpu j0 j1 j2\nthread t: load m; unload m\n"
+	sc, err := scenario.Parse("e.scn", []byte(src), check.ParseOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := arm64.Port{}.Arch(arm64.FetchCMODX, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	lay, err := arm64.Port{}.Layout(sc, a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := lay.Prog
+	if len(p.Modules) != 1 {
+		t.Fatalf("%d modules, want 1", len(p.Modules))
+	}
+	for i, want := range []struct {
+		region int // -1: vmlinux's .text
+		module int
+		init   bool
+	}{{-1, 0, false}, {p.Modules[0][0], 1, false}, {p.Modules[0][1], 1, true}} {
+		j := lay.Jumps[i]
+		r := p.RegionOf(j.Addr)
+		if want.region >= 0 && r != want.region || want.region < 0 && p.Regions[r].Name != ".text" {
+			t.Errorf("%s at %#x is in %s", j.Name, j.Addr, p.Regions[r].Name)
+		}
+		if j.Module != want.module || j.Init != want.init {
+			t.Errorf("%s: module %d init %v, want %d %v", j.Name, j.Module, j.Init, want.module, want.init)
+		}
+		if w := binary.LittleEndian.Uint32(p.Regions[r].Bytes[j.Addr-4-p.Regions[r].Base:]); w != arm64.InsnBTIC {
+			t.Errorf("%s: %#08x before the site, want bti c", j.Name, w)
+		}
+		c := p.CPUs[0].Calls[i]
+		if c.Entry != j.Addr-4 || c.Module != want.module || c.ModInit != want.init {
+			t.Errorf("call %s: %+v", c.Name, c)
 		}
 	}
 }
