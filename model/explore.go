@@ -119,7 +119,7 @@ type visited interface {
 	growBytes(k int) uint64
 }
 
-// tree records how each state was first reached.
+// tree records how each state of a depth-first search was first reached.
 type tree struct {
 	parent []int32
 	step   []Step
@@ -306,27 +306,31 @@ func packSucc(pk *packer, batch []uint64, next *State, st Step) ([]uint64, succ)
 func exhaustive(m *Machine, opt Options) Result {
 	r := newRun(m, opt)
 	pk := m.pk
-	var seen visited = newFPSet()
+	var seen visited = newCompactSet()
 	if opt.Exact {
 		seen = newExactSet()
 	}
-	var t tree
+	// Breadth-first: the compressed tree and frontier (levels.go);
+	// depth-first: the stack holds packed states.
+	var t searchTree = &levelTree{}
+	var work queue = &levelQueue{frontier: newFrontier(pk), pk: pk}
+	if opt.Search == DFS {
+		t, work = &tree{}, &stack{workList: workList{lifo: true}, pk: pk}
+	}
 	var s State // the state being expanded, unpacked
 	init := m.P.Initial()
 	root := t.add(-1, Step{}, 0)
 	batch := make([]uint64, pk.bufLen())
 	p := batch[:pk.pack(&init, batch)]
 	seen.add(p, hash(p))
-	work := &workList{lifo: opt.Search == DFS}
 	work.push(root, p)
 	var succs []succ
 	for work.len() > 0 {
 		if r.stop(0) {
 			break
 		}
-		node, p := work.pop()
-		pk.unpack(p, &s)
-		d := int(t.depth[node])
+		node := work.pop(&s)
+		d := t.depthOf(node)
 		r.res.MaxDepth = max(r.res.MaxDepth, d)
 		if opt.MaxDepth > 0 && d >= opt.MaxDepth {
 			if m.Successors(&s, func(Step, *State, *Violation) bool { return false }) > 0 {
@@ -354,7 +358,7 @@ func exhaustive(m *Machine, opt Options) Result {
 				}
 			}
 			if v != nil && v.Warning {
-				r.warn(v, t.path(node), st)
+				r.warn(v, t, node, st)
 			} else if v != nil {
 				found, foundAt = v, st
 				return false
@@ -382,8 +386,8 @@ func exhaustive(m *Machine, opt Options) Result {
 		if m.Err() != nil {
 			break
 		}
-		if t.err != nil {
-			r.res.Err = t.err
+		if err := t.error(); err != nil {
+			r.res.Err = err
 			break
 		}
 		if found != nil {
@@ -394,7 +398,7 @@ func exhaustive(m *Machine, opt Options) Result {
 		}
 		if n == 0 {
 			if v := endState(m, &s); v != nil && v.Warning {
-				r.warn(v, t.path(node))
+				r.warn(v, t, node)
 			} else if v != nil {
 				r.res.Violation = v
 				r.res.Schedule = t.path(node)
@@ -407,11 +411,63 @@ func exhaustive(m *Machine, opt Options) Result {
 	return r.done(seen.size())
 }
 
-// warn records the first warning and its schedule.
-func (r *run) warn(v *Violation, path []Step, last ...Step) {
+// warn records the first warning and its schedule: the path to node in
+// t, then last.
+func (r *run) warn(v *Violation, t searchTree, node int32, last ...Step) {
 	if r.res.Warning == nil {
-		r.res.Warning, r.res.WarningSchedule = v, append(path, last...)
+		r.res.Warning, r.res.WarningSchedule = v, append(t.path(node), last...)
 	}
+}
+
+// warnAt records the first warning and its schedule.
+func (r *run) warnAt(v *Violation, path []Step) {
+	if r.res.Warning == nil {
+		r.res.Warning, r.res.WarningSchedule = v, path
+	}
+}
+
+// queue holds the states waiting to be expanded, with their nodes.
+type queue interface {
+	push(node int32, p []uint64) // p packed
+	pop(s *State) int32          // s unpacked
+	len() int
+}
+
+// stack is the depth-first search's queue: a LIFO work list.
+type stack struct {
+	workList
+	pk *packer
+}
+
+func (w *stack) pop(s *State) int32 {
+	node, p := w.workList.pop()
+	w.pk.unpack(p, s)
+	return node
+}
+
+// levelQueue is the breadth-first search's queue: a frontier, whose
+// nodes are numbered in the order they are pushed.
+type levelQueue struct {
+	*frontier
+	pk         *packer
+	s          State
+	pushed     int32
+	nextPopped int32
+}
+
+func (q *levelQueue) push(node int32, p []uint64) {
+	if node != q.pushed {
+		panic("patchcheck: breadth-first nodes pushed out of order")
+	}
+	q.pushed++
+	q.pk.unpack(p, &q.s)
+	q.frontier.push(&q.s)
+}
+
+func (q *levelQueue) pop(s *State) int32 {
+	q.frontier.pop(s)
+	q.nextPopped++
+	return q.nextPopped - 1
 }
 
 // endState checks a state without successors: a deadlock unless every
@@ -443,7 +499,7 @@ func randomWalks(m *Machine, opt Options) Result {
 		depth = 10000
 	}
 	rng := rand.New(rand.NewPCG(opt.Seed, 0x9e3779b97f4a7c15))
-	seen := newFPSet()
+	seen := newCompactSet()
 	type succ struct {
 		st Step
 		s  State
@@ -470,7 +526,7 @@ func randomWalks(m *Machine, opt Options) Result {
 			}
 			if len(succs) == 0 {
 				if v := endState(m, &s); v != nil && v.Warning {
-					r.warn(v, append([]Step(nil), path...))
+					r.warnAt(v, append([]Step(nil), path...))
 				} else if v != nil {
 					r.res.Violation = v
 					r.res.Schedule = path
@@ -481,7 +537,7 @@ func randomWalks(m *Machine, opt Options) Result {
 			path = append(path, c.st)
 			r.res.MaxDepth = max(r.res.MaxDepth, d+1)
 			if c.v != nil && c.v.Warning {
-				r.warn(c.v, append([]Step(nil), path...))
+				r.warnAt(c.v, append([]Step(nil), path...))
 			} else if c.v != nil {
 				r.res.Violation, r.res.Schedule = c.v, path
 				break
@@ -652,7 +708,7 @@ func parallelBFS(m *Machine, opt Options) Result {
 		if opt.Exact {
 			seen[i] = newExactSet()
 		} else {
-			seen[i] = newFPSet()
+			seen[i] = newCompactSet()
 		}
 	}
 	machines := []*worker{{m: m}}
@@ -661,7 +717,7 @@ func parallelBFS(m *Machine, opt Options) Result {
 		w.Reduce, w.Symmetry = m.Reduce, m.Symmetry
 		machines = append(machines, &worker{m: w})
 	}
-	var t tree
+	var t levelTree
 	arenas := [2][]arena{make([]arena, nw), make([]arena, nw)}
 	var chunks []chunkOut
 	init := m.P.Initial()
@@ -731,7 +787,7 @@ func parallelBFS(m *Machine, opt Options) Result {
 						r.lastOut = now
 						r.sample()
 						st := r.res.Stats
-						st.States, st.Queue = int64(len(t.parent)), len(level)-int(expanded.Load())
+						st.States, st.Queue = int64(t.size()), len(level)-int(expanded.Load())
 						r.opt.Progress(st)
 					}
 				}
@@ -807,9 +863,9 @@ func parallelBFS(m *Machine, opt Options) Result {
 			}
 			if o.warn != nil {
 				if o.warnEnd {
-					r.warn(o.warn, t.path(o.warnNode))
+					r.warn(o.warn, &t, o.warnNode)
 				} else {
-					r.warn(o.warn, t.path(o.warnNode), o.warnStep)
+					r.warn(o.warn, &t, o.warnNode, o.warnStep)
 				}
 			}
 			if o.stop {
@@ -829,9 +885,9 @@ func parallelBFS(m *Machine, opt Options) Result {
 			break
 		}
 		level, next = next, level
-		r.tick(len(t.parent), len(level))
+		r.tick(t.size(), len(level))
 	}
-	return r.done(len(t.parent))
+	return r.done(t.size())
 }
 
 // PanicError is a panic of patchcheck itself (a broken invariant) in a
