@@ -1,6 +1,7 @@
 package model
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -9,6 +10,7 @@ import (
 	"slices"
 	"sync/atomic"
 	"time"
+	"unsafe"
 
 	"github.com/cespare/xxhash/v2"
 )
@@ -56,6 +58,12 @@ type Options struct {
 	// such as "timeout") ends the search: the result is then Bounded,
 	// with Stopped set to the reason.
 	Stop func(grow uint64) string
+	// LowMemory, when set, is asked whenever the breadth-first frontier
+	// of one worker starts a block (64 KiB) whether memory runs low; if
+	// so, the frontier's blocks that are neither being read nor written
+	// go to a temporary file until their turn comes. The search is the
+	// same either way.
+	LowMemory func() bool
 }
 
 // Stats are the figures of an exploration.
@@ -77,6 +85,11 @@ type Stats struct {
 	// search skip a state (0 in Exact mode): d(n-d)/2^64 for d distinct
 	// states and n generated transitions.
 	Omission float64
+	// The memory of the explorer's three parts, in bytes: the visited
+	// set (its tables at the end), the largest frontier (the queue or
+	// stack of states waiting, with a parallel search's candidates), and
+	// the search tree (how each state was reached, for counterexamples).
+	VisitedBytes, FrontierBytes, TreeBytes uint64
 }
 
 // StatesPerSecond returns distinct states explored per second.
@@ -117,6 +130,8 @@ type visited interface {
 	// growBytes returns the bytes of the table that k more adds could
 	// make the set allocate, 0 if they fit in the one it has.
 	growBytes(k int) uint64
+	bytes() uint64 // the memory the set takes
+	error() error  // the set was lost (compactSet.growThroughFile)
 }
 
 // tree records how each state of a depth-first search was first reached.
@@ -133,6 +148,10 @@ const (
 	MaxTreeDepth = 1<<16 - 1
 	MaxTreeNodes = 1<<31 - 1
 )
+
+func (t *tree) bytes() uint64 {
+	return uint64(4*cap(t.parent) + int(unsafe.Sizeof(Step{}))*cap(t.step) + 2*cap(t.depth))
+}
 
 func (t *tree) add(parent int32, st Step, depth int) int32 {
 	if t.err == nil && depth > MaxTreeDepth {
@@ -216,6 +235,7 @@ type run struct {
 	lastOut time.Time
 	res     Result
 	polls   int
+	final   func() // called by done
 }
 
 // stop asks Options.Stop, every 256th call or when the visited set is
@@ -267,6 +287,9 @@ func (r *run) sample() {
 }
 
 func (r *run) done(states int) Result {
+	if r.final != nil {
+		r.final()
+	}
 	r.res.States = int64(states)
 	r.sample()
 	if !r.opt.Exact {
@@ -316,7 +339,10 @@ func exhaustive(m *Machine, opt Options) Result {
 	var work queue = &levelQueue{frontier: newFrontier(pk), pk: pk}
 	if opt.Search == DFS {
 		t, work = &tree{}, &stack{workList: workList{lifo: true}, pk: pk}
+	} else {
+		work.(*levelQueue).low = opt.LowMemory
 	}
+	defer work.close()
 	var s State // the state being expanded, unpacked
 	init := m.P.Initial()
 	root := t.add(-1, Step{}, 0)
@@ -325,11 +351,17 @@ func exhaustive(m *Machine, opt Options) Result {
 	seen.add(p, hash(p))
 	work.push(root, p)
 	var succs []succ
+	r.final = func() { r.res.VisitedBytes, r.res.TreeBytes = seen.bytes(), t.bytes() }
 	for work.len() > 0 {
 		if r.stop(0) {
 			break
 		}
+		r.res.FrontierBytes = max(r.res.FrontierBytes, work.bytes())
 		node := work.pop(&s)
+		if err := work.error(); err != nil {
+			r.res.Err = err
+			break
+		}
 		d := t.depthOf(node)
 		r.res.MaxDepth = max(r.res.MaxDepth, d)
 		if opt.MaxDepth > 0 && d >= opt.MaxDepth {
@@ -386,7 +418,7 @@ func exhaustive(m *Machine, opt Options) Result {
 		if m.Err() != nil {
 			break
 		}
-		if err := t.error(); err != nil {
+		if err := cmp.Or(t.error(), seen.error()); err != nil {
 			r.res.Err = err
 			break
 		}
@@ -431,6 +463,9 @@ type queue interface {
 	push(node int32, p []uint64) // p packed
 	pop(s *State) int32          // s unpacked
 	len() int
+	bytes() uint64 // the memory the queue takes
+	error() error  // a failure to spill or read back (and the queue is unusable)
+	close()
 }
 
 // stack is the depth-first search's queue: a LIFO work list.
@@ -438,6 +473,20 @@ type stack struct {
 	workList
 	pk *packer
 }
+
+func (w *stack) bytes() uint64 {
+	n := 0
+	for _, b := range w.blocks {
+		n += cap(b)
+	}
+	for _, b := range w.free {
+		n += cap(b)
+	}
+	return 8 * uint64(n)
+}
+
+func (w *stack) error() error { return nil }
+func (w *stack) close()       {}
 
 func (w *stack) pop(s *State) int32 {
 	node, p := w.workList.pop()
@@ -500,6 +549,7 @@ func randomWalks(m *Machine, opt Options) Result {
 	}
 	rng := rand.New(rand.NewPCG(opt.Seed, 0x9e3779b97f4a7c15))
 	seen := newCompactSet()
+	r.final = func() { r.res.VisitedBytes = seen.bytes() }
 	type succ struct {
 		st Step
 		s  State
@@ -586,6 +636,23 @@ func (sh shards) growBytes(k int) uint64 {
 		n += v.growBytes(k)
 	}
 	return n
+}
+
+func (sh shards) bytes() uint64 {
+	var n uint64
+	for _, v := range sh {
+		n += v.bytes()
+	}
+	return n
+}
+
+func (sh shards) error() error {
+	for _, v := range sh {
+		if err := v.error(); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func (sh shards) size() int {
@@ -718,6 +785,7 @@ func parallelBFS(m *Machine, opt Options) Result {
 		machines = append(machines, &worker{m: w})
 	}
 	var t levelTree
+	r.final = func() { r.res.VisitedBytes, r.res.TreeBytes = seen.bytes(), t.bytes() }
 	arenas := [2][]arena{make([]arena, nw), make([]arena, nw)}
 	var chunks []chunkOut
 	init := m.P.Initial()
@@ -878,13 +946,24 @@ func parallelBFS(m *Machine, opt Options) Result {
 				break
 			}
 		}
-		if t.err != nil && r.res.Err == nil {
-			r.res.Err = t.err
+		if err := cmp.Or(t.err, seen.error()); err != nil && r.res.Err == nil {
+			r.res.Err = err
 		}
 		if r.res.Violation != nil || r.res.Err != nil {
 			break
 		}
 		level, next = next, level
+		var fb uint64
+		for _, as := range arenas {
+			for _, a := range as {
+				fb += a.bytes()
+			}
+		}
+		fb += uint64(cap(level)+cap(next)) * uint64(unsafe.Sizeof(ref{}))
+		for k := range chunks {
+			fb += uint64(cap(chunks[k].cands)) * uint64(unsafe.Sizeof(candidate{}))
+		}
+		r.res.FrontierBytes = max(r.res.FrontierBytes, fb)
 		r.tick(t.size(), len(level))
 	}
 	return r.done(t.size())

@@ -3,7 +3,9 @@ package model
 import (
 	"encoding/binary"
 	"fmt"
+	"io"
 	"math/bits"
+	"os"
 	"slices"
 	"sort"
 )
@@ -15,6 +17,7 @@ type searchTree interface {
 	path(n int32) []Step
 	depthOf(n int32) int
 	size() int
+	bytes() uint64 // the memory the tree takes
 	error() error
 }
 
@@ -46,13 +49,13 @@ const treeBlockBits = 12
 func (t *levelTree) size() int    { return t.n }
 func (t *levelTree) error() error { return t.err }
 
-// bytes returns the memory the tree's nodes take.
-func (t *levelTree) bytes() int {
-	n := cap(t.cur) + 4*cap(t.levels)
+// bytes returns the memory the tree takes.
+func (t *levelTree) bytes() uint64 {
+	n := cap(t.cur) + 4*cap(t.levels) + 24*cap(t.blocks)
 	for _, b := range t.blocks {
 		n += cap(b)
 	}
-	return n
+	return uint64(n)
 }
 
 // add records node n = size() with its parent (-1 for the root) and the
@@ -152,6 +155,11 @@ func (t *levelTree) depthOf(n int32) int {
 // block starts from the zero state, so a block is decoded alone. Pop
 // decodes in order into the state popped before, so it yields the state
 // unpacked.
+//
+// When memory runs low (the low hook says so when a block is started),
+// the blocks between the one being read and the one being written are
+// written to a temporary file, and read back when their turn comes: the
+// order, and so the search, is the same.
 type frontier struct {
 	groups  []uint16 // first word of each group (packer.groups)
 	own     []byte   // the words of each group not in an earlier group (the last may overlap)
@@ -163,12 +171,21 @@ type frontier struct {
 	dec     State // the last state popped from the first block
 	head    int   // offset of the next entry in blocks[0]
 	n       int
-	used    int // bytes of encoded entries held
+	used    int    // bytes of encoded entries held
+	held    uint64 // bytes of the blocks in memory, in use and free
+	low     func() bool
+	file    *os.File // the spilled blocks, nil until the first
+	fileEnd int64
+	onDisk  int   // spilled blocks not yet read back
+	spilled int64 // bytes written to the file, in all
+	err     error
 }
 
 type fblock struct {
 	data []byte
-	n    int // entries not yet popped
+	n    int   // entries not yet popped
+	off  int64 // spilled (data nil): where in the file
+	size int   // spilled: its length
 }
 
 const frontierBlock = 64 << 10
@@ -193,16 +210,7 @@ func newFrontier(pk *packer) *frontier {
 func (f *frontier) len() int { return f.n }
 
 // bytes returns the memory the frontier's blocks take.
-func (f *frontier) bytes() int {
-	n := 0
-	for _, b := range f.blocks {
-		n += cap(b.data)
-	}
-	for _, b := range f.free {
-		n += cap(b)
-	}
-	return n
-}
+func (f *frontier) bytes() uint64 { return f.held }
 
 // push appends s.
 func (f *frontier) push(s *State) {
@@ -213,10 +221,14 @@ func (f *frontier) push(s *State) {
 			b, f.free = f.free[k-1][:0], f.free[:k-1]
 		} else {
 			b = make([]byte, 0, max(frontierBlock, 2*f.maxLen))
+			f.held += uint64(cap(b))
 		}
 		f.blocks = append(f.blocks, fblock{data: b})
 		last++
 		f.enc = State{}
+		if f.low != nil && len(f.blocks) > 2 && f.err == nil && f.low() {
+			f.spill()
+		}
 	}
 	blk := &f.blocks[last]
 	k := len(blk.data)
@@ -236,7 +248,7 @@ func (f *frontier) encode(dst []byte, s, prev *[stateWords]uint64) []byte {
 	for j, g := range f.groups {
 		a := (*[groupWords]uint64)(s[g : g+groupWords])
 		b := (*[groupWords]uint64)(prev[g : g+groupWords])
-		if *a == *b {
+		if (a[0]^b[0])|(a[1]^b[1])|(a[2]^b[2])|(a[3]^b[3])|(a[4]^b[4])|(a[5]^b[5])|(a[6]^b[6])|(a[7]^b[7]) == 0 {
 			continue
 		}
 		own := f.own[j]
@@ -266,9 +278,67 @@ func (f *frontier) encode(dst []byte, s, prev *[stateWords]uint64) []byte {
 	return dst
 }
 
-// pop removes the first state and writes it to s.
+// spill writes the blocks between the first and the last to the file.
+func (f *frontier) spill() {
+	if f.file == nil {
+		if f.file, f.err = os.CreateTemp("", "patchcheck-frontier-*"); f.err != nil {
+			f.err = fmt.Errorf("spilling the breadth-first frontier: %w", f.err)
+			return
+		}
+		_ = os.Remove(f.file.Name()) // unlinked: gone with the process
+	}
+	for i := 1; i < len(f.blocks)-1; i++ {
+		b := &f.blocks[i]
+		if b.data == nil {
+			continue
+		}
+		if _, err := f.file.WriteAt(b.data, f.fileEnd); err != nil {
+			f.err = fmt.Errorf("spilling the breadth-first frontier: %w", err)
+			return
+		}
+		b.off, b.size = f.fileEnd, len(b.data)
+		f.fileEnd += int64(len(b.data))
+		f.spilled += int64(len(b.data))
+		f.held -= uint64(cap(b.data))
+		b.data = nil
+		f.onDisk++
+	}
+}
+
+// close removes the file of spilled blocks.
+func (f *frontier) close() {
+	if f.file != nil {
+		f.file.Close()
+		f.file = nil
+	}
+}
+
+// error returns the error of a spill or a read back, if any: the
+// frontier is then unusable.
+func (f *frontier) error() error { return f.err }
+
+// pop removes the first state and writes it to s (unchanged if the block
+// could not be read back: see error).
 func (f *frontier) pop(s *State) {
 	blk := &f.blocks[0]
+	if blk.data == nil { // spilled: read it back
+		var b []byte
+		if k := len(f.free); k > 0 {
+			b, f.free = f.free[k-1][:0], f.free[:k-1]
+		} else {
+			b = make([]byte, 0, max(frontierBlock, 2*f.maxLen))
+			f.held += uint64(cap(b))
+		}
+		b = b[:blk.size]
+		if _, err := io.ReadFull(io.NewSectionReader(f.file, blk.off, int64(blk.size)), b); err != nil {
+			f.err = fmt.Errorf("reading back the breadth-first frontier: %w", err)
+			return
+		}
+		blk.data = b
+		if f.onDisk--; f.onDisk == 0 {
+			f.fileEnd = 0 // the file is empty again
+		}
+	}
 	if f.head == 0 {
 		f.dec = State{}
 	}
@@ -282,6 +352,8 @@ func (f *frontier) pop(s *State) {
 		}
 		if len(f.free) < 4 {
 			f.free = append(f.free, blk.data)
+		} else {
+			f.held -= uint64(cap(blk.data))
 		}
 		f.blocks[0] = fblock{}
 		f.blocks = f.blocks[1:]

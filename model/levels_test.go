@@ -11,11 +11,23 @@ import (
 // blocks, and checks the order and the contents against a slice. The
 // packer covers all of State, so its last group overlaps the one before.
 func TestFrontierIsAQueue(t *testing.T) {
+	for _, spill := range []bool{false, true} {
+		testFrontier(t, spill)
+	}
+}
+
+// testFrontier is TestFrontierIsAQueue, with blocks spilled whenever
+// they can be or never.
+func testFrontier(t *testing.T, spill bool) {
 	pk := newPacker([][2]uintptr{{0, unsafe.Sizeof(State{})}})
 	if stateWords%groupWords == 0 {
 		t.Fatal("State is a whole number of groups: the overlapping group is not tested")
 	}
 	f := newFrontier(pk)
+	defer f.close()
+	if spill {
+		f.low = func() bool { return true }
+	}
 	rng := rand.New(rand.NewPCG(1, 2))
 	var s State
 	var ref []State
@@ -44,15 +56,15 @@ func TestFrontierIsAQueue(t *testing.T) {
 		var got State
 		f.pop(&got)
 		if got != ref[0] {
-			t.Fatalf("op %d: popped a state unlike the one pushed", op)
+			t.Fatalf("spill %v, op %d: popped a state unlike the one pushed (%v)", spill, op, f.error())
 		}
 		ref = ref[1:]
 		if f.len() != len(ref) {
 			t.Fatalf("op %d: len %d, want %d", op, f.len(), len(ref))
 		}
 	}
-	if f.bytes() == 0 || f.used <= 0 {
-		t.Fatalf("frontier of %d states in %d bytes, %d used", f.len(), f.bytes(), f.used)
+	if f.bytes() == 0 || f.used <= 0 || f.error() != nil || (f.spilled > 0) != spill {
+		t.Fatalf("spill %v: frontier of %d states in %d bytes, %d used, %d spilled (%v)", spill, f.len(), f.bytes(), f.used, f.spilled, f.error())
 	}
 }
 

@@ -194,6 +194,15 @@ func (a *arena) commit(k int) uint64 {
 	return off
 }
 
+// bytes returns the memory the arena's blocks take.
+func (a *arena) bytes() uint64 {
+	n := 0
+	for _, b := range a.blocks {
+		n += cap(b)
+	}
+	return 8 * uint64(n)
+}
+
 // reset empties the arena and keeps its blocks for reuse.
 func (a *arena) reset() {
 	for i := range a.blocks {
@@ -236,6 +245,12 @@ func newExactSet() *exactSet {
 }
 
 func (e *exactSet) size() int { return e.n }
+
+func (e *exactSet) error() error { return nil }
+
+func (e *exactSet) bytes() uint64 {
+	return uint64(unsafe.Sizeof(exactSlot{}))*uint64(len(e.slots)) + e.arena.bytes()
+}
 
 func (e *exactSet) growBytes(k int) uint64 {
 	if 4*(e.n+k) <= 3*len(e.slots) {

@@ -1,7 +1,12 @@
 package model
 
 import (
+	"bufio"
 	"encoding/binary"
+	"fmt"
+	"io"
+	"os"
+	"runtime/debug"
 	"unsafe"
 )
 
@@ -34,6 +39,10 @@ type compactSet struct {
 	w     uint     // bits a slot
 	slots uint64   // 1<<q
 	n     int
+	err   error // a failed growth through a file: the set is lost
+	// fileFrom is the size in bytes from which the table grows through
+	// a file (growThroughFile); 0: never.
+	fileFrom int
 }
 
 const (
@@ -43,7 +52,11 @@ const (
 	qfMeta         = 7
 )
 
-func newCompactSet() *compactSet { return newCompactSetBits(16) }
+func newCompactSet() *compactSet {
+	c := newCompactSetBits(16)
+	c.fileFrom = growThroughFile
+	return c
+}
 
 func newCompactSetBits(q uint) *compactSet {
 	c := &compactSet{q: q, w: 64 - q + 3, slots: 1 << q}
@@ -58,6 +71,8 @@ func newCompactSetBits(q uint) *compactSet {
 func compactWords(q uint) int { return int(((uint64(1)<<q)*uint64(64-q+3)+63)/64) + 1 }
 
 func (c *compactSet) size() int { return c.n }
+
+func (c *compactSet) bytes() uint64 { return 8 * uint64(len(c.words)) }
 
 // get returns slot i: its remainder<<3 | its three bits. Slots are at
 // most 51 bits wide (q >= 16), so a slot and its bit offset in its first
@@ -241,9 +256,57 @@ func (c *compactSet) each(fn func(uint64)) {
 	}
 }
 
+// growThroughFile is the size from which a table grows through a file.
+const growThroughFile = 16 << 20
+
 func (c *compactSet) grow() {
-	nc := newCompactSetBits(c.q + uint(growFactor(int(c.slots))))
+	q := c.q + uint(growFactor(int(c.slots)))
+	if c.fileFrom > 0 && 8*len(c.words) >= c.fileFrom && c.growThroughFile(q) {
+		return
+	}
+	nc := newCompactSetBits(q)
 	c.each(func(fp uint64) { nc.insert(fp) })
-	nc.n = c.n
+	nc.n, nc.fileFrom = c.n, c.fileFrom
 	*c = *nc
 }
+
+// growThroughFile moves a large table to a bigger one without holding
+// both: the fingerprints go to a temporary file, the old table is
+// returned to the system, and the new one is filled from the file. Most
+// of a search's peak memory would otherwise be the two tables of its
+// last growth. It reports false, the table unchanged, if the file could
+// not be written; an error reading it back loses the set (error).
+func (c *compactSet) growThroughFile(q uint) bool {
+	f, err := os.CreateTemp("", "patchcheck-visited-*")
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	_ = os.Remove(f.Name()) // unlinked: gone with the process
+	w := bufio.NewWriterSize(f, 1<<20)
+	var buf [8]byte
+	c.each(func(fp uint64) {
+		binary.LittleEndian.PutUint64(buf[:], fp)
+		w.Write(buf[:]) // the first error sticks: Flush returns it
+	})
+	if w.Flush() != nil {
+		return false
+	}
+	n, from := c.n, c.fileFrom
+	*c = compactSet{}
+	debug.FreeOSMemory() // the old table, before the new one is allocated
+	nc := newCompactSetBits(q)
+	r := bufio.NewReaderSize(io.NewSectionReader(f, 0, 8*int64(n)), 1<<20)
+	for range n {
+		if _, err := io.ReadFull(r, buf[:]); err != nil {
+			nc.err = fmt.Errorf("growing the visited set through a temporary file: %w", err)
+			break
+		}
+		nc.insert(binary.LittleEndian.Uint64(buf[:]))
+	}
+	nc.n, nc.fileFrom = n, from
+	*c = *nc
+	return true
+}
+
+func (c *compactSet) error() error { return c.err }

@@ -59,9 +59,17 @@ func TestCompactSetAgreesWithAMap(t *testing.T) {
 	}
 }
 
-// TestCompactSetGrows is TestFpSetGrows for the quotient filter.
+// TestCompactSetGrows adds fingerprints across growths, in memory and
+// through a file, and checks that each is seen once added and not before.
 func TestCompactSetGrows(t *testing.T) {
+	for _, fileFrom := range []int{0, 1} {
+		testCompactSetGrows(t, fileFrom)
+	}
+}
+
+func testCompactSetGrows(t *testing.T, fileFrom int) {
 	s := newCompactSet()
+	s.fileFrom = fileFrom
 	const n = 300000
 	for i := uint64(0); i < n; i++ {
 		if !s.add(nil, i*0x9e3779b97f4a7c15) {
@@ -76,7 +84,7 @@ func TestCompactSetGrows(t *testing.T) {
 	if m := uint64(n); s.has(nil, m*0x9e3779b97f4a7c15) {
 		t.Fatalf("fingerprint %d seen, never added", n)
 	}
-	if s.size() != n || s.q != 20 {
+	if s.size() != n || s.q != 20 || s.error() != nil || s.fileFrom != fileFrom {
 		t.Fatalf("size %d in 2^%d slots, want %d in 2^20", s.size(), s.q, n)
 	}
 }
