@@ -46,6 +46,30 @@ func benchExplore(b *testing.B, name string, workers ...int) {
 	b.ReportMetric(float64(states)/float64(b.N), "states/op")
 }
 
+// BenchmarkExploreMemory explores the 3-CPU, two-update x86 scenario on
+// one worker and two and reports what the explorer keeps per state
+// (docs/memory.md): the visited set, the largest frontier, the search
+// tree, and the peak heap sampled.
+func BenchmarkExploreMemory(b *testing.B) {
+	for _, workers := range []int{1, 2} {
+		b.Run(fmt.Sprintf("workers=%d", workers), func(b *testing.B) {
+			_, m := machine(b, "x86-3cpu-two-updates")
+			var r model.Result
+			for i := 0; i < b.N; i++ {
+				if r = model.Explore(m, model.Options{Workers: workers}); r.Violation != nil || r.Err != nil {
+					b.Fatal(r.Violation, r.Err)
+				}
+			}
+			n := float64(r.States)
+			b.ReportMetric(float64(r.States)*float64(b.N)/b.Elapsed().Seconds(), "states/s")
+			b.ReportMetric(float64(r.VisitedBytes)/n, "visited-B/state")
+			b.ReportMetric(float64(r.FrontierBytes)/n, "frontier-B/state")
+			b.ReportMetric(float64(r.TreeBytes)/n, "tree-B/state")
+			b.ReportMetric(float64(r.PeakHeap)/n, "heap-B/state")
+		})
+	}
+}
+
 // BenchmarkSuccessors measures successor generation from a mid-update state.
 func BenchmarkSuccessors(b *testing.B) {
 	_, m := machine(b, "x86-3cpu-two-updates")

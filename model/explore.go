@@ -1,6 +1,7 @@
 package model
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -9,6 +10,7 @@ import (
 	"slices"
 	"sync/atomic"
 	"time"
+	"unsafe"
 
 	"github.com/cespare/xxhash/v2"
 )
@@ -56,6 +58,12 @@ type Options struct {
 	// such as "timeout") ends the search: the result is then Bounded,
 	// with Stopped set to the reason.
 	Stop func(grow uint64) string
+	// LowMemory, when set, is asked whenever the breadth-first frontier
+	// of one worker starts a block (64 KiB) whether memory runs low; if
+	// so, the frontier's blocks that are neither being read nor written
+	// go to a temporary file until their turn comes. The search is the
+	// same either way.
+	LowMemory func() bool
 }
 
 // Stats are the figures of an exploration.
@@ -77,6 +85,11 @@ type Stats struct {
 	// search skip a state (0 in Exact mode): d(n-d)/2^64 for d distinct
 	// states and n generated transitions.
 	Omission float64
+	// The memory of the explorer's three parts, in bytes: the visited
+	// set (its tables at the end), the largest frontier (the queue or
+	// stack of states waiting, with a parallel search's candidates), and
+	// the search tree (how each state was reached, for counterexamples).
+	VisitedBytes, FrontierBytes, TreeBytes uint64
 }
 
 // StatesPerSecond returns distinct states explored per second.
@@ -117,9 +130,11 @@ type visited interface {
 	// growBytes returns the bytes of the table that k more adds could
 	// make the set allocate, 0 if they fit in the one it has.
 	growBytes(k int) uint64
+	bytes() uint64 // the memory the set takes
+	error() error  // the set was lost (compactSet.growThroughFile)
 }
 
-// tree records how each state was first reached.
+// tree records how each state of a depth-first search was first reached.
 type tree struct {
 	parent []int32
 	step   []Step
@@ -133,6 +148,10 @@ const (
 	MaxTreeDepth = 1<<16 - 1
 	MaxTreeNodes = 1<<31 - 1
 )
+
+func (t *tree) bytes() uint64 {
+	return uint64(4*cap(t.parent) + int(unsafe.Sizeof(Step{}))*cap(t.step) + 2*cap(t.depth))
+}
 
 func (t *tree) add(parent int32, st Step, depth int) int32 {
 	if t.err == nil && depth > MaxTreeDepth {
@@ -216,6 +235,7 @@ type run struct {
 	lastOut time.Time
 	res     Result
 	polls   int
+	final   func() // called by done
 }
 
 // stop asks Options.Stop, every 256th call or when the visited set is
@@ -267,6 +287,9 @@ func (r *run) sample() {
 }
 
 func (r *run) done(states int) Result {
+	if r.final != nil {
+		r.final()
+	}
 	r.res.States = int64(states)
 	r.sample()
 	if !r.opt.Exact {
@@ -306,27 +329,40 @@ func packSucc(pk *packer, batch []uint64, next *State, st Step) ([]uint64, succ)
 func exhaustive(m *Machine, opt Options) Result {
 	r := newRun(m, opt)
 	pk := m.pk
-	var seen visited = newFPSet()
+	var seen visited = newCompactSet()
 	if opt.Exact {
 		seen = newExactSet()
 	}
-	var t tree
+	// Breadth-first: the compressed tree and frontier (levels.go);
+	// depth-first: the stack holds packed states.
+	var t searchTree = &levelTree{}
+	var work queue = &levelQueue{frontier: newFrontier(pk), pk: pk}
+	if opt.Search == DFS {
+		t, work = &tree{}, &stack{workList: workList{lifo: true}, pk: pk}
+	} else {
+		work.(*levelQueue).low = opt.LowMemory
+	}
+	defer work.close()
 	var s State // the state being expanded, unpacked
 	init := m.P.Initial()
 	root := t.add(-1, Step{}, 0)
 	batch := make([]uint64, pk.bufLen())
 	p := batch[:pk.pack(&init, batch)]
 	seen.add(p, hash(p))
-	work := &workList{lifo: opt.Search == DFS}
 	work.push(root, p)
 	var succs []succ
+	r.final = func() { r.res.VisitedBytes, r.res.TreeBytes = seen.bytes(), t.bytes() }
 	for work.len() > 0 {
 		if r.stop(0) {
 			break
 		}
-		node, p := work.pop()
-		pk.unpack(p, &s)
-		d := int(t.depth[node])
+		r.res.FrontierBytes = max(r.res.FrontierBytes, work.bytes())
+		node := work.pop(&s)
+		if err := work.error(); err != nil {
+			r.res.Err = err
+			break
+		}
+		d := t.depthOf(node)
 		r.res.MaxDepth = max(r.res.MaxDepth, d)
 		if opt.MaxDepth > 0 && d >= opt.MaxDepth {
 			if m.Successors(&s, func(Step, *State, *Violation) bool { return false }) > 0 {
@@ -354,7 +390,7 @@ func exhaustive(m *Machine, opt Options) Result {
 				}
 			}
 			if v != nil && v.Warning {
-				r.warn(v, t.path(node), st)
+				r.warn(v, t, node, st)
 			} else if v != nil {
 				found, foundAt = v, st
 				return false
@@ -382,8 +418,8 @@ func exhaustive(m *Machine, opt Options) Result {
 		if m.Err() != nil {
 			break
 		}
-		if t.err != nil {
-			r.res.Err = t.err
+		if err := cmp.Or(t.error(), seen.error()); err != nil {
+			r.res.Err = err
 			break
 		}
 		if found != nil {
@@ -394,7 +430,7 @@ func exhaustive(m *Machine, opt Options) Result {
 		}
 		if n == 0 {
 			if v := endState(m, &s); v != nil && v.Warning {
-				r.warn(v, t.path(node))
+				r.warn(v, t, node)
 			} else if v != nil {
 				r.res.Violation = v
 				r.res.Schedule = t.path(node)
@@ -407,11 +443,80 @@ func exhaustive(m *Machine, opt Options) Result {
 	return r.done(seen.size())
 }
 
-// warn records the first warning and its schedule.
-func (r *run) warn(v *Violation, path []Step, last ...Step) {
+// warn records the first warning and its schedule: the path to node in
+// t, then last.
+func (r *run) warn(v *Violation, t searchTree, node int32, last ...Step) {
 	if r.res.Warning == nil {
-		r.res.Warning, r.res.WarningSchedule = v, append(path, last...)
+		r.res.Warning, r.res.WarningSchedule = v, append(t.path(node), last...)
 	}
+}
+
+// warnAt records the first warning and its schedule.
+func (r *run) warnAt(v *Violation, path []Step) {
+	if r.res.Warning == nil {
+		r.res.Warning, r.res.WarningSchedule = v, path
+	}
+}
+
+// queue holds the states waiting to be expanded, with their nodes.
+type queue interface {
+	push(node int32, p []uint64) // p packed
+	pop(s *State) int32          // s unpacked
+	len() int
+	bytes() uint64 // the memory the queue takes
+	error() error  // a failure to spill or read back (and the queue is unusable)
+	close()
+}
+
+// stack is the depth-first search's queue: a LIFO work list.
+type stack struct {
+	workList
+	pk *packer
+}
+
+func (w *stack) bytes() uint64 {
+	n := 0
+	for _, b := range w.blocks {
+		n += cap(b)
+	}
+	for _, b := range w.free {
+		n += cap(b)
+	}
+	return 8 * uint64(n)
+}
+
+func (w *stack) error() error { return nil }
+func (w *stack) close()       {}
+
+func (w *stack) pop(s *State) int32 {
+	node, p := w.workList.pop()
+	w.pk.unpack(p, s)
+	return node
+}
+
+// levelQueue is the breadth-first search's queue: a frontier, whose
+// nodes are numbered in the order they are pushed.
+type levelQueue struct {
+	*frontier
+	pk         *packer
+	s          State
+	pushed     int32
+	nextPopped int32
+}
+
+func (q *levelQueue) push(node int32, p []uint64) {
+	if node != q.pushed {
+		panic("patchcheck: breadth-first nodes pushed out of order")
+	}
+	q.pushed++
+	q.pk.unpack(p, &q.s)
+	q.frontier.push(&q.s)
+}
+
+func (q *levelQueue) pop(s *State) int32 {
+	q.frontier.pop(s)
+	q.nextPopped++
+	return q.nextPopped - 1
 }
 
 // endState checks a state without successors: a deadlock unless every
@@ -443,7 +548,8 @@ func randomWalks(m *Machine, opt Options) Result {
 		depth = 10000
 	}
 	rng := rand.New(rand.NewPCG(opt.Seed, 0x9e3779b97f4a7c15))
-	seen := newFPSet()
+	seen := newCompactSet()
+	r.final = func() { r.res.VisitedBytes = seen.bytes() }
 	type succ struct {
 		st Step
 		s  State
@@ -470,7 +576,7 @@ func randomWalks(m *Machine, opt Options) Result {
 			}
 			if len(succs) == 0 {
 				if v := endState(m, &s); v != nil && v.Warning {
-					r.warn(v, append([]Step(nil), path...))
+					r.warnAt(v, append([]Step(nil), path...))
 				} else if v != nil {
 					r.res.Violation = v
 					r.res.Schedule = path
@@ -481,7 +587,7 @@ func randomWalks(m *Machine, opt Options) Result {
 			path = append(path, c.st)
 			r.res.MaxDepth = max(r.res.MaxDepth, d+1)
 			if c.v != nil && c.v.Warning {
-				r.warn(c.v, append([]Step(nil), path...))
+				r.warnAt(c.v, append([]Step(nil), path...))
 			} else if c.v != nil {
 				r.res.Violation, r.res.Schedule = c.v, path
 				break
@@ -530,6 +636,23 @@ func (sh shards) growBytes(k int) uint64 {
 		n += v.growBytes(k)
 	}
 	return n
+}
+
+func (sh shards) bytes() uint64 {
+	var n uint64
+	for _, v := range sh {
+		n += v.bytes()
+	}
+	return n
+}
+
+func (sh shards) error() error {
+	for _, v := range sh {
+		if err := v.error(); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func (sh shards) size() int {
@@ -652,7 +775,7 @@ func parallelBFS(m *Machine, opt Options) Result {
 		if opt.Exact {
 			seen[i] = newExactSet()
 		} else {
-			seen[i] = newFPSet()
+			seen[i] = newCompactSet()
 		}
 	}
 	machines := []*worker{{m: m}}
@@ -661,7 +784,8 @@ func parallelBFS(m *Machine, opt Options) Result {
 		w.Reduce, w.Symmetry = m.Reduce, m.Symmetry
 		machines = append(machines, &worker{m: w})
 	}
-	var t tree
+	var t levelTree
+	r.final = func() { r.res.VisitedBytes, r.res.TreeBytes = seen.bytes(), t.bytes() }
 	arenas := [2][]arena{make([]arena, nw), make([]arena, nw)}
 	var chunks []chunkOut
 	init := m.P.Initial()
@@ -731,7 +855,7 @@ func parallelBFS(m *Machine, opt Options) Result {
 						r.lastOut = now
 						r.sample()
 						st := r.res.Stats
-						st.States, st.Queue = int64(len(t.parent)), len(level)-int(expanded.Load())
+						st.States, st.Queue = int64(t.size()), len(level)-int(expanded.Load())
 						r.opt.Progress(st)
 					}
 				}
@@ -807,9 +931,9 @@ func parallelBFS(m *Machine, opt Options) Result {
 			}
 			if o.warn != nil {
 				if o.warnEnd {
-					r.warn(o.warn, t.path(o.warnNode))
+					r.warn(o.warn, &t, o.warnNode)
 				} else {
-					r.warn(o.warn, t.path(o.warnNode), o.warnStep)
+					r.warn(o.warn, &t, o.warnNode, o.warnStep)
 				}
 			}
 			if o.stop {
@@ -822,16 +946,27 @@ func parallelBFS(m *Machine, opt Options) Result {
 				break
 			}
 		}
-		if t.err != nil && r.res.Err == nil {
-			r.res.Err = t.err
+		if err := cmp.Or(t.err, seen.error()); err != nil && r.res.Err == nil {
+			r.res.Err = err
 		}
 		if r.res.Violation != nil || r.res.Err != nil {
 			break
 		}
 		level, next = next, level
-		r.tick(len(t.parent), len(level))
+		var fb uint64
+		for _, as := range arenas {
+			for _, a := range as {
+				fb += a.bytes()
+			}
+		}
+		fb += uint64(cap(level)+cap(next)) * uint64(unsafe.Sizeof(ref{}))
+		for k := range chunks {
+			fb += uint64(cap(chunks[k].cands)) * uint64(unsafe.Sizeof(candidate{}))
+		}
+		r.res.FrontierBytes = max(r.res.FrontierBytes, fb)
+		r.tick(t.size(), len(level))
 	}
-	return r.done(len(t.parent))
+	return r.done(t.size())
 }
 
 // PanicError is a panic of patchcheck itself (a broken invariant) in a

@@ -1,6 +1,7 @@
 package model_test
 
 import (
+	"slices"
 	"testing"
 
 	"pgregory.net/rapid"
@@ -314,6 +315,26 @@ func TestStopHook(t *testing.T) {
 		r = model.Explore(spinMachine(t, 4), opt)
 		if r.Stopped != "memory" || r.States > int64(max(opt.Workers, 1))*3<<14 || r.Queue == 0 {
 			t.Errorf("%s/%d: stopped %q, %d states, frontier %d", opt.Search, opt.Workers, r.Stopped, r.States, r.Queue)
+		}
+	}
+}
+
+// TestSpilledFrontierAgrees: a breadth-first search whose frontier goes
+// to disk whenever it can (LowMemory always true) finds the same states,
+// transitions, violation and schedule as one that keeps it in memory, on
+// one worker and two.
+func TestSpilledFrontierAgrees(t *testing.T) {
+	for _, name := range append(smallScenarios, "x86-3cpu-two-updates") {
+		if testing.Short() && name == "x86-3cpu-two-updates" {
+			continue
+		}
+		_, m := machine(t, name)
+		a := model.Explore(m, model.Options{})
+		b := model.Explore(m, model.Options{LowMemory: func() bool { return true }})
+		if a.States != b.States || a.Transitions != b.Transitions || a.Err != nil || b.Err != nil ||
+			(a.Violation == nil) != (b.Violation == nil) || !slices.Equal(a.Schedule, b.Schedule) {
+			t.Errorf("%s: in memory %d states %d transitions (%v, %v), spilled %d %d (%v, %v)", name,
+				a.States, a.Transitions, a.Violation, a.Err, b.States, b.Transitions, b.Violation, b.Err)
 		}
 	}
 }

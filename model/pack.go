@@ -194,6 +194,15 @@ func (a *arena) commit(k int) uint64 {
 	return off
 }
 
+// bytes returns the memory the arena's blocks take.
+func (a *arena) bytes() uint64 {
+	n := 0
+	for _, b := range a.blocks {
+		n += cap(b)
+	}
+	return 8 * uint64(n)
+}
+
 // reset empties the arena and keeps its blocks for reuse.
 func (a *arena) reset() {
 	for i := range a.blocks {
@@ -207,15 +216,6 @@ func (a *arena) at(off uint64) []uint64 {
 	return a.blocks[off>>arenaBits][off&(1<<arenaBits-1):]
 }
 
-// fpSet is an open-addressing table of 64-bit fingerprints: 8 bytes a
-// slot, at most 3/4 full. The slot is taken from the fingerprint's high
-// bits (shards take the low bits).
-type fpSet struct {
-	keys  []uint64
-	shift uint // 64 - log2(len(keys))
-	n     int
-}
-
 // growFactor is the log2 of how much a table of n slots grows: fourfold
 // while it is small (each growth rehashes every state), then twofold.
 func growFactor(n int) int {
@@ -223,77 +223,6 @@ func growFactor(n int) int {
 		return 2
 	}
 	return 1
-}
-
-func newFPSet() *fpSet {
-	return &fpSet{keys: make([]uint64, 1<<16), shift: 64 - 16}
-}
-
-func (t *fpSet) size() int { return t.n }
-
-func (t *fpSet) growBytes(k int) uint64 {
-	if 4*(t.n+k) <= 3*len(t.keys) {
-		return 0
-	}
-	return 8 * uint64(len(t.keys)) << growFactor(len(t.keys))
-}
-
-func (t *fpSet) add(_ []uint64, fp uint64) bool {
-	if fp == 0 {
-		fp = 1
-	}
-	if 4*(t.n+1) > 3*len(t.keys) {
-		t.grow()
-	}
-	mask := uint64(len(t.keys) - 1)
-	for i := fp >> t.shift; ; i = (i + 1) & mask {
-		switch t.keys[i] {
-		case fp:
-			return false
-		case 0:
-			t.keys[i] = fp
-			t.n++
-			return true
-		}
-	}
-}
-
-// prefetch starts loading the slot where fp's search begins, so that a
-// later add or has finds it in the cache.
-func (t *fpSet) prefetch(fp uint64) { prefetch(unsafe.Pointer(&t.keys[fp>>t.shift])) }
-
-func (t *fpSet) has(_ []uint64, fp uint64) bool {
-	if fp == 0 {
-		fp = 1
-	}
-	mask := uint64(len(t.keys) - 1)
-	for i := fp >> t.shift; ; i = (i + 1) & mask {
-		switch t.keys[i] {
-		case fp:
-			return true
-		case 0:
-			return false
-		}
-	}
-}
-
-func (t *fpSet) grow() {
-	old := t.keys
-	f := growFactor(len(old))
-	t.keys = make([]uint64, len(old)<<f)
-	hugePages(t.keys)
-	t.shift -= uint(f)
-	mask := uint64(len(t.keys) - 1)
-	for _, k := range old {
-		if k == 0 {
-			continue
-		}
-		i := k >> t.shift
-		for t.keys[i] != 0 {
-			i = (i + 1) & mask
-		}
-		t.keys[i] = k
-	}
 }
 
 // exactSet keeps whole packed states in an arena, found through an
@@ -316,6 +245,12 @@ func newExactSet() *exactSet {
 }
 
 func (e *exactSet) size() int { return e.n }
+
+func (e *exactSet) error() error { return nil }
+
+func (e *exactSet) bytes() uint64 {
+	return uint64(unsafe.Sizeof(exactSlot{}))*uint64(len(e.slots)) + e.arena.bytes()
+}
 
 func (e *exactSet) growBytes(k int) uint64 {
 	if 4*(e.n+k) <= 3*len(e.slots) {

@@ -4,8 +4,8 @@ package model
 const blockWords = 1 << 16
 
 // workList holds the packed states waiting to be expanded, with their
-// nodes: a FIFO queue for breadth-first search, a LIFO stack for
-// depth-first search. Entries are stored in blocks of words, so the list
+// nodes: a LIFO stack for depth-first search (or a FIFO queue; the
+// breadth-first search keeps its states in a frontier, levels.go). Entries are stored in blocks of words, so the list
 // never copies states as it grows; emptied blocks are reused. An entry is
 // a header word (node<<32 | length), the packed state, and the header
 // again (so that a stack can find the start of its last entry).

@@ -33,29 +33,6 @@ func TestStateHasNoPadding(t *testing.T) {
 	walk(reflect.TypeOf(State{}))
 }
 
-// TestFpSetGrows checks the open-addressing visited set across growth.
-func TestFpSetGrows(t *testing.T) {
-	s := newFPSet()
-	const n = 300000
-	for i := uint64(0); i < n; i++ {
-		fp := i * 0x9e3779b97f4a7c15
-		if !s.add(nil, fp) {
-			t.Fatalf("fingerprint %d reported seen before it was added", i)
-		}
-	}
-	for i := uint64(0); i < n; i++ {
-		if fp := i * 0x9e3779b97f4a7c15; s.add(nil, fp) || !s.has(nil, fp) {
-			t.Fatalf("fingerprint %d not seen after it was added", i)
-		}
-	}
-	if m := uint64(n); s.has(nil, m*0x9e3779b97f4a7c15) {
-		t.Fatalf("fingerprint %d seen, never added", n)
-	}
-	if s.size() != n {
-		t.Fatalf("size %d, want %d", s.size(), n)
-	}
-}
-
 // TestWorkList checks the block queue and stack against a slice, with
 // entries of varying lengths.
 func TestWorkList(t *testing.T) {

@@ -107,6 +107,15 @@ func (b *Budget) Stop(grow uint64) string {
 	return ""
 }
 
+// Low reports whether memory runs low: more than three quarters of the
+// limit in use. Explorers then move what they can to disk.
+func (b *Budget) Low() bool {
+	if b == nil || b.limit == 0 {
+		return false
+	}
+	return b.used.Load() > b.limit/4*3
+}
+
 // Fits reports whether grow more bytes stay under the limits, with a
 // sixteenth of each kept free for what is allocated between two samples
 // (and, for the address space, room for the reservations that come with

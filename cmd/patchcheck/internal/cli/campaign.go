@@ -579,12 +579,12 @@ func (c *campaign) check(k uint64) campaignResult {
 		return campaignResult{index: k, err: err}
 	}
 	r := campaignResult{index: k, variant: sc.Variant}
-	walks := check.Options{Options: model.Options{Search: model.Random, Seed: st.Seed ^ (k * 0x9e3779b97f4a7c15), Walks: st.Walks, Stop: c.budget.Stop}}
+	walks := check.Options{Options: model.Options{Search: model.Random, Seed: st.Seed ^ (k * 0x9e3779b97f4a7c15), Walks: st.Walks, Stop: c.budget.Stop, LowMemory: c.budget.Low}}
 	var res *check.Result
 	if st.Mode == "random" {
 		res, err = check.Run(sc, walks)
 	} else {
-		res, err = check.Run(sc, check.Options{Options: model.Options{Stop: c.budget.Stop}})
+		res, err = check.Run(sc, check.Options{Options: model.Options{Stop: c.budget.Stop, LowMemory: c.budget.Low}})
 		if err == nil {
 			r.omission = res.Omission
 		}

@@ -293,6 +293,7 @@ func checkCmd(ctx context.Context, args []string, stdout, stderr io.Writer) (int
 	}
 	defer b.Close()
 	f.opt.Stop = b.Stop
+	f.opt.LowMemory = b.Low
 	if f.all {
 		return checkAll(f, b, stdout, stderr)
 	}
@@ -400,6 +401,9 @@ type jsonResult struct {
 	Seconds        float64             `json:"seconds"`
 	StatesPerSec   float64             `json:"states_per_second"`
 	PeakHeap       uint64              `json:"peak_heap_bytes"`
+	VisitedBytes   uint64              `json:"visited_bytes"`  // the visited set's tables at the end
+	FrontierBytes  uint64              `json:"frontier_bytes"` // the largest frontier
+	TreeBytes      uint64              `json:"tree_bytes"`     // the search tree at the end
 	Bounded        bool                `json:"bounded"`
 	Stopped        string              `json:"stopped,omitempty"` // interrupted, timeout or memory
 	Omission       float64             `json:"omission_probability"`
@@ -441,6 +445,7 @@ func newJSONResult(r *check.Result, opt check.Options) jsonResult {
 		Expected: check.Expected(r.Scenario), AsExpected: r.AsExpected(), ExitStatus: exitStatus(r, opt),
 		States: r.States, Transitions: r.Transitions, MaxDepth: r.MaxDepth, Frontier: r.Queue,
 		Seconds: r.Elapsed.Seconds(), StatesPerSec: r.StatesPerSecond(), PeakHeap: r.PeakHeap,
+		VisitedBytes: r.VisitedBytes, FrontierBytes: r.FrontierBytes, TreeBytes: r.TreeBytes,
 		Bounded: r.Bounded || opt.Search == model.Random, Stopped: r.Stopped, Omission: r.Omission, Exact: opt.Exact,
 		Warning: omissionAdvice(r.Omission), Counterexample: r.Cex}
 }

@@ -1,0 +1,388 @@
+package model
+
+import (
+	"encoding/binary"
+	"fmt"
+	"io"
+	"math/bits"
+	"os"
+	"slices"
+	"sort"
+)
+
+// searchTree records how each state was first reached: node n's parent
+// and the step from it. Nodes are numbered in the order they are added.
+type searchTree interface {
+	add(parent int32, st Step, depth int) int32
+	path(n int32) []Step
+	depthOf(n int32) int
+	size() int
+	bytes() uint64 // the memory the tree takes
+	error() error
+}
+
+func (t *tree) depthOf(n int32) int { return int(t.depth[n]) }
+func (t *tree) size() int           { return len(t.parent) }
+func (t *tree) error() error        { return t.err }
+
+// levelTree is the search tree of a breadth-first search, compressed.
+// Breadth-first search adds a level's nodes in the order of their
+// parents, so a node's parent is its predecessor's or a little after:
+// a node takes one byte when the parent moved on by at most 2 and the
+// step's actor and choice are below 8 (nearly always), and a few more
+// otherwise. Depths are not stored: a level is a range of node numbers.
+// The nodes are kept in blocks of 4096, each decoded from its start, so
+// that finding a parent costs at most one block's decoding; path, which
+// does that once a level, is called only for a counterexample or the
+// first warning.
+type levelTree struct {
+	blocks [][]byte // full blocks
+	cur    []byte   // the block being filled
+	last   int32    // the parent of the last node added
+	n      int
+	levels []int32 // levels[d]: the first node at depth d
+	err    error
+}
+
+const treeBlockBits = 12
+
+func (t *levelTree) size() int    { return t.n }
+func (t *levelTree) error() error { return t.err }
+
+// bytes returns the memory the tree takes.
+func (t *levelTree) bytes() uint64 {
+	n := cap(t.cur) + 4*cap(t.levels) + 24*cap(t.blocks)
+	for _, b := range t.blocks {
+		n += cap(b)
+	}
+	return uint64(n)
+}
+
+// add records node n = size() with its parent (-1 for the root) and the
+// step from it, at depth (never less than the last node's).
+func (t *levelTree) add(parent int32, st Step, depth int) int32 {
+	if t.err == nil && depth > MaxTreeDepth {
+		t.err = fmt.Errorf("a schedule longer than %d steps (model limit: the search tree's depth is 16 bits)", MaxTreeDepth)
+	}
+	if t.err == nil && t.n >= MaxTreeNodes {
+		t.err = fmt.Errorf("more than %d states (model limit: the search tree's node numbers are 31 bits)", MaxTreeNodes)
+	}
+	if depth < len(t.levels)-1 {
+		panic("patchcheck: levelTree nodes out of breadth-first order")
+	}
+	for len(t.levels) <= depth {
+		t.levels = append(t.levels, int32(t.n))
+	}
+	if t.n&(1<<treeBlockBits-1) == 0 {
+		if t.n > 0 {
+			t.blocks = append(t.blocks, slices.Clip(slices.Clone(t.cur)))
+		}
+		t.cur, t.last = t.cur[:0], -1
+	}
+	t.cur = appendNode(t.cur, int64(parent)-int64(t.last), st)
+	t.last = parent
+	t.n++
+	return int32(t.n - 1)
+}
+
+// appendNode encodes a node: one byte delta | actor<<2 | choice<<5 when
+// 0 <= delta <= 2 and actor, choice < 8; else the byte 3 and the three as
+// varints (delta zig-zag).
+func appendNode(b []byte, delta int64, st Step) []byte {
+	if uint64(delta) <= 2 && st.Actor < 8 && st.Choice < 8 {
+		return append(b, byte(delta)|st.Actor<<2|byte(st.Choice)<<5)
+	}
+	b = append(b, 3)
+	b = binary.AppendVarint(b, delta)
+	b = binary.AppendUvarint(b, uint64(st.Actor))
+	return binary.AppendUvarint(b, uint64(st.Choice))
+}
+
+// at returns node n's parent and step.
+func (t *levelTree) at(n int32) (int32, Step) {
+	blk := t.cur
+	if b := int(n >> treeBlockBits); b < len(t.blocks) {
+		blk = t.blocks[b]
+	}
+	parent := int64(-1)
+	var st Step
+	for i := int32(0); i <= n&(1<<treeBlockBits-1); i++ {
+		c := blk[0]
+		if c&3 != 3 {
+			parent += int64(c & 3)
+			st = Step{Actor: c >> 2 & 7, Choice: uint16(c >> 5)}
+			blk = blk[1:]
+			continue
+		}
+		d, k := binary.Varint(blk[1:])
+		blk = blk[1+k:]
+		a, k := binary.Uvarint(blk)
+		blk = blk[k:]
+		ch, k := binary.Uvarint(blk)
+		blk = blk[k:]
+		parent += d
+		st = Step{Actor: uint8(a), Choice: uint16(ch)}
+	}
+	return int32(parent), st
+}
+
+func (t *levelTree) path(n int32) []Step {
+	var p []Step
+	for n > 0 {
+		parent, st := t.at(n)
+		p = append(p, st)
+		n = parent
+	}
+	slices.Reverse(p)
+	return p
+}
+
+func (t *levelTree) depthOf(n int32) int {
+	return sort.Search(len(t.levels), func(d int) bool { return t.levels[d] > n }) - 1
+}
+
+// frontier is the queue of a breadth-first search: the states of the
+// level being expanded and of the next, first in, first out, each given
+// as its difference from the state pushed before it. A state is the
+// 8-byte words of State that the program's packer covers (its groups);
+// the difference is their exclusive or, stored as a bitmap of the groups
+// with a changed word, for each of those a byte of its changed words,
+// and for each changed word a byte of its non-zero bytes and those
+// bytes. Successive states of a level are mostly siblings or cousins
+// that differ in a program counter, a register and a window or two:
+// about 10-20 bytes a state, where a packed state takes 150-200 and the
+// State 1,232. Entries are kept in blocks of frontierBlock bytes; each
+// block starts from the zero state, so a block is decoded alone. Pop
+// decodes in order into the state popped before, so it yields the state
+// unpacked.
+//
+// When memory runs low (the low hook says so when a block is started),
+// the blocks between the one being read and the one being written are
+// written to a temporary file, and read back when their turn comes: the
+// order, and so the search, is the same.
+type frontier struct {
+	groups  []uint16 // first word of each group (packer.groups)
+	own     []byte   // the words of each group not in an earlier group (the last may overlap)
+	gmBytes int      // bytes of the group bitmap
+	maxLen  int      // longest entry
+	blocks  []fblock
+	free    [][]byte
+	enc     State // the last state pushed into the last block (zero at its start)
+	dec     State // the last state popped from the first block
+	head    int   // offset of the next entry in blocks[0]
+	n       int
+	used    int    // bytes of encoded entries held
+	held    uint64 // bytes of the blocks in memory, in use and free
+	low     func() bool
+	file    *os.File // the spilled blocks, nil until the first
+	fileEnd int64
+	onDisk  int   // spilled blocks not yet read back
+	spilled int64 // bytes written to the file, in all
+	err     error
+}
+
+type fblock struct {
+	data []byte
+	n    int   // entries not yet popped
+	off  int64 // spilled (data nil): where in the file
+	size int   // spilled: its length
+}
+
+const frontierBlock = 64 << 10
+
+func newFrontier(pk *packer) *frontier {
+	f := &frontier{groups: pk.groups, gmBytes: (len(pk.groups) + 7) / 8}
+	covered := map[uint16]bool{}
+	for _, g := range pk.groups {
+		var own byte
+		for t := uint16(0); t < groupWords; t++ {
+			if !covered[g+t] {
+				own |= 1 << t
+				covered[g+t] = true
+			}
+		}
+		f.own = append(f.own, own)
+	}
+	f.maxLen = f.gmBytes + len(pk.groups)*(1+groupWords*9)
+	return f
+}
+
+func (f *frontier) len() int { return f.n }
+
+// bytes returns the memory the frontier's blocks take.
+func (f *frontier) bytes() uint64 { return f.held }
+
+// push appends s.
+func (f *frontier) push(s *State) {
+	last := len(f.blocks) - 1
+	if last < 0 || len(f.blocks[last].data)+f.maxLen > cap(f.blocks[last].data) {
+		var b []byte
+		if k := len(f.free); k > 0 {
+			b, f.free = f.free[k-1][:0], f.free[:k-1]
+		} else {
+			b = make([]byte, 0, max(frontierBlock, 2*f.maxLen))
+			f.held += uint64(cap(b))
+		}
+		f.blocks = append(f.blocks, fblock{data: b})
+		last++
+		f.enc = State{}
+		if f.low != nil && len(f.blocks) > 2 && f.err == nil && f.low() {
+			f.spill()
+		}
+	}
+	blk := &f.blocks[last]
+	k := len(blk.data)
+	blk.data = f.encode(blk.data, stateAsWords(s), stateAsWords(&f.enc))
+	f.used += len(blk.data) - k
+	blk.n++
+	f.n++
+	f.enc = *s
+}
+
+// encode appends the difference of s from prev.
+func (f *frontier) encode(dst []byte, s, prev *[stateWords]uint64) []byte {
+	gm := len(dst)
+	for range f.gmBytes {
+		dst = append(dst, 0)
+	}
+	for j, g := range f.groups {
+		a := (*[groupWords]uint64)(s[g : g+groupWords])
+		b := (*[groupWords]uint64)(prev[g : g+groupWords])
+		if (a[0]^b[0])|(a[1]^b[1])|(a[2]^b[2])|(a[3]^b[3])|(a[4]^b[4])|(a[5]^b[5])|(a[6]^b[6])|(a[7]^b[7]) == 0 {
+			continue
+		}
+		own := f.own[j]
+		wm := len(dst)
+		dst = append(dst, 0)
+		for t := range groupWords {
+			x := a[t] ^ b[t]
+			if x == 0 || own&(1<<t) == 0 {
+				continue
+			}
+			dst[wm] |= 1 << t
+			bm := len(dst)
+			dst = append(dst, 0)
+			for i := 0; x != 0; i, x = i+1, x>>8 {
+				if byte(x) != 0 {
+					dst[bm] |= 1 << i
+					dst = append(dst, byte(x))
+				}
+			}
+		}
+		if dst[wm] == 0 { // only words of an earlier group changed
+			dst = dst[:wm]
+			continue
+		}
+		dst[gm+j/8] |= 1 << (j % 8)
+	}
+	return dst
+}
+
+// spill writes the blocks between the first and the last to the file.
+func (f *frontier) spill() {
+	if f.file == nil {
+		if f.file, f.err = os.CreateTemp("", "patchcheck-frontier-*"); f.err != nil {
+			f.err = fmt.Errorf("spilling the breadth-first frontier: %w", f.err)
+			return
+		}
+		_ = os.Remove(f.file.Name()) // unlinked: gone with the process
+	}
+	for i := 1; i < len(f.blocks)-1; i++ {
+		b := &f.blocks[i]
+		if b.data == nil {
+			continue
+		}
+		if _, err := f.file.WriteAt(b.data, f.fileEnd); err != nil {
+			f.err = fmt.Errorf("spilling the breadth-first frontier: %w", err)
+			return
+		}
+		b.off, b.size = f.fileEnd, len(b.data)
+		f.fileEnd += int64(len(b.data))
+		f.spilled += int64(len(b.data))
+		f.held -= uint64(cap(b.data))
+		b.data = nil
+		f.onDisk++
+	}
+}
+
+// close removes the file of spilled blocks.
+func (f *frontier) close() {
+	if f.file != nil {
+		f.file.Close()
+		f.file = nil
+	}
+}
+
+// error returns the error of a spill or a read back, if any: the
+// frontier is then unusable.
+func (f *frontier) error() error { return f.err }
+
+// pop removes the first state and writes it to s (unchanged if the block
+// could not be read back: see error).
+func (f *frontier) pop(s *State) {
+	blk := &f.blocks[0]
+	if blk.data == nil { // spilled: read it back
+		var b []byte
+		if k := len(f.free); k > 0 {
+			b, f.free = f.free[k-1][:0], f.free[:k-1]
+		} else {
+			b = make([]byte, 0, max(frontierBlock, 2*f.maxLen))
+			f.held += uint64(cap(b))
+		}
+		b = b[:blk.size]
+		if _, err := io.ReadFull(io.NewSectionReader(f.file, blk.off, int64(blk.size)), b); err != nil {
+			f.err = fmt.Errorf("reading back the breadth-first frontier: %w", err)
+			return
+		}
+		blk.data = b
+		if f.onDisk--; f.onDisk == 0 {
+			f.fileEnd = 0 // the file is empty again
+		}
+	}
+	if f.head == 0 {
+		f.dec = State{}
+	}
+	f.head = f.decode(blk.data, f.head, stateAsWords(&f.dec))
+	*s = f.dec
+	f.n--
+	if blk.n--; blk.n == 0 {
+		f.used -= len(blk.data)
+		if len(f.blocks) == 1 {
+			f.enc = State{} // the next push starts a block
+		}
+		if len(f.free) < 4 {
+			f.free = append(f.free, blk.data)
+		} else {
+			f.held -= uint64(cap(blk.data))
+		}
+		f.blocks[0] = fblock{}
+		f.blocks = f.blocks[1:]
+		f.head = 0
+	}
+}
+
+// decode applies the difference at src[k:] to s and returns the offset
+// past it.
+func (f *frontier) decode(src []byte, k int, s *[stateWords]uint64) int {
+	gm := src[k : k+f.gmBytes]
+	k += f.gmBytes
+	for j, g := range f.groups {
+		if gm[j/8]&(1<<(j%8)) == 0 {
+			continue
+		}
+		wm := src[k]
+		k++
+		for ; wm != 0; wm &= wm - 1 {
+			t := bits.TrailingZeros8(wm)
+			bm := src[k]
+			k++
+			var x uint64
+			for ; bm != 0; bm &= bm - 1 {
+				x |= uint64(src[k]) << (8 * bits.TrailingZeros8(bm))
+				k++
+			}
+			s[int(g)+t] ^= x
+		}
+	}
+	return k
+}
