@@ -62,7 +62,8 @@ thread u: load m; unload m
 // notifier chain: an enable racing a module's load, or its load and
 // unload, leaves every site of the key the key's way (safe), and each
 // edit of kernel/jump_label.c that drops a part of the module protocol is
-// caught, on x86-64 and on arm64. On arm64 the module's sites written at
+// caught, on x86-64, arm64, PPC32 and powerpc64 (powerpc's per-entry
+// path: arch_jump_label_transform, no batch). On arm64 the module's sites written at
 // MODULE_STATE_COMING need the batch's kick_all_cpus_sync() too: without
 // it (the variant jl-arm64-no-kick, before cfb00a357864) a CPU runs a
 // module site's old instruction after the enable returned.
@@ -114,7 +115,7 @@ thread l: load m1; load m2; unload m1; unload m2
 		{"del_module: unlink past the head", two,
 			"\t\telse\n\t\t\t*prev = jlm->next;\n", "\t\telse\n\t\t\tstatic_key_set_mod(key, jlm->next);\n", "violation completion"},
 	} {
-		for _, arch := range []string{"x86-64", "arm64"} {
+		for _, arch := range []string{"x86-64", "arm64", "ppc32", "ppc64"} {
 			t.Run(arch+"/"+tc.name, func(t *testing.T) {
 				file := ""
 				if tc.old != "" {
