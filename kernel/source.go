@@ -498,9 +498,21 @@ func (ts *TrampSource) Tramp(key, init string) (lang.Text, error) {
 // Assemble assembles a trampoline's text at origin for isa; sym gives
 // the addresses of the image's symbols (the key's target functions).
 func Assemble(t lang.Text, isa lang.ISA, origin uint64, sym func(string) (uint64, bool)) (*lang.Asm, error) {
-	stmts, err := lang.ParseAsm(t)
+	return AssembleSections(t, isa, origin, nil, sym)
+}
+
+// AssembleSections is Assemble where the sections others places (arm64's
+// .rodata literal) keep their bytes too (lang.AssembleSections). An isa
+// with a Comment method names its line comment ("//" on arm64, where '#'
+// marks an immediate); otherwise it is '#'.
+func AssembleSections(t lang.Text, isa lang.ISA, origin uint64, others func(string) (uint64, bool), sym func(string) (uint64, bool)) (*lang.Asm, error) {
+	comment := "#"
+	if c, ok := isa.(interface{ Comment() string }); ok {
+		comment = c.Comment()
+	}
+	stmts, err := lang.ParseAsmComment(t, comment)
 	if err != nil {
 		return nil, err
 	}
-	return lang.Assemble(stmts, isa, origin, sym)
+	return lang.AssembleSections(stmts, isa, origin, others, sym)
 }

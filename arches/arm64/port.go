@@ -6,6 +6,7 @@ import (
 
 	"github.com/patchcheck/patchcheck/arches/internal/image"
 	"github.com/patchcheck/patchcheck/kernel"
+	"github.com/patchcheck/patchcheck/lang"
 	"github.com/patchcheck/patchcheck/model"
 	"github.com/patchcheck/patchcheck/scenario"
 )
@@ -136,6 +137,8 @@ type builder struct {
 	sc  *scenario.Scenario
 	// entry is the function each jump label site is in, by the site's name.
 	entry map[string]uint64
+	// ts is the model files' trampoline text, read once.
+	ts *kernel.TrampSource
 }
 
 func newBuilder(p *model.Program, img *Image, sc *scenario.Scenario) *builder {
@@ -250,6 +253,9 @@ func (Port) Layout(sc *scenario.Scenario, arch model.Arch) (*kernel.Layout, erro
 	for k, key := range sc.Keys {
 		p.Keys = append(p.Keys, model.KeyDef{Name: key.Name, Init: targetIndex(p, key.Init)})
 		b.tramp(k, key.Name, variant)
+		if b.Err != nil {
+			return nil, b.Err
+		}
 	}
 	b.jumps()
 	b.sites(variant)
@@ -292,14 +298,14 @@ func (b *builder) tramp(k int, name, variant string) {
 		tr.PatchWin = b.window(tr.Name, tr.Patch, 8, k, false)
 		b.Sym(tr.Name, base, 16)
 	default: // mainline, and the trampolines of the branch variants
-		tr.Addr, tr.Lit = base, kRodata+8*uint64(k)
-		if k == 0 {
-			b.Region(".rodata", kRodata, 0x100)
+		a, err := b.assembleTramp(k)
+		if err != nil {
+			b.Err = err
+			return
 		}
-		b.Put(base, InsnBTIC, ADRP(X16, base+4, tr.Lit), LdrImm(X16, X16, uint32(tr.Lit&0xfff)), BR(X16))
-		binary.LittleEndian.PutUint64(b.At(tr.Lit), funcAddr(b.p, init))
+		tr.Addr, tr.Lit = a.tramp, a.lit
 		tr.LitWin = b.window(tr.Name+".literal", tr.Lit, 8, k, true)
-		b.Sym(tr.Name, base, 16)
+		b.Sym(tr.Name, tr.Addr, a.size)
 		b.Sym(tr.Name+".literal", tr.Lit, 8)
 	}
 	b.img.Tramps = append(b.img.Tramps, tr)
@@ -312,6 +318,97 @@ func (b *builder) tramp(k int, name, variant string) {
 	via := kVia + 0x40*uint64(k)
 	b.caller(via, MustB(via+8, tr.Addr, true))
 	b.Sym("call_"+tr.Name, via, 20)
+}
+
+// assembled is a key's trampoline as the model files' text laid it out.
+type assembled struct {
+	tramp uint64 // the __SCT__ label
+	size  uint64 // the trampoline's bytes in .static_call.text
+	lit   uint64 // the literal: the text's one 8-byte data directive (.quad)
+}
+
+// assembleTramp assembles key k's trampoline from the model files
+// (arch/arm64/include/asm/static_call.h: the ARCH_DEFINE_STATIC_CALL_*TRAMP
+// macro include/linux/static_call.h's DEFINE_STATIC_CALL family expands
+// to for the key's initial target) into the image: its first section
+// (.static_call.text) at the key's trampoline slot, kTramps + 0x40k, its
+// .rodata (the mainline literal) at kRodata + 8k. The slots keep the
+// addresses the port's Go layout had, so traces and IDs stay as they
+// were; the kernel's linker packs the trampolines closer.
+func (b *builder) assembleTramp(k int) (assembled, error) {
+	key := b.sc.Keys[k]
+	if b.ts == nil {
+		ts, err := kernel.TrampolineSource(b.sc, Port{})
+		if err != nil {
+			return assembled{}, err
+		}
+		b.ts = ts
+	}
+	text, err := b.ts.Tramp(key.Name, key.Init)
+	if err != nil {
+		return assembled{}, err
+	}
+	base := kTramps + 0x40*uint64(k)
+	rodata := kRodata + 8*uint64(k)
+	others := func(section string) (uint64, bool) {
+		if section != ".rodata" {
+			return 0, false
+		}
+		return rodata, true
+	}
+	symbol := func(name string) (uint64, bool) {
+		for _, s := range b.p.Symbols {
+			if s.Name == name {
+				return s.Addr, true
+			}
+		}
+		return 0, false
+	}
+	a, err := kernel.AssembleSections(text, asmISA{}, base, others, symbol)
+	if err != nil {
+		return assembled{}, err
+	}
+	at := text.At(0)
+	name := lang.StaticCallTrampPrefix + key.Name
+	out := assembled{size: uint64(len(a.Bytes))}
+	var ok bool
+	if out.tramp, ok = a.Labels[name]; !ok {
+		return assembled{}, &lang.Error{Pos: at, Msg: fmt.Sprintf("key %s: the trampoline's text defines no label %s", key.Name, name)}
+	}
+	out.size = base + uint64(len(a.Bytes)) - out.tramp
+	if len(a.Bytes) > 0x40 {
+		return assembled{}, &lang.Error{Pos: at, Msg: fmt.Sprintf("key %s: the trampoline is %d bytes, more than the model's 64-byte slot", key.Name, len(a.Bytes))}
+	}
+	copy(b.At(base), a.Bytes)
+	for name, sec := range a.Others {
+		if name != ".rodata" || len(sec.Bytes) == 0 {
+			continue
+		}
+		if len(sec.Bytes) > 8 {
+			return assembled{}, &lang.Error{Pos: at, Msg: fmt.Sprintf("key %s: the trampoline's .rodata is %d bytes, more than the model's 8 (one literal)", key.Name, len(sec.Bytes))}
+		}
+		if b.p.RegionOf(kRodata) < 0 {
+			b.Region(".rodata", kRodata, 0x100)
+		}
+		if rodata+8 > kRodata+0x100 {
+			return assembled{}, fmt.Errorf("key %s: the literals outgrow the model's .rodata (32 keys)", key.Name)
+		}
+		copy(b.At(sec.Origin), sec.Bytes)
+	}
+	n := 0
+	for _, d := range a.Data {
+		if d[1]-d[0] == 8 {
+			out.lit = d[0]
+			n++
+		}
+	}
+	if n != 1 {
+		return assembled{}, &lang.Error{Pos: at, Msg: fmt.Sprintf("key %s: the trampoline's text has %d 8-byte literals (.quad), the model wants one: the address the trampoline loads", key.Name, n)}
+	}
+	if out.lit%8 != 0 {
+		return assembled{}, &lang.Error{Pos: at, Msg: fmt.Sprintf("key %s: the literal at %#x is not 8-byte aligned (an aligned 64-bit store and load is single-copy atomic; the model knows no other)", key.Name, out.lit)}
+	}
+	return out, nil
 }
 
 // trampAtRest records which contents of the trampoline's windows reach
