@@ -141,3 +141,63 @@ thread u: update a f1
 		}
 	}
 }
+
+// TestTrampolineAsmV2 checks v2-adrp-add's trampoline, the variant's
+// diff of the header assembled, against the port's Go layout before it:
+// bti c; adrp x16, func; add x16, x16, :lo12:func; br x16 at kTramps +
+// 0x40k, the patched window the adrp and add (from the model files'
+// transform, kernel.TransformProbe), no literal.
+func TestTrampolineAsmV2(t *testing.T) {
+	const text = `scenario t
+arch arm64
+variant v2-adrp-add
+target f1 f2
+place f2 range=far
+key a init=f2
+key b init=NULL
+key c init=return0
+key d init=f1
+cpu tramp(a)
+thread u: update a f1
+`
+	sc, err := scenario.Parse("t.scn", []byte(text), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	arch, err := Port{}.Arch("", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	lay, err := Port{}.Layout(sc, arch)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := lay.Prog
+	img := p.ArchData.(*Image)
+	if !p.NullIsReturn0 {
+		t.Errorf("v2's NULL is not __static_call_return0")
+	}
+	for k, tr := range img.Tramps {
+		base := kTramps + 0x40*uint64(k)
+		fn := funcAddr(p, p.Keys[k].Init)
+		var want []byte
+		for _, w := range []uint32{InsnBTIC, ADRP(X16, base+4, fn), AddImm(X16, X16, uint32(fn&0xfff)), BR(X16)} {
+			want = append(want, Word(w)...)
+		}
+		r := p.RegionOf(base)
+		if got := p.Regions[r].Bytes[base-p.Regions[r].Base:][:16]; string(got) != string(want) {
+			t.Errorf("%s: % x, want % x", tr.Name, got, want)
+		}
+		if tr.Addr != base || tr.LitWin >= 0 || tr.PatchWin < 0 || tr.Patch != base+4 || tr.Loc != base+4 {
+			t.Fatalf("%s: %+v", tr.Name, tr)
+		}
+		w := p.Windows[tr.PatchWin]
+		for tg := range p.Targets {
+			f := funcAddr(p, tg)
+			form := append(Word(ADRP(X16, base+4, f)), Word(AddImm(X16, X16, uint32(f&0xfff)))...)
+			if got := w.AtRest[tg]; len(got) != 1 || string(got[0]) != string(form) || w.Size != 8 || w.Data {
+				t.Errorf("%s target %d: at rest % x, want % x", tr.Name, tg, got, form)
+			}
+		}
+	}
+}
