@@ -435,6 +435,12 @@ func (c *kc) imageBytes(addr uint64, n int) ([]byte, bool) {
 // patchable stops the compilation where a store of n bytes at addr is
 // not within one patchable window: the model tracks stores to them only.
 func (c *kc) patchable(x *lang.Call, addr uint64, n int) {
+	if c.probe {
+		if c.lay.Prog.RegionOf(addr) < 0 || c.lay.Prog.RegionOf(addr+uint64(n)-1) != c.lay.Prog.RegionOf(addr) {
+			panic(compileError(x.Pos, "%s: %#x+%d is not in the image", exprString(x), addr, n))
+		}
+		return
+	}
 	for _, w := range c.lay.Prog.Windows {
 		if addr >= w.Base && addr+uint64(n) <= w.Base+uint64(w.Size) {
 			return

@@ -6,11 +6,13 @@ import (
 	"io/fs"
 	"maps"
 	"path"
+	"reflect"
 	"slices"
 	"sort"
 	"strings"
 
 	"github.com/patchcheck/patchcheck/lang"
+	"github.com/patchcheck/patchcheck/model"
 	"github.com/patchcheck/patchcheck/scenario"
 )
 
@@ -498,9 +500,141 @@ func (ts *TrampSource) Tramp(key, init string) (lang.Text, error) {
 // Assemble assembles a trampoline's text at origin for isa; sym gives
 // the addresses of the image's symbols (the key's target functions).
 func Assemble(t lang.Text, isa lang.ISA, origin uint64, sym func(string) (uint64, bool)) (*lang.Asm, error) {
-	stmts, err := lang.ParseAsm(t)
+	return AssembleSections(t, isa, origin, nil, sym)
+}
+
+// AssembleSections is Assemble where the sections others places (arm64's
+// .rodata literal) keep their bytes too (lang.AssembleSections). An isa
+// with a Comment method names its line comment ("//" on arm64, where '#'
+// marks an immediate); otherwise it is '#'.
+func AssembleSections(t lang.Text, isa lang.ISA, origin uint64, others func(string) (uint64, bool), sym func(string) (uint64, bool)) (*lang.Asm, error) {
+	comment := "#"
+	if c, ok := isa.(interface{ Comment() string }); ok {
+		comment = c.Comment()
+	}
+	stmts, err := lang.ParseAsmComment(t, comment)
 	if err != nil {
 		return nil, err
 	}
-	return lang.Assemble(stmts, isa, origin, sym)
+	return lang.AssembleSections(stmts, isa, origin, others, sym)
+}
+
+// Store is one store to text or a literal a transform makes: Bytes at
+// Addr.
+type Store struct {
+	Addr  uint64
+	Bytes []byte
+}
+
+// TransformProbe compiles the model files' arch_static_call_transform
+// for a port's layout under construction, before the port has chosen its
+// patchable windows: what the transform stores decides them (arm64: the
+// instructions and the literal each trampoline design patches).
+type TransformProbe struct {
+	d    defs
+	port Port
+	lay  *Layout
+}
+
+// NewTransformProbe reads the model files sc compiles with for port (its
+// variant's diff, its own files and diffs; the scenario's sketch, if
+// any, does not replace the transform here). lay must hold the
+// trampolines (Layout.Tramps) and the targets.
+func NewTransformProbe(sc *scenario.Scenario, port Port, lay *Layout) (*TransformProbe, error) {
+	files, err := ModelSource(sc)
+	if err != nil {
+		return nil, err
+	}
+	d, err := parseModel(archFiles(files, port))
+	if err != nil {
+		return nil, err
+	}
+	return &TransformProbe{d: d, port: port, lay: lay}, nil
+}
+
+// TrampStores returns the stores arch_static_call_transform(NULL, tramp,
+// func, false) makes for trampoline k (lay.Tramps[k]) and target t, on
+// any of its paths (both orders of an unordered pair), each once, in the
+// order of the compiled ops.
+func (tp *TransformProbe) TrampStores(k, t int) ([]Store, error) {
+	c := &kc{defs: tp.d, port: tp.port, lay: tp.lay, read: map[string]bool{}, overrides: map[lang.Expr]val{},
+		localOverrides: map[string]val{}, probe: true}
+	c.variant = tp.port.Variants()[0].Name
+	c.e = &Emitter{}
+	if _, ok, err := c.entry("arch_static_call_transform"); err != nil || !ok {
+		if err == nil {
+			err = fmt.Errorf("the model files define no arch_static_call_transform (arch/%s/kernel/static_call.c)", tp.port.(ModelTransformPort).ModelArch())
+		}
+		return nil, err
+	}
+	fn := val{k: vTarget, a: t}
+	if t == model.TargetNull {
+		fn = val{k: vNull}
+	}
+	if err := c.call("arch_static_call_transform", []val{{k: vNull}, {k: vTramp, a: k}, fn, intv(0)}); err != nil {
+		return nil, err
+	}
+	var out []Store
+	seen := map[string]bool{}
+	for _, op := range c.e.Ops {
+		if op.Code != model.OpPoke {
+			continue
+		}
+		b := op.Bytes[:op.Len]
+		id := fmt.Sprintf("%x:%x", op.Addr, b)
+		if !seen[id] {
+			seen[id] = true
+			out = append(out, Store{Addr: op.Addr, Bytes: append([]byte(nil), b...)})
+		}
+	}
+	return out, nil
+}
+
+// TransformReadsSite reports whether the arch_static_call_transform of
+// the model files a scenario of arch with variant compiles with (the
+// variant's diff applied) reads its first argument, the site: whether it
+// patches inline sites (arm64's branch-* designs) rather than the
+// trampoline only, whatever site it is given (the out-of-line designs).
+func TransformReadsSite(arch, variant string, port Port) (bool, error) {
+	files, err := ModelSource(&scenario.Scenario{Arch: arch, Variant: variant})
+	if err != nil {
+		return false, err
+	}
+	d, err := parseModel(archFiles(files, port))
+	if err != nil {
+		return false, err
+	}
+	fn, ok := d.funcs["arch_static_call_transform"]
+	if !ok || len(fn.Params) == 0 {
+		return false, nil
+	}
+	return usesIdent(reflect.ValueOf(fn.Body), fn.Params[0].Name), nil
+}
+
+// usesIdent reports whether the syntax tree under v has an identifier
+// name.
+func usesIdent(v reflect.Value, name string) bool {
+	switch v.Kind() {
+	case reflect.Pointer, reflect.Interface:
+		if v.IsNil() {
+			return false
+		}
+		if id, ok := v.Interface().(*lang.Ident); ok {
+			return id.Name == name
+		}
+		return usesIdent(v.Elem(), name)
+	case reflect.Struct:
+		for i := 0; i < v.NumField(); i++ {
+			if v.Type().Field(i).IsExported() && usesIdent(v.Field(i), name) {
+				return true
+			}
+		}
+	case reflect.Slice, reflect.Array:
+		for i := 0; i < v.Len(); i++ {
+			if usesIdent(v.Index(i), name) {
+				return true
+			}
+		}
+	}
+	return false
 }

@@ -34,11 +34,15 @@ type AsmOperand struct {
 	Base *AsmExpr // D(RA)'s RA
 	Reg  string   // %reg
 	Str  string   // a quoted string (section flags)
+	// Mem is an arm64 memory operand's parts, [Xn] or [Xn, OFFSET]
+	// (X nil).
+	Mem []AsmOperand
 }
 
 // AsmExpr is an assembler expression: a number, '.', a symbol or local
 // label reference (2f, 1b), a sum or difference, a negation, or X@reloc
-// (powerpc's @ha, @h, @l).
+// (powerpc's @ha, @h, @l) and :reloc:X (arm64's :lo12:), both Op "@". On
+// arm64 an immediate's '#' is read and dropped (#34 is 34).
 type AsmExpr struct {
 	Pos   Pos
 	Op    string // "num", "dot", "sym", "+", "-", "neg", "@"
@@ -48,28 +52,42 @@ type AsmExpr struct {
 	Local bool // sym: a local label reference (Name "2f" or "1b")
 }
 
-// ParseAsm splits expanded text into statements.
-func ParseAsm(t Text) ([]AsmStmt, error) {
+// ParseAsm splits expanded text into statements, with '#' starting a
+// comment (GNU as on x86 and powerpc).
+func ParseAsm(t Text) ([]AsmStmt, error) { return ParseAsmComment(t, "#") }
+
+// ParseAsmComment splits expanded text into statements, with comment
+// starting a comment to the end of the line: "#" on x86 and powerpc, "//"
+// on arm64, where '#' marks an immediate (#34) instead. On every target,
+// as GNU as does, a C comment (/* BTI C */) is read as a space.
+func ParseAsmComment(t Text, comment string) ([]AsmStmt, error) {
+	t, err := blankCComments(t)
+	if err != nil {
+		return nil, err
+	}
 	var out []AsmStmt
 	start, inStr := 0, false
+	isComment := func(i int) bool {
+		return i < len(t.B) && comment != "" && strings.HasPrefix(string(t.B[i:min(len(t.B), i+len(comment))]), comment)
+	}
 	for i := 0; i <= len(t.B); i++ {
 		if i < len(t.B) && t.B[i] == '"' {
 			inStr = !inStr
 		}
-		if i < len(t.B) && (inStr && t.B[i] != '\n' || t.B[i] != '\n' && t.B[i] != ';' && t.B[i] != '#') {
+		if i < len(t.B) && (inStr && t.B[i] != '\n' || t.B[i] != '\n' && t.B[i] != ';' && !isComment(i)) {
 			continue
 		}
 		if inStr {
 			return nil, errorf(t.At(i), "string in assembler text not terminated")
 		}
-		st, err := parseStmt(t, start, i)
+		st, err := parseStmt(t, start, i, comment != "#")
 		if err != nil {
 			return nil, err
 		}
 		if st != nil {
 			out = append(out, *st)
 		}
-		if i < len(t.B) && t.B[i] == '#' {
+		if isComment(i) {
 			for i < len(t.B) && t.B[i] != '\n' {
 				i++
 			}
@@ -79,10 +97,50 @@ func ParseAsm(t Text) ([]AsmStmt, error) {
 	return out, nil
 }
 
+// blankCComments returns t with each /* ... */ outside a string replaced
+// by spaces (newlines kept), so that positions stay those of the text.
+func blankCComments(t Text) (Text, error) {
+	var b []byte
+	inStr := false
+	for i := 0; i < len(t.B); i++ {
+		c := t.B[i]
+		if c == '"' {
+			inStr = !inStr
+		}
+		if c == '\n' {
+			inStr = false
+		}
+		if inStr || c != '/' || i+1 >= len(t.B) || t.B[i+1] != '*' {
+			continue
+		}
+		if b == nil {
+			b = append([]byte(nil), t.B...)
+		}
+		j := i + 2
+		for j+1 < len(t.B) && !(t.B[j] == '*' && t.B[j+1] == '/') {
+			j++
+		}
+		if j+1 >= len(t.B) {
+			return t, errorf(t.At(i), "comment in assembler text not terminated")
+		}
+		for k := i; k <= j+1; k++ {
+			if b[k] != '\n' {
+				b[k] = ' '
+			}
+		}
+		i = j + 1
+	}
+	if b == nil {
+		return t, nil
+	}
+	return Text{B: b, Pos: t.Pos}, nil
+}
+
 func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\r' || c == '\f' || c == '\v' }
 
-// parseStmt parses t.B[from:to], one statement.
-func parseStmt(t Text, from, to int) (*AsmStmt, error) {
+// parseStmt parses t.B[from:to], one statement; hashImm reads '#' as
+// the prefix of an immediate (arm64).
+func parseStmt(t Text, from, to int, hashImm bool) (*AsmStmt, error) {
 	st := &AsmStmt{}
 	i := from
 	skip := func() {
@@ -147,10 +205,10 @@ func parseStmt(t Text, from, to int) (*AsmStmt, error) {
 				q = !q
 			}
 			if !q {
-				if c == '(' {
+				if c == '(' || c == '[' {
 					depth++
 				}
-				if c == ')' {
+				if c == ')' || c == ']' {
 					depth--
 				}
 				if c == ',' && depth == 0 {
@@ -166,7 +224,7 @@ func parseStmt(t Text, from, to int) (*AsmStmt, error) {
 		if e == i {
 			return nil, errorf(t.At(i), "%s: an empty operand", st.Op)
 		}
-		op, err := parseOperand(t, i, e)
+		op, err := parseOperand(t, i, e, hashImm)
 		if err != nil {
 			return nil, err
 		}
@@ -183,9 +241,47 @@ func parseStmt(t Text, from, to int) (*AsmStmt, error) {
 	return st, nil
 }
 
-func parseOperand(t Text, from, to int) (AsmOperand, error) {
+func parseOperand(t Text, from, to int, hashImm bool) (AsmOperand, error) {
 	op := AsmOperand{Pos: t.At(from), Text: string(t.B[from:to])}
 	switch c := t.B[from]; {
+	case c == '[':
+		// [Xn] or [Xn, OFFSET]: arm64's memory operand.
+		if t.B[to-1] != ']' {
+			return op, errorf(op.Pos, "%s: a memory operand ends with ']'", op.Text)
+		}
+		i := from + 1
+		for {
+			for i < to-1 && isSpace(t.B[i]) {
+				i++
+			}
+			k, depth := i, 0
+			for k < to-1 && (depth > 0 || t.B[k] != ',') {
+				if t.B[k] == '(' || t.B[k] == '[' {
+					depth++
+				}
+				if t.B[k] == ')' || t.B[k] == ']' {
+					depth--
+				}
+				k++
+			}
+			e := k
+			for e > i && isSpace(t.B[e-1]) {
+				e--
+			}
+			if e == i || t.B[i] == '[' {
+				return op, errorf(t.At(i), "%s: expected a register or an offset", op.Text)
+			}
+			part, err := parseOperand(t, i, e, hashImm)
+			if err != nil {
+				return op, err
+			}
+			op.Mem = append(op.Mem, part)
+			if k >= to-1 {
+				break
+			}
+			i = k + 1
+		}
+		return op, nil
 	case c == '"':
 		if to-from < 2 || t.B[to-1] != '"' {
 			return op, errorf(op.Pos, "%s: a string operand ends with '\"'", op.Text)
@@ -199,7 +295,7 @@ func parseOperand(t Text, from, to int) (AsmOperand, error) {
 		}
 		return op, nil
 	}
-	ap := &asmParser{t: t, i: from, end: to}
+	ap := &asmParser{t: t, i: from, end: to, hashImm: hashImm}
 	x, err := ap.expr()
 	if err != nil {
 		return op, err
@@ -228,9 +324,10 @@ func parseOperand(t Text, from, to int) (AsmOperand, error) {
 }
 
 type asmParser struct {
-	t      Text
-	i, end int
-	depth  int
+	t       Text
+	i, end  int
+	depth   int
+	hashImm bool // '#' prefixes an immediate (arm64)
 }
 
 func (a *asmParser) skip() {
@@ -281,6 +378,25 @@ func (a *asmParser) term() (*AsmExpr, error) {
 			return nil, err
 		}
 		return &AsmExpr{Pos: p, Op: "neg", L: y}, nil
+	case c == '#' && a.hashImm:
+		a.i++
+		return a.term()
+	case c == ':':
+		// :reloc:X (arm64's :lo12:sym): the relocation of the rest.
+		j := a.i + 1
+		for j < a.end && isIdentChar(a.t.B[j]) {
+			j++
+		}
+		if j == a.i+1 || j >= a.end || a.t.B[j] != ':' {
+			return nil, errorf(p, "expected :relocation: before an expression")
+		}
+		name := string(a.t.B[a.i+1 : j])
+		a.i = j + 1
+		y, err := a.expr()
+		if err != nil {
+			return nil, err
+		}
+		return &AsmExpr{Pos: p, Op: "@", Name: name, L: y}, nil
 	case c == '(':
 		a.i++
 		y, err := a.expr()
@@ -304,7 +420,13 @@ func (a *asmParser) term() (*AsmExpr, error) {
 		} else {
 			v, err := strconv.ParseInt(w, 0, 64)
 			if err != nil {
-				return nil, errorf(p, "%q: not a number", w)
+				// An address of the upper half (0xffff8000...):
+				// arithmetic is modulo 2^64, as the assembler's.
+				u, err := strconv.ParseUint(w, 0, 64)
+				if err != nil {
+					return nil, errorf(p, "%q: not a number", w)
+				}
+				v = int64(u)
 			}
 			x = &AsmExpr{Pos: p, Op: "num", Val: v}
 		}
@@ -378,6 +500,18 @@ type Asm struct {
 	Labels map[string]uint64
 	// Section is the section of the bytes, the first .pushsection's.
 	Section string
+	// Others are the bytes of the other sections the text writes that
+	// were given an origin (arm64's literal in .rodata), by name.
+	Others map[string]*AsmSection
+	// Data lists the ranges of Bytes and of Others that data directives
+	// (.byte, .long, .quad) wrote, as [start, end) addresses.
+	Data [][2]uint64
+}
+
+// AsmSection is the bytes of one more section of assembled text.
+type AsmSection struct {
+	Origin uint64
+	Bytes  []byte
 }
 
 // Assemble assembles stmts at origin for isa. The bytes kept are those
@@ -386,6 +520,14 @@ type Asm struct {
 // read but emit nothing. extern gives the address of a symbol the text
 // does not define.
 func Assemble(stmts []AsmStmt, isa ISA, origin uint64, extern func(name string) (uint64, bool)) (*Asm, error) {
+	return AssembleSections(stmts, isa, origin, nil, extern)
+}
+
+// AssembleSections is Assemble where more sections than the first keep
+// their bytes: others gives the origin of a section by name (".rodata"),
+// false for one whose statements emit nothing. Padding in those sections
+// is zeros (data), in the first the ISA's fill.
+func AssembleSections(stmts []AsmStmt, isa ISA, origin uint64, others func(section string) (uint64, bool), extern func(name string) (uint64, bool)) (*Asm, error) {
 	type local struct {
 		name string
 		addr uint64
@@ -395,15 +537,45 @@ func Assemble(stmts []AsmStmt, isa ISA, origin uint64, extern func(name string) 
 	var locals []local
 	// Pass 1: addresses. Pass 2: bytes.
 	for pass := 1; pass <= 2; pass++ {
-		pc := origin
+		pcs := map[string]uint64{}
+		bufs := map[string][]byte{}
 		var stack []string
 		section := ""
-		own := func() bool { return out.Section == "" || section == out.Section }
-		var buf []byte
+		out.Data = nil
+		first := func() bool { return out.Section == "" || section == out.Section }
+		// key is the current section's in pcs and bufs: "" for the
+		// first.
+		key := func() string {
+			if first() {
+				return ""
+			}
+			return section
+		}
+		pcs[""] = origin
+		// own reports whether the current section keeps its bytes, and
+		// sets its start on first use.
+		own := func() bool {
+			if first() {
+				return true
+			}
+			if others == nil {
+				return false
+			}
+			if _, ok := pcs[section]; ok {
+				return true
+			}
+			o, ok := others(section)
+			if ok {
+				pcs[section] = o
+			}
+			return ok
+		}
 		for i := range stmts {
 			st := &stmts[i]
+			keep, k := own(), key()
+			pc := pcs[k]
 			for _, l := range st.Labels {
-				if !own() {
+				if !keep {
 					continue
 				}
 				if pass == 1 {
@@ -449,6 +621,7 @@ func Assemble(stmts []AsmStmt, isa ISA, origin uint64, extern func(name string) 
 			}
 			var b []byte
 			n := 0
+			data := false
 			switch st.Op {
 			case ".pushsection", ".section":
 				if len(st.Args) == 0 {
@@ -481,8 +654,12 @@ func Assemble(stmts []AsmStmt, isa ISA, origin uint64, extern func(name string) 
 					return nil, errorf(st.Args[0].Pos, "%s %d: a power of two up to 4096", st.Op, a)
 				}
 				n = int((uint64(a) - pc%uint64(a)) % uint64(a))
-				if pass == 2 && own() {
-					b = isa.Fill(n)
+				if pass == 2 && keep {
+					if first() {
+						b = isa.Fill(n)
+					} else {
+						b = make([]byte, n)
+					}
 				}
 			case ".byte", ".long", ".4byte", ".8byte", ".quad":
 				w := map[string]int{".byte": 1, ".long": 4, ".4byte": 4, ".8byte": 8, ".quad": 8}[st.Op]
@@ -490,7 +667,8 @@ func Assemble(stmts []AsmStmt, isa ISA, origin uint64, extern func(name string) 
 					return nil, errorf(st.Pos, "%s without a value", st.Op)
 				}
 				n = w * len(st.Args)
-				if pass == 2 && own() {
+				data = true
+				if pass == 2 && keep {
 					for _, a := range st.Args {
 						if a.X == nil || a.Base != nil {
 							return nil, errorf(a.Pos, "%s %s: a value", st.Op, a.Text)
@@ -519,7 +697,7 @@ func Assemble(stmts []AsmStmt, isa ISA, origin uint64, extern func(name string) 
 				if strings.HasPrefix(st.Op, ".") {
 					return nil, errorf(st.Pos, "directive %s is not modelled (the model knows .pushsection, .popsection, .align, .balign, .p2align, .byte, .long, .8byte, .globl, .type, .size)", st.Op)
 				}
-				if !own() {
+				if !first() {
 					return nil, errorf(st.Pos, "%s: an instruction outside the trampoline's section %s", st.Op, out.Section)
 				}
 				var err error
@@ -535,15 +713,29 @@ func Assemble(stmts []AsmStmt, isa ISA, origin uint64, extern func(name string) 
 					}
 				}
 			}
-			if own() {
-				pc += uint64(n)
-				buf = append(buf, b...)
+			if keep {
+				if data && n > 0 {
+					out.Data = append(out.Data, [2]uint64{pc, pc + uint64(n)})
+				}
+				pcs[k] = pc + uint64(n)
+				bufs[k] = append(bufs[k], b...)
 			}
 		}
 		if len(stack) != 0 && len(stmts) > 0 {
 			return nil, errorf(stmts[len(stmts)-1].Pos, ".pushsection without .popsection")
 		}
-		out.Bytes = buf
+		out.Bytes = bufs[""]
+		out.Others = nil
+		for name, buf := range bufs {
+			if name == "" {
+				continue
+			}
+			if out.Others == nil {
+				out.Others = map[string]*AsmSection{}
+			}
+			o, _ := others(name)
+			out.Others[name] = &AsmSection{Origin: o, Bytes: buf}
+		}
 	}
 	return out, nil
 }

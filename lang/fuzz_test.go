@@ -215,6 +215,11 @@ func FuzzAsm(f *testing.F) {
 		".pushsection .text, \"ax\"\n.align 5\nt:\nb f1\n\tlis\t12,2f@ha\n\tlwz\t12,2f@l(12)\n1:\tli\t3, 0\n\tblr\n.balign 8\n2:\t.long 0\n.popsection\n",
 		"ret; int3 # a comment; nop\n1: 1: jmp 1b\n.byte -1, 256\n.quad 1b-2f\n2:",
 		".pushsection .a\n.pushsection .discard\n.long 9f\n.popsection\n.p2align 3\n.long %esp, \"x\", (1\n",
+		// arm64 (// comments, '#' immediates, [Xn, OFFSET], :lo12:, a
+		// second section): the mainline trampoline and the v6 one.
+		"\t.pushsection .static_call.text, \"ax\"\n\t.align\t4\n__SCT__k:\n\thint\t34\t/* BTI C */\n\tadrp\tx16, 1f\n\tldr\tx16, [x16, :lo12:1f]\n\tbr\tx16\n\t.type __SCT__k, %function\n\t.popsection\n\t.pushsection .rodata, \"a\"\n\t.align\t3\n1:\t.quad\tf1\n\t.popsection\n",
+		"\t.pushsection\t.static_call.text, \"ax\"\n\t.align\t\t4\n0:\t.quad\t\t0x0\n__SCT__k:\n\thint \t\t34\t/* BTI C */\n\tb f1\n\tldr\t\tx16, 0b\n\tcbz\t\tx16, 1f // a comment\n\tbr\t\tx16\n1:\tret\n\t.popsection\n",
+		"add x16, x16, #:lo12:(f1 + 8); ldr x0, [sp, #-8]; mov x0, #0xffff800080000000 /* unterminated",
 	} {
 		f.Add([]byte(src))
 	}
@@ -230,17 +235,36 @@ func FuzzAsm(f *testing.F) {
 		}
 		stmts, err := ParseAsm(tx)
 		checkErr(t, err)
-		if err != nil {
-			return
+		if err == nil {
+			a, err := Assemble(stmts, fuzzISA{}, 0x1000, func(name string) (uint64, bool) { return 0x2000, name == "f1" })
+			checkErr(t, err)
+			if err == nil {
+				for name, addr := range a.Labels {
+					if addr < a.Origin || addr > a.Origin+uint64(len(a.Bytes)) {
+						t.Fatalf("label %s at %#x, outside %#x+%d", name, addr, a.Origin, len(a.Bytes))
+					}
+				}
+			}
 		}
-		a, err := Assemble(stmts, fuzzISA{}, 0x1000, func(name string) (uint64, bool) { return 0x2000, name == "f1" })
+		// arm64's syntax, with a second section kept (.rodata).
+		stmts, err = ParseAsmComment(tx, "//")
 		checkErr(t, err)
 		if err != nil {
 			return
 		}
-		for name, addr := range a.Labels {
-			if addr < a.Origin || addr > a.Origin+uint64(len(a.Bytes)) {
-				t.Fatalf("label %s at %#x, outside %#x+%d", name, addr, a.Origin, len(a.Bytes))
+		a, err := AssembleSections(stmts, fuzzISA{}, 0x1000, func(s string) (uint64, bool) { return 0x8000, s == ".rodata" },
+			func(name string) (uint64, bool) { return 0x2000, name == "f1" })
+		checkErr(t, err)
+		if err != nil {
+			return
+		}
+		for _, d := range a.Data {
+			in := d[0] >= a.Origin && d[1] <= a.Origin+uint64(len(a.Bytes))
+			if ro := a.Others[".rodata"]; ro != nil {
+				in = in || d[0] >= ro.Origin && d[1] <= ro.Origin+uint64(len(ro.Bytes))
+			}
+			if !in || d[1] <= d[0] {
+				t.Fatalf("data %#x-%#x outside the sections", d[0], d[1])
 			}
 		}
 	})

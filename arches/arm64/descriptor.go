@@ -24,8 +24,11 @@ func Descriptor() arch.Descriptor {
 		// static calls are out-of-line but in the branch-* variants.
 		// Jump label sites are one size, a 4-byte nop or b.
 		Gen: arch.Gen{
-			Kinds:      []string{scenario.KindCall, scenario.KindTail},
-			OutOfLine:  func(variant string) bool { return !diffVariant(normVariant(variant)) },
+			Kinds: []string{scenario.KindCall, scenario.KindTail},
+			OutOfLine: func(variant string) bool {
+				inline, err := inlineSites(normVariant(variant))
+				return err == nil && !inline
+			},
 			JumpLabels: true,
 		},
 	}

@@ -6,6 +6,7 @@ import (
 
 	"github.com/patchcheck/patchcheck/arches/internal/image"
 	"github.com/patchcheck/patchcheck/kernel"
+	"github.com/patchcheck/patchcheck/lang"
 	"github.com/patchcheck/patchcheck/model"
 	"github.com/patchcheck/patchcheck/scenario"
 )
@@ -23,10 +24,6 @@ const (
 	// one 64-bit store (aarch64_insn_write_literal_u64). No instruction is
 	// ever patched.
 	VariantMainline = "mainline"
-	// VariantADRPAdd: Ard Biesheuvel's 2020 v2 approach, which
-	// materialised the target with adrp/add in the trampoline, patched
-	// instruction by instruction.
-	VariantADRPAdd = "v2-adrp-add"
 	// VariantV6: the 2021 v6 trampoline (literal before the entry; bti c;
 	// b func | ret | nop; ldr x16, literal; cbz x16, 1f; br x16; 1: ret),
 	// the literal written unconditionally together with the instruction
@@ -76,6 +73,14 @@ type Tramp struct {
 	Patch uint64 // the patched instructions (v2: adrp/add; v5/v6: bti, insn)
 	// LitWin and PatchWin are the windows of Lit and Patch (-1: none).
 	LitWin, PatchWin int
+	// Loc is the instruction a sketch's loc names: the first word of
+	// the patched window that the transform writes differently for two
+	// targets.
+	Loc uint64
+	// PatchForms and LitForms are, by target, the contents of the
+	// patched window and the literal as the model files' transform
+	// leaves them (nil: it does not write them).
+	PatchForms, LitForms [][]byte
 }
 
 // Arch implements kernel.Port.
@@ -91,7 +96,6 @@ func (Port) Features() []string { return []string{kernel.FeatureFar, kernel.Feat
 func (Port) Variants() []kernel.Variant {
 	return []kernel.Variant{
 		{Name: VariantMainline, Doc: "the kernel (2026, 54ac9ff8f119): trampoline bti c; adrp x16; ldr x16 from a .rodata literal; br x16; the update is one 64-bit store to the literal; NULL becomes __static_call_return0"},
-		{Name: VariantADRPAdd, Doc: "Ard Biesheuvel's 2020 v2 approach: the trampoline materialises the target with adrp x16; add x16, x16, :lo12:; br x16, and the update patches adrp then add with aarch64_insn_patch_text_nosync"},
 		{Name: VariantV6, Doc: "the 2021 v6 design: literal before the entry, bti c; b func | ret | nop; ldr x16, literal; cbz x16; br x16; ret; literal (written unconditionally) and instruction written as two 64-bit stores in no fixed order, then caches_clean_inval_pou"},
 		{Name: VariantV5, Doc: "the v3-v5 design: as v6-literal, but the literal is written only with the nop that exposes it"},
 	}
@@ -113,16 +117,13 @@ func normVariant(v string) string {
 	return v
 }
 
-// diffVariant reports whether v is a diff to the model files rather than
-// one of the port's own designs: arm64's diffs patch inline sites (the
-// mainline kernel has none; its trampolines are the port's layout).
-func diffVariant(v string) bool {
-	for _, pv := range (Port{}).Variants() {
-		if pv.Name == v {
-			return false
-		}
-	}
-	return true
+// inlineSites reports whether the model files a scenario of variant
+// compiles with patch inline sites: whether their
+// arch_static_call_transform reads its site argument (the branch-*
+// diffs), where the mainline transform and the trampoline designs patch
+// the trampoline whatever the site (kernel.TransformReadsSite).
+func inlineSites(variant string) (bool, error) {
+	return kernel.TransformReadsSite("arm64", variant, Port{})
 }
 
 func literalVariant(v string) bool { return v == VariantV6 || v == VariantV5 }
@@ -136,6 +137,10 @@ type builder struct {
 	sc  *scenario.Scenario
 	// entry is the function each jump label site is in, by the site's name.
 	entry map[string]uint64
+	// ts is the model files' trampoline text, read once; probe their
+	// transform.
+	ts    *kernel.TrampSource
+	probe *kernel.TransformProbe
 }
 
 func newBuilder(p *model.Program, img *Image, sc *scenario.Scenario) *builder {
@@ -179,9 +184,17 @@ func unsupported(sc *scenario.Scenario, variant string) error {
 	if n := int(kSites-kJumps) / 0x40; len(sc.Jumps) > n {
 		return fmt.Errorf("%d jump label sites: the arm64 model lays out at most %d", len(sc.Jumps), n)
 	}
+	inline, err := inlineSites(variant)
+	if err != nil {
+		return err
+	}
+	// A sketch of inline sites runs with the kernel's own trampoline:
+	// the port's first variant, without a variant diff.
+	_, variantDiff := kernel.VariantDiff(variant)
+	kernelTramp := !variantDiff && variant == (Port{}).Variants()[0].Name
 	for _, st := range sc.Sites {
 		switch {
-		case !diffVariant(variant) && (len(sc.Sketch) == 0 || variant != VariantMainline):
+		case !inline && (len(sc.Sketch) == 0 || !kernelTramp):
 			return fmt.Errorf("site %s: arm64 static calls are out-of-line (no HAVE_STATIC_CALL_INLINE); use caller, or a branch-* variant (a diff) or a sketch for inline sites patched like jump labels", st.Name)
 		case st.Kind == scenario.KindJcc:
 			return fmt.Errorf("site %s: arm64 has no conditional tail-call sites (kind=jcc)", st.Name)
@@ -191,7 +204,7 @@ func unsupported(sc *scenario.Scenario, variant string) error {
 			return fmt.Errorf("site %s: module sites are not modelled on arm64", st.Name)
 		}
 	}
-	if !diffVariant(variant) && len(sc.Sites) == 0 {
+	if !inline && len(sc.Sites) == 0 {
 		return kernel.CheckOneUpdater(sc)
 	}
 	return nil
@@ -203,20 +216,14 @@ func (Port) Layout(sc *scenario.Scenario, arch model.Arch) (*kernel.Layout, erro
 	if err := unsupported(sc, variant); err != nil {
 		return nil, err
 	}
-	for _, tramp := range []bool{true, false} {
-		if steps := kernel.SketchFor(sc.Sketch, tramp); len(steps) > 0 {
-			if err := checkSketchLayout(steps, variant); err != nil {
-				return nil, err
-			}
-		}
-	}
 	img := &Image{StackTop: kStack, Ret0: kRet0}
 	p := &model.Program{Arch: arch, Return: kBase, Sentinel: sentinel, ArchData: img,
 		IPINote: "takes an interrupt between calls: exception entry and return are context synchronising (stale fetches dropped)"}
 	b := newBuilder(p, img, sc)
 	b.lay.Variant = variant
 	// The out-of-line trampolines call __static_call_return0 for NULL
-	// (v5/v6 return at once instead).
+	// (v5/v6 return at once instead): for the model files' designs,
+	// decided where each trampoline is laid out (trampWindows).
 	p.NullIsReturn0 = !literalVariant(variant)
 	b.Region(".text", kBase, int(kTextEnd-kBase))
 	b.Sym("harness_return", kBase, 4)
@@ -250,6 +257,18 @@ func (Port) Layout(sc *scenario.Scenario, arch model.Arch) (*kernel.Layout, erro
 	for k, key := range sc.Keys {
 		p.Keys = append(p.Keys, model.KeyDef{Name: key.Name, Init: targetIndex(p, key.Init)})
 		b.tramp(k, key.Name, variant)
+		if b.Err != nil {
+			return nil, b.Err
+		}
+	}
+	if len(b.img.Tramps) > 0 {
+		for _, tramp := range []bool{true, false} {
+			if steps := kernel.SketchFor(sc.Sketch, tramp); len(steps) > 0 {
+				if err := checkSketchLayout(steps, b.img.Tramps[0]); err != nil {
+					return nil, err
+				}
+			}
+		}
 	}
 	b.jumps()
 	b.sites(variant)
@@ -285,22 +304,18 @@ func (b *builder) tramp(k int, name, variant string) {
 		tr.PatchWin = b.window(tr.Name, tr.Patch, 8, k, false)
 		b.Sym(tr.Name+".literal", tr.Lit, 8)
 		b.Sym(tr.Name, t, 24)
-	case variant == VariantADRPAdd:
-		tr.Addr, tr.Patch = base, base+4
-		fn := funcAddr(b.p, init)
-		b.Put(base, InsnBTIC, ADRP(X16, base+4, fn), AddImm(X16, X16, uint32(fn&0xfff)), BR(X16))
-		tr.PatchWin = b.window(tr.Name, tr.Patch, 8, k, false)
-		b.Sym(tr.Name, base, 16)
-	default: // mainline, and the trampolines of the branch variants
-		tr.Addr, tr.Lit = base, kRodata+8*uint64(k)
-		if k == 0 {
-			b.Region(".rodata", kRodata, 0x100)
+	default: // the model files' designs: mainline, v2-adrp-add, the branch-* diffs
+		a, err := b.assembleTramp(k)
+		if err != nil {
+			b.Err = err
+			return
 		}
-		b.Put(base, InsnBTIC, ADRP(X16, base+4, tr.Lit), LdrImm(X16, X16, uint32(tr.Lit&0xfff)), BR(X16))
-		binary.LittleEndian.PutUint64(b.At(tr.Lit), funcAddr(b.p, init))
-		tr.LitWin = b.window(tr.Name+".literal", tr.Lit, 8, k, true)
-		b.Sym(tr.Name, base, 16)
-		b.Sym(tr.Name+".literal", tr.Lit, 8)
+		tr.Addr, tr.Lit = a.tramp, a.lit
+		b.Sym(tr.Name, tr.Addr, a.size)
+		if err := b.trampWindows(&tr, a); err != nil {
+			b.Err = err
+			return
+		}
 	}
 	b.img.Tramps = append(b.img.Tramps, tr)
 	loc := kernel.Loc{Name: tr.Name, Addr: tr.Addr, Tramp: true, Key: k, Window: tr.PatchWin}
@@ -312,6 +327,204 @@ func (b *builder) tramp(k int, name, variant string) {
 	via := kVia + 0x40*uint64(k)
 	b.caller(via, MustB(via+8, tr.Addr, true))
 	b.Sym("call_"+tr.Name, via, 20)
+}
+
+// assembled is a key's trampoline as the model files' text laid it out.
+type assembled struct {
+	tramp uint64 // the __SCT__ label
+	size  uint64 // the trampoline's bytes in .static_call.text from its label
+	lit   uint64 // the literal: the text's one 8-byte data directive (.quad), 0: none
+	text  lang.Text
+	base  uint64 // its bytes in .static_call.text: [base, end)
+	end   uint64
+}
+
+// assembleTramp assembles key k's trampoline from the model files
+// (arch/arm64/include/asm/static_call.h: the ARCH_DEFINE_STATIC_CALL_*TRAMP
+// macro include/linux/static_call.h's DEFINE_STATIC_CALL family expands
+// to for the key's initial target) into the image: its first section
+// (.static_call.text) at the key's trampoline slot, kTramps + 0x40k, its
+// .rodata (the mainline literal) at kRodata + 8k. The slots keep the
+// addresses the port's Go layout had, so traces and IDs stay as they
+// were; the kernel's linker packs the trampolines closer.
+func (b *builder) assembleTramp(k int) (assembled, error) {
+	key := b.sc.Keys[k]
+	if b.ts == nil {
+		ts, err := kernel.TrampolineSource(b.sc, Port{})
+		if err != nil {
+			return assembled{}, err
+		}
+		b.ts = ts
+	}
+	text, err := b.ts.Tramp(key.Name, key.Init)
+	if err != nil {
+		return assembled{}, err
+	}
+	base := kTramps + 0x40*uint64(k)
+	rodata := kRodata + 8*uint64(k)
+	others := func(section string) (uint64, bool) {
+		if section != ".rodata" {
+			return 0, false
+		}
+		return rodata, true
+	}
+	symbol := func(name string) (uint64, bool) {
+		for _, s := range b.p.Symbols {
+			if s.Name == name {
+				return s.Addr, true
+			}
+		}
+		return 0, false
+	}
+	a, err := kernel.AssembleSections(text, asmISA{}, base, others, symbol)
+	if err != nil {
+		return assembled{}, err
+	}
+	at := text.At(0)
+	name := lang.StaticCallTrampPrefix + key.Name
+	out := assembled{text: text, base: base, end: base + uint64(len(a.Bytes))}
+	var ok bool
+	if out.tramp, ok = a.Labels[name]; !ok {
+		return assembled{}, &lang.Error{Pos: at, Msg: fmt.Sprintf("key %s: the trampoline's text defines no label %s", key.Name, name)}
+	}
+	out.size = base + uint64(len(a.Bytes)) - out.tramp
+	if len(a.Bytes) > 0x40 {
+		return assembled{}, &lang.Error{Pos: at, Msg: fmt.Sprintf("key %s: the trampoline is %d bytes, more than the model's 64-byte slot", key.Name, len(a.Bytes))}
+	}
+	copy(b.At(base), a.Bytes)
+	for name, sec := range a.Others {
+		if name != ".rodata" || len(sec.Bytes) == 0 {
+			continue
+		}
+		if len(sec.Bytes) > 8 {
+			return assembled{}, &lang.Error{Pos: at, Msg: fmt.Sprintf("key %s: the trampoline's .rodata is %d bytes, more than the model's 8 (one literal)", key.Name, len(sec.Bytes))}
+		}
+		if b.p.RegionOf(kRodata) < 0 {
+			b.Region(".rodata", kRodata, 0x100)
+		}
+		if rodata+8 > kRodata+0x100 {
+			return assembled{}, fmt.Errorf("key %s: the literals outgrow the model's .rodata (32 keys)", key.Name)
+		}
+		copy(b.At(sec.Origin), sec.Bytes)
+	}
+	n := 0
+	for _, d := range a.Data {
+		if d[1]-d[0] == 8 {
+			out.lit = d[0]
+			n++
+		}
+	}
+	if n > 1 {
+		return assembled{}, &lang.Error{Pos: at, Msg: fmt.Sprintf("key %s: the trampoline's text has %d 8-byte literals (.quad), the model knows one at most: the address the trampoline loads", key.Name, n)}
+	}
+	if out.lit%8 != 0 {
+		return assembled{}, &lang.Error{Pos: at, Msg: fmt.Sprintf("key %s: the literal at %#x is not 8-byte aligned (an aligned 64-bit store and load is single-copy atomic; the model knows no other)", key.Name, out.lit)}
+	}
+	return out, nil
+}
+
+// trampWindows makes the patchable windows of trampoline tr (assembled
+// as a) from what the model files' arch_static_call_transform stores for
+// each target (kernel.TransformProbe): the literal, when the transform
+// writes it, is a data window; the instructions it writes, one run of
+// them, a text window. Their forms at rest are what the transform leaves
+// for each target (and the laid-out bytes for the key's initial target).
+// NULL calls __static_call_return0 when the transform writes for NULL what
+// it writes for return0.
+func (b *builder) trampWindows(tr *Tramp, a assembled) error {
+	p, k := b.p, tr.Key
+	at := a.text.At(0)
+	b.lay.Tramps = append(b.lay.Tramps, kernel.Loc{Name: tr.Name, Addr: tr.Addr, Tramp: true, Key: k, Window: -1})
+	defer func() { b.lay.Tramps = b.lay.Tramps[:k] }()
+	if b.probe == nil {
+		probe, err := kernel.NewTransformProbe(b.sc, Port{}, b.lay)
+		if err != nil {
+			return err
+		}
+		b.probe = probe
+	}
+	stores := make([][]kernel.Store, len(p.Targets))
+	lo, hi := uint64(0), uint64(0)
+	lit := false
+	for t := range p.Targets {
+		st, err := b.probe.TrampStores(k, t)
+		if err != nil {
+			return err
+		}
+		stores[t] = st
+		for _, s := range st {
+			end := s.Addr + uint64(len(s.Bytes))
+			switch {
+			case a.lit != 0 && s.Addr == a.lit && len(s.Bytes) == 8:
+				lit = true
+			case a.lit != 0 && s.Addr < a.lit+8 && a.lit < end:
+				return &lang.Error{Pos: at, Msg: fmt.Sprintf("key %s: arch_static_call_transform stores %d bytes at %#x, part of the literal at %#x (the model stores a literal whole)", tr.Name, len(s.Bytes), s.Addr, a.lit)}
+			case s.Addr < a.base || end > a.end:
+				return &lang.Error{Pos: at, Msg: fmt.Sprintf("key %s: arch_static_call_transform stores at %#x, outside the trampoline's text %#x-%#x and its literal", tr.Name, s.Addr, a.base, a.end)}
+			default:
+				if hi == 0 {
+					lo, hi = s.Addr, end
+				}
+				lo, hi = min(lo, s.Addr), max(hi, end)
+			}
+		}
+	}
+	if hi-lo > model.WinSize {
+		return &lang.Error{Pos: at, Msg: fmt.Sprintf("key %s: arch_static_call_transform patches %#x-%#x, more than the model's %d-byte window", tr.Name, lo, hi, model.WinSize)}
+	}
+	// form is what the window [base, base+n) holds after target t's
+	// stores, from what the image holds.
+	form := func(t int, base uint64, n int) []byte {
+		out := append([]byte(nil), b.At(base)[:n]...)
+		for _, s := range stores[t] {
+			for i, c := range s.Bytes {
+				if a := s.Addr + uint64(i); a >= base && a < base+uint64(n) {
+					out[a-base] = c
+				}
+			}
+		}
+		return out
+	}
+	withInit := func(w, t int, f []byte) [][]byte {
+		out := [][]byte{f}
+		if init := p.Windows[w].Init[:p.Windows[w].Size]; t == p.Keys[k].Init && string(init) != string(f) {
+			out = append([][]byte{append([]byte(nil), init...)}, out...)
+		}
+		return out
+	}
+	if lit {
+		tr.LitWin = b.window(tr.Name+".literal", tr.Lit, 8, k, true)
+		b.Sym(tr.Name+".literal", tr.Lit, 8)
+		tr.LitForms = make([][]byte, len(p.Targets))
+		for t := range p.Targets {
+			tr.LitForms[t] = form(t, tr.Lit, 8)
+		}
+		b.AtRest(tr.LitWin, func(t int) [][]byte { return withInit(tr.LitWin, t, tr.LitForms[t]) })
+	}
+	if hi > lo {
+		tr.Patch = lo
+		tr.PatchWin = b.window(tr.Name, lo, int(hi-lo), k, false)
+		tr.PatchForms = make([][]byte, len(p.Targets))
+		for t := range p.Targets {
+			tr.PatchForms[t] = form(t, lo, int(hi-lo))
+		}
+		b.AtRest(tr.PatchWin, func(t int) [][]byte { return withInit(tr.PatchWin, t, tr.PatchForms[t]) })
+		// loc: the first word two targets' forms differ in.
+		tr.Loc = lo
+	word:
+		for off := 0; off+4 <= int(hi-lo); off += 4 {
+			for t := range p.Targets {
+				if string(tr.PatchForms[t][off:off+4]) != string(tr.PatchForms[0][off:off+4]) {
+					tr.Loc = lo + uint64(off)
+					break word
+				}
+			}
+		}
+	}
+	if string(fmt.Sprint(stores[model.TargetNull])) != string(fmt.Sprint(stores[model.TargetReturn0])) {
+		p.NullIsReturn0 = false
+	}
+	return nil
 }
 
 // trampAtRest records which contents of the trampoline's windows reach
@@ -340,13 +553,6 @@ func (b *builder) trampAtRest(tr Tramp, variant string) {
 			}
 			return append(any, p.Windows[tr.LitWin].Init[:8])
 		})
-	case variant == VariantADRPAdd:
-		b.AtRest(tr.PatchWin, func(t int) [][]byte {
-			fn := funcAddr(b.p, t)
-			return [][]byte{append(Word(ADRP(X16, tr.Patch, fn)), Word(AddImm(X16, X16, uint32(fn&0xfff)))...)}
-		})
-	default:
-		b.AtRest(tr.LitWin, func(t int) [][]byte { return [][]byte{u64(funcAddr(b.p, t))} })
 	}
 }
 
@@ -596,18 +802,8 @@ func (Port) Transform(e *kernel.Emitter, lay *kernel.Layout, loc kernel.Loc, tar
 			e.Emit(model.Op{Code: model.OpCacheMaint, Addr: tr.Lit, Len: 16})
 			e.Fn = "arch_static_call_transform"
 			e.Emit(model.Op{Code: model.OpUnlock, A: kernel.TextMutex})
-		case variant == VariantADRPAdd:
-			fn := funcAddr(lay.Prog, target)
-			e.Fn = "arch_static_call_transform"
-			e.Emit(model.Op{Code: model.OpLock, A: kernel.TextMutex})
-			patchNosync(e, arch, tr.Patch, ADRP(X16, tr.Patch, fn))
-			patchNosync(e, arch, tr.Patch+4, AddImm(X16, X16, uint32(fn&0xfff)))
-			e.Fn = "arch_static_call_transform"
-			e.Emit(model.Op{Code: model.OpUnlock, A: kernel.TextMutex})
 		default:
-			// if (!func) func = __static_call_return0;
-			// aarch64_insn_write_literal_u64(literal, func) under patch_lock.
-			poke(e, "aarch64_insn_write_literal_u64", tr.Lit, binary.LittleEndian.AppendUint64(nil, funcAddr(lay.Prog, target)), 0)
+			panic("patchcheck: arm64's Go transform is the v5/v6 trampolines' only: the others are the model files'")
 		}
 		return
 	}
@@ -629,15 +825,6 @@ func poke(e *kernel.Emitter, fn string, addr uint64, b []byte, flags int) {
 	e.Emit(model.Op{Code: model.OpPoke, Addr: addr, Bytes: bb, Len: l, B: flags})
 }
 
-// patchNosync is aarch64_insn_patch_text_nosync(addr, insn): the store
-// through the fixmap alias, then caches_clean_inval_pou(addr, addr + 4) on
-// this CPU; other CPUs are sent nothing.
-func patchNosync(e *kernel.Emitter, a *Arch, addr uint64, w uint32) {
-	poke(e, "aarch64_insn_patch_text_nosync", addr, Word(w), noMaint(a))
-	e.Fn = "caches_clean_inval_pou"
-	e.Emit(model.Op{Code: model.OpCacheMaint, Addr: addr, Len: 4})
-}
-
 // kick is kick_all_cpus_sync(): smp_call_function(do_nothing, NULL, 1):
 // every other CPU takes an IPI (exception entry and return: context
 // synchronising) before it returns.
@@ -651,6 +838,9 @@ func kick(e *kernel.Emitter) {
 // (arch/arm64/include/asm/insn.h, debug-monitors.h), as the model files
 // define them.
 const (
+	adrTypeADR   = 1 // AARCH64_INSN_ADR_TYPE_ADR (ADRP is 0)
+	variant64    = 1 // AARCH64_INSN_VARIANT_64BIT
+	adsbAdd      = 0 // AARCH64_INSN_ADSB_ADD
 	branchLink   = 1 // AARCH64_INSN_BRANCH_LINK (NOLINK is 0)
 	branchReturn = 2 // AARCH64_INSN_BRANCH_RETURN
 	breakFault   = 0xd4202000
@@ -708,6 +898,48 @@ func (Port) Value(name string, args []uint64) (uint64, bool, error) {
 			return breakFault, true, nil
 		}
 		return uint64(w), true, nil
+	case "aarch64_insn_gen_adr":
+		// (pc, addr, reg, AARCH64_INSN_ADR_TYPE_ADRP or _ADR), or
+		// AARCH64_BREAK_FAULT when addr is out of reach.
+		if args == nil {
+			return 0, true, nil
+		}
+		if len(args) != 4 || args[2] > 30 || args[3] > adrTypeADR {
+			return 0, true, fmt.Errorf("takes (pc, addr, register, AARCH64_INSN_ADR_TYPE_ADRP or AARCH64_INSN_ADR_TYPE_ADR)")
+		}
+		pc, to, rd := args[0], args[1], int(args[2])
+		if args[3] == adrTypeADR {
+			if w, ok := ADR(rd, pc, to); ok {
+				return uint64(w), true, nil
+			}
+			return breakFault, true, nil
+		}
+		if pages := int64(Page(to)-Page(pc)) >> 12; pages < -(1<<20) || pages >= 1<<20 {
+			return breakFault, true, nil
+		}
+		return uint64(ADRP(rd, pc, to)), true, nil
+	case "aarch64_insn_gen_add_sub_imm":
+		// (dst, src, imm, AARCH64_INSN_VARIANT_64BIT, AARCH64_INSN_ADSB_ADD):
+		// add Xd, Xn, #imm12, or AARCH64_BREAK_FAULT when imm does not fit.
+		if args == nil {
+			return 0, true, nil
+		}
+		if len(args) != 5 || args[0] > 31 || args[1] > 31 || args[3] != variant64 || args[4] != adsbAdd {
+			return 0, true, fmt.Errorf("the model generates 64-bit add (AARCH64_INSN_VARIANT_64BIT, AARCH64_INSN_ADSB_ADD) only")
+		}
+		if args[2] > 0xfff {
+			return breakFault, true, nil
+		}
+		return uint64(AddImm(int(args[0]), int(args[1]), uint32(args[2]))), true, nil
+	case "offset_in_page":
+		// include/linux/mm.h: the offset of an address in its 4 KiB page.
+		if args == nil {
+			return 0, true, nil
+		}
+		if len(args) != 1 {
+			return 0, true, fmt.Errorf("takes one address")
+		}
+		return args[0] & 0xfff, true, nil
 	case "aarch64_insn_adrp_get_offset":
 		if args == nil {
 			return 0, true, nil

@@ -194,23 +194,33 @@ func writesLiteral(steps []sketchStep) bool {
 	return false
 }
 
-// checkSketchLayout reports a step whose address the variant's layout
-// does not have.
-func checkSketchLayout(steps []scenario.SketchStep, variant string) error {
+// checkSketchLayout reports a step whose address the trampoline tr, as
+// the scenario's design lays it out, does not have: write_pair needs a
+// literal just before the patched instructions (the v5/v6 trampolines),
+// loc+4 a second patched instruction after loc (v2-adrp-add's add), and
+// lit a literal.
+func checkSketchLayout(steps []scenario.SketchStep, tr Tramp) error {
 	parsed, err := parseSketch(steps)
 	if err != nil {
 		return err
+	}
+	var end uint64
+	if tr.PatchWin >= 0 {
+		end = tr.Patch + 8
+		if tr.PatchForms != nil {
+			end = tr.Patch + uint64(len(tr.PatchForms[0]))
+		}
 	}
 	for i, s := range parsed {
 		st := steps[i]
 		var why string
 		switch {
-		case strings.HasPrefix(s.op, "write_pair") && !literalVariant(variant):
-			why = s.op + " writes the v5/v6 trampoline: use variant " + VariantV6 + " or " + VariantV5
-		case s.addr == addrLoc && s.off == 4 && variant != VariantADRPAdd:
-			why = "loc+4 is patchable only in the " + VariantADRPAdd + " trampoline (its add)"
-		case s.addr == addrLit && variant == VariantADRPAdd && s.op != "kick_all_cpus_sync":
-			why = "the " + VariantADRPAdd + " trampoline has no literal"
+		case strings.HasPrefix(s.op, "write_pair") && !(tr.LitWin >= 0 && tr.PatchWin >= 0 && tr.Lit+8 == tr.Patch):
+			why = s.op + " writes a trampoline whose literal is just before its patched instructions (the v5/v6 design): use variant " + VariantV6 + " or " + VariantV5
+		case s.addr == addrLoc && s.off == 4 && (tr.PatchWin < 0 || tr.Loc+8 > end):
+			why = "loc+4 is patchable only in a trampoline whose transform patches a second instruction after loc (v2-adrp-add's add)"
+		case s.addr == addrLit && tr.LitWin < 0 && s.op != "kick_all_cpus_sync":
+			why = "the scenario's trampoline has no literal (v2-adrp-add)"
 		}
 		if why != "" {
 			return &scenario.Error{Line: st.Line, Col: st.Col, Msg: fmt.Sprintf("sketch step %d (%s): %s", i+1, st, why)}
@@ -237,13 +247,17 @@ func (Port) Sketch(e *kernel.Emitter, lay *kernel.Layout, loc kernel.Loc, target
 	arch := p.Arch.(*Arch)
 	tr := img.Tramps[loc.Key]
 	variant := normVariant(lay.Variant)
-	if loc.Tramp && tr.PatchWin < 0 && !writesLiteral(steps) {
-		// A mainline trampoline the sketch does not write keeps the
-		// kernel's store to its literal: the sketch is the sites'.
-		Port{}.Transform(e, lay, loc, target, variant)
+	if loc.Tramp && tr.PatchWin < 0 && tr.LitForms != nil && !writesLiteral(steps) {
+		// A trampoline whose transform writes its literal only, which
+		// the sketch does not write, keeps the kernel's store to it
+		// (aarch64_insn_write_literal_u64 of the model files'
+		// transform): the sketch is the sites'.
+		poke(e, "aarch64_insn_write_literal_u64", tr.Lit, tr.LitForms[target], 0)
 		return
 	}
-	// The kernel's transform of this loc, for new, new_add and new_lit.
+	// The kernel's transform of this loc, for new, new_add and new_lit:
+	// the model files' (TransformProbe, at layout), or the port's Go for
+	// the v5/v6 trampolines.
 	var newInsn, newAdd uint32
 	newLit := funcAddr(p, target)
 	at := loc.Addr
@@ -253,10 +267,19 @@ func (Port) Sketch(e *kernel.Emitter, lay *kernel.Layout, loc kernel.Loc, target
 	case literalVariant(variant):
 		pl := litPlan(p, tr, target, variant)
 		newInsn, newLit, at = pl.insn, pl.lit, tr.Addr+4
-	case variant == VariantADRPAdd:
-		newInsn, newAdd, at = ADRP(X16, tr.Patch, newLit), AddImm(X16, X16, uint32(newLit&0xfff)), tr.Patch
 	default:
-		at = 0 // the mainline trampoline has no patched instruction
+		at = 0 // a trampoline with no patched instruction (mainline)
+		if tr.PatchForms != nil {
+			f := tr.PatchForms[target]
+			off := tr.Loc - tr.Patch
+			at, newInsn = tr.Loc, binary.LittleEndian.Uint32(f[off:])
+			if int(off)+8 <= len(f) {
+				newAdd = binary.LittleEndian.Uint32(f[off+4:])
+			}
+		}
+		if tr.LitForms != nil {
+			newLit = binary.LittleEndian.Uint64(tr.LitForms[target])
+		}
 	}
 	word := func(v int) []byte {
 		switch v {

@@ -42,3 +42,23 @@ enum aarch64_insn_branch_type {
  * generators return for an instruction they cannot encode.
  */
 #define AARCH64_BREAK_FAULT	0xd4202000
+
+/* enum aarch64_insn_register: x16, the intra-procedure-call register IP0 */
+#define AARCH64_INSN_REG_16	16
+
+enum aarch64_insn_variant {
+	AARCH64_INSN_VARIANT_32BIT,
+	AARCH64_INSN_VARIANT_64BIT
+};
+
+enum aarch64_insn_adsb_type {
+	AARCH64_INSN_ADSB_ADD,
+	AARCH64_INSN_ADSB_SUB,
+	AARCH64_INSN_ADSB_ADD_SETFLAGS,
+	AARCH64_INSN_ADSB_SUB_SETFLAGS
+};
+
+enum aarch64_insn_adr_type {
+	AARCH64_INSN_ADR_TYPE_ADRP,
+	AARCH64_INSN_ADR_TYPE_ADR,
+};
