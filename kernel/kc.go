@@ -324,6 +324,9 @@ type kc struct {
 	// jumpTab: each jump table sorted with jump_label_cmp (jumpsOf),
 	// by module (-1: vmlinux's __jump_table).
 	jumpTab map[int][]Loc
+	// probe: the compiler runs for TransformStores, before the port has
+	// laid out its windows: a store to text is not checked against them.
+	probe bool
 }
 
 // sharedDomain lists the values a shared variable can hold.

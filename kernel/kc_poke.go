@@ -435,6 +435,9 @@ func (c *kc) imageBytes(addr uint64, n int) ([]byte, bool) {
 // patchable stops the compilation where a store of n bytes at addr is
 // not within one patchable window: the model tracks stores to them only.
 func (c *kc) patchable(x *lang.Call, addr uint64, n int) {
+	if c.probe {
+		return // TransformStores: the windows are not laid out yet
+	}
 	for _, w := range c.lay.Prog.Windows {
 		if addr >= w.Base && addr+uint64(n) <= w.Base+uint64(w.Size) {
 			return

@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/patchcheck/patchcheck/lang"
+	"github.com/patchcheck/patchcheck/model"
 	"github.com/patchcheck/patchcheck/scenario"
 )
 
@@ -503,4 +504,58 @@ func Assemble(t lang.Text, isa lang.ISA, origin uint64, sym func(string) (uint64
 		return nil, err
 	}
 	return lang.Assemble(stmts, isa, origin, sym)
+}
+
+// Store is one store to text of a compiled function: the bytes the
+// machine's OpPoke writes, and the kernel function that writes them.
+type Store struct {
+	Addr  uint64
+	Bytes []byte
+	Fn    string
+	Src   string // the model file and line of the statement
+}
+
+// TransformStores compiles the model files' arch_static_call_transform(NULL,
+// tramp, func, false) for key's trampoline (lay.Tramps[key].Addr) and
+// target (an index into lay.Prog.Targets), and returns its stores to text
+// in program order: what the transform leaves in the trampoline for that
+// target. A port's layout reads them for the forms of the trampoline at
+// rest, the extent of its patched bytes, and the trampoline of an initial
+// target its macro cannot reach (the model has no linker stubs). The
+// layout's windows need not exist yet. For a target the compiler fixes
+// the transform is straight-line: a panic() or a store that only some
+// runs make is an error, at the function's position.
+func (ts *TrampSource) TransformStores(port Port, lay *Layout, key, target int) (stores []Store, err error) {
+	fn, ok := ts.d.funcs["arch_static_call_transform"]
+	if !ok {
+		return nil, fmt.Errorf("the model files define no arch_static_call_transform")
+	}
+	c := &kc{defs: ts.d, port: port, lay: lay, variant: port.Variants()[0].Name, read: map[string]bool{},
+		overrides: map[lang.Expr]val{}, localOverrides: map[string]val{}, consts: map[[2]int]int{}, probe: true, e: &Emitter{}}
+	fv := val{k: vTarget, a: target}
+	if target == 0 {
+		fv = val{k: vNull}
+	}
+	if err := c.call("arch_static_call_transform", []val{{k: vNull}, {k: vTramp, a: key}, fv, intv(0)}); err != nil {
+		return nil, err
+	}
+	for _, op := range c.e.Ops {
+		switch op.Code {
+		case model.OpLock, model.OpUnlock:
+		case model.OpPoke:
+			stores = append(stores, Store{Addr: op.Addr, Bytes: append([]byte(nil), op.Bytes[:op.Len]...), Fn: op.Fn, Src: op.Src})
+		default:
+			name := "NULL"
+			if target != 0 {
+				name = lay.Prog.Targets[target].Name
+			}
+			what := "a branch or a step other than a store"
+			if op.Code == model.OpBug {
+				what = op.Msg
+			}
+			return nil, &lang.Error{Pos: fn.Pos, Msg: fmt.Sprintf("arch_static_call_transform(NULL, __SCT__%s, %s, false) compiles to %s (at %s): the layout needs the stores of a straight-line transform for each target",
+				lay.Prog.Keys[key].Name, name, what, op.Src)}
+		}
+	}
+	return stores, nil
 }
