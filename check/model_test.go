@@ -503,3 +503,31 @@ thread t: update k f2
 		})
 	}
 }
+
+// TestTrampolineStoreErrors: the PPC32 layout reads the trampoline's
+// forms from the model's transform (kernel.TrampSource.TransformStores);
+// an edit that makes them unusable is an error at the model file's
+// statement, not a panic.
+func TestTrampolineStoreErrors(t *testing.T) {
+	const base = "scenario e\narch ppc32\ntarget f1 f2\nplace f2 range=far\nkey k init=f1\ncpu tramp(k)\nthread t: update k f2\n"
+	const file = "arch/powerpc/kernel/static_call.c"
+	const old = "err = patch_ulong(tramp + PPC_SCT_DATA, _func);"
+	for _, tc := range []struct{ name, new, want string }{
+		{"a store across the instruction", "err = patch_ulong(tramp + 2, _func);", file + ":52: key k: patch_ulong stores 4 bytes at __SCT__k+2, across the instruction"},
+		{"a panic for a target", "err = patch_ulong(tramp + PPC_SCT_DATA, _func); BUG();", file + ":17:1: arch_static_call_transform(NULL, __SCT__k, f2, false) compiles to BUG() (at " + file + ":52)"},
+		{"a data window too wide", "err = patch_ulong(tramp + 16, _func); patch_ulong(tramp + 28, _func);", "key k: arch_static_call_transform writes __SCT__k+16 to +32 besides the instruction"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			body := strings.Replace(string(kernel.BuiltinSource()[file]), old, tc.new, 1)
+			text := base + "model-file " + file + " <<END\n" + body + "END\n"
+			sc, err := scenario.Parse("e.scn", []byte(text), check.ParseOptions())
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = check.Run(sc, check.Options{})
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("error %v, want one containing %q", err, tc.want)
+			}
+		})
+	}
+}

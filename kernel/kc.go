@@ -321,12 +321,13 @@ type kc struct {
 	// fell: the last statement list compiled can fall off its end (it
 	// does not end in goto, return, break or continue on every path).
 	fell bool
-	// probe: compiling for a TransformProbe, before the layout has
-	// windows: any store to the image is taken (patchable).
-	probe bool
 	// jumpTab: each jump table sorted with jump_label_cmp (jumpsOf),
 	// by module (-1: vmlinux's __jump_table).
 	jumpTab map[int][]Loc
+	// probe: the compiler runs for probeTransform (TransformProbe,
+	// TransformStores), before the port has laid out its windows: a store
+	// to the image is taken without a window (patchable).
+	probe bool
 }
 
 // sharedDomain lists the values a shared variable can hold.

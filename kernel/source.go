@@ -519,13 +519,6 @@ func AssembleSections(t lang.Text, isa lang.ISA, origin uint64, others func(stri
 	return lang.AssembleSections(stmts, isa, origin, others, sym)
 }
 
-// Store is one store to text or a literal a transform makes: Bytes at
-// Addr.
-type Store struct {
-	Addr  uint64
-	Bytes []byte
-}
-
 // TransformProbe compiles the model files' arch_static_call_transform
 // for a port's layout under construction, before the port has chosen its
 // patchable windows: what the transform stores decides them (arm64: the
@@ -557,26 +550,13 @@ func NewTransformProbe(sc *scenario.Scenario, port Port, lay *Layout) (*Transfor
 // any of its paths (both orders of an unordered pair), each once, in the
 // order of the compiled ops.
 func (tp *TransformProbe) TrampStores(k, t int) ([]Store, error) {
-	c := &kc{defs: tp.d, port: tp.port, lay: tp.lay, read: map[string]bool{}, overrides: map[lang.Expr]val{},
-		localOverrides: map[string]val{}, probe: true}
-	c.variant = tp.port.Variants()[0].Name
-	c.e = &Emitter{}
-	if _, ok, err := c.entry("arch_static_call_transform"); err != nil || !ok {
-		if err == nil {
-			err = fmt.Errorf("the model files define no arch_static_call_transform (arch/%s/kernel/static_call.c)", tp.port.(ModelTransformPort).ModelArch())
-		}
-		return nil, err
-	}
-	fn := val{k: vTarget, a: t}
-	if t == model.TargetNull {
-		fn = val{k: vNull}
-	}
-	if err := c.call("arch_static_call_transform", []val{{k: vNull}, {k: vTramp, a: k}, fn, intv(0)}); err != nil {
+	ops, _, err := probeTransform(tp.d, tp.port, tp.lay, k, t)
+	if err != nil {
 		return nil, err
 	}
 	var out []Store
 	seen := map[string]bool{}
-	for _, op := range c.e.Ops {
+	for _, op := range ops {
 		if op.Code != model.OpPoke {
 			continue
 		}
@@ -584,10 +564,37 @@ func (tp *TransformProbe) TrampStores(k, t int) ([]Store, error) {
 		id := fmt.Sprintf("%x:%x", op.Addr, b)
 		if !seen[id] {
 			seen[id] = true
-			out = append(out, Store{Addr: op.Addr, Bytes: append([]byte(nil), b...)})
+			out = append(out, Store{Addr: op.Addr, Bytes: append([]byte(nil), b...), Fn: op.Fn, Src: op.Src})
 		}
 	}
 	return out, nil
+}
+
+// probeTransform compiles arch_static_call_transform(NULL, tramp, func,
+// false) with d for trampoline k (lay.Tramps[k]) and target t (an index
+// into lay.Prog.Targets, model.TargetNull for NULL) in probe mode (the
+// layout's windows need not exist), and returns its ops and the function.
+func probeTransform(d defs, port Port, lay *Layout, k, t int) ([]model.Op, *lang.Func, error) {
+	c := &kc{defs: d, port: port, lay: lay, variant: port.Variants()[0].Name, read: map[string]bool{},
+		overrides: map[lang.Expr]val{}, localOverrides: map[string]val{}, consts: map[[2]int]int{}, probe: true, e: &Emitter{}}
+	fn, ok, err := c.entry("arch_static_call_transform")
+	if err != nil || !ok {
+		if err == nil {
+			err = fmt.Errorf("the model files define no arch_static_call_transform")
+			if mp, ok := port.(ModelTransformPort); ok {
+				err = fmt.Errorf("the model files define no arch_static_call_transform (arch/%s/kernel/static_call.c)", mp.ModelArch())
+			}
+		}
+		return nil, nil, err
+	}
+	fv := val{k: vTarget, a: t}
+	if t == model.TargetNull {
+		fv = val{k: vNull}
+	}
+	if err := c.call("arch_static_call_transform", []val{{k: vNull}, {k: vTramp, a: k}, fv, intv(0)}); err != nil {
+		return nil, nil, err
+	}
+	return c.e.Ops, fn, nil
 }
 
 // TransformReadsSite reports whether the arch_static_call_transform of
@@ -637,4 +644,49 @@ func usesIdent(v reflect.Value, name string) bool {
 		}
 	}
 	return false
+}
+
+// Store is one store to text of a compiled function: the bytes the
+// machine's OpPoke writes, and the kernel function that writes them.
+type Store struct {
+	Addr  uint64
+	Bytes []byte
+	Fn    string
+	Src   string // the model file and line of the statement
+}
+
+// TransformStores compiles the model files' arch_static_call_transform(NULL,
+// tramp, func, false) for key's trampoline (lay.Tramps[key].Addr) and
+// target (an index into lay.Prog.Targets), and returns its stores to text
+// in program order: what the transform leaves in the trampoline for that
+// target. A port's layout reads them for the forms of the trampoline at
+// rest, the extent of its patched bytes, and the trampoline of an initial
+// target its macro cannot reach (the model has no linker stubs). The
+// layout's windows need not exist yet. For a target the compiler fixes
+// the transform is straight-line: a panic() or a store that only some
+// runs make is an error, at the function's position.
+func (ts *TrampSource) TransformStores(port Port, lay *Layout, key, target int) (stores []Store, err error) {
+	ops, fn, err := probeTransform(ts.d, port, lay, key, target)
+	if err != nil {
+		return nil, err
+	}
+	for _, op := range ops {
+		switch op.Code {
+		case model.OpLock, model.OpUnlock:
+		case model.OpPoke:
+			stores = append(stores, Store{Addr: op.Addr, Bytes: append([]byte(nil), op.Bytes[:op.Len]...), Fn: op.Fn, Src: op.Src})
+		default:
+			name := "NULL"
+			if target != 0 {
+				name = lay.Prog.Targets[target].Name
+			}
+			what := "a branch or a step other than a store"
+			if op.Code == model.OpBug {
+				what = op.Msg
+			}
+			return nil, &lang.Error{Pos: fn.Pos, Msg: fmt.Sprintf("arch_static_call_transform(NULL, __SCT__%s, %s, false) compiles to %s (at %s): the layout needs the stores of a straight-line transform for each target",
+				lay.Prog.Keys[key].Name, name, what, op.Src)}
+		}
+	}
+	return stores, nil
 }

@@ -9,7 +9,8 @@ import (
 
 // asmISA is the powerpc part of the model's assembler: the instructions
 // of PPC32's trampoline (arch/powerpc/include/asm/static_call.h: b, blr,
-// bctr, mtctr, lis, lwz, li), in GNU as's encodings, with registers
+// bctr, mtctr, lis, lwz, li; addi for the lis-addi diff's), in GNU as's
+// encodings, with registers
 // written as numbers as the kernel writes them, and the @ha, @h and @l
 // operators.
 type asmISA struct{}
@@ -17,14 +18,14 @@ type asmISA struct{}
 // asmForms gives each instruction its operands: 'r' a register, 'i' a
 // 16-bit immediate, 't' a branch target, 'd' D(RA).
 var asmForms = map[string]string{
-	"b": "t", "blr": "", "bctr": "", "mtctr": "r", "lis": "ri", "li": "ri", "lwz": "rd",
+	"b": "t", "blr": "", "bctr": "", "mtctr": "r", "lis": "ri", "li": "ri", "lwz": "rd", "addi": "rri",
 }
 
 // Size implements lang.ISA.
 func (asmISA) Size(st *lang.AsmStmt) (int, error) {
 	form, ok := asmForms[st.Op]
 	if !ok {
-		return 0, &lang.Error{Pos: st.Pos, Msg: fmt.Sprintf("instruction %s is not modelled on powerpc (the model's assembler knows b, blr, bctr, mtctr, lis, li and lwz; write others with .long)", st.Op)}
+		return 0, &lang.Error{Pos: st.Pos, Msg: fmt.Sprintf("instruction %s is not modelled on powerpc (the model's assembler knows b, blr, bctr, mtctr, lis, li, addi and lwz; write others with .long)", st.Op)}
 	}
 	if len(st.Args) != len(form) {
 		return 0, &lang.Error{Pos: st.Pos, Msg: fmt.Sprintf("%s takes %d operands, given %d", st.Op, len(form), len(st.Args))}
@@ -90,6 +91,8 @@ func (asmISA) Encode(st *lang.AsmStmt, pc uint64, eval func(*lang.AsmExpr) (int6
 		w = Li(int(vals[0]), vals[1])
 	case "lwz":
 		w = Lwz(int(vals[0]), base, vals[1])
+	case "addi":
+		w = Addi(int(vals[0]), int(vals[1]), vals[2])
 	}
 	return Word(w), nil
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"testing"
 
+	"github.com/patchcheck/patchcheck/model"
 	"github.com/patchcheck/patchcheck/scenario"
 )
 
@@ -44,16 +45,122 @@ thread u: update a f2
 		if tr.Addr != addr || tr.Inst != addr || tr.Data != addr+sct32Data || tr.Ret0 != addr+sct32Ret0 {
 			t.Errorf("%s: %+v", tr.Name, tr)
 		}
-		pl := plan32(p, tr, p.Keys[k].Init, "")
+		inst, data := oldInst32(p, tr, p.Keys[k].Init)
 		var want []byte
-		for _, w := range []uint32{pl.inst, Lis(GPR12, Ha(int64(int32(tr.Data)))), Lwz(GPR12, GPR12, Lo(int64(tr.Data))), Mtctr(GPR12), InsnBctr,
-			Li(GPR3, 0), InsnBlr, uint32(pl.data)} {
+		for _, w := range []uint32{inst, Lis(GPR12, Ha(int64(int32(tr.Data)))), Lwz(GPR12, GPR12, Lo(int64(tr.Data))), Mtctr(GPR12), InsnBctr,
+			Li(GPR3, 0), InsnBlr, data} {
 			want = append(want, Word(w)...)
 		}
 		r := p.RegionOf(addr)
 		got := p.Regions[r].Bytes[addr-p.Regions[r].Base:][:32]
 		if !bytes.Equal(got, want) {
 			t.Errorf("%s:\n got % x\nwant % x", tr.Name, got, want)
+		}
+	}
+	if len(img.Tramps) != 4 {
+		t.Errorf("%d trampolines", len(img.Tramps))
+	}
+}
+
+// oldInst32 is the instruction and data word the Go layout wrote for a
+// key whose initial target is t: b func, blr, b .+20, or for a far
+// target nop and the target's address.
+func oldInst32(p *model.Program, tr Tramp, t int) (inst, data uint32) {
+	fn := p.Targets[t].Addr
+	switch {
+	case t == model.TargetNull:
+		return InsnBlr, 0
+	case t == model.TargetReturn0:
+		return MustB(tr.Inst, tr.Ret0, false), 0
+	case BranchInRange(off32(fn, tr.Addr)):
+		return MustB(tr.Inst, fn, false), 0
+	}
+	return InsnNop, uint32(fn)
+}
+
+// TestTrampolineLisAddi checks the lis-addi diff's trampolines, as the
+// model files with kernel/variants/lis-addi.diff assemble into, against
+// the layout the port wrote in Go when lis-addi was a Go variant: the
+// load of the data word replaced by lis r12,hi; addi r12,r12,lo at
+// +4 (zero for a target the instruction reaches, the far target's halves
+// otherwise, behind a nop), one 8-byte data window over the pair, and
+// at rest the pair for each far target.
+func TestTrampolineLisAddi(t *testing.T) {
+	const text = `scenario t
+arch ppc32
+variant lis-addi
+target f1 f2 f3
+place f2 range=far
+place f3 range=far
+key a init=f1
+key b init=NULL
+key c init=return0
+key d init=f2
+cpu tramp(a)
+thread u: update a f2
+`
+	sc, err := scenario.Parse("t.scn", []byte(text), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	arch, err := Port32{}.Arch("", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	lay, err := Port32{}.Layout(sc, arch)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := lay.Prog
+	img := p.ArchData.(*Image)
+	pair := func(fn uint64) []byte {
+		return append(Word(Lis(GPR12, Ha(int64(int32(fn))))), Word(Addi(GPR12, GPR12, Lo(int64(fn))))...)
+	}
+	for k, tr := range img.Tramps {
+		addr := k32Tramps + 0x20*uint64(k)
+		if tr.Addr != addr || tr.Inst != addr || tr.Data != addr+4 || tr.Ret0 != addr+sct32Ret0 {
+			t.Errorf("%s: %+v", tr.Name, tr)
+		}
+		inst, data := oldInst32(p, tr, p.Keys[k].Init)
+		want := Word(inst)
+		if data != 0 {
+			want = append(want, pair(uint64(data))...)
+		} else {
+			want = append(want, append(Word(Lis(GPR12, 0)), Word(Addi(GPR12, GPR12, 0))...)...)
+		}
+		// The Go layout left the word after blr unwritten (0); the
+		// diff's trampoline is 28 bytes, and .align 5 pads it to the
+		// next one with a nop (GNU as fills code with nops), the last
+		// one with nothing.
+		pad := uint32(InsnNop)
+		if k == len(img.Tramps)-1 {
+			pad = 0
+		}
+		for _, w := range []uint32{Mtctr(GPR12), InsnBctr, Li(GPR3, 0), InsnBlr, pad} {
+			want = append(want, Word(w)...)
+		}
+		r := p.RegionOf(addr)
+		got := p.Regions[r].Bytes[addr-p.Regions[r].Base:][:32]
+		if !bytes.Equal(got, want) {
+			t.Errorf("%s:\n got % x\nwant % x", tr.Name, got, want)
+		}
+		w := p.Windows[tr.DataWin]
+		if w.Base != addr+4 || w.Size != 8 {
+			t.Errorf("%s: data window %#x+%d", tr.Name, w.Base, w.Size)
+		}
+		// At rest: a far target's pair alone; otherwise any pair it
+		// was ever given (the laid-out one first).
+		for ti, tg := range p.Targets {
+			forms := w.AtRest[ti]
+			if ti > model.TargetReturn0 && !BranchInRange(off32(tg.Addr, tr.Addr)) {
+				if len(forms) != 1 || !bytes.Equal(forms[0], pair(tg.Addr)) {
+					t.Errorf("%s: at rest for %s: % x", tr.Name, tg.Name, forms)
+				}
+				continue
+			}
+			if len(forms) != 3 || !bytes.Equal(forms[0], want[4:12]) || !bytes.Equal(forms[1], pair(p.Targets[3].Addr)) || !bytes.Equal(forms[2], pair(p.Targets[4].Addr)) {
+				t.Errorf("%s: at rest for %s: % x", tr.Name, tg.Name, forms)
+			}
 		}
 	}
 	if len(img.Tramps) != 4 {

@@ -16,11 +16,9 @@ import (
 // arch/powerpc/kernel/static_call.c.
 type Port32 struct{}
 
-// PPC32 protocol variants. The first is the kernel's own code.
-const (
-	Variant32Mainline = "mainline"
-	Variant32LisAddi  = "lis-addi"
-)
+// Variant32Mainline is PPC32's one variant of its own, the kernel's code;
+// the others (data-after-nop, lis-addi) are diffs to the model files.
+const Variant32Mainline = "mainline"
 
 // PPC32 trampoline offsets (arch/powerpc/include/asm/static_call.h).
 const (
@@ -74,7 +72,6 @@ func (Port32) Features() []string { return []string{kernel.FeatureFar, kernel.Fe
 func (Port32) Variants() []kernel.Variant {
 	return []kernel.Variant{
 		{Name: Variant32Mainline, Doc: "the kernel (v6.15+): trampoline b func / nop + data word / blr / b ret0, data word patched before the nop that exposes it; inline sites bl func, bl tramp, nop, li r3,0 and the tail forms; each word by patch_instruction/patch_ulong"},
-		{Name: Variant32LisAddi, Doc: "the trampoline materialises a far target with lis r12,hi; addi r12,r12,lo, patched word by word (what the v5.16 commit message says it avoids)"},
 	}
 }
 
@@ -112,62 +109,61 @@ func (Port32) Layout(sc *scenario.Scenario, arch model.Arch) (*kernel.Layout, er
 		return nil, fmt.Errorf("too many targets")
 	}
 
-	variant := sc.Variant
-	if variant == "" || variant == "kernel" {
-		variant = Variant32Mainline
-	}
-	// A sketch that writes the lis/addi forms patches the lis/addi
-	// trampoline (docs/sketches.md).
-	lisAddi := variant == Variant32LisAddi || sketchUsesLisAddi(sc.Sketch)
 	// Trampolines, each with a caller through it (an out-of-line
-	// static_call() in vmlinux). The kernel's is the model files'
-	// (layoutTramps32); lis-addi's is the port's.
-	var tramps []Tramp
-	if !lisAddi {
-		var err error
-		if tramps, err = layoutTramps32(b, sc); err != nil {
-			return nil, err
-		}
+	// static_call() in vmlinux), assembled from the model files
+	// (layoutTramps32), then set for each key's initial target and
+	// given their forms at rest from the model's transform
+	// (trampForms32).
+	src := sc
+	if sketchUsesLisAddi(sc.Sketch) {
+		// A sketch that writes the lis/addi forms patches the
+		// trampoline of the lis-addi diff (docs/sketches.md).
+		cp := *sc
+		cp.Variant = sketchLisAddiDiff
+		src = &cp
+	}
+	ts, err := trampSource32(src)
+	if err != nil {
+		return nil, err
+	}
+	tramps, err := layoutTramps32(b, sc, ts)
+	if err != nil {
+		return nil, err
 	}
 	for k, key := range sc.Keys {
 		p.Keys = append(p.Keys, model.KeyDef{Name: key.Name, Init: targetIndex(p, key.Init)})
-		t := k32Tramps + 0x20*uint64(k)
-		tr := Tramp{Key: k, Name: "__SCT__" + key.Name, Addr: t, Inst: t, Data: t + sct32Data, Ret0: t + sct32Ret0}
-		switch {
-		case !lisAddi:
-			tr = tramps[k]
-			t = tr.Addr
-		case lisAddi:
-			// lis r12,func@ha; addi r12,r12,func@l in place of the load
-			// of the data word.
-			tr.Data = t + 4
-			b.Put(t+4, Lis(GPR12, 0), Addi(GPR12, GPR12, 0), Mtctr(GPR12), InsnBctr, Li(GPR3, 0), InsnBlr)
-		}
+		tr := tramps[k]
 		b.img.Tramps = append(b.img.Tramps, tr)
-		b.Sym(tr.Name, t, 32)
+		b.Sym(tr.Name, tr.Addr, 32)
 		via := k32Via + 0x40*uint64(k)
-		caller32(b, via, MustB(via+12, t, true))
+		caller32(b, via, MustB(via+12, tr.Addr, true))
 		b.Sym("call_"+tr.Name, via, 32)
+		b.lay.Tramps = append(b.lay.Tramps, kernel.Loc{Name: tr.Name, Addr: tr.Addr, Tramp: true, Key: k})
 	}
 	for k := range sc.Keys {
 		tr := &b.img.Tramps[k]
-		// The kernel's trampoline is as the model files' macro
-		// leaves it for the key's initial target (b func, blr or b
-		// .+20). A far target, which b cannot reach (the linker's
-		// long-branch stub is not modelled), and lis-addi's: as the
-		// transform leaves it for the target, through the data word.
-		pl := plan32(p, *tr, p.Keys[k].Init, variant)
-		if lisAddi || pl.writeData {
-			b.Put(tr.Inst, pl.inst)
+		forms, err := trampForms32(b, ts, *tr)
+		if err != nil {
+			return nil, err
 		}
-		if pl.writeData {
-			copy(b.At(tr.Data), pl.dataBytes(lisAddi))
+		// The kernel's trampoline is as the model files' macro leaves
+		// it for the key's initial target (b func, blr or b .+20). A
+		// far target, which b cannot reach (the linker's long-branch
+		// stub is not modelled), is laid out as the NULL trampoline
+		// (layoutTramps32), which the transform's stores for the
+		// target then make what the transform leaves.
+		if place(sc, sc.Keys[k].Init).Range == scenario.RangeFar {
+			for _, st := range forms.stores[p.Keys[k].Init] {
+				copy(b.At(st.Addr), st.Bytes)
+			}
 		}
+		b.img.forms32 = append(b.img.forms32, forms)
+		tr.Data = forms.dataAt
 		tr.InstWin = b.Window(tr.Name, tr.Inst, 4, k)
-		tr.DataWin = b.Window(tr.Name+".data", tr.Data, len(pl.dataBytes(lisAddi)), k)
-		b.lay.Tramps = append(b.lay.Tramps, kernel.Loc{Name: tr.Name, Addr: tr.Addr, Tramp: true, Key: k, Window: tr.InstWin})
+		tr.DataWin = b.Window(tr.Name+".data", tr.Data, forms.dataLen, k)
+		b.lay.Tramps[k].Window = tr.InstWin
+		forms.atRest(b, *tr)
 	}
-	b.tramp32AtRest(lisAddi)
 
 	// Sites, each in a caller function of its own.
 	siteEntry := map[string]uint64{}
@@ -237,21 +233,31 @@ func (Port32) Layout(sc *scenario.Scenario, arch model.Arch) (*kernel.Layout, er
 	return b.lay, b.Err
 }
 
+// sketchLisAddiDiff is the built-in diff whose trampoline a sketch that
+// writes hi(new_data) and lo(new_data) patches: the sketch names the
+// design by its forms, and the layout is the diff's.
+const sketchLisAddiDiff = "lis-addi"
+
+// trampSource32 reads the model files sc compiles with.
+func trampSource32(sc *scenario.Scenario) (*kernel.TrampSource, error) {
+	if len(sc.Keys) == 0 {
+		return nil, nil
+	}
+	return kernel.TrampolineSource(sc, Port32{})
+}
+
 // layoutTramps32 assembles each key's trampoline from the model files
 // (arch/powerpc/include/asm/static_call.h: __PPC_SCT under ".align 5" in
 // .text, 32 bytes each as the kernel writes it, so trampoline k is at
 // k32Tramps + 32k) into the image. The instruction the transform patches
-// is at the __SCT__ label; the data word and the return-0 label are where
-// the transform looks for them, PPC_SCT_DATA and PPC_SCT_RET0 of the same
-// header. A far initial target is laid out as ARCH_DEFINE_STATIC_CALL_NULL_TRAMP
-// before the port writes it (Layout).
-func layoutTramps32(b *builder, sc *scenario.Scenario) ([]Tramp, error) {
+// is at the __SCT__ label; the return-0 label and the data word are where
+// the transform looks for them, PPC_SCT_RET0 and PPC_SCT_DATA of the same
+// header. A far initial target is laid out as
+// ARCH_DEFINE_STATIC_CALL_NULL_TRAMP (Layout then applies the
+// transform's stores for the target).
+func layoutTramps32(b *builder, sc *scenario.Scenario, ts *kernel.TrampSource) ([]Tramp, error) {
 	if len(sc.Keys) == 0 {
 		return nil, nil
-	}
-	ts, err := kernel.TrampolineSource(sc, Port32{})
-	if err != nil {
-		return nil, err
 	}
 	data, ok1 := ts.Const("PPC_SCT_DATA")
 	ret0, ok2 := ts.Const("PPC_SCT_RET0")
@@ -312,51 +318,6 @@ func targetIndex(p *model.Program, name string) int { return image.TargetIndex(p
 // off32 is (long)to - (long)from with 32-bit longs.
 func off32(to, from uint64) int64 { return int64(int32(uint32(to) - uint32(from))) }
 
-// plan is what arch_static_call_transform does to a trampoline: the
-// instruction it writes, and the data word it writes first (or, for a
-// variant, after).
-type plan struct {
-	inst      uint32
-	data      uint64
-	writeData bool
-	hi, lo    uint32 // lis-addi: the pair
-}
-
-// dataBytes is the data word the plan writes, or for lis-addi the pair.
-func (pl plan) dataBytes(lisAddi bool) []byte {
-	if lisAddi {
-		return append(be32(pl.hi), be32(pl.lo)...)
-	}
-	return be32(uint32(pl.data))
-}
-
-// plan32 is arch_static_call_transform(NULL, tramp, func, false) on PPC32
-// (arch/powerpc/kernel/static_call.c, 2025):
-//
-//	is_short = is_offset_in_branch_range((long)func - (long)tramp);
-//	if (func && !is_short) patch_ulong(tramp + PPC_SCT_DATA, _func);
-//	if (!func) blr; else if (is_ret0) b _ret0; else if (is_short) b func; else nop;
-func plan32(p *model.Program, tr Tramp, target int, variant string) plan {
-	fn := p.Targets[target].Addr
-	short := BranchInRange(off32(fn, tr.Addr))
-	var pl plan
-	if target != model.TargetNull && !short {
-		pl.writeData, pl.data = true, fn
-		pl.hi, pl.lo = Lis(GPR12, Ha(int64(int32(fn)))), Addi(GPR12, GPR12, Lo(int64(fn)))
-	}
-	switch {
-	case target == model.TargetNull:
-		pl.inst = InsnBlr
-	case target == model.TargetReturn0:
-		pl.inst = MustB(tr.Inst, tr.Ret0, false)
-	case short:
-		pl.inst = MustB(tr.Inst, fn, false)
-	default:
-		pl.inst = InsnNop
-	}
-	return pl
-}
-
 // What arch_static_call_transform does to a PPC32 site.
 const (
 	siteWrite = iota // patch_instruction or patch_branch of the word
@@ -401,65 +362,112 @@ func site32(p *model.Program, tr Tramp, loc kernel.Loc, target int) (uint32, int
 	return branch(tr.Addr, !tail)
 }
 
-// tramp32AtRest: the trampoline's instruction reaches a target alone; its
-// data word matters only behind a nop, and may hold any value it was
-// ever given otherwise.
-func (b *builder) tramp32AtRest(lisAddi bool) {
-	p := b.p
-	for k := range b.img.Tramps {
-		tr := b.img.Tramps[k]
-		b.AtRest(tr.InstWin, func(t int) [][]byte {
-			return [][]byte{be32(plan32(p, tr, t, "").inst)}
-		})
-		n := p.Windows[tr.DataWin].Size
-		any := [][]byte{append([]byte(nil), p.Windows[tr.DataWin].Init[:n]...)}
-		for t := range p.Targets {
-			if pl := plan32(p, tr, t, ""); pl.writeData {
-				any = append(any, pl.dataBytes(lisAddi))
-			}
-		}
-		b.AtRest(tr.DataWin, func(t int) [][]byte {
-			if pl := plan32(p, tr, t, ""); pl.writeData {
-				return [][]byte{pl.dataBytes(lisAddi)}
-			}
-			return any
-		})
-	}
+// trampForms is what the model's arch_static_call_transform(NULL, tramp,
+// func, false) writes to one trampoline for each target of the scenario
+// (kernel.TrampSource.TransformStores): its stores, the word at the
+// __SCT__ label, and the extent of the rest, the data the instruction
+// exposes (the kernel's data word at PPC_SCT_DATA; a diff's may differ).
+type trampForms struct {
+	stores  [][]kernel.Store // per target
+	inst    [][]byte         // per target: the word written at tr.Inst, or nil
+	dataAt  uint64
+	dataLen int
 }
 
-// Transform implements kernel.Port: arch_static_call_transform for a
-// trampoline or a site, under text_mutex, each word by patch_instruction
-// or patch_ulong.
-func (Port32) Transform(e *kernel.Emitter, lay *kernel.Layout, loc kernel.Loc, target int, variant string) {
-	img := lay.Prog.ArchData.(*Image)
-	tr := img.Tramps[loc.Key]
-	e.Fn = "arch_static_call_transform"
-	e.Emit(model.Op{Code: model.OpLock, A: kernel.TextMutex})
-	if loc.Tramp {
-		pl := plan32(lay.Prog, tr, target, variant)
-		data := func() {
-			if !pl.writeData {
-				return
-			}
-			if variant == Variant32LisAddi {
-				pokeOp(e, "patch_instruction", tr.Data, be32(pl.hi))
-				pokeOp(e, "patch_instruction", tr.Data+4, be32(pl.lo))
-				return
-			}
-			pokeOp(e, "patch_ulong", tr.Data, be32(uint32(pl.data)))
+// trampForms32 compiles the transform of tr for every target.
+func trampForms32(b *builder, ts *kernel.TrampSource, tr Tramp) (*trampForms, error) {
+	f := &trampForms{}
+	lo, hi := uint64(0), uint64(0)
+	for t := range b.p.Targets {
+		sts, err := ts.TransformStores(Port32{}, b.lay, tr.Key, t)
+		if err != nil {
+			return nil, err
 		}
-		data()
-		pokeOp(e, patchFn(pl.inst), tr.Inst, be32(pl.inst))
-	} else {
-		switch w, act := site32(lay.Prog, tr, loc, target); act {
-		case siteWrite:
-			pokeOp(e, patchFn(w), loc.Addr, be32(w))
-		case sitePanic:
-			panicOp(e, loc.Addr)
+		var inst []byte
+		for _, st := range sts {
+			end := st.Addr + uint64(len(st.Bytes))
+			switch {
+			case st.Addr == tr.Inst && len(st.Bytes) == 4:
+				inst = st.Bytes
+			case end <= tr.Inst || st.Addr >= tr.Inst+4:
+				if lo == hi {
+					lo, hi = st.Addr, end
+				}
+				lo, hi = min(lo, st.Addr), max(hi, end)
+			default:
+				return nil, fmt.Errorf("%s: key %s: %s stores %d bytes at %s%+d, across the instruction at the trampoline's label",
+					st.Src, b.p.Keys[tr.Key].Name, st.Fn, len(st.Bytes), tr.Name, int64(st.Addr-tr.Addr))
+			}
+		}
+		f.stores = append(f.stores, sts)
+		f.inst = append(f.inst, inst)
+	}
+	if lo == hi {
+		// No target writes data: the data word the header names.
+		lo, hi = tr.Data, tr.Data+4
+	}
+	if hi-lo > model.WinSize || lo < tr.Addr || hi > k32Sites {
+		return nil, fmt.Errorf("key %s: arch_static_call_transform writes %s%+d to %+d besides the instruction: the model's data window is at most %d bytes, after the trampoline's label, in the trampolines' text",
+			b.p.Keys[tr.Key].Name, tr.Name, int64(lo-tr.Addr), int64(hi-tr.Addr), model.WinSize)
+	}
+	f.dataAt, f.dataLen = lo, int(hi-lo)
+	return f, nil
+}
+
+// data is the data window as the transform leaves it for target t from
+// init (the window's bytes as laid out), or nil when t writes none.
+func (f *trampForms) data(t int, init []byte) []byte {
+	var out []byte
+	for _, st := range f.stores[t] {
+		if st.Addr >= f.dataAt && st.Addr < f.dataAt+uint64(f.dataLen) {
+			if out == nil {
+				out = append([]byte(nil), init...)
+			}
+			copy(out[st.Addr-f.dataAt:], st.Bytes)
 		}
 	}
-	e.Fn = "arch_static_call_transform"
-	e.Emit(model.Op{Code: model.OpUnlock, A: kernel.TextMutex})
+	return out
+}
+
+// atRest sets the forms at rest of tr's windows: the instruction reaches
+// a target alone; the data matters only behind the instruction that
+// exposes it (the kernel's nop), and may hold any value it was ever
+// given otherwise.
+func (f *trampForms) atRest(b *builder, tr Tramp) {
+	p := b.p
+	init := append([]byte(nil), p.Windows[tr.DataWin].Init[:f.dataLen]...)
+	anyInst := [][]byte{append([]byte(nil), p.Windows[tr.InstWin].Init[:4]...)}
+	for _, w := range f.inst {
+		if w != nil {
+			anyInst = append(anyInst, w)
+		}
+	}
+	b.AtRest(tr.InstWin, func(t int) [][]byte {
+		if f.inst[t] != nil {
+			return [][]byte{f.inst[t]}
+		}
+		return anyInst
+	})
+	any := [][]byte{init}
+	for t := range p.Targets {
+		if d := f.data(t, init); d != nil {
+			any = append(any, d)
+		}
+	}
+	b.AtRest(tr.DataWin, func(t int) [][]byte {
+		if d := f.data(t, init); d != nil {
+			return [][]byte{d}
+		}
+		return any
+	})
+}
+
+// Transform implements kernel.Port. PPC32's arch_static_call_transform
+// is the model file arch/powerpc/kernel/static_call.c for every variant
+// (the port has no variant of its own besides the kernel's), so the core
+// never asks the port for it.
+func (Port32) Transform(*kernel.Emitter, *kernel.Layout, kernel.Loc, int, string) {
+	panic("patchcheck: PPC32's arch_static_call_transform is model source")
 }
 
 // ModelArch implements kernel.ModelTransformPort: PPC32's
@@ -493,31 +501,63 @@ func (Port32) Gen(name string, args []uint64) ([]byte, error) {
 }
 
 // Value implements kernel.ModelTransformPort: PPC_RAW_BLR(), PPC_RAW_NOP(),
-// PPC_RAW_LI(r, si) (asm/ppc-opcode.h) and is_offset_in_branch_range()
+// PPC_RAW_LI(r, si), PPC_RAW_LIS(r, si), PPC_RAW_ADDI(d, a, si), PPC_HA(v),
+// PPC_LO(v) (asm/ppc-opcode.h) and is_offset_in_branch_range()
 // (asm/code-patching.h).
 func (Port32) Value(name string, args []uint64) (uint64, bool, error) {
-	switch name {
-	case "PPC_RAW_BLR", "PPC_RAW_NOP", "PPC_RAW_LI", "is_offset_in_branch_range":
-	default:
+	n, ok := map[string]int{"PPC_RAW_BLR": 0, "PPC_RAW_NOP": 0, "PPC_RAW_LI": 2, "PPC_RAW_LIS": 2, "PPC_RAW_ADDI": 3,
+		"PPC_HA": 1, "PPC_LO": 1, "is_offset_in_branch_range": 1}[name]
+	if !ok {
 		return 0, false, nil
 	}
 	if args == nil {
 		return 0, true, nil
 	}
-	switch {
-	case name == "PPC_RAW_BLR" && len(args) == 0:
-		return uint64(InsnBlr), true, nil
-	case name == "PPC_RAW_NOP" && len(args) == 0:
-		return uint64(InsnNop), true, nil
-	case name == "PPC_RAW_LI" && len(args) == 2:
-		return uint64(Li(int(args[0]), int64(args[1]))), true, nil
-	case name == "is_offset_in_branch_range" && len(args) == 1:
-		if BranchInRange(int64(int32(uint32(args[0])))) {
-			return 1, true, nil
-		}
-		return 0, true, nil
+	if len(args) != n {
+		return 0, true, fmt.Errorf("%s takes %d arguments", name, n)
 	}
-	return 0, true, fmt.Errorf("%s takes other arguments", name)
+	reg := func(i int) (int, error) {
+		if args[i] > 31 {
+			return 0, fmt.Errorf("%s: register %d: 0 to 31", name, args[i])
+		}
+		return int(args[i]), nil
+	}
+	switch name {
+	case "PPC_RAW_BLR":
+		return uint64(InsnBlr), true, nil
+	case "PPC_RAW_NOP":
+		return uint64(InsnNop), true, nil
+	case "PPC_RAW_LI", "PPC_RAW_LIS":
+		r, err := reg(0)
+		if err != nil {
+			return 0, true, err
+		}
+		if name == "PPC_RAW_LI" {
+			return uint64(Li(r, int64(args[1]))), true, nil
+		}
+		return uint64(Lis(r, int64(args[1]))), true, nil
+	case "PPC_RAW_ADDI":
+		d, err := reg(0)
+		if err != nil {
+			return 0, true, err
+		}
+		a, err := reg(1)
+		if err != nil {
+			return 0, true, err
+		}
+		return uint64(Addi(d, a, int64(args[2]))), true, nil
+	case "PPC_HA":
+		// PPC_HI((v) + 0x8000): the high half, adjusted for the sign
+		// of the low half that addi adds.
+		return (args[0] + 0x8000) >> 16 & 0xffff, true, nil
+	case "PPC_LO":
+		return args[0] & 0xffff, true, nil
+	}
+	// is_offset_in_branch_range
+	if BranchInRange(int64(int32(uint32(args[0])))) {
+		return 1, true, nil
+	}
+	return 0, true, nil
 }
 
 // patchFn names the kernel function that writes w: patch_branch for a

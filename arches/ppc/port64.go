@@ -523,6 +523,14 @@ func (l *layout64) sharesTOC(f1, f2 uint64) bool {
 	return t1 != 0 && t1 == t2
 }
 
+// plan is what arch_static_call_transform does to a trampoline: the
+// instruction it writes, and the data doubleword it writes first.
+type plan struct {
+	inst      uint32
+	data      uint64
+	writeData bool
+}
+
 // plan is arch_static_call_transform(NULL, tramp, func, false) of the
 // variant's design:
 //

@@ -114,6 +114,9 @@ type Image struct {
 	Ret0 uint64
 	// layout is the powerpc64 layout, for its transform.
 	layout *layout64
+	// forms32 is what PPC32's model transform writes to each key's
+	// trampoline, for its sketches.
+	forms32 []*trampForms
 }
 
 // tocOf returns the TOC of the domain that holds addr, and its name.

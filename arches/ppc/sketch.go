@@ -1,6 +1,7 @@
 package ppc
 
 import (
+	"encoding/binary"
 	"fmt"
 	"strconv"
 	"strings"
@@ -307,9 +308,15 @@ func (Port32) Sketch(e *kernel.Emitter, lay *kernel.Layout, loc kernel.Loc, targ
 	tr := img.Tramps[loc.Key]
 	l := sketchLoc{tramp: loc.Tramp, inst: loc.Addr, data: tr.Data}
 	if loc.Tramp {
-		pl := plan32(lay.Prog, tr, target, "")
-		l.new, l.newOK = pl.inst, true
-		l.writeData, l.newData, l.hi, l.lo = pl.writeData, be32(uint32(pl.data)), pl.hi, pl.lo
+		// What the model's transform writes for the target: the
+		// instruction, and whether it writes data; new_data is the
+		// target's address, hi() and lo() the lis/addi pair for it.
+		f := img.forms32[loc.Key]
+		fn := lay.Prog.Targets[target].Addr
+		l.new, l.newOK = binary.BigEndian.Uint32(f.inst[target]), true
+		l.writeData = f.data(target, make([]byte, f.dataLen)) != nil
+		l.newData = be32(uint32(fn))
+		l.hi, l.lo = Lis(GPR12, Ha(int64(int32(fn)))), Addi(GPR12, GPR12, Lo(int64(fn)))
 	} else {
 		var act int
 		l.new, act = site32(lay.Prog, tr, loc, target)
