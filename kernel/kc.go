@@ -324,7 +324,7 @@ type kc struct {
 	// jumpTab: each jump table sorted with jump_label_cmp (jumpsOf),
 	// by module (-1: vmlinux's __jump_table).
 	jumpTab map[int][]Loc
-	// probe: the compiler runs for probeTransform (TransformProbe,
+	// probe: the compiler runs for probeTransform (TrampStores,
 	// TransformStores), before the port has laid out its windows: a store
 	// to the image is taken without a window (patchable).
 	probe bool

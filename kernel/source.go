@@ -497,6 +497,36 @@ func (ts *TrampSource) Tramp(key, init string) (lang.Text, error) {
 	return lang.Expand(ts.d.macros, ts.d.empty, name, args, m.Pos)
 }
 
+// AssembleTramp assembles the trampoline of key for its initial target
+// init (Tramp) at origin for isa, with the sections others places
+// (AssembleSections), the symbols being p's, and returns it with its
+// text and the address of its __SCT__ label. A text without that label
+// is an error at the text.
+func (ts *TrampSource) AssembleTramp(p *model.Program, key, init string, isa lang.ISA, origin uint64, others func(string) (uint64, bool)) (*lang.Asm, lang.Text, uint64, error) {
+	text, err := ts.Tramp(key, init)
+	if err != nil {
+		return nil, text, 0, err
+	}
+	sym := func(name string) (uint64, bool) {
+		for _, s := range p.Symbols {
+			if s.Name == name {
+				return s.Addr, true
+			}
+		}
+		return 0, false
+	}
+	a, err := AssembleSections(text, isa, origin, others, sym)
+	if err != nil {
+		return nil, text, 0, err
+	}
+	name := lang.StaticCallTrampPrefix + key
+	addr, ok := a.Labels[name]
+	if !ok {
+		return nil, text, 0, &lang.Error{Pos: text.At(0), Msg: fmt.Sprintf("key %s: the trampoline's text defines no label %s", key, name)}
+	}
+	return a, text, addr, nil
+}
+
 // Assemble assembles a trampoline's text at origin for isa; sym gives
 // the addresses of the image's symbols (the key's target functions).
 func Assemble(t lang.Text, isa lang.ISA, origin uint64, sym func(string) (uint64, bool)) (*lang.Asm, error) {
@@ -519,38 +549,16 @@ func AssembleSections(t lang.Text, isa lang.ISA, origin uint64, others func(stri
 	return lang.AssembleSections(stmts, isa, origin, others, sym)
 }
 
-// TransformProbe compiles the model files' arch_static_call_transform
-// for a port's layout under construction, before the port has chosen its
-// patchable windows: what the transform stores decides them (arm64: the
-// instructions and the literal each trampoline design patches).
-type TransformProbe struct {
-	d    defs
-	port Port
-	lay  *Layout
-}
-
-// NewTransformProbe reads the model files sc compiles with for port (its
-// variant's diff, its own files and diffs; the scenario's sketch, if
-// any, does not replace the transform here). lay must hold the
-// trampolines (Layout.Tramps) and the targets.
-func NewTransformProbe(sc *scenario.Scenario, port Port, lay *Layout) (*TransformProbe, error) {
-	files, err := ModelSource(sc)
-	if err != nil {
-		return nil, err
-	}
-	d, err := parseModel(archFiles(files, port))
-	if err != nil {
-		return nil, err
-	}
-	return &TransformProbe{d: d, port: port, lay: lay}, nil
-}
-
 // TrampStores returns the stores arch_static_call_transform(NULL, tramp,
 // func, false) makes for trampoline k (lay.Tramps[k]) and target t, on
 // any of its paths (both orders of an unordered pair), each once, in the
-// order of the compiled ops.
-func (tp *TransformProbe) TrampStores(k, t int) ([]Store, error) {
-	ops, _, err := probeTransform(tp.d, tp.port, tp.lay, k, t)
+// order of the compiled ops: for a port's layout under construction,
+// before it has chosen its patchable windows, which these stores decide
+// (arm64: the instructions and the literal each trampoline design
+// patches). lay must hold the trampolines (Layout.Tramps) and the
+// targets.
+func (ts *TrampSource) TrampStores(port Port, lay *Layout, k, t int) ([]Store, error) {
+	ops, _, err := probeTransform(ts.d, port, lay, k, t)
 	if err != nil {
 		return nil, err
 	}

@@ -146,7 +146,7 @@ thread u: update a f1
 // diff of the header assembled, against the port's Go layout before it:
 // bti c; adrp x16, func; add x16, x16, :lo12:func; br x16 at kTramps +
 // 0x40k, the patched window the adrp and add (from the model files'
-// transform, kernel.TransformProbe), no literal.
+// transform, kernel.TrampSource.TrampStores), no literal.
 func TestTrampolineAsmV2(t *testing.T) {
 	const text = `scenario t
 arch arm64

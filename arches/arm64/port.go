@@ -137,10 +137,8 @@ type builder struct {
 	sc  *scenario.Scenario
 	// entry is the function each jump label site is in, by the site's name.
 	entry map[string]uint64
-	// ts is the model files' trampoline text, read once; probe their
-	// transform.
-	ts    *kernel.TrampSource
-	probe *kernel.TransformProbe
+	// ts is the model files' trampoline text and transform, read once.
+	ts *kernel.TrampSource
 }
 
 func newBuilder(p *model.Program, img *Image, sc *scenario.Scenario) *builder {
@@ -356,10 +354,6 @@ func (b *builder) assembleTramp(k int) (assembled, error) {
 		}
 		b.ts = ts
 	}
-	text, err := b.ts.Tramp(key.Name, key.Init)
-	if err != nil {
-		return assembled{}, err
-	}
 	base := kTramps + 0x40*uint64(k)
 	rodata := kRodata + 8*uint64(k)
 	others := func(section string) (uint64, bool) {
@@ -368,25 +362,12 @@ func (b *builder) assembleTramp(k int) (assembled, error) {
 		}
 		return rodata, true
 	}
-	symbol := func(name string) (uint64, bool) {
-		for _, s := range b.p.Symbols {
-			if s.Name == name {
-				return s.Addr, true
-			}
-		}
-		return 0, false
-	}
-	a, err := kernel.AssembleSections(text, asmISA{}, base, others, symbol)
+	a, text, tramp, err := b.ts.AssembleTramp(b.p, key.Name, key.Init, asmISA{}, base, others)
 	if err != nil {
 		return assembled{}, err
 	}
 	at := text.At(0)
-	name := lang.StaticCallTrampPrefix + key.Name
-	out := assembled{text: text, base: base, end: base + uint64(len(a.Bytes))}
-	var ok bool
-	if out.tramp, ok = a.Labels[name]; !ok {
-		return assembled{}, &lang.Error{Pos: at, Msg: fmt.Sprintf("key %s: the trampoline's text defines no label %s", key.Name, name)}
-	}
+	out := assembled{text: text, base: base, end: base + uint64(len(a.Bytes)), tramp: tramp}
 	out.size = base + uint64(len(a.Bytes)) - out.tramp
 	if len(a.Bytes) > 0x40 {
 		return assembled{}, &lang.Error{Pos: at, Msg: fmt.Sprintf("key %s: the trampoline is %d bytes, more than the model's 64-byte slot", key.Name, len(a.Bytes))}
@@ -425,7 +406,7 @@ func (b *builder) assembleTramp(k int) (assembled, error) {
 
 // trampWindows makes the patchable windows of trampoline tr (assembled
 // as a) from what the model files' arch_static_call_transform stores for
-// each target (kernel.TransformProbe): the literal, when the transform
+// each target (kernel.TrampSource.TrampStores): the literal, when the transform
 // writes it, is a data window; the instructions it writes, one run of
 // them, a text window. Their forms at rest are what the transform leaves
 // for each target (and the laid-out bytes for the key's initial target).
@@ -436,18 +417,11 @@ func (b *builder) trampWindows(tr *Tramp, a assembled) error {
 	at := a.text.At(0)
 	b.lay.Tramps = append(b.lay.Tramps, kernel.Loc{Name: tr.Name, Addr: tr.Addr, Tramp: true, Key: k, Window: -1})
 	defer func() { b.lay.Tramps = b.lay.Tramps[:k] }()
-	if b.probe == nil {
-		probe, err := kernel.NewTransformProbe(b.sc, Port{}, b.lay)
-		if err != nil {
-			return err
-		}
-		b.probe = probe
-	}
 	stores := make([][]kernel.Store, len(p.Targets))
 	lo, hi := uint64(0), uint64(0)
 	lit := false
 	for t := range p.Targets {
-		st, err := b.probe.TrampStores(k, t)
+		st, err := b.ts.TrampStores(Port{}, b.lay, k, t)
 		if err != nil {
 			return err
 		}

@@ -256,7 +256,7 @@ func (Port) Sketch(e *kernel.Emitter, lay *kernel.Layout, loc kernel.Loc, target
 		return
 	}
 	// The kernel's transform of this loc, for new, new_add and new_lit:
-	// the model files' (TransformProbe, at layout), or the port's Go for
+	// the model files' (TrampSource.TrampStores, at layout), or the port's Go for
 	// the v5/v6 trampolines.
 	var newInsn, newAdd uint32
 	newLit := funcAddr(p, target)

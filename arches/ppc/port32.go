@@ -264,14 +264,6 @@ func layoutTramps32(b *builder, sc *scenario.Scenario, ts *kernel.TrampSource) (
 	if !ok1 || !ok2 {
 		return nil, fmt.Errorf("the model files do not #define PPC_SCT_DATA and PPC_SCT_RET0 (arch/powerpc/include/asm/static_call.h)")
 	}
-	symbol := func(name string) (uint64, bool) {
-		for _, s := range b.p.Symbols {
-			if s.Name == name {
-				return s.Addr, true
-			}
-		}
-		return 0, false
-	}
 	var out []Tramp
 	pc := k32Tramps
 	for k, key := range sc.Keys {
@@ -279,19 +271,11 @@ func layoutTramps32(b *builder, sc *scenario.Scenario, ts *kernel.TrampSource) (
 		if pl := place(sc, init); pl.Range == scenario.RangeFar {
 			init = scenario.Null
 		}
-		text, err := ts.Tramp(key.Name, init)
-		if err != nil {
-			return nil, err
-		}
-		a, err := kernel.Assemble(text, asmISA{}, pc, symbol)
+		a, _, t, err := ts.AssembleTramp(b.p, key.Name, init, asmISA{}, pc, nil)
 		if err != nil {
 			return nil, err
 		}
 		name := lang.StaticCallTrampPrefix + key.Name
-		t, ok := a.Labels[name]
-		if !ok {
-			return nil, &lang.Error{Pos: text.At(0), Msg: fmt.Sprintf("key %s: the trampoline's text defines no label %s", key.Name, name)}
-		}
 		end := a.Origin + uint64(len(a.Bytes))
 		if end > k32Sites || t+uint64(max(data, ret0))+4 > k32Sites {
 			return nil, fmt.Errorf("key %s: the trampolines outgrow their %d bytes of .text (model limit)", key.Name, k32Sites-k32Tramps)

@@ -7,7 +7,6 @@ import (
 
 	"github.com/patchcheck/patchcheck/arches/internal/image"
 	"github.com/patchcheck/patchcheck/kernel"
-	"github.com/patchcheck/patchcheck/lang"
 	"github.com/patchcheck/patchcheck/model"
 	"github.com/patchcheck/patchcheck/scenario"
 )
@@ -50,29 +49,12 @@ func layoutTramps(sc *scenario.Scenario, p *model.Program, at func(uint64) []byt
 	if err != nil {
 		return nil, err
 	}
-	symbol := func(name string) (uint64, bool) {
-		for _, s := range p.Symbols {
-			if s.Name == name {
-				return s.Addr, true
-			}
-		}
-		return 0, false
-	}
 	var out []uint64
 	pc := trampBase
 	for _, key := range sc.Keys {
-		text, err := ts.Tramp(key.Name, key.Init)
+		a, _, addr, err := ts.AssembleTramp(p, key.Name, key.Init, asmISA{}, pc, nil)
 		if err != nil {
 			return nil, err
-		}
-		a, err := kernel.Assemble(text, asmISA{}, pc, symbol)
-		if err != nil {
-			return nil, err
-		}
-		name := lang.StaticCallTrampPrefix + key.Name
-		addr, ok := a.Labels[name]
-		if !ok {
-			return nil, &lang.Error{Pos: text.At(0), Msg: fmt.Sprintf("key %s: the trampoline's text defines no label %s", key.Name, name)}
 		}
 		end := a.Origin + uint64(len(a.Bytes))
 		if end+trampWindow > callerBase {
