@@ -492,6 +492,17 @@ type ISA interface {
 	Fill(n int) []byte
 }
 
+// FillWords is Fill for an ISA of fixed-size instructions: n bytes of
+// nop (one instruction word), zeros for what is left of a word, as GNU as
+// pads arm64 and powerpc code.
+func FillWords(n int, nop []byte) []byte {
+	var out []byte
+	for ; n >= len(nop); n -= len(nop) {
+		out = append(out, nop...)
+	}
+	return append(out, make([]byte, n)...)
+}
+
 // Asm is assembled text: its bytes from Origin, and its labels'
 // addresses.
 type Asm struct {

@@ -262,10 +262,4 @@ func (asmISA) Order() binary.AppendByteOrder { return binary.LittleEndian }
 func (asmISA) AlignPow2() bool { return true }
 
 // Fill implements lang.ISA: GNU as pads arm64 code with nops.
-func (asmISA) Fill(n int) []byte {
-	var out []byte
-	for ; n >= 4; n -= 4 {
-		out = append(out, Word(InsnNop)...)
-	}
-	return append(out, make([]byte, n)...)
-}
+func (asmISA) Fill(n int) []byte { return lang.FillWords(n, Word(InsnNop)) }
