@@ -343,7 +343,6 @@ func exhaustive(m *Machine, opt Options) Result {
 		work.(*levelQueue).low = opt.LowMemory
 	}
 	defer work.close()
-	var s State // the state being expanded, unpacked
 	init := m.P.Initial()
 	root := t.add(-1, Step{}, 0)
 	batch := make([]uint64, pk.bufLen())
@@ -357,7 +356,7 @@ func exhaustive(m *Machine, opt Options) Result {
 			break
 		}
 		r.res.FrontierBytes = max(r.res.FrontierBytes, work.bytes())
-		node := work.pop(&s)
+		node, s := work.pop()
 		if err := work.error(); err != nil {
 			r.res.Err = err
 			break
@@ -365,7 +364,7 @@ func exhaustive(m *Machine, opt Options) Result {
 		d := t.depthOf(node)
 		r.res.MaxDepth = max(r.res.MaxDepth, d)
 		if opt.MaxDepth > 0 && d >= opt.MaxDepth {
-			if m.Successors(&s, func(Step, *State, *Violation) bool { return false }) > 0 {
+			if m.Successors(s, func(Step, *State, *Violation) bool { return false }) > 0 {
 				r.res.Bounded = true
 			}
 			continue
@@ -374,10 +373,10 @@ func exhaustive(m *Machine, opt Options) Result {
 		var foundAt Step
 		lastEnabled := false
 		if opt.MaxPreemptions > 0 && s.Sched.Last != 0 {
-			lastEnabled = m.actorSteps(&s, int(s.Sched.Last-1), func(*State, *Violation) bool { return false }) == false
+			lastEnabled = m.actorSteps(s, int(s.Sched.Last-1), func(*State, *Violation) bool { return false }) == false
 		}
 		batch, succs = batch[:0], succs[:0]
-		n := m.Successors(&s, func(st Step, next *State, v *Violation) bool {
+		n := m.Successors(s, func(st Step, next *State, v *Violation) bool {
 			r.res.Transitions++
 			if opt.MaxPreemptions > 0 {
 				next.Sched.Last, next.Sched.Pre = st.Actor+1, s.Sched.Pre
@@ -429,7 +428,7 @@ func exhaustive(m *Machine, opt Options) Result {
 			break
 		}
 		if n == 0 {
-			if v := endState(m, &s); v != nil && v.Warning {
+			if v := endState(m, s); v != nil && v.Warning {
 				r.warn(v, t, node)
 			} else if v != nil {
 				r.res.Violation = v
@@ -461,7 +460,7 @@ func (r *run) warnAt(v *Violation, path []Step) {
 // queue holds the states waiting to be expanded, with their nodes.
 type queue interface {
 	push(node int32, p []uint64) // p packed
-	pop(s *State) int32          // s unpacked
+	pop() (int32, *State)        // the state unpacked, valid until the next pop (nil after an error)
 	len() int
 	bytes() uint64 // the memory the queue takes
 	error() error  // a failure to spill or read back (and the queue is unusable)
@@ -472,6 +471,7 @@ type queue interface {
 type stack struct {
 	workList
 	pk *packer
+	s  State // the state popped last
 }
 
 func (w *stack) bytes() uint64 {
@@ -488,10 +488,10 @@ func (w *stack) bytes() uint64 {
 func (w *stack) error() error { return nil }
 func (w *stack) close()       {}
 
-func (w *stack) pop(s *State) int32 {
+func (w *stack) pop() (int32, *State) {
 	node, p := w.workList.pop()
-	w.pk.unpack(p, s)
-	return node
+	w.pk.unpack(p, &w.s)
+	return node, &w.s
 }
 
 // levelQueue is the breadth-first search's queue: a frontier, whose
@@ -499,7 +499,6 @@ func (w *stack) pop(s *State) int32 {
 type levelQueue struct {
 	*frontier
 	pk         *packer
-	s          State
 	pushed     int32
 	nextPopped int32
 }
@@ -509,14 +508,14 @@ func (q *levelQueue) push(node int32, p []uint64) {
 		panic("patchcheck: breadth-first nodes pushed out of order")
 	}
 	q.pushed++
-	q.pk.unpack(p, &q.s)
-	q.frontier.push(&q.s)
+	q.pk.unpack(p, q.frontier.next())
+	q.frontier.pushNext()
 }
 
-func (q *levelQueue) pop(s *State) int32 {
-	q.frontier.pop(s)
+func (q *levelQueue) pop() (int32, *State) {
+	s := q.frontier.popRef()
 	q.nextPopped++
-	return q.nextPopped - 1
+	return q.nextPopped - 1, s
 }
 
 // endState checks a state without successors: a deadlock unless every

@@ -8,6 +8,7 @@ import (
 	"os"
 	"slices"
 	"sort"
+	"unsafe"
 )
 
 // searchTree records how each state was first reached: node n's parent
@@ -167,9 +168,18 @@ type frontier struct {
 	maxLen  int      // longest entry
 	blocks  []fblock
 	free    [][]byte
-	enc     State // the last state pushed into the last block (zero at its start)
-	dec     State // the last state popped from the first block
-	head    int   // offset of the next entry in blocks[0]
+	// bufs[last] is the last state pushed into the last block unless
+	// fresh (a block was just started: the difference is from the zero
+	// state, zero); bufs[1-last] is where the next state is put (next):
+	// the two swap, so that a push copies no State.
+	bufs    [2]State
+	last    int
+	fresh   bool
+	zero    State  // never written
+	masks   []byte // encode's changed words of each group
+	avx     bool   // encode compares groups with AVX-512 (packer.avx)
+	dec     State  // the last state popped from the first block
+	head    int    // offset of the next entry in blocks[0]
 	n       int
 	used    int    // bytes of encoded entries held
 	held    uint64 // bytes of the blocks in memory, in use and free
@@ -191,7 +201,7 @@ type fblock struct {
 const frontierBlock = 64 << 10
 
 func newFrontier(pk *packer) *frontier {
-	f := &frontier{groups: pk.groups, gmBytes: (len(pk.groups) + 7) / 8}
+	f := &frontier{groups: pk.groups, gmBytes: (len(pk.groups) + 7) / 8, masks: make([]byte, len(pk.groups)), avx: pk.avx}
 	covered := map[uint16]bool{}
 	for _, g := range pk.groups {
 		var own byte
@@ -214,6 +224,17 @@ func (f *frontier) bytes() uint64 { return f.held }
 
 // push appends s.
 func (f *frontier) push(s *State) {
+	*f.next() = *s
+	f.pushNext()
+}
+
+// next returns where the state the next pushNext appends is to be put.
+// Only the words of the packer's groups are read: the others may be left
+// as they are (zero).
+func (f *frontier) next() *State { return &f.bufs[1-f.last] }
+
+// pushNext appends the state put in next.
+func (f *frontier) pushNext() {
 	last := len(f.blocks) - 1
 	if last < 0 || len(f.blocks[last].data)+f.maxLen > cap(f.blocks[last].data) {
 		var b []byte
@@ -225,57 +246,79 @@ func (f *frontier) push(s *State) {
 		}
 		f.blocks = append(f.blocks, fblock{data: b})
 		last++
-		f.enc = State{}
+		f.fresh = true
 		if f.low != nil && len(f.blocks) > 2 && f.err == nil && f.low() {
 			f.spill()
 		}
 	}
+	prev := &f.bufs[f.last]
+	if f.fresh {
+		prev = &f.zero
+	}
 	blk := &f.blocks[last]
 	k := len(blk.data)
-	blk.data = f.encode(blk.data, stateAsWords(s), stateAsWords(&f.enc))
+	blk.data = f.encode(blk.data, stateAsWords(&f.bufs[1-f.last]), stateAsWords(prev))
 	f.used += len(blk.data) - k
 	blk.n++
 	f.n++
-	f.enc = *s
+	f.last, f.fresh = 1-f.last, false
 }
 
-// encode appends the difference of s from prev.
+// encode appends the difference of s from prev; dst has room for
+// maxLen more bytes. The changed words of each group are found first
+// (with AVX-512, a compare a group), then only they are visited.
 func (f *frontier) encode(dst []byte, s, prev *[stateWords]uint64) []byte {
-	gm := len(dst)
-	for range f.gmBytes {
-		dst = append(dst, 0)
-	}
-	for j, g := range f.groups {
-		a := (*[groupWords]uint64)(s[g : g+groupWords])
-		b := (*[groupWords]uint64)(prev[g : g+groupWords])
-		if (a[0]^b[0])|(a[1]^b[1])|(a[2]^b[2])|(a[3]^b[3])|(a[4]^b[4])|(a[5]^b[5])|(a[6]^b[6])|(a[7]^b[7]) == 0 {
-			continue
-		}
-		own := f.own[j]
-		wm := len(dst)
-		dst = append(dst, 0)
-		for t := range groupWords {
-			x := a[t] ^ b[t]
-			if x == 0 || own&(1<<t) == 0 {
-				continue
-			}
-			dst[wm] |= 1 << t
-			bm := len(dst)
-			dst = append(dst, 0)
-			for i := 0; x != 0; i, x = i+1, x>>8 {
-				if byte(x) != 0 {
-					dst[bm] |= 1 << i
-					dst = append(dst, byte(x))
+	gm, k := len(dst), len(dst)+f.gmBytes
+	buf := dst[:cap(dst)]
+	clear(buf[gm:k])
+	masks := f.masks[:len(f.groups)]
+	if f.avx {
+		diffGroups(unsafe.Pointer(s), unsafe.Pointer(prev), f.groups, unsafe.Pointer(unsafe.SliceData(masks)))
+	} else {
+		for j, g := range f.groups {
+			a := (*[groupWords]uint64)(s[g : g+groupWords])
+			b := (*[groupWords]uint64)(prev[g : g+groupWords])
+			var wm uint64
+			if (a[0]^b[0])|(a[1]^b[1])|(a[2]^b[2])|(a[3]^b[3])|(a[4]^b[4])|(a[5]^b[5])|(a[6]^b[6])|(a[7]^b[7]) != 0 {
+				for t := range groupWords {
+					x := a[t] ^ b[t]
+					wm |= (x | -x) >> 63 << t // bit t: word t changed
 				}
 			}
+			masks[j] = byte(wm)
 		}
-		if dst[wm] == 0 { // only words of an earlier group changed
-			dst = dst[:wm]
+	}
+	for j, g := range f.groups {
+		wm := masks[j] & f.own[j]
+		if wm == 0 { // unchanged, or only words of an earlier group
 			continue
 		}
-		dst[gm+j/8] |= 1 << (j % 8)
+		buf[gm+j/8] |= 1 << (j % 8)
+		buf[k] = wm
+		k++
+		for ; wm != 0; wm &= wm - 1 {
+			t := int(g) + bits.TrailingZeros8(wm)
+			x := s[t] ^ prev[t]
+			bm := nonZeroBytes(x)
+			buf[k] = bm
+			k++
+			for ; bm != 0; bm &= bm - 1 {
+				buf[k] = byte(x >> (8 * bits.TrailingZeros8(bm)))
+				k++
+			}
+		}
 	}
-	return dst
+	return buf[:k]
+}
+
+// nonZeroBytes returns the mask of the non-zero bytes of x: bit i for
+// byte i (x>>(8*i)).
+func nonZeroBytes(x uint64) byte {
+	x |= x >> 4
+	x |= x >> 2
+	x |= x >> 1
+	// the low bit of each byte, gathered into the top byte in order
+	return byte((x & 0x0101010101010101) * 0x0102040810204080 >> 56)
 }
 
 // spill writes the blocks between the first and the last to the file.
@@ -320,6 +363,14 @@ func (f *frontier) error() error { return f.err }
 // pop removes the first state and writes it to s (unchanged if the block
 // could not be read back: see error).
 func (f *frontier) pop(s *State) {
+	if p := f.popRef(); p != nil {
+		*s = *p
+	}
+}
+
+// popRef removes the first state and returns it, valid until the next
+// pop, or nil if the block could not be read back (see error).
+func (f *frontier) popRef() *State {
 	blk := &f.blocks[0]
 	if blk.data == nil { // spilled: read it back
 		var b []byte
@@ -332,7 +383,7 @@ func (f *frontier) pop(s *State) {
 		b = b[:blk.size]
 		if _, err := io.ReadFull(io.NewSectionReader(f.file, blk.off, int64(blk.size)), b); err != nil {
 			f.err = fmt.Errorf("reading back the breadth-first frontier: %w", err)
-			return
+			return nil
 		}
 		blk.data = b
 		if f.onDisk--; f.onDisk == 0 {
@@ -343,13 +394,9 @@ func (f *frontier) pop(s *State) {
 		f.dec = State{}
 	}
 	f.head = f.decode(blk.data, f.head, stateAsWords(&f.dec))
-	*s = f.dec
 	f.n--
 	if blk.n--; blk.n == 0 {
 		f.used -= len(blk.data)
-		if len(f.blocks) == 1 {
-			f.enc = State{} // the next push starts a block
-		}
 		if len(f.free) < 4 {
 			f.free = append(f.free, blk.data)
 		} else {
@@ -359,6 +406,7 @@ func (f *frontier) pop(s *State) {
 		f.blocks = f.blocks[1:]
 		f.head = 0
 	}
+	return &f.dec
 }
 
 // decode applies the difference at src[k:] to s and returns the offset

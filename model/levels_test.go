@@ -12,18 +12,24 @@ import (
 // packer covers all of State, so its last group overlaps the one before.
 func TestFrontierIsAQueue(t *testing.T) {
 	for _, spill := range []bool{false, true} {
-		testFrontier(t, spill)
+		for _, avx := range []bool{false, true} {
+			if avx && !haveAVX512 {
+				continue
+			}
+			testFrontier(t, spill, avx)
+		}
 	}
 }
 
 // testFrontier is TestFrontierIsAQueue, with blocks spilled whenever
-// they can be or never.
-func testFrontier(t *testing.T, spill bool) {
+// they can be or never, with encode's AVX-512 compare or in Go.
+func testFrontier(t *testing.T, spill, avx bool) {
 	pk := newPacker([][2]uintptr{{0, unsafe.Sizeof(State{})}})
 	if stateWords%groupWords == 0 {
 		t.Fatal("State is a whole number of groups: the overlapping group is not tested")
 	}
 	f := newFrontier(pk)
+	f.avx = avx
 	defer f.close()
 	if spill {
 		f.low = func() bool { return true }
@@ -105,6 +111,28 @@ func TestLevelTree(t *testing.T) {
 	for i := len(path) - 1; i >= 0; i, n = i-1, parents[n] {
 		if path[i] != steps[n] {
 			t.Fatalf("path step %d: %v, want %v", i, path[i], steps[n])
+		}
+	}
+}
+
+// TestNonZeroBytes checks the byte mask of frontier.encode against a loop.
+func TestNonZeroBytes(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	for i := 0; i < 100000; i++ {
+		var x uint64
+		for b := 0; b < 8; b++ {
+			if rng.IntN(2) == 0 {
+				x |= uint64(rng.IntN(256)) << (8 * b)
+			}
+		}
+		var want byte
+		for b := 0; b < 8; b++ {
+			if byte(x>>(8*b)) != 0 {
+				want |= 1 << b
+			}
+		}
+		if got := nonZeroBytes(x); got != want {
+			t.Fatalf("nonZeroBytes(%#x) = %08b, want %08b", x, got, want)
 		}
 	}
 }

@@ -13,6 +13,9 @@ func packGroups(s unsafe.Pointer, groups []uint16, out, bm unsafe.Pointer) int
 //go:noescape
 func unpackGroups(in, bm unsafe.Pointer, groups []uint16, s unsafe.Pointer)
 
+//go:noescape
+func diffGroups(s, prev unsafe.Pointer, groups []uint16, masks unsafe.Pointer)
+
 // haveAVX512 reports whether the CPU and the OS support the AVX-512
 // instructions packGroups and unpackGroups use (AVX512F: VPCOMPRESSQ,
 // VPEXPANDQ, VPTESTMQ; AVX512DQ: KMOVB; POPCNT).

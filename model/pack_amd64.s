@@ -90,3 +90,29 @@ TEXT ·prefetch(SB), NOSPLIT, $0-8
 	MOVQ p+0(FP), AX
 	PREFETCHT0 (AX)
 	RET
+
+// func diffGroups(s, prev unsafe.Pointer, groups []uint16, masks unsafe.Pointer)
+//
+// For each group j: masks[j] = the mask of the words of the group at
+// s+8*groups[j] that differ from prev's.
+TEXT ·diffGroups(SB), NOSPLIT, $0-48
+	MOVQ s+0(FP), SI
+	MOVQ prev+8(FP), DI
+	MOVQ groups_base+16(FP), BX
+	MOVQ groups_len+24(FP), CX
+	MOVQ masks+40(FP), R8
+	XORQ DX, DX
+	TESTQ CX, CX
+	JE ddone
+dloop:
+	MOVWQZX (BX)(DX*2), AX
+	VMOVDQU64 (SI)(AX*8), Z0
+	VPCMPUQ $4, (DI)(AX*8), Z0, K1
+	KMOVB K1, AX
+	MOVB AX, (R8)(DX*1)
+	INCQ DX
+	CMPQ DX, CX
+	JLT dloop
+ddone:
+	VZEROUPPER
+	RET

@@ -12,4 +12,6 @@ func packGroups(s unsafe.Pointer, groups []uint16, out, bm unsafe.Pointer) int {
 
 func unpackGroups(in, bm unsafe.Pointer, groups []uint16, s unsafe.Pointer) { panic("unreachable") }
 
+func diffGroups(s, prev unsafe.Pointer, groups []uint16, masks unsafe.Pointer) { panic("unreachable") }
+
 func prefetch(p unsafe.Pointer) {}

@@ -37,6 +37,7 @@ type compactSet struct {
 	b     []byte   // words as bytes
 	q     uint     // log2 of the number of slots
 	w     uint     // bits a slot
+	mask  uint64   // 1<<w - 1
 	slots uint64   // 1<<q
 	n     int
 	err   error // a failed growth through a file: the set is lost
@@ -59,7 +60,7 @@ func newCompactSet() *compactSet {
 }
 
 func newCompactSetBits(q uint) *compactSet {
-	c := &compactSet{q: q, w: 64 - q + 3, slots: 1 << q}
+	c := &compactSet{q: q, w: 64 - q + 3, mask: 1<<(64-q+3) - 1, slots: 1 << q}
 	c.words = make([]uint64, compactWords(q))
 	hugePages(c.words)
 	c.b = unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(c.words))), 8*len(c.words))
@@ -76,18 +77,24 @@ func (c *compactSet) bytes() uint64 { return 8 * uint64(len(c.words)) }
 
 // get returns slot i: its remainder<<3 | its three bits. Slots are at
 // most 51 bits wide (q >= 16), so a slot and its bit offset in its first
-// byte fit one 8-byte load.
+// byte fit one 8-byte load, which the padding word keeps inside the
+// table: i is always below slots (next and prev wrap), so the load is
+// not bounds-checked.
 func (c *compactSet) get(i uint64) uint64 {
 	o := i * uint64(c.w)
-	return binary.LittleEndian.Uint64(c.b[o>>3:]) >> (o & 7) & (1<<c.w - 1)
+	return binary.LittleEndian.Uint64(c.at(o>>3)[:]) >> (o & 7) & c.mask
+}
+
+// at returns the 8 bytes from byte k of the table on.
+func (c *compactSet) at(k uint64) *[8]byte {
+	return (*[8]byte)(unsafe.Add(unsafe.Pointer(unsafe.SliceData(c.b)), k))
 }
 
 func (c *compactSet) set(i, v uint64) {
 	o := i * uint64(c.w)
-	p := c.b[o>>3:]
+	p := c.at(o >> 3)[:]
 	sh := o & 7
-	x := binary.LittleEndian.Uint64(p)
-	binary.LittleEndian.PutUint64(p, x&^((1<<c.w-1)<<sh)|v<<sh)
+	binary.LittleEndian.PutUint64(p, binary.LittleEndian.Uint64(p)&^(c.mask<<sh)|v<<sh)
 }
 
 func (c *compactSet) next(i uint64) uint64 { return (i + 1) & (c.slots - 1) }
