@@ -82,7 +82,7 @@ func (c *compactSet) bytes() uint64 { return 8 * uint64(len(c.words)) }
 // not bounds-checked.
 func (c *compactSet) get(i uint64) uint64 {
 	o := i * uint64(c.w)
-	return binary.LittleEndian.Uint64(c.at(o>>3)[:]) >> (o & 7) & c.mask
+	return binary.LittleEndian.Uint64(c.at(o >> 3)[:]) >> (o & 7) & c.mask
 }
 
 // at returns the 8 bytes from byte k of the table on.
