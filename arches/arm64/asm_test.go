@@ -6,9 +6,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/patchcheck/patchcheck/arches/internal/porttest"
 	"github.com/patchcheck/patchcheck/kernel"
 	"github.com/patchcheck/patchcheck/lang"
-	"github.com/patchcheck/patchcheck/scenario"
 )
 
 // asmLine assembles one statement of text at pc.
@@ -102,18 +102,7 @@ key d init=f1
 cpu tramp(a)
 thread u: update a f1
 `
-	sc, err := scenario.Parse("t.scn", []byte(text), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	arch, err := Port{}.Arch("", "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	lay, err := Port{}.Layout(sc, arch)
-	if err != nil {
-		t.Fatal(err)
-	}
+	lay := porttest.Layout(t, Port{}, text)
 	p := lay.Prog
 	img := p.ArchData.(*Image)
 	at := func(addr uint64, n int) []byte {
@@ -160,18 +149,7 @@ key d init=f1
 cpu tramp(a)
 thread u: update a f1
 `
-	sc, err := scenario.Parse("t.scn", []byte(text), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	arch, err := Port{}.Arch("", "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	lay, err := Port{}.Layout(sc, arch)
-	if err != nil {
-		t.Fatal(err)
-	}
+	lay := porttest.Layout(t, Port{}, text)
 	p := lay.Prog
 	img := p.ArchData.(*Image)
 	if !p.NullIsReturn0 {

@@ -4,8 +4,8 @@ import (
 	"bytes"
 	"testing"
 
+	"github.com/patchcheck/patchcheck/arches/internal/porttest"
 	"github.com/patchcheck/patchcheck/model"
-	"github.com/patchcheck/patchcheck/scenario"
 )
 
 // TestTrampolineAsm32 checks PPC32's trampolines as the model files'
@@ -26,18 +26,7 @@ key d init=f2
 cpu tramp(a)
 thread u: update a f2
 `
-	sc, err := scenario.Parse("t.scn", []byte(text), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	arch, err := Port32{}.Arch("", "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	lay, err := Port32{}.Layout(sc, arch)
-	if err != nil {
-		t.Fatal(err)
-	}
+	lay := porttest.Layout(t, Port32{}, text)
 	p := lay.Prog
 	img := p.ArchData.(*Image)
 	for k, tr := range img.Tramps {
@@ -99,18 +88,7 @@ key d init=f2
 cpu tramp(a)
 thread u: update a f2
 `
-	sc, err := scenario.Parse("t.scn", []byte(text), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	arch, err := Port32{}.Arch("", "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	lay, err := Port32{}.Layout(sc, arch)
-	if err != nil {
-		t.Fatal(err)
-	}
+	lay := porttest.Layout(t, Port32{}, text)
 	p := lay.Prog
 	img := p.ArchData.(*Image)
 	pair := func(fn uint64) []byte {

@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/patchcheck/patchcheck/arches/internal/porttest"
 	"github.com/patchcheck/patchcheck/arches/ppc"
 	"github.com/patchcheck/patchcheck/kernel"
 	"github.com/patchcheck/patchcheck/model"
@@ -30,19 +31,7 @@ thread t: static_key_enable off
 // initial value (b l_yes when enabled ^ branch), and each way's contents
 // at rest.
 func TestLayoutJumps(t *testing.T) {
-	sc, err := scenario.Parse("j.scn", []byte(jumpScenario), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := ppc.Port32{}
-	arch, err := port.Arch("", "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	lay, err := port.Layout(sc, arch)
-	if err != nil {
-		t.Fatal(err)
-	}
+	lay := porttest.Layout(t, ppc.Port32{}, jumpScenario)
 	p := lay.Prog
 	if len(p.Keys) != 3 || !p.Keys[1].Jump || !p.Keys[2].Jump || p.Keys[1].Enabled != 0 || p.Keys[2].Enabled != 1 {
 		t.Fatalf("keys: %+v", p.Keys)
@@ -181,18 +170,7 @@ func TestLayoutInitAndModuleJumps(t *testing.T) {
 		arch string
 		port kernel.Port
 	}{{"ppc32", ppc.Port32{}}, {"ppc64", ppc.Port64{}}} {
-		sc, err := scenario.Parse("jm.scn", []byte(strings.Replace(moduleJumps, "ARCH", c.arch, 1)), nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		arch, err := c.port.Arch("", "")
-		if err != nil {
-			t.Fatal(err)
-		}
-		lay, err := c.port.Layout(sc, arch)
-		if err != nil {
-			t.Fatalf("%s: %v", c.arch, err)
-		}
+		lay := porttest.Layout(t, c.port, strings.Replace(moduleJumps, "ARCH", c.arch, 1))
 		p := lay.Prog
 		if lay.InitText < 0 || !p.Regions[lay.InitText].Init || p.Regions[lay.InitText].Name != ".init.text" {
 			t.Fatalf("%s: init text region %d", c.arch, lay.InitText)
