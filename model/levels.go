@@ -233,18 +233,24 @@ func (f *frontier) push(s *State) {
 // as they are (zero).
 func (f *frontier) next() *State { return &f.bufs[1-f.last] }
 
+// block returns an empty block's buffer: a freed one, or a new one
+// (counted in held).
+func (f *frontier) block() []byte {
+	if k := len(f.free); k > 0 {
+		b := f.free[k-1][:0]
+		f.free = f.free[:k-1]
+		return b
+	}
+	b := make([]byte, 0, max(frontierBlock, 2*f.maxLen))
+	f.held += uint64(cap(b))
+	return b
+}
+
 // pushNext appends the state put in next.
 func (f *frontier) pushNext() {
 	last := len(f.blocks) - 1
 	if last < 0 || len(f.blocks[last].data)+f.maxLen > cap(f.blocks[last].data) {
-		var b []byte
-		if k := len(f.free); k > 0 {
-			b, f.free = f.free[k-1][:0], f.free[:k-1]
-		} else {
-			b = make([]byte, 0, max(frontierBlock, 2*f.maxLen))
-			f.held += uint64(cap(b))
-		}
-		f.blocks = append(f.blocks, fblock{data: b})
+		f.blocks = append(f.blocks, fblock{data: f.block()})
 		last++
 		f.fresh = true
 		if f.low != nil && len(f.blocks) > 2 && f.err == nil && f.low() {
@@ -373,14 +379,7 @@ func (f *frontier) pop(s *State) {
 func (f *frontier) popRef() *State {
 	blk := &f.blocks[0]
 	if blk.data == nil { // spilled: read it back
-		var b []byte
-		if k := len(f.free); k > 0 {
-			b, f.free = f.free[k-1][:0], f.free[:k-1]
-		} else {
-			b = make([]byte, 0, max(frontierBlock, 2*f.maxLen))
-			f.held += uint64(cap(b))
-		}
-		b = b[:blk.size]
+		b := f.block()[:blk.size]
 		if _, err := io.ReadFull(io.NewSectionReader(f.file, blk.off, int64(blk.size)), b); err != nil {
 			f.err = fmt.Errorf("reading back the breadth-first frontier: %w", err)
 			return nil
