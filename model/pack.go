@@ -167,7 +167,11 @@ func (a *arena) add(p []uint64) uint64 {
 	return off
 }
 
-func newBlock() []uint64 { return make([]uint64, 0, 1<<arenaBits) }
+func newBlock() []uint64 {
+	b := make([]uint64, 1<<arenaBits)
+	hugePages(b)
+	return b[:0]
+}
 
 // reserve returns room for n words at the end of the arena; commit(k)
 // then keeps the first k of them.
@@ -241,7 +245,9 @@ type exactSlot struct {
 }
 
 func newExactSet() *exactSet {
-	return &exactSet{slots: make([]exactSlot, 1<<16), shift: 64 - 16}
+	e := &exactSet{slots: make([]exactSlot, 1<<16), shift: 64 - 16}
+	hugePages(e.slots)
+	return e
 }
 
 func (e *exactSet) size() int { return e.n }
