@@ -336,11 +336,16 @@ func exhaustive(m *Machine, opt Options) Result {
 	// Breadth-first: the compressed tree and frontier (levels.go);
 	// depth-first: the stack holds packed states.
 	var t searchTree = &levelTree{}
-	var work queue = &levelQueue{frontier: newFrontier(pk), pk: pk}
-	if opt.Search == DFS {
+	var work queue
+	switch {
+	case opt.Search == DFS:
 		t, work = &tree{}, &stack{workList: workList{lifo: true}, pk: pk}
-	} else {
-		work.(*levelQueue).low = opt.LowMemory
+	case opt.Exact:
+		work = &arenaQueue{a: &seen.(*exactSet).arena, pk: pk}
+	default:
+		lq := &levelQueue{frontier: newFrontier(pk), pk: pk}
+		lq.low = opt.LowMemory
+		work = lq
 	}
 	defer work.close()
 	init := m.P.Initial()
@@ -517,6 +522,43 @@ func (q *levelQueue) pop() (int32, *State) {
 	q.nextPopped++
 	return q.nextPopped - 1, s
 }
+
+// arenaQueue is the breadth-first queue of exact storage: the visited
+// set's arena itself. Breadth-first search pushes exactly the states the
+// set has just added, in the order it added them, so the arena from a
+// cursor on holds the frontier in order, and the queue stores nothing of
+// its own (the delta-coded frontier would keep a second copy).
+type arenaQueue struct {
+	a              *arena
+	pk             *packer
+	block, index   int // the cursor: the next state to pop
+	pushed, popped int32
+	s              State // the state popped last
+}
+
+func (q *arenaQueue) push(node int32, p []uint64) {
+	if node != q.pushed {
+		panic("patchcheck: breadth-first nodes pushed out of order")
+	}
+	q.pushed++
+}
+
+func (q *arenaQueue) pop() (int32, *State) {
+	if q.index == len(q.a.blocks[q.block]) { // arena.add went on to the next block
+		q.block, q.index = q.block+1, 0
+	}
+	p := q.a.blocks[q.block][q.index:]
+	n := q.pk.length(p)
+	q.pk.unpack(p[:n], &q.s)
+	q.index += n
+	q.popped++
+	return q.popped - 1, &q.s
+}
+
+func (q *arenaQueue) len() int      { return int(q.pushed - q.popped) }
+func (q *arenaQueue) bytes() uint64 { return 0 }
+func (q *arenaQueue) error() error  { return nil }
+func (q *arenaQueue) close()        {}
 
 // endState checks a state without successors: a deadlock unless every
 // actor finished, and then the properties of the state at rest.
