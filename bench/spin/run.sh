@@ -16,6 +16,9 @@
 # information, both tools with their partial-order reductions (the counts
 # are not expected to agree).
 #
+# Each rate is the median of $RUNS runs (default 3) of the same search,
+# for both tools; the states and verdicts are those of the last run.
+#
 # AGREE: for the exact rows, equal states and verdicts; for the no-sync2,
 # fingerprint and reduction rows, equal verdicts (the counts are not
 # comparable there). Rates under 50 ms of pan's search are "n/a" (pan's
@@ -43,6 +46,7 @@ set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 CPUS=${CPUS:-"1 2 3"}
+RUNS=${RUNS:-3}
 BAD_CPUS=${BAD_CPUS:-"1 2"}
 work=$(mktemp -d "${TMPDIR:-/tmp}/spinbench.XXXXXX")
 trap 'rm -rf "$work"' EXIT
@@ -86,13 +90,23 @@ scenario() {
 # json FILE KEY: a top-level scalar of patchcheck's -json output
 json() { sed -n "s/^  \"$2\": \"\{0,1\}\([^\",]*\)\"\{0,1\},\{0,1\}\$/\1/p" "$1" | head -n 1; }
 
-# run_pc N VARIANT FLAGS: sets pc_states pc_verdict pc_rate
+# median: the median of the numbers on stdin, one a line ("n/a" if any is)
+median() { sort -n | awk '{ a[NR] = $1 } /n\/a/ { na = 1 } END { if (na || NR == 0) print "n/a"; else print a[int((NR + 1) / 2)] }'; }
+
+# run_pc N VARIANT FLAGS: sets pc_states pc_verdict pc_rate (the median
+# of $RUNS runs)
 run_pc() {
 	f=$(scenario "$1" "$2")
-	"$pc" check "$f" -q -json -o "$work/cex" $3 >"$work/pc.json" 2>"$work/pc.err" || true
-	[ -s "$work/pc.json" ] || { cat "$work/pc.err" >&2; die "patchcheck failed on $f"; }
+	: >"$work/pc.rates"
+	i=0
+	while [ $i -lt "$RUNS" ]; do
+		"$pc" check "$f" -q -json -o "$work/cex" $3 >"$work/pc.json" 2>"$work/pc.err" || true
+		[ -s "$work/pc.json" ] || { cat "$work/pc.err" >&2; die "patchcheck failed on $f"; }
+		json "$work/pc.json" states_per_second >>"$work/pc.rates"
+		i=$((i + 1))
+	done
 	pc_states=$(json "$work/pc.json" states)
-	pc_rate=$(json "$work/pc.json" states_per_second)
+	pc_rate=$(median <"$work/pc.rates")
 	v=$(json "$work/pc.json" verdict)
 	case "$v" in
 	safe) pc_verdict=safe ;;
@@ -108,11 +122,18 @@ run_spin() {
 	cp "$here/textpokebp.pml" "$d/"
 	(cd "$d" && spin -DNCPU="$1" $2 -a textpokebp.pml >spin.out 2>&1) || { cat "$d/spin.out" >&2; die "spin -a failed"; }
 	(cd "$d" && gcc -O2 -DSAFETY $3 -o pan pan.c) || die "gcc pan.c failed"
-	(cd "$d" && ./pan -m100000 -w24 >pan.out 2>&1) || true
-	sp_states=$(sed -n 's/^ *\([0-9][0-9]*\) states, stored.*/\1/p' "$d/pan.out")
-	errors=$(sed -n 's/.*errors: \([0-9][0-9]*\).*/\1/p' "$d/pan.out")
-	secs=$(sed -n 's/^pan: elapsed time \([0-9.e+-]*\) seconds.*/\1/p' "$d/pan.out")
-	[ -n "$sp_states" ] && [ -n "$errors" ] || { cat "$d/pan.out" >&2; die "pan failed"; }
+	: >"$d/rates"
+	i=0
+	while [ $i -lt "$RUNS" ]; do
+		(cd "$d" && ./pan -m100000 -w24 >pan.out 2>&1) || true
+		sp_states=$(sed -n 's/^ *\([0-9][0-9]*\) states, stored.*/\1/p' "$d/pan.out")
+		errors=$(sed -n 's/.*errors: \([0-9][0-9]*\).*/\1/p' "$d/pan.out")
+		secs=$(sed -n 's/^pan: elapsed time \([0-9.e+-]*\) seconds.*/\1/p' "$d/pan.out")
+		[ -n "$sp_states" ] && [ -n "$errors" ] || { cat "$d/pan.out" >&2; die "pan failed"; }
+		# pan's clock has 10 ms resolution: under 50 ms the rate is not measured
+		awk -v n="$sp_states" -v s="${secs:-0}" 'BEGIN { if (s >= 0.05) printf "%.0f\n", n / s; else print "n/a" }' >>"$d/rates"
+		i=$((i + 1))
+	done
 	if [ "$errors" = 0 ]; then
 		sp_verdict=safe
 	else
@@ -125,8 +146,7 @@ run_spin() {
 		*) sp_verdict="violation (unnamed assertion)" ;;
 		esac
 	fi
-	# pan's clock has 10 ms resolution: under 50 ms the rate is not measured
-	sp_rate=$(awk -v n="$sp_states" -v s="${secs:-0}" 'BEGIN { if (s >= 0.05) printf "%.0f", n / s; else print "n/a" }')
+	sp_rate=$(median <"$d/rates")
 }
 
 # ratio PC_RATE SPIN_RATE: patchcheck's rate over SPIN's
@@ -147,7 +167,7 @@ echo "patchcheck vs SPIN: x86-64 text_poke_bp, one call site, N CPUs call it onc
 echo "$(go version | cut -d' ' -f3), $(spin -V 2>&1 | head -n 1), gcc $(gcc -dumpversion), $(nproc) CPUs"
 echo "exact: patchcheck check -exact (bfs; w1 one worker, w2 -workers 2); SPIN: pan -DSAFETY -DNOREDUCE, exact state storage"
 echo "default: patchcheck check (64-bit fingerprints, one worker) against the same pan run"
-echo "ratio = patchcheck states/s / SPIN states/s (above 1: patchcheck is faster)"
+echo "ratio = patchcheck states/s / SPIN states/s (above 1: patchcheck is faster); each rate the median of $RUNS runs"
 echo
 printf '%-22s %10s %10s  %-26s %-26s %12s %12s %8s  %s\n' RUN "PC STATES" "SPIN STATES" "PC VERDICT" \
 	"SPIN VERDICT" "PC STATES/S" "SPIN STATES/S" RATIO "AGREE"
