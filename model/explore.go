@@ -32,6 +32,11 @@ type Options struct {
 	// Exact keeps whole states in the visited set instead of 64-bit
 	// fingerprints, which rules out hash collisions at a cost in memory.
 	Exact bool
+	// Collapse, with Exact, keeps each state as the numbers of its
+	// groups' contents, each contents stored once (SPIN's COLLAPSE,
+	// collapse.go): lossless, in about a quarter of Exact's memory, and
+	// slower.
+	Collapse bool
 	// Reduce turns on partial-order reduction: steps of a CPU that touch
 	// only its own registers, in text that never changes, are not
 	// interleaved with other actors. Verdicts are the same; a
@@ -330,7 +335,10 @@ func exhaustive(m *Machine, opt Options) Result {
 	r := newRun(m, opt)
 	pk := m.pk
 	var seen visited = newCompactSet()
-	if opt.Exact {
+	switch {
+	case opt.Exact && opt.Collapse:
+		seen = newCollapseSet(pk)
+	case opt.Exact:
 		seen = newExactSet()
 	}
 	// Breadth-first: the compressed tree and frontier (levels.go);
@@ -340,7 +348,7 @@ func exhaustive(m *Machine, opt Options) Result {
 	switch {
 	case opt.Search == DFS:
 		t, work = &tree{}, &stack{workList: workList{lifo: true}, pk: pk}
-	case opt.Exact:
+	case opt.Exact && !opt.Collapse:
 		work = &arenaQueue{a: &seen.(*exactSet).arena, pk: pk}
 	default:
 		lq := &levelQueue{frontier: newFrontier(pk), pk: pk}
@@ -813,9 +821,12 @@ func parallelBFS(m *Machine, opt Options) Result {
 	nw := opt.Workers
 	seen := make(shards, nw)
 	for i := range seen {
-		if opt.Exact {
+		switch {
+		case opt.Exact && opt.Collapse:
+			seen[i] = newCollapseSet(m.pk)
+		case opt.Exact:
 			seen[i] = newExactSet()
-		} else {
+		default:
 			seen[i] = newCompactSet()
 		}
 	}

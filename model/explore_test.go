@@ -1,6 +1,7 @@
 package model_test
 
 import (
+	"reflect"
 	"slices"
 	"testing"
 
@@ -335,6 +336,27 @@ func TestSpilledFrontierAgrees(t *testing.T) {
 			(a.Violation == nil) != (b.Violation == nil) || !slices.Equal(a.Schedule, b.Schedule) {
 			t.Errorf("%s: in memory %d states %d transitions (%v, %v), spilled %d %d (%v, %v)", name,
 				a.States, a.Transitions, a.Violation, a.Err, b.States, b.Transitions, b.Violation, b.Err)
+		}
+	}
+}
+
+// TestCollapseAgreesWithExact: the collapsed visited set is lossless: on
+// the small catalogue it stores the states that the exact set stores,
+// with the same transitions and schedules, on one worker and two, and
+// depth-first too.
+func TestCollapseAgreesWithExact(t *testing.T) {
+	for _, name := range smallScenarios {
+		_, m := machine(t, name)
+		for _, o := range []model.Options{{}, {Workers: 2}, {Search: model.DFS}} {
+			o.Exact = true
+			a := model.Explore(m, o)
+			o.Collapse = true
+			b := model.Explore(m, o)
+			if a.States != b.States || a.Transitions != b.Transitions || (a.Violation == nil) != (b.Violation == nil) ||
+				!reflect.DeepEqual(a.Schedule, b.Schedule) || a.MaxDepth != b.MaxDepth {
+				t.Errorf("%s %+v: exact %d states %d transitions (%v %v), collapsed %d states %d transitions (%v %v)",
+					name, o, a.States, a.Transitions, a.Violation, a.Schedule, b.States, b.Transitions, b.Violation, b.Schedule)
+			}
 		}
 	}
 }

@@ -233,6 +233,7 @@ func checkCmd(ctx context.Context, args []string, stdout, stderr io.Writer) (int
 	fs.BoolVar(&f.opt.Symmetry, "symmetry", false, "symmetry reduction over CPUs that make the same calls")
 	fs.IntVar(&f.opt.Workers, "workers", 1, "goroutines expanding each breadth-first level (same results as 1)")
 	fs.BoolVar(&f.opt.Exact, "exact", false, "keep whole states in the visited set: no fingerprint collisions")
+	fs.BoolVar(&f.opt.Collapse, "collapse", false, "-exact in a fraction of its memory, slower: each state kept as the numbers of its parts' contents, each contents stored once (SPIN's COLLAPSE; docs/memory.md)")
 	fs.StringVar(&f.props, "props", "", "comma-separated properties to check (default: all)")
 	fs.BoolVar(&f.json, "json", false, "print the result as JSON (with -all: one object with every row)")
 	fs.StringVar(&f.outDir, "o", "patchcheck-cex", "directory for counterexample files")
@@ -255,6 +256,7 @@ func checkCmd(ctx context.Context, args []string, stdout, stderr io.Writer) (int
 	if err := statementConflicts(*stmt, f); err != nil {
 		return exitInput, err
 	}
+	f.opt.Exact = f.opt.Exact || f.opt.Collapse
 	if f.props != "" {
 		f.opt.Props = strings.Split(f.props, ",")
 		if _, err := props.Select(f.opt.Props); err != nil {

@@ -1,0 +1,288 @@
+package model
+
+import (
+	"math/bits"
+	"slices"
+	"unsafe"
+)
+
+// collapseSet is the lossless compact visited set (Options.Collapse):
+// SPIN's COLLAPSE compression (Holzmann, "State compression in SPIN",
+// 1997) over the packer's groups. A state is the 8-word groups of State
+// that its program can make non-zero (pack.go); each group's contents
+// are stored once, in a table of their own (a component table, one per
+// group), and numbered there, and the state is kept as the tuple of its
+// groups' numbers, four bytes a group, in an exactSet. States of one
+// program share most of their groups' contents (a CPU's registers at a
+// program point, a window's few contents), so the tables stay small and
+// a state costs about a quarter of its packed form.
+//
+// Nothing is lost: a group's number names its contents exactly (the
+// tables compare whole contents), so two states have equal tuples
+// exactly when they are equal, and the tuples are compared in full.
+// Counts, verdicts and counterexamples are those of -exact.
+type collapseSet struct {
+	pk    *packer
+	comps []compTable // one per group of pk
+	tup   tupleSet    // the tuples
+}
+
+// tupleBuf holds a tuple: a byte with its length in words, then its
+// numbers as varints (LEB128: the tables are small, so most numbers take
+// a byte), zero-padded to whole words. The length byte makes a tuple
+// self-delimiting, as the exact set needs (it compares a stored tuple's
+// first len(p) words with p). There are at most stateWords/groupWords+1
+// groups (they do not overlap but for the last), five bytes a number.
+type tupleBuf [(1 + 5*(stateWords/groupWords+1) + 7) / 8]uint64
+
+func newCollapseSet(pk *packer) *collapseSet {
+	return &collapseSet{pk: pk, comps: make([]compTable, len(pk.groups)), tup: newTupleSet()}
+}
+
+// compTable numbers the distinct contents of one group, from 1 (0 is
+// the group of zeros, which is not stored): an open-addressing table of
+// numbers over the contents, eight words each.
+type compTable struct {
+	slots []uint32 // number of the contents; 0: empty
+	data  []uint64 // contents number i at data[8(i-1):8i]
+}
+
+// group returns the contents of group j of the packed state p: the word
+// t of the group is the next non-zero word of p if bit t of the group's
+// bitmap byte is set. k is the index in p of the group's first non-zero
+// word; the index after its last is returned.
+func group(p []uint64, j, k int, g *[groupWords]uint64) int {
+	b := *(*byte)(unsafe.Add(unsafe.Pointer(unsafe.SliceData(p)), j))
+	*g = [groupWords]uint64{}
+	for ; b != 0; b &= b - 1 {
+		g[bits.TrailingZeros8(b)] = p[k]
+		k++
+	}
+	return k
+}
+
+// mixGroup hashes a group's contents for its table's slots.
+func mixGroup(g *[groupWords]uint64) uint64 {
+	h := uint64(0x9e3779b97f4a7c15)
+	for _, w := range g {
+		h = (h ^ w) * 0xff51afd7ed558ccd
+		h ^= h >> 29
+	}
+	return h
+}
+
+// find returns the number of g's contents, or 0 and the empty slot where
+// they go.
+func (t *compTable) find(g *[groupWords]uint64, h uint64) (uint32, int) {
+	if len(t.slots) == 0 {
+		return 0, -1
+	}
+	mask := len(t.slots) - 1
+	for i := int(h>>32) & mask; ; i = (i + 1) & mask {
+		n := t.slots[i]
+		if n == 0 {
+			return 0, i
+		}
+		if *(*[groupWords]uint64)(t.data[8*(n-1):]) == *g {
+			return n, i
+		}
+	}
+}
+
+// intern returns the number of g's contents, numbering them if new.
+func (t *compTable) intern(g *[groupWords]uint64, h uint64) uint32 {
+	n, slot := t.find(g, h)
+	if n != 0 {
+		return n
+	}
+	if 4*(len(t.data)/8+1) > 3*len(t.slots) {
+		t.grow()
+		_, slot = t.find(g, h)
+	}
+	t.data = append(t.data, g[:]...)
+	n = uint32(len(t.data) / 8)
+	if n == 0 {
+		panic("patchcheck: more than 2^32 contents of one group")
+	}
+	t.slots[slot] = n
+	return n
+}
+
+func (t *compTable) grow() {
+	t.slots = make([]uint32, max(2*len(t.slots), 64))
+	mask := len(t.slots) - 1
+	for n := 1; n <= len(t.data)/8; n++ {
+		g := (*[groupWords]uint64)(t.data[8*(n-1):])
+		i := int(mixGroup(g)>>32) & mask
+		for t.slots[i] != 0 {
+			i = (i + 1) & mask
+		}
+		t.slots[i] = uint32(n)
+	}
+}
+
+// tuple writes p's tuple to buf and returns its words. With intern false
+// it stops at a group whose contents are in no table yet, and returns
+// nil: p is then new (has, which may run on several goroutines at once,
+// only reads the tables).
+func (c *collapseSet) tuple(p []uint64, intern bool, buf *tupleBuf) []uint64 {
+	b := (*[8 * len(tupleBuf{})]byte)(unsafe.Pointer(buf))
+	k, at := c.pk.mapWords, 1
+	var g [groupWords]uint64
+	for j := range c.comps {
+		k = group(p, j, k, &g)
+		var n uint32
+		if g != [groupWords]uint64{} {
+			h := mixGroup(&g)
+			if intern {
+				n = c.comps[j].intern(&g, h)
+			} else if n, _ = c.comps[j].find(&g, h); n == 0 {
+				return nil
+			}
+		}
+		for ; n >= 0x80; n >>= 7 {
+			b[at] = byte(n) | 0x80
+			at++
+		}
+		b[at] = byte(n)
+		at++
+	}
+	words := (at + 7) / 8
+	clear(b[at : 8*words])
+	b[0] = byte(words)
+	return buf[:words]
+}
+
+// add and has take no use of fp: the tuples have a hash of their own
+// (tupleSet).
+func (c *collapseSet) add(p []uint64, fp uint64) bool {
+	var buf tupleBuf
+	t := c.tuple(p, false, &buf)
+	if t == nil {
+		t = c.tuple(p, true, &buf)
+	}
+	return c.tup.add(t)
+}
+
+func (c *collapseSet) has(p []uint64, fp uint64) bool {
+	var buf tupleBuf
+	t := c.tuple(p, false, &buf)
+	return t != nil && c.tup.has(t)
+}
+
+func (c *collapseSet) size() int              { return c.tup.n }
+func (c *collapseSet) prefetch(fp uint64)     {}
+func (c *collapseSet) growBytes(k int) uint64 { return c.tup.growBytes(k) }
+func (c *collapseSet) error() error           { return nil }
+
+func (c *collapseSet) bytes() uint64 {
+	n := c.tup.bytes()
+	for i := range c.comps {
+		n += 4*uint64(cap(c.comps[i].slots)) + 8*uint64(cap(c.comps[i].data))
+	}
+	return n
+}
+
+// tupleSet is the set of tuples: an open-addressing table of 8-byte
+// slots, each a tuple's arena offset (plus 1; 0 is an empty slot) in its
+// low offBits bits and, above them, bits of the tuple's hash that did not
+// choose the slot: a tuple is read from the arena only when they are
+// equal. The hash is the tuple's own (not the state's fingerprint), so
+// that growing rehashes the tuples from the arena, where they lie one
+// after the other. The table doubles at 3/4 full.
+type tupleSet struct {
+	slots []uint64
+	shift uint // slot = hash >> shift
+	n     int
+	arena arena
+}
+
+const offBits = 36 // arena offsets in words: 512 GiB of tuples
+
+func newTupleSet() tupleSet {
+	t := tupleSet{slots: make([]uint64, 1<<16), shift: 64 - 16}
+	hugePages(t.slots)
+	return t
+}
+
+// hashTuple mixes a tuple's words.
+func hashTuple(p []uint64) uint64 {
+	h := uint64(len(p)) * 0x9e3779b97f4a7c15
+	for _, w := range p {
+		h = (h ^ w) * 0xff51afd7ed558ccd
+		h ^= h >> 32
+	}
+	return h * 0xc4ceb9fe1a85ec53
+}
+
+// tag is what a slot keeps of h: the bits below the slot's.
+func (t *tupleSet) tag(h uint64) uint64 { return h << (64 - t.shift) >> offBits << offBits }
+
+func (t *tupleSet) growBytes(k int) uint64 {
+	if 4*(t.n+k) <= 3*len(t.slots) {
+		return 0
+	}
+	return 16 * uint64(len(t.slots))
+}
+
+func (t *tupleSet) bytes() uint64 { return 8*uint64(len(t.slots)) + t.arena.bytes() }
+
+// find returns the slot that holds p, or the empty slot where it goes.
+func (t *tupleSet) find(p []uint64, h uint64) (uint64, bool) {
+	mask, tag := uint64(len(t.slots)-1), t.tag(h)
+	for i := h >> t.shift; ; i = (i + 1) & mask {
+		sl := t.slots[i]
+		if sl == 0 {
+			return i, false
+		}
+		if sl&^(1<<offBits-1) == tag {
+			if q := t.arena.at(sl&(1<<offBits-1) - 1); len(q) >= len(p) && slices.Equal(q[:len(p)], p) {
+				return i, true
+			}
+		}
+	}
+}
+
+func (t *tupleSet) has(p []uint64) bool {
+	_, ok := t.find(p, hashTuple(p))
+	return ok
+}
+
+// add adds p, and reports whether it was new.
+func (t *tupleSet) add(p []uint64) bool {
+	if 4*(t.n+1) > 3*len(t.slots) {
+		t.grow()
+	}
+	h := hashTuple(p)
+	i, ok := t.find(p, h)
+	if ok {
+		return false
+	}
+	off := t.arena.add(p) + 1
+	if off >= 1<<offBits {
+		panic("patchcheck: more than 2^36 words of tuples")
+	}
+	t.slots[i] = t.tag(h) | off
+	t.n++
+	return true
+}
+
+// grow doubles the table and refills it from the arena.
+func (t *tupleSet) grow() {
+	t.slots = make([]uint64, 2*len(t.slots))
+	hugePages(t.slots)
+	t.shift--
+	mask := uint64(len(t.slots) - 1)
+	for b, blk := range t.arena.blocks {
+		for k := 0; k < len(blk); {
+			p := blk[k : k+int(byte(blk[k]))] // the length byte
+			h := hashTuple(p)
+			i := h >> t.shift
+			for t.slots[i] != 0 {
+				i = (i + 1) & mask
+			}
+			t.slots[i] = t.tag(h) | (uint64(b)<<arenaBits | uint64(k) + 1)
+			k += len(p)
+		}
+	}
+}
