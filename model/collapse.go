@@ -45,6 +45,15 @@ func newCollapseSet(pk *packer) *collapseSet {
 type compTable struct {
 	slots []uint32 // number of the contents; 0: empty
 	data  []uint64 // contents number i at data[8(i-1):8i]
+	// the contents interned last and their number: the successors of a
+	// state share most of their groups, so most groups are found here
+	last  [groupWords]uint64
+	lastN uint32
+}
+
+// sameGroup reports whether a and b are equal, without a call.
+func sameGroup(a, b *[groupWords]uint64) bool {
+	return (a[0]^b[0])|(a[1]^b[1])|(a[2]^b[2])|(a[3]^b[3])|(a[4]^b[4])|(a[5]^b[5])|(a[6]^b[6])|(a[7]^b[7]) == 0
 }
 
 // group returns the contents of group j of the packed state p: the word
@@ -83,16 +92,21 @@ func (t *compTable) find(g *[groupWords]uint64, h uint64) (uint32, int) {
 		if n == 0 {
 			return 0, i
 		}
-		if *(*[groupWords]uint64)(t.data[8*(n-1):]) == *g {
+		if sameGroup((*[groupWords]uint64)(t.data[8*(n-1):]), g) {
 			return n, i
 		}
 	}
 }
 
 // intern returns the number of g's contents, numbering them if new.
-func (t *compTable) intern(g *[groupWords]uint64, h uint64) uint32 {
+func (t *compTable) intern(g *[groupWords]uint64) uint32 {
+	if t.lastN != 0 && sameGroup(&t.last, g) {
+		return t.lastN
+	}
+	h := mixGroup(g)
 	n, slot := t.find(g, h)
 	if n != 0 {
+		t.last, t.lastN = *g, n
 		return n
 	}
 	if 4*(len(t.data)/8+1) > 3*len(t.slots) {
@@ -105,6 +119,7 @@ func (t *compTable) intern(g *[groupWords]uint64, h uint64) uint32 {
 		panic("patchcheck: more than 2^32 contents of one group")
 	}
 	t.slots[slot] = n
+	t.last, t.lastN = *g, n
 	return n
 }
 
@@ -124,7 +139,7 @@ func (t *compTable) grow() {
 // tuple writes p's tuple to buf and returns its words. With intern false
 // it stops at a group whose contents are in no table yet, and returns
 // nil: p is then new (has, which may run on several goroutines at once,
-// only reads the tables).
+// only reads the tables, and not their caches).
 func (c *collapseSet) tuple(p []uint64, intern bool, buf *tupleBuf) []uint64 {
 	b := (*[8 * len(tupleBuf{})]byte)(unsafe.Pointer(buf))
 	k, at := c.pk.mapWords, 1
@@ -132,11 +147,10 @@ func (c *collapseSet) tuple(p []uint64, intern bool, buf *tupleBuf) []uint64 {
 	for j := range c.comps {
 		k = group(p, j, k, &g)
 		var n uint32
-		if g != [groupWords]uint64{} {
-			h := mixGroup(&g)
+		if g[0]|g[1]|g[2]|g[3]|g[4]|g[5]|g[6]|g[7] != 0 {
 			if intern {
-				n = c.comps[j].intern(&g, h)
-			} else if n, _ = c.comps[j].find(&g, h); n == 0 {
+				n = c.comps[j].intern(&g)
+			} else if n, _ = c.comps[j].find(&g, mixGroup(&g)); n == 0 {
 				return nil
 			}
 		}
@@ -154,14 +168,12 @@ func (c *collapseSet) tuple(p []uint64, intern bool, buf *tupleBuf) []uint64 {
 }
 
 // add and has take no use of fp: the tuples have a hash of their own
-// (tupleSet).
+// (tupleSet). add numbers the groups of a state it finds already seen
+// too (interning a seen group changes nothing), so that the last-interned
+// cache of each table serves the next state.
 func (c *collapseSet) add(p []uint64, fp uint64) bool {
 	var buf tupleBuf
-	t := c.tuple(p, false, &buf)
-	if t == nil {
-		t = c.tuple(p, true, &buf)
-	}
-	return c.tup.add(t)
+	return c.tup.add(c.tuple(p, true, &buf))
 }
 
 func (c *collapseSet) has(p []uint64, fp uint64) bool {
