@@ -561,7 +561,7 @@ func TestArm64LiteralModel(t *testing.T) {
 	for _, tc := range []struct{ name, old, new, want string }{
 		{"at the file's line", "\tinsns.insn[1] = cpu_to_le32(insn);\n", "", file + ":"},
 		{"a field never set", "\tinsns.insn[1] = cpu_to_le32(insn);\n", "", "insns.insn[1] is used before it is set"},
-		{"part of the struct", "&insns, sizeof(insns));", "&insns, 8);", "the model writes the whole struct"},
+		{"part of the struct", "&insns, sizeof(insns));", "&insns, 8);", "the model writes the whole struct or field (16 bytes)"},
 		{"no such field", "insns.literal = (u64)func;", "insns.lit = (u64)func;", "struct static_call_insns has no integer lit"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

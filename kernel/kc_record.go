@@ -182,22 +182,76 @@ func (c *kc) recordBytes(pos lang.Pos, name string, v val) []byte {
 	return out
 }
 
-// recordSize is sizeof(x) of a struct local x; ok is false for any other
-// sizeof.
-func (c *kc) recordSize(f *fnCtx, x *lang.SizeOf) (int, bool) {
-	id, ok := x.X.(*lang.Ident)
-	if x.Type != nil || !ok {
-		return 0, false
+// recordField returns the struct local x and the field name of x.name
+// (name "" for x itself), when e is one.
+func (c *kc) recordField(f *fnCtx, e lang.Expr) (string, *val, string, bool) {
+	field := ""
+	if m, ok := e.(*lang.Member); ok && !m.Arrow {
+		e, field = m.X, m.Name
+	}
+	id, ok := e.(*lang.Ident)
+	if !ok {
+		return "", nil, "", false
 	}
 	p, ok := f.vars[id.Name]
 	if !ok || p.k != vRecord {
+		return "", nil, "", false
+	}
+	return id.Name, p, field, true
+}
+
+// recordPart returns the bytes of struct local v, or of its field field
+// (every integer of it, name[i] for an array field), from offset off.
+func (c *kc) recordPart(pos lang.Pos, name string, v val, field string) ([]byte, int) {
+	b := c.recordBytes(pos, name, v)
+	if field == "" {
+		return b, 0
+	}
+	slots, _ := c.recordLayout(pos, v.s)
+	lo, hi := -1, -1
+	for _, s := range slots {
+		if s.name == field || strings.HasPrefix(s.name, field+"[") {
+			if lo < 0 {
+				lo = s.off
+			}
+			hi = s.off + s.size
+		}
+	}
+	if lo < 0 {
+		panic(compileError(pos, "%s.%s: struct %s has no field %s", name, field, v.s, field))
+	}
+	return b[lo:hi], lo
+}
+
+// recordSize is sizeof(x) or sizeof(x.field) of a struct local x; ok is
+// false for any other sizeof.
+func (c *kc) recordSize(f *fnCtx, x *lang.SizeOf) (int, bool) {
+	if x.Type != nil {
 		return 0, false
 	}
-	_, n := c.recordLayout(x.Pos, p.s)
+	name, p, field, ok := c.recordField(f, x.X)
+	if !ok {
+		return 0, false
+	}
+	if field == "" {
+		_, n := c.recordLayout(x.Pos, p.s)
+		return n, true
+	}
+	slots, _ := c.recordLayout(x.Pos, p.s)
+	n := 0
+	for _, s := range slots {
+		if s.name == field || strings.HasPrefix(s.name, field+"[") {
+			n += s.size
+		}
+	}
+	if n == 0 {
+		panic(compileError(x.Pos, "sizeof(%s.%s): struct %s has no field %s", name, field, p.s, field))
+	}
 	return n, true
 }
 
-// insnWrite compiles __aarch64_insn_write(addr, &x, size) of the posted
+// insnWrite compiles __aarch64_insn_write(addr, &x, size) (or &x.field)
+// of the posted
 // arm64 static call series (arch/arm64/kernel/patching.c of Ard
 // Biesheuvel's v5/v6, 2021): the store of size bytes of the struct local
 // x through the fixmap alias, under patch_lock, by
@@ -214,17 +268,22 @@ func (c *kc) insnWrite(f *fnCtx, x *lang.Call, arg func(int) val) val {
 		panic(compileError(x.Pos, "%s takes (addr, &insns, size)", x.Fun))
 	}
 	a := c.addr(x.Pos, arg(0))
-	src := arg(1)
 	n := arg(2)
 	if a.k != vInt {
 		panic(compileError(x.Pos, "%s: not an address the compiler knows", exprString(x.Args[0])))
 	}
-	if src.k != vRef || src.ref == nil || src.ref.k != vRecord {
-		panic(compileError(lang.ExprPos(x.Args[1]), "%s: the model writes a struct local (&insns)", exprString(x.Args[1])))
+	u, ok := x.Args[1].(*lang.Unary)
+	var name, field string
+	var rec *val
+	if ok && u.Op == "&" {
+		name, rec, field, ok = c.recordField(f, u.X)
 	}
-	b := c.recordBytes(x.Pos, src.s, *src.ref)
+	if !ok {
+		panic(compileError(lang.ExprPos(x.Args[1]), "%s: the model writes a struct local or a field of one (&insns, &insns.insn)", exprString(x.Args[1])))
+	}
+	b, _ := c.recordPart(x.Pos, name, *rec, field)
 	if n.k != vInt || n.n != len(b) {
-		panic(compileError(lang.ExprPos(x.Args[2]), "%s: the model writes the whole struct (sizeof(%s) = %d)", exprString(x.Args[2]), src.s, len(b)))
+		panic(compileError(lang.ExprPos(x.Args[2]), "%s: the model writes the whole struct or field (%d bytes)", exprString(x.Args[2]), len(b)))
 	}
 	addr := uint64(a.n)
 	flags := func(at uint64) int {

@@ -405,7 +405,9 @@ func (b *builder) trampWindows(tr *Tramp, a assembled) error {
 	defer func() { b.lay.Tramps = b.lay.Tramps[:k] }()
 	stores := make([][]kernel.Store, len(p.Targets))
 	lo, hi := uint64(0), uint64(0)
-	lit := false
+	// The text's literal is a window even where no target of the
+	// scenario writes it (v5's without a far target): it is still there.
+	lit := a.lit != 0
 	for t := range p.Targets {
 		st, err := b.ts.TrampStores(Port{}, b.lay, k, t)
 		if err != nil {
@@ -416,7 +418,6 @@ func (b *builder) trampWindows(tr *Tramp, a assembled) error {
 			end := s.Addr + uint64(len(s.Bytes))
 			switch {
 			case a.lit != 0 && s.Addr == a.lit && len(s.Bytes) == 8:
-				lit = true
 			case a.lit != 0 && s.Addr < a.lit+8 && a.lit < end:
 				return &lang.Error{Pos: at, Msg: fmt.Sprintf("key %s: arch_static_call_transform stores %d bytes at %#x, part of the literal at %#x (the model stores a literal whole)", tr.Name, len(s.Bytes), s.Addr, a.lit)}
 			case s.Addr < a.base || end > a.end:
