@@ -62,10 +62,8 @@ type Tramp struct {
 	Name string // __SCT__key
 	Addr uint64 // the entry point
 	Lit  uint64 // the literal (mainline: in .rodata; v5/v6: at Addr-8)
-	// LitWritten is, by target, whether the transform writes the literal
-	// (v5-literal-if-nop: only with the nop that exposes it).
-	LitWritten []bool
-	Patch      uint64 // the patched instructions (v2: adrp/add; v5/v6: bti, insn)
+	// Patch is the patched instructions (v2: adrp/add; v5/v6: bti, insn).
+	Patch uint64
 	// LitWin and PatchWin are the windows of Lit and Patch (-1: none).
 	LitWin, PatchWin int
 	// Loc is the instruction a sketch's loc names: the first word of
@@ -76,6 +74,9 @@ type Tramp struct {
 	// patched window and the literal as the model files' transform
 	// leaves them (nil: it does not write them).
 	PatchForms, LitForms [][]byte
+	// LitWritten is, by target, whether the transform writes the literal
+	// (v5-literal-if-nop: only with the nop that exposes it).
+	LitWritten []bool
 }
 
 // Arch implements kernel.Port.
