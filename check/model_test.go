@@ -531,3 +531,54 @@ func TestTrampolineStoreErrors(t *testing.T) {
 		})
 	}
 }
+
+// TestArm64LiteralModel edits v6-literal's arch_static_call_transform
+// (kernel/variants/v6-literal.diff applied) as a model-file directive:
+// its struct local and its 16-byte __aarch64_insn_write are checked when
+// compiling, at the file's line, and the posted
+// caches_clean_inval_pou(tramp - 8, sizeof(insns)), whose end is a size,
+// maintains what an end of tramp + 8 does (docs/semantics.md §10.6).
+func TestArm64LiteralModel(t *testing.T) {
+	const base = "scenario e\narch arm64\nvariant v6-literal\ntarget f1\nplace f1 range=far\nkey k init=NULL\ncpu tramp(k)\ncpu tramp(k)\nthread t: update k f1\n"
+	const file = "arch/arm64/kernel/static_call.c"
+	files, err := kernel.ModelSource(&scenario.Scenario{Arch: "arm64", Variant: "v6-literal"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	body := string(files[file])
+	run := func(old, new string) (*check.Result, error) {
+		t.Helper()
+		if !strings.Contains(body, old) {
+			t.Fatalf("%s does not contain %q", file, old)
+		}
+		text := base + "model-file " + file + " <<END\n" + strings.Replace(body, old, new, 1) + "END\n"
+		sc, err := scenario.Parse("e.scn", []byte(text), check.ParseOptions())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return check.Run(sc, check.Options{})
+	}
+	for _, tc := range []struct{ name, old, new, want string }{
+		{"at the file's line", "\tinsns.insn[1] = cpu_to_le32(insn);\n", "", file + ":"},
+		{"a field never set", "\tinsns.insn[1] = cpu_to_le32(insn);\n", "", "insns.insn[1] is used before it is set"},
+		{"part of the struct", "&insns, sizeof(insns));", "&insns, 8);", "the model writes the whole struct or field (16 bytes)"},
+		{"no such field", "insns.literal = (u64)func;", "insns.lit = (u64)func;", "struct static_call_insns has no integer lit"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if _, err := run(tc.old, tc.new); err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("error %v, want one containing %q", err, tc.want)
+			}
+		})
+	}
+	posted, err := run("", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fixed, err := run("caches_clean_inval_pou((u64)tramp - 8, sizeof(insns));", "caches_clean_inval_pou((u64)tramp - 8, (u64)tramp + 8);")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if posted.Verdict() != fixed.Verdict() || posted.Stats.States != fixed.Stats.States || !strings.HasPrefix(posted.Verdict(), "violation cmodx") {
+		t.Errorf("posted end argument: %s, %d states; tramp + 8: %s, %d states", posted.Verdict(), posted.Stats.States, fixed.Verdict(), fixed.Stats.States)
+	}
+}

@@ -58,6 +58,7 @@ const (
 	vArr               // an array local (u8 buf[6]): its bytes, s
 	vPokeSome          // text_poke_array.nr_entries when it is not 0 (and below TEXT_POKE_ARRAY_MAX)
 	vStruct            // a struct value (a compound literal): fields, s its canonical rendering
+	vRecord            // a struct local of integers (struct NAME x;): s the struct's name, fields its integers set so far (kc_record.go)
 )
 
 // val is a value known when compiling.
@@ -866,6 +867,9 @@ func (c *kc) block(f *fnCtx, stmts []lang.Stmt) {
 				id := fmt.Sprintf("%s%s@%d:%d", f.prefix, d.Name, d.Pos.Line, d.Pos.Col)
 				if d.Len != nil {
 					c.arrayLocal(f, d)
+					continue
+				}
+				if c.recordLocal(f, d) {
 					continue
 				}
 				if d.Init == nil {

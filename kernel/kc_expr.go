@@ -77,6 +77,10 @@ func (c *kc) value(f *fnCtx, x lang.Expr, pure bool) val {
 		return c.ident(f, x, pure)
 	case *lang.Cast:
 		return c.value(f, x.X, pure)
+	case *lang.SizeOf:
+		if n, ok := c.recordSize(f, x); ok {
+			return intv(n)
+		}
 	case *lang.Unary:
 		switch x.Op {
 		case "!":
@@ -668,6 +672,9 @@ func (c *kc) assign(f *fnCtx, x *lang.Assign) {
 		return
 	}
 	if ix, ok := x.L.(*lang.Index); ok && c.arrayElem(f, x, ix) {
+		return
+	}
+	if c.recordAssign(f, x) {
 		return
 	}
 	switch l := x.L.(type) {

@@ -96,7 +96,16 @@ func (c *kc) pokeBuiltin(f *fnCtx, x *lang.Call, pure bool) (v val, ok bool) {
 		// patching CPU (arch/arm64/mm/cache.S).
 		nargs(2)
 		lo, hi := c.addr(x.Pos, arg(0)), c.addr(x.Pos, arg(1))
-		if lo.k != vInt || hi.k != vInt || hi.n <= lo.n || hi.n-lo.n > model.WinSize {
+		if lo.k == vInt && hi.k == vInt && uint64(hi.n) <= uint64(lo.n) {
+			// cache.S's loops (dcache_by_line_op, invalidate_icache_by_line)
+			// test start < end after the first line: an end at or below
+			// start (the posted arm64 v5/v6 transform passes a size)
+			// maintains the one line that holds start. The model's line is
+			// 16 bytes (docs/semantics.md §11).
+			hi.n = lo.n&^(cacheLine-1) + cacheLine
+			lo.n &^= cacheLine - 1
+		}
+		if lo.k != vInt || hi.k != vInt || uint64(hi.n) <= uint64(lo.n) || hi.n-lo.n > 0xff {
 			panic(compileError(x.Pos, "%s: a range of text the compiler knows", exprString(x)))
 		}
 		i := c.op(x.Pos, model.Op{Code: model.OpCacheMaint, Addr: uint64(lo.n), Len: uint8(hi.n - lo.n)})
@@ -124,8 +133,13 @@ func (c *kc) pokeBuiltin(f *fnCtx, x *lang.Call, pure bool) (v val, ok bool) {
 		op.Fn = x.Fun
 		op.B = model.PokeStopMachine
 		return intv(0), true
-	case "ppc_inst":
+	case "ppc_inst", "cpu_to_le32":
+		// ppc_inst(x) and cpu_to_le32(x) (the model's arm64 is
+		// little-endian): the value itself.
 		return arg(0), true
+	case "__aarch64_insn_write":
+		nargs(3)
+		return c.insnWrite(f, x, arg), true
 	case "patch_instruction", "patch_ulong":
 		// powerpc's patch_instruction(addr, insn) and patch_ulong(addr,
 		// val) (arch/powerpc/lib/code-patching.c): one store of the
@@ -245,6 +259,11 @@ func (c *kc) pokeBuiltin(f *fnCtx, x *lang.Call, pure bool) (v val, ok bool) {
 	}
 	return val{}, false
 }
+
+// cacheLine is the cache line the model's caches_clean_inval_pou
+// maintains when its end is not above its start: 16 bytes, the 16-byte
+// aligned run that holds start (docs/semantics.md §11).
+const cacheLine = 16
 
 // pokeEntries is the value of text_poke_array.nr_entries: none right
 // after __smp_text_poke_batch_add (nothing else can have emptied it),

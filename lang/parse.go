@@ -15,7 +15,7 @@ func isBaseWord(w string) bool {
 	switch w {
 	case "void", "char", "short", "int", "long", "signed", "unsigned",
 		"bool", "_Bool", "u8", "u16", "u32", "u64", "s8", "s16", "s32",
-		"s64", "size_t", "ssize_t", "uintptr_t":
+		"s64", "size_t", "ssize_t", "uintptr_t", "__le16", "__le32", "__le64":
 		return true
 	}
 	return false

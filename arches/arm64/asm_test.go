@@ -179,3 +179,103 @@ thread u: update a f1
 		}
 	}
 }
+
+// TestTrampolineAsmLiteral checks the v6-literal and v5-literal-if-nop
+// trampolines, the variants' diff of the header assembled, against the
+// port's Go layout before it (litPlan): bti c; insn; ldr x16, literal;
+// cbz x16, 1f; br x16; 1: ret, insn b func (near), ret (NULL) or nop with
+// the target's literal (far, laid out as the transform leaves it), the
+// literal just before the entry. The posted .align 4 puts the literal at
+// the slot, kTramps + 0x40k, and the entry 8 bytes after it (the Go
+// layout had them 8 bytes higher), and a near or NULL key's literal is
+// the posted .quad 0x0 (the Go layout had the target's address). The
+// windows: the literal (data) and bti c; insn; the forms at rest the
+// model files' transform leaves, NULL not __static_call_return0; v5's
+// literal unwritten but with the nop, so at rest it may hold any literal.
+func TestTrampolineAsmLiteral(t *testing.T) {
+	for _, variant := range []string{"v6-literal", "v5-literal-if-nop"} {
+		t.Run(variant, func(t *testing.T) {
+			text := `scenario t
+arch arm64
+variant ` + variant + `
+target f1 f2
+place f2 range=far
+key a init=f2
+key b init=NULL
+key c init=return0
+key d init=f1
+cpu tramp(a)
+thread u: update a f1
+`
+			lay := porttest.Layout(t, Port{}, text)
+			p := lay.Prog
+			img := p.ArchData.(*Image)
+			if p.NullIsReturn0 {
+				t.Errorf("NULL is __static_call_return0")
+			}
+			at := func(addr uint64, n int) []byte {
+				r := p.RegionOf(addr)
+				return p.Regions[r].Bytes[addr-p.Regions[r].Base:][:n]
+			}
+			// insn and lit: what the transform leaves for target tg.
+			insn := func(tr Tramp, tg int) (uint32, uint64) {
+				switch tg {
+				case 0:
+					return InsnRet, 0
+				case 1:
+					return MustB(tr.Addr+4, kRet0, false), kRet0
+				}
+				fn := p.Targets[tg].Addr
+				if w, ok := B(tr.Addr+4, fn, false); ok {
+					return w, fn
+				}
+				return InsnNop, fn
+			}
+			for k, tr := range img.Tramps {
+				base := kTramps + 0x40*uint64(k)
+				if tr.Lit != base || tr.Addr != base+8 || tr.Patch != base+8 || tr.Loc != base+12 || lay.Tramps[k].Addr != base+8 {
+					t.Fatalf("%s: %+v", tr.Name, tr)
+				}
+				init := p.Keys[k].Init
+				w, lit := insn(tr, init)
+				if p.Targets[init].Name != "f2" { // the far target
+					lit = 0 // the posted .quad 0x0
+				}
+				var want []byte
+				t0 := tr.Addr
+				for _, x := range []uint32{InsnBTIC, w, LdrLit(X16, t0+8, tr.Lit), CBZ(X16, t0+12, t0+20, false), BR(X16), InsnRet} {
+					want = append(want, Word(x)...)
+				}
+				if got := at(t0, 24); string(got) != string(want) {
+					t.Errorf("%s: % x, want % x", tr.Name, got, want)
+				}
+				if got := binary.LittleEndian.Uint64(at(tr.Lit, 8)); got != lit {
+					t.Errorf("%s literal: %#x, want %#x", tr.Name, got, lit)
+				}
+				lw, pw := p.Windows[tr.LitWin], p.Windows[tr.PatchWin]
+				if !lw.Data || lw.Base != tr.Lit || lw.Size != 8 || pw.Data || pw.Base != t0 || pw.Size != 8 {
+					t.Fatalf("%s: windows %+v %+v", tr.Name, lw, pw)
+				}
+				for tg := range p.Targets {
+					w, lit := insn(tr, tg)
+					form := append(Word(InsnBTIC), Word(w)...)
+					if got := pw.AtRest[tg]; len(got) < 1 || string(got[len(got)-1]) != string(form) {
+						t.Errorf("%s target %d: at rest % x, want % x", tr.Name, tg, got, form)
+					}
+					written := variant == "v6-literal" || w == InsnNop
+					if written != tr.LitWritten[tg] {
+						t.Errorf("%s target %d: literal written %v", tr.Name, tg, tr.LitWritten[tg])
+					}
+					u64 := binary.LittleEndian.AppendUint64(nil, lit)
+					has := false
+					for _, f := range lw.AtRest[tg] {
+						has = has || string(f) == string(u64)
+					}
+					if written && !has || !written && len(lw.AtRest[tg]) < 2 {
+						t.Errorf("%s target %d: literal at rest % x (target's % x)", tr.Name, tg, lw.AtRest[tg], u64)
+					}
+				}
+			}
+		})
+	}
+}

@@ -12,9 +12,10 @@ import (
 )
 
 // Port is the arm64 static call port: the trampoline of the 2026 mainline
-// port (arch/arm64/kernel/static_call.c, commit 54ac9ff8f119), the designs
-// proposed between 2020 and 2021, and inline sites patched the way arm64
-// patches jump labels (docs/semantics.md §10).
+// port (arch/arm64/kernel/static_call.c, commit 54ac9ff8f119), and as
+// diffs to its model files (kernel/variants) the designs proposed between
+// 2020 and 2021 and inline sites patched the way arm64 patches jump
+// labels (docs/semantics.md §10).
 type Port struct{}
 
 // arm64 protocol variants. The first is the kernel's own code.
@@ -24,15 +25,6 @@ const (
 	// one 64-bit store (aarch64_insn_write_literal_u64). No instruction is
 	// ever patched.
 	VariantMainline = "mainline"
-	// VariantV6: the 2021 v6 trampoline (literal before the entry; bti c;
-	// b func | ret | nop; ldr x16, literal; cbz x16, 1f; br x16; 1: ret),
-	// the literal written unconditionally together with the instruction
-	// (two 64-bit stores of one 16-byte write, in no fixed order), then
-	// caches_clean_inval_pou.
-	VariantV6 = "v6-literal"
-	// VariantV5: the same design before v6: the literal is written only
-	// when the instruction becomes the nop that exposes it.
-	VariantV5 = "v5-literal-if-nop"
 	// variantBranchKick is the diff (kernel/variants/branch-kick.diff)
 	// that patches inline sites as jump labels do since v6.11
 	// (cfb00a357864): the kernel's way for a scenario with inline sites.
@@ -66,11 +58,12 @@ const (
 
 // Tramp is one key's trampoline as the transform sees it.
 type Tramp struct {
-	Key   int
-	Name  string // __SCT__key
-	Addr  uint64 // the entry point
-	Lit   uint64 // the literal (mainline: in .rodata; v5/v6: at Addr-8)
-	Patch uint64 // the patched instructions (v2: adrp/add; v5/v6: bti, insn)
+	Key  int
+	Name string // __SCT__key
+	Addr uint64 // the entry point
+	Lit  uint64 // the literal (mainline: in .rodata; v5/v6: at Addr-8)
+	// Patch is the patched instructions (v2: adrp/add; v5/v6: bti, insn).
+	Patch uint64
 	// LitWin and PatchWin are the windows of Lit and Patch (-1: none).
 	LitWin, PatchWin int
 	// Loc is the instruction a sketch's loc names: the first word of
@@ -81,6 +74,9 @@ type Tramp struct {
 	// patched window and the literal as the model files' transform
 	// leaves them (nil: it does not write them).
 	PatchForms, LitForms [][]byte
+	// LitWritten is, by target, whether the transform writes the literal
+	// (v5-literal-if-nop: only with the nop that exposes it).
+	LitWritten []bool
 }
 
 // Arch implements kernel.Port.
@@ -96,8 +92,6 @@ func (Port) Features() []string { return []string{kernel.FeatureFar, kernel.Feat
 func (Port) Variants() []kernel.Variant {
 	return []kernel.Variant{
 		{Name: VariantMainline, Doc: "the kernel (2026, 54ac9ff8f119): trampoline bti c; adrp x16; ldr x16 from a .rodata literal; br x16; the update is one 64-bit store to the literal; NULL becomes __static_call_return0"},
-		{Name: VariantV6, Doc: "the 2021 v6 design: literal before the entry, bti c; b func | ret | nop; ldr x16, literal; cbz x16; br x16; ret; literal (written unconditionally) and instruction written as two 64-bit stores in no fixed order, then caches_clean_inval_pou"},
-		{Name: VariantV5, Doc: "the v3-v5 design: as v6-literal, but the literal is written only with the nop that exposes it"},
 	}
 }
 
@@ -125,8 +119,6 @@ func normVariant(v string) string {
 func inlineSites(variant string) (bool, error) {
 	return kernel.TransformReadsSite("arm64", variant, Port{})
 }
-
-func literalVariant(v string) bool { return v == VariantV6 || v == VariantV5 }
 
 // builder lays out one scenario's image.
 type builder struct {
@@ -220,9 +212,10 @@ func (Port) Layout(sc *scenario.Scenario, arch model.Arch) (*kernel.Layout, erro
 	b := newBuilder(p, img, sc)
 	b.lay.Variant = variant
 	// The out-of-line trampolines call __static_call_return0 for NULL
-	// (v5/v6 return at once instead): for the model files' designs,
-	// decided where each trampoline is laid out (trampWindows).
-	p.NullIsReturn0 = !literalVariant(variant)
+	// unless their transform writes something else for NULL than for
+	// return0 (v5/v6 return at once instead): decided where each
+	// trampoline is laid out (trampWindows).
+	p.NullIsReturn0 = true
 	b.Region(".text", kBase, int(kTextEnd-kBase))
 	b.Sym("harness_return", kBase, 4)
 
@@ -254,7 +247,7 @@ func (Port) Layout(sc *scenario.Scenario, arch model.Arch) (*kernel.Layout, erro
 
 	for k, key := range sc.Keys {
 		p.Keys = append(p.Keys, model.KeyDef{Name: key.Name, Init: targetIndex(p, key.Init)})
-		b.tramp(k, key.Name, variant)
+		b.tramp(k, key.Name)
 		if b.Err != nil {
 			return nil, b.Err
 		}
@@ -285,35 +278,18 @@ func funcAddr(p *model.Program, t int) uint64 {
 }
 
 // tramp lays out key k's trampoline, its windows and a caller through it.
-func (b *builder) tramp(k int, name, variant string) {
-	p := b.p
-	init := p.Keys[k].Init
-	base := kTramps + 0x40*uint64(k)
+func (b *builder) tramp(k int, name string) {
 	tr := Tramp{Key: k, Name: "__SCT__" + name, LitWin: -1, PatchWin: -1}
-	switch {
-	case literalVariant(variant):
-		tr.Addr, tr.Lit, tr.Patch = base+0x10, base+0x08, base+0x10
-		t := tr.Addr
-		b.Put(t, InsnBTIC, 0, LdrLit(X16, t+8, tr.Lit), CBZ(X16, t+12, t+20, false), BR(X16), InsnRet)
-		plan := litPlan(p, tr, init, variant)
-		b.Put(t+4, plan.insn)
-		binary.LittleEndian.PutUint64(b.At(tr.Lit), plan.lit)
-		tr.LitWin = b.window(tr.Name+".literal", tr.Lit, 8, k, true)
-		tr.PatchWin = b.window(tr.Name, tr.Patch, 8, k, false)
-		b.Sym(tr.Name+".literal", tr.Lit, 8)
-		b.Sym(tr.Name, t, 24)
-	default: // the model files' designs: mainline, v2-adrp-add, the branch-* diffs
-		a, err := b.assembleTramp(k)
-		if err != nil {
-			b.Err = err
-			return
-		}
-		tr.Addr, tr.Lit = a.tramp, a.lit
-		b.Sym(tr.Name, tr.Addr, a.size)
-		if err := b.trampWindows(&tr, a); err != nil {
-			b.Err = err
-			return
-		}
+	a, err := b.assembleTramp(k)
+	if err != nil {
+		b.Err = err
+		return
+	}
+	tr.Addr, tr.Lit = a.tramp, a.lit
+	b.Sym(tr.Name, tr.Addr, a.size)
+	if err := b.trampWindows(&tr, a); err != nil {
+		b.Err = err
+		return
 	}
 	b.img.Tramps = append(b.img.Tramps, tr)
 	loc := kernel.Loc{Name: tr.Name, Addr: tr.Addr, Tramp: true, Key: k, Window: tr.PatchWin}
@@ -321,7 +297,6 @@ func (b *builder) tramp(k int, name, variant string) {
 		loc.Window = tr.LitWin
 	}
 	b.lay.Tramps = append(b.lay.Tramps, loc)
-	b.trampAtRest(tr, variant)
 	via := kVia + 0x40*uint64(k)
 	b.caller(via, MustB(via+8, tr.Addr, true))
 	b.Sym("call_"+tr.Name, via, 20)
@@ -344,7 +319,12 @@ type assembled struct {
 // (.static_call.text) at the key's trampoline slot, kTramps + 0x40k, its
 // .rodata (the mainline literal) at kRodata + 8k. The slots keep the
 // addresses the port's Go layout had, so traces and IDs stay as they
-// were; the kernel's linker packs the trampolines closer.
+// were; the kernel's linker packs the trampolines closer. A key whose
+// initial target is far, which a b of the macro's text cannot reach (the
+// kernel could not link it; the model has no linker stubs), is
+// assembled as DEFINE_STATIC_CALL_NULL's trampoline, which the
+// transform's stores for the target then make what the transform leaves
+// (trampWindows), as on PPC32.
 func (b *builder) assembleTramp(k int) (assembled, error) {
 	key := b.sc.Keys[k]
 	if b.ts == nil {
@@ -362,7 +342,11 @@ func (b *builder) assembleTramp(k int) (assembled, error) {
 		}
 		return rodata, true
 	}
-	a, text, tramp, err := b.ts.AssembleTramp(b.p, key.Name, key.Init, asmISA{}, base, others)
+	init := key.Init
+	if far(b.sc, init) {
+		init = scenario.Null
+	}
+	a, text, tramp, err := b.ts.AssembleTramp(b.p, key.Name, init, asmISA{}, base, others)
 	if err != nil {
 		return assembled{}, err
 	}
@@ -411,7 +395,10 @@ func (b *builder) assembleTramp(k int) (assembled, error) {
 // them, a text window. Their forms at rest are what the transform leaves
 // for each target (and the laid-out bytes for the key's initial target).
 // NULL calls __static_call_return0 when the transform writes for NULL what
-// it writes for return0.
+// it writes for return0. A literal the transform does not write for a
+// target (v5-literal-if-nop's, unless the instruction becomes the nop
+// that exposes it) keeps what it held: at rest, anything the transform
+// writes to it for some target, or its initial contents.
 func (b *builder) trampWindows(tr *Tramp, a assembled) error {
 	p, k := b.p, tr.Key
 	at := a.text.At(0)
@@ -419,7 +406,9 @@ func (b *builder) trampWindows(tr *Tramp, a assembled) error {
 	defer func() { b.lay.Tramps = b.lay.Tramps[:k] }()
 	stores := make([][]kernel.Store, len(p.Targets))
 	lo, hi := uint64(0), uint64(0)
-	lit := false
+	// The text's literal is a window even where no target of the
+	// scenario writes it (v5's without a far target): it is still there.
+	lit := a.lit != 0
 	for t := range p.Targets {
 		st, err := b.ts.TrampStores(Port{}, b.lay, k, t)
 		if err != nil {
@@ -430,7 +419,6 @@ func (b *builder) trampWindows(tr *Tramp, a assembled) error {
 			end := s.Addr + uint64(len(s.Bytes))
 			switch {
 			case a.lit != 0 && s.Addr == a.lit && len(s.Bytes) == 8:
-				lit = true
 			case a.lit != 0 && s.Addr < a.lit+8 && a.lit < end:
 				return &lang.Error{Pos: at, Msg: fmt.Sprintf("key %s: arch_static_call_transform stores %d bytes at %#x, part of the literal at %#x (the model stores a literal whole)", tr.Name, len(s.Bytes), s.Addr, a.lit)}
 			case s.Addr < a.base || end > a.end:
@@ -445,6 +433,13 @@ func (b *builder) trampWindows(tr *Tramp, a assembled) error {
 	}
 	if hi-lo > model.WinSize {
 		return &lang.Error{Pos: at, Msg: fmt.Sprintf("key %s: arch_static_call_transform patches %#x-%#x, more than the model's %d-byte window", tr.Name, lo, hi, model.WinSize)}
+	}
+	if far(b.sc, b.sc.Keys[k].Init) {
+		// Assembled as the NULL trampoline (assembleTramp): the image
+		// holds what the transform leaves for the initial target.
+		for _, s := range stores[p.Keys[k].Init] {
+			copy(b.At(s.Addr), s.Bytes)
+		}
 	}
 	// form is what the window [base, base+n) holds after target t's
 	// stores, from what the image holds.
@@ -470,10 +465,24 @@ func (b *builder) trampWindows(tr *Tramp, a assembled) error {
 		tr.LitWin = b.window(tr.Name+".literal", tr.Lit, 8, k, true)
 		b.Sym(tr.Name+".literal", tr.Lit, 8)
 		tr.LitForms = make([][]byte, len(p.Targets))
+		tr.LitWritten = make([]bool, len(p.Targets))
+		var any [][]byte
 		for t := range p.Targets {
 			tr.LitForms[t] = form(t, tr.Lit, 8)
+			for _, s := range stores[t] {
+				tr.LitWritten[t] = tr.LitWritten[t] || s.Addr == tr.Lit
+			}
+			if tr.LitWritten[t] {
+				any = append(any, tr.LitForms[t])
+			}
 		}
-		b.AtRest(tr.LitWin, func(t int) [][]byte { return withInit(tr.LitWin, t, tr.LitForms[t]) })
+		any = append(any, append([]byte(nil), p.Windows[tr.LitWin].Init[:8]...))
+		b.AtRest(tr.LitWin, func(t int) [][]byte {
+			if !tr.LitWritten[t] {
+				return any
+			}
+			return withInit(tr.LitWin, t, tr.LitForms[t])
+		})
 	}
 	if hi > lo {
 		tr.Patch = lo
@@ -499,58 +508,6 @@ func (b *builder) trampWindows(tr *Tramp, a assembled) error {
 		p.NullIsReturn0 = false
 	}
 	return nil
-}
-
-// trampAtRest records which contents of the trampoline's windows reach
-// each target.
-func (b *builder) trampAtRest(tr Tramp, variant string) {
-	p := b.p
-	u64 := func(v uint64) []byte { return binary.LittleEndian.AppendUint64(nil, v) }
-	switch {
-	case literalVariant(variant):
-		b.AtRest(tr.PatchWin, func(t int) [][]byte {
-			pl := litPlan(p, tr, t, variant)
-			return [][]byte{append(Word(InsnBTIC), Word(pl.insn)...)}
-		})
-		// The literal matters only behind the nop; otherwise it may hold
-		// anything it was ever given.
-		any := [][]byte{u64(0)}
-		for t := range p.Targets {
-			any = append(any, u64(funcAddr(b.p, t)))
-			if t == model.TargetNull {
-				any = append(any, u64(0))
-			}
-		}
-		b.AtRest(tr.LitWin, func(t int) [][]byte {
-			if pl := litPlan(p, tr, t, variant); pl.insn == InsnNop {
-				return [][]byte{u64(pl.lit)}
-			}
-			return append(any, p.Windows[tr.LitWin].Init[:8])
-		})
-	}
-}
-
-// litPlan is what the v5/v6 transform writes for target t: the
-// instruction after bti c, and the literal.
-type litWrite struct {
-	insn     uint32
-	lit      uint64
-	writeLit bool // v5 writes the literal only with the nop
-}
-
-func litPlan(p *model.Program, tr Tramp, t int, variant string) litWrite {
-	at := tr.Addr + 4
-	switch t {
-	case model.TargetNull:
-		return litWrite{insn: InsnRet, lit: 0, writeLit: variant == VariantV6}
-	case model.TargetReturn0:
-		return litWrite{insn: MustB(at, kRet0, false), lit: kRet0, writeLit: variant == VariantV6}
-	}
-	fn := p.Targets[t].Addr
-	if w, ok := B(at, fn, false); ok {
-		return litWrite{insn: w, lit: fn, writeLit: variant == VariantV6}
-	}
-	return litWrite{insn: InsnNop, lit: fn, writeLit: true}
 }
 
 // jumps lays out the scenario's static keys, after the static call keys,
@@ -741,47 +698,11 @@ func (b *builder) sites(variant string) {
 	}
 }
 
-// Transform implements kernel.Port: arch_static_call_transform of a
-// trampoline or an inline site.
+// Transform implements kernel.Port. arm64's arch_static_call_transform
+// is the model files' for every design (arch/arm64/kernel/static_call.c
+// and the kernel/variants diffs to it): the port has no Go transform.
 func (Port) Transform(e *kernel.Emitter, lay *kernel.Layout, loc kernel.Loc, target int, variant string) {
-	variant = normVariant(variant)
-	img := lay.Prog.ArchData.(*Image)
-	arch := lay.Prog.Arch.(*Arch)
-	tr := img.Tramps[loc.Key]
-	if loc.Tramp {
-		switch {
-		case literalVariant(variant):
-			pl := litPlan(lay.Prog, tr, target, variant)
-			e.Fn = "arch_static_call_transform"
-			e.Emit(model.Op{Code: model.OpLock, A: kernel.TextMutex})
-			insn := append(Word(InsnBTIC), Word(pl.insn)...)
-			lit := binary.LittleEndian.AppendUint64(nil, pl.lit)
-			flags := noMaint(arch)
-			if pl.writeLit {
-				// __aarch64_insn_write(tramp - 8, insns, 16): two 64-bit
-				// stores that other CPUs may observe in either order.
-				e.Fn = "__aarch64_insn_write"
-				either := e.Emit(model.Op{Code: model.OpEither, Msg: "the two 64-bit halves of the 16-byte write become visible in either order"})
-				poke(e, "__aarch64_insn_write", tr.Lit, lit, 0)
-				poke(e, "__aarch64_insn_write", tr.Patch, insn, flags)
-				jump := e.Emit(model.Op{Code: model.OpJump})
-				e.Land(either)
-				poke(e, "__aarch64_insn_write", tr.Patch, insn, flags)
-				poke(e, "__aarch64_insn_write", tr.Lit, lit, 0)
-				e.Land(jump)
-			} else {
-				poke(e, "__aarch64_insn_write", tr.Patch, insn, flags)
-			}
-			e.Fn = "caches_clean_inval_pou"
-			e.Emit(model.Op{Code: model.OpCacheMaint, Addr: tr.Lit, Len: 16})
-			e.Fn = "arch_static_call_transform"
-			e.Emit(model.Op{Code: model.OpUnlock, A: kernel.TextMutex})
-		default:
-			panic("patchcheck: arm64's Go transform is the v5/v6 trampolines' only: the others are the model files'")
-		}
-		return
-	}
-	panic("patchcheck: arm64's Go transform patches no inline site (the branch-* diffs do)")
+	panic("patchcheck: arm64's transforms are the model files' (arch/arm64/kernel/static_call.c and its diffs)")
 }
 
 // noMaint is the OpPoke flag of a store to text before its cache
@@ -818,6 +739,8 @@ const (
 	branchLink   = 1 // AARCH64_INSN_BRANCH_LINK (NOLINK is 0)
 	branchReturn = 2 // AARCH64_INSN_BRANCH_RETURN
 	breakFault   = 0xd4202000
+	hintNop      = 0x0 << 5  // AARCH64_INSN_HINT_NOP
+	hintBTIC     = 0x22 << 5 // AARCH64_INSN_HINT_BTIC
 )
 
 // ModelArch implements kernel.ModelTransformPort: the kernel's
@@ -849,6 +772,17 @@ func (Port) Value(name string, args []uint64) (uint64, bool, error) {
 			return uint64(InsnNop), true, nil
 		}
 		return 0, true, fmt.Errorf("takes no argument")
+	case "aarch64_insn_gen_hint":
+		// (AARCH64_INSN_HINT_NOP or AARCH64_INSN_HINT_BTIC): the HINT
+		// encoding with its CRm:op2 (arch/arm64/lib/insn.c:
+		// aarch64_insn_get_hint_value() | op).
+		if args == nil {
+			return 0, true, nil
+		}
+		if len(args) != 1 || (args[0] != hintNop && args[0] != hintBTIC) {
+			return 0, true, fmt.Errorf("the model generates nop and bti c only (AARCH64_INSN_HINT_NOP, AARCH64_INSN_HINT_BTIC)")
+		}
+		return uint64(InsnNop) | args[0], true, nil
 	case "aarch64_insn_gen_branch_reg":
 		// (AARCH64_INSN_REG_LR, AARCH64_INSN_BRANCH_RETURN): ret
 		if args == nil {

@@ -87,6 +87,8 @@ func TestErrors(t *testing.T) {
 		{"fetch aligned4\ncpu tramp(k)\nthread t: update k f2\n", "unknown arm64 fetch assumption"},
 		{"variant v2-adrp-add\nsketch write lit new_lit\ncpu tramp(k)\nthread t: update k f2\n", "has no literal"},
 		{"sketch write loc+4 new\ncpu tramp(k)\nthread t: update k f2\n", "loc+4 is patchable only"},
+		{"sketch write_pair new_lit new\ncpu tramp(k)\nthread t: update k f2\n", "literal is just before its patched instructions"},
+		{"variant v6-literal\nsketch write loc+4 new\ncpu tramp(k)\nthread t: update k f2\n", "loc+4 is patchable only"},
 		{"sketch write_pair new_lit old\ncpu tramp(k)\nthread t: update k f2\n", "old before save"},
 		{"static_key sk\njump j1 key=sk size=2\ncpu j1\nthread t: static_key_enable sk\n", "size=2 is x86-64's"},
 		{"static_key sk\njump j1 key=sk size=5\ncpu j1\nthread t: static_key_enable sk\n", "one 4-byte nop or b"},

@@ -215,8 +215,8 @@ func checkSketchLayout(steps []scenario.SketchStep, tr Tramp) error {
 		st := steps[i]
 		var why string
 		switch {
-		case strings.HasPrefix(s.op, "write_pair") && !(tr.LitWin >= 0 && tr.PatchWin >= 0 && tr.Lit+8 == tr.Patch):
-			why = s.op + " writes a trampoline whose literal is just before its patched instructions (the v5/v6 design): use variant " + VariantV6 + " or " + VariantV5
+		case strings.HasPrefix(s.op, "write_pair") && !pairLayout(tr):
+			why = s.op + " writes a trampoline whose literal is just before its patched instructions (the v5/v6 design): use variant v6-literal or v5-literal-if-nop"
 		case s.addr == addrLoc && s.off == 4 && (tr.PatchWin < 0 || tr.Loc+8 > end):
 			why = "loc+4 is patchable only in a trampoline whose transform patches a second instruction after loc (v2-adrp-add's add)"
 		case s.addr == addrLit && tr.LitWin < 0 && s.op != "kick_all_cpus_sync":
@@ -227,6 +227,13 @@ func checkSketchLayout(steps []scenario.SketchStep, tr Tramp) error {
 		}
 	}
 	return nil
+}
+
+// pairLayout reports whether trampoline tr has its literal just before
+// its patched instructions, the 16 bytes one write_pair stores (the
+// v5/v6 design).
+func pairLayout(tr Tramp) bool {
+	return tr.LitWin >= 0 && tr.PatchWin >= 0 && tr.Lit+8 == tr.Patch
 }
 
 // CheckSketch implements kernel.Port.
@@ -246,7 +253,6 @@ func (Port) Sketch(e *kernel.Emitter, lay *kernel.Layout, loc kernel.Loc, target
 	img := p.ArchData.(*Image)
 	arch := p.Arch.(*Arch)
 	tr := img.Tramps[loc.Key]
-	variant := normVariant(lay.Variant)
 	if loc.Tramp && tr.PatchWin < 0 && tr.LitForms != nil && !writesLiteral(steps) {
 		// A trampoline whose transform writes its literal only, which
 		// the sketch does not write, keeps the kernel's store to it
@@ -256,17 +262,19 @@ func (Port) Sketch(e *kernel.Emitter, lay *kernel.Layout, loc kernel.Loc, target
 		return
 	}
 	// The kernel's transform of this loc, for new, new_add and new_lit:
-	// the model files' (TrampSource.TrampStores, at layout), or the port's Go for
-	// the v5/v6 trampolines.
+	// the model files' (TrampSource.TrampStores, at layout). new_lit of a
+	// target whose literal the transform does not write (v5's, but with
+	// the nop) is the target's address, 0 for NULL where NULL is not
+	// __static_call_return0.
 	var newInsn, newAdd uint32
 	newLit := funcAddr(p, target)
+	if target == model.TargetNull && !p.NullIsReturn0 {
+		newLit = 0
+	}
 	at := loc.Addr
 	switch {
 	case !loc.Tramp:
 		newInsn = siteInsn(p, tr, loc, target)
-	case literalVariant(variant):
-		pl := litPlan(p, tr, target, variant)
-		newInsn, newLit, at = pl.insn, pl.lit, tr.Addr+4
 	default:
 		at = 0 // a trampoline with no patched instruction (mainline)
 		if tr.PatchForms != nil {
@@ -277,7 +285,7 @@ func (Port) Sketch(e *kernel.Emitter, lay *kernel.Layout, loc kernel.Loc, target
 				newAdd = binary.LittleEndian.Uint32(f[off+4:])
 			}
 		}
-		if tr.LitForms != nil {
+		if tr.LitForms != nil && tr.LitWritten[target] {
 			newLit = binary.LittleEndian.Uint64(tr.LitForms[target])
 		}
 	}
@@ -343,7 +351,7 @@ func (Port) Sketch(e *kernel.Emitter, lay *kernel.Layout, loc kernel.Loc, target
 				e.Emit(model.Op{Code: model.OpCacheMaint, Addr: a, Len: 4})
 			}
 		case "write_pair", "write_pair_if_nop":
-			if !loc.Tramp || !literalVariant(variant) {
+			if !loc.Tramp || !pairLayout(tr) {
 				continue
 			}
 			insn := append(Word(InsnBTIC), word(s.val)...)

@@ -12,8 +12,8 @@
  * one 64-bit store to the literal through the fixmap, under patch_lock
  * (arch/arm64/kernel/patching.c).
  *
- * The kernel's other arm64 variants (the unmerged trampoline designs,
- * and inline sites patched like jump labels) are the port's Go.
+ * The unmerged designs and inline sites patched like jump labels are
+ * diffs to this file and the header (kernel/variants/*.diff).
  */
 
 /* include/linux/sizes.h */

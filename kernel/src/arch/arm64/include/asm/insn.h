@@ -62,3 +62,14 @@ enum aarch64_insn_adr_type {
 	AARCH64_INSN_ADR_TYPE_ADRP,
 	AARCH64_INSN_ADR_TYPE_ADR,
 };
+
+/*
+ * enum aarch64_insn_hint_cr_op: the hints the model's trampoline designs
+ * generate (aarch64_insn_gen_hint(op) is the HINT encoding 0xd503201f | op,
+ * the port's encoder): NOP and BTI C. The kernel's enum has the others
+ * (YIELD, WFE, ..., BTIJ, BTIJC) between and after them.
+ */
+enum aarch64_insn_hint_cr_op {
+	AARCH64_INSN_HINT_NOP	= 0x0 << 5,
+	AARCH64_INSN_HINT_BTIC	= 0x22 << 5,
+};
