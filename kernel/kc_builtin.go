@@ -93,6 +93,9 @@ func (c *kc) callExpr(f *fnCtx, x *lang.Call, pure bool) val {
 	if v, ok := c.jumpBuiltin(f, x, pure); ok {
 		return v
 	}
+	if v, ok := c.textBuiltin(f, x, pure); ok {
+		return v
+	}
 	if v, ok := c.pokeBuiltin(f, x, pure); ok {
 		return v
 	}
@@ -289,7 +292,21 @@ func (c *kc) callExpr(f *fnCtx, x *lang.Call, pure bool) val {
 		// The model's notifier results are the errnos themselves.
 		return arg(0)
 	case "IS_ENABLED":
-		return intv(1) // CONFIG_MODULES
+		// A name the model files (or a ConfigPort) #define: its
+		// value; CONFIG_MODULES and CONFIG_HAVE_STATIC_CALL_INLINE
+		// (x86) are the model kernel's.
+		id, ok := x.Args[0].(*lang.Ident)
+		if len(x.Args) != 1 || !ok {
+			panic(compileError(x.Pos, "IS_ENABLED takes one configuration name"))
+		}
+		if v, ok := c.enums[id.Name]; ok {
+			return intv(boolInt(v != 0))
+		}
+		switch id.Name {
+		case "CONFIG_MODULES", "CONFIG_HAVE_STATIC_CALL_INLINE":
+			return intv(1)
+		}
+		panic(compileError(id.Pos, "IS_ENABLED(%s): %s is not #defined in the model files or the architecture's configuration (kernel.ConfigPort)", id.Name, id.Name))
 	case "try_force_unload":
 		return intv(0) // no CONFIG_MODULE_FORCE_UNLOAD
 	case "check_ftrace_location", "in_gate_area_no_mm", "within_kprobe_blacklist",

@@ -205,8 +205,31 @@ func goTransform(port Port) bool {
 	return ok && g.GoTransform()
 }
 
+// ConfigPort is a ModelTransformPort whose model files see configuration
+// names the architecture's Kconfig selects (powerpc64's CONFIG_PPC64 and
+// CONFIG_PPC64_ELF_ABI_V2, which PPC32's do not): each is #defined to 1
+// in include/generated/autoconf.h, a file archFiles adds, for #ifdef and
+// IS_ENABLED().
+type ConfigPort interface {
+	Config() []string
+}
+
+// autoconfFile is the path of the file of a ConfigPort's names.
+const autoconfFile = "include/generated/autoconf.h"
+
+// defineFile is a model file that #defines each of names to 1.
+func defineFile(what string, names []string) []byte {
+	var b strings.Builder
+	fmt.Fprintf(&b, "/* %s (patchcheck) */\n", what)
+	for _, n := range names {
+		fmt.Fprintf(&b, "#define %s 1\n", n)
+	}
+	return []byte(b.String())
+}
+
 // archFiles keeps the model files of port's architecture: files under
-// arch/NAME/ belong to that architecture only.
+// arch/NAME/ belong to that architecture only. A ConfigPort's names are
+// #defined in autoconfFile.
 func archFiles(files map[string][]byte, port Port) map[string][]byte {
 	own := ""
 	if mp, ok := port.(ModelTransformPort); ok {
@@ -218,6 +241,9 @@ func archFiles(files map[string][]byte, port Port) map[string][]byte {
 			continue
 		}
 		out[name] = text
+	}
+	if cp, ok := port.(ConfigPort); ok {
+		out[autoconfFile] = defineFile("the architecture's configuration", cp.Config())
 	}
 	return out
 }

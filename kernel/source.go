@@ -456,18 +456,28 @@ type TrampSource struct {
 }
 
 // TrampolineSource reads the model files sc compiles with for port (its
-// variant's diff, its own files and diffs) for the port's layout.
-func TrampolineSource(sc *scenario.Scenario, port Port) (*TrampSource, error) {
+// variant's diff, its own files and diffs) for the port's layout. Each
+// name of cflags is #defined to 1 too, as the kernel's build passes
+// -DMODULE to a module's compiler: the trampoline of a key a module
+// defines is the text under #ifdef MODULE (powerpc64's).
+func TrampolineSource(sc *scenario.Scenario, port Port, cflags ...string) (*TrampSource, error) {
 	files, err := ModelSource(sc)
 	if err != nil {
 		return nil, err
 	}
-	d, err := parseModel(archFiles(files, port))
+	files = archFiles(files, port)
+	if len(cflags) > 0 {
+		files[cflagsFile] = defineFile("the compiler's -D flags", cflags)
+	}
+	d, err := parseModel(files)
 	if err != nil {
 		return nil, err
 	}
 	return &TrampSource{d: d}, nil
 }
+
+// cflagsFile is the path of the file of TrampolineSource's cflags.
+const cflagsFile = "include/generated/cflags.h"
 
 // Const returns a constant of the model files (#define NAME VALUE or an
 // enumerator).

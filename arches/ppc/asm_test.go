@@ -2,9 +2,11 @@ package ppc
 
 import (
 	"bytes"
+	"strings"
 	"testing"
 
 	"github.com/patchcheck/patchcheck/arches/internal/porttest"
+	"github.com/patchcheck/patchcheck/lang"
 	"github.com/patchcheck/patchcheck/model"
 )
 
@@ -144,4 +146,82 @@ thread u: update a f2
 	if len(img.Tramps) != 4 {
 		t.Errorf("%d trampolines", len(img.Tramps))
 	}
+}
+
+// TestAsm64 checks the instructions, operators and symbols of the 2022
+// powerpc64 trampolines (arch/powerpc/include/asm/static_call.h of the
+// series) against the port's encoders: ld and std (DS-form), addis,
+// mflr, mtlr, bcl 20,31,$+4, the chained 2f@toc@ha and 2f@toc@l of a
+// label's offset from the TOC pointer, and .TOC.; and the errors of a
+// DS displacement that is no multiple of 4, of @toc without a TOC
+// (PPC32) and of a bcl out of reach, at file:line:col.
+func TestAsm64(t *testing.T) {
+	const origin, toc = 0xc000000000001000, 0xc000000000018000
+	src := "t:\tld 2, 16(13)\n" +
+		"\taddis 12, 2, 2f@toc@ha\n" +
+		"\tld 12, 2f@toc@l(12)\n" +
+		"\tmflr 11\n" +
+		"\tbcl 20, 31, $+4\n" +
+		"0:\tmtlr 11\n" +
+		"\taddi 12, 12, (t - 0b)\n" +
+		"\taddis 2, 12, (.TOC.-t)@ha\n" +
+		"\taddi 2, 2, (.TOC.-t)@l\n" +
+		"\tstd 2, 24(1)\n" +
+		"\tmtctr 12\n" +
+		"\t.balign 8\n" +
+		"2:\t.8byte 0\n"
+	stmts, err := lang.ParseAsm(asmText(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := lang.Assemble(stmts, asmISA{toc: toc}, origin, func(string) (uint64, bool) { return 0, false })
+	if err != nil {
+		t.Fatal(err)
+	}
+	data := uint64(origin + 48)
+	d := int64(data - toc)
+	var want []byte
+	for _, w := range []uint32{Ld(GPR2, GPR13, 16), Addis(GPR12, GPR2, Ha(d)), Ld(GPR12, GPR12, Lo(d)), Mflr(GPR11), InsnBcl,
+		Mtlr(GPR11), Addi(GPR12, GPR12, -20), Addis(GPR2, GPR12, Ha(int64(toc-origin))), Addi(GPR2, GPR2, Lo(int64(toc-origin))),
+		Std(GPR2, GPR1, 24), Mtctr(GPR12), InsnNop, 0, 0} {
+		want = append(want, Word(w)...)
+	}
+	if !bytes.Equal(a.Bytes, want) {
+		t.Errorf("\n got % x\nwant % x", a.Bytes, want)
+	}
+	for _, tc := range []struct {
+		src, isa, err string
+	}{
+		{"\tld 12, 6(12)\n", "64", "t.h:1:9: ld: 6(12) is 6, not a multiple of 4 (a DS field)"},
+		{"\tlis 12, 2f@toc@ha\n2:\t.long 0\n", "32", "t.h:1:12: @toc: not a relocation of this architecture"},
+		{"\tbcl 20, 31, .+0x10000\n", "64", "t.h:1:14: bcl .+0x10000: out of a conditional branch's reach (32 KiB)"},
+		{"\tbcl 32, 31, .+4\n", "64", "t.h:1:6: bcl: 32 is 32: 0 to 31"},
+	} {
+		stmts, err := lang.ParseAsm(asmText(tc.src))
+		if err != nil {
+			t.Fatal(err)
+		}
+		isa := asmISA{}
+		if tc.isa == "64" {
+			isa.toc = toc
+		}
+		_, err = lang.Assemble(stmts, isa, origin, func(string) (uint64, bool) { return 0, false })
+		if err == nil || !strings.Contains(err.Error(), tc.err) {
+			t.Errorf("%q: %v, want %s", tc.src, err, tc.err)
+		}
+	}
+}
+
+// asmText is src as text of file t.h, each byte at its line and column.
+func asmText(src string) lang.Text {
+	t := lang.Text{B: []byte(src)}
+	line, col := 1, 1
+	for _, c := range []byte(src) {
+		t.Pos = append(t.Pos, lang.Pos{File: "t.h", Line: line, Col: col})
+		col++
+		if c == '\n' {
+			line, col = line+1, 1
+		}
+	}
+	return t
 }
