@@ -513,8 +513,8 @@ func TestTrampolineStoreErrors(t *testing.T) {
 	const file = "arch/powerpc/kernel/static_call.c"
 	const old = "err = patch_ulong(tramp + PPC_SCT_DATA, _func);"
 	for _, tc := range []struct{ name, new, want string }{
-		{"a store across the instruction", "err = patch_ulong(tramp + 2, _func);", file + ":52: key k: patch_ulong stores 4 bytes at __SCT__k+2, across the instruction"},
-		{"a panic for a target", "err = patch_ulong(tramp + PPC_SCT_DATA, _func); BUG();", file + ":17:1: arch_static_call_transform(NULL, __SCT__k, f2, false) compiles to BUG() (at " + file + ":52)"},
+		{"a store across the instruction", "err = patch_ulong(tramp + 2, _func);", file + ":216: key k: patch_ulong stores 4 bytes at __SCT__k+2, across the instruction"},
+		{"a panic for a target", "err = patch_ulong(tramp + PPC_SCT_DATA, _func); BUG();", file + ":181:1: arch_static_call_transform(NULL, __SCT__k, f2, false) compiles to BUG() (at " + file + ":216)"},
 		{"a data window too wide", "err = patch_ulong(tramp + 16, _func); patch_ulong(tramp + 28, _func);", "key k: arch_static_call_transform writes __SCT__k+16 to +32 besides the instruction"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -815,13 +815,20 @@ func jumpsAway(st lang.Stmt) bool {
 	return false
 }
 
-// endsInReturn reports whether a statement list ends in a return.
+// endsInReturn reports whether a statement list ends in a return, or in
+// an if whose arms both do (ppc_function_entry's if ... return ...; else
+// return ...;).
 func endsInReturn(stmts []lang.Stmt) bool {
 	if len(stmts) == 0 {
 		return false
 	}
-	_, ok := stmts[len(stmts)-1].(*lang.Return)
-	return ok
+	switch s := stmts[len(stmts)-1].(type) {
+	case *lang.Return:
+		return true
+	case *lang.If:
+		return s.Else != nil && endsInReturn(unblock(s.Then)) && endsInReturn(unblock(s.Else))
+	}
+	return false
 }
 
 // op emits an op of the statement at pos.

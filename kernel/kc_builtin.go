@@ -176,6 +176,11 @@ func (c *kc) callExpr(f *fnCtx, x *lang.Call, pure bool) val {
 		return intv(boolInt(s.Module != 0 && s.Init))
 	case "is_kernel_text", "is_kernel_inittext", "is_module_text_address":
 		a := arg(0)
+		if v, ok := c.kernelText(x.Fun, a); ok {
+			// An address of a TextPort's image (powerpc64's
+			// trampolines are vmlinux's or a module's).
+			return v
+		}
 		if a.k == vTramp || a.k == vKey {
 			// A trampoline is vmlinux core text; a key is data.
 			return intv(boolInt(a.k == vTramp && x.Fun == "is_kernel_text"))
@@ -279,7 +284,7 @@ func (c *kc) callExpr(f *fnCtx, x *lang.Call, pure bool) val {
 		return arg(0)
 	case "arch_static_call_transform":
 		effect()
-		if _, ok := c.port.(ModelTransformPort); ok && !goTransform(c.port) && len(c.lay.Sketch) == 0 && c.variant == c.port.Variants()[0].Name {
+		if _, ok := c.port.(ModelTransformPort); ok && !goTransform(c.port, c.variant) && len(c.lay.Sketch) == 0 && c.variant == c.port.Variants()[0].Name {
 			panic(compileError(x.Pos, "arch_static_call_transform is not defined in this architecture's model files"))
 		}
 		c.transformCall(f, x)

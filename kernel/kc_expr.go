@@ -170,6 +170,8 @@ func (c *kc) value(f *fnCtx, x lang.Expr, pure bool) val {
 			panic(compileError(x.Pos, "%s: the model indexes the text at a site or trampoline, with a constant", exprString(x)))
 		}
 		return val{k: vTextByte, n: base.n + i.n}
+	case *lang.SizeOf:
+		return c.sizeOf(x)
 	case *lang.Composite:
 		if ty := strings.Join(x.Type.Words, " "); ty != "struct static_call_mod" {
 			st := c.structs[strings.TrimPrefix(ty, "struct ")]

@@ -11,16 +11,20 @@ import (
 // text when compiling, through typed pointers (powerpc64's
 // ppc_function_entry() and the 2022 series' ppc_function_toc() decode a
 // function's global entry: u32 insn1 = *func): the byte order of its
-// words, and core_kernel_text(), which of the image's addresses are
-// vmlinux's core text.
+// words, the size of its long (sizeof(long)), and which of the image's
+// addresses are vmlinux's text and init text (is_kernel_text() and
+// is_kernel_inittext() of an address, which kernel/extable.c's
+// core_kernel_text() asks; a trampoline's address, which may be a
+// module's, too).
 type TextPort interface {
 	TextOrder() binary.ByteOrder
-	CoreKernelText(lay *Layout, addr uint64) bool
+	LongSize() int
+	KernelText(lay *Layout, addr uint64) (text, inittext bool)
 }
 
 // scalarSize is the size of a scalar type of the model language (a
 // pointer's target), 0 for void, a struct or a type it does not know.
-func scalarSize(t lang.Type) int {
+func scalarSize(t lang.Type, long int) int {
 	words := make([]string, 0, len(t.Words))
 	for _, w := range t.Words {
 		if w != "const" && w != "volatile" {
@@ -34,8 +38,10 @@ func scalarSize(t lang.Type) int {
 		return 2
 	case "u32", "s32", "int", "unsigned int", "unsigned":
 		return 4
-	case "u64", "s64", "long", "unsigned long", "long long", "unsigned long long":
+	case "u64", "s64", "long long", "unsigned long long":
 		return 8
+	case "long", "unsigned long":
+		return long
 	}
 	return 0
 }
@@ -49,7 +55,25 @@ func (c *kc) ptrSize(f *fnCtx, x lang.Expr) int {
 	if !ok || t.Ptr != 1 {
 		return 0
 	}
-	return scalarSize(lang.Type{Words: t.Words})
+	return scalarSize(lang.Type{Words: t.Words}, c.longSize())
+}
+
+// longSize is sizeof(long) of a TextPort, 0 (unknown) otherwise.
+func (c *kc) longSize() int {
+	if tp, ok := c.port.(TextPort); ok {
+		return tp.LongSize()
+	}
+	return 0
+}
+
+// sizeOf is sizeof(type) of a scalar type, as the port's C sees it.
+func (c *kc) sizeOf(x *lang.SizeOf) val {
+	if x.Type != nil && x.Type.Ptr == 0 {
+		if n := scalarSize(*x.Type, c.longSize()); n > 0 {
+			return intv(n)
+		}
+	}
+	panic(compileError(x.Pos, "%s: the model's sizeof is of a scalar type (u32, long) whose size the architecture fixes", exprString(x)))
 }
 
 // exprType is the declared type of a local, a parameter or a cast, and
@@ -144,38 +168,52 @@ func (c *kc) textRead(x *lang.Unary, a val, n int) val {
 	return intv(int(o.Uint64(b)))
 }
 
-// textBuiltin compiles the built-ins of a TextPort's model files:
-// core_kernel_text(addr) and sign_extend64(value, index)
-// (include/linux/bitops.h); ok is false for other names.
+// textBuiltin compiles sign_extend64(value, index) and
+// sign_extend32(value, index) (include/linux/bitops.h); ok is false for
+// other names.
 func (c *kc) textBuiltin(f *fnCtx, x *lang.Call, pure bool) (val, bool) {
 	switch x.Fun {
-	case "core_kernel_text":
-		tp, ok := c.port.(TextPort)
-		if !ok {
-			return val{}, false
-		}
-		if len(x.Args) != 1 {
-			panic(compileError(x.Pos, "core_kernel_text takes one address"))
-		}
-		a := c.number(x.Pos, c.value(f, x.Args[0], pure))
-		if a.k != vInt {
-			panic(compileError(x.Pos, "%s: not an address the compiler knows", exprString(x)))
-		}
-		return intv(boolInt(tp.CoreKernelText(c.lay, uint64(a.n)))), true
-	case "sign_extend64":
+	case "sign_extend64", "sign_extend32":
 		if len(x.Args) != 2 {
-			panic(compileError(x.Pos, "sign_extend64 takes (value, index)"))
+			panic(compileError(x.Pos, "%s takes (value, index)", x.Fun))
 		}
 		v, i := c.value(f, x.Args[0], pure), c.value(f, x.Args[1], pure)
 		if v.k == vTextWord {
 			return v, true
 		}
 		v = c.number(x.Pos, v)
-		if v.k != vInt || i.k != vInt || i.n < 0 || i.n > 63 {
-			panic(compileError(x.Pos, "%s: a number and a bit index from 0 to 63 the compiler knows", exprString(x)))
+		bits := 64
+		if x.Fun == "sign_extend32" {
+			bits = 32
+		}
+		if v.k != vInt || i.k != vInt || i.n < 0 || i.n >= bits {
+			panic(compileError(x.Pos, "%s: a number and a bit index from 0 to %d the compiler knows", exprString(x), bits-1))
 		}
 		sh := uint(63 - i.n)
+		if bits == 32 {
+			// (s32)(value << (31 - index)) >> (31 - index)
+			return intv(int(int32(uint32(v.n)<<uint(31-i.n)) >> uint(31-i.n))), true
+		}
 		return intv(int(int64(uint64(v.n)<<sh) >> sh)), true
 	}
 	return val{}, false
+}
+
+// kernelText answers is_kernel_text(), is_kernel_inittext() and
+// is_module_text_address() (name) of a TextPort's address (a trampoline's,
+// a target's, a number); ok is false for other ports and values.
+func (c *kc) kernelText(name string, a val) (val, bool) {
+	tp, ok := c.port.(TextPort)
+	if !ok || (a.k != vInt && a.k != vTarget && a.k != vTramp) {
+		return val{}, false
+	}
+	a = c.number(lang.Pos{}, a)
+	text, init := tp.KernelText(c.lay, uint64(a.n))
+	switch name {
+	case "is_kernel_text":
+		return intv(boolInt(text)), true
+	case "is_kernel_inittext":
+		return intv(boolInt(init)), true
+	}
+	return intv(boolInt(!text && !init && c.lay.Prog.RegionOf(uint64(a.n)) >= 0)), true
 }

@@ -185,7 +185,7 @@ type ModelTransformPort interface {
 // sketch, and for a variant of the port other than its first, the
 // kernel's own, whose transform is model source on a ModelTransformPort.
 func transformIsGo(port Port, sc *scenario.Scenario, variant string) bool {
-	if len(sc.Sketch) > 0 || goTransform(port) {
+	if len(sc.Sketch) > 0 || goTransform(port, variant) {
 		return true
 	}
 	vs := port.Variants()
@@ -198,11 +198,12 @@ func transformIsGo(port Port, sc *scenario.Scenario, variant string) bool {
 }
 
 // goTransform reports a ModelTransformPort whose
-// arch_static_call_transform is its Go for every variant (powerpc64):
-// its architecture's model files serve the rest (jump labels).
-func goTransform(port Port) bool {
-	g, ok := port.(interface{ GoTransform() bool })
-	return ok && g.GoTransform()
+// arch_static_call_transform is its Go for variant (powerpc64's designs
+// other than the first): its architecture's model files serve the rest
+// (jump labels).
+func goTransform(port Port, variant string) bool {
+	g, ok := port.(interface{ GoTransform(variant string) bool })
+	return ok && g.GoTransform(variant)
 }
 
 // ConfigPort is a ModelTransformPort whose model files see configuration
@@ -701,10 +702,11 @@ func HasVariant(port Port, variant string) bool {
 // built-in diffs against the model source.
 func AllVariants(port Port) []Variant {
 	own := ""
-	if mp, ok := port.(ModelTransformPort); ok && !goTransform(port) {
-		// (A port whose transform is Go takes no diff of the
-		// architecture's static call files: powerpc64 and PPC32's
-		// data-after-nop.)
+	_, goVariants := port.(interface{ GoTransform(variant string) bool })
+	if mp, ok := port.(ModelTransformPort); ok && !goVariants {
+		// (A port with variants in Go takes no diff of the
+		// architecture's static call files: powerpc64, whose files'
+		// diffs are PPC32's lis-addi and data-after-nop.)
 		own = mp.ModelArch()
 	}
 	out := append([]Variant(nil), port.Variants()...)

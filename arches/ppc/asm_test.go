@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/patchcheck/patchcheck/arches/internal/porttest"
+	"github.com/patchcheck/patchcheck/kernel"
 	"github.com/patchcheck/patchcheck/lang"
 	"github.com/patchcheck/patchcheck/model"
 )
@@ -224,4 +225,122 @@ func asmText(src string) lang.Text {
 		}
 	}
 	return t
+}
+
+// TestTrampolineAsm64 checks gray-v4's trampolines, as the model files
+// (arch/powerpc/include/asm/static_call.h under CONFIG_PPC64_ELF_ABI_V2,
+// vmlinux's and, with MODULE, a module's) assemble into with the
+// transform's stores for the key's initial target, against the layout
+// the port wrote in Go before they were model source (the words of the
+// Go design's comments, with plan's instruction and data doubleword):
+// 128 bytes apart, the TOC setup of a module trampoline marked, an
+// instruction window at PPC_SCT_INST_* and an 8-byte data window at
+// PPC_SCT_DATA_*, and the same forms at rest.
+func TestTrampolineAsm64(t *testing.T) {
+	const head = `scenario t
+arch ppc64
+target f1 f2 g1 h1
+module m1
+module m2
+place f2 range=far
+place g1 module=m1
+place h1 module=m2
+`
+	for _, keys := range []string{
+		"key a init=f1\nkey b init=NULL\nkey c init=return0\nkey d init=f2\ncpu tramp(a)\nthread u: update a f2; update a g1\n",
+		"key e init=g1\nkey m init=g1 module=m1\nkey n init=h1 module=m1\nkey o init=return0 module=m2\n" +
+			"caller c1 key=m module=m1\ncpu tramp(e)\ncpu c1\nthread u: update m f1; update n g1\n",
+	} {
+		checkTramps64(t, porttest.Layout(t, Port64{}, head+keys))
+	}
+}
+
+// checkTramps64 is TestTrampolineAsm64's check of one layout.
+func checkTramps64(t *testing.T, lay *kernel.Layout) {
+	t.Helper()
+	p := lay.Prog
+	img := p.ArchData.(*Image)
+	l := img.layout
+	if l.forms == nil {
+		t.Fatal("gray-v4's trampolines are not the model files'")
+	}
+	for k, tr := range img.Tramps {
+		key := p.Keys[k]
+		base := k64Tramps
+		if tr.Module != "" {
+			base = l.domainBase(tr.Module) + mTramps
+		}
+		addr := base + 0x80*uint64(k)
+		toc := l.tocOf(tr.Module)
+		pl := l.plan(tr, key.Init)
+		var words []uint32
+		var inst, ret0, data uint64
+		if tr.Module == "" {
+			inst, ret0, data = addr+4, addr+24, addr+32
+			d := int64(data - toc)
+			words = []uint32{Ld(GPR2, GPR13, pacaTOC), pl.inst, Addis(GPR12, GPR2, Ha(d)), Ld(GPR12, GPR12, Lo(d)), Mtctr(GPR12), InsnBctr, Li(GPR3, 0), InsnBlr}
+		} else {
+			inst, ret0, data = addr+28, addr+44, addr+56
+			d := int64(toc - addr)
+			words = []uint32{Mflr(GPR11), InsnBcl, Mflr(GPR12), Mtlr(GPR11), Addi(GPR12, GPR12, -8),
+				Addis(GPR2, GPR12, Ha(d)), Addi(GPR2, GPR2, Lo(d)), pl.inst, Ld(GPR12, GPR12, 56), Mtctr(GPR12), InsnBctr,
+				Li(GPR3, 0), InsnBlr, InsnNop}
+			// The Go layout left the word before the data doubleword
+			// unwritten (0); .balign 8 pads it with a nop, as GNU as
+			// fills code (no CPU runs it: it follows blr).
+			if !img.TOCSetup[addr+24] {
+				t.Errorf("%s: the TOC setup at +24 is not marked", tr.Name)
+			}
+		}
+		if tr.Addr != addr || tr.Inst != inst || tr.Ret0 != ret0 || tr.Data != data {
+			t.Errorf("%s: %+v", tr.Name, tr)
+		}
+		var want []byte
+		for _, w := range words {
+			want = append(want, Word(w)...)
+		}
+		var d uint64
+		if pl.writeData {
+			d = pl.data
+		}
+		want = append(want, be64(d)...)
+		r := p.RegionOf(addr)
+		got := p.Regions[r].Bytes[addr-p.Regions[r].Base:][:len(want)]
+		if !bytes.Equal(got, want) {
+			t.Errorf("%s:\n got % x\nwant % x", tr.Name, got, want)
+		}
+		iw, dw := p.Windows[tr.InstWin], p.Windows[tr.DataWin]
+		if iw.Base != inst || iw.Size != 4 || dw.Base != data || dw.Size != 8 {
+			t.Errorf("%s: windows %#x+%d, %#x+%d", tr.Name, iw.Base, iw.Size, dw.Base, dw.Size)
+		}
+		// The Go layout's forms at rest (trampAtRest).
+		anyData := [][]byte{be64(d)}
+		for ti := range p.Targets {
+			if pl := l.plan(tr, ti); pl.writeData {
+				anyData = append(anyData, be64(pl.data))
+			}
+		}
+		for ti := range p.Targets {
+			pl := l.plan(tr, ti)
+			if fs := iw.AtRest[ti]; len(fs) != 1 || !bytes.Equal(fs[0], Word(pl.inst)) {
+				t.Errorf("%s: instruction at rest for %s: % x, want % x", tr.Name, p.Targets[ti].Name, fs, Word(pl.inst))
+			}
+			wantData := anyData
+			if pl.writeData {
+				wantData = [][]byte{be64(pl.data)}
+			}
+			if fs := dw.AtRest[ti]; len(fs) != len(wantData) {
+				t.Errorf("%s: data at rest for %s: % x, want % x", tr.Name, p.Targets[ti].Name, fs, wantData)
+			} else {
+				for i := range fs {
+					if !bytes.Equal(fs[i], wantData[i]) {
+						t.Errorf("%s: data at rest for %s: % x, want % x", tr.Name, p.Targets[ti].Name, fs, wantData)
+					}
+				}
+			}
+		}
+	}
+	if len(img.Tramps) != 4 {
+		t.Errorf("%d trampolines", len(img.Tramps))
+	}
 }

@@ -3,8 +3,10 @@ package ppc
 import (
 	"encoding/binary"
 	"fmt"
+	"strings"
 
 	"github.com/patchcheck/patchcheck/kernel"
+	"github.com/patchcheck/patchcheck/lang"
 	"github.com/patchcheck/patchcheck/model"
 	"github.com/patchcheck/patchcheck/scenario"
 )
@@ -119,6 +121,10 @@ type layout64 struct {
 	mods    map[string]int
 	stubs   map[[2]uint64]uint64 // (caller's module text, destination) -> stub
 	nStubs  map[string]int
+	// forms: per key, what the model files' transform writes to its
+	// trampoline (the gray-v4 design, model source), nil for a design
+	// in Go.
+	forms []*trampForms
 }
 
 // domainBase returns the base of module name's area, or of vmlinux.
@@ -207,12 +213,36 @@ func (Port64) Layout(sc *scenario.Scenario, arch model.Arch) (*kernel.Layout, er
 		p.Targets = append(p.Targets, model.TargetDef{Name: name, Value: v, Addr: addr})
 	}
 
-	// Trampolines.
+	// Trampolines: 128 bytes apart, trampoline k at the k-th place of
+	// its domain's. gray-v4's are the model files' (tramp64), the other
+	// designs the port's Go (tramp).
+	var ts, tsMod *kernel.TrampSource
+	if l.variant == Variant64V4 && len(sc.Keys) > 0 {
+		var err error
+		if ts, err = kernel.TrampolineSource(sc, Port64{}); err != nil {
+			return nil, err
+		}
+		if tsMod, err = kernel.TrampolineSource(sc, Port64{}, "MODULE"); err != nil {
+			return nil, err
+		}
+	}
 	for k, key := range sc.Keys {
 		p.Keys = append(p.Keys, model.KeyDef{Name: key.Name, Init: targetIndex(p, key.Init)})
 		t := l.domainBase(key.Module) + mTramps + 0x80*uint64(k)
 		if key.Module == "" {
 			t = k64Tramps + 0x80*uint64(k)
+		}
+		if ts != nil {
+			src := ts
+			if key.Module != "" {
+				src = tsMod
+			}
+			tr, err := l.tramp64(k, key, t, src, ts)
+			if err != nil {
+				return nil, err
+			}
+			l.img.Tramps = append(l.img.Tramps, tr)
+			continue
 		}
 		tr := l.tramp(k, key, t)
 		pl := l.plan(tr, p.Keys[k].Init)
@@ -225,7 +255,13 @@ func (Port64) Layout(sc *scenario.Scenario, arch model.Arch) (*kernel.Layout, er
 		l.img.Tramps = append(l.img.Tramps, tr)
 		l.lay.Tramps = append(l.lay.Tramps, kernel.Loc{Name: tr.Name, Addr: tr.Addr, Tramp: true, Key: k, Window: tr.InstWin})
 	}
-	l.trampAtRest()
+	if ts != nil {
+		for k, tr := range l.img.Tramps {
+			l.forms[k].atRest(l.builder, tr)
+		}
+	} else {
+		l.trampAtRest()
+	}
 
 	// Callers: tramp(KEY) calls come from vmlinux; named callers from
 	// where they are placed.
@@ -284,25 +320,134 @@ func (Port64) Layout(sc *scenario.Scenario, arch model.Arch) (*kernel.Layout, er
 }
 
 // ModelArch implements kernel.ModelTransformPort: powerpc64 scenarios
-// compile with the powerpc model files (arch/powerpc/kernel/jump_label.c);
-// its arch_static_call_transform stays the port's Go (GoTransform), for
-// the 2022 designs, which mainline never merged.
+// compile with the powerpc model files, under CONFIG_PPC64_ELF_ABI_V2
+// (Config): the trampolines and arch_static_call_transform of the
+// gray-v4 design (arch/powerpc/include/asm/static_call.h,
+// arch/powerpc/kernel/static_call.c) and arch/powerpc/kernel/jump_label.c.
+// The other 2022 designs' transforms are still the port's Go
+// (GoTransform).
 func (Port64) ModelArch() string { return "powerpc" }
 
-// GoTransform reports that powerpc64's arch_static_call_transform is the
-// port's Go for every variant: the model file of PPC32's is not its.
-func (Port64) GoTransform() bool { return true }
+// Config implements kernel.ConfigPort: a powerpc64 ELFv2 kernel
+// (arch/powerpc/Kconfig: PPC64, PPC64_ELF_ABI_V2).
+func (Port64) Config() []string { return []string{"CONFIG_PPC64", "CONFIG_PPC64_ELF_ABI_V2"} }
+
+// TextOrder implements kernel.TextPort: big-endian words.
+func (Port64) TextOrder() binary.ByteOrder { return binary.BigEndian }
+
+// LongSize implements kernel.TextPort: sizeof(long) is 8.
+func (Port64) LongSize() int { return 8 }
+
+// KernelText implements kernel.TextPort: vmlinux's text is its regions
+// but .init.text (jump label sites' init text), which is its init text.
+func (Port64) KernelText(lay *kernel.Layout, addr uint64) (text, inittext bool) {
+	l := lay.Prog.ArchData.(*Image).layout
+	r := l.p.RegionOf(addr)
+	if !l.coreKernelText(addr) {
+		return false, false
+	}
+	init := strings.HasPrefix(l.p.Regions[r].Name, ".init")
+	return !init, init
+}
+
+// GoTransform reports whether powerpc64's arch_static_call_transform is
+// the port's Go for variant: for every design but gray-v4, whose
+// transform is the model files'.
+func (Port64) GoTransform(variant string) bool {
+	return variant != Variant64V4 && variant != "" && variant != "kernel"
+}
 
 // Gen implements kernel.ModelTransformPort: as PPC32's (the same words;
-// create_branch's reach is the same ±32 MiB).
-func (Port64) Gen(name string, args []uint64) ([]byte, error) { return Port32{}.Gen(name, args) }
+// create_branch's reach is the same ±32 MiB), but patch_ulong stores a
+// doubleword.
+func (Port64) Gen(name string, args []uint64) ([]byte, error) {
+	if name == "patch_ulong" && len(args) == 1 {
+		return be64(args[0]), nil
+	}
+	return Port32{}.Gen(name, args)
+}
 
 // Bytes implements kernel.ModelTransformPort: none.
 func (Port64) Bytes(string) ([]byte, bool) { return nil, false }
 
-// Value implements kernel.ModelTransformPort: as PPC32's.
+// Value implements kernel.ModelTransformPort: as PPC32's, with
+// is_offset_in_branch_range() of a 64-bit long.
 func (Port64) Value(name string, args []uint64) (uint64, bool, error) {
+	if name == "is_offset_in_branch_range" && len(args) == 1 {
+		if BranchInRange(int64(args[0])) {
+			return 1, true, nil
+		}
+		return 0, true, nil
+	}
 	return Port32{}.Value(name, args)
+}
+
+// tramp64 lays out key k's trampoline at t from the model files
+// (arch/powerpc/include/asm/static_call.h: vmlinux's, or with MODULE
+// #defined a module's, src), with its domain's .TOC.: the NULL
+// trampoline (ARCH_DEFINE_STATIC_CALL_NULL_TRAMP), then the stores the
+// model files' arch_static_call_transform (of vmlinux, ts) makes for the
+// key's initial target, as the linker would resolve the macro's
+// "b func" (to the local entry when the TOC is shared and in reach; the
+// model has no linker and no long-branch stubs; docs/semantics.md §11).
+// The instruction, return-0 label and data doubleword are at the
+// header's PPC_SCT_INST_*, PPC_SCT_RET0_* and PPC_SCT_DATA_* offsets
+// (KERNEL for vmlinux text, MODULE for a module's), where the transform
+// looks for them.
+func (l *layout64) tramp64(k int, key scenario.Key, t uint64, src, ts *kernel.TrampSource) (Tramp, error) {
+	which := "KERNEL"
+	if key.Module != "" {
+		which = "MODULE"
+	}
+	var off [3]int
+	for i, n := range []string{"PPC_SCT_INST_", "PPC_SCT_RET0_", "PPC_SCT_DATA_"} {
+		v, ok := ts.Const(n + which)
+		if !ok {
+			return Tramp{}, fmt.Errorf("the model files do not #define %s%s (arch/powerpc/include/asm/static_call.h, CONFIG_PPC64_ELF_ABI_V2)", n, which)
+		}
+		off[i] = v
+	}
+	a, _, addr, err := src.AssembleTramp(l.p, key.Name, scenario.Null, asmISA{toc: l.tocOf(key.Module)}, t, nil)
+	if err != nil {
+		return Tramp{}, err
+	}
+	end := a.Origin + uint64(len(a.Bytes))
+	if addr != t || end > t+0x80 || addr+uint64(max(off[0], off[1], off[2]))+8 > end {
+		return Tramp{}, fmt.Errorf("key %s: the trampoline's text is %d bytes from %#x, its label at %#x: the model places trampolines 128 bytes apart, each at its label, with the header's offsets in it", key.Name, len(a.Bytes), a.Origin, addr)
+	}
+	copy(l.At(a.Origin), a.Bytes)
+	for w := a.Origin; w+8 <= end; w += 4 {
+		// A TOC computed from r12 (the module trampoline's addis
+		// r2,r12; addi r2,r2): its use of r2 is no TOC access.
+		if functionTOCAt(l.word(w), l.word(w+4)) {
+			l.img.TOCSetup[w+4] = true
+		}
+	}
+	tr := Tramp{Key: k, Name: lang.StaticCallTrampPrefix + key.Name, Addr: t, Module: key.Module,
+		Inst: t + uint64(off[0]), Ret0: t + uint64(off[1]), Data: t + uint64(off[2])}
+	l.Sym(tr.Name, t, end-t)
+	l.lay.Tramps = append(l.lay.Tramps, kernel.Loc{Name: tr.Name, Addr: tr.Addr, Tramp: true, Key: k})
+	forms, err := trampFormsOf(l.builder, ts, Port64{}, tr, t+0x80, 8)
+	if err != nil {
+		return Tramp{}, err
+	}
+	for _, st := range forms.stores[l.p.Keys[k].Init] {
+		copy(l.At(st.Addr), st.Bytes)
+	}
+	tr.InstWin = l.Window(tr.Name, tr.Inst, 4, k)
+	tr.DataWin = l.Window(tr.Name+".data", forms.dataAt, forms.dataLen, k)
+	l.lay.Tramps[k].Window = tr.InstWin
+	l.forms = append(l.forms, forms)
+	return tr, nil
+}
+
+// functionTOCAt reports a global entry's TOC computation: addis
+// r2,r12,SI or lis r2,SI, then addi r2,r2,SI.
+func functionTOCAt(w1, w2 uint32) bool {
+	i1, ok1 := Decode(w1)
+	i2, ok2 := Decode(w2)
+	return ok1 && ok2 && i1.Op == OpAddis && i1.RT == GPR2 && (i1.RA == GPR12 || i1.RA == 0) &&
+		i2.Op == OpAddi && i2.RT == GPR2 && i2.RA == GPR2
 }
 
 // function writes a TOC-using function at fn: its global entry (addis
@@ -521,6 +666,23 @@ func (l *layout64) sharesTOC(f1, f2 uint64) bool {
 	}
 	t1, t2 := l.functionTOC(f1), l.functionTOC(f2)
 	return t1 != 0 && t1 == t2
+}
+
+// planOf is plan for the design of the layout: the model files'
+// transform's stores (forms) for gray-v4, the port's Go otherwise.
+func (l *layout64) planOf(tr Tramp, t int) plan {
+	if l.forms == nil {
+		return l.plan(tr, t)
+	}
+	f := l.forms[tr.Key]
+	var pl plan
+	if f.inst[t] != nil {
+		pl.inst = binary.BigEndian.Uint32(f.inst[t])
+	}
+	if d := f.data(t, make([]byte, f.dataLen)); d != nil && f.dataLen == 8 {
+		pl.writeData, pl.data = true, binary.BigEndian.Uint64(d)
+	}
+	return pl
 }
 
 // plan is what arch_static_call_transform does to a trampoline: the
