@@ -702,20 +702,25 @@ func HasVariant(port Port, variant string) bool {
 // built-in diffs against the model source.
 func AllVariants(port Port) []Variant {
 	own := ""
-	_, goVariants := port.(interface{ GoTransform(variant string) bool })
-	if mp, ok := port.(ModelTransformPort); ok && !goVariants {
-		// (A port with variants in Go takes no diff of the
-		// architecture's static call files: powerpc64, whose files'
-		// diffs are PPC32's lis-addi and data-after-nop.)
+	if mp, ok := port.(ModelTransformPort); ok {
 		own = mp.ModelArch()
 	}
+	df, filter := port.(DiffPort)
 	out := append([]Variant(nil), port.Variants()...)
 	for _, v := range DiffVariants() {
-		if v.Arch == "" || v.Arch == own {
+		if v.Arch == "" || v.Arch == own && (!filter || df.TakesDiff(v)) {
 			out = append(out, v)
 		}
 	}
 	return out
+}
+
+// DiffPort is a ModelTransformPort that shares its architecture's model
+// files with another port (PPC32 and powerpc64: arch/powerpc/): of the
+// built-in diffs of those files, it takes those TakesDiff accepts (by the
+// diff's description, which names the ABI it is of).
+type DiffPort interface {
+	TakesDiff(v Variant) bool
 }
 
 // VariantNames lists the variant names of AllVariants(port).

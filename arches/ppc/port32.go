@@ -2,6 +2,7 @@ package ppc
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/patchcheck/patchcheck/arches/internal/image"
 	"github.com/patchcheck/patchcheck/kernel"
@@ -460,6 +461,10 @@ func (f *trampForms) atRest(b *builder, tr Tramp) {
 func (Port32) Transform(*kernel.Emitter, *kernel.Layout, kernel.Loc, int, string) {
 	panic("patchcheck: PPC32's arch_static_call_transform is model source")
 }
+
+// TakesDiff implements kernel.DiffPort: the diffs of arch/powerpc/ but
+// powerpc64's (whose description begins "powerpc64").
+func (Port32) TakesDiff(v kernel.Variant) bool { return !strings.HasPrefix(v.Doc, "powerpc64") }
 
 // ModelArch implements kernel.ModelTransformPort: PPC32's
 // arch_static_call_transform is the model file

@@ -19,8 +19,10 @@ import (
 // TOC.
 type Port64 struct{}
 
-// powerpc64 protocol variants. The first is the design the series ended
-// with (v3/v4); mainline has no powerpc64 static calls.
+// powerpc64 protocol variants in Go. The first is the design the series
+// ended with (v3/v4), model source; mainline has no powerpc64 static
+// calls. v4-ppc32-transform and v4-no-shares-toc are diffs to the model
+// files (kernel/variants).
 const (
 	Variant64V4          = "gray-v4"
 	Variant64RFC         = "rfc"
@@ -28,8 +30,6 @@ const (
 	Variant64Opt2        = "rfc-opt2"
 	Variant64Opt3        = "rfc-opt3"
 	Variant64PACA        = "rfc-paca"
-	Variant64PPC32Xform  = "v4-ppc32-transform"
-	Variant64NoSharesTOC = "v4-no-shares-toc"
 )
 
 // design is a trampoline design.
@@ -108,8 +108,6 @@ func (Port64) Variants() []kernel.Variant {
 		{Name: Variant64Opt2, Doc: "RFC option 2: the trampoline's slow path keeps the caller's r2 and LR on a livepatch-style stack of its own, calls the target, restores both and returns"},
 		{Name: Variant64Opt3, Doc: "RFC option 3: a trampoline without a local entry (and no TOC use); the toolchain still treats it as preserving r2, so no caller restores its TOC"},
 		{Name: Variant64PACA, Doc: "the RFC trampoline, and every vmlinux static call site reloads r2 from the PACA (ld r2,PACATOC(r13)) after the call; a module's own call sites cannot"},
-		{Name: Variant64PPC32Xform, Doc: "v4 trampolines with the PPC32 transform: b func to the target's global entry when in range, without setting r12 or checking the TOC"},
-		{Name: Variant64NoSharesTOC, Doc: "v4 without shares_toc(): b to the local entry of any target in range, whatever its TOC"},
 	}
 }
 
@@ -217,7 +215,7 @@ func (Port64) Layout(sc *scenario.Scenario, arch model.Arch) (*kernel.Layout, er
 	// its domain's. gray-v4's are the model files' (tramp64), the other
 	// designs the port's Go (tramp).
 	var ts, tsMod *kernel.TrampSource
-	if l.variant == Variant64V4 && len(sc.Keys) > 0 {
+	if !(Port64{}).GoTransform(variant) && len(sc.Keys) > 0 {
 		var err error
 		if ts, err = kernel.TrampolineSource(sc, Port64{}); err != nil {
 			return nil, err
@@ -351,11 +349,13 @@ func (Port64) KernelText(lay *kernel.Layout, addr uint64) (text, inittext bool) 
 }
 
 // GoTransform reports whether powerpc64's arch_static_call_transform is
-// the port's Go for variant: for every design but gray-v4, whose
-// transform is the model files'.
-func (Port64) GoTransform(variant string) bool {
-	return variant != Variant64V4 && variant != "" && variant != "kernel"
-}
+// the port's Go for variant: for the RFC's designs, not for gray-v4 and
+// the diffs to it, whose trampolines and transform are the model files'.
+func (Port64) GoTransform(variant string) bool { return designOf(variant) != designV4 }
+
+// TakesDiff implements kernel.DiffPort: the diffs of arch/powerpc/ whose
+// description begins "powerpc64" are powerpc64's (PPC32's begin "PPC32").
+func (Port64) TakesDiff(v kernel.Variant) bool { return strings.HasPrefix(v.Doc, "powerpc64") }
 
 // Gen implements kernel.ModelTransformPort: as PPC32's (the same words;
 // create_branch's reach is the same ±32 MiB), but patch_ulong stores a
@@ -714,12 +714,6 @@ func (l *layout64) plan(tr Tramp, t int) plan {
 	dest := l.functionEntry(target)
 	var short bool
 	switch {
-	case l.variant == Variant64PPC32Xform:
-		// is_offset_in_branch_range(target - tramp); patch_branch(tramp, target).
-		dest = target
-		short = BranchInRange(int64(target - tr.Inst))
-	case l.variant == Variant64NoSharesTOC:
-		short = BranchInRange(int64(dest - tr.Inst))
 	case l.design == designOpt3:
 		// No TOC in the trampoline: it cannot assume r2 is the target's,
 		// so only its own return-0 label is branched to.
