@@ -24,12 +24,12 @@ type Port64 struct{}
 // calls. v4-ppc32-transform and v4-no-shares-toc are diffs to the model
 // files (kernel/variants).
 const (
-	Variant64V4          = "gray-v4"
-	Variant64RFC         = "rfc"
-	Variant64Opt1        = "rfc-opt1"
-	Variant64Opt2        = "rfc-opt2"
-	Variant64Opt3        = "rfc-opt3"
-	Variant64PACA        = "rfc-paca"
+	Variant64V4   = "gray-v4"
+	Variant64RFC  = "rfc"
+	Variant64Opt1 = "rfc-opt1"
+	Variant64Opt2 = "rfc-opt2"
+	Variant64Opt3 = "rfc-opt3"
+	Variant64PACA = "rfc-paca"
 )
 
 // design is a trampoline design.
