@@ -284,7 +284,7 @@ func (c *kc) callExpr(f *fnCtx, x *lang.Call, pure bool) val {
 		return arg(0)
 	case "arch_static_call_transform":
 		effect()
-		if _, ok := c.port.(ModelTransformPort); ok && !goTransform(c.port, c.variant) && len(c.lay.Sketch) == 0 && c.variant == c.port.Variants()[0].Name {
+		if _, ok := c.port.(ModelTransformPort); ok && len(c.lay.Sketch) == 0 && !goVariant(c.port, c.variant) {
 			panic(compileError(x.Pos, "arch_static_call_transform is not defined in this architecture's model files"))
 		}
 		c.transformCall(f, x)

@@ -185,9 +185,13 @@ type ModelTransformPort interface {
 // sketch, and for a variant of the port other than its first, the
 // kernel's own, whose transform is model source on a ModelTransformPort.
 func transformIsGo(port Port, sc *scenario.Scenario, variant string) bool {
-	if len(sc.Sketch) > 0 || goTransform(port, variant) {
-		return true
-	}
+	return len(sc.Sketch) > 0 || goVariant(port, variant)
+}
+
+// goVariant reports a variant of port's own other than its first: one
+// whose arch_static_call_transform is the port's Go (x86-64's). A
+// ModelTransformPort's first variant and every diff are model source.
+func goVariant(port Port, variant string) bool {
 	vs := port.Variants()
 	for _, v := range vs[1:] {
 		if v.Name == variant {
@@ -195,15 +199,6 @@ func transformIsGo(port Port, sc *scenario.Scenario, variant string) bool {
 		}
 	}
 	return false
-}
-
-// goTransform reports a ModelTransformPort whose
-// arch_static_call_transform is its Go for variant (powerpc64's designs
-// other than the first): its architecture's model files serve the rest
-// (jump labels).
-func goTransform(port Port, variant string) bool {
-	g, ok := port.(interface{ GoTransform(variant string) bool })
-	return ok && g.GoTransform(variant)
 }
 
 // ConfigPort is a ModelTransformPort whose model files see configuration

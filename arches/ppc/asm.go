@@ -10,7 +10,8 @@ import (
 // asmISA is the powerpc part of the model's assembler: the instructions
 // of the trampolines of arch/powerpc/include/asm/static_call.h (PPC32's
 // b, blr, bctr, mtctr, lis, lwz, li; addi for the lis-addi diff's;
-// powerpc64's ld, addis, mflr, mtlr, bcl and std of the 2022 series), in
+// powerpc64's ld, addis, mflr, mtlr, bcl, bctrl and std of the 2022
+// series' designs), in
 // GNU as's encodings, with registers written as numbers as the kernel
 // writes them, the @ha, @h, @l and @toc operators and, on powerpc64, the
 // .TOC. symbol of the trampoline's TOC domain (toc; 0 on PPC32, where
@@ -23,7 +24,7 @@ type asmISA struct {
 // 16-bit immediate, 'u' a 5-bit field (bcl's BO and BI), 't' a branch
 // target, 'd' D(RA), 's' DS(RA) (a displacement that is a multiple of 4).
 var asmForms = map[string]string{
-	"b": "t", "blr": "", "bctr": "", "mtctr": "r", "lis": "ri", "li": "ri", "lwz": "rd", "addi": "rri",
+	"b": "t", "blr": "", "bctr": "", "bctrl": "", "mtctr": "r", "lis": "ri", "li": "ri", "lwz": "rd", "addi": "rri",
 	"addis": "rri", "ld": "rs", "std": "rs", "mflr": "r", "mtlr": "r", "bcl": "uut",
 }
 
@@ -31,7 +32,7 @@ var asmForms = map[string]string{
 func (asmISA) Size(st *lang.AsmStmt) (int, error) {
 	form, ok := asmForms[st.Op]
 	if !ok {
-		return 0, &lang.Error{Pos: st.Pos, Msg: fmt.Sprintf("instruction %s is not modelled on powerpc (the model's assembler knows b, bcl, blr, bctr, mtctr, mtlr, mflr, lis, li, addi, addis, lwz, ld and std; write others with .long)", st.Op)}
+		return 0, &lang.Error{Pos: st.Pos, Msg: fmt.Sprintf("instruction %s is not modelled on powerpc (the model's assembler knows b, bcl, blr, bctr, bctrl, mtctr, mtlr, mflr, lis, li, addi, addis, lwz, ld and std; write others with .long)", st.Op)}
 	}
 	if len(st.Args) != len(form) {
 		return 0, &lang.Error{Pos: st.Pos, Msg: fmt.Sprintf("%s takes %d operands, given %d", st.Op, len(form), len(st.Args))}
@@ -96,6 +97,8 @@ func (asmISA) Encode(st *lang.AsmStmt, pc uint64, eval func(*lang.AsmExpr) (int6
 		w = InsnBlr
 	case "bctr":
 		w = InsnBctr
+	case "bctrl":
+		w = InsnBctrl
 	case "mtctr":
 		w = Mtctr(int(vals[0]))
 	case "lis":

@@ -232,7 +232,7 @@ func asmText(src string) lang.Text {
 // vmlinux's and, with MODULE, a module's) assemble into with the
 // transform's stores for the key's initial target, against the layout
 // the port wrote in Go before they were model source (the words of the
-// Go design's comments, with plan's instruction and data doubleword):
+// Go design's comments, with oldPlan64's instruction and data doubleword):
 // 128 bytes apart, the TOC setup of a module trampoline marked, an
 // instruction window at PPC_SCT_INST_* and an 8-byte data window at
 // PPC_SCT_DATA_*, and the same forms at rest.
@@ -272,7 +272,7 @@ func checkTramps64(t *testing.T, lay *kernel.Layout) {
 		}
 		addr := base + 0x80*uint64(k)
 		toc := l.tocOf(tr.Module)
-		pl := l.plan(tr, key.Init)
+		pl := oldPlan64(l, tr, key.Init)
 		var words []uint32
 		var inst, ret0, data uint64
 		if tr.Module == "" {
@@ -316,12 +316,12 @@ func checkTramps64(t *testing.T, lay *kernel.Layout) {
 		// The Go layout's forms at rest (trampAtRest).
 		anyData := [][]byte{be64(d)}
 		for ti := range p.Targets {
-			if pl := l.plan(tr, ti); pl.writeData {
+			if pl := oldPlan64(l, tr, ti); pl.writeData {
 				anyData = append(anyData, be64(pl.data))
 			}
 		}
 		for ti := range p.Targets {
-			pl := l.plan(tr, ti)
+			pl := oldPlan64(l, tr, ti)
 			if fs := iw.AtRest[ti]; len(fs) != 1 || !bytes.Equal(fs[0], Word(pl.inst)) {
 				t.Errorf("%s: instruction at rest for %s: % x, want % x", tr.Name, p.Targets[ti].Name, fs, Word(pl.inst))
 			}
@@ -343,4 +343,50 @@ func checkTramps64(t *testing.T, lay *kernel.Layout) {
 	if len(img.Tramps) != 4 {
 		t.Errorf("%d trampolines", len(img.Tramps))
 	}
+}
+
+// oldPlan64 is the plan of gray-v4 the port's Go wrote before the
+// transform was model source: is_short = is_ret0 || (shares_toc(tramp,
+// target) && the local entry in reach of INST); blr for NULL, b to the
+// local entry when short, else nop and the target in the data word. Its
+// shares_toc() and ppc_function_entry() decode the image's words.
+func oldPlan64(l *layout64, tr Tramp, t int) plan {
+	word := l.word
+	toc := func(fn uint64) uint64 {
+		if !functionTOCAt(word(fn), word(fn+4)) {
+			return 0
+		}
+		i1, _ := Decode(word(fn))
+		i2, _ := Decode(word(fn + 4))
+		v := uint64(i1.Imm << 16)
+		if i1.RA == GPR12 {
+			v += fn
+		}
+		return v + uint64(i2.Imm)
+	}
+	fn := l.p.Targets[t].Addr
+	ret0 := t == model.TargetReturn0
+	target := fn
+	if ret0 {
+		target = tr.Ret0
+	}
+	dest := target
+	if toc(target) != 0 {
+		dest = target + 8
+	}
+	shares := target != 0 && (l.coreKernelText(tr.Addr) && l.coreKernelText(target) || toc(tr.Addr) != 0 && toc(tr.Addr) == toc(target))
+	short := ret0 || shares && BranchInRange(int64(dest-tr.Inst))
+	var pl plan
+	if t != model.TargetNull && !short {
+		pl.writeData, pl.data = true, target
+	}
+	switch {
+	case t == model.TargetNull:
+		pl.inst = InsnBlr
+	case short:
+		pl.inst = MustB(tr.Inst, dest, false)
+	default:
+		pl.inst = InsnNop
+	}
+	return pl
 }
