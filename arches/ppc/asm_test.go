@@ -390,3 +390,69 @@ func oldPlan64(l *layout64, tr Tramp, t int) plan {
 	}
 	return pl
 }
+
+// TestTrampolineAsm64Designs checks the RFC's designs, as the model files
+// with their diffs (kernel/variants/rfc*.diff) assemble into, against the
+// words the port's Go wrote for them before they were diffs (the comments
+// of its design switch), for a NULL key in vmlinux and in a module: the
+// global entry of rfc and rfc-opt2 (marked, with its TOC setup), the local
+// entry their callers branch to, option 2's r2 restore after its bctrl,
+// option 3's plain entry, and the offsets of INST, the return-0 label and
+// the data doubleword.
+func TestTrampolineAsm64Designs(t *testing.T) {
+	const lp = 0x100 // option 2's save area in the PACA
+	for _, tc := range []struct {
+		variant          string
+		inst, ret0, data uint64
+		local            uint64
+		words            func(t, toc uint64) []uint32
+		restore          uint64 // offset of the r2 restore after a call, or 0
+	}{
+		{"rfc", 8, 28, 40, 8, func(t, toc uint64) []uint32 {
+			d := int64(t + 40 - toc)
+			return []uint32{Addis(GPR2, GPR12, Ha(int64(toc-t))), Addi(GPR2, GPR2, Lo(int64(toc-t))), InsnBlr,
+				Addis(GPR12, GPR2, Ha(d)), Ld(GPR12, GPR12, Lo(d)), Mtctr(GPR12), InsnBctr, Li(GPR3, 0), InsnBlr, InsnNop}
+		}, 0},
+		{"rfc-opt2", 8, 56, 64, 8, func(t, toc uint64) []uint32 {
+			d := int64(t + 64 - toc)
+			return []uint32{Addis(GPR2, GPR12, Ha(int64(toc-t))), Addi(GPR2, GPR2, Lo(int64(toc-t))), InsnBlr,
+				Std(GPR2, GPR13, lp), Mflr(GPR0), Std(GPR0, GPR13, lp+8), Addis(GPR12, GPR2, Ha(d)), Ld(GPR12, GPR12, Lo(d)),
+				Mtctr(GPR12), InsnBctrl, Ld(GPR0, GPR13, lp+8), Mtlr(GPR0), Ld(GPR2, GPR13, lp), InsnBlr, Li(GPR3, 0), InsnBlr}
+		}, 48},
+		{"rfc-opt3", 16, 32, 40, 0, func(t, toc uint64) []uint32 {
+			return []uint32{Mflr(GPR11), InsnBcl, Mflr(GPR12), Mtlr(GPR11), InsnBlr, Ld(GPR12, GPR12, 32), Mtctr(GPR12), InsnBctr,
+				Li(GPR3, 0), InsnBlr}
+		}, 0},
+	} {
+		text := "scenario t\narch ppc64\nvariant " + tc.variant + "\ntarget f1\nmodule m1\nkey a init=NULL\nkey m init=NULL module=m1\n" +
+			"caller c1 key=m module=m1\ncpu tramp(a)\ncpu c1\nthread u: update a f1\n"
+		lay := porttest.Layout(t, Port64{}, text)
+		p := lay.Prog
+		img := p.ArchData.(*Image)
+		l := img.layout
+		for k, tr := range img.Tramps {
+			addr := k64Tramps + 0x80*uint64(k)
+			if tr.Module != "" {
+				addr = l.domainBase(tr.Module) + mTramps + 0x80*uint64(k)
+			}
+			if tr.Addr != addr || tr.Inst != addr+tc.inst || tr.Ret0 != addr+tc.ret0 || tr.Data != addr+tc.data {
+				t.Errorf("%s %s: %+v", tc.variant, tr.Name, tr)
+			}
+			var want []byte
+			for _, w := range tc.words(addr, l.tocOf(tr.Module)) {
+				want = append(want, Word(w)...)
+			}
+			want = append(want, make([]byte, 8)...)
+			r := p.RegionOf(addr)
+			if got := p.Regions[r].Bytes[addr-p.Regions[r].Base:][:len(want)]; !bytes.Equal(got, want) {
+				t.Errorf("%s %s:\n got % x\nwant % x", tc.variant, tr.Name, got, want)
+			}
+			if l.links[k].local != tc.local || l.links[k].r2Saved || img.GlobalEntry[addr] != (tc.local == 8) || img.TOCSetup[addr+4] != (tc.local == 8) {
+				t.Errorf("%s %s: linkage %+v, global entry %v, TOC setup %v", tc.variant, tr.Name, l.links[k], img.GlobalEntry[addr], img.TOCSetup[addr+4])
+			}
+			if tc.restore != 0 && !img.ReturnPoint[addr+tc.restore] {
+				t.Errorf("%s %s: the r2 restore at +%d is no return point", tc.variant, tr.Name, tc.restore)
+			}
+		}
+	}
+}
