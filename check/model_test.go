@@ -513,8 +513,8 @@ func TestTrampolineStoreErrors(t *testing.T) {
 	const file = "arch/powerpc/kernel/static_call.c"
 	const old = "err = patch_ulong(tramp + PPC_SCT_DATA, _func);"
 	for _, tc := range []struct{ name, new, want string }{
-		{"a store across the instruction", "err = patch_ulong(tramp + 2, _func);", file + ":52: key k: patch_ulong stores 4 bytes at __SCT__k+2, across the instruction"},
-		{"a panic for a target", "err = patch_ulong(tramp + PPC_SCT_DATA, _func); BUG();", file + ":17:1: arch_static_call_transform(NULL, __SCT__k, f2, false) compiles to BUG() (at " + file + ":52)"},
+		{"a store across the instruction", "err = patch_ulong(tramp + 2, _func);", file + ":216: key k: patch_ulong stores 4 bytes at __SCT__k+2, across the instruction"},
+		{"a panic for a target", "err = patch_ulong(tramp + PPC_SCT_DATA, _func); BUG();", file + ":181:1: arch_static_call_transform(NULL, __SCT__k, f2, false) compiles to BUG() (at " + file + ":216)"},
 		{"a data window too wide", "err = patch_ulong(tramp + 16, _func); patch_ulong(tramp + 28, _func);", "key k: arch_static_call_transform writes __SCT__k+16 to +32 besides the instruction"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -580,5 +580,39 @@ func TestArm64LiteralModel(t *testing.T) {
 	}
 	if posted.Verdict() != fixed.Verdict() || posted.Stats.States != fixed.Stats.States || !strings.HasPrefix(posted.Verdict(), "violation cmodx") {
 		t.Errorf("posted end argument: %s, %d states; tramp + 8: %s, %d states", posted.Verdict(), posted.Stats.States, fixed.Verdict(), fixed.Stats.States)
+	}
+}
+
+// TestPowerpc64ModelErrors: powerpc64's transform reads text when
+// compiling (ppc_function_toc() decodes a global entry through a u32 *);
+// an edit that lets a patchable word (the vmlinux trampoline's
+// instruction, which it reads second) decide, or that asks IS_ENABLED of
+// a name nobody #defines, is an error at the model file's line and
+// column, not a panic or a guess.
+func TestPowerpc64ModelErrors(t *testing.T) {
+	const base = "scenario e\narch ppc64\ntarget f1 g1\nmodule m1\nplace g1 module=m1\nkey k init=f1\ncpu tramp(k)\nthread t: update k g1\n"
+	const file = "arch/powerpc/kernel/static_call.c"
+	for _, tc := range []struct{ name, old, new, want string }{
+		{"a decision on patchable text", "if (op_regs1 == ADDIS_R2_R12)", "if (op_regs2 == ADDIS_R2_R12)",
+			file + ":52:15: the text read here, at 0xc000000000001004, is patchable"},
+		{"IS_ENABLED of no name", "if (IS_ENABLED(CONFIG_PPC64_ELF_ABI_V2)) {\n\t\tvoid *func1_toc;", "if (IS_ENABLED(CONFIG_PPC64_NOPE)) {\n\t\tvoid *func1_toc;",
+			file + ":84:17: IS_ENABLED(CONFIG_PPC64_NOPE): CONFIG_PPC64_NOPE is not #defined"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			src := string(kernel.BuiltinSource()[file])
+			if strings.Count(src, tc.old) != 1 {
+				t.Fatalf("%q is not once in %s", tc.old, file)
+			}
+			body := strings.Replace(src, tc.old, tc.new, 1)
+			text := base + "model-file " + file + " <<END\n" + body + "END\n"
+			sc, err := scenario.Parse("e.scn", []byte(text), check.ParseOptions())
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = check.Run(sc, check.Options{})
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("error %v, want one containing %q", err, tc.want)
+			}
+		})
 	}
 }

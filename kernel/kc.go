@@ -59,6 +59,7 @@ const (
 	vPokeSome          // text_poke_array.nr_entries when it is not 0 (and below TEXT_POKE_ARRAY_MAX)
 	vStruct            // a struct value (a compound literal): fields, s its canonical rendering
 	vRecord            // a struct local of integers (struct NAME x;): s the struct's name, fields its integers set so far (kc_record.go)
+	vTextWord          // a read of patchable text when compiling (n: its address, pos: the read's): a value no decision may use
 )
 
 // val is a value known when compiling.
@@ -82,12 +83,22 @@ type val struct {
 	ref *val
 	// fields: a vStruct's fields.
 	fields map[string]val
+	// pos: where a vTextWord was read.
+	pos lang.Pos
+}
+
+// unknownText is the compile error of a decision on a vTextWord: the
+// model reads, when compiling, only text no thread patches.
+func unknownText(v val) *lang.Error {
+	return compileError(v.pos, "the text read here, at %#x, is patchable (a trampoline's or site's word): its value, known only at run time, decides nothing when compiling", uint64(v.n))
 }
 
 func intv(n int) val { return val{k: vInt, n: n} }
 
 func (v val) truth() (bool, bool) {
 	switch v.k {
+	case vTextWord:
+		panic(unknownText(v))
 	case vInt:
 		return v.n != 0, true
 	case vNull:
@@ -103,6 +114,12 @@ func (v val) truth() (bool, bool) {
 }
 
 func (v val) equal(w val) (bool, bool) {
+	if v.k == vTextWord {
+		panic(unknownText(v))
+	}
+	if w.k == vTextWord {
+		panic(unknownText(w))
+	}
 	if v.k == vNull || w.k == vNull {
 		vt, ok1 := v.truth()
 		wt, ok2 := w.truth()
@@ -287,6 +304,9 @@ func (f *fnCtx) addRet(v val, j int) {
 type kc struct {
 	// defs: the model files' functions, constant arrays and enumerators.
 	defs
+	// types: the declared types of each function's parameters and
+	// locals (localTypes), filled as the compiler asks.
+	types   map[*lang.Func]map[string]lang.Type
 	port    Port
 	lay     *Layout
 	variant string
@@ -796,13 +816,20 @@ func jumpsAway(st lang.Stmt) bool {
 	return false
 }
 
-// endsInReturn reports whether a statement list ends in a return.
+// endsInReturn reports whether a statement list ends in a return, or in
+// an if whose arms both do (ppc_function_entry's if ... return ...; else
+// return ...;).
 func endsInReturn(stmts []lang.Stmt) bool {
 	if len(stmts) == 0 {
 		return false
 	}
-	_, ok := stmts[len(stmts)-1].(*lang.Return)
-	return ok
+	switch s := stmts[len(stmts)-1].(type) {
+	case *lang.Return:
+		return true
+	case *lang.If:
+		return s.Else != nil && endsInReturn(unblock(s.Then)) && endsInReturn(unblock(s.Else))
+	}
+	return false
 }
 
 // op emits an op of the statement at pos.

@@ -93,6 +93,9 @@ func (c *kc) callExpr(f *fnCtx, x *lang.Call, pure bool) val {
 	if v, ok := c.jumpBuiltin(f, x, pure); ok {
 		return v
 	}
+	if v, ok := c.textBuiltin(f, x, pure); ok {
+		return v
+	}
 	if v, ok := c.pokeBuiltin(f, x, pure); ok {
 		return v
 	}
@@ -173,6 +176,11 @@ func (c *kc) callExpr(f *fnCtx, x *lang.Call, pure bool) val {
 		return intv(boolInt(s.Module != 0 && s.Init))
 	case "is_kernel_text", "is_kernel_inittext", "is_module_text_address":
 		a := arg(0)
+		if v, ok := c.kernelText(x.Fun, a); ok {
+			// An address of a TextPort's image (powerpc64's
+			// trampolines are vmlinux's or a module's).
+			return v
+		}
 		if a.k == vTramp || a.k == vKey {
 			// A trampoline is vmlinux core text; a key is data.
 			return intv(boolInt(a.k == vTramp && x.Fun == "is_kernel_text"))
@@ -276,7 +284,7 @@ func (c *kc) callExpr(f *fnCtx, x *lang.Call, pure bool) val {
 		return arg(0)
 	case "arch_static_call_transform":
 		effect()
-		if _, ok := c.port.(ModelTransformPort); ok && !goTransform(c.port) && len(c.lay.Sketch) == 0 && c.variant == c.port.Variants()[0].Name {
+		if _, ok := c.port.(ModelTransformPort); ok && len(c.lay.Sketch) == 0 && !goVariant(c.port, c.variant) {
 			panic(compileError(x.Pos, "arch_static_call_transform is not defined in this architecture's model files"))
 		}
 		c.transformCall(f, x)
@@ -289,7 +297,21 @@ func (c *kc) callExpr(f *fnCtx, x *lang.Call, pure bool) val {
 		// The model's notifier results are the errnos themselves.
 		return arg(0)
 	case "IS_ENABLED":
-		return intv(1) // CONFIG_MODULES
+		// A name the model files (or a ConfigPort) #define: its
+		// value; CONFIG_MODULES and CONFIG_HAVE_STATIC_CALL_INLINE
+		// (x86) are the model kernel's.
+		id, ok := x.Args[0].(*lang.Ident)
+		if len(x.Args) != 1 || !ok {
+			panic(compileError(x.Pos, "IS_ENABLED takes one configuration name"))
+		}
+		if v, ok := c.enums[id.Name]; ok {
+			return intv(boolInt(v != 0))
+		}
+		switch id.Name {
+		case "CONFIG_MODULES", "CONFIG_HAVE_STATIC_CALL_INLINE":
+			return intv(1)
+		}
+		panic(compileError(id.Pos, "IS_ENABLED(%s): %s is not #defined in the model files or the architecture's configuration (kernel.ConfigPort)", id.Name, id.Name))
 	case "try_force_unload":
 		return intv(0) // no CONFIG_MODULE_FORCE_UNLOAD
 	case "check_ftrace_location", "in_gate_area_no_mm", "within_kprobe_blacklist",

@@ -81,6 +81,7 @@ func (c *kc) value(f *fnCtx, x lang.Expr, pure bool) val {
 		if n, ok := c.recordSize(f, x); ok {
 			return intv(n)
 		}
+		return c.sizeOf(x)
 	case *lang.Unary:
 		switch x.Op {
 		case "!":
@@ -110,6 +111,9 @@ func (c *kc) value(f *fnCtx, x lang.Expr, pure bool) val {
 				if p, ok := f.vars[id.Name]; ok && p.k == vRef {
 					return c.localVal(f, "*"+id.Name, x, x.Pos, pure)
 				}
+			}
+			if n := c.ptrSize(f, x.X); n > 0 {
+				return c.textRead(x, c.number(x.Pos, c.value(f, x.X, pure)), n)
 			}
 		case "-":
 			v := c.value(f, x.X, pure)
@@ -370,6 +374,22 @@ func (c *kc) binary(f *fnCtx, x *lang.Binary, pure bool) val {
 	}
 	l := c.value(f, x.X, pure)
 	r := c.value(f, x.Y, pure)
+	switch x.Op {
+	case "+", "-", "*", "&", "|", "^", "<<", ">>":
+		// Arithmetic on a read of patchable text: a value no decision
+		// may use (vTextWord), as the read.
+		if l.k == vTextWord {
+			return l
+		}
+		if r.k == vTextWord {
+			return r
+		}
+	}
+	if n := c.ptrSize(f, x.X); n > 1 && (x.Op == "+" || x.Op == "-") && r.k == vInt {
+		// Pointer arithmetic on a u32 * (ppc_function_toc's func + 1):
+		// in elements.
+		r.n *= n
+	}
 	if (x.Op == "==" || x.Op == "!=") && (l.k == vTextByte) != (r.k == vTextByte) {
 		// A byte of text compared with a constant: a read of the text
 		// (memcmp of one byte).

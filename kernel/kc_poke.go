@@ -25,7 +25,7 @@ func (c *kc) pokeBuiltin(f *fnCtx, x *lang.Call, pure bool) (v val, ok bool) {
 			panic(compileError(x.Pos, "%s takes %d arguments", x.Fun, n))
 		}
 	}
-	if v, ok := c.portValue(f, x); ok {
+	if v, ok := c.portValue(f, x, pure); ok {
 		return v, true
 	}
 	switch x.Fun {
@@ -403,7 +403,7 @@ func (c *kc) arrayLocal(f *fnCtx, d lang.VarDecl) {
 // portValue evaluates a value function of the port's ISA (arm64's
 // aarch64_insn_adrp_get_offset); ok is false for a name the port does
 // not have.
-func (c *kc) portValue(f *fnCtx, x *lang.Call) (val, bool) {
+func (c *kc) portValue(f *fnCtx, x *lang.Call, pure bool) (val, bool) {
 	mp, ok := c.port.(ModelTransformPort)
 	if !ok {
 		return val{}, false
@@ -413,11 +413,10 @@ func (c *kc) portValue(f *fnCtx, x *lang.Call) (val, bool) {
 	}
 	args := make([]uint64, len(x.Args))
 	for i, a := range x.Args {
-		v, ok := c.static(f, a)
-		if !ok {
-			panic(compileError(lang.ExprPos(a), "%s: not a number the compiler knows", exprString(a)))
-		}
-		v = c.number(lang.ExprPos(a), v)
+		// A call of a model function in an argument
+		// (is_offset_in_branch_range(ppc_function_entry(target) - ...))
+		// is compiled; its value must be one the compiler knows.
+		v := c.number(lang.ExprPos(a), c.value(f, a, pure))
 		if v.k != vInt {
 			panic(compileError(lang.ExprPos(a), "%s: not a number the compiler knows", exprString(a)))
 		}

@@ -185,9 +185,13 @@ type ModelTransformPort interface {
 // sketch, and for a variant of the port other than its first, the
 // kernel's own, whose transform is model source on a ModelTransformPort.
 func transformIsGo(port Port, sc *scenario.Scenario, variant string) bool {
-	if len(sc.Sketch) > 0 || goTransform(port) {
-		return true
-	}
+	return len(sc.Sketch) > 0 || goVariant(port, variant)
+}
+
+// goVariant reports a variant of port's own other than its first: one
+// whose arch_static_call_transform is the port's Go (x86-64's). A
+// ModelTransformPort's first variant and every diff are model source.
+func goVariant(port Port, variant string) bool {
 	vs := port.Variants()
 	for _, v := range vs[1:] {
 		if v.Name == variant {
@@ -197,16 +201,31 @@ func transformIsGo(port Port, sc *scenario.Scenario, variant string) bool {
 	return false
 }
 
-// goTransform reports a ModelTransformPort whose
-// arch_static_call_transform is its Go for every variant (powerpc64):
-// its architecture's model files serve the rest (jump labels).
-func goTransform(port Port) bool {
-	g, ok := port.(interface{ GoTransform() bool })
-	return ok && g.GoTransform()
+// ConfigPort is a ModelTransformPort whose model files see configuration
+// names the architecture's Kconfig selects (powerpc64's CONFIG_PPC64 and
+// CONFIG_PPC64_ELF_ABI_V2, which PPC32's do not): each is #defined to 1
+// in include/generated/autoconf.h, a file archFiles adds, for #ifdef and
+// IS_ENABLED().
+type ConfigPort interface {
+	Config() []string
+}
+
+// autoconfFile is the path of the file of a ConfigPort's names.
+const autoconfFile = "include/generated/autoconf.h"
+
+// defineFile is a model file that #defines each of names to 1.
+func defineFile(what string, names []string) []byte {
+	var b strings.Builder
+	fmt.Fprintf(&b, "/* %s (patchcheck) */\n", what)
+	for _, n := range names {
+		fmt.Fprintf(&b, "#define %s 1\n", n)
+	}
+	return []byte(b.String())
 }
 
 // archFiles keeps the model files of port's architecture: files under
-// arch/NAME/ belong to that architecture only.
+// arch/NAME/ belong to that architecture only. A ConfigPort's names are
+// #defined in autoconfFile.
 func archFiles(files map[string][]byte, port Port) map[string][]byte {
 	own := ""
 	if mp, ok := port.(ModelTransformPort); ok {
@@ -218,6 +237,9 @@ func archFiles(files map[string][]byte, port Port) map[string][]byte {
 			continue
 		}
 		out[name] = text
+	}
+	if cp, ok := port.(ConfigPort); ok {
+		out[autoconfFile] = defineFile("the architecture's configuration", cp.Config())
 	}
 	return out
 }
@@ -675,19 +697,25 @@ func HasVariant(port Port, variant string) bool {
 // built-in diffs against the model source.
 func AllVariants(port Port) []Variant {
 	own := ""
-	if mp, ok := port.(ModelTransformPort); ok && !goTransform(port) {
-		// (A port whose transform is Go takes no diff of the
-		// architecture's static call files: powerpc64 and PPC32's
-		// data-after-nop.)
+	if mp, ok := port.(ModelTransformPort); ok {
 		own = mp.ModelArch()
 	}
+	df, filter := port.(DiffPort)
 	out := append([]Variant(nil), port.Variants()...)
 	for _, v := range DiffVariants() {
-		if v.Arch == "" || v.Arch == own {
+		if v.Arch == "" || v.Arch == own && (!filter || df.TakesDiff(v)) {
 			out = append(out, v)
 		}
 	}
 	return out
+}
+
+// DiffPort is a ModelTransformPort that shares its architecture's model
+// files with another port (PPC32 and powerpc64: arch/powerpc/): of the
+// built-in diffs of those files, it takes those TakesDiff accepts (by the
+// diff's description, which names the ABI it is of).
+type DiffPort interface {
+	TakesDiff(v Variant) bool
 }
 
 // VariantNames lists the variant names of AllVariants(port).

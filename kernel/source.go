@@ -456,18 +456,28 @@ type TrampSource struct {
 }
 
 // TrampolineSource reads the model files sc compiles with for port (its
-// variant's diff, its own files and diffs) for the port's layout.
-func TrampolineSource(sc *scenario.Scenario, port Port) (*TrampSource, error) {
+// variant's diff, its own files and diffs) for the port's layout. Each
+// name of cflags is #defined to 1 too, as the kernel's build passes
+// -DMODULE to a module's compiler: the trampoline of a key a module
+// defines is the text under #ifdef MODULE (powerpc64's).
+func TrampolineSource(sc *scenario.Scenario, port Port, cflags ...string) (*TrampSource, error) {
 	files, err := ModelSource(sc)
 	if err != nil {
 		return nil, err
 	}
-	d, err := parseModel(archFiles(files, port))
+	files = archFiles(files, port)
+	if len(cflags) > 0 {
+		files[cflagsFile] = defineFile("the compiler's -D flags", cflags)
+	}
+	d, err := parseModel(files)
 	if err != nil {
 		return nil, err
 	}
 	return &TrampSource{d: d}, nil
 }
+
+// cflagsFile is the path of the file of TrampolineSource's cflags.
+const cflagsFile = "include/generated/cflags.h"
 
 // Const returns a constant of the model files (#define NAME VALUE or an
 // enumerator).
@@ -669,7 +679,8 @@ type Store struct {
 // in program order: what the transform leaves in the trampoline for that
 // target. A port's layout reads them for the forms of the trampoline at
 // rest, the extent of its patched bytes, and the trampoline of an initial
-// target its macro cannot reach (the model has no linker stubs). The
+// target its macro cannot reach (the model has no linker stubs). Jumps
+// (no steps of their own) are followed. The
 // layout's windows need not exist yet. For a target the compiler fixes
 // the transform is straight-line: a panic() or a store that only some
 // runs make is an error, at the function's position.
@@ -678,8 +689,17 @@ func (ts *TrampSource) TransformStores(port Port, lay *Layout, key, target int) 
 	if err != nil {
 		return nil, err
 	}
-	for _, op := range ops {
+	// The ops in program order: an OpJump (the joins of the if and the
+	// returns of a model function called in a condition, such as
+	// powerpc64's shares_toc()) is no step of its own, and is followed.
+	for pc, n := 0, 0; pc < len(ops); pc, n = pc+1, n+1 {
+		op := ops[pc]
+		if n > len(ops) {
+			return nil, &lang.Error{Pos: fn.Pos, Msg: "arch_static_call_transform compiles to a loop: the layout needs the stores of a straight-line transform for each target"}
+		}
 		switch op.Code {
+		case model.OpJump:
+			pc = op.Label - 1
 		case model.OpLock, model.OpUnlock:
 		case model.OpPoke:
 			stores = append(stores, Store{Addr: op.Addr, Bytes: append([]byte(nil), op.Bytes[:op.Len]...), Fn: op.Fn, Src: op.Src})

@@ -41,7 +41,8 @@ type AsmOperand struct {
 
 // AsmExpr is an assembler expression: a number, '.', a symbol or local
 // label reference (2f, 1b), a sum or difference, a negation, or X@reloc
-// (powerpc's @ha, @h, @l) and :reloc:X (arm64's :lo12:), both Op "@". On
+// (powerpc's @ha, @h, @l, @toc, chained as in 2f@toc@ha) and :reloc:X
+// (arm64's :lo12:), both Op "@"; powerpc's $ is '.'. On
 // arm64 an immediate's '#' is read and dropped (#34 is 34).
 type AsmExpr struct {
 	Pos   Pos
@@ -174,7 +175,7 @@ func parseStmt(t Text, from, to int, hashImm bool) (*AsmStmt, error) {
 		j++
 	}
 	st.Op = string(t.B[i:j])
-	if !(isIdentStart(st.Op[0]) || st.Op[0] == '.' && len(st.Op) > 1 && isIdentStart(st.Op[1])) {
+	if !(isIdentStart(st.Op[0]) || st.Op[0] == '.' && len(st.Op) > 1 && (isIdentStart(st.Op[1]) || isDigit(st.Op[1]))) {
 		return nil, errorf(st.Pos, "%q: expected a label, a directive or an instruction", st.Op)
 	}
 	for k := 1; k < len(st.Op); k++ {
@@ -431,7 +432,8 @@ func (a *asmParser) term() (*AsmExpr, error) {
 			x = &AsmExpr{Pos: p, Op: "num", Val: v}
 		}
 		a.i = j
-	case c == '.' && (a.i+1 >= a.end || !isIdentChar(a.t.B[a.i+1])):
+	case (c == '.' || c == '$') && (a.i+1 >= a.end || !isIdentChar(a.t.B[a.i+1])):
+		// '.' and powerpc's '$': the current location.
 		a.i++
 		x = &AsmExpr{Pos: p, Op: "dot"}
 	case isIdentStart(c) || c == '.':
@@ -445,7 +447,8 @@ func (a *asmParser) term() (*AsmExpr, error) {
 		return nil, errorf(p, "unexpected %q in an assembler expression", c)
 	}
 	a.skip()
-	if a.i < a.end && a.t.B[a.i] == '@' {
+	// X@reloc, repeated: powerpc's 2f@toc@ha is @ha of 2f@toc.
+	for a.i < a.end && a.t.B[a.i] == '@' {
 		rp := a.t.At(a.i)
 		j := a.i + 1
 		for j < a.end && isIdentChar(a.t.B[j]) {
@@ -456,6 +459,7 @@ func (a *asmParser) term() (*AsmExpr, error) {
 		}
 		x = &AsmExpr{Pos: rp, Op: "@", Name: string(a.t.B[a.i+1 : j]), L: x}
 		a.i = j
+		a.skip()
 	}
 	return x, nil
 }
@@ -620,6 +624,12 @@ func AssembleSections(stmts []AsmStmt, isa ISA, origin uint64, others func(secti
 					}
 					if a, ok := out.Labels[s.Name]; ok {
 						return a, nil
+					}
+					if is, ok := isa.(interface{ Symbol(string) (uint64, bool) }); ok {
+						// The ISA's own symbols: powerpc64's .TOC.
+						if a, ok := is.Symbol(s.Name); ok {
+							return a, nil
+						}
 					}
 					if a, ok := extern(s.Name); ok {
 						return a, nil

@@ -214,6 +214,9 @@ func FuzzAsm(f *testing.F) {
 		".pushsection .static_call.text, \"ax\"\n.align 4\n.globl __SCT__k\n__SCT__k:\n.byte 0xe9; .long f1 - (. + 4)\n.byte 0x0f, 0xb9, 0xcc\n.type __SCT__k, @function\n.size __SCT__k, . - __SCT__k\n.popsection\n",
 		".pushsection .text, \"ax\"\n.align 5\nt:\nb f1\n\tlis\t12,2f@ha\n\tlwz\t12,2f@l(12)\n1:\tli\t3, 0\n\tblr\n.balign 8\n2:\t.long 0\n.popsection\n",
 		".pushsection .text, \"ax\"\n.align 5\nt:\nnop\n2:\tlis\t12,0\n\taddi\t12,12,0\n\taddi\t12,12\n\tmtctr\t12\n1:\tli\t3, 0\n.popsection\n",
+		// powerpc64 (the series' module trampoline: $, chained @toc@ha,
+		// .TOC., .localentry, .8byte).
+		".pushsection .text, \"ax\"\n.align 6\n.localentry t, 1\nt:\n\tmflr 11\n\tbcl 20, 31, $+4\n0:\tmflr 12\n\taddi 12, 12, (t - 0b)\n\taddis 2, 12, (.TOC.-t)@ha\n\tld 12, 2f@toc@l(12)\n\taddis 12, 2, 2f@toc@ha\n.balign 8\n2:\t.8byte 0\n.popsection\n",
 		"ret; int3 # a comment; nop\n1: 1: jmp 1b\n.byte -1, 256\n.quad 1b-2f\n2:",
 		".pushsection .a\n.pushsection .discard\n.long 9f\n.popsection\n.p2align 3\n.long %esp, \"x\", (1\n",
 		// arm64 (// comments, '#' immediates, [Xn, OFFSET], :lo12:, a

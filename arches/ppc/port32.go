@@ -2,6 +2,7 @@ package ppc
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/patchcheck/patchcheck/arches/internal/image"
 	"github.com/patchcheck/patchcheck/kernel"
@@ -360,10 +361,17 @@ type trampForms struct {
 
 // trampForms32 compiles the transform of tr for every target.
 func trampForms32(b *builder, ts *kernel.TrampSource, tr Tramp) (*trampForms, error) {
+	return trampFormsOf(b, ts, Port32{}, tr, k32Sites, 4)
+}
+
+// trampFormsOf compiles port's transform of tr for every target; its
+// stores besides the instruction are in the trampolines' text, before
+// end; without any, the data window is the word of size word at tr.Data.
+func trampFormsOf(b *builder, ts *kernel.TrampSource, port kernel.Port, tr Tramp, end uint64, word int) (*trampForms, error) {
 	f := &trampForms{}
 	lo, hi := uint64(0), uint64(0)
 	for t := range b.p.Targets {
-		sts, err := ts.TransformStores(Port32{}, b.lay, tr.Key, t)
+		sts, err := ts.TransformStores(port, b.lay, tr.Key, t)
 		if err != nil {
 			return nil, err
 		}
@@ -388,9 +396,9 @@ func trampForms32(b *builder, ts *kernel.TrampSource, tr Tramp) (*trampForms, er
 	}
 	if lo == hi {
 		// No target writes data: the data word the header names.
-		lo, hi = tr.Data, tr.Data+4
+		lo, hi = tr.Data, tr.Data+uint64(word)
 	}
-	if hi-lo > model.WinSize || lo < tr.Addr || hi > k32Sites {
+	if hi-lo > model.WinSize || lo < tr.Addr || hi > end {
 		return nil, fmt.Errorf("key %s: arch_static_call_transform writes %s%+d to %+d besides the instruction: the model's data window is at most %d bytes, after the trampoline's label, in the trampolines' text",
 			b.p.Keys[tr.Key].Name, tr.Name, int64(lo-tr.Addr), int64(hi-tr.Addr), model.WinSize)
 	}
@@ -453,6 +461,10 @@ func (f *trampForms) atRest(b *builder, tr Tramp) {
 func (Port32) Transform(*kernel.Emitter, *kernel.Layout, kernel.Loc, int, string) {
 	panic("patchcheck: PPC32's arch_static_call_transform is model source")
 }
+
+// TakesDiff implements kernel.DiffPort: the diffs of arch/powerpc/ but
+// powerpc64's (whose description begins "powerpc64").
+func (Port32) TakesDiff(v kernel.Variant) bool { return !strings.HasPrefix(v.Doc, "powerpc64") }
 
 // ModelArch implements kernel.ModelTransformPort: PPC32's
 // arch_static_call_transform is the model file

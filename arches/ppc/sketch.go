@@ -344,7 +344,7 @@ func (Port64) Sketch(e *kernel.Emitter, lay *kernel.Layout, loc kernel.Loc, targ
 	}
 	l := lay.Prog.ArchData.(*Image).layout
 	tr := l.img.Tramps[loc.Key]
-	pl := l.plan(tr, target)
+	pl := l.planOf(tr, target)
 	emitSketch(e, steps, sketchLoc{tramp: true, inst: tr.Inst, data: tr.Data, new: pl.inst, newOK: true,
 		writeData: pl.writeData, newData: be64(pl.data)})
 }
