@@ -20,7 +20,7 @@ import (
 
 // ModelVersion names the semantics of the machine. It is part of every
 // ID: a change to the model that can change a trace changes it.
-const ModelVersion = "patchcheck-model/5"
+const ModelVersion = "patchcheck-model/6"
 
 // Counterexample is a violation with the schedule that reaches it.
 type Counterexample struct {
