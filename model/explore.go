@@ -521,8 +521,7 @@ func (q *levelQueue) push(node int32, p []uint64) {
 		panic("patchcheck: breadth-first nodes pushed out of order")
 	}
 	q.pushed++
-	q.pk.unpack(p, q.frontier.next())
-	q.frontier.pushNext()
+	q.frontier.pushPacked(p)
 }
 
 func (q *levelQueue) pop() (int32, *State) {

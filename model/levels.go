@@ -162,6 +162,7 @@ func (t *levelTree) depthOf(n int32) int {
 // written to a temporary file, and read back when their turn comes: the
 // order, and so the search, is the same.
 type frontier struct {
+	pk      *packer
 	groups  []uint16 // first word of each group (packer.groups)
 	own     []byte   // the words of each group not in an earlier group (the last may overlap)
 	gmBytes int      // bytes of the group bitmap
@@ -193,6 +194,7 @@ type frontier struct {
 
 type fblock struct {
 	data []byte
+	raw  bool  // its entries are packed states (pushPacked), not differences
 	n    int   // entries not yet popped
 	off  int64 // spilled (data nil): where in the file
 	size int   // spilled: its length
@@ -200,8 +202,15 @@ type fblock struct {
 
 const frontierBlock = 64 << 10
 
+// rawFrontier is the memory of blocks under which a new block holds
+// packed states as they are (pushPacked): a small frontier is copied in
+// and unpacked out, which costs less than coding each state's difference
+// (a short search's time went into encode and decode), and only a
+// frontier past this size is worth its coding.
+const rawFrontier = 16 << 20
+
 func newFrontier(pk *packer) *frontier {
-	f := &frontier{groups: pk.groups, gmBytes: (len(pk.groups) + 7) / 8, masks: make([]byte, len(pk.groups)), avx: pk.avx}
+	f := &frontier{pk: pk, groups: pk.groups, gmBytes: (len(pk.groups) + 7) / 8, masks: make([]byte, len(pk.groups)), avx: pk.avx}
 	covered := map[uint16]bool{}
 	for _, g := range pk.groups {
 		var own byte
@@ -246,16 +255,49 @@ func (f *frontier) block() []byte {
 	return b
 }
 
+// pushPacked appends the state packed in p: as it is while the frontier
+// is small (rawFrontier), else as its difference from the one before.
+func (f *frontier) pushPacked(p []uint64) {
+	last := len(f.blocks) - 1
+	if last < 0 || f.blocks[last].raw && len(f.blocks[last].data)+8*len(p) > cap(f.blocks[last].data) ||
+		!f.blocks[last].raw && len(f.blocks[last].data)+f.maxLen > cap(f.blocks[last].data) {
+		if f.held >= rawFrontier {
+			f.pk.unpack(p, f.next())
+			f.pushNext()
+			return
+		}
+		f.startBlock(true)
+		last = len(f.blocks) - 1
+	}
+	blk := &f.blocks[last]
+	if !blk.raw {
+		f.pk.unpack(p, f.next())
+		f.pushNext()
+		return
+	}
+	k := len(blk.data)
+	blk.data = append(blk.data, unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(p))), 8*len(p))...)
+	f.used += len(blk.data) - k
+	blk.n++
+	f.n++
+}
+
+// startBlock appends an empty block, raw or coded, and spills the blocks
+// between the first and the last if memory runs low.
+func (f *frontier) startBlock(raw bool) {
+	f.blocks = append(f.blocks, fblock{data: f.block(), raw: raw})
+	f.fresh = true
+	if f.low != nil && len(f.blocks) > 2 && f.err == nil && f.low() {
+		f.spill()
+	}
+}
+
 // pushNext appends the state put in next.
 func (f *frontier) pushNext() {
 	last := len(f.blocks) - 1
-	if last < 0 || len(f.blocks[last].data)+f.maxLen > cap(f.blocks[last].data) {
-		f.blocks = append(f.blocks, fblock{data: f.block()})
+	if last < 0 || f.blocks[last].raw || len(f.blocks[last].data)+f.maxLen > cap(f.blocks[last].data) {
+		f.startBlock(false)
 		last++
-		f.fresh = true
-		if f.low != nil && len(f.blocks) > 2 && f.err == nil && f.low() {
-			f.spill()
-		}
 	}
 	prev := &f.bufs[f.last]
 	if f.fresh {
@@ -389,10 +431,17 @@ func (f *frontier) popRef() *State {
 			f.fileEnd = 0 // the file is empty again
 		}
 	}
-	if f.head == 0 {
-		f.dec = State{}
+	if blk.raw {
+		p := unsafe.Slice((*uint64)(unsafe.Pointer(&blk.data[f.head])), (len(blk.data)-f.head)/8)
+		n := f.pk.length(p)
+		f.pk.unpack(p[:n], &f.dec)
+		f.head += 8 * n
+	} else {
+		if f.head == 0 {
+			f.dec = State{}
+		}
+		f.head = f.decode(blk.data, f.head, stateAsWords(&f.dec))
 	}
-	f.head = f.decode(blk.data, f.head, stateAsWords(&f.dec))
 	f.n--
 	if blk.n--; blk.n == 0 {
 		f.used -= len(blk.data)
