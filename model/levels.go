@@ -445,7 +445,7 @@ func (f *frontier) popRef() *State {
 	f.n--
 	if blk.n--; blk.n == 0 {
 		f.used -= len(blk.data)
-		if len(f.free) < 4 {
+		if len(f.free) < 4 || len(f.free)*frontierBlock < rawFrontier {
 			f.free = append(f.free, blk.data)
 		} else {
 			f.held -= uint64(cap(blk.data))
