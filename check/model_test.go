@@ -305,23 +305,33 @@ thread t: static_key_enable foo
 // model-file directive, and returns the verdict.
 func editedVerdict(t *testing.T, text, file, old, new string) string {
 	t.Helper()
+	body := ""
 	if file != "" {
-		body := string(kernel.BuiltinSource()[file])
+		body = string(kernel.BuiltinSource()[file])
 		if !strings.Contains(body, old) {
 			t.Fatalf("%s does not contain %q", file, old)
 		}
 		body = strings.Replace(body, old, new, 1)
+	}
+	r, err := runModelFile(t, text, file, body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r.Verdict()
+}
+
+// runModelFile checks the scenario text with the model file file (none
+// if "") replaced by body, through a model-file directive.
+func runModelFile(t *testing.T, text, file, body string) (*check.Result, error) {
+	t.Helper()
+	if file != "" {
 		text += "model-file " + file + " <<END\n" + body + "END\n"
 	}
 	sc, err := scenario.Parse("edit.scn", []byte(text), check.ParseOptions())
 	if err != nil {
 		t.Fatal(err)
 	}
-	r, err := check.Run(sc, check.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return r.Verdict()
+	return check.Run(sc, check.Options{})
 }
 
 // TestModelErrors checks that a broken model file or diff is an error at
@@ -519,12 +529,7 @@ func TestTrampolineStoreErrors(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			body := strings.Replace(string(kernel.BuiltinSource()[file]), old, tc.new, 1)
-			text := base + "model-file " + file + " <<END\n" + body + "END\n"
-			sc, err := scenario.Parse("e.scn", []byte(text), check.ParseOptions())
-			if err != nil {
-				t.Fatal(err)
-			}
-			_, err = check.Run(sc, check.Options{})
+			_, err := runModelFile(t, base, file, body)
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Errorf("error %v, want one containing %q", err, tc.want)
 			}
@@ -551,12 +556,7 @@ func TestArm64LiteralModel(t *testing.T) {
 		if !strings.Contains(body, old) {
 			t.Fatalf("%s does not contain %q", file, old)
 		}
-		text := base + "model-file " + file + " <<END\n" + strings.Replace(body, old, new, 1) + "END\n"
-		sc, err := scenario.Parse("e.scn", []byte(text), check.ParseOptions())
-		if err != nil {
-			t.Fatal(err)
-		}
-		return check.Run(sc, check.Options{})
+		return runModelFile(t, base, file, strings.Replace(body, old, new, 1))
 	}
 	for _, tc := range []struct{ name, old, new, want string }{
 		{"at the file's line", "\tinsns.insn[1] = cpu_to_le32(insn);\n", "", file + ":"},
@@ -603,13 +603,7 @@ func TestPowerpc64ModelErrors(t *testing.T) {
 			if strings.Count(src, tc.old) != 1 {
 				t.Fatalf("%q is not once in %s", tc.old, file)
 			}
-			body := strings.Replace(src, tc.old, tc.new, 1)
-			text := base + "model-file " + file + " <<END\n" + body + "END\n"
-			sc, err := scenario.Parse("e.scn", []byte(text), check.ParseOptions())
-			if err != nil {
-				t.Fatal(err)
-			}
-			_, err = check.Run(sc, check.Options{})
+			_, err := runModelFile(t, base, file, strings.Replace(src, tc.old, tc.new, 1))
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Errorf("error %v, want one containing %q", err, tc.want)
 			}

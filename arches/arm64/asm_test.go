@@ -84,6 +84,17 @@ func TestAsmErrors(t *testing.T) {
 	}
 }
 
+// trampScenario is the scenario of the trampoline layout tests: a far
+// key, a NULL one, a return0 one and a near one, under variant (none:
+// the kernel's).
+func trampScenario(variant string) string {
+	v := ""
+	if variant != "" {
+		v = "variant " + variant + "\n"
+	}
+	return "scenario t\narch arm64\n" + v + "target f1 f2\nplace f2 range=far\nkey a init=f2\nkey b init=NULL\nkey c init=return0\nkey d init=f1\ncpu tramp(a)\nthread u: update a f1\n"
+}
+
 // TestTrampolineAsm checks the trampolines the model files' macros
 // (arch/arm64/include/asm/static_call.h, 54ac9ff8f119) assemble into
 // against the layout the port wrote in Go before they were model source:
@@ -91,18 +102,7 @@ func TestAsmErrors(t *testing.T) {
 // 0x40k, the literal (the initial target, __static_call_return0 for NULL
 // and return0) at kRodata + 8k.
 func TestTrampolineAsm(t *testing.T) {
-	const text = `scenario t
-arch arm64
-target f1 f2
-place f2 range=far
-key a init=f2
-key b init=NULL
-key c init=return0
-key d init=f1
-cpu tramp(a)
-thread u: update a f1
-`
-	lay := porttest.Layout(t, Port{}, text)
+	lay := porttest.Layout(t, Port{}, trampScenario(""))
 	p := lay.Prog
 	img := p.ArchData.(*Image)
 	at := func(addr uint64, n int) []byte {
@@ -195,19 +195,7 @@ thread u: update a f1
 func TestTrampolineAsmLiteral(t *testing.T) {
 	for _, variant := range []string{"v6-literal", "v5-literal-if-nop"} {
 		t.Run(variant, func(t *testing.T) {
-			text := `scenario t
-arch arm64
-variant ` + variant + `
-target f1 f2
-place f2 range=far
-key a init=f2
-key b init=NULL
-key c init=return0
-key d init=f1
-cpu tramp(a)
-thread u: update a f1
-`
-			lay := porttest.Layout(t, Port{}, text)
+			lay := porttest.Layout(t, Port{}, trampScenario(variant))
 			p := lay.Prog
 			img := p.ArchData.(*Image)
 			if p.NullIsReturn0 {

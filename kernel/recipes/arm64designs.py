@@ -2,16 +2,12 @@
 # Regenerates kernel/variants/{v2-adrp-add,v6-literal,v5-literal-if-nop}.diff
 # from the model files. Usage: arm64designs.py [KERNEL_DIR]
 # (default: this repository's kernel/). Same mechanics as jlarm64variant.py.
-import subprocess, os, sys, tempfile, shutil
-root = sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
+import os, sys
+from recipe import root, rd, sub, write_variants
 H = 'arch/arm64/include/asm/static_call.h'
 C = 'arch/arm64/kernel/static_call.c'
 I = 'arch/arm64/include/asm/insn.h'
 
-def rd(p): return open(os.path.join(root, 'src', p)).read()
-def sub(text, old, new):
-    assert text.count(old) == 1, (old, text.count(old))
-    return text.replace(old, new)
 
 MAIN_TRAMP = '''	    "	adrp	x16, 1f					\\n" \\
 	    "	ldr	x16, [x16, :lo12:1f]			\\n" \\
@@ -252,22 +248,4 @@ V['v5-literal-if-nop'] = ("arm64, a design (reconstructed: no posted code read w
    {H: lit_h(';\n * the trampoline of the v5-literal-if-nop design'),
     C: [(MAIN_FN_MIRROR, LIT_STRUCT + V5_FN_MIRROR), (MAIN_FN_HEAD + MAIN_BODY, MAIN_FN_HEAD + V5_BODY)]})
 
-tmp = tempfile.mkdtemp()
-for name, (doc, edits) in V.items():
-    a = os.path.join(tmp, name, 'a'); b = os.path.join(tmp, name, 'b')
-    out = [doc, '']
-    for path, subs in sorted(edits.items()):
-        t = rd(path)
-        n = t
-        for old, new in subs:
-            n = sub(n, old, new)
-        for d, txt in ((a, t), (b, n)):
-            os.makedirs(os.path.dirname(os.path.join(d, path)), exist_ok=True)
-            open(os.path.join(d, path), 'w').write(txt)
-        r = subprocess.run(['diff', '-u', '--label', 'a/'+path, '--label', 'b/'+path,
-                            os.path.join(a, path), os.path.join(b, path)], capture_output=True, text=True)
-        out.append('diff -ru a/%s b/%s' % (path, path))
-        out.append(r.stdout.rstrip('\n'))
-    open(os.path.join(root, 'variants', name + '.diff'), 'w').write('\n'.join(out) + '\n')
-shutil.rmtree(tmp)
-print('ok')
+write_variants(V)

@@ -10,16 +10,12 @@
 # kernel/jump_label.c), and arch/arm64/kernel/jump_label.c goes back to
 # v6.10's arch_jump_label_transform(): aarch64_insn_patch_text_nosync
 # alone, no arch_jump_label_transform_apply(), no kick_all_cpus_sync().
-import subprocess, os, sys, tempfile, shutil
-root = sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
+import os, sys
+from recipe import root, rd, sub, write_variants
 JL = 'kernel/jump_label.c'
 ARM = 'arch/arm64/kernel/jump_label.c'
 ARMH = 'arch/arm64/include/asm/jump_label.h'
 
-def rd(p): return open(os.path.join(root, 'src', p)).read()
-def sub(text, old, new):
-    assert text.count(old) == 1, (old, text.count(old))
-    return text.replace(old, new)
 
 BATCH = """/*
  * mirrors: kernel/jump_label.c __jump_label_update() v6.16, the
@@ -86,22 +82,4 @@ void arch_jump_label_transform_apply(void)
 """)]}),
 }
 
-tmp = tempfile.mkdtemp()
-for name, (doc, edits) in V.items():
-    a = os.path.join(tmp, name, 'a'); b = os.path.join(tmp, name, 'b')
-    out = [doc, '']
-    for path, subs in sorted(edits.items()):
-        t = rd(path)
-        n = t
-        for old, new in subs:
-            n = sub(n, old, new)
-        for d, txt in ((a, t), (b, n)):
-            os.makedirs(os.path.dirname(os.path.join(d, path)), exist_ok=True)
-            open(os.path.join(d, path), 'w').write(txt)
-        r = subprocess.run(['diff', '-u', '--label', 'a/'+path, '--label', 'b/'+path,
-                            os.path.join(a, path), os.path.join(b, path)], capture_output=True, text=True)
-        out.append('diff -ru a/%s b/%s' % (path, path))
-        out.append(r.stdout.rstrip('\n'))
-    open(os.path.join(root, 'variants', name + '.diff'), 'w').write('\n'.join(out) + '\n')
-shutil.rmtree(tmp)
-print('ok')
+write_variants(V)

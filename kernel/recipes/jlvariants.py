@@ -1,15 +1,11 @@
 #!/usr/bin/env python3
 # Regenerates the jump-label variant diffs from the model files (run after
 # the model files' lines change). Same mechanics as x86variants.py.
-import subprocess, os, sys, tempfile, shutil
-root = sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
+import os, sys
+from recipe import root, rd, sub, write_variants
 JL = 'kernel/jump_label.c'
 ALT = 'arch/x86/kernel/alternative.c'
 
-def rd(p): return open(os.path.join(root, 'src', p)).read()
-def sub(text, old, new):
-    assert text.count(old) == 1, (old, text.count(old))
-    return text.replace(old, new)
 
 # v6.11-rc1 (83ab38ef0a0b + 9bc2ff871f00, before 224fa3552029 and
 # 1d7f856c2ca4): static_key_slow_try_dec, and atomic_cmpxchg(1, 0) taken as
@@ -128,22 +124,4 @@ V = {
 """, "\ttext_poke_array_tail();\n")]}),
 }
 
-tmp = tempfile.mkdtemp()
-for name, (doc, edits) in V.items():
-    a = os.path.join(tmp, name, 'a'); b = os.path.join(tmp, name, 'b')
-    out = [doc, '']
-    for path, subs in sorted(edits.items()):
-        t = rd(path)
-        n = t
-        for old, new in subs:
-            n = sub(n, old, new)
-        for d, txt in ((a, t), (b, n)):
-            os.makedirs(os.path.dirname(os.path.join(d, path)), exist_ok=True)
-            open(os.path.join(d, path), 'w').write(txt)
-        r = subprocess.run(['diff', '-u', '--label', 'a/'+path, '--label', 'b/'+path,
-                            os.path.join(a, path), os.path.join(b, path)], capture_output=True, text=True)
-        out.append('diff -ru a/%s b/%s' % (path, path))
-        out.append(r.stdout.rstrip('\n'))
-    open(os.path.join(root, 'variants', name + '.diff'), 'w').write('\n'.join(out) + '\n')
-shutil.rmtree(tmp)
-print('ok')
+write_variants(V)

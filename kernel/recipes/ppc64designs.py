@@ -3,14 +3,10 @@
 # from the model files (powerpc64's gray-v4 transform in
 # arch/powerpc/kernel/static_call.c). Usage: ppc64designs.py [KERNEL_DIR]
 # (default: this repository's kernel/). Same mechanics as arm64designs.py.
-import subprocess, os, sys, tempfile, shutil
-root = sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
+import os, sys
+from recipe import root, rd, sub, write_variants
 C = 'arch/powerpc/kernel/static_call.c'
 
-def rd(p): return open(os.path.join(root, 'src', p)).read()
-def sub(text, old, new):
-    assert text.count(old) == 1, (old, text.count(old))
-    return text.replace(old, new)
 
 V4_MIRROR = '/* mirrors: arch/powerpc/kernel/static_call.c arch_static_call_transform() of Benjamin Gray\'s v3 5/6 (2022-10-05) */'
 V4_SHORT = '''	if (is_ret0)
@@ -234,22 +230,4 @@ V = {
    {C: [(V4_MIRROR, PPC32_MIRROR), (V4_SHORT, PPC32_SHORT), (V4_BRANCH, PPC32_BRANCH)]}),
 }
 
-tmp = tempfile.mkdtemp()
-for name, (doc, edits) in V.items():
-    a = os.path.join(tmp, name, 'a'); b = os.path.join(tmp, name, 'b')
-    out = [doc, '']
-    for path, subs in sorted(edits.items()):
-        t = rd(path)
-        n = t
-        for old, new in subs:
-            n = sub(n, old, new)
-        for d, txt in ((a, t), (b, n)):
-            os.makedirs(os.path.dirname(os.path.join(d, path)), exist_ok=True)
-            open(os.path.join(d, path), 'w').write(txt)
-        r = subprocess.run(['diff', '-u', '--label', 'a/'+path, '--label', 'b/'+path,
-                            os.path.join(a, path), os.path.join(b, path)], capture_output=True, text=True)
-        out.append('diff -ru a/%s b/%s' % (path, path))
-        out.append(r.stdout.rstrip('\n'))
-    open(os.path.join(root, 'variants', name + '.diff'), 'w').write('\n'.join(out) + '\n')
-shutil.rmtree(tmp)
-print('ok')
+write_variants(V)

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 # Regenerates the x86 patching-thread variant diffs from the model files.
-import subprocess, os, sys, tempfile, shutil
-root = sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
+import os, sys
+from recipe import root, rd, sub, write_variants
 ALT = 'arch/x86/kernel/alternative.c'
 SC = 'arch/x86/kernel/static_call.c'
 CORE = 'kernel/static_call_inline.c'
@@ -37,11 +37,6 @@ def arm_site(patch):
 """)]}
 
 
-def rd(p): return open(os.path.join(root, 'src', p)).read()
-
-def sub(text, old, new):
-    assert text.count(old) == 1, (old, text.count(old))
-    return text.replace(old, new)
 
 SINGLE = "\tsmp_text_poke_single(insn, code, size, emulate);\n}"
 def batch(add):
@@ -149,22 +144,4 @@ V = {
    batch('__smp_text_poke_batch_add')),
 }
 
-tmp = tempfile.mkdtemp()
-for name, (doc, edits) in V.items():
-    a = os.path.join(tmp, name, 'a'); b = os.path.join(tmp, name, 'b')
-    out = [doc, '']
-    for path, subs in sorted(edits.items()):
-        t = rd(path)
-        n = t
-        for old, new in subs:
-            n = sub(n, old, new)
-        for d, txt in ((a, t), (b, n)):
-            os.makedirs(os.path.dirname(os.path.join(d, path)), exist_ok=True)
-            open(os.path.join(d, path), 'w').write(txt)
-        r = subprocess.run(['diff', '-u', '--label', 'a/'+path, '--label', 'b/'+path,
-                            os.path.join(a, path), os.path.join(b, path)], capture_output=True, text=True)
-        out.append('diff -ru a/%s b/%s' % (path, path))
-        out.append(r.stdout.rstrip('\n'))
-    open(os.path.join(root, 'variants', name + '.diff'), 'w').write('\n'.join(out) + '\n')
-shutil.rmtree(tmp)
-print('ok')
+write_variants(V)
