@@ -155,7 +155,8 @@ func (t *levelTree) depthOf(n int32) int {
 // State 1,232. Entries are kept in blocks of frontierBlock bytes; each
 // block starts from the zero state, so a block is decoded alone. Pop
 // decodes in order into the state popped before, so it yields the state
-// unpacked.
+// unpacked. While the blocks held take under rawFrontier bytes, a new
+// block keeps packed states as they are instead (fblock.raw, pushPacked).
 //
 // When memory runs low (the low hook says so when a block is started),
 // the blocks between the one being read and the one being written are
@@ -259,22 +260,17 @@ func (f *frontier) block() []byte {
 // is small (rawFrontier), else as its difference from the one before.
 func (f *frontier) pushPacked(p []uint64) {
 	last := len(f.blocks) - 1
-	if last < 0 || f.blocks[last].raw && len(f.blocks[last].data)+8*len(p) > cap(f.blocks[last].data) ||
-		!f.blocks[last].raw && len(f.blocks[last].data)+f.maxLen > cap(f.blocks[last].data) {
-		if f.held >= rawFrontier {
-			f.pk.unpack(p, f.next())
-			f.pushNext()
-			return
-		}
-		f.startBlock(true)
-		last = len(f.blocks) - 1
-	}
-	blk := &f.blocks[last]
-	if !blk.raw {
-		f.pk.unpack(p, f.next())
+	switch {
+	case last >= 0 && f.blocks[last].raw && len(f.blocks[last].data)+8*len(p) <= cap(f.blocks[last].data):
+		// room in the raw block being written
+	case last >= 0 && !f.blocks[last].raw && len(f.blocks[last].data)+f.maxLen <= cap(f.blocks[last].data), f.held >= rawFrontier:
+		f.pk.unpack(p, f.next()) // a coded block with room, or a large frontier
 		f.pushNext()
 		return
+	default:
+		f.startBlock(true)
 	}
+	blk := &f.blocks[len(f.blocks)-1]
 	k := len(blk.data)
 	blk.data = append(blk.data, unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(p))), 8*len(p))...)
 	f.used += len(blk.data) - k
