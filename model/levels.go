@@ -163,13 +163,10 @@ func (t *levelTree) depthOf(n int32) int {
 // written to a temporary file, and read back when their turn comes: the
 // order, and so the search, is the same.
 type frontier struct {
-	pk      *packer
-	groups  []uint16 // first word of each group (packer.groups)
-	own     []byte   // the words of each group not in an earlier group (the last may overlap)
-	gmBytes int      // bytes of the group bitmap
-	maxLen  int      // longest entry
-	blocks  []fblock
-	free    [][]byte
+	coder
+	pk     *packer
+	blocks []fblock
+	free   [][]byte
 	// bufs[last] is the last state pushed into the last block unless
 	// fresh (a block was just started: the difference is from the zero
 	// state, zero); bufs[1-last] is where the next state is put (next):
@@ -177,11 +174,9 @@ type frontier struct {
 	bufs    [2]State
 	last    int
 	fresh   bool
-	zero    State  // never written
-	masks   []byte // encode's changed words of each group
-	avx     bool   // encode compares groups with AVX-512 (packer.avx)
-	dec     State  // the last state popped from the first block
-	head    int    // offset of the next entry in blocks[0]
+	zero    State // never written
+	dec     State // the last state popped from the first block
+	head    int   // offset of the next entry in blocks[0]
 	n       int
 	used    int    // bytes of encoded entries held
 	held    uint64 // bytes of the blocks in memory, in use and free
@@ -211,7 +206,23 @@ const frontierBlock = 64 << 10
 const rawFrontier = 16 << 20
 
 func newFrontier(pk *packer) *frontier {
-	f := &frontier{pk: pk, groups: pk.groups, gmBytes: (len(pk.groups) + 7) / 8, masks: make([]byte, len(pk.groups)), avx: pk.avx}
+	return &frontier{coder: newCoder(pk), pk: pk}
+}
+
+// coder writes a state as its difference from another (the frontier's
+// entries, and the parallel search's coded levels) and applies such a
+// difference. Its masks are scratch: a coder is used by one goroutine.
+type coder struct {
+	groups  []uint16 // first word of each group (packer.groups)
+	own     []byte   // the words of each group not in an earlier group (the last may overlap)
+	gmBytes int      // bytes of the group bitmap
+	maxLen  int      // longest entry
+	masks   []byte   // encode's changed words of each group
+	avx     bool     // encode compares groups with AVX-512 (packer.avx)
+}
+
+func newCoder(pk *packer) coder {
+	c := coder{groups: pk.groups, gmBytes: (len(pk.groups) + 7) / 8, masks: make([]byte, len(pk.groups)), avx: pk.avx}
 	covered := map[uint16]bool{}
 	for _, g := range pk.groups {
 		var own byte
@@ -221,10 +232,10 @@ func newFrontier(pk *packer) *frontier {
 				covered[g+t] = true
 			}
 		}
-		f.own = append(f.own, own)
+		c.own = append(c.own, own)
 	}
-	f.maxLen = f.gmBytes + len(pk.groups)*(1+groupWords*9)
-	return f
+	c.maxLen = c.gmBytes + len(pk.groups)*(1+groupWords*9)
+	return c
 }
 
 func (f *frontier) len() int { return f.n }
@@ -311,7 +322,7 @@ func (f *frontier) pushNext() {
 // encode appends the difference of s from prev; dst has room for
 // maxLen more bytes. The changed words of each group are found first
 // (with AVX-512, a compare a group), then only they are visited.
-func (f *frontier) encode(dst []byte, s, prev *[stateWords]uint64) []byte {
+func (f *coder) encode(dst []byte, s, prev *[stateWords]uint64) []byte {
 	gm, k := len(dst), len(dst)+f.gmBytes
 	buf := dst[:cap(dst)]
 	clear(buf[gm:k])
@@ -455,7 +466,7 @@ func (f *frontier) popRef() *State {
 
 // decode applies the difference at src[k:] to s and returns the offset
 // past it.
-func (f *frontier) decode(src []byte, k int, s *[stateWords]uint64) int {
+func (f *coder) decode(src []byte, k int, s *[stateWords]uint64) int {
 	gm := src[k : k+f.gmBytes]
 	k += f.gmBytes
 	for j, g := range f.groups {
