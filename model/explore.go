@@ -1331,6 +1331,8 @@ func expand(wk *worker, seen shards, coded bool, rd *levelReader, a *arena, w in
 	s, batch, succs := &wk.s, wk.batch, wk.succs
 	defer func() { wk.batch, wk.succs = batch, succs }()
 	expanded := 0
+	var transitions int64 // counted here, not in o: the chunk next to o may be another worker's
+	defer func() { o.transitions = transitions }()
 	for {
 		node, ok := rd.next(pk, &wk.cd, s)
 		if !ok {
@@ -1339,7 +1341,7 @@ func expand(wk *worker, seen shards, coded bool, rd *levelReader, a *arena, w in
 		expanded++
 		batch, succs = batch[:0], succs[:0]
 		n := m.Successors(s, func(st Step, next *State, v *Violation) bool {
-			o.transitions++
+			transitions++
 			if v != nil && v.Warning {
 				if o.warn == nil {
 					o.warn, o.warnNode, o.warnStep = v, node, st
