@@ -148,8 +148,9 @@ func (t *levelTree) depthOf(n int32) int {
 // 8-byte words of State that the program's packer covers (its groups);
 // the difference is their exclusive or, stored as a bitmap of the groups
 // with a changed word, for each of those a byte of its changed words,
-// and for each changed word a byte of its non-zero bytes and those
-// bytes. Successive states of a level are mostly siblings or cousins
+// and for each changed word a byte that gives the run of its bytes from
+// the lowest non-zero one to the highest (the low nibble its first byte,
+// the high one its length less one) and those bytes. Successive states of a level are mostly siblings or cousins
 // that differ in a program counter, a register and a window or two:
 // about 10-20 bytes a state, where a packed state takes 150-200 and the
 // State 1,232. Entries are kept in blocks of frontierBlock bytes; each
@@ -327,8 +328,9 @@ func (f *coder) encode(dst []byte, s, prev *[stateWords]uint64) []byte {
 	buf := dst[:cap(dst)]
 	clear(buf[gm:k])
 	masks := f.masks[:len(f.groups)]
+	var changed uint64 // bit j: group j has a changed word
 	if f.avx {
-		diffGroups(unsafe.Pointer(s), unsafe.Pointer(prev), f.groups, unsafe.Pointer(unsafe.SliceData(masks)))
+		changed = diffGroups(unsafe.Pointer(s), unsafe.Pointer(prev), f.groups, unsafe.Pointer(unsafe.SliceData(masks)))
 	} else {
 		for j, g := range f.groups {
 			a := (*[groupWords]uint64)(s[g : g+groupWords])
@@ -341,9 +343,12 @@ func (f *coder) encode(dst []byte, s, prev *[stateWords]uint64) []byte {
 				}
 			}
 			masks[j] = byte(wm)
+			changed |= (wm | -wm) >> 63 << j
 		}
 	}
-	for j, g := range f.groups {
+	for ; changed != 0; changed &= changed - 1 {
+		j := bits.TrailingZeros64(changed)
+		g := f.groups[j]
 		wm := masks[j] & f.own[j]
 		if wm == 0 { // unchanged, or only words of an earlier group
 			continue
@@ -354,26 +359,15 @@ func (f *coder) encode(dst []byte, s, prev *[stateWords]uint64) []byte {
 		for ; wm != 0; wm &= wm - 1 {
 			t := int(g) + bits.TrailingZeros8(wm)
 			x := s[t] ^ prev[t]
-			bm := nonZeroBytes(x)
-			buf[k] = bm
-			k++
-			for ; bm != 0; bm &= bm - 1 {
-				buf[k] = byte(x >> (8 * bits.TrailingZeros8(bm)))
-				k++
-			}
+			lo := bits.TrailingZeros64(x) / 8
+			n := (63-bits.LeadingZeros64(x))/8 - lo + 1
+			buf[k] = byte(lo | (n-1)<<4)
+			// all 8 bytes are written, n kept: the word's 9 bytes of maxLen
+			binary.LittleEndian.PutUint64(buf[k+1:], x>>(8*lo))
+			k += 1 + n
 		}
 	}
 	return buf[:k]
-}
-
-// nonZeroBytes returns the mask of the non-zero bytes of x: bit i for
-// byte i (x>>(8*i)).
-func nonZeroBytes(x uint64) byte {
-	x |= x >> 4
-	x |= x >> 2
-	x |= x >> 1
-	// the low bit of each byte, gathered into the top byte in order
-	return byte((x & 0x0101010101010101) * 0x0102040810204080 >> 56)
 }
 
 // spill writes the blocks between the first and the last to the file.
@@ -467,24 +461,30 @@ func (f *frontier) popRef() *State {
 // decode applies the difference at src[k:] to s and returns the offset
 // past it.
 func (f *coder) decode(src []byte, k int, s *[stateWords]uint64) int {
-	gm := src[k : k+f.gmBytes]
+	var changed uint64 // the group bitmap
+	for i, b := range src[k : k+f.gmBytes] {
+		changed |= uint64(b) << (8 * i)
+	}
 	k += f.gmBytes
-	for j, g := range f.groups {
-		if gm[j/8]&(1<<(j%8)) == 0 {
-			continue
-		}
+	for ; changed != 0; changed &= changed - 1 {
+		j := bits.TrailingZeros64(changed)
+		g := f.groups[j]
 		wm := src[k]
 		k++
 		for ; wm != 0; wm &= wm - 1 {
 			t := bits.TrailingZeros8(wm)
-			bm := src[k]
+			lo, n := int(src[k]&15), int(src[k]>>4)+1
 			k++
 			var x uint64
-			for ; bm != 0; bm &= bm - 1 {
-				x |= uint64(src[k]) << (8 * bits.TrailingZeros8(bm))
-				k++
+			if k+8 <= len(src) {
+				x = binary.LittleEndian.Uint64(src[k:]) & (^uint64(0) >> (64 - 8*n))
+			} else {
+				for i := n - 1; i >= 0; i-- {
+					x = x<<8 | uint64(src[k+i])
+				}
 			}
-			s[int(g)+t] ^= x
+			s[int(g)+t] ^= x << (8 * lo)
+			k += n
 		}
 	}
 	return k

@@ -114,25 +114,3 @@ func TestLevelTree(t *testing.T) {
 		}
 	}
 }
-
-// TestNonZeroBytes checks the byte mask of frontier.encode against a loop.
-func TestNonZeroBytes(t *testing.T) {
-	rng := rand.New(rand.NewPCG(5, 6))
-	for i := 0; i < 100000; i++ {
-		var x uint64
-		for b := 0; b < 8; b++ {
-			if rng.IntN(2) == 0 {
-				x |= uint64(rng.IntN(256)) << (8 * b)
-			}
-		}
-		var want byte
-		for b := 0; b < 8; b++ {
-			if byte(x>>(8*b)) != 0 {
-				want |= 1 << b
-			}
-		}
-		if got := nonZeroBytes(x); got != want {
-			t.Fatalf("nonZeroBytes(%#x) = %08b, want %08b", x, got, want)
-		}
-	}
-}

@@ -61,6 +61,9 @@ func newPacker(used [][2]uintptr) *packer {
 			next = g + groupWords
 		}
 	}
+	if len(p.groups) > 64 {
+		panic("patchcheck: more than 64 groups of State words (the coder's group bitmaps are 64 bits)")
+	}
 	p.mapWords = (len(p.groups) + 7) / 8
 	return p
 }

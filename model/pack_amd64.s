@@ -91,17 +91,19 @@ TEXT ·prefetch(SB), NOSPLIT, $0-8
 	PREFETCHT0 (AX)
 	RET
 
-// func diffGroups(s, prev unsafe.Pointer, groups []uint16, masks unsafe.Pointer)
+// func diffGroups(s, prev unsafe.Pointer, groups []uint16, masks unsafe.Pointer) uint64
 //
 // For each group j: masks[j] = the mask of the words of the group at
-// s+8*groups[j] that differ from prev's.
-TEXT ·diffGroups(SB), NOSPLIT, $0-48
+// s+8*groups[j] that differ from prev's; bit j of the result is set if
+// that mask is not zero (groups has at most 64 groups).
+TEXT ·diffGroups(SB), NOSPLIT, $0-56
 	MOVQ s+0(FP), SI
 	MOVQ prev+8(FP), DI
 	MOVQ groups_base+16(FP), BX
 	MOVQ groups_len+24(FP), CX
 	MOVQ masks+40(FP), R8
 	XORQ DX, DX
+	XORQ R9, R9
 	TESTQ CX, CX
 	JE ddone
 dloop:
@@ -110,9 +112,14 @@ dloop:
 	VPCMPUQ $4, (DI)(AX*8), Z0, K1
 	KMOVB K1, AX
 	MOVB AX, (R8)(DX*1)
+	MOVQ R9, R11
+	BTSQ DX, R11
+	TESTB AX, AX
+	CMOVQNE R11, R9
 	INCQ DX
 	CMPQ DX, CX
 	JLT dloop
 ddone:
+	MOVQ R9, ret+48(FP)
 	VZEROUPPER
 	RET
