@@ -7,7 +7,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/cespare/xxhash/v2"
+	"github.com/zeebo/xxh3"
 
 	"github.com/patchcheck/patchcheck/arches/arm64"
 )
@@ -595,7 +595,7 @@ func Explore(t *Test, opt Options) (*Result, error) {
 	filtered := false
 	// The visited set holds 128-bit hashes of the state keys.
 	type h128 struct{ a, b uint64 }
-	hash := func(k string) h128 { return h128{xxhash.Sum64String(k), xxhash.Sum64String(k + "#")} }
+	hash := func(k string) h128 { return h128{xxh3.HashString(k), xxh3.HashString(k + "#")} }
 	seen := map[h128]bool{}
 	stack := []*state{init}
 	seen[hash(init.key())] = true

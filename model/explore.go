@@ -13,7 +13,7 @@ import (
 	"time"
 	"unsafe"
 
-	"github.com/cespare/xxhash/v2"
+	"github.com/zeebo/xxh3"
 )
 
 // Search strategies.
@@ -124,7 +124,7 @@ type Result struct {
 // Fingerprint returns the 64-bit fingerprint of the whole of s. The
 // explorer uses Machine.Fingerprint, which skips the parts a program never
 // uses.
-func Fingerprint(s *State) uint64 { return xxhash.Sum64(s.bytes()) }
+func Fingerprint(s *State) uint64 { return xxh3.Hash(s.bytes()) }
 
 // visited is the set of states seen, given packed (pack.go) with their
 // fingerprints: add reports whether p is new.

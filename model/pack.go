@@ -5,7 +5,7 @@ import (
 	"slices"
 	"unsafe"
 
-	"github.com/cespare/xxhash/v2"
+	"github.com/zeebo/xxh3"
 )
 
 // The explorer keeps states packed: the visited set (in exact mode), the
@@ -139,9 +139,10 @@ func (p *packer) length(in []uint64) int {
 	return n
 }
 
-// hash is the fingerprint of a packed state: xxhash64 of its bytes.
+// hash is the fingerprint of a packed state: XXH3-64 of its bytes
+// (github.com/zeebo/xxh3; no seed).
 func hash(in []uint64) uint64 {
-	return xxhash.Sum64(unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(in))), 8*len(in)))
+	return xxh3.Hash(unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(in))), 8*len(in)))
 }
 
 // arena stores packed states in blocks that never move, so that a stored
