@@ -25,6 +25,17 @@ type Options struct {
 	model.Options
 	// Props names the properties checked; empty checks all.
 	Props []string
+	// NoReduce and NoSymmetry turn off the reductions a scenario asks
+	// for (its explore line), so that its unreduced state space is
+	// explored.
+	NoReduce, NoSymmetry bool
+}
+
+// Reductions returns whether sc is explored with partial-order
+// reduction and with symmetry reduction under o: o's own or the
+// scenario's, unless o turns them off.
+func (o Options) Reductions(sc *scenario.Scenario) (reduce, symmetry bool) {
+	return !o.NoReduce && (o.Reduce || sc.Bounds.Reduce), !o.NoSymmetry && (o.Symmetry || sc.Bounds.Symmetry)
 }
 
 // Result is a check's outcome.
@@ -225,8 +236,7 @@ func Run(sc *scenario.Scenario, opt Options) (r *Result, err error) {
 	if opt.MaxStates == 0 {
 		opt.MaxStates = sc.Bounds.States
 	}
-	opt.Reduce = opt.Reduce || sc.Bounds.Reduce
-	opt.Symmetry = opt.Symmetry || sc.Bounds.Symmetry
+	opt.Reduce, opt.Symmetry = opt.Reductions(sc)
 	res := model.Explore(m, opt.Options)
 	r = &Result{Result: res, Scenario: sc, Program: m.P, Machine: m}
 	var pe *model.PanicError

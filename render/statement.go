@@ -122,11 +122,12 @@ func NewStatement(r *check.Result, opt check.Options) (*Statement, error) {
 	if opt.MaxStates != 0 {
 		b.States = opt.MaxStates
 	}
+	reduce, symmetry := opt.Reductions(sc)
 	return &Statement{ID: id, Model: cex.ModelVersion, Scenario: sc.Name, Arch: sc.Arch, Variant: sc.Variant,
 		Protocol: cex.Protocol(sc), Shown: cex.ProtocolText(sc),
 		Fetch: sc.Fetch, CPUs: len(sc.CPUs), Threads: len(sc.Threads), Props: append([]string(nil), ps...),
 		Bounds: b, Search: search, States: r.States, Trans: r.Transitions, Depth: r.MaxDepth, Exact: opt.Exact,
-		Reduce: opt.Reduce || sc.Bounds.Reduce, Symmetry: opt.Symmetry || sc.Bounds.Symmetry, Omission: r.Omission,
+		Reduce: reduce, Symmetry: symmetry, Omission: r.Omission,
 		Cost: CostLine(sc)}, nil
 }
 

@@ -228,9 +228,9 @@ func checkCmd(ctx context.Context, args []string, stdout, stderr io.Writer) (int
 	fs.IntVar(&f.opt.MaxStates, "states", 0, "most distinct states stored (0: the scenario's bound, else none)")
 	fs.Uint64Var(&f.opt.Seed, "seed", 1, "seed of the random walks")
 	fs.IntVar(&f.opt.Walks, "walks", 1000, "number of random walks (from 1)")
-	fs.BoolVar(&f.opt.Reduce, "reduce", false, "partial-order reduction (same verdicts, fewer states)")
+	fs.BoolVar(&f.opt.Reduce, "reduce", false, "partial-order reduction (same verdicts, fewer states); -reduce=false turns off a scenario's own (its explore line)")
 	fs.IntVar(&f.opt.MaxPreemptions, "preemptions", 0, "bound the preemptions of a schedule (0: none; the result is then bounded)")
-	fs.BoolVar(&f.opt.Symmetry, "symmetry", false, "symmetry reduction over CPUs that make the same calls")
+	fs.BoolVar(&f.opt.Symmetry, "symmetry", false, "symmetry reduction over CPUs that make the same calls; -symmetry=false turns off a scenario's own")
 	fs.IntVar(&f.opt.Workers, "workers", 1, "goroutines expanding each breadth-first level (same results as 1)")
 	fs.BoolVar(&f.opt.Exact, "exact", false, "keep whole states in the visited set: no fingerprint collisions")
 	fs.BoolVar(&f.opt.Collapse, "collapse", false, "-exact in a fraction of its memory, slower: each state kept as the numbers of its parts' contents, each contents stored once (SPIN's COLLAPSE; docs/memory.md)")
@@ -257,6 +257,14 @@ func checkCmd(ctx context.Context, args []string, stdout, stderr io.Writer) (int
 		return exitInput, err
 	}
 	f.opt.Exact = f.opt.Exact || f.opt.Collapse
+	fs.Visit(func(fl *flag.Flag) {
+		switch fl.Name {
+		case "reduce":
+			f.opt.NoReduce = !f.opt.Reduce
+		case "symmetry":
+			f.opt.NoSymmetry = !f.opt.Symmetry
+		}
+	})
 	if f.props != "" {
 		f.opt.Props = strings.Split(f.props, ",")
 		if _, err := props.Select(f.opt.Props); err != nil {

@@ -635,3 +635,37 @@ func TestCheckPatchFlag(t *testing.T) {
 		t.Fatalf("broken model file: exit %d, want 2 with its position\n%s", r.code, r.stderr)
 	}
 }
+
+// TestCheckReduceFalse checks that -reduce=false and -symmetry=false turn
+// off the reductions a scenario's explore line asks for: the scenario
+// then has the states of the same scenario without that line.
+func TestCheckReduceFalse(t *testing.T) {
+	dir := t.TempDir()
+	lines := slices.Insert(slices.Clone(baseScenario), 6, "cpu s1")
+	plain := filepath.Join(dir, "plain.scn")
+	reduced := filepath.Join(dir, "reduced.scn")
+	for file, text := range map[string][]string{plain: lines, reduced: append(slices.Clone(lines), "explore reduce symmetry")} {
+		if err := os.WriteFile(file, []byte(strings.Join(text, "\n")+"\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	states := func(args ...string) float64 {
+		t.Helper()
+		r := runCLI(t, append([]string{"check", "-json", "-q", "-o", dir}, args...)...)
+		var out map[string]any
+		if err := json.Unmarshal([]byte(r.stdout), &out); err != nil || r.code != 0 {
+			t.Fatalf("check %v: %v\n%v", args, err, r)
+		}
+		return out["states"].(float64)
+	}
+	all, red := states(plain), states(reduced)
+	if red >= all {
+		t.Fatalf("the explore line reduced nothing: %v states, %v without it", red, all)
+	}
+	if got := states(reduced, "-reduce=false", "-symmetry=false"); got != all {
+		t.Errorf("-reduce=false -symmetry=false: %v states, want %v", got, all)
+	}
+	if got := states(reduced, "-reduce=false"); got >= all || got == red {
+		t.Errorf("-reduce=false alone: %v states, want fewer than %v (symmetry) and not %v", got, all, red)
+	}
+}

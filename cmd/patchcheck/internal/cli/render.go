@@ -333,11 +333,17 @@ func reproduceFlags(f checkFlags) string {
 	if f.opt.Exact {
 		s = append(s, "-exact")
 	}
-	if f.opt.Reduce {
+	switch {
+	case f.opt.Reduce:
 		s = append(s, "-reduce")
+	case f.opt.NoReduce:
+		s = append(s, "-reduce=false")
 	}
-	if f.opt.Symmetry {
+	switch {
+	case f.opt.Symmetry:
 		s = append(s, "-symmetry")
+	case f.opt.NoSymmetry:
+		s = append(s, "-symmetry=false")
 	}
 	if f.props != "" {
 		s = append(s, "-props "+f.props)
