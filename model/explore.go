@@ -956,6 +956,7 @@ func (o *chunkOut) bytes() uint64 {
 // in order, into the worker's s: with exact storage unpacked from refs,
 // with fingerprints decoded from a span.
 type levelReader struct {
+	coded  bool
 	refs   []ref
 	arenas []arena
 	chunks []codedChunk // the chunks of the level before, whose kept candidates the span's states are
@@ -967,7 +968,7 @@ type levelReader struct {
 // next puts the next state in s and returns its node, or false at the
 // end.
 func (r *levelReader) next(pk *packer, cd *coder, s *State) (int32, bool) {
-	if r.chunks == nil {
+	if !r.coded {
 		if len(r.refs) == 0 {
 			return 0, false
 		}
@@ -1091,7 +1092,7 @@ func parallelBFS(m *Machine, opt Options) Result {
 		}
 		reader := func(c int) levelReader {
 			if coded {
-				return levelReader{chunks: from, sp: spans[c], base: &init}
+				return levelReader{coded: true, chunks: from, sp: spans[c], base: &init}
 			}
 			return levelReader{refs: level[c*chunkStates : min((c+1)*chunkStates, len(level))], arenas: prev}
 		}
@@ -1361,6 +1362,15 @@ func expand(wk *worker, seen shards, coded bool, rd *levelReader, a *arena, w in
 	wk.local.reset()
 	s, batch, succs := &wk.s, wk.batch, wk.succs
 	defer func() { wk.batch, wk.succs = batch, succs }()
+	// equal compares candidate i's packed state with cmpQ (exact storage).
+	var cmpQ []uint64
+	var equal func(int32) bool
+	if !coded {
+		equal = func(i int32) bool {
+			d := a.at(o.offs[i])
+			return pk.length(d) == len(cmpQ) && slices.Equal(d[:len(cmpQ)], cmpQ)
+		}
+	}
 	expanded := 0
 	var transitions int64 // counted here, not in o: the chunk next to o may be another worker's
 	defer func() { o.transitions = transitions }()
@@ -1383,19 +1393,18 @@ func expand(wk *worker, seen shards, coded bool, rd *levelReader, a *arena, w in
 			}
 			var c succ
 			batch, c = packSucc(pk, batch, next, st)
+			cmpQ = batch[c.off : c.off+c.n]
+			if _, dup := wk.local.find(c.fp, equal); dup {
+				batch = batch[:c.off] // a candidate already, earlier in the chunk: no prefetch
+				return true
+			}
 			seen.prefetch(c.fp)
 			succs = append(succs, c)
 			return true
 		})
 		for _, c := range succs {
 			q := batch[c.off : c.off+c.n]
-			var equal func(int32) bool
-			if !coded {
-				equal = func(i int32) bool {
-					d := a.at(o.offs[i])
-					return pk.length(d) == len(q) && slices.Equal(d[:len(q)], q)
-				}
-			}
+			cmpQ = q
 			slot, dup := wk.local.find(c.fp, equal)
 			if dup {
 				continue // a candidate already, earlier in the chunk
