@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"errors"
 	"fmt"
+	"math/bits"
 	"math/rand/v2"
 	"runtime"
 	"runtime/debug"
@@ -767,16 +768,19 @@ type worker struct {
 type chunkSet struct {
 	keys []uint64
 	cand []int32 // index of the candidate in the chunk
+	bits int     // the table has 2^bits slots
 	n    int
 }
 
-const chunkSetBits = 15 // 32,768 slots (384 KiB): a chunk of 4,096 states makes about 9,000 candidates
-
-func (c *chunkSet) reset() {
-	if c.keys == nil {
-		c.keys, c.cand = make([]uint64, 1<<chunkSetBits), make([]int32, 1<<chunkSetBits)
+// reset empties the table for a chunk of cs states: 16 slots a state, up
+// to 2^15 (384 KiB; a chunk of 4,096 states makes about 9,000
+// candidates), so that a small chunk does not clear a large table.
+func (c *chunkSet) reset(cs int) {
+	c.bits = min(bits.Len(uint(cs))+4, 15)
+	if len(c.keys) < 1<<c.bits {
+		c.keys, c.cand = make([]uint64, 1<<c.bits), make([]int32, 1<<c.bits)
 	}
-	clear(c.keys)
+	clear(c.keys[:1<<c.bits])
 	c.n = 0
 }
 
@@ -786,15 +790,15 @@ func (c *chunkSet) find(fp uint64, equal func(int32) bool) (int, bool) {
 	if fp == 0 {
 		fp = 1
 	}
-	const mask = 1<<chunkSetBits - 1
-	for i := fp >> (64 - chunkSetBits); ; i = (i + 1) & mask {
+	mask := uint64(1)<<c.bits - 1
+	for i := fp >> (64 - c.bits); ; i = (i + 1) & mask {
 		switch c.keys[i] {
 		case fp:
 			if equal == nil || equal(c.cand[i]) {
 				return int(i), true
 			}
 		case 0:
-			if 4*c.n >= 3<<chunkSetBits {
+			if 4*c.n >= 3<<c.bits {
 				return -1, false
 			}
 			return int(i), false
@@ -1146,7 +1150,7 @@ func parallelBFS(m *Machine, opt Options) Result {
 					}
 					rd := reader(c)
 					wk := machines[w]
-					expanded.Add(int64(expand(wk, seen, coded, &rd, &cur[w], int32(w), &chunks[c])))
+					expanded.Add(int64(expand(wk, seen, coded, &rd, cs, &cur[w], int32(w), &chunks[c])))
 					if coded {
 						cc := &into[c]
 						cc.seg = segs[d%2][w].store(wk.seg)
@@ -1350,13 +1354,14 @@ func countKept(chunks []chunkOut) int {
 }
 
 // expand generates the successors of the states rd yields into o and
-// returns how many states it expanded. With exact storage (coded false)
-// the candidates are stored packed in a (the arena of worker w), else
-// coded in o.seg. As in exhaustive, a state's successors are packed and
+// returns how many states it expanded (cs: chunkStates of the level).
+// With exact storage (coded false) the candidates are stored packed in a
+// (the arena of worker w), else coded in wk.seg and wk.starts, which the
+// caller copies out. As in exhaustive, a state's successors are packed and
 // their slots prefetched as they are generated, and looked up once they
 // all are: those seen in earlier levels are dropped (the visited set is
 // only read while workers run), the others become candidates.
-func expand(wk *worker, seen shards, coded bool, rd *levelReader, a *arena, w int32, o *chunkOut) int {
+func expand(wk *worker, seen shards, coded bool, rd *levelReader, cs int, a *arena, w int32, o *chunkOut) int {
 	m := wk.m
 	*o = chunkOut{cands: o.cands[:0], byShard: o.byShard, w: w, offs: o.offs[:0]}
 	wk.seg, wk.starts = wk.seg[:0], wk.starts[:0]
@@ -1367,7 +1372,7 @@ func expand(wk *worker, seen shards, coded bool, rd *levelReader, a *arena, w in
 		o.byShard[i] = o.byShard[i][:0]
 	}
 	pk := m.pk
-	wk.local.reset()
+	wk.local.reset(cs)
 	s, batch, succs := &wk.s, wk.batch, wk.succs
 	defer func() { wk.batch, wk.succs = batch, succs }()
 	// equal compares candidate i's packed state with cmpQ (exact storage).
