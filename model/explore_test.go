@@ -360,3 +360,37 @@ func TestCollapseAgreesWithExact(t *testing.T) {
 		}
 	}
 }
+
+// TestParallelLevelsAgree: the parallel search's coded levels (spans cut
+// at restart points, over chunk boundaries, the dropped candidates
+// passed over) give the sequential search's states, transitions, depth
+// and schedule, on two and three workers, with fingerprints and exact
+// storage; and bounded by states or depth, the same states and bound.
+func TestParallelLevelsAgree(t *testing.T) {
+	for _, name := range append([]string{"x86-jcc"}, packScenarios...) {
+		_, m := machine(t, name)
+		for _, exact := range []bool{false, true} {
+			ref := model.Explore(m, model.Options{Exact: exact})
+			for _, w := range []int{2, 3} {
+				r := model.Explore(m, model.Options{Exact: exact, Workers: w})
+				if r.States != ref.States || r.Transitions != ref.Transitions || r.MaxDepth != ref.MaxDepth ||
+					(r.Violation == nil) != (ref.Violation == nil) || r.Err != nil || !slices.Equal(r.Schedule, ref.Schedule) {
+					t.Errorf("%s exact=%v workers=%d: %d states %d transitions depth %d (%v %v), one worker %d %d %d (%v)",
+						name, exact, w, r.States, r.Transitions, r.MaxDepth, r.Violation, r.Err, ref.States, ref.Transitions, ref.MaxDepth, ref.Violation)
+				}
+				if ref.Violation != nil {
+					continue
+				}
+				for _, o := range []model.Options{{MaxStates: int(ref.States / 2)}, {MaxDepth: ref.MaxDepth / 2}} {
+					o.Exact = exact
+					a := model.Explore(m, o)
+					o.Workers = w
+					b := model.Explore(m, o)
+					if a.States != b.States || a.Bounded != b.Bounded || !b.Bounded {
+						t.Errorf("%s %+v: %d states (bounded %v), one worker %d (bounded %v)", name, o, b.States, b.Bounded, a.States, a.Bounded)
+					}
+				}
+			}
+		}
+	}
+}
