@@ -935,10 +935,10 @@ type chunkOut struct {
 	cands   []candidate
 	byShard [][]int32 // the indices in cands of each shard's candidates
 	// With exact storage, candidate i is packed at offs[i] in the arena
-	// of worker w. With fingerprints, they are coded in coded.
+	// of worker w. With fingerprints, they are coded in the level's
+	// codedChunk of the same index.
 	w           int32
 	offs        []uint64
-	coded       *codedChunk
 	transitions int64
 	warn        *Violation // the chunk's first warning
 	warnNode    int32
