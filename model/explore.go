@@ -815,12 +815,11 @@ func (c *chunkSet) put(slot int, fp uint64, cand int32) {
 }
 
 // ref is a state of a breadth-first level with exact storage: a
-// candidate kept by the merge, packed (n words at off) in the arena of
+// candidate kept by the merge, packed at off in the arena of
 // worker w.
 type ref struct {
 	off  uint64
 	w    int32
-	n    int32
 	node int32
 }
 
@@ -976,16 +975,17 @@ type levelReader struct {
 	base   *State // the initial state
 }
 
-// next puts the next state in s and returns its node, or false at the
-// end.
-func (r *levelReader) next(pk *packer, cd *coder, s *State) (int32, bool) {
+// next puts the next state in wk.s and returns its node, or false at
+// the end.
+func (r *levelReader) next(wk *worker) (int32, bool) {
+	s := &wk.s
 	if !r.coded {
 		if len(r.refs) == 0 {
 			return 0, false
 		}
 		f := &r.refs[0]
 		r.refs = r.refs[1:]
-		pk.unpack(r.arenas[f.w].at(f.off), s)
+		wk.m.pk.unpack(r.arenas[f.w].at(f.off), s)
 		return f.node, true
 	}
 	for r.sp.n > 0 {
@@ -996,10 +996,10 @@ func (r *levelReader) next(pk *packer, cd *coder, s *State) (int32, bool) {
 			continue
 		}
 		if i%codeRestart == 0 {
-			copyGroups(cd.groups, s, r.base)
+			wk.m.copyState(s, r.base)
 			r.off = int(o.starts[i/codeRestart])
 		}
-		r.off = cd.decode(o.seg, r.off, stateAsWords(s))
+		r.off = wk.cd.decode(o.seg, r.off, stateAsWords(s))
 		r.sp.i++
 		if o.kept(i) {
 			r.sp.n--
@@ -1008,14 +1008,6 @@ func (r *levelReader) next(pk *packer, cd *coder, s *State) (int32, bool) {
 		}
 	}
 	return 0, false
-}
-
-// copyGroups copies the words of groups from src to s.
-func copyGroups(groups []uint16, s, src *State) {
-	w, v := stateAsWords(s), stateAsWords(src)
-	for _, g := range groups {
-		*(*[groupWords]uint64)(w[g : g+groupWords]) = *(*[groupWords]uint64)(v[g : g+groupWords])
-	}
 }
 
 // parallelBFS is breadth-first search whose levels are expanded by
@@ -1090,7 +1082,7 @@ func parallelBFS(m *Machine, opt Options) Result {
 		codeds[1] = []codedChunk{{seg: seg, starts: []int32{0}, keep: []uint64{1}, n: 1}}
 		spans = []span{{n: 1, node: root}}
 	} else {
-		level = []ref{{off: arenas[1][0].add(p), n: int32(len(p)), node: root}}
+		level = []ref{{off: arenas[1][0].add(p), node: root}}
 	}
 	size := 1                          // states of the level
 	var pan atomic.Pointer[PanicError] // a worker's panic
@@ -1114,7 +1106,7 @@ func parallelBFS(m *Machine, opt Options) Result {
 		bounded:
 			for c := range nc {
 				rd := reader(c)
-				for _, ok := rd.next(m.pk, &wk.cd, &wk.s); ok; _, ok = rd.next(m.pk, &wk.cd, &wk.s) {
+				for _, ok := rd.next(wk); ok; _, ok = rd.next(wk) {
 					if m.Successors(&wk.s, func(Step, *State, *Violation) bool { return false }) > 0 {
 						r.res.Bounded = true
 						break bounded
@@ -1267,7 +1259,7 @@ func parallelBFS(m *Machine, opt Options) Result {
 					nextSpans[len(nextSpans)-1].n++
 					into[k].keep[i/64] |= 1 << (i % 64)
 				} else {
-					next = append(next, ref{off: o.offs[i], w: o.w, n: int32(m.pk.length(cur[o.w].at(o.offs[i]))), node: id})
+					next = append(next, ref{off: o.offs[i], w: o.w, node: id})
 				}
 			}
 			if o.warn != nil {
@@ -1394,17 +1386,15 @@ func expand(wk *worker, seen shards, coded bool, rd *levelReader, cs int, a *are
 		}
 	}
 	expanded := 0
-	var transitions int64 // counted here, not in o: the chunk next to o may be another worker's
-	defer func() { o.transitions = transitions }()
 	for {
-		node, ok := rd.next(pk, &wk.cd, s)
+		node, ok := rd.next(wk)
 		if !ok {
 			return expanded
 		}
 		expanded++
 		batch, succs = batch[:0], succs[:0]
 		n := m.Successors(s, func(st Step, next *State, v *Violation) bool {
-			transitions++
+			o.transitions++
 			if v != nil && v.Warning {
 				if o.warn == nil {
 					o.warn, o.warnNode, o.warnStep = v, node, st

@@ -461,13 +461,19 @@ func (m *Machine) actorSteps(s *State, a int, fn func(*State, *Violation) bool) 
 // already (State is over a kilobyte; a program uses two thirds of it or
 // less, and the copy was an eighth of a short run's time).
 func (m *Machine) begin(s *State) {
-	src, dst := stateAsWords(s), stateAsWords(&m.next)
-	for _, r := range m.copyRuns {
-		copy(dst[r[0]:r[1]], src[r[0]:r[1]])
-	}
+	m.copyState(&m.next, s)
 	m.events = m.events[:0]
 	if m.Trace {
 		m.trace = m.trace[:0]
+	}
+}
+
+// copyState copies src to dst, a state of the program, word by word
+// over the words the packer's groups cover (the others are zero).
+func (m *Machine) copyState(dst, src *State) {
+	d, v := stateAsWords(dst), stateAsWords(src)
+	for _, r := range m.copyRuns {
+		copy(d[r[0]:r[1]], v[r[0]:r[1]])
 	}
 }
 
