@@ -912,6 +912,11 @@ func (p *segPool) take(n int) []byte {
 	return b
 }
 
+// dedupAlone: a level with fewer candidates is deduplicated on one
+// goroutine, shard after shard (a few hundred microseconds of work, where
+// waking the other workers costs tens).
+const dedupAlone = 1024
+
 // chunkStates returns how many states of a level of n states make one
 // chunk, for nw workers: workers take a level's chunks in turn, so that a
 // worker slowed down (by another process, say) does not hold the others
@@ -1060,6 +1065,11 @@ func parallelBFS(m *Machine, opt Options) Result {
 	// with fingerprints in codedChunks (their bytes in segs). Two sets,
 	// swapped each level: the level's, and the level before's.
 	arenas := [2][]arena{make([]arena, nw), make([]arena, nw)}
+	for i := range arenas {
+		for w := range arenas[i] {
+			arenas[i][w].grow = true
+		}
+	}
 	codeds := [2][]codedChunk{}
 	var pool segPool
 	segs := [2][]segArena{make([]segArena, nw), make([]segArena, nw)}
@@ -1133,33 +1143,45 @@ func parallelBFS(m *Machine, opt Options) Result {
 		var taken, expanded atomic.Int64
 		var halt atomic.Bool
 		done := make(chan struct{}, nw)
-		for w := range machines {
-			go func(w int) {
-				defer recoverPanic(&pan, done)
-				for !halt.Load() {
-					c := int(taken.Add(1) - 1)
-					if c >= nc {
-						break
-					}
-					rd := reader(c)
-					wk := machines[w]
-					expanded.Add(int64(expand(wk, seen, coded, &rd, cs, &cur[w], int32(w), &chunks[c])))
-					if coded {
-						cc := &into[c]
-						cc.seg = segs[d%2][w].store(wk.seg)
-						cc.starts = append(cc.starts[:0], wk.starts...)
-						cc.n = len(chunks[c].cands)
-						cc.keep = slices.Grow(cc.keep[:0], (cc.n+63)/64)[:(cc.n+63)/64]
-						clear(cc.keep)
-					}
+		// expandChunks is worker w's part of the level: chunks, taken in
+		// turn, until none is left.
+		expandChunks := func(w int) {
+			defer recoverPanic(&pan, done)
+			for !halt.Load() {
+				c := int(taken.Add(1) - 1)
+				if c >= nc {
+					break
 				}
-			}(w)
+				rd := reader(c)
+				wk := machines[w]
+				expanded.Add(int64(expand(wk, seen, coded, &rd, cs, &cur[w], int32(w), &chunks[c])))
+				if coded {
+					cc := &into[c]
+					cc.seg = segs[d%2][w].store(wk.seg)
+					cc.starts = append(cc.starts[:0], wk.starts...)
+					cc.n = len(chunks[c].cands)
+					cc.keep = slices.Grow(cc.keep[:0], (cc.n+63)/64)[:(cc.n+63)/64]
+					clear(cc.keep)
+				}
+			}
+		}
+		// A level of one chunk is expanded here: a second goroutine
+		// would find nothing to do, and waking it costs more than a
+		// small level's work.
+		workers := nw
+		if nc == 1 {
+			workers = 1
+			expandChunks(0)
+		} else {
+			for w := range machines {
+				go expandChunks(w)
+			}
 		}
 		// While the workers expand the level: progress, and whether to
 		// stop (the workers then finish their chunks, and the level is
 		// dropped unfinished).
 		tick := time.NewTicker(50 * time.Millisecond)
-		for n := 0; n < len(machines); {
+		for n := 0; n < workers; {
 			select {
 			case <-done:
 				n++
@@ -1200,31 +1222,44 @@ func parallelBFS(m *Machine, opt Options) Result {
 			break
 		}
 		// Deduplicate: each worker inserts the candidates of its shard,
-		// in frontier order, and marks the new ones.
-		for w := range machines {
-			go func(w int) {
-				defer recoverPanic(&pan, done)
-				set := seen[w]
-				const ahead = 32 // prefetch distance: a lookup is a few ns of work and a DRAM miss ~100 ns
-				for k := range chunks[:nc] {
-					o := &chunks[k]
-					cands, mine := o.cands, o.byShard[w]
-					for j, i := range mine {
-						if j+ahead < len(mine) {
-							set.prefetch(cands[mine[j+ahead]].fp)
-						}
-						var p []uint64
-						if !coded {
-							p = cur[o.w].at(o.offs[i])
-							p = p[:m.pk.length(p)]
-						}
-						cands[i].keep = set.add(p, cands[i].fp)
+		// in frontier order, and marks the new ones. Few candidates are
+		// deduplicated here, shard after shard.
+		dedup := func(w int) {
+			defer recoverPanic(&pan, done)
+			set := seen[w]
+			const ahead = 32 // prefetch distance: a lookup is a few ns of work and a DRAM miss ~100 ns
+			for k := range chunks[:nc] {
+				o := &chunks[k]
+				cands, mine := o.cands, o.byShard[w]
+				for j, i := range mine {
+					if j+ahead < len(mine) {
+						set.prefetch(cands[mine[j+ahead]].fp)
 					}
+					var p []uint64
+					if !coded {
+						p = cur[o.w].at(o.offs[i])
+						p = p[:m.pk.length(p)]
+					}
+					cands[i].keep = set.add(p, cands[i].fp)
 				}
-			}(w)
+			}
 		}
-		for range machines {
-			<-done
+		ncand := 0
+		for k := range chunks[:nc] {
+			ncand += len(chunks[k].cands)
+		}
+		for w := range machines {
+			if ncand < dedupAlone {
+				dedup(w)
+				<-done
+			} else {
+				go dedup(w)
+			}
+		}
+		if ncand >= dedupAlone {
+			for range machines {
+				<-done
+			}
 		}
 		if p := pan.Load(); p != nil {
 			r.res.Err = p
@@ -1351,17 +1386,14 @@ func countKept(chunks []chunkOut) int {
 // With exact storage (coded false) the candidates are stored packed in a
 // (the arena of worker w), else coded in wk.seg and wk.starts, which the
 // caller copies out. A successor already a candidate of the chunk is
-// dropped (chunkSet). With exact storage, as in exhaustive, a state's
-// successors are packed and their slots prefetched as they are
-// generated, and looked up once they all are: those seen in earlier
-// levels are dropped (the visited set is only read while workers run),
-// the others become candidates. With fingerprints the visited set is not
-// read here: every successor not a candidate already becomes one, and
-// the deduplication's one lookup drops those seen before. Coding the
-// candidates that lookup drops costs less than a second lookup of every
-// candidate: on x86-4cpu-2site-2upd unreduced, two workers, 128 s and
-// 245 s of CPU with the lookup here, 114 s and 216 s without (1.17 and
-// 1.41 GB).
+// dropped (chunkSet). The visited set is not read here: every successor
+// not a candidate already becomes one, and the deduplication's one lookup
+// drops those seen before. Storing the candidates that lookup drops costs
+// less than a second lookup of every candidate: on x86-4cpu-2site-2upd
+// unreduced, two workers, fingerprints, 128 s and 245 s of CPU with the
+// lookup here, 114 s and 216 s without (1.17 and 1.41 GB); with exact
+// storage, bench/spin's 4-CPU search went from 726,000 to 746,000
+// states/s (medians of 5, BenchmarkSpin).
 func expand(wk *worker, seen shards, coded bool, rd *levelReader, cs int, a *arena, w int32, o *chunkOut) int {
 	m := wk.m
 	*o = chunkOut{cands: o.cands[:0], byShard: o.byShard, w: w, offs: o.offs[:0]}
@@ -1410,9 +1442,6 @@ func expand(wk *worker, seen shards, coded bool, rd *levelReader, cs int, a *are
 				batch = batch[:c.off] // a candidate already, earlier in the chunk: no prefetch
 				return true
 			}
-			if !coded {
-				seen.prefetch(c.fp)
-			}
 			succs = append(succs, c)
 			return true
 		})
@@ -1424,9 +1453,6 @@ func expand(wk *worker, seen shards, coded bool, rd *levelReader, cs int, a *are
 				continue // a candidate already, earlier in the chunk
 			}
 			sh := seen.shard(c.fp)
-			if !coded && seen[sh].has(q, c.fp) {
-				continue
-			}
 			i := len(o.cands)
 			if slot >= 0 {
 				wk.local.put(slot, c.fp, int32(i))

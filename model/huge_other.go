@@ -2,4 +2,6 @@
 
 package model
 
-func hugePages[T any](s []T) {}
+func hugePages[T any](s []T)  {}
+func adviseHuge[T any](s []T) {}
+func populate[T any](s []T)   {}

@@ -150,46 +150,75 @@ func hash(in []uint64) uint64 {
 type arena struct {
 	blocks [][]uint64
 	cur    int // the block being filled
+	// ready: the words of block cur faulted in (populate), from its
+	// start. A block is populated a step at a time as it fills: the
+	// last block of a search is mostly empty, and in a virtual machine
+	// the first touch of memory is dear (faulting in an 8 MiB block was
+	// a tenth of a 56,000-state search).
+	ready int
+	// grow: the first block is 2^arenaFirstBits words and each next one
+	// twice the one before, up to 2^arenaBits. For arenas that a level
+	// fills and empties (parallelBFS's): they are small in most levels,
+	// and a search keeps four or more of them.
+	grow bool
 }
 
-const arenaBits = 20 // 2^20 words (8 MiB) a block
+// A block is 2^arenaBits words (8 MiB); growing arenas start at
+// 2^arenaFirstBits (64 KiB).
+const (
+	arenaBits      = 20
+	arenaFirstBits = 13
+)
 
 // add stores p and returns its offset.
 func (a *arena) add(p []uint64) uint64 {
-	if len(a.blocks) == 0 {
-		a.blocks = append(a.blocks, newBlock())
-	}
-	if len(a.blocks[a.cur])+len(p) > cap(a.blocks[a.cur]) {
-		a.cur++
-		if a.cur == len(a.blocks) {
-			a.blocks = append(a.blocks, newBlock())
-		}
-	}
-	b := a.blocks[a.cur]
+	b := a.room(len(p))
 	off := uint64(a.cur)<<arenaBits | uint64(len(b))
 	a.blocks[a.cur] = append(b, p...)
 	return off
 }
 
-func newBlock() []uint64 {
-	b := make([]uint64, 1<<arenaBits)
-	hugePages(b)
+// room returns the block being filled, after moving on to the next one
+// (made if there is none) when the current one has no room for n words.
+func (a *arena) room(n int) []uint64 {
+	if len(a.blocks) == 0 {
+		a.blocks = append(a.blocks, a.newBlock())
+	}
+	for len(a.blocks[a.cur])+n > cap(a.blocks[a.cur]) {
+		a.cur++
+		a.ready = 0
+		if a.cur == len(a.blocks) {
+			a.blocks = append(a.blocks, a.newBlock())
+		}
+	}
+	b := a.blocks[a.cur]
+	if len(b)+n > a.ready {
+		end := min(max(a.ready, len(b)+n)+populateStep, cap(b))
+		populate(b[a.ready:end])
+		a.ready = end
+	}
+	return b
+}
+
+// populateStep is how many words of a block room faults in at a time
+// (2 MiB: one huge page).
+const populateStep = 1 << 18
+
+// newBlock returns an empty block to follow the arena's last.
+func (a *arena) newBlock() []uint64 {
+	bits := arenaBits
+	if a.grow {
+		bits = min(arenaFirstBits+len(a.blocks), arenaBits)
+	}
+	b := make([]uint64, 1<<bits)
+	adviseHuge(b)
 	return b[:0]
 }
 
 // reserve returns room for n words at the end of the arena; commit(k)
 // then keeps the first k of them.
 func (a *arena) reserve(n int) []uint64 {
-	if len(a.blocks) == 0 {
-		a.blocks = append(a.blocks, newBlock())
-	}
-	if len(a.blocks[a.cur])+n > cap(a.blocks[a.cur]) {
-		a.cur++
-		if a.cur == len(a.blocks) {
-			a.blocks = append(a.blocks, newBlock())
-		}
-	}
-	b := a.blocks[a.cur]
+	b := a.room(n)
 	return b[len(b) : len(b)+n]
 }
 
@@ -216,7 +245,7 @@ func (a *arena) reset() {
 	for i := range a.blocks {
 		a.blocks[i] = a.blocks[i][:0]
 	}
-	a.cur = 0
+	a.cur, a.ready = 0, 0
 }
 
 // at returns the words from offset off to the end of its block.

@@ -1,0 +1,58 @@
+package model
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"testing"
+)
+
+// TestArena stores runs of words of random lengths in an arena, with
+// fixed and growing blocks, through add and through reserve and commit,
+// over more than one block and after a reset that keeps the blocks, and
+// reads each back at its offset.
+func TestArena(t *testing.T) {
+	for _, grow := range []bool{false, true} {
+		t.Run(fmt.Sprintf("grow=%v", grow), func(t *testing.T) {
+			a := arena{grow: grow}
+			rng := rand.New(rand.NewPCG(3, 4))
+			for round := range 2 {
+				var offs []uint64
+				var want [][]uint64
+				words := 0
+				for words < 3<<arenaBits/2 { // past the first block of 2^arenaBits words
+					p := make([]uint64, 1+rng.IntN(200))
+					for i := range p {
+						p[i] = rng.Uint64()
+					}
+					var off uint64
+					if rng.IntN(2) == 0 {
+						off = a.add(p)
+					} else {
+						r := a.reserve(len(p) + 8)
+						copy(r, p)
+						off = a.commit(len(p))
+					}
+					offs, want = append(offs, off), append(want, p)
+					words += len(p)
+				}
+				for i, off := range offs {
+					if got := a.at(off); len(got) < len(want[i]) || !slices.Equal(got[:len(want[i])], want[i]) {
+						t.Fatalf("round %d: run %d at %#x does not read back", round, i, off)
+					}
+				}
+				blocks := len(a.blocks)
+				if grow && cap(a.blocks[0]) != 1<<arenaFirstBits || !grow && cap(a.blocks[0]) != 1<<arenaBits {
+					t.Fatalf("first block of %d words", cap(a.blocks[0]))
+				}
+				if last := cap(a.blocks[blocks-1]); last > 1<<arenaBits {
+					t.Fatalf("a block of %d words", last)
+				}
+				a.reset()
+				if len(a.blocks) != blocks || a.cur != 0 || len(a.blocks[0]) != 0 {
+					t.Fatalf("reset: %d blocks (had %d), block %d, %d words", len(a.blocks), blocks, a.cur, len(a.blocks[0]))
+				}
+			}
+		})
+	}
+}
