@@ -29,3 +29,7 @@ func (m *Machine) SetAVX512ForTest(on bool) (was, ok bool) {
 	m.pk.avx = on && haveAVX512
 	return was, haveAVX512
 }
+
+// NoStaticFetchForTest makes m fetch every instruction through fetchFrom,
+// granule by granule, as if no fetch were static (staticFetch).
+func (m *Machine) NoStaticFetchForTest() { m.static = nil }

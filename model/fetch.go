@@ -13,8 +13,97 @@ const maxInsn = 16
 // the CPU may still see (View..N-1): the CPU has not context-synchronised
 // since the newer ones were written, so it may hold the older ones. Bytes
 // outside windows never change.
+//
+// An instruction whose granules lie in static text, outside every window,
+// is the same in every state: staticFetch works it out once.
 func (m *Machine) fetch(s *State, c int, fn func(*State, *Violation) bool) bool {
+	pc := s.CPU[c].PC
+	for r := range m.static {
+		t := &m.static[r]
+		if pc-t.base >= uint64(len(t.code)) {
+			continue
+		}
+		k := t.code[pc-t.base]
+		if k == 0 {
+			k = staticFetch(m.P, r, pc)
+			t.code[pc-t.base] = k
+		}
+		if k == staticNone {
+			break
+		}
+		n := int(k & staticLen)
+		copy(m.fbuf[:n], m.P.Regions[r].Bytes[pc-t.base:])
+		for i := range n {
+			m.ffrom[i] = -1
+		}
+		return m.execute(s, c, m.fbuf[:n], m.ffrom[:n], k&staticUndef != 0, false, fn)
+	}
 	return m.fetchFrom(s, c, 0, fn)
+}
+
+// staticText is what fetch knows of one region's instructions: code[o]
+// is staticFetch at Base+o once worked out, 0 before.
+type staticText struct {
+	base uint64
+	code []uint8
+}
+
+// The fetch at an address, as staticFetch codes it: its length in bytes
+// (at most maxInsn), and staticUndef when the bytes are no instruction of
+// the model; or staticNone.
+const (
+	staticLen   = 0x1f
+	staticNone  = 0x40
+	staticUndef = 0x80
+)
+
+// staticFetch works out the fetch that fetchFrom makes at pc, in region r,
+// when it reads no window: the same loop, over the region's bytes. It is
+// staticNone when the fetch reads a window (in any byte of a granule it
+// reads) or a byte outside region r.
+func staticFetch(p *Program, r int, pc uint64) uint8 {
+	reg := &p.Regions[r]
+	g := uint64(p.Arch.Granule())
+	var buf [maxInsn]byte
+	have := 0
+	for {
+		n := 0
+		if have > 0 {
+			n = p.Arch.InsnLen(buf[:have])
+		}
+		switch {
+		case n < 0:
+			return uint8(have) | staticUndef
+		case n > 0 && have >= n:
+			return uint8(n)
+		case have >= maxInsn:
+			return uint8(have) | staticUndef
+		}
+		a := pc + uint64(have)
+		base := a / g * g
+		take := min(int(base+g-a), maxInsn-have)
+		for i := range g {
+			if w, _ := p.window(base + i); w >= 0 {
+				return staticNone
+			}
+		}
+		for i := range take {
+			if p.RegionOf(a+uint64(i)) != r {
+				return staticNone // unmapped, or another region's
+			}
+			buf[have+i] = reg.Bytes[a+uint64(i)-reg.Base]
+		}
+		have += take
+	}
+}
+
+// staticTexts returns an empty staticText for each of p's regions.
+func staticTexts(p *Program) []staticText {
+	out := make([]staticText, len(p.Regions))
+	for r := range p.Regions {
+		out[r] = staticText{base: p.Regions[r].Base, code: make([]uint8, len(p.Regions[r].Bytes))}
+	}
+	return out
 }
 
 // fetchFrom extends a fetch of which m.fbuf[:have] is read so far.

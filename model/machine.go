@@ -58,6 +58,7 @@ type Machine struct {
 	x      Exec          // handed to the Arch, reused
 	fbuf   [maxInsn]byte // the bytes of the fetch in progress
 	ffrom  [maxInsn]int8 // the snapshot each came from, -1 if static
+	static []staticText  // the fetches of static text, by region (fetch)
 	events []Event
 	// partial-order reduction
 	lastLocal bool // the last execute was a local, invisible step
@@ -126,6 +127,7 @@ func NewMachine(p *Program, props []Property) *Machine {
 		m.copyRuns = append(m.copyRuns, [2]int{lo, hi})
 	}
 	m.fpbuf = make([]uint64, m.pk.bufLen())
+	m.static = staticTexts(p)
 	m.class = make([]int, len(p.CPUs))
 	for c := range p.CPUs {
 		m.class[c] = c
