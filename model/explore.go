@@ -1251,15 +1251,12 @@ func parallelBFS(m *Machine, opt Options) Result {
 		for w := range machines {
 			if ncand < dedupAlone {
 				dedup(w)
-				<-done
 			} else {
 				go dedup(w)
 			}
 		}
-		if ncand >= dedupAlone {
-			for range machines {
-				<-done
-			}
+		for range machines {
+			<-done // buffered: the shards deduplicated here have sent already
 		}
 		if p := pan.Load(); p != nil {
 			r.res.Err = p

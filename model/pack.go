@@ -153,8 +153,8 @@ type arena struct {
 	// ready: the words of block cur faulted in (populate), from its
 	// start. A block is populated a step at a time as it fills: the
 	// last block of a search is mostly empty, and in a virtual machine
-	// the first touch of memory is dear (faulting in an 8 MiB block was
-	// a tenth of a 56,000-state search).
+	// the first touch of memory is dear (faulting in the 8 MiB blocks
+	// was about a sixth of a 56,000-state exact search from the CLI).
 	ready int
 	// grow: the first block is 2^arenaFirstBits words and each next one
 	// twice the one before, up to 2^arenaBits. For arenas that a level
