@@ -746,8 +746,7 @@ func (sh shards) size() int {
 type worker struct {
 	m     *Machine
 	s     State    // the state being expanded
-	batch []uint64 // its successors, packed
-	succs []succ
+	buf   []uint64 // a successor, packed (fingerprints)
 	local chunkSet // the fingerprints of the chunk's candidates so far
 	// Coded levels: cd codes the chunk's candidates into seg, each from
 	// the one before (enc[last]) or, at a restart, from base.
@@ -1382,8 +1381,10 @@ func countKept(chunks []chunkOut) int {
 // returns how many states it expanded (cs: chunkStates of the level).
 // With exact storage (coded false) the candidates are stored packed in a
 // (the arena of worker w), else coded in wk.seg and wk.starts, which the
-// caller copies out. A successor already a candidate of the chunk is
-// dropped (chunkSet). The visited set is not read here: every successor
+// caller copies out. Each successor is packed (with exact storage,
+// where it stays in a) and becomes a candidate as it is generated, unless
+// it is one of the chunk already (chunkSet). The visited set is not read
+// here: every successor
 // not a candidate already becomes one, and the deduplication's one lookup
 // drops those seen before. Storing the candidates that lookup drops costs
 // less than a second lookup of every candidate: on x86-4cpu-2site-2upd
@@ -1403,15 +1404,17 @@ func expand(wk *worker, seen shards, coded bool, rd *levelReader, cs int, a *are
 	}
 	pk := m.pk
 	wk.local.reset(cs)
-	s, batch, succs := &wk.s, wk.batch, wk.succs
-	defer func() { wk.batch, wk.succs = batch, succs }()
-	// equal compares candidate i's packed state with cmpQ (exact storage).
-	var cmpQ []uint64
+	s := &wk.s
+	if len(wk.buf) < pk.bufLen() {
+		wk.buf = make([]uint64, pk.bufLen())
+	}
+	// equal compares candidate i's packed state with q (exact storage).
+	var q []uint64
 	var equal func(int32) bool
 	if !coded {
 		equal = func(i int32) bool {
 			d := a.at(o.offs[i])
-			return pk.length(d) == len(cmpQ) && slices.Equal(d[:len(cmpQ)], cmpQ)
+			return pk.length(d) == len(q) && slices.Equal(d[:len(q)], q)
 		}
 	}
 	expanded := 0
@@ -1421,7 +1424,6 @@ func expand(wk *worker, seen shards, coded bool, rd *levelReader, cs int, a *are
 			return expanded
 		}
 		expanded++
-		batch, succs = batch[:0], succs[:0]
 		n := m.Successors(s, func(st Step, next *State, v *Violation) bool {
 			o.transitions++
 			if v != nil && v.Warning {
@@ -1432,33 +1434,28 @@ func expand(wk *worker, seen shards, coded bool, rd *levelReader, cs int, a *are
 				o.stop, o.viol, o.atNode, o.step = true, v, node, st
 				return false
 			}
-			var c succ
-			batch, c = packSucc(pk, batch, next, st)
-			cmpQ = batch[c.off : c.off+c.n]
-			if _, dup := wk.local.find(c.fp, equal); dup {
-				batch = batch[:c.off] // a candidate already, earlier in the chunk: no prefetch
-				return true
+			// Packed where it stays if it becomes a candidate: in the
+			// arena with exact storage (committed only then).
+			out := wk.buf
+			if !coded {
+				out = a.reserve(pk.bufLen())
 			}
-			succs = append(succs, c)
-			return true
-		})
-		for _, c := range succs {
-			q := batch[c.off : c.off+c.n]
-			cmpQ = q
-			slot, dup := wk.local.find(c.fp, equal)
+			q = out[:pk.pack(next, out)]
+			fp := hash(q)
+			slot, dup := wk.local.find(fp, equal)
 			if dup {
-				continue // a candidate already, earlier in the chunk
+				return true // a candidate already, earlier in the chunk
 			}
-			sh := seen.shard(c.fp)
 			i := len(o.cands)
 			if slot >= 0 {
-				wk.local.put(slot, c.fp, int32(i))
+				wk.local.put(slot, fp, int32(i))
 			}
+			sh := seen.shard(fp)
 			o.byShard[sh] = append(o.byShard[sh], int32(i))
-			o.cands = append(o.cands, candidate{fp: c.fp, parent: node, choice: c.st.Choice, actor: c.st.Actor})
+			o.cands = append(o.cands, candidate{fp: fp, parent: node, choice: st.Choice, actor: st.Actor})
 			if !coded {
-				o.offs = append(o.offs, a.add(q))
-				continue
+				o.offs = append(o.offs, a.commit(len(q)))
+				return true
 			}
 			prev := &wk.enc[wk.last]
 			if i%codeRestart == 0 {
@@ -1466,10 +1463,11 @@ func expand(wk *worker, seen shards, coded bool, rd *levelReader, cs int, a *are
 				prev = wk.base
 			}
 			cur := &wk.enc[1-wk.last]
-			pk.unpack(q, cur)
+			m.copyState(cur, next)
 			wk.seg = wk.cd.encode(slices.Grow(wk.seg, wk.cd.maxLen), stateAsWords(cur), stateAsWords(prev))
 			wk.last = 1 - wk.last
-		}
+			return true
+		})
 		if o.err = m.Err(); o.err != nil || o.stop {
 			return expanded
 		}
