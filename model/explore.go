@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"errors"
 	"fmt"
+	"math"
 	"math/bits"
 	"math/rand/v2"
 	"runtime"
@@ -691,8 +692,13 @@ type candidate struct {
 	parent int32
 	choice uint16 // the step: Step{Actor: actor, Choice: choice}
 	actor  uint8
-	keep   bool // not seen before: set by the shard that owns fp
 }
+
+// keptMark marks an entry of chunkOut.byShard whose candidate the
+// deduplication found new. The marks are written there, in the shard's
+// own list, and not in the candidates, which the shards share: two
+// workers writing to one cache line would pass it to and fro.
+const keptMark = math.MinInt32
 
 // shards is a visited set split by fingerprint among the workers, so that
 // each worker deduplicates its share of a level's candidates alone. The
@@ -935,8 +941,10 @@ const codeRestart = 64
 
 // chunkOut is what expanding one chunk of a level produced.
 type chunkOut struct {
-	cands   []candidate
-	byShard [][]int32 // the indices in cands of each shard's candidates
+	cands []candidate
+	// byShard has the indices in cands of each shard's candidates,
+	// each marked (keptMark) by the deduplication if new.
+	byShard [][]int32
 	// With exact storage, candidate i is packed at offs[i] in the arena
 	// of worker w. With fingerprints, they are coded in the level's
 	// codedChunk of the same index.
@@ -1239,7 +1247,9 @@ func parallelBFS(m *Machine, opt Options) Result {
 						p = cur[o.w].at(o.offs[i])
 						p = p[:m.pk.length(p)]
 					}
-					cands[i].keep = set.add(p, cands[i].fp)
+					if set.add(p, cands[i].fp) {
+						mine[j] = i | keptMark
+					}
 				}
 			}
 		}
@@ -1262,8 +1272,9 @@ func parallelBFS(m *Machine, opt Options) Result {
 			break
 		}
 		next, nextSpans = next[:0], nextSpans[:0]
-		states := seen.size() - countKept(chunks[:nc]) // distinct states before this level's new ones
+		states := t.size() // distinct states before this level's new ones
 		size = 0
+		pos := make([]int, nw) // the next entry of each shard's list in byShard
 	merge:
 		for k := range chunks[:nc] {
 			o := &chunks[k]
@@ -1271,12 +1282,16 @@ func parallelBFS(m *Machine, opt Options) Result {
 			if o.err != nil && r.res.Err == nil {
 				r.res.Err = o.err
 			}
+			clear(pos)
 			for i := range o.cands {
 				c := &o.cands[i]
 				if coded && i%codeRestart == 0 && (len(nextSpans) == 0 || int(nextSpans[len(nextSpans)-1].n) >= cs) {
 					nextSpans = append(nextSpans, span{k: int32(k), i: int32(i), node: int32(t.size())})
 				}
-				if !c.keep {
+				sh := seen.shard(c.fp)
+				keep := o.byShard[sh][pos[sh]]&keptMark != 0
+				pos[sh]++
+				if !keep {
 					continue
 				}
 				if opt.MaxStates > 0 && states >= opt.MaxStates {
@@ -1364,19 +1379,6 @@ func recoverPanic(p *atomic.Pointer[PanicError], done chan<- struct{}) {
 	done <- struct{}{}
 }
 
-// countKept counts the candidates marked new.
-func countKept(chunks []chunkOut) int {
-	n := 0
-	for k := range chunks {
-		for i := range chunks[k].cands {
-			if chunks[k].cands[i].keep {
-				n++
-			}
-		}
-	}
-	return n
-}
-
 // expand generates the successors of the states rd yields into o and
 // returns how many states it expanded (cs: chunkStates of the level).
 // With exact storage (coded false) the candidates are stored packed in a
@@ -1392,9 +1394,14 @@ func countKept(chunks []chunkOut) int {
 // lookup here, 114 s and 216 s without (1.17 and 1.41 GB); with exact
 // storage, bench/spin's 4-CPU search went from 726,000 to 746,000
 // states/s (medians of 5, BenchmarkSpin).
-func expand(wk *worker, seen shards, coded bool, rd *levelReader, cs int, a *arena, w int32, o *chunkOut) int {
+func expand(wk *worker, seen shards, coded bool, rd *levelReader, cs int, a *arena, w int32, out *chunkOut) int {
 	m := wk.m
-	*o = chunkOut{cands: o.cands[:0], byShard: o.byShard, w: w, offs: o.offs[:0]}
+	// The chunk's results are made in a chunkOut of the worker's own,
+	// copied out at the end: the chunkOuts of a level are side by side,
+	// and a worker writing to one as another writes to its neighbour would
+	// pass their cache line to and fro.
+	o := &chunkOut{cands: out.cands[:0], byShard: out.byShard, w: w, offs: out.offs[:0]}
+	defer func() { *out = *o }()
 	wk.seg, wk.starts = wk.seg[:0], wk.starts[:0]
 	if len(o.byShard) != len(seen) {
 		o.byShard = make([][]int32, len(seen))
