@@ -50,16 +50,24 @@ func All(opt *scenario.ParseOptions) ([]Entry, error) {
 	return out, nil
 }
 
-// Lookup returns the built-in scenario called name.
+// Lookup returns the built-in scenario called name. It parses that
+// scenario's file alone (scenarios/NAME.scn: All checks that every file
+// is named after its scenario), not the whole catalogue.
 func Lookup(name string, opt *scenario.ParseOptions) (Entry, bool, error) {
-	all, err := All(opt)
+	if name == "" || strings.ContainsAny(name, `/\`) {
+		return Entry{}, false, nil
+	}
+	n := "scenarios/" + name + ".scn"
+	src, err := files.ReadFile(n)
+	if err != nil {
+		return Entry{}, false, nil // not a built-in scenario
+	}
+	sc, err := scenario.Parse(n, src, opt)
 	if err != nil {
 		return Entry{}, false, err
 	}
-	for _, e := range all {
-		if e.Scenario.Name == name {
-			return e, true, nil
-		}
+	if sc.Name != name {
+		return Entry{}, false, fmt.Errorf("%s: scenario is named %q, not %q", n, sc.Name, name)
 	}
-	return Entry{}, false, nil
+	return Entry{Scenario: sc, File: n, Source: src}, true, nil
 }

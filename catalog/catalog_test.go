@@ -260,3 +260,24 @@ func TestEveryVariantChecked(t *testing.T) {
 		t.Errorf("only %d variants looked at", n)
 	}
 }
+
+// TestLookup checks that Lookup, which parses one file, finds every
+// scenario All finds, and nothing else.
+func TestLookup(t *testing.T) {
+	opt := check.ParseOptions()
+	all, err := catalog.All(opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range all {
+		got, ok, err := catalog.Lookup(e.Scenario.Name, opt)
+		if err != nil || !ok || got.File != e.File || string(got.Source) != string(e.Source) || got.Scenario.Name != e.Scenario.Name {
+			t.Errorf("Lookup(%q) = %q, %v, %v; want %q", e.Scenario.Name, got.File, ok, err, e.File)
+		}
+	}
+	for _, name := range []string{"", "no-such-scenario", "scenarios/" + all[0].Scenario.Name, "../catalog/scenarios/" + all[0].Scenario.Name, all[0].Scenario.Name + ".scn", `a\b`} {
+		if _, ok, err := catalog.Lookup(name, opt); ok || err != nil {
+			t.Errorf("Lookup(%q) = %v, %v; want not found", name, ok, err)
+		}
+	}
+}
