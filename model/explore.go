@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"errors"
 	"fmt"
-	"math"
 	"math/bits"
 	"math/rand/v2"
 	"runtime"
@@ -694,60 +693,6 @@ type candidate struct {
 	actor  uint8
 }
 
-// keptMark marks an entry of chunkOut.byShard whose candidate the
-// deduplication found new. The marks are written there, in the shard's
-// own list, and not in the candidates, which the shards share: two
-// workers writing to one cache line would pass it to and fro.
-const keptMark = math.MinInt32
-
-// shards is a visited set split by fingerprint among the workers, so that
-// each worker deduplicates its share of a level's candidates alone. The
-// shard is chosen by the fingerprint's low 32 bits (scaled to the number
-// of shards by a multiplication, not a division); the sets use its high
-// bits for their slots.
-type shards []visited
-
-func (sh shards) shard(fp uint64) int { return int(uint64(uint32(fp)) * uint64(len(sh)) >> 32) }
-
-func (sh shards) has(p []uint64, fp uint64) bool { return sh[sh.shard(fp)].has(p, fp) }
-
-func (sh shards) add(p []uint64, fp uint64) bool { return sh[sh.shard(fp)].add(p, fp) }
-
-func (sh shards) prefetch(fp uint64) { sh[sh.shard(fp)].prefetch(fp) }
-
-func (sh shards) growBytes(k int) uint64 {
-	var n uint64
-	for _, v := range sh {
-		n += v.growBytes(k)
-	}
-	return n
-}
-
-func (sh shards) bytes() uint64 {
-	var n uint64
-	for _, v := range sh {
-		n += v.bytes()
-	}
-	return n
-}
-
-func (sh shards) error() error {
-	for _, v := range sh {
-		if err := v.error(); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-func (sh shards) size() int {
-	n := 0
-	for _, v := range sh {
-		n += v.size()
-	}
-	return n
-}
-
 // worker is what one goroutine of parallelBFS works with.
 type worker struct {
 	m     *Machine
@@ -917,11 +862,6 @@ func (p *segPool) take(n int) []byte {
 	return b
 }
 
-// dedupAlone: a level with fewer candidates is deduplicated on one
-// goroutine, shard after shard (a few hundred microseconds of work, where
-// waking the other workers costs tens).
-const dedupAlone = 1024
-
 // chunkStates returns how many states of a level of n states make one
 // chunk, for nw workers: workers take a level's chunks in turn, so that a
 // worker slowed down (by another process, say) does not hold the others
@@ -942,14 +882,13 @@ const codeRestart = 64
 // chunkOut is what expanding one chunk of a level produced.
 type chunkOut struct {
 	cands []candidate
-	// byShard has the indices in cands of each shard's candidates,
-	// each marked (keptMark) by the deduplication if new.
-	byShard [][]int32
 	// With exact storage, candidate i is packed at offs[i] in the arena
-	// of worker w. With fingerprints, they are coded in the level's
-	// codedChunk of the same index.
+	// of worker w. With fingerprints, they are coded in seg (in the
+	// helper's segArena), restarting at the offsets in starts.
 	w           int32
 	offs        []uint64
+	seg         []byte
+	starts      []int32
 	transitions int64
 	warn        *Violation // the chunk's first warning
 	warnNode    int32
@@ -963,15 +902,12 @@ type chunkOut struct {
 	step   Step
 	end    bool // the violation is of atNode's state (deadlock, at rest)
 	err    error
+	halt   bool // the search stopped in the chunk (Options.Stop)
 }
 
 // bytes returns the memory the chunk's slices take.
 func (o *chunkOut) bytes() uint64 {
-	n := uint64(cap(o.cands))*uint64(unsafe.Sizeof(candidate{})) + 8*uint64(cap(o.offs))
-	for _, b := range o.byShard {
-		n += 4 * uint64(cap(b))
-	}
-	return n
+	return uint64(cap(o.cands))*uint64(unsafe.Sizeof(candidate{})) + 8*uint64(cap(o.offs)) + 4*uint64(cap(o.starts))
 }
 
 // levelReader yields the states of one chunk of a breadth-first level,
@@ -1022,39 +958,51 @@ func (r *levelReader) next(wk *worker) (int32, bool) {
 	return 0, false
 }
 
-// parallelBFS is breadth-first search whose levels are expanded by
-// several workers, each on its own Machine, and merged in frontier order:
+// parallelBFS is breadth-first search with helpers. The main worker (the
+// calling goroutine, on m) goes through each level's chunks in frontier
+// order; helpers (workers 1 to nw-1, each on its own Machine) expand
+// chunks from the level's end, taking the last chunk not yet taken. A
+// chunk nobody has taken, the main worker expands as the one-worker
+// search does (expandOwn): each successor is looked up in the visited set
+// as it is generated. A chunk a helper has expanded, the main worker only
+// deduplicates: it looks the helper's candidates up, in order. Only the
+// main worker touches the visited set and the tree, in frontier order, so
 // node numbers, the first violation and its schedule are those of the
-// sequential search. A level goes in three phases: the workers expand
-// its chunks, taking the next chunk as they finish one; each worker then
-// deduplicates, in frontier order, the candidates whose fingerprints fall
-// in its shard of the visited set; last, one goroutine numbers the new
-// states in frontier order.
+// one-worker search.
+//
+// When the main worker reaches a chunk a helper is still expanding, it
+// takes the chunk over and the helper drops it: the main worker never
+// waits for a helper within a level. A helper that gets little CPU (the
+// machine has other work) costs at most a chunk of its time a level,
+// and the search goes on at about the one-worker rate; a helper with a
+// core of its own expands most of each level's second half. At the end
+// of a level the main worker waits for the helpers to leave it (they
+// check, between states, whether their chunk was taken over).
 //
 // With exact storage, a level's states stay packed in the arenas of the
-// workers that made them (two sets, swapped each level), so a state is
-// copied once (the exact set needs each packed state to deduplicate it).
-// With fingerprints, a chunk's candidates are coded as they are kept,
-// each as its difference from the one before (coder, as the one-worker
-// frontier), restarting from the initial state every codeRestart
-// candidates; the next
-// level is read from the chunks of this one (two sets, swapped each
-// level) as spans of about chunkStates states, decoded in order, the
-// candidates the merge dropped decoded and passed over.
+// workers that made them (two sets, swapped each level). With
+// fingerprints, a chunk's states are coded, each as its difference from
+// the one before (coder, as the one-worker frontier), restarting from
+// the initial state every codeRestart states: a helper codes every
+// candidate as it makes it, the main worker its own chunks' new states.
+// The next level is read from the chunks of this one (two sets, swapped
+// each level) as spans of about chunkStates states, decoded in order,
+// the candidates the deduplication dropped decoded and passed over.
 func parallelBFS(m *Machine, opt Options) Result {
 	r := newRun(m, opt)
 	nw := opt.Workers
 	coded := !opt.Exact
-	seen := make(shards, nw)
-	for i := range seen {
-		switch {
-		case opt.Exact && opt.Collapse:
-			seen[i] = newCollapseSet(m.pk)
-		case opt.Exact:
-			seen[i] = newExactSet()
-		default:
-			seen[i] = newCompactSet()
-		}
+	pk := m.pk
+	var seen visited = newCompactSet()
+	switch {
+	case opt.Exact && opt.Collapse:
+		seen = newCollapseSet(pk)
+	case opt.Exact:
+		seen = newExactSet()
+	}
+	var recent recentSet
+	if coded {
+		recent = make(recentSet, 1<<recentBits)
 	}
 	machines := []*worker{{m: m}}
 	for len(machines) < nw {
@@ -1064,7 +1012,7 @@ func parallelBFS(m *Machine, opt Options) Result {
 	}
 	init := m.P.Initial()
 	for _, wk := range machines {
-		wk.cd, wk.base = newCoder(m.pk), &init
+		wk.cd, wk.base = newCoder(pk), &init
 	}
 	var t levelTree
 	r.final = func() { r.res.VisitedBytes, r.res.TreeBytes = seen.bytes(), t.bytes() }
@@ -1085,12 +1033,12 @@ func parallelBFS(m *Machine, opt Options) Result {
 			segs[i][w].pool = &pool
 		}
 	}
-	var chunks []chunkOut
+	var chunks []chunkOut // the helpers' chunks of the level
 	root := t.add(-1, Step{}, 0)
-	buf := make([]uint64, m.pk.bufLen())
-	p := buf[:m.pk.pack(&init, buf)]
+	batch := make([]uint64, pk.bufLen())
+	p := batch[:pk.pack(&init, batch)]
 	seen.add(p, hash(p))
-	// Level 0 is the level before level 1's: in arenas[1], or in outs[1].
+	// Level 0 is the level before level 1's: in arenas[1], or in codeds[1].
 	var level, next []ref
 	var spans, nextSpans []span
 	if coded {
@@ -1102,7 +1050,10 @@ func parallelBFS(m *Machine, opt Options) Result {
 		level = []ref{{off: arenas[1][0].add(p), node: root}}
 	}
 	size := 1                          // states of the level
-	var pan atomic.Pointer[PanicError] // a worker's panic
+	var pan atomic.Pointer[PanicError] // a helper's panic
+	var succs []succ
+	var own chunkOut // the main worker's chunk
+	main := machines[0]
 	for d := 0; size > 0; d++ {
 		r.res.MaxDepth = d
 		prev, cur := arenas[(d+1)%2], arenas[d%2]
@@ -1119,12 +1070,11 @@ func parallelBFS(m *Machine, opt Options) Result {
 			return levelReader{refs: level[c*cs : min((c+1)*cs, len(level))], arenas: prev}
 		}
 		if opt.MaxDepth > 0 && d >= opt.MaxDepth {
-			wk := machines[0]
 		bounded:
 			for c := range nc {
 				rd := reader(c)
-				for _, ok := rd.next(wk); ok; _, ok = rd.next(wk) {
-					if m.Successors(&wk.s, func(Step, *State, *Violation) bool { return false }) > 0 {
+				for _, ok := rd.next(main); ok; _, ok = rd.next(main) {
+					if m.Successors(&main.s, func(Step, *State, *Violation) bool { return false }) > 0 {
 						r.res.Bounded = true
 						break bounded
 					}
@@ -1147,166 +1097,246 @@ func parallelBFS(m *Machine, opt Options) Result {
 			r.res.Queue = size
 			break
 		}
-		var taken, expanded atomic.Int64
-		var halt atomic.Bool
+		// claim[c] says who has chunk c: no one, a helper (working on it,
+		// or done), or the main worker (its own, or taken over).
+		claim := make([]atomic.Int32, nc)
+		var back atomic.Int64 // the helpers take chunks from here down
+		back.Store(int64(nc))
 		done := make(chan struct{}, nw)
-		// expandChunks is worker w's part of the level: chunks, taken in
-		// turn, until none is left.
-		expandChunks := func(w int) {
+		help := func(w int) {
 			defer recoverPanic(&pan, done)
-			for !halt.Load() {
-				c := int(taken.Add(1) - 1)
-				if c >= nc {
-					break
+			wk := machines[w]
+			for {
+				c := int(back.Add(-1))
+				if c < 0 || !claim[c].CompareAndSwap(chunkFree, chunkHelper) {
+					return
 				}
 				rd := reader(c)
-				wk := machines[w]
-				expanded.Add(int64(expand(wk, seen, coded, &rd, cs, &cur[w], int32(w), &chunks[c])))
+				o := &chunks[c]
+				taken := func() bool { return claim[c].Load() == chunkMain }
+				expand(wk, coded, &rd, cs, &cur[w], int32(w), o, taken)
 				if coded {
-					cc := &into[c]
-					cc.seg = segs[d%2][w].store(wk.seg)
-					cc.starts = append(cc.starts[:0], wk.starts...)
-					cc.n = len(chunks[c].cands)
-					cc.keep = slices.Grow(cc.keep[:0], (cc.n+63)/64)[:(cc.n+63)/64]
-					clear(cc.keep)
+					o.seg = segs[d%2][w].store(wk.seg)
+					o.starts = append(o.starts[:0], wk.starts...)
+				}
+				if !claim[c].CompareAndSwap(chunkHelper, chunkDone) {
+					return // taken over
 				}
 			}
 		}
-		// A level of one chunk is expanded here: a second goroutine
-		// would find nothing to do, and waking it costs more than a
-		// small level's work.
-		workers := nw
-		if nc == 1 {
-			workers = 1
-			expandChunks(0)
-		} else {
-			for w := range machines {
-				go expandChunks(w)
+		helpers := 0
+		if nc > 1 {
+			for w := 1; w < nw; w++ {
+				helpers++
+				go help(w)
 			}
-		}
-		// While the workers expand the level: progress, and whether to
-		// stop (the workers then finish their chunks, and the level is
-		// dropped unfinished).
-		tick := time.NewTicker(50 * time.Millisecond)
-		for n := 0; n < workers; {
-			select {
-			case <-done:
-				n++
-			case <-tick.C:
-				if !halt.Load() && r.stopNow(0) {
-					halt.Store(true)
-				}
-				if r.opt.Progress != nil {
-					if now := time.Now(); now.Sub(r.lastOut) >= r.opt.Every {
-						r.lastOut = now
-						r.sample()
-						st := r.res.Stats
-						st.States, st.Queue = int64(t.size()), size-int(expanded.Load())
-						r.opt.Progress(st)
-					}
-				}
-			}
-		}
-		tick.Stop()
-		if p := pan.Load(); p != nil {
-			r.res.Err = p
-			break
-		}
-		if halt.Load() {
-			r.res.Queue = size - int(expanded.Load())
-			break
-		}
-		var grow uint64
-		for w := range machines {
-			k := 0
-			for c := range chunks[:nc] {
-				k += len(chunks[c].byShard[w])
-			}
-			grow += seen[w].growBytes(k)
-		}
-		if grow > 0 && r.stopNow(grow) {
-			r.res.Queue = size
-			break
-		}
-		// Deduplicate: each worker inserts the candidates of its shard,
-		// in frontier order, and marks the new ones. Few candidates are
-		// deduplicated here, shard after shard.
-		dedup := func(w int) {
-			defer recoverPanic(&pan, done)
-			set := seen[w]
-			const ahead = 32 // prefetch distance: a lookup is a few ns of work and a DRAM miss ~100 ns
-			for k := range chunks[:nc] {
-				o := &chunks[k]
-				cands, mine := o.cands, o.byShard[w]
-				for j, i := range mine {
-					if j+ahead < len(mine) {
-						set.prefetch(cands[mine[j+ahead]].fp)
-					}
-					var p []uint64
-					if !coded {
-						p = cur[o.w].at(o.offs[i])
-						p = p[:m.pk.length(p)]
-					}
-					if set.add(p, cands[i].fp) {
-						mine[j] = i | keptMark
-					}
-				}
-			}
-		}
-		ncand := 0
-		for k := range chunks[:nc] {
-			ncand += len(chunks[k].cands)
-		}
-		for w := range machines {
-			if ncand < dedupAlone {
-				dedup(w)
-			} else {
-				go dedup(w)
-			}
-		}
-		for range machines {
-			<-done // buffered: the shards deduplicated here have sent already
-		}
-		if p := pan.Load(); p != nil {
-			r.res.Err = p
-			break
 		}
 		next, nextSpans = next[:0], nextSpans[:0]
-		states := t.size() // distinct states before this level's new ones
+		levelStates := size
 		size = 0
-		pos := make([]int, nw) // the next entry of each shard's list in byShard
-	merge:
-		for k := range chunks[:nc] {
-			o := &chunks[k]
+		// chunkStates is how many states chunk c has.
+		chunkSize := func(c int) int {
+			if coded {
+				return int(spans[c].n)
+			}
+			return min((c+1)*cs, len(level)) - c*cs
+		}
+		// keep makes candidate i of chunk c a state of the next level if
+		// kept, and starts a span at it if one is due (coded levels).
+		// With exact storage the state is packed at off in the arena of
+		// worker w.
+		keep := func(c, i int, kept bool, parent int32, st Step, off uint64, w int32) {
+			if coded && i%codeRestart == 0 && (len(nextSpans) == 0 || int(nextSpans[len(nextSpans)-1].n) >= cs) {
+				nextSpans = append(nextSpans, span{k: int32(c), i: int32(i), node: int32(t.size())})
+			}
+			if !kept {
+				return
+			}
+			if opt.MaxStates > 0 && t.size() >= opt.MaxStates {
+				r.res.Bounded = true
+				return
+			}
+			size++
+			id := t.add(parent, st, d+1)
+			if coded {
+				nextSpans[len(nextSpans)-1].n++
+				kb := into[c].keep
+				for len(kb) <= i/64 {
+					kb = append(kb, 0)
+				}
+				kb[i/64] |= 1 << (i % 64)
+				into[c].keep = kb
+			} else {
+				next = append(next, ref{off: off, w: w, node: id})
+			}
+		}
+		// codeNew codes q, packed, as state i of the main worker's own
+		// chunk.
+		codeNew := func(i int, q []uint64) {
+			prev := &main.enc[main.last]
+			if i%codeRestart == 0 {
+				main.starts = append(main.starts, int32(len(main.seg)))
+				prev = main.base
+			}
+			s := &main.enc[1-main.last]
+			pk.unpack(q, s)
+			main.seg = main.cd.encode(slices.Grow(main.seg, main.cd.maxLen), stateAsWords(s), stateAsWords(prev))
+			main.last = 1 - main.last
+		}
+		// expandOwn expands chunk c as the one-worker search does: the
+		// successors of a state are packed, hashed and their slots
+		// prefetched as they are generated, then looked up in order.
+		expandOwn := func(c int) *chunkOut {
+			o := &own
+			*o = chunkOut{}
+			if coded {
+				main.seg, main.starts = main.seg[:0], main.starts[:0]
+				into[c].keep = into[c].keep[:0]
+			}
+			ni := 0 // new states so far
+			rd := reader(c)
+			s := &main.s
+			for {
+				node, ok := rd.next(main)
+				if !ok {
+					break
+				}
+				batch, succs = batch[:0], succs[:0]
+				n := m.Successors(s, func(st Step, next *State, v *Violation) bool {
+					o.transitions++
+					if v != nil && v.Warning {
+						if o.warn == nil {
+							o.warn, o.warnNode, o.warnStep = v, node, st
+						}
+					} else if v != nil {
+						o.stop, o.viol, o.atNode, o.step = true, v, node, st
+						return false
+					}
+					var sc succ
+					batch, sc = packSucc(pk, batch, next, st)
+					if recent.has(sc.fp) {
+						batch = batch[:sc.off]
+						return true
+					}
+					seen.prefetch(sc.fp)
+					succs = append(succs, sc)
+					return true
+				})
+				if g := seen.growBytes(len(succs)); g > 0 && r.stopNow(g) {
+					o.halt = true
+					return o
+				}
+				for _, sc := range succs {
+					q := batch[sc.off : sc.off+sc.n]
+					kept := seen.add(q, sc.fp)
+					recent.put(sc.fp)
+					if !kept {
+						continue
+					}
+					var off uint64
+					if coded {
+						codeNew(ni, q)
+					} else {
+						off = cur[0].add(q)
+					}
+					keep(c, ni, true, node, sc.st, off, 0)
+					ni++
+				}
+				if o.err = m.Err(); o.err != nil || o.stop {
+					break
+				}
+				if n == 0 {
+					if v := endState(m, s); v != nil && v.Warning {
+						if o.warn == nil {
+							o.warn, o.warnNode, o.warnEnd = v, node, true
+						}
+					} else if v != nil {
+						o.stop, o.viol, o.atNode, o.end = true, v, node, true
+						break
+					}
+				}
+			}
+			if coded {
+				cc := &into[c]
+				cc.seg = segs[d%2][0].store(main.seg)
+				cc.starts = append(cc.starts[:0], main.starts...)
+				cc.n = ni
+				for len(cc.keep) < (ni+63)/64 { // states past MaxStates: not kept
+					cc.keep = append(cc.keep, 0)
+				}
+			}
+			return o
+		}
+		// dedupHelper looks up, in order, the candidates a helper made
+		// of chunk c.
+		dedupHelper := func(c int) *chunkOut {
+			o := &chunks[c]
+			if g := seen.growBytes(len(o.cands)); g > 0 && r.stopNow(g) {
+				o.halt = true
+				return o
+			}
+			if coded {
+				cc := &into[c]
+				cc.seg, cc.n = o.seg, len(o.cands)
+				cc.starts = append(cc.starts[:0], o.starts...)
+				cc.keep = slices.Grow(cc.keep[:0], (cc.n+63)/64)[:(cc.n+63)/64]
+				clear(cc.keep)
+			}
+			const ahead = 32 // prefetch distance: a lookup is a few ns of work and a DRAM miss ~100 ns
+			for i := range o.cands {
+				if i+ahead < len(o.cands) {
+					seen.prefetch(o.cands[i+ahead].fp)
+				}
+				ca := &o.cands[i]
+				var p []uint64
+				var off uint64
+				if !coded {
+					off = o.offs[i]
+					p = cur[o.w].at(off)
+					p = p[:pk.length(p)]
+				} else if recent.has(ca.fp) {
+					keep(c, i, false, 0, Step{}, 0, 0)
+					continue
+				}
+				kept := seen.add(p, ca.fp)
+				recent.put(ca.fp)
+				keep(c, i, kept, ca.parent, Step{Actor: ca.actor, Choice: ca.choice}, off, o.w)
+			}
+			return o
+		}
+		expanded := 0 // states of the level expanded, in the chunks done
+		halted := false
+		lastPoll := time.Now()
+	chunkLoop:
+		for c := range nc {
+			if now := time.Now(); now.Sub(lastPoll) >= 50*time.Millisecond {
+				lastPoll = now
+				if r.stopNow(0) {
+					halted = true
+					break
+				}
+				if r.opt.Progress != nil && now.Sub(r.lastOut) >= r.opt.Every {
+					r.lastOut = now
+					r.sample()
+					st := r.res.Stats
+					st.States, st.Queue = int64(t.size()), levelStates-expanded+size
+					r.opt.Progress(st)
+				}
+			}
+			var o *chunkOut
+			if claim[c].CompareAndSwap(chunkFree, chunkMain) || claim[c].CompareAndSwap(chunkHelper, chunkMain) {
+				o = expandOwn(c)
+			} else {
+				o = dedupHelper(c)
+			}
+			if o.halt {
+				halted = true
+				break
+			}
+			expanded += chunkSize(c)
 			r.res.Transitions += o.transitions
 			if o.err != nil && r.res.Err == nil {
 				r.res.Err = o.err
-			}
-			clear(pos)
-			for i := range o.cands {
-				c := &o.cands[i]
-				if coded && i%codeRestart == 0 && (len(nextSpans) == 0 || int(nextSpans[len(nextSpans)-1].n) >= cs) {
-					nextSpans = append(nextSpans, span{k: int32(k), i: int32(i), node: int32(t.size())})
-				}
-				sh := seen.shard(c.fp)
-				keep := o.byShard[sh][pos[sh]]&keptMark != 0
-				pos[sh]++
-				if !keep {
-					continue
-				}
-				if opt.MaxStates > 0 && states >= opt.MaxStates {
-					r.res.Bounded = true
-					break
-				}
-				states++
-				size++
-				id := t.add(c.parent, Step{Actor: c.actor, Choice: c.choice}, d+1)
-				if coded {
-					nextSpans[len(nextSpans)-1].n++
-					into[k].keep[i/64] |= 1 << (i % 64)
-				} else {
-					next = append(next, ref{off: o.offs[i], w: o.w, node: id})
-				}
 			}
 			if o.warn != nil {
 				if o.warnEnd {
@@ -1322,8 +1352,29 @@ func parallelBFS(m *Machine, opt Options) Result {
 					r.res.Schedule = append(r.res.Schedule, o.step)
 					r.res.MaxDepth = d + 1
 				}
-				break merge
+				break chunkLoop
 			}
+			if r.res.Err != nil {
+				break
+			}
+		}
+		// The helpers leave the level: those still in it are in a chunk
+		// the main worker took over, and see it between two states.
+		for c := range claim {
+			if !claim[c].CompareAndSwap(chunkFree, chunkMain) {
+				claim[c].CompareAndSwap(chunkHelper, chunkMain)
+			}
+		}
+		for range helpers {
+			<-done
+		}
+		if p := pan.Load(); p != nil {
+			r.res.Err = p
+			break
+		}
+		if halted {
+			r.res.Queue = levelStates - expanded + size
+			break
 		}
 		if k := len(nextSpans); k > 0 && nextSpans[k-1].n == 0 {
 			nextSpans = nextSpans[:k-1]
@@ -1361,6 +1412,14 @@ func parallelBFS(m *Machine, opt Options) Result {
 	return r.done(t.size())
 }
 
+// Who has a chunk of a parallel level (parallelBFS's claim).
+const (
+	chunkFree   = iota // no one yet
+	chunkHelper        // a helper, expanding it
+	chunkDone          // a helper, done: its candidates are ready
+	chunkMain          // the main worker
+)
+
 // PanicError is a panic of patchcheck itself (a broken invariant) in a
 // goroutine of the explorer, recovered so that it can be reported.
 type PanicError struct {
@@ -1394,21 +1453,15 @@ func recoverPanic(p *atomic.Pointer[PanicError], done chan<- struct{}) {
 // lookup here, 114 s and 216 s without (1.17 and 1.41 GB); with exact
 // storage, bench/spin's 4-CPU search went from 726,000 to 746,000
 // states/s (medians of 5, BenchmarkSpin).
-func expand(wk *worker, seen shards, coded bool, rd *levelReader, cs int, a *arena, w int32, out *chunkOut) int {
+func expand(wk *worker, coded bool, rd *levelReader, cs int, a *arena, w int32, out *chunkOut, taken func() bool) {
 	m := wk.m
 	// The chunk's results are made in a chunkOut of the worker's own,
 	// copied out at the end: the chunkOuts of a level are side by side,
 	// and a worker writing to one as another writes to its neighbour would
 	// pass their cache line to and fro.
-	o := &chunkOut{cands: out.cands[:0], byShard: out.byShard, w: w, offs: out.offs[:0]}
+	o := &chunkOut{cands: out.cands[:0], w: w, offs: out.offs[:0], seg: out.seg, starts: out.starts}
 	defer func() { *out = *o }()
 	wk.seg, wk.starts = wk.seg[:0], wk.starts[:0]
-	if len(o.byShard) != len(seen) {
-		o.byShard = make([][]int32, len(seen))
-	}
-	for i := range o.byShard {
-		o.byShard[i] = o.byShard[i][:0]
-	}
 	pk := m.pk
 	wk.local.reset(cs)
 	s := &wk.s
@@ -1424,13 +1477,11 @@ func expand(wk *worker, seen shards, coded bool, rd *levelReader, cs int, a *are
 			return pk.length(d) == len(q) && slices.Equal(d[:len(q)], q)
 		}
 	}
-	expanded := 0
-	for {
+	for !taken() {
 		node, ok := rd.next(wk)
 		if !ok {
-			return expanded
+			return
 		}
-		expanded++
 		n := m.Successors(s, func(st Step, next *State, v *Violation) bool {
 			o.transitions++
 			if v != nil && v.Warning {
@@ -1457,8 +1508,6 @@ func expand(wk *worker, seen shards, coded bool, rd *levelReader, cs int, a *are
 			if slot >= 0 {
 				wk.local.put(slot, fp, int32(i))
 			}
-			sh := seen.shard(fp)
-			o.byShard[sh] = append(o.byShard[sh], int32(i))
 			o.cands = append(o.cands, candidate{fp: fp, parent: node, choice: st.Choice, actor: st.Actor})
 			if !coded {
 				o.offs = append(o.offs, a.commit(len(q)))
@@ -1476,7 +1525,7 @@ func expand(wk *worker, seen shards, coded bool, rd *levelReader, cs int, a *are
 			return true
 		})
 		if o.err = m.Err(); o.err != nil || o.stop {
-			return expanded
+			return
 		}
 		if n == 0 {
 			if v := endState(m, s); v != nil && v.Warning {
@@ -1485,7 +1534,7 @@ func expand(wk *worker, seen shards, coded bool, rd *levelReader, cs int, a *are
 				}
 			} else if v != nil {
 				o.stop, o.viol, o.atNode, o.end = true, v, node, true
-				return expanded
+				return
 			}
 		}
 	}
