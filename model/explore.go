@@ -1102,9 +1102,29 @@ func parallelBFS(m *Machine, opt Options) Result {
 		claim := make([]atomic.Int32, nc)
 		var back atomic.Int64 // the helpers take chunks from here down
 		back.Store(int64(nc))
-		done := make(chan struct{}, nw)
+		// gate counts the helpers in the level, and has gateClosed set
+		// once the main worker is done with it: a helper that starts
+		// after that (its thread was slow to run) leaves at once,
+		// touching nothing, and the main worker waits only for those
+		// inside (left: the last one out).
+		var gate atomic.Int64
+		left := make(chan struct{}, 1)
 		help := func(w int) {
-			defer recoverPanic(&pan, done)
+			for {
+				v := gate.Load()
+				if v&gateClosed != 0 {
+					return
+				}
+				if gate.CompareAndSwap(v, v+1) {
+					break
+				}
+			}
+			defer func() {
+				if gate.Add(-1) == gateClosed {
+					left <- struct{}{}
+				}
+			}()
+			defer recoverPanic(&pan)
 			wk := machines[w]
 			for {
 				c := int(back.Add(-1))
@@ -1124,10 +1144,8 @@ func parallelBFS(m *Machine, opt Options) Result {
 				}
 			}
 		}
-		helpers := 0
 		if nc > 1 {
 			for w := 1; w < nw; w++ {
-				helpers++
 				go help(w)
 			}
 		}
@@ -1365,8 +1383,8 @@ func parallelBFS(m *Machine, opt Options) Result {
 				claim[c].CompareAndSwap(chunkHelper, chunkMain)
 			}
 		}
-		for range helpers {
-			<-done
+		if gate.Add(gateClosed) != gateClosed {
+			<-left
 		}
 		if p := pan.Load(); p != nil {
 			r.res.Err = p
@@ -1412,6 +1430,9 @@ func parallelBFS(m *Machine, opt Options) Result {
 	return r.done(t.size())
 }
 
+// gateClosed is the bit of a parallel level's gate that closes it.
+const gateClosed = 1 << 32
+
 // Who has a chunk of a parallel level (parallelBFS's claim).
 const (
 	chunkFree   = iota // no one yet
@@ -1429,13 +1450,12 @@ type PanicError struct {
 
 func (e *PanicError) Error() string { return fmt.Sprintf("panic: %v", e.Value) }
 
-// recoverPanic, deferred by a worker goroutine, records its panic in p
-// (the first one wins) and signals done either way.
-func recoverPanic(p *atomic.Pointer[PanicError], done chan<- struct{}) {
+// recoverPanic, deferred by a helper goroutine, records its panic in p
+// (the first one wins).
+func recoverPanic(p *atomic.Pointer[PanicError]) {
 	if v := recover(); v != nil {
 		p.CompareAndSwap(nil, &PanicError{Value: v, Stack: debug.Stack()})
 	}
-	done <- struct{}{}
 }
 
 // expand generates the successors of the states rd yields into o and
