@@ -318,15 +318,35 @@ type succ struct {
 	st  Step
 }
 
-// packSucc appends next, packed, to batch and returns it with its
-// fingerprint and place.
-func packSucc(pk *packer, batch []uint64, next *State, st Step) ([]uint64, succ) {
-	off := len(batch)
-	batch = slices.Grow(batch, pk.bufLen())
-	k := pk.pack(next, batch[off:off+pk.bufLen()])
-	batch = batch[:off+k]
-	return batch, succ{fp: hash(batch[off:]), off: off, n: k, st: st}
+// succBatch holds a state's successors, packed, until they are looked
+// up in the visited set: the one-worker search and the parallel search's
+// main worker look them up once the state's successors are all
+// generated, so that the cache misses of the lookups overlap with the
+// generation of the next successors.
+type succBatch struct {
+	words []uint64
+	succs []succ
 }
+
+func (b *succBatch) reset() { b.words, b.succs = b.words[:0], b.succs[:0] }
+
+// add packs next and hashes it, and keeps it, its visited-set slot
+// prefetched, unless recent has its fingerprint (it is in the set).
+func (b *succBatch) add(pk *packer, seen visited, recent recentSet, next *State, st Step) {
+	off := len(b.words)
+	b.words = slices.Grow(b.words, pk.bufLen())
+	k := pk.pack(next, b.words[off:off+pk.bufLen()])
+	fp := hash(b.words[off : off+k])
+	if recent.has(fp) {
+		return
+	}
+	b.words = b.words[:off+k]
+	seen.prefetch(fp)
+	b.succs = append(b.succs, succ{fp: fp, off: off, n: k, st: st})
+}
+
+// packed returns c's packed state.
+func (b *succBatch) packed(c succ) []uint64 { return b.words[c.off : c.off+c.n] }
 
 // exhaustive is breadth-first or depth-first search on one goroutine.
 // The successors of a state are packed and hashed as they are generated,
@@ -360,11 +380,11 @@ func exhaustive(m *Machine, opt Options) Result {
 	defer work.close()
 	init := m.P.Initial()
 	root := t.add(-1, Step{}, 0)
-	batch := make([]uint64, pk.bufLen())
-	p := batch[:pk.pack(&init, batch)]
+	p := make([]uint64, pk.bufLen())
+	p = p[:pk.pack(&init, p)]
 	seen.add(p, hash(p))
 	work.push(root, p)
-	var succs []succ
+	var batch succBatch
 	var recent recentSet
 	if !opt.Exact {
 		recent = make(recentSet, 1<<recentBits)
@@ -394,7 +414,7 @@ func exhaustive(m *Machine, opt Options) Result {
 		if opt.MaxPreemptions > 0 && s.Sched.Last != 0 {
 			lastEnabled = m.actorSteps(s, int(s.Sched.Last-1), func(*State, *Violation) bool { return false }) == false
 		}
-		batch, succs = batch[:0], succs[:0]
+		batch.reset()
 		n := m.Successors(s, func(st Step, next *State, v *Violation) bool {
 			r.res.Transitions++
 			if opt.MaxPreemptions > 0 {
@@ -413,26 +433,19 @@ func exhaustive(m *Machine, opt Options) Result {
 				found, foundAt = v, st
 				return false
 			}
-			var c succ
-			batch, c = packSucc(pk, batch, next, st)
-			if recent.has(c.fp) {
-				batch = batch[:c.off]
-				return true
-			}
-			seen.prefetch(c.fp)
-			succs = append(succs, c)
+			batch.add(pk, seen, recent, next, st)
 			return true
 		})
-		if g := seen.growBytes(len(succs)); g > 0 && r.stop(g) {
+		if g := seen.growBytes(len(batch.succs)); g > 0 && r.stop(g) {
 			r.res.Queue = work.len() + 1 // node was not expanded
 			return r.done(seen.size())
 		}
-		for _, c := range succs {
+		for _, c := range batch.succs {
 			if opt.MaxStates > 0 && seen.size() >= opt.MaxStates {
 				r.res.Bounded = true
 				break
 			}
-			q := batch[c.off : c.off+c.n]
+			q := batch.packed(c)
 			if seen.add(q, c.fp) {
 				work.push(t.add(node, c.st, d+1), q)
 			}
@@ -1037,8 +1050,8 @@ func parallelBFS(m *Machine, opt Options) Result {
 	}
 	var chunks []chunkOut // the helpers' chunks of the level
 	root := t.add(-1, Step{}, 0)
-	batch := make([]uint64, pk.bufLen())
-	p := batch[:pk.pack(&init, batch)]
+	p := make([]uint64, pk.bufLen())
+	p = p[:pk.pack(&init, p)]
 	seen.add(p, hash(p))
 	// Level 0 is the level before level 1's: in arenas[1], or in codeds[1].
 	var level, next []ref
@@ -1053,7 +1066,7 @@ func parallelBFS(m *Machine, opt Options) Result {
 	}
 	size := 1                          // states of the level
 	var pan atomic.Pointer[PanicError] // a helper's panic
-	var succs []succ
+	var batch succBatch
 	var own chunkOut // the main worker's chunk
 	main := machines[0]
 	for d := 0; size > 0; d++ {
@@ -1221,7 +1234,7 @@ func parallelBFS(m *Machine, opt Options) Result {
 				if !ok {
 					break
 				}
-				batch, succs = batch[:0], succs[:0]
+				batch.reset()
 				n := m.Successors(s, func(st Step, next *State, v *Violation) bool {
 					o.transitions++
 					if v != nil && v.Warning {
@@ -1232,22 +1245,15 @@ func parallelBFS(m *Machine, opt Options) Result {
 						o.stop, o.viol, o.atNode, o.step = true, v, node, st
 						return false
 					}
-					var sc succ
-					batch, sc = packSucc(pk, batch, next, st)
-					if recent.has(sc.fp) {
-						batch = batch[:sc.off]
-						return true
-					}
-					seen.prefetch(sc.fp)
-					succs = append(succs, sc)
+					batch.add(pk, seen, recent, next, st)
 					return true
 				})
-				if g := seen.growBytes(len(succs)); g > 0 && r.stopNow(g) {
+				if g := seen.growBytes(len(batch.succs)); g > 0 && r.stopNow(g) {
 					o.halt = true
 					return o
 				}
-				for _, sc := range succs {
-					q := batch[sc.off : sc.off+sc.n]
+				for _, sc := range batch.succs {
+					q := batch.packed(sc)
 					kept := seen.add(q, sc.fp)
 					recent.put(sc.fp)
 					if !kept {
