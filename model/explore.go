@@ -348,6 +348,19 @@ func (b *succBatch) add(pk *packer, seen visited, recent recentSet, next *State,
 // packed returns c's packed state.
 func (b *succBatch) packed(c succ) []uint64 { return b.words[c.off : c.off+c.n] }
 
+// newVisited returns the visited set opt asks for: fingerprints
+// (compactSet), or with Exact the whole packed states (exactSet), or
+// with Collapse too their parts' numbers (collapseSet).
+func newVisited(pk *packer, opt Options) visited {
+	switch {
+	case opt.Exact && opt.Collapse:
+		return newCollapseSet(pk)
+	case opt.Exact:
+		return newExactSet()
+	}
+	return newCompactSet()
+}
+
 // exhaustive is breadth-first or depth-first search on one goroutine.
 // The successors of a state are packed and hashed as they are generated,
 // their slots of the visited set prefetched, and then looked up in order
@@ -356,13 +369,7 @@ func (b *succBatch) packed(c succ) []uint64 { return b.words[c.off : c.off+c.n] 
 func exhaustive(m *Machine, opt Options) Result {
 	r := newRun(m, opt)
 	pk := m.pk
-	var seen visited = newCompactSet()
-	switch {
-	case opt.Exact && opt.Collapse:
-		seen = newCollapseSet(pk)
-	case opt.Exact:
-		seen = newExactSet()
-	}
+	seen := newVisited(pk, opt)
 	// Breadth-first: the compressed tree and frontier (levels.go);
 	// depth-first: the stack holds packed states.
 	var t searchTree = &levelTree{}
@@ -722,6 +729,23 @@ type worker struct {
 	starts []int32
 }
 
+// nextCoded returns where the next state of the chunk being coded is
+// put, for codeNext.
+func (wk *worker) nextCoded() *State { return &wk.enc[1-wk.last] }
+
+// codeNext codes the state put at nextCoded as state i of the chunk, into
+// seg: as its difference from the state before, or from the initial
+// state at a restart point (a multiple of codeRestart, noted in starts).
+func (wk *worker) codeNext(i int) {
+	prev := &wk.enc[wk.last]
+	if i%codeRestart == 0 {
+		wk.starts = append(wk.starts, int32(len(wk.seg)))
+		prev = wk.base
+	}
+	wk.seg = wk.cd.encode(slices.Grow(wk.seg, wk.cd.maxLen), stateAsWords(&wk.enc[1-wk.last]), stateAsWords(prev))
+	wk.last = 1 - wk.last
+}
+
 // chunkSet is a small table of one chunk's candidates, by fingerprint:
 // most successors that a level reaches twice are reached twice from
 // nearby states, within one chunk, and the later ones are dropped there,
@@ -925,6 +949,41 @@ func (o *chunkOut) bytes() uint64 {
 	return uint64(cap(o.cands))*uint64(unsafe.Sizeof(candidate{})) + 8*uint64(cap(o.offs)) + 4*uint64(cap(o.starts))
 }
 
+// record counts a step of node's state and notes its violation v, if
+// any. It reports whether the step's successor goes on to be looked up.
+func (o *chunkOut) record(node int32, st Step, v *Violation) bool {
+	o.transitions++
+	return o.note(v, node, st, false)
+}
+
+// atRest records, once node's n successors are generated, the machine's
+// error, and if there are none, notes the violation of node's state at
+// rest (a deadlock, say). It reports whether the chunk's work goes on.
+func (o *chunkOut) atRest(m *Machine, s *State, node int32, n int) bool {
+	if o.err = m.Err(); o.err != nil || o.stop {
+		return false
+	}
+	return n > 0 || o.note(endState(m, s), node, Step{}, true)
+}
+
+// note records node's violation v, if any: of the step st, or (end) of
+// node's state at rest. A warning is kept if it is the chunk's first; a
+// violation ends the chunk's work (stop). It reports whether the work
+// goes on.
+func (o *chunkOut) note(v *Violation, node int32, st Step, end bool) bool {
+	switch {
+	case v == nil:
+	case v.Warning:
+		if o.warn == nil {
+			o.warn, o.warnNode, o.warnStep, o.warnEnd = v, node, st, end
+		}
+	default:
+		o.stop, o.viol, o.atNode, o.step, o.end = true, v, node, st, end
+		return false
+	}
+	return true
+}
+
 // levelReader yields the states of one chunk of a breadth-first level,
 // in order, into the worker's s: with exact storage unpacked from refs,
 // with fingerprints decoded from a span.
@@ -1008,13 +1067,7 @@ func parallelBFS(m *Machine, opt Options) Result {
 	nw := opt.Workers
 	coded := !opt.Exact
 	pk := m.pk
-	var seen visited = newCompactSet()
-	switch {
-	case opt.Exact && opt.Collapse:
-		seen = newCollapseSet(pk)
-	case opt.Exact:
-		seen = newExactSet()
-	}
+	seen := newVisited(pk, opt)
 	var recent recentSet
 	if coded {
 		recent = make(recentSet, 1<<recentBits)
@@ -1203,19 +1256,6 @@ func parallelBFS(m *Machine, opt Options) Result {
 				next = append(next, ref{off: off, w: w, node: id})
 			}
 		}
-		// codeNew codes q, packed, as state i of the main worker's own
-		// chunk.
-		codeNew := func(i int, q []uint64) {
-			prev := &main.enc[main.last]
-			if i%codeRestart == 0 {
-				main.starts = append(main.starts, int32(len(main.seg)))
-				prev = main.base
-			}
-			s := &main.enc[1-main.last]
-			pk.unpack(q, s)
-			main.seg = main.cd.encode(slices.Grow(main.seg, main.cd.maxLen), stateAsWords(s), stateAsWords(prev))
-			main.last = 1 - main.last
-		}
 		// expandOwn expands chunk c as the one-worker search does: the
 		// successors of a state are packed, hashed and their slots
 		// prefetched as they are generated, then looked up in order.
@@ -1236,13 +1276,7 @@ func parallelBFS(m *Machine, opt Options) Result {
 				}
 				batch.reset()
 				n := m.Successors(s, func(st Step, next *State, v *Violation) bool {
-					o.transitions++
-					if v != nil && v.Warning {
-						if o.warn == nil {
-							o.warn, o.warnNode, o.warnStep = v, node, st
-						}
-					} else if v != nil {
-						o.stop, o.viol, o.atNode, o.step = true, v, node, st
+					if !o.record(node, st, v) {
 						return false
 					}
 					batch.add(pk, seen, recent, next, st)
@@ -1261,25 +1295,16 @@ func parallelBFS(m *Machine, opt Options) Result {
 					}
 					var off uint64
 					if coded {
-						codeNew(ni, q)
+						pk.unpack(q, main.nextCoded())
+						main.codeNext(ni)
 					} else {
 						off = cur[0].add(q)
 					}
 					keep(c, ni, true, node, sc.st, off, 0)
 					ni++
 				}
-				if o.err = m.Err(); o.err != nil || o.stop {
+				if !o.atRest(m, s, node, n) {
 					break
-				}
-				if n == 0 {
-					if v := endState(m, s); v != nil && v.Warning {
-						if o.warn == nil {
-							o.warn, o.warnNode, o.warnEnd = v, node, true
-						}
-					} else if v != nil {
-						o.stop, o.viol, o.atNode, o.end = true, v, node, true
-						break
-					}
 				}
 			}
 			if coded {
@@ -1506,13 +1531,7 @@ func expand(wk *worker, coded bool, rd *levelReader, cs int, a *arena, w int32, 
 			return
 		}
 		n := m.Successors(s, func(st Step, next *State, v *Violation) bool {
-			o.transitions++
-			if v != nil && v.Warning {
-				if o.warn == nil {
-					o.warn, o.warnNode, o.warnStep = v, node, st
-				}
-			} else if v != nil {
-				o.stop, o.viol, o.atNode, o.step = true, v, node, st
+			if !o.record(node, st, v) {
 				return false
 			}
 			// Packed where it stays if it becomes a candidate: in the
@@ -1536,29 +1555,12 @@ func expand(wk *worker, coded bool, rd *levelReader, cs int, a *arena, w int32, 
 				o.offs = append(o.offs, a.commit(len(q)))
 				return true
 			}
-			prev := &wk.enc[wk.last]
-			if i%codeRestart == 0 {
-				wk.starts = append(wk.starts, int32(len(wk.seg)))
-				prev = wk.base
-			}
-			cur := &wk.enc[1-wk.last]
-			m.copyState(cur, next)
-			wk.seg = wk.cd.encode(slices.Grow(wk.seg, wk.cd.maxLen), stateAsWords(cur), stateAsWords(prev))
-			wk.last = 1 - wk.last
+			m.copyState(wk.nextCoded(), next)
+			wk.codeNext(i)
 			return true
 		})
-		if o.err = m.Err(); o.err != nil || o.stop {
+		if !o.atRest(m, s, node, n) {
 			return
-		}
-		if n == 0 {
-			if v := endState(m, s); v != nil && v.Warning {
-				if o.warn == nil {
-					o.warn, o.warnNode, o.warnEnd = v, node, true
-				}
-			} else if v != nil {
-				o.stop, o.viol, o.atNode, o.end = true, v, node, true
-				return
-			}
 		}
 	}
 }
