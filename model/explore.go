@@ -71,6 +71,10 @@ type Options struct {
 	// go to a temporary file until their turn comes. The search is the
 	// same either way.
 	LowMemory func() bool
+	// helperDelay (tests only: export_test.go) makes the helpers of a
+	// parallel search sleep this long before each state, so that the
+	// main worker takes their chunks over.
+	helperDelay time.Duration
 }
 
 // Stats are the figures of an exploration.
@@ -120,6 +124,9 @@ type Result struct {
 	WarningSchedule []Step
 	// Err is set when the model's own bounds were exceeded.
 	Err error
+	// takenOver is how many chunks the main worker of a parallel search
+	// took over from a helper (tests only).
+	takenOver int
 }
 
 // Fingerprint returns the 64-bit fingerprint of the whole of s. The
@@ -1201,7 +1208,12 @@ func parallelBFS(m *Machine, opt Options) Result {
 				}
 				rd := reader(c)
 				o := &chunks[c]
-				taken := func() bool { return claim[c].Load() == chunkMain }
+				taken := func() bool {
+					if opt.helperDelay > 0 {
+						time.Sleep(opt.helperDelay)
+					}
+					return claim[c].Load() == chunkMain
+				}
 				expand(wk, coded, &rd, cs, &cur[w], int32(w), o, taken)
 				if coded {
 					o.seg = segs[d%2][w].store(wk.seg)
@@ -1375,9 +1387,13 @@ func parallelBFS(m *Machine, opt Options) Result {
 				}
 			}
 			var o *chunkOut
-			if claim[c].CompareAndSwap(chunkFree, chunkMain) || claim[c].CompareAndSwap(chunkHelper, chunkMain) {
+			switch {
+			case claim[c].CompareAndSwap(chunkFree, chunkMain):
 				o = expandOwn(c)
-			} else {
+			case claim[c].CompareAndSwap(chunkHelper, chunkMain): // not done: taken over
+				r.res.takenOver++
+				o = expandOwn(c)
+			default:
 				o = dedupHelper(c)
 			}
 			if o.halt {

@@ -4,6 +4,7 @@ import (
 	"reflect"
 	"slices"
 	"testing"
+	"time"
 
 	"pgregory.net/rapid"
 
@@ -392,5 +393,37 @@ func TestParallelLevelsAgree(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// TestTakeOver: the main worker of a parallel search takes over the
+// chunks of helpers slowed down (a sleep before each state), and the
+// search finds the states, transitions, depth, verdict and schedule of
+// one worker, with fingerprints and exact storage.
+func TestTakeOver(t *testing.T) {
+	type named struct {
+		name string
+		m    *model.Machine
+	}
+	cases := []named{{"spin-3cpu", spinMachine(t, 3)}}
+	for _, name := range []string{"x86-bad-no-sync2", "x86-two-keys"} {
+		_, m := machine(t, name)
+		cases = append(cases, named{name, m})
+	}
+	taken := 0
+	for _, c := range cases {
+		for _, exact := range []bool{false, true} {
+			ref := model.Explore(c.m, model.Options{Exact: exact})
+			r := model.Explore(c.m, model.WithHelperDelayForTest(model.Options{Exact: exact, Workers: 2}, 200*time.Microsecond))
+			if r.States != ref.States || r.Transitions != ref.Transitions || r.MaxDepth != ref.MaxDepth ||
+				(r.Violation == nil) != (ref.Violation == nil) || r.Err != nil || !slices.Equal(r.Schedule, ref.Schedule) {
+				t.Errorf("%s exact=%v: %d states %d transitions depth %d (%v %v), one worker %d %d %d (%v)",
+					c.name, exact, r.States, r.Transitions, r.MaxDepth, r.Violation, r.Err, ref.States, ref.Transitions, ref.MaxDepth, ref.Violation)
+			}
+			taken += model.TakenOverForTest(r)
+		}
+	}
+	if taken == 0 {
+		t.Error("the main worker took no chunk over from a slowed-down helper")
 	}
 }

@@ -1,5 +1,7 @@
 package model
 
+import "time"
+
 // Exported for the tests of package model_test.
 
 // PackForTest returns s packed (pack.go).
@@ -33,3 +35,15 @@ func (m *Machine) SetAVX512ForTest(on bool) (was, ok bool) {
 // NoStaticFetchForTest makes m fetch every instruction through fetchFrom,
 // granule by granule, as if no fetch were static (staticFetch).
 func (m *Machine) NoStaticFetchForTest() { m.static = nil }
+
+// WithHelperDelayForTest returns opt with the helpers of its parallel
+// search sleeping d before each state, so that the main worker takes
+// their chunks over.
+func WithHelperDelayForTest(opt Options, d time.Duration) Options {
+	opt.helperDelay = d
+	return opt
+}
+
+// TakenOverForTest is how many chunks the main worker of r's parallel
+// search took over from a helper.
+func TakenOverForTest(r Result) int { return r.takenOver }
