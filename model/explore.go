@@ -809,7 +809,7 @@ func (c *chunkSet) put(slot int, fp uint64, cand int32) {
 }
 
 // ref is a state of a breadth-first level with exact storage: a
-// candidate kept by the merge, packed at off in the arena of
+// candidate the main worker kept, packed at off in the arena of
 // worker w.
 type ref struct {
 	off  uint64
@@ -830,7 +830,7 @@ type span struct {
 // fingerprints: its candidates coded (coder) in seg, each as its
 // difference from the one before, or from the initial state where its
 // index is a multiple of codeRestart (starts has the offsets of those);
-// and which of them the merge kept (a bit each).
+// and which of them the main worker kept (a bit each).
 type codedChunk struct {
 	seg    []byte
 	starts []int32
