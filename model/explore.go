@@ -1232,7 +1232,7 @@ func parallelBFS(m *Machine, opt Options) Result {
 		next, nextSpans = next[:0], nextSpans[:0]
 		levelStates := size
 		size = 0
-		// chunkStates is how many states chunk c has.
+		// chunkSize is how many states chunk c has.
 		chunkSize := func(c int) int {
 			if coded {
 				return int(spans[c].n)
