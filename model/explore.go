@@ -75,6 +75,9 @@ type Options struct {
 	// parallel search sleep this long before each state, so that the
 	// main worker takes their chunks over.
 	helperDelay time.Duration
+	// rawLevelBytes (tests only) replaces rawFrontier in rawLevel, so
+	// that small searches have coded levels too.
+	rawLevelBytes uint64
 }
 
 // Stats are the figures of an exploration.
@@ -808,12 +811,14 @@ func (c *chunkSet) put(slot int, fp uint64, cand int32) {
 	c.n++
 }
 
-// ref is a state of a breadth-first level with exact storage: a
-// candidate the main worker kept, packed at off in the arena of
-// worker w.
+// ref is a state of a packed breadth-first level (exact storage, or a
+// small level: rawLevel): a candidate the main worker kept, packed at off
+// in the arena of the helper that expanded chunk src of the level before
+// (read through the chunk: chunkOut.at), or in the main worker's arena if
+// src is -1.
 type ref struct {
 	off  uint64
-	w    int32
+	src  int32
 	node int32
 }
 
@@ -928,10 +933,14 @@ const codeRestart = 64
 // chunkOut is what expanding one chunk of a level produced.
 type chunkOut struct {
 	cands []candidate
-	// With exact storage, candidate i is packed at offs[i] in the arena
-	// of worker w. With fingerprints, they are coded in seg (in the
-	// helper's segArena), restarting at the offsets in starts.
-	w           int32
+	// In a packed level, candidate i is packed at offs[i] in the arena of
+	// the helper, whose blocks are blocks from first on: copies of their
+	// slices, which the main worker reads while the helper goes on
+	// filling the arena (and writing its slices). In a coded level, they
+	// are coded in seg (in the helper's segArena), restarting at the
+	// offsets in starts.
+	blocks      [][]uint64
+	first       int
 	offs        []uint64
 	seg         []byte
 	starts      []int32
@@ -953,7 +962,23 @@ type chunkOut struct {
 
 // bytes returns the memory the chunk's slices take.
 func (o *chunkOut) bytes() uint64 {
-	return uint64(cap(o.cands))*uint64(unsafe.Sizeof(candidate{})) + 8*uint64(cap(o.offs)) + 4*uint64(cap(o.starts))
+	return uint64(cap(o.cands))*uint64(unsafe.Sizeof(candidate{})) + 24*uint64(cap(o.blocks)) + 8*uint64(cap(o.offs)) + 4*uint64(cap(o.starts))
+}
+
+// at returns the words of a packed chunk from the arena offset off to the
+// end of its block.
+func (o *chunkOut) at(off uint64) []uint64 {
+	return o.blocks[int(off>>arenaBits)-o.first][off&(1<<arenaBits-1):]
+}
+
+// snapshot records, once a helper is done with the chunk, the blocks of
+// its arena a that the chunk's candidates are in.
+func (o *chunkOut) snapshot(a *arena) {
+	o.blocks = o.blocks[:0]
+	if len(o.offs) > 0 {
+		o.first = int(o.offs[0] >> arenaBits)
+		o.blocks = append(o.blocks, a.blocks[o.first:a.cur+1]...)
+	}
 }
 
 // record counts a step of node's state and notes its violation v, if
@@ -992,12 +1017,13 @@ func (o *chunkOut) note(v *Violation, node int32, st Step, end bool) bool {
 }
 
 // levelReader yields the states of one chunk of a breadth-first level,
-// in order, into the worker's s: with exact storage unpacked from refs,
-// with fingerprints decoded from a span.
+// in order, into the worker's s: in a packed level unpacked from refs, in
+// a coded level decoded from a span.
 type levelReader struct {
 	coded  bool
 	refs   []ref
-	arenas []arena
+	own    *arena       // the main worker's states of a packed level
+	outs   []chunkOut   // the helpers' chunks, in a packed level
 	chunks []codedChunk // the chunks of the level before, whose kept candidates the span's states are
 	sp     span
 	off    int    // the offset in chunks[sp.k].seg of candidate sp.i
@@ -1014,7 +1040,11 @@ func (r *levelReader) next(wk *worker) (int32, bool) {
 		}
 		f := &r.refs[0]
 		r.refs = r.refs[1:]
-		wk.m.pk.unpack(r.arenas[f.w].at(f.off), s)
+		if f.src < 0 {
+			wk.m.pk.unpack(r.own.at(f.off), s)
+		} else {
+			wk.m.pk.unpack(r.outs[f.src].at(f.off), s)
+		}
 		return f.node, true
 	}
 	for r.sp.n > 0 {
@@ -1072,11 +1102,11 @@ func (r *levelReader) next(wk *worker) (int32, bool) {
 func parallelBFS(m *Machine, opt Options) Result {
 	r := newRun(m, opt)
 	nw := opt.Workers
-	coded := !opt.Exact
+	fp := !opt.Exact
 	pk := m.pk
 	seen := newVisited(pk, opt)
 	var recent recentSet
-	if coded {
+	if fp {
 		recent = make(recentSet, 1<<recentBits)
 	}
 	machines := []*worker{{m: m}}
@@ -1091,7 +1121,8 @@ func parallelBFS(m *Machine, opt Options) Result {
 	}
 	var t levelTree
 	r.final = func() { r.res.VisitedBytes, r.res.TreeBytes = seen.bytes(), t.bytes() }
-	// A level's states and its candidates: with exact storage in arenas,
+	// A level's states and its candidates: packed in the arenas of the
+	// workers (the helpers' read through their chunks), or coded
 	// with fingerprints in codedChunks (their bytes in segs). Two sets,
 	// swapped each level: the level's, and the level before's.
 	arenas := [2][]arena{make([]arena, nw), make([]arena, nw)}
@@ -1108,22 +1139,17 @@ func parallelBFS(m *Machine, opt Options) Result {
 			segs[i][w].pool = &pool
 		}
 	}
-	var chunks []chunkOut // the helpers' chunks of the level
+	var chunkSets [2][]chunkOut // the helpers' chunks: the level's, and the level before's
 	root := t.add(-1, Step{}, 0)
 	p := make([]uint64, pk.bufLen())
 	p = p[:pk.pack(&init, p)]
 	seen.add(p, hash(p))
-	// Level 0 is the level before level 1's: in arenas[1], or in codeds[1].
+	// Level 0 is the level before level 1's, in arenas[1].
 	var level, next []ref
 	var spans, nextSpans []span
-	if coded {
-		cd := &machines[0].cd
-		seg := cd.encode(make([]byte, 0, cd.maxLen), stateAsWords(&init), stateAsWords(&init))
-		codeds[1] = []codedChunk{{seg: seg, starts: []int32{0}, keep: []uint64{1}, n: 1}}
-		spans = []span{{n: 1, node: root}}
-	} else {
-		level = []ref{{off: arenas[1][0].add(p), node: root}}
-	}
+	level = []ref{{off: arenas[1][0].add(p), src: -1, node: root}}
+	initWords := len(p)
+	coded := false                     // the level is coded, not packed (rawLevel)
 	size := 1                          // states of the level
 	var pan atomic.Pointer[PanicError] // a helper's panic
 	var batch succBatch
@@ -1142,8 +1168,10 @@ func parallelBFS(m *Machine, opt Options) Result {
 			if coded {
 				return levelReader{coded: true, chunks: from, sp: spans[c], base: &init}
 			}
-			return levelReader{refs: level[c*cs : min((c+1)*cs, len(level))], arenas: prev}
+			return levelReader{refs: level[c*cs : min((c+1)*cs, len(level))], own: &prev[0], outs: chunkSets[(d+1)%2]}
 		}
+		// codeOut: the states the level makes are coded, not packed.
+		codeOut := fp && !rawLevel(size, initWords, cmp.Or(opt.rawLevelBytes, rawFrontier))
 		if opt.MaxDepth > 0 && d >= opt.MaxDepth {
 		bounded:
 			for c := range nc {
@@ -1157,12 +1185,20 @@ func parallelBFS(m *Machine, opt Options) Result {
 			}
 			break
 		}
-		for w := range cur {
-			cur[w].reset()
+		for w := range segs[d%2] {
 			segs[d%2][w].reset()
 		}
+		chunks := chunkSets[d%2]
 		for len(chunks) < nc {
 			chunks = append(chunks, chunkOut{})
+		}
+		chunkSets[d%2] = chunks
+		for w := range cur {
+			if codeOut { // packed storage no longer used: its memory freed
+				cur[w] = arena{grow: true}
+			} else {
+				cur[w].reset()
+			}
 		}
 		for len(codeds[d%2]) < nc {
 			codeds[d%2] = append(codeds[d%2], codedChunk{})
@@ -1172,61 +1208,29 @@ func parallelBFS(m *Machine, opt Options) Result {
 			r.res.Queue = size
 			break
 		}
-		// claim[c] says who has chunk c: no one, a helper (working on it,
-		// or done), or the main worker (its own, or taken over).
-		claim := make([]atomic.Int32, nc)
-		var back atomic.Int64 // the helpers take chunks from here down
-		back.Store(int64(nc))
-		// gate counts the helpers in the level, and has gateClosed set
-		// once the main worker is done with it: a helper that starts
-		// after that (its thread was slow to run) leaves at once,
-		// touching nothing, and the main worker waits only for those
-		// inside (left: the last one out).
-		var gate atomic.Int64
-		left := make(chan struct{}, 1)
-		help := func(w int) {
-			for {
-				v := gate.Load()
-				if v&gateClosed != 0 {
-					return
-				}
-				if gate.CompareAndSwap(v, v+1) {
-					break
-				}
-			}
-			defer func() {
-				if gate.Add(-1) == gateClosed {
-					left <- struct{}{}
-				}
-			}()
-			defer recoverPanic(&pan)
+		lv := &helpLevel{claim: make([]atomic.Int32, nc), left: make(chan struct{}, 1)}
+		claim := lv.claim
+		lv.back.Store(int64(nc))
+		lv.chunk = func(w, c int) bool {
 			wk := machines[w]
-			for {
-				c := int(back.Add(-1))
-				if c < 0 || !claim[c].CompareAndSwap(chunkFree, chunkHelper) {
-					return
+			rd := reader(c)
+			o := &chunks[c]
+			taken := func() bool {
+				if opt.helperDelay > 0 {
+					time.Sleep(opt.helperDelay)
 				}
-				rd := reader(c)
-				o := &chunks[c]
-				taken := func() bool {
-					if opt.helperDelay > 0 {
-						time.Sleep(opt.helperDelay)
-					}
-					return claim[c].Load() == chunkMain
-				}
-				expand(wk, coded, &rd, cs, &cur[w], int32(w), o, taken)
-				if coded {
-					o.seg = segs[d%2][w].store(wk.seg)
-					o.starts = append(o.starts[:0], wk.starts...)
-				}
-				if !claim[c].CompareAndSwap(chunkHelper, chunkDone) {
-					return // taken over
-				}
+				return claim[c].Load() == chunkMain
 			}
+			expand(wk, codeOut, opt.Exact, &rd, cs, &cur[w], o, taken)
+			if codeOut {
+				o.seg = segs[d%2][w].store(wk.seg)
+				o.starts = append(o.starts[:0], wk.starts...)
+			}
+			return claim[c].CompareAndSwap(chunkHelper, chunkDone)
 		}
 		if nc > 1 {
 			for w := 1; w < nw; w++ {
-				go help(w)
+				go lv.help(w, &pan)
 			}
 		}
 		next, nextSpans = next[:0], nextSpans[:0]
@@ -1241,10 +1245,10 @@ func parallelBFS(m *Machine, opt Options) Result {
 		}
 		// keep makes candidate i of chunk c a state of the next level if
 		// kept, and starts a span at it if one is due (coded levels).
-		// With exact storage the state is packed at off in the arena of
-		// worker w.
-		keep := func(c, i int, kept bool, parent int32, st Step, off uint64, w int32) {
-			if coded && i%codeRestart == 0 && (len(nextSpans) == 0 || int(nextSpans[len(nextSpans)-1].n) >= cs) {
+		// In a packed level the state is packed at off in the words of
+		// chunk src, or in the main worker's arena (src -1).
+		keep := func(c, i int, kept bool, parent int32, st Step, off uint64, src int32) {
+			if codeOut && i%codeRestart == 0 && (len(nextSpans) == 0 || int(nextSpans[len(nextSpans)-1].n) >= cs) {
 				nextSpans = append(nextSpans, span{k: int32(c), i: int32(i), node: int32(t.size())})
 			}
 			if !kept {
@@ -1256,7 +1260,7 @@ func parallelBFS(m *Machine, opt Options) Result {
 			}
 			size++
 			id := t.add(parent, st, d+1)
-			if coded {
+			if codeOut {
 				nextSpans[len(nextSpans)-1].n++
 				kb := into[c].keep
 				for len(kb) <= i/64 {
@@ -1265,7 +1269,7 @@ func parallelBFS(m *Machine, opt Options) Result {
 				kb[i/64] |= 1 << (i % 64)
 				into[c].keep = kb
 			} else {
-				next = append(next, ref{off: off, w: w, node: id})
+				next = append(next, ref{off: off, src: src, node: id})
 			}
 		}
 		// expandOwn expands chunk c as the one-worker search does: the
@@ -1274,7 +1278,7 @@ func parallelBFS(m *Machine, opt Options) Result {
 		expandOwn := func(c int) *chunkOut {
 			o := &own
 			*o = chunkOut{}
-			if coded {
+			if codeOut {
 				main.seg, main.starts = main.seg[:0], main.starts[:0]
 				into[c].keep = into[c].keep[:0]
 			}
@@ -1306,20 +1310,20 @@ func parallelBFS(m *Machine, opt Options) Result {
 						continue
 					}
 					var off uint64
-					if coded {
+					if codeOut {
 						pk.unpack(q, main.nextCoded())
 						main.codeNext(ni)
 					} else {
 						off = cur[0].add(q)
 					}
-					keep(c, ni, true, node, sc.st, off, 0)
+					keep(c, ni, true, node, sc.st, off, -1)
 					ni++
 				}
 				if !o.atRest(m, s, node, n) {
 					break
 				}
 			}
-			if coded {
+			if codeOut {
 				cc := &into[c]
 				cc.seg = segs[d%2][0].store(main.seg)
 				cc.starts = append(cc.starts[:0], main.starts...)
@@ -1338,7 +1342,7 @@ func parallelBFS(m *Machine, opt Options) Result {
 				o.halt = true
 				return o
 			}
-			if coded {
+			if codeOut {
 				cc := &into[c]
 				cc.seg, cc.n = o.seg, len(o.cands)
 				cc.starts = append(cc.starts[:0], o.starts...)
@@ -1351,19 +1355,20 @@ func parallelBFS(m *Machine, opt Options) Result {
 					seen.prefetch(o.cands[i+ahead].fp)
 				}
 				ca := &o.cands[i]
-				var p []uint64
-				var off uint64
-				if !coded {
-					off = o.offs[i]
-					p = cur[o.w].at(off)
-					p = p[:pk.length(p)]
-				} else if recent.has(ca.fp) {
+				if fp && recent.has(ca.fp) {
 					keep(c, i, false, 0, Step{}, 0, 0)
 					continue
 				}
+				var p []uint64
+				var off uint64
+				if !codeOut {
+					off = o.offs[i]
+					p = o.at(off)
+					p = p[:pk.length(p)]
+				}
 				kept := seen.add(p, ca.fp)
 				recent.put(ca.fp)
-				keep(c, i, kept, ca.parent, Step{Actor: ca.actor, Choice: ca.choice}, off, o.w)
+				keep(c, i, kept, ca.parent, Step{Actor: ca.actor, Choice: ca.choice}, off, int32(c))
 			}
 			return o
 		}
@@ -1432,9 +1437,7 @@ func parallelBFS(m *Machine, opt Options) Result {
 				claim[c].CompareAndSwap(chunkHelper, chunkMain)
 			}
 		}
-		if gate.Add(gateClosed) != gateClosed {
-			<-left
-		}
+		lv.close()
 		if p := pan.Load(); p != nil {
 			r.res.Err = p
 			break
@@ -1454,6 +1457,7 @@ func parallelBFS(m *Machine, opt Options) Result {
 		}
 		level, next = next, level
 		spans, nextSpans = nextSpans, spans
+		coded = codeOut
 		var fb uint64
 		for _, as := range arenas {
 			for _, a := range as {
@@ -1461,8 +1465,10 @@ func parallelBFS(m *Machine, opt Options) Result {
 			}
 		}
 		fb += uint64(cap(level)+cap(next))*uint64(unsafe.Sizeof(ref{})) + uint64(cap(spans)+cap(nextSpans))*uint64(unsafe.Sizeof(span{}))
-		for k := range chunks {
-			fb += chunks[k].bytes()
+		for _, cs := range chunkSets {
+			for k := range cs {
+				fb += cs[k].bytes()
+			}
 		}
 		for i := range codeds {
 			for k := range codeds[i] {
@@ -1479,8 +1485,13 @@ func parallelBFS(m *Machine, opt Options) Result {
 	return r.done(t.size())
 }
 
-// gateClosed is the bit of a parallel level's gate that closes it.
-const gateClosed = 1 << 32
+// rawLevel reports whether a parallel search's level of n states (each
+// about words packed, as the initial state) makes its successors packed
+// as they are, not coded: while they take under limit bytes (about three
+// candidates a state; rawFrontier), as the one-worker frontier keeps a
+// small frontier packed, and for the same reason: coding each candidate
+// cost a helper more than its expansion's other work on bench/spin.
+func rawLevel(n, words int, limit uint64) bool { return uint64(n)*uint64(words)*8*3 <= limit }
 
 // Who has a chunk of a parallel level (parallelBFS's claim).
 const (
@@ -1510,21 +1521,27 @@ func recoverPanic(p *atomic.Pointer[PanicError]) {
 // expand is a helper's work on a chunk: it generates the successors of
 // the states rd yields into out (cs: chunkStates of the level), and stops
 // between two states once taken says the main worker took the chunk
-// over. With exact storage (coded false) the candidates are stored packed
-// in a (the arena of worker w), else coded in wk.seg and wk.starts, which
-// the caller copies out. Each successor is packed (with exact storage,
-// where it stays in a) and becomes a candidate as it is generated, unless
-// it is one of the chunk already (chunkSet). The visited set is not read
+// over. In a packed level (coded false) the candidates are stored packed
+// in a (the helper's arena); in a coded level, coded in wk.seg and wk.starts, which
+// the caller copies out. Each successor is packed (in a packed level,
+// where it stays) and becomes a candidate as it is generated, unless it
+// is one of the chunk already (chunkSet; with exact storage, an equal
+// packed state, else an equal fingerprint). The visited set is not read
 // here (the main worker adds to it meanwhile): the main worker's lookup
 // drops the candidates seen before.
-func expand(wk *worker, coded bool, rd *levelReader, cs int, a *arena, w int32, out *chunkOut, taken func() bool) {
+func expand(wk *worker, coded, exact bool, rd *levelReader, cs int, a *arena, out *chunkOut, taken func() bool) {
 	m := wk.m
 	// The chunk's results are made in a chunkOut of the worker's own,
 	// copied out at the end: the chunkOuts of a level are side by side,
 	// and a worker writing to one as another writes to its neighbour would
 	// pass their cache line to and fro.
-	o := &chunkOut{cands: out.cands[:0], w: w, offs: out.offs[:0], seg: out.seg, starts: out.starts}
-	defer func() { *out = *o }()
+	o := &chunkOut{cands: out.cands[:0], blocks: out.blocks, offs: out.offs[:0], seg: out.seg, starts: out.starts}
+	defer func() {
+		if !coded {
+			o.snapshot(a)
+		}
+		*out = *o
+	}()
 	wk.seg, wk.starts = wk.seg[:0], wk.starts[:0]
 	pk := m.pk
 	wk.local.reset(cs)
@@ -1535,7 +1552,7 @@ func expand(wk *worker, coded bool, rd *levelReader, cs int, a *arena, w int32, 
 	// equal compares candidate i's packed state with q (exact storage).
 	var q []uint64
 	var equal func(int32) bool
-	if !coded {
+	if exact {
 		equal = func(i int32) bool {
 			d := a.at(o.offs[i])
 			return pk.length(d) == len(q) && slices.Equal(d[:len(q)], q)
@@ -1551,7 +1568,7 @@ func expand(wk *worker, coded bool, rd *levelReader, cs int, a *arena, w int32, 
 				return false
 			}
 			// Packed where it stays if it becomes a candidate: in the
-			// arena with exact storage (committed only then).
+			// arena in a packed level (committed only then).
 			out := wk.buf
 			if !coded {
 				out = a.reserve(pk.bufLen())
