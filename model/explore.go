@@ -75,9 +75,6 @@ type Options struct {
 	// parallel search sleep this long before each state, so that the
 	// main worker takes their chunks over.
 	helperDelay time.Duration
-	// rawLevelBytes (tests only) replaces rawFrontier in rawLevel, so
-	// that small searches have coded levels too.
-	rawLevelBytes uint64
 }
 
 // Stats are the figures of an exploration.
@@ -1148,8 +1145,7 @@ func parallelBFS(m *Machine, opt Options) Result {
 	var level, next []ref
 	var spans, nextSpans []span
 	level = []ref{{off: arenas[1][0].add(p), src: -1, node: root}}
-	initWords := len(p)
-	coded := false                     // the level is coded, not packed (rawLevel)
+	coded := false                     // the level is coded (fingerprints past level 0), not packed
 	size := 1                          // states of the level
 	var pan atomic.Pointer[PanicError] // a helper's panic
 	var batch succBatch
@@ -1171,7 +1167,7 @@ func parallelBFS(m *Machine, opt Options) Result {
 			return levelReader{refs: level[c*cs : min((c+1)*cs, len(level))], own: &prev[0], outs: chunkSets[(d+1)%2]}
 		}
 		// codeOut: the states the level makes are coded, not packed.
-		codeOut := fp && !rawLevel(size, initWords, cmp.Or(opt.rawLevelBytes, rawFrontier))
+		codeOut := fp
 		if opt.MaxDepth > 0 && d >= opt.MaxDepth {
 		bounded:
 			for c := range nc {
@@ -1484,14 +1480,6 @@ func parallelBFS(m *Machine, opt Options) Result {
 	}
 	return r.done(t.size())
 }
-
-// rawLevel reports whether a parallel search's level of n states (each
-// about words packed, as the initial state) makes its successors packed
-// as they are, not coded: while they take under limit bytes (about three
-// candidates a state; rawFrontier), as the one-worker frontier keeps a
-// small frontier packed, and for the same reason: coding each candidate
-// cost a helper more than its expansion's other work on bench/spin.
-func rawLevel(n, words int, limit uint64) bool { return uint64(n)*uint64(words)*8*3 <= limit }
 
 // Who has a chunk of a parallel level (parallelBFS's claim).
 const (

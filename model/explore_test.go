@@ -373,28 +373,22 @@ func TestParallelLevelsAgree(t *testing.T) {
 		for _, exact := range []bool{false, true} {
 			ref := model.Explore(m, model.Options{Exact: exact})
 			for _, w := range []int{2, 3} {
-				for _, raw := range []uint64{0, 1, 8 << 10} { // packed levels, coded, both
-					if exact && raw != 0 {
-						continue // exact levels are packed
-					}
-					opt := model.WithRawLevelBytesForTest(model.Options{Exact: exact, Workers: w}, raw)
-					r := model.Explore(m, opt)
-					if r.States != ref.States || r.Transitions != ref.Transitions || r.MaxDepth != ref.MaxDepth ||
-						(r.Violation == nil) != (ref.Violation == nil) || r.Err != nil || !slices.Equal(r.Schedule, ref.Schedule) {
-						t.Errorf("%s exact=%v workers=%d raw=%d: %d states %d transitions depth %d (%v %v), one worker %d %d %d (%v)",
-							name, exact, w, raw, r.States, r.Transitions, r.MaxDepth, r.Violation, r.Err, ref.States, ref.Transitions, ref.MaxDepth, ref.Violation)
-					}
-					if ref.Violation != nil {
-						continue
-					}
-					for _, o := range []model.Options{{MaxStates: int(ref.States / 2)}, {MaxDepth: ref.MaxDepth / 2}} {
-						o.Exact = exact
-						a := model.Explore(m, o)
-						o.Workers = w
-						b := model.Explore(m, model.WithRawLevelBytesForTest(o, raw))
-						if a.States != b.States || a.Bounded != b.Bounded || !b.Bounded {
-							t.Errorf("%s %+v raw=%d: %d states (bounded %v), one worker %d (bounded %v)", name, o, raw, b.States, b.Bounded, a.States, a.Bounded)
-						}
+				r := model.Explore(m, model.Options{Exact: exact, Workers: w})
+				if r.States != ref.States || r.Transitions != ref.Transitions || r.MaxDepth != ref.MaxDepth ||
+					(r.Violation == nil) != (ref.Violation == nil) || r.Err != nil || !slices.Equal(r.Schedule, ref.Schedule) {
+					t.Errorf("%s exact=%v workers=%d: %d states %d transitions depth %d (%v %v), one worker %d %d %d (%v)",
+						name, exact, w, r.States, r.Transitions, r.MaxDepth, r.Violation, r.Err, ref.States, ref.Transitions, ref.MaxDepth, ref.Violation)
+				}
+				if ref.Violation != nil {
+					continue
+				}
+				for _, o := range []model.Options{{MaxStates: int(ref.States / 2)}, {MaxDepth: ref.MaxDepth / 2}} {
+					o.Exact = exact
+					a := model.Explore(m, o)
+					o.Workers = w
+					b := model.Explore(m, o)
+					if a.States != b.States || a.Bounded != b.Bounded || !b.Bounded {
+						t.Errorf("%s %+v: %d states (bounded %v), one worker %d (bounded %v)", name, o, b.States, b.Bounded, a.States, a.Bounded)
 					}
 				}
 			}
@@ -418,18 +412,13 @@ func TestTakeOver(t *testing.T) {
 	}
 	taken := 0
 	for _, c := range cases {
-		for _, mode := range []struct {
-			exact bool
-			raw   uint64
-		}{{false, 0}, {false, 1}, {true, 0}} { // fingerprints packed and coded, exact
-			exact := mode.exact
+		for _, exact := range []bool{false, true} {
 			ref := model.Explore(c.m, model.Options{Exact: exact})
-			opt := model.WithRawLevelBytesForTest(model.Options{Exact: exact, Workers: 2}, mode.raw)
-			r := model.Explore(c.m, model.WithHelperDelayForTest(opt, 200*time.Microsecond))
+			r := model.Explore(c.m, model.WithHelperDelayForTest(model.Options{Exact: exact, Workers: 2}, 200*time.Microsecond))
 			if r.States != ref.States || r.Transitions != ref.Transitions || r.MaxDepth != ref.MaxDepth ||
 				(r.Violation == nil) != (ref.Violation == nil) || r.Err != nil || !slices.Equal(r.Schedule, ref.Schedule) {
-				t.Errorf("%s exact=%v raw=%d: %d states %d transitions depth %d (%v %v), one worker %d %d %d (%v)",
-					c.name, exact, mode.raw, r.States, r.Transitions, r.MaxDepth, r.Violation, r.Err, ref.States, ref.Transitions, ref.MaxDepth, ref.Violation)
+				t.Errorf("%s exact=%v: %d states %d transitions depth %d (%v %v), one worker %d %d %d (%v)",
+					c.name, exact, r.States, r.Transitions, r.MaxDepth, r.Violation, r.Err, ref.States, ref.Transitions, ref.MaxDepth, ref.Violation)
 			}
 			taken += model.TakenOverForTest(r)
 		}

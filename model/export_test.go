@@ -44,14 +44,6 @@ func WithHelperDelayForTest(opt Options, d time.Duration) Options {
 	return opt
 }
 
-// WithRawLevelBytesForTest returns opt with the levels of its parallel
-// search packed only while they take under n bytes (rawLevel), so that
-// small searches have coded levels too.
-func WithRawLevelBytesForTest(opt Options, n uint64) Options {
-	opt.rawLevelBytes = n
-	return opt
-}
-
 // TakenOverForTest is how many chunks the main worker of r's parallel
 // search took over from a helper.
 func TakenOverForTest(r Result) int { return r.takenOver }
