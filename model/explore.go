@@ -808,8 +808,8 @@ func (c *chunkSet) put(slot int, fp uint64, cand int32) {
 	c.n++
 }
 
-// ref is a state of a packed breadth-first level (exact storage, or a
-// small level: rawLevel): a candidate the main worker kept, packed at off
+// ref is a state of a packed breadth-first level (exact storage, or the
+// initial state): a candidate the main worker kept, packed at off
 // in the arena of the helper that expanded chunk src of the level before
 // (read through the chunk: chunkOut.at), or in the main worker's arena if
 // src is -1.
@@ -1166,7 +1166,8 @@ func parallelBFS(m *Machine, opt Options) Result {
 			}
 			return levelReader{refs: level[c*cs : min((c+1)*cs, len(level))], own: &prev[0], outs: chunkSets[(d+1)%2]}
 		}
-		// codeOut: the states the level makes are coded, not packed.
+		// codeOut: the states the level makes are coded (fingerprints),
+		// not packed.
 		codeOut := fp
 		if opt.MaxDepth > 0 && d >= opt.MaxDepth {
 		bounded:
