@@ -427,3 +427,21 @@ func TestTakeOver(t *testing.T) {
 		t.Error("the main worker took no chunk over from a slowed-down helper")
 	}
 }
+
+// TestParallelSpin: a parallel search of bench/spin's 3-CPU scenario, with
+// fingerprints and exact storage, finds one worker's states, transitions,
+// depth and schedule. Small enough for .ci/run to run it under -race,
+// where it caught the main worker reading a helper's arena as the helper
+// filled it.
+func TestParallelSpin(t *testing.T) {
+	m := spinMachine(t, 3)
+	for _, exact := range []bool{false, true} {
+		ref := model.Explore(m, model.Options{Exact: exact})
+		r := model.Explore(m, model.Options{Exact: exact, Workers: 2})
+		if r.States != ref.States || r.Transitions != ref.Transitions || r.MaxDepth != ref.MaxDepth ||
+			(r.Violation == nil) != (ref.Violation == nil) || r.Err != nil || !slices.Equal(r.Schedule, ref.Schedule) {
+			t.Errorf("exact=%v: %d states %d transitions depth %d (%v %v), one worker %d %d %d (%v)",
+				exact, r.States, r.Transitions, r.MaxDepth, r.Violation, r.Err, ref.States, ref.Transitions, ref.MaxDepth, ref.Violation)
+		}
+	}
+}
