@@ -808,8 +808,8 @@ func (c *chunkSet) put(slot int, fp uint64, cand int32) {
 	c.n++
 }
 
-// ref is a state of a packed breadth-first level (exact storage, or the
-// initial state): a candidate the main worker kept, packed at off
+// ref is a state of a breadth-first level with exact storage: a
+// candidate the main worker kept, packed at off
 // in the arena of the helper that expanded chunk src of the level before
 // (read through the chunk: chunkOut.at), or in the main worker's arena if
 // src is -1.
@@ -930,10 +930,10 @@ const codeRestart = 64
 // chunkOut is what expanding one chunk of a level produced.
 type chunkOut struct {
 	cands []candidate
-	// In a packed level, candidate i is packed at offs[i] in the arena of
+	// With exact storage, candidate i is packed at offs[i] in the arena of
 	// the helper, whose blocks are blocks from first on: copies of their
 	// slices, which the main worker reads while the helper goes on
-	// filling the arena (and writing its slices). In a coded level, they
+	// filling the arena (and writing its slices). With fingerprints, they
 	// are coded in seg (in the helper's segArena), restarting at the
 	// offsets in starts.
 	blocks      [][]uint64
@@ -1014,13 +1014,13 @@ func (o *chunkOut) note(v *Violation, node int32, st Step, end bool) bool {
 }
 
 // levelReader yields the states of one chunk of a breadth-first level,
-// in order, into the worker's s: in a packed level unpacked from refs, in
-// a coded level decoded from a span.
+// in order, into the worker's s: with exact storage unpacked from refs,
+// with fingerprints decoded from a span.
 type levelReader struct {
 	coded  bool
 	refs   []ref
-	own    *arena       // the main worker's states of a packed level
-	outs   []chunkOut   // the helpers' chunks, in a packed level
+	own    *arena       // the main worker's states (exact storage)
+	outs   []chunkOut   // the helpers' chunks (exact storage)
 	chunks []codedChunk // the chunks of the level before, whose kept candidates the span's states are
 	sp     span
 	off    int    // the offset in chunks[sp.k].seg of candidate sp.i
@@ -1099,11 +1099,11 @@ func (r *levelReader) next(wk *worker) (int32, bool) {
 func parallelBFS(m *Machine, opt Options) Result {
 	r := newRun(m, opt)
 	nw := opt.Workers
-	fp := !opt.Exact
+	coded := !opt.Exact
 	pk := m.pk
 	seen := newVisited(pk, opt)
 	var recent recentSet
-	if fp {
+	if coded {
 		recent = make(recentSet, 1<<recentBits)
 	}
 	machines := []*worker{{m: m}}
@@ -1141,11 +1141,17 @@ func parallelBFS(m *Machine, opt Options) Result {
 	p := make([]uint64, pk.bufLen())
 	p = p[:pk.pack(&init, p)]
 	seen.add(p, hash(p))
-	// Level 0 is the level before level 1's, in arenas[1].
+	// Level 0 is the level before level 1's: in arenas[1], or in codeds[1].
 	var level, next []ref
 	var spans, nextSpans []span
-	level = []ref{{off: arenas[1][0].add(p), src: -1, node: root}}
-	coded := false                     // the level is coded (fingerprints past level 0), not packed
+	if coded {
+		cd := &machines[0].cd
+		seg := cd.encode(make([]byte, 0, cd.maxLen), stateAsWords(&init), stateAsWords(&init))
+		codeds[1] = []codedChunk{{seg: seg, starts: []int32{0}, keep: []uint64{1}, n: 1}}
+		spans = []span{{n: 1, node: root}}
+	} else {
+		level = []ref{{off: arenas[1][0].add(p), src: -1, node: root}}
+	}
 	size := 1                          // states of the level
 	var pan atomic.Pointer[PanicError] // a helper's panic
 	var batch succBatch
@@ -1166,9 +1172,6 @@ func parallelBFS(m *Machine, opt Options) Result {
 			}
 			return levelReader{refs: level[c*cs : min((c+1)*cs, len(level))], own: &prev[0], outs: chunkSets[(d+1)%2]}
 		}
-		// codeOut: the states the level makes are coded (fingerprints),
-		// not packed.
-		codeOut := fp
 		if opt.MaxDepth > 0 && d >= opt.MaxDepth {
 		bounded:
 			for c := range nc {
@@ -1191,11 +1194,7 @@ func parallelBFS(m *Machine, opt Options) Result {
 		}
 		chunkSets[d%2] = chunks
 		for w := range cur {
-			if codeOut { // packed storage no longer used: its memory freed
-				cur[w] = arena{grow: true}
-			} else {
-				cur[w].reset()
-			}
+			cur[w].reset()
 		}
 		for len(codeds[d%2]) < nc {
 			codeds[d%2] = append(codeds[d%2], codedChunk{})
@@ -1218,8 +1217,8 @@ func parallelBFS(m *Machine, opt Options) Result {
 				}
 				return claim[c].Load() == chunkMain
 			}
-			expand(wk, codeOut, opt.Exact, &rd, cs, &cur[w], o, taken)
-			if codeOut {
+			expand(wk, coded, &rd, cs, &cur[w], o, taken)
+			if coded {
 				o.seg = segs[d%2][w].store(wk.seg)
 				o.starts = append(o.starts[:0], wk.starts...)
 			}
@@ -1242,10 +1241,11 @@ func parallelBFS(m *Machine, opt Options) Result {
 		}
 		// keep makes candidate i of chunk c a state of the next level if
 		// kept, and starts a span at it if one is due (coded levels).
-		// In a packed level the state is packed at off in the words of
-		// chunk src, or in the main worker's arena (src -1).
+		// With exact storage the state is packed at off in the arena of
+		// the helper that expanded chunk src, or of the main worker (src
+		// -1).
 		keep := func(c, i int, kept bool, parent int32, st Step, off uint64, src int32) {
-			if codeOut && i%codeRestart == 0 && (len(nextSpans) == 0 || int(nextSpans[len(nextSpans)-1].n) >= cs) {
+			if coded && i%codeRestart == 0 && (len(nextSpans) == 0 || int(nextSpans[len(nextSpans)-1].n) >= cs) {
 				nextSpans = append(nextSpans, span{k: int32(c), i: int32(i), node: int32(t.size())})
 			}
 			if !kept {
@@ -1257,7 +1257,7 @@ func parallelBFS(m *Machine, opt Options) Result {
 			}
 			size++
 			id := t.add(parent, st, d+1)
-			if codeOut {
+			if coded {
 				nextSpans[len(nextSpans)-1].n++
 				kb := into[c].keep
 				for len(kb) <= i/64 {
@@ -1275,7 +1275,7 @@ func parallelBFS(m *Machine, opt Options) Result {
 		expandOwn := func(c int) *chunkOut {
 			o := &own
 			*o = chunkOut{}
-			if codeOut {
+			if coded {
 				main.seg, main.starts = main.seg[:0], main.starts[:0]
 				into[c].keep = into[c].keep[:0]
 			}
@@ -1307,7 +1307,7 @@ func parallelBFS(m *Machine, opt Options) Result {
 						continue
 					}
 					var off uint64
-					if codeOut {
+					if coded {
 						pk.unpack(q, main.nextCoded())
 						main.codeNext(ni)
 					} else {
@@ -1320,7 +1320,7 @@ func parallelBFS(m *Machine, opt Options) Result {
 					break
 				}
 			}
-			if codeOut {
+			if coded {
 				cc := &into[c]
 				cc.seg = segs[d%2][0].store(main.seg)
 				cc.starts = append(cc.starts[:0], main.starts...)
@@ -1339,7 +1339,7 @@ func parallelBFS(m *Machine, opt Options) Result {
 				o.halt = true
 				return o
 			}
-			if codeOut {
+			if coded {
 				cc := &into[c]
 				cc.seg, cc.n = o.seg, len(o.cands)
 				cc.starts = append(cc.starts[:0], o.starts...)
@@ -1352,16 +1352,15 @@ func parallelBFS(m *Machine, opt Options) Result {
 					seen.prefetch(o.cands[i+ahead].fp)
 				}
 				ca := &o.cands[i]
-				if fp && recent.has(ca.fp) {
-					keep(c, i, false, 0, Step{}, 0, 0)
-					continue
-				}
 				var p []uint64
 				var off uint64
-				if !codeOut {
+				if !coded {
 					off = o.offs[i]
 					p = o.at(off)
 					p = p[:pk.length(p)]
+				} else if recent.has(ca.fp) {
+					keep(c, i, false, 0, Step{}, 0, 0)
+					continue
 				}
 				kept := seen.add(p, ca.fp)
 				recent.put(ca.fp)
@@ -1454,7 +1453,6 @@ func parallelBFS(m *Machine, opt Options) Result {
 		}
 		level, next = next, level
 		spans, nextSpans = nextSpans, spans
-		coded = codeOut
 		var fb uint64
 		for _, as := range arenas {
 			for _, a := range as {
@@ -1510,15 +1508,14 @@ func recoverPanic(p *atomic.Pointer[PanicError]) {
 // expand is a helper's work on a chunk: it generates the successors of
 // the states rd yields into out (cs: chunkStates of the level), and stops
 // between two states once taken says the main worker took the chunk
-// over. In a packed level (coded false) the candidates are stored packed
-// in a (the helper's arena); in a coded level, coded in wk.seg and wk.starts, which
-// the caller copies out. Each successor is packed (in a packed level,
-// where it stays) and becomes a candidate as it is generated, unless it
-// is one of the chunk already (chunkSet; with exact storage, an equal
-// packed state, else an equal fingerprint). The visited set is not read
+// over. With exact storage (coded false) the candidates are stored packed
+// in a (the helper's arena), else coded in wk.seg and wk.starts, which
+// the caller copies out. Each successor is packed (with exact storage,
+// where it stays in a) and becomes a candidate as it is generated, unless
+// it is one of the chunk already (chunkSet). The visited set is not read
 // here (the main worker adds to it meanwhile): the main worker's lookup
 // drops the candidates seen before.
-func expand(wk *worker, coded, exact bool, rd *levelReader, cs int, a *arena, out *chunkOut, taken func() bool) {
+func expand(wk *worker, coded bool, rd *levelReader, cs int, a *arena, out *chunkOut, taken func() bool) {
 	m := wk.m
 	// The chunk's results are made in a chunkOut of the worker's own,
 	// copied out at the end: the chunkOuts of a level are side by side,
@@ -1541,7 +1538,7 @@ func expand(wk *worker, coded, exact bool, rd *levelReader, cs int, a *arena, ou
 	// equal compares candidate i's packed state with q (exact storage).
 	var q []uint64
 	var equal func(int32) bool
-	if exact {
+	if !coded {
 		equal = func(i int32) bool {
 			d := a.at(o.offs[i])
 			return pk.length(d) == len(q) && slices.Equal(d[:len(q)], q)
@@ -1557,7 +1554,7 @@ func expand(wk *worker, coded, exact bool, rd *levelReader, cs int, a *arena, ou
 				return false
 			}
 			// Packed where it stays if it becomes a candidate: in the
-			// arena in a packed level (committed only then).
+			// arena with exact storage (committed only then).
 			out := wk.buf
 			if !coded {
 				out = a.reserve(pk.bufLen())
