@@ -936,8 +936,7 @@ type chunkOut struct {
 	// filling the arena (and writing its slices). With fingerprints, they
 	// are coded in seg (in the helper's segArena), restarting at the
 	// offsets in starts.
-	blocks      [][]uint64
-	first       int
+	blocks      chunkBlocks
 	offs        []uint64
 	seg         []byte
 	starts      []int32
@@ -959,22 +958,30 @@ type chunkOut struct {
 
 // bytes returns the memory the chunk's slices take.
 func (o *chunkOut) bytes() uint64 {
-	return uint64(cap(o.cands))*uint64(unsafe.Sizeof(candidate{})) + 24*uint64(cap(o.blocks)) + 8*uint64(cap(o.offs)) + 4*uint64(cap(o.starts))
+	return uint64(cap(o.cands))*uint64(unsafe.Sizeof(candidate{})) + 24*uint64(cap(o.blocks.b)) + 8*uint64(cap(o.offs)) + 4*uint64(cap(o.starts))
 }
 
-// at returns the words of a packed chunk from the arena offset off to the
-// end of its block.
-func (o *chunkOut) at(off uint64) []uint64 {
-	return o.blocks[int(off>>arenaBits)-o.first][off&(1<<arenaBits-1):]
+// chunkBlocks are copies of the slices of the arena blocks that a
+// helper's chunk's candidates are in (exact storage), from block first
+// of the arena on.
+type chunkBlocks struct {
+	b     [][]uint64
+	first int
+}
+
+// at returns the words from the arena offset off to the end of its
+// block.
+func (c *chunkBlocks) at(off uint64) []uint64 {
+	return c.b[int(off>>arenaBits)-c.first][off&(1<<arenaBits-1):]
 }
 
 // snapshot records, once a helper is done with the chunk, the blocks of
 // its arena a that the chunk's candidates are in.
 func (o *chunkOut) snapshot(a *arena) {
-	o.blocks = o.blocks[:0]
+	o.blocks.b = o.blocks.b[:0]
 	if len(o.offs) > 0 {
-		o.first = int(o.offs[0] >> arenaBits)
-		o.blocks = append(o.blocks, a.blocks[o.first:a.cur+1]...)
+		o.blocks.first = int(o.offs[0] >> arenaBits)
+		o.blocks.b = append(o.blocks.b, a.blocks[o.blocks.first:a.cur+1]...)
 	}
 }
 
@@ -1019,9 +1026,9 @@ func (o *chunkOut) note(v *Violation, node int32, st Step, end bool) bool {
 type levelReader struct {
 	coded  bool
 	refs   []ref
-	own    *arena       // the main worker's states (exact storage)
-	outs   []chunkOut   // the helpers' chunks (exact storage)
-	chunks []codedChunk // the chunks of the level before, whose kept candidates the span's states are
+	own    *arena        // the main worker's states (exact storage)
+	outs   []chunkBlocks // the helpers' chunks' blocks (exact storage)
+	chunks []codedChunk  // the chunks of the level before, whose kept candidates the span's states are
 	sp     span
 	off    int    // the offset in chunks[sp.k].seg of candidate sp.i
 	base   *State // the initial state
@@ -1136,7 +1143,8 @@ func parallelBFS(m *Machine, opt Options) Result {
 			segs[i][w].pool = &pool
 		}
 	}
-	var chunkSets [2][]chunkOut // the helpers' chunks: the level's, and the level before's
+	var chunks []chunkOut          // the helpers' chunks of the level
+	var blockSets [2][]chunkBlocks // their blocks: the level's, and the level before's
 	root := t.add(-1, Step{}, 0)
 	p := make([]uint64, pk.bufLen())
 	p = p[:pk.pack(&init, p)]
@@ -1170,7 +1178,7 @@ func parallelBFS(m *Machine, opt Options) Result {
 			if coded {
 				return levelReader{coded: true, chunks: from, sp: spans[c], base: &init}
 			}
-			return levelReader{refs: level[c*cs : min((c+1)*cs, len(level))], own: &prev[0], outs: chunkSets[(d+1)%2]}
+			return levelReader{refs: level[c*cs : min((c+1)*cs, len(level))], own: &prev[0], outs: blockSets[(d+1)%2]}
 		}
 		if opt.MaxDepth > 0 && d >= opt.MaxDepth {
 		bounded:
@@ -1188,11 +1196,12 @@ func parallelBFS(m *Machine, opt Options) Result {
 		for w := range segs[d%2] {
 			segs[d%2][w].reset()
 		}
-		chunks := chunkSets[d%2]
 		for len(chunks) < nc {
 			chunks = append(chunks, chunkOut{})
 		}
-		chunkSets[d%2] = chunks
+		for !coded && len(blockSets[d%2]) < nc {
+			blockSets[d%2] = append(blockSets[d%2], chunkBlocks{})
+		}
 		for w := range cur {
 			cur[w].reset()
 		}
@@ -1345,6 +1354,9 @@ func parallelBFS(m *Machine, opt Options) Result {
 				cc.starts = append(cc.starts[:0], o.starts...)
 				cc.keep = slices.Grow(cc.keep[:0], (cc.n+63)/64)[:(cc.n+63)/64]
 				clear(cc.keep)
+			} else { // for the next level, which reads the states kept
+				bl := &blockSets[d%2][c]
+				bl.b, bl.first = append(bl.b[:0], o.blocks.b...), o.blocks.first
 			}
 			const ahead = 32 // prefetch distance: a lookup is a few ns of work and a DRAM miss ~100 ns
 			for i := range o.cands {
@@ -1356,7 +1368,7 @@ func parallelBFS(m *Machine, opt Options) Result {
 				var off uint64
 				if !coded {
 					off = o.offs[i]
-					p = o.at(off)
+					p = o.blocks.at(off)
 					p = p[:pk.length(p)]
 				} else if recent.has(ca.fp) {
 					keep(c, i, false, 0, Step{}, 0, 0)
@@ -1460,10 +1472,11 @@ func parallelBFS(m *Machine, opt Options) Result {
 			}
 		}
 		fb += uint64(cap(level)+cap(next))*uint64(unsafe.Sizeof(ref{})) + uint64(cap(spans)+cap(nextSpans))*uint64(unsafe.Sizeof(span{}))
-		for _, cs := range chunkSets {
-			for k := range cs {
-				fb += cs[k].bytes()
-			}
+		for k := range chunks {
+			fb += chunks[k].bytes()
+		}
+		for _, bs := range blockSets {
+			fb += 24 * uint64(cap(bs))
 		}
 		for i := range codeds {
 			for k := range codeds[i] {
