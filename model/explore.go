@@ -811,7 +811,7 @@ func (c *chunkSet) put(slot int, fp uint64, cand int32) {
 // ref is a state of a breadth-first level with exact storage: a
 // candidate the main worker kept, packed at off
 // in the arena of the helper that expanded chunk src of the level before
-// (read through the chunk: chunkOut.at), or in the main worker's arena if
+// (read through the chunk's chunkBlocks), or in the main worker's arena if
 // src is -1.
 type ref struct {
 	off  uint64
@@ -1193,7 +1193,8 @@ func parallelBFS(m *Machine, opt Options) Result {
 			}
 			break
 		}
-		for w := range segs[d%2] {
+		for w := range cur {
+			cur[w].reset()
 			segs[d%2][w].reset()
 		}
 		for len(chunks) < nc {
@@ -1201,9 +1202,6 @@ func parallelBFS(m *Machine, opt Options) Result {
 		}
 		for !coded && len(blockSets[d%2]) < nc {
 			blockSets[d%2] = append(blockSets[d%2], chunkBlocks{})
-		}
-		for w := range cur {
-			cur[w].reset()
 		}
 		for len(codeds[d%2]) < nc {
 			codeds[d%2] = append(codeds[d%2], codedChunk{})
