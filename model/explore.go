@@ -75,6 +75,9 @@ type Options struct {
 	// parallel search sleep this long before each state, so that the
 	// main worker takes their chunks over.
 	helperDelay time.Duration
+	// helpLevels (tests only), when set, says which levels of a parallel
+	// search the helpers join, in place of helpShare.
+	helpLevels func(depth int) bool
 }
 
 // Stats are the figures of an exploration.
@@ -127,6 +130,9 @@ type Result struct {
 	// takenOver is how many chunks the main worker of a parallel search
 	// took over from a helper (tests only).
 	takenOver int
+	// satOut is how many levels of a parallel search the helpers sat out
+	// (helpShare; tests only).
+	satOut int
 }
 
 // Fingerprint returns the 64-bit fingerprint of the whole of s. The
@@ -1165,6 +1171,10 @@ func parallelBFS(m *Machine, opt Options) Result {
 	var batch succBatch
 	var own chunkOut // the main worker's chunk
 	main := machines[0]
+	// The main worker's thread's share of a CPU decides which levels the
+	// helpers join.
+	var share helpShare
+	_, _, share.measured = threadCPU()
 	for d := 0; size > 0; d++ {
 		r.res.MaxDepth = d
 		prev, cur := arenas[(d+1)%2], arenas[d%2]
@@ -1231,7 +1241,16 @@ func parallelBFS(m *Machine, opt Options) Result {
 			}
 			return claim[c].CompareAndSwap(chunkHelper, chunkDone)
 		}
-		if nc > 1 {
+		help := nc > 1
+		switch {
+		case help && opt.helpLevels != nil:
+			if help = opt.helpLevels(d); !help {
+				share.satOut++
+			}
+		case help:
+			help = share.join(time.Now())
+		}
+		if help {
 			for w := 1; w < nw; w++ {
 				go lv.help(w, &pan)
 			}
@@ -1436,6 +1455,9 @@ func parallelBFS(m *Machine, opt Options) Result {
 				break
 			}
 		}
+		if help && opt.helpLevels == nil {
+			share.done(time.Now())
+		}
 		// The helpers leave the level: those still in it are in a chunk
 		// the main worker took over, and see it between two states.
 		for c := range claim {
@@ -1488,6 +1510,7 @@ func parallelBFS(m *Machine, opt Options) Result {
 		r.res.FrontierBytes = max(r.res.FrontierBytes, fb)
 		r.tick(t.size(), size)
 	}
+	r.res.satOut = share.satOut
 	return r.done(t.size())
 }
 

@@ -396,6 +396,52 @@ func TestParallelLevelsAgree(t *testing.T) {
 	}
 }
 
+// TestHelpersSitOut: a parallel search whose helpers sit some levels out
+// (helpShare, on a busy machine) finds one worker's states, transitions,
+// depth and schedule, whichever levels they join: the main worker's
+// levels and the helpers' hand over to each other in every order.
+func TestHelpersSitOut(t *testing.T) {
+	patterns := []struct {
+		name string
+		join func(d int) bool
+	}{
+		{"odd levels", func(d int) bool { return d%2 == 1 }},
+		{"every third", func(d int) bool { return d%3 == 0 }},
+		{"two of three", func(d int) bool { return d%3 != 0 }},
+		{"first five", func(d int) bool { return d < 5 }},
+		{"none", func(int) bool { return false }},
+	}
+	type named struct {
+		name string
+		m    *model.Machine
+	}
+	cases := []named{{"spin-3cpu", spinMachine(t, 3)}}
+	for _, name := range []string{"x86-bad-no-sync2", "x86-two-keys", "ppc64-rfc-paca-module"} {
+		_, m := machine(t, name)
+		cases = append(cases, named{name, m})
+	}
+	satOut := make([]int, len(patterns))
+	for _, c := range cases {
+		for _, exact := range []bool{false, true} {
+			ref := model.Explore(c.m, model.Options{Exact: exact})
+			for i, p := range patterns {
+				r := model.Explore(c.m, model.WithHelpLevelsForTest(model.Options{Exact: exact, Workers: 2}, p.join))
+				if r.States != ref.States || r.Transitions != ref.Transitions || r.MaxDepth != ref.MaxDepth ||
+					(r.Violation == nil) != (ref.Violation == nil) || r.Err != nil || !slices.Equal(r.Schedule, ref.Schedule) {
+					t.Errorf("%s exact=%v %s: %d states %d transitions depth %d (%v %v), one worker %d %d %d (%v)",
+						c.name, exact, p.name, r.States, r.Transitions, r.MaxDepth, r.Violation, r.Err, ref.States, ref.Transitions, ref.MaxDepth, ref.Violation)
+				}
+				satOut[i] += model.SatOutForTest(r)
+			}
+		}
+	}
+	for i, p := range patterns {
+		if satOut[i] == 0 {
+			t.Errorf("%s: the helpers sat no level out", p.name)
+		}
+	}
+}
+
 // TestTakeOver: the main worker of a parallel search takes over the
 // chunks of helpers slowed down (a sleep before each state), and the
 // search finds the states, transitions, depth, verdict and schedule of

@@ -47,3 +47,15 @@ func WithHelperDelayForTest(opt Options, d time.Duration) Options {
 // TakenOverForTest is how many chunks the main worker of r's parallel
 // search took over from a helper.
 func TakenOverForTest(r Result) int { return r.takenOver }
+
+// WithHelpLevelsForTest returns opt with the helpers of its parallel
+// search joining only the levels (by depth) for which join says so, in
+// place of helpShare.
+func WithHelpLevelsForTest(opt Options, join func(depth int) bool) Options {
+	opt.helpLevels = join
+	return opt
+}
+
+// SatOutForTest is how many levels of r's parallel search the helpers
+// sat out.
+func SatOutForTest(r Result) int { return r.satOut }

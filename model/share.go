@@ -1,0 +1,118 @@
+package model
+
+import (
+	"math/bits"
+	"time"
+)
+
+// helpShare decides, level by level, whether the helpers of a parallel
+// search join a level, from the share of a CPU that the main worker's
+// thread got while they did: its CPU time (threadCPU) over the wall time,
+// from the level's start to the end of the main worker's work in it (its
+// wait for the helpers to leave is not counted). The main worker blocks
+// only at a level's end, so it stays on one thread within a level; a
+// level in which it did not is left out.
+//
+// The main worker is the search's critical path: it expands the level's
+// first chunks and looks up every helper's candidates. When the machine
+// has fewer free CPUs than the search has workers (on this project's
+// 2-core machine, another process busy beside it), the kernel's scheduler
+// shares the CPUs among all the runnable threads. Then the main worker's
+// thread waits behind a helper or the other process, and the search is
+// slower than on one worker. On bench/spin's 3-CPU search with
+// `yes > /dev/null` beside it, the main worker got 15-60% of a CPU in
+// most 2 ms windows (docs/memory.md, seventh round), and the search ran
+// at 0.79-0.88 of one worker's rate.
+//
+// So the share is measured in windows of at least shareWindow of helped
+// levels. When three of the last four windows are under shareLow, the
+// helpers sit out for a pause, and the main worker expands the levels
+// alone, as one worker would. Then they join again, and one more low
+// window doubles the pause (up to pauseMax); a window at shareHigh or
+// more ends the pauses. The first window of a search is not counted: its
+// levels are a few states each, and the process's own start-up (its
+// threads, its first garbage collections) falls in it.
+//
+// The states, verdicts, counterexamples and IDs of a search do not depend
+// on which levels the helpers join (parallelBFS): only its speed does.
+type helpShare struct {
+	measured bool // the thread's CPU time can be read (Linux)
+	// the level being measured: when it started, and the thread's CPU
+	// time then
+	wall0     time.Time
+	cpu0      time.Duration
+	tid0      int
+	wall, cpu time.Duration // the window so far
+	windows   int           // windows ended
+	low       uint8         // the last four windows: bit i set if window -i was low
+	pause     time.Duration // the last pause; 0 when not pausing
+	until     time.Time     // the helpers sit out until then
+	satOut    int           // levels the helpers sat out
+}
+
+const (
+	shareWindow = 2 * time.Millisecond
+	shareLow    = 0.7
+	shareHigh   = 0.85
+	pauseMin    = 10 * time.Millisecond
+	pauseMax    = 500 * time.Millisecond
+)
+
+// join reports whether the helpers join the level starting now, and if
+// they do, starts measuring it.
+func (h *helpShare) join(now time.Time) bool {
+	if now.Before(h.until) {
+		h.satOut++
+		return false
+	}
+	if h.measured {
+		h.wall0 = now
+		h.tid0, h.cpu0, _ = threadCPU()
+	}
+	return true
+}
+
+// done ends the measure of a level the helpers joined, at the end of the
+// main worker's work in it (before it waits for the helpers to leave).
+func (h *helpShare) done(now time.Time) {
+	if !h.measured {
+		return
+	}
+	tid, cpu, _ := threadCPU()
+	if tid != h.tid0 { // the main worker moved to another thread: not measured
+		return
+	}
+	h.wall += now.Sub(h.wall0)
+	h.cpu += cpu - h.cpu0
+	if h.wall < shareWindow {
+		return
+	}
+	share := float64(h.cpu) / float64(h.wall)
+	h.wall, h.cpu = 0, 0
+	h.decide(share, now)
+}
+
+// decide counts a window in which the main worker's share of a CPU was
+// share, ended at now.
+func (h *helpShare) decide(share float64, now time.Time) {
+	if h.windows++; h.windows == 1 {
+		return
+	}
+	h.low <<= 1
+	if share < shareLow {
+		h.low |= 1
+	}
+	h.low &= 0xf
+	switch {
+	case h.pause > 0 && share < shareLow:
+		h.pause = min(2*h.pause, pauseMax)
+	case h.pause > 0 && share >= shareHigh:
+		h.pause, h.low = 0, 0
+		return
+	case h.pause == 0 && bits.OnesCount8(h.low) >= 3:
+		h.pause = pauseMin
+	default:
+		return
+	}
+	h.until = now.Add(h.pause)
+}

@@ -1,0 +1,9 @@
+//go:build !linux
+
+package model
+
+import "time"
+
+// threadCPU reports that the thread's CPU time cannot be read here: the
+// helpers of a parallel search join every level (helpShare).
+func threadCPU() (tid int, cpu time.Duration, ok bool) { return 0, 0, false }
