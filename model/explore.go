@@ -1112,11 +1112,11 @@ func (r *levelReader) next(wk *worker) (int32, bool) {
 func parallelBFS(m *Machine, opt Options) Result {
 	r := newRun(m, opt)
 	nw := opt.Workers
-	coded := !opt.Exact
+	exact := opt.Exact
 	pk := m.pk
 	seen := newVisited(pk, opt)
 	var recent recentSet
-	if coded {
+	if !exact {
 		recent = make(recentSet, 1<<recentBits)
 	}
 	machines := []*worker{{m: m}}
@@ -1156,9 +1156,13 @@ func parallelBFS(m *Machine, opt Options) Result {
 	p = p[:pk.pack(&init, p)]
 	seen.add(p, hash(p))
 	// Level 0 is the level before level 1's: in arenas[1], or in codeds[1].
+	// A level's states are coded (spans of codedChunks) or packed (refs
+	// into arenas): inCoded says which for the level being expanded,
+	// outCoded for the one being made.
 	var level, next []ref
 	var spans, nextSpans []span
-	if coded {
+	inCoded := !exact
+	if inCoded {
 		cd := &machines[0].cd
 		seg := cd.encode(make([]byte, 0, cd.maxLen), stateAsWords(&init), stateAsWords(&init))
 		codeds[1] = []codedChunk{{seg: seg, starts: []int32{0}, keep: []uint64{1}, n: 1}}
@@ -1181,11 +1185,11 @@ func parallelBFS(m *Machine, opt Options) Result {
 		from := codeds[(d+1)%2]
 		cs := chunkStates(size, nw) // also the size of the next level's spans: levels change slowly
 		nc := len(spans)
-		if !coded {
+		if !inCoded {
 			nc = (len(level) + cs - 1) / cs
 		}
 		reader := func(c int) levelReader {
-			if coded {
+			if inCoded {
 				return levelReader{coded: true, chunks: from, sp: spans[c], base: &init}
 			}
 			return levelReader{refs: level[c*cs : min((c+1)*cs, len(level))], own: &prev[0], outs: blockSets[(d+1)%2]}
@@ -1210,7 +1214,7 @@ func parallelBFS(m *Machine, opt Options) Result {
 		for len(chunks) < nc {
 			chunks = append(chunks, chunkOut{})
 		}
-		for !coded && len(blockSets[d%2]) < nc {
+		for len(blockSets[d%2]) < nc {
 			blockSets[d%2] = append(blockSets[d%2], chunkBlocks{})
 		}
 		for len(codeds[d%2]) < nc {
@@ -1224,6 +1228,7 @@ func parallelBFS(m *Machine, opt Options) Result {
 		lv := &helpLevel{claim: make([]atomic.Int32, nc), left: make(chan struct{}, 1)}
 		claim := lv.claim
 		lv.back.Store(int64(nc))
+		var outCoded bool // set before the helpers start
 		lv.chunk = func(w, c int) bool {
 			wk := machines[w]
 			rd := reader(c)
@@ -1234,8 +1239,8 @@ func parallelBFS(m *Machine, opt Options) Result {
 				}
 				return claim[c].Load() == chunkMain
 			}
-			expand(wk, coded, &rd, cs, &cur[w], o, taken)
-			if coded {
+			expand(wk, outCoded, exact, &rd, cs, &cur[w], o, taken)
+			if outCoded {
 				o.seg = segs[d%2][w].store(wk.seg)
 				o.starts = append(o.starts[:0], wk.starts...)
 			}
@@ -1250,6 +1255,13 @@ func parallelBFS(m *Machine, opt Options) Result {
 		case help:
 			help = share.join(time.Now())
 		}
+		// The next level is coded with fingerprints, but for a level the
+		// helpers sit out whose next level is likely small: that one is
+		// kept packed, as the one-worker frontier keeps a small frontier
+		// (rawFrontier), so that a search whose helpers sit out costs what
+		// one worker's does. Its size is guessed at four times this
+		// level's, at most a packed state's words each.
+		outCoded = !exact && (help || 4*size*8*pk.bufLen() > rawFrontier)
 		if help {
 			for w := 1; w < nw; w++ {
 				go lv.help(w, &pan)
@@ -1260,7 +1272,7 @@ func parallelBFS(m *Machine, opt Options) Result {
 		size = 0
 		// chunkSize is how many states chunk c has.
 		chunkSize := func(c int) int {
-			if coded {
+			if inCoded {
 				return int(spans[c].n)
 			}
 			return min((c+1)*cs, len(level)) - c*cs
@@ -1271,7 +1283,7 @@ func parallelBFS(m *Machine, opt Options) Result {
 		// the helper that expanded chunk src, or of the main worker (src
 		// -1).
 		keep := func(c, i int, kept bool, parent int32, st Step, off uint64, src int32) {
-			if coded && i%codeRestart == 0 && (len(nextSpans) == 0 || int(nextSpans[len(nextSpans)-1].n) >= cs) {
+			if outCoded && i%codeRestart == 0 && (len(nextSpans) == 0 || int(nextSpans[len(nextSpans)-1].n) >= cs) {
 				nextSpans = append(nextSpans, span{k: int32(c), i: int32(i), node: int32(t.size())})
 			}
 			if !kept {
@@ -1283,7 +1295,7 @@ func parallelBFS(m *Machine, opt Options) Result {
 			}
 			size++
 			id := t.add(parent, st, d+1)
-			if coded {
+			if outCoded {
 				nextSpans[len(nextSpans)-1].n++
 				kb := into[c].keep
 				for len(kb) <= i/64 {
@@ -1301,7 +1313,7 @@ func parallelBFS(m *Machine, opt Options) Result {
 		expandOwn := func(c int) *chunkOut {
 			o := &own
 			*o = chunkOut{}
-			if coded {
+			if outCoded {
 				main.seg, main.starts = main.seg[:0], main.starts[:0]
 				into[c].keep = into[c].keep[:0]
 			}
@@ -1333,7 +1345,7 @@ func parallelBFS(m *Machine, opt Options) Result {
 						continue
 					}
 					var off uint64
-					if coded {
+					if outCoded {
 						pk.unpack(q, main.nextCoded())
 						main.codeNext(ni)
 					} else {
@@ -1346,7 +1358,7 @@ func parallelBFS(m *Machine, opt Options) Result {
 					break
 				}
 			}
-			if coded {
+			if outCoded {
 				cc := &into[c]
 				cc.seg = segs[d%2][0].store(main.seg)
 				cc.starts = append(cc.starts[:0], main.starts...)
@@ -1365,7 +1377,7 @@ func parallelBFS(m *Machine, opt Options) Result {
 				o.halt = true
 				return o
 			}
-			if coded {
+			if outCoded {
 				cc := &into[c]
 				cc.seg, cc.n = o.seg, len(o.cands)
 				cc.starts = append(cc.starts[:0], o.starts...)
@@ -1383,11 +1395,12 @@ func parallelBFS(m *Machine, opt Options) Result {
 				ca := &o.cands[i]
 				var p []uint64
 				var off uint64
-				if !coded {
+				if !outCoded {
 					off = o.offs[i]
 					p = o.blocks.at(off)
 					p = p[:pk.length(p)]
-				} else if recent.has(ca.fp) {
+				}
+				if recent.has(ca.fp) {
 					keep(c, i, false, 0, Step{}, 0, 0)
 					continue
 				}
@@ -1485,6 +1498,7 @@ func parallelBFS(m *Machine, opt Options) Result {
 		}
 		level, next = next, level
 		spans, nextSpans = nextSpans, spans
+		inCoded = outCoded
 		var fb uint64
 		for _, as := range arenas {
 			for _, a := range as {
@@ -1549,7 +1563,7 @@ func recoverPanic(p *atomic.Pointer[PanicError]) {
 // it is one of the chunk already (chunkSet). The visited set is not read
 // here (the main worker adds to it meanwhile): the main worker's lookup
 // drops the candidates seen before.
-func expand(wk *worker, coded bool, rd *levelReader, cs int, a *arena, out *chunkOut, taken func() bool) {
+func expand(wk *worker, coded, exact bool, rd *levelReader, cs int, a *arena, out *chunkOut, taken func() bool) {
 	m := wk.m
 	// The chunk's results are made in a chunkOut of the worker's own,
 	// copied out at the end: the chunkOuts of a level are side by side,
@@ -1572,7 +1586,7 @@ func expand(wk *worker, coded bool, rd *levelReader, cs int, a *arena, out *chun
 	// equal compares candidate i's packed state with q (exact storage).
 	var q []uint64
 	var equal func(int32) bool
-	if !coded {
+	if exact {
 		equal = func(i int32) bool {
 			d := a.at(o.offs[i])
 			return pk.length(d) == len(q) && slices.Equal(d[:len(q)], q)

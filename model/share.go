@@ -25,7 +25,7 @@ import (
 // at 0.79-0.88 of one worker's rate.
 //
 // So the share is measured in windows of at least shareWindow of helped
-// levels. When three of the last four windows are under shareLow, the
+// levels. When two of the last three windows are under shareLow, the
 // helpers sit out for a pause, and the main worker expands the levels
 // alone, as one worker would. Then they join again, and one more low
 // window doubles the pause (up to pauseMax); a window at shareHigh or
@@ -44,7 +44,7 @@ type helpShare struct {
 	tid0      int
 	wall, cpu time.Duration // the window so far
 	windows   int           // windows ended
-	low       uint8         // the last four windows: bit i set if window -i was low
+	low       uint8         // the last three windows: bit i set if window -i was low
 	pause     time.Duration // the last pause; 0 when not pausing
 	until     time.Time     // the helpers sit out until then
 	satOut    int           // levels the helpers sat out
@@ -102,14 +102,14 @@ func (h *helpShare) decide(share float64, now time.Time) {
 	if share < shareLow {
 		h.low |= 1
 	}
-	h.low &= 0xf
+	h.low &= 0x7
 	switch {
 	case h.pause > 0 && share < shareLow:
 		h.pause = min(2*h.pause, pauseMax)
 	case h.pause > 0 && share >= shareHigh:
 		h.pause, h.low = 0, 0
 		return
-	case h.pause == 0 && bits.OnesCount8(h.low) >= 3:
+	case h.pause == 0 && bits.OnesCount8(h.low) >= 2:
 		h.pause = pauseMin
 	default:
 		return
