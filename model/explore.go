@@ -1179,6 +1179,11 @@ func parallelBFS(m *Machine, opt Options) Result {
 	// helpers join.
 	var share helpShare
 	_, _, share.measured = threadCPU()
+	if opt.helpLevels == nil && nw > 1 {
+		if share.load = openCPULoad(); share.load != nil {
+			defer share.load.close()
+		}
+	}
 	for d := 0; size > 0; d++ {
 		r.res.MaxDepth = d
 		prev, cur := arenas[(d+1)%2], arenas[d%2]

@@ -5,10 +5,11 @@ import (
 	"time"
 )
 
-// TestHelpShare: the helpers sit out after two low windows of three
-// (the first window of a search not counted), each low window after a
-// pause doubles it up to pauseMax, a window between low and full keeps
-// the length for the next, and a full window ends the pauses.
+// TestHelpShare: the helpers sit out after one low window until a full
+// one came (at a search's start, whose first window is not counted, and
+// after a pause), then after two low windows of three; each low window
+// after a pause doubles it up to pauseMax, and a window between low and
+// full keeps the length for the next.
 func TestHelpShare(t *testing.T) {
 	t0 := time.Unix(0, 0)
 	type step struct {
@@ -19,12 +20,13 @@ func TestHelpShare(t *testing.T) {
 		name  string
 		steps []step
 	}{
-		{"first window not counted", []step{{0.1, 0}, {0.1, 0}, {0.1, pauseMin}}},
-		{"idle with dips", []step{{0.9, 0}, {0.2, 0}, {1, 0}, {1, 0}, {0.3, 0}, {1, 0}, {0.9, 0}, {0.1, 0}, {1, 0}}},
-		{"busy", []step{{0.8, 0}, {0.5, 0}, {0.9, 0}, {0.4, pauseMin}, {0.3, 2 * pauseMin}, {0.6, 4 * pauseMin}}},
-		{"in between keeps the pause", []step{{1, 0}, {0.1, 0}, {0.1, pauseMin}, {0.8, pauseMin}, {0.2, 2 * pauseMin}}},
-		{"full window ends it", []step{{1, 0}, {0.1, 0}, {0.1, pauseMin}, {0.9, 0}, {0.1, 0}, {0.9, 0}, {0.9, 0}, {0.1, 0}}},
-		{"capped", []step{{1, 0}, {0.1, 0}, {0.1, pauseMin}, {0.1, 20 * time.Millisecond}, {0.1, 40 * time.Millisecond},
+		{"first window not counted", []step{{0.1, 0}, {0.1, pauseMin}}},
+		{"untrusted at the start", []step{{1, 0}, {0.5, pauseMin}, {0.9, 0}}},
+		{"idle with dips", []step{{0.9, 0}, {1, 0}, {0.2, 0}, {1, 0}, {1, 0}, {0.3, 0}, {1, 0}, {0.9, 0}, {0.1, 0}, {1, 0}}},
+		{"busy", []step{{0.8, 0}, {0.9, 0}, {0.5, 0}, {0.9, 0}, {0.4, pauseMin}, {0.3, 2 * pauseMin}, {0.6, 4 * pauseMin}}},
+		{"in between keeps the pause", []step{{1, 0}, {0.1, pauseMin}, {0.8, pauseMin}, {0.2, 2 * pauseMin}}},
+		{"full window ends it", []step{{1, 0}, {0.1, pauseMin}, {0.9, 0}, {0.1, 0}, {0.9, 0}, {0.9, 0}, {0.1, 0}, {0.2, pauseMin}}},
+		{"capped", []step{{1, 0}, {0.1, pauseMin}, {0.1, 20 * time.Millisecond}, {0.1, 40 * time.Millisecond},
 			{0.1, 80 * time.Millisecond}, {0.1, 160 * time.Millisecond}, {0.1, 320 * time.Millisecond}, {0.1, pauseMax}, {0.1, pauseMax}}},
 	}
 	for _, tt := range tests {
