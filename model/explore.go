@@ -814,11 +814,13 @@ func (c *chunkSet) put(slot int, fp uint64, cand int32) {
 	c.n++
 }
 
-// ref is a state of a breadth-first level with exact storage: a
-// candidate the main worker kept, packed at off
-// in the arena of the helper that expanded chunk src of the level before
-// (read through the chunk's chunkBlocks), or in the main worker's arena if
-// src is -1.
+// ref is a state of a packed breadth-first level: packed at off in the
+// exact visited set's arena if src is -1 and the set keeps packed states
+// (exactSet), else in the main worker's arena if src is -1, else in the
+// arena of the helper that expanded chunk src of the level before (read
+// through the chunk's chunkBlocks; -collapse). A level reads the arena
+// of src -1 through a copy of its block slices made at the level's start
+// (the main worker adds to it meanwhile).
 type ref struct {
 	off  uint64
 	src  int32
@@ -1032,7 +1034,7 @@ func (o *chunkOut) note(v *Violation, node int32, st Step, end bool) bool {
 type levelReader struct {
 	coded  bool
 	refs   []ref
-	own    *arena        // the main worker's states (exact storage)
+	own    chunkBlocks   // where the states of refs from -1 are (see ref)
 	outs   []chunkBlocks // the helpers' chunks' blocks (exact storage)
 	chunks []codedChunk  // the chunks of the level before, whose kept candidates the span's states are
 	sp     span
@@ -1109,12 +1111,22 @@ func (r *levelReader) next(wk *worker) (int32, bool) {
 // The next level is read from the chunks of this one (two sets, swapped
 // each level) as spans of about chunkStates states, decoded in order,
 // the candidates the deduplication dropped decoded and passed over.
+//
+// The helpers join a level or sit it out as helpShare says (on a machine
+// with no CPU free they cost the main worker more than they help). A
+// level they sit out is the main worker's alone, and with fingerprints
+// its next level is packed, as with exact storage, while it is likely
+// small: so a search whose helpers sit out costs what one worker's does,
+// whose small frontier is packed too (rawFrontier).
 func parallelBFS(m *Machine, opt Options) Result {
 	r := newRun(m, opt)
 	nw := opt.Workers
 	exact := opt.Exact
 	pk := m.pk
 	seen := newVisited(pk, opt)
+	// With exact storage (but -collapse), a packed level is the states'
+	// packed copies in the visited set: refs from -1 into its arena.
+	es, _ := seen.(*exactSet)
 	var recent recentSet
 	if !exact {
 		recent = make(recentSet, 1<<recentBits)
@@ -1167,9 +1179,12 @@ func parallelBFS(m *Machine, opt Options) Result {
 		seg := cd.encode(make([]byte, 0, cd.maxLen), stateAsWords(&init), stateAsWords(&init))
 		codeds[1] = []codedChunk{{seg: seg, starts: []int32{0}, keep: []uint64{1}, n: 1}}
 		spans = []span{{n: 1, node: root}}
+	} else if es != nil {
+		level = []ref{{off: es.last, src: -1, node: root}}
 	} else {
 		level = []ref{{off: arenas[1][0].add(p), src: -1, node: root}}
 	}
+	var ownBlocks chunkBlocks // the level's arena of refs from -1 (its block slices)
 	size := 1                          // states of the level
 	var pan atomic.Pointer[PanicError] // a helper's panic
 	var batch succBatch
@@ -1189,6 +1204,13 @@ func parallelBFS(m *Machine, opt Options) Result {
 		prev, cur := arenas[(d+1)%2], arenas[d%2]
 		from := codeds[(d+1)%2]
 		cs := chunkStates(size, nw) // also the size of the next level's spans: levels change slowly
+		if !inCoded {
+			a := &prev[0]
+			if es != nil {
+				a = &es.arena
+			}
+			ownBlocks.b = append(ownBlocks.b[:0], a.blocks...)
+		}
 		nc := len(spans)
 		if !inCoded {
 			nc = (len(level) + cs - 1) / cs
@@ -1197,7 +1219,7 @@ func parallelBFS(m *Machine, opt Options) Result {
 			if inCoded {
 				return levelReader{coded: true, chunks: from, sp: spans[c], base: &init}
 			}
-			return levelReader{refs: level[c*cs : min((c+1)*cs, len(level))], own: &prev[0], outs: blockSets[(d+1)%2]}
+			return levelReader{refs: level[c*cs : min((c+1)*cs, len(level))], own: ownBlocks, outs: blockSets[(d+1)%2]}
 		}
 		if opt.MaxDepth > 0 && d >= opt.MaxDepth {
 		bounded:
@@ -1350,10 +1372,13 @@ func parallelBFS(m *Machine, opt Options) Result {
 						continue
 					}
 					var off uint64
-					if outCoded {
+					switch {
+					case outCoded:
 						pk.unpack(q, main.nextCoded())
 						main.codeNext(ni)
-					} else {
+					case es != nil:
+						off = es.last
+					default:
 						off = cur[0].add(q)
 					}
 					keep(c, ni, true, node, sc.st, off, -1)
@@ -1411,7 +1436,11 @@ func parallelBFS(m *Machine, opt Options) Result {
 				}
 				kept := seen.add(p, ca.fp)
 				recent.put(ca.fp)
-				keep(c, i, kept, ca.parent, Step{Actor: ca.actor, Choice: ca.choice}, off, int32(c))
+				src := int32(c)
+				if es != nil {
+					off, src = es.last, -1
+				}
+				keep(c, i, kept, ca.parent, Step{Actor: ca.actor, Choice: ca.choice}, off, src)
 			}
 			return o
 		}
@@ -1561,11 +1590,12 @@ func recoverPanic(p *atomic.Pointer[PanicError]) {
 // expand is a helper's work on a chunk: it generates the successors of
 // the states rd yields into out (cs: chunkStates of the level), and stops
 // between two states once taken says the main worker took the chunk
-// over. With exact storage (coded false) the candidates are stored packed
-// in a (the helper's arena), else coded in wk.seg and wk.starts, which
-// the caller copies out. Each successor is packed (with exact storage,
-// where it stays in a) and becomes a candidate as it is generated, unless
-// it is one of the chunk already (chunkSet). The visited set is not read
+// over. If the next level is packed (coded false) the candidates are
+// stored packed in a (the helper's arena), else coded in wk.seg and
+// wk.starts, which the caller copies out. Each successor is packed (if
+// packed levels, where it stays in a) and becomes a candidate as it is
+// generated, unless it is one of the chunk already (chunkSet: by
+// fingerprint, and with exact storage by its packed state). The visited set is not read
 // here (the main worker adds to it meanwhile): the main worker's lookup
 // drops the candidates seen before.
 func expand(wk *worker, coded, exact bool, rd *levelReader, cs int, a *arena, out *chunkOut, taken func() bool) {

@@ -398,8 +398,10 @@ func TestParallelLevelsAgree(t *testing.T) {
 
 // TestHelpersSitOut: a parallel search whose helpers sit some levels out
 // (helpShare, on a busy machine) finds one worker's states, transitions,
-// depth and schedule, whichever levels they join: the main worker's
-// levels and the helpers' hand over to each other in every order.
+// depth and schedule, whichever levels they join, with fingerprints,
+// exact storage and -collapse: the main worker's levels and the helpers'
+// hand over to each other in every order, and with fingerprints the
+// levels switch between coded and packed.
 func TestHelpersSitOut(t *testing.T) {
 	patterns := []struct {
 		name string
@@ -422,14 +424,16 @@ func TestHelpersSitOut(t *testing.T) {
 	}
 	satOut := make([]int, len(patterns))
 	for _, c := range cases {
-		for _, exact := range []bool{false, true} {
-			ref := model.Explore(c.m, model.Options{Exact: exact})
+		for _, mode := range []model.Options{{}, {Exact: true}, {Exact: true, Collapse: true}} {
+			ref := model.Explore(c.m, mode)
 			for i, p := range patterns {
-				r := model.Explore(c.m, model.WithHelpLevelsForTest(model.Options{Exact: exact, Workers: 2}, p.join))
+				opt := mode
+				opt.Workers = 2
+				r := model.Explore(c.m, model.WithHelpLevelsForTest(opt, p.join))
 				if r.States != ref.States || r.Transitions != ref.Transitions || r.MaxDepth != ref.MaxDepth ||
 					(r.Violation == nil) != (ref.Violation == nil) || r.Err != nil || !slices.Equal(r.Schedule, ref.Schedule) {
-					t.Errorf("%s exact=%v %s: %d states %d transitions depth %d (%v %v), one worker %d %d %d (%v)",
-						c.name, exact, p.name, r.States, r.Transitions, r.MaxDepth, r.Violation, r.Err, ref.States, ref.Transitions, ref.MaxDepth, ref.Violation)
+					t.Errorf("%s exact=%v collapse=%v %s: %d states %d transitions depth %d (%v %v), one worker %d %d %d (%v)",
+						c.name, mode.Exact, mode.Collapse, p.name, r.States, r.Transitions, r.MaxDepth, r.Violation, r.Err, ref.States, ref.Transitions, ref.MaxDepth, ref.Violation)
 				}
 				satOut[i] += model.SatOutForTest(r)
 			}

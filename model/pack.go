@@ -270,6 +270,7 @@ type exactSet struct {
 	shift uint
 	n     int
 	arena arena
+	last  uint64 // the arena offset of the state add stored last
 }
 
 type exactSlot struct {
@@ -329,7 +330,8 @@ func (e *exactSet) add(p []uint64, fp uint64) bool {
 	if ok {
 		return false
 	}
-	e.slots[i] = exactSlot{fp: fp, off: e.arena.add(p) + 1}
+	e.last = e.arena.add(p)
+	e.slots[i] = exactSlot{fp: fp, off: e.last + 1}
 	e.n++
 	return true
 }
