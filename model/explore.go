@@ -1184,7 +1184,7 @@ func parallelBFS(m *Machine, opt Options) Result {
 	} else {
 		level = []ref{{off: arenas[1][0].add(p), src: -1, node: root}}
 	}
-	var ownBlocks chunkBlocks // the level's arena of refs from -1 (its block slices)
+	var ownBlocks chunkBlocks          // the level's arena of refs from -1 (its block slices)
 	size := 1                          // states of the level
 	var pan atomic.Pointer[PanicError] // a helper's panic
 	var batch succBatch

@@ -65,8 +65,8 @@ type helpShare struct {
 	// while the helpers are not trusted, they join a level only if it
 	// has, so that on a machine with no CPU free they sit out without
 	// costing the main worker a window of its share to tell.
-	load *cpuLoad
-	satOut  int           // levels the helpers sat out
+	load   *cpuLoad
+	satOut int // levels the helpers sat out
 }
 
 const (
