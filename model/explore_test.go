@@ -184,7 +184,7 @@ func TestWorkersAgree(t *testing.T) {
 	for _, name := range smallScenarios {
 		_, m := machine(t, name)
 		a := model.Explore(m, model.Options{})
-		b := model.Explore(m, model.Options{Workers: 3})
+		b := model.Explore(m, model.HelpEveryLevelForTest(model.Options{Workers: 3}))
 		if (a.Violation == nil) != (b.Violation == nil) || len(a.Schedule) != len(b.Schedule) {
 			t.Errorf("%s: sequential %v (%d steps), parallel %v (%d steps)", name, a.Violation, len(a.Schedule), b.Violation, len(b.Schedule))
 			continue
@@ -373,7 +373,7 @@ func TestParallelLevelsAgree(t *testing.T) {
 		for _, exact := range []bool{false, true} {
 			ref := model.Explore(m, model.Options{Exact: exact})
 			for _, w := range []int{2, 3} {
-				r := model.Explore(m, model.Options{Exact: exact, Workers: w})
+				r := model.Explore(m, model.HelpEveryLevelForTest(model.Options{Exact: exact, Workers: w}))
 				if r.States != ref.States || r.Transitions != ref.Transitions || r.MaxDepth != ref.MaxDepth ||
 					(r.Violation == nil) != (ref.Violation == nil) || r.Err != nil || !slices.Equal(r.Schedule, ref.Schedule) {
 					t.Errorf("%s exact=%v workers=%d: %d states %d transitions depth %d (%v %v), one worker %d %d %d (%v)",
@@ -386,7 +386,7 @@ func TestParallelLevelsAgree(t *testing.T) {
 					o.Exact = exact
 					a := model.Explore(m, o)
 					o.Workers = w
-					b := model.Explore(m, o)
+					b := model.Explore(m, model.HelpEveryLevelForTest(o))
 					if a.States != b.States || a.Bounded != b.Bounded || !b.Bounded {
 						t.Errorf("%s %+v: %d states (bounded %v), one worker %d (bounded %v)", name, o, b.States, b.Bounded, a.States, a.Bounded)
 					}
@@ -464,7 +464,7 @@ func TestTakeOver(t *testing.T) {
 	for _, c := range cases {
 		for _, exact := range []bool{false, true} {
 			ref := model.Explore(c.m, model.Options{Exact: exact})
-			r := model.Explore(c.m, model.WithHelperDelayForTest(model.Options{Exact: exact, Workers: 2}, 200*time.Microsecond))
+			r := model.Explore(c.m, model.WithHelperDelayForTest(model.HelpEveryLevelForTest(model.Options{Exact: exact, Workers: 2}), 200*time.Microsecond))
 			if r.States != ref.States || r.Transitions != ref.Transitions || r.MaxDepth != ref.MaxDepth ||
 				(r.Violation == nil) != (ref.Violation == nil) || r.Err != nil || !slices.Equal(r.Schedule, ref.Schedule) {
 				t.Errorf("%s exact=%v: %d states %d transitions depth %d (%v %v), one worker %d %d %d (%v)",
@@ -487,7 +487,7 @@ func TestParallelSpin(t *testing.T) {
 	m := spinMachine(t, 3)
 	for _, exact := range []bool{false, true} {
 		ref := model.Explore(m, model.Options{Exact: exact})
-		r := model.Explore(m, model.Options{Exact: exact, Workers: 2})
+		r := model.Explore(m, model.HelpEveryLevelForTest(model.Options{Exact: exact, Workers: 2}))
 		if r.States != ref.States || r.Transitions != ref.Transitions || r.MaxDepth != ref.MaxDepth ||
 			(r.Violation == nil) != (ref.Violation == nil) || r.Err != nil || !slices.Equal(r.Schedule, ref.Schedule) {
 			t.Errorf("exact=%v: %d states %d transitions depth %d (%v %v), one worker %d %d %d (%v)",

@@ -59,3 +59,11 @@ func WithHelpLevelsForTest(opt Options, join func(depth int) bool) Options {
 // SatOutForTest is how many levels of r's parallel search the helpers
 // sat out.
 func SatOutForTest(r Result) int { return r.satOut }
+
+// HelpEveryLevelForTest returns opt with the helpers of its parallel
+// search joining every level, whatever the machine's load: the tests of
+// the parallel search run beside other tests, where helpShare could have
+// the helpers sit most levels out.
+func HelpEveryLevelForTest(opt Options) Options {
+	return WithHelpLevelsForTest(opt, func(int) bool { return true })
+}

@@ -111,7 +111,7 @@ func TestPackedModesAgree(t *testing.T) {
 	for _, name := range packScenarios {
 		_, m := machine(t, name)
 		for _, group := range [][]model.Options{
-			{{Exact: true}, {}, {Workers: 2}, {Exact: true, Workers: 2}},
+			{{Exact: true}, {}, model.HelpEveryLevelForTest(model.Options{Workers: 2}), model.HelpEveryLevelForTest(model.Options{Exact: true, Workers: 2})},
 			{{Search: model.DFS, Exact: true}, {Search: model.DFS}},
 		} {
 			ref := model.Explore(m, group[0])
