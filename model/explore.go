@@ -54,7 +54,8 @@ type Options struct {
 	Symmetry bool
 	// Workers > 1 generates the successors of each breadth-first level on
 	// that many goroutines. States, verdicts and counterexamples are the
-	// same as with one worker.
+	// same as with one worker. While the machine has no CPU free, the
+	// search runs as on one worker (its helpers sit levels out).
 	Workers int
 	// Progress, when set, is called about every Every with the figures so far.
 	Progress func(Stats)
