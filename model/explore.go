@@ -1036,7 +1036,7 @@ type levelReader struct {
 	coded  bool
 	refs   []ref
 	own    chunkBlocks   // where the states of refs from -1 are (see ref)
-	outs   []chunkBlocks // the helpers' chunks' blocks (exact storage)
+	outs   []chunkBlocks // the helpers' chunks' blocks (-collapse)
 	chunks []codedChunk  // the chunks of the level before, whose kept candidates the span's states are
 	sp     span
 	off    int    // the offset in chunks[sp.k].seg of candidate sp.i
@@ -1168,7 +1168,8 @@ func parallelBFS(m *Machine, opt Options) Result {
 	p := make([]uint64, pk.bufLen())
 	p = p[:pk.pack(&init, p)]
 	seen.add(p, hash(p))
-	// Level 0 is the level before level 1's: in arenas[1], or in codeds[1].
+	// Level 0 is the level before level 1's: in codeds[1], in the exact
+	// set's arena, or in arenas[1] (-collapse).
 	// A level's states are coded (spans of codedChunks) or packed (refs
 	// into arenas): inCoded says which for the level being expanded,
 	// outCoded for the one being made.
@@ -1205,16 +1206,14 @@ func parallelBFS(m *Machine, opt Options) Result {
 		prev, cur := arenas[(d+1)%2], arenas[d%2]
 		from := codeds[(d+1)%2]
 		cs := chunkStates(size, nw) // also the size of the next level's spans: levels change slowly
+		nc := len(spans)
 		if !inCoded {
+			nc = (len(level) + cs - 1) / cs
 			a := &prev[0]
 			if es != nil {
 				a = &es.arena
 			}
 			ownBlocks.b = append(ownBlocks.b[:0], a.blocks...)
-		}
-		nc := len(spans)
-		if !inCoded {
-			nc = (len(level) + cs - 1) / cs
 		}
 		reader := func(c int) levelReader {
 			if inCoded {
@@ -1306,10 +1305,9 @@ func parallelBFS(m *Machine, opt Options) Result {
 			return min((c+1)*cs, len(level)) - c*cs
 		}
 		// keep makes candidate i of chunk c a state of the next level if
-		// kept, and starts a span at it if one is due (coded levels).
-		// With exact storage the state is packed at off in the arena of
-		// the helper that expanded chunk src, or of the main worker (src
-		// -1).
+		// kept, and starts a span at it if one is due (coded levels). In
+		// a packed level the state is packed at off in the arena that
+		// src says (ref).
 		keep := func(c, i int, kept bool, parent int32, st Step, off uint64, src int32) {
 			if outCoded && i%codeRestart == 0 && (len(nextSpans) == 0 || int(nextSpans[len(nextSpans)-1].n) >= cs) {
 				nextSpans = append(nextSpans, span{k: int32(c), i: int32(i), node: int32(t.size())})
@@ -1414,7 +1412,7 @@ func parallelBFS(m *Machine, opt Options) Result {
 				cc.starts = append(cc.starts[:0], o.starts...)
 				cc.keep = slices.Grow(cc.keep[:0], (cc.n+63)/64)[:(cc.n+63)/64]
 				clear(cc.keep)
-			} else { // for the next level, which reads the states kept
+			} else if es == nil { // -collapse: the next level reads the states kept here
 				bl := &blockSets[d%2][c]
 				bl.b, bl.first = append(bl.b[:0], o.blocks.b...), o.blocks.first
 			}
