@@ -931,6 +931,16 @@ func (p *segPool) take(n int) []byte {
 // bench/spin.
 func chunkStates(n, nw int) int { return min(max(n/(8*nw), 256), 4096) }
 
+// minHelpChunks is the fewest chunks a level has for the helpers to join
+// it: a smaller level is over before a helper's goroutine, woken for it,
+// has done much (about 77 µs from a level's start to its first chunk,
+// idle, on this project's 2-core VM). With 2, `patchcheck bench`'s 2-CPU
+// searches (5,726 to 62,942 states) ran on two workers at 0.54-0.95 of
+// one worker's rate; with 4, as fast as one worker; bench/spin's 3-CPU
+// search was as fast with 4 as with 2 (1.14 and 1.17 of one worker with
+// fingerprints, 1.16 and 1.12 exact; 21 runs each), slower with 6.
+const minHelpChunks = 4
+
 // codeRestart is how many coded candidates of a chunk follow one coded
 // from the initial state: the restart points at which a level is cut
 // into spans.
@@ -1132,16 +1142,11 @@ func parallelBFS(m *Machine, opt Options) Result {
 	if !exact {
 		recent = make(recentSet, 1<<recentBits)
 	}
-	machines := []*worker{{m: m}}
-	for len(machines) < nw {
-		w := NewMachine(m.P, m.Props)
-		w.Reduce, w.Symmetry = m.Reduce, m.Symmetry
-		machines = append(machines, &worker{m: w})
-	}
+	// The helpers' machines are made when the helpers first join a level:
+	// a small search's levels have one chunk each, or a busy machine's
+	// helpers sit out, and the search then runs without them.
 	init := m.P.Initial()
-	for _, wk := range machines {
-		wk.cd, wk.base = newCoder(pk), &init
-	}
+	machines := []*worker{{m: m, cd: newCoder(pk), base: &init}}
 	var t levelTree
 	r.final = func() { r.res.VisitedBytes, r.res.TreeBytes = seen.bytes(), t.bytes() }
 	// A level's states and its candidates: packed in the arenas of the
@@ -1273,7 +1278,7 @@ func parallelBFS(m *Machine, opt Options) Result {
 			}
 			return claim[c].CompareAndSwap(chunkHelper, chunkDone)
 		}
-		help := nc > 1
+		help := nc >= minHelpChunks
 		switch {
 		case help && opt.helpLevels != nil:
 			if help = opt.helpLevels(d); !help {
@@ -1290,6 +1295,11 @@ func parallelBFS(m *Machine, opt Options) Result {
 		// level's, at most a packed state's words each.
 		outCoded = !exact && (help || 4*size*8*pk.bufLen() > rawFrontier)
 		if help {
+			for len(machines) < nw {
+				w := NewMachine(m.P, m.Props)
+				w.Reduce, w.Symmetry = m.Reduce, m.Symmetry
+				machines = append(machines, &worker{m: w, cd: newCoder(pk), base: &init})
+			}
 			for w := 1; w < nw; w++ {
 				go lv.help(w, &pan)
 			}
