@@ -1199,9 +1199,9 @@ func parallelBFS(m *Machine, opt Options) Result {
 	main := machines[0]
 	// The main worker's thread's share of a CPU decides which levels the
 	// helpers join.
-	var share helpShare
-	_, _, share.measured = threadCPU()
-	if opt.helpLevels == nil && nw > 1 {
+	share := helpShare{levels: opt.helpLevels}
+	if share.levels == nil && nw > 1 {
+		_, _, share.measured = threadCPU()
 		if share.load = openCPULoad(); share.load != nil {
 			defer share.load.close()
 		}
@@ -1246,7 +1246,7 @@ func parallelBFS(m *Machine, opt Options) Result {
 		for len(chunks) < nc {
 			chunks = append(chunks, chunkOut{})
 		}
-		for len(blockSets[d%2]) < nc {
+		for exact && es == nil && len(blockSets[d%2]) < nc { // -collapse (ref)
 			blockSets[d%2] = append(blockSets[d%2], chunkBlocks{})
 		}
 		for len(codeds[d%2]) < nc {
@@ -1278,15 +1278,7 @@ func parallelBFS(m *Machine, opt Options) Result {
 			}
 			return claim[c].CompareAndSwap(chunkHelper, chunkDone)
 		}
-		help := nc >= minHelpChunks
-		switch {
-		case help && opt.helpLevels != nil:
-			if help = opt.helpLevels(d); !help {
-				share.satOut++
-			}
-		case help:
-			help = share.join(time.Now())
-		}
+		help := nc >= minHelpChunks && share.join(d, time.Now())
 		// The next level is coded with fingerprints, but for a level the
 		// helpers sit out whose next level is likely small: that one is
 		// kept packed, as the one-worker frontier keeps a small frontier
@@ -1511,7 +1503,7 @@ func parallelBFS(m *Machine, opt Options) Result {
 				break
 			}
 		}
-		if help && opt.helpLevels == nil {
+		if help {
 			share.done(time.Now())
 		}
 		// The helpers leave the level: those still in it are in a chunk

@@ -68,6 +68,9 @@ type helpShare struct {
 	// costing the main worker a window of its share to tell.
 	load   *cpuLoad
 	satOut int // levels the helpers sat out
+	// levels (tests only: Options.helpLevels), when set, says which levels
+	// the helpers join, and nothing is measured.
+	levels func(depth int) bool
 }
 
 const (
@@ -78,10 +81,10 @@ const (
 	pauseMax    = 500 * time.Millisecond // the longest pause
 )
 
-// join reports whether the helpers join the level starting now, and if
-// they do, starts measuring it.
-func (h *helpShare) join(now time.Time) bool {
-	if now.Before(h.until) || !h.trusted && h.wall == 0 && h.load != nil && h.load.busy() {
+// join reports whether the helpers join the level at depth d, starting
+// now, and if they do, starts measuring it.
+func (h *helpShare) join(d int, now time.Time) bool {
+	if h.levels != nil && !h.levels(d) || now.Before(h.until) || !h.trusted && h.wall == 0 && h.load != nil && h.load.busy() {
 		h.satOut++
 		return false
 	}
