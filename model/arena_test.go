@@ -56,3 +56,51 @@ func TestArena(t *testing.T) {
 		})
 	}
 }
+
+// TestExactSet adds random states, a third of them twice, to exact sets
+// whose slots keep 28 bits of the fingerprints (growing from the tags)
+// and 16 bits (growing past 2^16 slots by rehashing the arena, and
+// comparing many states of equal tags): add reports new exactly the first
+// time, has finds every state added and none other, and the count is
+// right.
+func TestExactSet(t *testing.T) {
+	length := func(p []uint64) int { return int(p[0]) }
+	for _, tagBits := range []uint{exactTagBits, 16} {
+		t.Run(fmt.Sprintf("tagBits=%d", tagBits), func(t *testing.T) {
+			e := newExactSet(length)
+			e.tagBits = tagBits
+			rng := rand.New(rand.NewPCG(5, uint64(tagBits)))
+			state := func(i int) []uint64 {
+				r := rand.New(rand.NewPCG(uint64(i), 9))
+				p := make([]uint64, 1+r.IntN(30))
+				p[0] = uint64(len(p))
+				for k := 1; k < len(p); k++ {
+					p[k] = r.Uint64() & 0xff // small words: states share prefixes
+				}
+				return p
+			}
+			const n = 150000
+			added := map[string]bool{} // by contents: some states are equal
+			for range 2 * n {
+				p := state(rng.IntN(n))
+				k := fmt.Sprint(p)
+				if got := e.add(p, hash(p)); got != !added[k] {
+					t.Fatalf("add of %v: new=%v, want %v", p, got, !added[k])
+				}
+				added[k] = true
+			}
+			if e.size() != len(added) {
+				t.Fatalf("size %d, want %d", e.size(), len(added))
+			}
+			for i := range n {
+				p := state(i)
+				if k := fmt.Sprint(p); e.has(p, hash(p)) != added[k] {
+					t.Fatalf("has of %v: %v, want %v", p, !added[k], added[k])
+				}
+			}
+			if len(e.slots) <= 1<<tagBits && tagBits < exactTagBits {
+				t.Fatalf("the table has %d slots: the rehashing growth was not reached", len(e.slots))
+			}
+		})
+	}
+}

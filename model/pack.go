@@ -263,23 +263,31 @@ func growFactor(n int) int {
 }
 
 // exactSet keeps whole packed states in an arena, found through an
-// open-addressing table whose slots hold each state's fingerprint and
-// arena offset: the arena is read only when the fingerprints are equal.
+// open-addressing table of 8-byte slots: a state's arena offset (plus 1;
+// 0 is an empty slot) in the low offBits bits and, above them, the top
+// 28 bits of its fingerprint, which choose its slot too (while the table
+// has at most 2^28 slots, growing takes the slot from them). The arena
+// is read only when those bits are equal: for two states of the same
+// slot, 28 less the slot's bits tell them apart (7 at a million states);
+// states of neighbouring slots differ in the slot's own bits.
 type exactSet struct {
-	slots []exactSlot
-	shift uint
+	slots []uint64
+	shift uint // slot = fp >> shift
 	n     int
 	arena arena
 	last  uint64 // the arena offset of the state add stored last
+	// length is the length of the stored state a slice of the arena
+	// starts with: past 2^28 slots, growing rehashes the states.
+	length func([]uint64) int
+	// tagBits is how many bits of the fingerprint a slot keeps
+	// (exactTagBits; tests lower it to grow by rehashing)
+	tagBits uint
 }
 
-type exactSlot struct {
-	fp  uint64
-	off uint64 // arena offset + 1; 0: empty slot
-}
+const exactTagBits = 64 - offBits
 
-func newExactSet() *exactSet {
-	e := &exactSet{slots: make([]exactSlot, 1<<16), shift: 64 - 16}
+func newExactSet(length func([]uint64) int) *exactSet {
+	e := &exactSet{slots: make([]uint64, 1<<16), shift: 64 - 16, length: length, tagBits: exactTagBits}
 	hugePages(e.slots)
 	return e
 }
@@ -288,27 +296,28 @@ func (e *exactSet) size() int { return e.n }
 
 func (e *exactSet) error() error { return nil }
 
-func (e *exactSet) bytes() uint64 {
-	return uint64(unsafe.Sizeof(exactSlot{}))*uint64(len(e.slots)) + e.arena.bytes()
-}
+func (e *exactSet) bytes() uint64 { return 8*uint64(len(e.slots)) + e.arena.bytes() }
 
 func (e *exactSet) growBytes(k int) uint64 {
 	if 4*(e.n+k) <= 3*len(e.slots) {
 		return 0
 	}
-	return 2 * 16 * uint64(len(e.slots))
+	return 16 * uint64(len(e.slots))
 }
+
+// tag is what a slot keeps of fp.
+func (e *exactSet) tag(fp uint64) uint64 { return fp >> (64 - e.tagBits) << offBits }
 
 // find returns the slot that holds p, or the empty slot where it goes.
 func (e *exactSet) find(p []uint64, fp uint64) (uint64, bool) {
-	mask := uint64(len(e.slots) - 1)
+	mask, tag := uint64(len(e.slots)-1), e.tag(fp)
 	for i := fp >> e.shift; ; i = (i + 1) & mask {
-		sl := &e.slots[i]
-		if sl.off == 0 {
+		sl := e.slots[i]
+		if sl == 0 {
 			return i, false
 		}
-		if sl.fp == fp {
-			if q := e.arena.at(sl.off - 1); len(q) >= len(p) && slices.Equal(q[:len(p)], p) {
+		if sl&^(1<<offBits-1) == tag {
+			if q := e.arena.at(sl&(1<<offBits-1) - 1); len(q) >= len(p) && slices.Equal(q[:len(p)], p) {
 				return i, true
 			}
 		}
@@ -331,30 +340,48 @@ func (e *exactSet) add(p []uint64, fp uint64) bool {
 		return false
 	}
 	e.last = e.arena.add(p)
-	e.slots[i] = exactSlot{fp: fp, off: e.last + 1}
+	if e.last+1 >= 1<<offBits {
+		panic("patchcheck: more than 2^36 words of exact states")
+	}
+	e.slots[i] = e.tag(fp) | (e.last + 1)
 	e.n++
 	return true
 }
 
+// grow doubles the table: a slot is moved to the one its tag chooses,
+// or, once the table has more slots than the tag has bits, to the one
+// its state's hash chooses (the states are rehashed from the arena,
+// where they lie one after the other). Doubling, not growing fourfold
+// as the fingerprint table does while small (growFactor): an exact
+// search's stored states are large, so the table's memory matters more
+// than how often it is rehashed (fourfold ran bench/spin's 4-CPU exact
+// search at 0.89 of the rate).
 func (e *exactSet) grow() {
-	// The table doubles: a slot is 16 bytes and an exact search's
-	// stored states are large, so the table's memory matters more than
-	// how often it is rehashed (a slot move, the fingerprint at hand).
-	// Fourfold (growFactor's) ran bench/spin's 4-CPU exact search at
-	// 0.94 of the rate.
 	old := e.slots
-	e.slots = make([]exactSlot, 2*len(old))
+	e.slots = make([]uint64, 2*len(old))
 	hugePages(e.slots)
 	e.shift--
 	mask := uint64(len(e.slots) - 1)
-	for _, sl := range old {
-		if sl.off == 0 {
-			continue
-		}
-		i := sl.fp >> e.shift
-		for e.slots[i].off != 0 {
+	put := func(i, sl uint64) {
+		for e.slots[i] != 0 {
 			i = (i + 1) & mask
 		}
 		e.slots[i] = sl
+	}
+	if bits := 64 - e.shift; bits <= e.tagBits {
+		for _, sl := range old {
+			if sl != 0 {
+				put(sl>>offBits>>(e.tagBits-bits), sl)
+			}
+		}
+		return
+	}
+	for b, blk := range e.arena.blocks {
+		for k := 0; k < len(blk); {
+			p := blk[k : k+e.length(blk[k:])]
+			fp := hash(p)
+			put(fp>>e.shift, e.tag(fp)|(uint64(b)<<arenaBits|uint64(k)+1))
+			k += len(p)
+		}
 	}
 }
