@@ -1194,6 +1194,7 @@ func parallelBFS(m *Machine, opt Options) Result {
 	var ownBlocks chunkBlocks          // the level's arena of refs from -1 (its block slices)
 	size := 1                          // states of the level
 	var pan atomic.Pointer[PanicError] // a helper's panic
+	var hs helpers                     // started when they first join a level
 	var batch succBatch
 	var own chunkOut // the main worker's chunk
 	main := machines[0]
@@ -1292,9 +1293,11 @@ func parallelBFS(m *Machine, opt Options) Result {
 				w.Reduce, w.Symmetry = m.Reduce, m.Symmetry
 				machines = append(machines, &worker{m: w, cd: newCoder(pk), base: &init})
 			}
-			for w := 1; w < nw; w++ {
-				go lv.help(w, &pan)
+			if hs.wake == nil {
+				hs.start(nw, &pan)
+				defer hs.stop()
 			}
+			hs.join(lv)
 		}
 		next, nextSpans = next[:0], nextSpans[:0]
 		levelStates := size

@@ -2,6 +2,7 @@ package model_test
 
 import (
 	"reflect"
+	"runtime"
 	"slices"
 	"testing"
 	"time"
@@ -401,6 +402,29 @@ func TestParallelLevelsAgree(t *testing.T) {
 // depth and schedule, whichever levels they join, with fingerprints,
 // exact storage and -collapse: the main worker's levels and the helpers'
 // hand over to each other in every order, and with fingerprints the
+// TestHelpersLeave: the helpers of a parallel search, which wait between
+// levels, are gone soon after the search returns (at its end, at a bound
+// or at a violation), so that many searches in one process (a fuzz
+// campaign, a test suite) do not pile them up.
+func TestHelpersLeave(t *testing.T) {
+	m := spinMachine(t, 3)
+	_, bad := machine(t, "x86-bad-no-sync2")
+	before := runtime.NumGoroutine()
+	for _, opt := range []model.Options{{Workers: 2}, {Workers: 3, Exact: true}, {Workers: 2, MaxStates: 20000}} {
+		if r := model.Explore(m, model.HelpEveryLevelForTest(opt)); r.Err != nil || r.Violation != nil {
+			t.Fatalf("%+v: %v %v", opt, r.Err, r.Violation)
+		}
+	}
+	if r := model.Explore(bad, model.HelpEveryLevelForTest(model.Options{Workers: 2})); r.Violation == nil {
+		t.Fatal("x86-bad-no-sync2: no violation")
+	}
+	for deadline := time.Now().Add(5 * time.Second); runtime.NumGoroutine() > before; time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d goroutines 5 s after the searches, %d before", runtime.NumGoroutine(), before)
+		}
+	}
+}
+
 // levels switch between coded and packed.
 func TestHelpersSitOut(t *testing.T) {
 	patterns := []struct {
