@@ -17,7 +17,10 @@
 # are not expected to agree).
 #
 # Each rate is the median of $RUNS runs (default 3) of the same search,
-# for both tools; the states and verdicts are those of the last run.
+# for both tools, the two tools' runs alternating, row by row (the host's
+# speed drifts over the minutes a table takes: on this project's 2-CPU
+# virtual machine either tool's rate moved by a fifth or more between
+# runs minutes apart); the states and verdicts are those of the last run.
 #
 # AGREE: for the exact rows, equal states and verdicts; for the no-sync2,
 # fingerprint and reduction rows, equal verdicts (the counts are not
@@ -93,20 +96,13 @@ json() { sed -n "s/^  \"$2\": \"\{0,1\}\([^\",]*\)\"\{0,1\},\{0,1\}\$/\1/p" "$1"
 # median: the median of the numbers on stdin, one a line ("n/a" if any is)
 median() { sort -n | awk '{ a[NR] = $1 } /n\/a/ { na = 1 } END { if (na || NR == 0) print "n/a"; else print a[int((NR + 1) / 2)] }'; }
 
-# run_pc N VARIANT FLAGS: sets pc_states pc_verdict pc_rate (the median
-# of $RUNS runs)
-run_pc() {
-	f=$(scenario "$1" "$2")
-	: >"$work/pc.rates"
-	i=0
-	while [ $i -lt "$RUNS" ]; do
-		"$pc" check "$f" -q -json -o "$work/cex" $3 >"$work/pc.json" 2>"$work/pc.err" || true
-		[ -s "$work/pc.json" ] || { cat "$work/pc.err" >&2; die "patchcheck failed on $f"; }
-		json "$work/pc.json" states_per_second >>"$work/pc.rates"
-		i=$((i + 1))
-	done
+# pc_once FILE FLAGS: one patchcheck run of FILE; appends its rate to
+# $work/pc.rates and sets pc_states pc_verdict
+pc_once() {
+	"$pc" check "$1" -q -json -o "$work/cex" $2 >"$work/pc.json" 2>"$work/pc.err" || true
+	[ -s "$work/pc.json" ] || { cat "$work/pc.err" >&2; die "patchcheck failed on $1"; }
+	json "$work/pc.json" states_per_second >>"$work/pc.rates"
 	pc_states=$(json "$work/pc.json" states)
-	pc_rate=$(median <"$work/pc.rates")
 	v=$(json "$work/pc.json" verdict)
 	case "$v" in
 	safe) pc_verdict=safe ;;
@@ -115,25 +111,27 @@ run_pc() {
 	esac
 }
 
-# run_spin N DEFINES CFLAGS: sets sp_states sp_verdict sp_rate
-run_spin() {
+# spin_build N DEFINES CFLAGS: builds pan in the directory it sets in d
+# (once for each N, DEFINES and CFLAGS)
+spin_build() {
 	d="$work/spin-$1-$(echo "$2 $3" | tr -c 'A-Za-z0-9\n' _)"
+	[ -x "$d/pan" ] && return 0
 	mkdir -p "$d"
 	cp "$here/textpokebp.pml" "$d/"
 	(cd "$d" && spin -DNCPU="$1" $2 -a textpokebp.pml >spin.out 2>&1) || { cat "$d/spin.out" >&2; die "spin -a failed"; }
 	(cd "$d" && gcc -O2 -DSAFETY $3 -o pan pan.c) || die "gcc pan.c failed"
-	: >"$d/rates"
-	i=0
-	while [ $i -lt "$RUNS" ]; do
-		(cd "$d" && ./pan -m100000 -w24 >pan.out 2>&1) || true
-		sp_states=$(sed -n 's/^ *\([0-9][0-9]*\) states, stored.*/\1/p' "$d/pan.out")
-		errors=$(sed -n 's/.*errors: \([0-9][0-9]*\).*/\1/p' "$d/pan.out")
-		secs=$(sed -n 's/^pan: elapsed time \([0-9.e+-]*\) seconds.*/\1/p' "$d/pan.out")
-		[ -n "$sp_states" ] && [ -n "$errors" ] || { cat "$d/pan.out" >&2; die "pan failed"; }
-		# pan's clock has 10 ms resolution: under 50 ms the rate is not measured
-		awk -v n="$sp_states" -v s="${secs:-0}" 'BEGIN { if (s >= 0.05) printf "%.0f\n", n / s; else print "n/a" }' >>"$d/rates"
-		i=$((i + 1))
-	done
+}
+
+# spin_once: one run of the pan in $d; appends its rate to $d/rates and
+# sets sp_states sp_verdict
+spin_once() {
+	(cd "$d" && ./pan -m100000 -w24 >pan.out 2>&1) || true
+	sp_states=$(sed -n 's/^ *\([0-9][0-9]*\) states, stored.*/\1/p' "$d/pan.out")
+	errors=$(sed -n 's/.*errors: \([0-9][0-9]*\).*/\1/p' "$d/pan.out")
+	secs=$(sed -n 's/^pan: elapsed time \([0-9.e+-]*\) seconds.*/\1/p' "$d/pan.out")
+	[ -n "$sp_states" ] && [ -n "$errors" ] || { cat "$d/pan.out" >&2; die "pan failed"; }
+	# pan's clock has 10 ms resolution: under 50 ms the rate is not measured
+	awk -v n="$sp_states" -v s="${secs:-0}" 'BEGIN { if (s >= 0.05) printf "%.0f\n", n / s; else print "n/a" }' >>"$d/rates"
 	if [ "$errors" = 0 ]; then
 		sp_verdict=safe
 	else
@@ -146,6 +144,25 @@ run_spin() {
 		*) sp_verdict="violation (unnamed assertion)" ;;
 		esac
 	fi
+}
+
+# pair N VARIANT PC_FLAGS SPIN_DEFINES SPIN_CFLAGS: $RUNS runs of each
+# tool, alternating (pan, patchcheck, pan, ...), so that the host's speed
+# drifting over the minutes a table takes moves both tools' medians
+# alike. Sets pc_states pc_verdict pc_rate sp_states sp_verdict sp_rate
+# (the rates the medians; states and verdicts those of the last runs).
+pair() {
+	f=$(scenario "$1" "$2")
+	spin_build "$1" "$4" "$5"
+	: >"$work/pc.rates"
+	: >"$d/rates"
+	i=0
+	while [ $i -lt "$RUNS" ]; do
+		spin_once
+		pc_once "$f" "$3"
+		i=$((i + 1))
+	done
+	pc_rate=$(median <"$work/pc.rates")
 	sp_rate=$(median <"$d/rates")
 }
 
@@ -167,44 +184,40 @@ echo "patchcheck vs SPIN: x86-64 text_poke_bp, one call site, N CPUs call it onc
 echo "$(go version | cut -d' ' -f3), $(spin -V 2>&1 | head -n 1), gcc $(gcc -dumpversion), $(nproc) CPUs"
 echo "exact: patchcheck check -exact (bfs; w1 one worker, w2 -workers 2); SPIN: pan -DSAFETY -DNOREDUCE, exact state storage"
 echo "default: patchcheck check (64-bit fingerprints, one worker) against the same pan run"
-echo "ratio = patchcheck states/s / SPIN states/s (above 1: patchcheck is faster); each rate the median of $RUNS runs"
+echo "ratio = patchcheck states/s / SPIN states/s (above 1: patchcheck is faster); each rate the median of $RUNS runs, the tools' runs alternating"
 echo
 printf '%-22s %10s %10s  %-26s %-26s %12s %12s %8s  %s\n' RUN "PC STATES" "SPIN STATES" "PC VERDICT" \
 	"SPIN VERDICT" "PC STATES/S" "SPIN STATES/S" RATIO "AGREE"
 for n in $CPUS; do
-	run_spin "$n" "" -DNOREDUCE
-	run_pc "$n" kernel -exact
+	pair "$n" kernel -exact "" -DNOREDUCE
 	row "${n}cpu exact w1" "$pc_states" "$sp_states" "$pc_verdict" "$sp_verdict" "$pc_rate" "$sp_rate" states
-	run_pc "$n" kernel "-exact -workers 2"
+	pair "$n" kernel "-exact -workers 2" "" -DNOREDUCE
 	row "${n}cpu exact w2" "$pc_states" "$sp_states" "$pc_verdict" "$sp_verdict" "$pc_rate" "$sp_rate" states
 	# each tool's default exhaustive mode: patchcheck's 64-bit
 	# fingerprints (which here store every state: the counts must be
 	# equal) against pan's exact storage
-	run_pc "$n" kernel ""
+	pair "$n" kernel "" "" -DNOREDUCE
 	row "${n}cpu default w1" "$pc_states" "$sp_states" "$pc_verdict" "$sp_verdict" "$pc_rate" "$sp_rate" states
 done
 for n in $BAD_CPUS; do
 	# a search that stops at the first violation counts the states it
 	# stored by then, which depends on its order (BFS vs DFS): only the
 	# verdicts must agree
-	run_pc "$n" no-sync2 -exact
-	run_spin "$n" -DNOSYNC2 -DNOREDUCE
+	pair "$n" no-sync2 -exact -DNOSYNC2 -DNOREDUCE
 	row "${n}cpu no-sync2" "$pc_states" "$sp_states" "$pc_verdict" "$sp_verdict" "$pc_rate" "$sp_rate" verdict
 done
 echo
 echo "fingerprints: patchcheck 64-bit fingerprints (w1, w2) vs pan -DHC4 (hash compaction; it may lose states, so only verdicts must agree):"
 for n in $CPUS; do
-	run_spin "$n" "" "-DNOREDUCE -DHC4"
-	run_pc "$n" kernel ""
+	pair "$n" kernel "" "" "-DNOREDUCE -DHC4"
 	row "${n}cpu fp w1 / hc4" "$pc_states" "$sp_states" "$pc_verdict" "$sp_verdict" "$pc_rate" "$sp_rate" verdict
-	run_pc "$n" kernel "-workers 2"
+	pair "$n" kernel "-workers 2" "" "-DNOREDUCE -DHC4"
 	row "${n}cpu fp w2 / hc4" "$pc_states" "$sp_states" "$pc_verdict" "$sp_verdict" "$pc_rate" "$sp_rate" verdict
 done
 echo
 echo "with reductions (for information; each tool's own reduction, counts need not agree):"
 for n in $CPUS; do
-	run_pc "$n" kernel "-exact -reduce"
-	run_spin "$n" "" ""
+	pair "$n" kernel "-exact -reduce" "" ""
 	row "${n}cpu por" "$pc_states" "$sp_states" "$pc_verdict" "$sp_verdict" "$pc_rate" "$sp_rate" verdict
 done
 echo
