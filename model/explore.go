@@ -1258,7 +1258,7 @@ func parallelBFS(m *Machine, opt Options) Result {
 			r.res.Queue = size
 			break
 		}
-		lv := &helpLevel{claim: make([]atomic.Int32, nc), left: make(chan struct{}, 1)}
+		lv := &helpLevel{claim: make([]atomic.Int32, nc), prog: make([]atomic.Int32, nc), left: make(chan struct{}, 1)}
 		claim := lv.claim
 		lv.back.Store(int64(nc))
 		var outCoded bool // set before the helpers start
@@ -1270,6 +1270,7 @@ func parallelBFS(m *Machine, opt Options) Result {
 				if opt.helperDelay > 0 {
 					time.Sleep(opt.helperDelay)
 				}
+				lv.prog[c].Add(1)
 				return claim[c].Load() == chunkMain
 			}
 			expand(wk, outCoded, exact, &rd, cs, &cur[w], o, taken)
@@ -1471,6 +1472,8 @@ func parallelBFS(m *Machine, opt Options) Result {
 			switch {
 			case claim[c].CompareAndSwap(chunkFree, chunkMain):
 				o = expandOwn(c)
+			case claim[c].Load() == chunkHelper && lv.await(c):
+				o = dedupHelper(c)
 			case claim[c].CompareAndSwap(chunkHelper, chunkMain): // not done: taken over
 				r.res.takenOver++
 				o = expandOwn(c)

@@ -12,6 +12,10 @@ type helpLevel struct {
 	// done), or the main worker (its own, or taken over).
 	claim []atomic.Int32
 	back  atomic.Int64 // the helpers take chunks from here down
+	// prog[c] counts the states of chunk c a helper has started: the main
+	// worker, come to a chunk a helper is in, waits for it while the
+	// count moves (await).
+	prog []atomic.Int32
 	// gate counts the helpers in the level, and has gateClosed set once
 	// the main worker is done with it: a helper that comes after that
 	// (its thread was slow to run) leaves at once, touching nothing, and
@@ -49,6 +53,28 @@ func (lv *helpLevel) help(w int, pan *atomic.Pointer[PanicError]) {
 		}
 	}
 }
+
+// await waits for the helper in chunk c to finish it, as long as it
+// starts a state every helperStall, and reports whether it did. The main
+// worker comes to the chunk the helper is in where their chunks meet;
+// taking it over throws the helper's work on it away and expands all its
+// states again, where the helper is halfway through it on average.
+func (lv *helpLevel) await(c int) bool {
+	n, since := lv.prog[c].Load(), time.Now()
+	for lv.claim[c].Load() == chunkHelper {
+		if m := lv.prog[c].Load(); m != n {
+			n, since = m, time.Now()
+		} else if time.Since(since) > helperStall {
+			return false // its thread is not running: take it over
+		}
+	}
+	return lv.claim[c].Load() == chunkDone
+}
+
+// helperStall is how long a helper may go without starting a state
+// before the main worker, waiting for its chunk, takes it over: a state
+// takes a few microseconds.
+const helperStall = 50 * time.Microsecond
 
 // close waits for the helpers in the level to leave it, and keeps the
 // others out.
