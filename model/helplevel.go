@@ -130,6 +130,7 @@ func (h *helpers) stop() {
 	h.nudge()
 }
 
+// nudge wakes the helpers that are parked.
 func (h *helpers) nudge() {
 	for i := range h.parked {
 		if h.parked[i].Load() {
