@@ -67,7 +67,7 @@ func TestExactSet(t *testing.T) {
 	length := func(p []uint64) int { return int(p[0]) }
 	for _, tagBits := range []uint{exactTagBits, 16} {
 		t.Run(fmt.Sprintf("tagBits=%d", tagBits), func(t *testing.T) {
-			e := newExactSet(length)
+			e := newExactSet(length, hash)
 			e.tagBits = tagBits
 			rng := rand.New(rand.NewPCG(5, uint64(tagBits)))
 			state := func(i int) []uint64 {

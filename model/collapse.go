@@ -2,7 +2,6 @@ package model
 
 import (
 	"math/bits"
-	"slices"
 	"unsafe"
 )
 
@@ -24,7 +23,7 @@ import (
 type collapseSet struct {
 	pk    *packer
 	comps []compTable // one per group of pk
-	tup   tupleSet    // the tuples
+	tup   *exactSet   // the tuples, hashed with hashTuple
 }
 
 // tupleBuf holds a tuple: a byte with its length in words, then its
@@ -36,7 +35,7 @@ type collapseSet struct {
 type tupleBuf [(1 + 5*(stateWords/groupWords+1) + 7) / 8]uint64
 
 func newCollapseSet(pk *packer) *collapseSet {
-	return &collapseSet{pk: pk, comps: make([]compTable, len(pk.groups)), tup: newTupleSet()}
+	return &collapseSet{pk: pk, comps: make([]compTable, len(pk.groups)), tup: newExactSet(tupleLen, hashTuple)}
 }
 
 // compTable numbers the distinct contents of one group, from 1 (0 is
@@ -168,21 +167,22 @@ func (c *collapseSet) tuple(p []uint64, intern bool, buf *tupleBuf) []uint64 {
 }
 
 // add and has take no use of fp: the tuples have a hash of their own
-// (tupleSet). add numbers the groups of a state it finds already seen
+// (hashTuple), so that growing the set rehashes them from its arena. add numbers the groups of a state it finds already seen
 // too (interning a seen group changes nothing), so that the last-interned
 // cache of each table serves the next state.
 func (c *collapseSet) add(p []uint64, fp uint64) bool {
 	var buf tupleBuf
-	return c.tup.add(c.tuple(p, true, &buf))
+	t := c.tuple(p, true, &buf)
+	return c.tup.add(t, hashTuple(t))
 }
 
 func (c *collapseSet) has(p []uint64, fp uint64) bool {
 	var buf tupleBuf
 	t := c.tuple(p, false, &buf)
-	return t != nil && c.tup.has(t)
+	return t != nil && c.tup.has(t, hashTuple(t))
 }
 
-func (c *collapseSet) size() int              { return c.tup.n }
+func (c *collapseSet) size() int              { return c.tup.size() }
 func (c *collapseSet) prefetch(fp uint64)     {}
 func (c *collapseSet) growBytes(k int) uint64 { return c.tup.growBytes(k) }
 func (c *collapseSet) error() error           { return nil }
@@ -195,28 +195,6 @@ func (c *collapseSet) bytes() uint64 {
 	return n
 }
 
-// tupleSet is the set of tuples: an open-addressing table of 8-byte
-// slots, each a tuple's arena offset (plus 1; 0 is an empty slot) in its
-// low offBits bits and, above them, bits of the tuple's hash that did not
-// choose the slot: a tuple is read from the arena only when they are
-// equal. The hash is the tuple's own (not the state's fingerprint), so
-// that growing rehashes the tuples from the arena, where they lie one
-// after the other. The table doubles at 3/4 full.
-type tupleSet struct {
-	slots []uint64
-	shift uint // slot = hash >> shift
-	n     int
-	arena arena
-}
-
-const offBits = 36 // arena offsets in words: 512 GiB of tuples
-
-func newTupleSet() tupleSet {
-	t := tupleSet{slots: make([]uint64, 1<<16), shift: 64 - 16}
-	hugePages(t.slots)
-	return t
-}
-
 // hashTuple mixes a tuple's words.
 func hashTuple(p []uint64) uint64 {
 	h := uint64(len(p)) * 0x9e3779b97f4a7c15
@@ -227,74 +205,5 @@ func hashTuple(p []uint64) uint64 {
 	return h * 0xc4ceb9fe1a85ec53
 }
 
-// tag is what a slot keeps of h: the bits below the slot's.
-func (t *tupleSet) tag(h uint64) uint64 { return h << (64 - t.shift) >> offBits << offBits }
-
-func (t *tupleSet) growBytes(k int) uint64 {
-	if 4*(t.n+k) <= 3*len(t.slots) {
-		return 0
-	}
-	return 16 * uint64(len(t.slots))
-}
-
-func (t *tupleSet) bytes() uint64 { return 8*uint64(len(t.slots)) + t.arena.bytes() }
-
-// find returns the slot that holds p, or the empty slot where it goes.
-func (t *tupleSet) find(p []uint64, h uint64) (uint64, bool) {
-	mask, tag := uint64(len(t.slots)-1), t.tag(h)
-	for i := h >> t.shift; ; i = (i + 1) & mask {
-		sl := t.slots[i]
-		if sl == 0 {
-			return i, false
-		}
-		if sl&^(1<<offBits-1) == tag {
-			if q := t.arena.at(sl&(1<<offBits-1) - 1); len(q) >= len(p) && slices.Equal(q[:len(p)], p) {
-				return i, true
-			}
-		}
-	}
-}
-
-func (t *tupleSet) has(p []uint64) bool {
-	_, ok := t.find(p, hashTuple(p))
-	return ok
-}
-
-// add adds p, and reports whether it was new.
-func (t *tupleSet) add(p []uint64) bool {
-	if 4*(t.n+1) > 3*len(t.slots) {
-		t.grow()
-	}
-	h := hashTuple(p)
-	i, ok := t.find(p, h)
-	if ok {
-		return false
-	}
-	off := t.arena.add(p) + 1
-	if off >= 1<<offBits {
-		panic("patchcheck: more than 2^36 words of tuples")
-	}
-	t.slots[i] = t.tag(h) | off
-	t.n++
-	return true
-}
-
-// grow doubles the table and refills it from the arena.
-func (t *tupleSet) grow() {
-	t.slots = make([]uint64, 2*len(t.slots))
-	hugePages(t.slots)
-	t.shift--
-	mask := uint64(len(t.slots) - 1)
-	for b, blk := range t.arena.blocks {
-		for k := 0; k < len(blk); {
-			p := blk[k : k+int(byte(blk[k]))] // the length byte
-			h := hashTuple(p)
-			i := h >> t.shift
-			for t.slots[i] != 0 {
-				i = (i + 1) & mask
-			}
-			t.slots[i] = t.tag(h) | (uint64(b)<<arenaBits | uint64(k) + 1)
-			k += len(p)
-		}
-	}
-}
+// tupleLen is the length of the tuple p starts with: its first byte.
+func tupleLen(p []uint64) int { return int(byte(p[0])) }

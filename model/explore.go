@@ -370,7 +370,7 @@ func newVisited(pk *packer, opt Options) visited {
 	case opt.Exact && opt.Collapse:
 		return newCollapseSet(pk)
 	case opt.Exact:
-		return newExactSet(pk.length)
+		return newExactSet(pk.length, hash)
 	}
 	return newCompactSet()
 }

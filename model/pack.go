@@ -276,18 +276,25 @@ type exactSet struct {
 	n     int
 	arena arena
 	last  uint64 // the arena offset of the state add stored last
-	// length is the length of the stored state a slice of the arena
-	// starts with: past 2^28 slots, growing rehashes the states.
+	// length and hash are the length of the stored state a slice of
+	// the arena starts with, and the hash the set's user gives add and
+	// has: past 2^28 slots, growing rehashes the states with them.
 	length func([]uint64) int
+	hash   func([]uint64) uint64
 	// tagBits is how many bits of the fingerprint a slot keeps
 	// (exactTagBits; tests lower it to grow by rehashing)
 	tagBits uint
 }
 
-const exactTagBits = 64 - offBits
+const (
+	offBits      = 36 // arena offsets in words: 512 GiB of states
+	exactTagBits = 64 - offBits
+)
 
-func newExactSet(length func([]uint64) int) *exactSet {
-	e := &exactSet{slots: make([]uint64, 1<<16), shift: 64 - 16, length: length, tagBits: exactTagBits}
+// newExactSet returns an empty set of the packed forms that length
+// delimits, to be added with their hash (-collapse's tuples, hashTuple).
+func newExactSet(length func([]uint64) int, hash func([]uint64) uint64) *exactSet {
+	e := &exactSet{slots: make([]uint64, 1<<16), shift: 64 - 16, length: length, hash: hash, tagBits: exactTagBits}
 	hugePages(e.slots)
 	return e
 }
@@ -341,7 +348,7 @@ func (e *exactSet) add(p []uint64, fp uint64) bool {
 	}
 	e.last = e.arena.add(p)
 	if e.last+1 >= 1<<offBits {
-		panic("patchcheck: more than 2^36 words of exact states")
+		panic("patchcheck: more than 2^36 words of states in an exact set")
 	}
 	e.slots[i] = e.tag(fp) | (e.last + 1)
 	e.n++
@@ -379,7 +386,7 @@ func (e *exactSet) grow() {
 	for b, blk := range e.arena.blocks {
 		for k := 0; k < len(blk); {
 			p := blk[k : k+e.length(blk[k:])]
-			fp := hash(p)
+			fp := e.hash(p)
 			put(fp>>e.shift, e.tag(fp)|(uint64(b)<<arenaBits|uint64(k)+1))
 			k += len(p)
 		}
