@@ -167,9 +167,10 @@ func (c *collapseSet) tuple(p []uint64, intern bool, buf *tupleBuf) []uint64 {
 }
 
 // add and has take no use of fp: the tuples have a hash of their own
-// (hashTuple), so that growing the set rehashes them from its arena. add numbers the groups of a state it finds already seen
-// too (interning a seen group changes nothing), so that the last-interned
-// cache of each table serves the next state.
+// (hashTuple), so that growing the set rehashes them from its arena. add
+// numbers the groups of a state it finds already seen too (interning a
+// seen group changes nothing), so that the last-interned cache of each
+// table serves the next state.
 func (c *collapseSet) add(p []uint64, fp uint64) bool {
 	var buf tupleBuf
 	t := c.tuple(p, true, &buf)
