@@ -131,6 +131,9 @@ type Result struct {
 	// takenOver is how many chunks the main worker of a parallel search
 	// took over from a helper (tests only).
 	takenOver int
+	// early is how many chunks the main worker of a parallel search found
+	// expanded by a helper before their level started (helpLevel).
+	early int
 	// satOut is how many levels of a parallel search the helpers sat out
 	// (helpShare; tests only).
 	satOut int
@@ -1151,29 +1154,47 @@ func parallelBFS(m *Machine, opt Options) Result {
 	r.final = func() { r.res.VisitedBytes, r.res.TreeBytes = seen.bytes(), t.bytes() }
 	// A level's states and its candidates: packed in the arenas of the
 	// workers (the helpers' read through their chunks), or coded
-	// with fingerprints in codedChunks (their bytes in segs). Two sets,
-	// swapped each level: the level's, and the level before's.
+	// with fingerprints in codedChunks (their bytes in segs). Arenas:
+	// two sets, swapped each level, the level's and the level before's;
+	// with exact storage but -collapse, the helpers' arenas hold only
+	// their candidates, and a set is emptied a level early, for the
+	// helpers' early chunks of the level after (helpLevel). Coded: three
+	// sets, the level's, the level before's, and the level after's.
 	arenas := [2][]arena{make([]arena, nw), make([]arena, nw)}
 	for i := range arenas {
 		for w := range arenas[i] {
 			arenas[i][w].grow = true
 		}
 	}
-	codeds := [2][]codedChunk{}
+	codeds := [3][]codedChunk{}
 	var pool segPool
-	segs := [2][]segArena{make([]segArena, nw), make([]segArena, nw)}
+	segs := [3][]segArena{make([]segArena, nw), make([]segArena, nw), make([]segArena, nw)}
 	for i := range segs {
 		for w := range segs[i] {
 			segs[i][w].pool = &pool
 		}
 	}
-	var chunks []chunkOut          // the helpers' chunks of the level
+	var chunks []chunkOut          // the helpers' chunks of the level, but its head's
+	// The levels' first chunks made early (helpLevel): what a helper made
+	// of them (earlyOuts), and where their states are (early): two sets,
+	// the level's and the next level's.
+	var earlyOuts [2][]chunkOut
+	var early [2]struct {
+		spans  []span
+		refs   [][]ref
+		blocks []chunkBlocks
+	}
+	// The levels' first chunks are made early only when the level before
+	// is coded or in the exact set (not -collapse: the helpers' arenas
+	// hold states of the level being expanded).
+	earlyOK := !exact || es != nil
+	var pre *helpLevel // the next level, made early (nil if not)
 	var blockSets [2][]chunkBlocks // their blocks: the level's, and the level before's
 	root := t.add(-1, Step{}, 0)
 	p := make([]uint64, pk.bufLen())
 	p = p[:pk.pack(&init, p)]
 	seen.add(p, hash(p))
-	// Level 0 is the level before level 1's: in codeds[1], in the exact
+	// Level 0 is the level before level 1's: in codeds[2], in the exact
 	// set's arena, or in arenas[1] (-collapse).
 	// A level's states are coded (spans of codedChunks) or packed (refs
 	// into arenas): inCoded says which for the level being expanded,
@@ -1184,12 +1205,32 @@ func parallelBFS(m *Machine, opt Options) Result {
 	if inCoded {
 		cd := &machines[0].cd
 		seg := cd.encode(make([]byte, 0, cd.maxLen), stateAsWords(&init), stateAsWords(&init))
-		codeds[1] = []codedChunk{{seg: seg, starts: []int32{0}, keep: []uint64{1}, n: 1}}
+		codeds[2] = []codedChunk{{seg: seg, starts: []int32{0}, keep: []uint64{1}, n: 1}}
 		spans = []span{{n: 1, node: root}}
 	} else if es != nil {
 		level = []ref{{off: es.last, src: -1, node: root}}
 	} else {
 		level = []ref{{off: arenas[1][0].add(p), src: -1, node: root}}
+	}
+	// helperChunk is helper w's work on chunk c of level lv, claimed: it
+	// expands the states rd yields into o, the candidates coded into sa
+	// or packed into a, and reports whether it finished (false: the main
+	// worker took the chunk over).
+	helperChunk := func(lv *helpLevel, w, c int, rd levelReader, o *chunkOut, coded bool, a *arena, sa *segArena) bool {
+		wk := machines[w]
+		taken := func() bool {
+			if opt.helperDelay > 0 {
+				time.Sleep(opt.helperDelay)
+			}
+			lv.prog(c).Add(1)
+			return lv.claim(c).Load() == chunkMain
+		}
+		expand(wk, coded, exact, &rd, lv.cs, a, o, taken)
+		if coded {
+			o.seg = sa.store(wk.seg)
+			o.starts = append(o.starts[:0], wk.starts...)
+		}
+		return lv.claim(c).CompareAndSwap(chunkHelper, chunkDone)
 	}
 	var ownBlocks chunkBlocks          // the level's arena of refs from -1 (its block slices)
 	size := 1                          // states of the level
@@ -1210,8 +1251,11 @@ func parallelBFS(m *Machine, opt Options) Result {
 	for d := 0; size > 0; d++ {
 		r.res.MaxDepth = d
 		prev, cur := arenas[(d+1)%2], arenas[d%2]
-		from := codeds[(d+1)%2]
+		from := codeds[(d+2)%3]
 		cs := chunkStates(size, nw) // also the size of the next level's spans: levels change slowly
+		if pre != nil {
+			cs = pre.cs // its chunks were cut with the level before's
+		}
 		nc := len(spans)
 		if !inCoded {
 			nc = (len(level) + cs - 1) / cs
@@ -1240,45 +1284,47 @@ func parallelBFS(m *Machine, opt Options) Result {
 			}
 			break
 		}
+		// The sets of the next level's early chunks are emptied now (the
+		// level after's own, for the exact set, at its start: see arenas).
 		for w := range cur {
-			cur[w].reset()
-			segs[d%2][w].reset()
+			if es != nil {
+				arenas[(d+1)%2][w].reset()
+			} else {
+				cur[w].reset()
+			}
+			segs[(d+1)%3][w].reset()
 		}
-		for len(chunks) < nc {
-			chunks = append(chunks, chunkOut{})
-		}
-		for exact && es == nil && len(blockSets[d%2]) < nc { // -collapse (ref)
-			blockSets[d%2] = append(blockSets[d%2], chunkBlocks{})
-		}
-		for len(codeds[d%2]) < nc {
-			codeds[d%2] = append(codeds[d%2], codedChunk{})
-		}
-		into := codeds[d%2]
 		if r.stopNow(0) {
 			r.res.Queue = size
 			break
 		}
-		lv := &helpLevel{claim: make([]atomic.Int32, nc), prog: make([]atomic.Int32, nc), left: make(chan struct{}, 1)}
-		claim := lv.claim
-		lv.back.Store(int64(nc))
+		lv := pre
+		if lv == nil {
+			lv = newHelpLevel(0)
+			lv.cs = cs
+		}
+		pre = nil
+		head := len(lv.head)
+		for len(chunks) < nc-head {
+			chunks = append(chunks, chunkOut{})
+		}
+		// out returns what a helper made of chunk c.
+		out := func(c int) *chunkOut {
+			if c < head {
+				return &earlyOuts[d%2][c]
+			}
+			return &chunks[c-head]
+		}
+		for exact && es == nil && len(blockSets[d%2]) < nc { // -collapse (ref)
+			blockSets[d%2] = append(blockSets[d%2], chunkBlocks{})
+		}
+		for len(codeds[d%3]) < nc {
+			codeds[d%3] = append(codeds[d%3], codedChunk{})
+		}
+		into := codeds[d%3]
 		var outCoded bool // set before the helpers start
 		lv.chunk = func(w, c int) bool {
-			wk := machines[w]
-			rd := reader(c)
-			o := &chunks[c]
-			taken := func() bool {
-				if opt.helperDelay > 0 {
-					time.Sleep(opt.helperDelay)
-				}
-				lv.prog[c].Add(1)
-				return claim[c].Load() == chunkMain
-			}
-			expand(wk, outCoded, exact, &rd, cs, &cur[w], o, taken)
-			if outCoded {
-				o.seg = segs[d%2][w].store(wk.seg)
-				o.starts = append(o.starts[:0], wk.starts...)
-			}
-			return claim[c].CompareAndSwap(chunkHelper, chunkDone)
+			return helperChunk(lv, w, c, reader(c), out(c), outCoded, &cur[w], &segs[d%3][w])
 		}
 		help := nc >= minHelpChunks && share.join(d, time.Now())
 		// The next level is coded with fingerprints, but for a level the
@@ -1286,8 +1332,69 @@ func parallelBFS(m *Machine, opt Options) Result {
 		// kept packed, as the one-worker frontier keeps a small frontier
 		// (rawFrontier), so that a search whose helpers sit out costs what
 		// one worker's does. Its size is guessed at four times this
-		// level's, at most a packed state's words each.
-		outCoded = !exact && (help || 4*size*8*pk.bufLen() > rawFrontier)
+		// level's, at most a packed state's words each. A level made early
+		// was coded by the helpers already.
+		outCoded = !exact && (help || head > 0 || 4*size*8*pk.bufLen() > rawFrontier)
+		// The next level is made now, for the helpers to expand its first
+		// chunks once they have none of this one left (helpLevel), if they
+		// join this one.
+		var nx *helpLevel
+		if help && earlyOK && (opt.MaxDepth == 0 || d+1 < opt.MaxDepth) {
+			nh := max(nc, 2*minHelpChunks)
+			nx = newHelpLevel(nh)
+			nx.cs = cs
+			eo, el := &earlyOuts[(d+1)%2], &early[(d+1)%2]
+			for len(*eo) < nh {
+				*eo = append(*eo, chunkOut{})
+			}
+			if outCoded {
+				el.spans = slices.Grow(el.spans[:0], nh)[:nh]
+			} else {
+				el.refs = slices.Grow(el.refs[:0], nh)[:nh]
+				for len(el.blocks) < nh {
+					el.blocks = append(el.blocks, chunkBlocks{})
+				}
+			}
+			eoNow, d1 := *eo, (d+1)%2
+			nx.early = func(w, k int) bool {
+				rd := levelReader{coded: outCoded, base: &init}
+				if outCoded {
+					rd.chunks, rd.sp = into, early[d1].spans[k]
+				} else {
+					rd.refs, rd.own = early[d1].refs[k], early[d1].blocks[k]
+				}
+				return helperChunk(nx, w, k, rd, &eoNow[k], outCoded, &arenas[d1][w], &segs[(d+1)%3][w])
+			}
+			lv.next.Store(nx)
+			pre = nx
+		}
+		// publish publishes the next level's first chunks that are final:
+		// with the main worker past them, and the next chunk begun.
+		publish := func() {
+			k := int(nx.ready.Load())
+			el := &early[(d+1)%2]
+			for ; k < len(nx.head); k++ {
+				if outCoded {
+					if k+1 >= len(nextSpans) {
+						break
+					}
+					el.spans[k] = nextSpans[k]
+					continue
+				}
+				if (k+1)*cs > len(next) {
+					break
+				}
+				// The refs stay where they are: next grows by append,
+				// which writes none of them again.
+				refs := next[k*cs : (k+1)*cs : (k+1)*cs]
+				first, last := int(refs[0].off>>arenaBits), int(refs[len(refs)-1].off>>arenaBits)
+				b := &el.blocks[k]
+				b.first, b.b = first, append(b.b[:0], es.arena.blocks[first:last+1]...)
+				el.refs[k] = refs
+			}
+			nx.ready.Store(int64(k))
+		}
+		lv.start(nc, help)
 		if help {
 			for len(machines) < nw {
 				w := NewMachine(m.P, m.Props)
@@ -1395,7 +1502,7 @@ func parallelBFS(m *Machine, opt Options) Result {
 			}
 			if outCoded {
 				cc := &into[c]
-				cc.seg = segs[d%2][0].store(main.seg)
+				cc.seg = segs[d%3][0].store(main.seg)
 				cc.starts = append(cc.starts[:0], main.starts...)
 				cc.n = ni
 				for len(cc.keep) < (ni+63)/64 { // states past MaxStates: not kept
@@ -1407,7 +1514,10 @@ func parallelBFS(m *Machine, opt Options) Result {
 		// dedupHelper looks up, in order, the candidates a helper made
 		// of chunk c.
 		dedupHelper := func(c int) *chunkOut {
-			o := &chunks[c]
+			o := out(c)
+			if head > 0 && c < head {
+				r.res.early++
+			}
 			if g := seen.growBytes(len(o.cands)); g > 0 && r.stopNow(g) {
 				o.halt = true
 				return o
@@ -1470,11 +1580,11 @@ func parallelBFS(m *Machine, opt Options) Result {
 			}
 			var o *chunkOut
 			switch {
-			case claim[c].CompareAndSwap(chunkFree, chunkMain):
+			case lv.claim(c).CompareAndSwap(chunkFree, chunkMain):
 				o = expandOwn(c)
-			case claim[c].Load() == chunkHelper && lv.await(c):
+			case lv.claim(c).Load() == chunkHelper && lv.await(c):
 				o = dedupHelper(c)
-			case claim[c].CompareAndSwap(chunkHelper, chunkMain): // not done: taken over
+			case lv.claim(c).CompareAndSwap(chunkHelper, chunkMain): // not done: taken over
 				r.res.takenOver++
 				o = expandOwn(c)
 			default:
@@ -1508,15 +1618,18 @@ func parallelBFS(m *Machine, opt Options) Result {
 			if r.res.Err != nil {
 				break
 			}
+			if nx != nil {
+				publish()
+			}
 		}
 		if help {
 			share.done(time.Now())
 		}
 		// The helpers leave the level: those still in it are in a chunk
 		// the main worker took over, and see it between two states.
-		for c := range claim {
-			if !claim[c].CompareAndSwap(chunkFree, chunkMain) {
-				claim[c].CompareAndSwap(chunkHelper, chunkMain)
+		for c := range nc {
+			if cl := lv.claim(c); !cl.CompareAndSwap(chunkFree, chunkMain) {
+				cl.CompareAndSwap(chunkHelper, chunkMain)
 			}
 		}
 		lv.close()
@@ -1550,6 +1663,17 @@ func parallelBFS(m *Machine, opt Options) Result {
 		for k := range chunks {
 			fb += chunks[k].bytes()
 		}
+		for _, eo := range earlyOuts {
+			for k := range eo {
+				fb += eo[k].bytes()
+			}
+		}
+		for _, el := range early {
+			fb += uint64(cap(el.spans))*uint64(unsafe.Sizeof(span{})) + 24*uint64(cap(el.refs)+cap(el.blocks))
+			for _, b := range el.blocks {
+				fb += 24 * uint64(cap(b.b))
+			}
+		}
 		for _, bs := range blockSets {
 			fb += 24 * uint64(cap(bs))
 		}
@@ -1564,6 +1688,9 @@ func parallelBFS(m *Machine, opt Options) Result {
 		}
 		r.res.FrontierBytes = max(r.res.FrontierBytes, fb)
 		r.tick(t.size(), size)
+	}
+	if pre != nil { // the search stopped before the level made early
+		pre.abort()
 	}
 	r.res.satOut = share.satOut
 	return r.done(t.size())

@@ -67,3 +67,7 @@ func SatOutForTest(r Result) int { return r.satOut }
 func HelpEveryLevelForTest(opt Options) Options {
 	return WithHelpLevelsForTest(opt, func(int) bool { return true })
 }
+
+// EarlyForTest returns how many chunks of a parallel search a helper
+// expanded before their level started.
+func EarlyForTest(r Result) int { return r.early }

@@ -7,15 +7,23 @@ import (
 )
 
 // helpLevel is a level of parallelBFS as its helpers see it.
+//
+// A level can be made while the level before is still being searched
+// (parallelBFS's overlap): its first chunks (head) are then made of the
+// main worker's states of the level before, final once the main worker
+// has passed them, and a helper with nothing left in the level before
+// expands them from the front (early) as they are published (ready),
+// until the main worker starts the level. The level's other chunks
+// (tail) are known only then.
 type helpLevel struct {
-	// claim[c] says who has chunk c: no one, a helper (working on it, or
+	// claim(c) says who has chunk c: no one, a helper (working on it, or
 	// done), or the main worker (its own, or taken over).
-	claim []atomic.Int32
-	back  atomic.Int64 // the helpers take chunks from here down
-	// prog[c] counts the states of chunk c a helper has started: the main
+	head, tail []atomic.Int32
+	back       atomic.Int64 // the helpers take chunks from here down, once started
+	// prog(c) counts the states of chunk c a helper has started: the main
 	// worker, come to a chunk a helper is in, waits for it while the
 	// count moves (await).
-	prog []atomic.Int32
+	headProg, tailProg []atomic.Int32
 	// gate counts the helpers in the level, and has gateClosed set once
 	// the main worker is done with it: a helper that comes after that
 	// (its thread was slow to run) leaves at once, touching nothing, and
@@ -24,32 +32,129 @@ type helpLevel struct {
 	gate atomic.Int64
 	left chan struct{}
 	// chunk has helper w expand chunk c, claimed; it reports whether the
-	// helper finished it (false: the main worker took it over).
+	// helper finished it (false: the main worker took it over). Set
+	// before started.
 	chunk func(w, c int) bool
+	// Before the level starts: chunks below ready are published, and
+	// early has helper w expand chunk k of them, claimed (from front on).
+	ready, front atomic.Int64
+	early        func(w, k int) bool
+	started      atomic.Bool
+	cs           int                      // states a chunk
+	next         atomic.Pointer[helpLevel] // the level after, made early
 }
 
-// help is helper w's work in the level: chunks from the level's end, as
-// long as there are some nobody has taken.
-func (lv *helpLevel) help(w int, pan *atomic.Pointer[PanicError]) {
+// newHelpLevel returns a level whose first head chunks can be claimed
+// before it starts.
+func newHelpLevel(head int) *helpLevel {
+	return &helpLevel{head: make([]atomic.Int32, head), headProg: make([]atomic.Int32, head), left: make(chan struct{}, 1)}
+}
+
+// claim returns chunk c's claim.
+func (lv *helpLevel) claim(c int) *atomic.Int32 {
+	if c < len(lv.head) {
+		return &lv.head[c]
+	}
+	return &lv.tail[c-len(lv.head)]
+}
+
+// prog returns chunk c's count of states started.
+func (lv *helpLevel) prog(c int) *atomic.Int32 {
+	if c < len(lv.head) {
+		return &lv.headProg[c]
+	}
+	return &lv.tailProg[c-len(lv.head)]
+}
+
+// start makes the level's nc chunks claimable, the helpers taking them
+// from the end if help; chunk is set already.
+func (lv *helpLevel) start(nc int, help bool) {
+	if k := nc - len(lv.head); k > 0 {
+		lv.tail, lv.tailProg = make([]atomic.Int32, k), make([]atomic.Int32, k)
+	}
+	if help {
+		lv.back.Store(int64(nc))
+	}
+	lv.started.Store(true)
+}
+
+// abort ends a level made early that will not start (the search
+// stopped): a helper in one of its chunks drops it, and abort waits for
+// the helpers to leave.
+func (lv *helpLevel) abort() {
+	for c := range lv.head {
+		if !lv.head[c].CompareAndSwap(chunkFree, chunkMain) {
+			lv.head[c].CompareAndSwap(chunkHelper, chunkMain)
+		}
+	}
+	lv.close()
+}
+
+// help is helper w's work from level lv on: in each level, the chunks
+// published before the level starts, from the front (early), then
+// chunks from the level's end as long as there are some nobody has
+// taken; then on to the level after if it is made already. It returns
+// the last level it was in.
+func (lv *helpLevel) help(w int, pan *atomic.Pointer[PanicError]) *helpLevel {
+	if !lv.enter() {
+		return lv
+	}
+	for {
+		ok := lv.work(w, pan)
+		nx := lv.next.Load()
+		if !ok || nx == nil || !nx.enter() {
+			lv.leave()
+			return lv
+		}
+		lv.leave()
+		lv = nx
+	}
+}
+
+// enter has a helper enter the level, unless it is closed.
+func (lv *helpLevel) enter() bool {
 	for {
 		v := lv.gate.Load()
 		if v&gateClosed != 0 {
-			return
+			return false
 		}
 		if lv.gate.CompareAndSwap(v, v+1) {
-			break
+			return true
 		}
 	}
-	defer func() {
-		if lv.gate.Add(-1) == gateClosed {
-			lv.left <- struct{}{}
+}
+
+// leave has a helper leave the level.
+func (lv *helpLevel) leave() {
+	if lv.gate.Add(-1) == gateClosed {
+		lv.left <- struct{}{}
+	}
+}
+
+// work is helper w's work in the level it is in; false if it panicked.
+func (lv *helpLevel) work(w int, pan *atomic.Pointer[PanicError]) (ok bool) {
+	defer recoverPanic(pan) // a panic returns false
+	since := time.Now()
+	for !lv.started.Load() {
+		if lv.gate.Load()&gateClosed != 0 {
+			return true
 		}
-	}()
-	defer recoverPanic(pan)
+		if k := lv.front.Load(); k < lv.ready.Load() {
+			if lv.front.CompareAndSwap(k, k+1) && lv.head[k].CompareAndSwap(chunkFree, chunkHelper) {
+				lv.early(w, int(k))
+			}
+			since = time.Now()
+			continue
+		}
+		if time.Since(since) > helperSpin {
+			return true // the main worker is slow to publish: wait parked
+		}
+		runtime.Gosched()
+	}
 	for {
 		c := int(lv.back.Add(-1))
-		if c < 0 || !lv.claim[c].CompareAndSwap(chunkFree, chunkHelper) || !lv.chunk(w, c) {
-			return
+		if c < 0 || !lv.claim(c).CompareAndSwap(chunkFree, chunkHelper) || !lv.chunk(w, c) {
+			return true
 		}
 	}
 }
@@ -60,15 +165,15 @@ func (lv *helpLevel) help(w int, pan *atomic.Pointer[PanicError]) {
 // taking it over throws the helper's work on it away and expands all its
 // states again, where the helper is halfway through it on average.
 func (lv *helpLevel) await(c int) bool {
-	n, since := lv.prog[c].Load(), time.Now()
-	for lv.claim[c].Load() == chunkHelper {
-		if m := lv.prog[c].Load(); m != n {
+	n, since := lv.prog(c).Load(), time.Now()
+	for lv.claim(c).Load() == chunkHelper {
+		if m := lv.prog(c).Load(); m != n {
 			n, since = m, time.Now()
 		} else if time.Since(since) > helperStall {
 			return false // its thread is not running: take it over
 		}
 	}
-	return lv.claim[c].Load() == chunkDone
+	return lv.claim(c).Load() == chunkDone
 }
 
 // helperStall is how long a helper may go without starting a state
@@ -169,6 +274,6 @@ func (h *helpers) loop(w int, pan *atomic.Pointer[PanicError]) {
 			}
 			runtime.Gosched()
 		}
-		last.help(w, pan)
+		last = last.help(w, pan)
 	}
 }
