@@ -1174,7 +1174,7 @@ func parallelBFS(m *Machine, opt Options) Result {
 			segs[i][w].pool = &pool
 		}
 	}
-	var chunks []chunkOut          // the helpers' chunks of the level, but its head's
+	var chunks []chunkOut // the helpers' chunks of the level, but its head's
 	// The levels' first chunks made early (helpLevel): what a helper made
 	// of them (earlyOuts), and where their states are (early): two sets,
 	// the level's and the next level's.
@@ -1188,7 +1188,7 @@ func parallelBFS(m *Machine, opt Options) Result {
 	// is coded or in the exact set (not -collapse: the helpers' arenas
 	// hold states of the level being expanded).
 	earlyOK := !exact || es != nil
-	var pre *helpLevel // the next level, made early (nil if not)
+	var pre *helpLevel             // the next level, made early (nil if not)
 	var blockSets [2][]chunkBlocks // their blocks: the level's, and the level before's
 	root := t.add(-1, Step{}, 0)
 	p := make([]uint64, pk.bufLen())

@@ -40,7 +40,7 @@ type helpLevel struct {
 	ready, front atomic.Int64
 	early        func(w, k int) bool
 	started      atomic.Bool
-	cs           int                      // states a chunk
+	cs           int                       // states a chunk
 	next         atomic.Pointer[helpLevel] // the level after, made early
 }
 
