@@ -744,7 +744,15 @@ type worker struct {
 	base   *State // the initial state (never written)
 	seg    []byte
 	starts []int32
+	// bufBytes is codeBytes, and arenaBytes the bytes of the worker's
+	// arenas in parallelBFS's two sets, for the main worker to read
+	// (helpers).
+	bufBytes   atomic.Uint64
+	arenaBytes [2]atomic.Uint64
 }
+
+// codeBytes returns the memory of the worker's coding buffers.
+func (wk *worker) codeBytes() uint64 { return uint64(cap(wk.seg)) + 4*uint64(cap(wk.starts)) }
 
 // nextCoded returns where the next state of the chunk being coded is
 // put, for codeNext.
@@ -976,6 +984,7 @@ type chunkOut struct {
 	end    bool // the violation is of atNode's state (deadlock, at rest)
 	err    error
 	halt   bool // the search stopped in the chunk (Options.Stop)
+	early  bool // a helper expanded it before its level started
 }
 
 // bytes returns the memory the chunk's slices take.
@@ -1215,8 +1224,8 @@ func parallelBFS(m *Machine, opt Options) Result {
 	// helperChunk is helper w's work on chunk c of level lv, claimed: it
 	// expands the states rd yields into o, the candidates coded into sa
 	// or packed into a, and reports whether it finished (false: the main
-	// worker took the chunk over).
-	helperChunk := func(lv *helpLevel, w, c int, rd levelReader, o *chunkOut, coded bool, a *arena, sa *segArena) bool {
+	// worker took the chunk over). early: before lv started.
+	helperChunk := func(lv *helpLevel, w, c int, rd levelReader, o *chunkOut, coded bool, a *arena, sa *segArena, early bool) bool {
 		wk := machines[w]
 		taken := func() bool {
 			if opt.helperDelay > 0 {
@@ -1230,6 +1239,15 @@ func parallelBFS(m *Machine, opt Options) Result {
 			o.seg = sa.store(wk.seg)
 			o.starts = append(o.starts[:0], wk.starts...)
 		}
+		wk.bufBytes.Store(wk.codeBytes())
+		if !coded {
+			i := 0
+			if a == &arenas[1][w] {
+				i = 1
+			}
+			wk.arenaBytes[i].Store(a.bytes())
+		}
+		o.early = early
 		return lv.claim(c).CompareAndSwap(chunkHelper, chunkDone)
 	}
 	var ownBlocks chunkBlocks          // the level's arena of refs from -1 (its block slices)
@@ -1324,7 +1342,7 @@ func parallelBFS(m *Machine, opt Options) Result {
 		into := codeds[d%3]
 		var outCoded bool // set before the helpers start
 		lv.chunk = func(w, c int) bool {
-			return helperChunk(lv, w, c, reader(c), out(c), outCoded, &cur[w], &segs[d%3][w])
+			return helperChunk(lv, w, c, reader(c), out(c), outCoded, &cur[w], &segs[d%3][w], false)
 		}
 		help := nc >= minHelpChunks && share.join(d, time.Now())
 		// The next level is coded with fingerprints, but for a level the
@@ -1363,7 +1381,7 @@ func parallelBFS(m *Machine, opt Options) Result {
 				} else {
 					rd.refs, rd.own = early[d1].refs[k], early[d1].blocks[k]
 				}
-				return helperChunk(nx, w, k, rd, &eoNow[k], outCoded, &arenas[d1][w], &segs[(d+1)%3][w])
+				return helperChunk(nx, w, k, rd, &eoNow[k], outCoded, &arenas[d1][w], &segs[(d+1)%3][w], true)
 			}
 			lv.next.Store(nx)
 			pre = nx
@@ -1515,7 +1533,7 @@ func parallelBFS(m *Machine, opt Options) Result {
 		// of chunk c.
 		dedupHelper := func(c int) *chunkOut {
 			o := out(c)
-			if head > 0 && c < head {
+			if o.early {
 				r.res.early++
 			}
 			if g := seen.growBytes(len(o.cands)); g > 0 && r.stopNow(g) {
@@ -1654,19 +1672,21 @@ func parallelBFS(m *Machine, opt Options) Result {
 		spans, nextSpans = nextSpans, spans
 		inCoded = outCoded
 		var fb uint64
-		for _, as := range arenas {
-			for _, a := range as {
-				fb += a.bytes()
+		for i, as := range arenas {
+			for w := range as {
+				if w > 0 && pre != nil && i == (d+1)%2 { // a helper may be in the next level's
+					fb += machines[w].arenaBytes[i].Load()
+				} else {
+					fb += as[w].bytes()
+				}
 			}
 		}
 		fb += uint64(cap(level)+cap(next))*uint64(unsafe.Sizeof(ref{})) + uint64(cap(spans)+cap(nextSpans))*uint64(unsafe.Sizeof(span{}))
 		for k := range chunks {
 			fb += chunks[k].bytes()
 		}
-		for _, eo := range earlyOuts {
-			for k := range eo {
-				fb += eo[k].bytes()
-			}
+		for k := range earlyOuts[d%2] { // the next level's: at its end (a helper may be in one)
+			fb += earlyOuts[d%2][k].bytes()
 		}
 		for _, el := range early {
 			fb += uint64(cap(el.spans))*uint64(unsafe.Sizeof(span{})) + 24*uint64(cap(el.refs)+cap(el.blocks))
@@ -1682,9 +1702,12 @@ func parallelBFS(m *Machine, opt Options) Result {
 				fb += codeds[i][k].bytes()
 			}
 		}
+		pool.mu.Lock()
 		fb += pool.held
-		for _, wk := range machines {
-			fb += uint64(cap(wk.seg)) + 4*uint64(cap(wk.starts))
+		pool.mu.Unlock()
+		fb += main.codeBytes()
+		for _, wk := range machines[1:] {
+			fb += wk.bufBytes.Load()
 		}
 		r.res.FrontierBytes = max(r.res.FrontierBytes, fb)
 		r.tick(t.size(), size)
