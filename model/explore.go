@@ -1125,6 +1125,18 @@ func (r *levelReader) next(wk *worker) (int32, bool) {
 // of a level the main worker waits for the helpers to leave it (they
 // check, between states, whether their chunk was taken over).
 //
+// Levels overlap: the main worker looks the helpers' candidates up
+// last, once it has come past its own chunks, and a helper with no chunk
+// of the level left would wait for the next level all that time (a
+// quarter of the unreduced x86-4cpu-2site-2upd search's time on two
+// workers). So the next level is made when a level starts, and the
+// next level's first chunks, cut from the states the main worker keeps,
+// are published as it comes past them (final then); the helper expands
+// them, from the front, until the next level starts (helpLevel's
+// early). The main worker then finds them done, and looks their
+// candidates up in order as any helper's. Not with -collapse, whose
+// helpers' arenas hold the level's states.
+//
 // With exact storage, a level's states stay packed in the arenas of the
 // workers that made them (two sets, swapped each level). With
 // fingerprints, a chunk's states are coded, each as its difference from
@@ -1165,10 +1177,11 @@ func parallelBFS(m *Machine, opt Options) Result {
 	// workers (the helpers' read through their chunks), or coded
 	// with fingerprints in codedChunks (their bytes in segs). Arenas:
 	// two sets, swapped each level, the level's and the level before's;
-	// with exact storage but -collapse, the helpers' arenas hold only
-	// their candidates, and a set is emptied a level early, for the
-	// helpers' early chunks of the level after (helpLevel). Coded: three
-	// sets, the level's, the level before's, and the level after's.
+	// with the exact set (exact storage, not -collapse) the helpers'
+	// arenas hold only their candidates, and a set is emptied a level
+	// early, for the helpers' early chunks of the level after
+	// (helpLevel). Coded: three sets, the level's, the level before's,
+	// and the level after's.
 	arenas := [2][]arena{make([]arena, nw), make([]arena, nw)}
 	for i := range arenas {
 		for w := range arenas[i] {
@@ -1185,10 +1198,10 @@ func parallelBFS(m *Machine, opt Options) Result {
 	}
 	var chunks []chunkOut // the helpers' chunks of the level, but its head's
 	// The levels' first chunks made early (helpLevel): what a helper made
-	// of them (earlyOuts), and where their states are (early): two sets,
+	// of them (earlyOuts), and where their states are (earlySrc): two sets,
 	// the level's and the next level's.
 	var earlyOuts [2][]chunkOut
-	var early [2]struct {
+	var earlySrc [2]struct {
 		spans  []span
 		refs   [][]ref
 		blocks []chunkBlocks
@@ -1361,7 +1374,7 @@ func parallelBFS(m *Machine, opt Options) Result {
 			nh := max(nc, 2*minHelpChunks)
 			nx = newHelpLevel(nh)
 			nx.cs = cs
-			eo, el := &earlyOuts[(d+1)%2], &early[(d+1)%2]
+			eo, el := &earlyOuts[(d+1)%2], &earlySrc[(d+1)%2]
 			for len(*eo) < nh {
 				*eo = append(*eo, chunkOut{})
 			}
@@ -1377,9 +1390,9 @@ func parallelBFS(m *Machine, opt Options) Result {
 			nx.early = func(w, k int) bool {
 				rd := levelReader{coded: outCoded, base: &init}
 				if outCoded {
-					rd.chunks, rd.sp = into, early[d1].spans[k]
+					rd.chunks, rd.sp = into, earlySrc[d1].spans[k]
 				} else {
-					rd.refs, rd.own = early[d1].refs[k], early[d1].blocks[k]
+					rd.refs, rd.own = earlySrc[d1].refs[k], earlySrc[d1].blocks[k]
 				}
 				return helperChunk(nx, w, k, rd, &eoNow[k], outCoded, &arenas[d1][w], &segs[(d+1)%3][w], true)
 			}
@@ -1390,7 +1403,7 @@ func parallelBFS(m *Machine, opt Options) Result {
 		// with the main worker past them, and the next chunk begun.
 		publish := func() {
 			k := int(nx.ready.Load())
-			el := &early[(d+1)%2]
+			el := &earlySrc[(d+1)%2]
 			for ; k < len(nx.head); k++ {
 				if outCoded {
 					if k+1 >= len(nextSpans) {
@@ -1688,7 +1701,7 @@ func parallelBFS(m *Machine, opt Options) Result {
 		for k := range earlyOuts[d%2] { // the next level's: at its end (a helper may be in one)
 			fb += earlyOuts[d%2][k].bytes()
 		}
-		for _, el := range early {
+		for _, el := range earlySrc {
 			fb += uint64(cap(el.spans))*uint64(unsafe.Sizeof(span{})) + 24*uint64(cap(el.refs)+cap(el.blocks))
 			for _, b := range el.blocks {
 				fb += 24 * uint64(cap(b.b))
