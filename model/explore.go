@@ -6,9 +6,11 @@ import (
 	"fmt"
 	"math/bits"
 	"math/rand/v2"
+	"os"
 	"runtime"
 	"runtime/debug"
 	"slices"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -940,7 +942,16 @@ func (p *segPool) take(n int) []byte {
 // workers; 130 s with chunks of 1,024. Chunks of a sixteenth or a
 // thirty-second of a level, down to 128 states, measured no different on
 // bench/spin.
-func chunkStates(n, nw int) int { return min(max(n/(8*nw), 256), 4096) }
+func chunkStates(n, nw int) int { return min(max(n/(dbgDiv*nw), dbgMin), dbgMax) }
+
+var dbgDiv, dbgMin, dbgMax = envInt("PCDIV", 8), envInt("PCMIN", 256), envInt("PCMAX", 4096)
+
+func envInt(k string, d int) int {
+	if v, err := strconv.Atoi(os.Getenv(k)); err == nil {
+		return v
+	}
+	return d
+}
 
 // minHelpChunks is the fewest chunks a level has for the helpers to join
 // it: a smaller level is over before a helper's goroutine, woken for it,
@@ -983,8 +994,48 @@ type chunkOut struct {
 	step   Step
 	end    bool // the violation is of atNode's state (deadlock, at rest)
 	err    error
-	halt   bool // the search stopped in the chunk (Options.Stop)
-	early  bool // a helper expanded it before its level started
+	halt   bool   // the search stopped in the chunk (Options.Stop)
+	early  bool   // a helper expanded it before its level started
+	held   uint64 // bytes() when last given back to its outPool
+}
+
+// outPool is the chunkOuts of a parallel search not in use: a helper
+// takes one for each chunk it expands, and the main worker gives them
+// back at the level's end, so that the search holds the chunkOuts of
+// the chunks the helpers are in or done with, each with its slices'
+// room, and no more.
+type outPool struct {
+	mu   sync.Mutex
+	free []*chunkOut
+	held uint64 // the bytes of all its chunkOuts, each as last given back
+}
+
+func (p *outPool) get() *chunkOut {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if n := len(p.free); n > 0 {
+		o := p.free[n-1]
+		p.free = p.free[:n-1]
+		return o
+	}
+	return new(chunkOut)
+}
+
+func (p *outPool) put(o *chunkOut) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	b := o.bytes()
+	p.held += b - o.held
+	o.held = b
+	p.free = append(p.free, o)
+}
+
+// bytes returns the memory of the pool's chunkOuts, each as last given
+// back.
+func (p *outPool) bytes() uint64 {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.held + 8*uint64(cap(p.free))
 }
 
 // bytes returns the memory the chunk's slices take.
@@ -1196,11 +1247,9 @@ func parallelBFS(m *Machine, opt Options) Result {
 			segs[i][w].pool = &pool
 		}
 	}
-	var chunks []chunkOut // the helpers' chunks of the level, but its head's
-	// The levels' first chunks made early (helpLevel): what a helper made
-	// of them (earlyOuts), and where their states are (earlySrc): two sets,
-	// the level's and the next level's.
-	var earlyOuts [2][]chunkOut
+	var outs outPool // what the helpers made of their chunks
+	// Where the states of the levels' first chunks made early (helpLevel)
+	// are: two sets, the level's and the next level's.
 	var earlySrc [2]struct {
 		spans  []span
 		refs   [][]ref
@@ -1210,6 +1259,7 @@ func parallelBFS(m *Machine, opt Options) Result {
 	// is coded or in the exact set (not -collapse: the helpers' arenas
 	// hold states of the level being expanded).
 	earlyOK := !exact || es != nil
+	dbgChunks := 0
 	var pre *helpLevel             // the next level, made early (nil if not)
 	var blockSets [2][]chunkBlocks // their blocks: the level's, and the level before's
 	root := t.add(-1, Step{}, 0)
@@ -1237,9 +1287,12 @@ func parallelBFS(m *Machine, opt Options) Result {
 	// helperChunk is helper w's work on chunk c of level lv, claimed: it
 	// expands the states rd yields into o, the candidates coded into sa
 	// or packed into a, and reports whether it finished (false: the main
-	// worker took the chunk over). early: before lv started.
-	helperChunk := func(lv *helpLevel, w, c int, rd levelReader, o *chunkOut, coded bool, a *arena, sa *segArena, early bool) bool {
+	// worker took the chunk over). early: before lv started. What it
+	// makes is in a chunkOut of outs, given back at the level's end.
+	helperChunk := func(lv *helpLevel, w, c int, rd levelReader, coded bool, a *arena, sa *segArena, early bool) bool {
 		wk := machines[w]
+		o := outs.get()
+		*lv.out(c) = o
 		taken := func() bool {
 			if opt.helperDelay > 0 {
 				time.Sleep(opt.helperDelay)
@@ -1283,9 +1336,13 @@ func parallelBFS(m *Machine, opt Options) Result {
 		r.res.MaxDepth = d
 		prev, cur := arenas[(d+1)%2], arenas[d%2]
 		from := codeds[(d+2)%3]
-		cs := chunkStates(size, nw) // also the size of the next level's spans: levels change slowly
+		// A level's chunks are cut as it is made, with chunkStates of the
+		// level before (levels change slowly): csNext is the next level's.
+		// A packed level made as it starts is cut with its own.
+		csNext := chunkStates(size, nw)
+		cs := csNext
 		if pre != nil {
-			cs = pre.cs // its chunks were cut with the level before's
+			cs = pre.cs
 		}
 		nc := len(spans)
 		if !inCoded {
@@ -1336,16 +1393,6 @@ func parallelBFS(m *Machine, opt Options) Result {
 		}
 		pre = nil
 		head := len(lv.head)
-		for len(chunks) < nc-head {
-			chunks = append(chunks, chunkOut{})
-		}
-		// out returns what a helper made of chunk c.
-		out := func(c int) *chunkOut {
-			if c < head {
-				return &earlyOuts[d%2][c]
-			}
-			return &chunks[c-head]
-		}
 		for exact && es == nil && len(blockSets[d%2]) < nc { // -collapse (ref)
 			blockSets[d%2] = append(blockSets[d%2], chunkBlocks{})
 		}
@@ -1355,7 +1402,7 @@ func parallelBFS(m *Machine, opt Options) Result {
 		into := codeds[d%3]
 		var outCoded bool // set before the helpers start
 		lv.chunk = func(w, c int) bool {
-			return helperChunk(lv, w, c, reader(c), out(c), outCoded, &cur[w], &segs[d%3][w], false)
+			return helperChunk(lv, w, c, reader(c), outCoded, &cur[w], &segs[d%3][w], false)
 		}
 		help := nc >= minHelpChunks && share.join(d, time.Now())
 		// The next level is coded with fingerprints, but for a level the
@@ -1373,11 +1420,8 @@ func parallelBFS(m *Machine, opt Options) Result {
 		if help && earlyOK && (opt.MaxDepth == 0 || d+1 < opt.MaxDepth) {
 			nh := max(nc, 2*minHelpChunks)
 			nx = newHelpLevel(nh)
-			nx.cs = cs
-			eo, el := &earlyOuts[(d+1)%2], &earlySrc[(d+1)%2]
-			for len(*eo) < nh {
-				*eo = append(*eo, chunkOut{})
-			}
+			nx.cs = csNext
+			el := &earlySrc[(d+1)%2]
 			if outCoded {
 				el.spans = slices.Grow(el.spans[:0], nh)[:nh]
 			} else {
@@ -1386,7 +1430,7 @@ func parallelBFS(m *Machine, opt Options) Result {
 					el.blocks = append(el.blocks, chunkBlocks{})
 				}
 			}
-			eoNow, d1 := *eo, (d+1)%2
+			d1 := (d + 1) % 2
 			nx.early = func(w, k int) bool {
 				rd := levelReader{coded: outCoded, base: &init}
 				if outCoded {
@@ -1394,7 +1438,7 @@ func parallelBFS(m *Machine, opt Options) Result {
 				} else {
 					rd.refs, rd.own = earlySrc[d1].refs[k], earlySrc[d1].blocks[k]
 				}
-				return helperChunk(nx, w, k, rd, &eoNow[k], outCoded, &arenas[d1][w], &segs[(d+1)%3][w], true)
+				return helperChunk(nx, w, k, rd, outCoded, &arenas[d1][w], &segs[(d+1)%3][w], true)
 			}
 			lv.next.Store(nx)
 			pre = nx
@@ -1412,12 +1456,12 @@ func parallelBFS(m *Machine, opt Options) Result {
 					el.spans[k] = nextSpans[k]
 					continue
 				}
-				if (k+1)*cs > len(next) {
+				if (k+1)*csNext > len(next) {
 					break
 				}
 				// The refs stay where they are: next grows by append,
 				// which writes none of them again.
-				refs := next[k*cs : (k+1)*cs : (k+1)*cs]
+				refs := next[k*csNext : (k+1)*csNext : (k+1)*csNext]
 				first, last := int(refs[0].off>>arenaBits), int(refs[len(refs)-1].off>>arenaBits)
 				b := &el.blocks[k]
 				b.first, b.b = first, append(b.b[:0], es.arena.blocks[first:last+1]...)
@@ -1425,6 +1469,7 @@ func parallelBFS(m *Machine, opt Options) Result {
 			}
 			nx.ready.Store(int64(k))
 		}
+		dbgChunks += nc
 		lv.start(nc, help)
 		if help {
 			for len(machines) < nw {
@@ -1453,7 +1498,7 @@ func parallelBFS(m *Machine, opt Options) Result {
 		// a packed level the state is packed at off in the arena that
 		// src says (ref).
 		keep := func(c, i int, kept bool, parent int32, st Step, off uint64, src int32) {
-			if outCoded && i%codeRestart == 0 && (len(nextSpans) == 0 || int(nextSpans[len(nextSpans)-1].n) >= cs) {
+			if outCoded && i%codeRestart == 0 && (len(nextSpans) == 0 || int(nextSpans[len(nextSpans)-1].n) >= csNext) {
 				nextSpans = append(nextSpans, span{k: int32(c), i: int32(i), node: int32(t.size())})
 			}
 			if !kept {
@@ -1545,7 +1590,7 @@ func parallelBFS(m *Machine, opt Options) Result {
 		// dedupHelper looks up, in order, the candidates a helper made
 		// of chunk c.
 		dedupHelper := func(c int) *chunkOut {
-			o := out(c)
+			o := *lv.out(c)
 			if o.early {
 				r.res.early++
 			}
@@ -1664,6 +1709,15 @@ func parallelBFS(m *Machine, opt Options) Result {
 			}
 		}
 		lv.close()
+		for c := range nc {
+			if o := lv.out(c); *o != nil {
+				outs.put(*o)
+				*o = nil
+			}
+		}
+		if os.Getenv("PCDBG") == "2" && nx != nil {
+			fmt.Fprintf(os.Stderr, "d %d size %d cs %d nc %d help %v head %d ready %d front %d\n", d, levelStates, cs, nc, help, len(nx.head), nx.ready.Load(), nx.front.Load())
+		}
 		if p := pan.Load(); p != nil {
 			r.res.Err = p
 			break
@@ -1695,12 +1749,7 @@ func parallelBFS(m *Machine, opt Options) Result {
 			}
 		}
 		fb += uint64(cap(level)+cap(next))*uint64(unsafe.Sizeof(ref{})) + uint64(cap(spans)+cap(nextSpans))*uint64(unsafe.Sizeof(span{}))
-		for k := range chunks {
-			fb += chunks[k].bytes()
-		}
-		for k := range earlyOuts[d%2] { // the next level's: at its end (a helper may be in one)
-			fb += earlyOuts[d%2][k].bytes()
-		}
+		fb += outs.bytes()
 		for _, el := range earlySrc {
 			fb += uint64(cap(el.spans))*uint64(unsafe.Sizeof(span{})) + 24*uint64(cap(el.refs)+cap(el.blocks))
 			for _, b := range el.blocks {
@@ -1722,11 +1771,24 @@ func parallelBFS(m *Machine, opt Options) Result {
 		for _, wk := range machines[1:] {
 			fb += wk.bufBytes.Load()
 		}
+		if os.Getenv("PCDBG") == "3" && fb > r.res.FrontierBytes {
+			var cb, eb, cd uint64
+			cb = outs.bytes()
+			for i := range codeds {
+				for k := range codeds[i] {
+					cd += codeds[i][k].bytes()
+				}
+			}
+			fmt.Fprintf(os.Stderr, "d %d fb %d chunks %d early %d codeds %d pool %d\n", d, fb>>20, cb>>20, eb>>20, cd>>20, pool.held>>20)
+		}
 		r.res.FrontierBytes = max(r.res.FrontierBytes, fb)
 		r.tick(t.size(), size)
 	}
 	if pre != nil { // the search stopped before the level made early
 		pre.abort()
+	}
+	if os.Getenv("PCDBG") != "" {
+		fmt.Fprintf(os.Stderr, "early %d takenOver %d satOut %d chunks %d\n", r.res.early, r.res.takenOver, share.satOut, dbgChunks)
 	}
 	r.res.satOut = share.satOut
 	return r.done(t.size())
@@ -1774,7 +1836,7 @@ func expand(wk *worker, coded, exact bool, rd *levelReader, cs int, a *arena, ou
 	// copied out at the end: the chunkOuts of a level are side by side,
 	// and a worker writing to one as another writes to its neighbour would
 	// pass their cache line to and fro.
-	o := &chunkOut{cands: out.cands[:0], blocks: out.blocks, offs: out.offs[:0], seg: out.seg, starts: out.starts}
+	o := &chunkOut{cands: out.cands[:0], blocks: out.blocks, offs: out.offs[:0], seg: out.seg, starts: out.starts, held: out.held}
 	defer func() {
 		if !coded {
 			o.snapshot(a)

@@ -24,6 +24,9 @@ type helpLevel struct {
 	// worker, come to a chunk a helper is in, waits for it while the
 	// count moves (await).
 	headProg, tailProg []atomic.Int32
+	// out(c) is what a helper made of chunk c (nil if none has been in
+	// it): set by the helper before it claims the chunk done.
+	headOuts, tailOuts []*chunkOut
 	// gate counts the helpers in the level, and has gateClosed set once
 	// the main worker is done with it: a helper that comes after that
 	// (its thread was slow to run) leaves at once, touching nothing, and
@@ -47,7 +50,7 @@ type helpLevel struct {
 // newHelpLevel returns a level whose first head chunks can be claimed
 // before it starts.
 func newHelpLevel(head int) *helpLevel {
-	return &helpLevel{head: make([]atomic.Int32, head), headProg: make([]atomic.Int32, head), left: make(chan struct{}, 1)}
+	return &helpLevel{head: make([]atomic.Int32, head), headProg: make([]atomic.Int32, head), headOuts: make([]*chunkOut, head), left: make(chan struct{}, 1)}
 }
 
 // claim returns chunk c's claim.
@@ -66,11 +69,19 @@ func (lv *helpLevel) prog(c int) *atomic.Int32 {
 	return &lv.tailProg[c-len(lv.head)]
 }
 
+// out returns where what a helper made of chunk c is.
+func (lv *helpLevel) out(c int) **chunkOut {
+	if c < len(lv.head) {
+		return &lv.headOuts[c]
+	}
+	return &lv.tailOuts[c-len(lv.head)]
+}
+
 // start makes the level's nc chunks claimable, the helpers taking them
 // from the end if help; chunk is set already.
 func (lv *helpLevel) start(nc int, help bool) {
 	if k := nc - len(lv.head); k > 0 {
-		lv.tail, lv.tailProg = make([]atomic.Int32, k), make([]atomic.Int32, k)
+		lv.tail, lv.tailProg, lv.tailOuts = make([]atomic.Int32, k), make([]atomic.Int32, k), make([]*chunkOut, k)
 	}
 	if help {
 		lv.back.Store(int64(nc))
