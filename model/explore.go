@@ -81,9 +81,6 @@ type Options struct {
 	// helpLevels (tests only), when set, says which levels of a parallel
 	// search the helpers join, in place of helpShare.
 	helpLevels func(depth int) bool
-	// codeLevels (tests only) has a parallel search with fingerprints code
-	// every level, small ones too.
-	codeLevels bool
 }
 
 // Stats are the figures of an exploration.
@@ -1258,6 +1255,10 @@ func parallelBFS(m *Machine, opt Options) Result {
 		refs   [][]ref
 		blocks []chunkBlocks
 	}
+	// The levels' first chunks are made early only when the level before
+	// is coded or in the exact set (not -collapse: the helpers' arenas
+	// hold states of the level being expanded).
+	earlyOK := !exact || es != nil
 	dbgChunks := 0
 	var pre *helpLevel             // the next level, made early (nil if not)
 	var blockSets [2][]chunkBlocks // their blocks: the level's, and the level before's
@@ -1392,6 +1393,9 @@ func parallelBFS(m *Machine, opt Options) Result {
 		}
 		pre = nil
 		head := len(lv.head)
+		for exact && es == nil && len(blockSets[d%2]) < nc { // -collapse (ref)
+			blockSets[d%2] = append(blockSets[d%2], chunkBlocks{})
+		}
 		for len(codeds[d%3]) < nc {
 			codeds[d%3] = append(codeds[d%3], codedChunk{})
 		}
@@ -1401,22 +1405,19 @@ func parallelBFS(m *Machine, opt Options) Result {
 			return helperChunk(lv, w, c, reader(c), outCoded, &cur[w], &segs[d%3][w], false)
 		}
 		help := nc >= minHelpChunks && share.join(d, time.Now())
-		// The next level is coded with fingerprints, but while it is likely
-		// small: then it is kept packed, as the one-worker frontier keeps a
-		// small frontier (rawFrontier), the helpers' candidates in their
-		// arenas (as with -collapse), so that a search of small levels
-		// costs no coding. Its size is guessed at four times this level's,
-		// at most a packed state's words each. A level made early was
-		// coded by the helpers already.
-		outCoded = !exact && (head > 0 || opt.codeLevels || 4*size*8*pk.bufLen() > rawFrontier)
-		for !outCoded && es == nil && len(blockSets[d%2]) < nc { // the helpers' candidates are states of the next level (ref)
-			blockSets[d%2] = append(blockSets[d%2], chunkBlocks{})
-		}
+		// The next level is coded with fingerprints, but for a level the
+		// helpers sit out whose next level is likely small: that one is
+		// kept packed, as the one-worker frontier keeps a small frontier
+		// (rawFrontier), so that a search whose helpers sit out costs what
+		// one worker's does. Its size is guessed at four times this
+		// level's, at most a packed state's words each. A level made early
+		// was coded by the helpers already.
+		outCoded = !exact && (help || head > 0 || 4*size*8*pk.bufLen() > rawFrontier)
 		// The next level is made now, for the helpers to expand its first
 		// chunks once they have none of this one left (helpLevel), if they
 		// join this one.
 		var nx *helpLevel
-		if help && (outCoded || es != nil) && (opt.MaxDepth == 0 || d+1 < opt.MaxDepth) {
+		if help && earlyOK && (opt.MaxDepth == 0 || d+1 < opt.MaxDepth) {
 			nh := max(nc, 2*minHelpChunks)
 			nx = newHelpLevel(nh)
 			nx.cs = csNext

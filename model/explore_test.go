@@ -371,15 +371,10 @@ func TestCollapseAgreesWithExact(t *testing.T) {
 func TestParallelLevelsAgree(t *testing.T) {
 	for _, name := range append([]string{"x86-jcc"}, packScenarios...) {
 		_, m := machine(t, name)
-		for _, mode := range []struct{ exact, coded bool }{{false, false}, {false, true}, {true, false}} {
-			exact := mode.exact
+		for _, exact := range []bool{false, true} {
 			ref := model.Explore(m, model.Options{Exact: exact})
 			for _, w := range []int{2, 3} {
-				opt := model.HelpEveryLevelForTest(model.Options{Exact: exact, Workers: w})
-				if mode.coded {
-					opt = model.WithCodedLevelsForTest(opt)
-				}
-				r := model.Explore(m, opt)
+				r := model.Explore(m, model.HelpEveryLevelForTest(model.Options{Exact: exact, Workers: w}))
 				if r.States != ref.States || r.Transitions != ref.Transitions || r.MaxDepth != ref.MaxDepth ||
 					(r.Violation == nil) != (ref.Violation == nil) || r.Err != nil || !slices.Equal(r.Schedule, ref.Schedule) {
 					t.Errorf("%s exact=%v workers=%d: %d states %d transitions depth %d (%v %v), one worker %d %d %d (%v)",
@@ -392,11 +387,7 @@ func TestParallelLevelsAgree(t *testing.T) {
 					o.Exact = exact
 					a := model.Explore(m, o)
 					o.Workers = w
-					o = model.HelpEveryLevelForTest(o)
-					if mode.coded {
-						o = model.WithCodedLevelsForTest(o)
-					}
-					b := model.Explore(m, o)
+					b := model.Explore(m, model.HelpEveryLevelForTest(o))
 					if a.States != b.States || a.Bounded != b.Bounded || !b.Bounded {
 						t.Errorf("%s %+v: %d states (bounded %v), one worker %d (bounded %v)", name, o, b.States, b.Bounded, a.States, a.Bounded)
 					}
@@ -520,16 +511,12 @@ func TestParallelSpin(t *testing.T) {
 	m := spinMachine(t, 3)
 	for _, exact := range []bool{false, true} {
 		ref := model.Explore(m, model.Options{Exact: exact})
-		opt := model.HelpEveryLevelForTest(model.Options{Exact: exact, Workers: 2})
-		if !exact {
-			opt = model.WithCodedLevelsForTest(opt) // small levels are packed, and not made early
-		}
 		// The helpers expand chunks of the next level before it starts
 		// (early) when the threads run side by side: in nearly every run,
 		// but not in one whose helper thread did not get a CPU.
 		early := 0
 		for try := 0; try < 10 && early == 0; try++ {
-			r := model.Explore(m, opt)
+			r := model.Explore(m, model.HelpEveryLevelForTest(model.Options{Exact: exact, Workers: 2}))
 			if r.States != ref.States || r.Transitions != ref.Transitions || r.MaxDepth != ref.MaxDepth ||
 				(r.Violation == nil) != (ref.Violation == nil) || r.Err != nil || !slices.Equal(r.Schedule, ref.Schedule) {
 				t.Fatalf("exact=%v: %d states %d transitions depth %d (%v %v), one worker %d %d %d (%v)",

@@ -71,10 +71,3 @@ func HelpEveryLevelForTest(opt Options) Options {
 // EarlyForTest returns how many chunks of a parallel search a helper
 // expanded before their level started.
 func EarlyForTest(r Result) int { return r.early }
-
-// WithCodedLevelsForTest returns opt with every level of its parallel
-// search coded (fingerprints), small ones too.
-func WithCodedLevelsForTest(opt Options) Options {
-	opt.codeLevels = true
-	return opt
-}

@@ -1,7 +1,6 @@
 package model
 
 import (
-	"os"
 	"runtime"
 	"sync/atomic"
 	"time"
@@ -261,10 +260,6 @@ func (h *helpers) nudge() {
 
 // loop is helper w: it helps in each level it sees, until stop.
 func (h *helpers) loop(w int, pan *atomic.Pointer[PanicError]) {
-	if os.Getenv("PCIDLE") != "0" {
-		runtime.LockOSThread() // never unlocked: the thread ends with the helper
-		idleThread()
-	}
 	var last *helpLevel
 	for {
 		since := time.Now()

@@ -100,16 +100,3 @@ func (l *cpuLoad) busy() bool {
 }
 
 func (l *cpuLoad) close() { l.f.Close() }
-
-// idleThread has the calling thread run only on a CPU nothing else wants
-// (sched_setscheduler(0, SCHED_IDLE): kernel/sched/core.c; its weight is
-// WEIGHT_IDLEPRIO, 3 against a nice-0 thread's 1024), and reports whether
-// it could.
-func idleThread() bool {
-	var param struct{ priority int32 }
-	_, _, e := syscall.RawSyscall(syscall.SYS_SCHED_SETSCHEDULER, 0, schedIdle, uintptr(unsafe.Pointer(&param)))
-	return e == 0
-}
-
-// schedIdle is SCHED_IDLE (include/uapi/linux/sched.h).
-const schedIdle = 5

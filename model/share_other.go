@@ -15,7 +15,3 @@ type cpuLoad struct{}
 func openCPULoad() *cpuLoad   { return nil }
 func (l *cpuLoad) busy() bool { return false }
 func (l *cpuLoad) close()     {}
-
-// idleThread reports that the thread's scheduling class is not changed
-// here.
-func idleThread() bool { return false }
