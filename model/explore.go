@@ -6,11 +6,9 @@ import (
 	"fmt"
 	"math/bits"
 	"math/rand/v2"
-	"os"
 	"runtime"
 	"runtime/debug"
 	"slices"
-	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -942,16 +940,7 @@ func (p *segPool) take(n int) []byte {
 // workers; 130 s with chunks of 1,024. Chunks of a sixteenth or a
 // thirty-second of a level, down to 128 states, measured no different on
 // bench/spin.
-func chunkStates(n, nw int) int { return min(max(n/(dbgDiv*nw), dbgMin), dbgMax) }
-
-var dbgDiv, dbgMin, dbgMax = envInt("PCDIV", 8), envInt("PCMIN", 256), envInt("PCMAX", 4096)
-
-func envInt(k string, d int) int {
-	if v, err := strconv.Atoi(os.Getenv(k)); err == nil {
-		return v
-	}
-	return d
-}
+func chunkStates(n, nw int) int { return min(max(n/(8*nw), 256), 4096) }
 
 // minHelpChunks is the fewest chunks a level has for the helpers to join
 // it: a smaller level is over before a helper's goroutine, woken for it,
@@ -1194,8 +1183,9 @@ func (r *levelReader) next(wk *worker) (int32, bool) {
 // the one before (coder, as the one-worker frontier), restarting from
 // the initial state every codeRestart states: a helper codes every
 // candidate as it makes it, the main worker its own chunks' new states.
-// The next level is read from the chunks of this one (two sets, swapped
-// each level) as spans of about chunkStates states, decoded in order,
+// The next level is read from the chunks of this one (three sets, in
+// turn: the level before's, the level's, and the next level's chunks
+// made early) as spans of about chunkStates states, decoded in order,
 // the candidates the deduplication dropped decoded and passed over.
 //
 // The helpers join a level or sit it out as helpShare says (on a machine
@@ -1259,7 +1249,6 @@ func parallelBFS(m *Machine, opt Options) Result {
 	// is coded or in the exact set (not -collapse: the helpers' arenas
 	// hold states of the level being expanded).
 	earlyOK := !exact || es != nil
-	dbgChunks := 0
 	var pre *helpLevel             // the next level, made early (nil if not)
 	var blockSets [2][]chunkBlocks // their blocks: the level's, and the level before's
 	root := t.add(-1, Step{}, 0)
@@ -1469,7 +1458,6 @@ func parallelBFS(m *Machine, opt Options) Result {
 			}
 			nx.ready.Store(int64(k))
 		}
-		dbgChunks += nc
 		lv.start(nc, help)
 		if help {
 			for len(machines) < nw {
@@ -1715,9 +1703,6 @@ func parallelBFS(m *Machine, opt Options) Result {
 				*o = nil
 			}
 		}
-		if os.Getenv("PCDBG") == "2" && nx != nil {
-			fmt.Fprintf(os.Stderr, "d %d size %d cs %d nc %d help %v head %d ready %d front %d\n", d, levelStates, cs, nc, help, len(nx.head), nx.ready.Load(), nx.front.Load())
-		}
 		if p := pan.Load(); p != nil {
 			r.res.Err = p
 			break
@@ -1771,24 +1756,11 @@ func parallelBFS(m *Machine, opt Options) Result {
 		for _, wk := range machines[1:] {
 			fb += wk.bufBytes.Load()
 		}
-		if os.Getenv("PCDBG") == "3" && fb > r.res.FrontierBytes {
-			var cb, eb, cd uint64
-			cb = outs.bytes()
-			for i := range codeds {
-				for k := range codeds[i] {
-					cd += codeds[i][k].bytes()
-				}
-			}
-			fmt.Fprintf(os.Stderr, "d %d fb %d chunks %d early %d codeds %d pool %d\n", d, fb>>20, cb>>20, eb>>20, cd>>20, pool.held>>20)
-		}
 		r.res.FrontierBytes = max(r.res.FrontierBytes, fb)
 		r.tick(t.size(), size)
 	}
 	if pre != nil { // the search stopped before the level made early
 		pre.abort()
-	}
-	if os.Getenv("PCDBG") != "" {
-		fmt.Fprintf(os.Stderr, "early %d takenOver %d satOut %d chunks %d\n", r.res.early, r.res.takenOver, share.satOut, dbgChunks)
 	}
 	r.res.satOut = share.satOut
 	return r.done(t.size())
