@@ -104,18 +104,17 @@ func (lv *helpLevel) abort() {
 // help is helper w's work from level lv on: in each level, the chunks
 // published before the level starts, from the front (early), then
 // chunks from the level's end as long as there are some nobody has
-// taken; then on to the level after if it is made already. It returns
-// the last level it was in.
-func (lv *helpLevel) help(w int, pan *atomic.Pointer[PanicError]) *helpLevel {
+// taken; then on to the level after if it is made already.
+func (lv *helpLevel) help(w int, pan *atomic.Pointer[PanicError]) {
 	if !lv.enter() {
-		return lv
+		return
 	}
 	for {
 		ok := lv.work(w, pan)
 		nx := lv.next.Load()
 		if !ok || nx == nil || !nx.enter() {
 			lv.leave()
-			return lv
+			return
 		}
 		lv.leave()
 		lv = nx
@@ -158,7 +157,10 @@ func (lv *helpLevel) work(w int, pan *atomic.Pointer[PanicError]) (ok bool) {
 			continue
 		}
 		if time.Since(since) > helperSpin {
-			return true // the main worker is slow to publish: wait parked
+			// The main worker publishes nothing (its chunks left are the
+			// helpers'): wait for the next level the helpers join
+			// (helpers.loop), spinning a while, then parked.
+			return true
 		}
 		runtime.Gosched()
 	}
@@ -285,6 +287,6 @@ func (h *helpers) loop(w int, pan *atomic.Pointer[PanicError]) {
 			}
 			runtime.Gosched()
 		}
-		last = last.help(w, pan)
+		last.help(w, pan)
 	}
 }
