@@ -132,7 +132,8 @@ type Result struct {
 	// took over from a helper (tests only).
 	takenOver int
 	// early is how many chunks the main worker of a parallel search found
-	// expanded by a helper before their level started (helpLevel).
+	// expanded by a helper before their level started (helpLevel; tests
+	// only).
 	early int
 	// satOut is how many levels of a parallel search the helpers sat out
 	// (helpShare; tests only).
@@ -1274,12 +1275,13 @@ func parallelBFS(m *Machine, opt Options) Result {
 		level = []ref{{off: arenas[1][0].add(p), src: -1, node: root}}
 	}
 	// helperChunk is helper w's work on chunk c of level lv, claimed: it
-	// expands the states rd yields into o, the candidates coded into sa
-	// or packed into a, and reports whether it finished (false: the main
-	// worker took the chunk over). early: before lv started. What it
-	// makes is in a chunkOut of outs, given back at the level's end.
-	helperChunk := func(lv *helpLevel, w, c int, rd levelReader, coded bool, a *arena, sa *segArena, early bool) bool {
-		wk := machines[w]
+	// expands the states rd yields, the candidates coded into its segment
+	// arena of set sset or packed into its arena of set aset, and reports
+	// whether it finished (false: the main worker took the chunk over).
+	// early: before lv started. What it makes is in a chunkOut of outs,
+	// given back at the level's end.
+	helperChunk := func(lv *helpLevel, w, c int, rd levelReader, coded bool, aset, sset int, early bool) bool {
+		wk, a := machines[w], &arenas[aset][w]
 		o := outs.get()
 		*lv.out(c) = o
 		taken := func() bool {
@@ -1291,16 +1293,12 @@ func parallelBFS(m *Machine, opt Options) Result {
 		}
 		expand(wk, coded, exact, &rd, lv.cs, a, o, taken)
 		if coded {
-			o.seg = sa.store(wk.seg)
+			o.seg = segs[sset][w].store(wk.seg)
 			o.starts = append(o.starts[:0], wk.starts...)
 		}
 		wk.bufBytes.Store(wk.codeBytes())
 		if !coded {
-			i := 0
-			if a == &arenas[1][w] {
-				i = 1
-			}
-			wk.arenaBytes[i].Store(a.bytes())
+			wk.arenaBytes[aset].Store(a.bytes())
 		}
 		o.early = early
 		return lv.claim(c).CompareAndSwap(chunkHelper, chunkDone)
@@ -1391,7 +1389,7 @@ func parallelBFS(m *Machine, opt Options) Result {
 		into := codeds[d%3]
 		var outCoded bool // set before the helpers start
 		lv.chunk = func(w, c int) bool {
-			return helperChunk(lv, w, c, reader(c), outCoded, &cur[w], &segs[d%3][w], false)
+			return helperChunk(lv, w, c, reader(c), outCoded, d%2, d%3, false)
 		}
 		help := nc >= minHelpChunks && share.join(d, time.Now())
 		// The next level is coded with fingerprints, but for a level the
@@ -1427,7 +1425,7 @@ func parallelBFS(m *Machine, opt Options) Result {
 				} else {
 					rd.refs, rd.own = earlySrc[d1].refs[k], earlySrc[d1].blocks[k]
 				}
-				return helperChunk(nx, w, k, rd, outCoded, &arenas[d1][w], &segs[(d+1)%3][w], true)
+				return helperChunk(nx, w, k, rd, outCoded, d1, (d+1)%3, true)
 			}
 			lv.next.Store(nx)
 			pre = nx
