@@ -1281,15 +1281,15 @@ func parallelBFS(m *Machine, opt Options) Result {
 	// early: before lv started. What it makes is in a chunkOut of outs,
 	// given back at the level's end.
 	helperChunk := func(lv *helpLevel, w, c int, rd levelReader, coded bool, aset, sset int, early bool) bool {
-		wk, a := machines[w], &arenas[aset][w]
+		wk, a, ch := machines[w], &arenas[aset][w], lv.at(c)
 		o := outs.get()
-		*lv.out(c) = o
+		ch.out = o
 		taken := func() bool {
 			if opt.helperDelay > 0 {
 				time.Sleep(opt.helperDelay)
 			}
-			lv.prog(c).Add(1)
-			return lv.claim(c).Load() == chunkMain
+			ch.prog.Add(1)
+			return ch.claim.Load() == chunkMain
 		}
 		expand(wk, coded, exact, &rd, lv.cs, a, o, taken)
 		if coded {
@@ -1301,7 +1301,7 @@ func parallelBFS(m *Machine, opt Options) Result {
 			wk.arenaBytes[aset].Store(a.bytes())
 		}
 		o.early = early
-		return lv.claim(c).CompareAndSwap(chunkHelper, chunkDone)
+		return ch.claim.CompareAndSwap(chunkHelper, chunkDone)
 	}
 	var ownBlocks chunkBlocks          // the level's arena of refs from -1 (its block slices)
 	size := 1                          // states of the level
@@ -1576,7 +1576,7 @@ func parallelBFS(m *Machine, opt Options) Result {
 		// dedupHelper looks up, in order, the candidates a helper made
 		// of chunk c.
 		dedupHelper := func(c int) *chunkOut {
-			o := *lv.out(c)
+			o := lv.at(c).out
 			if o.early {
 				r.res.early++
 			}
@@ -1642,11 +1642,11 @@ func parallelBFS(m *Machine, opt Options) Result {
 			}
 			var o *chunkOut
 			switch {
-			case lv.claim(c).CompareAndSwap(chunkFree, chunkMain):
+			case lv.at(c).claim.CompareAndSwap(chunkFree, chunkMain):
 				o = expandOwn(c)
-			case lv.claim(c).Load() == chunkHelper && lv.await(c):
+			case lv.at(c).claim.Load() == chunkHelper && lv.await(c):
 				o = dedupHelper(c)
-			case lv.claim(c).CompareAndSwap(chunkHelper, chunkMain): // not done: taken over
+			case lv.at(c).claim.CompareAndSwap(chunkHelper, chunkMain): // not done: taken over
 				r.res.takenOver++
 				o = expandOwn(c)
 			default:
@@ -1687,18 +1687,11 @@ func parallelBFS(m *Machine, opt Options) Result {
 		if help {
 			share.done(time.Now())
 		}
-		// The helpers leave the level: those still in it are in a chunk
-		// the main worker took over, and see it between two states.
+		lv.end(nc) // the helpers leave it
 		for c := range nc {
-			if cl := lv.claim(c); !cl.CompareAndSwap(chunkFree, chunkMain) {
-				cl.CompareAndSwap(chunkHelper, chunkMain)
-			}
-		}
-		lv.close()
-		for c := range nc {
-			if o := lv.out(c); *o != nil {
-				outs.put(*o)
-				*o = nil
+			if ch := lv.at(c); ch.out != nil {
+				outs.put(ch.out)
+				ch.out = nil
 			}
 		}
 		if p := pan.Load(); p != nil {
@@ -1758,7 +1751,7 @@ func parallelBFS(m *Machine, opt Options) Result {
 		r.tick(t.size(), size)
 	}
 	if pre != nil { // the search stopped before the level made early
-		pre.abort()
+		pre.end(len(pre.head))
 	}
 	r.res.satOut = share.satOut
 	return r.done(t.size())

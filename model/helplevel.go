@@ -16,17 +16,8 @@ import (
 // until the main worker starts the level. The level's other chunks
 // (tail) are known only then.
 type helpLevel struct {
-	// claim(c) says who has chunk c: no one, a helper (working on it, or
-	// done), or the main worker (its own, or taken over).
-	head, tail []atomic.Int32
+	head, tail []chunkSlot  // the level's chunks (at: head, then tail)
 	back       atomic.Int64 // the helpers take chunks from here down, once started
-	// prog(c) counts the states of chunk c a helper has started: the main
-	// worker, come to a chunk a helper is in, waits for it while the
-	// count moves (await).
-	headProg, tailProg []atomic.Int32
-	// out(c) is what a helper made of chunk c (nil if none has been in
-	// it): set by the helper before it claims the chunk done.
-	headOuts, tailOuts []*chunkOut
 	// gate counts the helpers in the level, and has gateClosed set once
 	// the main worker is done with it: a helper that comes after that
 	// (its thread was slow to run) leaves at once, touching nothing, and
@@ -47,41 +38,39 @@ type helpLevel struct {
 	next         atomic.Pointer[helpLevel] // the level after, made early
 }
 
+// chunkSlot is one chunk of a helpLevel.
+type chunkSlot struct {
+	// claim says who has the chunk: no one, a helper (working on it, or
+	// done), or the main worker (its own, or taken over).
+	claim atomic.Int32
+	// prog counts the states of the chunk a helper has started: the main
+	// worker, come to a chunk a helper is in, waits for it while the
+	// count moves (await).
+	prog atomic.Int32
+	// out is what a helper made of the chunk (nil if none has been in
+	// it): set by the helper before it claims the chunk done.
+	out *chunkOut
+}
+
 // newHelpLevel returns a level whose first head chunks can be claimed
 // before it starts.
 func newHelpLevel(head int) *helpLevel {
-	return &helpLevel{head: make([]atomic.Int32, head), headProg: make([]atomic.Int32, head), headOuts: make([]*chunkOut, head), left: make(chan struct{}, 1)}
+	return &helpLevel{head: make([]chunkSlot, head), left: make(chan struct{}, 1)}
 }
 
-// claim returns chunk c's claim.
-func (lv *helpLevel) claim(c int) *atomic.Int32 {
+// at returns chunk c.
+func (lv *helpLevel) at(c int) *chunkSlot {
 	if c < len(lv.head) {
 		return &lv.head[c]
 	}
 	return &lv.tail[c-len(lv.head)]
 }
 
-// prog returns chunk c's count of states started.
-func (lv *helpLevel) prog(c int) *atomic.Int32 {
-	if c < len(lv.head) {
-		return &lv.headProg[c]
-	}
-	return &lv.tailProg[c-len(lv.head)]
-}
-
-// out returns where what a helper made of chunk c is.
-func (lv *helpLevel) out(c int) **chunkOut {
-	if c < len(lv.head) {
-		return &lv.headOuts[c]
-	}
-	return &lv.tailOuts[c-len(lv.head)]
-}
-
 // start makes the level's nc chunks claimable, the helpers taking them
 // from the end if help; chunk is set already.
 func (lv *helpLevel) start(nc int, help bool) {
 	if k := nc - len(lv.head); k > 0 {
-		lv.tail, lv.tailProg, lv.tailOuts = make([]atomic.Int32, k), make([]atomic.Int32, k), make([]*chunkOut, k)
+		lv.tail = make([]chunkSlot, k)
 	}
 	if help {
 		lv.back.Store(int64(nc))
@@ -89,13 +78,15 @@ func (lv *helpLevel) start(nc int, help bool) {
 	lv.started.Store(true)
 }
 
-// abort ends a level made early that will not start (the search
-// stopped): a helper in one of its chunks drops it, and abort waits for
-// the helpers to leave.
-func (lv *helpLevel) abort() {
-	for c := range lv.head {
-		if !lv.head[c].CompareAndSwap(chunkFree, chunkMain) {
-			lv.head[c].CompareAndSwap(chunkHelper, chunkMain)
+// end has the helpers leave the level, its first nc chunks claimed for
+// the main worker: those still in it are in a chunk the main worker took
+// over, and see it between two states. end waits for them, and keeps the
+// others out. A level made early that does not start (the search
+// stopped) is ended with its head's chunks.
+func (lv *helpLevel) end(nc int) {
+	for c := range nc {
+		if cl := &lv.at(c).claim; !cl.CompareAndSwap(chunkFree, chunkMain) {
+			cl.CompareAndSwap(chunkHelper, chunkMain)
 		}
 	}
 	lv.close()
@@ -150,7 +141,7 @@ func (lv *helpLevel) work(w int, pan *atomic.Pointer[PanicError]) (ok bool) {
 			return true
 		}
 		if k := lv.front.Load(); k < lv.ready.Load() {
-			if lv.front.CompareAndSwap(k, k+1) && lv.head[k].CompareAndSwap(chunkFree, chunkHelper) {
+			if lv.front.CompareAndSwap(k, k+1) && lv.head[k].claim.CompareAndSwap(chunkFree, chunkHelper) {
 				lv.early(w, int(k))
 			}
 			since = time.Now()
@@ -166,7 +157,7 @@ func (lv *helpLevel) work(w int, pan *atomic.Pointer[PanicError]) (ok bool) {
 	}
 	for {
 		c := int(lv.back.Add(-1))
-		if c < 0 || !lv.claim(c).CompareAndSwap(chunkFree, chunkHelper) || !lv.chunk(w, c) {
+		if c < 0 || !lv.at(c).claim.CompareAndSwap(chunkFree, chunkHelper) || !lv.chunk(w, c) {
 			return true
 		}
 	}
@@ -178,15 +169,16 @@ func (lv *helpLevel) work(w int, pan *atomic.Pointer[PanicError]) (ok bool) {
 // taking it over throws the helper's work on it away and expands all its
 // states again, where the helper is halfway through it on average.
 func (lv *helpLevel) await(c int) bool {
-	n, since := lv.prog(c).Load(), time.Now()
-	for lv.claim(c).Load() == chunkHelper {
-		if m := lv.prog(c).Load(); m != n {
+	ch := lv.at(c)
+	n, since := ch.prog.Load(), time.Now()
+	for ch.claim.Load() == chunkHelper {
+		if m := ch.prog.Load(); m != n {
 			n, since = m, time.Now()
 		} else if time.Since(since) > helperStall {
 			return false // its thread is not running: take it over
 		}
 	}
-	return lv.claim(c).Load() == chunkDone
+	return ch.claim.Load() == chunkDone
 }
 
 // helperStall is how long a helper may go without starting a state
