@@ -219,7 +219,11 @@ func (m *Machine) torn(s *State, addr uint64, insn []byte) int {
 func (m *Machine) execute(s *State, c int, insn []byte, from []int8, undef, unmapped bool, fn func(*State, *Violation) bool) bool {
 	m.begin(s)
 	pc := s.CPU[c].PC
-	ev := Event{Kind: EvExec, CPU: c, Addr: pc, Len: len(insn), Undef: undef || unmapped, Unmapped: unmapped}
+	// The event is made in place in m.events (an Event is large) and
+	// reached by its index: Exec may append more events.
+	m.events = append(m.events, Event{Kind: EvExec, CPU: c, Addr: pc, Len: len(insn), Undef: undef || unmapped, Unmapped: unmapped})
+	ei := len(m.events) - 1
+	ev := &m.events[ei]
 	copy(ev.Insn[:], insn)
 	for i := range insn {
 		if m.P.freed(s, pc+uint64(i)) {
@@ -237,16 +241,19 @@ func (m *Machine) execute(s *State, c int, insn []byte, from []int8, undef, unma
 		}
 		m.rec(e)
 	}
-	m.events = append(m.events, ev)
 	if m.maint {
 		m.fetched(c, pc, from)
 	}
 	if !ev.Torn && !ev.Undef && !ev.Freed {
-		m.x = Exec{P: m.P, S: &m.next, C: c, Addr: pc, Insn: insn, m: m}
+		// Only the CPU, address and bytes change from step to step.
+		if m.x.m != m {
+			m.x = Exec{P: m.P, S: &m.next, m: m}
+		}
+		m.x.C, m.x.Addr, m.x.Insn = c, pc, insn
 		m.P.Arch.Exec(&m.x)
 	}
 	if m.Reduce {
-		m.lastLocal = m.isLocal(s, c, from, &ev)
+		m.lastLocal = m.isLocal(s, c, from, &m.events[ei])
 	}
 	return m.finish(fn)
 }

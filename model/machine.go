@@ -473,6 +473,10 @@ func (m *Machine) begin(s *State) {
 // copyState copies src to dst, a state of the program, word by word
 // over the words the packer's groups cover (the others are zero).
 func (m *Machine) copyState(dst, src *State) {
+	if m.pk.avx {
+		copyGroups(unsafe.Pointer(dst), unsafe.Pointer(src), m.pk.groups)
+		return
+	}
 	d, v := stateAsWords(dst), stateAsWords(src)
 	for _, r := range m.copyRuns {
 		copy(d[r[0]:r[1]], v[r[0]:r[1]])

@@ -14,6 +14,9 @@ func packGroups(s unsafe.Pointer, groups []uint16, out, bm unsafe.Pointer) int
 func unpackGroups(in, bm unsafe.Pointer, groups []uint16, s unsafe.Pointer)
 
 //go:noescape
+func copyGroups(dst, src unsafe.Pointer, groups []uint16)
+
+//go:noescape
 func diffGroups(s, prev unsafe.Pointer, groups []uint16, masks unsafe.Pointer) uint64
 
 // haveAVX512 reports whether the CPU and the OS support the AVX-512

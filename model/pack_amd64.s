@@ -123,3 +123,26 @@ ddone:
 	MOVQ R9, ret+48(FP)
 	VZEROUPPER
 	RET
+
+// func copyGroups(dst, src unsafe.Pointer, groups []uint16)
+//
+// For each group j: copy the 8 words at src+8*groups[j] to dst+8*groups[j]
+// (one 64-byte load and store).
+TEXT ·copyGroups(SB), NOSPLIT, $0-40
+	MOVQ dst+0(FP), DI
+	MOVQ src+8(FP), SI
+	MOVQ groups_base+16(FP), BX
+	MOVQ groups_len+24(FP), CX
+	XORQ DX, DX
+	TESTQ CX, CX
+	JE cdone
+cloop:
+	MOVWQZX (BX)(DX*2), AX
+	VMOVDQU64 (SI)(AX*8), Z0
+	VMOVDQU64 Z0, (DI)(AX*8)
+	INCQ DX
+	CMPQ DX, CX
+	JLT cloop
+cdone:
+	VZEROUPPER
+	RET

@@ -12,6 +12,8 @@ func packGroups(s unsafe.Pointer, groups []uint16, out, bm unsafe.Pointer) int {
 
 func unpackGroups(in, bm unsafe.Pointer, groups []uint16, s unsafe.Pointer) { panic("unreachable") }
 
+func copyGroups(dst, src unsafe.Pointer, groups []uint16) { panic("unreachable") }
+
 func diffGroups(s, prev unsafe.Pointer, groups []uint16, masks unsafe.Pointer) uint64 {
 	panic("unreachable")
 }
