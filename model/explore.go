@@ -344,6 +344,9 @@ type succ struct {
 type succBatch struct {
 	words []uint64
 	succs []succ
+	// late: add does not prefetch; the user prefetches the batch's
+	// slots itself, when it has filtered the batch (filter)
+	late bool
 }
 
 func (b *succBatch) reset() { b.words, b.succs = b.words[:0], b.succs[:0] }
@@ -359,8 +362,15 @@ func (b *succBatch) add(pk *packer, seen visited, recent recentSet, next *State,
 		return
 	}
 	b.words = b.words[:off+k]
-	seen.prefetch(fp)
+	if !b.late {
+		seen.prefetch(fp)
+	}
 	b.succs = append(b.succs, succ{fp: fp, off: off, n: k, st: st})
+}
+
+// filter drops the successors whose fingerprints recent has.
+func (b *succBatch) filter(recent recentSet) {
+	b.succs = slices.DeleteFunc(b.succs, func(c succ) bool { return recent.has(c.fp) })
 }
 
 // packed returns c's packed state.
@@ -1307,8 +1317,9 @@ func parallelBFS(m *Machine, opt Options) Result {
 	size := 1                          // states of the level
 	var pan atomic.Pointer[PanicError] // a helper's panic
 	var hs helpers                     // started when they first join a level
-	var batch succBatch
-	var own chunkOut // the main worker's chunk
+	var own chunkOut                   // the main worker's chunk
+	// the main worker's successors of a state, and of the state before
+	batches := [2]succBatch{{late: true}, {late: true}}
 	main := machines[0]
 	// The main worker's thread's share of a CPU decides which levels the
 	// helpers join.
@@ -1509,8 +1520,8 @@ func parallelBFS(m *Machine, opt Options) Result {
 			}
 		}
 		// expandOwn expands chunk c as the one-worker search does: the
-		// successors of a state are packed, hashed and their slots
-		// prefetched as they are generated, then looked up in order.
+		// successors of a state are packed and hashed as they are
+		// generated, then looked up in order.
 		expandOwn := func(c int) *chunkOut {
 			o := &own
 			*o = chunkOut{}
@@ -1521,25 +1532,14 @@ func parallelBFS(m *Machine, opt Options) Result {
 			ni := 0 // new states so far
 			rd := reader(c)
 			s := &main.s
-			for {
-				node, ok := rd.next(main)
-				if !ok {
-					break
-				}
-				batch.reset()
-				n := m.Successors(s, func(st Step, next *State, v *Violation) bool {
-					if !o.record(node, st, v) {
-						return false
-					}
-					batch.add(pk, seen, recent, next, st)
-					return true
-				})
-				if g := seen.growBytes(len(batch.succs)); g > 0 && r.stopNow(g) {
+			// lookups looks up b's successors of node, in order.
+			lookups := func(b *succBatch, node int32) bool {
+				if g := seen.growBytes(len(b.succs)); g > 0 && r.stopNow(g) {
 					o.halt = true
-					return o
+					return false
 				}
-				for _, sc := range batch.succs {
-					q := batch.packed(sc)
+				for _, sc := range b.succs {
+					q := b.packed(sc)
 					kept := seen.add(q, sc.fp)
 					recent.put(sc.fp)
 					if !kept {
@@ -1558,9 +1558,45 @@ func parallelBFS(m *Machine, opt Options) Result {
 					keep(c, ni, true, node, sc.st, off, -1)
 					ni++
 				}
+				return true
+			}
+			// The lookups run a state behind the generation: a state's
+			// successors are generated, then the state before's are
+			// looked up, then the state's slots are prefetched, so that
+			// a whole state's generation hides their misses (the slot's
+			// page is seldom in the TLB in a large search). The lookups'
+			// order, and so every result, is that of the one-worker
+			// search.
+			cb, pb := &batches[0], &batches[1]
+			pending, pnode := false, int32(0)
+			for {
+				node, ok := rd.next(main)
+				if !ok {
+					break
+				}
+				cb.reset()
+				n := m.Successors(s, func(st Step, next *State, v *Violation) bool {
+					if !o.record(node, st, v) {
+						return false
+					}
+					cb.add(pk, seen, recent, next, st)
+					return true
+				})
+				if pending && !lookups(pb, pnode) {
+					return o
+				}
+				cb.filter(recent) // what the state before's lookups put in recent
+				for _, sc := range cb.succs {
+					seen.prefetch(sc.fp)
+				}
+				cb, pb = pb, cb
+				pending, pnode = true, node
 				if !o.atRest(m, s, node, n) {
 					break
 				}
+			}
+			if pending && !lookups(pb, pnode) {
+				return o
 			}
 			if outCoded {
 				cc := &into[c]
