@@ -32,6 +32,9 @@ func (m *Machine) SetAVX512ForTest(on bool) (was, ok bool) {
 	return was, haveAVX512
 }
 
+// CopyStateForTest copies src to dst as a step's start does (begin).
+func (m *Machine) CopyStateForTest(dst, src *State) { m.copyState(dst, src) }
+
 // NoStaticFetchForTest makes m fetch every instruction through fetchFrom,
 // granule by granule, as if no fetch were static (staticFetch).
 func (m *Machine) NoStaticFetchForTest() { m.static = nil }

@@ -470,8 +470,9 @@ func (m *Machine) begin(s *State) {
 	}
 }
 
-// copyState copies src to dst, a state of the program, word by word
-// over the words the packer's groups cover (the others are zero).
+// copyState copies src to dst, a state of the program, over the words
+// the packer's groups cover (the others are zero): with AVX-512 a group
+// at a time (copyGroups: one 64-byte load and store), else run by run.
 func (m *Machine) copyState(dst, src *State) {
 	if m.pk.avx {
 		copyGroups(unsafe.Pointer(dst), unsafe.Pointer(src), m.pk.groups)

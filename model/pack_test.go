@@ -19,8 +19,9 @@ var packScenarios = []string{
 // TestPackRoundTrip packs and unpacks every reachable state of a few
 // catalogue scenarios (states kept whole in a Go map, independently of the
 // explorer): unpacking gives the state back, the packed length is the one
-// its bitmap gives, two states pack alike exactly when they are equal, and
-// the assembly packer (where the CPU has AVX-512) and the Go one agree.
+// its bitmap gives, two states pack alike exactly when they are equal,
+// copying a state (a step's start) copies it whole, and the assembly
+// packer and copy (where the CPU has AVX-512) and the Go ones agree.
 func TestPackRoundTrip(t *testing.T) {
 	limit := 200000
 	if testing.Short() {
@@ -52,13 +53,23 @@ func TestPackRoundTrip(t *testing.T) {
 				t.Fatalf("%s: two different states pack alike", name)
 			}
 			byPacked[key] = s
+			a := init // a state of the program: zero outside the groups
+			m.CopyStateForTest(&a, &s)
+			if a != s {
+				t.Fatalf("%s: state %d is not copied whole", name, len(byPacked))
+			}
 			if was, ok := m.SetAVX512ForTest(!was(m)); ok {
 				q := m.PackForTest(&s, make([]uint64, 4096))
 				var v model.State
 				m.UnpackForTest(p, &v)
+				b := init
+				m.CopyStateForTest(&b, &s)
 				m.SetAVX512ForTest(was)
 				if !slices.Equal(p, q) || v != s {
 					t.Fatalf("%s: the Go and assembly packers disagree", name)
+				}
+				if b != s {
+					t.Fatalf("%s: the Go and assembly copies of state %d disagree", name, len(byPacked))
 				}
 			} else {
 				m.SetAVX512ForTest(was)
