@@ -201,7 +201,10 @@ type checkFlags struct {
 	outDir string
 	itf    string // -itf: the counterexample in the Informal Trace Format
 	quiet  bool
-	limits limitFlags
+	// -cpuprofile: a CPU profile of the run (pprof), e.g. for the
+	// compiler's profile-guided optimization (bench/pgo.sh)
+	cpuProfile string
+	limits     limitFlags
 	// model: -kernel DIR and -patch FILE, in order.
 	model [][2]string
 }
@@ -239,6 +242,7 @@ func checkCmd(ctx context.Context, args []string, stdout, stderr io.Writer) (int
 	fs.StringVar(&f.outDir, "o", "patchcheck-cex", "directory for counterexample files")
 	fs.StringVar(&f.itf, "itf", "", "also write the counterexample, if any, in the Informal Trace Format (ITF JSON, as Apalache and Quint write it) to this file")
 	fs.BoolVar(&f.quiet, "q", false, "no progress line on stderr")
+	fs.StringVar(&f.cpuProfile, "cpuprofile", "", "write a CPU profile of the run (pprof format) to `FILE`")
 	f.limits.add(fs)
 	fs.Func("kernel", "a directory of model files that replace the built-in ones of the same path (docs/language.md)", func(v string) error {
 		f.model = append(f.model, [2]string{"kernel", v})
@@ -302,6 +306,17 @@ func checkCmd(ctx context.Context, args []string, stdout, stderr io.Writer) (int
 		return exitInput, err
 	}
 	defer b.Close()
+	if f.cpuProfile != "" {
+		stop, err := startCPUProfile(f.cpuProfile)
+		if err != nil {
+			return exitInput, errInput{err}
+		}
+		defer func() {
+			if err := stop(); err != nil {
+				fmt.Fprintf(stderr, "patchcheck: warning: %v\n", err)
+			}
+		}()
+	}
 	f.opt.Stop = b.Stop
 	f.opt.LowMemory = b.Low
 	if f.all {

@@ -669,3 +669,25 @@ func TestCheckReduceFalse(t *testing.T) {
 		t.Errorf("-reduce=false alone: %v states, want fewer than %v (symmetry) and not %v", got, all, red)
 	}
 }
+
+// TestCheckCPUProfile checks that -cpuprofile writes a pprof profile
+// (gzipped protocol buffers) and that a file it cannot create is bad
+// input.
+func TestCheckCPUProfile(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "cpu.pprof")
+	if r := runCLI(t, "check", "x86-bad-no-sync2", "-q", "-o", dir, "-cpuprofile", file); r.code != 1 {
+		t.Fatalf("want exit 1 (a violation), got %v", r)
+	}
+	b, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(b) < 2 || b[0] != 0x1f || b[1] != 0x8b {
+		t.Fatalf("%s: %d bytes, not a gzipped profile", file, len(b))
+	}
+	r := runCLI(t, "check", "x86-bad-no-sync2", "-q", "-o", dir, "-cpuprofile", filepath.Join(dir, "none", "cpu.pprof"))
+	if r.code != 2 || !strings.Contains(r.stderr, "-cpuprofile") {
+		t.Fatalf("an uncreatable -cpuprofile file: want exit 2 naming the flag, got %v", r)
+	}
+}
