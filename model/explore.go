@@ -347,19 +347,29 @@ type succBatch struct {
 	// late: add does not prefetch; the user prefetches the batch's
 	// slots itself, when it has filtered the batch (filter)
 	late bool
+	// exact: the fingerprints are of the packed states (hash), for exact
+	// storage; else of the states (packer.fingerprint)
+	exact bool
 }
 
 func (b *succBatch) reset() { b.words, b.succs = b.words[:0], b.succs[:0] }
 
-// add packs next and hashes it, and keeps it, its visited-set slot
-// prefetched, unless recent has its fingerprint (it is in the set).
+// add fingerprints next and keeps it packed, its visited-set slot
+// prefetched, unless recent has its fingerprint (it is in the set: next
+// is not packed).
 func (b *succBatch) add(pk *packer, seen visited, recent recentSet, next *State, st Step) {
 	off := len(b.words)
 	b.words = slices.Grow(b.words, pk.bufLen())
+	var fp uint64
+	if !b.exact {
+		fp = pk.fingerprint(next)
+		if recent.has(fp) {
+			return
+		}
+	}
 	k := pk.pack(next, b.words[off:off+pk.bufLen()])
-	fp := hash(b.words[off : off+k])
-	if recent.has(fp) {
-		return
+	if b.exact {
+		fp = hash(b.words[off : off+k])
 	}
 	b.words = b.words[:off+k]
 	if !b.late {
@@ -375,6 +385,15 @@ func (b *succBatch) filter(recent recentSet) {
 
 // packed returns c's packed state.
 func (b *succBatch) packed(c succ) []uint64 { return b.words[c.off : c.off+c.n] }
+
+// stateFingerprint is the fingerprint of s, packed in p, that the
+// visited set keeps: of p with exact storage, of s with fingerprints.
+func stateFingerprint(pk *packer, exact bool, s *State, p []uint64) uint64 {
+	if exact {
+		return hash(p)
+	}
+	return pk.fingerprint(s)
+}
 
 // newVisited returns the visited set opt asks for: fingerprints
 // (compactSet), or with Exact the whole packed states (exactSet), or
@@ -417,9 +436,9 @@ func exhaustive(m *Machine, opt Options) Result {
 	root := t.add(-1, Step{}, 0)
 	p := make([]uint64, pk.bufLen())
 	p = p[:pk.pack(&init, p)]
-	seen.add(p, hash(p))
+	seen.add(p, stateFingerprint(pk, opt.Exact, &init, p))
 	work.push(root, p)
-	var batch succBatch
+	batch := succBatch{exact: opt.Exact}
 	var recent recentSet
 	if !opt.Exact {
 		recent = make(recentSet, 1<<recentBits)
@@ -745,7 +764,6 @@ type candidate struct {
 type worker struct {
 	m     *Machine
 	s     State    // the state being expanded
-	buf   []uint64 // a successor, packed (fingerprints)
 	local chunkSet // the fingerprints of the chunk's candidates so far
 	// Coded levels: cd codes the chunk's candidates into seg, each from
 	// the one before (enc[last]) or, at a restart, from base.
@@ -1265,7 +1283,7 @@ func parallelBFS(m *Machine, opt Options) Result {
 	root := t.add(-1, Step{}, 0)
 	p := make([]uint64, pk.bufLen())
 	p = p[:pk.pack(&init, p)]
-	seen.add(p, hash(p))
+	seen.add(p, stateFingerprint(pk, exact, &init, p))
 	// Level 0 is the level before level 1's: in codeds[2], in the exact
 	// set's arena, or in arenas[1] (-collapse).
 	// A level's states are coded (spans of codedChunks) or packed (refs
@@ -1319,7 +1337,7 @@ func parallelBFS(m *Machine, opt Options) Result {
 	var hs helpers                     // started when they first join a level
 	var own chunkOut                   // the main worker's chunk
 	// the main worker's successors of a state, and of the state before
-	batches := [2]succBatch{{late: true}, {late: true}}
+	batches := [2]succBatch{{late: true, exact: exact}, {late: true, exact: exact}}
 	main := machines[0]
 	// The main worker's thread's share of a CPU decides which levels the
 	// helpers join.
@@ -1846,9 +1864,6 @@ func expand(wk *worker, coded, exact bool, rd *levelReader, cs int, a *arena, ou
 	pk := m.pk
 	wk.local.reset(cs)
 	s := &wk.s
-	if len(wk.buf) < pk.bufLen() {
-		wk.buf = make([]uint64, pk.bufLen())
-	}
 	// equal compares candidate i's packed state with q (exact storage).
 	var q []uint64
 	var equal func(int32) bool
@@ -1868,16 +1883,23 @@ func expand(wk *worker, coded, exact bool, rd *levelReader, cs int, a *arena, ou
 				return false
 			}
 			// Packed where it stays if it becomes a candidate: in the
-			// arena with exact storage (committed only then).
-			out := wk.buf
-			if !coded {
-				out = a.reserve(pk.bufLen())
+			// arena unless coded (committed only then). With
+			// fingerprints, packed only then.
+			var fp uint64
+			if !exact {
+				fp = pk.fingerprint(next)
+			} else {
+				out := a.reserve(pk.bufLen())
+				q = out[:pk.pack(next, out)]
+				fp = hash(q)
 			}
-			q = out[:pk.pack(next, out)]
-			fp := hash(q)
 			slot, dup := wk.local.find(fp, equal)
 			if dup {
 				return true // a candidate already, earlier in the chunk
+			}
+			if !exact && !coded {
+				out := a.reserve(pk.bufLen())
+				q = out[:pk.pack(next, out)]
 			}
 			i := len(o.cands)
 			if slot >= 0 {

@@ -74,7 +74,6 @@ type Machine struct {
 	used      [][2]uintptr // the byte ranges of State the program can make non-zero
 	pk        *packer      // packs states over used (pack.go)
 	copyRuns  [][2]int     // the words of State that pk's groups cover, as runs: what begin copies
-	fpbuf     []uint64     // Fingerprint's packed state
 	trace     []TraceEvent // with Trace: the last step's events
 	err       error
 	// maint: some thread runs OpCacheMaint, so window contents carry
@@ -126,7 +125,6 @@ func NewMachine(p *Program, props []Property) *Machine {
 		}
 		m.copyRuns = append(m.copyRuns, [2]int{lo, hi})
 	}
-	m.fpbuf = make([]uint64, m.pk.bufLen())
 	m.static = staticTexts(p)
 	m.class = make([]int, len(p.CPUs))
 	for c := range p.CPUs {
@@ -171,12 +169,10 @@ func usedRanges(p *Program) [][2]uintptr {
 	return out
 }
 
-// Fingerprint returns the 64-bit fingerprint of s: xxhash64 of s packed
-// (pack.go), which leaves out what the program never uses and the zero
-// words. It is the fingerprint the explorer stores.
-func (m *Machine) Fingerprint(s *State) uint64 {
-	return hash(m.fpbuf[:m.pk.pack(s, m.fpbuf)])
-}
+// Fingerprint returns the 64-bit fingerprint of s: XXH3-64 of the words
+// of State that the program can make non-zero (fingerprint.go). It is
+// the fingerprint the explorer stores without -exact.
+func (m *Machine) Fingerprint(s *State) uint64 { return m.pk.fingerprint(s) }
 
 // Canonical sorts the states of CPUs that run the same calls (a symmetry:
 // nothing else in a state names a CPU) and returns the permutation: the

@@ -15,7 +15,8 @@ import (
 // a bitmap of the words that are non-zero followed by those words, in
 // order: a few hundred bytes where a State is over a kilobyte. Packing
 // is injective (two states are equal exactly when their packed forms
-// are), so packed forms are compared and hashed in place of states.
+// are), so packed forms are compared in place of states (and hashed, in
+// the exact sets; fingerprints are of the states: fingerprint.go).
 //
 // The layout is derived from State's own: the used ranges come from the
 // offsets of State's fields (usedRanges), and everything outside them is
@@ -139,8 +140,8 @@ func (p *packer) length(in []uint64) int {
 	return n
 }
 
-// hash is the fingerprint of a packed state: XXH3-64 of its bytes
-// (github.com/zeebo/xxh3; no seed).
+// hash is the hash of a packed state that the exact sets keep: XXH3-64
+// of its bytes (github.com/zeebo/xxh3; no seed).
 func hash(in []uint64) uint64 {
 	return xxh3.Hash(unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(in))), 8*len(in)))
 }

@@ -146,3 +146,78 @@ cloop:
 cdone:
 	VZEROUPPER
 	RET
+
+// XXH3's initial accumulators (XXH3_INIT_ACC), for groupHash.
+DATA xxInitAcc<>+0(SB)/8, $0x00000000C2B2AE3D
+DATA xxInitAcc<>+8(SB)/8, $0x9E3779B185EBCA87
+DATA xxInitAcc<>+16(SB)/8, $0xC2B2AE3D27D4EB4F
+DATA xxInitAcc<>+24(SB)/8, $0x165667B19E3779F9
+DATA xxInitAcc<>+32(SB)/8, $0x85EBCA77C2B2AE63
+DATA xxInitAcc<>+40(SB)/8, $0x0000000085EBCA77
+DATA xxInitAcc<>+48(SB)/8, $0x27D4EB2F165667C5
+DATA xxInitAcc<>+56(SB)/8, $0x000000009E3779B1
+GLOBL xxInitAcc<>(SB), RODATA|NOPTR, $64
+
+// func groupHash(s unsafe.Pointer, groups []uint16, secret unsafe.Pointer, acc *[8]uint64)
+//
+// XXH3's long-input loop (XXH3_hashLong_internal_loop, 64-bit, default
+// secret) over the groups of s as one input of 64 bytes a group (at least
+// xxLongGroups groups): the groups but the last are the stripes, 16 a
+// block, the accumulators scrambled after each block (XXH3_scrambleAcc,
+// the secret from byte 128 on); the last group is the last stripe (the
+// secret from byte 121 on). Stripe k of a block is keyed with the secret
+// from byte 8k on. The accumulators start as XXH3's (xxInitAcc), and are
+// stored to acc (fingerprint merges them). As zeebo/xxh3's accumAVX512,
+// a stripe is XXH3_accumulate_512: acc += swap(data) + lo32(data^key) *
+// hi32(data^key), the stripe's sum made before it is added (one addition
+// a stripe on the accumulators' chain).
+TEXT ·groupHash(SB), NOSPLIT, $0-48
+	MOVQ s+0(FP), SI
+	MOVQ groups_base+8(FP), BX
+	MOVQ groups_len+16(FP), CX
+	MOVQ secret+32(FP), R8
+	MOVQ acc+40(FP), R9
+	VMOVDQU64 xxInitAcc<>+0(SB), Z1
+	MOVQ $0x9e3779b1, AX
+	VPBROADCASTQ AX, Z0
+	VMOVDQU64 128(R8), Z21
+	DECQ CX                       // the stripes: all groups but the last
+	XORQ DX, DX
+	MOVQ R8, R10                  // the stripe's key
+hloop:
+	MOVWQZX (BX)(DX*2), AX
+	VMOVDQU64 (SI)(AX*8), Z3
+	VPXORQ (R10), Z3, Z2
+	VPSHUFD $0x31, Z2, Z4
+	VPMULUDQ Z2, Z4, Z2
+	VPSHUFD $0x4e, Z3, Z3
+	VPADDQ Z2, Z3, Z2
+	VPADDQ Z1, Z2, Z1
+	ADDQ $8, R10
+	INCQ DX
+	TESTQ $15, DX
+	JNE hnext
+	// a block done: scramble
+	VPSRLQ $47, Z1, Z2
+	VPTERNLOGD $0x96, Z1, Z21, Z2
+	VPMULUDQ Z0, Z2, Z1
+	VPSHUFD $0xf5, Z2, Z2
+	VPMULUDQ Z0, Z2, Z2
+	VPSLLQ $32, Z2, Z2
+	VPADDQ Z1, Z2, Z1
+	MOVQ R8, R10
+hnext:
+	CMPQ DX, CX
+	JLT hloop
+	// the last stripe: the last group
+	MOVWQZX (BX)(CX*2), AX
+	VMOVDQU64 (SI)(AX*8), Z3
+	VPXORQ 121(R8), Z3, Z2
+	VPSHUFD $0x31, Z2, Z4
+	VPMULUDQ Z2, Z4, Z2
+	VPSHUFD $0x4e, Z3, Z3
+	VPADDQ Z2, Z3, Z2
+	VPADDQ Z1, Z2, Z1
+	VMOVDQU64 Z1, (R9)
+	VZEROUPPER
+	RET
