@@ -2,7 +2,6 @@ package model
 
 import (
 	"encoding/binary"
-	"math/bits"
 	"unsafe"
 
 	"github.com/zeebo/xxh3"
@@ -38,23 +37,6 @@ const xxh3Secret = "" +
 	"\x2b\x16\xbe\x58\x7d\x47\xa1\xfc\x8f\xf8\xb8\xd1\x7a\xd0\x31\xce" +
 	"\x45\xcb\x3a\x8f\x95\x16\x04\x28\xaf\xd7\xfb\xca\xbb\x4b\x40\x7e"
 
-// XXH3_PRIME64_1 (xxhash.h): the input's length is multiplied by it.
-// XXH3's initial accumulators are pack_amd64.s's xxInitAcc.
-const xxPrime64_1 = 0x9E3779B185EBCA87
-
-// The secret's words from byte 11 on, that XXH3_mergeAccs folds the
-// accumulators with (github.com/zeebo/xxh3: key64_011 to key64_067).
-const (
-	xxMerge0 = 0x6DD4DE1CAD21F72C
-	xxMerge1 = 0xA44072DB979083E9
-	xxMerge2 = 0xE679CB1F67B3B7A4
-	xxMerge3 = 0xD05A8278E5C0CC4E
-	xxMerge4 = 0x4608B82172FFCC7D
-	xxMerge5 = 0x9035E08E2443F774
-	xxMerge6 = 0x52283C4C263A81E6
-	xxMerge7 = 0x65D088CB00C391BB
-)
-
 // xxLongGroups is the fewest groups whose bytes XXH3 hashes with its
 // long-input loop (more than 240 bytes), which groupHash runs.
 const xxLongGroups = 240/(8*groupWords) + 1
@@ -65,18 +47,7 @@ func (p *packer) fingerprint(s *State) uint64 {
 	if !p.avx || n < xxLongGroups {
 		return p.fingerprintGathered(s)
 	}
-	var acc [8]uint64 // groupHash starts from XXH3's initial accumulators
-	groupHash(unsafe.Pointer(s), p.groups, unsafe.Pointer(unsafe.StringData(xxh3Secret)), &acc)
-	// XXH3_mergeAccs, with the secret from byte 11 on, and the length
-	h := uint64(n*8*groupWords) * xxPrime64_1
-	h += mulFold64(acc[0]^xxMerge0, acc[1]^xxMerge1)
-	h += mulFold64(acc[2]^xxMerge2, acc[3]^xxMerge3)
-	h += mulFold64(acc[4]^xxMerge4, acc[5]^xxMerge5)
-	h += mulFold64(acc[6]^xxMerge6, acc[7]^xxMerge7)
-	// XXH3_avalanche
-	h ^= h >> 37
-	h *= 0x165667919E3779F9
-	return h ^ h>>32
+	return groupHash(unsafe.Pointer(s), p.groups, unsafe.Pointer(unsafe.StringData(xxh3Secret)))
 }
 
 // fingerprintGathered is fingerprint the slow way: the groups' bytes
@@ -92,9 +63,4 @@ func (p *packer) fingerprintGathered(s *State) uint64 {
 		}
 	}
 	return xxh3.Hash(buf[:k])
-}
-
-func mulFold64(a, b uint64) uint64 {
-	hi, lo := bits.Mul64(a, b)
-	return hi ^ lo
 }

@@ -17,7 +17,7 @@ func unpackGroups(in, bm unsafe.Pointer, groups []uint16, s unsafe.Pointer)
 func copyGroups(dst, src unsafe.Pointer, groups []uint16)
 
 //go:noescape
-func groupHash(s unsafe.Pointer, groups []uint16, secret unsafe.Pointer, acc *[8]uint64)
+func groupHash(s unsafe.Pointer, groups []uint16, secret unsafe.Pointer) uint64
 
 //go:noescape
 func diffGroups(s, prev unsafe.Pointer, groups []uint16, masks unsafe.Pointer) uint64

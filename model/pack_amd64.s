@@ -158,7 +158,7 @@ DATA xxInitAcc<>+48(SB)/8, $0x27D4EB2F165667C5
 DATA xxInitAcc<>+56(SB)/8, $0x000000009E3779B1
 GLOBL xxInitAcc<>(SB), RODATA|NOPTR, $64
 
-// func groupHash(s unsafe.Pointer, groups []uint16, secret unsafe.Pointer, acc *[8]uint64)
+// func groupHash(s unsafe.Pointer, groups []uint16, secret unsafe.Pointer) uint64
 //
 // XXH3's long-input loop (XXH3_hashLong_internal_loop, 64-bit, default
 // secret) over the groups of s as one input of 64 bytes a group (at least
@@ -166,17 +166,19 @@ GLOBL xxInitAcc<>(SB), RODATA|NOPTR, $64
 // block, the accumulators scrambled after each block (XXH3_scrambleAcc,
 // the secret from byte 128 on); the last group is the last stripe (the
 // secret from byte 121 on). Stripe k of a block is keyed with the secret
-// from byte 8k on. The accumulators start as XXH3's (xxInitAcc), and are
-// stored to acc (fingerprint merges them). As zeebo/xxh3's accumAVX512,
-// a stripe is XXH3_accumulate_512: acc += swap(data) + lo32(data^key) *
-// hi32(data^key), the stripe's sum made before it is added (one addition
-// a stripe on the accumulators' chain).
+// from byte 8k on. The accumulators start as XXH3's (xxInitAcc). As
+// zeebo/xxh3's accumAVX512, a stripe is XXH3_accumulate_512: acc +=
+// swap(data) + lo32(data^key) * hi32(data^key), the stripe's sum made
+// before it is added (one addition a stripe on the accumulators'
+// chain). Then XXH3_mergeAccs (the secret from byte 11 on, the length
+// times XXH3_PRIME64_1) and XXH3_avalanche, on the accumulators taken
+// from the register (stored and loaded back, the loads would wait for
+// the 64-byte store): the hash.
 TEXT ·groupHash(SB), NOSPLIT, $0-48
 	MOVQ s+0(FP), SI
 	MOVQ groups_base+8(FP), BX
 	MOVQ groups_len+16(FP), CX
 	MOVQ secret+32(FP), R8
-	MOVQ acc+40(FP), R9
 	VMOVDQU64 xxInitAcc<>+0(SB), Z1
 	MOVQ $0x9e3779b1, AX
 	VPBROADCASTQ AX, Z0
@@ -218,6 +220,52 @@ hnext:
 	VPSHUFD $0x4e, Z3, Z3
 	VPADDQ Z2, Z3, Z2
 	VPADDQ Z1, Z2, Z1
-	VMOVDQU64 Z1, (R9)
+	// XXH3_mergeAccs: h = 64*len(groups)*PRIME64_1 + the sum over lane
+	// pairs i of fold(acc[2i]^secret64(11+16i), acc[2i+1]^secret64(19+16i))
+	MOVQ groups_len+16(FP), R9
+	SHLQ $6, R9
+	MOVQ $0x9E3779B185EBCA87, R10
+	IMULQ R10, R9
+	VEXTRACTI32X4 $1, Z1, X2
+	VEXTRACTI32X4 $2, Z1, X3
+	VEXTRACTI32X4 $3, Z1, X4
+	VMOVQ X1, AX
+	VPEXTRQ $1, X1, R10
+	XORQ 11(R8), AX
+	XORQ 19(R8), R10
+	MULQ R10
+	XORQ DX, AX
+	ADDQ AX, R9
+	VMOVQ X2, AX
+	VPEXTRQ $1, X2, R10
+	XORQ 27(R8), AX
+	XORQ 35(R8), R10
+	MULQ R10
+	XORQ DX, AX
+	ADDQ AX, R9
+	VMOVQ X3, AX
+	VPEXTRQ $1, X3, R10
+	XORQ 43(R8), AX
+	XORQ 51(R8), R10
+	MULQ R10
+	XORQ DX, AX
+	ADDQ AX, R9
+	VMOVQ X4, AX
+	VPEXTRQ $1, X4, R10
+	XORQ 59(R8), AX
+	XORQ 67(R8), R10
+	MULQ R10
+	XORQ DX, AX
+	ADDQ AX, R9
+	// XXH3_avalanche
+	MOVQ R9, AX
+	SHRQ $37, AX
+	XORQ AX, R9
+	MOVQ $0x165667919E3779F9, AX
+	IMULQ AX, R9
+	MOVQ R9, AX
+	SHRQ $32, AX
+	XORQ AX, R9
+	MOVQ R9, ret+40(FP)
 	VZEROUPPER
 	RET
