@@ -26,20 +26,7 @@ trap 'rm -rf "$work"' EXIT
 (cd "$root" && go build -pgo=off -o "$work/patchcheck" ./cmd/patchcheck)
 pc="$work/patchcheck"
 
-spin() {
-	f="$work/spin-$1.scn"
-	{
-		echo "scenario spin-x86-${1}cpu-kernel"
-		echo "arch x86-64"
-		echo "target f1 f2"
-		echo "key foo init=f1"
-		echo "site s1 key=foo kind=call"
-		i=0
-		while [ $i -lt "$1" ]; do echo "cpu s1"; i=$((i + 1)); done
-		echo "thread updater: update foo f2"
-	} >"$f"
-	echo "$f"
-}
+. "$root/bench/spin/scenario.sh"
 
 # prof ARGS: patchcheck check ARGS, profiled; a verdict's exit status is
 # fine, bad input (2) is not.
@@ -53,7 +40,7 @@ prof() {
 
 prof -all
 for cpus in 3 4; do
-	f=$(spin $cpus)
+	f=$(spin_scenario $cpus kernel "$work")
 	for mode in -exact -exact=false; do
 		for w in 1 2; do
 			prof "$f" $mode -workers $w

@@ -76,23 +76,9 @@ command -v go >/dev/null 2>&1 || die "go is needed to build patchcheck"
 pc="$work/patchcheck"
 
 # scenario N VARIANT: the patchcheck scenario with N CPUs calling s1 once
-scenario() {
-	n=$1 variant=$2 f="$work/x86-${n}cpu-$variant.scn"
-	{
-		echo "# patchcheck scenario"
-		echo "scenario spin-x86-${n}cpu-$variant"
-		echo "doc bench/spin: $n CPU(s) call inline site s1 once while text_poke_bp retargets it from f1 to f2"
-		echo "arch x86-64"
-		[ "$variant" = kernel ] || echo "variant $variant"
-		echo "target f1 f2"
-		echo "key foo init=f1"
-		echo "site s1 key=foo kind=call"
-		i=0
-		while [ $i -lt "$n" ]; do echo "cpu s1"; i=$((i + 1)); done
-		echo "thread updater: update foo f2"
-	} >"$f"
-	echo "$f"
-}
+# (scenario.sh), in $work
+. "$here/scenario.sh"
+scenario() { spin_scenario "$1" "$2" "$work"; }
 
 # json FILE KEY: a top-level scalar of patchcheck's -json output
 json() { sed -n "s/^  \"$2\": \"\{0,1\}\([^\",]*\)\"\{0,1\},\{0,1\}\$/\1/p" "$1" | head -n 1; }
