@@ -15,8 +15,8 @@ import (
 // in place, without packing it: with AVX-512, a group is one 64-byte
 // stripe of XXH3's long-input loop (groupHash, pack_amd64.s), and
 // TestFingerprintIsXXH3 checks it against github.com/zeebo/xxh3 on the
-// gathered bytes. A successor that is looked up and found is then never
-// packed; most are.
+// gathered bytes. A successor that recent or the helper's chunk already
+// has (most are) is then never packed.
 //
 // Exact storage keeps hashing the packed form (hash): its sets compare
 // packed states, and a fingerprint there is only where to look.

@@ -202,7 +202,7 @@ type checkFlags struct {
 	itf    string // -itf: the counterexample in the Informal Trace Format
 	quiet  bool
 	// -cpuprofile: a CPU profile of the run (pprof), e.g. for the
-	// compiler's profile-guided optimization (bench/pgo.sh)
+	// compiler's profile-guided optimization (bench/pgo/run.sh)
 	cpuProfile string
 	limits     limitFlags
 	// model: -kernel DIR and -patch FILE, in order.
