@@ -264,6 +264,16 @@ type IgnoresRoutine interface {
 	IgnoresRoutine() bool
 }
 
+// JudgesKinds is implemented by properties that judge the events of some
+// kinds only: Kinds returns them, bit k for EventKind k. The machine asks
+// such a property only about events of those kinds.
+type JudgesKinds interface {
+	Kinds() uint32
+}
+
+// evKinds is the number of event kinds.
+const evKinds = int(EvShared) + 1
+
 // Warning is implemented by properties whose failures are warnings (a
 // kernel WARN): the search records the first and goes on.
 type Warning interface {

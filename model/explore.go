@@ -207,6 +207,7 @@ func (t *tree) path(n int32) []Step {
 // reachable state within the bounds has been expanded.
 func Explore(m *Machine, opt Options) Result {
 	m.Reduce = opt.Reduce
+	m.sortProps() // m.Props as it is now, even if changed in place
 	if opt.MaxPreemptions > 0 && (opt.Symmetry || opt.Workers > 1 || opt.Search == Random) {
 		return Result{Err: errors.New("a preemption bound goes with sequential bfs or dfs, without symmetry")}
 	}

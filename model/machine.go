@@ -63,19 +63,20 @@ type Machine struct {
 	// partial-order reduction
 	lastLocal bool // the last execute was a local, invisible step
 	alt       int  // which way the OpEither being stepped goes
-	// routine: the properties that judge routine events, for m.Props
-	// as it was (routineAt, routineOf)
-	routine   []Property
-	routineAt *Property
-	routineOf int
-	ample     State // the successor of the ample step
-	freeable  []bool
-	class     []int        // symmetry class of each CPU: the first CPU with the same calls
-	used      [][2]uintptr // the byte ranges of State the program can make non-zero
-	pk        *packer      // packs states over used (pack.go)
-	copyRuns  [][2]int     // the words of State that pk's groups cover, as runs: what begin copies
-	trace     []TraceEvent // with Trace: the last step's events
-	err       error
+	// The properties to ask about an event, for m.Props as it was
+	// (propsAt, propsOf): byKind[k] about an event of kind k, but
+	// byKind[evKinds] about a routine one (propsFor).
+	byKind   [evKinds + 1][]Property
+	propsAt  *Property
+	propsOf  int
+	ample    State // the successor of the ample step
+	freeable []bool
+	class    []int        // symmetry class of each CPU: the first CPU with the same calls
+	used     [][2]uintptr // the byte ranges of State the program can make non-zero
+	pk       *packer      // packs states over used (pack.go)
+	copyRuns [][2]int     // the words of State that pk's groups cover, as runs: what begin copies
+	trace    []TraceEvent // with Trace: the last step's events
+	err      error
 	// maint: some thread runs OpCacheMaint, so window contents carry
 	// maintenance epochs (Window.Epoch, Window.Coh); without it they
 	// stay zero and fetched and renumberEpochs have nothing to do.
@@ -500,11 +501,7 @@ func (m *Machine) finish(fn func(*State, *Violation) bool) bool {
 // outranks a warning.
 func (m *Machine) check(ev *Event) *Violation {
 	var warn *Violation
-	ps := m.Props
-	if ev.Kind == EvShared || ev.Kind == EvExec && !ev.Torn && !ev.Undef && !ev.Unmapped && !ev.Freed {
-		ps = m.routineProps()
-	}
-	for _, p := range ps {
+	for _, p := range m.propsFor(ev) {
 		if msg := p.Check(m.P, ev); msg != "" {
 			v := &Violation{Property: p.Name(), Msg: msg, Event: *ev}
 			if w, ok := p.(Warning); ok && w.Warning() {
@@ -520,22 +517,47 @@ func (m *Machine) check(ev *Event) *Violation {
 	return warn
 }
 
-// routineProps returns the properties that may fail on a routine event
-// (see IgnoresRoutine), recomputed when m.Props changes.
-func (m *Machine) routineProps() []Property {
-	if len(m.Props) != m.routineOf || len(m.Props) > 0 && &m.Props[0] != m.routineAt {
-		m.routine = m.routine[:0]
-		for _, p := range m.Props {
-			if r, ok := p.(IgnoresRoutine); !ok || !r.IgnoresRoutine() {
-				m.routine = append(m.routine, p)
+// propsFor returns the properties that may fail on ev: for a routine
+// event, those without IgnoresRoutine; for the others, those that judge
+// its kind (JudgesKinds), in m.Props's order. The lists are made again
+// when m.Props is another slice, and by Explore (a property replaced in
+// place between searches).
+func (m *Machine) propsFor(ev *Event) []Property {
+	if len(m.Props) != m.propsOf || len(m.Props) > 0 && &m.Props[0] != m.propsAt {
+		m.sortProps()
+	}
+	switch {
+	case ev.Kind == EvShared || ev.Kind == EvExec && !ev.Torn && !ev.Undef && !ev.Unmapped && !ev.Freed:
+		return m.byKind[evKinds]
+	case int(ev.Kind) < evKinds:
+		return m.byKind[ev.Kind]
+	}
+	return m.Props
+}
+
+// sortProps makes the lists propsFor returns, for m.Props.
+func (m *Machine) sortProps() {
+	for k := range m.byKind {
+		m.byKind[k] = m.byKind[k][:0]
+	}
+	for _, p := range m.Props {
+		if r, ok := p.(IgnoresRoutine); !ok || !r.IgnoresRoutine() {
+			m.byKind[evKinds] = append(m.byKind[evKinds], p)
+		}
+		kinds := ^uint32(0)
+		if j, ok := p.(JudgesKinds); ok {
+			kinds = j.Kinds()
+		}
+		for k := range evKinds {
+			if kinds&(1<<k) != 0 {
+				m.byKind[k] = append(m.byKind[k], p)
 			}
 		}
-		m.routineOf = len(m.Props)
-		if len(m.Props) > 0 {
-			m.routineAt = &m.Props[0]
-		}
 	}
-	return m.routine
+	m.propsOf = len(m.Props)
+	if len(m.Props) > 0 {
+		m.propsAt = &m.Props[0]
+	}
 }
 
 // AtRest checks the properties of a state in which every CPU and thread

@@ -29,11 +29,25 @@ type prop struct {
 	name, doc string
 	check     func(p *model.Program, ev *model.Event) string
 	warning   bool
+	kinds     uint32 // the kinds of events check judges (Kinds)
 }
 
 func (q prop) Name() string                                   { return q.name }
 func (q prop) Check(p *model.Program, ev *model.Event) string { return q.check(p, ev) }
 func (q prop) Warning() bool                                  { return q.warning }
+
+// Kinds implements model.JudgesKinds: the kinds of events the check
+// looks at; it returns "" on the others (TestKinds checks it).
+func (q prop) Kinds() uint32 { return q.kinds }
+
+// kinds returns the set of ks.
+func kinds(ks ...model.EventKind) uint32 {
+	var b uint32
+	for _, k := range ks {
+		b |= 1 << k
+	}
+	return b
+}
 
 // IgnoresRoutine implements model.IgnoresRoutine: no property here judges
 // an instruction executed normally (TestIgnoresRoutine checks it).
@@ -100,17 +114,17 @@ func Select(names []string) ([]model.Property, error) {
 
 func all() []prop {
 	return append([]prop{
-		{NoTorn, "no CPU executes bytes that were never, all together, the instruction at that address", checkTorn, false},
-		{NoUndefined, "no CPU executes an undefined instruction or fetches from unmapped memory", checkUndefined, false},
-		{OldOrNew, "every call reaches a target its key had while the call ran (the old or the new one; NULL calls nothing, return0 returns 0)", checkOldOrNew, false},
-		{Completion, "a call that starts after static_call_update returned reaches the new target", checkCompletion, false},
-		{NoKernelBug, "the kernel never hits BUG() or dies (failed __static_call_validate, unhandled INT3)", checkBug, false},
-		{NoFreed, "no CPU fetches from freed text and no kernel thread writes into it", checkFreed, false},
-		{AtRest, "once every update has returned and the machine is quiet, every live site and trampoline reaches its key's current target (a jump label site its static key's way), and no static key is left at key->enabled = -1", checkAtRest, false},
-		{NoWarn, "the kernel hits no WARN() (a warning, not a violation: the search goes on)", message(model.EvWarn), true},
-		{NoBadDeref, "the kernel never dereferences a field that is not there (key->mods while the key's tag says it holds a sites pointer, a trampoline read as a key, a NULL struct static_call_mod pointer)", message(model.EvBadDeref), false},
-		{NoKprobe, "a kprobe is never placed on a static call site or a jump label site", checkKprobe, false},
-		{NoDeadlock, "the patching threads always finish: no state in which nobody can move", message(model.EvDeadlock), false},
+		{NoTorn, "no CPU executes bytes that were never, all together, the instruction at that address", checkTorn, false, kinds(model.EvExec)},
+		{NoUndefined, "no CPU executes an undefined instruction or fetches from unmapped memory", checkUndefined, false, kinds(model.EvExec)},
+		{OldOrNew, "every call reaches a target its key had while the call ran (the old or the new one; NULL calls nothing, return0 returns 0)", checkOldOrNew, false, kinds(model.EvCallDone)},
+		{Completion, "a call that starts after static_call_update returned reaches the new target", checkCompletion, false, kinds(model.EvCallDone)},
+		{NoKernelBug, "the kernel never hits BUG() or dies (failed __static_call_validate, unhandled INT3)", checkBug, false, kinds(model.EvBug)},
+		{NoFreed, "no CPU fetches from freed text and no kernel thread writes into it", checkFreed, false, kinds(model.EvExec, model.EvFreedWrite)},
+		{AtRest, "once every update has returned and the machine is quiet, every live site and trampoline reaches its key's current target (a jump label site its static key's way), and no static key is left at key->enabled = -1", checkAtRest, false, kinds(model.EvQuiet)},
+		{NoWarn, "the kernel hits no WARN() (a warning, not a violation: the search goes on)", message(model.EvWarn), true, kinds(model.EvWarn)},
+		{NoBadDeref, "the kernel never dereferences a field that is not there (key->mods while the key's tag says it holds a sites pointer, a trampoline read as a key, a NULL struct static_call_mod pointer)", message(model.EvBadDeref), false, kinds(model.EvBadDeref)},
+		{NoKprobe, "a kprobe is never placed on a static call site or a jump label site", checkKprobe, false, kinds(model.EvKprobe)},
+		{NoDeadlock, "the patching threads always finish: no state in which nobody can move", message(model.EvDeadlock), false, kinds(model.EvDeadlock)},
 	}, append(tocProps(), cmodxProps()...)...)
 }
 

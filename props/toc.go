@@ -22,9 +22,9 @@ const (
 // tocProps are the powerpc64 TOC properties, checked after the others.
 func tocProps() []prop {
 	return []prop{
-		{TOCAccess, "powerpc64: a TOC-relative access is made with r2 equal to the TOC of the code's own domain (vmlinux or its module)", archFact(TOCAccess), false},
-		{TOCAfterCall, "powerpc64: after a call returns (and the caller's TOC restore ran), r2 is the caller's TOC again", archFact(TOCAfterCall), false},
-		{GlobalEntryR12, "powerpc64: every global entry point is entered with r12 equal to its address", archFact(GlobalEntryR12), false},
+		{TOCAccess, "powerpc64: a TOC-relative access is made with r2 equal to the TOC of the code's own domain (vmlinux or its module)", archFact(TOCAccess), false, kinds(model.EvArch)},
+		{TOCAfterCall, "powerpc64: after a call returns (and the caller's TOC restore ran), r2 is the caller's TOC again", archFact(TOCAfterCall), false, kinds(model.EvArch)},
+		{GlobalEntryR12, "powerpc64: every global entry point is entered with r12 equal to its address", archFact(GlobalEntryR12), false, kinds(model.EvArch)},
 	}
 }
 
