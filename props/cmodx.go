@@ -1,7 +1,5 @@
 package props
 
-import "github.com/patchcheck/patchcheck/model"
-
 // CMODX: the Arm ARM's rule for concurrent modification and execution of
 // instructions (B2.2.5; docs/semantics.md §10). The arm64 port reports a
 // fetch of an instruction that is being modified, when the contents the
@@ -12,6 +10,6 @@ const CMODX = "cmodx"
 
 func cmodxProps() []prop {
 	return []prop{
-		{CMODX, "arm64: no CPU fetches an instruction that is being concurrently modified unless the old and the new instruction are both B, BL, BRK, HVC, ISB, NOP, SMC or SVC (Arm ARM B2.2.5)", archFact(CMODX), false, kinds(model.EvArch)},
+		archProp(CMODX, "arm64: no CPU fetches an instruction that is being concurrently modified unless the old and the new instruction are both B, BL, BRK, HVC, ISB, NOP, SMC or SVC (Arm ARM B2.2.5)"),
 	}
 }

@@ -121,10 +121,10 @@ func all() []prop {
 		{NoKernelBug, "the kernel never hits BUG() or dies (failed __static_call_validate, unhandled INT3)", checkBug, false, kinds(model.EvBug)},
 		{NoFreed, "no CPU fetches from freed text and no kernel thread writes into it", checkFreed, false, kinds(model.EvExec, model.EvFreedWrite)},
 		{AtRest, "once every update has returned and the machine is quiet, every live site and trampoline reaches its key's current target (a jump label site its static key's way), and no static key is left at key->enabled = -1", checkAtRest, false, kinds(model.EvQuiet)},
-		{NoWarn, "the kernel hits no WARN() (a warning, not a violation: the search goes on)", message(model.EvWarn), true, kinds(model.EvWarn)},
-		{NoBadDeref, "the kernel never dereferences a field that is not there (key->mods while the key's tag says it holds a sites pointer, a trampoline read as a key, a NULL struct static_call_mod pointer)", message(model.EvBadDeref), false, kinds(model.EvBadDeref)},
+		messageProp(NoWarn, "the kernel hits no WARN() (a warning, not a violation: the search goes on)", model.EvWarn, true),
+		messageProp(NoBadDeref, "the kernel never dereferences a field that is not there (key->mods while the key's tag says it holds a sites pointer, a trampoline read as a key, a NULL struct static_call_mod pointer)", model.EvBadDeref, false),
 		{NoKprobe, "a kprobe is never placed on a static call site or a jump label site", checkKprobe, false, kinds(model.EvKprobe)},
-		{NoDeadlock, "the patching threads always finish: no state in which nobody can move", message(model.EvDeadlock), false, kinds(model.EvDeadlock)},
+		messageProp(NoDeadlock, "the patching threads always finish: no state in which nobody can move", model.EvDeadlock, false),
 	}, append(tocProps(), cmodxProps()...)...)
 }
 
@@ -294,6 +294,12 @@ func checkKprobe(p *model.Program, ev *model.Event) string {
 		}
 	}
 	return ""
+}
+
+// messageProp is a property whose events carry their own message: every
+// event of kind is a violation (a warning if warning).
+func messageProp(name, doc string, kind model.EventKind, warning bool) prop {
+	return prop{name, doc, message(kind), warning, kinds(kind)}
 }
 
 // message is the check of properties whose events carry their own

@@ -22,10 +22,16 @@ const (
 // tocProps are the powerpc64 TOC properties, checked after the others.
 func tocProps() []prop {
 	return []prop{
-		{TOCAccess, "powerpc64: a TOC-relative access is made with r2 equal to the TOC of the code's own domain (vmlinux or its module)", archFact(TOCAccess), false, kinds(model.EvArch)},
-		{TOCAfterCall, "powerpc64: after a call returns (and the caller's TOC restore ran), r2 is the caller's TOC again", archFact(TOCAfterCall), false, kinds(model.EvArch)},
-		{GlobalEntryR12, "powerpc64: every global entry point is entered with r12 equal to its address", archFact(GlobalEntryR12), false, kinds(model.EvArch)},
+		archProp(TOCAccess, "powerpc64: a TOC-relative access is made with r2 equal to the TOC of the code's own domain (vmlinux or its module)"),
+		archProp(TOCAfterCall, "powerpc64: after a call returns (and the caller's TOC restore ran), r2 is the caller's TOC again"),
+		archProp(GlobalEntryR12, "powerpc64: every global entry point is entered with r12 equal to its address"),
 	}
+}
+
+// archProp is the property name, judged by the architecture: it relays
+// the EvArch events reported for it (archFact).
+func archProp(name, doc string) prop {
+	return prop{name, doc, archFact(name), false, kinds(model.EvArch)}
 }
 
 // archFact judges the EvArch events that the architecture reports for
