@@ -1347,6 +1347,7 @@ func parallelBFS(m *Machine, opt Options) Result {
 		_, _, share.measured = threadCPU()
 		if share.load = openCPULoad(); share.load != nil {
 			defer share.load.close()
+			share.trusted = share.load.idle()
 		}
 	}
 	for d := 0; size > 0; d++ {
@@ -1421,7 +1422,7 @@ func parallelBFS(m *Machine, opt Options) Result {
 		lv.chunk = func(w, c int) bool {
 			return helperChunk(lv, w, c, reader(c), outCoded, d%2, d%3, false)
 		}
-		help := nc >= minHelpChunks && share.join(d, time.Now())
+		help := nc >= minHelpChunks && share.join(d, time.Now(), hs.waiting())
 		// The next level is coded with fingerprints, but for a level the
 		// helpers sit out whose next level is likely small: that one is
 		// kept packed, as the one-worker frontier keeps a small frontier

@@ -240,6 +240,19 @@ func (h *helpers) stop() {
 	h.nudge()
 }
 
+// waiting returns how many helpers are between levels and not parked:
+// their threads spin (yielding the processor), so the machine counts them
+// as runnable. Before start: none.
+func (h *helpers) waiting() int {
+	n := 0
+	for i := range h.parked {
+		if !h.parked[i].Load() {
+			n++
+		}
+	}
+	return n
+}
+
 // nudge wakes the helpers that are parked.
 func (h *helpers) nudge() {
 	for i := range h.parked {

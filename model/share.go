@@ -29,20 +29,31 @@ import (
 // helpers sit out for a pause, and the main worker expands the levels
 // alone, as one worker would. Then they join again, and one more low
 // window doubles the pause (up to pauseMax), until a window at shareHigh
-// or more trusts the helpers again. A search starts untrusted: on a busy
-// machine, its first low window starts a pause (a short search would
-// otherwise be half over before three windows tell). The first window of
-// a search is not counted: the process's own start-up (the helper's
-// thread, the first garbage collections) falls in it.
+// or more trusts the helpers again. A search starts trusted if the
+// machine has a CPU free as it starts (cpuLoad.idle), untrusted if not:
+// on a busy machine, its first low window starts a pause (a short search
+// would otherwise be half over before three windows tell). The first
+// window of a search is not counted: the process's own start-up (the
+// helper's thread, the first garbage collections) falls in it.
 //
 // While the helpers are not trusted, they join a level only if the
 // machine has a CPU free now (cpuLoad, on Linux: fewer runnable threads
-// than CPUs online, the main worker's thread counted), and sit it out
-// otherwise. On a machine whose CPUs are all busy, then, they never take
-// the main worker's CPU to find it out: on bench/spin's 3-CPU search
-// beside `yes > /dev/null`, a level the helpers joined took the main
-// worker 6.5 ms, against 2.5-2.8 ms for the levels of about the same
-// size that it expanded alone.
+// than CPUs online, the main worker's thread counted, the helpers' own
+// not), and sit it out otherwise. On a machine whose CPUs are all busy,
+// then, they never take the main worker's CPU to find it out: on
+// bench/spin's 3-CPU search beside `yes > /dev/null`, a level the helpers
+// joined took the main worker 6.5 ms, against 2.5-2.8 ms for the levels
+// of about the same size that it expanded alone.
+//
+// That count is a moment's: a thread that runs for a moment makes the
+// machine look busy. Go's own garbage collector does this, in the search:
+// while it marks, it runs a worker on each idle CPU (the helpers'), for a
+// few milliseconds. The first check, at the search's start, takes the
+// least of a few counts; the checks at the levels' starts cannot wait, and
+// would have the helpers sit out the levels the collector marks in. On
+// bench/spin's 3-CPU search on an idle machine, started untrusted, the
+// helpers sat out one to four of the first six levels they could join
+// (docs/memory.md, fourteenth round).
 //
 // The states, verdicts, counterexamples and IDs of a search do not depend
 // on which levels the helpers join (parallelBFS): only its speed does.
@@ -82,9 +93,12 @@ const (
 )
 
 // join reports whether the helpers join the level at depth d, starting
-// now, and if they do, starts measuring it.
-func (h *helpShare) join(d int, now time.Time) bool {
-	if h.levels != nil && !h.levels(d) || now.Before(h.until) || !h.trusted && h.wall == 0 && h.load != nil && h.load.busy() {
+// now, and if they do, starts measuring it. own is how many of the
+// search's helper threads are runnable now, waiting for a level
+// (helpers.waiting): the machine's runnable threads count them, but they
+// are not load on its CPUs that the main worker would compete with.
+func (h *helpShare) join(d int, now time.Time, own int) bool {
+	if h.levels != nil && !h.levels(d) || now.Before(h.until) || !h.trusted && h.wall == 0 && h.load != nil && h.load.busy(own) {
 		h.satOut++
 		return false
 	}

@@ -12,6 +12,7 @@ func threadCPU() (tid int, cpu time.Duration, ok bool) { return 0, 0, false }
 // here.
 type cpuLoad struct{}
 
-func openCPULoad() *cpuLoad   { return nil }
-func (l *cpuLoad) busy() bool { return false }
-func (l *cpuLoad) close()     {}
+func openCPULoad() *cpuLoad          { return nil }
+func (l *cpuLoad) busy(own int) bool { return false }
+func (l *cpuLoad) idle() bool        { return false }
+func (l *cpuLoad) close()            {}

@@ -34,7 +34,7 @@ func TestHelpShare(t *testing.T) {
 		now := t0
 		var last time.Duration
 		for i, st := range tt.steps {
-			if !h.join(i, now) {
+			if !h.join(i, now, 0) {
 				t.Fatalf("%s: window %d: the helpers sit out before it", tt.name, i)
 			}
 			now = now.Add(shareWindow)
@@ -45,7 +45,7 @@ func TestHelpShare(t *testing.T) {
 			// A new pause: the helpers sit it out. A window in between
 			// keeps the pause's length for the next low one, without one.
 			if st.pause != last && st.pause > 0 {
-				if h.join(i, now.Add(st.pause-time.Nanosecond)) {
+				if h.join(i, now.Add(st.pause-time.Nanosecond), 0) {
 					t.Fatalf("%s: window %d: the helpers join during the pause", tt.name, i)
 				}
 				now = now.Add(st.pause)
