@@ -170,11 +170,43 @@ row() { # label pc_states sp_states pc_verdict sp_verdict pc_rate sp_rate must_m
 		"$(ratio "$6" "$7")" "$same"
 }
 
+# cpu_speeds: patchcheck's one-worker rate on the 3-CPU scenario pinned
+# to each CPU in turn (taskset, from util-linux; the median of 3 runs
+# each), and a warning when the fastest CPU is more than 1.15 times the
+# slowest. A virtual machine's CPUs can differ in speed for minutes at a
+# time, with no steal time shown to the guest (docs/memory.md, fourteenth
+# round: one of this project's VM's two CPUs ran a loop 2.7 times slower
+# than the other); a two-worker rate then depends on which CPU each
+# worker ran on, and a one-worker rate on where the scheduler put it.
+cpu_speeds() {
+	command -v taskset >/dev/null 2>&1 || { echo "CPU speeds: not measured (no taskset)"; return 0; }
+	f=$(scenario 3 kernel)
+	line="" lo="" hi=""
+	for c in $(seq 0 $(($(nproc) - 1))); do
+		: >"$work/cpu.rates"
+		for _ in 1 2 3; do
+			taskset -c "$c" "$pc" check "$f" -q -json -o "$work/cex" >"$work/cpu.json" 2>/dev/null || true
+			json "$work/cpu.json" states_per_second >>"$work/cpu.rates"
+		done
+		r=$(median <"$work/cpu.rates" | awk '{ printf "%.0f", $1 }')
+		line="$line cpu$c $r"
+		if [ -z "$lo" ] || [ "$r" -lt "$lo" ]; then lo=$r; fi
+		if [ -z "$hi" ] || [ "$r" -gt "$hi" ]; then hi=$r; fi
+	done
+	spread=$(awk -v a="$hi" -v b="$lo" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }')
+	echo "CPU speeds ($1; patchcheck states/s, 3-CPU fingerprint search, one worker pinned to each):$line; fastest/slowest $spread"
+	if awk -v x="$spread" 'BEGIN { exit !(x != "n/a" && x > 1.15) }'; then
+		echo "WARNING: the CPUs differ in speed: the table's rates depend on which CPU each worker ran on"
+	fi
+}
+
 echo "patchcheck vs SPIN: x86-64 text_poke_bp, one call site, N CPUs call it once, one update"
 echo "$(go version | cut -d' ' -f3), $(spin -V 2>&1 | head -n 1), gcc $(gcc -dumpversion), $(nproc) CPUs"
 echo "exact: patchcheck check -exact (bfs; w1 one worker, w2 -workers 2); SPIN: pan -DSAFETY -DNOREDUCE, exact state storage"
 echo "default: patchcheck check (64-bit fingerprints, one worker) against the same pan run"
 echo "ratio = patchcheck states/s / SPIN states/s (above 1: patchcheck is faster); each rate the median of $RUNS runs, the tools' runs alternating"
+echo
+cpu_speeds before
 echo
 printf '%-22s %10s %10s  %-26s %-26s %12s %12s %8s  %s\n' RUN "PC STATES" "SPIN STATES" "PC VERDICT" \
 	"SPIN VERDICT" "PC STATES/S" "SPIN STATES/S" RATIO "AGREE"
@@ -210,6 +242,8 @@ for n in $CPUS; do
 	pair "$n" kernel "-exact -reduce" "" ""
 	row "${n}cpu por" "$pc_states" "$sp_states" "$pc_verdict" "$sp_verdict" "$pc_rate" "$sp_rate" verdict
 done
+echo
+cpu_speeds after
 echo
 if [ $status -eq 0 ]; then
 	echo "OK: equal state counts and verdicts"
