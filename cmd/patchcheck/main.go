@@ -21,5 +21,6 @@ import (
 )
 
 func main() {
+	startingHeap(startHeap)
 	os.Exit(cli.Main(os.Args[1:], os.Stdout, os.Stderr))
 }
