@@ -24,10 +24,10 @@ const startHeap = 64 << 20
 // workers. With this, and a collection just before each search
 // (check.Options.BeforeSearch), so that the search reuses the memory of
 // the start's garbage rather than faulting in fresh pages, that search ran
-// 1.09-1.26 times as fast, on one worker and on two, with fingerprints and
-// exact (docs/memory.md, fourteenth round). Without the collection before
-// the search, one worker's was slower (0.94): its fresh pages' faults
-// cost more than the collections had.
+// 1.08-1.17 times as fast, on one worker and on two (docs/memory.md,
+// fourteenth round). Without the collection before the search it was no
+// faster on one worker: its fresh pages' faults cost what the collections
+// had.
 //
 // The goal is set through GOGC: with GOGC at g, the runtime's goal is the
 // live heap times 1+g/100, and at least heapMinimum times g/100 (Go 1.26,
@@ -35,7 +35,8 @@ const startHeap = 64 << 20
 // is the least of size/heapMinimum and size/live-1 (times 100), the live
 // heap read after each collection (/gc/heap/live:bytes, from a cleanup
 // of an object made unreachable for it), until GOGC=100 gives a goal of
-// size or more. The technique is the Go compiler's (cmd/compile/internal/base,
+// size or more.
+// The technique is the Go compiler's (cmd/compile/internal/base,
 // AdjustStartingHeap; golang.org/issue/56546).
 //
 // A user's GOGC (the environment variable) is left as it is. -max-memory

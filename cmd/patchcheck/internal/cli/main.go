@@ -326,7 +326,7 @@ func checkCmd(ctx context.Context, args []string, stdout, stderr io.Writer) (int
 	// reuses its memory instead of faulting in fresh pages. The search
 	// itself then runs without a collection until its heap reaches 64 MiB
 	// (cmd/patchcheck, startingHeap): bench/spin's 3-CPU search, one
-	// worker and two, ran 1.09-1.26 times as fast with both
+	// worker and two, ran 1.08-1.17 times as fast with both
 	// (docs/memory.md, fourteenth round).
 	f.opt.BeforeSearch = runtime.GC
 	if f.all {
