@@ -29,11 +29,6 @@ type Options struct {
 	// for (its explore line), so that its unreduced state space is
 	// explored.
 	NoReduce, NoSymmetry bool
-	// BeforeSearch, if not nil, is called once the scenario is compiled,
-	// just before the search starts. The command line collects garbage
-	// there, so that the search reuses the memory the compiler (and the
-	// search before) left.
-	BeforeSearch func()
 }
 
 // Reductions returns whether sc is explored with partial-order
@@ -242,9 +237,6 @@ func Run(sc *scenario.Scenario, opt Options) (r *Result, err error) {
 		opt.MaxStates = sc.Bounds.States
 	}
 	opt.Reduce, opt.Symmetry = opt.Reductions(sc)
-	if opt.BeforeSearch != nil {
-		opt.BeforeSearch()
-	}
 	res := model.Explore(m, opt.Options)
 	r = &Result{Result: res, Scenario: sc, Program: m.P, Machine: m}
 	var pe *model.PanicError

@@ -21,6 +21,5 @@ import (
 )
 
 func main() {
-	startingHeap(startHeap)
 	os.Exit(cli.Main(os.Args[1:], os.Stdout, os.Stderr))
 }

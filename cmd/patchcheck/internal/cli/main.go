@@ -14,7 +14,6 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
-	"runtime"
 	"runtime/debug"
 	"sort"
 	"strings"
@@ -320,15 +319,6 @@ func checkCmd(ctx context.Context, args []string, stdout, stderr io.Writer) (int
 	}
 	f.opt.Stop = b.Stop
 	f.opt.LowMemory = b.Low
-	// The garbage of the start (the kernel's model sources parsed, the
-	// scenario compiled: 8 MiB for bench/spin's scenario) and of the
-	// search before is collected before each search, so that the search
-	// reuses its memory instead of faulting in fresh pages. The search
-	// itself then runs without a collection until its heap reaches 64 MiB
-	// (cmd/patchcheck, startingHeap): bench/spin's 3-CPU search, one
-	// worker and two, ran 1.08-1.17 times as fast with both
-	// (docs/memory.md, fourteenth round).
-	f.opt.BeforeSearch = runtime.GC
 	if f.all {
 		return checkAll(f, b, stdout, stderr)
 	}
