@@ -240,9 +240,10 @@ func (h *helpers) stop() {
 	h.nudge()
 }
 
-// waiting returns how many helpers are between levels and not parked:
-// their threads spin (yielding the processor), so the machine counts them
-// as runnable. Before start: none.
+// waiting returns how many helpers are not parked: waiting for a level
+// (spinning, yielding the processor) or already in the next level's early
+// chunks. Either way the machine counts their threads as runnable. Before
+// start: none.
 func (h *helpers) waiting() int {
 	n := 0
 	for i := range h.parked {

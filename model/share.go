@@ -94,9 +94,9 @@ const (
 
 // join reports whether the helpers join the level at depth d, starting
 // now, and if they do, starts measuring it. own is how many of the
-// search's helper threads are runnable now, waiting for a level
-// (helpers.waiting): the machine's runnable threads count them, but they
-// are not load on its CPUs that the main worker would compete with.
+// search's helper threads are runnable now (helpers.waiting): the
+// machine's runnable threads count them, but they are not load on its
+// CPUs that the main worker would compete with.
 func (h *helpShare) join(d int, now time.Time, own int) bool {
 	if h.levels != nil && !h.levels(d) || now.Before(h.until) || !h.trusted && h.wall == 0 && h.load != nil && h.load.busy(own) {
 		h.satOut++

@@ -104,17 +104,16 @@ func (l *cpuLoad) busy(own int) bool {
 	return ok && n-own >= l.online
 }
 
-// idle reports whether the machine has a CPU free, from the least of
-// idleReads counts read one after the other: a thread that is runnable
-// for a moment (a kernel worker's) is not load.
+// idle reports whether the machine has a CPU free in any of idleReads
+// counts read one after the other: a thread that is runnable for a
+// moment (a kernel worker's) is not load.
 func (l *cpuLoad) idle() bool {
-	least := -1
 	for range idleReads {
-		if n, ok := l.runnable(); ok && (least < 0 || n < least) {
-			least = n
+		if n, ok := l.runnable(); ok && n < l.online {
+			return true
 		}
 	}
-	return least >= 0 && least < l.online
+	return false
 }
 
 // idleReads is how many counts cpuLoad.idle reads: on this project's idle
