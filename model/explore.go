@@ -972,6 +972,20 @@ func (p *segPool) take(n int) []byte {
 // bench/spin.
 func chunkStates(n, nw int) int { return min(max(n/(8*nw), 256), 4096) }
 
+// spanStates is how many states the span of a coded level's chunk
+// has, cut with cs states a chunk, once kept states of an expected
+// level of expect states are cut: fewer in the level's middle, where
+// the main worker, going from the front, meets the helpers, going from
+// the back, and waits for the chunk a helper is in.
+func spanStates(cs, kept, expect int) int {
+	if cs > middleStates && 4*kept >= expect && 10*kept <= 7*expect {
+		return middleStates
+	}
+	return cs
+}
+
+const middleStates = 64
+
 // minHelpChunks is the fewest chunks a level has for the helpers to join
 // it: a smaller level is over before a helper's goroutine, woken for it,
 // has done much (about 77 µs from a level's start to its first chunk,
@@ -1133,6 +1147,14 @@ type levelReader struct {
 	sp     span
 	off    int    // the offset in chunks[sp.k].seg of candidate sp.i
 	base   *State // the initial state
+}
+
+// states returns how many states the reader yields.
+func (r *levelReader) states() int {
+	if r.coded {
+		return int(r.sp.n)
+	}
+	return len(r.refs)
 }
 
 // next puts the next state in wk.s and returns its node, or false at
@@ -1350,6 +1372,7 @@ func parallelBFS(m *Machine, opt Options) Result {
 			share.trusted = share.load.idle()
 		}
 	}
+	prevStates := 0 // the states of the level before
 	for d := 0; size > 0; d++ {
 		r.res.MaxDepth = d
 		prev, cur := arenas[(d+1)%2], arenas[d%2]
@@ -1502,6 +1525,12 @@ func parallelBFS(m *Machine, opt Options) Result {
 		}
 		next, nextSpans = next[:0], nextSpans[:0]
 		levelStates := size
+		// the next level's states, guessed from this level's growth
+		expect := levelStates
+		if prevStates > 0 {
+			expect = int(int64(levelStates) * int64(levelStates) / int64(prevStates))
+		}
+		prevStates = levelStates
 		size = 0
 		// chunkSize is how many states chunk c has.
 		chunkSize := func(c int) int {
@@ -1515,7 +1544,7 @@ func parallelBFS(m *Machine, opt Options) Result {
 		// a packed level the state is packed at off in the arena that
 		// src says (ref).
 		keep := func(c, i int, kept bool, parent int32, st Step, off uint64, src int32) {
-			if outCoded && i%codeRestart == 0 && (len(nextSpans) == 0 || int(nextSpans[len(nextSpans)-1].n) >= csNext) {
+			if outCoded && i%codeRestart == 0 && (len(nextSpans) == 0 || int(nextSpans[len(nextSpans)-1].n) >= spanStates(csNext, size, expect)) {
 				nextSpans = append(nextSpans, span{k: int32(c), i: int32(i), node: int32(t.size())})
 			}
 			if !kept {
@@ -1864,7 +1893,7 @@ func expand(wk *worker, coded, exact bool, rd *levelReader, cs int, a *arena, ou
 	}()
 	wk.seg, wk.starts = wk.seg[:0], wk.starts[:0]
 	pk := m.pk
-	wk.local.reset(cs)
+	wk.local.reset(min(cs, rd.states()))
 	s := &wk.s
 	// equal compares candidate i's packed state with q (exact storage).
 	var q []uint64
