@@ -114,3 +114,23 @@ func TestLevelTree(t *testing.T) {
 		}
 	}
 }
+
+// TestSpanStates checks where a coded level's spans are cut small: in
+// the level's middle (a quarter to 0.7 of the states expected), a quarter
+// of a chunk's states, and nowhere in levels of the largest chunks.
+func TestSpanStates(t *testing.T) {
+	for _, c := range []struct{ cs, kept, expect, want int }{
+		{256, 0, 1000, 256},
+		{256, 249, 1000, 256},
+		{256, 250, 1000, 64},
+		{256, 700, 1000, 64},
+		{256, 701, 1000, 256},
+		{256, 5000, 1000, 256}, // the level grew past the guess
+		{1024, 500, 1000, 256},
+		{maxChunkStates, 500, 1000, maxChunkStates},
+	} {
+		if got := spanStates(c.cs, c.kept, c.expect); got != c.want {
+			t.Errorf("spanStates(%d, %d, %d) = %d, want %d", c.cs, c.kept, c.expect, got, c.want)
+		}
+	}
+}
