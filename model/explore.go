@@ -994,6 +994,13 @@ func spanStates(cs, kept, expect int) int {
 	return cs
 }
 
+// behindBytes is the size of visited set from which the parallel
+// search's main worker looks a state's successors up a state behind
+// their generation (parallelBFS's expandOwn). Below it the set's slots
+// are in the cache, and the pass that drops what the state before put
+// in recent, and the prefetches, cost more than they save.
+const behindBytes = 8 << 20
+
 // minHelpChunks is the fewest chunks a level has for the helpers to join
 // it: a smaller level is over before a helper's goroutine, woken for it,
 // has done much (about 77 µs from a level's start to its first chunk,
@@ -1623,8 +1630,11 @@ func parallelBFS(m *Machine, opt Options) Result {
 			// a whole state's generation hides their misses (the slot's
 			// page is seldom in the TLB in a large search). The lookups'
 			// order, and so every result, is that of the one-worker
-			// search.
+			// search. With a small visited set (behindBytes) they follow
+			// the generation at once, as in the one-worker search.
+			behind := seen.bytes() > behindBytes
 			cb, pb := &batches[0], &batches[1]
+			cb.late, pb.late = behind, behind
 			pending, pnode := false, int32(0)
 			for {
 				node, ok := rd.next(main)
@@ -1639,6 +1649,15 @@ func parallelBFS(m *Machine, opt Options) Result {
 					cb.add(pk, seen, recent, next, st)
 					return true
 				})
+				if !behind {
+					if !lookups(cb, node) {
+						return o
+					}
+					if !o.atRest(m, s, node, n) {
+						break
+					}
+					continue
+				}
 				if pending && !lookups(pb, pnode) {
 					return o
 				}
