@@ -1649,24 +1649,21 @@ func parallelBFS(m *Machine, opt Options) Result {
 					cb.add(pk, seen, recent, next, st)
 					return true
 				})
-				if !behind {
+				switch {
+				case !behind:
 					if !lookups(cb, node) {
 						return o
 					}
-					if !o.atRest(m, s, node, n) {
-						break
-					}
-					continue
-				}
-				if pending && !lookups(pb, pnode) {
+				case pending && !lookups(pb, pnode):
 					return o
+				default:
+					cb.filter(recent) // what the state before's lookups put in recent
+					for _, sc := range cb.succs {
+						seen.prefetch(sc.fp)
+					}
+					cb, pb = pb, cb
+					pending, pnode = true, node
 				}
-				cb.filter(recent) // what the state before's lookups put in recent
-				for _, sc := range cb.succs {
-					seen.prefetch(sc.fp)
-				}
-				cb, pb = pb, cb
-				pending, pnode = true, node
 				if !o.atRest(m, s, node, n) {
 					break
 				}

@@ -49,12 +49,6 @@ pc="$work/patchcheck"
 
 . "$here/scenario.sh"
 
-# json FILE KEY: a top-level scalar of patchcheck's -json output
-json() { sed -n "s/^  \"$2\": \"\{0,1\}\([^\",]*\)\"\{0,1\},\{0,1\}\$/\1/p" "$1" | head -n 1; }
-
-# median: the median of the numbers on stdin, one a line
-median() { sort -n | awk '{ a[NR] = $1 } END { if (NR == 0) print "n/a"; else print a[int((NR + 1) / 2)] }'; }
-
 # start_load LOAD: starts LOAD's busy thread, if any
 start_load() {
 	case "$1" in

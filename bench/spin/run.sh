@@ -80,12 +80,6 @@ pc="$work/patchcheck"
 . "$here/scenario.sh"
 scenario() { spin_scenario "$1" "$2" "$work"; }
 
-# json FILE KEY: a top-level scalar of patchcheck's -json output
-json() { sed -n "s/^  \"$2\": \"\{0,1\}\([^\",]*\)\"\{0,1\},\{0,1\}\$/\1/p" "$1" | head -n 1; }
-
-# median: the median of the numbers on stdin, one a line ("n/a" if any is)
-median() { sort -n | awk '{ a[NR] = $1 } /n\/a/ { na = 1 } END { if (na || NR == 0) print "n/a"; else print a[int((NR + 1) / 2)] }'; }
-
 # pc_once FILE FLAGS: one patchcheck run of FILE; appends its rate to
 # $work/pc.rates and sets pc_states pc_verdict
 pc_once() {

@@ -1,5 +1,6 @@
-# bench/spin/scenario.sh, sourced by bench/spin/run.sh and
-# bench/pgo/run.sh.
+# bench/spin/scenario.sh, sourced by bench/spin/run.sh,
+# bench/spin/load.sh and bench/pgo/run.sh: the scenario, and the helpers
+# that read patchcheck's results.
 #
 # spin_scenario N VARIANT DIR: writes bench/spin's patchcheck scenario
 # with N CPUs calling the inline site s1 once while one thread updates
@@ -22,3 +23,10 @@ spin_scenario() {
 	} >"$f"
 	echo "$f"
 }
+
+# json FILE KEY: a top-level scalar of patchcheck's -json output
+json() { sed -n "s/^  \"$2\": \"\{0,1\}\([^\",]*\)\"\{0,1\},\{0,1\}\$/\1/p" "$1" | head -n 1; }
+
+# median: the median of the numbers on stdin, one a line ("n/a" if any is,
+# or if there are none)
+median() { sort -n | awk '{ a[NR] = $1 } /n\/a/ { na = 1 } END { if (na || NR == 0) print "n/a"; else print a[int((NR + 1) / 2)] }'; }
