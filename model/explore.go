@@ -72,13 +72,20 @@ type Options struct {
 	// go to a temporary file until their turn comes. The search is the
 	// same either way.
 	LowMemory func() bool
-	// helperDelay (tests only: export_test.go) makes the helpers of a
-	// parallel search sleep this long before each state, so that the
-	// main worker takes their chunks over.
-	helperDelay time.Duration
+	// helperDelay, helperClaimDelay and helperEarlyDelay (tests only:
+	// export_test.go) make the helpers of a parallel search sleep this
+	// long before each state, as they claim a chunk, and as they claim a
+	// chunk before its level starts (early), so that the main worker
+	// takes their chunks over and leaves their levels with them still in.
+	helperDelay, helperClaimDelay, helperEarlyDelay time.Duration
 	// helpLevels (tests only), when set, says which levels of a parallel
 	// search the helpers join, in place of helpShare.
 	helpLevels func(depth int) bool
+	// poison (tests only) has a parallel search overwrite the segment
+	// blocks and spans it reuses, so that the race detector, or a
+	// helper's decoding, sees a helper read them after the main worker
+	// gave them up.
+	poison bool
 }
 
 // Stats are the figures of an exploration.
@@ -135,6 +142,11 @@ type Result struct {
 	// expanded by a helper before their level started (helpLevel; tests
 	// only).
 	early int
+	// lagged is how many levels of a parallel search the main worker
+	// left with a helper still in it (parallelBFS's lag).
+	lagged int
+	// lagHeld is how many of them still had it as the next level started.
+	lagHeld int
 	// satOut is how many levels of a parallel search the helpers sat out
 	// (helpShare; tests only).
 	satOut int
@@ -909,9 +921,10 @@ type segArena struct {
 // segPool is the blocks of segArenas not in use, and how many bytes all
 // blocks take.
 type segPool struct {
-	mu   sync.Mutex
-	free [][]byte
-	held uint64
+	mu     sync.Mutex
+	free   [][]byte
+	held   uint64
+	poison bool // Options.poison
 }
 
 const segBlock = 1 << 20
@@ -933,6 +946,11 @@ func (a *segArena) store(b []byte) []byte {
 func (a *segArena) reset() {
 	a.pool.mu.Lock()
 	for _, b := range a.blocks {
+		if a.pool.poison {
+			for i := range b[:cap(b)] {
+				b[:cap(b)][i] = 0xa5
+			}
+		}
 		if cap(b) == segBlock {
 			a.pool.free = append(a.pool.free, b[:0])
 		} else {
@@ -942,6 +960,14 @@ func (a *segArena) reset() {
 	a.pool.mu.Unlock()
 	clear(a.blocks)
 	a.blocks = a.blocks[:0]
+}
+
+// poisonSpans overwrites the whole of sp's array (Options.poison).
+func poisonSpans(sp []span) {
+	sp = sp[:cap(sp)]
+	for i := range sp {
+		sp[i] = span{k: -1, i: -1, n: -1, node: -1}
+	}
 }
 
 // take returns an empty block with room for n bytes.
@@ -1297,7 +1323,7 @@ func parallelBFS(m *Machine, opt Options) Result {
 		}
 	}
 	codeds := [3][]codedChunk{}
-	var pool segPool
+	pool := segPool{poison: opt.poison}
 	segs := [3][]segArena{make([]segArena, nw), make([]segArena, nw), make([]segArena, nw)}
 	for i := range segs {
 		for w := range segs[i] {
@@ -1352,7 +1378,15 @@ func parallelBFS(m *Machine, opt Options) Result {
 		ch.out = o
 		taken := func() bool {
 			if opt.helperDelay > 0 {
+				// The sleep comes after the check, so that a helper whose
+				// chunk was taken meanwhile expands one more state, as one
+				// whose thread was not run between two checks does.
+				if ch.claim.Load() == chunkMain {
+					return true
+				}
 				time.Sleep(opt.helperDelay)
+				ch.prog.Add(1)
+				return false
 			}
 			ch.prog.Add(1)
 			return ch.claim.Load() == chunkMain
@@ -1368,6 +1402,26 @@ func parallelBFS(m *Machine, opt Options) Result {
 		}
 		o.early = early
 		return ch.claim.CompareAndSwap(chunkHelper, chunkDone)
+	}
+	// recycle gives back the chunkOuts of lv's first nc chunks, its
+	// helpers gone.
+	recycle := func(lv *helpLevel, nc int) {
+		for c := range nc {
+			if ch := lv.at(c); ch.out != nil {
+				outs.put(ch.out)
+				ch.out = nil
+			}
+		}
+	}
+	// lags[d%2] is level d if it lags; settle waits for its stragglers,
+	// then gives back what it held for them.
+	var lags [2]*lag
+	settle := func(g *lag) {
+		g.lv.wait()
+		recycle(g.lv, g.nc)
+		for i := range g.limbo {
+			g.limbo[i].reset()
+		}
 	}
 	var ownBlocks chunkBlocks          // the level's arena of refs from -1 (its block slices)
 	size := 1                          // states of the level
@@ -1409,11 +1463,15 @@ func parallelBFS(m *Machine, opt Options) Result {
 			}
 			ownBlocks.b = append(ownBlocks.b[:0], a.blocks...)
 		}
+		// A helper calls reader as it starts a chunk: with a lag, after
+		// the main worker has left the level, so it reads this level's
+		// copies of what the main worker changes for the next.
+		lvCoded, lvSpans, lvLevel, lvOwn, lvOuts := inCoded, spans, level, ownBlocks, blockSets[(d+1)%2]
 		reader := func(c int) levelReader {
-			if inCoded {
-				return levelReader{coded: true, chunks: from, sp: spans[c], base: &init}
+			if lvCoded {
+				return levelReader{coded: true, chunks: from, sp: lvSpans[c], base: &init}
 			}
-			return levelReader{refs: level[c*cs : min((c+1)*cs, len(level))], own: ownBlocks, outs: blockSets[(d+1)%2]}
+			return levelReader{refs: lvLevel[c*cs : min((c+1)*cs, len(lvLevel))], own: lvOwn, outs: lvOuts}
 		}
 		if opt.MaxDepth > 0 && d >= opt.MaxDepth {
 		bounded:
@@ -1428,6 +1486,21 @@ func parallelBFS(m *Machine, opt Options) Result {
 			}
 			break
 		}
+		// The level two back is settled; the level before, if it has not
+		// drained, keeps the blocks of its own level's states, which the
+		// set emptied next holds.
+		if g := lags[d%2]; g != nil {
+			settle(g)
+			lags[d%2] = nil
+		}
+		lagBefore := lags[(d+1)%2]
+		if lagBefore != nil && lagBefore.lv.drained() {
+			settle(lagBefore)
+			lags[(d+1)%2], lagBefore = nil, nil
+		}
+		if lagBefore != nil {
+			r.res.lagHeld++
+		}
 		// The sets of the next level's early chunks are emptied now (the
 		// level after's own, for the exact set, at its start: see arenas).
 		for w := range cur {
@@ -1436,7 +1509,12 @@ func parallelBFS(m *Machine, opt Options) Result {
 			} else {
 				cur[w].reset()
 			}
-			segs[(d+1)%3][w].reset()
+			if lagBefore != nil {
+				lagBefore.limbo = append(lagBefore.limbo, segs[(d+1)%3][w])
+				segs[(d+1)%3][w] = segArena{pool: &pool}
+			} else {
+				segs[(d+1)%3][w].reset()
+			}
 		}
 		if r.stopNow(0) {
 			r.res.Queue = size
@@ -1458,6 +1536,9 @@ func parallelBFS(m *Machine, opt Options) Result {
 		into := codeds[d%3]
 		var outCoded bool // set before the helpers start
 		lv.chunk = func(w, c int) bool {
+			if opt.helperClaimDelay > 0 { // claimed, and the chunk's states not yet read
+				time.Sleep(opt.helperClaimDelay)
+			}
 			return helperChunk(lv, w, c, reader(c), outCoded, d%2, d%3, false)
 		}
 		help := nc >= minHelpChunks && share.join(d, time.Now(), hs.waiting())
@@ -1478,8 +1559,14 @@ func parallelBFS(m *Machine, opt Options) Result {
 			nx = newHelpLevel(nh)
 			nx.cs = csNext
 			el := &earlySrc[(d+1)%2]
+			if lagBefore != nil { // a straggler may read the spans of its level's early chunks
+				el.spans = nil
+			}
 			if outCoded {
 				el.spans = slices.Grow(el.spans[:0], nh)[:nh]
+				if opt.poison {
+					poisonSpans(el.spans)
+				}
 			} else {
 				el.refs = slices.Grow(el.refs[:0], nh)[:nh]
 				for len(el.blocks) < nh {
@@ -1487,12 +1574,16 @@ func parallelBFS(m *Machine, opt Options) Result {
 				}
 			}
 			d1 := (d + 1) % 2
+			elSpans, elRefs, elBlocks := el.spans, el.refs, el.blocks // publish fills them in place
 			nx.early = func(w, k int) bool {
+				if opt.helperEarlyDelay > 0 {
+					time.Sleep(opt.helperEarlyDelay)
+				}
 				rd := levelReader{coded: outCoded, base: &init}
 				if outCoded {
-					rd.chunks, rd.sp = into, earlySrc[d1].spans[k]
+					rd.chunks, rd.sp = into, elSpans[k]
 				} else {
-					rd.refs, rd.own = earlySrc[d1].refs[k], earlySrc[d1].blocks[k]
+					rd.refs, rd.own = elRefs[k], elBlocks[k]
 				}
 				return helperChunk(nx, w, k, rd, outCoded, d1, (d+1)%3, true)
 			}
@@ -1539,6 +1630,9 @@ func parallelBFS(m *Machine, opt Options) Result {
 			hs.join(lv)
 		}
 		next, nextSpans = next[:0], nextSpans[:0]
+		if opt.poison {
+			poisonSpans(nextSpans)
+		}
 		levelStates := size
 		// the next level's states, guessed from this level's growth
 		expect := levelStates
@@ -1796,12 +1890,19 @@ func parallelBFS(m *Machine, opt Options) Result {
 		if help {
 			share.done(time.Now())
 		}
-		lv.end(nc) // the helpers leave it
-		for c := range nc {
-			if ch := lv.at(c); ch.out != nil {
-				outs.put(ch.out)
-				ch.out = nil
+		// The helpers leave the level. With coded levels a straggler may
+		// stay in it (lag); else the main worker waits for them.
+		lagging := false
+		if !exact && lvCoded && outCoded {
+			if lagging = !lv.endLate(nc); lagging {
+				lags[d%2] = &lag{lv: lv, nc: nc}
+				r.res.lagged++
 			}
+		} else {
+			lv.end(nc)
+		}
+		if !lagging {
+			recycle(lv, nc)
 		}
 		if p := pan.Load(); p != nil {
 			r.res.Err = p
@@ -1822,6 +1923,9 @@ func parallelBFS(m *Machine, opt Options) Result {
 		}
 		level, next = next, level
 		spans, nextSpans = nextSpans, spans
+		if lagging { // a straggler may still read this level's spans
+			nextSpans = nil
+		}
 		inCoded = outCoded
 		var fb uint64
 		for i, as := range arenas {
@@ -1859,11 +1963,44 @@ func parallelBFS(m *Machine, opt Options) Result {
 		r.res.FrontierBytes = max(r.res.FrontierBytes, fb)
 		r.tick(t.size(), size)
 	}
+	for _, g := range lags {
+		if g != nil {
+			settle(g)
+		}
+	}
 	if pre != nil { // the search stopped before the level made early
 		pre.end(len(pre.head))
 	}
 	r.res.satOut = share.satOut
 	return r.done(t.size())
+}
+
+// A lag is a coded level of parallelBFS that the main worker left with
+// a helper still in it (helpLevel.endLate): a straggler, in a chunk the
+// main worker took over as the helper's thread did not run. Waiting for
+// it at the level's end would wait for its thread to be run again: on
+// this project's 2-CPU machine beside a thread busy half the time,
+// 3-10 ms of bench/spin's 3-CPU search's 75-95 (docs/memory.md,
+// sixteenth round). So the main worker goes on, and the straggler may
+// go on reading the level's states and writing its chunkOut and its own
+// segment arena of the level's set (coded sets are used in turn, three
+// of them) until its thread runs and sees the chunk taken. What it may
+// touch is kept from reuse until it is out:
+//   - the level's chunkOuts: given back when it is settled;
+//   - the level's spans, and those of its early chunks: the next level
+//     makes new ones, not reusing them;
+//   - its states' segment blocks (the set the next level empties for the
+//     level after): held in limbo, not given to the pool, until settled;
+//   - its states' codedChunks and its own set: reused two levels on,
+//     where the main worker settles the level first, waiting for the
+//     straggler if it is still in (a thread not run for a whole level).
+//
+// Levels with exact storage, or packed for a level the helpers sat out,
+// still wait at their end: their states are in arenas reset a level on.
+type lag struct {
+	lv    *helpLevel
+	nc    int        // the level's chunks
+	limbo []segArena // the segment arenas of the level's states, held
 }
 
 // Who has a chunk of a parallel level (parallelBFS's claim).

@@ -484,7 +484,7 @@ func TestTakeOver(t *testing.T) {
 		_, m := machine(t, name)
 		cases = append(cases, named{name, m})
 	}
-	taken := 0
+	taken, lagged := 0, 0
 	for _, c := range cases {
 		for _, exact := range []bool{false, true} {
 			ref := model.Explore(c.m, model.Options{Exact: exact})
@@ -495,10 +495,54 @@ func TestTakeOver(t *testing.T) {
 					c.name, exact, r.States, r.Transitions, r.MaxDepth, r.Violation, r.Err, ref.States, ref.Transitions, ref.MaxDepth, ref.Violation)
 			}
 			taken += model.TakenOverForTest(r)
+			if exact && model.LaggedForTest(r) > 0 {
+				t.Errorf("%s exact: %d levels left with a helper in them", c.name, model.LaggedForTest(r))
+			}
+			lagged += model.LaggedForTest(r)
 		}
 	}
 	if taken == 0 {
 		t.Error("the main worker took no chunk over from a slowed-down helper")
+	}
+	if lagged == 0 {
+		t.Error("the main worker left no level with a slowed-down helper still in it")
+	}
+}
+
+// TestLag: with fingerprints, the main worker of a parallel search
+// leaves a level whose helper is still in a chunk it took over, and goes
+// on while the helper's thread does not run (here it sleeps 10 ms, longer
+// than most levels take, as it claims a chunk, and 2 ms before each
+// state; or as it claims a chunk before its level starts): the search
+// finds one
+// worker's states, transitions, depth and schedule. The search
+// overwrites the segment blocks and spans it reuses, so under -race
+// (.ci/run) it checks that the straggler reads and writes only what the
+// main worker keeps for it, from its level's end to two levels on.
+func TestLag(t *testing.T) {
+	m := spinMachine(t, 3)
+	ref := model.Explore(m, model.Options{})
+	const ms = time.Millisecond
+	for _, tt := range []struct {
+		name                string
+		state, claim, early time.Duration
+	}{
+		{"chunks", 2 * ms, 10 * ms, 0},
+		{"early chunks", 0, 0, 10 * ms},
+	} {
+		lagged, held := 0, 0
+		for try := 0; try < 5 && held == 0; try++ {
+			opt := model.WithHelperDelayForTest(model.HelpEveryLevelForTest(model.Options{Workers: 2}), tt.state)
+			r := model.Explore(m, model.WithPoisonForTest(model.WithHelperClaimDelayForTest(opt, tt.claim, tt.early)))
+			if r.States != ref.States || r.Transitions != ref.Transitions || r.MaxDepth != ref.MaxDepth || r.Err != nil || !slices.Equal(r.Schedule, ref.Schedule) {
+				t.Fatalf("%s: %d states %d transitions depth %d (%v), one worker %d %d %d", tt.name, r.States, r.Transitions, r.MaxDepth, r.Err, ref.States, ref.Transitions, ref.MaxDepth)
+			}
+			lagged += model.LaggedForTest(r)
+			held += model.LagHeldForTest(r)
+		}
+		if lagged == 0 || held == 0 {
+			t.Errorf("%s: %d levels left with a sleeping helper in them, %d of them still as the next started; want some of each", tt.name, lagged, held)
+		}
 	}
 }
 

@@ -51,6 +51,29 @@ func WithHelperDelayForTest(opt Options, d time.Duration) Options {
 // search took over from a helper.
 func TakenOverForTest(r Result) int { return r.takenOver }
 
+// WithHelperClaimDelayForTest returns opt with the helpers of its
+// parallel search sleeping d as they claim a chunk, before they read its
+// states, and early as they claim one before its level starts.
+func WithHelperClaimDelayForTest(opt Options, d, early time.Duration) Options {
+	opt.helperClaimDelay, opt.helperEarlyDelay = d, early
+	return opt
+}
+
+// WithPoisonForTest returns opt with its parallel search overwriting
+// the segment blocks and spans it reuses.
+func WithPoisonForTest(opt Options) Options {
+	opt.poison = true
+	return opt
+}
+
+// LaggedForTest is how many levels of r's parallel search the main
+// worker left with a helper still in it.
+func LaggedForTest(r Result) int { return r.lagged }
+
+// LagHeldForTest is how many of those levels still had the helper in
+// them as the next level started.
+func LagHeldForTest(r Result) int { return r.lagHeld }
+
 // WithHelpLevelsForTest returns opt with the helpers of its parallel
 // search joining only the levels (by depth) for which join says so, in
 // place of helpShare.

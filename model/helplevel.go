@@ -23,8 +23,9 @@ type helpLevel struct {
 	// (its thread was slow to run) leaves at once, touching nothing, and
 	// the main worker waits only for those inside (left: the last one
 	// out).
-	gate atomic.Int64
-	left chan struct{}
+	gate   atomic.Int64
+	left   chan struct{}
+	inside bool // the main worker's: a helper was in the level as it closed it
 	// chunk has helper w expand chunk c, claimed; it reports whether the
 	// helper finished it (false: the main worker took it over). Set
 	// before started.
@@ -84,12 +85,37 @@ func (lv *helpLevel) start(nc int, help bool) {
 // others out. A level made early that does not start (the search
 // stopped) is ended with its head's chunks.
 func (lv *helpLevel) end(nc int) {
+	lv.endLate(nc)
+	lv.wait()
+}
+
+// endLate is end without the wait: it reports whether no helper is in
+// the level. One that is (a straggler) is in a chunk the main worker
+// took over, its thread not running (it started no state for
+// helperStall); it leaves once its thread runs again, and until then
+// may read the level's states and write its chunkOut and its own
+// segment arena (parallelBFS's lag). wait waits for it.
+func (lv *helpLevel) endLate(nc int) bool {
 	for c := range nc {
 		if cl := &lv.at(c).claim; !cl.CompareAndSwap(chunkFree, chunkMain) {
 			cl.CompareAndSwap(chunkHelper, chunkMain)
 		}
 	}
-	lv.close()
+	lv.inside = lv.gate.Add(gateClosed) != gateClosed
+	return !lv.inside
+}
+
+// drained reports whether the helpers that were in the level at its
+// endLate have all left.
+func (lv *helpLevel) drained() bool { return lv.gate.Load() == gateClosed }
+
+// wait waits for the helpers that were in the level at its endLate to
+// leave it.
+func (lv *helpLevel) wait() {
+	if lv.inside {
+		<-lv.left
+		lv.inside = false
+	}
 }
 
 // help is helper w's work from level lv on: in each level, the chunks
@@ -185,14 +211,6 @@ func (lv *helpLevel) await(c int) bool {
 // before the main worker, waiting for its chunk, takes it over: a state
 // takes a few microseconds.
 const helperStall = 50 * time.Microsecond
-
-// close waits for the helpers in the level to leave it, and keeps the
-// others out.
-func (lv *helpLevel) close() {
-	if lv.gate.Add(gateClosed) != gateClosed {
-		<-lv.left
-	}
-}
 
 // gateClosed is the bit of a helpLevel's gate that closes it.
 const gateClosed = 1 << 32
