@@ -1255,8 +1255,11 @@ func (r *levelReader) next(wk *worker) (int32, bool) {
 // machine has other work) costs at most a chunk of its time a level,
 // and the search goes on at about the one-worker rate; a helper with a
 // core of its own expands most of each level's second half. At the end
-// of a level the main worker waits for the helpers to leave it (they
-// check, between states, whether their chunk was taken over).
+// of a level the helpers leave it (they check, between states, whether
+// their chunk was taken over). With coded levels the main worker does not
+// wait for one whose thread is not running: the level lags (lag), and
+// what the helper may still touch is kept from reuse until it is out;
+// other levels wait for it.
 //
 // Levels overlap: the main worker looks the helpers' candidates up
 // last, once it has come past its own chunks, and a helper with no chunk
