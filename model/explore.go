@@ -947,8 +947,9 @@ func (a *segArena) reset() {
 	a.pool.mu.Lock()
 	for _, b := range a.blocks {
 		if a.pool.poison {
-			for i := range b[:cap(b)] {
-				b[:cap(b)][i] = 0xa5
+			all := b[:cap(b)]
+			for i := range all {
+				all[i] = 0xa5
 			}
 		}
 		if cap(b) == segBlock {
