@@ -1028,6 +1028,20 @@ func spanStates(cs, kept, expect int) int {
 // in recent, and the prefetches, cost more than they save.
 const behindBytes = 8 << 20
 
+// preStartStates is the size of level from which, on a machine with a
+// CPU free, parallelBFS starts the helpers, before a level has the
+// chunks for them to join (levels of 1,024 states or more, with
+// minHelpChunks chunks of at least 256): the helper's thread is then
+// running, its machine made, by the first level it joins. Started at
+// that level, on bench/spin's 3-CPU search the helper made it take
+// 1.7-3.2 ms for 982 states, against 0.7-1.1 ms without it (fifteenth
+// round); started here, BenchmarkSpin's 3-CPU search on two workers ran
+// 1.03-1.10 times as fast with fingerprints and 1.06 times with exact
+// storage (sixteenth round, docs/memory.md). A search whose helpers
+// never join a level pays for one machine and a goroutine that spins
+// for helperSpin and parks.
+const preStartStates = 256
+
 // minHelpChunks is the fewest chunks a level has for the helpers to join
 // it: a smaller level is over before a helper's goroutine, woken for it,
 // has done much (about 77 µs from a level's start to its first chunk,
@@ -1304,9 +1318,10 @@ func parallelBFS(m *Machine, opt Options) Result {
 	if !exact {
 		recent = make(recentSet, 1<<recentBits)
 	}
-	// The helpers' machines are made when the helpers first join a level:
-	// a small search's levels have one chunk each, or a busy machine's
-	// helpers sit out, and the search then runs without them.
+	// The helpers' machines are made, and their goroutines started, a few
+	// levels before they can first join one (startHelpers): a small
+	// search's levels have one chunk each, or a busy machine's helpers sit
+	// out, and the search then runs without them.
 	init := m.P.Initial()
 	machines := []*worker{{m: m, cd: newCoder(pk), base: &init}}
 	var t levelTree
@@ -1445,8 +1460,27 @@ func parallelBFS(m *Machine, opt Options) Result {
 			share.trusted = share.load.idle()
 		}
 	}
+	// startHelpers makes the helpers' machines and starts their
+	// goroutines, once: at the first level of preStartStates on a machine
+	// with a CPU free as the search starts, else at the first level the
+	// helpers join.
+	startHelpers := func() {
+		if hs.wake != nil {
+			return
+		}
+		for len(machines) < nw {
+			w := NewMachine(m.P, m.Props)
+			w.Reduce, w.Symmetry = m.Reduce, m.Symmetry
+			machines = append(machines, &worker{m: w, cd: newCoder(pk), base: &init})
+		}
+		hs.start(nw, &pan)
+	}
+	defer hs.stop()
 	prevStates := 0 // the states of the level before
 	for d := 0; size > 0; d++ {
+		if nw > 1 && size >= preStartStates && (share.trusted || share.levels != nil) {
+			startHelpers()
+		}
 		r.res.MaxDepth = d
 		prev, cur := arenas[(d+1)%2], arenas[d%2]
 		from := codeds[(d+2)%3]
@@ -1622,15 +1656,7 @@ func parallelBFS(m *Machine, opt Options) Result {
 		}
 		lv.start(nc, help)
 		if help {
-			for len(machines) < nw {
-				w := NewMachine(m.P, m.Props)
-				w.Reduce, w.Symmetry = m.Reduce, m.Symmetry
-				machines = append(machines, &worker{m: w, cd: newCoder(pk), base: &init})
-			}
-			if hs.wake == nil {
-				hs.start(nw, &pan)
-				defer hs.stop()
-			}
+			startHelpers()
 			hs.join(lv)
 		}
 		next, nextSpans = next[:0], nextSpans[:0]
