@@ -2009,8 +2009,8 @@ func parallelBFS(m *Machine, opt Options) Result {
 // a helper still in it (helpLevel.endLate): a straggler, in a chunk the
 // main worker took over as the helper's thread did not run. Waiting for
 // it at the level's end would wait for its thread to be run again: on
-// this project's 2-CPU machine beside a thread busy half the time,
-// 3-10 ms of bench/spin's 3-CPU search's 75-95 (docs/memory.md,
+// this project's 2-CPU machine beside a thread busy half the time, up
+// to 9.6 ms of bench/spin's 3-CPU search's 66-80 (docs/memory.md,
 // sixteenth round). So the main worker goes on, and the straggler may
 // go on reading the level's states and writing its chunkOut and its own
 // segment arena of the level's set (coded sets are used in turn, three

@@ -514,8 +514,7 @@ func TestTakeOver(t *testing.T) {
 // on while the helper's thread does not run (here it sleeps 10 ms, longer
 // than most levels take, as it claims a chunk, and 2 ms before each
 // state; or as it claims a chunk before its level starts): the search
-// finds one
-// worker's states, transitions, depth and schedule. The search
+// finds one worker's states, transitions, depth and schedule. The search
 // overwrites the segment blocks and spans it reuses, so under -race
 // (.ci/run) it checks that the straggler reads and writes only what the
 // main worker keeps for it, from its level's end to two levels on.

@@ -92,9 +92,11 @@ func (lv *helpLevel) end(nc int) {
 // endLate is end without the wait: it reports whether no helper is in
 // the level. One that is (a straggler) is in a chunk the main worker
 // took over, its thread not running (it started no state for
-// helperStall); it leaves once its thread runs again, and until then
-// may read the level's states and write its chunkOut and its own
-// segment arena (parallelBFS's lag). wait waits for it.
+// helperStall), or, if the search stopped in the level, in a chunk the
+// main worker did not come to. It leaves once its thread runs again and
+// sees the chunk taken, and until then may read the level's states and
+// write its chunkOut and its own segment arena (parallelBFS's lag).
+// wait waits for it.
 func (lv *helpLevel) endLate(nc int) bool {
 	for c := range nc {
 		if cl := &lv.at(c).claim; !cl.CompareAndSwap(chunkFree, chunkMain) {
