@@ -77,7 +77,12 @@ type Options struct {
 	// long before each state, as they claim a chunk, and as they claim a
 	// chunk before its level starts (early), so that the main worker
 	// takes their chunks over and leaves their levels with them still in.
+	// With helperEarlyStall, the sleep of an early chunk starts when the
+	// main worker has ended the chunk's level: its level may start long
+	// after the chunk is claimed (on a slow machine, under -race), after
+	// a sleep of fixed length has ended.
 	helperDelay, helperClaimDelay, helperEarlyDelay time.Duration
+	helperEarlyStall                                bool
 	// helpLevels (tests only), when set, says which levels of a parallel
 	// search the helpers join, in place of helpShare.
 	helpLevels func(depth int) bool
@@ -1614,6 +1619,9 @@ func parallelBFS(m *Machine, opt Options) Result {
 			d1 := (d + 1) % 2
 			elSpans, elRefs, elBlocks := el.spans, el.refs, el.blocks // publish fills them in place
 			nx.early = func(w, k int) bool {
+				for t0 := time.Now(); opt.helperEarlyStall && nx.gate.Load()&gateClosed == 0 && time.Since(t0) < time.Second; {
+					time.Sleep(100 * time.Microsecond)
+				}
 				if opt.helperEarlyDelay > 0 {
 					time.Sleep(opt.helperEarlyDelay)
 				}

@@ -59,6 +59,15 @@ func WithHelperClaimDelayForTest(opt Options, d, early time.Duration) Options {
 	return opt
 }
 
+// WithHelperEarlyStallForTest returns opt with the helpers of its
+// parallel search, as they claim a chunk before its level starts,
+// waiting until the main worker has ended that level (at most a second)
+// before the early sleep (WithHelperClaimDelayForTest).
+func WithHelperEarlyStallForTest(opt Options) Options {
+	opt.helperEarlyStall = true
+	return opt
+}
+
 // WithPoisonForTest returns opt with its parallel search overwriting
 // the segment blocks and spans it reuses.
 func WithPoisonForTest(opt Options) Options {
