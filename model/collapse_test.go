@@ -29,7 +29,7 @@ func TestCollapseSetAgreesWithAMap(t *testing.T) {
 		if len(used) == 0 {
 			rt.Skip("no range fits")
 		}
-		pk := newPacker(used, nil)
+		pk := newPacker(used)
 		pk.avx = false
 		c := newCollapseSet(pk)
 		seen := map[string]bool{}

@@ -28,7 +28,7 @@ func TestFingerprintIsXXH3(t *testing.T) {
 			if 8*w > 8*uintptr(stateWords) {
 				continue // does not fit State
 			}
-			p := newPacker(used, nil)
+			p := newPacker(used)
 			if len(p.groups) != n {
 				t.Fatalf("%d groups: the packer made %d", n, len(p.groups))
 			}

@@ -24,7 +24,7 @@ func TestFrontierIsAQueue(t *testing.T) {
 // testFrontier is TestFrontierIsAQueue, with blocks spilled whenever
 // they can be or never, with encode's AVX-512 compare or in Go.
 func testFrontier(t *testing.T, spill, avx bool) {
-	pk := newPacker([][2]uintptr{{0, unsafe.Sizeof(State{})}}, nil)
+	pk := newPacker([][2]uintptr{{0, unsafe.Sizeof(State{})}})
 	if stateWords%groupWords == 0 {
 		t.Fatal("State is a whole number of groups: the overlapping group is not tested")
 	}

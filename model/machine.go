@@ -117,8 +117,7 @@ func NewMachine(p *Program, props []Property) *Machine {
 		m.coherentOrder, m.maint = true, true
 	}
 	m.used = usedRanges(p)
-	init := p.Initial()
-	m.pk = newPacker(m.used, &init)
+	m.pk = newPacker(m.used)
 	for _, g := range m.pk.groups {
 		lo, hi := int(g), int(g)+groupWords
 		if n := len(m.copyRuns); n > 0 && lo <= m.copyRuns[n-1][1] {

@@ -11,19 +11,12 @@ import (
 // The explorer keeps states packed: the visited set (in exact mode), the
 // breadth-first queue and the depth-first stack hold each state as the
 // 8-byte words of State that its program can make non-zero (Machine.used,
-// rounded out to words), each XORed with the same word of a reference
-// state (the program's initial state), with the zero words left out: so
-// a word that still holds its initial value (a window's contents before
-// any write, the kernel's state that the search does not change, an idle
-// CPU) is not stored. Over the catalogue's exact searches the visited
-// sets take 10% less memory than with the zero state as reference; the
-// first 300,000 states of the unreduced x86-4cpu-2site-2upd pack to 23%
-// fewer words. A packed state is a bitmap of the words that are stored
-// followed by those words, in order: a few hundred bytes where a State is
-// over a kilobyte. Packing is injective (two states are equal exactly
-// when their packed forms are), so packed forms are compared in place of
-// states (and hashed, in the exact sets; fingerprints are of the states:
-// fingerprint.go).
+// rounded out to words), with the zero words left out. A packed state is
+// a bitmap of the words that are non-zero followed by those words, in
+// order: a few hundred bytes where a State is over a kilobyte. Packing
+// is injective (two states are equal exactly when their packed forms
+// are), so packed forms are compared in place of states (and hashed, in
+// the exact sets; fingerprints are of the states: fingerprint.go).
 //
 // The layout is derived from State's own: the used ranges come from the
 // offsets of State's fields (usedRanges), and everything outside them is
@@ -48,9 +41,6 @@ func stateAsWords(s *State) *[stateWords]uint64 { return (*[stateWords]uint64)(u
 type packer struct {
 	groups   []uint16 // first word of each group
 	mapWords int      // words of the bitmap
-	// ref holds the reference state's words of each group, group j at
-	// ref[8j:8j+8]: a word is stored XORed with its reference word
-	ref []uint64
 	// avx selects the assembly packer and unpacker (pack_amd64.s), where
 	// the CPU has AVX-512; tests turn it off to check the Go ones
 	// against it.
@@ -60,9 +50,8 @@ type packer struct {
 const groupWords = 8
 
 // newPacker returns the packer for a program whose states are zero
-// outside the byte ranges used, whose words are stored XORed with ref's
-// (nil: the zero state).
-func newPacker(used [][2]uintptr, ref *State) *packer {
+// outside the byte ranges used.
+func newPacker(used [][2]uintptr) *packer {
 	p := &packer{avx: haveAVX512}
 	next := 0 // the first word not yet in a group
 	for _, r := range used {
@@ -77,17 +66,6 @@ func newPacker(used [][2]uintptr, ref *State) *packer {
 		panic("patchcheck: more than 64 groups of State words (the coder's group bitmaps are 64 bits)")
 	}
 	p.mapWords = (len(p.groups) + 7) / 8
-	// 64-byte aligned: each group's reference is one load, not split
-	// across two cache lines
-	buf := make([]uint64, groupWords*len(p.groups)+groupWords)
-	skip := int(-uintptr(unsafe.Pointer(unsafe.SliceData(buf))) & 63 / 8)
-	p.ref = buf[skip : skip+groupWords*len(p.groups)]
-	if ref != nil {
-		w := stateAsWords(ref)
-		for j, g := range p.groups {
-			copy(p.ref[groupWords*j:], w[g:g+groupWords])
-		}
-	}
 	return p
 }
 
@@ -99,28 +77,21 @@ func (p *packer) maxLen() int { return p.mapWords + groupWords*len(p.groups) }
 func (p *packer) bufLen() int { return p.maxLen() + groupWords }
 
 // pack writes s packed to out (at least bufLen words) and returns its
-// length in words. In Go: a group equal to its reference costs a test;
-// in the others, every word XORed with its reference is stored at
-// out[k], and k moves on only past a non-zero one. With AVX-512, a group
-// is one load, XOR, test, compress and store.
+// length in words. In Go: a group of zeros costs a test; in the others,
+// every word is stored at out[k], and k moves on only past a non-zero
+// word. With AVX-512, a group is one load, test, compress and store.
 func (p *packer) pack(s *State, out []uint64) int {
 	base := unsafe.Pointer(s)
 	out = out[:p.bufLen()]
 	o := unsafe.Pointer(unsafe.SliceData(out))
 	clear(out[:p.mapWords])
-	ref := unsafe.Pointer(unsafe.SliceData(p.ref))
 	if p.avx {
-		return p.mapWords + packGroups(base, p.groups, unsafe.Add(o, 8*p.mapWords), o, ref)
+		return p.mapWords + packGroups(base, p.groups, unsafe.Add(o, 8*p.mapWords), o)
 	}
 	bm := unsafe.Slice((*byte)(o), 8*p.mapWords)
 	k := uintptr(p.mapWords) * 8 // byte offset in out: at most 8*maxLen
 	for j, g := range p.groups {
-		st := (*[groupWords]uint64)(unsafe.Add(base, uintptr(g)*8)) // g+8 <= stateWords
-		r := (*[groupWords]uint64)(p.ref[groupWords*j:])
-		var src [groupWords]uint64
-		for t := range src {
-			src[t] = st[t] ^ r[t]
-		}
+		src := (*[groupWords]uint64)(unsafe.Add(base, uintptr(g)*8)) // g+8 <= stateWords
 		if src[0]|src[1]|src[2]|src[3]|src[4]|src[5]|src[6]|src[7] == 0 {
 			continue
 		}
@@ -143,7 +114,7 @@ func (p *packer) unpack(in []uint64, s *State) {
 	in = in[:p.length(in)]
 	o := unsafe.Pointer(unsafe.SliceData(in))
 	if p.avx {
-		unpackGroups(unsafe.Add(o, 8*p.mapWords), o, p.groups, unsafe.Pointer(s), unsafe.Pointer(unsafe.SliceData(p.ref)))
+		unpackGroups(unsafe.Add(o, 8*p.mapWords), o, p.groups, unsafe.Pointer(s))
 		return
 	}
 	st := stateAsWords(s)
@@ -151,9 +122,9 @@ func (p *packer) unpack(in []uint64, s *State) {
 	k := p.mapWords
 	for j, g := range p.groups {
 		dst := (*[groupWords]uint64)(st[g : g+groupWords])
-		*dst = *(*[groupWords]uint64)(p.ref[groupWords*j:])
+		*dst = [groupWords]uint64{}
 		for b := bm[j]; b != 0; b &= b - 1 {
-			dst[bits.TrailingZeros8(b)] ^= in[k]
+			dst[bits.TrailingZeros8(b)] = in[k]
 			k++
 		}
 	}

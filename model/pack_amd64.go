@@ -8,10 +8,10 @@ func cpuid(eaxArg, ecxArg uint32) (eax, ebx, ecx, edx uint32)
 func xgetbv() (eax uint32)
 
 //go:noescape
-func packGroups(s unsafe.Pointer, groups []uint16, out, bm, ref unsafe.Pointer) int
+func packGroups(s unsafe.Pointer, groups []uint16, out, bm unsafe.Pointer) int
 
 //go:noescape
-func unpackGroups(in, bm unsafe.Pointer, groups []uint16, s, ref unsafe.Pointer)
+func unpackGroups(in, bm unsafe.Pointer, groups []uint16, s unsafe.Pointer)
 
 //go:noescape
 func copyGroups(dst, src unsafe.Pointer, groups []uint16)

@@ -20,19 +20,18 @@ TEXT ·xgetbv(SB), NOSPLIT, $0-4
 	MOVL AX, eax+0(FP)
 	RET
 
-// func packGroups(s unsafe.Pointer, groups []uint16, out, bm, ref unsafe.Pointer) int
+// func packGroups(s unsafe.Pointer, groups []uint16, out, bm unsafe.Pointer) int
 //
-// For each group j: load the 8 words at s+8*groups[j], XOR them with the
-// 8 at ref+64*j, set bm[j] to the mask of the non-zero ones, store them
-// compressed at out (a whole 64-byte store: the words past the non-zero
-// ones are scratch) and move out on. Returns the words stored.
-TEXT ·packGroups(SB), NOSPLIT, $0-64
+// For each group j: load the 8 words at s+8*groups[j], set bm[j] to the
+// mask of the non-zero ones, store them compressed at out (a whole 64-byte
+// store: the words past the non-zero ones are scratch) and move out on.
+// Returns the words stored.
+TEXT ·packGroups(SB), NOSPLIT, $0-56
 	MOVQ s+0(FP), SI
 	MOVQ groups_base+8(FP), BX
 	MOVQ groups_len+16(FP), CX
 	MOVQ out+32(FP), DI
 	MOVQ bm+40(FP), R8
-	MOVQ ref+48(FP), R11
 	MOVQ DI, R9
 	XORQ DX, DX
 	TESTQ CX, CX
@@ -40,8 +39,6 @@ TEXT ·packGroups(SB), NOSPLIT, $0-64
 ploop:
 	MOVWQZX (BX)(DX*2), AX
 	VMOVDQU64 (SI)(AX*8), Z0
-	VPXORQ (R11), Z0, Z0
-	ADDQ $64, R11
 	VPTESTMQ Z0, Z0, K1
 	VPCOMPRESSQ Z0, K1, Z1
 	VMOVDQU64 Z1, (DI)
@@ -55,23 +52,21 @@ ploop:
 pdone:
 	SUBQ R9, DI
 	SHRQ $3, DI
-	MOVQ DI, ret+56(FP)
+	MOVQ DI, ret+48(FP)
 	VZEROUPPER
 	RET
 
-// func unpackGroups(in, bm unsafe.Pointer, groups []uint16, s, ref unsafe.Pointer)
+// func unpackGroups(in, bm unsafe.Pointer, groups []uint16, s unsafe.Pointer)
 //
 // The inverse of packGroups: for each group j, expand the next
-// popcount(bm[j]) words of in to the lanes set in bm[j] (zero elsewhere),
-// XOR them with the 8 words at ref+64*j and store the 8 words at
-// s+8*groups[j].
-TEXT ·unpackGroups(SB), NOSPLIT, $0-56
+// popcount(bm[j]) words of in to the lanes set in bm[j] (zero elsewhere)
+// and store the 8 words at s+8*groups[j].
+TEXT ·unpackGroups(SB), NOSPLIT, $0-48
 	MOVQ in+0(FP), SI
 	MOVQ bm+8(FP), R8
 	MOVQ groups_base+16(FP), BX
 	MOVQ groups_len+24(FP), CX
 	MOVQ s+40(FP), DI
-	MOVQ ref+48(FP), R11
 	XORQ DX, DX
 	TESTQ CX, CX
 	JE udone
@@ -80,8 +75,6 @@ uloop:
 	MOVBLZX (R8)(DX*1), R10
 	KMOVB R10, K1
 	VPEXPANDQ.Z (SI), K1, Z0
-	VPXORQ (R11), Z0, Z0
-	ADDQ $64, R11
 	VMOVDQU64 Z0, (DI)(AX*8)
 	POPCNTL R10, R10
 	LEAQ (SI)(R10*8), SI

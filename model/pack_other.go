@@ -6,13 +6,11 @@ import "unsafe"
 
 const haveAVX512 = false
 
-func packGroups(s unsafe.Pointer, groups []uint16, out, bm, ref unsafe.Pointer) int {
+func packGroups(s unsafe.Pointer, groups []uint16, out, bm unsafe.Pointer) int {
 	panic("unreachable")
 }
 
-func unpackGroups(in, bm unsafe.Pointer, groups []uint16, s, ref unsafe.Pointer) {
-	panic("unreachable")
-}
+func unpackGroups(in, bm unsafe.Pointer, groups []uint16, s unsafe.Pointer) { panic("unreachable") }
 
 func copyGroups(dst, src unsafe.Pointer, groups []uint16) { panic("unreachable") }
 
