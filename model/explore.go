@@ -1619,8 +1619,10 @@ func parallelBFS(m *Machine, opt Options) Result {
 			d1 := (d + 1) % 2
 			elSpans, elRefs, elBlocks := el.spans, el.refs, el.blocks // publish fills them in place
 			nx.early = func(w, k int) bool {
-				for t0 := time.Now(); opt.helperEarlyStall && nx.gate.Load()&gateClosed == 0 && time.Since(t0) < time.Second; {
-					time.Sleep(100 * time.Microsecond)
+				if opt.helperEarlyStall { // tests: until the main worker ends nx, at most a second
+					for t0 := time.Now(); nx.gate.Load()&gateClosed == 0 && time.Since(t0) < time.Second; {
+						time.Sleep(100 * time.Microsecond)
+					}
 				}
 				if opt.helperEarlyDelay > 0 {
 					time.Sleep(opt.helperEarlyDelay)
