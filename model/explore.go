@@ -225,6 +225,10 @@ func (t *tree) path(n int32) []Step {
 func Explore(m *Machine, opt Options) Result {
 	m.Reduce = opt.Reduce
 	m.sortProps() // m.Props as it is now, even if changed in place
+	// A preemption-bounded search writes Sched into the successors
+	// (exhaustive): the machine cannot know them from their states.
+	m.confine = opt.MaxPreemptions == 0
+	defer func() { m.confine = false }()
 	if opt.MaxPreemptions > 0 && (opt.Symmetry || opt.Workers > 1 || opt.Search == Random) {
 		return Result{Err: errors.New("a preemption bound goes with sequential bfs or dfs, without symmetry")}
 	}
@@ -375,12 +379,13 @@ func (b *succBatch) reset() { b.words, b.succs = b.words[:0], b.succs[:0] }
 // add fingerprints next and keeps it packed, its visited-set slot
 // prefetched, unless recent has its fingerprint (it is in the set: next
 // is not packed).
-func (b *succBatch) add(pk *packer, seen visited, recent recentSet, next *State, st Step) {
+func (b *succBatch) add(m *Machine, seen visited, recent recentSet, next *State, st Step) {
+	pk := m.pk
 	off := len(b.words)
 	b.words = slices.Grow(b.words, pk.bufLen())
 	var fp uint64
 	if !b.exact {
-		fp = pk.fingerprint(next)
+		fp = m.nextFingerprint(next)
 		if recent.has(fp) {
 			return
 		}
@@ -505,7 +510,7 @@ func exhaustive(m *Machine, opt Options) Result {
 				found, foundAt = v, st
 				return false
 			}
-			batch.add(pk, seen, recent, next, st)
+			batch.add(m, seen, recent, next, st)
 			return true
 		})
 		if g := seen.growBytes(len(batch.succs)); g > 0 && r.stop(g) {
@@ -1475,7 +1480,7 @@ func parallelBFS(m *Machine, opt Options) Result {
 		}
 		for len(machines) < nw {
 			w := NewMachine(m.P, m.Props)
-			w.Reduce, w.Symmetry = m.Reduce, m.Symmetry
+			w.Reduce, w.Symmetry, w.confine, w.verify = m.Reduce, m.Symmetry, m.confine, m.verify
 			machines = append(machines, &worker{m: w, cd: newCoder(pk), base: &init})
 		}
 		hs.start(nw, &pan)
@@ -1780,7 +1785,7 @@ func parallelBFS(m *Machine, opt Options) Result {
 					if !o.record(node, st, v) {
 						return false
 					}
-					cb.add(pk, seen, recent, next, st)
+					cb.add(m, seen, recent, next, st)
 					return true
 				})
 				switch {
@@ -2119,7 +2124,7 @@ func expand(wk *worker, coded, exact bool, rd *levelReader, cs int, a *arena, ou
 			// fingerprints, packed only then.
 			var fp uint64
 			if !exact {
-				fp = pk.fingerprint(next)
+				fp = m.nextFingerprint(next)
 			} else {
 				out := a.reserve(pk.bufLen())
 				q = out[:pk.pack(next, out)]

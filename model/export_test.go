@@ -106,3 +106,8 @@ func HelpEveryLevelForTest(opt Options) Options {
 // EarlyForTest returns how many chunks of a parallel search a helper
 // expanded before their level started.
 func EarlyForTest(r Result) int { return r.early }
+
+// VerifyConfinedForTest makes m check every step it takes as confined to
+// one CPU against the whole state, and panic where it is wrong
+// (confine.go).
+func (m *Machine) VerifyConfinedForTest() { m.verify = true }

@@ -54,12 +54,31 @@ type Machine struct {
 	// relative to canonical states; Concrete turns them back.
 	Symmetry bool
 
-	next   State
-	x      Exec          // handed to the Arch, reused
-	fbuf   [maxInsn]byte // the bytes of the fetch in progress
-	ffrom  [maxInsn]int8 // the snapshot each came from, -1 if static
-	static []staticText  // the fetches of static text, by region (fetch)
-	events []Event
+	next State
+	// Steps confined to one CPU (confine.go): confine is set by Explore;
+	// from is the state Successors expands, while it does; dirty says
+	// what next differs in from from (a CPU, or dirtyAll);
+	// stepCPU is the CPU whose instruction the step executes (else -1),
+	// conf the CPU next differs in alone after a confined step (else
+	// -1); bases[MaxCPUs] is from's accumulators, bases[c] them less
+	// cpuStripes[c]'s stripes (when basesOK); stripeCPUs[k] has bit c set
+	// when the packer's stripe k is in cpuStripes[c]; verify (tests)
+	// checks every confined step.
+	confine    bool
+	from       *State
+	dirty      int8
+	stepCPU    int8
+	conf       int8
+	basesOK    bool
+	verify     bool
+	bases      [MaxCPUs + 1][8]uint64
+	cpuStripes [MaxCPUs][]uint32
+	stripeCPUs []uint8
+	x          Exec          // handed to the Arch, reused
+	fbuf       [maxInsn]byte // the bytes of the fetch in progress
+	ffrom      [maxInsn]int8 // the snapshot each came from, -1 if static
+	static     []staticText  // the fetches of static text, by region (fetch)
+	events     []Event
 	// partial-order reduction
 	lastLocal bool // the last execute was a local, invisible step
 	alt       int  // which way the OpEither being stepped goes
@@ -127,6 +146,7 @@ func NewMachine(p *Program, props []Property) *Machine {
 		m.copyRuns = append(m.copyRuns, [2]int{lo, hi})
 	}
 	m.static = staticTexts(p)
+	m.initConfine()
 	m.class = make([]int, len(p.CPUs))
 	for c := range p.CPUs {
 		m.class[c] = c
@@ -295,6 +315,15 @@ func (m *Machine) Quiet(s *State) bool {
 // the cycle proviso holds, and every reachable violation, deadlock and
 // state at rest is still reached (docs/semantics.md §7).
 func (m *Machine) Successors(s *State, fn func(Step, *State, *Violation) bool) int {
+	if m.confine && !m.Symmetry && !m.Trace {
+		m.from, m.dirty, m.basesOK = s, dirtyAll, false
+	}
+	n := m.successors(s, fn)
+	m.from, m.conf, m.stepCPU = nil, -1, -1
+	return n
+}
+
+func (m *Machine) successors(s *State, fn func(Step, *State, *Violation) bool) int {
 	if m.Reduce && !m.Trace {
 		if st, ok := m.ampleStep(s); ok {
 			fn(st, &m.ample, nil)
@@ -415,6 +444,9 @@ func (m *Machine) actorSteps(s *State, a int, fn func(*State, *Violation) bool) 
 		// The sync IPI is taken at an instruction boundary: the
 		// interrupt and its return are context synchronising.
 		m.begin(s)
+		if s == m.from {
+			m.stepCPU = int8(a)
+		}
 		c := &m.next.CPU[a]
 		c.IPI = 0
 		m.sync(&m.next, a)
@@ -443,6 +475,9 @@ func (m *Machine) actorSteps(s *State, a int, fn func(*State, *Violation) bool) 
 			skip = st >= ModGoing || call.ModInit && st >= ModLive
 		}
 		m.begin(s)
+		if s == m.from {
+			m.stepCPU = int8(a)
+		}
 		if skip {
 			m.skipCall(a)
 		} else {
@@ -460,7 +495,7 @@ func (m *Machine) actorSteps(s *State, a int, fn func(*State, *Violation) bool) 
 // already (State is over a kilobyte; a program uses two thirds of it or
 // less, and the copy was an eighth of a short run's time).
 func (m *Machine) begin(s *State) {
-	m.copyState(&m.next, s)
+	m.beginFrom(s)
 	m.events = m.events[:0]
 	if m.Trace {
 		m.trace = m.trace[:0]
@@ -484,10 +519,7 @@ func (m *Machine) copyState(dst, src *State) {
 // finish canonicalises the next state, checks the step's events and hands
 // the successor to fn.
 func (m *Machine) finish(fn func(*State, *Violation) bool) bool {
-	m.canon(&m.next)
-	if m.Symmetry {
-		m.Canonical(&m.next)
-	}
+	m.confine1()
 	var v *Violation
 	for i := range m.events {
 		if w := m.check(&m.events[i]); w != nil && (v == nil || v.Warning) {
@@ -590,8 +622,11 @@ func (m *Machine) sync(s *State, c int) {
 }
 
 // canon drops window contents that no CPU can fetch any more and clears
-// what finished CPUs no longer need, so equal futures share one state.
-func (m *Machine) canon(s *State) {
+// what finished CPUs no longer need, so equal futures share one state. It
+// reports whether it changed s (conservatively: it may say so of a
+// change that wrote the same values).
+func (m *Machine) canon(s *State) bool {
+	changed := false
 	for w := range m.P.Windows {
 		win := &s.Win[w]
 		if m.P.Windows[w].Data {
@@ -603,15 +638,25 @@ func (m *Machine) canon(s *State) {
 					win.Snap[i] = [WinSize]byte{}
 				}
 				win.N, win.Stale = 1, 0
+				changed = true
 			}
-			win.Epoch, win.Coh = [MaxSnaps]uint8{}, [MaxSnaps]uint8{}
+			if win.Epoch != [MaxSnaps]uint8{} || win.Coh != [MaxSnaps]uint8{} {
+				win.Epoch, win.Coh = [MaxSnaps]uint8{}, [MaxSnaps]uint8{}
+				changed = true
+			}
 			for c := range m.P.CPUs {
-				s.CPU[c].View[w] = 0
+				if s.CPU[c].View[w] != 0 {
+					s.CPU[c].View[w] = 0
+					changed = true
+				}
 			}
 			continue
 		}
 		if win.N == 1 {
-			win.Coh[0] = 0
+			if win.Coh[0] != 0 {
+				win.Coh[0] = 0
+				changed = true
+			}
 			continue // one contents: every view is 0 already
 		}
 		low := win.N - 1 - win.Stale
@@ -631,10 +676,14 @@ func (m *Machine) canon(s *State) {
 			win.N -= low
 			// Raising a view to the oldest contents changes nothing.
 			win.Coh[0] = 0
+			changed = true
 		}
 		for c := range m.P.CPUs {
 			if s.CPU[c].Mode == ModeDone {
-				s.CPU[c].View[w] = 0
+				if s.CPU[c].View[w] != 0 {
+					s.CPU[c].View[w] = 0
+					changed = true
+				}
 			} else {
 				s.CPU[c].View[w] -= low
 			}
@@ -642,7 +691,9 @@ func (m *Machine) canon(s *State) {
 	}
 	if m.maint {
 		m.renumberEpochs(s)
+		changed = true
 	}
+	return changed
 }
 
 // epoch returns the number of the last cache maintenance that made

@@ -40,6 +40,7 @@ func stateAsWords(s *State) *[stateWords]uint64 { return (*[stateWords]uint64)(u
 // keeps packing injective). The bitmap has one byte per group.
 type packer struct {
 	groups   []uint16 // first word of each group
+	all      []uint32 // the fingerprint's stripes: every group (stripe)
 	mapWords int      // words of the bitmap
 	// avx selects the assembly packer and unpacker (pack_amd64.s), where
 	// the CPU has AVX-512; tests turn it off to check the Go ones
@@ -62,7 +63,10 @@ func newPacker(used [][2]uintptr) *packer {
 			next = g + groupWords
 		}
 	}
-	if len(p.groups) > 64 {
+	for k, g := range p.groups {
+		p.all = append(p.all, stripe(g, k))
+	}
+	if len(p.groups) > maxGroups {
 		panic("patchcheck: more than 64 groups of State words (the coder's group bitmaps are 64 bits)")
 	}
 	p.mapWords = (len(p.groups) + 7) / 8

@@ -17,7 +17,10 @@ func unpackGroups(in, bm unsafe.Pointer, groups []uint16, s unsafe.Pointer)
 func copyGroups(dst, src unsafe.Pointer, groups []uint16)
 
 //go:noescape
-func groupHash(s unsafe.Pointer, groups []uint16, secret unsafe.Pointer) uint64
+func stripeHash(s unsafe.Pointer, stripes []uint32, keys unsafe.Pointer, acc, merge *[8]uint64, n int) uint64
+
+//go:noescape
+func stripeBases(s unsafe.Pointer, stripes []uint32, keys unsafe.Pointer, cpus []uint8, acc *[8]uint64, out *[MaxCPUs + 1][8]uint64)
 
 //go:noescape
 func diffGroups(s, prev unsafe.Pointer, groups []uint16, masks unsafe.Pointer) uint64

@@ -147,82 +147,45 @@ cdone:
 	VZEROUPPER
 	RET
 
-// XXH3's initial accumulators (XXH3_INIT_ACC), for groupHash.
-DATA xxInitAcc<>+0(SB)/8, $0x00000000C2B2AE3D
-DATA xxInitAcc<>+8(SB)/8, $0x9E3779B185EBCA87
-DATA xxInitAcc<>+16(SB)/8, $0xC2B2AE3D27D4EB4F
-DATA xxInitAcc<>+24(SB)/8, $0x165667B19E3779F9
-DATA xxInitAcc<>+32(SB)/8, $0x85EBCA77C2B2AE63
-DATA xxInitAcc<>+40(SB)/8, $0x0000000085EBCA77
-DATA xxInitAcc<>+48(SB)/8, $0x27D4EB2F165667C5
-DATA xxInitAcc<>+56(SB)/8, $0x000000009E3779B1
-GLOBL xxInitAcc<>(SB), RODATA|NOPTR, $64
-
-// func groupHash(s unsafe.Pointer, groups []uint16, secret unsafe.Pointer) uint64
+// func stripeHash(s unsafe.Pointer, stripes []uint32, keys unsafe.Pointer, acc *[8]uint64, merge *[8]uint64, n int) uint64
 //
-// XXH3's long-input loop (XXH3_hashLong_internal_loop, 64-bit, default
-// secret) over the groups of s as one input of 64 bytes a group (at least
-// xxLongGroups groups): the groups but the last are the stripes, 16 a
-// block, the accumulators scrambled after each block (XXH3_scrambleAcc,
-// the secret from byte 128 on); the last group is the last stripe (the
-// secret from byte 121 on). Stripe k of a block is keyed with the secret
-// from byte 8k on. The accumulators start as XXH3's (xxInitAcc). As
-// zeebo/xxh3's accumAVX512, a stripe is XXH3_accumulate_512: acc +=
-// swap(data) + lo32(data^key) * hi32(data^key), the stripe's sum made
-// before it is added (one addition a stripe on the accumulators'
-// chain). Then XXH3_mergeAccs (the secret from byte 11 on, the length
-// times XXH3_PRIME64_1) and XXH3_avalanche, on the accumulators taken
-// from the register (stored and loaded back, the loads would wait for
-// the 64-byte store): the hash.
-TEXT ·groupHash(SB), NOSPLIT, $0-48
+// The fingerprint of s from the accumulators acc and the stripes of s
+// (acc itself unchanged): acc += swap(data) +
+// lo32(data^key) * hi32(data^key) a stripe, keyed with the 64 bytes of
+// keys from byte 64*(e>>16) for the group of 8 words of s from word
+// e&0xffff, the stripe's sum made before it is added (one addition a
+// stripe on the accumulators' chain), as zeebo/xxh3's accumAVX512, with XXH3_mergeAccs (merge:
+// the secret's words it reads, the length 64*n bytes times
+// XXH3_PRIME64_1) and XXH3_avalanche, on the accumulators taken from the
+// register: mergeAcc in assembly.
+TEXT ·stripeHash(SB), NOSPLIT, $0-72
 	MOVQ s+0(FP), SI
-	MOVQ groups_base+8(FP), BX
-	MOVQ groups_len+16(FP), CX
-	MOVQ secret+32(FP), R8
-	VMOVDQU64 xxInitAcc<>+0(SB), Z1
-	MOVQ $0x9e3779b1, AX
-	VPBROADCASTQ AX, Z0
-	VMOVDQU64 128(R8), Z21
-	DECQ CX                       // the stripes: all groups but the last
+	MOVQ stripes_base+8(FP), BX
+	MOVQ stripes_len+16(FP), CX
+	MOVQ keys+32(FP), R8
+	MOVQ acc+40(FP), DI
+	MOVQ merge+48(FP), R11
+	VMOVDQU64 (DI), Z1
 	XORQ DX, DX
-	MOVQ R8, R10                  // the stripe's key
+	TESTQ CX, CX
+	JEQ hmerge
 hloop:
-	MOVWQZX (BX)(DX*2), AX
-	VMOVDQU64 (SI)(AX*8), Z3
-	VPXORQ (R10), Z3, Z2
+	MOVL (BX)(DX*4), AX
+	MOVWQZX AX, R9                // the group's first word
+	SHRL $16, AX                  // its key
+	SHLQ $6, AX
+	VMOVDQU64 (SI)(R9*8), Z3
+	VPXORQ (R8)(AX*1), Z3, Z2
 	VPSHUFD $0x31, Z2, Z4
 	VPMULUDQ Z2, Z4, Z2
 	VPSHUFD $0x4e, Z3, Z3
 	VPADDQ Z2, Z3, Z2
 	VPADDQ Z1, Z2, Z1
-	ADDQ $8, R10
 	INCQ DX
-	TESTQ $15, DX
-	JNE hnext
-	// a block done: scramble
-	VPSRLQ $47, Z1, Z2
-	VPTERNLOGD $0x96, Z1, Z21, Z2
-	VPMULUDQ Z0, Z2, Z1
-	VPSHUFD $0xf5, Z2, Z2
-	VPMULUDQ Z0, Z2, Z2
-	VPSLLQ $32, Z2, Z2
-	VPADDQ Z1, Z2, Z1
-	MOVQ R8, R10
-hnext:
 	CMPQ DX, CX
 	JLT hloop
-	// the last stripe: the last group
-	MOVWQZX (BX)(CX*2), AX
-	VMOVDQU64 (SI)(AX*8), Z3
-	VPXORQ 121(R8), Z3, Z2
-	VPSHUFD $0x31, Z2, Z4
-	VPMULUDQ Z2, Z4, Z2
-	VPSHUFD $0x4e, Z3, Z3
-	VPADDQ Z2, Z3, Z2
-	VPADDQ Z1, Z2, Z1
-	// XXH3_mergeAccs: h = 64*len(groups)*PRIME64_1 + the sum over lane
-	// pairs i of fold(acc[2i]^secret64(11+16i), acc[2i+1]^secret64(19+16i))
-	MOVQ groups_len+16(FP), R9
+hmerge:
+	MOVQ n+56(FP), R9
 	SHLQ $6, R9
 	MOVQ $0x9E3779B185EBCA87, R10
 	IMULQ R10, R9
@@ -231,29 +194,29 @@ hnext:
 	VEXTRACTI32X4 $3, Z1, X4
 	VMOVQ X1, AX
 	VPEXTRQ $1, X1, R10
-	XORQ 11(R8), AX
-	XORQ 19(R8), R10
+	XORQ 0(R11), AX
+	XORQ 8(R11), R10
 	MULQ R10
 	XORQ DX, AX
 	ADDQ AX, R9
 	VMOVQ X2, AX
 	VPEXTRQ $1, X2, R10
-	XORQ 27(R8), AX
-	XORQ 35(R8), R10
+	XORQ 16(R11), AX
+	XORQ 24(R11), R10
 	MULQ R10
 	XORQ DX, AX
 	ADDQ AX, R9
 	VMOVQ X3, AX
 	VPEXTRQ $1, X3, R10
-	XORQ 43(R8), AX
-	XORQ 51(R8), R10
+	XORQ 32(R11), AX
+	XORQ 40(R11), R10
 	MULQ R10
 	XORQ DX, AX
 	ADDQ AX, R9
 	VMOVQ X4, AX
 	VPEXTRQ $1, X4, R10
-	XORQ 59(R8), AX
-	XORQ 67(R8), R10
+	XORQ 48(R11), AX
+	XORQ 56(R11), R10
 	MULQ R10
 	XORQ DX, AX
 	ADDQ AX, R9
@@ -266,6 +229,75 @@ hnext:
 	MOVQ R9, AX
 	SHRQ $32, AX
 	XORQ AX, R9
-	MOVQ R9, ret+40(FP)
+	MOVQ R9, ret+64(FP)
+	VZEROUPPER
+	RET
+
+// func stripeBases(s unsafe.Pointer, stripes []uint32, keys unsafe.Pointer, cpus []uint8, acc *[8]uint64, out *[MaxCPUs + 1][8]uint64)
+//
+// The accumulators of s for Machine.nextFingerprint, in one pass over its
+// stripes (stripeHash's loop): out[MaxCPUs] is acc plus every stripe, and
+// out[c] the same less the stripes whose bit c is set in cpus (one byte a
+// stripe: the CPUs whose words its group covers). MaxCPUs is 4.
+TEXT ·stripeBases(SB), NOSPLIT, $0-80
+	MOVQ s+0(FP), SI
+	MOVQ stripes_base+8(FP), BX
+	MOVQ stripes_len+16(FP), CX
+	MOVQ keys+32(FP), R8
+	MOVQ cpus_base+40(FP), R12
+	MOVQ acc+64(FP), DI
+	MOVQ out+72(FP), R11
+	VMOVDQU64 (DI), Z1
+	VPXORQ Z5, Z5, Z5
+	VPXORQ Z6, Z6, Z6
+	VPXORQ Z7, Z7, Z7
+	VPXORQ Z8, Z8, Z8
+	XORQ DX, DX
+	TESTQ CX, CX
+	JEQ bdone
+bloop:
+	MOVL (BX)(DX*4), AX
+	MOVWQZX AX, R9
+	SHRL $16, AX
+	SHLQ $6, AX
+	VMOVDQU64 (SI)(R9*8), Z3
+	VPXORQ (R8)(AX*1), Z3, Z2
+	VPSHUFD $0x31, Z2, Z4
+	VPMULUDQ Z2, Z4, Z2
+	VPSHUFD $0x4e, Z3, Z3
+	VPADDQ Z2, Z3, Z2
+	VPADDQ Z1, Z2, Z1
+	MOVBQZX (R12)(DX*1), R10
+	TESTQ R10, R10
+	JEQ bnext
+	TESTQ $1, R10
+	JEQ b1
+	VPADDQ Z5, Z2, Z5
+b1:
+	TESTQ $2, R10
+	JEQ b2
+	VPADDQ Z6, Z2, Z6
+b2:
+	TESTQ $4, R10
+	JEQ b3
+	VPADDQ Z7, Z2, Z7
+b3:
+	TESTQ $8, R10
+	JEQ bnext
+	VPADDQ Z8, Z2, Z8
+bnext:
+	INCQ DX
+	CMPQ DX, CX
+	JLT bloop
+bdone:
+	VPSUBQ Z5, Z1, Z5
+	VPSUBQ Z6, Z1, Z6
+	VPSUBQ Z7, Z1, Z7
+	VPSUBQ Z8, Z1, Z8
+	VMOVDQU64 Z5, 0(R11)
+	VMOVDQU64 Z6, 64(R11)
+	VMOVDQU64 Z7, 128(R11)
+	VMOVDQU64 Z8, 192(R11)
+	VMOVDQU64 Z1, 256(R11)
 	VZEROUPPER
 	RET

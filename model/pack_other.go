@@ -18,7 +18,11 @@ func diffGroups(s, prev unsafe.Pointer, groups []uint16, masks unsafe.Pointer) u
 	panic("unreachable")
 }
 
-func groupHash(s unsafe.Pointer, groups []uint16, secret unsafe.Pointer) uint64 {
+func stripeHash(s unsafe.Pointer, stripes []uint32, keys unsafe.Pointer, acc, merge *[8]uint64, n int) uint64 {
+	panic("unreachable")
+}
+
+func stripeBases(s unsafe.Pointer, stripes []uint32, keys unsafe.Pointer, cpus []uint8, acc *[8]uint64, out *[MaxCPUs + 1][8]uint64) {
 	panic("unreachable")
 }
 
