@@ -147,14 +147,30 @@ cdone:
 	VZEROUPPER
 	RET
 
+// STRIPE adds to the accumulators Z1 the fingerprint's stripe e =
+// stripes[DX] (BX: the stripes, SI: the state, R8: the keys): the group of
+// 8 words of s from word e&0xffff, keyed with the 64 bytes of keys from
+// byte 64*(e>>16), is XXH3_accumulate_512's stripe: swap(data) +
+// lo32(data^key) * hi32(data^key), made in Z2 before it is added (one
+// addition a stripe on the accumulators' chain), as zeebo/xxh3's
+// accumAVX512. It uses AX, R9, Z3 and Z4 and leaves the stripe in Z2.
+#define STRIPE \
+	MOVL (BX)(DX*4), AX; \
+	MOVWQZX AX, R9; \
+	SHRL $16, AX; \
+	SHLQ $6, AX; \
+	VMOVDQU64 (SI)(R9*8), Z3; \
+	VPXORQ (R8)(AX*1), Z3, Z2; \
+	VPSHUFD $0x31, Z2, Z4; \
+	VPMULUDQ Z2, Z4, Z2; \
+	VPSHUFD $0x4e, Z3, Z3; \
+	VPADDQ Z2, Z3, Z2; \
+	VPADDQ Z1, Z2, Z1
+
 // func stripeHash(s unsafe.Pointer, stripes []uint32, keys unsafe.Pointer, acc *[8]uint64, merge *[8]uint64, n int) uint64
 //
-// The fingerprint of s from the accumulators acc and the stripes of s
-// (acc itself unchanged): acc += swap(data) +
-// lo32(data^key) * hi32(data^key) a stripe, keyed with the 64 bytes of
-// keys from byte 64*(e>>16) for the group of 8 words of s from word
-// e&0xffff, the stripe's sum made before it is added (one addition a
-// stripe on the accumulators' chain), as zeebo/xxh3's accumAVX512, with XXH3_mergeAccs (merge:
+// The fingerprint of s from the accumulators acc (unchanged) and the
+// stripes of s (STRIPE), with XXH3_mergeAccs (merge:
 // the secret's words it reads, the length 64*n bytes times
 // XXH3_PRIME64_1) and XXH3_avalanche, on the accumulators taken from the
 // register: mergeAcc in assembly.
@@ -170,17 +186,7 @@ TEXT ·stripeHash(SB), NOSPLIT, $0-72
 	TESTQ CX, CX
 	JEQ hmerge
 hloop:
-	MOVL (BX)(DX*4), AX
-	MOVWQZX AX, R9                // the group's first word
-	SHRL $16, AX                  // its key
-	SHLQ $6, AX
-	VMOVDQU64 (SI)(R9*8), Z3
-	VPXORQ (R8)(AX*1), Z3, Z2
-	VPSHUFD $0x31, Z2, Z4
-	VPMULUDQ Z2, Z4, Z2
-	VPSHUFD $0x4e, Z3, Z3
-	VPADDQ Z2, Z3, Z2
-	VPADDQ Z1, Z2, Z1
+	STRIPE
 	INCQ DX
 	CMPQ DX, CX
 	JLT hloop
@@ -236,7 +242,7 @@ hmerge:
 // func stripeBases(s unsafe.Pointer, stripes []uint32, keys unsafe.Pointer, cpus []uint8, acc *[8]uint64, out *[MaxCPUs + 1][8]uint64)
 //
 // The accumulators of s for Machine.nextFingerprint, in one pass over its
-// stripes (stripeHash's loop): out[MaxCPUs] is acc plus every stripe, and
+// stripes (STRIPE): out[MaxCPUs] is acc plus every stripe, and
 // out[c] the same less the stripes whose bit c is set in cpus (one byte a
 // stripe: the CPUs whose words its group covers). MaxCPUs is 4.
 TEXT ·stripeBases(SB), NOSPLIT, $0-80
@@ -256,17 +262,7 @@ TEXT ·stripeBases(SB), NOSPLIT, $0-80
 	TESTQ CX, CX
 	JEQ bdone
 bloop:
-	MOVL (BX)(DX*4), AX
-	MOVWQZX AX, R9
-	SHRL $16, AX
-	SHLQ $6, AX
-	VMOVDQU64 (SI)(R9*8), Z3
-	VPXORQ (R8)(AX*1), Z3, Z2
-	VPSHUFD $0x31, Z2, Z4
-	VPMULUDQ Z2, Z4, Z2
-	VPSHUFD $0x4e, Z3, Z3
-	VPADDQ Z2, Z3, Z2
-	VPADDQ Z1, Z2, Z1
+	STRIPE
 	MOVBQZX (R12)(DX*1), R10
 	TESTQ R10, R10
 	JEQ bnext
