@@ -18,7 +18,8 @@ import (
 //   - finish does not run canon after a confined step: canon reads the
 //     windows, the CPUs' views and which CPUs are done, none of which the
 //     step changed, and from is canonical (every state the search stores
-//     is canon's, the initial state too), so canon would change nothing;
+//     is canon's, the initial state too: Machine.initial), so canon
+//     would change nothing;
 //   - nextFingerprint makes the successor's fingerprint from from's
 //     accumulators, less the stripes of the groups over the CPU's words,
 //     plus their new stripes (fingerprint.go).
@@ -35,6 +36,15 @@ import (
 // The search must leave next as it is (Explore sets confine only without
 // a preemption bound, whose search writes Sched into next) and must not
 // ask for symmetry (Canonical moves CPUs) or traces.
+
+// initial returns the program's initial state, canon's (it is already:
+// canon is there so that every state a search expands is canon's by
+// construction, as finish's skipping canon needs).
+func (m *Machine) initial() State {
+	s := m.P.Initial()
+	m.canon(&s)
+	return s
+}
 
 // dirtyAll is Machine.dirty when next is not known to be from but for
 // one CPU's state.

@@ -455,7 +455,7 @@ func exhaustive(m *Machine, opt Options) Result {
 		work = lq
 	}
 	defer work.close()
-	init := m.P.Initial()
+	init := m.initial()
 	root := t.add(-1, Step{}, 0)
 	p := make([]uint64, pk.bufLen())
 	p = p[:pk.pack(&init, p)]
@@ -728,7 +728,7 @@ func randomWalks(m *Machine, opt Options) Result {
 	}
 	var succs []succ
 	for w := 0; w < walks && r.res.Violation == nil; w++ {
-		s := m.P.Initial()
+		s := m.initial()
 		seen.add(nil, m.Fingerprint(&s))
 		var path []Step
 		for d := 0; ; d++ {
@@ -1332,7 +1332,7 @@ func parallelBFS(m *Machine, opt Options) Result {
 	// levels before they can first join one (startHelpers): a small
 	// search's levels have one chunk each, or a busy machine's helpers sit
 	// out, and the search then runs without them.
-	init := m.P.Initial()
+	init := m.initial()
 	machines := []*worker{{m: m, cd: newCoder(pk), base: &init}}
 	var t levelTree
 	r.final = func() { r.res.VisitedBytes, r.res.TreeBytes = seen.bytes(), t.bytes() }
