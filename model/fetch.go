@@ -217,10 +217,7 @@ func (m *Machine) torn(s *State, addr uint64, insn []byte) int {
 
 // execute runs one fetched instruction (or reports why it cannot run).
 func (m *Machine) execute(s *State, c int, insn []byte, from []int8, undef, unmapped bool, fn func(*State, *Violation) bool) bool {
-	m.begin(s)
-	if s == m.from {
-		m.stepCPU = int8(c)
-	}
+	m.beginCPU(s, c)
 	pc := s.CPU[c].PC
 	// The event is made in place in m.events (an Event is large) and
 	// reached by its index: Exec may append more events.

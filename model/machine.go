@@ -443,10 +443,7 @@ func (m *Machine) actorSteps(s *State, a int, fn func(*State, *Violation) bool) 
 	if cs.IPI != 0 {
 		// The sync IPI is taken at an instruction boundary: the
 		// interrupt and its return are context synchronising.
-		m.begin(s)
-		if s == m.from {
-			m.stepCPU = int8(a)
-		}
+		m.beginCPU(s, a)
 		c := &m.next.CPU[a]
 		c.IPI = 0
 		m.sync(&m.next, a)
@@ -474,10 +471,7 @@ func (m *Machine) actorSteps(s *State, a int, fn func(*State, *Violation) bool) 
 			}
 			skip = st >= ModGoing || call.ModInit && st >= ModLive
 		}
-		m.begin(s)
-		if s == m.from {
-			m.stepCPU = int8(a)
-		}
+		m.beginCPU(s, a)
 		if skip {
 			m.skipCall(a)
 		} else {
