@@ -147,10 +147,10 @@ func (t *levelTree) depthOf(n int32) int {
 // as its difference from the state pushed before it. A state is the
 // 8-byte words of State that the program's packer covers (its groups);
 // the difference is their exclusive or, stored as a bitmap of the groups
-// with a changed word, for each of those a byte of its changed words,
-// and for each changed word a byte that gives the run of its bytes from
-// the lowest non-zero one to the highest (the low nibble its first byte,
-// the high one its length less one) and those bytes. Successive states of a level are mostly siblings or cousins
+// with a changed word; for each of those, a byte of its changed words,
+// for each changed word a byte of its changed bytes, and the changed
+// bytes of the group in order (the form AVX-512's VPCOMPRESSB writes and
+// VPEXPANDB reads). Successive states of a level are mostly siblings or cousins
 // that differ in a program counter, a register and a window or two:
 // about 10-20 bytes a state, where a packed state takes 150-200 and the
 // State 1,232. Entries are kept in blocks of frontierBlock bytes; each
@@ -218,12 +218,11 @@ type coder struct {
 	own     []byte   // the words of each group not in an earlier group (the last may overlap)
 	gmBytes int      // bytes of the group bitmap
 	maxLen  int      // longest entry
-	masks   []byte   // encode's changed words of each group
-	avx     bool     // encode compares groups with AVX-512 (packer.avx)
+	vbmi    bool     // encode and decode use AVX-512 (VBMI2: VPCOMPRESSB, VPEXPANDB)
 }
 
 func newCoder(pk *packer) coder {
-	c := coder{groups: pk.groups, gmBytes: (len(pk.groups) + 7) / 8, masks: make([]byte, len(pk.groups)), avx: pk.avx}
+	c := coder{groups: pk.groups, gmBytes: (len(pk.groups) + 7) / 8, vbmi: pk.avx && haveVBMI2}
 	covered := map[uint16]bool{}
 	for _, g := range pk.groups {
 		var own byte
@@ -235,7 +234,9 @@ func newCoder(pk *packer) coder {
 		}
 		c.own = append(c.own, own)
 	}
-	c.maxLen = c.gmBytes + len(pk.groups)*(1+groupWords*9)
+	// a changed group: its word mask, 8 byte masks and 64 bytes; the
+	// assembly's last store may end 64 bytes past the entry
+	c.maxLen = c.gmBytes + len(pk.groups)*(1+groupWords+8*groupWords) + 64
 	return c
 }
 
@@ -321,50 +322,48 @@ func (f *frontier) pushNext() {
 }
 
 // encode appends the difference of s from prev; dst has room for
-// maxLen more bytes. The changed words of each group are found first
-// (with AVX-512, a compare a group), then only they are visited.
+// maxLen more bytes, which it may write past the entry's end.
 func (f *coder) encode(dst []byte, s, prev *[stateWords]uint64) []byte {
 	gm, k := len(dst), len(dst)+f.gmBytes
 	buf := dst[:cap(dst)]
-	clear(buf[gm:k])
-	masks := f.masks[:len(f.groups)]
-	var changed uint64 // bit j: group j has a changed word
-	if f.avx {
-		changed = diffGroups(unsafe.Pointer(s), unsafe.Pointer(prev), f.groups, unsafe.Pointer(unsafe.SliceData(masks)))
-	} else {
-		for j, g := range f.groups {
-			a := (*[groupWords]uint64)(s[g : g+groupWords])
-			b := (*[groupWords]uint64)(prev[g : g+groupWords])
-			var wm uint64
-			if (a[0]^b[0])|(a[1]^b[1])|(a[2]^b[2])|(a[3]^b[3])|(a[4]^b[4])|(a[5]^b[5])|(a[6]^b[6])|(a[7]^b[7]) != 0 {
-				for t := range groupWords {
-					x := a[t] ^ b[t]
-					wm |= (x | -x) >> 63 << t // bit t: word t changed
-				}
-			}
-			masks[j] = byte(wm)
-			changed |= (wm | -wm) >> 63 << j
+	if f.vbmi {
+		n, changed := encodeGroups(unsafe.Pointer(s), unsafe.Pointer(prev), f.groups, unsafe.Pointer(unsafe.SliceData(f.own)), unsafe.Pointer(&buf[k]))
+		for i := range f.gmBytes {
+			buf[gm+i] = byte(changed >> (8 * i))
 		}
+		return buf[:k+n]
 	}
-	for ; changed != 0; changed &= changed - 1 {
-		j := bits.TrailingZeros64(changed)
-		g := f.groups[j]
-		wm := masks[j] & f.own[j]
-		if wm == 0 { // unchanged, or only words of an earlier group
+	clear(buf[gm:k])
+	for j, g := range f.groups {
+		a := (*[groupWords]uint64)(s[g : g+groupWords])
+		b := (*[groupWords]uint64)(prev[g : g+groupWords])
+		if (a[0]^b[0])|(a[1]^b[1])|(a[2]^b[2])|(a[3]^b[3])|(a[4]^b[4])|(a[5]^b[5])|(a[6]^b[6])|(a[7]^b[7]) == 0 {
+			continue
+		}
+		var wm byte
+		for t := range groupWords {
+			x := a[t] ^ b[t]
+			wm |= byte((x|-x)>>63) << t // bit t: word t changed
+		}
+		if wm &= f.own[j]; wm == 0 { // only words of an earlier group
 			continue
 		}
 		buf[gm+j/8] |= 1 << (j % 8)
 		buf[k] = wm
-		k++
+		bm := k + 1                  // the words' byte masks
+		k = bm + bits.OnesCount8(wm) // their bytes
 		for ; wm != 0; wm &= wm - 1 {
-			t := int(g) + bits.TrailingZeros8(wm)
-			x := s[t] ^ prev[t]
-			lo := bits.TrailingZeros64(x) / 8
-			n := (63-bits.LeadingZeros64(x))/8 - lo + 1
-			buf[k] = byte(lo | (n-1)<<4)
-			// all 8 bytes are written, n kept: the word's 9 bytes of maxLen
-			binary.LittleEndian.PutUint64(buf[k+1:], x>>(8*lo))
-			k += 1 + n
+			x := a[bits.TrailingZeros8(wm)] ^ b[bits.TrailingZeros8(wm)]
+			var m byte
+			for i := 0; x != 0; i, x = i+1, x>>8 {
+				if byte(x) != 0 {
+					m |= 1 << i
+					buf[k] = byte(x)
+					k++
+				}
+			}
+			buf[bm] = m
+			bm++
 		}
 	}
 	return buf[:k]
@@ -466,25 +465,22 @@ func (f *coder) decode(src []byte, k int, s *[stateWords]uint64) int {
 		changed |= uint64(b) << (8 * i)
 	}
 	k += f.gmBytes
+	if f.vbmi {
+		return k + decodeGroups(unsafe.Add(unsafe.Pointer(unsafe.SliceData(src)), k), changed, f.groups, unsafe.Pointer(s))
+	}
 	for ; changed != 0; changed &= changed - 1 {
-		j := bits.TrailingZeros64(changed)
-		g := f.groups[j]
+		g := int(f.groups[bits.TrailingZeros64(changed)])
 		wm := src[k]
-		k++
+		bm := k + 1
+		k = bm + bits.OnesCount8(wm)
 		for ; wm != 0; wm &= wm - 1 {
-			t := bits.TrailingZeros8(wm)
-			lo, n := int(src[k]&15), int(src[k]>>4)+1
-			k++
 			var x uint64
-			if k+8 <= len(src) {
-				x = binary.LittleEndian.Uint64(src[k:]) & (^uint64(0) >> (64 - 8*n))
-			} else {
-				for i := n - 1; i >= 0; i-- {
-					x = x<<8 | uint64(src[k+i])
-				}
+			for m := src[bm]; m != 0; m &= m - 1 {
+				x |= uint64(src[k]) << (8 * bits.TrailingZeros8(m))
+				k++
 			}
-			s[int(g)+t] ^= x << (8 * lo)
-			k += n
+			s[g+bits.TrailingZeros8(wm)] ^= x
+			bm++
 		}
 	}
 	return k

@@ -12,24 +12,24 @@ import (
 // packer covers all of State, so its last group overlaps the one before.
 func TestFrontierIsAQueue(t *testing.T) {
 	for _, spill := range []bool{false, true} {
-		for _, avx := range []bool{false, true} {
-			if avx && !haveAVX512 {
+		for _, vbmi := range []bool{false, true} {
+			if vbmi && !haveVBMI2 {
 				continue
 			}
-			testFrontier(t, spill, avx)
+			testFrontier(t, spill, vbmi)
 		}
 	}
 }
 
 // testFrontier is TestFrontierIsAQueue, with blocks spilled whenever
-// they can be or never, with encode's AVX-512 compare or in Go.
-func testFrontier(t *testing.T, spill, avx bool) {
+// they can be or never, coded with AVX-512 or in Go.
+func testFrontier(t *testing.T, spill, vbmi bool) {
 	pk := newPacker([][2]uintptr{{0, unsafe.Sizeof(State{})}})
 	if stateWords%groupWords == 0 {
 		t.Fatal("State is a whole number of groups: the overlapping group is not tested")
 	}
 	f := newFrontier(pk)
-	f.avx = avx
+	f.vbmi = vbmi
 	defer f.close()
 	if spill {
 		f.low = func() bool { return true }
@@ -71,6 +71,52 @@ func testFrontier(t *testing.T, spill, avx bool) {
 	}
 	if f.bytes() == 0 || f.used <= 0 || f.error() != nil || (f.spilled > 0) != spill {
 		t.Fatalf("spill %v: frontier of %d states in %d bytes, %d used, %d spilled (%v)", spill, f.len(), f.bytes(), f.used, f.spilled, f.error())
+	}
+}
+
+// TestCoderAsmIsGo codes random differences, sparse and dense, with
+// AVX-512 and in Go: the entries must be byte for byte the same, and each
+// must decode, both ways, to the state coded. The packer covers all of
+// State, so its last group overlaps the one before.
+func TestCoderAsmIsGo(t *testing.T) {
+	if !haveVBMI2 {
+		t.Skip("no AVX-512 VBMI2 here")
+	}
+	pk := newPacker([][2]uintptr{{0, unsafe.Sizeof(State{})}})
+	asm, gocd := newCoder(pk), newCoder(pk)
+	asm.vbmi, gocd.vbmi = true, false
+	rng := rand.New(rand.NewPCG(5, 6))
+	var s, prev State
+	for op := range 20000 {
+		prev = s
+		w := stateAsWords(&s)
+		for k := rng.IntN(1 + op%40); k >= 0; k-- {
+			i := rng.IntN(int(stateWords))
+			switch rng.IntN(4) {
+			case 0:
+				w[i] ^= uint64(1+rng.IntN(255)) << (8 * rng.IntN(8))
+			case 1:
+				w[i] = rng.Uint64()
+			case 2:
+				w[i] ^= rng.Uint64() & 0xff00ff0000ff00ff
+			default:
+				w[i] = 0
+			}
+		}
+		a := asm.encode(make([]byte, 3, 3+asm.maxLen), stateAsWords(&s), stateAsWords(&prev))
+		g := gocd.encode(make([]byte, 3, 3+gocd.maxLen), stateAsWords(&s), stateAsWords(&prev))
+		if string(a) != string(g) {
+			t.Fatalf("op %d: AVX-512 entry %x, Go %x", op, a, g)
+		}
+		if len(a) > 3+asm.maxLen-64 {
+			t.Fatalf("op %d: entry of %d bytes, longer than maxLen allows", op, len(a)-3)
+		}
+		for _, cd := range []*coder{&asm, &gocd} {
+			got := prev
+			if n := cd.decode(a, 3, stateAsWords(&got)); n != len(a) || got != s {
+				t.Fatalf("op %d, vbmi %v: decoded %d of %d bytes, state equal %v", op, cd.vbmi, n, len(a), got == s)
+			}
+		}
 	}
 }
 

@@ -23,7 +23,10 @@ func stripeHash(s unsafe.Pointer, stripes []uint32, keys unsafe.Pointer, acc, me
 func stripeBases(s unsafe.Pointer, stripes []uint32, keys unsafe.Pointer, cpus []uint8, acc *[8]uint64, out *[MaxCPUs + 1][8]uint64)
 
 //go:noescape
-func diffGroups(s, prev unsafe.Pointer, groups []uint16, masks unsafe.Pointer) uint64
+func encodeGroups(s, prev unsafe.Pointer, groups []uint16, own, out unsafe.Pointer) (n int, changed uint64)
+
+//go:noescape
+func decodeGroups(src unsafe.Pointer, changed uint64, groups []uint16, s unsafe.Pointer) (n int)
 
 // haveAVX512 reports whether the CPU and the OS support the AVX-512
 // instructions packGroups and unpackGroups use (AVX512F: VPCOMPRESSQ,
@@ -45,6 +48,18 @@ var haveAVX512 = func() bool {
 	_, b7, _, _ := cpuid(7, 0)
 	const avx512f, avx512dq = 1 << 16, 1 << 17
 	return b7&avx512f != 0 && b7&avx512dq != 0
+}()
+
+// haveVBMI2 reports whether the CPU also has the AVX-512 instructions
+// encodeGroups and decodeGroups use (AVX512BW: VPTESTMB, KMOVQ;
+// AVX512_VBMI2: VPCOMPRESSB, VPEXPANDB).
+var haveVBMI2 = func() bool {
+	if !haveAVX512 {
+		return false
+	}
+	_, b7, c7, _ := cpuid(7, 0)
+	const avx512bw, vbmi2 = 1 << 30, 1 << 6
+	return b7&avx512bw != 0 && c7&vbmi2 != 0
 }()
 
 // prefetch asks the CPU to bring the cache line at p in (PREFETCHT0).

@@ -91,36 +91,93 @@ TEXT ·prefetch(SB), NOSPLIT, $0-8
 	PREFETCHT0 (AX)
 	RET
 
-// func diffGroups(s, prev unsafe.Pointer, groups []uint16, masks unsafe.Pointer) uint64
+// func encodeGroups(s, prev unsafe.Pointer, groups []uint16, own, out unsafe.Pointer) (n int, changed uint64)
 //
-// For each group j: masks[j] = the mask of the words of the group at
-// s+8*groups[j] that differ from prev's; bit j of the result is set if
-// that mask is not zero (groups has at most 64 groups).
-TEXT ·diffGroups(SB), NOSPLIT, $0-56
+// coder.encode's groups: for each group j whose words at s+8*groups[j]
+// (those in own[j]) differ from prev's, bit j of changed is set and out
+// gets the mask of its changed words, their masks of changed bytes and
+// the changed bytes (VPCOMPRESSB); n is the bytes written. Each group's
+// bytes are stored 64 at a time: out has room for 64 bytes past the end.
+TEXT ·encodeGroups(SB), NOSPLIT, $0-72
 	MOVQ s+0(FP), SI
 	MOVQ prev+8(FP), DI
 	MOVQ groups_base+16(FP), BX
 	MOVQ groups_len+24(FP), CX
-	MOVQ masks+40(FP), R8
+	MOVQ own+40(FP), R8
+	MOVQ out+48(FP), R10
+	MOVQ R10, R12
 	XORQ DX, DX
 	XORQ R9, R9
 	TESTQ CX, CX
-	JE ddone
-dloop:
+	JE edone
+eloop:
 	MOVWQZX (BX)(DX*2), AX
 	VMOVDQU64 (SI)(AX*8), Z0
-	VPCMPUQ $4, (DI)(AX*8), Z0, K1
+	VPXORQ (DI)(AX*8), Z0, Z0
+	KMOVB (R8)(DX*1), K2
+	VPTESTMQ Z0, Z0, K2, K1 // the group's changed words, of its own
+	KORTESTB K1, K1
+	JEQ enext
+	BTSQ DX, R9
+	VMOVDQU64.Z Z0, K1, Z0 // the words of an earlier group cleared
+	VPTESTMB Z0, Z0, K3    // its changed bytes
 	KMOVB K1, AX
-	MOVB AX, (R8)(DX*1)
-	MOVQ R9, R11
-	BTSQ DX, R11
-	TESTB AX, AX
-	CMOVQNE R11, R9
+	MOVB AX, (R10)
+	KMOVQ K3, R11
+	VMOVQ R11, X3
+	VPCOMPRESSB.Z X3, K1, X4 // the changed words' byte masks
+	VMOVDQU X4, 1(R10)
+	POPCNTL AX, AX
+	LEAQ 1(R10)(AX*1), R10
+	VPCOMPRESSB.Z Z0, K3, Z5 // the changed bytes
+	VMOVDQU64 Z5, (R10)
+	POPCNTQ R11, R11
+	ADDQ R11, R10
+enext:
 	INCQ DX
 	CMPQ DX, CX
-	JLT dloop
-ddone:
-	MOVQ R9, ret+48(FP)
+	JLT eloop
+edone:
+	SUBQ R12, R10
+	MOVQ R10, n+56(FP)
+	MOVQ R9, changed+64(FP)
+	VZEROUPPER
+	RET
+
+// func decodeGroups(src unsafe.Pointer, changed uint64, groups []uint16, s unsafe.Pointer) (n int)
+//
+// coder.decode's groups: for each bit j of changed, the group's entry at
+// src (encodeGroups's) is expanded (VPEXPANDB) and exclusive-ored into the
+// 8 words at s+8*groups[j]; n is the bytes read.
+TEXT ·decodeGroups(SB), NOSPLIT, $0-56
+	MOVQ src+0(FP), SI
+	MOVQ changed+8(FP), R9
+	MOVQ groups_base+16(FP), BX
+	MOVQ s+40(FP), DI
+	MOVQ SI, R12
+	TESTQ R9, R9
+	JE xdone
+xloop:
+	BSFQ R9, DX
+	BTRQ DX, R9
+	MOVWQZX (BX)(DX*2), AX
+	MOVBQZX (SI), CX
+	KMOVB CX, K1
+	VPEXPANDB.Z 1(SI), K1, X3 // the byte masks, each at its word's byte
+	POPCNTL CX, CX
+	LEAQ 1(SI)(CX*1), SI
+	VMOVQ X3, R11
+	KMOVQ R11, K3
+	VPEXPANDB.Z (SI), K3, Z1 // the changed bytes, in place
+	POPCNTQ R11, R11
+	ADDQ R11, SI
+	VPXORQ (DI)(AX*8), Z1, Z1
+	VMOVDQU64 Z1, (DI)(AX*8)
+	TESTQ R9, R9
+	JNE xloop
+xdone:
+	SUBQ R12, SI
+	MOVQ SI, n+48(FP)
 	VZEROUPPER
 	RET
 

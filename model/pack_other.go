@@ -4,7 +4,7 @@ package model
 
 import "unsafe"
 
-const haveAVX512 = false
+const haveAVX512, haveVBMI2 = false, false
 
 func packGroups(s unsafe.Pointer, groups []uint16, out, bm unsafe.Pointer) int {
 	panic("unreachable")
@@ -14,7 +14,11 @@ func unpackGroups(in, bm unsafe.Pointer, groups []uint16, s unsafe.Pointer) { pa
 
 func copyGroups(dst, src unsafe.Pointer, groups []uint16) { panic("unreachable") }
 
-func diffGroups(s, prev unsafe.Pointer, groups []uint16, masks unsafe.Pointer) uint64 {
+func encodeGroups(s, prev unsafe.Pointer, groups []uint16, own, out unsafe.Pointer) (int, uint64) {
+	panic("unreachable")
+}
+
+func decodeGroups(src unsafe.Pointer, changed uint64, groups []uint16, s unsafe.Pointer) int {
 	panic("unreachable")
 }
 
