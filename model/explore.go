@@ -173,7 +173,7 @@ type visited interface {
 	// make the set allocate, 0 if they fit in the one it has.
 	growBytes(k int) uint64
 	bytes() uint64 // the memory the set takes
-	error() error  // the set was lost (compactSet.growThroughFile)
+	error() error  // the set was lost
 }
 
 // tree records how each state of a depth-first search was first reached.

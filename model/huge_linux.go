@@ -54,3 +54,19 @@ func asBytes[T any](s []T) []byte {
 	}
 	return unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(s))), n)
 }
+
+// release gives the whole blocks of align bytes (a power of two, 4 KiB
+// or more) within b back to the system (madvise(MADV_DONTNEED)): their
+// contents are then lost, read as zeros. On huge pages, align 2 MiB
+// frees whole huge pages, which a new table's faults can take again
+// without compaction. A hint: errors are ignored.
+func release(b []byte, align uintptr) {
+	if len(b) == 0 {
+		return
+	}
+	skip := -uintptr(unsafe.Pointer(&b[0])) & (align - 1)
+	end := uintptr(len(b)) - (uintptr(unsafe.Pointer(&b[len(b)-1]))+1)&(align-1)
+	if end > skip {
+		_ = syscall.Madvise(b[skip:end], 4 /* MADV_DONTNEED */)
+	}
+}

@@ -197,16 +197,26 @@ func (a *arena) room(n int) []uint64 {
 		}
 	}
 	b := a.blocks[a.cur]
-	if len(b)+n > a.ready {
-		end := min(max(a.ready, len(b)+n)+populateStep, cap(b))
-		populate(b[a.ready:end])
-		a.ready = end
-	}
+	a.ready = populateTo(b[:cap(b)], a.ready, len(b)+n)
 	return b
 }
 
-// populateStep is how many words of a block room faults in at a time
-// (2 MiB: one huge page).
+// populateTo faults in the pages of b (populate) up to word n and
+// populateStep words past it, if the first ready words are all it
+// faulted in so far, and returns how many it has now: for memory
+// written from its start on, a fault for a step of it costs far less
+// than one a page.
+func populateTo(b []uint64, ready, n int) int {
+	if n <= ready || ready >= len(b) {
+		return ready
+	}
+	end := min(max(ready, n)+populateStep, len(b))
+	populate(b[ready:end])
+	return end
+}
+
+// populateStep is how many words populateTo faults in past the one
+// asked for (2 MiB: one huge page).
 const populateStep = 1 << 18
 
 // newBlock returns an empty block to follow the arena's last.

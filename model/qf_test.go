@@ -59,17 +59,10 @@ func TestCompactSetAgreesWithAMap(t *testing.T) {
 	}
 }
 
-// TestCompactSetGrows adds fingerprints across growths, in memory and
-// through a file, and checks that each is seen once added and not before.
+// TestCompactSetGrows adds fingerprints across growths
+// and checks that each is seen once added and not before.
 func TestCompactSetGrows(t *testing.T) {
-	for _, fileFrom := range []int{0, 1} {
-		testCompactSetGrows(t, fileFrom)
-	}
-}
-
-func testCompactSetGrows(t *testing.T, fileFrom int) {
 	s := newCompactSet()
-	s.fileFrom = fileFrom
 	const n = 300000
 	for i := uint64(0); i < n; i++ {
 		if !s.add(nil, i*0x9e3779b97f4a7c15) {
@@ -84,7 +77,58 @@ func testCompactSetGrows(t *testing.T, fileFrom int) {
 	if m := uint64(n); s.has(nil, m*0x9e3779b97f4a7c15) {
 		t.Fatalf("fingerprint %d seen, never added", n)
 	}
-	if s.size() != n || s.q != 20 || s.error() != nil || s.fileFrom != fileFrom {
+	if s.size() != n || s.q != 20 || s.error() != nil {
 		t.Fatalf("size %d in 2^%d slots, want %d in 2^20", s.size(), s.q, n)
+	}
+}
+
+// TestCompactSetGrowsWithLongClusters grows tables whose clusters span
+// pages and hold many runs, so that a growth's walk gives pages back
+// while the quotient of the run it is in has its slot pages behind: each
+// growth must keep every fingerprint (each and has agree with a map).
+// Fingerprints are drawn around a few centres, their quotients (at 2^16
+// slots) within band slots of one.
+func TestCompactSetGrowsWithLongClusters(t *testing.T) {
+	for _, tc := range []struct{ centres, band, n uint64 }{
+		{64, 1, 52000},    // a run a cluster, of 800 slots
+		{64, 100, 52000},  // 100 runs a cluster (a walk releasing up to its slot, not its run's quotient's, loses some)
+		{3000, 4, 120000}, // short clusters, many of them
+	} {
+		rng := rand.New(rand.NewPCG(tc.centres, tc.band))
+		c := newCompactSet()
+		c.releaseAlign = 4096 // the tables are under 2 MiB
+		ref := map[uint64]bool{}
+		grew := 0
+		for range tc.n {
+			q := (rng.Uint64N(tc.centres)*(1<<16/tc.centres) + rng.Uint64N(tc.band)) % (1 << 16)
+			fp := q<<48 | rng.Uint64N(1<<48)
+			q0 := c.q
+			if c.add(nil, fp) == ref[fp] {
+				t.Fatalf("%+v: add(%#x) after %d: wrong answer", tc, fp, len(ref))
+			}
+			ref[fp] = true
+			if c.q == q0 {
+				continue
+			}
+			grew++
+			var all []uint64
+			c.each(func(fp uint64) { all = append(all, fp) })
+			if len(all) != len(ref) || c.size() != len(ref) {
+				t.Fatalf("%+v: %d fingerprints after growing to 2^%d slots, want %d", tc, len(all), c.q, len(ref))
+			}
+			for _, a := range all {
+				if !ref[a] {
+					t.Fatalf("%+v: %#x in the grown table, never added", tc, a)
+				}
+			}
+		}
+		if grew == 0 {
+			t.Fatalf("%+v: the table never grew", tc)
+		}
+		for fp := range ref {
+			if !c.has(nil, fp) {
+				t.Fatalf("%+v: %#x lost", tc, fp)
+			}
+		}
 	}
 }
