@@ -186,7 +186,6 @@ func (c *collapseSet) has(p []uint64, fp uint64) bool {
 func (c *collapseSet) size() int              { return c.tup.size() }
 func (c *collapseSet) prefetch(fp uint64)     {}
 func (c *collapseSet) growBytes(k int) uint64 { return c.tup.growBytes(k) }
-func (c *collapseSet) error() error           { return nil }
 
 func (c *collapseSet) bytes() uint64 {
 	n := c.tup.bytes()

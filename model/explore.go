@@ -1,7 +1,6 @@
 package model
 
 import (
-	"cmp"
 	"errors"
 	"fmt"
 	"math/bits"
@@ -173,7 +172,6 @@ type visited interface {
 	// make the set allocate, 0 if they fit in the one it has.
 	growBytes(k int) uint64
 	bytes() uint64 // the memory the set takes
-	error() error  // the set was lost
 }
 
 // tree records how each state of a depth-first search was first reached.
@@ -531,7 +529,7 @@ func exhaustive(m *Machine, opt Options) Result {
 		if m.Err() != nil {
 			break
 		}
-		if err := cmp.Or(t.error(), seen.error()); err != nil {
+		if err := t.error(); err != nil {
 			r.res.Err = err
 			break
 		}
@@ -1960,7 +1958,7 @@ func parallelBFS(m *Machine, opt Options) Result {
 		if k := len(nextSpans); k > 0 && nextSpans[k-1].n == 0 {
 			nextSpans = nextSpans[:k-1]
 		}
-		if err := cmp.Or(t.err, seen.error()); err != nil && r.res.Err == nil {
+		if err := t.err; err != nil && r.res.Err == nil {
 			r.res.Err = err
 		}
 		if r.res.Violation != nil || r.res.Err != nil {

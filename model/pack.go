@@ -316,8 +316,6 @@ func newExactSet(length func([]uint64) int, hash func([]uint64) uint64) *exactSe
 
 func (e *exactSet) size() int { return e.n }
 
-func (e *exactSet) error() error { return nil }
-
 func (e *exactSet) bytes() uint64 { return 8*uint64(len(e.slots)) + e.arena.bytes() }
 
 func (e *exactSet) growBytes(k int) uint64 {

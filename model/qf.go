@@ -302,5 +302,3 @@ func (c *compactSet) grow() {
 	nc.n, nc.releaseAlign = c.n, c.releaseAlign
 	*c = *nc
 }
-
-func (c *compactSet) error() error { return nil }
