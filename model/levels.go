@@ -353,7 +353,8 @@ func (f *coder) encode(dst []byte, s, prev *[stateWords]uint64) []byte {
 		bm := k + 1                  // the words' byte masks
 		k = bm + bits.OnesCount8(wm) // their bytes
 		for ; wm != 0; wm &= wm - 1 {
-			x := a[bits.TrailingZeros8(wm)] ^ b[bits.TrailingZeros8(wm)]
+			t := bits.TrailingZeros8(wm)
+			x := a[t] ^ b[t]
 			var m byte
 			for i := 0; x != 0; i, x = i+1, x>>8 {
 				if byte(x) != 0 {

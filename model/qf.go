@@ -239,7 +239,7 @@ func (c *compactSet) growBytes(k int) uint64 {
 // from the first cluster after an empty slot on.
 func (c *compactSet) each(fn func(uint64)) { c.walk(fn, false) }
 
-// walk is each; if release, it also gives the memory of the slots it is
+// walk is each; if free, it also gives the memory of the slots it is
 // done with back to the system as it goes (release, on Linux), so that a
 // growth holds little more than the new table at any time: the table is
 // then left unusable (grow). The slots it is done with are those before
