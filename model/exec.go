@@ -120,7 +120,8 @@ func (x *Exec) Load(addr uint64, n int) ([]byte, bool) {
 // as key->func or the patchable text as data): it is then never taken as
 // a local, invisible step by the partial-order reduction.
 func (x *Exec) Shared() {
-	x.m.events = append(x.m.events, Event{Kind: EvShared, CPU: x.C, Addr: x.Addr})
+	ev := x.m.newEvent()
+	ev.Kind, ev.CPU, ev.Addr = EvShared, x.C, x.Addr
 }
 
 // EachFetchable calls fn with each distinct contents of [addr, addr+n),

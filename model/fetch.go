@@ -122,9 +122,12 @@ func (m *Machine) fetchFrom(s *State, c, have int, fn func(*State, *Violation) b
 		return m.execute(s, c, buf[:have], from[:have], true, false, fn)
 	}
 	// Read the next granule, from every snapshot the CPU may see.
-	g := uint64(m.P.Arch.Granule())
+	g := m.granule
 	a := s.CPU[c].PC + uint64(have)
-	base := a / g * g
+	base := a &^ (g - 1) // every architecture's granule is a power of two
+	if g&(g-1) != 0 {
+		base = a / g * g
+	}
 	take := int(base + g - a)
 	if have+take > maxInsn {
 		take = maxInsn - have
@@ -221,11 +224,14 @@ func (m *Machine) execute(s *State, c int, insn []byte, from []int8, undef, unma
 	pc := s.CPU[c].PC
 	// The event is made in place in m.events (an Event is large) and
 	// reached by its index: Exec may append more events.
-	m.events = append(m.events, Event{Kind: EvExec, CPU: c, Addr: pc, Len: len(insn), Undef: undef || unmapped, Unmapped: unmapped})
+	ev := m.newEvent()
 	ei := len(m.events) - 1
-	ev := &m.events[ei]
+	ev.Kind, ev.CPU, ev.Addr, ev.Len, ev.Undef, ev.Unmapped = EvExec, c, pc, len(insn), undef || unmapped, unmapped
 	copy(ev.Insn[:], insn)
 	for i := range insn {
+		if s.K.Freed == 0 { // nothing freed (most states)
+			break
+		}
 		if m.P.freed(s, pc+uint64(i)) {
 			ev.Freed = true
 		}
