@@ -1,7 +1,9 @@
 package model
 
 import (
+	"fmt"
 	"math/rand/v2"
+	"os"
 	"slices"
 	"testing"
 )
@@ -130,5 +132,81 @@ func TestCompactSetGrowsWithLongClusters(t *testing.T) {
 				t.Fatalf("%+v: %#x lost", tc, fp)
 			}
 		}
+	}
+}
+
+// TestCompactSetGrowIsInsert grows tables twofold and fourfold and
+// compares them, word for word, with tables of the same size that insert
+// made of the same fingerprints: the layout of a quotient filter is fixed
+// by its set, and grow writes it in one pass. The tables have long
+// clusters, runs of many remainders, and clusters that wrap around the
+// table's end, before and after the growth.
+func TestCompactSetGrowIsInsert(t *testing.T) {
+	for _, tc := range []struct{ centres, band, n uint64 }{
+		{64, 1, 40000},      // a run a cluster, of 600 slots
+		{64, 100, 45000},    // 100 runs a cluster
+		{3000, 4, 48000},    // short clusters, many of them
+		{1, 1 << 16, 49000}, // fingerprints at random
+	} {
+		for g := uint(1); g <= 2; g++ {
+			rng := rand.New(rand.NewPCG(tc.centres, tc.band+uint64(g)))
+			c := newCompactSetBits(16)
+			c.releaseAlign = 4096
+			var fps []uint64
+			for range tc.n {
+				// The centres are offset so that a cluster wraps around
+				// the table's end.
+				q := (rng.Uint64N(tc.centres)*(1<<16/tc.centres) + rng.Uint64N(tc.band) - 30) % (1 << 16)
+				fp := q<<48 | rng.Uint64N(1<<48)
+				if c.insert(fp) {
+					fps = append(fps, fp)
+					c.n++
+				}
+			}
+			if tc.band < 1<<16 && (c.get(c.slots-1)&qfMeta == 0 || c.get(0)&qfShifted == 0) {
+				t.Fatalf("%+v: no cluster wraps around the table's end", tc)
+			}
+			c.growTo(16 + g)
+			ref := newCompactSetBits(16 + g)
+			for _, fp := range fps {
+				ref.insert(fp)
+			}
+			if c.n != len(fps) || !slices.Equal(c.words, ref.words) {
+				t.Fatalf("%+v: grown to 2^%d slots, %d fingerprints: not the table insert makes of them", tc, 16+g, c.n)
+			}
+		}
+	}
+}
+
+// BenchmarkCompactSetGrow times a growth from 2^q slots three quarters
+// full, per fingerprint moved (ns/op is per fingerprint).
+func BenchmarkCompactSetGrow(b *testing.B) {
+	for _, q := range []uint{20, 24, 26} {
+		b.Run(fmt.Sprintf("2^%d", q), func(b *testing.B) {
+			rng := rand.New(rand.NewPCG(1, uint64(q)))
+			fps := make([]uint64, 3<<q/4)
+			for i := range fps {
+				fps[i] = rng.Uint64()
+			}
+			b.ResetTimer()
+			moved := 0
+			for moved < b.N {
+				b.StopTimer()
+				c := newCompactSetBits(q)
+				for _, fp := range fps {
+					c.insert(fp)
+				}
+				c.n = len(fps)
+				b.StartTimer()
+				if os.Getenv("OLDGROW") != "" {
+					nc := newCompactSetBits(c.q + uint(growFactor(int(c.slots))))
+					c.each(func(fp uint64) { nc.insert(fp) })
+				} else {
+					c.grow()
+				}
+				moved += len(fps)
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(moved), "ns/fp")
+		})
 	}
 }
