@@ -1322,6 +1322,12 @@ func parallelBFS(m *Machine, opt Options) Result {
 	// With exact storage (but -collapse), a packed level is the states'
 	// packed copies in the visited set: refs from -1 into its arena.
 	es, _ := seen.(*exactSet)
+	// A growth of the fingerprint set is shared with the helpers, who
+	// take its parts between two states (taken).
+	var growJobs atomic.Pointer[growJob]
+	if cs, ok := seen.(*compactSet); ok && nw > 1 {
+		cs.jobs = &growJobs
+	}
 	var recent recentSet
 	if !exact {
 		recent = make(recentSet, 1<<recentBits)
@@ -1404,6 +1410,9 @@ func parallelBFS(m *Machine, opt Options) Result {
 		o := outs.get()
 		ch.out = o
 		taken := func() bool {
+			if j := growJobs.Load(); j != nil {
+				j.work()
+			}
 			if opt.helperDelay > 0 {
 				// The sleep comes after the check, so that a helper whose
 				// chunk was taken meanwhile expands one more state, as one

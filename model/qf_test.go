@@ -5,6 +5,8 @@ import (
 	"math/rand/v2"
 	"os"
 	"slices"
+	"sync"
+	"sync/atomic"
 	"testing"
 )
 
@@ -140,7 +142,10 @@ func TestCompactSetGrowsWithLongClusters(t *testing.T) {
 // made of the same fingerprints: the layout of a quotient filter is fixed
 // by its set, and grow writes it in one pass. The tables have long
 // clusters, runs of many remainders, and clusters that wrap around the
-// table's end, before and after the growth.
+// table's end, before and after the growth. Each is grown in one part,
+// in parts of 2^10 slots, and in such parts shared with another
+// goroutine (as a parallel search's helper; go test -race sees their
+// writes).
 func TestCompactSetGrowIsInsert(t *testing.T) {
 	for _, tc := range []struct{ centres, band, n uint64 }{
 		{64, 1, 40000},      // a run a cluster, of 600 slots
@@ -149,30 +154,55 @@ func TestCompactSetGrowIsInsert(t *testing.T) {
 		{1, 1 << 16, 49000}, // fingerprints at random
 	} {
 		for g := uint(1); g <= 2; g++ {
-			rng := rand.New(rand.NewPCG(tc.centres, tc.band+uint64(g)))
-			c := newCompactSetBits(16)
-			c.releaseAlign = 4096
-			var fps []uint64
-			for range tc.n {
-				// The centres are offset so that a cluster wraps around
-				// the table's end.
-				q := (rng.Uint64N(tc.centres)*(1<<16/tc.centres) + rng.Uint64N(tc.band) - 30) % (1 << 16)
-				fp := q<<48 | rng.Uint64N(1<<48)
-				if c.insert(fp) {
-					fps = append(fps, fp)
-					c.n++
+			for _, how := range []string{"whole", "parts", "shared"} {
+				rng := rand.New(rand.NewPCG(tc.centres, tc.band+uint64(g)))
+				c := newCompactSetBits(16)
+				c.releaseAlign = 4096
+				var fps []uint64
+				for range tc.n {
+					// The centres are offset so that a cluster wraps
+					// around the table's end.
+					q := (rng.Uint64N(tc.centres)*(1<<16/tc.centres) + rng.Uint64N(tc.band) - 30) % (1 << 16)
+					fp := q<<48 | rng.Uint64N(1<<48)
+					if c.insert(fp) {
+						fps = append(fps, fp)
+						c.n++
+					}
 				}
-			}
-			if tc.band < 1<<16 && (c.get(c.slots-1)&qfMeta == 0 || c.get(0)&qfShifted == 0) {
-				t.Fatalf("%+v: no cluster wraps around the table's end", tc)
-			}
-			c.growTo(16 + g)
-			ref := newCompactSetBits(16 + g)
-			for _, fp := range fps {
-				ref.insert(fp)
-			}
-			if c.n != len(fps) || !slices.Equal(c.words, ref.words) {
-				t.Fatalf("%+v: grown to 2^%d slots, %d fingerprints: not the table insert makes of them", tc, 16+g, c.n)
+				if tc.band < 1<<16 && (c.get(c.slots-1)&qfMeta == 0 || c.get(0)&qfShifted == 0) {
+					t.Fatalf("%+v: no cluster wraps around the table's end", tc)
+				}
+				var jobs atomic.Pointer[growJob]
+				var stop atomic.Bool
+				var helped sync.WaitGroup
+				if how != "whole" {
+					c.partBits = 10
+					if j := c.cut(newCompactSetBits(16 + g)); len(j.cuts) < 40 {
+						t.Fatalf("%+v: %d parts, want 40 or more", tc, len(j.cuts)-1)
+					}
+				}
+				if how == "shared" {
+					c.jobs = &jobs
+					helped.Add(1)
+					go func() {
+						defer helped.Done()
+						for !stop.Load() {
+							if j := jobs.Load(); j != nil {
+								j.work()
+							}
+						}
+					}()
+				}
+				c.growTo(16 + g)
+				stop.Store(true)
+				helped.Wait()
+				ref := newCompactSetBits(16 + g)
+				for _, fp := range fps {
+					ref.insert(fp)
+				}
+				if c.n != len(fps) || !slices.Equal(c.words, ref.words) {
+					t.Fatalf("%+v, %s: grown to 2^%d slots, %d fingerprints: not the table insert makes of them", tc, how, 16+g, c.n)
+				}
 			}
 		}
 	}
