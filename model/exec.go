@@ -120,6 +120,9 @@ func (x *Exec) Load(addr uint64, n int) ([]byte, bool) {
 // as key->func or the patchable text as data): it is then never taken as
 // a local, invisible step by the partial-order reduction.
 func (x *Exec) Shared() {
+	if !x.m.Reduce && !x.m.routineJudged() {
+		return // no one reads it (execute)
+	}
 	ev := x.m.newEvent()
 	ev.Kind, ev.CPU, ev.Addr = EvShared, x.C, x.Addr
 }

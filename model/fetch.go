@@ -222,27 +222,36 @@ func (m *Machine) torn(s *State, addr uint64, insn []byte) int {
 func (m *Machine) execute(s *State, c int, insn []byte, from []int8, undef, unmapped bool, fn func(*State, *Violation) bool) bool {
 	m.beginCPU(s, c)
 	pc := s.CPU[c].PC
-	// The event is made in place in m.events (an Event is large) and
-	// reached by its index: Exec may append more events.
-	ev := m.newEvent()
-	ei := len(m.events) - 1
-	ev.Kind, ev.CPU, ev.Addr, ev.Len, ev.Undef, ev.Unmapped = EvExec, c, pc, len(insn), undef || unmapped, unmapped
-	copy(ev.Insn[:], insn)
+	freed := false
 	for i := range insn {
 		if s.K.Freed == 0 { // nothing freed (most states)
 			break
 		}
 		if m.P.freed(s, pc+uint64(i)) {
-			ev.Freed = true
+			freed = true
 		}
 	}
-	if tw := m.torn(s, pc, insn); tw >= 0 {
-		ev.Torn = true
-		ev.Win = tw
+	tw := m.torn(s, pc, insn)
+	bad := tw >= 0 || undef || unmapped || freed
+	// The event is made in place in m.events (an Event is large) and
+	// reached by its index: Exec may append more events. A routine one
+	// (an instruction fetched whole, defined, from live text) is made only
+	// for whoever reads it: the partial-order reduction (isLocal) and a
+	// property that judges routine events (none of props's does).
+	ei := -1
+	if bad || m.Reduce || m.routineJudged() {
+		ev := m.newEvent()
+		ei = len(m.events) - 1
+		ev.Kind, ev.CPU, ev.Addr, ev.Len, ev.Undef, ev.Unmapped = EvExec, c, pc, len(insn), undef || unmapped, unmapped
+		copy(ev.Insn[:], insn)
+		ev.Freed, ev.Torn = freed, tw >= 0
+		if tw >= 0 {
+			ev.Win = tw
+		}
 	}
 	if m.Trace {
 		e := TraceEvent{Kind: TrFetch, Sym: m.P.Sym(pc), Addr: pc, Bytes: append(Hex(nil), insn...), Stale: staleBytes(from, s, c, m)}
-		if !ev.Torn && !ev.Undef {
+		if tw < 0 && !undef && !unmapped {
 			e.Disasm = m.P.Arch.Disasm(insn, pc, m.P)
 		}
 		m.rec(e)
@@ -250,7 +259,7 @@ func (m *Machine) execute(s *State, c int, insn []byte, from []int8, undef, unma
 	if m.maint {
 		m.fetched(c, pc, from)
 	}
-	if !ev.Torn && !ev.Undef && !ev.Freed {
+	if !bad {
 		// Only the CPU, address and bytes change from step to step.
 		if m.x.m != m {
 			m.x = Exec{P: m.P, S: &m.next, m: m}

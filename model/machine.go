@@ -550,9 +550,7 @@ func (m *Machine) check(ev *Event) *Violation {
 // when m.Props is another slice, and by Explore (a property replaced in
 // place between searches).
 func (m *Machine) propsFor(ev *Event) []Property {
-	if len(m.Props) != m.propsOf || len(m.Props) > 0 && &m.Props[0] != m.propsAt {
-		m.sortProps()
-	}
+	m.sortedProps()
 	switch {
 	case ev.Kind == EvShared || ev.Kind == EvExec && !ev.Torn && !ev.Undef && !ev.Unmapped && !ev.Freed:
 		return m.byKind[evKinds]
@@ -560,6 +558,21 @@ func (m *Machine) propsFor(ev *Event) []Property {
 		return m.byKind[ev.Kind]
 	}
 	return m.Props
+}
+
+// routineJudged reports whether a property judges routine events (see
+// propsFor).
+func (m *Machine) routineJudged() bool {
+	m.sortedProps()
+	return len(m.byKind[evKinds]) > 0
+}
+
+// sortedProps makes the lists propsFor returns again if m.Props is
+// another slice than they were made for.
+func (m *Machine) sortedProps() {
+	if len(m.Props) != m.propsOf || len(m.Props) > 0 && &m.Props[0] != m.propsAt {
+		m.sortProps()
+	}
 }
 
 // sortProps makes the lists propsFor returns, for m.Props.
