@@ -198,7 +198,18 @@ func (m *Machine) snapByte(s *State, w, sn int, addr uint64) (byte, bool) {
 
 // torn returns the window whose part of insn at addr matches none of the
 // window's snapshots, or -1: the bytes were never an instruction there.
-func (m *Machine) torn(s *State, addr uint64, insn []byte) int {
+// from is the snapshot each byte was fetched from (fetchFrom).
+func (m *Machine) torn(s *State, addr uint64, insn []byte, from []int8) int {
+	same := true
+	for _, f := range from {
+		same = same && f == from[0]
+	}
+	if same {
+		// Fetched from one snapshot (of each window it reads; a fetch
+		// granule overlaps at most one window) or none: nothing to
+		// compare (nearly every fetch).
+		return -1
+	}
 	for w := range m.P.Windows {
 		def := &m.P.Windows[w]
 		lo, hi := max(addr, def.Base), min(addr+uint64(len(insn)), def.Base+uint64(def.Size))
@@ -231,7 +242,7 @@ func (m *Machine) execute(s *State, c int, insn []byte, from []int8, undef, unma
 			freed = true
 		}
 	}
-	tw := m.torn(s, pc, insn)
+	tw := m.torn(s, pc, insn, from)
 	bad := tw >= 0 || undef || unmapped || freed
 	// The event is made in place in m.events (an Event is large) and
 	// reached by its index: Exec may append more events. A routine one
