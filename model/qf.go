@@ -310,13 +310,13 @@ func (c *compactSet) each(fn func(uint64)) {
 // tables. The fingerprints are read out in order (qfReader), and each is
 // written at the first free slot of the new table from its new
 // quotient's on: the layout of a quotient filter is fixed by its set,
-// and this is the one insert makes (TestCompactSetGrowIsInsert). The
-// twentieth round wrote the new table so, in place of an insert a
-// fingerprint: a growth from 2^26 slots took 2.0 s against 3.3 s
-// (BenchmarkCompactSetGrow).
+// and this is the one insert makes (TestCompactSetGrowIsInsert): no
+// faster than inserting in order (BenchmarkCompactSetGrow; faulting the
+// new table in and reading the old one are most of a growth), but a part
+// of a growth is written so.
 //
-// The table is read in parts (growPart), each from an empty slot to the
-// next, and a large table's parts are shared out to the parallel
+// The table is read in parts (growJob.part), each from an empty slot to
+// the next, and a large table's parts are shared out to the parallel
 // search's helpers (growJob).
 func (c *compactSet) grow() { c.growTo(c.q + uint(growFactor(int(c.slots)))) }
 
@@ -368,7 +368,7 @@ func (c *compactSet) parts() uint64 {
 // cut plans the growth of c into nc. A cut is an empty slot whose slot
 // before is empty too: the fingerprints before it, of quotients below
 // it, end in the new table 2^g slots before its new place (the new
-// quotients are 2^g times as many; see growPart), so that two parts
+// quotients are 2^g times as many; see growJob.part), so that two parts
 // write no slot, and no 8-byte word of the table's, in common while a
 // slot is 24 bits or more (3 slots of gap then span 8 bytes; a slot is
 // 64-q+3 bits, q at most 43).
