@@ -330,6 +330,9 @@ func (c *compactSet) growTo(q uint) {
 			c.jobs.Store(j)
 			j.work()
 			for j.done.Load() < int64(len(j.cuts)-1) {
+				if j.failed.Load() {
+					panic("patchcheck: a helper panicked growing the visited set")
+				}
 				runtime.Gosched() // a helper is in a part
 			}
 			c.jobs.Store(nil)
@@ -349,6 +352,7 @@ type growJob struct {
 	old, nc    compactSet
 	cuts       []uint64 // virtual: the last is the first plus old.slots
 	next, done atomic.Int64
+	failed     atomic.Bool // a part panicked: the growth cannot end
 }
 
 // parts is about how many parts a growth of c is cut into: one a 2^20
@@ -393,6 +397,12 @@ func (c *compactSet) cut(nc *compactSet) *growJob {
 
 // work takes the job's parts until none is left.
 func (j *growJob) work() {
+	defer func() {
+		if e := recover(); e != nil {
+			j.failed.Store(true)
+			panic(e)
+		}
+	}()
 	for {
 		k := int(j.next.Add(1) - 1)
 		if k >= len(j.cuts)-1 {
