@@ -234,12 +234,9 @@ func (m *Machine) execute(s *State, c int, insn []byte, from []int8, undef, unma
 	m.beginCPU(s, c)
 	pc := s.CPU[c].PC
 	freed := false
-	for i := range insn {
-		if s.K.Freed == 0 { // nothing freed (most states)
-			break
-		}
-		if m.P.freed(s, pc+uint64(i)) {
-			freed = true
+	if s.K.Freed != 0 { // else nothing is freed (most states)
+		for i := range insn {
+			freed = freed || m.P.freed(s, pc+uint64(i))
 		}
 	}
 	tw := m.torn(s, pc, insn, from)
