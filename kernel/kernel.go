@@ -123,6 +123,11 @@ type Layout struct {
 	// a static_call_tramp_key entry (EXPORT_STATIC_CALL_TRAMP), ModSites
 	// for keys with module sites (filled in by Build).
 	Builtin, TrampKey, ModSites []bool
+	// Source is the model files the port read to lay out the
+	// trampolines (TrampolineSource without cflags), if it read them:
+	// Build compiles the same files, and takes them over from here
+	// rather than parse them again.
+	Source *TrampSource
 }
 
 // Variant is a named protocol variant.
@@ -313,6 +318,12 @@ func Bytes(b []byte) ([model.WinSize]byte, uint8) {
 // CPU) until smp_init; otherwise in SYSTEM_SCHEDULING when it frees init
 // memory, else SYSTEM_RUNNING.
 func Build(sc *scenario.Scenario, port Port) (*model.Program, error) {
+	return build(sc, port, true)
+}
+
+// build is Build; with reuse false it parses the model files again even
+// where the layout read them (tests compare the two).
+func build(sc *scenario.Scenario, port Port, reuse bool) (*model.Program, error) {
 	if err := sc.Validate(); err != nil {
 		return nil, err
 	}
@@ -361,12 +372,10 @@ func Build(sc *scenario.Scenario, port Port) (*model.Program, error) {
 	if err := staticKeys(sc, lay); err != nil {
 		return nil, err
 	}
-	files, err := ModelSource(sc)
-	if err != nil {
-		return nil, err
+	if !reuse {
+		lay.Source = nil
 	}
-	files = archFiles(files, port)
-	d, err := parseModel(files)
+	d, err := layoutSource(sc, port, lay)
 	if err != nil {
 		return nil, err
 	}

@@ -1,10 +1,13 @@
 package kernel_test
 
 import (
+	"reflect"
 	"strings"
 	"testing"
 
 	"github.com/patchcheck/patchcheck/arches"
+	"github.com/patchcheck/patchcheck/catalog"
+	"github.com/patchcheck/patchcheck/check"
 	"github.com/patchcheck/patchcheck/kernel"
 	"github.com/patchcheck/patchcheck/model"
 	"github.com/patchcheck/patchcheck/scenario"
@@ -81,6 +84,58 @@ func TestInitialState(t *testing.T) {
 		// The caller CPUs are offline until smp_init in a booting scenario.
 		if online := s.K.Online != 0; online != (c.system != model.SystemBooting) {
 			t.Errorf("%s: CPUs online %v in system_state %d", c.name, online, c.system)
+		}
+	}
+}
+
+// TestBuildTakesOverTheLayoutsSource: Build compiles the model files the
+// port's layout parsed (Layout.Source) rather than parse them again, and
+// the programs are those of parsing them again, for every catalogue
+// scenario; a source read with cflags (powerpc64's MODULE) or for
+// another scenario is not taken over.
+func TestBuildTakesOverTheLayoutsSource(t *testing.T) {
+	entries, err := catalog.All(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		sc, err := check.Normalize(e.Scenario)
+		if err != nil {
+			t.Fatalf("%s: %v", e.File, err)
+		}
+		port, err := arches.Lookup(sc.Arch)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err1 := kernel.Build(sc, port)
+		want, err2 := kernel.BuildParsingAgain(sc, port)
+		if (err1 == nil) != (err2 == nil) || err1 != nil && err1.Error() != err2.Error() {
+			t.Fatalf("%s: errors %v and %v", e.File, err1, err2)
+		}
+		if err1 == nil && !reflect.DeepEqual(got, want) {
+			t.Errorf("%s: the program compiled from the layout's source is not the one from the files parsed again", e.File)
+		}
+	}
+	sc := scenario.New("k").Arch("ppc64").Target("f1", "f2").Key("foo", "f1").
+		Site("s1", "foo", scenario.KindCall).CPU("s1").MustBuild()
+	port, _ := arches.Lookup("ppc64")
+	other := *sc
+	for _, c := range []struct {
+		name   string
+		sc     *scenario.Scenario
+		cflags []string
+		want   bool
+	}{
+		{"its own, plain", sc, nil, true},
+		{"its own, with -DMODULE", sc, []string{"MODULE"}, false},
+		{"another scenario's", &other, nil, false},
+	} {
+		ts, err := kernel.TrampolineSource(c.sc, port, c.cflags...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, err := kernel.TakesOver(sc, port, ts); err != nil || got != c.want {
+			t.Errorf("%s: taken over %v (%v), want %v", c.name, got, err, c.want)
 		}
 	}
 }

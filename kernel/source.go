@@ -453,6 +453,11 @@ func VariantDiffText(name string) string {
 // and the files' constants (PPC_SCT_DATA).
 type TrampSource struct {
 	d defs
+	// sc is the scenario whose files were read, plain when no cflags
+	// were defined: Build takes over a plain source of its own
+	// scenario (Layout.Source).
+	sc    *scenario.Scenario
+	plain bool
 }
 
 // TrampolineSource reads the model files sc compiles with for port (its
@@ -473,7 +478,25 @@ func TrampolineSource(sc *scenario.Scenario, port Port, cflags ...string) (*Tram
 	if err != nil {
 		return nil, err
 	}
-	return &TrampSource{d: d}, nil
+	return &TrampSource{d: d, sc: sc, plain: len(cflags) == 0}, nil
+}
+
+// layoutSource returns the model files sc compiles with for port,
+// parsed: those lay's port read (lay.Source, when they are sc's own
+// without cflags; taken over: the layout keeps no reference to them,
+// whose functions the compile may remove), or else parsed now. The
+// compile reads the syntax trees and never changes them.
+func layoutSource(sc *scenario.Scenario, port Port, lay *Layout) (defs, error) {
+	ts := lay.Source
+	lay.Source = nil
+	if ts != nil && ts.sc == sc && ts.plain {
+		return ts.d, nil
+	}
+	files, err := ModelSource(sc)
+	if err != nil {
+		return defs{}, err
+	}
+	return parseModel(archFiles(files, port))
 }
 
 // cflagsFile is the path of the file of TrampolineSource's cflags.

@@ -332,7 +332,7 @@ func (b *builder) assembleTramp(k int) (assembled, error) {
 		if err != nil {
 			return assembled{}, err
 		}
-		b.ts = ts
+		b.ts, b.lay.Source = ts, ts
 	}
 	base := kTramps + 0x40*uint64(k)
 	rodata := kRodata + 8*uint64(k)

@@ -131,6 +131,7 @@ func (Port32) Layout(sc *scenario.Scenario, arch model.Arch) (*kernel.Layout, er
 	if err != nil {
 		return nil, err
 	}
+	b.lay.Source = ts // Build takes it over only if src is sc
 	for k, key := range sc.Keys {
 		p.Keys = append(p.Keys, model.KeyDef{Name: key.Name, Init: targetIndex(p, key.Init)})
 		tr := tramps[k]

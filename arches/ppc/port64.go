@@ -197,6 +197,7 @@ func (Port64) Layout(sc *scenario.Scenario, arch model.Arch) (*kernel.Layout, er
 		if err != nil {
 			return nil, err
 		}
+		l.lay.Source = ts
 		for k, key := range sc.Keys {
 			p.Keys = append(p.Keys, model.KeyDef{Name: key.Name, Init: targetIndex(p, key.Init)})
 			t := l.domainBase(key.Module) + mTramps + 0x80*uint64(k)

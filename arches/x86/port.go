@@ -41,14 +41,16 @@ const (
 // under ".align 4" in .static_call.text, 8 bytes each as the kernel
 // writes them, so trampoline k is at trampBase + 8k) into the image, and
 // returns their addresses (the __SCT__ labels).
-func layoutTramps(sc *scenario.Scenario, p *model.Program, at func(uint64) []byte) ([]uint64, error) {
+func layoutTramps(sc *scenario.Scenario, lay *kernel.Layout, at func(uint64) []byte) ([]uint64, error) {
 	if len(sc.Keys) == 0 {
 		return nil, nil
 	}
+	p := lay.Prog
 	ts, err := kernel.TrampolineSource(sc, Port{})
 	if err != nil {
 		return nil, err
 	}
+	lay.Source = ts
 	var out []uint64
 	pc := trampBase
 	for _, key := range sc.Keys {
@@ -180,7 +182,7 @@ func (Port) Layout(sc *scenario.Scenario, arch model.Arch) (*kernel.Layout, erro
 	// ARCH_DEFINE_STATIC_CALL_*TRAMP macros write it for the key's
 	// initial target, assembled one after the other (layoutTramps); then
 	// a caller that calls through it (an out-of-line static_call()).
-	tramps, err := layoutTramps(sc, p, at)
+	tramps, err := layoutTramps(sc, lay, at)
 	if err != nil {
 		return nil, err
 	}
