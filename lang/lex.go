@@ -53,7 +53,10 @@ type lexer struct {
 // lex tokenizes src. The last token is tEOF, or tError at the first
 // lexical error (the tokens before it are still returned).
 func lex(name string, src []byte) ([]token, []comment) {
-	lx := &lexer{name: name, src: src, line: 1, bol: true}
+	// A token for every 15 bytes of kernel/src's model files (their
+	// comments quote the kernel): room for a few more at once, where
+	// appending grew the slice by doubling.
+	lx := &lexer{name: name, src: src, line: 1, bol: true, toks: make([]token, 0, len(src)/12+16)}
 	lx.run()
 	return lx.toks, lx.comments
 }
@@ -179,17 +182,65 @@ func (lx *lexer) peek(n int) byte {
 }
 
 // punct returns the operator or punctuator at lx.off, "" if there is
-// none: the longest that matches.
+// none: the longest that matches (of the candidates of its first byte,
+// longest first).
 func (lx *lexer) punct() string {
-	punctuators := [...]string{
-		"<<=", ">>=", "...",
-		"->", "++", "--", "<<", ">>", "<=", ">=", "==", "!=", "&&", "||",
-		"+=", "-=", "*=", "/=", "%=", "&=", "|=", "^=",
-		"{", "}", "(", ")", "[", "]", ";", ",", ".", "?", ":",
-		"+", "-", "*", "/", "%", "&", "|", "^", "!", "~", "<", ">", "=",
-	}
 	rest := lx.src[lx.off:]
-	for _, op := range punctuators {
+	if len(rest) == 0 {
+		return ""
+	}
+	var ops []string
+	switch rest[0] {
+	case '<':
+		ops = []string{"<<=", "<<", "<=", "<"}
+	case '>':
+		ops = []string{">>=", ">>", ">=", ">"}
+	case '.':
+		ops = []string{"...", "."}
+	case '-':
+		ops = []string{"->", "--", "-=", "-"}
+	case '+':
+		ops = []string{"++", "+=", "+"}
+	case '=':
+		ops = []string{"==", "="}
+	case '!':
+		ops = []string{"!=", "!"}
+	case '&':
+		ops = []string{"&&", "&=", "&"}
+	case '|':
+		ops = []string{"||", "|=", "|"}
+	case '*':
+		ops = []string{"*=", "*"}
+	case '/':
+		ops = []string{"/=", "/"}
+	case '%':
+		ops = []string{"%=", "%"}
+	case '^':
+		ops = []string{"^=", "^"}
+	case '{':
+		return "{"
+	case '}':
+		return "}"
+	case '(':
+		return "("
+	case ')':
+		return ")"
+	case '[':
+		return "["
+	case ']':
+		return "]"
+	case ';':
+		return ";"
+	case ',':
+		return ","
+	case '?':
+		return "?"
+	case ':':
+		return ":"
+	case '~':
+		return "~"
+	}
+	for _, op := range ops {
 		if len(rest) >= len(op) && string(rest[:len(op)]) == op {
 			return op
 		}
