@@ -217,28 +217,12 @@ func (lx *lexer) punct() string {
 		ops = []string{"%=", "%"}
 	case '^':
 		ops = []string{"^=", "^"}
-	case '{':
-		return "{"
-	case '}':
-		return "}"
-	case '(':
-		return "("
-	case ')':
-		return ")"
-	case '[':
-		return "["
-	case ']':
-		return "]"
-	case ';':
-		return ";"
-	case ',':
-		return ","
-	case '?':
-		return "?"
-	case ':':
-		return ":"
-	case '~':
-		return "~"
+	default:
+		// the punctuators of one byte that no longer one starts with
+		const singles = "{}()[];,?:~"
+		if k := strings.IndexByte(singles, rest[0]); k >= 0 {
+			return singles[k : k+1]
+		}
 	}
 	for _, op := range ops {
 		if len(rest) >= len(op) && string(rest[:len(op)]) == op {
