@@ -69,13 +69,21 @@ func group(p []uint64, j, k int, g *[groupWords]uint64) int {
 	return k
 }
 
-// mixGroup hashes a group's contents for its table's slots.
+// mixGroup hashes a group's contents for its table's slots: each word
+// times an odd constant of its own, summed (eight multiplications
+// side by side, where a chain of them took eight times one's latency),
+// then MurmurHash3's fmix64, so that every bit of the sum moves the high
+// bits the slots are taken from.
 func mixGroup(g *[groupWords]uint64) uint64 {
-	h := uint64(0x9e3779b97f4a7c15)
-	for _, w := range g {
-		h = (h ^ w) * 0xff51afd7ed558ccd
-		h ^= h >> 29
-	}
+	h := (g[0]*0x9e3779b97f4a7c15 + g[1]*0xc2b2ae3d27d4eb4f) +
+		(g[2]*0x165667b19e3779f9 + g[3]*0xd6e8feb86659fd93) +
+		(g[4]*0xff51afd7ed558ccd + g[5]*0xc4ceb9fe1a85ec53) +
+		(g[6]*0x94d049bb133111eb + g[7]*0xbf58476d1ce4e5b9)
+	h ^= h >> 33
+	h *= 0xff51afd7ed558ccd
+	h ^= h >> 33
+	h *= 0xc4ceb9fe1a85ec53
+	h ^= h >> 33
 	return h
 }
 
@@ -165,6 +173,43 @@ func (c *collapseSet) tuple(p []uint64, intern bool, buf *tupleBuf) []uint64 {
 	b[0] = byte(words)
 	return buf[:words]
 }
+
+// numbers writes the numbers of s's groups k0 to k1-1 to nums,
+// numbering contents not seen yet (s is a state of the program).
+func (c *collapseSet) numbers(s *State, k0, k1 int, nums *[maxGroups]uint32) {
+	base := unsafe.Pointer(s)
+	for j := k0; j < k1; j++ {
+		g := (*[groupWords]uint64)(unsafe.Add(base, uintptr(c.pk.groups[j])*8))
+		n := uint32(0)
+		if g[0]|g[1]|g[2]|g[3]|g[4]|g[5]|g[6]|g[7] != 0 {
+			n = c.comps[j].intern(g)
+		}
+		nums[j] = n
+	}
+}
+
+// encode writes the tuple of nums (one for each of the packer's groups)
+// to buf, as tuple does, and returns its words.
+func (c *collapseSet) encode(nums *[maxGroups]uint32, buf *tupleBuf) []uint64 {
+	b := (*[8 * len(tupleBuf{})]byte)(unsafe.Pointer(buf))
+	at := 1
+	for _, n := range nums[:len(c.comps)] {
+		for ; n >= 0x80; n >>= 7 {
+			b[at] = byte(n) | 0x80
+			at++
+		}
+		b[at] = byte(n)
+		at++
+	}
+	words := (at + 7) / 8
+	clear(b[at : 8*words])
+	b[0] = byte(words)
+	return buf[:words]
+}
+
+// addTuple adds the state whose tuple is t (made by encode, hashed by
+// hashTuple) and reports whether it is new.
+func (c *collapseSet) addTuple(t []uint64, h uint64) bool { return c.tup.add(t, h) }
 
 // add and has take no use of fp: the tuples have a hash of their own
 // (hashTuple), so that growing the set rehashes them from its arena. add

@@ -63,6 +63,10 @@ func (m *Machine) initConfine() {
 			if uintptr(g) < hi && lo < uintptr(g)+groupWords {
 				m.cpuStripes[c] = append(m.cpuStripes[c], stripe(g, k))
 				m.stripeCPUs[k] |= 1 << c
+				if len(m.cpuStripes[c]) == 1 {
+					m.cpuGroups[c][0] = k
+				}
+				m.cpuGroups[c][1] = k + 1 // the groups are in order of their words: a CPU's are a run
 			}
 		}
 	}

@@ -30,6 +30,7 @@ func TestConfinedSteps(t *testing.T) {
 			{MaxStates: states},
 			{MaxStates: states, Workers: 2},
 			{MaxStates: states, Exact: true},
+			{MaxStates: states / 2, Exact: true, Collapse: true},
 			{MaxStates: states / 2},
 			{MaxStates: states / 4, Search: model.DFS},
 		} {

@@ -354,6 +354,7 @@ type succ struct {
 	off int
 	n   int
 	st  Step
+	tup int // with col: the tuple's offset in tups
 }
 
 // succBatch holds a state's successors, packed, until they are looked
@@ -370,9 +371,50 @@ type succBatch struct {
 	// exact: the fingerprints are of the packed states (hash), for exact
 	// storage; else of the states (packer.fingerprint)
 	exact bool
+	// col: the visited set is collapsed, and add makes each successor's
+	// tuple (in tups, hashed by hashTuple) from the state: after a
+	// confined step, from the numbers of the state expanded (fromNums,
+	// when fromOK) but for the CPU's groups.
+	col      *collapseSet
+	tups     []uint64
+	fromNums [maxGroups]uint32
+	fromOK   bool
 }
 
-func (b *succBatch) reset() { b.words, b.succs = b.words[:0], b.succs[:0] }
+func (b *succBatch) reset() {
+	b.words, b.succs, b.tups, b.fromOK = b.words[:0], b.succs[:0], b.tups[:0], false
+}
+
+// tuple returns c's tuple (col).
+func (b *succBatch) tuple(c succ) []uint64 { return b.tups[c.tup : c.tup+tupleLen(b.tups[c.tup:])] }
+
+// collapse makes next's tuple (col), appends it to tups and returns its
+// offset and hash.
+func (b *succBatch) collapse(m *Machine, next *State) (int, uint64) {
+	var nums [maxGroups]uint32
+	if c := m.conf; c >= 0 && next == &m.next {
+		if !b.fromOK {
+			b.col.numbers(m.from, 0, len(b.col.comps), &b.fromNums)
+			b.fromOK = true
+		}
+		nums = b.fromNums
+		k := m.cpuGroups[c]
+		b.col.numbers(next, k[0], k[1], &nums)
+		if m.verify {
+			var all [maxGroups]uint32
+			if b.col.numbers(next, 0, len(b.col.comps), &all); all != nums {
+				panic(fmt.Sprintf("patchcheck: the tuple of a step of cpu%d made from its state's is wrong", c))
+			}
+		}
+	} else {
+		b.col.numbers(next, 0, len(b.col.comps), &nums)
+	}
+	var buf tupleBuf
+	t := b.col.encode(&nums, &buf)
+	off := len(b.tups)
+	b.tups = append(b.tups, t...)
+	return off, hashTuple(t)
+}
 
 // add fingerprints next and keeps it packed, its visited-set slot
 // prefetched, unless recent has its fingerprint (it is in the set: next
@@ -389,14 +431,18 @@ func (b *succBatch) add(m *Machine, seen visited, recent recentSet, next *State,
 		}
 	}
 	k := pk.pack(next, b.words[off:off+pk.bufLen()])
-	if b.exact {
+	tup := 0
+	switch {
+	case b.col != nil:
+		tup, fp = b.collapse(m, next)
+	case b.exact:
 		fp = hash(b.words[off : off+k])
 	}
 	b.words = b.words[:off+k]
 	if !b.late {
 		seen.prefetch(fp)
 	}
-	b.succs = append(b.succs, succ{fp: fp, off: off, n: k, st: st})
+	b.succs = append(b.succs, succ{fp: fp, off: off, n: k, st: st, tup: tup})
 }
 
 // filter drops the successors whose fingerprints recent has.
@@ -460,6 +506,7 @@ func exhaustive(m *Machine, opt Options) Result {
 	seen.add(p, stateFingerprint(pk, opt.Exact, &init, p))
 	work.push(root, p)
 	batch := succBatch{exact: opt.Exact}
+	batch.col, _ = seen.(*collapseSet)
 	var recent recentSet
 	if !opt.Exact {
 		recent = make(recentSet, 1<<recentBits)
@@ -521,7 +568,13 @@ func exhaustive(m *Machine, opt Options) Result {
 				break
 			}
 			q := batch.packed(c)
-			if seen.add(q, c.fp) {
+			var added bool
+			if batch.col != nil {
+				added = batch.col.addTuple(batch.tuple(c), c.fp)
+			} else {
+				added = seen.add(q, c.fp)
+			}
+			if added {
 				work.push(t.add(node, c.st, d+1), q)
 			}
 			recent.put(c.fp)

@@ -74,11 +74,12 @@ type Machine struct {
 	bases      [MaxCPUs + 1][8]uint64
 	cpuStripes [MaxCPUs][]uint32
 	stripeCPUs []uint8
-	x          Exec          // handed to the Arch, reused
-	fbuf       [maxInsn]byte // the bytes of the fetch in progress
-	granule    uint64        // P.Arch.Granule()
-	ffrom      [maxInsn]int8 // the snapshot each came from, -1 if static
-	static     []staticText  // the fetches of static text, by region (fetch)
+	cpuGroups  [MaxCPUs][2]int // the packer's groups over each CPU's words, k0 to k1-1
+	x          Exec            // handed to the Arch, reused
+	fbuf       [maxInsn]byte   // the bytes of the fetch in progress
+	granule    uint64          // P.Arch.Granule()
+	ffrom      [maxInsn]int8   // the snapshot each came from, -1 if static
+	static     []staticText    // the fetches of static text, by region (fetch)
 	events     []Event
 	// partial-order reduction
 	lastLocal bool // the last execute was a local, invisible step
