@@ -148,8 +148,8 @@ func (t *compTable) grow() {
 // nil: p is then new (has, which may run on several goroutines at once,
 // only reads the tables, and not their caches).
 func (c *collapseSet) tuple(p []uint64, intern bool, buf *tupleBuf) []uint64 {
-	b := (*[8 * len(tupleBuf{})]byte)(unsafe.Pointer(buf))
-	k, at := c.pk.mapWords, 1
+	var nums [maxGroups]uint32
+	k := c.pk.mapWords
 	var g [groupWords]uint64
 	for j := range c.comps {
 		k = group(p, j, k, &g)
@@ -161,17 +161,9 @@ func (c *collapseSet) tuple(p []uint64, intern bool, buf *tupleBuf) []uint64 {
 				return nil
 			}
 		}
-		for ; n >= 0x80; n >>= 7 {
-			b[at] = byte(n) | 0x80
-			at++
-		}
-		b[at] = byte(n)
-		at++
+		nums[j] = n
 	}
-	words := (at + 7) / 8
-	clear(b[at : 8*words])
-	b[0] = byte(words)
-	return buf[:words]
+	return c.encode(&nums, buf)
 }
 
 // numbers writes the numbers of s's groups k0 to k1-1 to nums,
