@@ -31,6 +31,7 @@ func TestConfinedSteps(t *testing.T) {
 			{MaxStates: states, Workers: 2},
 			{MaxStates: states, Exact: true},
 			{MaxStates: states / 2, Exact: true, Collapse: true},
+			{MaxStates: states / 4, Exact: true, Collapse: true, Workers: 2},
 			{MaxStates: states / 2},
 			{MaxStates: states / 4, Search: model.DFS},
 		} {

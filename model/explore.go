@@ -1519,6 +1519,8 @@ func parallelBFS(m *Machine, opt Options) Result {
 	var own chunkOut                   // the main worker's chunk
 	// the main worker's successors of a state, and of the state before
 	batches := [2]succBatch{{late: true, exact: exact}, {late: true, exact: exact}}
+	batches[0].col, _ = seen.(*collapseSet)
+	batches[1].col = batches[0].col
 	main := machines[0]
 	// The main worker's thread's share of a CPU decides which levels the
 	// helpers join.
@@ -1803,7 +1805,12 @@ func parallelBFS(m *Machine, opt Options) Result {
 				}
 				for _, sc := range b.succs {
 					q := b.packed(sc)
-					kept := seen.add(q, sc.fp)
+					var kept bool
+					if b.col != nil {
+						kept = b.col.addTuple(b.tuple(sc), sc.fp)
+					} else {
+						kept = seen.add(q, sc.fp)
+					}
 					recent.put(sc.fp)
 					if !kept {
 						continue
