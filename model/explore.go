@@ -388,6 +388,15 @@ func (b *succBatch) reset() {
 // tuple returns c's tuple (col).
 func (b *succBatch) tuple(c succ) []uint64 { return b.tups[c.tup : c.tup+tupleLen(b.tups[c.tup:])] }
 
+// addTo adds c to seen (by its tuple with col, else its packed form) and
+// reports whether it is new.
+func (b *succBatch) addTo(seen visited, c succ) bool {
+	if b.col != nil {
+		return b.col.addTuple(b.tuple(c), c.fp)
+	}
+	return seen.add(b.packed(c), c.fp)
+}
+
 // collapse makes next's tuple (col), appends it to tups and returns its
 // offset and hash.
 func (b *succBatch) collapse(m *Machine, next *State) (int, uint64) {
@@ -567,15 +576,8 @@ func exhaustive(m *Machine, opt Options) Result {
 				r.res.Bounded = true
 				break
 			}
-			q := batch.packed(c)
-			var added bool
-			if batch.col != nil {
-				added = batch.col.addTuple(batch.tuple(c), c.fp)
-			} else {
-				added = seen.add(q, c.fp)
-			}
-			if added {
-				work.push(t.add(node, c.st, d+1), q)
+			if batch.addTo(seen, c) {
+				work.push(t.add(node, c.st, d+1), batch.packed(c))
 			}
 			recent.put(c.fp)
 		}
@@ -1805,12 +1807,7 @@ func parallelBFS(m *Machine, opt Options) Result {
 				}
 				for _, sc := range b.succs {
 					q := b.packed(sc)
-					var kept bool
-					if b.col != nil {
-						kept = b.col.addTuple(b.tuple(sc), sc.fp)
-					} else {
-						kept = seen.add(q, sc.fp)
-					}
+					kept := b.addTo(seen, sc)
 					recent.put(sc.fp)
 					if !kept {
 						continue
